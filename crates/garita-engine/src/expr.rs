@@ -1,0 +1,215 @@
+//! Expressions and templates, on minijinja.
+//!
+//! In workflow files a string may contain `${{ expression }}` blocks; `{% ... %}`
+//! blocks work as in Jinja for bodies with loops. A string that is exactly one
+//! `${{ ... }}` block evaluates to the expression's native value (a list stays a
+//! list); anything else renders to a string. `if:` conditions are bare
+//! expressions (a surrounding `${{ }}` is accepted too).
+//!
+//! Undefined values are errors (strict mode), and every evaluation is bounded by
+//! fuel so a template cannot loop forever.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+/// Fuel for one evaluation: generous for real templates, fatal for runaway loops.
+const FUEL: u64 = 200_000;
+
+/// Longest rendered string accepted (1 MiB).
+const MAX_OUTPUT: usize = 1 << 20;
+
+/// A template or expression failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ExprError {
+    /// What went wrong, in minijinja's words plus ours.
+    pub message: String,
+}
+
+impl ExprError {
+    fn from_mj(what: &str, source: &str, err: minijinja::Error) -> Self {
+        let mut message = format!("{what} `{}`: {}", abbreviate(source), err.kind());
+        if let Some(detail) = err.detail() {
+            message.push_str(": ");
+            message.push_str(detail);
+        }
+        Self { message }
+    }
+}
+
+fn abbreviate(text: &str) -> String {
+    let mut out: String = text.chars().take(80).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Evaluates workflow expressions and renders templates.
+#[derive(Debug)]
+pub struct Evaluator {
+    env: Environment<'static>,
+}
+
+impl Default for Evaluator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Evaluator {
+    /// An evaluator with Garita's syntax, strict undefined handling and fuel.
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        if let Ok(syntax) = SyntaxConfig::builder().variable_delimiters("${{", "}}").build() {
+            env.set_syntax(syntax);
+        }
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        env.set_keep_trailing_newline(true);
+        Self { env }
+    }
+
+    /// Checks that `template` parses, without evaluating it.
+    pub fn check_template(&self, template: &str) -> Result<(), ExprError> {
+        self.env
+            .template_from_str(template)
+            .map(|_| ())
+            .map_err(|e| ExprError::from_mj("invalid template", template, e))
+    }
+
+    /// Checks that `expr` parses as an expression.
+    pub fn check_expression(&self, expr: &str) -> Result<(), ExprError> {
+        self.env
+            .compile_expression(strip_braces(expr))
+            .map(|_| ())
+            .map_err(|e| ExprError::from_mj("invalid expression", expr, e))
+    }
+
+    /// Evaluates a bare expression (or one wrapped in `${{ }}`) to JSON.
+    pub fn eval(&self, expr: &str, ctx: &serde_json::Value) -> Result<serde_json::Value, ExprError> {
+        let compiled = self
+            .env
+            .compile_expression(strip_braces(expr))
+            .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
+        let value = compiled
+            .eval(Value::from_serialize(ctx))
+            .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?;
+        to_json(&value, expr)
+    }
+
+    /// Evaluates a condition: the expression's truthiness.
+    pub fn eval_bool(&self, expr: &str, ctx: &serde_json::Value) -> Result<bool, ExprError> {
+        let compiled = self
+            .env
+            .compile_expression(strip_braces(expr))
+            .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
+        let value = compiled
+            .eval(Value::from_serialize(ctx))
+            .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?;
+        Ok(value.is_true())
+    }
+
+    /// Renders a template string.
+    pub fn render(&self, template: &str, ctx: &serde_json::Value) -> Result<String, ExprError> {
+        let out = self
+            .env
+            .render_str(template, Value::from_serialize(ctx))
+            .map_err(|e| ExprError::from_mj("cannot render", template, e))?;
+        if out.len() > MAX_OUTPUT {
+            return Err(ExprError {
+                message: format!("template `{}` rendered {} bytes; the limit is {MAX_OUTPUT}", abbreviate(template), out.len()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Resolves every template inside a JSON value: strings that are exactly one
+    /// `${{ }}` block become the expression's value; other strings with
+    /// template syntax are rendered; everything else is kept.
+    pub fn resolve(&self, value: &serde_json::Value, ctx: &serde_json::Value) -> Result<serde_json::Value, ExprError> {
+        use serde_json::Value as J;
+        Ok(match value {
+            J::String(s) => {
+                if let Some(inner) = single_expression(s) {
+                    self.eval(inner, ctx)?
+                } else if has_template_syntax(s) {
+                    J::String(self.render(s, ctx)?)
+                } else {
+                    J::String(s.clone())
+                }
+            }
+            J::Array(items) => J::Array(items.iter().map(|v| self.resolve(v, ctx)).collect::<Result<_, _>>()?),
+            J::Object(map) => J::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), self.resolve(v, ctx)?)))
+                    .collect::<Result<_, ExprError>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+}
+
+/// True when a string contains `${{`, `{%` or `{#`.
+pub fn has_template_syntax(s: &str) -> bool {
+    s.contains("${{") || s.contains("{%") || s.contains("{#")
+}
+
+/// If `s` is exactly `${{ expr }}` (surrounding whitespace allowed), returns `expr`.
+pub fn single_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let inner = t.strip_prefix("${{")?.strip_suffix("}}")?;
+    if inner.contains("${{") || inner.contains("}}") {
+        return None;
+    }
+    Some(inner.trim())
+}
+
+fn strip_braces(expr: &str) -> &str {
+    single_expression(expr).unwrap_or(expr.trim())
+}
+
+fn to_json(value: &Value, expr: &str) -> Result<serde_json::Value, ExprError> {
+    serde_json::to_value(value).map_err(|e| ExprError {
+        message: format!("expression `{}` produced a value that is not JSON: {e}", abbreviate(expr)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn exact_expression_keeps_native_type() {
+        let ev = Evaluator::new();
+        let ctx = json!({"inputs": {"list": [1, 2, 3]}});
+        assert_eq!(ev.resolve(&json!("${{ inputs.list }}"), &ctx).unwrap(), json!([1, 2, 3]));
+        assert_eq!(ev.resolve(&json!("n=${{ inputs.list | length }}"), &ctx).unwrap(), json!("n=3"));
+    }
+
+    #[test]
+    fn missing_value_is_an_error() {
+        let ev = Evaluator::new();
+        let err = ev.resolve(&json!("${{ inputs.nope }}"), &json!({"inputs": {}})).unwrap_err();
+        assert!(err.message.contains("inputs.nope"), "{}", err.message);
+    }
+
+    #[test]
+    fn runaway_loop_is_bounded() {
+        let ev = Evaluator::new();
+        let err = ev
+            .render("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", &json!({}))
+            .unwrap_err();
+        assert!(!err.message.is_empty());
+    }
+
+    #[test]
+    fn conditions() {
+        let ev = Evaluator::new();
+        let ctx = json!({"inputs": {"n": 3}});
+        assert!(ev.eval_bool("inputs.n > 2", &ctx).unwrap());
+        assert!(!ev.eval_bool("${{ inputs.n > 5 }}", &ctx).unwrap());
+    }
+}

@@ -1,0 +1,31 @@
+//! The Garita workflow engine.
+//!
+//! This crate owns the workflow model ([`model`]), the YAML parser and validator
+//! ([`parse`]), expressions ([`expr`]), the durable executor ([`executor`]), the
+//! scheduler and the [`Clock`]. It defines the traits it needs from the outside
+//! — [`Store`] for persistence and [`Connectors`] for actions — and never names
+//! their implementations: no sled, no concrete connector, no CLI here.
+//!
+//! Invariant: every state change of a run is an event appended through
+//! [`Store::append`], which returns only once the event is durable, before the
+//! next side effect starts.
+
+pub mod clock;
+pub mod connectors;
+pub mod diagnostic;
+pub mod executor;
+pub mod expr;
+pub mod memory_store;
+pub mod model;
+pub mod parse;
+pub mod run;
+pub mod schema;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use connectors::Connectors;
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use memory_store::MemoryStore;
+pub use model::{Span, Step, StepKind, Workflow};
+pub use run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
+pub use store::{RunFilter, Store, StoreError};

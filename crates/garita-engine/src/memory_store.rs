@@ -1,0 +1,113 @@
+//! An in-memory [`Store`] for tests and `garita simulate`.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::run::{RunEvent, RunId, RunRecord, StoredEvent};
+use crate::store::{RunFilter, Store, StoreError};
+
+#[derive(Debug, Default)]
+struct Inner {
+    runs: BTreeMap<RunId, RunRecord>,
+    events: BTreeMap<RunId, Vec<StoredEvent>>,
+}
+
+/// A [`Store`] kept in memory; nothing survives the process.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn create_run(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError> {
+        {
+            let inner = self.lock();
+            if inner.runs.contains_key(&record.id) {
+                return Err(StoreError::Corrupt { what: format!("run {}", record.id), detail: "id already exists".into() });
+            }
+        }
+        self.append(record, events).await
+    }
+
+    async fn append(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let list = inner.events.entry(record.id.clone()).or_default();
+        for event in events {
+            list.push(StoredEvent { seq: record.next_seq, event: event.clone() });
+            record.next_seq += 1;
+        }
+        inner.runs.insert(record.id.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
+        Ok(self.lock().runs.get(id).cloned())
+    }
+
+    async fn events(&self, id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(self.lock().events.get(id).cloned().unwrap_or_default())
+    }
+
+    async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
+        let inner = self.lock();
+        let mut out: Vec<RunRecord> = inner
+            .runs
+            .values()
+            .rev()
+            .filter(|r| filter.statuses.is_empty() || filter.statuses.contains(&r.status))
+            .filter(|r| filter.workflow.as_ref().is_none_or(|w| &r.workflow == w))
+            .cloned()
+            .collect();
+        if let Some(limit) = filter.limit {
+            out.truncate(limit);
+        }
+        Ok(out)
+    }
+
+    async fn unfinished_runs(&self) -> Result<Vec<RunId>, StoreError> {
+        Ok(self.lock().runs.values().filter(|r| !r.status.is_terminal()).map(|r| r.id.clone()).collect())
+    }
+
+    async fn due_runs(&self, now: DateTime<Utc>) -> Result<Vec<RunId>, StoreError> {
+        let inner = self.lock();
+        let mut due: Vec<(DateTime<Utc>, RunId)> = inner
+            .runs
+            .values()
+            .filter(|r| !r.status.is_terminal())
+            .filter_map(|r| r.wake_at.filter(|w| *w <= now).map(|w| (w, r.id.clone())))
+            .collect();
+        due.sort();
+        Ok(due.into_iter().map(|(_, id)| id).collect())
+    }
+
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.lock().runs.values().filter(|r| !r.status.is_terminal()).filter_map(|r| r.wake_at).min())
+    }
+
+    async fn children(&self, parent: &str, step: &str) -> Result<Vec<RunRecord>, StoreError> {
+        let mut out: Vec<RunRecord> = self
+            .lock()
+            .runs
+            .values()
+            .filter(|r| r.parent.as_ref().is_some_and(|p| p.run_id == parent && p.step_id == step))
+            .cloned()
+            .collect();
+        out.sort_by_key(|r| r.parent.as_ref().map(|p| p.index));
+        Ok(out)
+    }
+}

@@ -1,0 +1,227 @@
+//! Runs and their events: the durable history from which a run's state is rebuilt.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A run id: a ULID, sortable by creation time.
+pub type RunId = String;
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Created or being driven.
+    Running,
+    /// Parked: waiting for a timer, a signal, a person or child runs.
+    Waiting,
+    /// Finished well.
+    Succeeded,
+    /// Finished with an error.
+    Failed,
+    /// Stopped by `garita cancel`.
+    Cancelled,
+}
+
+impl RunStatus {
+    /// True once nothing more will happen to the run.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+    }
+
+    /// Lower-case name, as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Waiting => "waiting",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The summary row of a run, rewritten with every event so listing runs never
+/// replays histories.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The id.
+    pub id: RunId,
+    /// The workflow's name.
+    pub workflow: String,
+    /// The workflow's source text at start, so a resumed run follows the
+    /// definition it started with even if the file changed since.
+    pub source: String,
+    /// The file it came from, for messages.
+    pub source_path: String,
+    /// Inputs after defaults, with secret inputs replaced by `"***"`.
+    pub inputs: serde_json::Value,
+    /// Parent run and step, for a `for_each` child.
+    pub parent: Option<ParentRef>,
+    /// Current status.
+    pub status: RunStatus,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When the last event was appended.
+    pub updated_at: DateTime<Utc>,
+    /// Number of events appended so far (the next event's sequence number).
+    pub next_seq: u64,
+    /// When the run next needs attention (a timer), if it is waiting on time.
+    pub wake_at: Option<DateTime<Utc>>,
+    /// The failure message of a failed run.
+    pub error: Option<String>,
+}
+
+/// Link from a child run to the `for_each` step that started it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentRef {
+    /// Parent run.
+    pub run_id: RunId,
+    /// The `for_each` step.
+    pub step_id: String,
+    /// Item index.
+    pub index: u32,
+}
+
+/// One thing that happened to a run. Appended, never changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RunEvent {
+    /// The run was created.
+    RunCreated {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An attempt of a step began; the side effect may now happen.
+    StepStarted {
+        /// Step id.
+        step: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The step's `if:` was false.
+    StepSkipped {
+        /// Step id.
+        step: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The step finished well.
+    StepSucceeded {
+        /// Step id.
+        step: String,
+        /// Attempt that succeeded.
+        attempt: u32,
+        /// The step's outputs.
+        output: serde_json::Value,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An attempt failed.
+    StepFailed {
+        /// Step id.
+        step: String,
+        /// Attempt that failed.
+        attempt: u32,
+        /// Why.
+        error: String,
+        /// When the next attempt is due, if any is left.
+        retry_at: Option<DateTime<Utc>>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The step is parked until something happens.
+    StepWaiting {
+        /// Step id.
+        step: String,
+        /// Wake-up instant (timer, wait deadline, task due date).
+        until: Option<DateTime<Utc>>,
+        /// Signal name the step waits for.
+        signal: Option<String>,
+        /// Task id the step waits on.
+        task: Option<String>,
+        /// Child runs the step waits on.
+        children: Vec<RunId>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A signal arrived for the run.
+    SignalReceived {
+        /// Signal name.
+        name: String,
+        /// Its data.
+        data: serde_json::Value,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A waiting step timed out and took its `on_timeout` branch.
+    StepTimedOut {
+        /// Step id.
+        step: String,
+        /// Where the run goes next (`goto`), if anywhere.
+        goto: Option<String>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The run finished well.
+    RunSucceeded {
+        /// Run outputs.
+        outputs: serde_json::Value,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The run failed.
+    RunFailed {
+        /// Why.
+        error: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The run was cancelled.
+    RunCancelled {
+        /// Who or why, when known.
+        reason: Option<String>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+impl RunEvent {
+    /// When the event happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::RunCreated { at }
+            | Self::StepStarted { at, .. }
+            | Self::StepSkipped { at, .. }
+            | Self::StepSucceeded { at, .. }
+            | Self::StepFailed { at, .. }
+            | Self::StepWaiting { at, .. }
+            | Self::SignalReceived { at, .. }
+            | Self::StepTimedOut { at, .. }
+            | Self::RunSucceeded { at, .. }
+            | Self::RunFailed { at, .. }
+            | Self::RunCancelled { at, .. } => *at,
+        }
+    }
+}
+
+/// An event with its position in the run's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// 0-based sequence number within the run.
+    pub seq: u64,
+    /// The event.
+    pub event: RunEvent,
+}
+
+/// Free-form labels kept with a run (reserved for later use by triggers).
+pub type Labels = BTreeMap<String, String>;

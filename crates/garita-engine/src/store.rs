@@ -1,0 +1,99 @@
+//! The persistence the engine needs, as a trait. The engine never names the
+//! implementation (sled lives in `garita-store`); tests use [`crate::MemoryStore`].
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
+
+/// A store failure, with what the user can do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the store.
+    #[error("the store at {path} is in use by another process{holder}; stop it (or, if it is `garita daemon`, run the command through it) and try again")]
+    Locked {
+        /// Store directory.
+        path: String,
+        /// `" (pid N, COMMAND)"` when known, else empty.
+        holder: String,
+    },
+    /// Written by a newer Garita.
+    #[error("the store at {path} uses schema version {found}, but this garita understands up to {supported}; upgrade garita (never downgrade a store)")]
+    NewerSchema {
+        /// Store directory.
+        path: String,
+        /// Version on disk.
+        found: u32,
+        /// Newest version this build knows.
+        supported: u32,
+    },
+    /// A record that cannot be decoded.
+    #[error("corrupt store record ({what}): {detail}; restore the store from a backup or move it aside")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// Decoder message.
+        detail: String,
+    },
+    /// The filesystem refused.
+    #[error("store I/O error at {path}: {detail}")]
+    Io {
+        /// Store directory.
+        path: String,
+        /// OS message.
+        detail: String,
+    },
+    /// The run does not exist.
+    #[error("no run with id `{0}`; `garita runs list` shows the runs in this store")]
+    NoSuchRun(String),
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    /// Only these statuses (empty: all).
+    pub statuses: Vec<RunStatus>,
+    /// Only this workflow.
+    pub workflow: Option<String>,
+    /// At most this many, newest first (None: all).
+    pub limit: Option<usize>,
+}
+
+/// Durable storage of runs and their events.
+///
+/// Contract: [`Store::append`] returns only after the events and the new summary
+/// are durable (flushed), so the executor may start the next side effect.
+/// Implementations batch concurrent appends into one flush (group commit).
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores a new run with its first events, durably. Fails if the id exists.
+    async fn create_run(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError>;
+
+    /// Appends `events` at `record.next_seq..`, writes the summary `record` (with
+    /// `next_seq` advanced by `events.len()`, which this method does to `record`),
+    /// updates the timer and unfinished-run indexes, all atomically, and returns
+    /// once durable.
+    async fn append(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError>;
+
+    /// The summary of one run.
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// Every event of a run, in order.
+    async fn events(&self, id: &str) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Runs matching `filter`, newest first.
+    async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;
+
+    /// Ids of runs that are not finished (running or waiting), oldest first.
+    async fn unfinished_runs(&self) -> Result<Vec<RunId>, StoreError>;
+
+    /// Ids of waiting runs whose `wake_at` is at or before `now`, earliest first.
+    /// Must cost time in proportion to the answer, not to the number of runs.
+    async fn due_runs(&self, now: DateTime<Utc>) -> Result<Vec<RunId>, StoreError>;
+
+    /// The earliest `wake_at` of any waiting run.
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Child runs of a `for_each` step, by item index.
+    async fn children(&self, parent: &str, step: &str) -> Result<Vec<RunRecord>, StoreError>;
+}

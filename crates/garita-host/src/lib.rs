@@ -1,0 +1,1 @@
+//! The plugin host (to be written).

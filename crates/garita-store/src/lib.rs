@@ -1,0 +1,1 @@
+//! The sled store (to be written).

@@ -1,0 +1,1 @@
+//! The `anam` connector (to be written).

@@ -1,0 +1,1 @@
+//! The `ctpat` connector (to be written).

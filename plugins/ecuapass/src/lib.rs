@@ -1,0 +1,1 @@
+//! The `ecuapass` connector (to be written).

@@ -1,0 +1,1 @@
+//! The `email` connector (to be written).
