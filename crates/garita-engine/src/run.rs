@@ -77,6 +77,10 @@ pub struct RunRecord {
     pub wake_at: Option<DateTime<Utc>>,
     /// The failure message of a failed run.
     pub error: Option<String>,
+    /// Extra template variables of a `for_each` child (`item`/the `as:` name,
+    /// `index`, and the parent's step outputs); `null` for top-level runs.
+    #[serde(default)]
+    pub scope: serde_json::Value,
 }
 
 /// Link from a child run to the `for_each` step that started it.
@@ -151,6 +155,9 @@ pub enum RunEvent {
         task: Option<String>,
         /// Child runs the step waits on.
         children: Vec<RunId>,
+        /// The items of a `for_each` step, evaluated once when it starts.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        items: Vec<serde_json::Value>,
         /// When.
         at: DateTime<Utc>,
     },
