@@ -95,6 +95,13 @@ impl Evaluator {
         let value = compiled
             .eval(Value::from_serialize(ctx))
             .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?;
+        if value.is_undefined() {
+            // Strict mode only complains when an undefined value is used; a
+            // whole expression that is undefined is a missing value too.
+            return Err(ExprError {
+                message: format!("`{}` is undefined: no such value in this run (check the name and that the step producing it ran before)", abbreviate(strip_braces(expr))),
+            });
+        }
         to_json(&value, expr)
     }
 

@@ -1,1 +1,0 @@
-//! The durable executor (written next).

@@ -1,0 +1,149 @@
+//! A run's state, rebuilt by replaying its events. Nothing else decides what a
+//! run does next, so a resumed run behaves exactly as if it had never stopped.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{StepKind, WaitFor, Workflow};
+use crate::run::{RunEvent, RunId, StoredEvent};
+
+/// What the current step has done so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct CurrentStep {
+    /// Index in the workflow's steps.
+    pub index: usize,
+    /// Highest attempt started.
+    pub attempt: u32,
+    /// True when the last started attempt has no recorded outcome: it was in
+    /// flight when the process stopped and must run again with the same key.
+    pub in_flight: bool,
+    /// When the next attempt is due after a retryable failure.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// Set when the step parked itself.
+    pub waiting: Option<Parked>,
+}
+
+/// A parked step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Parked {
+    pub until: Option<DateTime<Utc>>,
+    pub signal: Option<String>,
+    pub task: Option<String>,
+    pub children: Vec<RunId>,
+    pub items: Vec<serde_json::Value>,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunState {
+    /// Outputs of finished steps (succeeded, timed-out-and-continued).
+    pub outputs: BTreeMap<String, serde_json::Value>,
+    /// Steps skipped by `if:` or jumped over.
+    pub skipped: Vec<String>,
+    /// Index of the next step to work on.
+    pub cursor: usize,
+    /// The step at `cursor`, when it has started.
+    pub current: Option<CurrentStep>,
+    /// Signals received and not yet consumed, per name, oldest first.
+    pub inbox: HashMap<String, VecDeque<serde_json::Value>>,
+    /// Set once the run is over.
+    pub finished: bool,
+    /// When the run was created.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl RunState {
+    /// Replays `events` against `workflow`.
+    pub fn replay(workflow: &Workflow, events: &[StoredEvent]) -> Self {
+        let mut state = Self::default();
+        for stored in events {
+            state.apply(workflow, &stored.event);
+        }
+        state
+    }
+
+    /// Applies one event. Unknown step ids (a workflow that no longer matches
+    /// its history) are ignored here and caught by the executor.
+    pub fn apply(&mut self, workflow: &Workflow, event: &RunEvent) {
+        match event {
+            RunEvent::RunCreated { at } => self.created_at = Some(*at),
+            RunEvent::StepStarted { step, attempt, .. } => {
+                if let Some(index) = workflow.step_index(step) {
+                    let current = self.current.get_or_insert_with(|| CurrentStep { index, ..Default::default() });
+                    if current.index != index {
+                        *current = CurrentStep { index, ..Default::default() };
+                    }
+                    current.attempt = *attempt;
+                    current.in_flight = true;
+                    current.retry_at = None;
+                    self.cursor = index;
+                }
+            }
+            RunEvent::StepSkipped { step, .. } => {
+                if let Some(index) = workflow.step_index(step) {
+                    self.skipped.push(step.clone());
+                    self.cursor = index + 1;
+                    self.current = None;
+                }
+            }
+            RunEvent::StepSucceeded { step, output, .. } => {
+                if let Some(index) = workflow.step_index(step) {
+                    if let StepKind::Wait(wait) = &workflow.steps[index].kind {
+                        if let WaitFor::Signal { name } = &wait.wait_for {
+                            let timed_out = output.get("timed_out").and_then(|v| v.as_bool()).unwrap_or(false);
+                            if !timed_out {
+                                if let Some(queue) = self.inbox.get_mut(name) {
+                                    queue.pop_front();
+                                }
+                            }
+                        }
+                    }
+                    self.outputs.insert(step.clone(), output.clone());
+                    self.cursor = index + 1;
+                    self.current = None;
+                }
+            }
+            RunEvent::StepFailed { step, attempt, retry_at, .. } => {
+                if let Some(index) = workflow.step_index(step) {
+                    let current = self.current.get_or_insert_with(|| CurrentStep { index, ..Default::default() });
+                    current.attempt = *attempt;
+                    current.in_flight = false;
+                    current.retry_at = *retry_at;
+                    current.waiting = None;
+                }
+            }
+            RunEvent::StepWaiting { step, until, signal, task, children, items, .. } => {
+                if let Some(index) = workflow.step_index(step) {
+                    let current = self.current.get_or_insert_with(|| CurrentStep { index, ..Default::default() });
+                    current.in_flight = false;
+                    current.waiting = Some(Parked {
+                        until: *until,
+                        signal: signal.clone(),
+                        task: task.clone(),
+                        children: children.clone(),
+                        items: items.clone(),
+                    });
+                }
+            }
+            RunEvent::SignalReceived { name, data, .. } => {
+                self.inbox.entry(name.clone()).or_default().push_back(data.clone());
+            }
+            RunEvent::StepTimedOut { step, goto, .. } => {
+                self.outputs.insert(step.clone(), serde_json::json!({"timed_out": true}));
+                if let Some(target) = goto.as_deref().and_then(|g| workflow.step_index(g)) {
+                    let from = workflow.step_index(step).map_or(0, |i| i + 1);
+                    for jumped in workflow.steps.iter().take(target).skip(from) {
+                        self.skipped.push(jumped.id.clone());
+                    }
+                    self.cursor = target;
+                    self.current = None;
+                }
+            }
+            RunEvent::RunSucceeded { .. } | RunEvent::RunFailed { .. } | RunEvent::RunCancelled { .. } => {
+                self.finished = true;
+                self.current = None;
+            }
+        }
+    }
+}

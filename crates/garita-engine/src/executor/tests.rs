@@ -1,0 +1,342 @@
+//! Executor tests on the in-memory store, a manual clock and a scripted connector.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use garita_sdk::{ActionError, InvokeContext, Manifest};
+use serde_json::{json, Value};
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::memory_store::MemoryStore;
+use crate::model::*;
+
+/// Records every call; `flaky` fails with a retryable error until its counter runs out.
+#[derive(Default)]
+struct Scripted {
+    calls: Mutex<Vec<(String, IdempotencyKey, Value)>>,
+    flaky_failures_left: Mutex<u32>,
+}
+
+#[async_trait]
+impl Connectors for Scripted {
+    fn manifests(&self) -> Vec<Manifest> {
+        Vec::new()
+    }
+
+    async fn invoke(&self, connector: &str, action: &str, ctx: InvokeContext, input: Value) -> Result<Value, ActionError> {
+        self.calls.lock().unwrap().push((format!("{connector}.{action}"), ctx.idempotency_key.clone(), input.clone()));
+        match action {
+            "set" => Ok(input),
+            "flaky" => {
+                let mut left = self.flaky_failures_left.lock().unwrap();
+                if *left > 0 {
+                    *left -= 1;
+                    Err(ActionError::retryable("server busy"))
+                } else {
+                    Ok(json!({"ok": true}))
+                }
+            }
+            "fail" => Err(ActionError::permanent("refused")),
+            _ => Err(ActionError::unknown_action(action)),
+        }
+    }
+}
+
+fn step(id: &str, kind: StepKind) -> Step {
+    Step {
+        id: id.into(),
+        name: None,
+        condition: None,
+        kind,
+        retry: RetryPolicy::default(),
+        timeout: None,
+        outputs: BTreeMap::new(),
+        span: Span { line: 1, col: 1 },
+    }
+}
+
+fn uses(id: &str, action: &str, with: Value) -> Step {
+    step(id, StepKind::Uses { connector: "core".into(), action: action.into(), with })
+}
+
+fn workflow(steps: Vec<Step>) -> Workflow {
+    Workflow {
+        name: "t".into(),
+        description: None,
+        locale: "es".into(),
+        time_zone: "America/Guayaquil".into(),
+        inputs: vec![InputDef {
+            name: "who".into(),
+            kind: InputType::String,
+            required: false,
+            default: Some(json!("Ana")),
+            secret: false,
+            description: None,
+        }],
+        triggers: vec![],
+        steps,
+        outputs: BTreeMap::new(),
+    }
+}
+
+struct Harness {
+    engine: Engine,
+    store: Arc<MemoryStore>,
+    clock: Arc<ManualClock>,
+    connectors: Arc<Scripted>,
+}
+
+fn harness() -> Harness {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 13, 0, 0).unwrap()));
+    let connectors = Arc::new(Scripted::default());
+    // The "source" of a test workflow is its JSON form.
+    let loader: WorkflowLoader = Arc::new(|path, source| {
+        serde_json::from_str(source).map_err(|e| {
+            crate::Diagnostics(vec![crate::Diagnostic::new(path, Span { line: 1, col: 1 }, e.to_string())])
+        })
+    });
+    let engine = Engine::new(store.clone(), connectors.clone(), clock.clone(), loader, EngineSettings::default());
+    Harness { engine, store, clock, connectors }
+}
+
+impl Harness {
+    async fn start(&self, wf: &Workflow, inputs: &[(&str, Value)]) -> RunId {
+        let source = serde_json::to_string(wf).unwrap();
+        let inputs: BTreeMap<String, Value> = inputs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        self.engine.start(wf, &source, "t.yaml", &inputs).await.unwrap()
+    }
+
+    fn calls(&self) -> Vec<(String, IdempotencyKey, Value)> {
+        self.connectors.calls.lock().unwrap().clone()
+    }
+}
+
+#[tokio::test]
+async fn steps_run_in_order_and_see_earlier_outputs() {
+    let h = harness();
+    let wf = workflow(vec![
+        uses("a", "set", json!({"greeting": "hola ${{ inputs.who }}"})),
+        uses("b", "set", json!({"echo": "${{ steps.a.outputs.greeting }}", "n": "${{ 1 + 2 }}"})),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let calls = h.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1].2, json!({"echo": "hola Ana", "n": 3}));
+    assert_eq!(calls[0].1.to_string(), format!("{run}/a/1"));
+}
+
+#[tokio::test]
+async fn a_step_in_flight_at_a_crash_runs_again_with_the_same_key_and_finished_steps_do_not() {
+    let h = harness();
+    let wf = workflow(vec![uses("a", "set", json!({"x": 1})), uses("b", "set", json!({"x": 2}))]);
+    let run = h.start(&wf, &[]).await;
+    // Simulate a crash: step a finished, step b started but never recorded an outcome.
+    let mut record = h.store.run(&run).await.unwrap().unwrap();
+    let at = h.clock.now();
+    h.store
+        .append(
+            &mut record,
+            &[
+                RunEvent::StepStarted { step: "a".into(), attempt: 1, at },
+                RunEvent::StepSucceeded { step: "a".into(), attempt: 1, output: json!({"x": 1}), at },
+                RunEvent::StepStarted { step: "b".into(), attempt: 1, at },
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let calls = h.calls();
+    assert_eq!(calls.len(), 1, "only the in-flight step runs again: {calls:?}");
+    assert_eq!(calls[0].1.to_string(), format!("{run}/b/1"));
+}
+
+#[tokio::test]
+async fn retryable_failures_park_the_run_until_the_backoff_passes() {
+    let h = harness();
+    *h.connectors.flaky_failures_left.lock().unwrap() = 2;
+    let mut s = uses("call", "flaky", json!({}));
+    s.retry = RetryPolicy { attempts: 3, initial_backoff: Duration::from_secs(10), factor: 2.0, max_backoff: Duration::from_secs(60) };
+    let run = h.start(&workflow(vec![s]), &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    let rec = h.store.run(&run).await.unwrap().unwrap();
+    assert_eq!(rec.wake_at, Some(h.clock.now() + chrono::Duration::seconds(10)));
+    // Not due yet: nothing happens.
+    assert!(h.engine.wake_due().await.unwrap().is_empty());
+    h.clock.advance(chrono::Duration::seconds(10));
+    assert_eq!(h.engine.wake_due().await.unwrap(), vec![(run.clone(), RunStatus::Waiting)]);
+    h.clock.advance(chrono::Duration::seconds(20));
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let attempts: Vec<u32> = h.calls().iter().map(|c| c.1.attempt).collect();
+    assert_eq!(attempts, vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn permanent_failure_fails_the_run_without_retry() {
+    let h = harness();
+    let mut s = uses("call", "fail", json!({}));
+    s.retry.attempts = 5;
+    let run = h.start(&workflow(vec![s, uses("never", "set", json!({}))]), &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Failed);
+    assert_eq!(h.calls().len(), 1);
+    let rec = h.store.run(&run).await.unwrap().unwrap();
+    assert!(rec.error.unwrap().contains("refused"));
+}
+
+#[tokio::test]
+async fn false_condition_skips_the_step() {
+    let h = harness();
+    let mut s = uses("maybe", "set", json!({}));
+    s.condition = Some("inputs.who == 'Luis'".into());
+    let run = h.start(&workflow(vec![s, uses("after", "set", json!({"skipped": "${{ steps.maybe.status }}"}))]), &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let calls = h.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].2, json!({"skipped": "skipped"}));
+}
+
+#[tokio::test]
+async fn missing_template_value_fails_the_step_with_its_name() {
+    let h = harness();
+    let run = h.start(&workflow(vec![uses("a", "set", json!({"x": "${{ inputs.nope }}"}))]), &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Failed);
+    let err = h.store.run(&run).await.unwrap().unwrap().error.unwrap();
+    assert!(err.contains("step `a`") && err.contains("inputs.nope"), "{err}");
+    assert!(h.calls().is_empty());
+}
+
+fn wait(id: &str, wait_for: WaitFor, timeout: Option<Duration>, on_timeout: OnTimeout) -> Step {
+    step(id, StepKind::Wait(WaitSpec { wait_for, timeout, on_timeout }))
+}
+
+#[tokio::test]
+async fn a_signal_wakes_a_waiting_run_and_its_data_is_the_step_output() {
+    let h = harness();
+    let wf = workflow(vec![
+        wait("w", WaitFor::Signal { name: "reactivated".into() }, Some(Duration::from_secs(86400)), OnTimeout::Fail),
+        uses("after", "set", json!({"on": "${{ steps.w.outputs.data.date }}"})),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    let outcome = h.engine.signal(&run, "reactivated", json!({"date": "2026-01-06"})).await.unwrap();
+    assert_eq!(outcome, SignalOutcome::Delivered(RunStatus::Succeeded));
+    assert_eq!(h.calls()[0].2, json!({"on": "2026-01-06"}));
+}
+
+#[tokio::test]
+async fn a_signal_sent_early_is_kept_for_the_wait() {
+    let h = harness();
+    let wf = workflow(vec![
+        wait("pause", WaitFor::Duration { duration: Duration::from_secs(60) }, None, OnTimeout::Fail),
+        wait("w", WaitFor::Signal { name: "go".into() }, Some(Duration::from_secs(600)), OnTimeout::Fail),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    assert_eq!(h.engine.signal(&run, "go", json!(1)).await.unwrap(), SignalOutcome::Queued(RunStatus::Waiting));
+    h.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn signal_timeouts_follow_on_timeout() {
+    for (on_timeout, expected, after_ran) in [
+        (OnTimeout::Fail, RunStatus::Failed, false),
+        (OnTimeout::Continue, RunStatus::Succeeded, true),
+        (OnTimeout::Goto("last".into()), RunStatus::Succeeded, false),
+    ] {
+        let h = harness();
+        let wf = workflow(vec![
+            wait("w", WaitFor::Signal { name: "s".into() }, Some(Duration::from_secs(3600)), on_timeout.clone()),
+            uses("after", "set", json!({"step": "after"})),
+            uses("last", "set", json!({"step": "last"})),
+        ]);
+        let run = h.start(&wf, &[]).await;
+        assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+        h.clock.advance(chrono::Duration::hours(2));
+        assert_eq!(h.engine.wake_due().await.unwrap(), vec![(run.clone(), expected)], "{on_timeout:?}");
+        let ran: Vec<String> = h.calls().iter().map(|c| c.2["step"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(ran.contains(&"after".to_owned()), after_ran, "{on_timeout:?}: {ran:?}");
+    }
+}
+
+#[tokio::test]
+async fn signal_to_a_finished_run_is_refused() {
+    let h = harness();
+    let run = h.start(&workflow(vec![uses("a", "set", json!({}))]), &[]).await;
+    h.engine.drive(&run).await.unwrap();
+    assert!(matches!(h.engine.signal(&run, "x", json!(null)).await, Err(EngineError::Finished { .. })));
+}
+
+#[tokio::test]
+async fn for_each_fans_out_to_children_and_collects_their_outputs() {
+    let h = harness();
+    let fan = step(
+        "fan",
+        StepKind::ForEach(ForEachSpec {
+            items: "inputs.list".into(),
+            item_var: "account".into(),
+            concurrency: 2,
+            steps: vec![uses("greet", "set", json!({"hi": "${{ account }}", "i": "${{ index }}"}))],
+        }),
+    );
+    let mut wf = workflow(vec![fan, uses("sum", "set", json!({"n": "${{ steps.fan.outputs.count }}"}))]);
+    wf.inputs.push(InputDef {
+        name: "list".into(),
+        kind: InputType::List,
+        required: true,
+        default: None,
+        secret: false,
+        description: None,
+    });
+    let run = h.start(&wf, &[("list", json!(["a", "b", "c"]))]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let calls = h.calls();
+    let his: Vec<Value> = calls.iter().filter(|c| c.0 == "core.set").map(|c| c.2.clone()).collect();
+    assert!(his.contains(&json!({"hi": "a", "i": 0})));
+    assert!(his.contains(&json!({"hi": "c", "i": 2})));
+    assert_eq!(his.last().unwrap(), &json!({"n": 3}));
+    let children = h.store.children(&run, "fan").await.unwrap();
+    assert_eq!(children.len(), 3);
+}
+
+#[tokio::test]
+async fn bad_inputs_are_all_reported() {
+    let h = harness();
+    let mut wf = workflow(vec![]);
+    wf.inputs.push(InputDef {
+        name: "year".into(),
+        kind: InputType::Number,
+        required: true,
+        default: None,
+        secret: false,
+        description: None,
+    });
+    let given: BTreeMap<String, Value> = [("wh0".to_string(), json!("x"))].into();
+    let err = h.engine.start(&wf, "{}", "t.yaml", &given).await.unwrap_err().to_string();
+    assert!(err.contains("did you mean `who`"), "{err}");
+    assert!(err.contains("missing required input `year`"), "{err}");
+}
+
+#[tokio::test]
+async fn secret_inputs_never_reach_the_store() {
+    let h = harness();
+    let mut wf = workflow(vec![uses("a", "set", json!({"pw": "${{ inputs.token }}"}))]);
+    wf.inputs.push(InputDef {
+        name: "token".into(),
+        kind: InputType::String,
+        required: true,
+        default: None,
+        secret: true,
+        description: None,
+    });
+    let run = h.start(&wf, &[("token", json!("s3cr3t-value"))]).await;
+    h.engine.drive(&run).await.unwrap();
+    assert_eq!(h.calls()[0].2, json!({"pw": "s3cr3t-value"}));
+    let rec = h.store.run(&run).await.unwrap().unwrap();
+    assert_eq!(rec.inputs["token"], json!("***"));
+}
