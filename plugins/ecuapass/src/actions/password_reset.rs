@@ -1,0 +1,108 @@
+//! `password_reset_guide`.
+
+use garita_sdk::{ActionError, ActionSpec};
+use serde_json::{json, Value};
+
+use super::input::InputReader;
+use super::{guide_fields, schemas};
+use crate::guides::password_reset::{
+    password_reset_guide, PasswordResetRequest, UserClassification,
+};
+
+pub(super) const ACTION: &str = "password_reset_guide";
+
+pub(super) fn spec() -> ActionSpec {
+    let classifications: Vec<&str> = UserClassification::ALL.iter().map(|c| c.label()).collect();
+    ActionSpec::new(
+        ACTION,
+        "Checks the data for Ecuapass's automatic password reset and returns the two-part checklist (find the user ID, then request the temporary password).",
+    )
+    .input_schema(json!({
+        "type": "object",
+        "required": ["classification", "identification"],
+        "properties": {
+            "classification": {
+                "type": "string",
+                "description": format!("The user classification: {} (case and accents do not matter).", classifications.join(", "))
+            },
+            "identification": {
+                "type": "string",
+                "description": "Cédula (10 digits, checked) or passport number (5 to 20 letters and digits), as in the usage request."
+            },
+            "ruc": {
+                "type": "string",
+                "description": "Company RUC: required for every classification except Usuario general, Auditor and Perito, and refused for those three."
+            },
+            "personal_email": {
+                "type": "string",
+                "description": "Personal email of the usage request: required for Usuario general, Auditor and Perito, and refused for the others."
+            }
+        },
+        "additionalProperties": false
+    }))
+    .output_schema(schemas::guide_output(
+        json!({
+            "classification": {"enum": classifications},
+            "search_key": {"enum": ["company_ruc", "personal_email"]},
+            "identification_kind": {"enum": ["cedula", "passport"]},
+            "identification": {"type": "string"},
+            "ruc": {"type": ["string", "null"]},
+            "personal_email": {"type": ["string", "null"]},
+            "warnings": {"type": "array", "items": schemas::issue()}
+        }),
+        &["classification", "search_key", "identification_kind", "identification", "ruc", "personal_email", "warnings"],
+    ))
+}
+
+pub(super) fn invoke(input: &Value, english: bool) -> Result<Value, ActionError> {
+    let mut reader = InputReader::new(
+        input,
+        &["classification", "identification", "ruc", "personal_email"],
+        english,
+    )?;
+    let classification = reader.required_str("classification");
+    let identification = reader.required_str("identification");
+    let ruc = reader.optional_str("ruc");
+    let personal_email = reader.optional_str("personal_email");
+    let (Some(classification), Some(identification)) = (classification, identification) else {
+        // The reader has recorded why the field is missing, so finish() fails here.
+        return reader
+            .finish()
+            .and(Err(ActionError::permanent("missing required fields")));
+    };
+    let request = PasswordResetRequest {
+        classification,
+        identification,
+        ruc,
+        personal_email,
+    };
+    let result = match password_reset_guide(&request, english) {
+        Ok(result) => result,
+        Err(problems) => {
+            reader.extend(problems);
+            // The problems list is never empty on this path, so finish() fails.
+            return reader
+                .finish()
+                .and(Err(ActionError::permanent("request rejected")));
+        }
+    };
+    reader.finish()?;
+    let mut output = guide_fields(&result.guide, english);
+    output.insert(
+        "classification".into(),
+        json!(result.classification.label()),
+    );
+    output.insert("search_key".into(), json!(result.search_key));
+    output.insert(
+        "identification_kind".into(),
+        json!(result.identification_kind),
+    );
+    output.insert("identification".into(), json!(result.identification));
+    output.insert("ruc".into(), json!(result.ruc));
+    output.insert("personal_email".into(), json!(result.personal_email));
+    output.insert(
+        "warnings".into(),
+        Value::Array(result.warnings.iter().map(|w| w.to_json(english)).collect()),
+    );
+    Ok(Value::Object(output))
+}
