@@ -1,1 +1,41 @@
-fn main() {}
+//! The `garita` binary: parses the command line, reads the configuration, sets
+//! up logging, and wires the engine to the sled store and the connectors.
+//!
+//! This is the only crate that uses `anyhow`: errors from the libraries arrive
+//! here already saying what went wrong and what to do; we add context and map
+//! them to exit codes (0 success, 1 the work failed, 2 usage error).
+
+mod app;
+mod cli;
+mod commands;
+mod config;
+mod logging;
+mod output;
+mod usage;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    logging::init(cli.global.verbose, cli.global.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if err.downcast_ref::<usage::UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

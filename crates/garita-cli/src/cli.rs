@@ -1,0 +1,147 @@
+//! The command line, as clap sees it. Global options are accepted before or
+//! after the command name.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Garita keeps customs-portal accounts (CTPAT, Ecuapass, ANAM) alive and
+/// compliant with declarative workflows.
+#[derive(Debug, Parser)]
+#[command(name = "garita", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The store directory (an embedded sled store, created on first use).
+    #[arg(long, global = true, env = "GARITA_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Configuration file (default: garita.toml when present; then GARITA_* variables).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Pin the clock to this instant (RFC 3339), for tests and rehearsals.
+    #[arg(long, global = true, env = "GARITA_NOW", value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check workflow files; every problem as file:line:col.
+    Validate {
+        /// Workflow files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run a workflow now; prints the run id and its status.
+    Run {
+        /// The workflow file.
+        file: PathBuf,
+        /// An input, as KEY=VALUE (repeatable).
+        #[arg(short, long = "input", value_name = "KEY=VALUE")]
+        inputs: Vec<String>,
+        /// Return as soon as the run waits, even for a short retry back-off.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Inspect runs.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCommand,
+    },
+    /// Drive every unfinished run as far as it can go now.
+    Resume,
+    /// Cancel a run (and its child runs).
+    Cancel {
+        /// Run id (a unique prefix is enough).
+        run: String,
+        /// Why, for the record.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Deliver a named signal to a run.
+    Signal {
+        /// Run id (a unique prefix is enough).
+        run: String,
+        /// Signal name.
+        name: String,
+        /// Signal data, as JSON.
+        #[arg(long, value_name = "JSON")]
+        data: Option<String>,
+    },
+    /// Call one connector action directly.
+    Call {
+        /// CONNECTOR.ACTION
+        target: String,
+        /// Input JSON object, or `-` to read one JSON object per line from stdin
+        /// and write one JSON result per line.
+        input: Option<String>,
+    },
+    /// Print a JSON Schema.
+    Schema {
+        #[command(subcommand)]
+        what: SchemaCommand,
+    },
+    /// Connectors: built in and loaded from plugin libraries.
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List runs, newest first.
+    List {
+        /// Only runs with this status.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only runs of this workflow.
+        #[arg(long)]
+        workflow: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show one run with each step.
+    Show {
+        /// Run id (a unique prefix is enough).
+        run: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// The JSON Schema of workflow files.
+    Workflow,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// Every available connector with its version, origin and actions.
+    List,
+    /// Load one library and report whether it is a valid plugin.
+    Check {
+        /// Path to the shared library.
+        lib: PathBuf,
+    },
+}

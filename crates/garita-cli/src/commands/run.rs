@@ -1,0 +1,156 @@
+//! `garita run`, `resume`, `cancel`, `signal`: commands that move runs forward.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use garita_engine::executor::{run_view, Engine, SignalOutcome};
+use garita_engine::{RunStatus, Store};
+use serde_json::Value;
+
+use super::runs::resolve_run;
+use crate::app::App;
+use crate::usage::UsageError;
+
+/// `garita run` keeps driving a run whose next wake-up is at most this far
+/// away (a retry back-off), instead of leaving it for `resume` or the daemon.
+const INLINE_WAIT_LIMIT: chrono::Duration = chrono::Duration::seconds(30);
+
+pub async fn run(app: &App, file: &Path, inputs: &[String], no_wait: bool) -> anyhow::Result<ExitCode> {
+    let given = parse_inputs(inputs)?;
+    let (workflow, source) = app.load_workflow(file)?;
+    let store = app.open_store()?;
+    let engine = app.engine(store.clone());
+    let id = engine.start(&workflow, &source, &file.display().to_string(), &given).await?;
+    if !app.global.json {
+        eprintln!("run {id} started ({})", workflow.name);
+    }
+    let status = drive_settled(app, &engine, store.as_ref(), &id, no_wait).await?;
+    report(app, &engine, store.as_ref(), &id, status).await
+}
+
+/// Drives a run; while it only waits for a short retry back-off on the real
+/// clock, sleeps and drives again.
+async fn drive_settled(
+    app: &App,
+    engine: &Engine,
+    store: &dyn Store,
+    id: &str,
+    no_wait: bool,
+) -> anyhow::Result<RunStatus> {
+    loop {
+        let status = engine.drive(id).await?;
+        if status != RunStatus::Waiting || no_wait || app.pinned_clock {
+            return Ok(status);
+        }
+        let record = store.run(id).await?.context("the run vanished from the store")?;
+        let Some(wake) = record.wake_at else { return Ok(status) };
+        let left = wake - engine.clock().now();
+        if left > INLINE_WAIT_LIMIT {
+            return Ok(status);
+        }
+        tokio::time::sleep(left.to_std().unwrap_or_default()).await;
+    }
+}
+
+async fn report(app: &App, engine: &Engine, store: &dyn Store, id: &str, status: RunStatus) -> anyhow::Result<ExitCode> {
+    let record = store.run(id).await?.context("the run vanished from the store")?;
+    if app.global.json {
+        let workflow = engine.workflow_of(&record).await?;
+        let events = store.events(id).await?;
+        crate::output::json(&run_view(&record, &workflow, &events))?;
+    } else {
+        match (status, &record.wake_at, &record.error) {
+            (RunStatus::Waiting, Some(at), _) => println!("{id} waiting (until {})", at.to_rfc3339()),
+            (_, _, Some(error)) if status == RunStatus::Failed => {
+                println!("{id} failed");
+                eprintln!("error: {error}");
+            }
+            _ => println!("{id} {status}"),
+        }
+    }
+    Ok(exit_for(status))
+}
+
+fn exit_for(status: RunStatus) -> ExitCode {
+    match status {
+        RunStatus::Failed => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
+    let store = app.open_store()?;
+    let engine = app.engine(store.clone());
+    let results = engine.resume_all().await?;
+    let failed = results.iter().filter(|(_, s)| *s == RunStatus::Failed).count();
+    if app.global.json {
+        let list: Vec<Value> =
+            results.iter().map(|(id, s)| serde_json::json!({"run": id, "status": s})).collect();
+        crate::output::json(&list)?;
+    } else if results.is_empty() {
+        println!("no unfinished runs");
+    } else {
+        for (id, status) in &results {
+            println!("{id} {status}");
+        }
+    }
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Result<ExitCode> {
+    let store = app.open_store()?;
+    let id = resolve_run(store.as_ref(), run).await?;
+    let engine = app.engine(store.clone());
+    engine.cancel(&id, reason).await?;
+    if app.global.json {
+        crate::output::json(&serde_json::json!({"run": id, "status": "cancelled"}))?;
+    } else {
+        println!("{id} cancelled");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn signal(app: &App, run: &str, name: &str, data: Option<&str>) -> anyhow::Result<ExitCode> {
+    let data: Value = match data {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| UsageError(format!("--data must be JSON (for example '{{\"date\":\"2026-01-06\"}}'): {e}")))?,
+        None => Value::Null,
+    };
+    let store = app.open_store()?;
+    let id = resolve_run(store.as_ref(), run).await?;
+    let engine = app.engine(store.clone() as Arc<dyn Store>);
+    let outcome = engine.signal(&id, name, data).await?;
+    let (delivered, status) = match outcome {
+        SignalOutcome::Delivered(s) => (true, s),
+        SignalOutcome::Queued(s) => (false, s),
+    };
+    if app.global.json {
+        crate::output::json(&serde_json::json!({"run": id, "signal": name, "delivered": delivered, "status": status}))?;
+    } else if delivered {
+        println!("{id} {status} (signal `{name}` delivered)");
+    } else {
+        println!("{id} {status} (signal `{name}` kept: the run is not waiting for it yet)");
+    }
+    Ok(exit_for(status))
+}
+
+/// `KEY=VALUE` pairs; values stay strings and are typed against the workflow's inputs.
+fn parse_inputs(pairs: &[String]) -> Result<BTreeMap<String, Value>, UsageError> {
+    let mut out = BTreeMap::new();
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(UsageError(format!("--input `{pair}` must look like KEY=VALUE")));
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(UsageError(format!("--input `{pair}` has an empty name")));
+        }
+        if out.insert(key.to_owned(), Value::String(value.to_owned())).is_some() {
+            return Err(UsageError(format!("--input `{key}` is given twice")));
+        }
+    }
+    Ok(out)
+}

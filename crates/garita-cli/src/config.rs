@@ -1,0 +1,83 @@
+//! `garita.toml` and `GARITA_*` environment variables, read with the `config` crate.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Everything configurable. Unknown keys are ignored so an older garita can
+/// read a newer file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub store: StoreSettings,
+    pub plugins: PluginSettings,
+    /// `[connectors.NAME]` sections, handed to each connector.
+    pub connectors: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StoreSettings {
+    /// Store directory (overridden by --store).
+    pub path: Option<PathBuf>,
+    /// sled page cache, in MiB.
+    pub cache_mb: u64,
+    /// `power_loss` (flush + fdatasync, the default) or `process_crash` (flush only).
+    pub durability: String,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self { path: None, cache_mb: 64, durability: "power_loss".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PluginSettings {
+    /// Directories searched for plugin libraries.
+    pub dirs: Option<Vec<PathBuf>>,
+    /// When set, only libraries with one of these SHA-256 digests load.
+    pub allow_sha256: Option<Vec<String>>,
+    /// Names of built-in connectors a plugin may replace.
+    #[serde(rename = "override")]
+    pub overrides: Vec<String>,
+}
+
+/// Reads the configuration: `explicit` (must exist) or `./garita.toml` (when
+/// present), then `GARITA_*` variables (`GARITA_STORE__CACHE_MB=128`).
+pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
+    let mut builder = config::Config::builder();
+    match explicit {
+        Some(path) => {
+            if !path.is_file() {
+                anyhow::bail!("configuration file {} does not exist; check the --config path", path.display());
+            }
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+        }
+        None => {
+            let default = Path::new("garita.toml");
+            if default.is_file() {
+                builder = builder.add_source(config::File::from(default).format(config::FileFormat::Toml));
+            }
+        }
+    }
+    // Only nested keys (`GARITA_SECTION__KEY`) configure; plain GARITA_STORE and
+    // GARITA_NOW are command-line options read by clap.
+    let nested: config::Map<String, String> =
+        std::env::vars().filter(|(k, _)| k.starts_with("GARITA_") && k.contains("__")).collect();
+    builder = builder.add_source(
+        config::Environment::with_prefix("GARITA")
+            .prefix_separator("_")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(nested)),
+    );
+    let shown = explicit.map_or_else(|| "garita.toml".to_owned(), |p| p.display().to_string());
+    let built = builder.build().with_context(|| format!("cannot read the configuration ({shown})"))?;
+    built
+        .try_deserialize::<Settings>()
+        .with_context(|| format!("the configuration ({shown}) has a wrong value; see docs/operations.md for the keys"))
+}

@@ -1,0 +1,60 @@
+//! Running the real `garita` binary from tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+/// Path to the `garita` binary, built once per test process.
+pub fn garita_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "garita-cli"])
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building garita failed");
+        target_dir().join("debug").join("garita")
+    })
+}
+
+/// A `garita` command on `store`, with logs quiet and no config from the environment.
+pub fn garita(store: &Path) -> Command {
+    let mut cmd = Command::new(garita_bin());
+    cmd.arg("--store").arg(store);
+    cmd.env_remove("GARITA_NOW").env_remove("GARITA_STORE").env_remove("RUST_LOG");
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs and captures, printing everything on failure to help debugging.
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("garita starts");
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write fixture");
+    path
+}
