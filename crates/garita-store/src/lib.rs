@@ -1,1 +1,88 @@
-//! The sled store (to be written).
+//! Garita's durable [`Store`](garita_engine::Store), on sled 0.34.7.
+//!
+//! ```no_run
+//! use garita_store::{SledStore, StoreOptions};
+//! # fn main() -> Result<(), garita_engine::StoreError> {
+//! let store = SledStore::open(std::path::Path::new(".garita"), StoreOptions::default())?;
+//! # drop(store); Ok(()) }
+//! ```
+//!
+//! # The store directory
+//!
+//! Created on first use with mode 0700. It holds sled's files (`conf`, `db`,
+//! `blobs/`, `snap.*`) and `garita.pid`, which names the process holding the
+//! store (pid and the leading words of its command line, never option
+//! values) so that a second process is refused with
+//! [`StoreError::Locked`](garita_engine::StoreError::Locked) naming the
+//! holder. sled's file lock is what actually excludes: a second open, in
+//! another process or in this one, fails.
+//!
+//! # Key layout (KEYS)
+//!
+//! Every value starts with an encoding-version byte; `1` means the rest is
+//! JSON written by `serde_json`. A later format gets a new byte, so old values
+//! stay readable and can be migrated. "BE" is big-endian; an instant is unix
+//! milliseconds as an `i64` with its sign bit flipped, so that byte order is
+//! time order.
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `meta` | `schema_version` | `u32` BE, raw (no version byte) |
+//! | `runs` | run id | [`RunRecord`](garita_engine::RunRecord) |
+//! | `events` | run id, `0x00`, seq `u64` BE | [`RunEvent`](garita_engine::RunEvent) |
+//! | `timers` | `wake_at` instant, run id | empty |
+//! | `unfinished` | `created_at` instant, run id | run id |
+//! | `children` | parent id, `0x00`, step id, `0x00`, index `u32` BE | child run id |
+//!
+//! Ids never contain `0x00`. `timers` and `unfinished` hold only runs that are
+//! not terminal; an entry leaves when its run's `wake_at` changes or the run
+//! finishes. So `due_runs` reads exactly the due timers, `next_wake` reads one
+//! key, and `unfinished_runs` reads only unfinished runs.
+//!
+//! `meta.schema_version` is written on first open ([`SCHEMA_VERSION`]); a
+//! store with a higher version is refused with
+//! [`StoreError::NewerSchema`](garita_engine::StoreError::NewerSchema).
+//!
+//! # Commits
+//!
+//! `create_run` and `append` each run one sled transaction over `runs`,
+//! `events`, `timers`, `unfinished` and `children`: the new events at
+//! `record.next_seq..`, the summary with `next_seq` advanced, and the index
+//! entries moved from the stored summary's values to the new ones. sled logs
+//! a transaction as one batch that recovery applies whole or not at all. An
+//! append whose `next_seq` differs from the stored one is refused, since it
+//! would overwrite or skip events.
+//!
+//! # Durability and group commit
+//!
+//! A commit returns only once durable, as [`Durability`] defines (power loss
+//! by default). A dedicated flusher thread takes every commit waiting at that
+//! moment, makes them durable with ONE sled `flush` plus `fdatasync`, and
+//! wakes them all; commits arriving meanwhile form the next group. So
+//! concurrent runs share flushes, and [`SledStore::flush_count`] grows slower
+//! than the number of commits. If a flush ever fails the store refuses all
+//! later commits until reopened (see `durable_flush.rs` for why).
+
+mod blocking;
+mod codec;
+mod durable_flush;
+mod errors;
+mod file_sync;
+mod group_commit;
+mod holder;
+mod keys;
+mod open;
+mod options;
+mod read;
+mod schema;
+mod store;
+mod store_impl;
+mod trees;
+mod write;
+
+#[cfg(test)]
+mod store_tests;
+
+pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};
+pub use schema::SCHEMA_VERSION;
+pub use store::SledStore;

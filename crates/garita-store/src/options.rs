@@ -1,0 +1,53 @@
+//! How a store is opened: cache size and how durable a commit is.
+
+/// What a returned [`garita_engine::Store::append`] (or `create_run`) survives.
+///
+/// Both levels first call sled's `flush`, which writes sled's in-memory log
+/// buffers into the `db` file with `pwrite` and then calls Linux
+/// `sync_file_range(WAIT_BEFORE | WRITE | WAIT_AFTER)` on the written range
+/// (sled issue #1452). `sync_file_range` starts and waits for the writeback of
+/// those data pages, but it neither commits the file's metadata (the new file
+/// size when the log grows) nor asks the disk to empty its volatile write
+/// cache, so on its own it is no protection against power loss.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// The default. After sled's flush, `fdatasync` (`File::sync_data`) the
+    /// `db` file and every blob file written since the last flush, and `fsync`
+    /// the directories whose entries changed (the store directory when it is
+    /// created, `blobs/` when a blob file appears). A commit that returned
+    /// survives a process crash, a kernel panic and a power loss, as long as
+    /// the disk honours cache-flush requests (any disk that does not lies to
+    /// every database alike) and the filesystem is a local one.
+    #[default]
+    PowerLoss,
+    /// sled's flush only. A commit that returned is in the operating system's
+    /// page cache, so it survives the garita process being killed or
+    /// panicking, but a kernel panic or a power loss may lose the most recent
+    /// commits (or, when the log had grown, leave a shorter file that sled
+    /// recovers to an earlier, still consistent, state). Faster; for tests,
+    /// `garita simulate` copies and machines on a battery-backed disk.
+    ProcessCrash,
+}
+
+/// Options of [`crate::SledStore::open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Bytes of memory sled may use for its page cache (default 64 MiB).
+    /// Set explicitly because sled's own default is sized for a dedicated
+    /// database server, not a small daemon that shares its host.
+    pub cache_capacity: u64,
+    /// What a returned commit survives (default [`Durability::PowerLoss`]).
+    pub durability: Durability,
+}
+
+/// The default page cache size: 64 MiB.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            durability: Durability::default(),
+        }
+    }
+}

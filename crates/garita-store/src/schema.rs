@@ -1,0 +1,86 @@
+//! The schema version in the `meta` tree: written on first open, checked on
+//! every open, so an older Garita never misreads a store a newer one changed.
+
+use std::path::Path;
+
+use garita_engine::StoreError;
+
+use crate::errors::sled_error;
+use crate::keys::SCHEMA_VERSION_KEY;
+
+/// The key layout and encodings this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What [`check_or_init`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SchemaState {
+    /// The store already had a version this build understands.
+    Existing,
+    /// The store was new: the current version has just been written (not yet durable).
+    Initialized,
+}
+
+/// File written once a new store's schema version is durable. sled recovers
+/// a log it cannot read as an empty database, without an error; the marker
+/// lets a wiped `db` file be reported as damage instead of silently becoming
+/// a new, empty store.
+pub(crate) const INITIALIZED_MARKER: &str = "garita.store";
+
+/// True when the store in `dir` was initialized before (see [`INITIALIZED_MARKER`]).
+pub(crate) fn was_initialized(dir: &Path) -> bool {
+    dir.join(INITIALIZED_MARKER).exists()
+}
+
+/// Writes the [`INITIALIZED_MARKER`] (the caller makes it durable).
+pub(crate) fn mark_initialized(dir: &Path) -> std::io::Result<()> {
+    std::fs::write(
+        dir.join(INITIALIZED_MARKER),
+        "garita store; the schema version is in sled tree `meta`; do not delete\n",
+    )
+}
+
+/// Checks the version in `meta`, or writes [`SCHEMA_VERSION`] into an empty
+/// store. `must_exist` says the store was used before (it holds runs, or was
+/// marked initialized), so a missing version means damage.
+pub(crate) fn check_or_init(
+    meta: &sled::Tree,
+    path: &Path,
+    must_exist: bool,
+) -> Result<SchemaState, StoreError> {
+    let stored = meta
+        .get(SCHEMA_VERSION_KEY)
+        .map_err(|e| sled_error(path, "reading the schema version", e))?;
+    match stored {
+        Some(bytes) => {
+            let found = parse_version(&bytes).ok_or_else(|| StoreError::Corrupt {
+                what: format!("schema version of {}", path.display()),
+                detail: format!("expected 4 bytes, found {}", bytes.len()),
+            })?;
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    path: path.display().to_string(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            Ok(SchemaState::Existing)
+        }
+        // The meta record was lost: guessing a version could misread every
+        // record, and starting afresh would hide the loss, so refuse.
+        None if must_exist => Err(StoreError::Corrupt {
+            what: format!("schema version of {}", path.display()),
+            detail: "the store was initialized before, but sled's `db` file no longer holds its schema version \
+                     (the file is damaged, truncated or was replaced)"
+                .into(),
+        }),
+        None => {
+            meta.insert(SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(|e| sled_error(path, "writing the schema version", e))?;
+            Ok(SchemaState::Initialized)
+        }
+    }
+}
+
+fn parse_version(bytes: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.try_into().ok()?))
+}

@@ -1,0 +1,79 @@
+//! The engine's [`Store`] trait on [`SledStore`]. Every commit is: encode,
+//! apply one sled transaction on the blocking pool, then wait for the group
+//! flush that makes it durable.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use garita_engine::{RunEvent, RunFilter, RunId, RunRecord, Store, StoreError, StoredEvent};
+
+use crate::blocking::run_blocking;
+use crate::read;
+use crate::store::SledStore;
+use crate::write::{self, WriteKind};
+
+impl SledStore {
+    /// Applies and makes durable one write; on success advances
+    /// `record.next_seq`, on failure leaves `record` unchanged.
+    async fn commit(
+        &self,
+        kind: WriteKind,
+        record: &mut RunRecord,
+        events: &[RunEvent],
+    ) -> Result<(), StoreError> {
+        self.flush.check_healthy()?;
+        let prepared = write::prepare(kind, record, events)?;
+        let trees = self.trees.clone();
+        let path = self.path.clone();
+        let prepared = run_blocking(&self.path, "committing a run", move || {
+            write::apply(&trees, &path, &prepared)?;
+            Ok(prepared)
+        })
+        .await?;
+        self.group.wait_durable().await?;
+        record.next_seq = prepared.next_seq;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SledStore {
+    async fn create_run(
+        &self,
+        record: &mut RunRecord,
+        events: &[RunEvent],
+    ) -> Result<(), StoreError> {
+        self.commit(WriteKind::Create, record, events).await
+    }
+
+    async fn append(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError> {
+        self.commit(WriteKind::Append, record, events).await
+    }
+
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
+        read::run(&self.trees, &self.path, id)
+    }
+
+    async fn events(&self, id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        read::events(&self.trees, &self.path, id)
+    }
+
+    async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
+        read::list_runs(&self.trees, &self.path, filter)
+    }
+
+    async fn unfinished_runs(&self) -> Result<Vec<RunId>, StoreError> {
+        read::unfinished_runs(&self.trees, &self.path)
+    }
+
+    async fn due_runs(&self, now: DateTime<Utc>) -> Result<Vec<RunId>, StoreError> {
+        read::due_runs(&self.trees, &self.path, now)
+    }
+
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        read::next_wake(&self.trees, &self.path)
+    }
+
+    async fn children(&self, parent: &str, step: &str) -> Result<Vec<RunRecord>, StoreError> {
+        read::children(&self.trees, &self.path, parent, step)
+    }
+}

@@ -1,0 +1,38 @@
+//! Handles on the sled trees of the key layout (see the crate docs).
+
+use std::path::Path;
+
+use garita_engine::StoreError;
+
+use crate::errors::sled_error;
+use crate::keys::tree;
+
+/// One handle per tree. Cloning is cheap (sled trees are shared handles),
+/// which lets writes move to a blocking thread.
+#[derive(Debug, Clone)]
+pub(crate) struct Trees {
+    pub(crate) meta: sled::Tree,
+    pub(crate) runs: sled::Tree,
+    pub(crate) events: sled::Tree,
+    pub(crate) timers: sled::Tree,
+    pub(crate) unfinished: sled::Tree,
+    pub(crate) children: sled::Tree,
+}
+
+impl Trees {
+    /// Opens (creating when missing) every tree of `db`, stored at `path`.
+    pub(crate) fn open(db: &sled::Db, path: &Path) -> Result<Self, StoreError> {
+        let open = |name: &str| {
+            db.open_tree(name)
+                .map_err(|e| sled_error(path, &format!("opening tree `{name}`"), e))
+        };
+        Ok(Self {
+            meta: open(tree::META)?,
+            runs: open(tree::RUNS)?,
+            events: open(tree::EVENTS)?,
+            timers: open(tree::TIMERS)?,
+            unfinished: open(tree::UNFINISHED)?,
+            children: open(tree::CHILDREN)?,
+        })
+    }
+}

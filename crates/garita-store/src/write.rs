@@ -1,0 +1,227 @@
+//! The write path: one sled transaction over `runs`, `events`, `timers`,
+//! `unfinished` and `children` per `create_run` / `append`, so the events, the
+//! summary and the indexes change together or not at all, in memory and (sled
+//! logs a transaction as one atomically recovered batch) after a crash.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use garita_engine::run::ParentRef;
+use garita_engine::{RunEvent, RunRecord, RunStatus, StoreError};
+use serde::Deserialize;
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
+    TransactionalTree, UnabortableTransactionError,
+};
+use sled::Transactional;
+
+use crate::codec::{decode, encode};
+use crate::errors::sled_error;
+use crate::keys::{check_id, child_key, event_key, timer_key, unfinished_key};
+use crate::trees::Trees;
+
+/// Whether the run must be new or must exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteKind {
+    /// `create_run`: the id must be free.
+    Create,
+    /// `append`: the run must exist with `next_seq` equal to the caller's.
+    Append,
+}
+
+/// Everything a commit writes, encoded before the transaction so the time
+/// spent under sled's write lock is only the tree updates.
+#[derive(Debug)]
+pub(crate) struct RunWrite {
+    kind: WriteKind,
+    id: String,
+    /// The caller's `next_seq`: where the new events go.
+    base_seq: u64,
+    /// `next_seq` after the write.
+    pub(crate) next_seq: u64,
+    summary: Vec<u8>,
+    events: Vec<(Vec<u8>, Vec<u8>)>,
+    indexes: IndexKeys,
+}
+
+/// The index entries a summary implies; each value is the run id.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct IndexKeys {
+    timer: Option<Vec<u8>>,
+    unfinished: Option<Vec<u8>>,
+    child: Option<Vec<u8>>,
+}
+
+impl IndexKeys {
+    fn of(
+        id: &str,
+        status: RunStatus,
+        created_at: DateTime<Utc>,
+        wake_at: Option<DateTime<Utc>>,
+        parent: Option<&ParentRef>,
+    ) -> Self {
+        // Terminal runs leave the timer and unfinished indexes, so
+        // `due_runs` and `unfinished_runs` never see them. Like the engine's
+        // MemoryStore, any unfinished run with a `wake_at` has a timer.
+        let live = !status.is_terminal();
+        Self {
+            timer: wake_at.filter(|_| live).map(|at| timer_key(at, id)),
+            unfinished: live.then(|| unfinished_key(created_at, id)),
+            child: parent.map(|p| child_key(&p.run_id, &p.step_id, p.index)),
+        }
+    }
+}
+
+/// The part of a stored summary the indexes depend on. Decoding only these
+/// fields (serde skips the rest, such as the workflow source) keeps the work
+/// under sled's write lock small.
+#[derive(Debug, Deserialize)]
+struct IndexedFields {
+    status: RunStatus,
+    created_at: DateTime<Utc>,
+    next_seq: u64,
+    wake_at: Option<DateTime<Utc>>,
+    parent: Option<ParentRef>,
+}
+
+/// Encodes `record` with `events` appended at `record.next_seq..`.
+pub(crate) fn prepare(
+    kind: WriteKind,
+    record: &RunRecord,
+    events: &[RunEvent],
+) -> Result<RunWrite, StoreError> {
+    check_id(&record.id, "run id")?;
+    if let Some(parent) = &record.parent {
+        check_id(&parent.run_id, "parent run id")?;
+        check_id(&parent.step_id, "parent step id")?;
+    }
+    let base_seq = record.next_seq;
+    let mut encoded = Vec::with_capacity(events.len());
+    for (seq, event) in (base_seq..).zip(events) {
+        let what = format!("event {seq} of run {}", record.id);
+        encoded.push((event_key(&record.id, seq), encode(event, &what)?));
+    }
+    let next_seq = base_seq + events.len() as u64;
+    let mut summary = record.clone();
+    summary.next_seq = next_seq;
+    Ok(RunWrite {
+        kind,
+        id: record.id.clone(),
+        base_seq,
+        next_seq,
+        summary: encode(&summary, &format!("summary of run {}", record.id))?,
+        events: encoded,
+        indexes: IndexKeys::of(
+            &record.id,
+            record.status,
+            record.created_at,
+            record.wake_at,
+            record.parent.as_ref(),
+        ),
+    })
+}
+
+/// Applies `write` atomically (in memory; durability is the caller's next step).
+pub(crate) fn apply(trees: &Trees, path: &Path, write: &RunWrite) -> Result<(), StoreError> {
+    let all = (
+        &trees.runs,
+        &trees.events,
+        &trees.timers,
+        &trees.unfinished,
+        &trees.children,
+    );
+    let result = all.transaction(|(runs, events, timers, unfinished, children)| {
+        let old = previous_indexes(runs, write)?;
+        for (key, value) in &write.events {
+            events.insert(key.as_slice(), value.as_slice())?;
+        }
+        runs.insert(write.id.as_bytes(), write.summary.as_slice())?;
+        let id = write.id.as_bytes();
+        replace_entry(
+            timers,
+            old.timer.as_deref(),
+            write.indexes.timer.as_deref(),
+            &[],
+        )?;
+        replace_entry(
+            unfinished,
+            old.unfinished.as_deref(),
+            write.indexes.unfinished.as_deref(),
+            id,
+        )?;
+        replace_entry(
+            children,
+            old.child.as_deref(),
+            write.indexes.child.as_deref(),
+            id,
+        )?;
+        Ok(())
+    });
+    result.map_err(|e| match e {
+        TransactionError::Abort(err) => err,
+        TransactionError::Storage(err) => sled_error(path, "committing a run", err),
+    })
+}
+
+/// The index entries of the stored summary, after checking that the write
+/// fits what is stored.
+fn previous_indexes(
+    runs: &TransactionalTree,
+    write: &RunWrite,
+) -> ConflictableTransactionResult<IndexKeys, StoreError> {
+    let stored = runs.get(write.id.as_bytes())?;
+    check_previous(write, stored.as_deref()).map_err(ConflictableTransactionError::Abort)
+}
+
+/// Refuses a create over an existing run, an append to a missing run and an
+/// append from a stale copy; else the index entries of the stored summary.
+fn check_previous(write: &RunWrite, stored: Option<&[u8]>) -> Result<IndexKeys, StoreError> {
+    match (write.kind, stored) {
+        (WriteKind::Create, None) => Ok(IndexKeys::default()),
+        (WriteKind::Create, Some(_)) => Err(StoreError::Corrupt {
+            what: format!("run {}", write.id),
+            detail: "a run with this id already exists; run ids must be unique".into(),
+        }),
+        (WriteKind::Append, None) => Err(StoreError::NoSuchRun(write.id.clone())),
+        (WriteKind::Append, Some(bytes)) => {
+            let head: IndexedFields = decode(bytes, || format!("summary of run {}", write.id))?;
+            if head.next_seq != write.base_seq {
+                // Writing anyway would overwrite or skip events.
+                return Err(StoreError::Corrupt {
+                    what: format!("run {}", write.id),
+                    detail: format!(
+                        "the caller appends at event {} but the store holds {} events: its copy of the run is stale \
+                         (two drivers of one run?); nothing was written, reload the run and retry",
+                        write.base_seq, head.next_seq
+                    ),
+                });
+            }
+            Ok(IndexKeys::of(
+                &write.id,
+                head.status,
+                head.created_at,
+                head.wake_at,
+                head.parent.as_ref(),
+            ))
+        }
+    }
+}
+
+/// Moves an index entry from `old` to `new` (either may be absent).
+fn replace_entry(
+    tree: &TransactionalTree,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+    value: &[u8],
+) -> Result<(), UnabortableTransactionError> {
+    if old == new {
+        return Ok(());
+    }
+    if let Some(old) = old {
+        tree.remove(old)?;
+    }
+    if let Some(new) = new {
+        tree.insert(new, value)?;
+    }
+    Ok(())
+}
