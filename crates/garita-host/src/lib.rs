@@ -1,1 +1,39 @@
-//! The plugin host (to be written).
+//! Garita's plugin host: the connectors a run can call.
+//!
+//! [`PluginHost`] holds built-in connectors (linked into the binary) and
+//! plugin libraries found in `plugins.dirs` ([`HostConfig`]), and implements
+//! the engine's [`Connectors`](garita_engine::Connectors) trait over both:
+//! inputs are checked against the action's input schema before the call,
+//! connector code runs on a blocking thread, a panic becomes a permanent
+//! error, and outputs are checked against the output schema.
+//!
+//! A library is loaded only if it and its directory are not writable by group
+//! or others, its SHA-256 is allowed (when `plugins.allow_sha256` is set), it
+//! speaks this host's ABI version (checked before anything else of it is
+//! read), was built with a compatible garita-sdk, and returns a valid
+//! manifest. The ABI is described in `docs/plugin-abi.md`.
+//!
+//! [`check_library`] backs `garita plugins check`; [`conformance`] is the
+//! suite every connector's tests run, linked and as a library.
+
+mod check;
+pub mod conformance;
+mod config;
+mod discovery;
+mod error;
+mod invoke;
+// The only module that crosses the C ABI; every unsafe block says why it holds.
+#[allow(unsafe_code)]
+mod library;
+mod manifest_rules;
+mod registry;
+mod version;
+
+pub use check::{check_library, PluginReport};
+pub use config::HostConfig;
+pub use discovery::LIBRARY_EXTENSION;
+pub use error::HostError;
+pub use library::PluginLibrary;
+pub use manifest_rules::manifest_problems;
+pub use registry::{LoadReport, Origin, PluginHost, PluginInfo};
+pub use version::sdk_compatible;

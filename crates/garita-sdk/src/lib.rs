@@ -10,8 +10,12 @@
 //! workspace. `unsafe` code is allowed here only for the ABI, each block with a
 //! `// SAFETY:` comment.
 
+// The C ABI is the one place raw pointers are needed; see the module docs.
+#[allow(unsafe_code)]
+pub mod abi;
 mod context;
 mod error;
+mod export;
 mod manifest;
 
 pub use context::{IdempotencyKey, InvokeContext};

@@ -1,0 +1,129 @@
+//! Finding plugin libraries on disk and deciding whether they may be loaded at
+//! all (before any of their code runs): permissions and the SHA-256 allow-list.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::HostError;
+
+/// The file extension of shared libraries here: `so`, or `dylib` on macOS.
+pub const LIBRARY_EXTENSION: &str = std::env::consts::DLL_EXTENSION;
+
+/// The plugin libraries directly inside `dir`, sorted by file name so loading
+/// order is stable. `Ok(None)` when the directory does not exist.
+pub fn libraries_in(dir: &Path) -> Result<Option<Vec<PathBuf>>, HostError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(HostError::Io { path: dir.to_path_buf(), source }),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|source| HostError::Io { path: dir.to_path_buf(), source })?.path();
+        if path.extension().is_some_and(|ext| ext == LIBRARY_EXTENSION) && path.is_file() {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(Some(found))
+}
+
+/// Refuses a library that users other than its owner could have replaced: the
+/// file (after following symlinks) or its directory is writable by group or
+/// others.
+#[cfg(unix)]
+pub fn check_permissions(path: &Path) -> Result<(), HostError> {
+    use std::os::unix::fs::PermissionsExt;
+
+    let io = |source| HostError::Io { path: path.to_path_buf(), source };
+    let real = std::fs::canonicalize(path).map_err(io)?;
+    let mut checks = vec![("file", real.clone())];
+    if let Some(parent) = real.parent() {
+        checks.push(("directory", parent.to_path_buf()));
+    }
+    // The directory the library was found in, when it is a symlink elsewhere.
+    if let Some(listed) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let listed = std::fs::canonicalize(listed).map_err(io)?;
+        if !checks.iter().any(|(_, p)| *p == listed) {
+            checks.push(("directory", listed));
+        }
+    }
+    for (kind, offender) in checks {
+        let mode = std::fs::metadata(&offender).map_err(io)?.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Err(HostError::InsecurePermissions { path: path.to_path_buf(), kind, offender, mode: mode & 0o7777 });
+        }
+    }
+    Ok(())
+}
+
+/// Other systems have no mode bits to check.
+#[cfg(not(unix))]
+pub fn check_permissions(_path: &Path) -> Result<(), HostError> {
+    Ok(())
+}
+
+/// The SHA-256 of the file, lowercase hex.
+pub fn sha256_of(path: &Path) -> Result<String, HostError> {
+    let bytes = std::fs::read(path).map_err(|source| HostError::Io { path: path.to_path_buf(), source })?;
+    let digest = Sha256::digest(&bytes);
+    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn private_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("garita-host-discovery-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    }
+
+    fn file(dir: &Path, name: &str, mode: u32) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, b"abc").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    #[test]
+    fn lists_only_libraries_sorted() {
+        let dir = private_dir("list");
+        file(&dir, &format!("b.{LIBRARY_EXTENSION}"), 0o644);
+        file(&dir, &format!("a.{LIBRARY_EXTENSION}"), 0o644);
+        file(&dir, "notes.txt", 0o644);
+        let names: Vec<_> = libraries_in(&dir)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [format!("a.{LIBRARY_EXTENSION}"), format!("b.{LIBRARY_EXTENSION}")]);
+        assert!(libraries_in(&dir.join("missing")).unwrap().is_none());
+    }
+
+    #[test]
+    fn refuses_group_writable_files_and_directories() {
+        let dir = private_dir("perm");
+        let good = file(&dir, "good.so", 0o755);
+        check_permissions(&good).unwrap();
+        let lax = file(&dir, "lax.so", 0o775);
+        let err = check_permissions(&lax).unwrap_err().to_string();
+        assert!(err.contains("lax.so") && err.contains("writable by group or others") && err.contains("chmod go-w"), "{err}");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = check_permissions(&good).unwrap_err();
+        assert!(matches!(err, HostError::InsecurePermissions { kind: "directory", .. }), "{err}");
+    }
+
+    #[test]
+    fn hashes_files() {
+        let dir = private_dir("hash");
+        let path = file(&dir, "x.so", 0o644);
+        assert_eq!(sha256_of(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,241 @@
+//! [`PluginHost`]: the set of connectors a run can call — built-ins registered
+//! by the binary plus plugin libraries found on disk — and the rules for which
+//! one wins when names collide.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use garita_sdk::{Connector, Manifest};
+use serde::Serialize;
+
+use crate::config::HostConfig;
+use crate::discovery::{check_permissions, libraries_in, sha256_of};
+use crate::error::HostError;
+use crate::library::PluginLibrary;
+use crate::manifest_rules::manifest_problems;
+
+/// Where a connector came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Linked into the `garita` binary.
+    BuiltIn,
+    /// Loaded from this plugin library.
+    Path(PathBuf),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BuiltIn => f.write_str("built-in"),
+            Self::Path(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// One line of `garita plugins list`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PluginInfo {
+    /// The connector name.
+    pub name: String,
+    /// The connector's version.
+    pub version: String,
+    /// Its one-line description.
+    pub description: String,
+    /// Built in, or the library it was loaded from.
+    pub origin: Origin,
+    /// Its action names, in manifest order.
+    pub actions: Vec<String>,
+    /// SHA-256 of the library (for `plugins.allow_sha256`); `None` for built-ins.
+    pub sha256: Option<String>,
+}
+
+/// What [`PluginHost::load_plugins`] did.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Connectors loaded from libraries.
+    pub loaded: Vec<PluginInfo>,
+    /// Libraries (or directories) refused, each with the reason.
+    pub refused: Vec<HostError>,
+    /// Configured directories that do not exist (skipped, not an error).
+    pub missing_dirs: Vec<PathBuf>,
+}
+
+/// A registered connector with its manifest read once.
+pub(crate) struct Registered {
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) manifest: Arc<Manifest>,
+    pub(crate) origin: Origin,
+    pub(crate) sha256: Option<String>,
+}
+
+impl Registered {
+    fn info(&self) -> PluginInfo {
+        PluginInfo {
+            name: self.manifest.name.clone(),
+            version: self.manifest.version.clone(),
+            description: self.manifest.description.clone(),
+            origin: self.origin.clone(),
+            actions: self.manifest.actions.iter().map(|a| a.name.clone()).collect(),
+            sha256: self.sha256.clone(),
+        }
+    }
+}
+
+/// The connectors available to runs; implements [`garita_engine::Connectors`].
+///
+/// Typical use by the binary:
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use garita_host::{HostConfig, PluginHost};
+/// # fn demo(builtin: Arc<dyn garita_sdk::Connector>) -> Result<(), garita_host::HostError> {
+/// let mut host = PluginHost::new(HostConfig::default());
+/// host.register_builtin(builtin)?;            // built-ins first
+/// let report = host.load_plugins();           // then libraries from plugins.dirs
+/// for problem in &report.refused {
+///     eprintln!("warning: {problem}");
+/// }
+/// # Ok(()) }
+/// ```
+pub struct PluginHost {
+    pub(crate) config: HostConfig,
+    pub(crate) connectors: BTreeMap<String, Registered>,
+}
+
+impl std::fmt::Debug for PluginHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginHost").field("connectors", &self.connectors.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+impl PluginHost {
+    /// A host with no connectors yet.
+    pub fn new(config: HostConfig) -> Self {
+        Self { config, connectors: BTreeMap::new() }
+    }
+
+    /// The configuration the host was made with.
+    pub fn config(&self) -> &HostConfig {
+        &self.config
+    }
+
+    /// Adds a connector linked into the binary. Its manifest must be valid.
+    ///
+    /// Register built-ins before [`PluginHost::load_plugins`]. If a library
+    /// already took the name and `plugins.override` does not list it, the
+    /// built-in replaces it and the library is reported as refused
+    /// ([`HostError::ShadowsBuiltIn`]).
+    pub fn register_builtin(&mut self, connector: Arc<dyn Connector>) -> Result<(), HostError> {
+        let manifest = guarded_manifest(connector.as_ref())?;
+        let problems = manifest_problems(&manifest);
+        if !problems.is_empty() {
+            return Err(HostError::InvalidManifest { origin: format!("built-in connector `{}`", manifest.name), problems });
+        }
+        let name = manifest.name.clone();
+        let entry = Registered { connector, manifest: Arc::new(manifest), origin: Origin::BuiltIn, sha256: None };
+        match self.connectors.get(&name).map(|existing| existing.origin.clone()) {
+            None => {
+                self.connectors.insert(name, entry);
+                Ok(())
+            }
+            Some(Origin::BuiltIn) => Err(HostError::Duplicate {
+                name: name.clone(),
+                first: "a built-in connector".to_owned(),
+                second: "another built-in connector".to_owned(),
+            }),
+            Some(Origin::Path(_)) if self.config.may_override(&name) => Ok(()),
+            Some(Origin::Path(path)) => {
+                self.connectors.insert(name.clone(), entry);
+                Err(HostError::ShadowsBuiltIn { name, path })
+            }
+        }
+    }
+
+    /// Checks and loads one plugin library: permissions, allow-list, ABI, SDK
+    /// version, manifest, then the name rules. Its initialisers run even when
+    /// the name is then refused, since the name is only known after loading.
+    pub fn load_library(&mut self, path: &Path) -> Result<PluginInfo, HostError> {
+        check_permissions(path)?;
+        let sha256 = sha256_of(path)?;
+        if !self.config.allows_sha256(&sha256) {
+            return Err(HostError::NotAllowed { path: path.to_path_buf(), sha256 });
+        }
+        let library = PluginLibrary::load(path)?;
+        let manifest = library.cached_manifest().clone();
+        let name = manifest.name.clone();
+        match self.connectors.get(&name).map(|existing| &existing.origin) {
+            Some(Origin::BuiltIn) if !self.config.may_override(&name) => {
+                return Err(HostError::ShadowsBuiltIn { name, path: path.to_path_buf() });
+            }
+            Some(Origin::Path(first)) => {
+                return Err(HostError::Duplicate {
+                    name,
+                    first: format!("plugin library {}", first.display()),
+                    second: format!("plugin library {}", path.display()),
+                });
+            }
+            Some(Origin::BuiltIn) => tracing::info!(connector = %name, library = %path.display(), "plugin replaces the built-in connector (plugins.override)"),
+            None => {}
+        }
+        let entry = Registered {
+            connector: Arc::new(library),
+            manifest: Arc::new(manifest),
+            origin: Origin::Path(path.to_path_buf()),
+            sha256: Some(sha256),
+        };
+        let info = entry.info();
+        self.connectors.insert(name, entry);
+        Ok(info)
+    }
+
+    /// Loads every library in `plugins.dirs`, in directory order then file-name
+    /// order. A refused library does not stop the others.
+    pub fn load_plugins(&mut self) -> LoadReport {
+        let mut report = LoadReport::default();
+        for dir in self.config.dirs.clone() {
+            match libraries_in(&dir) {
+                Ok(None) => report.missing_dirs.push(dir),
+                Ok(Some(paths)) => {
+                    for path in paths {
+                        match self.load_library(&path) {
+                            Ok(info) => report.loaded.push(info),
+                            Err(err) => {
+                                tracing::warn!(error = %err, "plugin library refused");
+                                report.refused.push(err);
+                            }
+                        }
+                    }
+                }
+                Err(err) => report.refused.push(err),
+            }
+        }
+        report
+    }
+
+    /// Every connector's manifest, sorted by name.
+    pub fn manifests(&self) -> Vec<Manifest> {
+        self.connectors.values().map(|entry| (*entry.manifest).clone()).collect()
+    }
+
+    /// Every connector with its origin, sorted by name.
+    pub fn list(&self) -> Vec<PluginInfo> {
+        self.connectors.values().map(Registered::info).collect()
+    }
+
+    /// The connector registered as `name`, for direct use (e.g. conformance checks).
+    pub fn connector(&self, name: &str) -> Option<Arc<dyn Connector>> {
+        self.connectors.get(name).map(|entry| Arc::clone(&entry.connector))
+    }
+}
+
+/// Reads a built-in's manifest, turning a panic into an error.
+fn guarded_manifest(connector: &dyn Connector) -> Result<Manifest, HostError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| connector.manifest())).map_err(|payload| {
+        HostError::InvalidManifest {
+            origin: "a built-in connector".to_owned(),
+            problems: vec![format!("`manifest()` panicked: {}", garita_sdk::abi::panic_message(&*payload))],
+        }
+    })
+}
