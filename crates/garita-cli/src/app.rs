@@ -25,6 +25,7 @@ pub struct App {
     /// True when `--now`/`GARITA_NOW` pinned the clock.
     pub pinned_clock: bool,
     connectors: Arc<dyn Connectors>,
+    pub host: Arc<garita_host::PluginHost>,
 }
 
 impl App {
@@ -41,8 +42,9 @@ impl App {
             }
             None => (Arc::new(SystemClock), false),
         };
-        let connectors = crate::connectors::build(&settings)?;
-        Ok(Self { global, settings, clock, pinned_clock, connectors })
+        let host = crate::connectors::build(&settings)?;
+        let connectors = crate::connectors::as_connectors(&host);
+        Ok(Self { global, settings, clock, pinned_clock, connectors, host })
     }
 
     pub fn connectors(&self) -> &Arc<dyn Connectors> {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct Settings {
     pub store: StoreSettings,
-    pub plugins: PluginSettings,
+    pub plugins: garita_host::HostConfig,
     /// `[connectors.NAME]` sections, handed to each connector.
     pub connectors: BTreeMap<String, serde_json::Value>,
 }
@@ -32,18 +32,6 @@ impl Default for StoreSettings {
     fn default() -> Self {
         Self { path: None, cache_mb: 64, durability: "power_loss".into() }
     }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct PluginSettings {
-    /// Directories searched for plugin libraries.
-    pub dirs: Option<Vec<PathBuf>>,
-    /// When set, only libraries with one of these SHA-256 digests load.
-    pub allow_sha256: Option<Vec<String>>,
-    /// Names of built-in connectors a plugin may replace.
-    #[serde(rename = "override")]
-    pub overrides: Vec<String>,
 }
 
 /// Reads the configuration: `explicit` (must exist) or `./garita.toml` (when

@@ -9,6 +9,7 @@ mod app;
 mod cli;
 mod commands;
 mod config;
+mod connectors;
 mod logging;
 mod output;
 mod usage;

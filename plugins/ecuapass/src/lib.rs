@@ -73,3 +73,7 @@ pub use ruc::{
     modulus11_check_digit, private_company_check_digit, public_entity_check_digit, validate_ruc,
 };
 pub use validation::{IdentifierKind, Issue, Validation};
+
+// Makes the cdylib loadable by the Garita host (the C ABI entry point).
+#[cfg(feature = "cdylib")]
+garita_sdk::export_connector!(EcuapassConnector);

@@ -21,7 +21,7 @@ mod set;
 mod sleep;
 
 use garita_sdk::serde_json::Value;
-use garita_sdk::{export_connector, ActionError, Connector, InvokeContext, Manifest};
+use garita_sdk::{ActionError, Connector, InvokeContext, Manifest};
 
 /// The connector's name, the prefix of its actions in workflows.
 pub const NAME: &str = "core";
@@ -52,7 +52,8 @@ impl Connector for Core {
     }
 }
 
-export_connector!(Core);
+#[cfg(feature = "cdylib")]
+garita_sdk::export_connector!(Core);
 
 #[cfg(test)]
 mod tests {
