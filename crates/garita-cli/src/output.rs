@@ -1,10 +1,33 @@
 //! Printing results: a table or text for people, JSON with `--json`.
 
+use std::io::Write;
+
 use serde::Serialize;
+
+/// `println!` that ends the process quietly when stdout is closed (`garita … | head`).
+macro_rules! say {
+    () => { $crate::output::write_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::output::write_line(format_args!($($arg)*)) };
+}
+pub(crate) use say;
+
+/// Writes one line to stdout; a closed pipe ends the process with success,
+/// as `head` expects, instead of a panic.
+pub fn write_line(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let result = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
 
 /// Prints `value` as pretty JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    say!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -42,7 +65,7 @@ impl Table {
                     out.push_str(&format!("{cell:<w$}  "));
                 }
             }
-            println!("{}", out.trim_end());
+            say!("{}", out.trim_end());
         };
         line(&self.header);
         for row in &self.rows {

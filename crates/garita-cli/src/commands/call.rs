@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use garita_sdk::{ActionError, FieldError, IdempotencyKey, InvokeContext};
 use serde_json::Value;
 
+use crate::output::say;
 use crate::app::App;
 use crate::usage::UsageError;
 
@@ -42,15 +43,15 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
             match app.connectors().invoke(connector, action, ctx, input).await {
                 Ok(output) => {
                     if app.global.json {
-                        println!("{}", serde_json::to_string(&output)?);
+                        say!("{}", serde_json::to_string(&output)?);
                     } else {
-                        println!("{}", serde_json::to_string_pretty(&output)?);
+                        say!("{}", serde_json::to_string_pretty(&output)?);
                     }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(error) => {
                     if app.global.json {
-                        println!("{}", serde_json::json!({"error": error}));
+                        say!("{}", serde_json::json!({"error": error}));
                     }
                     Err(anyhow::anyhow!("{target}: {error}"))
                 }

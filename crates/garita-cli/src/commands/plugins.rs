@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use crate::output::say;
 use crate::app::App;
 use crate::cli::PluginsCommand;
 use crate::output::Table;
@@ -30,17 +31,17 @@ pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
                     value["allowed_by_config"] = serde_json::json!(allowed);
                     crate::output::json(&value)?;
                 } else {
-                    println!("{}: valid Garita plugin", report.path.display());
-                    println!("  connector    {} {}", report.manifest.name, report.manifest.version);
-                    println!("  abi version  {}", report.abi_version);
-                    println!("  sdk version  {}", report.sdk_version);
-                    println!("  sha256       {}", report.sha256);
-                    println!(
+                    say!("{}: valid Garita plugin", report.path.display());
+                    say!("  connector    {} {}", report.manifest.name, report.manifest.version);
+                    say!("  abi version  {}", report.abi_version);
+                    say!("  sdk version  {}", report.sdk_version);
+                    say!("  sha256       {}", report.sha256);
+                    say!(
                         "  actions      {}",
                         report.manifest.actions.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
                     );
                     if !allowed {
-                        println!("  note: its SHA-256 is not in plugins.allow_sha256, so it would be refused here");
+                        say!("  note: its SHA-256 is not in plugins.allow_sha256, so it would be refused here");
                     }
                 }
                 Ok(ExitCode::SUCCESS)

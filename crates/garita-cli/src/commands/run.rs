@@ -11,6 +11,7 @@ use garita_engine::{RunStatus, Store};
 use serde_json::Value;
 
 use super::runs::resolve_run;
+use crate::output::say;
 use crate::app::App;
 use crate::usage::UsageError;
 
@@ -63,12 +64,12 @@ async fn report(app: &App, engine: &Engine, store: &dyn Store, id: &str, status:
         crate::output::json(&run_view(&record, &workflow, &events))?;
     } else {
         match (status, &record.wake_at, &record.error) {
-            (RunStatus::Waiting, Some(at), _) => println!("{id} waiting (until {})", at.to_rfc3339()),
+            (RunStatus::Waiting, Some(at), _) => say!("{id} waiting (until {})", at.to_rfc3339()),
             (_, _, Some(error)) if status == RunStatus::Failed => {
-                println!("{id} failed");
+                say!("{id} failed");
                 eprintln!("error: {error}");
             }
-            _ => println!("{id} {status}"),
+            _ => say!("{id} {status}"),
         }
     }
     Ok(exit_for(status))
@@ -91,10 +92,10 @@ pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
             results.iter().map(|(id, s)| serde_json::json!({"run": id, "status": s})).collect();
         crate::output::json(&list)?;
     } else if results.is_empty() {
-        println!("no unfinished runs");
+        say!("no unfinished runs");
     } else {
         for (id, status) in &results {
-            println!("{id} {status}");
+            say!("{id} {status}");
         }
     }
     Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -108,7 +109,7 @@ pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Res
     if app.global.json {
         crate::output::json(&serde_json::json!({"run": id, "status": "cancelled"}))?;
     } else {
-        println!("{id} cancelled");
+        say!("{id} cancelled");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -130,9 +131,9 @@ pub async fn signal(app: &App, run: &str, name: &str, data: Option<&str>) -> any
     if app.global.json {
         crate::output::json(&serde_json::json!({"run": id, "signal": name, "delivered": delivered, "status": status}))?;
     } else if delivered {
-        println!("{id} {status} (signal `{name}` delivered)");
+        say!("{id} {status} (signal `{name}` delivered)");
     } else {
-        println!("{id} {status} (signal `{name}` kept: the run is not waiting for it yet)");
+        say!("{id} {status} (signal `{name}` kept: the run is not waiting for it yet)");
     }
     Ok(exit_for(status))
 }

@@ -6,6 +6,7 @@ use anyhow::Context;
 use garita_engine::executor::run_view;
 use garita_engine::{RunFilter, RunStatus, Store};
 
+use crate::output::say;
 use crate::app::App;
 use crate::cli::RunsCommand;
 use crate::output::Table;
@@ -62,17 +63,17 @@ pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
             if app.global.json {
                 crate::output::json(&view)?;
             } else {
-                println!("run       {}", view.id);
-                println!("workflow  {}", view.workflow);
-                println!("status    {}", view.status);
-                println!("created   {}", view.created_at.to_rfc3339());
+                say!("run       {}", view.id);
+                say!("workflow  {}", view.workflow);
+                say!("status    {}", view.status);
+                say!("created   {}", view.created_at.to_rfc3339());
                 if let Some(w) = view.wake_at {
-                    println!("wakes     {}", w.to_rfc3339());
+                    say!("wakes     {}", w.to_rfc3339());
                 }
                 if let Some(e) = &view.error {
-                    println!("error     {e}");
+                    say!("error     {e}");
                 }
-                println!();
+                say!();
                 let mut table = Table::new(&["STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "DETAIL"]);
                 for s in &view.steps {
                     let t = |d: Option<chrono::DateTime<chrono::Utc>>| {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::say;
 use crate::app::{read_workflow_source, App};
 
 pub fn validate(app: &App, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
@@ -20,14 +21,14 @@ pub fn validate(app: &App, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         match &outcome {
             Ok(name) => {
                 if !app.global.json {
-                    println!("{shown}: ok ({name})");
+                    say!("{shown}: ok ({name})");
                 }
             }
             Err(list) => {
                 problems += list.len();
                 if !app.global.json {
                     for d in list {
-                        println!("{d}");
+                        say!("{d}");
                     }
                 }
             }
