@@ -1,0 +1,224 @@
+//! The input shared by `email.render` and `email.send`, read and validated.
+
+use std::path::PathBuf;
+
+use garita_sdk::serde_json::Value;
+use garita_sdk::{ActionError, InvokeContext};
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+
+use crate::input::InputReader;
+
+/// A file to attach, as asked for (not read yet).
+#[derive(Debug, Clone)]
+pub(crate) struct AttachmentRequest {
+    /// JSON Pointer of the item, for error messages (`/attachments/0`).
+    pub pointer: String,
+    /// Where the file is (relative paths from the working directory).
+    pub path: PathBuf,
+    /// The name the recipient sees; default: the file's own name.
+    pub filename: Option<String>,
+    /// MIME type; default: guessed from the file name's extension.
+    pub content_type: Option<ContentType>,
+}
+
+/// A validated message request.
+#[derive(Debug, Clone)]
+pub(crate) struct EmailRequest {
+    pub from: Option<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub bcc: Vec<Mailbox>,
+    pub reply_to: Vec<Mailbox>,
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+    pub attachments: Vec<AttachmentRequest>,
+}
+
+impl EmailRequest {
+    /// Reads and validates `input`, reporting every problem at once.
+    pub(crate) fn read(ctx: &InvokeContext, input: &Value) -> Result<Self, ActionError> {
+        let mut reader = InputReader::new(ctx, input);
+        let from = reader.mailboxes("from");
+        if from.len() > 1 {
+            reader.fail("/from", "indique un solo remitente", "give a single sender");
+        }
+        let to = reader.mailboxes("to");
+        let no_recipient = match reader.raw("to") {
+            None => true,
+            Some(Value::Array(items)) => items.is_empty(),
+            Some(_) => false,
+        };
+        if no_recipient {
+            reader.fail(
+                "/to",
+                "indique al menos un destinatario",
+                "give at least one recipient",
+            );
+        }
+        let cc = reader.mailboxes("cc");
+        let bcc = reader.mailboxes("bcc");
+        let reply_to = reader.mailboxes("reply_to");
+        let subject = reader.required_text("subject").unwrap_or_default();
+        reader.check_one_line("/subject", &subject);
+        let body = reader.required_text("body").unwrap_or_default();
+        let html = reader.optional_text("html");
+        let attachments = read_attachments(&mut reader);
+        let request = Self {
+            from: from.into_iter().next(),
+            to,
+            cc,
+            bcc,
+            reply_to,
+            subject,
+            body,
+            html,
+            attachments,
+        };
+        reader.finish(request)
+    }
+}
+
+fn read_attachments(reader: &mut InputReader<'_>) -> Vec<AttachmentRequest> {
+    let Some(items) = reader.optional_array("attachments") else {
+        return Vec::new();
+    };
+    let mut attachments = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let pointer = format!("/attachments/{index}");
+        let text = |key: &str| {
+            item.get(key)
+                .filter(|v| !v.is_null())
+                .map(|v| v.as_str().map(str::to_owned))
+        };
+        let path = match text("path") {
+            Some(Some(path)) if !path.trim().is_empty() => Some(PathBuf::from(path)),
+            Some(_) => {
+                reader.fail(
+                    format!("{pointer}/path"),
+                    "debe ser la ruta de un archivo",
+                    "must be a file path",
+                );
+                None
+            }
+            None => {
+                reader.fail(
+                    format!("{pointer}/path"),
+                    "falta la ruta del archivo",
+                    "the file path is missing",
+                );
+                None
+            }
+        };
+        let filename = match text("filename") {
+            Some(Some(name)) if !name.trim().is_empty() => reader
+                .check_one_line(&format!("{pointer}/filename"), &name)
+                .then_some(name),
+            Some(_) => {
+                reader.fail(
+                    format!("{pointer}/filename"),
+                    "debe ser un nombre no vacío",
+                    "must be a non-empty name",
+                );
+                None
+            }
+            None => None,
+        };
+        let content_type = match text("content_type") {
+            Some(Some(mime)) => match ContentType::parse(mime.trim()) {
+                Ok(content_type) if !mime.chars().any(char::is_control) => Some(content_type),
+                _ => {
+                    reader.fail(
+                        format!("{pointer}/content_type"),
+                        format!("`{mime}` no es un tipo MIME válido (ejemplo: application/pdf)"),
+                        format!("`{mime}` is not a valid MIME type (example: application/pdf)"),
+                    );
+                    None
+                }
+            },
+            Some(None) => {
+                reader.fail(
+                    format!("{pointer}/content_type"),
+                    "debe ser un texto",
+                    "must be a string",
+                );
+                None
+            }
+            None => None,
+        };
+        if let Some(path) = path {
+            attachments.push(AttachmentRequest {
+                pointer,
+                path,
+                filename,
+                content_type,
+            });
+        }
+    }
+    attachments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use garita_sdk::serde_json::json;
+    use garita_sdk::FieldError;
+
+    fn paths(err: ActionError) -> Vec<String> {
+        match err {
+            ActionError::InvalidInput { fields, .. } => fields
+                .into_iter()
+                .map(|FieldError { path, .. }| path)
+                .collect(),
+            other => panic!("expected invalid input, got {other}"),
+        }
+    }
+
+    #[test]
+    fn reads_a_complete_request() {
+        let input = json!({
+            "from": "Garita <robot@example.com>",
+            "to": ["Ana <ana@example.com>", "luis@example.com"],
+            "cc": "jefa@example.com",
+            "subject": "Actualización anual",
+            "body": "Hola\nlínea 2",
+            "html": "<p>Hola</p>",
+            "attachments": [{"path": "guia.pdf", "filename": "Guía.pdf", "content_type": "application/pdf"}],
+        });
+        let request = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap();
+        assert_eq!(request.to.len(), 2);
+        assert_eq!(request.cc.len(), 1);
+        assert_eq!(request.attachments[0].filename.as_deref(), Some("Guía.pdf"));
+        assert_eq!(request.attachments[0].pointer, "/attachments/0");
+    }
+
+    #[test]
+    fn refuses_header_injection_in_the_subject_and_names() {
+        let input = json!({
+            "to": "Ana\r\nBcc: spy@example.com <ana@example.com>",
+            "subject": "Hola\r\nBcc: spy@example.com",
+            "body": "x",
+            "attachments": [{"path": "a.pdf", "filename": "a.pdf\r\nX-Evil: 1"}],
+        });
+        let err = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap_err();
+        assert_eq!(paths(err), ["/to", "/subject", "/attachments/0/filename"]);
+    }
+
+    #[test]
+    fn names_every_missing_field() {
+        let err = EmailRequest::read(&InvokeContext::for_test(), &json!({"attachments": [{}]}))
+            .unwrap_err();
+        assert_eq!(
+            paths(err),
+            ["/to", "/subject", "/body", "/attachments/0/path"]
+        );
+    }
+
+    #[test]
+    fn refuses_a_bad_mime_type() {
+        let input = json!({"to": "a@example.com", "subject": "s", "body": "b", "attachments": [{"path": "x", "content_type": "not a type"}]});
+        let err = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap_err();
+        assert_eq!(paths(err), ["/attachments/0/content_type"]);
+    }
+}
