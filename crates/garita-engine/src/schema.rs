@@ -41,6 +41,72 @@ pub fn check_value(schema: &Value, value: &Value) -> Result<(), Vec<(String, Str
     }
 }
 
+/// Checks that `schema` is a valid JSON Schema (draft 2020-12 unless its
+/// `$schema` says otherwise); on failure, what is wrong and where.
+pub fn check_schema(schema: &Value) -> Result<(), String> {
+    match jsonschema::validator_for(schema) {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let location = err.instance_path.to_string();
+            let at = if location.is_empty() {
+                "its root".to_owned()
+            } else {
+                format!("`{location}`")
+            };
+            Err(format!("not a valid JSON Schema at {at}: {err}"))
+        }
+    }
+}
+
+/// Like [`check_value`], for a value some of whose parts are only known at
+/// run time: `dynamic` holds the JSON pointers of those parts (templated
+/// strings). Problems at or below a dynamic part are dropped, and so are
+/// problems of an enclosing value that could depend on it (`anyOf`, `enum`,
+/// …); structural problems of enclosing values (a missing required property,
+/// an unexpected property) are kept, since no run-time value can fix them.
+pub(crate) fn check_static_parts(
+    schema: &Value,
+    value: &Value,
+    dynamic: &[String],
+) -> Result<(), Vec<(String, String)>> {
+    use jsonschema::error::ValidationErrorKind as Kind;
+
+    let validator = match jsonschema::validator_for(schema) {
+        Ok(validator) => validator,
+        Err(_) => return check_value(schema, value),
+    };
+    let problems: Vec<(String, String)> = validator
+        .iter_errors(value)
+        .filter(|err| {
+            let at = err.instance_path.as_str();
+            let inside_dynamic = dynamic.iter().any(|d| is_at_or_below(at, d));
+            let encloses_dynamic = dynamic.iter().any(|d| is_at_or_below(d, at));
+            let structural = matches!(
+                err.kind,
+                Kind::Required { .. }
+                    | Kind::AdditionalProperties { .. }
+                    | Kind::MinProperties { .. }
+                    | Kind::MaxProperties { .. }
+                    | Kind::MinItems { .. }
+                    | Kind::MaxItems { .. }
+                    | Kind::PropertyNames { .. }
+            );
+            !inside_dynamic && (!encloses_dynamic || structural)
+        })
+        .map(|err| (err.instance_path.to_string(), err.to_string()))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Whether JSON pointer `path` is `base` or inside it.
+fn is_at_or_below(path: &str, base: &str) -> bool {
+    path == base || (path.starts_with(base) && path.as_bytes().get(base.len()) == Some(&b'/'))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -89,5 +155,45 @@ mod tests {
     fn empty_schema_accepts_anything() {
         assert_eq!(check_value(&json!({}), &json!([1, "a", null])), Ok(()));
         assert_eq!(check_value(&json!(true), &json!({"a": 1})), Ok(()));
+    }
+
+    #[test]
+    fn dynamic_parts_are_skipped_but_structure_is_checked() {
+        let schema = json!({
+            "type": "object",
+            "required": ["ruc", "kind"],
+            "properties": {
+                "ruc": {"type": "string", "pattern": "^[0-9]{13}$"},
+                "n": {"type": "integer"},
+                "kind": {"enum": ["a", "b"]},
+                "to": {"type": "array", "items": {"type": "string"}}
+            },
+            "additionalProperties": false
+        });
+        let dynamic = vec!["/n".to_owned(), "/to/0".to_owned()];
+        let value = json!({"ruc": "123", "n": "${{ inputs.n }}", "to": ["${{ x }}"], "other": 1});
+        let problems = check_static_parts(&schema, &value, &dynamic).unwrap_err();
+        let pointers: Vec<&str> = problems.iter().map(|(p, _)| p.as_str()).collect();
+        // `ruc` is a bad literal, `kind` is missing, `other` is unexpected;
+        // the templated `n` and `to/0` are not judged.
+        assert_eq!(
+            pointers.iter().filter(|p| **p == "/ruc").count(),
+            1,
+            "{problems:?}"
+        );
+        assert_eq!(
+            pointers.iter().filter(|p| p.is_empty()).count(),
+            2,
+            "{problems:?}"
+        );
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn pointer_prefixes() {
+        assert!(is_at_or_below("/a/b", "/a"));
+        assert!(is_at_or_below("/a", "/a"));
+        assert!(!is_at_or_below("/ab", "/a"));
+        assert!(is_at_or_below("/a", ""));
     }
 }

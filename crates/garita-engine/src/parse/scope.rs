@@ -1,0 +1,106 @@
+//! What a template may read at one place in a workflow: the context names
+//! (`inputs`, `steps`, …) and which steps have run by then.
+
+use super::step_index::StepIndex;
+
+/// Context names every template may read.
+pub(crate) const ALWAYS: &[&str] = &["inputs", "steps", "run", "now", "today"];
+
+/// Fields of `run`.
+pub(crate) const RUN_FIELDS: &[&str] = &["id", "started_at"];
+
+/// Extra names available in a step's `outputs:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputsOf {
+    /// Not inside `outputs:`.
+    Nothing,
+    /// A `uses:` or `for_each:` step: `result`.
+    Result,
+    /// A `wait:` step: `result` and `signal` (the signal's data).
+    Wait,
+    /// A `task:` step: `result` and `task` (the person's answer).
+    Task,
+}
+
+/// Everything a template at one place may read.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope<'a> {
+    /// Declared input names.
+    pub inputs: &'a [String],
+    /// All steps of the file.
+    pub steps: &'a StepIndex,
+    /// The step list and position the template sits at; `None` when unknown
+    /// (an unindexed list), which disables the ordering checks.
+    pub at: Option<(usize, usize)>,
+    /// Item variables of the enclosing `for_each` steps (their `as:` names).
+    pub items: Vec<String>,
+    /// Whether the template is inside a step's `outputs:`, and of what kind.
+    pub outputs_of: OutputsOf,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope at the top level of the workflow, before step `position`.
+    pub fn top(inputs: &'a [String], steps: &'a StepIndex, position: usize) -> Self {
+        Self {
+            inputs,
+            steps,
+            at: Some((0, position)),
+            items: Vec::new(),
+            outputs_of: OutputsOf::Nothing,
+        }
+    }
+
+    /// The same scope at another position of the same list.
+    pub fn at_position(&self, position: usize) -> Self {
+        let mut scope = self.clone();
+        scope.at = self.at.map(|(list, _)| (list, position));
+        scope.outputs_of = OutputsOf::Nothing;
+        scope
+    }
+
+    /// The scope inside a step's `outputs:`.
+    pub fn in_outputs(&self, of: OutputsOf) -> Self {
+        let mut scope = self.clone();
+        scope.outputs_of = of;
+        scope
+    }
+
+    /// The scope of the nested steps of a `for_each` step, whose items are
+    /// named `item_var`. `list` is the nested list, when indexed.
+    pub fn nested(&self, list: Option<usize>, item_var: &str) -> Self {
+        let mut scope = self.clone();
+        scope.at = list.map(|list| (list, 0));
+        scope.items.push(item_var.to_owned());
+        scope.outputs_of = OutputsOf::Nothing;
+        scope
+    }
+
+    /// Every root name readable here.
+    pub fn roots(&self) -> Vec<&str> {
+        let mut roots: Vec<&str> = ALWAYS.to_vec();
+        if !self.items.is_empty() {
+            roots.extend(self.items.iter().map(String::as_str));
+            roots.push("index");
+        }
+        match self.outputs_of {
+            OutputsOf::Nothing => {}
+            OutputsOf::Result => roots.push("result"),
+            OutputsOf::Wait => roots.extend(["result", "signal"]),
+            OutputsOf::Task => roots.extend(["result", "task"]),
+        }
+        roots
+    }
+
+    /// Why `root` is not available here, when it is a name that exists elsewhere.
+    pub fn why_unavailable(&self, root: &str) -> Option<&'static str> {
+        Some(match root {
+            "result" => "`result` (the step's raw output) can only be read inside that step's `outputs:`",
+            "signal" => {
+                "`signal` can only be read inside the `outputs:` of a `wait: {signal: …}` step; later steps read `steps.<id>.outputs`"
+            }
+            "task" => "`task` (the answer) can only be read inside the `outputs:` of a `task:` step; later steps read `steps.<id>.outputs`",
+            "index" | "item" => "`item` and `index` only exist inside the `steps:` of a `for_each`",
+            _ => return None,
+        })
+    }
+}
