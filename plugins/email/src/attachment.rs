@@ -121,7 +121,7 @@ pub(crate) fn guess_content_type(filename: &str) -> ContentType {
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _ => "application/octet-stream",
     };
-    ContentType::parse(mime).unwrap_or_else(|_| ContentType::TEXT_PLAIN)
+    ContentType::parse(mime).unwrap_or(ContentType::TEXT_PLAIN)
 }
 
 #[cfg(test)]
