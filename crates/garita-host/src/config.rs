@@ -49,14 +49,21 @@ impl HostConfig {
     /// A configuration that discovers nothing: built-ins only, plus libraries
     /// loaded explicitly. Handy for tests and `garita plugins check`.
     pub fn empty() -> Self {
-        Self { dirs: Vec::new(), ..Self::default() }
+        Self {
+            dirs: Vec::new(),
+            ..Self::default()
+        }
     }
 
     /// The per-user directory (`$XDG_DATA_HOME/garita/plugins`, else
     /// `~/.local/share/garita/plugins`) and the system one (`/usr/lib/garita/plugins`).
     pub fn default_dirs() -> Vec<PathBuf> {
-        let xdg = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).filter(|dir| dir.is_absolute());
-        let home = std::env::var_os("HOME").map(PathBuf::from).filter(|dir| dir.is_absolute());
+        let xdg = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|dir| dir.is_absolute());
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .filter(|dir| dir.is_absolute());
         let user = xdg.or_else(|| home.map(|home| home.join(".local").join("share")));
         user.map(|data| data.join("garita").join("plugins"))
             .into_iter()
@@ -68,7 +75,9 @@ impl HostConfig {
     pub fn allows_sha256(&self, sha256: &str) -> bool {
         match &self.allow_sha256 {
             None => true,
-            Some(list) => list.iter().any(|allowed| allowed.trim().eq_ignore_ascii_case(sha256)),
+            Some(list) => list
+                .iter()
+                .any(|allowed| allowed.trim().eq_ignore_ascii_case(sha256)),
         }
     }
 
@@ -100,13 +109,16 @@ mod tests {
     #[test]
     fn defaults_include_the_system_directory() {
         let config: HostConfig = serde_json::from_value(serde_json::json!({})).unwrap();
-        assert!(config.dirs.contains(&PathBuf::from("/usr/lib/garita/plugins")));
+        assert!(config
+            .dirs
+            .contains(&PathBuf::from("/usr/lib/garita/plugins")));
         assert!(config.allows_sha256("anything"));
     }
 
     #[test]
     fn misspelt_keys_are_errors() {
-        let result: Result<HostConfig, _> = serde_json::from_value(serde_json::json!({"overide": ["x"]}));
+        let result: Result<HostConfig, _> =
+            serde_json::from_value(serde_json::json!({"overide": ["x"]}));
         assert!(result.is_err());
     }
 }

@@ -85,13 +85,21 @@ impl std::fmt::Display for ConformanceFailure {
 
 /// All failures, one per line, for an assertion message.
 pub fn describe(failures: &[ConformanceFailure]) -> String {
-    failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    failures
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs the suite on `connector`. `examples` are `(action name, valid input)`
 /// pairs, the action name without the connector prefix.
 pub fn run(connector: &dyn Connector, examples: &[(&str, Value)]) -> Vec<ConformanceFailure> {
-    let mut suite = Suite { connector, subject: String::new(), failures: Vec::new() };
+    let mut suite = Suite {
+        connector,
+        subject: String::new(),
+        failures: Vec::new(),
+    };
     let Some(manifest) = suite.manifest() else {
         return suite.failures;
     };
@@ -106,21 +114,43 @@ pub fn run(connector: &dyn Connector, examples: &[(&str, Value)]) -> Vec<Conform
 ///
 /// File permissions are not checked here (a build directory need not be
 /// locked down); [`check_library`](crate::check_library) does that.
-pub fn run_library(path: &Path, built_in: &dyn Connector, examples: &[(&str, Value)]) -> Vec<ConformanceFailure> {
+pub fn run_library(
+    path: &Path,
+    built_in: &dyn Connector,
+    examples: &[(&str, Value)],
+) -> Vec<ConformanceFailure> {
     let subject = format!("library {}", path.display());
     let library = match PluginLibrary::load(path) {
         Ok(library) => library,
         Err(err) => {
-            return vec![ConformanceFailure { subject, check: Check::Load, action: None, message: err.to_string() }];
+            return vec![ConformanceFailure {
+                subject,
+                check: Check::Load,
+                action: None,
+                message: err.to_string(),
+            }];
         }
     };
     let mut failures = run(built_in, examples);
-    let mut dynamic = Suite { connector: &library, subject: subject.clone(), failures: Vec::new() };
+    let mut dynamic = Suite {
+        connector: &library,
+        subject: subject.clone(),
+        failures: Vec::new(),
+    };
     if let Some(manifest) = dynamic.manifest() {
         dynamic.run(&manifest, examples);
-        let linked = Suite { connector: built_in, subject: String::new(), failures: Vec::new() }.manifest();
+        let linked = Suite {
+            connector: built_in,
+            subject: String::new(),
+            failures: Vec::new(),
+        }
+        .manifest();
         if linked.as_ref() != Some(&manifest) {
-            dynamic.fail(Check::SameAsBuiltIn, None, "the library's manifest differs from the linked connector's".into());
+            dynamic.fail(
+                Check::SameAsBuiltIn,
+                None,
+                "the library's manifest differs from the linked connector's".into(),
+            );
         }
         for (action, input) in examples {
             if manifest.find(action).is_some_and(|spec| !spec.side_effects) {
@@ -170,7 +200,10 @@ impl Suite<'_> {
         match catch_unwind(AssertUnwindSafe(|| connector.manifest())) {
             Ok(manifest) => Some(manifest),
             Err(payload) => {
-                let message = format!("`manifest()` panicked: {}", garita_sdk::abi::panic_message(&*payload));
+                let message = format!(
+                    "`manifest()` panicked: {}",
+                    garita_sdk::abi::panic_message(&*payload)
+                );
                 self.fail(Check::Manifest, None, message);
                 None
             }
@@ -184,8 +217,11 @@ impl Suite<'_> {
         for spec in &manifest.actions {
             let input = self.compile(spec, "input", &spec.input_schema);
             let output = self.compile(spec, "output", &spec.output_schema);
-            let action_examples: Vec<&Value> =
-                examples.iter().filter(|(action, _)| *action == spec.name).map(|(_, input)| input).collect();
+            let action_examples: Vec<&Value> = examples
+                .iter()
+                .filter(|(action, _)| *action == spec.name)
+                .map(|(_, input)| input)
+                .collect();
             if let Some(input) = &input {
                 self.invalid_inputs_are_refused(spec, input, action_examples.first().copied());
             }
@@ -195,7 +231,11 @@ impl Suite<'_> {
         }
         for (action, _) in examples {
             if manifest.find(action).is_none() {
-                self.fail(Check::Example, Some(action), "an example names an action the manifest does not declare".into());
+                self.fail(
+                    Check::Example,
+                    Some(action),
+                    "an example names an action the manifest does not declare".into(),
+                );
             }
         }
         self.unknown_action_is_refused();
@@ -205,43 +245,82 @@ impl Suite<'_> {
         match jsonschema::draft202012::new(schema) {
             Ok(validator) => Some(validator),
             Err(err) => {
-                self.fail(Check::Schema, Some(&spec.name), format!("the {which} schema is not a valid JSON Schema: {err}"));
+                self.fail(
+                    Check::Schema,
+                    Some(&spec.name),
+                    format!("the {which} schema is not a valid JSON Schema: {err}"),
+                );
                 None
             }
         }
     }
 
-    fn invalid_inputs_are_refused(&mut self, spec: &ActionSpec, schema: &Validator, example: Option<&Value>) {
+    fn invalid_inputs_are_refused(
+        &mut self,
+        spec: &ActionSpec,
+        schema: &Validator,
+        example: Option<&Value>,
+    ) {
         for input in invalid_inputs::generate(&spec.input_schema, example) {
             if schema.is_valid(&input) {
                 continue; // the generator's guess happened to be valid
             }
             let message = match call(self.connector, &spec.name, input.clone()) {
                 Ok(Err(ActionError::InvalidInput { fields, .. })) if !fields.is_empty() => continue,
-                Ok(Err(ActionError::InvalidInput { .. })) => format!("refused {input} as invalid input but named no field"),
-                Ok(Err(other)) => format!("refused {input} with {other:?} instead of an invalid_input error"),
-                Ok(Ok(output)) => format!("accepted {input}, which violates its input schema, and returned {output}"),
+                Ok(Err(ActionError::InvalidInput { .. })) => {
+                    format!("refused {input} as invalid input but named no field")
+                }
+                Ok(Err(other)) => {
+                    format!("refused {input} with {other:?} instead of an invalid_input error")
+                }
+                Ok(Ok(output)) => format!(
+                    "accepted {input}, which violates its input schema, and returned {output}"
+                ),
                 Err(panic) => format!("panicked on the invalid input {input}: {panic}"),
             };
             self.fail(Check::InvalidInput, Some(&spec.name), message);
         }
     }
 
-    fn example(&mut self, spec: &ActionSpec, input: Option<&Validator>, output: Option<&Validator>, example: &Value) {
+    fn example(
+        &mut self,
+        spec: &ActionSpec,
+        input: Option<&Validator>,
+        output: Option<&Validator>,
+        example: &Value,
+    ) {
         let name = spec.name.as_str();
-        if let Some(problems) = input.map(|schema| schema_problems(schema, example)).filter(|p| !p.is_empty()) {
-            self.fail(Check::Example, Some(name), format!("the example {example} violates the input schema: {problems}"));
+        if let Some(problems) = input
+            .map(|schema| schema_problems(schema, example))
+            .filter(|p| !p.is_empty())
+        {
+            self.fail(
+                Check::Example,
+                Some(name),
+                format!("the example {example} violates the input schema: {problems}"),
+            );
             return;
         }
         let first = call(self.connector, name, example.clone());
         match &first {
             Err(panic) => {
-                self.fail(Check::Example, Some(name), format!("panicked on the example {example}: {panic}"));
+                self.fail(
+                    Check::Example,
+                    Some(name),
+                    format!("panicked on the example {example}: {panic}"),
+                );
                 return;
             }
             Ok(Ok(value)) => {
-                if let Some(problems) = output.map(|schema| schema_problems(schema, value)).filter(|p| !p.is_empty()) {
-                    self.fail(Check::Example, Some(name), format!("the output {value} violates the output schema: {problems}"));
+                if let Some(problems) = output
+                    .map(|schema| schema_problems(schema, value))
+                    .filter(|p| !p.is_empty())
+                {
+                    self.fail(
+                        Check::Example,
+                        Some(name),
+                        format!("the output {value} violates the output schema: {problems}"),
+                    );
                 }
             }
             Ok(Err(_)) => {}

@@ -16,11 +16,21 @@ pub fn libraries_in(dir: &Path) -> Result<Option<Vec<PathBuf>>, HostError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(HostError::Io { path: dir.to_path_buf(), source }),
+        Err(source) => {
+            return Err(HostError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
     };
     let mut found = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|source| HostError::Io { path: dir.to_path_buf(), source })?.path();
+        let path = entry
+            .map_err(|source| HostError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .path();
         if path.extension().is_some_and(|ext| ext == LIBRARY_EXTENSION) && path.is_file() {
             found.push(path);
         }
@@ -36,7 +46,10 @@ pub fn libraries_in(dir: &Path) -> Result<Option<Vec<PathBuf>>, HostError> {
 pub fn check_permissions(path: &Path) -> Result<(), HostError> {
     use std::os::unix::fs::PermissionsExt;
 
-    let io = |source| HostError::Io { path: path.to_path_buf(), source };
+    let io = |source| HostError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let real = std::fs::canonicalize(path).map_err(io)?;
     let mut checks = vec![("file", real.clone())];
     if let Some(parent) = real.parent() {
@@ -50,9 +63,17 @@ pub fn check_permissions(path: &Path) -> Result<(), HostError> {
         }
     }
     for (kind, offender) in checks {
-        let mode = std::fs::metadata(&offender).map_err(io)?.permissions().mode();
+        let mode = std::fs::metadata(&offender)
+            .map_err(io)?
+            .permissions()
+            .mode();
         if mode & 0o022 != 0 {
-            return Err(HostError::InsecurePermissions { path: path.to_path_buf(), kind, offender, mode: mode & 0o7777 });
+            return Err(HostError::InsecurePermissions {
+                path: path.to_path_buf(),
+                kind,
+                offender,
+                mode: mode & 0o7777,
+            });
         }
     }
     Ok(())
@@ -66,7 +87,10 @@ pub fn check_permissions(_path: &Path) -> Result<(), HostError> {
 
 /// The SHA-256 of the file, lowercase hex.
 pub fn sha256_of(path: &Path) -> Result<String, HostError> {
-    let bytes = std::fs::read(path).map_err(|source| HostError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| HostError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let digest = Sha256::digest(&bytes);
     Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
 }
@@ -77,7 +101,10 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn private_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("garita-host-discovery-{}-{name}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "garita-host-discovery-{}-{name}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -103,7 +130,13 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, [format!("a.{LIBRARY_EXTENSION}"), format!("b.{LIBRARY_EXTENSION}")]);
+        assert_eq!(
+            names,
+            [
+                format!("a.{LIBRARY_EXTENSION}"),
+                format!("b.{LIBRARY_EXTENSION}")
+            ]
+        );
         assert!(libraries_in(&dir.join("missing")).unwrap().is_none());
     }
 
@@ -114,16 +147,33 @@ mod tests {
         check_permissions(&good).unwrap();
         let lax = file(&dir, "lax.so", 0o775);
         let err = check_permissions(&lax).unwrap_err().to_string();
-        assert!(err.contains("lax.so") && err.contains("writable by group or others") && err.contains("chmod go-w"), "{err}");
+        assert!(
+            err.contains("lax.so")
+                && err.contains("writable by group or others")
+                && err.contains("chmod go-w"),
+            "{err}"
+        );
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
         let err = check_permissions(&good).unwrap_err();
-        assert!(matches!(err, HostError::InsecurePermissions { kind: "directory", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                HostError::InsecurePermissions {
+                    kind: "directory",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn hashes_files() {
         let dir = private_dir("hash");
         let path = file(&dir, "x.so", 0o644);
-        assert_eq!(sha256_of(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_of(&path).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

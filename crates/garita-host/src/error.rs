@@ -57,7 +57,8 @@ pub enum HostError {
     /// The library has no entry symbol.
     #[error(
         "{} is not a Garita plugin: no `garita_connector_entry` symbol; \
-         build it as a cdylib that calls garita_sdk::export_connector!",
+         build it as a cdylib that calls garita_sdk::export_connector! \
+         (Garita's own connectors export it only with `--features cdylib`)",
         path.display()
     )]
     NotAPlugin {
@@ -137,7 +138,9 @@ pub enum HostError {
     },
 
     /// Two connectors with one name.
-    #[error("connector `{name}` from {second} is already provided by {first}; keep only one of them")]
+    #[error(
+        "connector `{name}` from {second} is already provided by {first}; keep only one of them"
+    )]
     Duplicate {
         /// The connector name.
         name: String,

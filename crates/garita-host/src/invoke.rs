@@ -32,15 +32,26 @@ impl Connectors for PluginHost {
             ))
         })?;
         let spec = entry.manifest.find(action).ok_or_else(|| {
-            let known: Vec<&str> = entry.manifest.actions.iter().map(|a| a.name.as_str()).collect();
+            let known: Vec<&str> = entry
+                .manifest
+                .actions
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect();
             ActionError::permanent(format!(
                 "connector `{connector}` has no action `{action}`; its actions: {}",
                 known.join(", ")
             ))
         })?;
         if let Err(problems) = check_value(&spec.input_schema, &input) {
-            let fields = problems.into_iter().map(|(path, message)| FieldError::new(path, message)).collect();
-            return Err(ActionError::invalid(format!("the input of {connector}.{action} does not match its schema"), fields));
+            let fields = problems
+                .into_iter()
+                .map(|(path, message)| FieldError::new(path, message))
+                .collect();
+            return Err(ActionError::invalid(
+                format!("the input of {connector}.{action} does not match its schema"),
+                fields,
+            ));
         }
         if ctx.config.is_null() {
             if let Some(config) = self.config.connector_config.get(connector) {
@@ -52,9 +63,14 @@ impl Connectors for PluginHost {
         let (name, action_name) = (connector.to_owned(), action.to_owned());
         // Connector code may block (file I/O, sleeps, SMTP): keep it off the
         // async workers.
-        let joined = tokio::task::spawn_blocking(move || call_guarded(callee.as_ref(), &name, &action_name, &ctx, input)).await;
+        let joined = tokio::task::spawn_blocking(move || {
+            call_guarded(callee.as_ref(), &name, &action_name, &ctx, input)
+        })
+        .await;
         let output = joined.map_err(|err| {
-            ActionError::permanent(format!("the call to {connector}.{action} was lost before it finished: {err}"))
+            ActionError::permanent(format!(
+                "the call to {connector}.{action} was lost before it finished: {err}"
+            ))
         })??;
 
         if let Err(problems) = check_value(&spec.output_schema, &output) {
@@ -62,7 +78,10 @@ impl Connectors for PluginHost {
                 Origin::BuiltIn => format!("built-in connector `{connector}`"),
                 Origin::Path(path) => format!("plugin library {}", path.display()),
             };
-            let listed: Vec<String> = problems.iter().map(|(path, message)| format!("{path}: {message}")).collect();
+            let listed: Vec<String> = problems
+                .iter()
+                .map(|(path, message)| format!("{path}: {message}"))
+                .collect();
             return Err(ActionError::permanent(format!(
                 "{source} returned output for {connector}.{action} that does not match its declared output schema: {}",
                 listed.join("; ")
@@ -86,7 +105,9 @@ pub(crate) fn call_guarded(
             let message = garita_sdk::abi::panic_message(&*payload);
             // Dropping the payload runs connector code too; contain that as well.
             let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
-            Err(ActionError::permanent(format!("connector {name} panicked in action {action}: {message}")))
+            Err(ActionError::permanent(format!(
+                "connector {name} panicked in action {action}: {message}"
+            )))
         }
     }
 }

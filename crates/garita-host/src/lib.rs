@@ -17,8 +17,8 @@
 //! suite every connector's tests run, linked and as a library.
 
 mod check;
-pub mod conformance;
 mod config;
+pub mod conformance;
 mod discovery;
 mod error;
 mod invoke;

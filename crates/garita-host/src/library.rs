@@ -58,7 +58,10 @@ impl PluginLibrary {
     pub fn load(path: &Path) -> Result<Self, HostError> {
         let library = open(path)?;
         let table = entry_table(path, library)?;
-        let bad_table = |problem: &str| HostError::BadTable { path: path.to_path_buf(), problem: problem.to_owned() };
+        let bad_table = |problem: &str| HostError::BadTable {
+            path: path.to_path_buf(),
+            problem: problem.to_owned(),
+        };
         let sdk_version = read_sdk_version(path, table)?;
         if !sdk_compatible(&sdk_version, garita_sdk::SDK_VERSION) {
             return Err(HostError::SdkIncompatible {
@@ -67,15 +70,30 @@ impl PluginLibrary {
                 host_sdk: garita_sdk::SDK_VERSION.to_owned(),
             });
         }
-        let manifest_fn = table.manifest.ok_or_else(|| bad_table("the `manifest` function pointer is null"))?;
-        let invoke_fn = table.invoke.ok_or_else(|| bad_table("the `invoke` function pointer is null"))?;
-        let free_fn = table.free_buffer.ok_or_else(|| bad_table("the `free_buffer` function pointer is null"))?;
+        let manifest_fn = table
+            .manifest
+            .ok_or_else(|| bad_table("the `manifest` function pointer is null"))?;
+        let invoke_fn = table
+            .invoke
+            .ok_or_else(|| bad_table("the `invoke` function pointer is null"))?;
+        let free_fn = table
+            .free_buffer
+            .ok_or_else(|| bad_table("the `free_buffer` function pointer is null"))?;
         let manifest = read_manifest(path, manifest_fn, free_fn)?;
         let problems = manifest_problems(&manifest);
         if !problems.is_empty() {
-            return Err(HostError::InvalidManifest { origin: format!("plugin library {}", path.display()), problems });
+            return Err(HostError::InvalidManifest {
+                origin: format!("plugin library {}", path.display()),
+                problems,
+            });
         }
-        Ok(Self { path: path.to_path_buf(), sdk_version, manifest, invoke_fn, free_fn })
+        Ok(Self {
+            path: path.to_path_buf(),
+            sdk_version,
+            manifest,
+            invoke_fn,
+            free_fn,
+        })
     }
 
     /// Where the library was loaded from.
@@ -107,9 +125,17 @@ impl Connector for PluginLibrary {
         self.manifest.clone()
     }
 
-    fn invoke(&self, ctx: &InvokeContext, action: &str, input: serde_json::Value) -> Result<serde_json::Value, ActionError> {
+    fn invoke(
+        &self,
+        ctx: &InvokeContext,
+        action: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, ActionError> {
         let encode_failed = |err: serde_json::Error| {
-            ActionError::permanent(format!("cannot encode the call to plugin library {} as JSON: {err}", self.path.display()))
+            ActionError::permanent(format!(
+                "cannot encode the call to plugin library {} as JSON: {err}",
+                self.path.display()
+            ))
         };
         let ctx = serde_json::to_vec(ctx).map_err(encode_failed)?;
         let input = serde_json::to_vec(&input).map_err(encode_failed)?;
@@ -118,19 +144,38 @@ impl Connector for PluginLibrary {
         // the `InvokeFn` signature; the three ranges are live slices for the
         // whole call and `out` is a live local the plugin may write.
         let status = unsafe {
-            (self.invoke_fn)(ctx.as_ptr(), ctx.len(), action.as_ptr(), action.len(), input.as_ptr(), input.len(), &mut out)
+            (self.invoke_fn)(
+                ctx.as_ptr(),
+                ctx.len(),
+                action.as_ptr(),
+                action.len(),
+                input.as_ptr(),
+                input.len(),
+                &mut out,
+            )
         };
-        let out = PluginBytes { buffer: out, free_fn: self.free_fn };
+        let out = PluginBytes {
+            buffer: out,
+            free_fn: self.free_fn,
+        };
         let bytes = out.bytes();
         match status {
             STATUS_OK => {
-                let text = std::str::from_utf8(bytes).map_err(|_| self.broken(action, "returned output that is not UTF-8"))?;
-                serde_json::from_str(text)
-                    .map_err(|err| self.broken(action, &format!("returned output that is not valid JSON ({err})")))
+                let text = std::str::from_utf8(bytes)
+                    .map_err(|_| self.broken(action, "returned output that is not UTF-8"))?;
+                serde_json::from_str(text).map_err(|err| {
+                    self.broken(
+                        action,
+                        &format!("returned output that is not valid JSON ({err})"),
+                    )
+                })
             }
             STATUS_ACTION_ERROR => match serde_json::from_slice::<ActionError>(bytes) {
                 Ok(error) => Err(error),
-                Err(err) => Err(self.broken(action, &format!("returned an error that is not ActionError JSON ({err})"))),
+                Err(err) => Err(self.broken(
+                    action,
+                    &format!("returned an error that is not ActionError JSON ({err})"),
+                )),
             },
             STATUS_INTERNAL_ERROR => Err(ActionError::permanent(format!(
                 "plugin library {} failed in action `{}.{action}`: {}",
@@ -174,33 +219,51 @@ fn open(path: &Path) -> Result<&'static Library, HostError> {
     // SAFETY: opening runs the library's initialisers. That is the trust
     // decision plugins imply; callers check permissions and the allow-list
     // before this. The handle is leaked below so code stays mapped forever.
-    let library = unsafe { Library::new(path) }
-        .map_err(|err| HostError::Open { path: path.to_path_buf(), message: err.to_string() })?;
+    let library = unsafe { Library::new(path) }.map_err(|err| HostError::Open {
+        path: path.to_path_buf(),
+        message: err.to_string(),
+    })?;
     Ok(Box::leak(Box::new(library)))
 }
 
 /// Finds the entry, checks the ABI version on its own, and returns the table.
-fn entry_table(path: &Path, library: &'static Library) -> Result<&'static GaritaConnectorV1, HostError> {
-    let bad_table = |problem: &str| HostError::BadTable { path: path.to_path_buf(), problem: problem.to_owned() };
+fn entry_table(
+    path: &Path,
+    library: &'static Library,
+) -> Result<&'static GaritaConnectorV1, HostError> {
+    let bad_table = |problem: &str| HostError::BadTable {
+        path: path.to_path_buf(),
+        problem: problem.to_owned(),
+    };
     // SAFETY: the symbol is declared by the ABI as
     // `const GaritaConnectorV1 *garita_connector_entry(void)`; a library that
     // exports the name with another type breaks the contract it opted into.
     let entry = unsafe { library.get::<garita_sdk::abi::EntryFn>(ENTRY_SYMBOL.as_bytes()) }
-        .map_err(|_| HostError::NotAPlugin { path: path.to_path_buf() })?;
+        .map_err(|_| HostError::NotAPlugin {
+            path: path.to_path_buf(),
+        })?;
     // SAFETY: the entry takes no arguments and, per the ABI, only returns the
     // address of a static table.
     let table = unsafe { (*entry)() };
     if table.is_null() {
-        return Err(bad_table("`garita_connector_entry` returned a null pointer"));
+        return Err(bad_table(
+            "`garita_connector_entry` returned a null pointer",
+        ));
     }
     if (table as usize) % std::mem::align_of::<GaritaConnectorV1>() != 0 {
-        return Err(bad_table("`garita_connector_entry` returned a misaligned pointer"));
+        return Err(bad_table(
+            "`garita_connector_entry` returned a misaligned pointer",
+        ));
     }
     // SAFETY: non-null and aligned; every ABI version starts with a `u32`
     // `abi_version`, so reading that one field is valid whatever the version.
     let abi_version = unsafe { table.cast::<u32>().read() };
     if abi_version != ABI_VERSION {
-        return Err(HostError::AbiMismatch { path: path.to_path_buf(), found: abi_version, expected: ABI_VERSION });
+        return Err(HostError::AbiMismatch {
+            path: path.to_path_buf(),
+            found: abi_version,
+            expected: ABI_VERSION,
+        });
     }
     // SAFETY: version 1 means the pointer is to a static `GaritaConnectorV1`,
     // which lives as long as the (never unloaded) library.
@@ -208,7 +271,10 @@ fn entry_table(path: &Path, library: &'static Library) -> Result<&'static Garita
 }
 
 fn read_sdk_version(path: &Path, table: &'static GaritaConnectorV1) -> Result<String, HostError> {
-    let bad_table = |problem: &str| HostError::BadTable { path: path.to_path_buf(), problem: problem.to_owned() };
+    let bad_table = |problem: &str| HostError::BadTable {
+        path: path.to_path_buf(),
+        problem: problem.to_owned(),
+    };
     let text = table.sdk_version;
     if text.ptr.is_null() || text.len == 0 || text.len > MAX_VERSION_LEN {
         return Err(bad_table("`sdk_version` is empty, null or too long"));
@@ -216,23 +282,44 @@ fn read_sdk_version(path: &Path, table: &'static GaritaConnectorV1) -> Result<St
     // SAFETY: the ABI says `sdk_version` points to `len` static bytes of the
     // library, which is never unloaded.
     let bytes = unsafe { std::slice::from_raw_parts(text.ptr, text.len) };
-    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| bad_table("`sdk_version` is not UTF-8"))
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .map_err(|_| bad_table("`sdk_version` is not UTF-8"))
 }
 
-fn read_manifest(path: &Path, manifest_fn: ManifestFn, free_fn: FreeBufferFn) -> Result<Manifest, HostError> {
-    let unreadable = |problem: String| HostError::ManifestUnreadable { path: path.to_path_buf(), problem };
+fn read_manifest(
+    path: &Path,
+    manifest_fn: ManifestFn,
+    free_fn: FreeBufferFn,
+) -> Result<Manifest, HostError> {
+    let unreadable = |problem: String| HostError::ManifestUnreadable {
+        path: path.to_path_buf(),
+        problem,
+    };
     let mut out = GaritaBuffer::empty();
     // SAFETY: the table passed the ABI checks; `out` is a live local.
     let status = unsafe { manifest_fn(&mut out) };
-    let out = PluginBytes { buffer: out, free_fn };
+    let out = PluginBytes {
+        buffer: out,
+        free_fn,
+    };
     let bytes = out.bytes();
     match status {
         STATUS_OK => {}
         STATUS_INTERNAL_ERROR => {
-            return Err(unreadable(format!("`manifest` failed: {}", String::from_utf8_lossy(bytes))));
+            return Err(unreadable(format!(
+                "`manifest` failed: {}",
+                String::from_utf8_lossy(bytes)
+            )));
         }
-        other => return Err(unreadable(format!("`manifest` returned status {other}, expected 0"))),
+        other => {
+            return Err(unreadable(format!(
+                "`manifest` returned status {other}, expected 0"
+            )))
+        }
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| unreadable("the manifest is not UTF-8".to_owned()))?;
-    serde_json::from_str(text).map_err(|err| unreadable(format!("the manifest is not valid manifest JSON: {err}")))
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| unreadable("the manifest is not UTF-8".to_owned()))?;
+    serde_json::from_str(text)
+        .map_err(|err| unreadable(format!("the manifest is not valid manifest JSON: {err}")))
 }

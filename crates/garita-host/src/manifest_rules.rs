@@ -23,11 +23,20 @@ pub fn manifest_problems(manifest: &Manifest) -> Vec<String> {
             problems.push(format!("action name `{}` {problem}", action.name));
         }
         if !seen.insert(action.name.as_str()) {
-            problems.push(format!("action `{}` is declared more than once", action.name));
+            problems.push(format!(
+                "action `{}` is declared more than once",
+                action.name
+            ));
         }
-        for (which, schema) in [("input", &action.input_schema), ("output", &action.output_schema)] {
+        for (which, schema) in [
+            ("input", &action.input_schema),
+            ("output", &action.output_schema),
+        ] {
             if !schema.is_object() {
-                problems.push(format!("the {which} schema of action `{}` is not a JSON object", action.name));
+                problems.push(format!(
+                    "the {which} schema of action `{}` is not a JSON object",
+                    action.name
+                ));
             }
         }
     }
@@ -67,7 +76,9 @@ mod tests {
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems[0].contains("connector name is empty"));
         assert!(problems.iter().any(|p| p.contains("more than once")));
-        assert!(problems.iter().any(|p| p.contains("input schema of action `a` is not a JSON object")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("input schema of action `a` is not a JSON object")));
         assert!(problems.iter().any(|p| p.contains("contains a dot")));
     }
 }

@@ -77,7 +77,12 @@ impl Registered {
             version: self.manifest.version.clone(),
             description: self.manifest.description.clone(),
             origin: self.origin.clone(),
-            actions: self.manifest.actions.iter().map(|a| a.name.clone()).collect(),
+            actions: self
+                .manifest
+                .actions
+                .iter()
+                .map(|a| a.name.clone())
+                .collect(),
             sha256: self.sha256.clone(),
         }
     }
@@ -106,14 +111,19 @@ pub struct PluginHost {
 
 impl std::fmt::Debug for PluginHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginHost").field("connectors", &self.connectors.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("PluginHost")
+            .field("connectors", &self.connectors.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
 impl PluginHost {
     /// A host with no connectors yet.
     pub fn new(config: HostConfig) -> Self {
-        Self { config, connectors: BTreeMap::new() }
+        Self {
+            config,
+            connectors: BTreeMap::new(),
+        }
     }
 
     /// The configuration the host was made with.
@@ -131,11 +141,23 @@ impl PluginHost {
         let manifest = guarded_manifest(connector.as_ref())?;
         let problems = manifest_problems(&manifest);
         if !problems.is_empty() {
-            return Err(HostError::InvalidManifest { origin: format!("built-in connector `{}`", manifest.name), problems });
+            return Err(HostError::InvalidManifest {
+                origin: format!("built-in connector `{}`", manifest.name),
+                problems,
+            });
         }
         let name = manifest.name.clone();
-        let entry = Registered { connector, manifest: Arc::new(manifest), origin: Origin::BuiltIn, sha256: None };
-        match self.connectors.get(&name).map(|existing| existing.origin.clone()) {
+        let entry = Registered {
+            connector,
+            manifest: Arc::new(manifest),
+            origin: Origin::BuiltIn,
+            sha256: None,
+        };
+        match self
+            .connectors
+            .get(&name)
+            .map(|existing| existing.origin.clone())
+        {
             None => {
                 self.connectors.insert(name, entry);
                 Ok(())
@@ -160,14 +182,20 @@ impl PluginHost {
         check_permissions(path)?;
         let sha256 = sha256_of(path)?;
         if !self.config.allows_sha256(&sha256) {
-            return Err(HostError::NotAllowed { path: path.to_path_buf(), sha256 });
+            return Err(HostError::NotAllowed {
+                path: path.to_path_buf(),
+                sha256,
+            });
         }
         let library = PluginLibrary::load(path)?;
         let manifest = library.cached_manifest().clone();
         let name = manifest.name.clone();
         match self.connectors.get(&name).map(|existing| &existing.origin) {
             Some(Origin::BuiltIn) if !self.config.may_override(&name) => {
-                return Err(HostError::ShadowsBuiltIn { name, path: path.to_path_buf() });
+                return Err(HostError::ShadowsBuiltIn {
+                    name,
+                    path: path.to_path_buf(),
+                });
             }
             Some(Origin::Path(first)) => {
                 return Err(HostError::Duplicate {
@@ -176,7 +204,9 @@ impl PluginHost {
                     second: format!("plugin library {}", path.display()),
                 });
             }
-            Some(Origin::BuiltIn) => tracing::info!(connector = %name, library = %path.display(), "plugin replaces the built-in connector (plugins.override)"),
+            Some(Origin::BuiltIn) => {
+                tracing::info!(connector = %name, library = %path.display(), "plugin replaces the built-in connector (plugins.override)")
+            }
             None => {}
         }
         let entry = Registered {
@@ -216,7 +246,10 @@ impl PluginHost {
 
     /// Every connector's manifest, sorted by name.
     pub fn manifests(&self) -> Vec<Manifest> {
-        self.connectors.values().map(|entry| (*entry.manifest).clone()).collect()
+        self.connectors
+            .values()
+            .map(|entry| (*entry.manifest).clone())
+            .collect()
     }
 
     /// Every connector with its origin, sorted by name.
@@ -226,16 +259,21 @@ impl PluginHost {
 
     /// The connector registered as `name`, for direct use (e.g. conformance checks).
     pub fn connector(&self, name: &str) -> Option<Arc<dyn Connector>> {
-        self.connectors.get(name).map(|entry| Arc::clone(&entry.connector))
+        self.connectors
+            .get(name)
+            .map(|entry| Arc::clone(&entry.connector))
     }
 }
 
 /// Reads a built-in's manifest, turning a panic into an error.
 fn guarded_manifest(connector: &dyn Connector) -> Result<Manifest, HostError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| connector.manifest())).map_err(|payload| {
-        HostError::InvalidManifest {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| connector.manifest())).map_err(
+        |payload| HostError::InvalidManifest {
             origin: "a built-in connector".to_owned(),
-            problems: vec![format!("`manifest()` panicked: {}", garita_sdk::abi::panic_message(&*payload))],
-        }
-    })
+            problems: vec![format!(
+                "`manifest()` panicked: {}",
+                garita_sdk::abi::panic_message(&*payload)
+            )],
+        },
+    )
 }

@@ -64,14 +64,22 @@ impl GaritaBuffer {
     /// A buffer with no bytes and no allocation; what the host passes in as
     /// the `out` parameter before a call.
     pub const fn empty() -> Self {
-        Self { ptr: std::ptr::null_mut(), len: 0, cap: 0 }
+        Self {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+            cap: 0,
+        }
     }
 
     /// Hands the bytes of `bytes` over as a buffer; [`GaritaBuffer::into_vec`]
     /// takes them back.
     pub fn from_vec(bytes: Vec<u8>) -> Self {
         let mut bytes = std::mem::ManuallyDrop::new(bytes);
-        Self { ptr: bytes.as_mut_ptr(), len: bytes.len(), cap: bytes.capacity() }
+        Self {
+            ptr: bytes.as_mut_ptr(),
+            len: bytes.len(),
+            cap: bytes.capacity(),
+        }
     }
 
     /// Takes back the bytes of a buffer made by [`GaritaBuffer::from_vec`].
@@ -115,7 +123,10 @@ pub struct GaritaStr {
 impl GaritaStr {
     /// Borrows a string literal (or any `'static` string).
     pub const fn from_static(text: &'static str) -> Self {
-        Self { ptr: text.as_ptr(), len: text.len() }
+        Self {
+            ptr: text.as_ptr(),
+            len: text.len(),
+        }
     }
 }
 
@@ -224,10 +235,17 @@ fn encode(status: i32, value: &impl serde::Serialize) -> (i32, Vec<u8>) {
 }
 
 /// The safe half of `invoke`: bytes in, status and bytes out.
-fn invoke_json(connector: &dyn Connector, ctx: &[u8], action: &[u8], input: &[u8]) -> (i32, Vec<u8>) {
+fn invoke_json(
+    connector: &dyn Connector,
+    ctx: &[u8],
+    action: &[u8],
+    input: &[u8],
+) -> (i32, Vec<u8>) {
     let ctx: InvokeContext = match serde_json::from_slice(ctx) {
         Ok(ctx) => ctx,
-        Err(err) => return internal_error(format!("the host sent an invalid invoke context: {err}")),
+        Err(err) => {
+            return internal_error(format!("the host sent an invalid invoke context: {err}"))
+        }
     };
     let Ok(action) = std::str::from_utf8(action) else {
         return internal_error("the host sent an action name that is not UTF-8".to_owned());

@@ -61,6 +61,7 @@ impl InvokeContext {
 
     /// True when the caller asked for English text.
     pub fn is_english(&self) -> bool {
-        self.locale.eq_ignore_ascii_case("en") || self.locale.to_ascii_lowercase().starts_with("en-")
+        self.locale.eq_ignore_ascii_case("en")
+            || self.locale.to_ascii_lowercase().starts_with("en-")
     }
 }

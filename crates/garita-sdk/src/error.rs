@@ -12,7 +12,10 @@ pub struct FieldError {
 impl FieldError {
     /// A problem at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { path: path.into(), message: message.into() }
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -45,22 +48,32 @@ pub enum ActionError {
 impl ActionError {
     /// Invalid input with field-level detail.
     pub fn invalid(message: impl Into<String>, fields: Vec<FieldError>) -> Self {
-        Self::InvalidInput { message: message.into(), fields }
+        Self::InvalidInput {
+            message: message.into(),
+            fields,
+        }
     }
 
     /// A transient failure.
     pub fn retryable(message: impl Into<String>) -> Self {
-        Self::Retryable { message: message.into(), retry_after_ms: None }
+        Self::Retryable {
+            message: message.into(),
+            retry_after_ms: None,
+        }
     }
 
     /// A permanent failure.
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self::Permanent { message: message.into() }
+        Self::Permanent {
+            message: message.into(),
+        }
     }
 
     /// The error for an action name the connector does not have.
     pub fn unknown_action(action: &str) -> Self {
-        Self::Permanent { message: format!("unknown action `{action}`") }
+        Self::Permanent {
+            message: format!("unknown action `{action}`"),
+        }
     }
 
     /// Whether the engine may retry the call.
@@ -71,7 +84,9 @@ impl ActionError {
     /// The human summary of the error.
     pub fn message(&self) -> &str {
         match self {
-            Self::InvalidInput { message, .. } | Self::Retryable { message, .. } | Self::Permanent { message } => message,
+            Self::InvalidInput { message, .. }
+            | Self::Retryable { message, .. }
+            | Self::Permanent { message } => message,
         }
     }
 }
@@ -86,7 +101,10 @@ impl std::fmt::Display for ActionError {
                 }
                 Ok(())
             }
-            Self::Retryable { message, retry_after_ms: Some(ms) } => {
+            Self::Retryable {
+                message,
+                retry_after_ms: Some(ms),
+            } => {
                 write!(f, "temporary failure (retry after {ms} ms): {message}")
             }
             Self::Retryable { message, .. } => write!(f, "temporary failure: {message}"),

@@ -13,6 +13,21 @@
 /// `garita_connector_entry` symbol and the version-1 table of
 /// [`abi`](crate::abi); every generated function catches panics.
 ///
+/// The symbol has one fixed name, so a binary that links several connector
+/// crates statically would define it several times and fail to link. A crate
+/// that is both a plugin and linked into a binary gates the export behind a
+/// Cargo feature, as Garita's own connectors do:
+///
+/// ```toml
+/// [features]
+/// cdylib = []   # cargo build -p my-connector --features cdylib
+/// ```
+///
+/// ```ignore
+/// #[cfg(feature = "cdylib")]
+/// garita_sdk::export_connector!(MyConnector);
+/// ```
+///
 /// ```
 /// use garita_sdk::{export_connector, ActionError, Connector, InvokeContext, Manifest};
 /// use garita_sdk::serde_json::Value;
@@ -38,9 +53,12 @@ macro_rules! export_connector {
 
             impl $crate::abi::ConnectorExport for GaritaExportedConnector {
                 fn connector() -> &'static dyn $crate::Connector {
-                    static INSTANCE: ::std::sync::OnceLock<::std::boxed::Box<dyn $crate::Connector>> =
-                        ::std::sync::OnceLock::new();
-                    INSTANCE.get_or_init(|| ::std::boxed::Box::new($init)).as_ref()
+                    static INSTANCE: ::std::sync::OnceLock<
+                        ::std::boxed::Box<dyn $crate::Connector>,
+                    > = ::std::sync::OnceLock::new();
+                    INSTANCE
+                        .get_or_init(|| ::std::boxed::Box::new($init))
+                        .as_ref()
                 }
             }
 

@@ -19,7 +19,11 @@ pub struct Manifest {
 
 impl Manifest {
     /// A manifest with no actions yet; add them with [`Manifest::action`].
-    pub fn new(name: impl Into<String>, version: impl Into<String>, description: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        version: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
         Self {
             name: name.into(),
             version: version.into(),

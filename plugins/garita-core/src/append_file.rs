@@ -51,7 +51,10 @@ pub fn spec() -> ActionSpec {
 
 /// The marker that ends every line this action writes.
 pub fn tag(ctx: &InvokeContext) -> String {
-    format!("\t# garita {}/{}", ctx.idempotency_key.run_id, ctx.idempotency_key.step_id)
+    format!(
+        "\t# garita {}/{}",
+        ctx.idempotency_key.run_id, ctx.idempotency_key.step_id
+    )
 }
 
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
@@ -63,12 +66,18 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
         return Err(input::invalid(NAME, "/path", "must not be empty"));
     }
     if line.contains(['\n', '\r']) {
-        return Err(input::invalid(NAME, "/line", "must be a single line (no line breaks)"));
+        return Err(input::invalid(
+            NAME,
+            "/line",
+            "must be a single line (no line breaks)",
+        ));
     }
     let path = Path::new(path);
     let tag = tag(ctx);
     // A poisoned lock only means another append panicked; the file is still consistent.
-    let _guard = APPEND_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = APPEND_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if already_written(path, &tag)? {
         return Ok(json!({"appended": false}));
     }
@@ -83,7 +92,10 @@ fn already_written(path: &Path, tag: &str) -> Result<bool, ActionError> {
         Err(err) => return Err(io_error(path, "read", &err)),
     };
     for line in BufReader::new(file).lines() {
-        if line.map_err(|err| io_error(path, "read", &err))?.ends_with(tag) {
+        if line
+            .map_err(|err| io_error(path, "read", &err))?
+            .ends_with(tag)
+        {
             return Ok(true);
         }
     }
@@ -97,7 +109,8 @@ fn append(path: &Path, text: &str) -> Result<(), ActionError> {
         .open(path)
         .map_err(|err| io_error(path, "open", &err))?;
     // One write of the whole line: with O_APPEND it lands in one piece.
-    file.write_all(text.as_bytes()).map_err(|err| io_error(path, "write", &err))?;
+    file.write_all(text.as_bytes())
+        .map_err(|err| io_error(path, "write", &err))?;
     // Durable before the step is reported done, so a crash cannot lose a line
     // that the run already counts as written.
     file.sync_data().map_err(|err| io_error(path, "sync", &err))
@@ -108,7 +121,9 @@ fn append(path: &Path, text: &str) -> Result<(), ActionError> {
 fn io_error(path: &Path, what: &str, err: &std::io::Error) -> ActionError {
     let message = format!("cannot {what} {}: {err}", path.display());
     match err.kind() {
-        ErrorKind::NotFound | ErrorKind::PermissionDenied | ErrorKind::InvalidInput => ActionError::permanent(message),
+        ErrorKind::NotFound | ErrorKind::PermissionDenied | ErrorKind::InvalidInput => {
+            ActionError::permanent(message)
+        }
         _ => ActionError::retryable(message),
     }
 }
@@ -120,7 +135,11 @@ mod tests {
 
     fn ctx(run: &str, step: &str, attempt: u32) -> InvokeContext {
         InvokeContext {
-            idempotency_key: IdempotencyKey { run_id: run.into(), step_id: step.into(), attempt },
+            idempotency_key: IdempotencyKey {
+                run_id: run.into(),
+                step_id: step.into(),
+                attempt,
+            },
             ..InvokeContext::for_test()
         }
     }
@@ -137,11 +156,26 @@ mod tests {
     fn appends_once_per_run_and_step_across_attempts() {
         let path = temp_file("once");
         let input = json!({"path": path.to_str().unwrap(), "line": "hello"});
-        assert_eq!(run(&ctx("r1", "s1", 1), &input).unwrap(), json!({"appended": true}));
-        assert_eq!(run(&ctx("r1", "s1", 1), &input).unwrap(), json!({"appended": false}));
-        assert_eq!(run(&ctx("r1", "s1", 2), &input).unwrap(), json!({"appended": false}));
-        assert_eq!(run(&ctx("r1", "s2", 1), &input).unwrap(), json!({"appended": true}));
-        assert_eq!(run(&ctx("r2", "s1", 1), &input).unwrap(), json!({"appended": true}));
+        assert_eq!(
+            run(&ctx("r1", "s1", 1), &input).unwrap(),
+            json!({"appended": true})
+        );
+        assert_eq!(
+            run(&ctx("r1", "s1", 1), &input).unwrap(),
+            json!({"appended": false})
+        );
+        assert_eq!(
+            run(&ctx("r1", "s1", 2), &input).unwrap(),
+            json!({"appended": false})
+        );
+        assert_eq!(
+            run(&ctx("r1", "s2", 1), &input).unwrap(),
+            json!({"appended": true})
+        );
+        assert_eq!(
+            run(&ctx("r2", "s1", 1), &input).unwrap(),
+            json!({"appended": true})
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 3, "{text}");
         assert!(text.starts_with("hello\t# garita r1/s1\n"), "{text}");
@@ -151,12 +185,18 @@ mod tests {
     fn refuses_multi_line_text() {
         let path = temp_file("multi");
         let input = json!({"path": path.to_str().unwrap(), "line": "a\nb"});
-        assert!(matches!(run(&ctx("r", "s", 1), &input), Err(ActionError::InvalidInput { .. })));
+        assert!(matches!(
+            run(&ctx("r", "s", 1), &input),
+            Err(ActionError::InvalidInput { .. })
+        ));
     }
 
     #[test]
     fn missing_directory_is_permanent() {
         let input = json!({"path": "/nonexistent-garita-dir/x.txt", "line": "a"});
-        assert!(matches!(run(&ctx("r", "s", 1), &input), Err(ActionError::Permanent { .. })));
+        assert!(matches!(
+            run(&ctx("r", "s", 1), &input),
+            Err(ActionError::Permanent { .. })
+        ));
     }
 }

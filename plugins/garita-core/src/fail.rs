@@ -39,16 +39,25 @@ mod tests {
 
     #[test]
     fn fails_permanently_by_default() {
-        assert_eq!(run(&json!({"message": "no"})), Err(ActionError::permanent("no")));
+        assert_eq!(
+            run(&json!({"message": "no"})),
+            Err(ActionError::permanent("no"))
+        );
     }
 
     #[test]
     fn fails_retryably_on_request() {
-        assert_eq!(run(&json!({"message": "later", "retryable": true})), Err(ActionError::retryable("later")));
+        assert_eq!(
+            run(&json!({"message": "later", "retryable": true})),
+            Err(ActionError::retryable("later"))
+        );
     }
 
     #[test]
     fn requires_a_message() {
-        assert!(matches!(run(&json!({})), Err(ActionError::InvalidInput { .. })));
+        assert!(matches!(
+            run(&json!({})),
+            Err(ActionError::InvalidInput { .. })
+        ));
     }
 }

@@ -7,11 +7,17 @@ use garita_sdk::{ActionError, FieldError};
 
 /// The input as an object, or `InvalidInput` at the root path.
 pub fn object<'a>(action: &str, input: &'a Value) -> Result<&'a Map<String, Value>, ActionError> {
-    input.as_object().ok_or_else(|| invalid(action, "", "the input must be a JSON object"))
+    input
+        .as_object()
+        .ok_or_else(|| invalid(action, "", "the input must be a JSON object"))
 }
 
 /// A required string field.
-pub fn required_str<'a>(action: &str, fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, ActionError> {
+pub fn required_str<'a>(
+    action: &str,
+    fields: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a str, ActionError> {
     match fields.get(name) {
         Some(Value::String(text)) => Ok(text),
         Some(_) => Err(invalid(action, &pointer(name), "must be a string")),
@@ -20,7 +26,11 @@ pub fn required_str<'a>(action: &str, fields: &'a Map<String, Value>, name: &str
 }
 
 /// An optional string field.
-pub fn optional_str<'a>(action: &str, fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ActionError> {
+pub fn optional_str<'a>(
+    action: &str,
+    fields: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, ActionError> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
@@ -29,7 +39,11 @@ pub fn optional_str<'a>(action: &str, fields: &'a Map<String, Value>, name: &str
 }
 
 /// An optional boolean field.
-pub fn optional_bool(action: &str, fields: &Map<String, Value>, name: &str) -> Result<Option<bool>, ActionError> {
+pub fn optional_bool(
+    action: &str,
+    fields: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<bool>, ActionError> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(flag)) => Ok(Some(*flag)),
@@ -38,7 +52,11 @@ pub fn optional_bool(action: &str, fields: &Map<String, Value>, name: &str) -> R
 }
 
 /// A required non-negative integer field.
-pub fn required_u64(action: &str, fields: &Map<String, Value>, name: &str) -> Result<u64, ActionError> {
+pub fn required_u64(
+    action: &str,
+    fields: &Map<String, Value>,
+    name: &str,
+) -> Result<u64, ActionError> {
     match fields.get(name) {
         Some(value) => value
             .as_u64()
@@ -49,22 +67,37 @@ pub fn required_u64(action: &str, fields: &Map<String, Value>, name: &str) -> Re
 
 /// Refuses fields the action's schema does not declare (schemas say
 /// `additionalProperties: false`), so a misspelt field is an error, not ignored.
-pub fn only_known(action: &str, fields: &Map<String, Value>, known: &[&str]) -> Result<(), ActionError> {
+pub fn only_known(
+    action: &str,
+    fields: &Map<String, Value>,
+    known: &[&str],
+) -> Result<(), ActionError> {
     let unknown: Vec<FieldError> = fields
         .keys()
         .filter(|key| !known.contains(&key.as_str()))
-        .map(|key| FieldError::new(pointer(key), format!("unknown field; expected one of: {}", known.join(", "))))
+        .map(|key| {
+            FieldError::new(
+                pointer(key),
+                format!("unknown field; expected one of: {}", known.join(", ")),
+            )
+        })
         .collect();
     if unknown.is_empty() {
         Ok(())
     } else {
-        Err(ActionError::invalid(format!("invalid input for core.{action}"), unknown))
+        Err(ActionError::invalid(
+            format!("invalid input for core.{action}"),
+            unknown,
+        ))
     }
 }
 
 /// One field error as an `InvalidInput`.
 pub fn invalid(action: &str, path: &str, message: &str) -> ActionError {
-    ActionError::invalid(format!("invalid input for core.{action}"), vec![FieldError::new(path, message)])
+    ActionError::invalid(
+        format!("invalid input for core.{action}"),
+        vec![FieldError::new(path, message)],
+    )
 }
 
 /// The JSON Pointer of a top-level field (`~` and `/` escaped as RFC 6901 says).
@@ -81,11 +114,15 @@ mod tests {
     fn errors_carry_json_pointer_paths() {
         let input = json!({"a": 1, "x/y": true});
         let fields = object("t", &input).unwrap();
-        let ActionError::InvalidInput { fields: errors, .. } = required_str("t", fields, "a").unwrap_err() else {
+        let ActionError::InvalidInput { fields: errors, .. } =
+            required_str("t", fields, "a").unwrap_err()
+        else {
             panic!("expected InvalidInput")
         };
         assert_eq!(errors[0].path, "/a");
-        let ActionError::InvalidInput { fields: errors, .. } = only_known("t", fields, &["a"]).unwrap_err() else {
+        let ActionError::InvalidInput { fields: errors, .. } =
+            only_known("t", fields, &["a"]).unwrap_err()
+        else {
             panic!("expected InvalidInput")
         };
         assert_eq!(errors[0].path, "/x~1y");

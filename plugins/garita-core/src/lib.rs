@@ -32,15 +32,24 @@ pub struct Core;
 
 impl Connector for Core {
     fn manifest(&self) -> Manifest {
-        Manifest::new(NAME, env!("CARGO_PKG_VERSION"), "Built-in plumbing: set values, fail, append to a file, sleep.")
-            .action(set::spec())
-            .action(fail::spec())
-            .action(append_file::spec())
-            .action(sleep::spec())
-            .action(panic::spec())
+        Manifest::new(
+            NAME,
+            env!("CARGO_PKG_VERSION"),
+            "Built-in plumbing: set values, fail, append to a file, sleep.",
+        )
+        .action(set::spec())
+        .action(fail::spec())
+        .action(append_file::spec())
+        .action(sleep::spec())
+        .action(panic::spec())
     }
 
-    fn invoke(&self, ctx: &InvokeContext, action: &str, input: Value) -> Result<Value, ActionError> {
+    fn invoke(
+        &self,
+        ctx: &InvokeContext,
+        action: &str,
+        input: Value,
+    ) -> Result<Value, ActionError> {
         match action {
             set::NAME => set::run(input),
             fail::NAME => fail::run(&input),
@@ -69,7 +78,9 @@ mod tests {
 
     #[test]
     fn unknown_action_is_permanent() {
-        let err = Core.invoke(&InvokeContext::for_test(), "nope", Value::Null).unwrap_err();
+        let err = Core
+            .invoke(&InvokeContext::for_test(), "nope", Value::Null)
+            .unwrap_err();
         assert_eq!(err, ActionError::unknown_action("nope"));
     }
 }

@@ -9,13 +9,16 @@ use crate::input;
 pub const NAME: &str = "panic";
 
 pub fn spec() -> ActionSpec {
-    ActionSpec::new(NAME, "Panics with `message` (testing only: proves panics are contained).")
-        .input_schema(json!({
-            "type": "object",
-            "properties": {"message": {"type": "string"}},
-            "additionalProperties": false
-        }))
-        .output_schema(json!({"not": {}}))
+    ActionSpec::new(
+        NAME,
+        "Panics with `message` (testing only: proves panics are contained).",
+    )
+    .input_schema(json!({
+        "type": "object",
+        "properties": {"message": {"type": "string"}},
+        "additionalProperties": false
+    }))
+    .output_schema(json!({"not": {}}))
 }
 
 pub fn run(input: &Value) -> Result<Value, ActionError> {

@@ -9,9 +9,12 @@ use crate::input;
 pub const NAME: &str = "set";
 
 pub fn spec() -> ActionSpec {
-    ActionSpec::new(NAME, "Returns its input object unchanged; use it to name computed values.")
-        .input_schema(json!({"type": "object"}))
-        .output_schema(json!({"type": "object"}))
+    ActionSpec::new(
+        NAME,
+        "Returns its input object unchanged; use it to name computed values.",
+    )
+    .input_schema(json!({"type": "object"}))
+    .output_schema(json!({"type": "object"}))
 }
 
 pub fn run(input: Value) -> Result<Value, ActionError> {
@@ -31,6 +34,9 @@ mod tests {
 
     #[test]
     fn refuses_non_objects() {
-        assert!(matches!(run(json!("x")), Err(ActionError::InvalidInput { .. })));
+        assert!(matches!(
+            run(json!("x")),
+            Err(ActionError::InvalidInput { .. })
+        ));
     }
 }

@@ -14,20 +14,23 @@ pub const NAME: &str = "sleep";
 pub const MAX_MS: u64 = 60_000;
 
 pub fn spec() -> ActionSpec {
-    ActionSpec::new(NAME, "Sleeps `ms` milliseconds (at most 60000), then returns {slept_ms}.")
-        .input_schema(json!({
-            "type": "object",
-            "properties": {
-                "ms": {"type": "integer", "minimum": 0, "maximum": MAX_MS}
-            },
-            "required": ["ms"],
-            "additionalProperties": false
-        }))
-        .output_schema(json!({
-            "type": "object",
-            "properties": {"slept_ms": {"type": "integer"}},
-            "required": ["slept_ms"]
-        }))
+    ActionSpec::new(
+        NAME,
+        "Sleeps `ms` milliseconds (at most 60000), then returns {slept_ms}.",
+    )
+    .input_schema(json!({
+        "type": "object",
+        "properties": {
+            "ms": {"type": "integer", "minimum": 0, "maximum": MAX_MS}
+        },
+        "required": ["ms"],
+        "additionalProperties": false
+    }))
+    .output_schema(json!({
+        "type": "object",
+        "properties": {"slept_ms": {"type": "integer"}},
+        "required": ["slept_ms"]
+    }))
 }
 
 pub fn run(input: &Value) -> Result<Value, ActionError> {
@@ -35,7 +38,11 @@ pub fn run(input: &Value) -> Result<Value, ActionError> {
     input::only_known(NAME, fields, &["ms"])?;
     let ms = input::required_u64(NAME, fields, "ms")?;
     if ms > MAX_MS {
-        return Err(input::invalid(NAME, "/ms", &format!("must be at most {MAX_MS}")));
+        return Err(input::invalid(
+            NAME,
+            "/ms",
+            &format!("must be at most {MAX_MS}"),
+        ));
     }
     std::thread::sleep(Duration::from_millis(ms));
     Ok(json!({"slept_ms": ms}))
@@ -52,6 +59,9 @@ mod tests {
 
     #[test]
     fn refuses_long_sleeps() {
-        assert!(matches!(run(&json!({"ms": MAX_MS + 1})), Err(ActionError::InvalidInput { .. })));
+        assert!(matches!(
+            run(&json!({"ms": MAX_MS + 1})),
+            Err(ActionError::InvalidInput { .. })
+        ));
     }
 }

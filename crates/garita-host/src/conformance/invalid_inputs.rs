@@ -13,8 +13,15 @@ pub fn generate(schema: &Value, example: Option<&Value>) -> Vec<Value> {
     if let Some(kind) = schema.get("type").and_then(Value::as_str) {
         candidates.push(wrong_type(kind));
     }
-    let base: Map<String, Value> = example.and_then(Value::as_object).cloned().unwrap_or_default();
-    if schema.get("required").and_then(Value::as_array).is_some_and(|required| !required.is_empty()) {
+    let base: Map<String, Value> = example
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if schema
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|required| !required.is_empty())
+    {
         candidates.push(json!({}));
     }
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {

@@ -26,17 +26,30 @@ impl Connector for Good {
         Manifest::new("good", "1.0.0", "").action(greet_spec())
     }
 
-    fn invoke(&self, _ctx: &InvokeContext, action: &str, input: Value) -> Result<Value, ActionError> {
+    fn invoke(
+        &self,
+        _ctx: &InvokeContext,
+        action: &str,
+        input: Value,
+    ) -> Result<Value, ActionError> {
         if action != "greet" {
             return Err(ActionError::unknown_action(action));
         }
-        let fields = input.as_object().ok_or_else(|| ActionError::invalid("bad", vec![FieldError::new("", "object")]))?;
+        let fields = input
+            .as_object()
+            .ok_or_else(|| ActionError::invalid("bad", vec![FieldError::new("", "object")]))?;
         if fields.keys().any(|key| key != "name") {
-            return Err(ActionError::invalid("bad", vec![FieldError::new("/?", "unknown")]));
+            return Err(ActionError::invalid(
+                "bad",
+                vec![FieldError::new("/?", "unknown")],
+            ));
         }
         match fields.get("name") {
             Some(Value::String(name)) => Ok(json!({"greeting": format!("hola {name}")})),
-            _ => Err(ActionError::invalid("bad", vec![FieldError::new("/name", "string required")])),
+            _ => Err(ActionError::invalid(
+                "bad",
+                vec![FieldError::new("/name", "string required")],
+            )),
         }
     }
 }
@@ -49,7 +62,12 @@ impl Connector for Sloppy {
         Manifest::new("sloppy", "1.0.0", "").action(greet_spec())
     }
 
-    fn invoke(&self, _ctx: &InvokeContext, _action: &str, _input: Value) -> Result<Value, ActionError> {
+    fn invoke(
+        &self,
+        _ctx: &InvokeContext,
+        _action: &str,
+        _input: Value,
+    ) -> Result<Value, ActionError> {
         Ok(json!({"greeting": self.0.fetch_add(1, Ordering::Relaxed)}))
     }
 }
@@ -62,11 +80,26 @@ fn a_well_behaved_connector_passes() {
 
 #[test]
 fn a_sloppy_connector_fails_every_behaviour_check() {
-    let failures = run(&Sloppy(AtomicU64::new(0)), &[("greet", json!({"name": "Ana"}))]);
+    let failures = run(
+        &Sloppy(AtomicU64::new(0)),
+        &[("greet", json!({"name": "Ana"}))],
+    );
     let checks: Vec<Check> = failures.iter().map(|f| f.check).collect();
-    assert!(checks.contains(&Check::InvalidInput), "{}", describe(&failures));
-    assert!(checks.contains(&Check::Determinism), "{}", describe(&failures));
-    assert!(checks.contains(&Check::UnknownAction), "{}", describe(&failures));
+    assert!(
+        checks.contains(&Check::InvalidInput),
+        "{}",
+        describe(&failures)
+    );
+    assert!(
+        checks.contains(&Check::Determinism),
+        "{}",
+        describe(&failures)
+    );
+    assert!(
+        checks.contains(&Check::UnknownAction),
+        "{}",
+        describe(&failures)
+    );
 }
 
 #[test]
@@ -74,15 +107,22 @@ fn bad_schemas_and_examples_are_reported() {
     struct BadSchema;
     impl Connector for BadSchema {
         fn manifest(&self) -> Manifest {
-            Manifest::new("bad", "1.0.0", "").action(ActionSpec::new("a", "").input_schema(json!({"type": 12})))
+            Manifest::new("bad", "1.0.0", "")
+                .action(ActionSpec::new("a", "").input_schema(json!({"type": 12})))
         }
         fn invoke(&self, _: &InvokeContext, action: &str, _: Value) -> Result<Value, ActionError> {
             Err(ActionError::unknown_action(action))
         }
     }
     let failures = run(&BadSchema, &[("missing", json!({}))]);
-    assert!(failures.iter().any(|f| f.check == Check::Schema), "{}", describe(&failures));
-    assert!(failures.iter().any(|f| f.check == Check::Example && f.action.as_deref() == Some("missing")));
+    assert!(
+        failures.iter().any(|f| f.check == Check::Schema),
+        "{}",
+        describe(&failures)
+    );
+    assert!(failures
+        .iter()
+        .any(|f| f.check == Check::Example && f.action.as_deref() == Some("missing")));
 }
 
 #[test]

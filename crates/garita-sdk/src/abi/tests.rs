@@ -11,7 +11,12 @@ impl Connector for Probe {
         Manifest::new("probe", "1.2.3", "Test connector.").action(ActionSpec::new("echo", "Echo."))
     }
 
-    fn invoke(&self, ctx: &InvokeContext, action: &str, input: Value) -> Result<Value, ActionError> {
+    fn invoke(
+        &self,
+        ctx: &InvokeContext,
+        action: &str,
+        input: Value,
+    ) -> Result<Value, ActionError> {
         match action {
             "echo" => Ok(json!({"input": input, "run": ctx.idempotency_key.run_id})),
             "boom" => panic!("probe exploded"),
@@ -38,7 +43,15 @@ fn call(ctx: &[u8], action: &str, input: &[u8]) -> (i32, Vec<u8>) {
     let mut out = GaritaBuffer::empty();
     // SAFETY: all three ranges are live slices; `out` is a live local.
     let status = unsafe {
-        invoke(ctx.as_ptr(), ctx.len(), action.as_ptr(), action.len(), input.as_ptr(), input.len(), &mut out)
+        invoke(
+            ctx.as_ptr(),
+            ctx.len(),
+            action.as_ptr(),
+            action.len(),
+            input.as_ptr(),
+            input.len(),
+            &mut out,
+        )
     };
     // SAFETY: the table just filled `out`; it is read, then freed once.
     let bytes = unsafe { out.as_bytes() }.to_vec();
@@ -116,7 +129,15 @@ fn empty_ranges_may_be_null() {
     let mut out = GaritaBuffer::empty();
     // SAFETY: null pointers with length 0 are allowed by the ABI; `out` is live.
     let status = unsafe {
-        invoke(std::ptr::null(), 0, std::ptr::null(), 0, std::ptr::null(), 0, &mut out)
+        invoke(
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            &mut out,
+        )
     };
     assert_eq!(status, STATUS_INTERNAL_ERROR);
     // SAFETY: freed once.
