@@ -48,11 +48,15 @@ pub fn required_documents(foreigner: bool, english: bool) -> Vec<RequiredDocumen
         RequiredDocument {
             code: "official_id",
             title: pick(english, "Identificación oficial vigente", "Valid official identification").to_owned(),
-            detail: pick(
-                english,
-                "Escanee una sola de las opciones siguientes, legible y vigente.",
-                "Scan one of the following, legible and unexpired.",
-            )
+            detail: if foreigner {
+                pick(english, "Escanee este documento, legible y vigente.", "Scan this document, legible and unexpired.")
+            } else {
+                pick(
+                    english,
+                    "Escanee una sola de las opciones siguientes, legible y vigente.",
+                    "Scan one of the following, legible and unexpired.",
+                )
+            }
             .to_owned(),
             options,
         },
@@ -82,16 +86,17 @@ pub fn registration_guide(foreigner: bool, email: Option<&str>, english: bool) -
         },
     );
     let inbox = match (email, english) {
-        (Some(address), _) => address.to_owned(),
-        (None, false) => "el correo registrado".to_owned(),
-        (None, true) => "the registered email".to_owned(),
+        (Some(address), false) => format!("a {address}"),
+        (Some(address), true) => format!("at {address}"),
+        (None, false) => "al correo registrado".to_owned(),
+        (None, true) => "at the registered email".to_owned(),
     };
     steps.push(
         pick(english, "Confirmar el correo", "Confirm the email"),
         if english {
-            format!("A message arrives at {inbox} to confirm your identity; open its link. If it does not arrive, press \"Reenviar correo\" (resend) on the portal's screen.")
+            format!("A message arrives {inbox} to confirm your identity; open its link. If it does not arrive, press \"Reenviar correo\" (resend) on the portal's screen.")
         } else {
-            format!("Llega un mensaje a {inbox} para confirmar su identidad; abra su enlace. Si no llega, pulse «Reenviar correo» en la pantalla del portal.")
+            format!("Llega un mensaje {inbox} para confirmar su identidad; abra su enlace. Si no llega, pulse «Reenviar correo» en la pantalla del portal.")
         },
     );
     steps.push(
@@ -127,16 +132,32 @@ pub fn registration_guide(foreigner: bool, email: Option<&str>, english: bool) -
             "After the form is sent, the email is confirmed, the identification and responsiva are uploaded, and ANAM validates the registration.",
         )
         .to_owned(),
-        preparations: required_documents(foreigner, english)
-            .into_iter()
-            .map(|doc| {
-                if doc.options.is_empty() {
-                    format!("{}: {}", doc.title, doc.detail)
-                } else {
-                    format!("{}: {} {}", doc.title, doc.detail, doc.options.join(" / "))
-                }
-            })
-            .collect(),
+        // The documents themselves are listed apart (see `required_documents`);
+        // here only what to have ready for them.
+        preparations: vec![
+            if foreigner {
+                pick(english, "El documento migratorio vigente, escaneado.", "The valid migratory document, scanned.")
+            } else {
+                pick(
+                    english,
+                    "Una identificación oficial vigente escaneada (INE, pasaporte, cédula profesional con foto o licencia de conducir).",
+                    "A valid official identification, scanned (INE voter card, passport, professional licence with photo or driver's licence).",
+                )
+            }
+            .to_owned(),
+            pick(
+                english,
+                "Impresora y escáner: la responsiva se imprime, se firma a mano y se escanea.",
+                "A printer and a scanner: the responsiva is printed, signed by hand and scanned.",
+            )
+            .to_owned(),
+            pick(
+                english,
+                "Acceso al correo que se va a registrar: por ahí llegan la confirmación y, al final, las credenciales.",
+                "Access to the email address being registered: the confirmation and, in the end, the credentials arrive there.",
+            )
+            .to_owned(),
+        ],
         parts: Vec::new(),
         steps: steps.into_steps(),
         notes: vec![pick(

@@ -367,12 +367,22 @@ fn build_guide(
         ),
     );
     steps.start_part(2);
+    let email_phrase = match (personal_email, english) {
+        (Some(email), false) => {
+            format!("el correo personal {email}, al que llegará la clave temporal")
+        }
+        (Some(email), true) => {
+            format!("the personal email {email}, where the temporary password will arrive")
+        }
+        (None, false) => "el correo personal al que debe llegar la clave temporal".to_owned(),
+        (None, true) => "the personal email where the temporary password should arrive".to_owned(),
+    };
     steps.push(
         pick(english, "Llenar «Reinicio de clave de acceso»", "Fill in \"Reinicio de clave de acceso\""),
         if english {
-            format!("In that section enter the user ID you just found, the {id_word} number {identification} and the personal email where the temporary password should arrive.")
+            format!("In that section enter the user ID you just found, the {id_word} number {identification} and {email_phrase}.")
         } else {
-            format!("En esa sección escriba el ID de usuario que acaba de obtener, el número de {id_word} {identification} y el correo personal al que debe llegar la clave temporal.")
+            format!("En esa sección escriba el ID de usuario que acaba de obtener, el número de {id_word} {identification} y {email_phrase}.")
         },
     );
     steps.push(
