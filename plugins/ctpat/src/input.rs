@@ -50,6 +50,33 @@ impl<'a> InputReader<'a> {
         self.errors.push(FieldError::new(path, message));
     }
 
+    /// Refuses every field not in `known`: the schemas declare
+    /// `additionalProperties: false`, and a misspelt optional field silently
+    /// ignored would be worse than an error.
+    pub(crate) fn refuse_unknown(&mut self, known: &[&str]) {
+        let unknown: Vec<String> = self
+            .object
+            .map(|object| {
+                object
+                    .keys()
+                    .filter(|key| !known.contains(&key.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for key in unknown {
+            let path = self.path(&key);
+            self.fail(
+                path,
+                format!(
+                    "campo desconocido; los campos válidos son: {}",
+                    known.join(", ")
+                ),
+                format!("unknown field; the valid fields are: {}", known.join(", ")),
+            );
+        }
+    }
+
     /// The raw value of `field`, treating JSON `null` as absent.
     pub(crate) fn raw(&self, field: &str) -> Option<&'a Value> {
         self.object
@@ -201,6 +228,16 @@ mod tests {
         let mut reader = InputReader::new(&ctx, &input);
         let name = reader.required_line("name");
         assert!(reader.finish(name).is_err());
+    }
+
+    #[test]
+    fn refuses_unknown_fields_such_as_typos() {
+        let ctx = InvokeContext::for_test();
+        let input = json!({"last_sign_in": "2026-01-01", "tody": "2026-02-01"});
+        let mut reader = InputReader::new(&ctx, &input);
+        reader.refuse_unknown(&["last_sign_in", "today"]);
+        let err = reader.finish(Some(())).unwrap_err();
+        assert!(err.to_string().contains("/tody"), "{err}");
     }
 
     #[test]

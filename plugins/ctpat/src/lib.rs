@@ -124,3 +124,9 @@ mod tests {
         assert!(!err.is_retryable());
     }
 }
+
+// Makes the cdylib loadable by the Garita host (the C ABI entry point). Gated
+// because the garita binary links this crate statically next to other
+// connectors, and each export defines the same symbol.
+#[cfg(feature = "cdylib")]
+garita_sdk::export_connector!(CtpatConnector);

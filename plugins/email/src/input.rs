@@ -44,6 +44,32 @@ impl<'a> InputReader<'a> {
         self.errors.push(FieldError::new(path, message));
     }
 
+    /// Refuses every field not in `known`: the schemas declare
+    /// `additionalProperties: false`, and a misspelt optional field silently
+    /// ignored would be worse than an error.
+    pub(crate) fn refuse_unknown(&mut self, known: &[&str]) {
+        let unknown: Vec<String> = self
+            .object
+            .map(|object| {
+                object
+                    .keys()
+                    .filter(|key| !known.contains(&key.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for key in unknown {
+            self.fail(
+                format!("/{key}"),
+                format!(
+                    "campo desconocido; los campos válidos son: {}",
+                    known.join(", ")
+                ),
+                format!("unknown field; the valid fields are: {}", known.join(", ")),
+            );
+        }
+    }
+
     /// The raw value of `field`, treating JSON `null` as absent.
     pub(crate) fn raw(&self, field: &str) -> Option<&'a Value> {
         self.object

@@ -40,6 +40,17 @@ impl EmailRequest {
     /// Reads and validates `input`, reporting every problem at once.
     pub(crate) fn read(ctx: &InvokeContext, input: &Value) -> Result<Self, ActionError> {
         let mut reader = InputReader::new(ctx, input);
+        reader.refuse_unknown(&[
+            "from",
+            "to",
+            "cc",
+            "bcc",
+            "reply_to",
+            "subject",
+            "body",
+            "html",
+            "attachments",
+        ]);
         let from = reader.mailboxes("from");
         if from.len() > 1 {
             reader.fail("/from", "indique un solo remitente", "give a single sender");
@@ -87,6 +98,23 @@ fn read_attachments(reader: &mut InputReader<'_>) -> Vec<AttachmentRequest> {
     let mut attachments = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         let pointer = format!("/attachments/{index}");
+        if !item.is_object() {
+            reader.fail(
+                pointer,
+                "debe ser un objeto con path",
+                "must be an object with a path",
+            );
+            continue;
+        }
+        for key in item.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !["path", "filename", "content_type"].contains(&key.as_str()) {
+                reader.fail(
+                    format!("{pointer}/{key}"),
+                    "campo desconocido; los campos válidos son: path, filename, content_type",
+                    "unknown field; the valid fields are: path, filename, content_type",
+                );
+            }
+        }
         let text = |key: &str| {
             item.get(key)
                 .filter(|v| !v.is_null())
@@ -213,6 +241,13 @@ mod tests {
             paths(err),
             ["/to", "/subject", "/body", "/attachments/0/path"]
         );
+    }
+
+    #[test]
+    fn refuses_unknown_fields() {
+        let input = json!({"to": "a@example.com", "subject": "s", "body": "b", "attachment": [], "attachments": [{"path": "x", "name": "y"}]});
+        let err = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap_err();
+        assert_eq!(paths(err), ["/attachment", "/attachments/0/name"]);
     }
 
     #[test]

@@ -184,6 +184,7 @@ pub fn spec() -> ActionSpec {
 /// Runs the action.
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let mut reader = InputReader::new(ctx, input);
+    reader.refuse_unknown(&["enabled_emails", "accounts"]);
     let enabled = reader
         .required_array("enabled_emails")
         .map(|items| read_enabled(&mut reader, items));
@@ -214,6 +215,7 @@ fn read_accounts<'a>(reader: &mut InputReader<'a>, items: &'a [Value]) -> Vec<In
     let mut accounts = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let mut nested = reader.nested(item, format!("/accounts/{index}"));
+        nested.refuse_unknown(&["email", "holder_name", "status"]);
         let email = nested.required_str("email");
         if email
             .as_deref()

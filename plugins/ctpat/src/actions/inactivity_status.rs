@@ -121,6 +121,7 @@ pub fn spec() -> ActionSpec {
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = CtpatConfig::from_context(ctx)?;
     let mut reader = InputReader::new(ctx, input);
+    reader.refuse_unknown(&["last_sign_in", "today"]);
     let last_sign_in = required_date(&mut reader, "last_sign_in");
     let today = optional_date(&mut reader, "today")
         .unwrap_or_else(|| local_date(ctx.now, config.time_zone));

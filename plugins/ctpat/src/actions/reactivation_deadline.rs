@@ -87,6 +87,12 @@ pub fn spec() -> ActionSpec {
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = CtpatConfig::from_context(ctx)?;
     let mut reader = InputReader::new(ctx, input);
+    reader.refuse_unknown(&[
+        "reactivated_on",
+        "reactivated_at",
+        "time_zone",
+        "user_time_zone",
+    ]);
     let zone = optional_zone(&mut reader, "time_zone").unwrap_or(config.time_zone);
     let user_zone = optional_zone(&mut reader, "user_time_zone");
     let on = optional_date(&mut reader, "reactivated_on");

@@ -129,6 +129,15 @@ pub fn spec() -> ActionSpec {
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = CtpatConfig::from_context(ctx)?;
     let mut reader = InputReader::new(ctx, input);
+    reader.refuse_unknown(&[
+        "company_legal_name",
+        "ctpat_account_number",
+        "user_full_name",
+        "user_email",
+        "last_sign_in",
+        "specialist_email",
+        "requested_by",
+    ]);
     let company_legal_name = reader.required_line("company_legal_name");
     let ctpat_account_number = reader.required_line("ctpat_account_number");
     let user_full_name = reader.required_line("user_full_name");
