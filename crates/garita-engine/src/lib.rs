@@ -21,6 +21,7 @@ pub mod parse;
 pub mod run;
 pub mod schema;
 pub mod store;
+pub mod task;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connectors::Connectors;
@@ -29,3 +30,4 @@ pub use memory_store::MemoryStore;
 pub use model::{Span, Step, StepKind, Workflow};
 pub use run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
 pub use store::{RunFilter, Store, StoreError};
+pub use task::{Task, TaskAnswer, TaskFilter, TaskStatus};

@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 
 use crate::run::{RunEvent, RunId, RunRecord, StoredEvent};
 use crate::store::{RunFilter, Store, StoreError};
+use crate::task::{Task, TaskFilter};
 
 #[derive(Debug, Default)]
 struct Inner {
     runs: BTreeMap<RunId, RunRecord>,
     events: BTreeMap<RunId, Vec<StoredEvent>>,
+    tasks: BTreeMap<String, Task>,
 }
 
 /// A [`Store`] kept in memory; nothing survives the process.
@@ -34,11 +36,18 @@ impl MemoryStore {
 
 #[async_trait]
 impl Store for MemoryStore {
-    async fn create_run(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError> {
+    async fn create_run(
+        &self,
+        record: &mut RunRecord,
+        events: &[RunEvent],
+    ) -> Result<(), StoreError> {
         {
             let inner = self.lock();
             if inner.runs.contains_key(&record.id) {
-                return Err(StoreError::Corrupt { what: format!("run {}", record.id), detail: "id already exists".into() });
+                return Err(StoreError::Corrupt {
+                    what: format!("run {}", record.id),
+                    detail: "id already exists".into(),
+                });
             }
         }
         self.append(record, events).await
@@ -48,7 +57,10 @@ impl Store for MemoryStore {
         let mut inner = self.lock();
         let list = inner.events.entry(record.id.clone()).or_default();
         for event in events {
-            list.push(StoredEvent { seq: record.next_seq, event: event.clone() });
+            list.push(StoredEvent {
+                seq: record.next_seq,
+                event: event.clone(),
+            });
             record.next_seq += 1;
         }
         inner.runs.insert(record.id.clone(), record.clone());
@@ -80,7 +92,13 @@ impl Store for MemoryStore {
     }
 
     async fn unfinished_runs(&self) -> Result<Vec<RunId>, StoreError> {
-        Ok(self.lock().runs.values().filter(|r| !r.status.is_terminal()).map(|r| r.id.clone()).collect())
+        Ok(self
+            .lock()
+            .runs
+            .values()
+            .filter(|r| !r.status.is_terminal())
+            .map(|r| r.id.clone())
+            .collect())
     }
 
     async fn due_runs(&self, now: DateTime<Utc>) -> Result<Vec<RunId>, StoreError> {
@@ -96,7 +114,13 @@ impl Store for MemoryStore {
     }
 
     async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(self.lock().runs.values().filter(|r| !r.status.is_terminal()).filter_map(|r| r.wake_at).min())
+        Ok(self
+            .lock()
+            .runs
+            .values()
+            .filter(|r| !r.status.is_terminal())
+            .filter_map(|r| r.wake_at)
+            .min())
     }
 
     async fn children(&self, parent: &str, step: &str) -> Result<Vec<RunRecord>, StoreError> {
@@ -104,10 +128,29 @@ impl Store for MemoryStore {
             .lock()
             .runs
             .values()
-            .filter(|r| r.parent.as_ref().is_some_and(|p| p.run_id == parent && p.step_id == step))
+            .filter(|r| {
+                r.parent
+                    .as_ref()
+                    .is_some_and(|p| p.run_id == parent && p.step_id == step)
+            })
             .cloned()
             .collect();
         out.sort_by_key(|r| r.parent.as_ref().map(|p| p.index));
+        Ok(out)
+    }
+
+    async fn put_task(&self, task: &Task) -> Result<(), StoreError> {
+        self.lock().tasks.insert(task.id.clone(), task.clone());
+        Ok(())
+    }
+
+    async fn task(&self, id: &str) -> Result<Option<Task>, StoreError> {
+        Ok(self.lock().tasks.get(id).cloned())
+    }
+
+    async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+        let mut out: Vec<Task> = self.lock().tasks.values().filter(|t| filter.matches(t)).cloned().collect();
+        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(out)
     }
 }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
+use crate::task::{Task, TaskFilter};
 
 /// A store failure, with what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,7 +29,9 @@ pub enum StoreError {
         supported: u32,
     },
     /// A record that cannot be decoded.
-    #[error("corrupt store record ({what}): {detail}; restore the store from a backup or move it aside")]
+    #[error(
+        "corrupt store record ({what}): {detail}; restore the store from a backup or move it aside"
+    )]
     Corrupt {
         /// Which record.
         what: String,
@@ -67,7 +70,11 @@ pub struct RunFilter {
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Stores a new run with its first events, durably. Fails if the id exists.
-    async fn create_run(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError>;
+    async fn create_run(
+        &self,
+        record: &mut RunRecord,
+        events: &[RunEvent],
+    ) -> Result<(), StoreError>;
 
     /// Appends `events` at `record.next_seq..`, writes the summary `record` (with
     /// `next_seq` advanced by `events.len()`, which this method does to `record`),
@@ -96,4 +103,23 @@ pub trait Store: Send + Sync {
 
     /// Child runs of a `for_each` step, by item index.
     async fn children(&self, parent: &str, step: &str) -> Result<Vec<RunRecord>, StoreError>;
+
+    /// Creates or replaces a task, durably.
+    async fn put_task(&self, task: &Task) -> Result<(), StoreError> {
+        Err(no_tasks(&task.id))
+    }
+
+    /// One task by id.
+    async fn task(&self, id: &str) -> Result<Option<Task>, StoreError> {
+        Err(no_tasks(id))
+    }
+
+    /// Tasks matching `filter`, oldest first.
+    async fn list_tasks(&self, _filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+        Err(no_tasks("*"))
+    }
+}
+
+fn no_tasks(id: &str) -> StoreError {
+    StoreError::Io { path: format!("task {id}"), detail: "this store does not keep human tasks".into() }
 }

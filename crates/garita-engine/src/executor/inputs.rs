@@ -15,7 +15,10 @@ pub struct InputErrors(pub Vec<String>);
 /// Checks `given` against the workflow's inputs, converts strings given on the
 /// command line to the declared type, applies defaults, and reports every
 /// problem at once.
-pub fn resolve_inputs(workflow: &Workflow, given: &BTreeMap<String, Value>) -> Result<Map<String, Value>, InputErrors> {
+pub fn resolve_inputs(
+    workflow: &Workflow,
+    given: &BTreeMap<String, Value>,
+) -> Result<Map<String, Value>, InputErrors> {
     let mut errors = Vec::new();
     let mut out = Map::new();
     for name in given.keys() {
@@ -30,7 +33,10 @@ pub fn resolve_inputs(workflow: &Workflow, given: &BTreeMap<String, Value>) -> R
                         format!(" (known inputs: {})", known.join(", "))
                     }
                 });
-            errors.push(format!("unknown input `{name}` for workflow `{}`{hint}", workflow.name));
+            errors.push(format!(
+                "unknown input `{name}` for workflow `{}`{hint}",
+                workflow.name
+            ));
         }
     }
     for def in &workflow.inputs {
@@ -87,7 +93,13 @@ fn coerce(kind: &InputType, value: &Value) -> Result<Value, String> {
                 .trim()
                 .parse::<f64>()
                 .ok()
-                .and_then(|f| if f.fract() == 0.0 && f.abs() < 9.0e15 { Some(Value::from(f as i64)) } else { serde_json::Number::from_f64(f).map(Value::Number) })
+                .and_then(|f| {
+                    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                        Some(Value::from(f as i64))
+                    } else {
+                        serde_json::Number::from_f64(f).map(Value::Number)
+                    }
+                })
                 .ok_or_else(|| format!("expected a number, got `{t}`")),
             (other, _) => Err(format!("expected a number, got {other}")),
         },
@@ -105,7 +117,10 @@ fn coerce(kind: &InputType, value: &Value) -> Result<Value, String> {
         },
         InputType::Enum { values } => match text {
             Some(t) if values.iter().any(|v| v == t) => Ok(value.clone()),
-            _ => Err(format!("expected one of {}, got {value}", values.join(", "))),
+            _ => Err(format!(
+                "expected one of {}, got {value}",
+                values.join(", ")
+            )),
         },
         InputType::List => match (value, text) {
             (Value::Array(_), _) => Ok(value.clone()),

@@ -31,7 +31,8 @@ use crate::clock::Clock;
 use crate::connectors::Connectors;
 use crate::diagnostic::Diagnostics;
 use crate::expr::Evaluator;
-use crate::model::{ForEachSpec, OnTimeout, Step, StepKind, WaitFor, WaitSpec, Workflow};
+use crate::model::{ForEachSpec, OnTimeout, Step, StepKind, TaskSpec, WaitFor, WaitSpec, Workflow};
+use crate::task::{signal_for, Task, TaskAnswer, TaskFilter, TaskStatus};
 use crate::run::{ParentRef, RunEvent, RunId, RunRecord, RunStatus};
 use crate::store::{Store, StoreError};
 use state::{CurrentStep, Parked, RunState};
@@ -68,6 +69,25 @@ pub enum EngineError {
     /// No such run.
     #[error("no run with id `{0}`; `garita runs list` shows the runs in this store")]
     NoSuchRun(RunId),
+    /// No such task.
+    #[error("no task with id `{0}`; `garita tasks list` shows the open tasks")]
+    NoSuchTask(String),
+    /// The task was already answered or closed.
+    #[error("task `{id}` is already {status}; only open tasks can be answered")]
+    TaskClosed {
+        /// The task.
+        id: String,
+        /// Its status.
+        status: TaskStatus,
+    },
+    /// The answer's fields do not fit the task's schema; nothing was recorded.
+    #[error("the answer to task `{id}` does not fit its fields; nothing was recorded:\n{}", .problems.join("\n"))]
+    TaskFields {
+        /// The task.
+        id: String,
+        /// Each problem.
+        problems: Vec<String>,
+    },
 }
 
 /// Settings of the engine that come from configuration.
@@ -157,7 +177,8 @@ impl Engine {
     ) -> Result<RunId, EngineError> {
         let resolved = resolve_inputs(workflow, inputs)?;
         let now = self.clock.now();
-        let id = ulid::Ulid::from_parts(now.timestamp_millis().max(0) as u64, rand_bits()).to_string();
+        let id =
+            ulid::Ulid::from_parts(now.timestamp_millis().max(0) as u64, rand_bits()).to_string();
         let mut record = RunRecord {
             id: id.clone(),
             workflow: workflow.name.clone(),
@@ -176,7 +197,9 @@ impl Engine {
         if workflow.inputs.iter().any(|d| d.secret) {
             self.lock_secrets().insert(id.clone(), resolved);
         }
-        self.store.create_run(&mut record, &[RunEvent::RunCreated { at: now }]).await?;
+        self.store
+            .create_run(&mut record, &[RunEvent::RunCreated { at: now }])
+            .await?;
         tracing::info!(run = %id, workflow = %workflow.name, "run created");
         Ok(id)
     }
@@ -195,7 +218,11 @@ impl Engine {
                 }
             }
         }
-        let record = self.store.run(run).await?.ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
+        let record = self
+            .store
+            .run(run)
+            .await?
+            .ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
         Ok(record.status)
     }
 
@@ -224,11 +251,23 @@ impl Engine {
     /// Delivers signal `name` with `data` to a run. A run that is not (yet)
     /// waiting for it keeps it for its first wait on that name; a finished run
     /// refuses it.
-    pub async fn signal(&self, run: &str, name: &str, data: Value) -> Result<SignalOutcome, EngineError> {
+    pub async fn signal(
+        &self,
+        run: &str,
+        name: &str,
+        data: Value,
+    ) -> Result<SignalOutcome, EngineError> {
         let _guard = self.acquire(run).await;
-        let mut record = self.store.run(run).await?.ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
+        let mut record = self
+            .store
+            .run(run)
+            .await?
+            .ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
         if record.status.is_terminal() {
-            return Err(EngineError::Finished { run: run.to_owned(), status: record.status });
+            return Err(EngineError::Finished {
+                run: run.to_owned(),
+                status: record.status,
+            });
         }
         let workflow = self.workflow_of(&record).await?;
         let events = self.store.events(run).await?;
@@ -242,7 +281,14 @@ impl Engine {
         let now = self.clock.now();
         record.updated_at = now;
         self.store
-            .append(&mut record, &[RunEvent::SignalReceived { name: name.to_owned(), data, at: now }])
+            .append(
+                &mut record,
+                &[RunEvent::SignalReceived {
+                    name: name.to_owned(),
+                    data,
+                    at: now,
+                }],
+            )
             .await?;
         drop(_guard);
         tracing::info!(run, signal = name, waiting_for_it, "signal received");
@@ -253,15 +299,59 @@ impl Engine {
         }
     }
 
+    /// Answers an open task (`outcome` is `Completed` or `Rejected`) and
+    /// delivers the answer to the waiting run; returns the run's status after.
+    /// The fields are checked against the task's schema first: a wrong answer
+    /// changes nothing.
+    pub async fn answer_task(
+        &self,
+        id: &str,
+        outcome: TaskStatus,
+        fields: Value,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<RunStatus, EngineError> {
+        let mut task = self.store.task(id).await?.ok_or_else(|| EngineError::NoSuchTask(id.to_owned()))?;
+        if task.status != TaskStatus::Open {
+            return Err(EngineError::TaskClosed { id: id.to_owned(), status: task.status });
+        }
+        if outcome == TaskStatus::Completed {
+            if let Some(schema) = &task.fields {
+                if let Err(problems) = crate::schema::check_value(schema, &fields) {
+                    let problems = problems
+                        .into_iter()
+                        .map(|(at, message)| if at.is_empty() { message } else { format!("{at}: {message}") })
+                        .collect();
+                    return Err(EngineError::TaskFields { id: id.to_owned(), problems });
+                }
+            }
+        }
+        let answer = TaskAnswer { outcome, fields, note, by, at: self.clock.now() };
+        let data = serde_json::to_value(&answer).unwrap_or(Value::Null);
+        task.status = outcome;
+        task.answer = Some(answer);
+        self.store.put_task(&task).await?;
+        match self.signal(&task.run_id, &signal_for(id), data).await? {
+            SignalOutcome::Delivered(status) | SignalOutcome::Queued(status) => Ok(status),
+        }
+    }
+
     /// Cancels a run and its unfinished children.
     pub async fn cancel(&self, run: &str, reason: Option<String>) -> Result<(), EngineError> {
         let mut pending = vec![run.to_owned()];
         while let Some(id) = pending.pop() {
             let _guard = self.acquire(&id).await;
-            let mut record = self.store.run(&id).await?.ok_or_else(|| EngineError::NoSuchRun(id.clone()))?;
+            let mut record = self
+                .store
+                .run(&id)
+                .await?
+                .ok_or_else(|| EngineError::NoSuchRun(id.clone()))?;
             if record.status.is_terminal() {
                 if id == run {
-                    return Err(EngineError::Finished { run: id, status: record.status });
+                    return Err(EngineError::Finished {
+                        run: id,
+                        status: record.status,
+                    });
                 }
                 continue;
             }
@@ -277,9 +367,30 @@ impl Engine {
             record.wake_at = None;
             record.error = reason.clone().or_else(|| Some("cancelled".into()));
             self.store
-                .append(&mut record, &[RunEvent::RunCancelled { reason: reason.clone(), at: now }])
+                .append(
+                    &mut record,
+                    &[RunEvent::RunCancelled {
+                        reason: reason.clone(),
+                        at: now,
+                    }],
+                )
                 .await?;
+            self.close_open_tasks(&id, TaskStatus::Cancelled).await?;
             tracing::info!(run = %id, "run cancelled");
+        }
+        Ok(())
+    }
+
+    async fn close_open_tasks(&self, run: &str, status: TaskStatus) -> Result<(), EngineError> {
+        let filter = TaskFilter { statuses: vec![TaskStatus::Open], run_id: Some(run.to_owned()), ..Default::default() };
+        let open = match self.store.list_tasks(&filter).await {
+            Ok(list) => list,
+            // A store without tasks has none to close.
+            Err(_) => return Ok(()),
+        };
+        for mut task in open {
+            task.status = status;
+            self.store.put_task(&task).await?;
         }
         Ok(())
     }
@@ -304,17 +415,24 @@ impl Engine {
         }
         let mut workflow = (*top).clone();
         for link in chain.iter().rev() {
-            let nested = workflow.steps.iter().find(|s| s.id == link.step_id).and_then(|s| match &s.kind {
-                StepKind::ForEach(spec) => Some(spec.steps.clone()),
-                _ => None,
-            });
+            let nested = workflow
+                .steps
+                .iter()
+                .find(|s| s.id == link.step_id)
+                .and_then(|s| match &s.kind {
+                    StepKind::ForEach(spec) => Some(spec.steps.clone()),
+                    _ => None,
+                });
             let Some(steps) = nested else {
                 return Err(EngineError::Workflow {
                     run: record.id.clone(),
                     diagnostics: Diagnostics(vec![crate::Diagnostic::new(
                         &record.source_path,
                         crate::Span { line: 1, col: 1 },
-                        format!("the for_each step `{}` of the parent run no longer exists", link.step_id),
+                        format!(
+                            "the for_each step `{}` of the parent run no longer exists",
+                            link.step_id
+                        ),
                     )]),
                 });
             };
@@ -324,22 +442,40 @@ impl Engine {
         Ok(Arc::new(workflow))
     }
 
-    fn parse_cached(&self, run: &str, source: &str, path: &str) -> Result<Arc<Workflow>, EngineError> {
+    fn parse_cached(
+        &self,
+        run: &str,
+        source: &str,
+        path: &str,
+    ) -> Result<Arc<Workflow>, EngineError> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         source.hash(&mut hasher);
         path.hash(&mut hasher);
         let key = hasher.finish();
-        if let Some(found) = self.parsed.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if let Some(found) = self
+            .parsed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
             return Ok(found.clone());
         }
-        let workflow = (self.loader)(path, source)
-            .map_err(|diagnostics| EngineError::Workflow { run: run.to_owned(), diagnostics })?;
+        let workflow =
+            (self.loader)(path, source).map_err(|diagnostics| EngineError::Workflow {
+                run: run.to_owned(),
+                diagnostics,
+            })?;
         let workflow = Arc::new(workflow);
-        self.parsed.lock().unwrap_or_else(|p| p.into_inner()).insert(key, workflow.clone());
+        self.parsed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, workflow.clone());
         Ok(workflow)
     }
 
-    fn lock_secrets(&self) -> std::sync::MutexGuard<'_, HashMap<RunId, serde_json::Map<String, Value>>> {
+    fn lock_secrets(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<RunId, serde_json::Map<String, Value>>> {
         self.secrets.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -348,7 +484,10 @@ impl Engine {
             {
                 let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
                 if active.insert(run.to_owned()) {
-                    return ActiveGuard { engine: self, run: run.to_owned() };
+                    return ActiveGuard {
+                        engine: self,
+                        run: run.to_owned(),
+                    };
                 }
             }
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -358,7 +497,11 @@ impl Engine {
     /// Drives one run as far as it goes; returns other runs that now need driving.
     async fn drive_one(&self, run: &str) -> Result<Vec<RunId>, EngineError> {
         let _guard = self.acquire(run).await;
-        let mut record = self.store.run(run).await?.ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
+        let mut record = self
+            .store
+            .run(run)
+            .await?
+            .ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
         if record.status.is_terminal() {
             return Ok(Vec::new());
         }
@@ -366,7 +509,10 @@ impl Engine {
             Ok(w) => w,
             Err(EngineError::Workflow { diagnostics, .. }) => {
                 let mut batch = Batch::new(&mut record);
-                batch.fail_run(self.clock.now(), format!("the workflow stored with this run no longer validates: {diagnostics}"));
+                batch.fail_run(
+                    self.clock.now(),
+                    format!("the workflow stored with this run no longer validates: {diagnostics}"),
+                );
                 let parent = batch.record.parent.as_ref().map(|p| p.run_id.clone());
                 batch.commit(self.store.as_ref()).await?;
                 return Ok(parent.into_iter().collect());
@@ -386,7 +532,12 @@ impl Engine {
         let touched = std::mem::take(&mut driver.touched);
         let mut touched = touched;
         let finished = driver.batch.record.status.is_terminal();
-        let parent = driver.batch.record.parent.as_ref().map(|p| p.run_id.clone());
+        let parent = driver
+            .batch
+            .record
+            .parent
+            .as_ref()
+            .map(|p| p.run_id.clone());
         driver.batch.commit(self.store.as_ref()).await?;
         if finished {
             self.lock_secrets().remove(run);
@@ -403,7 +554,11 @@ struct ActiveGuard<'a> {
 
 impl Drop for ActiveGuard<'_> {
     fn drop(&mut self) {
-        self.engine.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.run);
+        self.engine
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.run);
     }
 }
 
@@ -423,7 +578,10 @@ struct Batch<'r> {
 
 impl<'r> Batch<'r> {
     fn new(record: &'r mut RunRecord) -> Self {
-        Self { record, pending: Vec::new() }
+        Self {
+            record,
+            pending: Vec::new(),
+        }
     }
 
     fn push(&mut self, event: RunEvent) {
@@ -477,7 +635,10 @@ impl RunDriver<'_, '_> {
     }
 
     async fn commit(&mut self) -> Result<(), EngineError> {
-        self.batch.commit(self.engine.store.as_ref()).await.map_err(EngineError::from)
+        self.batch
+            .commit(self.engine.store.as_ref())
+            .await
+            .map_err(EngineError::from)
     }
 
     async fn run(&mut self) -> Result<(), EngineError> {
@@ -508,7 +669,8 @@ impl RunDriver<'_, '_> {
                     outputs.insert(name.clone(), v);
                 }
                 Err(e) => {
-                    self.batch.fail_run(now, format!("run output `{name}`: {e}"));
+                    self.batch
+                        .fail_run(now, format!("run output `{name}`: {e}"));
                     self.state.finished = true;
                     return;
                 }
@@ -516,7 +678,10 @@ impl RunDriver<'_, '_> {
         }
         self.batch.record.status = RunStatus::Succeeded;
         self.batch.record.wake_at = None;
-        self.record(RunEvent::RunSucceeded { outputs: Value::Object(outputs), at: now });
+        self.record(RunEvent::RunSucceeded {
+            outputs: Value::Object(outputs),
+            at: now,
+        });
         tracing::info!(run = %self.batch.record.id, "run succeeded");
     }
 
@@ -533,7 +698,11 @@ impl RunDriver<'_, '_> {
     }
 
     async fn work_on(&mut self, step: &Step) -> Result<StepProgress, EngineError> {
-        let current = self.state.current.clone().filter(|c| c.index == self.state.cursor);
+        let current = self
+            .state
+            .current
+            .clone()
+            .filter(|c| c.index == self.state.cursor);
         if current.is_none() {
             if let Some(condition) = &step.condition {
                 let ctx = self.context(None);
@@ -541,7 +710,10 @@ impl RunDriver<'_, '_> {
                     Ok(true) => {}
                     Ok(false) => {
                         let now = self.now();
-                        self.record(RunEvent::StepSkipped { step: step.id.clone(), at: now });
+                        self.record(RunEvent::StepSkipped {
+                            step: step.id.clone(),
+                            at: now,
+                        });
                         return Ok(StepProgress::Next);
                     }
                     Err(e) => {
@@ -552,15 +724,13 @@ impl RunDriver<'_, '_> {
             }
         }
         match &step.kind {
-            StepKind::Uses { connector, action, with } => self.uses(step, current, connector, action, with).await,
+            StepKind::Uses {
+                connector,
+                action,
+                with,
+            } => self.uses(step, current, connector, action, with).await,
             StepKind::Wait(spec) => self.wait(step, current, spec),
-            StepKind::Task(_) => {
-                self.fail(
-                    step,
-                    "task steps need the task inbox, which this build of garita does not have yet".to_owned(),
-                );
-                Ok(StepProgress::Stop)
-            }
+            StepKind::Task(spec) => self.task(step, current, spec).await,
             StepKind::ForEach(spec) => self.for_each(step, current, spec).await,
         }
     }
@@ -597,11 +767,18 @@ impl RunDriver<'_, '_> {
             }
         };
         if !current.as_ref().is_some_and(|c| c.in_flight) {
-            self.record(RunEvent::StepStarted { step: step.id.clone(), attempt, at: now });
+            self.record(RunEvent::StepStarted {
+                step: step.id.clone(),
+                attempt,
+                at: now,
+            });
         }
         // The side effect may happen next: everything before it must be durable.
         self.commit().await?;
-        let deadline = step.timeout.and_then(|t| chrono::Duration::from_std(t).ok()).map(|t| now + t);
+        let deadline = step
+            .timeout
+            .and_then(|t| chrono::Duration::from_std(t).ok())
+            .map(|t| now + t);
         let invoke_ctx = InvokeContext {
             idempotency_key: IdempotencyKey {
                 run_id: self.batch.record.id.clone(),
@@ -612,10 +789,19 @@ impl RunDriver<'_, '_> {
             time_zone: self.workflow.time_zone.clone(),
             now,
             deadline,
-            config: self.engine.settings.connector_config.get(connector).cloned().unwrap_or(Value::Null),
+            config: self
+                .engine
+                .settings
+                .connector_config
+                .get(connector)
+                .cloned()
+                .unwrap_or(Value::Null),
         };
         tracing::debug!(run = %self.batch.record.id, step = %step.id, attempt, "calling {connector}.{action}");
-        let call = self.engine.connectors.invoke(connector, action, invoke_ctx, input);
+        let call = self
+            .engine
+            .connectors
+            .invoke(connector, action, invoke_ctx, input);
         let result = match step.timeout {
             Some(limit) => match tokio::time::timeout(limit, call).await {
                 Ok(r) => r,
@@ -643,14 +829,23 @@ impl RunDriver<'_, '_> {
                         return Ok(StepProgress::Stop);
                     }
                 };
-                self.record(RunEvent::StepSucceeded { step: step.id.clone(), attempt, output, at: now });
+                self.record(RunEvent::StepSucceeded {
+                    step: step.id.clone(),
+                    attempt,
+                    output,
+                    at: now,
+                });
                 Ok(StepProgress::Next)
             }
             Err(error) => {
                 let message = format!("{connector}.{action}: {error}");
                 let retry_at = if error.is_retryable() && attempt < step.retry.attempts {
                     let mut delay = step.retry.backoff_after(attempt);
-                    if let ActionError::Retryable { retry_after_ms: Some(ms), .. } = &error {
+                    if let ActionError::Retryable {
+                        retry_after_ms: Some(ms),
+                        ..
+                    } = &error
+                    {
                         delay = delay.max(std::time::Duration::from_millis(*ms));
                     }
                     chrono::Duration::from_std(delay).ok().map(|d| now + d)
@@ -671,7 +866,11 @@ impl RunDriver<'_, '_> {
                         Ok(StepProgress::Stop)
                     }
                     None => {
-                        let tries = if attempt > 1 { format!(" after {attempt} attempts") } else { String::new() };
+                        let tries = if attempt > 1 {
+                            format!(" after {attempt} attempts")
+                        } else {
+                            String::new()
+                        };
                         self.fail(step, format!("{message}{tries}"));
                         Ok(StepProgress::Stop)
                     }
@@ -680,23 +879,35 @@ impl RunDriver<'_, '_> {
         }
     }
 
-    fn wait(&mut self, step: &Step, current: Option<CurrentStep>, spec: &WaitSpec) -> Result<StepProgress, EngineError> {
+    fn wait(
+        &mut self,
+        step: &Step,
+        current: Option<CurrentStep>,
+        spec: &WaitSpec,
+    ) -> Result<StepProgress, EngineError> {
         let now = self.now();
         let parked = current.as_ref().and_then(|c| c.waiting.clone());
         let parked = match parked {
             Some(p) => p,
             None => {
                 let ctx = self.context(None);
-                let timeout_at =
-                    spec.timeout.and_then(|t| chrono::Duration::from_std(t).ok()).map(|t| now + t);
+                let timeout_at = spec
+                    .timeout
+                    .and_then(|t| chrono::Duration::from_std(t).ok())
+                    .map(|t| now + t);
                 let (until, signal) = match &spec.wait_for {
                     WaitFor::Duration { duration } => {
-                        let d = chrono::Duration::from_std(*duration).unwrap_or(chrono::Duration::MAX);
+                        let d =
+                            chrono::Duration::from_std(*duration).unwrap_or(chrono::Duration::MAX);
                         (now.checked_add_signed(d), None)
                     }
-                    WaitFor::Until { at } => match self.engine.evaluator.render(at, &ctx).map_err(|e| e.to_string()).and_then(|text| {
-                        parse_instant(text.trim(), &self.workflow.time_zone)
-                    }) {
+                    WaitFor::Until { at } => match self
+                        .engine
+                        .evaluator
+                        .render(at, &ctx)
+                        .map_err(|e| e.to_string())
+                        .and_then(|text| parse_instant(text.trim(), &self.workflow.time_zone))
+                    {
                         Ok(instant) => (Some(instant), None),
                         Err(e) => {
                             self.fail(step, format!("`wait.until`: {e}"));
@@ -710,8 +921,16 @@ impl RunDriver<'_, '_> {
                     (_, Some(u), Some(t)) => Some(u.min(t)),
                     (_, u, t) => u.or(t),
                 };
-                let parked = Parked { until, signal: signal.clone(), ..Default::default() };
-                self.record(RunEvent::StepStarted { step: step.id.clone(), attempt: 1, at: now });
+                let parked = Parked {
+                    until,
+                    signal: signal.clone(),
+                    ..Default::default()
+                };
+                self.record(RunEvent::StepStarted {
+                    step: step.id.clone(),
+                    attempt: 1,
+                    at: now,
+                });
                 self.record(RunEvent::StepWaiting {
                     step: step.id.clone(),
                     until,
@@ -735,7 +954,9 @@ impl RunDriver<'_, '_> {
                 return Ok(StepProgress::Next);
             }
             match parked.until {
-                Some(deadline) if deadline <= now => return Ok(self.timed_out(step, &spec.on_timeout)),
+                Some(deadline) if deadline <= now => {
+                    return Ok(self.timed_out(step, &spec.on_timeout))
+                }
                 other => {
                     self.park(other);
                     return Ok(StepProgress::Stop);
@@ -770,12 +991,98 @@ impl RunDriver<'_, '_> {
         }
     }
 
+    async fn task(&mut self, step: &Step, current: Option<CurrentStep>, spec: &TaskSpec) -> Result<StepProgress, EngineError> {
+        let now = self.now();
+        let parked = match current.as_ref().and_then(|c| c.waiting.clone()) {
+            Some(p) => p,
+            None => {
+                let in_flight = current.as_ref().is_some_and(|c| c.in_flight);
+                let attempt = current.as_ref().map_or(1, |c| if c.in_flight { c.attempt } else { c.attempt + 1 });
+                let ctx = self.context(None);
+                let render = |t: &str| self.engine.evaluator.render(t, &ctx);
+                let rendered = (|| {
+                    let title = render(&spec.title)?;
+                    let body = spec.body.as_deref().map(render).transpose()?.unwrap_or_default();
+                    let assignee = spec.assignee.as_deref().map(render).transpose()?;
+                    Ok::<_, crate::expr::ExprError>((title, body, assignee))
+                })();
+                let (title, body, assignee) = match rendered {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.fail(step, format!("`task:` {e}"));
+                        return Ok(StepProgress::Stop);
+                    }
+                };
+                let due = spec.due.and_then(|d| chrono::Duration::from_std(d).ok()).and_then(|d| now.checked_add_signed(d));
+                let id = format!("{}.{}.{attempt}", self.batch.record.id, step.id);
+                if !in_flight {
+                    self.record(RunEvent::StepStarted { step: step.id.clone(), attempt, at: now });
+                }
+                // Creating the task is a side effect: the start must be durable first.
+                self.commit().await?;
+                let task = Task {
+                    id: id.clone(),
+                    run_id: self.batch.record.id.clone(),
+                    step_id: step.id.clone(),
+                    workflow: self.workflow.name.clone(),
+                    title: title.trim().to_owned(),
+                    body,
+                    assignee: assignee.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()),
+                    due,
+                    fields: spec.fields.clone(),
+                    status: TaskStatus::Open,
+                    created_at: now,
+                    answer: None,
+                };
+                self.engine.store.put_task(&task).await?;
+                tracing::info!(run = %self.batch.record.id, step = %step.id, task = %id, "task created");
+                let signal = signal_for(&id);
+                self.record(RunEvent::StepWaiting {
+                    step: step.id.clone(),
+                    until: due,
+                    signal: Some(signal.clone()),
+                    task: Some(id.clone()),
+                    children: Vec::new(),
+                    items: Vec::new(),
+                    at: now,
+                });
+                Parked { until: due, signal: Some(signal), task: Some(id), ..Default::default() }
+            }
+        };
+        let signal = parked.signal.clone().unwrap_or_default();
+        if let Some(answer) = self.state.inbox.get(&signal).and_then(|q| q.front()).cloned() {
+            self.record(RunEvent::StepSucceeded { step: step.id.clone(), attempt: current.map_or(1, |c| c.attempt), output: answer, at: now });
+            return Ok(StepProgress::Next);
+        }
+        match parked.until {
+            Some(due) if due <= now => {
+                if let Some(id) = &parked.task {
+                    if let Some(mut task) = self.engine.store.task(id).await? {
+                        if task.status == TaskStatus::Open {
+                            task.status = TaskStatus::Expired;
+                            self.engine.store.put_task(&task).await?;
+                        }
+                    }
+                }
+                Ok(self.timed_out(step, &spec.on_timeout))
+            }
+            other => {
+                self.park(other);
+                Ok(StepProgress::Stop)
+            }
+        }
+    }
+
     fn timed_out(&mut self, step: &Step, on_timeout: &OnTimeout) -> StepProgress {
         let now = self.now();
         tracing::info!(run = %self.batch.record.id, step = %step.id, "wait timed out");
         match on_timeout {
             OnTimeout::Fail => {
-                self.record(RunEvent::StepTimedOut { step: step.id.clone(), goto: None, at: now });
+                self.record(RunEvent::StepTimedOut {
+                    step: step.id.clone(),
+                    goto: None,
+                    at: now,
+                });
                 self.fail(step, "timed out".to_owned());
                 StepProgress::Stop
             }
@@ -789,7 +1096,11 @@ impl RunDriver<'_, '_> {
                 StepProgress::Next
             }
             OnTimeout::Goto(target) => {
-                self.record(RunEvent::StepTimedOut { step: step.id.clone(), goto: Some(target.clone()), at: now });
+                self.record(RunEvent::StepTimedOut {
+                    step: step.id.clone(),
+                    goto: Some(target.clone()),
+                    at: now,
+                });
                 StepProgress::Next
             }
         }
@@ -809,7 +1120,10 @@ impl RunDriver<'_, '_> {
                 let items = match self.engine.evaluator.eval(&spec.items, &ctx) {
                     Ok(Value::Array(items)) => items,
                     Ok(other) => {
-                        self.fail(step, format!("`for_each` must give a list, got {}", kind_of(&other)));
+                        self.fail(
+                            step,
+                            format!("`for_each` must give a list, got {}", kind_of(&other)),
+                        );
                         return Ok(StepProgress::Stop);
                     }
                     Err(e) => {
@@ -818,12 +1132,23 @@ impl RunDriver<'_, '_> {
                     }
                 };
                 if items.len() > MAX_FAN_OUT {
-                    self.fail(step, format!("`for_each` gave {} items; the limit is {MAX_FAN_OUT}", items.len()));
+                    self.fail(
+                        step,
+                        format!(
+                            "`for_each` gave {} items; the limit is {MAX_FAN_OUT}",
+                            items.len()
+                        ),
+                    );
                     return Ok(StepProgress::Stop);
                 }
-                let children: Vec<RunId> =
-                    (0..items.len()).map(|i| format!("{}.{}.{i}", self.batch.record.id, step.id)).collect();
-                self.record(RunEvent::StepStarted { step: step.id.clone(), attempt: 1, at: now });
+                let children: Vec<RunId> = (0..items.len())
+                    .map(|i| format!("{}.{}.{i}", self.batch.record.id, step.id))
+                    .collect();
+                self.record(RunEvent::StepStarted {
+                    step: step.id.clone(),
+                    attempt: 1,
+                    at: now,
+                });
                 self.record(RunEvent::StepWaiting {
                     step: step.id.clone(),
                     until: None,
@@ -833,10 +1158,18 @@ impl RunDriver<'_, '_> {
                     items: items.clone(),
                     at: now,
                 });
-                Parked { children, items, ..Default::default() }
+                Parked {
+                    children,
+                    items,
+                    ..Default::default()
+                }
             }
         };
-        let existing = self.engine.store.children(&self.batch.record.id, &step.id).await?;
+        let existing = self
+            .engine
+            .store
+            .children(&self.batch.record.id, &step.id)
+            .await?;
         let unfinished = existing.iter().filter(|r| !r.status.is_terminal()).count();
         let mut room = (spec.concurrency as usize).saturating_sub(unfinished);
         let mut to_create = Vec::new();
@@ -860,7 +1193,10 @@ impl RunDriver<'_, '_> {
                 let mut scope = serde_json::Map::new();
                 scope.insert(spec.item_var.clone(), item);
                 scope.insert("index".into(), json!(index));
-                scope.insert("parent".into(), json!({"run": self.batch.record.id, "steps": parent_steps}));
+                scope.insert(
+                    "parent".into(),
+                    json!({"run": self.batch.record.id, "steps": parent_steps}),
+                );
                 let mut child = RunRecord {
                     id: id.clone(),
                     workflow: format!("{}/{}", self.workflow.name, step.id),
@@ -880,10 +1216,20 @@ impl RunDriver<'_, '_> {
                     error: None,
                     scope: Value::Object(scope),
                 };
-                if let Some(secret) = self.engine.lock_secrets().get(&self.batch.record.id).cloned() {
+                if let Some(secret) = self
+                    .engine
+                    .lock_secrets()
+                    .get(&self.batch.record.id)
+                    .cloned()
+                {
                     self.engine.lock_secrets().insert(id.clone(), secret);
                 }
-                match self.engine.store.create_run(&mut child, &[RunEvent::RunCreated { at: now }]).await {
+                match self
+                    .engine
+                    .store
+                    .create_run(&mut child, &[RunEvent::RunCreated { at: now }])
+                    .await
+                {
                     Ok(()) => {}
                     Err(e) => return Err(e.into()),
                 }
@@ -892,7 +1238,11 @@ impl RunDriver<'_, '_> {
             self.park(None);
             return Ok(StepProgress::Stop);
         }
-        let all = self.engine.store.children(&self.batch.record.id, &step.id).await?;
+        let all = self
+            .engine
+            .store
+            .children(&self.batch.record.id, &step.id)
+            .await?;
         let done = all.iter().filter(|r| r.status.is_terminal()).count();
         if done < parked.children.len() {
             // Unfinished children exist (or are still to be created next time a child ends).
@@ -907,7 +1257,10 @@ impl RunDriver<'_, '_> {
             .filter(|r| r.status != RunStatus::Succeeded)
             .map(|r| {
                 let index = r.parent.as_ref().map_or(0, |p| p.index);
-                format!("item {index}: {}", r.error.clone().unwrap_or_else(|| r.status.to_string()))
+                format!(
+                    "item {index}: {}",
+                    r.error.clone().unwrap_or_else(|| r.status.to_string())
+                )
             })
             .collect();
         if !failed.is_empty() {
@@ -918,7 +1271,15 @@ impl RunDriver<'_, '_> {
                 retry_at: None,
                 at: now,
             });
-            self.fail(step, format!("{} of {} items failed: {}", failed.len(), all.len(), failed.join("; ")));
+            self.fail(
+                step,
+                format!(
+                    "{} of {} items failed: {}",
+                    failed.len(),
+                    all.len(),
+                    failed.join("; ")
+                ),
+            );
             return Ok(StepProgress::Stop);
         }
         let mut outputs = Vec::with_capacity(all.len());
@@ -950,19 +1311,32 @@ impl RunDriver<'_, '_> {
         let ctx = self.context(Some(&raw));
         let mut out = serde_json::Map::new();
         for (name, template) in &step.outputs {
-            let v = self.engine.evaluator.resolve(template, &ctx).map_err(|e| format!("`{name}`: {e}"))?;
+            let v = self
+                .engine
+                .evaluator
+                .resolve(template, &ctx)
+                .map_err(|e| format!("`{name}`: {e}"))?;
             out.insert(name.clone(), v);
         }
         Ok(Value::Object(out))
     }
 
     fn steps_context(&self) -> Value {
-        let mut steps = match self.batch.record.scope.get("parent").and_then(|p| p.get("steps")) {
+        let mut steps = match self
+            .batch
+            .record
+            .scope
+            .get("parent")
+            .and_then(|p| p.get("steps"))
+        {
             Some(Value::Object(parent)) => parent.clone(),
             _ => serde_json::Map::new(),
         };
         for (id, output) in &self.state.outputs {
-            steps.insert(id.clone(), json!({"outputs": output, "status": "succeeded"}));
+            steps.insert(
+                id.clone(),
+                json!({"outputs": output, "status": "succeeded"}),
+            );
         }
         for id in &self.state.skipped {
             steps.insert(id.clone(), json!({"outputs": {}, "status": "skipped"}));
@@ -1038,8 +1412,12 @@ pub fn parse_instant(text: &str, zone: &str) -> Result<DateTime<Utc>, String> {
     }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("`{text}` is neither an RFC 3339 instant nor a YYYY-MM-DD date"))?;
-    let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("unknown time zone `{zone}`"))?;
-    let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(|| format!("`{text}` has no midnight"))?;
+    let tz: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|_| format!("unknown time zone `{zone}`"))?;
+    let midnight = date
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(|| format!("`{text}` has no midnight"))?;
     tz.from_local_datetime(&midnight)
         .earliest()
         .map(|t| t.with_timezone(&Utc))

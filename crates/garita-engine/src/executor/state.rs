@@ -70,9 +70,15 @@ impl RunState {
             RunEvent::RunCreated { at } => self.created_at = Some(*at),
             RunEvent::StepStarted { step, attempt, .. } => {
                 if let Some(index) = workflow.step_index(step) {
-                    let current = self.current.get_or_insert_with(|| CurrentStep { index, ..Default::default() });
+                    let current = self.current.get_or_insert_with(|| CurrentStep {
+                        index,
+                        ..Default::default()
+                    });
                     if current.index != index {
-                        *current = CurrentStep { index, ..Default::default() };
+                        *current = CurrentStep {
+                            index,
+                            ..Default::default()
+                        };
                     }
                     current.attempt = *attempt;
                     current.in_flight = true;
@@ -91,7 +97,10 @@ impl RunState {
                 if let Some(index) = workflow.step_index(step) {
                     if let StepKind::Wait(wait) = &workflow.steps[index].kind {
                         if let WaitFor::Signal { name } = &wait.wait_for {
-                            let timed_out = output.get("timed_out").and_then(|v| v.as_bool()).unwrap_or(false);
+                            let timed_out = output
+                                .get("timed_out")
+                                .and_then(|v| v.as_bool())
+                                .unwrap_or(false);
                             if !timed_out {
                                 if let Some(queue) = self.inbox.get_mut(name) {
                                     queue.pop_front();
@@ -104,18 +113,37 @@ impl RunState {
                     self.current = None;
                 }
             }
-            RunEvent::StepFailed { step, attempt, retry_at, .. } => {
+            RunEvent::StepFailed {
+                step,
+                attempt,
+                retry_at,
+                ..
+            } => {
                 if let Some(index) = workflow.step_index(step) {
-                    let current = self.current.get_or_insert_with(|| CurrentStep { index, ..Default::default() });
+                    let current = self.current.get_or_insert_with(|| CurrentStep {
+                        index,
+                        ..Default::default()
+                    });
                     current.attempt = *attempt;
                     current.in_flight = false;
                     current.retry_at = *retry_at;
                     current.waiting = None;
                 }
             }
-            RunEvent::StepWaiting { step, until, signal, task, children, items, .. } => {
+            RunEvent::StepWaiting {
+                step,
+                until,
+                signal,
+                task,
+                children,
+                items,
+                ..
+            } => {
                 if let Some(index) = workflow.step_index(step) {
-                    let current = self.current.get_or_insert_with(|| CurrentStep { index, ..Default::default() });
+                    let current = self.current.get_or_insert_with(|| CurrentStep {
+                        index,
+                        ..Default::default()
+                    });
                     current.in_flight = false;
                     current.waiting = Some(Parked {
                         until: *until,
@@ -127,10 +155,14 @@ impl RunState {
                 }
             }
             RunEvent::SignalReceived { name, data, .. } => {
-                self.inbox.entry(name.clone()).or_default().push_back(data.clone());
+                self.inbox
+                    .entry(name.clone())
+                    .or_default()
+                    .push_back(data.clone());
             }
             RunEvent::StepTimedOut { step, goto, .. } => {
-                self.outputs.insert(step.clone(), serde_json::json!({"timed_out": true}));
+                self.outputs
+                    .insert(step.clone(), serde_json::json!({"timed_out": true}));
                 if let Some(target) = goto.as_deref().and_then(|g| workflow.step_index(g)) {
                     let from = workflow.step_index(step).map_or(0, |i| i + 1);
                     for jumped in workflow.steps.iter().take(target).skip(from) {
@@ -140,7 +172,9 @@ impl RunState {
                     self.current = None;
                 }
             }
-            RunEvent::RunSucceeded { .. } | RunEvent::RunFailed { .. } | RunEvent::RunCancelled { .. } => {
+            RunEvent::RunSucceeded { .. }
+            | RunEvent::RunFailed { .. }
+            | RunEvent::RunCancelled { .. } => {
                 self.finished = true;
                 self.current = None;
             }

@@ -27,8 +27,18 @@ impl Connectors for Scripted {
         Vec::new()
     }
 
-    async fn invoke(&self, connector: &str, action: &str, ctx: InvokeContext, input: Value) -> Result<Value, ActionError> {
-        self.calls.lock().unwrap().push((format!("{connector}.{action}"), ctx.idempotency_key.clone(), input.clone()));
+    async fn invoke(
+        &self,
+        connector: &str,
+        action: &str,
+        ctx: InvokeContext,
+        input: Value,
+    ) -> Result<Value, ActionError> {
+        self.calls.lock().unwrap().push((
+            format!("{connector}.{action}"),
+            ctx.idempotency_key.clone(),
+            input.clone(),
+        ));
         match action {
             "set" => Ok(input),
             "flaky" => {
@@ -60,7 +70,14 @@ fn step(id: &str, kind: StepKind) -> Step {
 }
 
 fn uses(id: &str, action: &str, with: Value) -> Step {
-    step(id, StepKind::Uses { connector: "core".into(), action: action.into(), with })
+    step(
+        id,
+        StepKind::Uses {
+            connector: "core".into(),
+            action: action.into(),
+            with,
+        },
+    )
 }
 
 fn workflow(steps: Vec<Step>) -> Workflow {
@@ -92,23 +109,46 @@ struct Harness {
 
 fn harness() -> Harness {
     let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 13, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 13, 0, 0).unwrap(),
+    ));
     let connectors = Arc::new(Scripted::default());
     // The "source" of a test workflow is its JSON form.
     let loader: WorkflowLoader = Arc::new(|path, source| {
         serde_json::from_str(source).map_err(|e| {
-            crate::Diagnostics(vec![crate::Diagnostic::new(path, Span { line: 1, col: 1 }, e.to_string())])
+            crate::Diagnostics(vec![crate::Diagnostic::new(
+                path,
+                Span { line: 1, col: 1 },
+                e.to_string(),
+            )])
         })
     });
-    let engine = Engine::new(store.clone(), connectors.clone(), clock.clone(), loader, EngineSettings::default());
-    Harness { engine, store, clock, connectors }
+    let engine = Engine::new(
+        store.clone(),
+        connectors.clone(),
+        clock.clone(),
+        loader,
+        EngineSettings::default(),
+    );
+    Harness {
+        engine,
+        store,
+        clock,
+        connectors,
+    }
 }
 
 impl Harness {
     async fn start(&self, wf: &Workflow, inputs: &[(&str, Value)]) -> RunId {
         let source = serde_json::to_string(wf).unwrap();
-        let inputs: BTreeMap<String, Value> = inputs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        self.engine.start(wf, &source, "t.yaml", &inputs).await.unwrap()
+        let inputs: BTreeMap<String, Value> = inputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        self.engine
+            .start(wf, &source, "t.yaml", &inputs)
+            .await
+            .unwrap()
     }
 
     fn calls(&self) -> Vec<(String, IdempotencyKey, Value)> {
@@ -121,7 +161,11 @@ async fn steps_run_in_order_and_see_earlier_outputs() {
     let h = harness();
     let wf = workflow(vec![
         uses("a", "set", json!({"greeting": "hola ${{ inputs.who }}"})),
-        uses("b", "set", json!({"echo": "${{ steps.a.outputs.greeting }}", "n": "${{ 1 + 2 }}"})),
+        uses(
+            "b",
+            "set",
+            json!({"echo": "${{ steps.a.outputs.greeting }}", "n": "${{ 1 + 2 }}"}),
+        ),
     ]);
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
@@ -134,7 +178,10 @@ async fn steps_run_in_order_and_see_earlier_outputs() {
 #[tokio::test]
 async fn a_step_in_flight_at_a_crash_runs_again_with_the_same_key_and_finished_steps_do_not() {
     let h = harness();
-    let wf = workflow(vec![uses("a", "set", json!({"x": 1})), uses("b", "set", json!({"x": 2}))]);
+    let wf = workflow(vec![
+        uses("a", "set", json!({"x": 1})),
+        uses("b", "set", json!({"x": 2})),
+    ]);
     let run = h.start(&wf, &[]).await;
     // Simulate a crash: step a finished, step b started but never recorded an outcome.
     let mut record = h.store.run(&run).await.unwrap().unwrap();
@@ -143,16 +190,33 @@ async fn a_step_in_flight_at_a_crash_runs_again_with_the_same_key_and_finished_s
         .append(
             &mut record,
             &[
-                RunEvent::StepStarted { step: "a".into(), attempt: 1, at },
-                RunEvent::StepSucceeded { step: "a".into(), attempt: 1, output: json!({"x": 1}), at },
-                RunEvent::StepStarted { step: "b".into(), attempt: 1, at },
+                RunEvent::StepStarted {
+                    step: "a".into(),
+                    attempt: 1,
+                    at,
+                },
+                RunEvent::StepSucceeded {
+                    step: "a".into(),
+                    attempt: 1,
+                    output: json!({"x": 1}),
+                    at,
+                },
+                RunEvent::StepStarted {
+                    step: "b".into(),
+                    attempt: 1,
+                    at,
+                },
             ],
         )
         .await
         .unwrap();
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
     let calls = h.calls();
-    assert_eq!(calls.len(), 1, "only the in-flight step runs again: {calls:?}");
+    assert_eq!(
+        calls.len(),
+        1,
+        "only the in-flight step runs again: {calls:?}"
+    );
     assert_eq!(calls[0].1.to_string(), format!("{run}/b/1"));
 }
 
@@ -161,15 +225,26 @@ async fn retryable_failures_park_the_run_until_the_backoff_passes() {
     let h = harness();
     *h.connectors.flaky_failures_left.lock().unwrap() = 2;
     let mut s = uses("call", "flaky", json!({}));
-    s.retry = RetryPolicy { attempts: 3, initial_backoff: Duration::from_secs(10), factor: 2.0, max_backoff: Duration::from_secs(60) };
+    s.retry = RetryPolicy {
+        attempts: 3,
+        initial_backoff: Duration::from_secs(10),
+        factor: 2.0,
+        max_backoff: Duration::from_secs(60),
+    };
     let run = h.start(&workflow(vec![s]), &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
     let rec = h.store.run(&run).await.unwrap().unwrap();
-    assert_eq!(rec.wake_at, Some(h.clock.now() + chrono::Duration::seconds(10)));
+    assert_eq!(
+        rec.wake_at,
+        Some(h.clock.now() + chrono::Duration::seconds(10))
+    );
     // Not due yet: nothing happens.
     assert!(h.engine.wake_due().await.unwrap().is_empty());
     h.clock.advance(chrono::Duration::seconds(10));
-    assert_eq!(h.engine.wake_due().await.unwrap(), vec![(run.clone(), RunStatus::Waiting)]);
+    assert_eq!(
+        h.engine.wake_due().await.unwrap(),
+        vec![(run.clone(), RunStatus::Waiting)]
+    );
     h.clock.advance(chrono::Duration::seconds(20));
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
     let attempts: Vec<u32> = h.calls().iter().map(|c| c.1.attempt).collect();
@@ -181,7 +256,9 @@ async fn permanent_failure_fails_the_run_without_retry() {
     let h = harness();
     let mut s = uses("call", "fail", json!({}));
     s.retry.attempts = 5;
-    let run = h.start(&workflow(vec![s, uses("never", "set", json!({}))]), &[]).await;
+    let run = h
+        .start(&workflow(vec![s, uses("never", "set", json!({}))]), &[])
+        .await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Failed);
     assert_eq!(h.calls().len(), 1);
     let rec = h.store.run(&run).await.unwrap().unwrap();
@@ -193,7 +270,19 @@ async fn false_condition_skips_the_step() {
     let h = harness();
     let mut s = uses("maybe", "set", json!({}));
     s.condition = Some("inputs.who == 'Luis'".into());
-    let run = h.start(&workflow(vec![s, uses("after", "set", json!({"skipped": "${{ steps.maybe.status }}"}))]), &[]).await;
+    let run = h
+        .start(
+            &workflow(vec![
+                s,
+                uses(
+                    "after",
+                    "set",
+                    json!({"skipped": "${{ steps.maybe.status }}"}),
+                ),
+            ]),
+            &[],
+        )
+        .await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
     let calls = h.calls();
     assert_eq!(calls.len(), 1);
@@ -203,27 +292,57 @@ async fn false_condition_skips_the_step() {
 #[tokio::test]
 async fn missing_template_value_fails_the_step_with_its_name() {
     let h = harness();
-    let run = h.start(&workflow(vec![uses("a", "set", json!({"x": "${{ inputs.nope }}"}))]), &[]).await;
+    let run = h
+        .start(
+            &workflow(vec![uses("a", "set", json!({"x": "${{ inputs.nope }}"}))]),
+            &[],
+        )
+        .await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Failed);
     let err = h.store.run(&run).await.unwrap().unwrap().error.unwrap();
-    assert!(err.contains("step `a`") && err.contains("inputs.nope"), "{err}");
+    assert!(
+        err.contains("step `a`") && err.contains("inputs.nope"),
+        "{err}"
+    );
     assert!(h.calls().is_empty());
 }
 
 fn wait(id: &str, wait_for: WaitFor, timeout: Option<Duration>, on_timeout: OnTimeout) -> Step {
-    step(id, StepKind::Wait(WaitSpec { wait_for, timeout, on_timeout }))
+    step(
+        id,
+        StepKind::Wait(WaitSpec {
+            wait_for,
+            timeout,
+            on_timeout,
+        }),
+    )
 }
 
 #[tokio::test]
 async fn a_signal_wakes_a_waiting_run_and_its_data_is_the_step_output() {
     let h = harness();
     let wf = workflow(vec![
-        wait("w", WaitFor::Signal { name: "reactivated".into() }, Some(Duration::from_secs(86400)), OnTimeout::Fail),
-        uses("after", "set", json!({"on": "${{ steps.w.outputs.data.date }}"})),
+        wait(
+            "w",
+            WaitFor::Signal {
+                name: "reactivated".into(),
+            },
+            Some(Duration::from_secs(86400)),
+            OnTimeout::Fail,
+        ),
+        uses(
+            "after",
+            "set",
+            json!({"on": "${{ steps.w.outputs.data.date }}"}),
+        ),
     ]);
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
-    let outcome = h.engine.signal(&run, "reactivated", json!({"date": "2026-01-06"})).await.unwrap();
+    let outcome = h
+        .engine
+        .signal(&run, "reactivated", json!({"date": "2026-01-06"}))
+        .await
+        .unwrap();
     assert_eq!(outcome, SignalOutcome::Delivered(RunStatus::Succeeded));
     assert_eq!(h.calls()[0].2, json!({"on": "2026-01-06"}));
 }
@@ -232,12 +351,27 @@ async fn a_signal_wakes_a_waiting_run_and_its_data_is_the_step_output() {
 async fn a_signal_sent_early_is_kept_for_the_wait() {
     let h = harness();
     let wf = workflow(vec![
-        wait("pause", WaitFor::Duration { duration: Duration::from_secs(60) }, None, OnTimeout::Fail),
-        wait("w", WaitFor::Signal { name: "go".into() }, Some(Duration::from_secs(600)), OnTimeout::Fail),
+        wait(
+            "pause",
+            WaitFor::Duration {
+                duration: Duration::from_secs(60),
+            },
+            None,
+            OnTimeout::Fail,
+        ),
+        wait(
+            "w",
+            WaitFor::Signal { name: "go".into() },
+            Some(Duration::from_secs(600)),
+            OnTimeout::Fail,
+        ),
     ]);
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
-    assert_eq!(h.engine.signal(&run, "go", json!(1)).await.unwrap(), SignalOutcome::Queued(RunStatus::Waiting));
+    assert_eq!(
+        h.engine.signal(&run, "go", json!(1)).await.unwrap(),
+        SignalOutcome::Queued(RunStatus::Waiting)
+    );
     h.clock.advance(chrono::Duration::seconds(61));
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
 }
@@ -251,25 +385,47 @@ async fn signal_timeouts_follow_on_timeout() {
     ] {
         let h = harness();
         let wf = workflow(vec![
-            wait("w", WaitFor::Signal { name: "s".into() }, Some(Duration::from_secs(3600)), on_timeout.clone()),
+            wait(
+                "w",
+                WaitFor::Signal { name: "s".into() },
+                Some(Duration::from_secs(3600)),
+                on_timeout.clone(),
+            ),
             uses("after", "set", json!({"step": "after"})),
             uses("last", "set", json!({"step": "last"})),
         ]);
         let run = h.start(&wf, &[]).await;
         assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
         h.clock.advance(chrono::Duration::hours(2));
-        assert_eq!(h.engine.wake_due().await.unwrap(), vec![(run.clone(), expected)], "{on_timeout:?}");
-        let ran: Vec<String> = h.calls().iter().map(|c| c.2["step"].as_str().unwrap().to_owned()).collect();
-        assert_eq!(ran.contains(&"after".to_owned()), after_ran, "{on_timeout:?}: {ran:?}");
+        assert_eq!(
+            h.engine.wake_due().await.unwrap(),
+            vec![(run.clone(), expected)],
+            "{on_timeout:?}"
+        );
+        let ran: Vec<String> = h
+            .calls()
+            .iter()
+            .map(|c| c.2["step"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            ran.contains(&"after".to_owned()),
+            after_ran,
+            "{on_timeout:?}: {ran:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn signal_to_a_finished_run_is_refused() {
     let h = harness();
-    let run = h.start(&workflow(vec![uses("a", "set", json!({}))]), &[]).await;
+    let run = h
+        .start(&workflow(vec![uses("a", "set", json!({}))]), &[])
+        .await;
     h.engine.drive(&run).await.unwrap();
-    assert!(matches!(h.engine.signal(&run, "x", json!(null)).await, Err(EngineError::Finished { .. })));
+    assert!(matches!(
+        h.engine.signal(&run, "x", json!(null)).await,
+        Err(EngineError::Finished { .. })
+    ));
 }
 
 #[tokio::test]
@@ -281,10 +437,17 @@ async fn for_each_fans_out_to_children_and_collects_their_outputs() {
             items: "inputs.list".into(),
             item_var: "account".into(),
             concurrency: 2,
-            steps: vec![uses("greet", "set", json!({"hi": "${{ account }}", "i": "${{ index }}"}))],
+            steps: vec![uses(
+                "greet",
+                "set",
+                json!({"hi": "${{ account }}", "i": "${{ index }}"}),
+            )],
         }),
     );
-    let mut wf = workflow(vec![fan, uses("sum", "set", json!({"n": "${{ steps.fan.outputs.count }}"}))]);
+    let mut wf = workflow(vec![
+        fan,
+        uses("sum", "set", json!({"n": "${{ steps.fan.outputs.count }}"})),
+    ]);
     wf.inputs.push(InputDef {
         name: "list".into(),
         kind: InputType::List,
@@ -296,7 +459,11 @@ async fn for_each_fans_out_to_children_and_collects_their_outputs() {
     let run = h.start(&wf, &[("list", json!(["a", "b", "c"]))]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
     let calls = h.calls();
-    let his: Vec<Value> = calls.iter().filter(|c| c.0 == "core.set").map(|c| c.2.clone()).collect();
+    let his: Vec<Value> = calls
+        .iter()
+        .filter(|c| c.0 == "core.set")
+        .map(|c| c.2.clone())
+        .collect();
     assert!(his.contains(&json!({"hi": "a", "i": 0})));
     assert!(his.contains(&json!({"hi": "c", "i": 2})));
     assert_eq!(his.last().unwrap(), &json!({"n": 3}));
@@ -317,7 +484,12 @@ async fn bad_inputs_are_all_reported() {
         description: None,
     });
     let given: BTreeMap<String, Value> = [("wh0".to_string(), json!("x"))].into();
-    let err = h.engine.start(&wf, "{}", "t.yaml", &given).await.unwrap_err().to_string();
+    let err = h
+        .engine
+        .start(&wf, "{}", "t.yaml", &given)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("did you mean `who`"), "{err}");
     assert!(err.contains("missing required input `year`"), "{err}");
 }
@@ -339,4 +511,81 @@ async fn secret_inputs_never_reach_the_store() {
     assert_eq!(h.calls()[0].2, json!({"pw": "s3cr3t-value"}));
     let rec = h.store.run(&run).await.unwrap().unwrap();
     assert_eq!(rec.inputs["token"], json!("***"));
+}
+
+fn task_step(id: &str, due: Option<Duration>, on_timeout: OnTimeout) -> Step {
+    step(
+        id,
+        StepKind::Task(TaskSpec {
+            title: "Confirm the update for ${{ inputs.who }}".into(),
+            body: Some("Please confirm.".into()),
+            assignee: Some("oficial@example.com".into()),
+            due,
+            fields: Some(json!({"type": "object", "required": ["date"], "properties": {"date": {"type": "string"}}})),
+            on_timeout,
+        }),
+    )
+}
+
+#[tokio::test]
+async fn a_task_waits_and_its_answer_is_the_step_output() {
+    let h = harness();
+    let wf = workflow(vec![
+        task_step("confirm", Some(Duration::from_secs(86400 * 3)), OnTimeout::Fail),
+        uses("after", "set", json!({"date": "${{ steps.confirm.outputs.fields.date }}", "by": "${{ steps.confirm.outputs.outcome }}"})),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    let open = h.store.list_tasks(&TaskFilter { statuses: vec![TaskStatus::Open], ..Default::default() }).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].title, "Confirm the update for Ana");
+    assert_eq!(open[0].assignee.as_deref(), Some("oficial@example.com"));
+
+    // A wrong answer changes nothing.
+    let err = h.engine.answer_task(&open[0].id, TaskStatus::Completed, json!({}), None, None).await.unwrap_err();
+    assert!(matches!(err, EngineError::TaskFields { .. }), "{err}");
+    assert_eq!(h.store.task(&open[0].id).await.unwrap().unwrap().status, TaskStatus::Open);
+
+    let status = h
+        .engine
+        .answer_task(&open[0].id, TaskStatus::Completed, json!({"date": "2026-01-07"}), Some("hecho".into()), None)
+        .await
+        .unwrap();
+    assert_eq!(status, RunStatus::Succeeded);
+    assert_eq!(h.calls()[0].2, json!({"date": "2026-01-07", "by": "completed"}));
+    assert_eq!(h.store.task(&open[0].id).await.unwrap().unwrap().status, TaskStatus::Completed);
+    // Answering twice is refused.
+    assert!(matches!(
+        h.engine.answer_task(&open[0].id, TaskStatus::Completed, json!({"date": "x"}), None, None).await,
+        Err(EngineError::TaskClosed { .. })
+    ));
+}
+
+#[tokio::test]
+async fn an_overdue_task_never_approves_silently() {
+    let h = harness();
+    let wf = workflow(vec![
+        task_step("approve", Some(Duration::from_secs(3600)), OnTimeout::Goto("escalate".into())),
+        uses("send", "set", json!({"what": "approved"})),
+        uses("escalate", "set", json!({"what": "escalated"})),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    h.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(h.engine.wake_due().await.unwrap(), vec![(run.clone(), RunStatus::Succeeded)]);
+    let whats: Vec<Value> = h.calls().iter().map(|c| c.2["what"].clone()).collect();
+    assert_eq!(whats, vec![json!("escalated")]);
+    let tasks = h.store.list_tasks(&TaskFilter::default()).await.unwrap();
+    assert_eq!(tasks[0].status, TaskStatus::Expired);
+}
+
+#[tokio::test]
+async fn cancelling_a_run_closes_its_open_tasks() {
+    let h = harness();
+    let run = h.start(&workflow(vec![task_step("t", None, OnTimeout::Fail)]), &[]).await;
+    let status = h.engine.drive(&run).await.unwrap();
+    assert_eq!(status, RunStatus::Waiting, "{:?}", h.store.run(&run).await.unwrap().unwrap().error);
+    h.engine.cancel(&run, Some("no longer needed".into())).await.unwrap();
+    let tasks = h.store.list_tasks(&TaskFilter::default()).await.unwrap();
+    assert_eq!(tasks[0].status, TaskStatus::Cancelled);
 }

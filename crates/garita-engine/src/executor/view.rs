@@ -91,7 +91,9 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
                     steps[i].ended_at = Some(*at);
                 }
             }
-            RunEvent::StepSucceeded { step, output, at, .. } => {
+            RunEvent::StepSucceeded {
+                step, output, at, ..
+            } => {
                 if let Some(i) = find(&mut steps, step) {
                     let s = &mut steps[i];
                     s.status = "succeeded".into();
@@ -100,7 +102,13 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
                     s.waiting_for = None;
                 }
             }
-            RunEvent::StepFailed { step, error, retry_at, at, .. } => {
+            RunEvent::StepFailed {
+                step,
+                error,
+                retry_at,
+                at,
+                ..
+            } => {
                 if let Some(i) = find(&mut steps, step) {
                     let s = &mut steps[i];
                     s.error = Some(error.clone());
@@ -113,12 +121,21 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
                     }
                 }
             }
-            RunEvent::StepWaiting { step, until, signal, task, children, .. } => {
+            RunEvent::StepWaiting {
+                step,
+                until,
+                signal,
+                task,
+                children,
+                ..
+            } => {
                 if let Some(i) = find(&mut steps, step) {
                     let s = &mut steps[i];
                     s.status = "waiting".into();
                     s.waiting_for = Some(match (signal, task, until) {
-                        (Some(name), _, Some(t)) => format!("signal `{name}` (until {})", t.to_rfc3339()),
+                        (Some(name), _, Some(t)) => {
+                            format!("signal `{name}` (until {})", t.to_rfc3339())
+                        }
                         (Some(name), _, None) => format!("signal `{name}`"),
                         (_, Some(task), _) => format!("task {task}"),
                         (_, _, Some(t)) => format!("time {}", t.to_rfc3339()),
@@ -144,7 +161,11 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
     if record.status.is_terminal() {
         for s in &mut steps {
             if s.status == "running" || s.status == "waiting" || s.status == "retrying" {
-                s.status = if record.status == RunStatus::Cancelled { "cancelled".into() } else { "failed".into() };
+                s.status = if record.status == RunStatus::Cancelled {
+                    "cancelled".into()
+                } else {
+                    "failed".into()
+                };
                 s.waiting_for = None;
             }
         }
