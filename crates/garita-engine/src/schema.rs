@@ -64,6 +64,7 @@ pub fn check_schema(schema: &Value) -> Result<(), String> {
 /// problems of an enclosing value that could depend on it (`anyOf`, `enum`,
 /// …); structural problems of enclosing values (a missing required property,
 /// an unexpected property) are kept, since no run-time value can fix them.
+/// An unexpected property is reported at its own pointer, not its object's.
 pub(crate) fn check_static_parts(
     schema: &Value,
     value: &Value,
@@ -93,7 +94,17 @@ pub(crate) fn check_static_parts(
             );
             !inside_dynamic && (!encloses_dynamic || structural)
         })
-        .map(|err| (err.instance_path.to_string(), err.to_string()))
+        .map(|err| {
+            // Point at the first unexpected property rather than at the
+            // object holding it: that is the line the author has to change.
+            let mut pointer = err.instance_path.to_string();
+            if let Kind::AdditionalProperties { unexpected } = &err.kind {
+                if let Some(first) = unexpected.first() {
+                    pointer = format!("{pointer}/{}", first.replace('~', "~0").replace('/', "~1"));
+                }
+            }
+            (pointer, err.to_string())
+        })
         .collect();
     if problems.is_empty() {
         Ok(())
@@ -176,14 +187,9 @@ mod tests {
         let pointers: Vec<&str> = problems.iter().map(|(p, _)| p.as_str()).collect();
         // `ruc` is a bad literal, `kind` is missing, `other` is unexpected;
         // the templated `n` and `to/0` are not judged.
-        assert_eq!(
-            pointers.iter().filter(|p| **p == "/ruc").count(),
-            1,
-            "{problems:?}"
-        );
-        assert_eq!(
-            pointers.iter().filter(|p| p.is_empty()).count(),
-            2,
+        assert_eq!(pointers, vec!["/ruc", "/other", ""], "{problems:?}");
+        assert!(
+            problems[2].1.contains("\"kind\" is a required property"),
             "{problems:?}"
         );
         assert_eq!(problems.len(), 3, "{problems:?}");

@@ -58,8 +58,11 @@ pub(crate) fn cron(node: &Node, what: &str, problems: &mut Problems<'_>) -> Opti
         }
     };
     // `0 0 31 2 *` parses but never fires; say so now rather than let the
-    // schedule sit silent forever.
-    let start = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single();
+    // schedule sit silent forever. croner gives up searching at year 5000, so
+    // starting in 4990 bounds the search to ten years, which is enough: every
+    // pattern that fires at all fires within any four-year span (29 February
+    // is the rarest day a pattern can name).
+    let start = Utc.with_ymd_and_hms(4990, 1, 1, 0, 0, 0).single();
     if let Some(start) = start {
         if parsed.find_next_occurrence(&start, true).is_err() {
             problems.error_hint(

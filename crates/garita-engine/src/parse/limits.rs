@@ -19,3 +19,6 @@ pub const MAX_RETRY_ATTEMPTS: u32 = 100;
 
 /// Highest `for_each` concurrency.
 pub const MAX_CONCURRENCY: u32 = 64;
+
+/// Most triggers under `on:`.
+pub const MAX_TRIGGERS: usize = 50;

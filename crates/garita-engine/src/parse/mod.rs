@@ -39,6 +39,8 @@ mod workflow_file;
 mod yaml_tree;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 use problems::Problems;

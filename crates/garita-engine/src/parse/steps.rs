@@ -12,7 +12,7 @@ use super::problems::Problems;
 use super::scope::{OutputsOf, Scope};
 use super::templates::TemplateChecker;
 use super::{for_each, retry, scalars, task, uses, wait};
-use crate::model::{RetryPolicy, Step, StepKind};
+use crate::model::{RetryPolicy, Span, Step, StepKind};
 
 /// The keys that choose what a step does; a step has exactly one.
 const KIND_KEYS: &[&str] = &["uses", "task", "wait", "for_each"];
@@ -257,11 +257,13 @@ fn choose_kind(
     what: &str,
     problems: &mut Problems<'_>,
 ) -> Option<&'static str> {
-    let present: Vec<&'static str> = KIND_KEYS
+    // In file order, so "has both" names the second one written, where it is reported.
+    let mut present: Vec<(Span, &'static str)> = KIND_KEYS
         .iter()
-        .copied()
-        .filter(|k| fields.has(k))
+        .filter_map(|k| fields.key_span(k).map(|span| (span, *k)))
         .collect();
+    present.sort_by_key(|(span, _)| (span.line, span.col));
+    let present: Vec<&'static str> = present.into_iter().map(|(_, k)| k).collect();
     match present.as_slice() {
         [] => {
             problems.error_hint(

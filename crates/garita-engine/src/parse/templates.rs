@@ -165,27 +165,23 @@ fn check_path(
         return;
     }
     match (root, rest) {
-        ("inputs", [name, ..]) => {
-            if !scope.inputs.iter().any(|i| i == name) {
-                let hint = did_you_mean(name, scope.inputs.iter().map(String::as_str))
-                    .unwrap_or_else(|| "declare it under `inputs:`".to_owned());
-                problems.error_hint(
-                    node.span,
-                    format!("{what} reads `inputs.{name}`, but no such input is declared"),
-                    hint,
-                );
-            }
+        ("inputs", [name, ..]) if !scope.inputs.iter().any(|i| i == name) => {
+            let hint = did_you_mean(name, scope.inputs.iter().map(String::as_str))
+                .unwrap_or_else(|| "declare it under `inputs:`".to_owned());
+            problems.error_hint(
+                node.span,
+                format!("{what} reads `inputs.{name}`, but no such input is declared"),
+                hint,
+            );
         }
         ("steps", [id, rest @ ..]) => check_step_path(id, rest, node, what, scope, problems),
-        ("run", [field, ..]) => {
-            if !RUN_FIELDS.contains(field) {
-                let hint = did_you_mean(field, RUN_FIELDS.iter().copied());
-                problems.error_maybe_hint(
-                    node.span,
-                    format!("{what} reads `run.{field}`, but runs have no such field"),
-                    hint,
-                );
-            }
+        ("run", [field, ..]) if !RUN_FIELDS.contains(field) => {
+            let hint = did_you_mean(field, RUN_FIELDS.iter().copied());
+            problems.error_maybe_hint(
+                node.span,
+                format!("{what} reads `run.{field}`, but runs have no such field"),
+                hint,
+            );
         }
         _ => {}
     }

@@ -2,6 +2,7 @@
 
 use super::calendar;
 use super::fields::Fields;
+use super::limits::MAX_TRIGGERS;
 use super::node::{Node, NodeValue};
 use super::problems::Problems;
 use super::scalars;
@@ -19,6 +20,21 @@ pub(crate) fn read_triggers(
     default_zone: &str,
     problems: &mut Problems<'_>,
 ) -> Vec<Trigger> {
+    let triggers = read_all(node, default_zone, problems);
+    if triggers.len() > MAX_TRIGGERS {
+        problems.error_hint(
+            node.span,
+            format!(
+                "`on` declares {} triggers; the limit is {MAX_TRIGGERS}",
+                triggers.len()
+            ),
+            "combine schedules into fewer cron expressions (`0 8 * * 1-5` covers a whole week)",
+        );
+    }
+    triggers
+}
+
+fn read_all(node: &Node, default_zone: &str, problems: &mut Problems<'_>) -> Vec<Trigger> {
     let mut triggers = Vec::new();
     match &node.value {
         NodeValue::Scalar(_) if node.is_null() => {}

@@ -33,9 +33,7 @@ pub(crate) fn read_workflow(
     reader: &StepReader<'_>,
     problems: &mut Problems<'_>,
 ) -> Option<Workflow> {
-    let Some(mut fields) = Fields::of(root, "a workflow file", problems) else {
-        return None;
-    };
+    let mut fields = Fields::of(root, "a workflow file", problems)?;
     let name = fields
         .require("name", "the workflow", problems)
         .and_then(|n| read_name(n, problems));
