@@ -200,23 +200,19 @@ mod tests {
     }
 
     #[test]
-    fn registration_check_reports_wrong_types_once() {
+    fn registration_check_refuses_schema_violations() {
         let mut input = form();
         input["foreigner"] = json!("no");
         input["email"] = json!(42);
-        let out = AnamConnector
+        input["extra"] = json!(true);
+        let err = AnamConnector
             .invoke(&ctx("es"), "registration_check", input)
-            .unwrap();
-        let problems: Vec<(&str, &str)> = out["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| (p["path"].as_str().unwrap(), p["code"].as_str().unwrap()))
-            .collect();
-        assert_eq!(
-            problems,
-            [("/foreigner", "wrong_type"), ("/email", "wrong_type")]
-        );
+            .unwrap_err();
+        let ActionError::InvalidInput { fields, .. } = err else {
+            panic!("expected invalid input")
+        };
+        let paths: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["/extra", "/foreigner", "/email"]);
     }
 
     #[test]

@@ -62,9 +62,11 @@
 //! message_en}` so a workflow can branch on it. Besides the validator codes
 //! above, problems use `required`, `unknown_user_type`,
 //! `foreigner_tax_id_required`, `foreigner_passport_required`,
-//! `tax_id_bad_format`, `passport_bad_format`, `wrong_type` and
-//! `unknown_field`; warnings use `rfc_curp_mismatch`, `rfc_not_personal` and
-//! `field_not_used`. `foreigner` defaults to false, like the form's unticked box.
+//! `tax_id_bad_format` and `passport_bad_format`; warnings use
+//! `rfc_curp_mismatch`, `rfc_not_personal` and `field_not_used`. `foreigner`
+//! defaults to false, like the form's unticked box. Input that breaks the
+//! schema itself (a number where text goes, an unknown field) is refused with
+//! `InvalidInput`, as in every other action.
 //!
 //! # Guides
 //!

@@ -104,11 +104,6 @@ impl<'a> InputReader<'a> {
         }
     }
 
-    /// The problems found so far, for actions that report them as output.
-    pub(crate) fn into_problems(self) -> Vec<Problem> {
-        self.problems
-    }
-
     /// `Ok` when nothing was wrong, else an `InvalidInput` listing every problem.
     pub(crate) fn finish(self) -> Result<(), ActionError> {
         if self.problems.is_empty() {
@@ -150,25 +145,27 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn collects_every_problem_with_codes() {
+    fn collects_every_problem() {
         let input = json!({"a": 1, "b": "  ", "flag": "yes", "extra": true});
         let mut reader = InputReader::new(&input, &["a", "b", "c", "flag"], true).unwrap();
         assert_eq!(reader.required_str("a"), None);
         assert_eq!(reader.required_str("b"), None);
         assert_eq!(reader.optional_str("c"), None);
         assert_eq!(reader.optional_bool("flag"), None);
-        let found: Vec<(String, &str)> = reader
-            .into_problems()
-            .into_iter()
-            .map(|p| (p.path, p.issue.code))
+        let Err(ActionError::InvalidInput { fields, .. }) = reader.finish() else {
+            panic!("expected invalid input");
+        };
+        let found: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|f| (f.path.as_str(), f.message.as_str()))
             .collect();
         assert_eq!(
             found,
             [
-                ("/extra".to_owned(), "unknown_field"),
-                ("/a".to_owned(), "wrong_type"),
-                ("/b".to_owned(), "required"),
-                ("/flag".to_owned(), "wrong_type"),
+                ("/extra", "Unknown field; expected one of: a, b, c, flag."),
+                ("/a", "Expected a string."),
+                ("/b", "This field is required."),
+                ("/flag", "Expected true or false."),
             ]
         );
     }

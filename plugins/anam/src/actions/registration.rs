@@ -97,7 +97,7 @@ pub(super) fn invoke(input: &Value, english: bool) -> Result<Value, ActionError>
     allowed.push("foreigner");
     let mut reader = InputReader::new(input, &allowed, english)?;
     // Presence is judged by the check itself, which knows what a foreigner needs;
-    // the reader only reports fields of the wrong type or unknown ones.
+    // the reader only looks at types and unknown fields.
     let form = RegistrationForm {
         user_type: reader.optional_str("user_type"),
         foreigner: reader.optional_bool("foreigner").unwrap_or(false),
@@ -116,18 +116,11 @@ pub(super) fn invoke(input: &Value, english: bool) -> Result<Value, ActionError>
         exterior_number: reader.optional_str("exterior_number"),
         street: reader.optional_str("street"),
     };
-    let shape_problems = reader.into_problems();
+    // Wrong JSON types and unknown fields break the input schema itself, so they
+    // are refused like any other action's; what the form says comes back as output.
+    reader.finish()?;
     let check = check_registration(&form, english);
-    // A field of the wrong type reads as absent, so the check may also call it
-    // missing; keep only the more precise wrong-type report for that path.
-    let mut problems = shape_problems.clone();
-    problems.extend(
-        check
-            .problems
-            .iter()
-            .filter(|p| !shape_problems.iter().any(|s| s.path == p.path))
-            .cloned(),
-    );
+    let problems = &check.problems;
     let ok = problems.is_empty();
 
     let mut output = guide_fields(&check.guide, english);
@@ -138,7 +131,7 @@ pub(super) fn invoke(input: &Value, english: bool) -> Result<Value, ActionError>
         } else {
             "## Corrija antes de registrarse\n\n"
         });
-        for problem in &problems {
+        for problem in problems {
             markdown.push_str(&format!(
                 "- `{}`: {}\n",
                 problem.path,

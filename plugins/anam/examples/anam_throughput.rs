@@ -1,4 +1,4 @@
-//! Rough throughput of the validators: `cargo run --release -p anam --example throughput`.
+//! Rough throughput of the validators: `cargo run --release -p anam --example anam_throughput`.
 //!
 //! Not a test (timings vary by machine); it prints validations per second.
 

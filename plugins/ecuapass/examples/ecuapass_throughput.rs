@@ -1,4 +1,4 @@
-//! Rough throughput of the validators: `cargo run --release -p ecuapass --example throughput`.
+//! Rough throughput of the validators: `cargo run --release -p ecuapass --example ecuapass_throughput`.
 //!
 //! Not a test (timings vary by machine); it prints validations per second.
 
