@@ -44,7 +44,14 @@ impl App {
         };
         let host = crate::connectors::build(&settings)?;
         let connectors = crate::connectors::as_connectors(&host);
-        Ok(Self { global, settings, clock, pinned_clock, connectors, host })
+        Ok(Self {
+            global,
+            settings,
+            clock,
+            pinned_clock,
+            connectors,
+            host,
+        })
     }
 
     pub fn connectors(&self) -> &Arc<dyn Connectors> {
@@ -86,18 +93,29 @@ impl App {
     }
 
     pub fn engine(&self, store: Arc<dyn Store>) -> Engine {
-        let settings = EngineSettings { connector_config: self.connector_config() };
-        Engine::new(store, self.connectors.clone(), self.clock.clone(), self.loader(), settings)
+        let settings = EngineSettings {
+            connector_config: self.connector_config(),
+        };
+        Engine::new(
+            store,
+            self.connectors.clone(),
+            self.clock.clone(),
+            self.loader(),
+            settings,
+        )
     }
 
     /// Each connector's configuration section; the email connector's outbox
     /// lives in the store directory unless configured elsewhere.
     pub fn connector_config(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
         let mut config = self.settings.connectors.clone();
-        let email = config.entry("email".into()).or_insert_with(|| serde_json::json!({}));
+        let email = config
+            .entry("email".into())
+            .or_insert_with(|| serde_json::json!({}));
         if let Some(map) = email.as_object_mut() {
-            map.entry("outbox_dir")
-                .or_insert_with(|| serde_json::json!(self.store_dir().join("outbox").display().to_string()));
+            map.entry("outbox_dir").or_insert_with(|| {
+                serde_json::json!(self.store_dir().join("outbox").display().to_string())
+            });
         }
         config
     }
@@ -107,14 +125,20 @@ impl App {
         let source = read_workflow_source(path)?;
         let shown = path.display().to_string();
         let workflow = garita_engine::parse::parse_workflow(&shown, &source, &self.manifests())
-            .map_err(|d| anyhow::anyhow!("{d}\n{} problem(s) in {shown}; fix them and run again", d.0.len()))?;
+            .map_err(|d| {
+                anyhow::anyhow!(
+                    "{d}\n{} problem(s) in {shown}; fix them and run again",
+                    d.0.len()
+                )
+            })?;
         Ok((workflow, source))
     }
 }
 
 /// Reads a workflow file with a size limit and a clear message for non-UTF-8 content.
 pub fn read_workflow_source(path: &Path) -> anyhow::Result<String> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > MAX_WORKFLOW_BYTES {
         anyhow::bail!(
             "{} is {} bytes; workflow files are limited to {} bytes (split it into several workflows)",

@@ -88,6 +88,11 @@ pub enum Command {
         #[arg(long, value_name = "JSON")]
         data: Option<String>,
     },
+    /// Human tasks: list them, answer them.
+    Tasks {
+        #[command(subcommand)]
+        command: TasksCommand,
+    },
     /// Call one connector action directly.
     Call {
         /// CONNECTOR.ACTION
@@ -143,5 +148,51 @@ pub enum PluginsCommand {
     Check {
         /// Path to the shared library.
         lib: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    /// Tasks waiting for people (open ones unless --all).
+    List {
+        /// Only tasks assigned to this email.
+        #[arg(long, value_name = "EMAIL")]
+        mine: Option<String>,
+        /// Include answered, expired and cancelled tasks.
+        #[arg(long)]
+        all: bool,
+        /// Only tasks of this run.
+        #[arg(long)]
+        run: Option<String>,
+    },
+    /// Show one task with its body.
+    Show {
+        /// Task id (a unique prefix is enough).
+        task: String,
+    },
+    /// Answer a task: the run waiting on it goes on.
+    Complete {
+        /// Task id (a unique prefix is enough).
+        task: String,
+        /// A field of the answer, as KEY=VALUE (repeatable; VALUE may be JSON).
+        #[arg(long = "field", value_name = "KEY=VALUE")]
+        fields: Vec<String>,
+        /// A note for the record.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who answers (for the record).
+        #[arg(long, value_name = "EMAIL")]
+        by: Option<String>,
+    },
+    /// Refuse a task, with the reason; the run sees outcome `rejected`.
+    Reject {
+        /// Task id (a unique prefix is enough).
+        task: String,
+        /// Why (required).
+        #[arg(long)]
+        note: String,
+        /// Who answers (for the record).
+        #[arg(long, value_name = "EMAIL")]
+        by: Option<String>,
     },
 }

@@ -30,7 +30,11 @@ pub struct StoreSettings {
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        Self { path: None, cache_mb: 64, durability: "power_loss".into() }
+        Self {
+            path: None,
+            cache_mb: 64,
+            durability: "power_loss".into(),
+        }
     }
 }
 
@@ -41,21 +45,26 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
     match explicit {
         Some(path) => {
             if !path.is_file() {
-                anyhow::bail!("configuration file {} does not exist; check the --config path", path.display());
+                anyhow::bail!(
+                    "configuration file {} does not exist; check the --config path",
+                    path.display()
+                );
             }
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
         }
         None => {
             let default = Path::new("garita.toml");
             if default.is_file() {
-                builder = builder.add_source(config::File::from(default).format(config::FileFormat::Toml));
+                builder = builder
+                    .add_source(config::File::from(default).format(config::FileFormat::Toml));
             }
         }
     }
     // Only nested keys (`GARITA_SECTION__KEY`) configure; plain GARITA_STORE and
     // GARITA_NOW are command-line options read by clap.
-    let nested: config::Map<String, String> =
-        std::env::vars().filter(|(k, _)| k.starts_with("GARITA_") && k.contains("__")).collect();
+    let nested: config::Map<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("GARITA_") && k.contains("__"))
+        .collect();
     builder = builder.add_source(
         config::Environment::with_prefix("GARITA")
             .prefix_separator("_")
@@ -64,8 +73,12 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
             .source(Some(nested)),
     );
     let shown = explicit.map_or_else(|| "garita.toml".to_owned(), |p| p.display().to_string());
-    let built = builder.build().with_context(|| format!("cannot read the configuration ({shown})"))?;
-    built
-        .try_deserialize::<Settings>()
-        .with_context(|| format!("the configuration ({shown}) has a wrong value; see docs/operations.md for the keys"))
+    let built = builder
+        .build()
+        .with_context(|| format!("cannot read the configuration ({shown})"))?;
+    built.try_deserialize::<Settings>().with_context(|| {
+        format!(
+            "the configuration ({shown}) has a wrong value; see docs/operations.md for the keys"
+        )
+    })
 }

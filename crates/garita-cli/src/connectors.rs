@@ -15,9 +15,9 @@ pub fn build(settings: &Settings) -> anyhow::Result<Arc<PluginHost>> {
     let builtins: Vec<Arc<dyn garita_sdk::Connector>> = vec![
         Arc::new(garita_core::Core),
         Arc::new(ecuapass::EcuapassConnector),
-        // Arc::new(anam::AnamConnector),
+        Arc::new(anam::AnamConnector),
         Arc::new(ctpat::CtpatConnector),
-        // Arc::new(email::EmailConnector::default()),
+        Arc::new(email::EmailConnector),
     ];
     for connector in builtins {
         host.register_builtin(connector)?;

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use crate::output::say;
 use crate::app::App;
 use crate::cli::PluginsCommand;
+use crate::output::say;
 use crate::output::Table;
 
 pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
@@ -16,7 +16,12 @@ pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
             } else {
                 let mut table = Table::new(&["CONNECTOR", "VERSION", "ORIGIN", "ACTIONS"]);
                 for p in &list {
-                    table.row(vec![p.name.clone(), p.version.clone(), p.origin.to_string(), p.actions.join(", ")]);
+                    table.row(vec![
+                        p.name.clone(),
+                        p.version.clone(),
+                        p.origin.to_string(),
+                        p.actions.join(", "),
+                    ]);
                 }
                 table.print();
             }
@@ -32,13 +37,23 @@ pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
                     crate::output::json(&value)?;
                 } else {
                     say!("{}: valid Garita plugin", report.path.display());
-                    say!("  connector    {} {}", report.manifest.name, report.manifest.version);
+                    say!(
+                        "  connector    {} {}",
+                        report.manifest.name,
+                        report.manifest.version
+                    );
                     say!("  abi version  {}", report.abi_version);
                     say!("  sdk version  {}", report.sdk_version);
                     say!("  sha256       {}", report.sha256);
                     say!(
                         "  actions      {}",
-                        report.manifest.actions.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                        report
+                            .manifest
+                            .actions
+                            .iter()
+                            .map(|a| a.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     );
                     if !allowed {
                         say!("  note: its SHA-256 is not in plugins.allow_sha256, so it would be refused here");
@@ -48,9 +63,14 @@ pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
             }
             Err(problem) => {
                 if app.global.json {
-                    crate::output::json(&serde_json::json!({"path": lib, "valid": false, "problem": problem.to_string()}))?;
+                    crate::output::json(
+                        &serde_json::json!({"path": lib, "valid": false, "problem": problem.to_string()}),
+                    )?;
                 }
-                Err(anyhow::anyhow!("{}: not a usable plugin: {problem}", lib.display()))
+                Err(anyhow::anyhow!(
+                    "{}: not a usable plugin: {problem}",
+                    lib.display()
+                ))
             }
         },
     }

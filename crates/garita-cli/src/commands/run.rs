@@ -11,20 +11,27 @@ use garita_engine::{RunStatus, Store};
 use serde_json::Value;
 
 use super::runs::resolve_run;
-use crate::output::say;
 use crate::app::App;
+use crate::output::say;
 use crate::usage::UsageError;
 
 /// `garita run` keeps driving a run whose next wake-up is at most this far
 /// away (a retry back-off), instead of leaving it for `resume` or the daemon.
 const INLINE_WAIT_LIMIT: chrono::Duration = chrono::Duration::seconds(30);
 
-pub async fn run(app: &App, file: &Path, inputs: &[String], no_wait: bool) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    app: &App,
+    file: &Path,
+    inputs: &[String],
+    no_wait: bool,
+) -> anyhow::Result<ExitCode> {
     let given = parse_inputs(inputs)?;
     let (workflow, source) = app.load_workflow(file)?;
     let store = app.open_store()?;
     let engine = app.engine(store.clone());
-    let id = engine.start(&workflow, &source, &file.display().to_string(), &given).await?;
+    let id = engine
+        .start(&workflow, &source, &file.display().to_string(), &given)
+        .await?;
     if !app.global.json {
         eprintln!("run {id} started ({})", workflow.name);
     }
@@ -46,8 +53,13 @@ async fn drive_settled(
         if status != RunStatus::Waiting || no_wait || app.pinned_clock {
             return Ok(status);
         }
-        let record = store.run(id).await?.context("the run vanished from the store")?;
-        let Some(wake) = record.wake_at else { return Ok(status) };
+        let record = store
+            .run(id)
+            .await?
+            .context("the run vanished from the store")?;
+        let Some(wake) = record.wake_at else {
+            return Ok(status);
+        };
         let left = wake - engine.clock().now();
         if left > INLINE_WAIT_LIMIT {
             return Ok(status);
@@ -56,8 +68,17 @@ async fn drive_settled(
     }
 }
 
-async fn report(app: &App, engine: &Engine, store: &dyn Store, id: &str, status: RunStatus) -> anyhow::Result<ExitCode> {
-    let record = store.run(id).await?.context("the run vanished from the store")?;
+async fn report(
+    app: &App,
+    engine: &Engine,
+    store: &dyn Store,
+    id: &str,
+    status: RunStatus,
+) -> anyhow::Result<ExitCode> {
+    let record = store
+        .run(id)
+        .await?
+        .context("the run vanished from the store")?;
     if app.global.json {
         let workflow = engine.workflow_of(&record).await?;
         let events = store.events(id).await?;
@@ -86,10 +107,15 @@ pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
     let engine = app.engine(store.clone());
     let results = engine.resume_all().await?;
-    let failed = results.iter().filter(|(_, s)| *s == RunStatus::Failed).count();
+    let failed = results
+        .iter()
+        .filter(|(_, s)| *s == RunStatus::Failed)
+        .count();
     if app.global.json {
-        let list: Vec<Value> =
-            results.iter().map(|(id, s)| serde_json::json!({"run": id, "status": s})).collect();
+        let list: Vec<Value> = results
+            .iter()
+            .map(|(id, s)| serde_json::json!({"run": id, "status": s}))
+            .collect();
         crate::output::json(&list)?;
     } else if results.is_empty() {
         say!("no unfinished runs");
@@ -98,7 +124,11 @@ pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
             say!("{id} {status}");
         }
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Result<ExitCode> {
@@ -114,10 +144,18 @@ pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn signal(app: &App, run: &str, name: &str, data: Option<&str>) -> anyhow::Result<ExitCode> {
+pub async fn signal(
+    app: &App,
+    run: &str,
+    name: &str,
+    data: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let data: Value = match data {
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| UsageError(format!("--data must be JSON (for example '{{\"date\":\"2026-01-06\"}}'): {e}")))?,
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            UsageError(format!(
+                "--data must be JSON (for example '{{\"date\":\"2026-01-06\"}}'): {e}"
+            ))
+        })?,
         None => Value::Null,
     };
     let store = app.open_store()?;
@@ -129,7 +167,9 @@ pub async fn signal(app: &App, run: &str, name: &str, data: Option<&str>) -> any
         SignalOutcome::Queued(s) => (false, s),
     };
     if app.global.json {
-        crate::output::json(&serde_json::json!({"run": id, "signal": name, "delivered": delivered, "status": status}))?;
+        crate::output::json(
+            &serde_json::json!({"run": id, "signal": name, "delivered": delivered, "status": status}),
+        )?;
     } else if delivered {
         say!("{id} {status} (signal `{name}` delivered)");
     } else {
@@ -143,13 +183,18 @@ fn parse_inputs(pairs: &[String]) -> Result<BTreeMap<String, Value>, UsageError>
     let mut out = BTreeMap::new();
     for pair in pairs {
         let Some((key, value)) = pair.split_once('=') else {
-            return Err(UsageError(format!("--input `{pair}` must look like KEY=VALUE")));
+            return Err(UsageError(format!(
+                "--input `{pair}` must look like KEY=VALUE"
+            )));
         };
         let key = key.trim();
         if key.is_empty() {
             return Err(UsageError(format!("--input `{pair}` has an empty name")));
         }
-        if out.insert(key.to_owned(), Value::String(value.to_owned())).is_some() {
+        if out
+            .insert(key.to_owned(), Value::String(value.to_owned()))
+            .is_some()
+        {
             return Err(UsageError(format!("--input `{key}` is given twice")));
         }
     }

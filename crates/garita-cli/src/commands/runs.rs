@@ -6,21 +6,29 @@ use anyhow::Context;
 use garita_engine::executor::run_view;
 use garita_engine::{RunFilter, RunStatus, Store};
 
-use crate::output::say;
 use crate::app::App;
 use crate::cli::RunsCommand;
+use crate::output::say;
 use crate::output::Table;
 use crate::usage::UsageError;
 
 pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
     match command {
-        RunsCommand::List { status, workflow, limit } => {
+        RunsCommand::List {
+            status,
+            workflow,
+            limit,
+        } => {
             let statuses = match status.as_deref() {
                 None => Vec::new(),
                 Some(s) => vec![parse_status(s)?],
             };
-            let filter = RunFilter { statuses, workflow, limit: Some(limit) };
+            let filter = RunFilter {
+                statuses,
+                workflow,
+                limit: Some(limit),
+            };
             let list = store.list_runs(&filter).await?;
             if app.global.json {
                 let rows: Vec<serde_json::Value> = list
@@ -55,7 +63,10 @@ pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
         }
         RunsCommand::Show { run } => {
             let id = resolve_run(store.as_ref(), &run).await?;
-            let record = store.run(&id).await?.context("the run vanished from the store")?;
+            let record = store
+                .run(&id)
+                .await?
+                .context("the run vanished from the store")?;
             let engine = app.engine(store.clone());
             let workflow = engine.workflow_of(&record).await?;
             let events = store.events(&id).await?;
@@ -74,18 +85,31 @@ pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
                     say!("error     {e}");
                 }
                 say!();
-                let mut table = Table::new(&["STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "DETAIL"]);
+                let mut table =
+                    Table::new(&["STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "DETAIL"]);
                 for s in &view.steps {
                     let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                        d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
+                        d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                            .unwrap_or_default()
                     };
                     let detail = s
                         .waiting_for
                         .clone()
                         .or_else(|| s.error.clone())
-                        .or_else(|| s.outputs.as_ref().map(|o| o.to_string().chars().take(60).collect()))
+                        .or_else(|| {
+                            s.outputs
+                                .as_ref()
+                                .map(|o| o.to_string().chars().take(60).collect())
+                        })
                         .unwrap_or_default();
-                    table.row(vec![s.id.clone(), s.status.clone(), s.attempts.to_string(), t(s.started_at), t(s.ended_at), detail]);
+                    table.row(vec![
+                        s.id.clone(),
+                        s.status.clone(),
+                        s.attempts.to_string(),
+                        t(s.started_at),
+                        t(s.ended_at),
+                        detail,
+                    ]);
                 }
                 table.print();
             }
@@ -106,7 +130,11 @@ pub async fn resolve_run(store: &dyn Store, given: &str) -> anyhow::Result<Strin
         return Ok(given.to_owned());
     }
     let all = store.list_runs(&RunFilter::default()).await?;
-    let matches: Vec<&str> = all.iter().map(|r| r.id.as_str()).filter(|id| id.starts_with(given)).collect();
+    let matches: Vec<&str> = all
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| id.starts_with(given))
+        .collect();
     match matches.as_slice() {
         [one] => Ok((*one).to_owned()),
         [] => Err(garita_engine::StoreError::NoSuchRun(given.to_owned()).into()),

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::output::say;
 use crate::app::{read_workflow_source, App};
+use crate::output::say;
 
 pub fn validate(app: &App, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let manifests = app.manifests();
@@ -45,5 +45,9 @@ pub fn validate(app: &App, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     } else if problems > 0 {
         eprintln!("{problems} problem(s) found");
     }
-    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
