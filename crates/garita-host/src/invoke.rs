@@ -5,7 +5,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use garita_engine::schema::check_value;
 use garita_engine::Connectors;
 use garita_sdk::{ActionError, Connector, FieldError, InvokeContext, Manifest};
 
@@ -31,7 +30,7 @@ impl Connectors for PluginHost {
                 known.join(", ")
             ))
         })?;
-        let spec = entry.manifest.find(action).ok_or_else(|| {
+        let schemas = entry.schemas.get(action).ok_or_else(|| {
             let known: Vec<&str> = entry
                 .manifest
                 .actions
@@ -43,7 +42,7 @@ impl Connectors for PluginHost {
                 known.join(", ")
             ))
         })?;
-        if let Err(problems) = check_value(&spec.input_schema, &input) {
+        if let Err(problems) = schemas.input.check(&input) {
             let fields = problems
                 .into_iter()
                 .map(|(path, message)| FieldError::new(path, message))
@@ -73,7 +72,7 @@ impl Connectors for PluginHost {
             ))
         })??;
 
-        if let Err(problems) = check_value(&spec.output_schema, &output) {
+        if let Err(problems) = schemas.output.check(&output) {
             let source = match &entry.origin {
                 Origin::BuiltIn => format!("built-in connector `{connector}`"),
                 Origin::Path(path) => format!("plugin library {}", path.display()),

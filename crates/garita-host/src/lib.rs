@@ -27,6 +27,7 @@ mod invoke;
 mod library;
 mod manifest_rules;
 mod registry;
+mod schemas;
 mod version;
 
 pub use check::{check_library, PluginReport};

@@ -2,7 +2,7 @@
 //! by the binary plus plugin libraries found on disk — and the rules for which
 //! one wins when names collide.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use crate::discovery::{check_permissions, libraries_in, sha256_of};
 use crate::error::HostError;
 use crate::library::PluginLibrary;
 use crate::manifest_rules::manifest_problems;
+use crate::schemas::{compile, ActionSchemas};
 
 /// Where a connector came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,9 +69,27 @@ pub(crate) struct Registered {
     pub(crate) manifest: Arc<Manifest>,
     pub(crate) origin: Origin,
     pub(crate) sha256: Option<String>,
+    /// Compiled schemas by action name.
+    pub(crate) schemas: HashMap<String, ActionSchemas>,
 }
 
 impl Registered {
+    fn new(
+        connector: Arc<dyn Connector>,
+        manifest: Manifest,
+        origin: Origin,
+        sha256: Option<String>,
+    ) -> Self {
+        let schemas = compile(&manifest);
+        Self {
+            connector,
+            manifest: Arc::new(manifest),
+            origin,
+            sha256,
+            schemas,
+        }
+    }
+
     fn info(&self) -> PluginInfo {
         PluginInfo {
             name: self.manifest.name.clone(),
@@ -147,12 +166,7 @@ impl PluginHost {
             });
         }
         let name = manifest.name.clone();
-        let entry = Registered {
-            connector,
-            manifest: Arc::new(manifest),
-            origin: Origin::BuiltIn,
-            sha256: None,
-        };
+        let entry = Registered::new(connector, manifest, Origin::BuiltIn, None);
         match self
             .connectors
             .get(&name)
@@ -209,12 +223,8 @@ impl PluginHost {
             }
             None => {}
         }
-        let entry = Registered {
-            connector: Arc::new(library),
-            manifest: Arc::new(manifest),
-            origin: Origin::Path(path.to_path_buf()),
-            sha256: Some(sha256),
-        };
+        let origin = Origin::Path(path.to_path_buf());
+        let entry = Registered::new(Arc::new(library), manifest, origin, Some(sha256));
         let info = entry.info();
         self.connectors.insert(name, entry);
         Ok(info)
