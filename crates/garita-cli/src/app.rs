@@ -116,6 +116,9 @@ impl App {
             map.entry("outbox_dir").or_insert_with(|| {
                 serde_json::json!(self.store_dir().join("outbox").display().to_string())
             });
+            // With no configuration at all, mail still has a sender and lands in the outbox.
+            map.entry("from")
+                .or_insert_with(|| serde_json::json!("Garita <garita@localhost>"));
         }
         config
     }

@@ -6,7 +6,7 @@ use crate::cli::LogFormat;
 
 pub fn init(verbose: u8, format: LogFormat) {
     let default = match verbose {
-        0 => "warn",
+        0 => "error",
         1 => "info",
         2 => "debug",
         _ => "trace",

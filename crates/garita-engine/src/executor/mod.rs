@@ -760,7 +760,7 @@ impl RunDriver<'_, '_> {
         };
         let ctx = self.context(None);
         let input = match self.engine.evaluator.resolve(with, &ctx) {
-            Ok(v) => v,
+            Ok(v) => drop_nulls(v),
             Err(e) => {
                 self.fail(step, format!("`with:` {e}"));
                 return Ok(StepProgress::Stop);
@@ -1426,3 +1426,15 @@ pub fn parse_instant(text: &str, zone: &str) -> Result<DateTime<Utc>, String> {
 
 #[cfg(test)]
 mod tests;
+
+/// A `with:` key whose value is `null` (an optional input that was not given)
+/// is left out, so connectors see an absent field rather than a null one.
+fn drop_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, drop_nulls(v))).collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(drop_nulls).collect()),
+        other => other,
+    }
+}
