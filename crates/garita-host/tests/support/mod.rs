@@ -69,6 +69,27 @@ pub fn fixtures_dir() -> &'static Path {
     })
 }
 
+/// `examples/hello-plugin` built as the out-of-tree plugin it is.
+pub fn hello_library() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = target_dir().join("garita-host-fixtures");
+        let manifest =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello-plugin/Cargo.toml");
+        cargo(&[
+            "build",
+            "--quiet",
+            "--manifest-path",
+            manifest.to_str().expect("UTF-8 path"),
+            "--target-dir",
+            target.to_str().expect("UTF-8 path"),
+        ]);
+        target
+            .join("debug")
+            .join(format!("libhello_plugin.{LIBRARY_EXTENSION}"))
+    })
+}
+
 /// The fixture library `name` (crate name with underscores).
 pub fn fixture(name: &str) -> PathBuf {
     fixtures_dir().join(format!("lib{name}.{LIBRARY_EXTENSION}"))
