@@ -3,9 +3,12 @@
 
 use serde_json::Value;
 
-/// The JSON Schema describing workflow files.
+/// The JSON Schema (draft 2020-12) describing workflow files, for editors
+/// (`garita schema workflow`). It mirrors the parser's rules as far as JSON
+/// Schema can; `garita validate` also checks references, templates, cron
+/// expressions and connector inputs.
 pub fn workflow_json_schema() -> serde_json::Value {
-    serde_json::json!({})
+    crate::parse::workflow_file_schema()
 }
 
 /// Checks `value` against `schema`; on failure, every problem as `(json pointer, message)`.

@@ -16,7 +16,7 @@ pub(crate) const DEFAULT_ITEM_VAR: &str = "item";
 pub(crate) const DEFAULT_CONCURRENCY: u32 = 4;
 
 /// Names an item variable may not take, because the context already uses them.
-const RESERVED: &[&str] = &["index", "result", "signal", "task"];
+const RESERVED: &[&str] = &["index", "parent", "result", "signal", "task"];
 
 /// Reads `for_each`, `as`, `concurrency` and `steps` from a step's fields.
 /// `id` and `step_span` identify the step, to find its nested list in the index.

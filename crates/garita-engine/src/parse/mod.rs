@@ -18,6 +18,7 @@ use crate::model::{Span, Workflow};
 
 mod calendar;
 mod fields;
+mod file_schema;
 mod for_each;
 mod inputs;
 pub mod limits;
@@ -39,10 +40,13 @@ mod workflow_file;
 mod yaml_tree;
 
 #[cfg(test)]
+mod doc_examples;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use file_schema::workflow_file_schema;
 use problems::Problems;
 use steps::StepReader;
 use templates::TemplateChecker;

@@ -8,7 +8,7 @@ use super::tests::{manifests, FULL};
 use crate::model::StepKind;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_text_never_panics(source in any::<String>()) {
@@ -44,6 +44,9 @@ proptest! {
             Ok(workflow) => workflow,
             Err(d) => return Err(TestCaseError::fail(format!("{d}\n---\n{source}"))),
         };
+        let as_json = super::yaml_to_json("gen.yaml", &source).map_err(|d| TestCaseError::fail(d.to_string()))?;
+        let schema_check = crate::schema::check_value(&crate::schema::workflow_json_schema(), &as_json);
+        prop_assert!(schema_check.is_ok(), "{:?}\n---\n{}", schema_check, source);
         prop_assert_eq!(&workflow.name, &spec.name);
         prop_assert_eq!(workflow.inputs.len(), spec.inputs.len());
         prop_assert_eq!(workflow.steps.len(), spec.steps.len());

@@ -7,7 +7,7 @@ use super::step_index::StepIndex;
 pub(crate) const ALWAYS: &[&str] = &["inputs", "steps", "run", "now", "today"];
 
 /// Fields of `run`.
-pub(crate) const RUN_FIELDS: &[&str] = &["id", "started_at"];
+pub(crate) const RUN_FIELDS: &[&str] = &["id", "workflow", "started_at"];
 
 /// Extra names available in a step's `outputs:`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl<'a> Scope<'a> {
         let mut roots: Vec<&str> = ALWAYS.to_vec();
         if !self.items.is_empty() {
             roots.extend(self.items.iter().map(String::as_str));
-            roots.push("index");
+            roots.extend(["index", "parent"]);
         }
         match self.outputs_of {
             OutputsOf::Nothing => {}
@@ -99,7 +99,9 @@ impl<'a> Scope<'a> {
                 "`signal` can only be read inside the `outputs:` of a `wait: {signal: …}` step; later steps read `steps.<id>.outputs`"
             }
             "task" => "`task` (the answer) can only be read inside the `outputs:` of a `task:` step; later steps read `steps.<id>.outputs`",
-            "index" | "item" => "`item` and `index` only exist inside the `steps:` of a `for_each`",
+            "index" | "item" | "parent" => {
+                "`item`, `index` and `parent` only exist inside the `steps:` of a `for_each`"
+            }
             _ => return None,
         })
     }

@@ -263,10 +263,12 @@ fn check_step_path(
                 }
             }
         }
-        ["outputs"] => {}
+        ["outputs"] | ["status", ..] => {}
         [other, ..] => problems.error_hint(
             span,
-            format!("{what} reads `steps.{id}.{other}`; a step only exposes `outputs`"),
+            format!(
+                "{what} reads `steps.{id}.{other}`; a step only exposes `outputs` and `status`"
+            ),
             format!("write `steps.{id}.outputs.{other}`"),
         ),
     }

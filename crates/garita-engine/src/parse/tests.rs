@@ -524,7 +524,7 @@ fn template_problems() {
     );
     expect(
         &format!("{head}  - id: a\n    uses: ecuapass.annual_update_guide\n  - id: b\n    task: {{title: \"${{{{ steps.a.ok }}}}\"}}\n"),
-        &["7:19: `title` of the `task` of step `b` reads `steps.a.ok`; a step only exposes `outputs`"],
+        &["7:19: `title` of the `task` of step `b` reads `steps.a.ok`; a step only exposes `outputs` and `status`"],
     );
     expect(
         &format!("{head}  - id: a\n    wait: {{for: 1h}}\noutputs:\n  x: \"${{{{ item }}}}\"\n"),
