@@ -158,3 +158,17 @@ fn panic_message_reads_str_and_string_payloads() {
     let payload = std::panic::catch_unwind(|| panic!("formatted {}", 7)).unwrap_err();
     assert_eq!(panic_message(&*payload), "formatted 7");
 }
+
+/// The offsets docs/plugin-abi.md promises to C authors on 64-bit targets.
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn layout_matches_the_documented_c_layout() {
+    use std::mem::{offset_of, size_of};
+    assert_eq!(size_of::<GaritaBuffer>(), 24);
+    assert_eq!(size_of::<GaritaStr>(), 16);
+    assert_eq!(offset_of!(GaritaConnectorV1, sdk_version), 8);
+    assert_eq!(offset_of!(GaritaConnectorV1, manifest), 24);
+    assert_eq!(offset_of!(GaritaConnectorV1, invoke), 32);
+    assert_eq!(offset_of!(GaritaConnectorV1, free_buffer), 40);
+    assert_eq!(size_of::<GaritaConnectorV1>(), 48);
+}
