@@ -10,11 +10,13 @@
 //! [`Store::append`], which returns only once the event is durable, before the
 //! next side effect starts.
 
+pub mod account;
 pub mod clock;
 pub mod connectors;
 pub mod diagnostic;
 pub mod executor;
 pub mod expr;
+pub mod memory_accounts;
 pub mod memory_store;
 pub mod model;
 pub mod parse;
@@ -23,9 +25,14 @@ pub mod schema;
 pub mod store;
 pub mod task;
 
+pub use account::{
+    Account, AccountFilter, AccountKey, AccountStatus, AccountStore, AccountUpdate, ChangeMeta,
+    Company, EmittedEvent, FieldChange, HistoryEntry, Holder, NewEvent, UpsertOutcome,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connectors::Connectors;
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use memory_accounts::MemoryAccounts;
 pub use memory_store::MemoryStore;
 pub use model::{Span, Step, StepKind, Workflow};
 pub use run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};

@@ -1,0 +1,155 @@
+//! [`AccountFilter`]: which accounts `list_accounts` returns.
+
+use chrono::NaiveDate;
+
+use super::{Account, AccountKey, AccountStatus};
+
+/// Which accounts to list; every criterion given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    /// Only this portal (normalised on match).
+    pub portal: Option<String>,
+    /// Only these statuses (empty: all).
+    pub statuses: Vec<AccountStatus>,
+    /// Only companies whose legal name contains this text (case-insensitive)
+    /// or whose tax id is this one (separators and case ignored).
+    pub company: Option<String>,
+    /// Only accounts of this person: holder email (case-insensitive) or
+    /// employee id.
+    pub holder: Option<String>,
+    /// Only CTPAT accounts that can still be deactivated and whose
+    /// deactivation date is in this inclusive range (served by the index).
+    pub deactivating_between: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl AccountFilter {
+    /// Whether `account` passes every criterion.
+    pub fn matches(&self, account: &Account) -> bool {
+        self.portal
+            .as_ref()
+            .is_none_or(|p| account.portal == AccountKey::normalise_portal(p))
+            && (self.statuses.is_empty() || self.statuses.contains(&account.status))
+            && self
+                .company
+                .as_ref()
+                .is_none_or(|c| company_matches(c, account))
+            && self
+                .holder
+                .as_ref()
+                .is_none_or(|h| holder_matches(h, account))
+            && self.deactivating_between.is_none_or(|(from, to)| {
+                account
+                    .indexed_deactivation()
+                    .is_some_and(|d| from <= d && d <= to)
+            })
+    }
+}
+
+fn company_matches(wanted: &str, account: &Account) -> bool {
+    let wanted = wanted.trim();
+    let name = account.company.legal_name.to_lowercase();
+    name.contains(&wanted.to_lowercase())
+        || (!fold_tax_id(wanted).is_empty()
+            && fold_tax_id(wanted) == fold_tax_id(&account.company.tax_id))
+}
+
+fn holder_matches(wanted: &str, account: &Account) -> bool {
+    let wanted = wanted.trim();
+    !wanted.is_empty()
+        && (account.holder.email.trim().eq_ignore_ascii_case(wanted)
+            || account
+                .holder
+                .employee_id
+                .as_deref()
+                .is_some_and(|id| id.trim().eq_ignore_ascii_case(wanted)))
+}
+
+/// A tax id without separators, upper case: `12-3456789` and `123456789` match.
+fn fold_tax_id(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric() || *c == '&' || *c == 'Ñ')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{Company, Holder};
+
+    fn account() -> Account {
+        let mut account = Account::new(
+            "ctpat",
+            "ana@example.com",
+            Holder {
+                name: "Ana".into(),
+                email: "Ana@Example.com".into(),
+                employee_id: Some("E-7".into()),
+                national_id: None,
+            },
+            Company {
+                legal_name: "Transportes del Norte S.A. de C.V.".into(),
+                tax_id: "TNO-010101-AB1".into(),
+                ctpat_account_number: None,
+            },
+        );
+        account.deactivates_on = NaiveDate::from_ymd_opt(2026, 3, 10);
+        account
+    }
+
+    #[test]
+    fn each_criterion_filters() {
+        let a = account();
+        assert!(AccountFilter::default().matches(&a));
+        let f = |filter: AccountFilter| filter.matches(&a);
+        assert!(f(AccountFilter {
+            portal: Some("CTPAT".into()),
+            ..Default::default()
+        }));
+        assert!(!f(AccountFilter {
+            portal: Some("anam".into()),
+            ..Default::default()
+        }));
+        assert!(f(AccountFilter {
+            statuses: vec![AccountStatus::Active],
+            ..Default::default()
+        }));
+        assert!(!f(AccountFilter {
+            statuses: vec![AccountStatus::Disabled],
+            ..Default::default()
+        }));
+        assert!(f(AccountFilter {
+            company: Some("del norte".into()),
+            ..Default::default()
+        }));
+        assert!(f(AccountFilter {
+            company: Some("tno010101ab1".into()),
+            ..Default::default()
+        }));
+        assert!(!f(AccountFilter {
+            company: Some("sur".into()),
+            ..Default::default()
+        }));
+        assert!(f(AccountFilter {
+            holder: Some("ana@example.com".into()),
+            ..Default::default()
+        }));
+        assert!(f(AccountFilter {
+            holder: Some("e-7".into()),
+            ..Default::default()
+        }));
+        assert!(!f(AccountFilter {
+            holder: Some("".into()),
+            ..Default::default()
+        }));
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        assert!(f(AccountFilter {
+            deactivating_between: Some((day(10), day(10))),
+            ..Default::default()
+        }));
+        assert!(!f(AccountFilter {
+            deactivating_between: Some((day(11), day(20))),
+            ..Default::default()
+        }));
+    }
+}
