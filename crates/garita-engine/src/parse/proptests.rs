@@ -64,6 +64,32 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Every slot that goes to a third-party parser (minijinja, croner,
+    /// humantime, chrono-tz, jsonschema) gets hostile text.
+    #[test]
+    fn hostile_values_in_every_slot_never_panic(
+        template in "[ -~]{0,40}",
+        cron in "[0-9*/,LW#?@a-zA-Z -]{0,30}",
+        duration in "[0-9a-zµ .-]{0,20}",
+        zone in "[A-Za-z/_+0-9-]{0,30}",
+        schema_type in "[a-z0-9]{0,10}",
+    ) {
+        let quoted = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+        let source = format!(
+            "name: hostile\ntime_zone: {zone}\non:\n  schedule: [{{cron: {cron}, time_zone: {zone}}}]\nsteps:\n  - id: a\n    if: {template}\n    uses: email.send\n    with: {{to: [x], subject: {template}, body: b}}\n    timeout: {duration}\n    retry: {{attempts: 2, backoff: {duration}}}\n  - id: b\n    task: {{title: {template}, due: {duration}, fields: {{type: {schema_type}}}}}\n  - id: c\n    wait: {{until: {template}, timeout: {duration}}}\n  - id: d\n    for_each: {template}\n    steps: [{{id: e, wait: {{for: {duration}}}}}]\n",
+            zone = quoted(&zone),
+            cron = quoted(&cron),
+            template = quoted(&template),
+            duration = quoted(&duration),
+            schema_type = quoted(&schema_type),
+        );
+        let _ = parse_workflow("hostile.yaml", &source, &manifests());
+    }
+}
+
 fn floor_char_boundary(s: &str, mut at: usize) -> usize {
     while !s.is_char_boundary(at) {
         at -= 1;

@@ -6,15 +6,20 @@ pub(crate) fn closest<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let word_lower = word.to_lowercase();
+    let word_len = word_lower.chars().count();
     candidates
         .into_iter()
-        .map(|candidate| {
-            (
-                strsim::damerau_levenshtein(&word_lower, &candidate.to_lowercase()),
-                candidate,
-            )
+        .filter_map(|candidate| {
+            let allowed = allowed_distance(candidate);
+            // The edit distance is at least the difference in length: skip
+            // the costly comparison when that alone is too far (time zones
+            // are compared against ~600 names).
+            if candidate.chars().count().abs_diff(word_len) > allowed {
+                return None;
+            }
+            let distance = strsim::osa_distance(&word_lower, &candidate.to_lowercase());
+            (distance <= allowed).then_some((distance, candidate))
         })
-        .filter(|(distance, candidate)| *distance <= allowed_distance(candidate))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
