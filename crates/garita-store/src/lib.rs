@@ -56,14 +56,14 @@
 //! # Durability and group commit
 //!
 //! A commit returns only once durable, as [`Durability`] defines (power loss
-//! by default). A dedicated flusher thread takes every commit waiting at that
-//! moment, makes them durable with ONE sled `flush` plus `fdatasync`, and
-//! wakes them all; commits arriving meanwhile form the next group. So
+//! by default). A dedicated commit thread takes every commit queued at that
+//! moment, applies each, makes them all durable with ONE sled `flush` plus
+//! `fdatasync`, and wakes them all; commits arriving meanwhile form the next
+//! group. So
 //! concurrent runs share flushes, and [`SledStore::flush_count`] grows slower
 //! than the number of commits. If a flush ever fails the store refuses all
 //! later commits until reopened (see `durable_flush.rs` for why).
 
-mod blocking;
 mod codec;
 mod durable_flush;
 mod errors;

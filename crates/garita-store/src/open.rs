@@ -149,7 +149,7 @@ fn finish_open(
             })?;
         }
     }
-    let group = GroupCommit::start(Arc::clone(&flush), dir)?;
+    let group = GroupCommit::start(trees.clone(), Arc::clone(&flush), dir)?;
     Ok(SledStore {
         path: dir.to_path_buf(),
         db,

@@ -68,7 +68,7 @@ pub(crate) fn list_runs(
         let workflow_ok = filter
             .workflow
             .as_ref()
-            .map_or(true, |w| &record.workflow == w);
+            .is_none_or(|w| &record.workflow == w);
         if status_ok && workflow_ok {
             out.push(record);
         }

@@ -1,12 +1,10 @@
-//! The engine's [`Store`] trait on [`SledStore`]. Every commit is: encode,
-//! apply one sled transaction on the blocking pool, then wait for the group
-//! flush that makes it durable.
+//! The engine's [`Store`] trait on [`SledStore`]. A commit is encoded on the
+//! caller's task, then applied and made durable by the group-commit thread.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use garita_engine::{RunEvent, RunFilter, RunId, RunRecord, Store, StoreError, StoredEvent};
 
-use crate::blocking::run_blocking;
 use crate::read;
 use crate::store::SledStore;
 use crate::write::{self, WriteKind};
@@ -22,15 +20,9 @@ impl SledStore {
     ) -> Result<(), StoreError> {
         self.flush.check_healthy()?;
         let prepared = write::prepare(kind, record, events)?;
-        let trees = self.trees.clone();
-        let path = self.path.clone();
-        let prepared = run_blocking(&self.path, "committing a run", move || {
-            write::apply(&trees, &path, &prepared)?;
-            Ok(prepared)
-        })
-        .await?;
-        self.group.wait_durable().await?;
-        record.next_seq = prepared.next_seq;
+        let next_seq = prepared.next_seq;
+        self.group.commit(prepared).await?;
+        record.next_seq = next_seq;
         Ok(())
     }
 }

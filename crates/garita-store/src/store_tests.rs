@@ -387,6 +387,62 @@ async fn concurrent_commits_share_flushes() {
     assert!(flushes <= 2, "{WRITERS} commits took {flushes} flushes");
 }
 
+/// Queues `events` appended to `record` as the next write of the group that
+/// is forming, and waits until it is queued so the order is known.
+async fn queue_append(
+    store: &Arc<SledStore>,
+    mut record: RunRecord,
+    events: Vec<RunEvent>,
+) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+    let target = store.group.queued() + 1;
+    let task = {
+        let store = Arc::clone(store);
+        tokio::spawn(async move { store.append(&mut record, &events).await })
+    };
+    while store.group.queued() < target {
+        tokio::task::yield_now().await;
+    }
+    task
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_write_in_a_group_leaves_the_others_applied_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(open(dir.path()));
+    let mut blocker = record("A", 0);
+    store.create_run(&mut blocker, &[]).await.unwrap();
+    let mut r = record("R", 1);
+    store.create_run(&mut r, &[started("s0", 0)]).await.unwrap();
+
+    let held = store.flush.hold_syncs();
+    // Sits in the flush being held, so the next three form one group.
+    let first = queue_append(&store, blocker, vec![started("b", 1)]).await;
+    let good = queue_append(&store, r.clone(), vec![started("s1", 1)]).await;
+    let stale = queue_append(&store, r.clone(), vec![started("stale", 1)]).await;
+    let mut after = r.clone();
+    after.next_seq = 2;
+    let next = queue_append(&store, after, vec![started("s2", 2)]).await;
+    drop(held);
+
+    first.await.unwrap().unwrap();
+    good.await.unwrap().unwrap();
+    let err = stale.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("stale"), "{err}");
+    next.await.unwrap().unwrap();
+    let steps: Vec<RunEvent> = store
+        .events("R")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(
+        steps,
+        vec![started("s0", 0), started("s1", 1), started("s2", 2)]
+    );
+    assert_eq!(store.run("R").await.unwrap().unwrap().next_seq, 3);
+}
+
 #[tokio::test]
 async fn newer_schema_is_refused_naming_both_versions() {
     let dir = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ use crate::errors::sled_error;
 use crate::keys::tree;
 
 /// One handle per tree. Cloning is cheap (sled trees are shared handles),
-/// which lets writes move to a blocking thread.
+/// which lets the commit thread hold its own set.
 #[derive(Debug, Clone)]
 pub(crate) struct Trees {
     pub(crate) meta: sled::Tree,

@@ -1,7 +1,7 @@
-//! The write path: one sled transaction over `runs`, `events`, `timers`,
-//! `unfinished` and `children` per `create_run` / `append`, so the events, the
-//! summary and the indexes change together or not at all, in memory and (sled
-//! logs a transaction as one atomically recovered batch) after a crash.
+//! The write path: sled transactions over `runs`, `events`, `timers`,
+//! `unfinished` and `children`, so a commit's events, summary and index
+//! entries change together or not at all, in memory and (sled logs a
+//! transaction as one atomically recovered batch) after a crash.
 
 use std::path::Path;
 
@@ -10,8 +10,7 @@ use garita_engine::run::ParentRef;
 use garita_engine::{RunEvent, RunRecord, RunStatus, StoreError};
 use serde::Deserialize;
 use sled::transaction::{
-    ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
-    TransactionalTree, UnabortableTransactionError,
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
 use sled::Transactional;
 
@@ -121,8 +120,23 @@ pub(crate) fn prepare(
     })
 }
 
-/// Applies `write` atomically (in memory; durability is the caller's next step).
-pub(crate) fn apply(trees: &Trees, path: &Path, write: &RunWrite) -> Result<(), StoreError> {
+/// What [`apply_group`] did with each write, in order: applied, or refused
+/// (and then nothing of it was written).
+pub(crate) type Outcomes = Vec<Result<(), StoreError>>;
+
+/// Applies a group of writes in ONE sled transaction (in memory; durability
+/// is the caller's next step). Each write is checked against the state the
+/// writes before it in the group left, and a refused one is skipped without
+/// affecting the others. One transaction per group rather than per write
+/// because every sled transaction forces its log buffer out with extra
+/// writes; a group shares that cost as it shares the flush. A crash before
+/// the group is durable loses the whole group, which is fine: none of its
+/// commits has been acknowledged.
+pub(crate) fn apply_group(
+    trees: &Trees,
+    path: &Path,
+    writes: &[&RunWrite],
+) -> Result<Outcomes, StoreError> {
     let all = (
         &trees.runs,
         &trees.events,
@@ -131,46 +145,48 @@ pub(crate) fn apply(trees: &Trees, path: &Path, write: &RunWrite) -> Result<(), 
         &trees.children,
     );
     let result = all.transaction(|(runs, events, timers, unfinished, children)| {
-        let old = previous_indexes(runs, write)?;
-        for (key, value) in &write.events {
-            events.insert(key.as_slice(), value.as_slice())?;
+        let mut outcomes = Vec::with_capacity(writes.len());
+        for write in writes {
+            // Reads inside the transaction see the group's earlier writes.
+            let stored = runs.get(write.id.as_bytes())?;
+            let old = match check_previous(write, stored.as_deref()) {
+                Ok(old) => old,
+                Err(refused) => {
+                    outcomes.push(Err(refused));
+                    continue;
+                }
+            };
+            for (key, value) in &write.events {
+                events.insert(key.as_slice(), value.as_slice())?;
+            }
+            runs.insert(write.id.as_bytes(), write.summary.as_slice())?;
+            let id = write.id.as_bytes();
+            replace_entry(
+                timers,
+                old.timer.as_deref(),
+                write.indexes.timer.as_deref(),
+                &[],
+            )?;
+            replace_entry(
+                unfinished,
+                old.unfinished.as_deref(),
+                write.indexes.unfinished.as_deref(),
+                id,
+            )?;
+            replace_entry(
+                children,
+                old.child.as_deref(),
+                write.indexes.child.as_deref(),
+                id,
+            )?;
+            outcomes.push(Ok(()));
         }
-        runs.insert(write.id.as_bytes(), write.summary.as_slice())?;
-        let id = write.id.as_bytes();
-        replace_entry(
-            timers,
-            old.timer.as_deref(),
-            write.indexes.timer.as_deref(),
-            &[],
-        )?;
-        replace_entry(
-            unfinished,
-            old.unfinished.as_deref(),
-            write.indexes.unfinished.as_deref(),
-            id,
-        )?;
-        replace_entry(
-            children,
-            old.child.as_deref(),
-            write.indexes.child.as_deref(),
-            id,
-        )?;
-        Ok(())
+        Ok::<_, ConflictableTransactionError<StoreError>>(outcomes)
     });
     result.map_err(|e| match e {
         TransactionError::Abort(err) => err,
-        TransactionError::Storage(err) => sled_error(path, "committing a run", err),
+        TransactionError::Storage(err) => sled_error(path, "committing runs", err),
     })
-}
-
-/// The index entries of the stored summary, after checking that the write
-/// fits what is stored.
-fn previous_indexes(
-    runs: &TransactionalTree,
-    write: &RunWrite,
-) -> ConflictableTransactionResult<IndexKeys, StoreError> {
-    let stored = runs.get(write.id.as_bytes())?;
-    check_previous(write, stored.as_deref()).map_err(ConflictableTransactionError::Abort)
 }
 
 /// Refuses a create over an existing run, an append to a missing run and an

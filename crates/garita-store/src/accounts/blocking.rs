@@ -1,8 +1,7 @@
-//! Running sled work that may block off the async executor.
-//!
-//! A sled commit takes sled's process-wide write lock, which waits while a
-//! flush writes to disk (milliseconds). On a tokio worker that wait would stall
-//! every other task of that worker, so writes run on tokio's blocking pool.
+//! Running sled writes off the async executor: a sled transaction takes
+//! sled's process-wide write lock, which waits while a flush writes to disk,
+//! and a durable flush itself blocks for milliseconds; on a tokio worker that
+//! would stall every other task of the worker.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -23,18 +22,19 @@ where
     F: FnOnce() -> Result<T, StoreError> + Send + 'static,
 {
     let outcome = match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => {
-            match runtime.spawn_blocking(work).await {
-                Ok(result) => Ok(result),
-                Err(e) if e.is_panic() => Err(panic_message(&*e.into_panic())),
-                Err(_) => return Err(StoreError::Io {
+        Ok(runtime) => match runtime.spawn_blocking(work).await {
+            Ok(result) => Ok(result),
+            Err(e) if e.is_panic() => Err(panic_message(&*e.into_panic())),
+            Err(_) => {
+                return Err(StoreError::Io {
                     path: path.display().to_string(),
                     detail: format!(
-                        "{doing}: the runtime is shutting down; the write may not have happened"
+                        "{doing}: the runtime is shutting down; the write may not have happened, \
+                         check with `garita accounts list` and repeat it"
                     ),
-                }),
+                })
             }
-        }
+        },
         Err(_) => std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|p| panic_message(&*p)),
     };
     outcome.unwrap_or_else(|message| {

@@ -1,0 +1,135 @@
+//! The engine's [`AccountStore`] on [`SledStore`]: the account inventory, its
+//! history, the CTPAT deactivation index and the queue of emitted events.
+//!
+//! # Key layout (new trees; older stores simply lack them)
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `accounts` | portal, `0x00`, identifier (both normalised) | [`Account`] |
+//! | `account_history` | portal, `0x00`, identifier, `0x00`, seq `u64` BE | [`HistoryEntry`] |
+//! | `ctpat_deactivations` | deactivation date (days, sortable `i64`), portal, `0x00`, identifier | empty |
+//! | `emitted_events` | event id `u64` BE | [`EmittedEvent`] |
+//!
+//! Values carry the store's encoding-version byte like every other value.
+//! `ctpat_deactivations` holds exactly the accounts whose
+//! [`Account::indexed_deactivation`] is set, under that date, so "who
+//! deactivates between two dates" reads only the answer.
+//!
+//! # Commits
+//!
+//! An upsert batch is one sled transaction over the four trees: each
+//! account, its history entry and its index entry change together, and an
+//! event given with the batch (the offboarding event) is queued in the same
+//! transaction, so the daemon sees the event exactly when the accounts
+//! changed. The transaction runs on tokio's blocking pool (sled may wait
+//! there for a flush in progress), then the store's [`DurableFlush`] — the
+//! same sled flush plus `fdatasync` the run commits use, with the same
+//! refusal after a failed flush — makes it durable before the call returns.
+//! A batch that changes nothing writes and flushes nothing.
+//!
+//! [`DurableFlush`]: crate::durable_flush::DurableFlush
+
+mod blocking;
+mod keys;
+mod read;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use garita_engine::account::{
+    Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta, EmittedEvent,
+    HistoryEntry, NewEvent, UpsertOutcome,
+};
+use garita_engine::StoreError;
+
+use crate::store::SledStore;
+use blocking::run_blocking;
+use keys::AccountTrees;
+
+impl SledStore {
+    /// The account trees, opened (or created) on first use; sled hands out
+    /// the same shared handles on every later call.
+    fn account_trees(&self) -> Result<AccountTrees, StoreError> {
+        AccountTrees::open(&self.db, &self.path)
+    }
+}
+
+#[async_trait]
+impl AccountStore for SledStore {
+    async fn upsert_accounts(
+        &self,
+        updates: &[AccountUpdate],
+        meta: &ChangeMeta,
+        event: Option<&NewEvent>,
+    ) -> Result<Vec<UpsertOutcome>, StoreError> {
+        self.flush.check_healthy()?;
+        let trees = self.account_trees()?;
+        let path = self.path.clone();
+        let flush = self.flush.clone();
+        let batch = write::Batch::prepare(updates, meta, event)?;
+        run_blocking(&self.path, "writing accounts", move || {
+            let written = write::apply(&trees, &path, &batch)?;
+            if written.changed {
+                flush.run()?;
+            }
+            Ok(written.outcomes)
+        })
+        .await
+    }
+
+    async fn account(&self, key: &AccountKey) -> Result<Option<Account>, StoreError> {
+        read::account(&self.account_trees()?, &self.path, key)
+    }
+
+    async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, StoreError> {
+        read::list(&self.account_trees()?, &self.path, filter)
+    }
+
+    async fn account_history(&self, key: &AccountKey) -> Result<Vec<HistoryEntry>, StoreError> {
+        read::history(&self.account_trees()?, &self.path, key)
+    }
+
+    async fn accounts_deactivating_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Account>, StoreError> {
+        read::deactivating_between(&self.account_trees()?, &self.path, from, to)
+    }
+
+    async fn emit_event(&self, event: &NewEvent) -> Result<EmittedEvent, StoreError> {
+        self.flush.check_healthy()?;
+        let trees = self.account_trees()?;
+        let path = self.path.clone();
+        let flush = self.flush.clone();
+        let event = event.clone();
+        run_blocking(&self.path, "queueing an event", move || {
+            let emitted = write::emit(&trees, &path, &event)?;
+            flush.run()?;
+            Ok(emitted)
+        })
+        .await
+    }
+
+    async fn pending_events(&self, limit: usize) -> Result<Vec<EmittedEvent>, StoreError> {
+        read::pending_events(&self.account_trees()?, &self.path, limit)
+    }
+
+    async fn ack_event(&self, id: u64) -> Result<bool, StoreError> {
+        self.flush.check_healthy()?;
+        let trees = self.account_trees()?;
+        let path = self.path.clone();
+        let flush = self.flush.clone();
+        run_blocking(&self.path, "acknowledging an event", move || {
+            let removed = write::ack(&trees, &path, id)?;
+            if removed {
+                flush.run()?;
+            }
+            Ok(removed)
+        })
+        .await
+    }
+}
