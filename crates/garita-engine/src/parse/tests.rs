@@ -655,3 +655,14 @@ fn display_format_is_path_line_col() {
         "wf.yaml:2:1: unknown key `stpes` in the workflow\n  hint: did you mean `steps`?"
     );
 }
+
+#[test]
+fn windows_line_endings_and_bom_are_accepted() {
+    let source = "\u{feff}name: x\r\nsteps:\r\n  - id: a\r\n    wait: {for: 1h}\r\n";
+    let wf = parse(source).unwrap();
+    assert_eq!(wf.steps[0].span, Span { line: 3, col: 5 });
+    expect(
+        "name: x\r\nsteps:\r\n  - id: a\r\n    wait: {for: 1}\r\n",
+        &["4:17: `for` of the `wait` of step `a` `1` has no unit"],
+    );
+}

@@ -36,6 +36,9 @@ pub(crate) fn read_tree(source: &str, problems: &mut Problems<'_>) -> Option<Nod
         return None;
     }
     let mut builder = TreeBuilder::default();
+    // Editors on Windows may save a byte-order mark; it is not part of the
+    // YAML and editors do not count it as a column.
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let mut parser = Parser::new_from_str(source);
     loop {
         let (event, marker) = match parser.next_token() {
