@@ -2,6 +2,7 @@
 //! `fdatasync` of sled's files. Shared by the group-commit thread and
 //! [`crate::SledStore::flush_now`].
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -10,6 +11,7 @@ use garita_engine::StoreError;
 
 use crate::errors::{io_error, sled_error};
 use crate::file_sync::FileSyncer;
+use crate::open::panic_message;
 use crate::options::Durability;
 
 /// Performs durable flushes and remembers whether one ever failed.
@@ -100,9 +102,17 @@ impl DurableFlush {
     }
 
     fn flush_and_sync(&self) -> Result<(), StoreError> {
-        self.db
-            .flush()
-            .map_err(|e| sled_error(&self.path, "flushing", e))?;
+        // A sled panic here must not kill the commit thread with it.
+        let flushed = std::panic::catch_unwind(AssertUnwindSafe(|| self.db.flush()));
+        match flushed {
+            Ok(result) => result.map_err(|e| sled_error(&self.path, "flushing", e))?,
+            Err(panic) => {
+                return Err(StoreError::Corrupt {
+                    what: format!("sled data in {}", self.path.display()),
+                    detail: format!("sled panicked while flushing ({})", panic_message(&*panic)),
+                })
+            }
+        };
         if let Some(syncer) = &self.syncer {
             let mut syncer = syncer.lock().unwrap_or_else(|p| p.into_inner());
             syncer

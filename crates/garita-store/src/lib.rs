@@ -45,25 +45,30 @@
 //!
 //! # Commits
 //!
-//! `create_run` and `append` each run one sled transaction over `runs`,
+//! Each `create_run` or `append` writes, in one sled transaction over `runs`,
 //! `events`, `timers`, `unfinished` and `children`: the new events at
 //! `record.next_seq..`, the summary with `next_seq` advanced, and the index
 //! entries moved from the stored summary's values to the new ones. sled logs
-//! a transaction as one batch that recovery applies whole or not at all. An
-//! append whose `next_seq` differs from the stored one is refused, since it
-//! would overwrite or skip events.
+//! a transaction as one batch that recovery applies whole or not at all. A
+//! `create_run` over an existing id, an `append` to a missing run and an
+//! `append` whose `next_seq` differs from the stored one (it would overwrite
+//! or skip events) are refused and write nothing.
 //!
 //! # Durability and group commit
 //!
 //! A commit returns only once durable, as [`Durability`] defines (power loss
 //! by default). A dedicated commit thread takes every commit queued at that
-//! moment, applies each, makes them all durable with ONE sled `flush` plus
-//! `fdatasync`, and wakes them all; commits arriving meanwhile form the next
-//! group. So
-//! concurrent runs share flushes, and [`SledStore::flush_count`] grows slower
-//! than the number of commits. If a flush ever fails the store refuses all
-//! later commits until reopened (see `durable_flush.rs` for why).
+//! moment, applies the group in one sled transaction (each commit checked on
+//! its own, a refused one skipped), makes it durable with ONE sled `flush`
+//! plus `fdatasync`, and wakes every committer; commits arriving meanwhile
+//! form the next group. So concurrent runs share flushes, and
+//! [`SledStore::flush_count`] grows slower than the number of commits under
+//! load. Reads see a commit once it is applied, which can be a moment before
+//! it is durable (and before its `append` returns). If a flush ever fails,
+//! the store refuses all later commits until it is reopened, since after a
+//! failed `fdatasync` a later one may succeed without the lost pages.
 
+mod accounts;
 mod codec;
 mod durable_flush;
 mod errors;
