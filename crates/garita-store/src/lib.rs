@@ -69,6 +69,7 @@
 //! failed `fdatasync` a later one may succeed without the lost pages.
 
 mod accounts;
+mod accounts;
 mod codec;
 mod durable_flush;
 mod errors;

@@ -95,7 +95,6 @@ pub(crate) fn event_key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
