@@ -69,7 +69,6 @@
 //! failed `fdatasync` a later one may succeed without the lost pages.
 
 mod accounts;
-mod accounts;
 mod codec;
 mod durable_flush;
 mod errors;
