@@ -34,14 +34,35 @@ fn validate_reports_three_mistakes_with_positions_and_exits_1() {
         "name: bad\nsteps:\n  - id: a\n    uses: core.set\n    wiht: {x: 1}\n  - id: a\n    uses: core.set\n  - id: c\n    uses: nope.thing\n",
     );
     let out = run(garita(&dir.path().join("s")).arg("validate").arg(&wf));
-    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     let shown = wf.display().to_string();
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&shown)).collect();
     assert!(lines.len() >= 3, "expected three problems:\n{text}");
-    assert!(lines.iter().any(|l| l.starts_with(&format!("{shown}:5:5:")) && l.contains("wiht")), "{text}");
-    assert!(lines.iter().any(|l| l.starts_with(&format!("{shown}:6:")) && l.contains("duplicate")), "{text}");
-    assert!(lines.iter().any(|l| l.starts_with(&format!("{shown}:9:")) && l.contains("nope")), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{shown}:5:5:")) && l.contains("wiht")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{shown}:6:")) && l.contains("duplicate")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{shown}:9:")) && l.contains("nope")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -49,8 +70,17 @@ fn run_succeeds_and_runs_show_lists_every_step() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let wf = write(dir.path(), "three.yaml", THREE_STEPS);
-    let out = run(garita(&store).arg("run").arg(&wf).args(["--input", "year=2026"]));
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let out = run(garita(&store)
+        .arg("run")
+        .arg(&wf)
+        .args(["--input", "year=2026"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let first = stdout(&out);
     let id = first.split_whitespace().next().unwrap().to_owned();
     assert!(first.contains("succeeded"), "{first}");
@@ -66,7 +96,10 @@ fn run_succeeds_and_runs_show_lists_every_step() {
     for step in steps {
         assert_eq!(step["status"], "succeeded");
         assert_eq!(step["attempts"], 1);
-        assert!(step["started_at"].is_string() && step["ended_at"].is_string(), "{step}");
+        assert!(
+            step["started_at"].is_string() && step["ended_at"].is_string(),
+            "{step}"
+        );
         assert!(step["outputs"].is_object(), "{step}");
     }
     assert_eq!(steps[1]["outputs"]["previous"], "Hola Ana");
@@ -82,7 +115,11 @@ fn a_failing_step_exits_1_and_names_the_step() {
     );
     let out = run(garita(&dir.path().join("s")).arg("run").arg(&wf));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("boom") && stderr(&out).contains("on purpose"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("boom") && stderr(&out).contains("on purpose"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -90,7 +127,10 @@ fn missing_and_unknown_inputs_are_reported_together_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let wf = write(dir.path(), "three.yaml", THREE_STEPS);
-    let out = run(garita(&store).arg("run").arg(&wf).args(["--input", "whoo=Luis"]));
+    let out = run(garita(&store)
+        .arg("run")
+        .arg(&wf)
+        .args(["--input", "whoo=Luis"]));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("did you mean `who`"), "{err}");
@@ -104,7 +144,10 @@ fn missing_and_unknown_inputs_are_reported_together_and_nothing_is_stored() {
 fn malformed_input_flag_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let wf = write(dir.path(), "three.yaml", THREE_STEPS);
-    let out = run(garita(&dir.path().join("s")).arg("run").arg(&wf).args(["--input", "year"]));
+    let out = run(garita(&dir.path().join("s"))
+        .arg("run")
+        .arg(&wf)
+        .args(["--input", "year"]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("KEY=VALUE"));
 }
@@ -146,7 +189,10 @@ fn a_store_in_use_by_another_process_is_a_clear_error() {
             assert!(!err.contains("panicked"), "{err}");
             break;
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the store was never locked");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the store was never locked"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     holder.wait().unwrap();

@@ -41,7 +41,9 @@ steps:
 "#;
 
 fn count(text: &str, word: &str) -> usize {
-    text.lines().filter(|l| l.split_whitespace().any(|w| w == word)).count()
+    text.lines()
+        .filter(|l| l.split_whitespace().any(|w| w == word))
+        .count()
 }
 
 #[test]
@@ -63,11 +65,16 @@ fn sigkill_mid_run_then_resume_gives_every_effect_exactly_once() {
             .unwrap();
         let started = Instant::now();
         loop {
-            let lines = std::fs::read_to_string(&out_file).map(|t| t.lines().count()).unwrap_or(0);
+            let lines = std::fs::read_to_string(&out_file)
+                .map(|t| t.lines().count())
+                .unwrap_or(0);
             if lines >= kill_after_lines {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "the run never wrote {kill_after_lines} lines");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the run never wrote {kill_after_lines} lines"
+            );
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("garita run ended before it was killed: {status}");
             }
@@ -77,12 +84,25 @@ fn sigkill_mid_run_then_resume_gives_every_effect_exactly_once() {
         child.wait().unwrap();
 
         let resumed = run(garita(&store).arg("resume"));
-        assert!(resumed.status.success(), "resume failed: {}{}", stdout(&resumed), stderr(&resumed));
-        assert!(stdout(&resumed).contains("succeeded"), "{}", stdout(&resumed));
+        assert!(
+            resumed.status.success(),
+            "resume failed: {}{}",
+            stdout(&resumed),
+            stderr(&resumed)
+        );
+        assert!(
+            stdout(&resumed).contains("succeeded"),
+            "{}",
+            stdout(&resumed)
+        );
 
         let text = std::fs::read_to_string(&out_file).unwrap();
         for word in ["one", "two", "three", "four", "five"] {
-            assert_eq!(count(&text, word), 1, "`{word}` after a kill at {kill_after_lines} line(s):\n{text}");
+            assert_eq!(
+                count(&text, word),
+                1,
+                "`{word}` after a kill at {kill_after_lines} line(s):\n{text}"
+            );
         }
         // The run shows every step succeeded.
         let list = run(garita(&store).args(["runs", "list", "--json"]));

@@ -8,11 +8,16 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// Path to the `garita` binary, built once per test process.
@@ -33,7 +38,9 @@ pub fn garita_bin() -> &'static Path {
 pub fn garita(store: &Path) -> Command {
     let mut cmd = Command::new(garita_bin());
     cmd.arg("--store").arg(store);
-    cmd.env_remove("GARITA_NOW").env_remove("GARITA_STORE").env_remove("RUST_LOG");
+    cmd.env_remove("GARITA_NOW")
+        .env_remove("GARITA_STORE")
+        .env_remove("RUST_LOG");
     cmd.current_dir(root());
     cmd
 }
