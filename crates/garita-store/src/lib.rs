@@ -82,6 +82,7 @@ mod read;
 mod schema;
 mod store;
 mod store_impl;
+mod tasks;
 mod trees;
 mod write;
 

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use garita_engine::{RunEvent, RunFilter, RunId, RunRecord, Store, StoreError, StoredEvent};
+use garita_engine::{
+    RunEvent, RunFilter, RunId, RunRecord, Store, StoreError, StoredEvent, Task, TaskFilter,
+};
 
 use crate::read;
 use crate::store::SledStore;
@@ -67,5 +69,17 @@ impl Store for SledStore {
 
     async fn children(&self, parent: &str, step: &str) -> Result<Vec<RunRecord>, StoreError> {
         read::children(&self.trees, &self.path, parent, step)
+    }
+
+    async fn put_task(&self, task: &Task) -> Result<(), StoreError> {
+        self.put_task_durably(task).await
+    }
+
+    async fn task(&self, id: &str) -> Result<Option<Task>, StoreError> {
+        self.read_task(id)
+    }
+
+    async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+        self.read_tasks(filter)
     }
 }
