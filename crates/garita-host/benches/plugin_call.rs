@@ -63,11 +63,10 @@ fn main() {
             start.elapsed()
         })
     };
-    let (host_static, host_dynamic) = compare(|| via_host(&linked), || via_host(&dynamic));
+    let through_host = compare(|| via_host(&linked), || via_host(&dynamic));
     report(
         "through the host (spawn_blocking, schema checks)",
-        host_static,
-        host_dynamic,
+        &through_host,
     );
 
     let plugin = PluginLibrary::load(&installed).expect("load the core cdylib");
@@ -83,12 +82,8 @@ fn main() {
         }
         start.elapsed()
     };
-    let (bare_static, bare_dynamic) = compare(|| bare(&garita_core::Core), || bare(&plugin));
-    report(
-        "bare Connector::invoke (no host)",
-        bare_static,
-        bare_dynamic,
-    );
+    let bare_calls = compare(|| bare(&garita_core::Core), || bare(&plugin));
+    report("bare Connector::invoke (no host)", &bare_calls);
 }
 
 /// About 200 bytes, shaped like a real step input.
@@ -104,55 +99,66 @@ fn sample_input() -> Value {
     })
 }
 
-/// Per-call time of each variant: median and fastest round.
-struct Timing {
-    median: Duration,
-    fastest: Duration,
+/// Per-call times of the two variants, from rounds run back to back.
+struct Comparison {
+    first: Vec<Duration>,
+    second: Vec<Duration>,
 }
 
 /// Alternates rounds of the two closures after a warm-up.
 fn compare(
     mut first: impl FnMut() -> Duration,
     mut second: impl FnMut() -> Duration,
-) -> (Timing, Timing) {
+) -> Comparison {
     for _ in 0..WARMUP_ROUNDS {
         first();
         second();
     }
-    let mut a = Vec::with_capacity(ROUNDS);
-    let mut b = Vec::with_capacity(ROUNDS);
+    let mut comparison = Comparison {
+        first: Vec::with_capacity(ROUNDS),
+        second: Vec::with_capacity(ROUNDS),
+    };
     for _ in 0..ROUNDS {
-        a.push(first() / CALLS_PER_ROUND);
-        b.push(second() / CALLS_PER_ROUND);
+        comparison.first.push(first() / CALLS_PER_ROUND);
+        comparison.second.push(second() / CALLS_PER_ROUND);
     }
-    (timing(a), timing(b))
+    comparison
 }
 
-fn timing(mut rounds: Vec<Duration>) -> Timing {
-    rounds.sort();
-    Timing {
-        median: rounds[rounds.len() / 2],
-        fastest: rounds[0],
-    }
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
-fn report(label: &str, linked: Timing, dynamic: Timing) {
-    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+/// Prints median and fastest per-call times and the ratio. The ratio is the
+/// median of the ratios of adjacent rounds: two rounds run back to back see
+/// the same load from other processes, so their ratio is steadier than a
+/// ratio of two medians on a busy machine.
+fn report(label: &str, comparison: &Comparison) {
+    let micros = |rounds: &[Duration]| {
+        rounds
+            .iter()
+            .map(|d| d.as_secs_f64() * 1e6)
+            .collect::<Vec<_>>()
+    };
+    let (linked, dynamic) = (micros(&comparison.first), micros(&comparison.second));
+    let fastest = |values: &[f64]| values.iter().copied().fold(f64::INFINITY, f64::min);
+    let paired: Vec<f64> = dynamic.iter().zip(&linked).map(|(d, s)| d / s).collect();
     println!("{label}:                 median      fastest round");
     println!(
         "  static (linked built-in): {:>9.2} µs  {:>9.2} µs per call",
-        micros(linked.median),
-        micros(linked.fastest)
+        median(linked.clone()),
+        fastest(&linked)
     );
     println!(
         "  dynamic (cdylib via ABI): {:>9.2} µs  {:>9.2} µs per call",
-        micros(dynamic.median),
-        micros(dynamic.fastest)
+        median(dynamic.clone()),
+        fastest(&dynamic)
     );
     println!(
-        "  ratio dynamic/static:     {:>9.2}     {:>9.2}",
-        dynamic.median.as_secs_f64() / linked.median.as_secs_f64(),
-        dynamic.fastest.as_secs_f64() / linked.fastest.as_secs_f64()
+        "  ratio dynamic/static:     {:>9.2}     (median of {} paired rounds)",
+        median(paired),
+        linked.len()
     );
 }
 
@@ -174,9 +180,9 @@ fn build_release_core() -> PathBuf {
         .status()
         .expect("run cargo");
     assert!(status.success(), "building the release core cdylib failed");
+    // A relative CARGO_TARGET_DIR is relative to where cargo started: the root.
     let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+        .map_or_else(|| root.join("target"), |dir| root.join(dir));
     target
         .join("release")
         .join(format!("libgarita_core.{LIBRARY_EXTENSION}"))

@@ -227,9 +227,11 @@ fn internal_error(message: String) -> (i32, Vec<u8>) {
     (STATUS_INTERNAL_ERROR, message.into_bytes())
 }
 
-fn encode(status: i32, value: &impl serde::Serialize) -> (i32, Vec<u8>) {
-    match serde_json::to_vec(value) {
-        Ok(bytes) => (status, bytes),
+/// `capacity` is a guess of the encoded size, to spare the buffer regrowing.
+fn encode(status: i32, value: &impl serde::Serialize, capacity: usize) -> (i32, Vec<u8>) {
+    let mut bytes = Vec::with_capacity(capacity);
+    match serde_json::to_writer(&mut bytes, value) {
+        Ok(()) => (status, bytes),
         Err(err) => internal_error(format!("cannot encode the result as JSON: {err}")),
     }
 }
@@ -250,13 +252,14 @@ fn invoke_json(
     let Ok(action) = std::str::from_utf8(action) else {
         return internal_error("the host sent an action name that is not UTF-8".to_owned());
     };
+    let input_len = input.len();
     let input: serde_json::Value = match serde_json::from_slice(input) {
         Ok(input) => input,
         Err(err) => return internal_error(format!("the host sent input that is not JSON: {err}")),
     };
     match connector.invoke(&ctx, action, input) {
-        Ok(output) => encode(STATUS_OK, &output),
-        Err(error) => encode(STATUS_ACTION_ERROR, &error),
+        Ok(output) => encode(STATUS_OK, &output, input_len + 128),
+        Err(error) => encode(STATUS_ACTION_ERROR, &error, 256),
     }
 }
 
@@ -288,7 +291,7 @@ unsafe extern "C" fn manifest_thunk<E: ConnectorExport>(out: *mut GaritaBuffer) 
     if out.is_null() {
         return STATUS_INTERNAL_ERROR;
     }
-    let (status, bytes) = guarded(|| encode(STATUS_OK, &E::connector().manifest()));
+    let (status, bytes) = guarded(|| encode(STATUS_OK, &E::connector().manifest(), 4096));
     // SAFETY: `out` is non-null and the host lends it for this call.
     unsafe { write_out(out, bytes) };
     status

@@ -16,9 +16,11 @@ use garita_host::LIBRARY_EXTENSION;
 
 /// The workspace's target directory (honours `CARGO_TARGET_DIR`).
 pub fn target_dir() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        // Relative to where cargo was started, normally the workspace root.
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
     }
 }
 
