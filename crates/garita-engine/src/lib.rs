@@ -21,6 +21,7 @@ pub mod memory_store;
 pub mod model;
 pub mod parse;
 pub mod run;
+pub mod schedule;
 pub mod schema;
 pub mod store;
 pub mod task;

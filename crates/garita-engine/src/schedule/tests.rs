@@ -1,0 +1,430 @@
+//! The scheduler over the in-memory stores and a manual clock: fires in
+//! time zones across daylight-saving changes, catch-up after downtime,
+//! events, pauses and reloads. Virtual time only.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use garita_sdk::{ActionError, ActionSpec, InvokeContext, Manifest};
+use serde_json::{json, Value};
+
+use super::*;
+use crate::account::{AccountStore, NewEvent};
+use crate::clock::ManualClock;
+use crate::executor::{Engine, EngineSettings};
+use crate::memory_accounts::MemoryAccounts;
+use crate::memory_store::MemoryStore;
+use crate::model::CatchUp;
+use crate::run::RunStatus;
+use crate::store::{RunFilter, Store};
+use crate::Clock;
+
+struct Echo;
+
+#[async_trait]
+impl crate::Connectors for Echo {
+    fn manifests(&self) -> Vec<Manifest> {
+        vec![manifest()]
+    }
+    async fn invoke(
+        &self,
+        _: &str,
+        _: &str,
+        _: InvokeContext,
+        input: Value,
+    ) -> Result<Value, ActionError> {
+        Ok(input)
+    }
+}
+
+fn manifest() -> Manifest {
+    Manifest::new("core", "1.0.0", "test").action(ActionSpec::new("set", "echo"))
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap()
+}
+
+fn loaded(path: &str, source: &str) -> LoadedWorkflow {
+    let workflow =
+        crate::parse::parse_workflow(path, source, &[manifest()]).unwrap_or_else(|d| panic!("{d}"));
+    LoadedWorkflow {
+        workflow: Arc::new(workflow),
+        source: Arc::from(source),
+        path: path.to_owned(),
+    }
+}
+
+fn daily(name: &str, zone: &str, catch_up: &str) -> LoadedWorkflow {
+    loaded(
+        &format!("{name}.yaml"),
+        &format!(
+            r#"
+name: {name}
+inputs:
+  fired_at: {{type: string}}
+  scheduled_for: {{type: string}}
+on:
+  schedule:
+    cron: "0 8 * * *"
+    time_zone: {zone}
+    catch_up: {catch_up}
+steps:
+  - id: hello
+    uses: core.set
+    with: {{at: "${{{{ inputs.scheduled_for }}}}"}}
+"#
+        ),
+    )
+}
+
+struct World {
+    clock: Arc<ManualClock>,
+    store: Arc<MemoryStore>,
+    states: Arc<MemoryScheduleStore>,
+    accounts: Arc<MemoryAccounts>,
+}
+
+impl World {
+    fn new(now: &str) -> Self {
+        Self {
+            clock: Arc::new(ManualClock::new(at(now))),
+            store: Arc::new(MemoryStore::new()),
+            states: Arc::new(MemoryScheduleStore::new()),
+            accounts: Arc::new(MemoryAccounts::new()),
+        }
+    }
+
+    /// A scheduler as a freshly started daemon would build it.
+    fn scheduler(&self) -> Scheduler {
+        let manifests = vec![manifest()];
+        let engine = Engine::new(
+            self.store.clone(),
+            Arc::new(Echo),
+            self.clock.clone(),
+            Arc::new(move |p, s| crate::parse::parse_workflow(p, s, &manifests)),
+            EngineSettings::default(),
+        );
+        Scheduler::new(
+            Arc::new(engine),
+            self.states.clone(),
+            SchedulerSettings::default(),
+        )
+        .with_events(self.accounts.clone())
+    }
+
+    /// Moves the clock from due instant to due instant until `until`,
+    /// driving what is due at each; returns every run started.
+    async fn run_until(&self, scheduler: &mut Scheduler, until: &str) -> Vec<StartedRun> {
+        let until = at(until);
+        let mut started = Vec::new();
+        loop {
+            for driven in scheduler.drive_due().await.unwrap() {
+                assert_eq!(driven.status, Some(RunStatus::Succeeded));
+                started.extend(driven.started);
+            }
+            match scheduler.next_due().await.unwrap() {
+                Some(next) if next <= until => self.clock.set(next),
+                _ => break,
+            }
+        }
+        self.clock.set(until);
+        started
+    }
+}
+
+fn fires_of(started: &[StartedRun], workflow: &str) -> Vec<String> {
+    started
+        .iter()
+        .filter(|s| s.workflow == workflow)
+        .map(|s| match &s.cause {
+            StartCause::Schedule { scheduled_for, .. } => instant_text(*scheduled_for),
+            other => panic!("unexpected cause {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_month_of_daily_fires_in_two_zones_across_the_tijuana_spring_change() {
+    let world = World::new("2026-02-25T00:00:00Z");
+    let mut scheduler = world.scheduler();
+    scheduler
+        .load(vec![
+            daily("gye", "America/Guayaquil", "last"),
+            daily("tij", "America/Tijuana", "last"),
+        ])
+        .await
+        .unwrap();
+    let started = world
+        .run_until(&mut scheduler, "2026-03-25T00:00:00Z")
+        .await;
+    let gye = fires_of(&started, "gye");
+    let tij = fires_of(&started, "tij");
+    assert_eq!(gye.len(), 28);
+    assert_eq!(tij.len(), 28);
+    // Ecuador has no daylight saving: 08:00 is always 13:00 UTC.
+    assert!(gye.iter().all(|t| t.ends_with("T13:00:00Z")), "{gye:?}");
+    assert_eq!(gye[0], "2026-02-25T13:00:00Z");
+    // Tijuana: 16:00 UTC (PST) up to 7 March, 15:00 UTC (PDT) from 8 March.
+    assert_eq!(tij[10], "2026-03-07T16:00:00Z");
+    assert_eq!(tij[11], "2026-03-08T15:00:00Z");
+    assert!(tij[..11].iter().all(|t| t.ends_with("T16:00:00Z")));
+    assert!(tij[11..].iter().all(|t| t.ends_with("T15:00:00Z")));
+    // The run got its fire instant as an input.
+    let runs = world
+        .store
+        .list_runs(&RunFilter {
+            workflow: Some("tij".into()),
+            ..RunFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(runs
+        .iter()
+        .any(|r| r.inputs["scheduled_for"] == json!("2026-03-08T15:00:00Z")));
+}
+
+async fn restart_after_three_days(policy: &str) -> Vec<StartedRun> {
+    restart_after_three_days_then(policy, "2026-01-04T17:00:00Z").await
+}
+
+/// As [`restart_after_three_days`], then keeps the restarted daemon going until `until`.
+async fn restart_after_three_days_then(policy: &str, until: &str) -> Vec<StartedRun> {
+    let world = World::new("2026-01-01T14:00:00Z");
+    let mut first = world.scheduler();
+    first
+        .load(vec![daily("wf", "America/Guayaquil", policy)])
+        .await
+        .unwrap();
+    assert!(world
+        .run_until(&mut first, "2026-01-01T14:00:00Z")
+        .await
+        .is_empty());
+    drop(first);
+    // Down for three days: the fires of the 2nd, 3rd and 4th (13:00 UTC) are missed.
+    world.clock.set(at("2026-01-04T17:00:00Z"));
+    let mut second = world.scheduler();
+    second
+        .load(vec![daily("wf", "America/Guayaquil", policy)])
+        .await
+        .unwrap();
+    world.run_until(&mut second, until).await
+}
+
+#[tokio::test]
+async fn catch_up_all_runs_each_missed_fire() {
+    let started = restart_after_three_days("all").await;
+    assert_eq!(
+        fires_of(&started, "wf"),
+        [
+            "2026-01-02T13:00:00Z",
+            "2026-01-03T13:00:00Z",
+            "2026-01-04T13:00:00Z"
+        ]
+    );
+    assert!(started
+        .iter()
+        .all(|s| matches!(s.cause, StartCause::Schedule { catch_up: true, .. })));
+}
+
+#[tokio::test]
+async fn catch_up_last_runs_once() {
+    let started = restart_after_three_days("last").await;
+    assert_eq!(fires_of(&started, "wf"), ["2026-01-04T13:00:00Z"]);
+}
+
+#[tokio::test]
+async fn catch_up_none_runs_nothing_and_then_fires_normally() {
+    let started = restart_after_three_days("none").await;
+    assert!(started.is_empty());
+    let started = restart_after_three_days_then("none", "2026-01-05T17:00:00Z").await;
+    assert_eq!(fires_of(&started, "wf"), ["2026-01-05T13:00:00Z"]);
+}
+
+#[tokio::test]
+async fn a_trigger_seen_for_the_first_time_does_not_catch_up() {
+    let world = World::new("2026-01-10T12:00:00Z");
+    let mut scheduler = world.scheduler();
+    let report = scheduler
+        .load(vec![daily("wf", "UTC", "all")])
+        .await
+        .unwrap();
+    assert_eq!(report.first_seen, [TriggerKey::new("wf", 0)]);
+    let started = world
+        .run_until(&mut scheduler, "2026-01-11T12:00:00Z")
+        .await;
+    assert_eq!(fires_of(&started, "wf"), ["2026-01-11T08:00:00Z"]);
+    let state = world
+        .states
+        .trigger_state(&TriggerKey::new("wf", 0))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.last_fire, Some(at("2026-01-11T08:00:00Z")));
+}
+
+#[tokio::test]
+async fn paused_workflows_skip_fires_and_unpausing_does_not_catch_up() {
+    let world = World::new("2026-01-01T12:00:00Z");
+    let mut scheduler = world.scheduler();
+    scheduler
+        .load(vec![daily("wf", "UTC", "all")])
+        .await
+        .unwrap();
+    scheduler.set_paused("wf", true).await.unwrap();
+    assert!(world
+        .run_until(&mut scheduler, "2026-01-03T12:00:00Z")
+        .await
+        .is_empty());
+    assert!(scheduler.schedules().unwrap()[0].paused);
+    scheduler.set_paused("wf", false).await.unwrap();
+    let started = world
+        .run_until(&mut scheduler, "2026-01-04T12:00:00Z")
+        .await;
+    assert_eq!(fires_of(&started, "wf"), ["2026-01-04T08:00:00Z"]);
+    assert!(matches!(
+        scheduler.set_paused("nope", true).await,
+        Err(ScheduleError::UnknownWorkflow(_))
+    ));
+}
+
+#[tokio::test]
+async fn events_start_their_workflows_with_the_data_as_inputs_and_are_acknowledged() {
+    let world = World::new("2026-01-05T10:00:00Z");
+    let mut scheduler = world.scheduler();
+    scheduler
+        .load(vec![loaded(
+            "offboard.yaml",
+            r#"
+name: offboard
+inputs:
+  person: {type: string, required: true}
+  event: {type: object}
+on:
+  event: account.offboarded
+steps:
+  - id: note
+    uses: core.set
+    with: {who: "${{ inputs.person }}"}
+"#,
+        )])
+        .await
+        .unwrap();
+    world
+        .accounts
+        .emit_event(&NewEvent {
+            name: "account.offboarded".into(),
+            at: world.clock.now(),
+            data: json!({"person": "ana@example.com"}),
+        })
+        .await
+        .unwrap();
+    world
+        .accounts
+        .emit_event(&NewEvent {
+            name: "account.unrelated".into(),
+            at: world.clock.now(),
+            data: json!({}),
+        })
+        .await
+        .unwrap();
+    let driven = scheduler.drive_due().await.unwrap();
+    assert_eq!(driven.len(), 1);
+    assert_eq!(driven[0].status, Some(RunStatus::Succeeded));
+    let record = world.store.run(&driven[0].run).await.unwrap().unwrap();
+    assert_eq!(record.inputs["person"], json!("ana@example.com"));
+    assert_eq!(record.inputs["event"]["name"], json!("account.offboarded"));
+    assert!(world.accounts.pending_events(10).await.unwrap().is_empty());
+    assert!(scheduler.drive_due().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn waiting_runs_are_woken_when_due() {
+    let world = World::new("2026-01-01T00:00:00Z");
+    let mut scheduler = world.scheduler();
+    let wf = loaded(
+        "nap.yaml",
+        r#"
+name: nap
+steps:
+  - id: pause
+    wait: {for: 3h}
+  - id: after
+    uses: core.set
+    with: {}
+"#,
+    );
+    scheduler.load(vec![wf.clone()]).await.unwrap();
+    let engine = scheduler.engine().clone();
+    let run = engine
+        .start(&wf.workflow, &wf.source, &wf.path, &BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    assert_eq!(
+        scheduler.next_due().await.unwrap(),
+        Some(at("2026-01-01T03:00:00Z"))
+    );
+    assert!(scheduler.drive_due().await.unwrap().is_empty());
+    world.clock.advance(TimeDelta::hours(3));
+    let driven = scheduler.drive_due().await.unwrap();
+    assert_eq!(driven.len(), 1);
+    assert_eq!(driven[0].started, None);
+    assert_eq!(driven[0].status, Some(RunStatus::Succeeded));
+}
+
+#[tokio::test]
+async fn an_invalid_set_is_refused_and_the_old_one_stays() {
+    let world = World::new("2026-01-01T00:00:00Z");
+    let mut scheduler = world.scheduler();
+    scheduler
+        .load(vec![daily("wf", "UTC", "last")])
+        .await
+        .unwrap();
+    let needs_input = loaded(
+        "needs.yaml",
+        r#"
+name: needs
+inputs:
+  ruc: {type: string, required: true}
+on:
+  schedule: "0 9 * * *"
+steps:
+  - id: s
+    uses: core.set
+    with: {}
+"#,
+    );
+    let err = scheduler
+        .load(vec![
+            daily("wf", "UTC", "last"),
+            daily("wf", "UTC", "all"),
+            needs_input,
+        ])
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("used by both"), "{text}");
+    assert!(text.contains("`ruc`"), "{text}");
+    let views = scheduler.schedules().unwrap();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].catch_up, CatchUp::Last);
+    assert_eq!(views[0].next_fire, Some(at("2026-01-01T08:00:00Z")));
+}
+
+#[tokio::test]
+async fn the_scheduler_future_can_run_on_a_spawned_task() {
+    // The daemon drives runs on spawned tasks; this fails to compile if the
+    // engine's futures stop being Send.
+    let world = World::new("2026-01-01T00:00:00Z");
+    let mut scheduler = world.scheduler();
+    let handle = tokio::spawn(async move {
+        scheduler.load(vec![]).await.map(|_| ())?;
+        scheduler.drive_due().await.map(|_| ())
+    });
+    assert!(handle.await.unwrap().is_ok());
+}
