@@ -945,12 +945,15 @@ impl RunDriver<'_, '_> {
         };
         if let Some(name) = &parked.signal {
             if let Some(data) = self.state.inbox.get(name).and_then(|q| q.front()).cloned() {
-                self.record(RunEvent::StepSucceeded {
-                    step: step.id.clone(),
-                    attempt: 1,
-                    output: json!({"signal": name, "data": data, "timed_out": false}),
-                    at: now,
-                });
+                let raw = json!({"signal": name, "data": data, "timed_out": false});
+                let output = match self.step_outputs_with(step, raw, Some(("signal", data))) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        self.fail(step, format!("`outputs:` {e}"));
+                        return Ok(StepProgress::Stop);
+                    }
+                };
+                self.record(RunEvent::StepSucceeded { step: step.id.clone(), attempt: 1, output, at: now });
                 return Ok(StepProgress::Next);
             }
             match parked.until {
@@ -1051,7 +1054,14 @@ impl RunDriver<'_, '_> {
         };
         let signal = parked.signal.clone().unwrap_or_default();
         if let Some(answer) = self.state.inbox.get(&signal).and_then(|q| q.front()).cloned() {
-            self.record(RunEvent::StepSucceeded { step: step.id.clone(), attempt: current.map_or(1, |c| c.attempt), output: answer, at: now });
+            let output = match self.step_outputs_with(step, answer.clone(), Some(("task", answer))) {
+                Ok(o) => o,
+                Err(e) => {
+                    self.fail(step, format!("`outputs:` {e}"));
+                    return Ok(StepProgress::Stop);
+                }
+            };
+            self.record(RunEvent::StepSucceeded { step: step.id.clone(), attempt: current.map_or(1, |c| c.attempt), output, at: now });
             return Ok(StepProgress::Next);
         }
         match parked.until {
@@ -1305,10 +1315,19 @@ impl RunDriver<'_, '_> {
     }
 
     fn step_outputs(&self, step: &Step, raw: Value) -> Result<Value, String> {
+        self.step_outputs_with(step, raw, None)
+    }
+
+    /// Applies a step's `outputs:` templates over `result` (the raw output)
+    /// and, for waits and tasks, `signal` (the signal's data) or `task` (the answer).
+    fn step_outputs_with(&self, step: &Step, raw: Value, extra: Option<(&str, Value)>) -> Result<Value, String> {
         if step.outputs.is_empty() {
             return Ok(raw);
         }
-        let ctx = self.context(Some(&raw));
+        let mut ctx = self.context(Some(&raw));
+        if let (Some((name, value)), Some(map)) = (extra, ctx.as_object_mut()) {
+            map.insert(name.to_owned(), value);
+        }
         let mut out = serde_json::Map::new();
         for (name, template) in &step.outputs {
             let v = self

@@ -589,3 +589,20 @@ async fn cancelling_a_run_closes_its_open_tasks() {
     let tasks = h.store.list_tasks(&TaskFilter::default()).await.unwrap();
     assert_eq!(tasks[0].status, TaskStatus::Cancelled);
 }
+
+#[tokio::test]
+async fn wait_and_task_outputs_see_signal_and_task() {
+    let h = harness();
+    let mut w = wait("w", WaitFor::Signal { name: "go".into() }, Some(Duration::from_secs(600)), OnTimeout::Fail);
+    w.outputs.insert("date".into(), json!("${{ signal.date }}"));
+    let mut t = task_step("t", None, OnTimeout::Fail);
+    t.outputs.insert("confirmed_on".into(), json!("${{ task.fields.date }}"));
+    let wf = workflow(vec![w, t, uses("after", "set", json!({"a": "${{ steps.w.outputs.date }}", "b": "${{ steps.t.outputs.confirmed_on }}"}))]);
+    let run = h.start(&wf, &[]).await;
+    h.engine.drive(&run).await.unwrap();
+    h.engine.signal(&run, "go", json!({"date": "2026-02-01"})).await.unwrap();
+    let task = h.store.list_tasks(&TaskFilter::default()).await.unwrap().remove(0);
+    let status = h.engine.answer_task(&task.id, TaskStatus::Completed, json!({"date": "2026-02-02"}), None, None).await.unwrap();
+    assert_eq!(status, RunStatus::Succeeded);
+    assert_eq!(h.calls()[0].2, json!({"a": "2026-02-01", "b": "2026-02-02"}));
+}
