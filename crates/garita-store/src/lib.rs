@@ -79,6 +79,7 @@ mod keys;
 mod open;
 mod options;
 mod read;
+mod schedules;
 mod schema;
 mod store;
 mod store_impl;
