@@ -47,8 +47,7 @@ pub fn garita(store: &Path) -> Command {
 
 /// Runs and captures, printing everything on failure to help debugging.
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("garita starts");
-    out
+    cmd.output().expect("garita starts")
 }
 
 pub fn stdout(out: &Output) -> String {
