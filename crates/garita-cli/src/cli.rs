@@ -44,6 +44,8 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once per process; boxing variants would only obscure the clap definitions.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and check workflow files; every problem as file:line:col.
@@ -92,6 +94,11 @@ pub enum Command {
     Tasks {
         #[command(subcommand)]
         command: TasksCommand,
+    },
+    /// The account inventory: import, list, add, sign-ins, offboarding, export, history.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
     },
     /// Call one connector action directly.
     Call {
@@ -195,4 +202,119 @@ pub enum TasksCommand {
         #[arg(long, value_name = "EMAIL")]
         by: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Import accounts from a CSV file (columns in docs/accounts.md); every
+    /// row is checked and nothing is imported if one is bad.
+    Import {
+        /// The CSV file (UTF-8, comma- or semicolon-separated, with a header row).
+        file: PathBuf,
+        /// Import the good rows even when some are bad (those are reported and skipped).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Who imports, for the history (default: the login name).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
+    /// List accounts, by portal and identifier.
+    List {
+        /// Only accounts on this portal.
+        #[arg(long)]
+        portal: Option<String>,
+        /// Only accounts with this status (active, at_risk, deactivated, disabled, offboarded).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only companies whose legal name contains this text, or with this tax id.
+        #[arg(long)]
+        company: Option<String>,
+        /// Only CTPAT accounts the portal deactivates on one of the next N days
+        /// (accounts already deactivated are not listed).
+        #[arg(long, value_name = "N")]
+        deactivates_within: Option<u32>,
+    },
+    /// Add an account, or change the given fields of an existing one.
+    Add(AccountArgs),
+    /// Record that the holder signed in (today, or --at DATE).
+    Touch {
+        /// PORTAL:IDENTIFIER, or an identifier only one portal has.
+        account: String,
+        /// The sign-in date, YYYY-MM-DD (default: today).
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Who records it (default: the login name).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
+    /// Mark every account of a person offboarded and queue the event
+    /// `account.offboarded` for the daemon.
+    Offboard {
+        /// The holder's email or employee id.
+        person: String,
+        /// Why, for the record (for example the HR ticket).
+        #[arg(long)]
+        note: Option<String>,
+        /// Who offboards (default: the login name).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
+    /// Write the inventory as CSV (the import's columns), safe to open in a spreadsheet.
+    Export {
+        /// Write to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Every recorded change of an account: who, when, what.
+    History {
+        /// PORTAL:IDENTIFIER, or an identifier only one portal has.
+        account: String,
+    },
+}
+
+/// The fields of `garita accounts add`; the same checks as an imported row.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Portal: ctpat, ecuapass, anam or a plugin's name.
+    #[arg(long)]
+    pub portal: String,
+    /// The account on the portal: sign-in email (CTPAT), user ID (Ecuapass), username (ANAM).
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+    /// Holder's full name (required for a new account).
+    #[arg(long, value_name = "NAME")]
+    pub holder_name: Option<String>,
+    /// Holder's work email (required for a new account).
+    #[arg(long, value_name = "EMAIL")]
+    pub holder_email: Option<String>,
+    /// Holder's employee id.
+    #[arg(long, value_name = "ID")]
+    pub employee_id: Option<String>,
+    /// Holder's cédula (Ecuapass) or CURP (ANAM).
+    #[arg(long, value_name = "ID")]
+    pub holder_national_id: Option<String>,
+    /// Company legal name (required for a new account).
+    #[arg(long, value_name = "NAME")]
+    pub company: Option<String>,
+    /// Company tax id: RUC (Ecuapass), RFC (ANAM), IRS/EIN number (CTPAT) (required for a new account).
+    #[arg(long, value_name = "ID")]
+    pub tax_id: Option<String>,
+    /// The company's CTPAT account number.
+    #[arg(long, value_name = "NUMBER")]
+    pub ctpat_account_number: Option<String>,
+    /// Holder's role on the portal.
+    #[arg(long)]
+    pub role: Option<String>,
+    /// active, at_risk, deactivated, disabled or offboarded (new accounts: active).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Last sign-in, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub last_sign_in: Option<String>,
+    /// A free attribute, KEY=VALUE (repeatable; an empty VALUE removes it).
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attributes: Vec<String>,
+    /// Who makes the change (default: the login name).
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
 }
