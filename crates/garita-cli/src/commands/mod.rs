@@ -1,5 +1,6 @@
 //! One module per command; `dispatch` routes to them.
 
+mod accounts;
 mod call;
 mod plugins;
 mod run;
@@ -34,6 +35,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             run::signal(&App::new(global)?, &run, &name, data.as_deref()).await
         }
         Command::Tasks { command } => tasks::tasks(&App::new(global)?, command).await,
+        Command::Accounts { command } => accounts::accounts(&App::new(global)?, command).await,
         Command::Call { target, input } => {
             call::call(&App::new(global)?, &target, input.as_deref()).await
         }

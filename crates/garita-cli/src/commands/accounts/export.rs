@@ -1,0 +1,125 @@
+//! `garita accounts export [--output FILE]`: the inventory as CSV with the
+//! import's header (so it imports back unchanged), safe to open in a
+//! spreadsheet: formula-like cells are prefixed with a quote.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use garita_engine::account::{Account, AccountFilter, AccountStore};
+
+use super::columns::{ATTRIBUTE_PREFIX, COLUMNS};
+use super::csv_cells::escape_formula;
+use crate::app::App;
+use crate::output::say;
+
+pub async fn export(app: &App, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let store = app.open_store()?;
+    let accounts = store.list_accounts(&AccountFilter::default()).await?;
+    match output {
+        None => {
+            let stdout = std::io::stdout();
+            write_csv(stdout.lock(), &accounts).context("cannot write the export to stdout")?;
+        }
+        Some(path) => {
+            // Written aside and renamed, so a failure never leaves half a file.
+            let partial = path.with_extension("csv.partial");
+            let file = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot create {}", partial.display()))?;
+            write_csv(file, &accounts)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, path).with_context(|| {
+                format!("cannot move {} to {}", partial.display(), path.display())
+            })?;
+            say!(
+                "exported {} account(s) to {}",
+                accounts.len(),
+                path.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the header and one row per account.
+fn write_csv(out: impl Write, accounts: &[Account]) -> anyhow::Result<()> {
+    let attributes: BTreeSet<&String> = accounts.iter().flat_map(|a| a.attributes.keys()).collect();
+    let mut writer = csv::Writer::from_writer(out);
+    let header = COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(attributes.iter().map(|a| format!("{ATTRIBUTE_PREFIX}{a}")));
+    writer.write_record(header)?;
+    for account in accounts {
+        let mut row = fixed_cells(account);
+        row.extend(
+            attributes
+                .iter()
+                .map(|name| account.attributes.get(*name).cloned().unwrap_or_default()),
+        );
+        writer.write_record(row.iter().map(|cell| escape_formula(cell).into_owned()))?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The cells of [`COLUMNS`], in order.
+fn fixed_cells(a: &Account) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        a.portal.clone(),
+        a.identifier.clone(),
+        a.holder.name.clone(),
+        a.holder.email.clone(),
+        opt(&a.holder.employee_id),
+        opt(&a.holder.national_id),
+        a.company.legal_name.clone(),
+        a.company.tax_id.clone(),
+        opt(&a.company.ctpat_account_number),
+        opt(&a.role),
+        a.status.to_string(),
+        a.last_sign_in.map(|d| d.to_string()).unwrap_or_default(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use garita_engine::account::{Company, Holder};
+
+    #[test]
+    fn formula_cells_are_escaped_and_the_header_matches_the_import() {
+        let mut account = Account::new(
+            "anam",
+            "alopez",
+            Holder {
+                name: "=HYPERLINK(\"http://evil\",\"x\")".into(),
+                email: "a@x.com".into(),
+                ..Holder::default()
+            },
+            Company {
+                legal_name: "@Acme".into(),
+                tax_id: "AAA010101AAA".into(),
+                ctpat_account_number: None,
+            },
+        );
+        account.attributes.insert("note".into(), "+1 call".into());
+        let mut out = Vec::new();
+        write_csv(&mut out, &[account]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("{},attr.note", COLUMNS.join(","))
+        );
+        let row = lines.next().unwrap();
+        assert!(
+            row.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""),
+            "{row}"
+        );
+        assert!(row.contains(",'@Acme,"), "{row}");
+        assert!(row.ends_with(",'+1 call"), "{row}");
+    }
+}

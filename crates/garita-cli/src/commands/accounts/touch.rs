@@ -1,0 +1,78 @@
+//! `garita accounts touch ACCOUNT [--at DATE]`: records that the holder
+//! signed in, which for CTPAT moves the deactivation date.
+
+use std::process::ExitCode;
+
+use garita_engine::account::{
+    AccountStatus, AccountStore, AccountUpdate, ChangeMeta, CTPAT_PORTAL,
+};
+
+use super::ctpat_rule::CtpatRule;
+use super::{account_json, author, resolve, validate};
+use crate::app::App;
+use crate::output::say;
+use crate::usage::UsageError;
+
+pub async fn touch(
+    app: &App,
+    given: &str,
+    at: Option<String>,
+    by: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let rule = CtpatRule::from_app(app)?;
+    let now = app.clock.now();
+    let today = rule.today(now);
+    let day = match &at {
+        None => today,
+        Some(text) => validate::date(text, today).map_err(|e| UsageError(format!("--at: {e}")))?,
+    };
+    let store = app.open_store()?;
+    let mut account = resolve(store.as_ref(), given).await?;
+    let key = account.key();
+    if let Some(known) = account.last_sign_in.filter(|known| *known > day) {
+        say!("{key} already has a later sign-in ({known}); nothing changed");
+        return Ok(ExitCode::SUCCESS);
+    }
+    account.last_sign_in = Some(day);
+    // A sign-in ends the risk of inactivity; it does not undo a
+    // deactivation or a disablement, which only the authority lifts.
+    if account.status == AccountStatus::AtRisk {
+        account.status = AccountStatus::Active;
+    }
+    if account.portal == CTPAT_PORTAL {
+        account.deactivates_on = rule.deactivates_on(day);
+    }
+    let update = AccountUpdate {
+        account,
+        reason: "sign-in recorded".into(),
+    };
+    let meta = ChangeMeta {
+        by: author(by),
+        at: now,
+    };
+    store
+        .upsert_accounts(std::slice::from_ref(&update), &meta, None)
+        .await?;
+    let account = &update.account;
+    if app.global.json {
+        crate::output::json(&account_json(account))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    say!("recorded a sign-in on {day} for {key}");
+    if let Some(date) = account.indexed_deactivation() {
+        say!("CTPAT deactivates it on {date} unless the holder signs in again before");
+    }
+    if matches!(
+        account.status,
+        AccountStatus::Deactivated | AccountStatus::Disabled
+    ) {
+        say!(
+            "note: the account is still {}; a sign-in does not lift that. Once the authority reactivates it, \
+             record it with `garita accounts add --portal {} --account {} --status active`",
+            account.status,
+            account.portal,
+            account.identifier
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
