@@ -24,6 +24,8 @@ pub(crate) mod tree {
     pub(crate) const UNFINISHED: &str = "unfinished";
     /// parent id, 0x00, step id, 0x00, item index → child run id.
     pub(crate) const CHILDREN: &str = "children";
+    /// Workflow sources by SHA-256 (see `sources.rs`).
+    pub(crate) const SOURCES: &str = "sources";
 }
 
 /// Key of the schema version in the `meta` tree.

@@ -33,6 +33,8 @@
 //! | `timers` | `wake_at` instant, run id | empty |
 //! | `unfinished` | `created_at` instant, run id | run id |
 //! | `children` | parent id, `0x00`, step id, `0x00`, index `u32` BE | child run id |
+//! | `outbox` | Message-ID, with its angle brackets | [`OutboxEntry`](garita_engine::OutboxEntry) (see `outbox.rs`) |
+//! | `sources` | SHA-256 (hex) of a workflow source | the source text; summaries refer to it |
 //!
 //! Ids never contain `0x00`. `timers` and `unfinished` hold only runs that are
 //! not terminal; an entry leaves when its run's `wake_at` changes or the run
@@ -78,11 +80,13 @@ mod holder;
 mod keys;
 mod open;
 mod options;
+mod outbox;
 mod read;
 mod schedules;
 mod schema;
 mod store;
 mod store_impl;
+mod sources;
 mod tasks;
 mod trees;
 mod write;

@@ -26,6 +26,8 @@ pub(crate) fn run(trees: &Trees, path: &Path, id: &str) -> Result<Option<RunReco
         .map_err(|e| sled_error(path, "reading a run", e))?;
     stored
         .map(|bytes| decode(&bytes, || format!("summary of run {id}")))
+        .transpose()?
+        .map(|record| crate::sources::attach(trees, path, record))
         .transpose()
 }
 
@@ -70,7 +72,7 @@ pub(crate) fn list_runs(
             .as_ref()
             .is_none_or(|w| &record.workflow == w);
         if status_ok && workflow_ok {
-            out.push(record);
+            out.push(crate::sources::attach(trees, path, record)?);
         }
     }
     Ok(out)

@@ -620,3 +620,22 @@ fn a_path_that_is_a_file_is_refused() {
     let err = SledStore::open(&file, StoreOptions::default()).unwrap_err();
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
+
+#[tokio::test]
+async fn workflow_sources_are_stored_once_and_kept_out_of_summaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let source = format!("name: big\n# {}\n", "x".repeat(50_000));
+    for id in ["r1", "r2"] {
+        let mut rec = record(id, 0);
+        rec.source = source.clone();
+        store.create_run(&mut rec, &[]).await.unwrap();
+        store.append(&mut rec, &[]).await.unwrap();
+    }
+    assert_eq!(store.trees.sources.len(), 1, "one copy for two runs");
+    let raw = store.trees.runs.get(b"r1").unwrap().unwrap();
+    assert!(raw.len() < 2_000, "the summary holds a reference, not the text ({} bytes)", raw.len());
+    assert_eq!(store.run("r2").await.unwrap().unwrap().source, source);
+    let listed = store.list_runs(&RunFilter::default()).await.unwrap();
+    assert!(listed.iter().all(|r| r.source == source));
+}

@@ -17,6 +17,7 @@ pub(crate) struct Trees {
     pub(crate) timers: sled::Tree,
     pub(crate) unfinished: sled::Tree,
     pub(crate) children: sled::Tree,
+    pub(crate) sources: sled::Tree,
 }
 
 impl Trees {
@@ -33,6 +34,7 @@ impl Trees {
             timers: open(tree::TIMERS)?,
             unfinished: open(tree::UNFINISHED)?,
             children: open(tree::CHILDREN)?,
+            sources: open(tree::SOURCES)?,
         })
     }
 }

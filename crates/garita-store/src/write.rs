@@ -39,6 +39,8 @@ pub(crate) struct RunWrite {
     /// `next_seq` after the write.
     pub(crate) next_seq: u64,
     summary: Vec<u8>,
+    /// The workflow source, written with a run's creation only.
+    source: Option<(Vec<u8>, Vec<u8>)>,
     events: Vec<(Vec<u8>, Vec<u8>)>,
     indexes: IndexKeys,
 }
@@ -101,14 +103,16 @@ pub(crate) fn prepare(
         encoded.push((event_key(&record.id, seq), encode(event, &what)?));
     }
     let next_seq = base_seq + events.len() as u64;
-    let mut summary = record.clone();
+    let (mut summary, source) = crate::sources::detach(record);
     summary.next_seq = next_seq;
+    let source = (kind == WriteKind::Create).then_some(source);
     Ok(RunWrite {
         kind,
         id: record.id.clone(),
         base_seq,
         next_seq,
         summary: encode(&summary, &format!("summary of run {}", record.id))?,
+        source,
         events: encoded,
         indexes: IndexKeys::of(
             &record.id,
@@ -143,8 +147,9 @@ pub(crate) fn apply_group(
         &trees.timers,
         &trees.unfinished,
         &trees.children,
+        &trees.sources,
     );
-    let result = all.transaction(|(runs, events, timers, unfinished, children)| {
+    let result = all.transaction(|(runs, events, timers, unfinished, children, sources)| {
         let mut outcomes = Vec::with_capacity(writes.len());
         for write in writes {
             // Reads inside the transaction see the group's earlier writes.
@@ -160,6 +165,9 @@ pub(crate) fn apply_group(
                 events.insert(key.as_slice(), value.as_slice())?;
             }
             runs.insert(write.id.as_bytes(), write.summary.as_slice())?;
+            if let Some((key, text)) = &write.source {
+                sources.insert(key.as_slice(), text.as_slice())?;
+            }
             let id = write.id.as_bytes();
             replace_entry(
                 timers,
