@@ -1,0 +1,316 @@
+//! The durable outbox: one record per outgoing email, keyed by its Message-ID.
+//!
+//! A send is recorded as [`OutboxStatus::Queued`] (with the message input,
+//! the run, step and attempt) before any network traffic, then
+//! [`OutboxStatus::Sending`] just before the transport is called, then
+//! [`OutboxStatus::Sent`] (with the connector's output: the server's reply or
+//! the file written) or [`OutboxStatus::Failed`] (with the reason and whether
+//! trying again may help). Each write is durable before the next step of the
+//! send starts, so after a crash the record says how far the send got.
+//!
+//! The Message-ID is derived from the run and step, not from the attempt, so
+//! retries and re-runs after a crash update the same record and count its
+//! attempts. A record found `Sent` is never sent again: its stored output is
+//! the answer. Only a crash between the server's acceptance and the `Sent`
+//! record can cause a second delivery, and it carries the same Message-ID.
+//!
+//! The engine defines the types and the [`OutboxStore`] trait; `garita-store`
+//! implements it on sled and the CLI puts it in front of the email connector.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use garita_sdk::{ActionError, InvokeContext};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::store::StoreError;
+
+/// How far the sending of one message got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Recorded; nothing has gone to the transport for this attempt yet.
+    Queued,
+    /// Handed to the transport; the outcome is not recorded yet. Found after
+    /// a crash, it means the message may or may not have been delivered.
+    Sending,
+    /// Accepted by the server or written to the file outbox.
+    Sent,
+    /// The last attempt failed; `retryable` says whether trying again may help.
+    Failed,
+}
+
+impl OutboxStatus {
+    /// Every status, in life order.
+    pub const ALL: [OutboxStatus; 4] = [Self::Queued, Self::Sending, Self::Sent, Self::Failed];
+
+    /// Lower-case name, as printed and accepted by `--status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for OutboxStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status name that is not one of [`OutboxStatus::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown outbox status `{0}`; use one of: queued, sending, sent, failed")]
+pub struct UnknownOutboxStatus(pub String);
+
+impl FromStr for OutboxStatus {
+    type Err = UnknownOutboxStatus;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == wanted)
+            .ok_or_else(|| UnknownOutboxStatus(text.to_owned()))
+    }
+}
+
+/// One outgoing message and where its sending stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The message's Message-ID, with its angle brackets: the record's key.
+    pub message_id: String,
+    /// The run that sends it.
+    pub run_id: String,
+    /// The step that sends it.
+    pub step_id: String,
+    /// The step attempt of the latest send attempt.
+    pub attempt: u32,
+    /// How many times the message has been handed towards the transport
+    /// (every retry, every re-run after a crash and every `outbox retry`).
+    pub attempts: u32,
+    /// Where the sending stands.
+    pub status: OutboxStatus,
+    /// The action's input, kept so the message can be sent again as it was.
+    pub input: Value,
+    /// The run's locale, for the connector's messages on a later retry.
+    pub locale: String,
+    /// The run's time zone, for the same reason.
+    pub time_zone: String,
+    /// When the message was first recorded.
+    pub created_at: DateTime<Utc>,
+    /// When the record last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The connector's output once sent (the server's reply in
+    /// `accepted_by`, or the file in `path`); returned again, instead of
+    /// sending again, if the step runs again.
+    pub output: Option<Value>,
+    /// Why the latest attempt failed.
+    pub error: Option<String>,
+    /// Whether the latest failure was temporary (the step's `retry:` policy
+    /// tries again) rather than permanent.
+    pub retryable: Option<bool>,
+}
+
+impl OutboxEntry {
+    /// A new record in state `Queued` for the message the call `ctx` sends.
+    pub fn queued(message_id: &str, ctx: &InvokeContext, input: Value, now: DateTime<Utc>) -> Self {
+        let key = &ctx.idempotency_key;
+        Self {
+            message_id: message_id.to_owned(),
+            run_id: key.run_id.clone(),
+            step_id: key.step_id.clone(),
+            attempt: key.attempt,
+            attempts: 1,
+            status: OutboxStatus::Queued,
+            input,
+            locale: ctx.locale.clone(),
+            time_zone: ctx.time_zone.clone(),
+            created_at: now,
+            updated_at: now,
+            output: None,
+            error: None,
+            retryable: None,
+        }
+    }
+
+    /// Queues the record again for one more attempt with `input` (which is
+    /// what will go out this time), forgetting the previous outcome.
+    pub fn requeue(&mut self, attempt: u32, input: Value, now: DateTime<Utc>) {
+        self.attempt = attempt;
+        self.attempts = self.attempts.saturating_add(1);
+        self.status = OutboxStatus::Queued;
+        self.input = input;
+        self.updated_at = now;
+        self.output = None;
+        self.error = None;
+        self.retryable = None;
+    }
+
+    /// The transport is about to be called.
+    pub fn mark_sending(&mut self, now: DateTime<Utc>) {
+        self.status = OutboxStatus::Sending;
+        self.updated_at = now;
+    }
+
+    /// The transport accepted the message and answered `output`.
+    pub fn mark_sent(&mut self, output: &Value, now: DateTime<Utc>) {
+        self.status = OutboxStatus::Sent;
+        self.updated_at = now;
+        self.output = Some(output.clone());
+        self.error = None;
+        self.retryable = None;
+    }
+
+    /// The attempt failed with `error`.
+    pub fn mark_failed(&mut self, error: &ActionError, now: DateTime<Utc>) {
+        self.status = OutboxStatus::Failed;
+        self.updated_at = now;
+        self.output = None;
+        self.error = Some(error.to_string());
+        self.retryable = Some(error.is_retryable());
+    }
+
+    /// The output to give a step that runs again after the message was sent:
+    /// `Some` only for a `Sent` record.
+    pub fn sent_output(&self) -> Option<&Value> {
+        self.output
+            .as_ref()
+            .filter(|_| self.status == OutboxStatus::Sent)
+    }
+
+    /// The Message-ID without its angle brackets.
+    pub fn bare_id(&self) -> &str {
+        bare_message_id(&self.message_id)
+    }
+}
+
+/// `id` without the angle brackets a Message-ID is written with.
+pub fn bare_message_id(id: &str) -> &str {
+    let id = id.trim();
+    let id = id.strip_prefix('<').unwrap_or(id);
+    id.strip_suffix('>').unwrap_or(id)
+}
+
+/// Which outbox records to list.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxFilter {
+    /// Only these statuses (empty: all).
+    pub statuses: Vec<OutboxStatus>,
+    /// Only messages of this run.
+    pub run_id: Option<String>,
+}
+
+impl OutboxFilter {
+    /// Whether `entry` passes the filter.
+    pub fn matches(&self, entry: &OutboxEntry) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&entry.status))
+            && self.run_id.as_ref().is_none_or(|run| &entry.run_id == run)
+    }
+}
+
+/// Durable storage of outbox records.
+///
+/// Contract: [`OutboxStore::record`] returns only once the record is durable,
+/// because the caller's next move may be to put the message on the network.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Creates or replaces the record under `entry.message_id`, durably.
+    async fn record(&self, entry: &OutboxEntry) -> Result<(), StoreError>;
+
+    /// The record of one Message-ID (written with its angle brackets).
+    async fn get(&self, message_id: &str) -> Result<Option<OutboxEntry>, StoreError>;
+
+    /// Records matching `filter`, oldest first.
+    async fn list(&self, filter: &OutboxFilter) -> Result<Vec<OutboxEntry>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry() -> OutboxEntry {
+        let mut ctx = InvokeContext::for_test();
+        ctx.idempotency_key.run_id = "run-1".into();
+        ctx.idempotency_key.step_id = "notify".into();
+        OutboxEntry::queued(
+            "<abc@garita.local>",
+            &ctx,
+            json!({"to": "a@example.com"}),
+            ctx.now,
+        )
+    }
+
+    #[test]
+    fn a_retry_updates_the_same_record_and_counts_attempts() {
+        let mut entry = entry();
+        let now = entry.created_at;
+        entry.mark_sending(now);
+        entry.mark_failed(&ActionError::retryable("connection refused"), now);
+        assert_eq!(
+            (entry.status, entry.retryable),
+            (OutboxStatus::Failed, Some(true))
+        );
+        assert!(entry.sent_output().is_none());
+
+        entry.requeue(2, json!({"to": "a@example.com"}), now);
+        assert_eq!((entry.attempt, entry.attempts), (2, 2));
+        assert_eq!(entry.status, OutboxStatus::Queued);
+        assert_eq!((entry.error.as_ref(), entry.retryable), (None, None));
+
+        entry.mark_sending(now);
+        entry.mark_sent(&json!({"accepted_by": "250 OK"}), now);
+        assert_eq!(entry.sent_output(), Some(&json!({"accepted_by": "250 OK"})));
+    }
+
+    #[test]
+    fn a_permanent_failure_is_not_retryable() {
+        let mut entry = entry();
+        entry.mark_failed(
+            &ActionError::permanent("550 recipient refused"),
+            entry.created_at,
+        );
+        assert_eq!(entry.retryable, Some(false));
+        assert_eq!(entry.error.as_deref(), Some("550 recipient refused"));
+    }
+
+    #[test]
+    fn statuses_parse_from_their_names_only() {
+        for status in OutboxStatus::ALL {
+            assert_eq!(status.as_str().parse::<OutboxStatus>(), Ok(status));
+        }
+        assert_eq!(" Failed ".parse::<OutboxStatus>(), Ok(OutboxStatus::Failed));
+        let err = "lost".parse::<OutboxStatus>().unwrap_err();
+        assert!(err.to_string().contains("queued, sending, sent, failed"));
+    }
+
+    #[test]
+    fn bare_ids_lose_only_their_brackets() {
+        assert_eq!(bare_message_id("<abc@x.y>"), "abc@x.y");
+        assert_eq!(bare_message_id("abc@x.y"), "abc@x.y");
+        assert_eq!(bare_message_id(" <abc"), "abc");
+        assert_eq!(entry().bare_id(), "abc@garita.local");
+    }
+
+    #[test]
+    fn the_filter_matches_status_and_run() {
+        let entry = entry();
+        assert!(OutboxFilter::default().matches(&entry));
+        let failed_only = OutboxFilter {
+            statuses: vec![OutboxStatus::Failed],
+            ..Default::default()
+        };
+        assert!(!failed_only.matches(&entry));
+        let other_run = OutboxFilter {
+            run_id: Some("run-2".into()),
+            ..Default::default()
+        };
+        assert!(!other_run.matches(&entry));
+    }
+}
