@@ -16,7 +16,7 @@ mod inputs;
 mod state;
 mod view;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -32,9 +32,9 @@ use crate::connectors::Connectors;
 use crate::diagnostic::Diagnostics;
 use crate::expr::Evaluator;
 use crate::model::{ForEachSpec, OnTimeout, Step, StepKind, TaskSpec, WaitFor, WaitSpec, Workflow};
-use crate::task::{signal_for, Task, TaskAnswer, TaskFilter, TaskStatus};
 use crate::run::{ParentRef, RunEvent, RunId, RunRecord, RunStatus};
 use crate::store::{Store, StoreError};
+use crate::task::{signal_for, Task, TaskAnswer, TaskFilter, TaskStatus};
 use state::{CurrentStep, Parked, RunState};
 
 /// Most items a `for_each` may fan out to.
@@ -207,16 +207,22 @@ impl Engine {
     /// Drives a run (and any child or parent runs it touches) until it is
     /// waiting or finished, and returns its status.
     pub async fn drive(&self, run: &str) -> Result<RunStatus, EngineError> {
-        let mut queue: VecDeque<RunId> = VecDeque::from([run.to_owned()]);
-        let mut queued: HashSet<RunId> = queue.iter().cloned().collect();
-        while let Some(next) = queue.pop_front() {
-            queued.remove(&next);
-            let touched = self.drive_one(&next).await?;
-            for other in touched {
-                if queued.insert(other.clone()) {
-                    queue.push_back(other);
+        // Runs touched by a drive (children created by a for_each, a parent
+        // whose child finished) are driven in waves, each wave concurrently,
+        // so a fan-out's children progress side by side.
+        let mut wave: Vec<RunId> = vec![run.to_owned()];
+        while !wave.is_empty() {
+            let results = futures_util::future::join_all(wave.iter().map(|id| self.drive_one(id))).await;
+            let mut next: Vec<RunId> = Vec::new();
+            let mut seen: HashSet<RunId> = HashSet::new();
+            for result in results {
+                for other in result? {
+                    if seen.insert(other.clone()) {
+                        next.push(other);
+                    }
                 }
             }
+            wave = next;
         }
         let record = self
             .store
@@ -311,22 +317,44 @@ impl Engine {
         note: Option<String>,
         by: Option<String>,
     ) -> Result<RunStatus, EngineError> {
-        let mut task = self.store.task(id).await?.ok_or_else(|| EngineError::NoSuchTask(id.to_owned()))?;
+        let mut task = self
+            .store
+            .task(id)
+            .await?
+            .ok_or_else(|| EngineError::NoSuchTask(id.to_owned()))?;
         if task.status != TaskStatus::Open {
-            return Err(EngineError::TaskClosed { id: id.to_owned(), status: task.status });
+            return Err(EngineError::TaskClosed {
+                id: id.to_owned(),
+                status: task.status,
+            });
         }
         if outcome == TaskStatus::Completed {
             if let Some(schema) = &task.fields {
                 if let Err(problems) = crate::schema::check_value(schema, &fields) {
                     let problems = problems
                         .into_iter()
-                        .map(|(at, message)| if at.is_empty() { message } else { format!("{at}: {message}") })
+                        .map(|(at, message)| {
+                            if at.is_empty() {
+                                message
+                            } else {
+                                format!("{at}: {message}")
+                            }
+                        })
                         .collect();
-                    return Err(EngineError::TaskFields { id: id.to_owned(), problems });
+                    return Err(EngineError::TaskFields {
+                        id: id.to_owned(),
+                        problems,
+                    });
                 }
             }
         }
-        let answer = TaskAnswer { outcome, fields, note, by, at: self.clock.now() };
+        let answer = TaskAnswer {
+            outcome,
+            fields,
+            note,
+            by,
+            at: self.clock.now(),
+        };
         let data = serde_json::to_value(&answer).unwrap_or(Value::Null);
         task.status = outcome;
         task.answer = Some(answer);
@@ -382,7 +410,11 @@ impl Engine {
     }
 
     async fn close_open_tasks(&self, run: &str, status: TaskStatus) -> Result<(), EngineError> {
-        let filter = TaskFilter { statuses: vec![TaskStatus::Open], run_id: Some(run.to_owned()), ..Default::default() };
+        let filter = TaskFilter {
+            statuses: vec![TaskStatus::Open],
+            run_id: Some(run.to_owned()),
+            ..Default::default()
+        };
         let open = match self.store.list_tasks(&filter).await {
             Ok(list) => list,
             // A store without tasks has none to close.
@@ -574,14 +606,15 @@ fn rand_bits() -> u128 {
 struct Batch<'r> {
     record: &'r mut RunRecord,
     pending: Vec<RunEvent>,
+    /// Status and wake-up time as last stored, to notice a summary change
+    /// that comes without new events (a parent parking after creating children).
+    stored: (RunStatus, Option<DateTime<Utc>>),
 }
 
 impl<'r> Batch<'r> {
     fn new(record: &'r mut RunRecord) -> Self {
-        Self {
-            record,
-            pending: Vec::new(),
-        }
+        let stored = (record.status, record.wake_at);
+        Self { record, pending: Vec::new(), stored }
     }
 
     fn push(&mut self, event: RunEvent) {
@@ -600,11 +633,14 @@ impl<'r> Batch<'r> {
     /// Makes everything recorded so far durable. Called before every side
     /// effect and before the driver returns.
     async fn commit(&mut self, store: &dyn Store) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
+        let summary_changed = self.stored != (self.record.status, self.record.wake_at);
+        if self.pending.is_empty() && !summary_changed {
             return Ok(());
         }
         let events = std::mem::take(&mut self.pending);
-        store.append(self.record, &events).await
+        store.append(self.record, &events).await?;
+        self.stored = (self.record.status, self.record.wake_at);
+        Ok(())
     }
 }
 
@@ -953,7 +989,12 @@ impl RunDriver<'_, '_> {
                         return Ok(StepProgress::Stop);
                     }
                 };
-                self.record(RunEvent::StepSucceeded { step: step.id.clone(), attempt: 1, output, at: now });
+                self.record(RunEvent::StepSucceeded {
+                    step: step.id.clone(),
+                    attempt: 1,
+                    output,
+                    at: now,
+                });
                 return Ok(StepProgress::Next);
             }
             match parked.until {
@@ -994,18 +1035,34 @@ impl RunDriver<'_, '_> {
         }
     }
 
-    async fn task(&mut self, step: &Step, current: Option<CurrentStep>, spec: &TaskSpec) -> Result<StepProgress, EngineError> {
+    async fn task(
+        &mut self,
+        step: &Step,
+        current: Option<CurrentStep>,
+        spec: &TaskSpec,
+    ) -> Result<StepProgress, EngineError> {
         let now = self.now();
         let parked = match current.as_ref().and_then(|c| c.waiting.clone()) {
             Some(p) => p,
             None => {
                 let in_flight = current.as_ref().is_some_and(|c| c.in_flight);
-                let attempt = current.as_ref().map_or(1, |c| if c.in_flight { c.attempt } else { c.attempt + 1 });
+                let attempt = current.as_ref().map_or(1, |c| {
+                    if c.in_flight {
+                        c.attempt
+                    } else {
+                        c.attempt + 1
+                    }
+                });
                 let ctx = self.context(None);
                 let render = |t: &str| self.engine.evaluator.render(t, &ctx);
                 let rendered = (|| {
                     let title = render(&spec.title)?;
-                    let body = spec.body.as_deref().map(render).transpose()?.unwrap_or_default();
+                    let body = spec
+                        .body
+                        .as_deref()
+                        .map(render)
+                        .transpose()?
+                        .unwrap_or_default();
                     let assignee = spec.assignee.as_deref().map(render).transpose()?;
                     Ok::<_, crate::expr::ExprError>((title, body, assignee))
                 })();
@@ -1016,10 +1073,17 @@ impl RunDriver<'_, '_> {
                         return Ok(StepProgress::Stop);
                     }
                 };
-                let due = spec.due.and_then(|d| chrono::Duration::from_std(d).ok()).and_then(|d| now.checked_add_signed(d));
+                let due = spec
+                    .due
+                    .and_then(|d| chrono::Duration::from_std(d).ok())
+                    .and_then(|d| now.checked_add_signed(d));
                 let id = format!("{}.{}.{attempt}", self.batch.record.id, step.id);
                 if !in_flight {
-                    self.record(RunEvent::StepStarted { step: step.id.clone(), attempt, at: now });
+                    self.record(RunEvent::StepStarted {
+                        step: step.id.clone(),
+                        attempt,
+                        at: now,
+                    });
                 }
                 // Creating the task is a side effect: the start must be durable first.
                 self.commit().await?;
@@ -1030,7 +1094,9 @@ impl RunDriver<'_, '_> {
                     workflow: self.workflow.name.clone(),
                     title: title.trim().to_owned(),
                     body,
-                    assignee: assignee.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()),
+                    assignee: assignee
+                        .map(|a| a.trim().to_owned())
+                        .filter(|a| !a.is_empty()),
                     due,
                     fields: spec.fields.clone(),
                     status: TaskStatus::Open,
@@ -1049,19 +1115,36 @@ impl RunDriver<'_, '_> {
                     items: Vec::new(),
                     at: now,
                 });
-                Parked { until: due, signal: Some(signal), task: Some(id), ..Default::default() }
+                Parked {
+                    until: due,
+                    signal: Some(signal),
+                    task: Some(id),
+                    ..Default::default()
+                }
             }
         };
         let signal = parked.signal.clone().unwrap_or_default();
-        if let Some(answer) = self.state.inbox.get(&signal).and_then(|q| q.front()).cloned() {
-            let output = match self.step_outputs_with(step, answer.clone(), Some(("task", answer))) {
+        if let Some(answer) = self
+            .state
+            .inbox
+            .get(&signal)
+            .and_then(|q| q.front())
+            .cloned()
+        {
+            let output = match self.step_outputs_with(step, answer.clone(), Some(("task", answer)))
+            {
                 Ok(o) => o,
                 Err(e) => {
                     self.fail(step, format!("`outputs:` {e}"));
                     return Ok(StepProgress::Stop);
                 }
             };
-            self.record(RunEvent::StepSucceeded { step: step.id.clone(), attempt: current.map_or(1, |c| c.attempt), output, at: now });
+            self.record(RunEvent::StepSucceeded {
+                step: step.id.clone(),
+                attempt: current.map_or(1, |c| c.attempt),
+                output,
+                at: now,
+            });
             return Ok(StepProgress::Next);
         }
         match parked.until {
@@ -1320,7 +1403,12 @@ impl RunDriver<'_, '_> {
 
     /// Applies a step's `outputs:` templates over `result` (the raw output)
     /// and, for waits and tasks, `signal` (the signal's data) or `task` (the answer).
-    fn step_outputs_with(&self, step: &Step, raw: Value, extra: Option<(&str, Value)>) -> Result<Value, String> {
+    fn step_outputs_with(
+        &self,
+        step: &Step,
+        raw: Value,
+        extra: Option<(&str, Value)>,
+    ) -> Result<Value, String> {
         if step.outputs.is_empty() {
             return Ok(raw);
         }
@@ -1451,7 +1539,10 @@ mod tests;
 fn drop_nulls(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
-            map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, drop_nulls(v))).collect(),
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, drop_nulls(v)))
+                .collect(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(drop_nulls).collect()),
         other => other,

@@ -521,7 +521,9 @@ fn task_step(id: &str, due: Option<Duration>, on_timeout: OnTimeout) -> Step {
             body: Some("Please confirm.".into()),
             assignee: Some("oficial@example.com".into()),
             due,
-            fields: Some(json!({"type": "object", "required": ["date"], "properties": {"date": {"type": "string"}}})),
+            fields: Some(
+                json!({"type": "object", "required": ["date"], "properties": {"date": {"type": "string"}}}),
+            ),
             on_timeout,
         }),
     )
@@ -531,32 +533,74 @@ fn task_step(id: &str, due: Option<Duration>, on_timeout: OnTimeout) -> Step {
 async fn a_task_waits_and_its_answer_is_the_step_output() {
     let h = harness();
     let wf = workflow(vec![
-        task_step("confirm", Some(Duration::from_secs(86400 * 3)), OnTimeout::Fail),
-        uses("after", "set", json!({"date": "${{ steps.confirm.outputs.fields.date }}", "by": "${{ steps.confirm.outputs.outcome }}"})),
+        task_step(
+            "confirm",
+            Some(Duration::from_secs(86400 * 3)),
+            OnTimeout::Fail,
+        ),
+        uses(
+            "after",
+            "set",
+            json!({"date": "${{ steps.confirm.outputs.fields.date }}", "by": "${{ steps.confirm.outputs.outcome }}"}),
+        ),
     ]);
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
-    let open = h.store.list_tasks(&TaskFilter { statuses: vec![TaskStatus::Open], ..Default::default() }).await.unwrap();
+    let open = h
+        .store
+        .list_tasks(&TaskFilter {
+            statuses: vec![TaskStatus::Open],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].title, "Confirm the update for Ana");
     assert_eq!(open[0].assignee.as_deref(), Some("oficial@example.com"));
 
     // A wrong answer changes nothing.
-    let err = h.engine.answer_task(&open[0].id, TaskStatus::Completed, json!({}), None, None).await.unwrap_err();
+    let err = h
+        .engine
+        .answer_task(&open[0].id, TaskStatus::Completed, json!({}), None, None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::TaskFields { .. }), "{err}");
-    assert_eq!(h.store.task(&open[0].id).await.unwrap().unwrap().status, TaskStatus::Open);
+    assert_eq!(
+        h.store.task(&open[0].id).await.unwrap().unwrap().status,
+        TaskStatus::Open
+    );
 
     let status = h
         .engine
-        .answer_task(&open[0].id, TaskStatus::Completed, json!({"date": "2026-01-07"}), Some("hecho".into()), None)
+        .answer_task(
+            &open[0].id,
+            TaskStatus::Completed,
+            json!({"date": "2026-01-07"}),
+            Some("hecho".into()),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(status, RunStatus::Succeeded);
-    assert_eq!(h.calls()[0].2, json!({"date": "2026-01-07", "by": "completed"}));
-    assert_eq!(h.store.task(&open[0].id).await.unwrap().unwrap().status, TaskStatus::Completed);
+    assert_eq!(
+        h.calls()[0].2,
+        json!({"date": "2026-01-07", "by": "completed"})
+    );
+    assert_eq!(
+        h.store.task(&open[0].id).await.unwrap().unwrap().status,
+        TaskStatus::Completed
+    );
     // Answering twice is refused.
     assert!(matches!(
-        h.engine.answer_task(&open[0].id, TaskStatus::Completed, json!({"date": "x"}), None, None).await,
+        h.engine
+            .answer_task(
+                &open[0].id,
+                TaskStatus::Completed,
+                json!({"date": "x"}),
+                None,
+                None
+            )
+            .await,
         Err(EngineError::TaskClosed { .. })
     ));
 }
@@ -565,14 +609,21 @@ async fn a_task_waits_and_its_answer_is_the_step_output() {
 async fn an_overdue_task_never_approves_silently() {
     let h = harness();
     let wf = workflow(vec![
-        task_step("approve", Some(Duration::from_secs(3600)), OnTimeout::Goto("escalate".into())),
+        task_step(
+            "approve",
+            Some(Duration::from_secs(3600)),
+            OnTimeout::Goto("escalate".into()),
+        ),
         uses("send", "set", json!({"what": "approved"})),
         uses("escalate", "set", json!({"what": "escalated"})),
     ]);
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
     h.clock.advance(chrono::Duration::hours(2));
-    assert_eq!(h.engine.wake_due().await.unwrap(), vec![(run.clone(), RunStatus::Succeeded)]);
+    assert_eq!(
+        h.engine.wake_due().await.unwrap(),
+        vec![(run.clone(), RunStatus::Succeeded)]
+    );
     let whats: Vec<Value> = h.calls().iter().map(|c| c.2["what"].clone()).collect();
     assert_eq!(whats, vec![json!("escalated")]);
     let tasks = h.store.list_tasks(&TaskFilter::default()).await.unwrap();
@@ -582,10 +633,20 @@ async fn an_overdue_task_never_approves_silently() {
 #[tokio::test]
 async fn cancelling_a_run_closes_its_open_tasks() {
     let h = harness();
-    let run = h.start(&workflow(vec![task_step("t", None, OnTimeout::Fail)]), &[]).await;
+    let run = h
+        .start(&workflow(vec![task_step("t", None, OnTimeout::Fail)]), &[])
+        .await;
     let status = h.engine.drive(&run).await.unwrap();
-    assert_eq!(status, RunStatus::Waiting, "{:?}", h.store.run(&run).await.unwrap().unwrap().error);
-    h.engine.cancel(&run, Some("no longer needed".into())).await.unwrap();
+    assert_eq!(
+        status,
+        RunStatus::Waiting,
+        "{:?}",
+        h.store.run(&run).await.unwrap().unwrap().error
+    );
+    h.engine
+        .cancel(&run, Some("no longer needed".into()))
+        .await
+        .unwrap();
     let tasks = h.store.list_tasks(&TaskFilter::default()).await.unwrap();
     assert_eq!(tasks[0].status, TaskStatus::Cancelled);
 }
@@ -593,16 +654,76 @@ async fn cancelling_a_run_closes_its_open_tasks() {
 #[tokio::test]
 async fn wait_and_task_outputs_see_signal_and_task() {
     let h = harness();
-    let mut w = wait("w", WaitFor::Signal { name: "go".into() }, Some(Duration::from_secs(600)), OnTimeout::Fail);
+    let mut w = wait(
+        "w",
+        WaitFor::Signal { name: "go".into() },
+        Some(Duration::from_secs(600)),
+        OnTimeout::Fail,
+    );
     w.outputs.insert("date".into(), json!("${{ signal.date }}"));
     let mut t = task_step("t", None, OnTimeout::Fail);
-    t.outputs.insert("confirmed_on".into(), json!("${{ task.fields.date }}"));
-    let wf = workflow(vec![w, t, uses("after", "set", json!({"a": "${{ steps.w.outputs.date }}", "b": "${{ steps.t.outputs.confirmed_on }}"}))]);
+    t.outputs
+        .insert("confirmed_on".into(), json!("${{ task.fields.date }}"));
+    let wf = workflow(vec![
+        w,
+        t,
+        uses(
+            "after",
+            "set",
+            json!({"a": "${{ steps.w.outputs.date }}", "b": "${{ steps.t.outputs.confirmed_on }}"}),
+        ),
+    ]);
     let run = h.start(&wf, &[]).await;
     h.engine.drive(&run).await.unwrap();
-    h.engine.signal(&run, "go", json!({"date": "2026-02-01"})).await.unwrap();
-    let task = h.store.list_tasks(&TaskFilter::default()).await.unwrap().remove(0);
-    let status = h.engine.answer_task(&task.id, TaskStatus::Completed, json!({"date": "2026-02-02"}), None, None).await.unwrap();
+    h.engine
+        .signal(&run, "go", json!({"date": "2026-02-01"}))
+        .await
+        .unwrap();
+    let task = h
+        .store
+        .list_tasks(&TaskFilter::default())
+        .await
+        .unwrap()
+        .remove(0);
+    let status = h
+        .engine
+        .answer_task(
+            &task.id,
+            TaskStatus::Completed,
+            json!({"date": "2026-02-02"}),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(status, RunStatus::Succeeded);
-    assert_eq!(h.calls()[0].2, json!({"a": "2026-02-01", "b": "2026-02-02"}));
+    assert_eq!(
+        h.calls()[0].2,
+        json!({"a": "2026-02-01", "b": "2026-02-02"})
+    );
+}
+
+#[tokio::test]
+async fn for_each_never_has_more_unfinished_children_than_its_concurrency() {
+    let h = harness();
+    let fan = step(
+        "fan",
+        StepKind::ForEach(ForEachSpec {
+            items: "[1, 2, 3, 4, 5]".into(),
+            item_var: "item".into(),
+            concurrency: 2,
+            steps: vec![wait("w", WaitFor::Signal { name: "go".into() }, Some(Duration::from_secs(86400)), OnTimeout::Fail)],
+        }),
+    );
+    let run = h.start(&workflow(vec![fan]), &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    assert_eq!(h.store.children(&run, "fan").await.unwrap().len(), 2);
+    for round in 0..5 {
+        let children = h.store.children(&run, "fan").await.unwrap();
+        let unfinished: Vec<_> = children.iter().filter(|c| !c.status.is_terminal()).collect();
+        assert!(unfinished.len() <= 2, "round {round}: {} unfinished", unfinished.len());
+        h.engine.signal(&unfinished[0].id, "go", json!(round)).await.unwrap();
+    }
+    assert_eq!(h.store.run(&run).await.unwrap().unwrap().status, RunStatus::Succeeded);
+    assert_eq!(h.store.children(&run, "fan").await.unwrap().len(), 5);
 }
