@@ -30,7 +30,10 @@ steps:
 "#;
 
 fn first_word(text: &str) -> String {
-    text.split_whitespace().next().unwrap_or_default().to_owned()
+    text.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -39,12 +42,17 @@ fn a_task_waits_and_its_answer_reaches_a_later_step() {
     let store = dir.path().join("store");
     let effects = dir.path().join("effects.txt");
     let wf = write(dir.path(), "approval.yaml", APPROVAL);
-    let out = run(garita(&store).arg("run").arg(&wf).arg("--input").arg(format!("file={}", effects.display())));
+    let out = run(garita(&store)
+        .arg("run")
+        .arg(&wf)
+        .arg("--input")
+        .arg(format!("file={}", effects.display())));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("waiting"), "{}", stdout(&out));
     let run_id = first_word(&stdout(&out));
 
-    let list = run(garita(&store).args(["tasks", "list", "--mine", "OFICIAL@example.com", "--json"]));
+    let list =
+        run(garita(&store).args(["tasks", "list", "--mine", "OFICIAL@example.com", "--json"]));
     let tasks: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
     let task_id = tasks[0]["id"].as_str().unwrap().to_owned();
@@ -56,7 +64,15 @@ fn a_task_waits_and_its_answer_reaches_a_later_step() {
     assert!(stderr(&bad).contains("date"), "{}", stderr(&bad));
     assert!(!effects.exists());
 
-    let done = run(garita(&store).args(["tasks", "complete", &task_id, "--field", "date=2026-01-07", "--note", "ok"]));
+    let done = run(garita(&store).args([
+        "tasks",
+        "complete",
+        &task_id,
+        "--field",
+        "date=2026-01-07",
+        "--note",
+        "ok",
+    ]));
     assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
     assert!(stdout(&done).contains("succeeded"), "{}", stdout(&done));
     let text = std::fs::read_to_string(&effects).unwrap();
@@ -94,21 +110,37 @@ fn a_signal_wakes_the_run_and_a_finished_run_refuses_signals() {
     let store = dir.path().join("store");
     let effects = dir.path().join("effects.txt");
     let wf = write(dir.path(), "signal.yaml", SIGNAL);
-    let out = run(garita(&store).arg("run").arg(&wf).arg("--input").arg(format!("file={}", effects.display())));
+    let out = run(garita(&store)
+        .arg("run")
+        .arg(&wf)
+        .arg("--input")
+        .arg(format!("file={}", effects.display())));
     assert!(stdout(&out).contains("waiting"), "{}", stdout(&out));
     let run_id = first_word(&stdout(&out));
 
     let bad = run(garita(&store).args(["signal", &run_id, "reactivated", "--data", "{not json"]));
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
 
-    let sent = run(garita(&store).args(["signal", &run_id, "reactivated", "--data", r#"{"date":"2026-02-03"}"#]));
+    let sent = run(garita(&store).args([
+        "signal",
+        &run_id,
+        "reactivated",
+        "--data",
+        r#"{"date":"2026-02-03"}"#,
+    ]));
     assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
     assert!(stdout(&sent).contains("succeeded"), "{}", stdout(&sent));
-    assert!(std::fs::read_to_string(&effects).unwrap().contains("reactivated on 2026-02-03"));
+    assert!(std::fs::read_to_string(&effects)
+        .unwrap()
+        .contains("reactivated on 2026-02-03"));
 
     let late = run(garita(&store).args(["signal", &run_id, "reactivated"]));
     assert_eq!(late.status.code(), Some(1));
-    assert!(stderr(&late).contains("already succeeded"), "{}", stderr(&late));
+    assert!(
+        stderr(&late).contains("already succeeded"),
+        "{}",
+        stderr(&late)
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::{Mutex, Weak};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use garita_store::{Durability, SledStore, StoreOptions};
 
 use crate::cli::GlobalArgs;
 use crate::config::Settings;
+use crate::outbox_connectors::OutboxConnectors;
 use crate::usage::UsageError;
 
 /// Largest workflow file accepted (1 MiB): real ones are a few KiB.
@@ -26,6 +28,10 @@ pub struct App {
     pub pinned_clock: bool,
     connectors: Arc<dyn Connectors>,
     pub host: Arc<garita_host::PluginHost>,
+    /// The store `open_store` opened, if it is still in use: an engine on it
+    /// sends email through its durable outbox. Weak, so that dropping the
+    /// store releases its lock as before.
+    opened: Mutex<Option<Weak<SledStore>>>,
 }
 
 impl App {
@@ -51,6 +57,7 @@ impl App {
             pinned_clock,
             connectors,
             host,
+            opened: Mutex::new(None),
         })
     }
 
@@ -83,8 +90,9 @@ impl App {
             durability,
         };
         let dir = self.store_dir();
-        let store = SledStore::open(&dir, options)?;
-        Ok(Arc::new(store))
+        let store = Arc::new(SledStore::open(&dir, options)?);
+        *self.opened.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::downgrade(&store));
+        Ok(store)
     }
 
     pub fn loader(&self) -> WorkflowLoader {
@@ -96,13 +104,36 @@ impl App {
         let settings = EngineSettings {
             connector_config: self.connector_config(),
         };
+        let connectors = self.engine_connectors(&store);
         Engine::new(
             store,
-            self.connectors.clone(),
+            connectors,
             self.clock.clone(),
             self.loader(),
             settings,
         )
+    }
+
+    /// What an engine on `store` calls: when `store` is the sled store this
+    /// app opened, `email.send` goes through the store's durable outbox.
+    fn engine_connectors(&self, store: &Arc<dyn Store>) -> Arc<dyn Connectors> {
+        let opened = self
+            .opened
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(Weak::upgrade);
+        match opened {
+            Some(sled) if Arc::as_ptr(store).cast::<()>() == Arc::as_ptr(&sled).cast::<()>() => {
+                Arc::new(self.outbox_connectors(sled))
+            }
+            _ => self.connectors.clone(),
+        }
+    }
+
+    /// The connectors with `email.send` recorded in `store`'s outbox.
+    pub fn outbox_connectors(&self, store: Arc<SledStore>) -> OutboxConnectors {
+        OutboxConnectors::new(self.connectors.clone(), store, self.clock.clone())
     }
 
     /// Each connector's configuration section; the email connector's outbox

@@ -15,6 +15,8 @@ pub struct Settings {
     pub plugins: garita_host::HostConfig,
     /// `[connectors.NAME]` sections, handed to each connector.
     pub connectors: BTreeMap<String, serde_json::Value>,
+    /// `[daemon]`: the scheduled runner.
+    pub daemon: crate::commands::daemon::DaemonSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

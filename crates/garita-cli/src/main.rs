@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod connectors;
 mod logging;
+mod outbox_connectors;
 mod output;
 mod usage;
 
@@ -20,7 +21,12 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    logging::init(cli.global.verbose, cli.global.log_format);
+    // The daemon's log is its output: every fire, wake and catch-up is at info.
+    let verbose = match cli.command {
+        cli::Command::Daemon { .. } => cli.global.verbose.max(1),
+        _ => cli.global.verbose,
+    };
+    logging::init(verbose, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -39,7 +39,11 @@ pub(crate) fn detach(record: &RunRecord) -> (RunRecord, (Vec<u8>, Vec<u8>)) {
 }
 
 /// Puts the source text back into a summary read from the store.
-pub(crate) fn attach(trees: &Trees, path: &Path, mut record: RunRecord) -> Result<RunRecord, StoreError> {
+pub(crate) fn attach(
+    trees: &Trees,
+    path: &Path,
+    mut record: RunRecord,
+) -> Result<RunRecord, StoreError> {
     let Some(key) = record.source.strip_prefix(SOURCE_REF_PREFIX) else {
         return Ok(record);
     };

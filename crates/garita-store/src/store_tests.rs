@@ -634,7 +634,11 @@ async fn workflow_sources_are_stored_once_and_kept_out_of_summaries() {
     }
     assert_eq!(store.trees.sources.len(), 1, "one copy for two runs");
     let raw = store.trees.runs.get(b"r1").unwrap().unwrap();
-    assert!(raw.len() < 2_000, "the summary holds a reference, not the text ({} bytes)", raw.len());
+    assert!(
+        raw.len() < 2_000,
+        "the summary holds a reference, not the text ({} bytes)",
+        raw.len()
+    );
     assert_eq!(store.run("r2").await.unwrap().unwrap().source, source);
     let listed = store.list_runs(&RunFilter::default()).await.unwrap();
     assert!(listed.iter().all(|r| r.source == source));

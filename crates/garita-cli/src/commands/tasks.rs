@@ -15,7 +15,11 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
     match command {
         TasksCommand::List { mine, all, run } => {
             let filter = TaskFilter {
-                statuses: if all { Vec::new() } else { vec![TaskStatus::Open] },
+                statuses: if all {
+                    Vec::new()
+                } else {
+                    vec![TaskStatus::Open]
+                },
                 assignee: mine,
                 run_id: run,
             };
@@ -31,7 +35,9 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
                         t.id.clone(),
                         t.status.to_string(),
                         t.assignee.clone().unwrap_or_default(),
-                        t.due.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+                        t.due
+                            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_default(),
                         t.title.clone(),
                     ]);
                 }
@@ -58,16 +64,26 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
                     say!("{}", task.body.trim_end());
                 }
                 if let Some(schema) = &task.fields {
-                    say!("\nfields to fill in (--field KEY=VALUE): {}", field_names(schema).join(", "));
+                    say!(
+                        "\nfields to fill in (--field KEY=VALUE): {}",
+                        field_names(schema).join(", ")
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        TasksCommand::Complete { task, fields, note, by } => {
+        TasksCommand::Complete {
+            task,
+            fields,
+            note,
+            by,
+        } => {
             let task = resolve_task(store.as_ref(), &task).await?;
             let fields = parse_fields(&fields)?;
             let engine = app.engine(store.clone());
-            let status = engine.answer_task(&task.id, TaskStatus::Completed, fields, note, by).await?;
+            let status = engine
+                .answer_task(&task.id, TaskStatus::Completed, fields, note, by)
+                .await?;
             report(app, &task, "completed", status)
         }
         TasksCommand::Reject { task, note, by } => {
@@ -77,7 +93,13 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             let task = resolve_task(store.as_ref(), &task).await?;
             let engine = app.engine(store.clone());
             let status = engine
-                .answer_task(&task.id, TaskStatus::Rejected, Value::Object(Default::default()), Some(note), by)
+                .answer_task(
+                    &task.id,
+                    TaskStatus::Rejected,
+                    Value::Object(Default::default()),
+                    Some(note),
+                    by,
+                )
                 .await?;
             report(app, &task, "rejected", status)
         }
@@ -86,11 +108,21 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
 
 fn report(app: &App, task: &Task, outcome: &str, status: RunStatus) -> anyhow::Result<ExitCode> {
     if app.global.json {
-        crate::output::json(&serde_json::json!({"task": task.id, "outcome": outcome, "run": task.run_id, "run_status": status}))?;
+        crate::output::json(
+            &serde_json::json!({"task": task.id, "outcome": outcome, "run": task.run_id, "run_status": status}),
+        )?;
     } else {
-        say!("task {} {outcome}; run {} is {status}", task.id, task.run_id);
+        say!(
+            "task {} {outcome}; run {} is {status}",
+            task.id,
+            task.run_id
+        );
     }
-    Ok(if status == RunStatus::Failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if status == RunStatus::Failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn field_names(schema: &Value) -> Vec<String> {
@@ -107,14 +139,22 @@ fn parse_fields(pairs: &[String]) -> Result<Value, UsageError> {
     let mut out = serde_json::Map::new();
     for pair in pairs {
         let Some((key, value)) = pair.split_once('=') else {
-            return Err(UsageError(format!("--field `{pair}` must look like KEY=VALUE")));
+            return Err(UsageError(format!(
+                "--field `{pair}` must look like KEY=VALUE"
+            )));
         };
         let key = key.trim();
         if key.is_empty() {
             return Err(UsageError(format!("--field `{pair}` has an empty name")));
         }
         let parsed = match serde_json::from_str::<Value>(value) {
-            Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Object(_) | Value::Array(_) | Value::Null)) => v,
+            Ok(
+                v @ (Value::Number(_)
+                | Value::Bool(_)
+                | Value::Object(_)
+                | Value::Array(_)
+                | Value::Null),
+            ) => v,
             _ => Value::String(value.to_owned()),
         };
         if out.insert(key.to_owned(), parsed).is_some() {
@@ -133,6 +173,10 @@ async fn resolve_task(store: &dyn Store, given: &str) -> anyhow::Result<Task> {
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err(garita_engine::executor::EngineError::NoSuchTask(given.to_owned()).into()),
-        many => Err(UsageError(format!("`{given}` matches {} tasks; give more of the id", many.len())).into()),
+        many => Err(UsageError(format!(
+            "`{given}` matches {} tasks; give more of the id",
+            many.len()
+        ))
+        .into()),
     }
 }

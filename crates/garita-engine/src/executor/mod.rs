@@ -212,7 +212,8 @@ impl Engine {
         // so a fan-out's children progress side by side.
         let mut wave: Vec<RunId> = vec![run.to_owned()];
         while !wave.is_empty() {
-            let results = futures_util::future::join_all(wave.iter().map(|id| self.drive_one(id))).await;
+            let results =
+                futures_util::future::join_all(wave.iter().map(|id| self.drive_one(id))).await;
             let mut next: Vec<RunId> = Vec::new();
             let mut seen: HashSet<RunId> = HashSet::new();
             for result in results {
@@ -614,7 +615,11 @@ struct Batch<'r> {
 impl<'r> Batch<'r> {
     fn new(record: &'r mut RunRecord) -> Self {
         let stored = (record.status, record.wake_at);
-        Self { record, pending: Vec::new(), stored }
+        Self {
+            record,
+            pending: Vec::new(),
+            stored,
+        }
     }
 
     fn push(&mut self, event: RunEvent) {

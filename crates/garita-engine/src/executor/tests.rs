@@ -712,7 +712,12 @@ async fn for_each_never_has_more_unfinished_children_than_its_concurrency() {
             items: "[1, 2, 3, 4, 5]".into(),
             item_var: "item".into(),
             concurrency: 2,
-            steps: vec![wait("w", WaitFor::Signal { name: "go".into() }, Some(Duration::from_secs(86400)), OnTimeout::Fail)],
+            steps: vec![wait(
+                "w",
+                WaitFor::Signal { name: "go".into() },
+                Some(Duration::from_secs(86400)),
+                OnTimeout::Fail,
+            )],
         }),
     );
     let run = h.start(&workflow(vec![fan]), &[]).await;
@@ -720,10 +725,23 @@ async fn for_each_never_has_more_unfinished_children_than_its_concurrency() {
     assert_eq!(h.store.children(&run, "fan").await.unwrap().len(), 2);
     for round in 0..5 {
         let children = h.store.children(&run, "fan").await.unwrap();
-        let unfinished: Vec<_> = children.iter().filter(|c| !c.status.is_terminal()).collect();
-        assert!(unfinished.len() <= 2, "round {round}: {} unfinished", unfinished.len());
-        h.engine.signal(&unfinished[0].id, "go", json!(round)).await.unwrap();
+        let unfinished: Vec<_> = children
+            .iter()
+            .filter(|c| !c.status.is_terminal())
+            .collect();
+        assert!(
+            unfinished.len() <= 2,
+            "round {round}: {} unfinished",
+            unfinished.len()
+        );
+        h.engine
+            .signal(&unfinished[0].id, "go", json!(round))
+            .await
+            .unwrap();
     }
-    assert_eq!(h.store.run(&run).await.unwrap().unwrap().status, RunStatus::Succeeded);
+    assert_eq!(
+        h.store.run(&run).await.unwrap().unwrap().status,
+        RunStatus::Succeeded
+    );
     assert_eq!(h.store.children(&run, "fan").await.unwrap().len(), 5);
 }
