@@ -30,7 +30,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock pinned at `now`.
     pub fn new(now: DateTime<Utc>) -> Self {
-        Self { now: Mutex::new(now) }
+        Self {
+            now: Mutex::new(now),
+        }
     }
 
     /// Moves the clock to `now` (it may go backwards; callers decide).

@@ -22,7 +22,13 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic without a hint.
     pub fn new(path: &str, span: crate::Span, message: impl Into<String>) -> Self {
-        Self { path: path.to_owned(), line: span.line, col: span.col, message: message.into(), hint: None }
+        Self {
+            path: path.to_owned(),
+            line: span.line,
+            col: span.col,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// Adds a hint.
@@ -34,7 +40,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path, self.line, self.col, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.col, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
@@ -48,5 +58,8 @@ impl fmt::Display for Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 fn render(all: &[Diagnostic]) -> String {
-    all.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    all.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -61,7 +61,10 @@ impl Evaluator {
     /// An evaluator with Garita's syntax, strict undefined handling and fuel.
     pub fn new() -> Self {
         let mut env = Environment::new();
-        if let Ok(syntax) = SyntaxConfig::builder().variable_delimiters("${{", "}}").build() {
+        if let Ok(syntax) = SyntaxConfig::builder()
+            .variable_delimiters("${{", "}}")
+            .build()
+        {
             env.set_syntax(syntax);
         }
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -87,7 +90,11 @@ impl Evaluator {
     }
 
     /// Evaluates a bare expression (or one wrapped in `${{ }}`) to JSON.
-    pub fn eval(&self, expr: &str, ctx: &serde_json::Value) -> Result<serde_json::Value, ExprError> {
+    pub fn eval(
+        &self,
+        expr: &str,
+        ctx: &serde_json::Value,
+    ) -> Result<serde_json::Value, ExprError> {
         let compiled = self
             .env
             .compile_expression(strip_braces(expr))
@@ -125,7 +132,11 @@ impl Evaluator {
             .map_err(|e| ExprError::from_mj("cannot render", template, e))?;
         if out.len() > MAX_OUTPUT {
             return Err(ExprError {
-                message: format!("template `{}` rendered {} bytes; the limit is {MAX_OUTPUT}", abbreviate(template), out.len()),
+                message: format!(
+                    "template `{}` rendered {} bytes; the limit is {MAX_OUTPUT}",
+                    abbreviate(template),
+                    out.len()
+                ),
             });
         }
         Ok(out)
@@ -134,7 +145,11 @@ impl Evaluator {
     /// Resolves every template inside a JSON value: strings that are exactly one
     /// `${{ }}` block become the expression's value; other strings with
     /// template syntax are rendered; everything else is kept.
-    pub fn resolve(&self, value: &serde_json::Value, ctx: &serde_json::Value) -> Result<serde_json::Value, ExprError> {
+    pub fn resolve(
+        &self,
+        value: &serde_json::Value,
+        ctx: &serde_json::Value,
+    ) -> Result<serde_json::Value, ExprError> {
         use serde_json::Value as J;
         Ok(match value {
             J::String(s) => {
@@ -146,7 +161,12 @@ impl Evaluator {
                     J::String(s.clone())
                 }
             }
-            J::Array(items) => J::Array(items.iter().map(|v| self.resolve(v, ctx)).collect::<Result<_, _>>()?),
+            J::Array(items) => J::Array(
+                items
+                    .iter()
+                    .map(|v| self.resolve(v, ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
             J::Object(map) => J::Object(
                 map.iter()
                     .map(|(k, v)| Ok((k.clone(), self.resolve(v, ctx)?)))
@@ -178,7 +198,10 @@ fn strip_braces(expr: &str) -> &str {
 
 fn to_json(value: &Value, expr: &str) -> Result<serde_json::Value, ExprError> {
     serde_json::to_value(value).map_err(|e| ExprError {
-        message: format!("expression `{}` produced a value that is not JSON: {e}", abbreviate(expr)),
+        message: format!(
+            "expression `{}` produced a value that is not JSON: {e}",
+            abbreviate(expr)
+        ),
     })
 }
 
@@ -192,14 +215,23 @@ mod tests {
     fn exact_expression_keeps_native_type() {
         let ev = Evaluator::new();
         let ctx = json!({"inputs": {"list": [1, 2, 3]}});
-        assert_eq!(ev.resolve(&json!("${{ inputs.list }}"), &ctx).unwrap(), json!([1, 2, 3]));
-        assert_eq!(ev.resolve(&json!("n=${{ inputs.list | length }}"), &ctx).unwrap(), json!("n=3"));
+        assert_eq!(
+            ev.resolve(&json!("${{ inputs.list }}"), &ctx).unwrap(),
+            json!([1, 2, 3])
+        );
+        assert_eq!(
+            ev.resolve(&json!("n=${{ inputs.list | length }}"), &ctx)
+                .unwrap(),
+            json!("n=3")
+        );
     }
 
     #[test]
     fn missing_value_is_an_error() {
         let ev = Evaluator::new();
-        let err = ev.resolve(&json!("${{ inputs.nope }}"), &json!({"inputs": {}})).unwrap_err();
+        let err = ev
+            .resolve(&json!("${{ inputs.nope }}"), &json!({"inputs": {}}))
+            .unwrap_err();
         assert!(err.message.contains("inputs.nope"), "{}", err.message);
     }
 
@@ -207,7 +239,10 @@ mod tests {
     fn runaway_loop_is_bounded() {
         let ev = Evaluator::new();
         let err = ev
-            .render("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", &json!({}))
+            .render(
+                "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+                &json!({}),
+            )
             .unwrap_err();
         assert!(!err.message.is_empty());
     }

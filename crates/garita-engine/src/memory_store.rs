@@ -149,7 +149,13 @@ impl Store for MemoryStore {
     }
 
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
-        let mut out: Vec<Task> = self.lock().tasks.values().filter(|t| filter.matches(t)).cloned().collect();
+        let mut out: Vec<Task> = self
+            .lock()
+            .tasks
+            .values()
+            .filter(|t| filter.matches(t))
+            .cloned()
+            .collect();
         out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(out)
     }

@@ -148,7 +148,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The delay after attempt number `attempt` (1-based) failed.
     pub fn backoff_after(&self, attempt: u32) -> Duration {
-        let exp = self.factor.max(1.0).powi(attempt.saturating_sub(1).min(30) as i32);
+        let exp = self
+            .factor
+            .max(1.0)
+            .powi(attempt.saturating_sub(1).min(30) as i32);
         let secs = (self.initial_backoff.as_secs_f64() * exp).min(self.max_backoff.as_secs_f64());
         Duration::from_secs_f64(secs.max(0.0))
     }

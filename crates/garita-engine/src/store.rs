@@ -121,5 +121,8 @@ pub trait Store: Send + Sync {
 }
 
 fn no_tasks(id: &str) -> StoreError {
-    StoreError::Io { path: format!("task {id}"), detail: "this store does not keep human tasks".into() }
+    StoreError::Io {
+        path: format!("task {id}"),
+        detail: "this store does not keep human tasks".into(),
+    }
 }

@@ -114,10 +114,11 @@ impl TaskFilter {
     /// Whether `task` passes the filter.
     pub fn matches(&self, task: &Task) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&task.status))
-            && self
-                .assignee
-                .as_ref()
-                .is_none_or(|a| task.assignee.as_ref().is_some_and(|t| t.eq_ignore_ascii_case(a)))
+            && self.assignee.as_ref().is_none_or(|a| {
+                task.assignee
+                    .as_ref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(a))
+            })
             && self.run_id.as_ref().is_none_or(|r| &task.run_id == r)
     }
 }
