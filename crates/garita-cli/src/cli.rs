@@ -118,6 +118,44 @@ pub enum Command {
         #[command(subcommand)]
         command: PluginsCommand,
     },
+    /// The scheduled runner: fires schedules in their time zones, catches up
+    /// missed fires, fires event triggers, wakes and resumes runs.
+    Daemon {
+        /// Do what is due now (resume, catch up, fire, wake, consume events) and exit.
+        #[arg(long)]
+        once: bool,
+        /// Workflows directory (default: [daemon] workflows_dir, else `workflows`).
+        #[arg(long, value_name = "DIR")]
+        workflows: Option<PathBuf>,
+    },
+    /// Schedule triggers with their last and next fires; pause and unpause them.
+    Schedules {
+        #[command(subcommand)]
+        command: Option<SchedulesCommand>,
+        /// Workflows directory (default: [daemon] workflows_dir, else `workflows`).
+        #[arg(long, value_name = "DIR", global = true)]
+        workflows: Option<PathBuf>,
+    },
+    /// Run the scheduler in virtual time on a copy of the store and print,
+    /// day by day, what would happen; nothing is sent or written.
+    Simulate {
+        /// First day (YYYY-MM-DD in --time-zone) or RFC 3339 instant.
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// Last day, included (YYYY-MM-DD) or RFC 3339 instant (excluded).
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// Zone the dates and the daily report are in.
+        #[arg(long, value_name = "ZONE", default_value = "UTC")]
+        time_zone: String,
+        /// Workflows directory (default: [daemon] workflows_dir, else `workflows`).
+        #[arg(long, value_name = "DIR")]
+        workflows: Option<PathBuf>,
+        /// What people do: task:open (default), task:complete, task:reject,
+        /// or task:complete:fields=JSON.
+        #[arg(long, value_name = "ASSUMPTION")]
+        assume: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,4 +355,20 @@ pub struct AccountArgs {
     /// Who makes the change (default: the login name).
     #[arg(long, value_name = "WHO")]
     pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SchedulesCommand {
+    /// Every schedule trigger (the default).
+    List,
+    /// Skip the fires of every schedule trigger of a workflow.
+    Pause {
+        /// Workflow name.
+        workflow: String,
+    },
+    /// Fire again from now on (fires skipped while paused are not caught up).
+    Unpause {
+        /// Workflow name.
+        workflow: String,
+    },
 }

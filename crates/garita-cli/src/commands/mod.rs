@@ -2,9 +2,12 @@
 
 mod accounts;
 mod call;
+pub mod daemon;
 mod plugins;
 mod run;
 mod runs;
+mod schedules;
+mod simulate;
 mod tasks;
 mod validate;
 
@@ -40,5 +43,27 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             call::call(&App::new(global)?, &target, input.as_deref()).await
         }
         Command::Plugins { command } => plugins::plugins(&App::new(global)?, command),
+        Command::Daemon { once, workflows } => {
+            daemon::daemon(&App::new(global)?, once, workflows.as_deref()).await
+        }
+        Command::Schedules { command, workflows } => {
+            schedules::schedules(&App::new(global)?, command, workflows.as_deref()).await
+        }
+        Command::Simulate {
+            from,
+            to,
+            time_zone,
+            workflows,
+            assume,
+        } => {
+            let args = simulate::SimulateArgs {
+                from: &from,
+                to: &to,
+                time_zone: &time_zone,
+                workflows: workflows.as_deref(),
+                assume: &assume,
+            };
+            simulate::simulate(&App::new(global)?, args).await
+        }
     }
 }

@@ -1,0 +1,58 @@
+//! `garita daemon`: the scheduled runner. It loads the workflows directory,
+//! fires `schedule` triggers in their time zones (catching up on fires
+//! missed while it was stopped, per each trigger's policy), fires `event`
+//! triggers for the events queued in the store, wakes waiting runs when
+//! their time comes, and resumes every unfinished run when it starts.
+//!
+//! `--once` does what is due now and exits (for a systemd timer or cron);
+//! without it the daemon sleeps until the next due instant, reloads the
+//! workflows on SIGHUP (or when the files change), and on SIGTERM/SIGINT
+//! stops taking work and exits within the shutdown grace. See
+//! docs/operations.md.
+
+mod once;
+mod run_pool;
+mod service;
+mod settings;
+mod signals;
+pub mod workflow_dir;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use garita_engine::executor::{Engine, EngineError};
+use garita_engine::schedule::{ScheduleStore, Scheduler};
+use garita_engine::{RunId, RunStatus};
+use garita_store::SledStore;
+
+pub use settings::{DaemonConfig, DaemonSettings};
+
+use crate::app::App;
+
+pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = app.settings.daemon.resolve(workflows)?;
+    if once {
+        once::run_once(app, &config).await
+    } else {
+        service::serve(app, &config).await
+    }
+}
+
+/// The scheduler the daemon (and `schedules`) uses over `store`: schedule
+/// state and the event queue live in the same store as the runs.
+pub fn scheduler(engine: Arc<Engine>, store: Arc<SledStore>, config: &DaemonConfig) -> Scheduler {
+    let states: Arc<dyn ScheduleStore> = store.clone();
+    Scheduler::new(engine, states, config.scheduler.clone()).with_events(store)
+}
+
+/// Logs how driving a run ended.
+fn log_driven(run: &RunId, result: &Result<RunStatus, EngineError>) {
+    match result {
+        Ok(RunStatus::Failed) => {
+            tracing::warn!(run = %run, status = "failed", "run failed; `garita runs show {run}` says why")
+        }
+        Ok(status) => tracing::info!(run = %run, status = %status, "run driven"),
+        Err(e) => tracing::error!(run = %run, error = %e, "cannot drive run"),
+    }
+}

@@ -1,0 +1,110 @@
+//! `garita daemon --once`: resume unfinished runs, catch up schedules per
+//! policy, fire due schedules and events, wake due runs, then exit.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use garita_engine::schedule::{instant_text, StartCause};
+use garita_engine::RunStatus;
+use serde_json::{json, Value};
+
+use super::workflow_dir::load_or_explain;
+use super::DaemonConfig;
+use crate::app::App;
+use crate::output::say;
+
+pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
+    let workflows = load_or_explain(app, &config.workflows_dir)?;
+    let store = app.open_store()?;
+    let engine = Arc::new(app.engine(store.clone()));
+    let mut scheduler = super::scheduler(engine.clone(), store.clone(), config);
+    let loaded = scheduler.load(workflows).await?;
+    tracing::info!(
+        workflows = loaded.workflows,
+        schedules = loaded.schedules,
+        event_triggers = loaded.event_triggers,
+        now = %instant_text(engine.clock().now()),
+        "daemon --once"
+    );
+    let resumed = engine.resume_all().await?;
+    for (run, status) in &resumed {
+        super::log_driven(run, &Ok(*status));
+    }
+    let driven = scheduler.drive_due().await?;
+    let mut failed = resumed
+        .iter()
+        .filter(|(_, s)| *s == RunStatus::Failed)
+        .count();
+    let mut rows = Vec::new();
+    for run in &driven {
+        match &run.status {
+            Some(status) => super::log_driven(&run.run, &Ok(*status)),
+            None => tracing::error!(run = %run.run, "run could not be driven"),
+        }
+        if run.status.is_none_or(|s| s == RunStatus::Failed) {
+            failed += 1;
+        }
+        let status = run.status.map_or("error", RunStatus::as_str);
+        let row = match run.started.as_ref().map(|s| (&s.workflow, &s.cause)) {
+            Some((
+                workflow,
+                StartCause::Schedule {
+                    scheduled_for,
+                    catch_up,
+                    ..
+                },
+            )) => {
+                json!({"run": run.run, "status": status, "workflow": workflow, "cause": if *catch_up { "catch_up" } else { "schedule" }, "scheduled_for": instant_text(*scheduled_for)})
+            }
+            Some((workflow, StartCause::Event { name, id })) => {
+                json!({"run": run.run, "status": status, "workflow": workflow, "cause": "event", "event": name, "event_id": id})
+            }
+            None => json!({"run": run.run, "status": status, "cause": "woken"}),
+        };
+        rows.push(row);
+    }
+    if app.global.json {
+        let resumed: Vec<Value> = resumed
+            .iter()
+            .map(|(run, status)| json!({"run": run, "status": status}))
+            .collect();
+        crate::output::json(&json!({"resumed": resumed, "driven": rows}))?;
+    } else {
+        for (run, status) in &resumed {
+            say!("{run} {status} (resumed)");
+        }
+        for row in &rows {
+            let cause = match row["cause"].as_str() {
+                Some("schedule" | "catch_up") => format!(
+                    "{} {} for {}",
+                    row["workflow"].as_str().unwrap_or_default(),
+                    if row["cause"] == "catch_up" {
+                        "caught up"
+                    } else {
+                        "scheduled"
+                    },
+                    row["scheduled_for"].as_str().unwrap_or_default()
+                ),
+                Some("event") => format!(
+                    "{} on event {}",
+                    row["workflow"].as_str().unwrap_or_default(),
+                    row["event"].as_str().unwrap_or_default()
+                ),
+                _ => "woken".to_owned(),
+            };
+            say!(
+                "{} {} ({cause})",
+                row["run"].as_str().unwrap_or_default(),
+                row["status"].as_str().unwrap_or_default()
+            );
+        }
+        if resumed.is_empty() && rows.is_empty() {
+            say!("nothing due");
+        }
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

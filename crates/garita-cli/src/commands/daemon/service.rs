@@ -1,0 +1,161 @@
+//! The long-running daemon: one loop that does what is due, then sleeps
+//! until the next due instant, a finished run, a signal or a directory poll.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use garita_engine::schedule::{instant_text, Scheduler};
+use garita_engine::Store;
+
+use super::run_pool::RunPool;
+use super::signals::{Request, Signals};
+use super::workflow_dir::{load_or_explain, load_workflow_dir, DirFingerprint};
+use super::DaemonConfig;
+use crate::app::App;
+
+/// Longest sleep between two looks at the store: bounds the delay in
+/// noticing queued events and wall-clock jumps (NTP, a resumed laptop).
+const MAX_IDLE: Duration = Duration::from_secs(30);
+
+/// Sleep after a look that found due work already in flight, so the loop
+/// does not spin while it finishes.
+const BUSY_RETRY: Duration = Duration::from_secs(1);
+
+pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
+    // First, so a SIGTERM during start-up is handled rather than fatal.
+    let mut signals = Signals::install()?;
+    let dir = &config.workflows_dir;
+    let workflows = load_or_explain(app, dir)?;
+    let store = app.open_store()?;
+    let engine = Arc::new(app.engine(store.clone()));
+    let clock = engine.clock().clone();
+    let mut scheduler = super::scheduler(engine.clone(), store.clone(), config);
+    let loaded = scheduler.load(workflows).await?;
+    tracing::info!(
+        store = %app.store_dir().display(),
+        workflows_dir = %dir.display(),
+        workflows = loaded.workflows,
+        schedules = loaded.schedules,
+        event_triggers = loaded.event_triggers,
+        max_concurrent_runs = config.max_concurrent_runs,
+        "daemon started"
+    );
+    let mut pool = RunPool::new(engine.clone(), config.max_concurrent_runs);
+    let unfinished = store.unfinished_runs().await?;
+    if !unfinished.is_empty() {
+        tracing::info!(runs = unfinished.len(), "resuming unfinished runs");
+    }
+    for run in unfinished {
+        pool.submit(run);
+    }
+    let mut fingerprint = DirFingerprint::read(dir);
+    let mut poll = tokio::time::interval(config.reload_poll.unwrap_or(MAX_IDLE));
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stop_signal = loop {
+        let mut submitted = 0;
+        match scheduler.tick().await {
+            Ok(work) => {
+                for run in work.runs() {
+                    if pool.submit(run.clone()) {
+                        submitted += 1;
+                    }
+                }
+                if !work.due_runs.is_empty() {
+                    tracing::debug!(runs = work.due_runs.len(), "waking due runs");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "scheduler tick failed; retrying"),
+        }
+        let sleep = match scheduler.next_due().await {
+            Ok(Some(next)) => {
+                let left = (next - clock.now()).to_std().unwrap_or(Duration::ZERO);
+                if left.is_zero() && submitted == 0 {
+                    BUSY_RETRY
+                } else {
+                    left.min(MAX_IDLE)
+                }
+            }
+            Ok(None) => MAX_IDLE,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the next due instant");
+                BUSY_RETRY
+            }
+        };
+        tokio::select! {
+            request = signals.next() => match request {
+                Request::Stop(name) => break name,
+                Request::Reload => {
+                    tracing::info!(signal = "SIGHUP", "reloading workflows");
+                    reload(app, config, &mut scheduler).await;
+                    fingerprint = DirFingerprint::read(dir);
+                }
+            },
+            (run, result) = pool.next_done(), if !pool.is_idle() => super::log_driven(&run, &result),
+            _ = poll.tick(), if config.reload_poll.is_some() => {
+                let now = DirFingerprint::read(dir);
+                if now != fingerprint {
+                    tracing::info!(workflows_dir = %dir.display(), "workflow files changed; reloading");
+                    reload(app, config, &mut scheduler).await;
+                    fingerprint = now;
+                }
+            }
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    };
+    tracing::info!(
+        signal = stop_signal,
+        in_flight = pool.in_flight(),
+        grace_secs = config.shutdown_grace.as_secs_f64(),
+        "stopping: taking no new work, letting runs in flight finish"
+    );
+    let abandoned = pool.drain(config.shutdown_grace).await;
+    if abandoned > 0 {
+        tracing::warn!(
+            runs = abandoned,
+            "runs still in a step were left; their progress is durable and they resume on the next start"
+        );
+    }
+    tracing::info!(at = %instant_text(clock.now()), "daemon stopped");
+    drop(pool);
+    drop(scheduler);
+    drop(engine);
+    // The store (and its lock) goes with the last handle; leave now rather
+    // than wait on a connector call that was abandoned mid-step.
+    drop(store);
+    if abandoned > 0 {
+        std::process::exit(0);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reloads the workflows directory; any problem keeps the current set.
+async fn reload(app: &App, config: &DaemonConfig, scheduler: &mut Scheduler) {
+    let dir = &config.workflows_dir;
+    let kept = scheduler.workflows().len();
+    let loaded = match load_workflow_dir(app, dir) {
+        Ok(set) => set,
+        Err(e) => {
+            for problem in &e.problems {
+                tracing::error!(problem = %problem, "invalid workflow file");
+            }
+            tracing::error!(
+                problems = e.problems.len(),
+                kept,
+                "reload refused; the previous workflows stay in force"
+            );
+            return;
+        }
+    };
+    match scheduler.load(loaded).await {
+        Ok(report) => tracing::info!(
+            workflows = report.workflows,
+            schedules = report.schedules,
+            event_triggers = report.event_triggers,
+            "workflows reloaded"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, kept, "reload refused; the previous workflows stay in force")
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! `garita simulate --from DATE --to DATE`: the daemon's logic in virtual
+//! time over a copy of the store, printing day by day what would happen.
+//!
+//! The real store is only read (copied); the copy is opened instead, with
+//! connectors whose side effects are captured (see `capture.rs`). A
+//! [`ManualClock`] starts at `--from` and jumps to each next due instant (a
+//! schedule fire, a waiting run's timer) or local midnight, whichever comes
+//! first, until `--to`. At each instant the simulation does what the daemon
+//! would: fire and catch up schedules, consume events, wake due runs and
+//! drive them; tasks are answered as they appear per `--assume`.
+//!
+//! Schedule state is taken as of `--from`: a trigger whose stored progress
+//! is later than `--from` is rewound to it (so simulating a past month shows
+//! that month's fires); one whose progress is earlier catches up at
+//! `--from` as the daemon would on starting then.
+
+mod assume;
+mod capture;
+mod store_copy;
+mod timeline;
+mod window;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use garita_engine::account::AccountStore;
+use garita_engine::executor::{Engine, EngineSettings};
+use garita_engine::schedule::{
+    instant_text, schedule_triggers, DrivenRun, LoadedWorkflow, ScheduleStore, Scheduler,
+    StartCause, TriggerKey,
+};
+use garita_engine::{Clock, ManualClock, RunStatus, Store, TaskFilter, TaskStatus};
+use garita_store::{Durability, SledStore, StoreOptions};
+use serde_json::{json, Value};
+
+use super::daemon::workflow_dir::load_or_explain;
+use crate::app::App;
+use assume::TaskAssumption;
+use capture::{recipients, CapturingConnectors};
+use store_copy::StoreCopy;
+use timeline::{Happening, Timeline};
+use window::SimWindow;
+
+/// Most rounds of "answer the new tasks, then look again" at one instant.
+const MAX_TASK_ROUNDS: usize = 50;
+
+/// The command-line arguments of `garita simulate`.
+pub struct SimulateArgs<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub time_zone: &'a str,
+    pub workflows: Option<&'a Path>,
+    pub assume: &'a [String],
+}
+
+pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitCode> {
+    let window = SimWindow::parse(args.from, args.to, args.time_zone)?;
+    let assumption = TaskAssumption::parse(args.assume)?;
+    let config = app.settings.daemon.resolve(args.workflows)?;
+    let workflows = load_or_explain(app, &config.workflows_dir)?;
+    let real = app.store_dir();
+    let copy = StoreCopy::take(&real)?;
+    let options = StoreOptions {
+        cache_capacity: app.settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
+        // A throwaway copy needs no protection against power loss.
+        durability: Durability::ProcessCrash,
+    };
+    let store = Arc::new(SledStore::open(&copy.path(), options)?);
+    let clock = Arc::new(ManualClock::new(window.start));
+    let capture = Arc::new(CapturingConnectors::new(app.connectors().clone()));
+    let mut connector_config = app.connector_config();
+    if let Some(email) = connector_config
+        .get_mut("email")
+        .and_then(Value::as_object_mut)
+    {
+        email.insert(
+            "outbox_dir".into(),
+            json!(copy.outbox().display().to_string()),
+        );
+    }
+    let engine = Arc::new(Engine::new(
+        store.clone(),
+        capture.clone(),
+        clock.clone(),
+        app.loader(),
+        EngineSettings { connector_config },
+    ));
+    rewind_schedules(store.as_ref(), &workflows, window.start).await?;
+    let triggers = trigger_descriptions(&workflows)?;
+    let mut scheduler = super::daemon::scheduler(engine.clone(), store.clone(), &config);
+    scheduler.load(workflows).await?;
+
+    let mut sim = Simulation {
+        engine,
+        store,
+        clock,
+        capture,
+        assumption,
+        triggers,
+        timeline: Timeline::new(window),
+        seen_tasks: HashSet::new(),
+        last_status: BTreeMap::new(),
+    };
+    sim.run(&mut scheduler, window).await?;
+
+    let still_waiting = sim
+        .last_status
+        .values()
+        .filter(|s| !s.is_terminal())
+        .count();
+    if app.global.json {
+        let header = json!({
+            "from": instant_text(window.start),
+            "to": instant_text(window.end),
+            "time_zone": window.zone.name(),
+            "store": real.display().to_string(),
+            "assume": sim.assumption.describe(),
+        });
+        crate::output::json(&sim.timeline.to_json(header, still_waiting))?;
+    } else {
+        eprintln!(
+            "simulating {} to {} ({}) on a copy of {}; {}; nothing is sent or written",
+            instant_text(window.start),
+            instant_text(window.end),
+            window.zone.name(),
+            real.display(),
+            sim.assumption.describe()
+        );
+        sim.timeline.print(still_waiting);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sets each known trigger's progress to `start` when it is later, so the
+/// simulated period's fires are all shown.
+async fn rewind_schedules(
+    states: &dyn ScheduleStore,
+    workflows: &[LoadedWorkflow],
+    start: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    for loaded in workflows {
+        for trigger in schedule_triggers(&loaded.workflow)? {
+            if let Some(mut state) = states.trigger_state(&trigger.key).await? {
+                if state.covered_until > start {
+                    state.covered_until = start;
+                    states.put_trigger_state(&trigger.key, &state).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each schedule trigger's cron and zone, for the report.
+fn trigger_descriptions(
+    workflows: &[LoadedWorkflow],
+) -> anyhow::Result<BTreeMap<TriggerKey, (String, String)>> {
+    let mut out = BTreeMap::new();
+    for loaded in workflows {
+        for trigger in schedule_triggers(&loaded.workflow)? {
+            out.insert(
+                trigger.key,
+                (
+                    trigger.cron.expression().to_owned(),
+                    trigger.cron.zone().name().to_owned(),
+                ),
+            );
+        }
+    }
+    Ok(out)
+}
+
+struct Simulation {
+    engine: Arc<Engine>,
+    store: Arc<SledStore>,
+    clock: Arc<ManualClock>,
+    capture: Arc<CapturingConnectors>,
+    assumption: TaskAssumption,
+    triggers: BTreeMap<TriggerKey, (String, String)>,
+    timeline: Timeline,
+    seen_tasks: HashSet<String>,
+    /// Each run's last known status.
+    last_status: BTreeMap<String, RunStatus>,
+}
+
+impl Simulation {
+    async fn run(&mut self, scheduler: &mut Scheduler, window: SimWindow) -> anyhow::Result<()> {
+        self.accounts_of_the_day(window).await?;
+        for (run, status) in self.engine.resume_all().await? {
+            let workflow = self.workflow_of(&run).await;
+            self.timeline.push(
+                self.clock.now(),
+                Happening::RunResumed {
+                    run: run.clone(),
+                    workflow,
+                },
+            );
+            self.note_status(&run, status).await?;
+        }
+        loop {
+            let driven = scheduler.drive_due().await?;
+            self.observe(driven).await?;
+            self.settle_tasks().await?;
+            self.observe_captured();
+            let now = self.clock.now();
+            let midnight = window.next_midnight(now);
+            let due = scheduler.next_due().await?.unwrap_or(midnight);
+            // Something still due now (a run that keeps failing to drive)
+            // must not hold the clock.
+            let next = due.min(midnight).max(now + TimeDelta::seconds(1));
+            if next >= window.end {
+                break;
+            }
+            self.clock.set(next);
+            if window.day_of(next) != window.day_of(now) {
+                self.accounts_of_the_day(window).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records what drive_due did.
+    async fn observe(&mut self, driven: Vec<DrivenRun>) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        for run in driven {
+            if let Some(started) = &run.started {
+                let trigger = match &started.cause {
+                    StartCause::Schedule {
+                        trigger,
+                        scheduled_for,
+                        catch_up,
+                    } => {
+                        let (cron, zone) = self.triggers.get(trigger).cloned().unwrap_or_default();
+                        json!({"kind": "schedule", "cron": cron, "time_zone": zone, "scheduled_for": instant_text(*scheduled_for), "catch_up": catch_up})
+                    }
+                    StartCause::Event { id, name } => {
+                        json!({"kind": "event", "name": name, "event_id": id})
+                    }
+                };
+                self.timeline.push(
+                    now,
+                    Happening::RunStarted {
+                        run: run.run.clone(),
+                        workflow: started.workflow.clone(),
+                        trigger,
+                    },
+                );
+            }
+            // Side effects happened while driving: show them before the finish.
+            self.observe_captured();
+            if let Some(status) = run.status {
+                self.note_status(&run.run, status).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a run's new status; a finish is a happening.
+    async fn note_status(&mut self, run: &str, status: RunStatus) -> anyhow::Result<()> {
+        let before = self.last_status.insert(run.to_owned(), status);
+        if status.is_terminal() && before != Some(status) {
+            let record = self.store.run(run).await?;
+            self.timeline.push(
+                self.clock.now(),
+                Happening::RunFinished {
+                    run: run.to_owned(),
+                    workflow: record
+                        .as_ref()
+                        .map(|r| r.workflow.clone())
+                        .unwrap_or_default(),
+                    status: status.to_string(),
+                    error: record.and_then(|r| r.error),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn observe_captured(&mut self) {
+        for call in self.capture.take_calls() {
+            let what = if (call.connector.as_str(), call.action.as_str()) == ("email", "send") {
+                Happening::Email {
+                    run: call.run,
+                    step: call.step,
+                    to: recipients(&call.input),
+                    subject: call.input["subject"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                }
+            } else {
+                Happening::SideEffect {
+                    run: call.run,
+                    step: call.step,
+                    connector: call.connector,
+                    action: call.action,
+                }
+            };
+            self.timeline.push(call.at, what);
+        }
+    }
+
+    /// Reports new tasks and answers them per `--assume`, until no new task
+    /// appears at this instant.
+    async fn settle_tasks(&mut self) -> anyhow::Result<()> {
+        for _ in 0..MAX_TASK_ROUNDS {
+            let filter = TaskFilter {
+                statuses: vec![TaskStatus::Open],
+                ..TaskFilter::default()
+            };
+            // A store that keeps no tasks has none to report.
+            let open = self.store.list_tasks(&filter).await.unwrap_or_default();
+            let new: Vec<_> = open
+                .into_iter()
+                .filter(|t| self.seen_tasks.insert(t.id.clone()))
+                .collect();
+            if new.is_empty() {
+                return Ok(());
+            }
+            for task in new {
+                self.timeline.push(
+                    self.clock.now(),
+                    Happening::TaskCreated {
+                        task: task.id.clone(),
+                        run: task.run_id.clone(),
+                        workflow: task.workflow.clone(),
+                        title: task.title.clone(),
+                        assignee: task.assignee.clone(),
+                        due: task.due.map(instant_text),
+                    },
+                );
+                let (outcome, fields, note) = match &self.assumption {
+                    TaskAssumption::Open => continue,
+                    TaskAssumption::Complete(fields) => {
+                        (TaskStatus::Completed, fields.clone(), None)
+                    }
+                    TaskAssumption::Reject => (
+                        TaskStatus::Rejected,
+                        json!({}),
+                        Some("rejected in a simulation (--assume task:reject)".to_owned()),
+                    ),
+                };
+                let by = Some("garita simulate".to_owned());
+                match self
+                    .engine
+                    .answer_task(&task.id, outcome, fields, note, by)
+                    .await
+                {
+                    Ok(status) => {
+                        self.timeline.push(
+                            self.clock.now(),
+                            Happening::TaskAnswered {
+                                task: task.id.clone(),
+                                outcome: outcome.to_string(),
+                            },
+                        );
+                        self.observe_captured();
+                        self.note_status(&task.run_id, status).await?;
+                    }
+                    Err(e) => self.timeline.push(
+                        self.clock.now(),
+                        Happening::TaskAnswerRefused {
+                            task: task.id.clone(),
+                            error: e.to_string(),
+                        },
+                    ),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// CTPAT accounts the portal deactivates on the current local day.
+    async fn accounts_of_the_day(&mut self, window: SimWindow) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let day = window.day_of(now);
+        let accounts = match self.store.accounts_deactivating_between(day, day).await {
+            Ok(accounts) => accounts,
+            Err(e) => {
+                tracing::debug!(error = %e, "no account inventory to look at");
+                return Ok(());
+            }
+        };
+        for account in accounts {
+            self.timeline.push(
+                now,
+                Happening::AccountDeactivates {
+                    account: account.key().to_string(),
+                    holder: if account.holder.email.is_empty() {
+                        account.holder.name.clone()
+                    } else {
+                        format!("{} <{}>", account.holder.name, account.holder.email)
+                    },
+                    company: account.company.legal_name.clone(),
+                    last_sign_in: account.last_sign_in.map(|d| d.to_string()),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn workflow_of(&self, run: &str) -> String {
+        match self.store.run(run).await {
+            Ok(Some(record)) => record.workflow,
+            _ => String::new(),
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! What happened during a simulation, day by day, and how it is printed.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use garita_engine::schedule::instant_text;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::window::SimWindow;
+use crate::output::say;
+
+/// One thing that would happen.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Happening {
+    /// The scheduler started a run.
+    RunStarted {
+        run: String,
+        workflow: String,
+        /// `{kind: schedule, cron, time_zone, scheduled_for, catch_up}` or `{kind: event, name}`.
+        trigger: Value,
+    },
+    /// An unfinished run of the store was resumed when the simulation began.
+    RunResumed { run: String, workflow: String },
+    /// A run ended.
+    RunFinished {
+        run: String,
+        workflow: String,
+        status: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// `email.send` would have sent this.
+    Email {
+        run: String,
+        step: String,
+        to: Vec<String>,
+        subject: String,
+    },
+    /// Another action with side effects would have been called.
+    SideEffect {
+        run: String,
+        step: String,
+        connector: String,
+        action: String,
+    },
+    /// A task for a person was created.
+    TaskCreated {
+        task: String,
+        run: String,
+        workflow: String,
+        title: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+    },
+    /// A task was answered per `--assume`.
+    TaskAnswered { task: String, outcome: String },
+    /// The answer per `--assume` did not fit the task; it stays open.
+    TaskAnswerRefused { task: String, error: String },
+    /// A CTPAT account is deactivated by CBP that day (no sign-in for too long).
+    AccountDeactivates {
+        account: String,
+        holder: String,
+        company: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_sign_in: Option<String>,
+    },
+}
+
+/// A happening and its virtual instant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    #[serde(serialize_with = "serialize_instant")]
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub what: Happening,
+}
+
+fn serialize_instant<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&instant_text(*at))
+}
+
+/// Totals for the closing line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub runs_started: usize,
+    pub caught_up: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub emails: usize,
+    pub side_effects: usize,
+    pub tasks_created: usize,
+    pub tasks_answered: usize,
+    pub accounts_deactivating: usize,
+}
+
+/// Everything that happened, by local day.
+pub struct Timeline {
+    window: SimWindow,
+    days: BTreeMap<NaiveDate, Vec<Entry>>,
+    totals: Totals,
+}
+
+impl Timeline {
+    pub fn new(window: SimWindow) -> Self {
+        Self {
+            window,
+            days: BTreeMap::new(),
+            totals: Totals::default(),
+        }
+    }
+
+    pub fn push(&mut self, at: DateTime<Utc>, what: Happening) {
+        let t = &mut self.totals;
+        match &what {
+            Happening::RunStarted { trigger, .. } => {
+                t.runs_started += 1;
+                if trigger["catch_up"] == Value::Bool(true) {
+                    t.caught_up += 1;
+                }
+            }
+            Happening::RunFinished { status, .. } => match status.as_str() {
+                "succeeded" => t.succeeded += 1,
+                "failed" => t.failed += 1,
+                _ => t.cancelled += 1,
+            },
+            Happening::Email { .. } => t.emails += 1,
+            Happening::SideEffect { .. } => t.side_effects += 1,
+            Happening::TaskCreated { .. } => t.tasks_created += 1,
+            Happening::TaskAnswered { .. } => t.tasks_answered += 1,
+            Happening::AccountDeactivates { .. } => t.accounts_deactivating += 1,
+            Happening::RunResumed { .. } | Happening::TaskAnswerRefused { .. } => {}
+        }
+        self.days
+            .entry(self.window.day_of(at))
+            .or_default()
+            .push(Entry { at, what });
+    }
+
+    /// The report as JSON: every day of the period, quiet ones included.
+    pub fn to_json(&self, header: Value, still_waiting: usize) -> Value {
+        let days: Vec<Value> = self
+            .window
+            .days()
+            .into_iter()
+            .map(|day| {
+                let entries = self.days.get(&day).cloned().unwrap_or_default();
+                serde_json::json!({"date": day.to_string(), "happenings": entries})
+            })
+            .collect();
+        let mut report = header;
+        report["days"] = Value::Array(days);
+        report["totals"] = serde_json::to_value(&self.totals).unwrap_or(Value::Null);
+        report["totals"]["still_waiting"] = Value::from(still_waiting);
+        report
+    }
+
+    /// The report for people: a heading per day, one line per happening.
+    pub fn print(&self, still_waiting: usize) {
+        let zone = self.window.zone;
+        for day in self.window.days() {
+            let entries = self.days.get(&day).map(Vec::as_slice).unwrap_or_default();
+            let weekday = day.format("%a");
+            if entries.is_empty() {
+                say!("{day} {weekday}  -");
+                continue;
+            }
+            say!("{day} {weekday}");
+            for entry in entries {
+                let time = entry.at.with_timezone(&zone).format("%H:%M");
+                say!("  {time}  {}", describe(&entry.what));
+            }
+        }
+        let t = &self.totals;
+        say!();
+        say!(
+            "{} run(s) started ({} catch-up), {} succeeded, {} failed, {} cancelled, {} still waiting at the end",
+            t.runs_started, t.caught_up, t.succeeded, t.failed, t.cancelled, still_waiting
+        );
+        say!(
+            "{} email(s) drafted, {} other side effect(s) captured, {} task(s) created ({} answered), {} CTPAT deactivation(s)",
+            t.emails, t.side_effects, t.tasks_created, t.tasks_answered, t.accounts_deactivating
+        );
+    }
+}
+
+fn describe(what: &Happening) -> String {
+    match what {
+        Happening::RunStarted {
+            run,
+            workflow,
+            trigger,
+        } => {
+            let cause = match trigger["kind"].as_str() {
+                Some("schedule") => format!(
+                    "{}schedule `{}` {}, for {}",
+                    if trigger["catch_up"] == Value::Bool(true) {
+                        "catch-up of "
+                    } else {
+                        ""
+                    },
+                    trigger["cron"].as_str().unwrap_or_default(),
+                    trigger["time_zone"].as_str().unwrap_or_default(),
+                    trigger["scheduled_for"].as_str().unwrap_or_default()
+                ),
+                Some("event") => format!("event {}", trigger["name"].as_str().unwrap_or_default()),
+                _ => "unknown trigger".to_owned(),
+            };
+            format!("run started: {workflow} ({cause}) [{run}]")
+        }
+        Happening::RunResumed { run, workflow } => format!("run resumed: {workflow} [{run}]"),
+        Happening::RunFinished {
+            run,
+            workflow,
+            status,
+            error,
+        } => match error {
+            Some(error) => format!("run {status}: {workflow} [{run}]: {error}"),
+            None => format!("run {status}: {workflow} [{run}]"),
+        },
+        Happening::Email { to, subject, .. } => {
+            format!("email to {}: \"{subject}\"", to.join(", "))
+        }
+        Happening::SideEffect {
+            connector,
+            action,
+            step,
+            ..
+        } => format!("would call {connector}.{action} (step {step})"),
+        Happening::TaskCreated {
+            title,
+            assignee,
+            due,
+            ..
+        } => {
+            let mut line = format!("task created: \"{title}\"");
+            if let Some(who) = assignee {
+                line.push_str(&format!(" for {who}"));
+            }
+            if let Some(due) = due {
+                line.push_str(&format!(", due {due}"));
+            }
+            line
+        }
+        Happening::TaskAnswered { task, outcome } => format!("task {outcome} (assumed): {task}"),
+        Happening::TaskAnswerRefused { task, error } => {
+            format!("task {task} stays open: the assumed answer does not fit ({error})")
+        }
+        Happening::AccountDeactivates {
+            account,
+            holder,
+            company,
+            last_sign_in,
+        } => {
+            let since = last_sign_in
+                .as_ref()
+                .map(|d| format!(", last sign-in {d}"))
+                .unwrap_or_default();
+            format!(
+                "CTPAT account {account} ({holder}, {company}) is deactivated by CBP today{since}"
+            )
+        }
+    }
+}
