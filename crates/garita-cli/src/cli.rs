@@ -95,6 +95,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TasksCommand,
     },
+    /// The email outbox: every message sent by a run, with its state.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// The account inventory: import, list, add, sign-ins, offboarding, export, history.
     Accounts {
         #[command(subcommand)]
@@ -239,6 +244,26 @@ pub enum TasksCommand {
         /// Who answers (for the record).
         #[arg(long, value_name = "EMAIL")]
         by: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Messages in the outbox, oldest first.
+    List {
+        /// Only messages in this state: queued, sending, sent or failed.
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
+    },
+    /// One message with its state, attempts and outcome.
+    Show {
+        /// Message-ID, with or without <>, or a unique prefix.
+        id: String,
+    },
+    /// Send a failed message again, with the same Message-ID and content.
+    Retry {
+        /// Message-ID, with or without <>, or a unique prefix.
+        id: String,
     },
 }
 

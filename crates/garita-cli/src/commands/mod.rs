@@ -3,6 +3,7 @@
 mod accounts;
 mod call;
 pub mod daemon;
+mod outbox;
 mod plugins;
 mod run;
 mod runs;
@@ -38,6 +39,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             run::signal(&App::new(global)?, &run, &name, data.as_deref()).await
         }
         Command::Tasks { command } => tasks::tasks(&App::new(global)?, command).await,
+        Command::Outbox { command } => outbox::outbox(&App::new(global)?, command).await,
         Command::Accounts { command } => accounts::accounts(&App::new(global)?, command).await,
         Command::Call { target, input } => {
             call::call(&App::new(global)?, &target, input.as_deref()).await
