@@ -32,7 +32,7 @@ use crate::store::StoreError;
 pub use events::{EmittedEvent, NewEvent, ACCOUNT_OFFBOARDED};
 pub use filter::AccountFilter;
 pub use history::{
-    plan_write, AccountUpdate, ChangeMeta, FieldChange, HistoryEntry, UpsertOutcome,
+    changes, plan_write, AccountUpdate, ChangeMeta, FieldChange, HistoryEntry, UpsertOutcome,
 };
 pub use key::AccountKey;
 

@@ -71,7 +71,7 @@ pub fn plan_write(
     update: &AccountUpdate,
     meta: &ChangeMeta,
 ) -> Option<(Account, HistoryEntry)> {
-    let changes = diff(stored, &update.account);
+    let changes = changes(stored, &update.account);
     if changes.is_empty() && stored.is_some() {
         return None;
     }
@@ -89,8 +89,10 @@ pub fn plan_write(
     Some((account, entry))
 }
 
-/// The fields that differ between `old` (None: a new account) and `new`.
-fn diff(old: Option<&Account>, new: &Account) -> Vec<FieldChange> {
+/// The fields that differ between `old` (None: a new account) and `new`,
+/// by dotted name; empty when a write of `new` over `old` would change
+/// nothing. Bookkeeping fields (revision, instants) never count.
+pub fn changes(old: Option<&Account>, new: &Account) -> Vec<FieldChange> {
     let before = old.map(fields).unwrap_or_default();
     let after = fields(new);
     let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
