@@ -120,6 +120,9 @@ pub async fn import(
 
     if summary.skipped > 0 && !skip_invalid {
         report_problems(app, &shown, &summary)?;
+        if app.global.json {
+            crate::output::json(&summary)?;
+        }
         anyhow::bail!(
             "{} of {} rows in {shown} have problems; nothing was imported. Fix them and import again, \
              or pass --skip-invalid to import the other rows",
@@ -240,9 +243,7 @@ fn cells_of(record: &csv::StringRecord, header: &[Column]) -> Result<Cells, Prob
 
 fn report_problems(app: &App, shown: &str, summary: &Summary) -> anyhow::Result<()> {
     if app.global.json {
-        if summary.imported == 0 && summary.unchanged == 0 && !summary.problems.is_empty() {
-            crate::output::json(summary)?;
-        }
+        // The problems are part of the JSON summary.
         return Ok(());
     }
     for p in &summary.problems {
