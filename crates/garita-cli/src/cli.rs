@@ -298,7 +298,7 @@ pub enum AccountsCommand {
         deactivates_within: Option<u32>,
     },
     /// Add an account, or change the given fields of an existing one.
-    Add(AccountArgs),
+    Add(Box<AccountArgs>),
     /// Record that the holder signed in (today, or --at DATE).
     Touch {
         /// PORTAL:IDENTIFIER, or an identifier only one portal has.

@@ -38,7 +38,7 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
             company,
             deactivates_within,
         } => list::list(app, portal, status, company, deactivates_within).await,
-        AccountsCommand::Add(args) => add::add(app, args).await,
+        AccountsCommand::Add(args) => add::add(app, *args).await,
         AccountsCommand::Touch { account, at, by } => touch::touch(app, &account, at, by).await,
         AccountsCommand::Offboard { person, note, by } => {
             offboard::offboard(app, &person, note, by).await

@@ -101,7 +101,7 @@ pub async fn import(
             // but not sending it halves the time of a repeated import).
             Ok(Checked::Unchanged) => summary.unchanged += 1,
             Ok(Checked::Write(account)) => updates.push(AccountUpdate {
-                account,
+                account: *account,
                 reason: format!("imported from {shown} line {line}"),
             }),
             Err(problems) => {
@@ -196,7 +196,7 @@ async fn check_row(
             .map(|stored| changes(Some(stored), &account))
         {
             Some(differences) if differences.is_empty() => Checked::Unchanged,
-            _ => Checked::Write(account),
+            _ => Checked::Write(Box::new(account)),
         }
     }))
 }
@@ -207,7 +207,7 @@ enum Checked {
     /// The stored account already has these values.
     Unchanged,
     /// New or changed: write it.
-    Write(Account),
+    Write(Box<Account>),
 }
 
 /// The record's cells by column, undoing the exporter's formula escape.

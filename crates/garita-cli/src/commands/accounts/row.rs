@@ -201,7 +201,7 @@ pub fn build(
 fn portal(cells: &Cells, ctx: &RowContext<'_>) -> Result<String, Problem> {
     required(cells, columns::PORTAL, |value| {
         let portal = AccountKey::normalise_portal(value);
-        if ctx.portals.iter().any(|p| *p == portal) {
+        if ctx.portals.contains(&portal) {
             Ok(portal)
         } else {
             Err(format!(
