@@ -70,7 +70,11 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
     };
     let store = Arc::new(SledStore::open(&copy.path(), options)?);
     let clock = Arc::new(ManualClock::new(window.start));
-    let capture = Arc::new(CapturingConnectors::new(app.connectors().clone()));
+    // The daemon's connector stack over the copy (inventory lookups read the
+    // copy), with side effects captured in front of it.
+    let capture = Arc::new(CapturingConnectors::new(Arc::new(
+        app.outbox_connectors(store.clone()),
+    )));
     let mut connector_config = app.connector_config();
     if let Some(email) = connector_config
         .get_mut("email")
@@ -364,7 +368,7 @@ impl Simulation {
                         self.clock.now(),
                         Happening::TaskAnswerRefused {
                             task: task.id.clone(),
-                            error: e.to_string(),
+                            error: e.to_string().replace('\n', "; "),
                         },
                     ),
                 }
