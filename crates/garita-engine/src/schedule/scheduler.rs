@@ -516,7 +516,7 @@ fn log_plan(key: &TriggerKey, trigger: &ScheduleTrigger, plan: &CatchUpPlan, pau
     };
     tracing::info!(
         trigger = %key,
-        policy = ?trigger.catch_up,
+        policy = policy_name(trigger.catch_up),
         missed = %missed,
         running,
         skipped = plan.skipped,
@@ -529,5 +529,14 @@ fn log_plan(key: &TriggerKey, trigger: &ScheduleTrigger, plan: &CatchUpPlan, pau
             skipped = plan.skipped,
             "catch-up capped: only the most recent missed fires run"
         );
+    }
+}
+
+/// The policy as workflows spell it.
+fn policy_name(policy: crate::model::CatchUp) -> &'static str {
+    match policy {
+        crate::model::CatchUp::All => "all",
+        crate::model::CatchUp::Last => "last",
+        crate::model::CatchUp::None => "none",
     }
 }
