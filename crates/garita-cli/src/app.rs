@@ -133,7 +133,9 @@ impl App {
 
     /// The connectors with `email.send` recorded in `store`'s outbox.
     pub fn outbox_connectors(&self, store: Arc<SledStore>) -> OutboxConnectors {
-        OutboxConnectors::new(self.connectors.clone(), store, self.clock.clone())
+        let lookup =
+            crate::account_lookup::AccountLookup::new(self.connectors.clone(), store.clone());
+        OutboxConnectors::new(Arc::new(lookup), store, self.clock.clone())
     }
 
     /// Each connector's configuration section; the email connector's outbox

@@ -5,6 +5,7 @@
 //! here already saying what went wrong and what to do; we add context and map
 //! them to exit codes (0 success, 1 the work failed, 2 usage error).
 
+mod account_lookup;
 mod app;
 mod cli;
 mod commands;

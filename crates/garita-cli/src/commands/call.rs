@@ -57,7 +57,14 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
                 })?,
                 None => Value::Object(serde_json::Map::new()),
             };
-            match app.connectors().invoke(connector, action, ctx, input).await {
+            // Naming an inventory account needs the store; plain calls never open it.
+            let connectors: std::sync::Arc<dyn garita_engine::Connectors> =
+                if input.get("account").is_some() {
+                    std::sync::Arc::new(app.outbox_connectors(app.open_store()?))
+                } else {
+                    app.connectors().clone()
+                };
+            match connectors.invoke(connector, action, ctx, input).await {
                 Ok(output) => {
                     if app.global.json {
                         say!("{}", serde_json::to_string(&output)?);

@@ -95,10 +95,11 @@ pub fn spec() -> ActionSpec {
     )
     .input_schema(json!({
         "type": "object",
-        "required": ["last_sign_in"],
+        "anyOf": [{"required": ["last_sign_in"]}, {"required": ["account"]}],
         "additionalProperties": false,
         "properties": {
             "last_sign_in": {"type": "string", "format": "date", "description": "Date of the user's last sign-in (YYYY-MM-DD)."},
+            "account": {"type": "string", "minLength": 1, "description": "Instead of last_sign_in: an inventory account (`ctpat:email` or the sign-in email); garita fills last_sign_in from its last recorded sign-in."},
             "today": {"type": "string", "format": "date", "description": "The date to judge on; default: today in the configured zone."}
         }
     }))
@@ -121,7 +122,15 @@ pub fn spec() -> ActionSpec {
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = CtpatConfig::from_context(ctx)?;
     let mut reader = InputReader::new(ctx, input);
-    reader.refuse_unknown(&["last_sign_in", "today"]);
+    reader.refuse_unknown(&["last_sign_in", "account", "today"]);
+    // Checked for its type only: the host has already turned it into last_sign_in.
+    let account = reader.optional_str("account");
+    if input.get("last_sign_in").is_none() && account.is_some() {
+        // Only garita's host knows the inventory; a direct call cannot resolve it.
+        return Err(ActionError::permanent(
+            "`account` is resolved from garita's account inventory; call this action through garita, or give last_sign_in",
+        ));
+    }
     let last_sign_in = required_date(&mut reader, "last_sign_in");
     let today = optional_date(&mut reader, "today")
         .unwrap_or_else(|| local_date(ctx.now, config.time_zone));
