@@ -175,7 +175,7 @@ fn a_store_in_use_by_another_process_is_a_clear_error() {
     let wf = write(
         dir.path(),
         "slow.yaml",
-        "name: slow\nsteps:\n  - id: nap\n    uses: core.sleep\n    with: {ms: 3000}\n",
+        "name: slow\nsteps:\n  - id: nap\n    uses: core.sleep\n    with: {ms: 30000}\n",
     );
     let mut holder = garita(&store).arg("run").arg(&wf).spawn().unwrap();
     // Wait until the first process has the store open.
@@ -195,6 +195,8 @@ fn a_store_in_use_by_another_process_is_a_clear_error() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // Done: no need to wait for the nap.
+    holder.kill().unwrap();
     holder.wait().unwrap();
 }
 
