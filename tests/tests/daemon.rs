@@ -259,7 +259,7 @@ fn sigterm_mid_run_exits_in_time_and_the_run_completes_after_restart_without_rep
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    wait_for("the first line", &mut child, || lines(&effects).len() >= 1);
+    wait_for("the first line", &mut child, || !lines(&effects).is_empty());
     kill("TERM", &child);
     let signalled = Instant::now();
     let status = loop {
