@@ -37,6 +37,9 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
         .count();
     let mut rows = Vec::new();
     for run in &driven {
+        if run.started.is_none() {
+            tracing::info!(run = %run.run, "run woken");
+        }
         match &run.status {
             Some(status) => super::log_driven(&run.run, &Ok(*status)),
             None => tracing::error!(run = %run.run, "run could not be driven"),

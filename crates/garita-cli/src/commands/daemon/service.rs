@@ -56,13 +56,17 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
         let mut submitted = 0;
         match scheduler.tick().await {
             Ok(work) => {
-                for run in work.runs() {
-                    if pool.submit(run.clone()) {
+                for started in &work.started {
+                    if pool.submit(started.run.clone()) {
                         submitted += 1;
                     }
                 }
-                if !work.due_runs.is_empty() {
-                    tracing::debug!(runs = work.due_runs.len(), "waking due runs");
+                for run in &work.due_runs {
+                    // A run still being driven is due again only in the index.
+                    if pool.submit(run.clone()) {
+                        tracing::info!(run = %run, "run woken");
+                        submitted += 1;
+                    }
                 }
             }
             Err(e) => tracing::error!(error = %e, "scheduler tick failed; retrying"),
