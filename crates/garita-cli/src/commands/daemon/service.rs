@@ -62,7 +62,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                     }
                 }
                 for run in &work.due_runs {
-                    // A run still being driven is due again only in the index.
+                    // `submit` refuses a run already in flight: one line per wake.
                     if pool.submit(run.clone()) {
                         tracing::info!(run = %run, "run woken");
                         submitted += 1;
