@@ -1,0 +1,646 @@
+//! The shipped Ecuapass workflows, end to end with the real binary and a
+//! pinned clock: `ecuapass-annual-update` over a whole campaign (simulated
+//! from the schedule, and driven by hand with answers, a rejection and the
+//! 1 February report), and `ecuapass-password-reset` with its follow-up.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use mailparse::MailHeaderMap;
+use serde_json::Value;
+use support::*;
+
+const ANNUAL: &str = "workflows/ecuapass-annual-update.yaml";
+const RESET: &str = "workflows/ecuapass-password-reset.yaml";
+const OFFICER: &str = "oficial@bananera-pacifico.example";
+
+const INVENTORY: &str = "\
+portal,account,holder_name,holder_email,employee_id,holder_national_id,company,tax_id,role,status,last_sign_in
+ecuapass,RZAMBRANO1,Rosa Zambrano,rosa.zambrano@bananera-pacifico.example,BP-015,0915487326,Exportadora Bananera del Pacífico S.A.,0992147350001,Representante,active,2025-10-19
+ecuapass,JVERA2024,Jorge Vera,jorge.vera@bananera-pacifico.example,BP-031,0923456784,Exportadora Bananera del Pacífico S.A.,0992147350001,Empleado,active,2025-10-22
+ecuapass,PNAVARRETE,Pablo Navarrete,pablo.navarrete@flores-sierra.example,FS-009,1704567898,Flores de la Sierra Cía. Ltda.,1793058124001,Empleado,active,2025-10-27
+ecuapass,LTOAPANTA,Lucía Toapanta,lucia.toapanta@maderas-cotopaxi.example,MC-001,0503124786,Maderas del Cotopaxi S.A.,0590274615001,Representante,disabled,2025-01-05
+";
+
+// ---- helpers: the binary, pinned time, the outbox -------------------------
+
+/// `garita --store STORE --now NOW`.
+fn at(store: &Path, now: &str) -> Command {
+    let mut cmd = garita(store);
+    cmd.args(["--now", now]);
+    cmd
+}
+
+fn ok(cmd: &mut Command) -> Output {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "garita failed ({:?})\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
+fn json_out(cmd: &mut Command) -> Value {
+    let out = ok(cmd.arg("--json"));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+}
+
+/// Imports `csv` into `store` and returns `garita accounts list --json` for
+/// `portal`: the input convention of the shipped workflows.
+fn inventory(store: &Path, dir: &Path, csv: &str, portal: &str) -> String {
+    let file = write(dir, "inventory.csv", csv);
+    ok(at(store, "2025-11-20T12:00:00Z")
+        .args(["accounts", "import"])
+        .arg(&file));
+    let list = json_out(garita(store).args(["accounts", "list", "--portal", portal]));
+    serde_json::to_string(&list).unwrap()
+}
+
+/// One message of `<store>/outbox`, decoded.
+#[derive(Debug, Clone)]
+struct Mail {
+    date: String,
+    to: String,
+    cc: String,
+    subject: String,
+    body: String,
+}
+
+/// Every `.eml` the file transport wrote, oldest first (then by subject).
+fn outbox(store: &Path) -> Vec<Mail> {
+    let Ok(entries) = std::fs::read_dir(store.join("outbox")) else {
+        return Vec::new();
+    };
+    let mut mails: Vec<Mail> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| {
+            let raw = std::fs::read(&p).unwrap();
+            let parsed = mailparse::parse_mail(&raw).unwrap();
+            let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
+            let date = mailparse::dateparse(&header("Date")).unwrap();
+            Mail {
+                date: DateTime::<Utc>::from_timestamp(date, 0)
+                    .unwrap()
+                    .to_rfc3339_opts(SecondsFormat::Secs, true),
+                to: header("To"),
+                cc: header("Cc"),
+                subject: header("Subject"),
+                body: parsed.get_body().unwrap().replace("\r\n", "\n"),
+            }
+        })
+        .collect();
+    mails.sort_by(|a, b| (&a.date, &a.subject).cmp(&(&b.date, &b.subject)));
+    mails
+}
+
+/// The messages whose subject contains `part`.
+fn mails_about(store: &Path, part: &str) -> Vec<Mail> {
+    outbox(store)
+        .into_iter()
+        .filter(|m| m.subject.contains(part))
+        .collect()
+}
+
+fn one_mail(store: &Path, part: &str) -> Mail {
+    let found = mails_about(store, part);
+    assert_eq!(found.len(), 1, "one message about {part:?}: {found:#?}");
+    found.into_iter().next().unwrap()
+}
+
+fn run_id(started: &Value) -> String {
+    started["id"].as_str().expect("run id").to_owned()
+}
+
+fn show(store: &Path, run: &str) -> Value {
+    json_out(garita(store).args(["runs", "show", run]))
+}
+
+fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {run:#}"))
+}
+
+/// Open tasks (or all with `all`), sorted by id.
+fn tasks(store: &Path, all: bool) -> Vec<Value> {
+    let mut cmd = garita(store);
+    cmd.args(["tasks", "list"]);
+    if all {
+        cmd.arg("--all");
+    }
+    let mut list: Vec<Value> = json_out(&mut cmd).as_array().unwrap().clone();
+    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    list
+}
+
+/// The task assigned to `who` among the open ones.
+fn task_of(store: &Path, who: &str) -> String {
+    let open: Vec<Value> = tasks(store, false)
+        .into_iter()
+        .filter(|t| t["assignee"] == who)
+        .collect();
+    assert_eq!(open.len(), 1, "one open task for {who}: {open:#?}");
+    open[0]["id"].as_str().unwrap().to_owned()
+}
+
+fn resume(store: &Path, now: &str) {
+    ok(at(store, now).arg("resume"));
+}
+
+/// A copy of `workflow` whose `accounts` input defaults to `accounts`: how a
+/// scheduled run gets its list until workflows can read the inventory.
+fn with_accounts(dir: &Path, workflow: &str, accounts: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join(workflow)).unwrap();
+    let marker = "  accounts:\n    type: list\n    default: []\n";
+    assert!(
+        text.contains(marker),
+        "{workflow} declares accounts as documented"
+    );
+    let patched = text.replacen(
+        marker,
+        &format!("  accounts:\n    type: list\n    default: {accounts}\n"),
+        1,
+    );
+    let dir = dir.join("workflows");
+    std::fs::create_dir_all(&dir).unwrap();
+    write(
+        &dir,
+        Path::new(workflow).file_name().unwrap().to_str().unwrap(),
+        &patched,
+    );
+    dir
+}
+
+/// `garita simulate --json` over `workflows`.
+fn simulate(store: &Path, workflows: &Path, from: &str, to: &str, zone: &str) -> Value {
+    json_out(
+        garita(store)
+            .args(["simulate", "--from", from, "--to", to, "--time-zone", zone])
+            .arg("--workflows")
+            .arg(workflows),
+    )
+}
+
+fn happenings<'a>(report: &'a Value, kind: &'a str) -> Vec<&'a Value> {
+    report["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["happenings"].as_array().unwrap().iter())
+        .filter(|h| h["kind"] == kind)
+        .collect()
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+// ---- ecuapass-annual-update -------------------------------------------------
+
+#[test]
+fn annual_update_simulated_from_the_december_fire_to_the_february_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // Jorge never confirms; Lucía's user ID is already disabled.
+    let csv: String = INVENTORY
+        .lines()
+        .filter(|l| !l.contains("RZAMBRANO1") && !l.contains("PNAVARRETE"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let accounts = inventory(&store, dir.path(), &csv, "ecuapass");
+    let workflows = with_accounts(dir.path(), ANNUAL, &accounts);
+
+    let report = simulate(
+        &store,
+        &workflows,
+        "2025-11-30",
+        "2026-02-02",
+        "America/Guayaquil",
+    );
+
+    let started = happenings(&report, "run_started");
+    assert_eq!(started.len(), 1, "{started:#?}");
+    assert_eq!(
+        started[0]["trigger"]["scheduled_for"], "2025-12-01T14:00:00Z",
+        "1 December, 09:00 in Guayaquil"
+    );
+
+    let jorge = "jorge.vera@bananera-pacifico.example";
+    let officer = "cumplimiento@example.com"; // the input's default
+    let emails: Vec<(String, Vec<String>, String)> = happenings(&report, "email")
+        .iter()
+        .map(|e| {
+            let to = e["to"].as_array().unwrap().iter().map(text).collect();
+            (text(&e["at"]), to, text(&e["subject"]))
+        })
+        .collect();
+    let expect = |at: &str, to: &[&str], subject: &str| {
+        (
+            at.to_owned(),
+            to.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            subject.to_owned(),
+        )
+    };
+    assert_eq!(
+        emails,
+        vec![
+            expect(
+                "2025-12-01T14:00:00Z",
+                &[jorge],
+                "Ecuapass: en enero toca actualizar los datos del usuario JVERA2024"
+            ),
+            expect(
+                "2025-12-01T14:00:00Z",
+                &[officer],
+                "Ecuapass: campaña de actualización anual 2026, cuentas: 1"
+            ),
+            expect(
+                "2026-01-02T13:00:00Z",
+                &[jorge],
+                "Ecuapass: actualice los datos del usuario JVERA2024 antes del 31 de enero"
+            ),
+            expect(
+                "2026-01-09T13:00:00Z",
+                &[jorge],
+                "Recordatorio: actualización anual de Ecuapass pendiente (JVERA2024)"
+            ),
+            expect(
+                "2026-01-16T13:00:00Z",
+                &[jorge],
+                "Segundo recordatorio: actualización anual de Ecuapass pendiente (JVERA2024)"
+            ),
+            expect(
+                "2026-01-23T13:00:00Z",
+                &[jorge],
+                "Último recordatorio: actualización anual de Ecuapass (JVERA2024)"
+            ),
+            expect(
+                "2026-01-26T13:00:00Z",
+                &[officer, jorge],
+                "Escalamiento: JVERA2024 no ha confirmado la actualización anual de Ecuapass"
+            ),
+            expect(
+                "2026-02-01T13:00:00Z",
+                &[officer],
+                "Ecuapass 2026: actualizadas 0, en riesgo 1"
+            ),
+        ]
+    );
+
+    // One confirmation task a week, each due when the next reminder goes out.
+    let created: Vec<(String, String, String)> = happenings(&report, "task_created")
+        .iter()
+        .map(|t| (text(&t["at"]), text(&t["assignee"]), text(&t["due"])))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            ("2026-01-02T13:00:00Z", "2026-01-09T13:00:00Z"),
+            ("2026-01-09T13:00:00Z", "2026-01-16T13:00:00Z"),
+            ("2026-01-16T13:00:00Z", "2026-01-23T13:00:00Z"),
+            ("2026-01-23T13:00:00Z", "2026-01-26T13:00:00Z"),
+            ("2026-01-26T13:00:00Z", "2026-02-01T13:00:00Z"),
+        ]
+        .map(|(at, due)| (at.to_owned(), jorge.to_owned(), due.to_owned()))
+    );
+    assert!(happenings(&report, "task_created")
+        .iter()
+        .all(|t| t["title"] == "Confirmar la actualización anual de Ecuapass (JVERA2024)"));
+
+    // The account's child run ends on 1 February; its parent sends the
+    // report (above) the same instant. (`simulate` reports the finish of
+    // the runs it drives itself, not of a parent finished by its child.)
+    let finished = happenings(&report, "run_finished");
+    let child: Vec<_> = finished
+        .iter()
+        .filter(|f| f["workflow"] == "ecuapass-annual-update/per_account")
+        .collect();
+    assert_eq!(child.len(), 1, "{finished:#?}");
+    assert_eq!(child[0]["status"], "succeeded");
+    assert_eq!(child[0]["at"], "2026-02-01T13:00:00Z");
+}
+
+#[test]
+fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let accounts = inventory(&store, dir.path(), INVENTORY, "ecuapass");
+    let rosa = "rosa.zambrano@bananera-pacifico.example";
+    let jorge = "jorge.vera@bananera-pacifico.example";
+    let pablo = "pablo.navarrete@flores-sierra.example";
+
+    // 1 December: notices.
+    let started = json_out(
+        at(&store, "2025-12-01T14:00:00Z")
+            .arg("run")
+            .arg(root().join(ANNUAL))
+            .args(["--input", &format!("accounts={accounts}")])
+            .args(["--input", &format!("officer={OFFICER}")]),
+    );
+    let run_id = run_id(&started);
+    assert_eq!(started["status"], "waiting");
+    let december = outbox(&store);
+    let recipients: Vec<&str> = december.iter().map(|m| m.to.as_str()).collect();
+    assert_eq!(
+        december.len(),
+        4,
+        "three holders and the officer: {recipients:?}"
+    );
+    assert!(december.iter().all(|m| m.date == "2025-12-01T14:00:00Z"));
+    let notice = one_mail(&store, "RZAMBRANO1");
+    assert_eq!(notice.to, rosa);
+    assert!(notice.body.contains("Entre el 1 y el 31 de enero de 2026"));
+    assert!(notice.body.contains("(Representante)"));
+    assert!(notice.body.contains("TOKEN"), "{}", notice.body);
+    let campaign = one_mail(&store, "campaña");
+    assert_eq!(campaign.to, OFFICER);
+    for line in [
+        "- JVERA2024: Jorge Vera <jorge.vera@bananera-pacifico.example>, Empleado",
+        "- PNAVARRETE: Pablo Navarrete <pablo.navarrete@flores-sierra.example>, Empleado",
+        "- RZAMBRANO1: Rosa Zambrano <rosa.zambrano@bananera-pacifico.example>, Representante",
+        "- LTOAPANTA: Lucía Toapanta, estado disabled",
+        "recordatorios el 2026-01-09, 2026-01-16 y 2026-01-23",
+    ] {
+        assert!(
+            campaign.body.contains(line),
+            "{line:?} in\n{}",
+            campaign.body
+        );
+    }
+    assert!(tasks(&store, false).is_empty(), "no task before January");
+
+    // 2 January 08:00 in Guayaquil: the guide for each user type, and a task each.
+    resume(&store, "2026-01-02T13:00:00Z");
+    let guides = mails_about(&store, "antes del 31 de enero");
+    assert_eq!(guides.len(), 3);
+    assert!(guides.iter().all(|m| m.date == "2026-01-02T13:00:00Z"));
+    let to_rosa = guides.iter().find(|m| m.to == rosa).unwrap();
+    assert!(to_rosa.body.contains("tipo de usuario «Representante»"));
+    assert!(to_rosa.body.contains("3.2.3"));
+    let to_jorge = guides.iter().find(|m| m.to == jorge).unwrap();
+    assert!(to_jorge.body.contains("tipo de usuario «Empleado»"));
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 3);
+    assert!(
+        open.iter().all(|t| t["due"] == "2026-01-09T13:00:00Z"),
+        "{open:#?}"
+    );
+    assert_eq!(
+        open[0]["fields"]["required"],
+        serde_json::json!(["updated_on", "confirmation"])
+    );
+
+    // Rosa confirms with evidence; a confirmation without the portal's text is refused.
+    let rosa_task = task_of(&store, rosa);
+    let refused = run(at(&store, "2026-01-05T15:00:00Z").args([
+        "tasks",
+        "complete",
+        &rosa_task,
+        "--field",
+        "updated_on=2026-01-05",
+    ]));
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    ok(at(&store, "2026-01-05T15:00:00Z").args([
+        "tasks",
+        "complete",
+        &rosa_task,
+        "--field",
+        "updated_on=2026-01-05",
+        "--field",
+        "confirmation=Su actualización de Datos se ha realizado con éxito",
+        "--field",
+        "evidence=//nas/cumplimiento/2026/rzambrano1.png",
+        "--by",
+        rosa,
+    ]));
+    // Pablo cannot: the officer hears it that day.
+    let pablo_task = task_of(&store, pablo);
+    ok(at(&store, "2026-01-06T15:00:00Z").args([
+        "tasks",
+        "reject",
+        &pablo_task,
+        "--note",
+        "TOKEN vencido, renovación en trámite",
+    ]));
+    let blocked = one_mail(&store, "PNAVARRETE no puede");
+    assert_eq!(blocked.to, OFFICER);
+    assert_eq!(blocked.date, "2026-01-06T15:00:00Z");
+    assert!(blocked
+        .body
+        .contains("TOKEN vencido, renovación en trámite"));
+
+    // Jorge: a reminder every Friday, the officer in the last week.
+    for day in ["2026-01-09", "2026-01-16", "2026-01-23", "2026-01-26"] {
+        resume(&store, &format!("{day}T13:00:00Z"));
+    }
+    let to_jorge: Vec<(String, String)> = outbox(&store)
+        .into_iter()
+        .filter(|m| m.to == jorge && m.date.as_str() > "2026-01-02T13:00:00Z")
+        .map(|m| (m.date, m.subject))
+        .collect();
+    assert_eq!(
+        to_jorge,
+        [
+            (
+                "2026-01-09T13:00:00Z",
+                "Recordatorio: actualización anual de Ecuapass pendiente (JVERA2024)"
+            ),
+            (
+                "2026-01-16T13:00:00Z",
+                "Segundo recordatorio: actualización anual de Ecuapass pendiente (JVERA2024)"
+            ),
+            (
+                "2026-01-23T13:00:00Z",
+                "Último recordatorio: actualización anual de Ecuapass (JVERA2024)"
+            ),
+        ]
+        .map(|(d, s)| (d.to_owned(), s.to_owned()))
+    );
+    let escalation = one_mail(&store, "Escalamiento");
+    assert_eq!(
+        (
+            escalation.to.as_str(),
+            escalation.cc.as_str(),
+            escalation.date.as_str()
+        ),
+        (OFFICER, jorge, "2026-01-26T13:00:00Z")
+    );
+    assert!(escalation
+        .body
+        .contains("Empleado, Exportadora Bananera del Pacífico S.A."));
+    assert!(
+        mails_about(&store, "RZAMBRANO1")
+            .iter()
+            .all(|m| m.date.as_str() < "2026-01-09"),
+        "no reminder after Rosa's confirmation"
+    );
+
+    // Jorge's tasks: one per week, each expired when the next opened.
+    let jorge_tasks: Vec<(String, String)> = tasks(&store, true)
+        .into_iter()
+        .filter(|t| t["assignee"] == jorge)
+        .map(|t| (text(&t["step_id"]), text(&t["status"])))
+        .collect();
+    assert_eq!(
+        jorge_tasks,
+        [
+            ("week1", "expired"),
+            ("week2", "expired"),
+            ("week3", "expired"),
+            ("week4", "expired"),
+            ("week5", "open"),
+        ]
+        .map(|(s, st)| (s.to_owned(), st.to_owned()))
+    );
+    let last = task_of(&store, jorge);
+    ok(at(&store, "2026-01-28T15:00:00Z").args([
+        "tasks",
+        "complete",
+        &last,
+        "--field",
+        "updated_on=2026-01-28",
+        "--field",
+        "confirmation=Su actualización de Datos se ha realizado con éxito",
+    ]));
+
+    // Everyone answered, but the report waits for 1 February.
+    resume(&store, "2026-01-31T13:00:00Z");
+    assert_eq!(show(&store, &run_id)["status"], "waiting");
+    assert!(mails_about(&store, "en riesgo").is_empty());
+
+    resume(&store, "2026-02-01T13:00:00Z");
+    let shown = show(&store, &run_id);
+    assert_eq!(shown["status"], "succeeded", "{shown:#}");
+    assert_eq!(
+        shown["outputs"]["confirmed"],
+        serde_json::json!(["ecuapass:jvera2024", "ecuapass:rzambrano1"])
+    );
+    assert_eq!(
+        shown["outputs"]["at_risk"],
+        serde_json::json!(["ecuapass:pnavarrete"])
+    );
+    assert_eq!(step(&shown, "mark_at_risk")["outputs"]["count"], 1);
+    let report = one_mail(&store, "Ecuapass 2026: actualizadas 2, en riesgo 1");
+    assert_eq!(
+        (report.to.as_str(), report.date.as_str()),
+        (OFFICER, "2026-02-01T13:00:00Z")
+    );
+    for line in [
+        "- JVERA2024 (Jorge Vera): 2026-01-28, «Su actualización de Datos se ha realizado con éxito»",
+        "- RZAMBRANO1 (Rosa Zambrano): 2026-01-05, «Su actualización de Datos se ha realizado con éxito», captura: //nas/cumplimiento/2026/rzambrano1.png; confirmó rosa.zambrano@bananera-pacifico.example",
+        "- PNAVARRETE (Pablo Navarrete <pablo.navarrete@flores-sierra.example>): no pudo hacerla: TOKEN vencido, renovación en trámite",
+        "garita accounts add --portal ecuapass --account PNAVARRETE --status at_risk",
+    ] {
+        assert!(report.body.contains(line), "{line:?} in\n{}", report.body);
+    }
+}
+
+#[test]
+fn annual_update_refuses_a_role_that_is_not_an_ecuapass_user_type_before_sending_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let accounts = r#"[{"key":"ecuapass:x1","identifier":"X1","role":"Gerente","status":"active","holder":{"name":"Equis","email":"x@example.com"}}]"#;
+    let out = run(at(&store, "2025-12-01T14:00:00Z")
+        .arg("run")
+        .arg(root().join(ANNUAL))
+        .args(["--input", &format!("accounts={accounts}")]));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("Gerente"), "{}", stderr(&out));
+    assert!(
+        outbox(&store).is_empty(),
+        "nothing is sent when a role is wrong"
+    );
+}
+
+// ---- ecuapass-password-reset ------------------------------------------------
+
+#[test]
+fn password_reset_sends_the_guide_and_follows_up_when_nobody_confirms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let started = json_out(
+        at(&store, "2026-03-02T15:00:00Z")
+            .arg("run")
+            .arg(root().join(RESET))
+            .args([
+                "--input",
+                "classification=Representante legal",
+                "--input",
+                "identification=1710034065",
+                "--input",
+                "ruc=1790011674001",
+                "--input",
+                "send_to=ana.perez@example.com",
+                "--input",
+                &format!("officer={OFFICER}"),
+            ]),
+    );
+    let run_id = run_id(&started);
+    let guide = one_mail(&store, "cómo reiniciar su clave");
+    assert_eq!(guide.to, "ana.perez@example.com");
+    assert!(guide
+        .body
+        .contains("Escriba el RUC de la empresa 1790011674001"));
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["due"], "2026-03-04T15:00:00Z");
+
+    // Two days without an answer: the follow-up, with the officer in copy.
+    resume(&store, "2026-03-04T15:00:00Z");
+    let follow = one_mail(&store, "no se completó");
+    assert_eq!(
+        (follow.to.as_str(), follow.cc.as_str()),
+        ("ana.perez@example.com", OFFICER)
+    );
+    assert_eq!(follow.date, "2026-03-04T15:00:00Z");
+    assert!(follow.body.contains("correo personal registrado"));
+    let shown = show(&store, &run_id);
+    assert_eq!(shown["status"], "succeeded");
+    assert_eq!(shown["outputs"]["signed_in"], false);
+}
+
+#[test]
+fn password_reset_ends_quietly_once_the_person_signed_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let started = json_out(
+        at(&store, "2026-03-02T15:00:00Z")
+            .arg("run")
+            .arg(root().join(RESET))
+            .args([
+                "--input",
+                "classification=Perito",
+                "--input",
+                "identification=1710034065",
+                "--input",
+                "personal_email=perito@example.com",
+                "--input",
+                "send_to=perito@example.com",
+            ]),
+    );
+    let run_id = run_id(&started);
+    let task = task_of(&store, "perito@example.com");
+    ok(at(&store, "2026-03-03T10:00:00Z").args([
+        "tasks",
+        "complete",
+        &task,
+        "--field",
+        "signed_in=true",
+    ]));
+    let shown = show(&store, &run_id);
+    assert_eq!(shown["status"], "succeeded");
+    assert_eq!(shown["outputs"]["signed_in"], true);
+    assert_eq!(step(&shown, "follow_up")["status"], "skipped");
+    assert_eq!(outbox(&store).len(), 1, "only the guide");
+}
