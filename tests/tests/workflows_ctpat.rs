@@ -1,0 +1,892 @@
+//! The shipped CTPAT workflows, end to end with the real binary and a pinned
+//! clock: the daily inactivity watch (simulated, and run by `garita daemon
+//! --once` day by day into a reactivation), `ctpat-reactivation` through
+//! approval, CBP's signal, the same-day deadline and both outcomes, and the
+//! quarterly enabled-email review.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use mailparse::MailHeaderMap;
+use serde_json::{json, Value};
+use support::*;
+
+const WATCH: &str = "workflows/ctpat-inactivity-watch.yaml";
+const REACTIVATION: &str = "workflows/ctpat-reactivation.yaml";
+const REVIEW: &str = "workflows/ctpat-email-list-review.yaml";
+const OFFICER: &str = "oficial@gulfcoast-produce.example";
+const SPECIALIST: &str = "scss.specialist@cbp.dhs.example";
+const LUISA: &str = "luisa.mendez@gulfcoast-produce.example";
+const TOM: &str = "tom.okafor@gulfcoast-produce.example";
+
+const HEADER: &str = "portal,account,holder_name,holder_email,company,tax_id,ctpat_account_number,role,status,last_sign_in\n";
+
+/// Luisa last signed in on 2 March 2026; Diego left (same date, must be
+/// ignored); Jordan signed in later and stays quiet in the window.
+fn watch_inventory() -> String {
+    format!(
+        "{HEADER}\
+ctpat,{LUISA},Luisa Méndez,{LUISA},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,Account Administrator,active,2026-03-02
+ctpat,diego.paredes@gulfcoast-produce.example,Diego Paredes,diego.paredes@gulfcoast-produce.example,Gulf Coast Produce Distributors Inc.,27-5501846,80456123,User,offboarded,2026-03-02
+ctpat,jordan.blake@andes-sierra.example,Jordan Blake,jordan.blake@andes-sierra.example,Andes & Sierra Imports LLC,84-3190275,81234567,Security Officer,active,2026-03-20
+"
+    )
+}
+
+// ---- helpers: the binary, pinned time, the outbox -------------------------
+
+/// `garita --store STORE --now NOW`.
+fn at(store: &Path, now: &str) -> Command {
+    let mut cmd = garita(store);
+    cmd.args(["--now", now]);
+    cmd
+}
+
+fn ok(cmd: &mut Command) -> Output {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "garita failed ({:?})\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
+fn json_out(cmd: &mut Command) -> Value {
+    let out = ok(cmd.arg("--json"));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+}
+
+/// Imports `csv` into `store` and returns `garita accounts list --json` for
+/// `portal`: the input convention of the shipped workflows.
+fn inventory(store: &Path, dir: &Path, csv: &str, portal: &str, now: &str) -> String {
+    let file = write(dir, "inventory.csv", csv);
+    ok(at(store, now).args(["accounts", "import"]).arg(&file));
+    let list = json_out(garita(store).args(["accounts", "list", "--portal", portal]));
+    serde_json::to_string(&list).unwrap()
+}
+
+/// One message of `<store>/outbox`, decoded.
+#[derive(Debug, Clone)]
+struct Mail {
+    date: String,
+    to: String,
+    cc: String,
+    subject: String,
+    body: String,
+}
+
+/// Every `.eml` the file transport wrote, oldest first (then by subject).
+fn outbox(store: &Path) -> Vec<Mail> {
+    let Ok(entries) = std::fs::read_dir(store.join("outbox")) else {
+        return Vec::new();
+    };
+    let mut mails: Vec<Mail> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| {
+            let raw = std::fs::read(&p).unwrap();
+            let parsed = mailparse::parse_mail(&raw).unwrap();
+            let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
+            let date = mailparse::dateparse(&header("Date")).unwrap();
+            Mail {
+                date: DateTime::<Utc>::from_timestamp(date, 0)
+                    .unwrap()
+                    .to_rfc3339_opts(SecondsFormat::Secs, true),
+                to: header("To"),
+                cc: header("Cc"),
+                subject: header("Subject"),
+                body: parsed.get_body().unwrap().replace("\r\n", "\n"),
+            }
+        })
+        .collect();
+    mails.sort_by(|a, b| (&a.date, &a.subject).cmp(&(&b.date, &b.subject)));
+    mails
+}
+
+/// The messages whose subject contains `part`.
+fn mails_about(store: &Path, part: &str) -> Vec<Mail> {
+    outbox(store)
+        .into_iter()
+        .filter(|m| m.subject.contains(part))
+        .collect()
+}
+
+fn one_mail(store: &Path, part: &str) -> Mail {
+    let found = mails_about(store, part);
+    assert_eq!(found.len(), 1, "one message about {part:?}: {found:#?}");
+    found.into_iter().next().unwrap()
+}
+
+fn run_id(started: &Value) -> String {
+    started["id"].as_str().expect("run id").to_owned()
+}
+
+fn show(store: &Path, run: &str) -> Value {
+    json_out(garita(store).args(["runs", "show", run]))
+}
+
+fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {run:#}"))
+}
+
+/// Open tasks (or all with `all`), sorted by id.
+fn tasks(store: &Path, all: bool) -> Vec<Value> {
+    let mut cmd = garita(store);
+    cmd.args(["tasks", "list"]);
+    if all {
+        cmd.arg("--all");
+    }
+    let mut list: Vec<Value> = json_out(&mut cmd).as_array().unwrap().clone();
+    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    list
+}
+
+/// The task assigned to `who` among the open ones.
+fn task_of(store: &Path, who: &str) -> String {
+    let open: Vec<Value> = tasks(store, false)
+        .into_iter()
+        .filter(|t| t["assignee"] == who)
+        .collect();
+    assert_eq!(open.len(), 1, "one open task for {who}: {open:#?}");
+    open[0]["id"].as_str().unwrap().to_owned()
+}
+
+fn resume(store: &Path, now: &str) {
+    ok(at(store, now).arg("resume"));
+}
+
+/// A copy of `workflow` whose `accounts` input defaults to `accounts`: how a
+/// scheduled run gets its list until workflows can read the inventory.
+fn with_accounts(dir: &Path, workflow: &str, accounts: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join(workflow)).unwrap();
+    let marker = "  accounts:\n    type: list\n    default: []\n";
+    assert!(
+        text.contains(marker),
+        "{workflow} declares accounts as documented"
+    );
+    let patched = text.replacen(
+        marker,
+        &format!("  accounts:\n    type: list\n    default: {accounts}\n"),
+        1,
+    );
+    let dir = dir.join("workflows");
+    std::fs::create_dir_all(&dir).unwrap();
+    write(
+        &dir,
+        Path::new(workflow).file_name().unwrap().to_str().unwrap(),
+        &patched,
+    );
+    dir
+}
+
+/// `garita simulate --json` over `workflows`.
+fn simulate(store: &Path, workflows: &Path, from: &str, to: &str, zone: &str) -> Value {
+    json_out(
+        garita(store)
+            .args(["simulate", "--from", from, "--to", to, "--time-zone", zone])
+            .arg("--workflows")
+            .arg(workflows),
+    )
+}
+
+fn happenings<'a>(report: &'a Value, kind: &'a str) -> Vec<&'a Value> {
+    report["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["happenings"].as_array().unwrap().iter())
+        .filter(|h| h["kind"] == kind)
+        .collect()
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// `garita --store STORE --config CONFIG --now NOW`.
+fn atc(store: &Path, config: &Path, now: &str) -> Command {
+    let mut cmd = at(store, now);
+    cmd.arg("--config").arg(config);
+    cmd
+}
+
+/// The ids of the simulated emails as (instant, recipients, subject).
+fn simulated_emails(report: &Value) -> Vec<(String, Vec<String>, String)> {
+    happenings(report, "email")
+        .iter()
+        .map(|e| {
+            let to = e["to"].as_array().unwrap().iter().map(text).collect();
+            (text(&e["at"]), to, text(&e["subject"]))
+        })
+        .collect()
+}
+
+fn email(at: &str, to: &[&str], subject: &str) -> (String, Vec<String>, String) {
+    (
+        at.to_owned(),
+        to.iter().map(|s| s.to_string()).collect(),
+        subject.to_owned(),
+    )
+}
+
+/// The `--input` pairs of the `garita run workflows/ctpat-reactivation.yaml`
+/// line a task body gives the officer.
+fn handed_off_inputs(body: &str) -> Vec<(String, String)> {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("garita run workflows/ctpat-reactivation.yaml"))
+        .unwrap_or_else(|| panic!("no reactivation command in\n{body}"));
+    line.split(" --input ")
+        .skip(1)
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap();
+            (k.to_owned(), v.trim_matches('"').to_owned())
+        })
+        .collect()
+}
+
+fn start_reactivation(store: &Path, config: &Path, now: &str, inputs: &[(&str, &str)]) -> String {
+    let mut cmd = atc(store, config, now);
+    cmd.arg("run").arg(root().join(REACTIVATION));
+    for (k, v) in inputs {
+        cmd.args(["--input", &format!("{k}={v}")]);
+    }
+    run_id(&json_out(&mut cmd))
+}
+
+fn ctpat_config(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "garita.toml",
+        &format!("[connectors.ctpat]\ncbp_specialist_email = \"{SPECIALIST}\"\n"),
+    )
+}
+
+const TOM_ROW: &str = "ctpat,tom.okafor@gulfcoast-produce.example,Tom Okafor,tom.okafor@gulfcoast-produce.example,Gulf Coast Produce Distributors Inc.,27-5501846,80456123,User,deactivated,2026-03-02\n";
+
+fn tom_inputs() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("user_email", TOM),
+        ("user_full_name", "Tom Okafor"),
+        ("company_legal_name", "Gulf Coast Produce Distributors Inc."),
+        ("ctpat_account_number", "80456123"),
+        ("last_sign_in", "2026-03-02"),
+        ("officer", OFFICER),
+        ("user_time_zone", "America/Mexico_City"),
+    ]
+}
+
+// ---- ctpat-inactivity-watch --------------------------------------------------
+
+#[test]
+fn inactivity_watch_simulated_reminds_on_days_30_38_43_and_hands_off_the_deactivation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let accounts = inventory(
+        &store,
+        dir.path(),
+        &watch_inventory(),
+        "ctpat",
+        "2026-03-25T12:00:00Z",
+    );
+    let workflows = with_accounts(dir.path(), WATCH, &accounts);
+    let report = simulate(
+        &store,
+        &workflows,
+        "2026-03-28",
+        "2026-04-18",
+        "America/New_York",
+    );
+
+    // Every morning at 07:00 in New York (EDT, UTC-4).
+    let fires: Vec<String> = happenings(&report, "run_started")
+        .iter()
+        .map(|h| text(&h["trigger"]["scheduled_for"]))
+        .collect();
+    assert_eq!(fires.len(), 22);
+    assert_eq!(fires[0], "2026-03-28T11:00:00Z");
+    assert_eq!(fires[21], "2026-04-18T11:00:00Z");
+
+    let officer = "cumplimiento@example.com"; // the input's default
+    assert_eq!(
+        simulated_emails(&report),
+        vec![
+            email(
+                "2026-04-01T11:00:00Z",
+                &[LUISA],
+                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+            ),
+            email(
+                "2026-04-09T11:00:00Z",
+                &[LUISA],
+                "CTPAT: entre al portal antes del 2026-04-17 (38 días sin entrar)"
+            ),
+            email(
+                "2026-04-14T11:00:00Z",
+                &[LUISA, officer],
+                "Urgente: CTPAT: entre al portal antes del 2026-04-17 (43 días sin entrar)"
+            ),
+            email(
+                "2026-04-17T11:00:00Z",
+                &[officer, LUISA],
+                "CTPAT: CBP desactivó hoy a Luisa Méndez (luisa.mendez@gulfcoast-produce.example)"
+            ),
+        ]
+    );
+    let created: Vec<(String, String, String, String)> = happenings(&report, "task_created")
+        .iter()
+        .map(|t| {
+            (
+                text(&t["at"]),
+                text(&t["title"]),
+                text(&t["assignee"]),
+                text(&t["due"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        created,
+        [(
+            "2026-04-17T11:00:00Z".to_owned(),
+            "Iniciar la reactivación CTPAT de Luisa Méndez".to_owned(),
+            officer.to_owned(),
+            "2026-04-19T11:00:00Z".to_owned()
+        )]
+    );
+    // The inventory agrees on the day: 2 March + 45 days of grace + 1.
+    let deactivating: Vec<String> = happenings(&report, "account_deactivates")
+        .iter()
+        .map(|h| text(&h["account"]))
+        .collect();
+    assert_eq!(deactivating, [format!("ctpat:{LUISA}")]);
+}
+
+#[test]
+fn a_sign_in_recorded_in_the_inventory_silences_the_watch_even_with_a_stale_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // The list pasted into the workflow still says 2 March...
+    let accounts = inventory(
+        &store,
+        dir.path(),
+        &watch_inventory(),
+        "ctpat",
+        "2026-03-25T12:00:00Z",
+    );
+    assert!(accounts.contains("\"last_sign_in\":\"2026-03-02\""));
+    let workflows = with_accounts(dir.path(), WATCH, &accounts);
+    // ...but Luisa signed in on 30 March and it was recorded.
+    ok(at(&store, "2026-03-30T20:00:00Z").args([
+        "accounts",
+        "touch",
+        &format!("ctpat:{LUISA}"),
+        "--at",
+        "2026-03-30",
+    ]));
+    let report = simulate(
+        &store,
+        &workflows,
+        "2026-03-31",
+        "2026-04-18",
+        "America/New_York",
+    );
+    assert_eq!(happenings(&report, "run_started").len(), 19);
+    assert!(simulated_emails(&report).is_empty(), "{report:#}");
+    assert!(happenings(&report, "task_created").is_empty());
+    let finished = happenings(&report, "run_finished");
+    assert_eq!(finished.len(), 19);
+    assert!(
+        finished.iter().all(|f| f["status"] == "succeeded"),
+        "{finished:#?}"
+    );
+}
+
+#[test]
+fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    let csv = format!(
+        "{HEADER}ctpat,{LUISA},Luisa Méndez,{LUISA},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,Account Administrator,active,2026-03-02\n"
+    );
+    let accounts = inventory(&store, dir.path(), &csv, "ctpat", "2026-03-25T12:00:00Z");
+    let workflows = with_accounts(dir.path(), WATCH, &accounts);
+    let daemon_once = |now: &str| {
+        ok(atc(&store, &config, now)
+            .args(["daemon", "--once", "--workflows"])
+            .arg(&workflows));
+    };
+    // The daemon learns the schedule, then wakes on the reminder days.
+    daemon_once("2026-03-31T12:00:00Z");
+    for day in ["2026-04-01", "2026-04-09", "2026-04-14", "2026-04-17"] {
+        daemon_once(&format!("{day}T11:00:00Z"));
+    }
+    let officer = "cumplimiento@example.com";
+    let sent: Vec<(String, String, String, String)> = outbox(&store)
+        .into_iter()
+        .map(|m| (m.date, m.to, m.cc, m.subject))
+        .collect();
+    let row = |d: &str, to: &str, cc: &str, s: &str| {
+        (d.to_owned(), to.to_owned(), cc.to_owned(), s.to_owned())
+    };
+    assert_eq!(
+        sent,
+        [
+            row(
+                "2026-04-01T11:00:00Z",
+                LUISA,
+                "",
+                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+            ),
+            row(
+                "2026-04-09T11:00:00Z",
+                LUISA,
+                "",
+                "CTPAT: entre al portal antes del 2026-04-17 (38 días sin entrar)"
+            ),
+            row(
+                "2026-04-14T11:00:00Z",
+                LUISA,
+                officer,
+                "Urgente: CTPAT: entre al portal antes del 2026-04-17 (43 días sin entrar)"
+            ),
+            row(
+                "2026-04-17T11:00:00Z",
+                officer,
+                LUISA,
+                "CTPAT: CBP desactivó hoy a Luisa Méndez (luisa.mendez@gulfcoast-produce.example)"
+            ),
+        ]
+    );
+    let reminder = one_mail(&store, "30 días");
+    assert!(reminder.body.contains("lleva 30 días sin iniciar sesión"));
+    assert!(reminder
+        .body
+        .contains("Gulf Coast Produce Distributors Inc."));
+
+    // The hand-off: a task with the commands, since no step can start a workflow.
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["assignee"], officer);
+    let body = text(&open[0]["body"]);
+    assert!(body.contains(&format!(
+        "garita accounts add --portal ctpat --account {LUISA} --status deactivated"
+    )));
+    let handed = handed_off_inputs(&body);
+    assert_eq!(
+        handed,
+        [
+            ("user_email", LUISA),
+            ("user_full_name", "Luisa Méndez"),
+            ("company_legal_name", "Gulf Coast Produce Distributors Inc."),
+            ("ctpat_account_number", "80456123"),
+            ("last_sign_in", "2026-03-02"),
+            ("officer", officer),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    // The next morning says nothing new.
+    daemon_once("2026-04-18T11:00:00Z");
+    assert_eq!(outbox(&store).len(), 4);
+
+    // The officer starts the reactivation with exactly that command.
+    let inputs: Vec<(&str, &str)> = handed
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let reactivation = start_reactivation(&store, &config, "2026-04-20T13:00:00Z", &inputs);
+    let watch_task = text(&open[0]["id"]);
+    ok(at(&store, "2026-04-20T13:05:00Z").args([
+        "tasks",
+        "complete",
+        &watch_task,
+        "--field",
+        &format!("reactivation_run={reactivation}"),
+    ]));
+    let watch_run = text(&open[0]["run_id"]);
+    let watch_parent = watch_run.split('.').next().unwrap();
+    let watch = show(&store, watch_parent);
+    assert_eq!(watch["status"], "succeeded");
+    assert_eq!(
+        watch["outputs"]["deactivated"],
+        json!([format!("ctpat:{LUISA}")])
+    );
+
+    // Nothing goes to CBP before the officer approves.
+    assert!(mails_about(&store, "reactivation request").is_empty());
+    let review = task_of(&store, officer);
+    ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
+        "tasks",
+        "complete",
+        &review,
+        "--field",
+        "approved=true",
+        "--by",
+        officer,
+    ]));
+    let request = one_mail(&store, "reactivation request");
+    assert_eq!(
+        (request.to.as_str(), request.cc.as_str()),
+        (SPECIALIST, officer)
+    );
+    assert_eq!(
+        request.subject,
+        "CTPAT Portal user reactivation request - Gulf Coast Produce Distributors Inc. (account 80456123)"
+    );
+    for line in [
+        "User name: Luisa Méndez",
+        "Last sign-in: 2026-03-02",
+        "CTPAT account number: 80456123",
+    ] {
+        assert!(request.body.contains(line), "{line:?} in\n{}", request.body);
+    }
+
+    // CBP reactivates on 21 April; the user is told the exact limit.
+    ok(atc(&store, &config, "2026-04-21T14:00:00Z").args([
+        "signal",
+        &reactivation,
+        "reactivated",
+        "--data",
+        r#"{"on":"2026-04-21"}"#,
+    ]));
+    let hurry = one_mail(&store, "inicie sesión hoy");
+    assert_eq!(hurry.to, LUISA);
+    assert_eq!(hurry.date, "2026-04-21T14:00:00Z");
+    assert_eq!(
+        hurry.subject,
+        "CTPAT: inicie sesión hoy, a más tardar el 2026-04-21 23:59:59 EDT"
+    );
+    let waiting = show(&store, &reactivation);
+    assert_eq!(waiting["status"], "waiting");
+    assert!(
+        text(&waiting["wake_at"]).starts_with("2026-04-22T03:59:59"),
+        "{}",
+        waiting["wake_at"]
+    );
+
+    // No sign-in recorded by the deadline: deactivated again, officer told.
+    resume(&store, "2026-04-22T03:59:58Z");
+    assert_eq!(show(&store, &reactivation)["status"], "waiting");
+    ok(atc(&store, &config, "2026-04-22T03:59:59Z").arg("resume"));
+    let done = show(&store, &reactivation);
+    assert_eq!(done["status"], "succeeded", "{done:#}");
+    assert_eq!(done["outputs"]["signed_in"], false);
+    assert_eq!(done["outputs"]["reactivated_on"], "2026-04-21");
+    assert_eq!(
+        step(&done, "mark_deactivated")["outputs"]["status"],
+        "deactivated"
+    );
+    let again = one_mail(&store, "no inició sesión a tiempo");
+    assert_eq!((again.to.as_str(), again.cc.as_str()), (officer, LUISA));
+    assert_eq!(again.date, "2026-04-22T03:59:59Z");
+    assert!(again.body.contains(&format!(
+        "garita accounts add --portal ctpat --account {LUISA} --status deactivated"
+    )));
+}
+
+// ---- ctpat-reactivation ------------------------------------------------------
+
+#[test]
+fn reactivation_sends_the_edited_request_and_ends_active_when_the_sign_in_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    inventory(
+        &store,
+        dir.path(),
+        &format!("{HEADER}{TOM_ROW}"),
+        "ctpat",
+        "2026-04-20T12:00:00Z",
+    );
+    let mut inputs = tom_inputs();
+    inputs.push(("specialist_email", "other.specialist@cbp.dhs.example"));
+    let run_id = start_reactivation(&store, &config, "2026-04-20T13:00:00Z", &inputs);
+
+    let review = tasks(&store, false);
+    assert_eq!(review.len(), 1);
+    assert_eq!(review[0]["assignee"], OFFICER);
+    assert_eq!(review[0]["due"], "2026-04-22T13:00:00Z");
+    let shown = text(&review[0]["body"]);
+    assert!(
+        shown.contains("Para: other.specialist@cbp.dhs.example"),
+        "{shown}"
+    );
+    assert!(shown.contains("Dear CBP Supply Chain Security Specialist"));
+
+    let edited = "Dear Officer Smith,\n\nPlease reactivate Tom Okafor (tom.okafor@gulfcoast-produce.example), CTPAT account 80456123.\n\nRegards,\nCompliance\n";
+    ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
+        "tasks",
+        "complete",
+        &text(&review[0]["id"]),
+        "--field",
+        "approved=true",
+        "--field",
+        &format!("body={edited}"),
+    ]));
+    let request = one_mail(&store, "reactivation request");
+    assert_eq!(request.to, "other.specialist@cbp.dhs.example");
+    assert_eq!(request.body.trim_end(), edited.trim_end());
+    assert_eq!(
+        step(&show(&store, &run_id), "review")["outputs"]["edited"],
+        true
+    );
+
+    // The signal without data: reactivated today (New York).
+    ok(atc(&store, &config, "2026-04-20T15:30:00Z").args(["signal", &run_id, "reactivated"]));
+    let hurry = one_mail(&store, "inicie sesión hoy");
+    assert_eq!(
+        hurry.subject,
+        "CTPAT: inicie sesión hoy, a más tardar el 2026-04-20 21:59:59 CST"
+    );
+    assert!(hurry
+        .body
+        .contains("a más tardar el 2026-04-20 21:59:59 CST en su zona (America/Mexico_City), que corresponde al 2026-04-20 23:59:59 EDT en America/New_York"));
+    assert_eq!((hurry.to.as_str(), hurry.cc.as_str()), (TOM, OFFICER));
+
+    // Tom signs in that evening and the officer records it.
+    ok(at(&store, "2026-04-20T22:00:00Z").args([
+        "accounts",
+        "touch",
+        &format!("ctpat:{TOM}"),
+        "--at",
+        "2026-04-20",
+    ]));
+    ok(atc(&store, &config, "2026-04-21T03:59:59Z").arg("resume"));
+    let done = show(&store, &run_id);
+    assert_eq!(done["status"], "succeeded", "{done:#}");
+    assert_eq!(done["outputs"]["signed_in"], true);
+    assert_eq!(done["outputs"]["deadline"], "2026-04-20T23:59:59-04:00");
+    assert_eq!(step(&done, "mark_active")["outputs"]["status"], "active");
+    assert_eq!(step(&done, "redeactivated")["status"], "skipped");
+    assert_eq!(step(&done, "no_answer")["status"], "skipped");
+    assert_eq!(
+        outbox(&store).len(),
+        2,
+        "the request and the user's notice only"
+    );
+}
+
+#[test]
+fn reactivation_not_approved_sends_nothing_to_cbp() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    inventory(
+        &store,
+        dir.path(),
+        &format!("{HEADER}{TOM_ROW}"),
+        "ctpat",
+        "2026-04-20T12:00:00Z",
+    );
+    let run_id = start_reactivation(&store, &config, "2026-04-20T13:00:00Z", &tom_inputs());
+    let review = task_of(&store, OFFICER);
+    ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
+        "tasks",
+        "reject",
+        &review,
+        "--note",
+        "Tom leaves the company next week",
+    ]));
+    let done = show(&store, &run_id);
+    assert_eq!(done["status"], "succeeded");
+    assert_eq!(done["outputs"]["sent"], false);
+    for skipped in [
+        "send",
+        "reactivated",
+        "deadline",
+        "tell_user",
+        "until_deadline",
+        "check",
+        "no_answer",
+    ] {
+        assert_eq!(step(&done, skipped)["status"], "skipped", "{skipped}");
+    }
+    let mails = outbox(&store);
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(mails[0].to, OFFICER);
+    assert_eq!(
+        mails[0].subject,
+        "CTPAT: no se envió la solicitud de reactivación de Tom Okafor"
+    );
+}
+
+#[test]
+fn reactivation_escalates_when_cbp_does_not_answer_in_14_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    inventory(
+        &store,
+        dir.path(),
+        &format!("{HEADER}{TOM_ROW}"),
+        "ctpat",
+        "2026-04-20T12:00:00Z",
+    );
+    let run_id = start_reactivation(&store, &config, "2026-04-20T13:00:00Z", &tom_inputs());
+    let review = task_of(&store, OFFICER);
+    ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
+        "tasks",
+        "complete",
+        &review,
+        "--field",
+        "approved=true",
+    ]));
+    assert_eq!(one_mail(&store, "reactivation request").to, SPECIALIST);
+
+    resume(&store, "2026-05-04T13:59:59Z");
+    assert_eq!(show(&store, &run_id)["status"], "waiting");
+    resume(&store, "2026-05-04T14:00:00Z");
+    let done = show(&store, &run_id);
+    assert_eq!(done["status"], "succeeded", "{done:#}");
+    // Jumped over by the wait's `goto`: never ran. (`runs show` lists steps
+    // a goto jumped over as `pending`, while templates see them `skipped`.)
+    for jumped in [
+        "mark_active",
+        "deadline",
+        "tell_user",
+        "until_deadline",
+        "check",
+        "redeactivated",
+    ] {
+        let s = step(&done, jumped);
+        assert!(
+            s["status"] == "pending" || s["status"] == "skipped",
+            "{jumped}: {s:#}"
+        );
+        assert!(s["outputs"].is_null(), "{jumped}: {s:#}");
+    }
+    let chase = one_mail(&store, "CBP no ha confirmado");
+    assert_eq!(
+        (chase.to.as_str(), chase.date.as_str()),
+        (OFFICER, "2026-05-04T14:00:00Z")
+    );
+    assert!(chase.body.contains(SPECIALIST));
+    assert!(chase.body.contains("CTPAT Portal user reactivation request - Gulf Coast Produce Distributors Inc. (account 80456123)"));
+}
+
+// ---- ctpat-email-list-review -------------------------------------------------
+
+#[test]
+fn email_list_review_compares_each_company_list_with_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let csv = format!(
+        "{HEADER}\
+ctpat,rosa.zambrano@bananera-pacifico.example,Rosa Zambrano,rosa.zambrano@bananera-pacifico.example,Exportadora Bananera del Pacífico S.A.,0992147350001,82567341,Account Administrator,active,2026-02-10
+ctpat,diego.paredes@bananera-pacifico.example,Diego Paredes,diego.paredes@bananera-pacifico.example,Exportadora Bananera del Pacífico S.A.,0992147350001,82567341,User,offboarded,2025-10-30
+ctpat,ana.vela@bananera-pacifico.example,Ana Vela,ana.vela@bananera-pacifico.example,Exportadora Bananera del Pacífico S.A.,0992147350001,82567341,User,active,2026-03-01
+ctpat,maria.quintero@andes-sierra.example,María Quintero,maria.quintero@andes-sierra.example,Andes & Sierra Imports LLC,84-3190275,81234567,Account Administrator,active,2026-01-28
+"
+    );
+    let accounts = inventory(&store, dir.path(), &csv, "ctpat", "2026-03-25T12:00:00Z");
+    let run_id = run_id(&json_out(
+        at(&store, "2026-04-01T13:00:00Z")
+            .arg("run")
+            .arg(root().join(REVIEW))
+            .args(["--input", &format!("accounts={accounts}")])
+            .args(["--input", &format!("officer={OFFICER}")]),
+    ));
+    // One list to copy per CTPAT account.
+    let open = tasks(&store, false);
+    let titles: Vec<String> = open.iter().map(|t| text(&t["title"])).collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles.contains(&"CTPAT: copiar los correos habilitados de Exportadora Bananera del Pacífico S.A. (cuenta 82567341)".to_owned()));
+    assert!(titles.contains(
+        &"CTPAT: copiar los correos habilitados de Andes & Sierra Imports LLC (cuenta 81234567)"
+            .to_owned()
+    ));
+    let task_for = |number: &str| {
+        tasks(&store, false)
+            .into_iter()
+            .find(|t| text(&t["title"]).contains(number))
+            .map(|t| text(&t["id"]))
+            .unwrap()
+    };
+    ok(at(&store, "2026-04-02T13:00:00Z").args([
+        "tasks",
+        "complete",
+        &task_for("82567341"),
+        "--field",
+        r#"enabled_emails=["Rosa.Zambrano@bananera-pacifico.example","diego.paredes@bananera-pacifico.example","exportaciones@bananera-pacifico.example"]"#,
+    ]));
+    ok(at(&store, "2026-04-02T13:00:00Z").args([
+        "tasks",
+        "complete",
+        &task_for("81234567"),
+        "--field",
+        r#"enabled_emails=["maria.quintero@andes-sierra.example"]"#,
+    ]));
+    // Changes only where there are some.
+    let apply = tasks(&store, false);
+    assert_eq!(apply.len(), 1, "{apply:#?}");
+    let body = text(&apply[0]["body"]);
+    for line in [
+        "- ana.vela@bananera-pacifico.example (Ana Vela)",
+        "- diego.paredes@bananera-pacifico.example: Diego Paredes ya no está en la empresa",
+        "- exportaciones@bananera-pacifico.example: nadie del inventario usa este correo",
+    ] {
+        assert!(body.contains(line), "{line:?} in\n{body}");
+    }
+    ok(at(&store, "2026-04-03T15:00:00Z").args([
+        "tasks",
+        "complete",
+        &text(&apply[0]["id"]),
+        "--field",
+        "applied_on=2026-04-03",
+    ]));
+    let done = show(&store, &run_id);
+    assert_eq!(done["status"], "succeeded", "{done:#}");
+    assert_eq!(done["outputs"]["companies"], 2);
+    let report = one_mail(&store, "revisión trimestral");
+    assert_eq!(
+        (report.to.as_str(), report.date.as_str()),
+        (OFFICER, "2026-04-03T15:00:00Z")
+    );
+    for line in [
+        "Exportadora Bananera del Pacífico S.A. (cuenta 82567341):",
+        "- Agregar: ana.vela@bananera-pacifico.example",
+        "- Quitar: diego.paredes@bananera-pacifico.example (baja), exportaciones@bananera-pacifico.example (desconocido)",
+        "- Cambios hechos en el portal: 2026-04-03",
+        "Andes & Sierra Imports LLC (cuenta 81234567):",
+        "- Se mantienen: 1",
+    ] {
+        assert!(report.body.contains(line), "{line:?} in\n{}", report.body);
+    }
+}
+
+#[test]
+fn email_list_review_reports_a_list_nobody_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let csv = format!(
+        "{HEADER}ctpat,maria.quintero@andes-sierra.example,María Quintero,maria.quintero@andes-sierra.example,Andes & Sierra Imports LLC,84-3190275,81234567,Account Administrator,active,2026-01-28\n"
+    );
+    let accounts = inventory(&store, dir.path(), &csv, "ctpat", "2026-03-25T12:00:00Z");
+    let run_id = run_id(&json_out(
+        at(&store, "2026-04-01T13:00:00Z")
+            .arg("run")
+            .arg(root().join(REVIEW))
+            .args(["--input", &format!("accounts={accounts}")]),
+    ));
+    resume(&store, "2026-04-08T13:00:00Z");
+    let done = show(&store, &run_id);
+    assert_eq!(done["status"], "succeeded");
+    let report = one_mail(&store, "revisión trimestral");
+    assert_eq!(report.date, "2026-04-08T13:00:00Z");
+    assert!(report.body.contains(
+        "No se copió la lista del portal: la revisión de este trimestre quedó sin hacer."
+    ));
+}
