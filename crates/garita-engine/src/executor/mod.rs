@@ -1447,7 +1447,7 @@ impl RunDriver<'_, '_> {
         for (id, output) in &self.state.outputs {
             steps.insert(
                 id.clone(),
-                json!({"outputs": output, "status": "succeeded"}),
+                json!({"outputs": output, "status": step_status(output)}),
             );
         }
         for id in &self.state.skipped {
@@ -1551,5 +1551,15 @@ fn drop_nulls(value: Value) -> Value {
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(drop_nulls).collect()),
         other => other,
+    }
+}
+
+/// A finished step's status as templates see it: a wait or task that ran out
+/// of time (`on_timeout: continue` or `goto`) is `timed_out`, not `succeeded`.
+fn step_status(output: &Value) -> &'static str {
+    if output.get("timed_out").and_then(Value::as_bool) == Some(true) {
+        "timed_out"
+    } else {
+        "succeeded"
     }
 }

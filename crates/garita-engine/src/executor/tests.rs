@@ -745,3 +745,42 @@ async fn for_each_never_has_more_unfinished_children_than_its_concurrency() {
     );
     assert_eq!(h.store.children(&run, "fan").await.unwrap().len(), 5);
 }
+
+#[tokio::test]
+async fn a_timed_out_wait_reads_as_timed_out_and_goto_skips_are_shown() {
+    for (on_timeout, skipped_shown) in [
+        (OnTimeout::Continue, false),
+        (OnTimeout::Goto("last".into()), true),
+    ] {
+        let h = harness();
+        let wf = workflow(vec![
+            wait(
+                "w",
+                WaitFor::Signal { name: "s".into() },
+                Some(Duration::from_secs(60)),
+                on_timeout.clone(),
+            ),
+            uses("middle", "set", json!({"seen": "${{ steps.w.status }}"})),
+            uses("last", "set", json!({"seen": "${{ steps.w.status }}"})),
+        ]);
+        let run = h.start(&wf, &[]).await;
+        h.engine.drive(&run).await.unwrap();
+        h.clock.advance(chrono::Duration::minutes(2));
+        h.engine.wake_due().await.unwrap();
+        assert!(
+            h.calls()
+                .iter()
+                .all(|c| c.2 == json!({"seen": "timed_out"})),
+            "{on_timeout:?}: {:?}",
+            h.calls()
+        );
+        let record = h.store.run(&run).await.unwrap().unwrap();
+        let view = run_view(&record, &wf, &h.store.events(&run).await.unwrap());
+        assert_eq!(view.steps[0].status, "timed_out");
+        assert_eq!(
+            view.steps[1].status == "skipped",
+            skipped_shown,
+            "{on_timeout:?}"
+        );
+    }
+}

@@ -96,7 +96,13 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
             } => {
                 if let Some(i) = find(&mut steps, step) {
                     let s = &mut steps[i];
-                    s.status = "succeeded".into();
+                    let timed_out = output.get("timed_out").and_then(serde_json::Value::as_bool);
+                    s.status = if timed_out == Some(true) {
+                        "timed_out"
+                    } else {
+                        "succeeded"
+                    }
+                    .into();
                     s.ended_at = Some(*at);
                     s.outputs = Some(output.clone());
                     s.waiting_for = None;
@@ -144,11 +150,17 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
                     });
                 }
             }
-            RunEvent::StepTimedOut { step, at, .. } => {
+            RunEvent::StepTimedOut { step, goto, at } => {
                 if let Some(i) = find(&mut steps, step) {
                     steps[i].status = "timed_out".into();
                     steps[i].ended_at = Some(*at);
                     steps[i].waiting_for = None;
+                    // Steps jumped over by a `goto` never run: skipped, as templates see them.
+                    if let Some(target) = goto.as_deref().and_then(|g| find(&mut steps, g)) {
+                        for jumped in steps.iter_mut().take(target).skip(i + 1) {
+                            jumped.status = "skipped".into();
+                        }
+                    }
                 }
             }
             RunEvent::RunSucceeded { outputs: o, .. } => outputs = Some(o.clone()),
