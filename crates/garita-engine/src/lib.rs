@@ -16,6 +16,7 @@ pub mod connectors;
 pub mod diagnostic;
 pub mod executor;
 pub mod expr;
+pub mod inventory;
 pub mod memory_accounts;
 pub mod memory_store;
 pub mod model;
@@ -24,6 +25,8 @@ pub mod parse;
 pub mod run;
 pub mod schedule;
 pub mod schema;
+pub mod secret_inputs;
+pub mod secret_redactor;
 pub mod store;
 pub mod task;
 

@@ -1,0 +1,221 @@
+//! `accounts.list`, `accounts.get`, `accounts.set_status` and
+//! `accounts.record_evidence` over an [`AccountStore`].
+//!
+//! Writes are idempotent per step: each history entry a write makes names
+//! the run and step as its author (see [`input::actor`]), and a step that
+//! runs again (after a crash, before its success was recorded) finds that
+//! entry and answers from it instead of writing twice.
+
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
+use garita_sdk::{ActionError, InvokeContext};
+use serde_json::{json, Value};
+
+use super::input::{self, account_json, store_failed};
+use crate::account::{
+    Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta, HistoryEntry,
+    NewEvent,
+};
+
+/// Attribute holding the date of the latest evidence.
+pub const EVIDENCE_ON: &str = "evidence_on";
+/// Attribute holding the latest evidence's note.
+pub const EVIDENCE: &str = "evidence";
+/// Attribute holding where the latest evidence's proof is.
+pub const EVIDENCE_REFERENCE: &str = "evidence_reference";
+
+/// `accounts.list`.
+pub async fn list(
+    store: &dyn AccountStore,
+    ctx: &InvokeContext,
+    input: &Value,
+) -> Result<Value, ActionError> {
+    let statuses = match input.get("status") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| input::status(v, "status"))
+            .collect::<Result<_, _>>()?,
+        Some(one) => vec![input::status(one, "status")?],
+    };
+    // "Within N days": deactivating on one of the N days after today, as
+    // `garita accounts list --deactivates-within` counts them.
+    let deactivating_between = match input.get("deactivates_within").and_then(Value::as_u64) {
+        Some(days) => {
+            let today = today(ctx);
+            let from = today + Days::new(1);
+            Some((from, today + Days::new(days)))
+        }
+        None => None,
+    };
+    let filter = AccountFilter {
+        portal: input::optional_text(input, "portal")?.map(str::to_owned),
+        statuses,
+        company: input::optional_text(input, "company")?.map(str::to_owned),
+        holder: input::optional_text(input, "holder")?.map(str::to_owned),
+        deactivating_between,
+    };
+    let accounts = store
+        .list_accounts(&filter)
+        .await
+        .map_err(|e| store_failed("read", &e))?;
+    let rows: Vec<Value> = accounts.iter().map(account_json).collect();
+    Ok(json!({"count": rows.len(), "accounts": rows}))
+}
+
+/// `accounts.get`.
+pub async fn get(store: &dyn AccountStore, input: &Value) -> Result<Value, ActionError> {
+    let key = input::account_key(input)?;
+    let account = store
+        .account(&key)
+        .await
+        .map_err(|e| store_failed("read", &e))?;
+    Ok(json!({
+        "found": account.is_some(),
+        "account": account.as_ref().map(account_json),
+    }))
+}
+
+/// `accounts.set_status`.
+pub async fn set_status(
+    store: &dyn AccountStore,
+    ctx: &InvokeContext,
+    input: &Value,
+) -> Result<Value, ActionError> {
+    let key = input::account_key(input)?;
+    let status = input::status(input.get("status").unwrap_or(&Value::Null), "status")?;
+    let reason = input::text(input, "reason")?;
+    let emit = input.get("emit").filter(|v| !v.is_null());
+    let emit_name = emit.map(|e| input::text(e, "name")).transpose()?;
+    let mut account = load(store, &key).await?;
+    let by = input::actor(&ctx.idempotency_key);
+    if let Some(done) = earlier_write(store, &key, &by).await? {
+        // The same step already made this change: answer as it did.
+        let previous = done
+            .changes
+            .iter()
+            .find(|c| c.field == "status")
+            .and_then(|c| c.old.clone());
+        return Ok(json!({
+            "account": account_json(&account),
+            "changed": true,
+            "previous_status": previous,
+            "replayed": true,
+            "emitted": emit_name,
+        }));
+    }
+    let previous = account.status;
+    if previous == status {
+        // Nothing to change, so nothing to announce: whoever set this
+        // status before has handled its consequences.
+        return Ok(json!({
+            "account": account_json(&account),
+            "changed": false,
+            "previous_status": previous,
+            "replayed": false,
+            "emitted": null,
+        }));
+    }
+    account.status = status;
+    let event = emit_name.map(|name| NewEvent {
+        name: name.to_owned(),
+        at: ctx.now,
+        data: super::emit::stamped(emit.and_then(|e| e.get("data")), ctx),
+    });
+    let update = AccountUpdate {
+        account,
+        reason: reason.to_owned(),
+    };
+    let meta = ChangeMeta { by, at: ctx.now };
+    store
+        .upsert_accounts(std::slice::from_ref(&update), &meta, event.as_ref())
+        .await
+        .map_err(|e| store_failed("write to", &e))?;
+    Ok(json!({
+        "account": account_json(&update.account),
+        "changed": true,
+        "previous_status": previous,
+        "replayed": false,
+        "emitted": emit_name,
+    }))
+}
+
+/// `accounts.record_evidence`.
+pub async fn record_evidence(
+    store: &dyn AccountStore,
+    ctx: &InvokeContext,
+    input: &Value,
+) -> Result<Value, ActionError> {
+    let key = input::account_key(input)?;
+    let date = input::date(input, "date")?;
+    let note = input::text(input, "note")?;
+    let reference = input::optional_text(input, "reference")?;
+    let mut account = load(store, &key).await?;
+    let by = input::actor(&ctx.idempotency_key);
+    if earlier_write(store, &key, &by).await?.is_some() {
+        return Ok(json!({"account": account_json(&account), "recorded": true, "replayed": true}));
+    }
+    set_evidence(&mut account, date, note, reference);
+    let update = AccountUpdate {
+        account,
+        reason: evidence_reason(date, note, reference),
+    };
+    let meta = ChangeMeta { by, at: ctx.now };
+    let outcomes = store
+        .upsert_accounts(std::slice::from_ref(&update), &meta, None)
+        .await
+        .map_err(|e| store_failed("write to", &e))?;
+    // Unchanged: the very same evidence is already the latest one recorded.
+    let recorded = outcomes
+        .first()
+        .is_some_and(|o| *o != crate::account::UpsertOutcome::Unchanged);
+    Ok(json!({"account": account_json(&update.account), "recorded": recorded, "replayed": false}))
+}
+
+/// The evidence attributes: the latest evidence, readable in `accounts
+/// list` and the export; the history keeps every earlier one.
+fn set_evidence(account: &mut Account, date: NaiveDate, note: &str, reference: Option<&str>) {
+    let attributes = &mut account.attributes;
+    attributes.insert(EVIDENCE_ON.into(), date.format("%Y-%m-%d").to_string());
+    attributes.insert(EVIDENCE.into(), note.to_owned());
+    match reference {
+        Some(r) => attributes.insert(EVIDENCE_REFERENCE.into(), r.to_owned()),
+        None => attributes.remove(EVIDENCE_REFERENCE),
+    };
+}
+
+/// The history reason of an evidence record: it reads on its own.
+fn evidence_reason(date: NaiveDate, note: &str, reference: Option<&str>) -> String {
+    let mut reason = format!("evidence of {date}: {note}");
+    if let Some(r) = reference {
+        reason.push_str(&format!(" (reference: {r})"));
+    }
+    reason
+}
+
+async fn load(store: &dyn AccountStore, key: &AccountKey) -> Result<Account, ActionError> {
+    let found = store
+        .account(key)
+        .await
+        .map_err(|e| store_failed("read", &e))?;
+    input::known(key, found)
+}
+
+/// The history entry written by `by` (this run and step), if any.
+async fn earlier_write(
+    store: &dyn AccountStore,
+    key: &AccountKey,
+    by: &str,
+) -> Result<Option<HistoryEntry>, ActionError> {
+    let history = store
+        .account_history(key)
+        .await
+        .map_err(|e| store_failed("read", &e))?;
+    Ok(history.into_iter().rev().find(|entry| entry.by == by))
+}
+
+/// Today in the run's time zone (UTC when the zone is unknown).
+fn today(ctx: &InvokeContext) -> NaiveDate {
+    let zone: Tz = ctx.time_zone.parse().unwrap_or(Tz::UTC);
+    ctx.now.with_timezone(&zone).date_naive()
+}

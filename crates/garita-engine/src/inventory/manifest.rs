@@ -1,0 +1,213 @@
+//! What the `accounts` and `event` connectors declare: their actions with
+//! input and output JSON Schemas, side effects flagged, so `garita validate`
+//! checks a workflow's `with:` against them like any plugin's.
+
+use garita_sdk::{ActionSpec, Manifest};
+use serde_json::{json, Value};
+
+use crate::account::AccountStatus;
+
+/// Connector name of the account inventory actions (`accounts.list`, ...).
+pub const ACCOUNTS: &str = "accounts";
+
+/// Connector name of the event queue actions (`event.emit`).
+pub const EVENT: &str = "event";
+
+/// The manifests of both built-in inventory connectors.
+pub fn manifests() -> Vec<Manifest> {
+    vec![accounts_manifest(), event_manifest()]
+}
+
+fn accounts_manifest() -> Manifest {
+    Manifest::new(
+        ACCOUNTS,
+        env!("CARGO_PKG_VERSION"),
+        "The account inventory: list and read accounts, set their status, record evidence (history keeps who and why).",
+    )
+    .action(
+        ActionSpec::new("list", "Accounts matching every filter given, by key (by deactivation date with deactivates_within).")
+            .input_schema(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "portal": {"type": "string", "minLength": 1, "description": "Only this portal (ctpat, ecuapass, anam, ...)."},
+                    "status": {
+                        "description": "Only these statuses: one name or a list.",
+                        "anyOf": [status_schema(), {"type": "array", "items": status_schema()}]
+                    },
+                    "company": {"type": "string", "minLength": 1, "description": "Legal name contains this text, or the tax id is this one."},
+                    "holder": {"type": "string", "minLength": 1, "description": "The holder's email or employee id."},
+                    "deactivates_within": {"type": "integer", "minimum": 0, "maximum": 3660, "description": "Only CTPAT accounts deactivating on one of the N days after today (the run's time zone)."}
+                }
+            }))
+            .output_schema(json!({
+                "type": "object",
+                "required": ["accounts", "count"],
+                "properties": {
+                    "accounts": {"type": "array", "items": account_schema()},
+                    "count": {"type": "integer", "minimum": 0}
+                }
+            })),
+    )
+    .action(
+        ActionSpec::new("get", "One account by key; found is false when the inventory has none.")
+            .input_schema(json!({
+                "type": "object",
+                "required": ["account"],
+                "additionalProperties": false,
+                "properties": {"account": account_key_schema()}
+            }))
+            .output_schema(json!({
+                "type": "object",
+                "required": ["found", "account"],
+                "properties": {
+                    "found": {"type": "boolean"},
+                    "account": {"anyOf": [account_schema(), {"type": "null"}]}
+                }
+            })),
+    )
+    .action(
+        ActionSpec::new(
+            "set_status",
+            "Sets an account's status; the history records the run and step as who and `reason` as why. With `emit`, queues that event in the same commit, only when the status changes.",
+        )
+        .input_schema(json!({
+            "type": "object",
+            "required": ["account", "status", "reason"],
+            "additionalProperties": false,
+            "properties": {
+                "account": account_key_schema(),
+                "status": status_schema(),
+                "reason": {"type": "string", "minLength": 1, "description": "Why, as the history shows it."},
+                "emit": emit_schema()
+            }
+        }))
+        .output_schema(json!({
+            "type": "object",
+            "required": ["account", "changed", "previous_status", "replayed", "emitted"],
+            "properties": {
+                "account": account_schema(),
+                "changed": {"type": "boolean"},
+                "previous_status": {"anyOf": [status_schema(), {"type": "null"}]},
+                "replayed": {"type": "boolean"},
+                "emitted": {"anyOf": [{"type": "string"}, {"type": "null"}]}
+            }
+        }))
+        .with_side_effects(),
+    )
+    .action(
+        ActionSpec::new(
+            "record_evidence",
+            "Records evidence of something done on an account (date, note, reference) in its history and its evidence attributes.",
+        )
+        .input_schema(json!({
+            "type": "object",
+            "required": ["account", "date", "note"],
+            "additionalProperties": false,
+            "properties": {
+                "account": account_key_schema(),
+                "date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "When it was done (YYYY-MM-DD)."},
+                "note": {"type": "string", "minLength": 1, "description": "What was done, and how it is known."},
+                "reference": {"type": "string", "minLength": 1, "description": "Where the proof is: a file, a link, a portal receipt number."}
+            }
+        }))
+        .output_schema(json!({
+            "type": "object",
+            "required": ["account", "recorded", "replayed"],
+            "properties": {
+                "account": account_schema(),
+                "recorded": {"type": "boolean"},
+                "replayed": {"type": "boolean"}
+            }
+        }))
+        .with_side_effects(),
+    )
+}
+
+fn event_manifest() -> Manifest {
+    Manifest::new(
+        EVENT,
+        env!("CARGO_PKG_VERSION"),
+        "The event queue: a workflow emits an event that starts the workflows whose `event:` trigger names it.",
+    )
+    .action(
+        ActionSpec::new(
+            "emit",
+            "Queues an event durably for `garita daemon` (and `garita simulate`); each workflow with a matching `event:` trigger starts with the data filling its inputs of the same names.",
+        )
+        .input_schema(json!({
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": false,
+            "properties": {
+                "name": event_name_schema(),
+                "data": {"type": "object", "description": "What the triggered runs receive; its keys fill the inputs of the same names."}
+            }
+        }))
+        .output_schema(json!({
+            "type": "object",
+            "required": ["name", "event_id", "replayed"],
+            "properties": {
+                "name": {"type": "string"},
+                "event_id": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+                "replayed": {"type": "boolean"}
+            }
+        }))
+        .with_side_effects(),
+    )
+}
+
+fn status_schema() -> Value {
+    let names: Vec<&str> = AccountStatus::ALL.iter().map(|s| s.as_str()).collect();
+    json!({"type": "string", "enum": names})
+}
+
+fn account_key_schema() -> Value {
+    json!({
+        "type": "string",
+        "pattern": "^[^:]+:.+$",
+        "description": "PORTAL:IDENTIFIER, the key `garita accounts list` prints (ctpat:ana@example.com)."
+    })
+}
+
+fn event_name_schema() -> Value {
+    json!({
+        "type": "string",
+        "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$",
+        "description": "Dotted lower-case name, such as ctpat.deactivated."
+    })
+}
+
+fn emit_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": false,
+        "description": "An event to queue in the same commit as the status change.",
+        "properties": {
+            "name": event_name_schema(),
+            "data": {"type": "object"}
+        }
+    })
+}
+
+/// An account as the actions return it: the shape `garita accounts list
+/// --json` prints (its key first, then every field).
+fn account_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["key", "portal", "identifier", "holder", "company", "status"],
+        "properties": {
+            "key": {"type": "string"},
+            "portal": {"type": "string"},
+            "identifier": {"type": "string"},
+            "holder": {"type": "object"},
+            "company": {"type": "object"},
+            "role": {"type": ["string", "null"]},
+            "attributes": {"type": "object"},
+            "last_sign_in": {"type": ["string", "null"]},
+            "status": status_schema(),
+            "deactivates_on": {"type": ["string", "null"]}
+        }
+    })
+}
