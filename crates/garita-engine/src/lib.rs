@@ -25,8 +25,6 @@ pub mod parse;
 pub mod run;
 pub mod schedule;
 pub mod schema;
-pub mod secret_inputs;
-pub mod secret_redactor;
 pub mod store;
 pub mod task;
 
