@@ -25,6 +25,8 @@ pub mod parse;
 pub mod run;
 pub mod schedule;
 pub mod schema;
+pub mod secret_inputs;
+pub mod secret_redactor;
 pub mod store;
 pub mod task;
 

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use crate::model::{InputType, Workflow};
+use crate::secret_redactor::{secret_input_values, SecretRedactor};
 
 /// Problems with the inputs given to a run, all of them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +46,16 @@ pub fn resolve_inputs(
                 Ok(v) => {
                     out.insert(def.name.clone(), v);
                 }
+                // A secret's value must not come back in the message.
+                Err(why) if def.secret => errors.push(format!(
+                    "input `{}` (secret): {}",
+                    def.name,
+                    SecretRedactor::new(secret_input_values(
+                        workflow,
+                        &secret_only(&def.name, value)
+                    ))
+                    .redact_text(&why)
+                )),
                 Err(why) => errors.push(format!("input `{}`: {why}", def.name)),
             },
             None => match &def.default {
@@ -77,6 +88,11 @@ pub fn redact_inputs(workflow: &Workflow, inputs: &Map<String, Value>) -> Value 
         }
     }
     Value::Object(shown)
+}
+
+/// `{name: value}`, to find the secret values of one given input.
+fn secret_only(name: &str, value: &Value) -> Map<String, Value> {
+    Map::from_iter([(name.to_owned(), value.clone())])
 }
 
 fn coerce(kind: &InputType, value: &Value) -> Result<Value, String> {

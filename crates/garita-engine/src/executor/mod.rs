@@ -33,6 +33,7 @@ use crate::diagnostic::Diagnostics;
 use crate::expr::Evaluator;
 use crate::model::{ForEachSpec, OnTimeout, Step, StepKind, TaskSpec, WaitFor, WaitSpec, Workflow};
 use crate::run::{ParentRef, RunEvent, RunId, RunRecord, RunStatus};
+use crate::secret_redactor::{self, SecretRedactor};
 use crate::store::{Store, StoreError};
 use crate::task::{signal_for, Task, TaskAnswer, TaskFilter, TaskStatus};
 use state::{CurrentStep, Parked, RunState};
@@ -117,6 +118,8 @@ pub struct Engine {
     active: Mutex<HashSet<RunId>>,
     /// Secret inputs, kept only in memory (never in the store).
     secrets: Mutex<HashMap<RunId, serde_json::Map<String, Value>>>,
+    /// Secret values of the connectors' configuration, redacted from every run.
+    config_secrets: SecretRedactor,
 }
 
 impl std::fmt::Debug for Engine {
@@ -143,6 +146,10 @@ impl Engine {
         loader: WorkflowLoader,
         settings: EngineSettings,
     ) -> Self {
+        let config_secrets = SecretRedactor::new(secret_redactor::config_secret_values(
+            &settings.connector_config,
+            &|name| std::env::var(name).ok(),
+        ));
         Self {
             store,
             connectors,
@@ -153,6 +160,7 @@ impl Engine {
             parsed: Mutex::new(HashMap::new()),
             active: Mutex::new(HashSet::new()),
             secrets: Mutex::new(HashMap::new()),
+            config_secrets,
         }
     }
 
@@ -506,6 +514,17 @@ impl Engine {
         Ok(workflow)
     }
 
+    /// What must be redacted from run `run`: the configuration's secrets
+    /// and the values of the run's secret inputs known to this process.
+    fn redactor_for(&self, workflow: &Workflow, run: &str) -> SecretRedactor {
+        match self.lock_secrets().get(run) {
+            Some(inputs) => self
+                .config_secrets
+                .with(secret_redactor::secret_input_values(workflow, inputs)),
+            None => self.config_secrets.clone(),
+        }
+    }
+
     fn lock_secrets(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<RunId, serde_json::Map<String, Value>>> {
@@ -561,6 +580,7 @@ impl Engine {
             batch: Batch::new(&mut record),
             touched: Vec::new(),
         };
+        driver.batch.redactor = self.redactor_for(&workflow, run);
         driver.run().await?;
         let touched = std::mem::take(&mut driver.touched);
         let mut touched = touched;
@@ -610,6 +630,8 @@ struct Batch<'r> {
     /// Status and wake-up time as last stored, to notice a summary change
     /// that comes without new events (a parent parking after creating children).
     stored: (RunStatus, Option<DateTime<Utc>>),
+    /// Secret values kept out of events, errors and logs.
+    redactor: SecretRedactor,
 }
 
 impl<'r> Batch<'r> {
@@ -619,6 +641,7 @@ impl<'r> Batch<'r> {
             record,
             pending: Vec::new(),
             stored,
+            redactor: SecretRedactor::default(),
         }
     }
 
@@ -628,6 +651,7 @@ impl<'r> Batch<'r> {
     }
 
     fn fail_run(&mut self, at: DateTime<Utc>, error: String) {
+        let error = self.redactor.redact_text(&error);
         tracing::warn!(run = %self.record.id, %error, "run failed");
         self.record.status = RunStatus::Failed;
         self.record.wake_at = None;
@@ -671,6 +695,8 @@ impl RunDriver<'_, '_> {
     }
 
     fn record(&mut self, event: RunEvent) {
+        // Before the state sees it, so a resumed run reads what this one read.
+        let event = self.batch.redactor.redact_event(event);
         self.state.apply(self.workflow, &event);
         self.batch.push(event);
     }
@@ -693,6 +719,17 @@ impl RunDriver<'_, '_> {
                 self.finish_run();
                 return Ok(());
             };
+            let secrets_here = || {
+                self.engine
+                    .lock_secrets()
+                    .contains_key(&self.batch.record.id)
+            };
+            if let Some(problem) =
+                crate::secret_inputs::unavailable(self.workflow, step, secrets_here)
+            {
+                self.fail(step, problem);
+                return Ok(());
+            }
             match self.work_on(step).await? {
                 StepProgress::Next => continue,
                 StepProgress::Stop => return Ok(()),
@@ -879,7 +916,10 @@ impl RunDriver<'_, '_> {
                 Ok(StepProgress::Next)
             }
             Err(error) => {
-                let message = format!("{connector}.{action}: {error}");
+                let message = self
+                    .batch
+                    .redactor
+                    .redact_text(&format!("{connector}.{action}: {error}"));
                 let retry_at = if error.is_retryable() && attempt < step.retry.attempts {
                     let mut delay = step.retry.backoff_after(attempt);
                     if let ActionError::Retryable {

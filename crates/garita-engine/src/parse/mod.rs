@@ -28,6 +28,7 @@ mod problems;
 mod retry;
 mod scalars;
 mod scope;
+mod secret_flow;
 mod step_index;
 mod steps;
 mod suggest;
@@ -78,6 +79,9 @@ pub fn parse_workflow(
         manifests,
     };
     let workflow = workflow_file::read_workflow(&root, &reader, &mut problems);
+    if let Some(workflow) = &workflow {
+        secret_flow::check_secret_flow(&root, workflow, manifests, &mut problems);
+    }
     problems.finish(workflow)
 }
 
