@@ -5,9 +5,9 @@
 use chrono::NaiveDate;
 use garita_engine::account::{Account, AccountKey, AccountStatus, Company, Holder, CTPAT_PORTAL};
 
-use super::columns::{self, Cells};
-use super::ctpat_rule::CtpatRule;
-use super::validate;
+use crate::columns::{self, Cells};
+use crate::ctpat_rule::CtpatRule;
+use crate::validate;
 
 /// One thing wrong with a row.
 #[derive(Debug, Clone, PartialEq, Eq)]

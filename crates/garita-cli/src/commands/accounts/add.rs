@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use garita_engine::account::{AccountStore, AccountUpdate, ChangeMeta, UpsertOutcome};
 
 use super::columns::{self, Cells};
-use super::ctpat_rule::CtpatRule;
+use super::ctpat_rule;
 use super::row::{self, Problem, RowContext};
 use super::{account_json, author, known_portals};
 use crate::app::App;
@@ -18,7 +18,7 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
     let by = args.by.clone();
     let cells = cells_of(args)?;
     let store = app.open_store()?;
-    let rule = CtpatRule::from_app(app)?;
+    let rule = ctpat_rule::from_app(app)?;
     let portals = known_portals(app);
     let now = app.clock.now();
     let ctx = RowContext {

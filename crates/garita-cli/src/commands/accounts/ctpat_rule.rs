@@ -1,94 +1,18 @@
-//! The CTPAT deactivation rule as the inventory applies it, delegated to the
-//! `ctpat` connector's own functions and settings so both always agree: a
-//! user who last signed in on day D is deactivated from day
-//! D + `inactivity_limit_days` + 1 (`[connectors.ctpat]`, default 45).
+//! The CTPAT deactivation rule of the configuration in force: the
+//! `[connectors.ctpat]` section read the way the connector reads it
+//! (`garita_inventory::CtpatRule` holds the rule itself).
 
-use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
-use ctpat::CtpatConfig;
-use garita_sdk::InvokeContext;
+pub use garita_inventory::CtpatRule;
 
 use crate::app::App;
 
-/// The CTPAT settings in force, and what follows from them.
-#[derive(Debug, Clone)]
-pub struct CtpatRule {
-    config: CtpatConfig,
-}
-
-impl CtpatRule {
-    /// Reads `[connectors.ctpat]` the way the connector does.
-    pub fn from_app(app: &App) -> anyhow::Result<Self> {
-        let section = app
-            .settings
-            .connectors
-            .get(ctpat::CONNECTOR_NAME)
-            .cloned()
-            .unwrap_or(serde_json::Value::Null);
-        Self::from_section(section)
-    }
-
-    /// Reads a `[connectors.ctpat]` section (`null`: defaults).
-    pub fn from_section(section: serde_json::Value) -> anyhow::Result<Self> {
-        let ctx = InvokeContext {
-            config: section,
-            // English messages, like the rest of the command line.
-            locale: "en".into(),
-            ..InvokeContext::for_test()
-        };
-        let config = CtpatConfig::from_context(&ctx)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .context("[connectors.ctpat] in the configuration has a wrong value")?;
-        Ok(Self { config })
-    }
-
-    /// Today's date in the CTPAT time zone (`[connectors.ctpat] time_zone`,
-    /// default America/New_York): the calendar CBP counts days in.
-    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
-        now.with_timezone(&self.config.time_zone).date_naive()
-    }
-
-    /// The first day CBP deactivates a user whose last sign-in was `last_sign_in`.
-    pub fn deactivates_on(&self, last_sign_in: NaiveDate) -> Option<NaiveDate> {
-        ctpat::inactivity_status(last_sign_in, last_sign_in, &self.config).map(|s| s.deactivates_on)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
-    }
-
-    #[test]
-    fn the_default_limit_deactivates_forty_six_days_after_the_sign_in() {
-        let rule = CtpatRule::from_section(serde_json::Value::Null).unwrap();
-        assert_eq!(rule.deactivates_on(day(1, 1)), Some(day(2, 16)));
-    }
-
-    #[test]
-    fn the_limit_comes_from_the_section() {
-        let rule = CtpatRule::from_section(
-            serde_json::json!({"inactivity_limit_days": 30, "reminder_days": [10]}),
-        )
-        .unwrap();
-        assert_eq!(rule.deactivates_on(day(1, 1)), Some(day(2, 1)));
-        let err =
-            CtpatRule::from_section(serde_json::json!({"inactivity_limit_days": -1})).unwrap_err();
-        assert!(
-            format!("{err:#}").contains("inactivity_limit_days"),
-            "{err:#}"
-        );
-    }
-
-    #[test]
-    fn today_is_the_new_york_date() {
-        let rule = CtpatRule::from_section(serde_json::Value::Null).unwrap();
-        let late_evening = DateTime::parse_from_rfc3339("2026-03-10T02:00:00Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(rule.today(late_evening), day(3, 9));
-    }
+/// Reads `[connectors.ctpat]` of the configuration (absent: the defaults).
+pub fn from_app(app: &App) -> anyhow::Result<CtpatRule> {
+    let section = app
+        .settings
+        .connectors
+        .get(ctpat::CONNECTOR_NAME)
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    Ok(CtpatRule::from_section(section)?)
 }

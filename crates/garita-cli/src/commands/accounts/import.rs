@@ -15,15 +15,14 @@ use garita_engine::account::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::columns::{self, Cells, Column};
-use super::csv_cells::unescape_formula;
-use super::row::{self, Problem, RowContext};
-use super::{author, ctpat_rule::CtpatRule, known_portals};
+use garita_inventory::columns::{self, Column};
+use garita_inventory::csv_file::{self, CsvFileError, MAX_FILE_BYTES};
+use garita_inventory::row::{self, Problem, RowContext};
+
+use super::{author, ctpat_rule, known_portals};
 use crate::app::App;
 use crate::output::say;
 
-/// Largest file accepted: far above any real inventory (10,000 rows are ~2 MB).
-const MAX_FILE_BYTES: u64 = 256 << 20;
 /// Accounts written per commit: one transaction and one durable flush each.
 const BATCH: usize = 500;
 /// From this many rows on, a terminal gets a progress bar.
@@ -54,31 +53,28 @@ pub async fn import(
 ) -> anyhow::Result<ExitCode> {
     let shown = file.display().to_string();
     let text = read_text(file)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(&text))
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{shown}:1: cannot read the header row"))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let header = columns::check_header(&headers).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|p| format!("{shown}:1: {p}")).collect();
-        anyhow::anyhow!(
-            "{}\nthe header of {shown} has {} problem(s); nothing was imported (docs/accounts.md lists the columns)",
-            lines.join("\n"),
-            problems.len()
-        )
+    let csv_file::InventoryCsv {
+        header,
+        records,
+    } = csv_file::read_csv(&text).map_err(|err| match err {
+        CsvFileError::Header(e) => {
+            anyhow::Error::new(e).context(format!("{shown}:1: cannot read the header row"))
+        }
+        CsvFileError::Columns(problems) => {
+            let lines: Vec<String> = problems.iter().map(|p| format!("{shown}:1: {p}")).collect();
+            anyhow::anyhow!(
+                "{}\nthe header of {shown} has {} problem(s); nothing was imported (docs/accounts.md lists the columns)",
+                lines.join("\n"),
+                problems.len()
+            )
+        }
+        CsvFileError::Record { line, source } => anyhow::anyhow!(
+            "{shown}:{line}: {source}; fix the CSV (quotes must be paired) and import again"
+        ),
     })?;
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(|e| csv_error(&shown, &e))?;
 
     let store = app.open_store()?;
-    let rule = CtpatRule::from_app(app)?;
+    let rule = ctpat_rule::from_app(app)?;
     let portals = known_portals(app);
     let now = app.clock.now();
     let ctx = RowContext {
@@ -172,7 +168,7 @@ async fn check_row(
     line: u64,
     store: &dyn AccountStore,
 ) -> anyhow::Result<Result<Checked, Vec<Problem>>> {
-    let cells = match cells_of(record, header) {
+    let cells = match csv_file::cells_of(record, header) {
         Ok(cells) => cells,
         Err(problem) => return Ok(Err(vec![problem])),
     };
@@ -210,37 +206,6 @@ enum Checked {
     Write(Box<Account>),
 }
 
-/// The record's cells by column, undoing the exporter's formula escape.
-fn cells_of(record: &csv::StringRecord, header: &[Column]) -> Result<Cells, Problem> {
-    let extra_filled = record
-        .iter()
-        .skip(header.len())
-        .any(|c| !c.trim().is_empty());
-    if record.len() < header.len() || extra_filled {
-        return Err(Problem {
-            column: "-".into(),
-            message: format!(
-                "the row has {} cells but the header has {} columns",
-                record.len(),
-                header.len()
-            ),
-        });
-    }
-    let mut cells = Cells::default();
-    for (column, raw) in header.iter().zip(record.iter()) {
-        let value = unescape_formula(raw).trim().to_owned();
-        match column {
-            Column::Fixed(name) => {
-                cells.fixed.insert(name, value);
-            }
-            Column::Attribute(name) => {
-                cells.attributes.insert(name.clone(), value);
-            }
-        }
-    }
-    Ok(cells)
-}
-
 fn report_problems(app: &App, shown: &str, summary: &Summary) -> anyhow::Result<()> {
     if app.global.json {
         // The problems are part of the JSON summary.
@@ -262,27 +227,13 @@ fn read_text(file: &Path) -> anyhow::Result<String> {
         );
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {shown}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        anyhow::anyhow!("{shown}:{line}: not valid UTF-8 (byte {at}); save the file as CSV UTF-8 and import again")
+    csv_file::decode_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{shown}:{}: not valid UTF-8 (byte {}); save the file as CSV UTF-8 and import again",
+            e.line,
+            e.byte
+        )
     })
-}
-
-/// `;` when the header line has semicolons and no commas (spreadsheets in
-/// Spanish-speaking locales save CSV that way), else `,`.
-fn delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or_default();
-    if first.contains(';') && !first.contains(',') {
-        b';'
-    } else {
-        b','
-    }
-}
-
-fn csv_error(shown: &str, err: &csv::Error) -> anyhow::Error {
-    let line = err.position().map_or(0, |p| p.line());
-    anyhow::anyhow!("{shown}:{line}: {err}; fix the CSV (quotes must be paired) and import again")
 }
 
 /// A bar on stderr for a large file when stderr is a terminal; else hidden.
@@ -296,34 +247,4 @@ fn progress_bar(len: usize, what: &'static str) -> ProgressBar {
     }
     bar.set_message(what);
     bar
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn semicolon_files_are_recognised_by_their_header() {
-        assert_eq!(delimiter("portal;account;holder_name\n"), b';');
-        assert_eq!(delimiter("portal,account,note\nx;y,z\n"), b',');
-        assert_eq!(delimiter(""), b',');
-    }
-
-    #[test]
-    fn rows_with_missing_cells_are_a_problem_but_trailing_empty_cells_are_not() {
-        let header = vec![Column::Fixed("portal"), Column::Fixed("account")];
-        let short = csv::StringRecord::from(vec!["ctpat"]);
-        assert!(cells_of(&short, &header)
-            .unwrap_err()
-            .message
-            .contains("1 cells"));
-        let trailing = csv::StringRecord::from(vec!["ctpat", "a@x.com", " ", ""]);
-        let cells = cells_of(&trailing, &header).unwrap();
-        assert_eq!(cells.get("account"), Some("a@x.com"));
-        let escaped = csv::StringRecord::from(vec!["ctpat", "'=a@x.com"]);
-        assert_eq!(
-            cells_of(&escaped, &header).unwrap().get("account"),
-            Some("=a@x.com")
-        );
-    }
 }

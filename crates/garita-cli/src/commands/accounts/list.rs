@@ -7,7 +7,7 @@ use chrono::Days;
 use garita_engine::account::{AccountFilter, AccountStatus, AccountStore};
 
 use super::account_json;
-use super::ctpat_rule::CtpatRule;
+use super::ctpat_rule;
 use crate::app::App;
 use crate::output::{say, Table};
 use crate::usage::UsageError;
@@ -28,7 +28,7 @@ pub async fn list(
             ))
         })?],
     };
-    let rule = CtpatRule::from_app(app)?;
+    let rule = ctpat_rule::from_app(app)?;
     let today = rule.today(app.clock.now());
     // "Within N days": deactivating on one of the N days after today. An
     // account whose date is today or earlier is already deactivated.

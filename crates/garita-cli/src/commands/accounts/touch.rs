@@ -7,7 +7,7 @@ use garita_engine::account::{
     AccountStatus, AccountStore, AccountUpdate, ChangeMeta, CTPAT_PORTAL,
 };
 
-use super::ctpat_rule::CtpatRule;
+use super::ctpat_rule;
 use super::{account_json, author, resolve, validate};
 use crate::app::App;
 use crate::output::say;
@@ -19,7 +19,7 @@ pub async fn touch(
     at: Option<String>,
     by: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let rule = CtpatRule::from_app(app)?;
+    let rule = ctpat_rule::from_app(app)?;
     let now = app.clock.now();
     let today = rule.today(now);
     let day = match &at {

@@ -1,0 +1,28 @@
+//! The account inventory's CSV, as pure functions: the columns a file may
+//! have ([`columns`]), the checks of each cell ([`validate`]), a CSV text to
+//! its header and records ([`csv_file`]), and one row's cells to the
+//! [`Account`](garita_engine::account::Account) to store ([`row`]).
+//!
+//! It reads no file and opens no store: `garita accounts import|add|touch`
+//! do the I/O and call this crate, and so can a fuzzer. Identifiers go
+//! through the connectors' own validators (`ecuapass`, `anam`) and the CTPAT
+//! deactivation rule through the `ctpat` connector, so the inventory accepts
+//! exactly what the connectors accept; that is why this is not part of the
+//! engine, which never names a concrete connector.
+
+pub mod columns;
+pub mod csv_cells;
+pub mod csv_file;
+pub mod ctpat_rule;
+pub mod row;
+pub mod validate;
+
+pub use ctpat_rule::CtpatRule;
+
+/// What can go wrong outside a single row.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// The `[connectors.ctpat]` configuration section has a wrong value.
+    #[error("[connectors.ctpat] in the configuration has a wrong value: {0}")]
+    CtpatSection(String),
+}
