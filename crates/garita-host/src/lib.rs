@@ -19,6 +19,7 @@
 mod check;
 mod config;
 pub mod conformance;
+mod decode;
 mod discovery;
 mod error;
 mod invoke;
@@ -32,6 +33,7 @@ mod version;
 
 pub use check::{check_library, PluginReport};
 pub use config::HostConfig;
+pub use decode::{decode_invoke_reply, decode_manifest, InvokeReply};
 pub use discovery::LIBRARY_EXTENSION;
 pub use error::HostError;
 pub use library::PluginLibrary;
