@@ -30,7 +30,11 @@ pub fn build(settings: &Settings) -> anyhow::Result<Arc<PluginHost>> {
     Ok(Arc::new(host))
 }
 
-/// The host as the engine sees it.
+/// The host as the engine sees it where no store is open: with the
+/// inventory actions and lookups declared (so workflows using them validate
+/// and `plugins list` shows them); an engine on a store gets them live from
+/// `App::outbox_connectors`.
 pub fn as_connectors(host: &Arc<PluginHost>) -> Arc<dyn Connectors> {
-    host.clone()
+    let host: Arc<dyn Connectors> = host.clone();
+    Arc::new(crate::account_lookup::AccountLookup::declared_only(host))
 }
