@@ -1,12 +1,18 @@
 //! Connectors for a simulation: actions whose manifest declares side effects
 //! (sending email, writing files) are recorded instead of performed and
 //! answer with a plausible output; side-effect-free actions run for real.
+//!
+//! The inventory's own writes (`accounts.set_status`, `event.emit`, ...) are
+//! the exception: they are performed, on the simulation's copy of the store,
+//! and recorded too. A status set on 1 February is then what the next day's
+//! runs read, and an emitted event starts its workflows, as in the daemon.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use garita_engine::inventory::{ACCOUNTS, EVENT};
 use garita_engine::Connectors;
 use garita_sdk::{ActionError, InvokeContext, Manifest};
 use serde_json::{json, Value};
@@ -73,20 +79,44 @@ impl Connectors for CapturingConnectors {
         {
             return self.inner.invoke(connector, action, ctx, input).await;
         }
+        let call = CapturedCall {
+            at: ctx.now,
+            connector: connector.to_owned(),
+            action: action.to_owned(),
+            run: ctx.idempotency_key.run_id.clone(),
+            step: ctx.idempotency_key.step_id.clone(),
+            input: input.clone(),
+        };
+        if performed_on_the_copy(connector) {
+            let output = self.inner.invoke(connector, action, ctx, input).await?;
+            // A write that changed nothing (the status was already set) is
+            // not something that happened.
+            let unchanged = output.get("changed") == Some(&Value::Bool(false))
+                || output.get("recorded") == Some(&Value::Bool(false));
+            if !unchanged {
+                self.record(call);
+            }
+            return Ok(output);
+        }
         let output = plausible_output(connector, action, &ctx, &input);
+        self.record(call);
+        Ok(output)
+    }
+}
+
+impl CapturingConnectors {
+    fn record(&self, call: CapturedCall) {
         self.calls
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(CapturedCall {
-                at: ctx.now,
-                connector: connector.to_owned(),
-                action: action.to_owned(),
-                run: ctx.idempotency_key.run_id.clone(),
-                step: ctx.idempotency_key.step_id.clone(),
-                input,
-            });
-        Ok(output)
+            .push(call);
     }
+}
+
+/// Whether `connector` writes only to the store, which in a simulation is a
+/// throwaway copy: its calls are performed (and recorded), not faked.
+pub fn performed_on_the_copy(connector: &str) -> bool {
+    connector == ACCOUNTS || connector == EVENT
 }
 
 /// What a captured action answers, shaped like the real output where the

@@ -39,7 +39,7 @@ use serde_json::{json, Value};
 use super::daemon::workflow_dir::load_or_explain;
 use crate::app::App;
 use assume::TaskAssumption;
-use capture::{recipients, CapturingConnectors};
+use capture::{performed_on_the_copy, recipients, CapturingConnectors};
 use store_copy::StoreCopy;
 use timeline::{Happening, Timeline};
 use window::SimWindow;
@@ -262,11 +262,32 @@ impl Simulation {
         Ok(())
     }
 
-    /// Records a run's new status; a finish is a happening.
+    /// Records a run's new status; a finish is a happening. A child run that
+    /// finished may have let its parent finish in the same drive (the last
+    /// item of a `for_each`), so the parents' statuses are noted too.
     async fn note_status(&mut self, run: &str, status: RunStatus) -> anyhow::Result<()> {
+        let mut next = Some((run.to_owned(), status));
+        while let Some((run, status)) = next.take() {
+            let record = self.note_one(&run, status).await?;
+            if let Some(parent) = record.and_then(|r| r.parent) {
+                if let Some(up) = self.store.run(&parent.run_id).await? {
+                    next = Some((up.id, up.status));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records one run's new status; returns its record when it finished now.
+    async fn note_one(
+        &mut self,
+        run: &str,
+        status: RunStatus,
+    ) -> anyhow::Result<Option<garita_engine::RunRecord>> {
         let before = self.last_status.insert(run.to_owned(), status);
         if status.is_terminal() && before != Some(status) {
             let record = self.store.run(run).await?;
+            let finished = record.clone();
             self.timeline.push(
                 self.clock.now(),
                 Happening::RunFinished {
@@ -279,8 +300,9 @@ impl Simulation {
                     error: record.and_then(|r| r.error),
                 },
             );
+            return Ok(finished);
         }
-        Ok(())
+        Ok(None)
     }
 
     fn observe_captured(&mut self) {
@@ -294,6 +316,21 @@ impl Simulation {
                         .as_str()
                         .unwrap_or_default()
                         .to_owned(),
+                }
+            } else if performed_on_the_copy(&call.connector) {
+                let text = |v: &Value| v.as_str().map(str::to_owned);
+                let event = if call.connector == garita_engine::inventory::EVENT {
+                    text(&call.input["name"])
+                } else {
+                    text(&call.input["emit"]["name"])
+                };
+                Happening::Inventory {
+                    run: call.run,
+                    step: call.step,
+                    action: format!("{}.{}", call.connector, call.action),
+                    account: text(&call.input["account"]),
+                    status: text(&call.input["status"]),
+                    event,
                 }
             } else {
                 Happening::SideEffect {

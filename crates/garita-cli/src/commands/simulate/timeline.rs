@@ -45,6 +45,22 @@ pub enum Happening {
         connector: String,
         action: String,
     },
+    /// The inventory changed on the simulation's copy (a status set,
+    /// evidence recorded) or an event was queued.
+    Inventory {
+        run: String,
+        step: String,
+        action: String,
+        /// The account written, for `accounts.*`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        /// The new status, for `accounts.set_status`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+        /// The event queued (`event.emit`, or `emit` of `set_status`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        event: Option<String>,
+    },
     /// A task for a person was created.
     TaskCreated {
         task: String,
@@ -129,7 +145,7 @@ impl Timeline {
                 _ => t.cancelled += 1,
             },
             Happening::Email { .. } => t.emails += 1,
-            Happening::SideEffect { .. } => t.side_effects += 1,
+            Happening::SideEffect { .. } | Happening::Inventory { .. } => t.side_effects += 1,
             Happening::TaskCreated { .. } => t.tasks_created += 1,
             Happening::TaskAnswered { .. } => t.tasks_answered += 1,
             Happening::AccountDeactivates { .. } => t.accounts_deactivating += 1,
@@ -231,6 +247,25 @@ fn describe(what: &Happening) -> String {
             step,
             ..
         } => format!("would call {connector}.{action} (step {step})"),
+        Happening::Inventory {
+            action,
+            account,
+            status,
+            event,
+            ..
+        } => {
+            let mut line = format!("inventory: {action}");
+            if let Some(account) = account {
+                line.push_str(&format!(" {account}"));
+            }
+            if let Some(status) = status {
+                line.push_str(&format!(" -> {status}"));
+            }
+            if let Some(event) = event {
+                line.push_str(&format!(", event {event} queued"));
+            }
+            line
+        }
         Happening::TaskCreated {
             title,
             assignee,
