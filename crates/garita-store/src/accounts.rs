@@ -21,7 +21,8 @@
 //! account, its history entry and its index entry change together, and an
 //! event given with the batch (the offboarding event) is queued in the same
 //! transaction, so the daemon sees the event exactly when the accounts
-//! changed. The transaction runs on tokio's blocking pool (sled may wait
+//! changed. The same transaction appends the batch's audit entries (one per
+//! changed account, one for the event; see `audit.rs`). The transaction runs on tokio's blocking pool (sled may wait
 //! there for a flush in progress), then the store's [`DurableFlush`] — the
 //! same sled flush plus `fdatasync` the run commits use, with the same
 //! refusal after a failed flush — makes it durable before the call returns.
@@ -67,11 +68,13 @@ impl AccountStore for SledStore {
     ) -> Result<Vec<UpsertOutcome>, StoreError> {
         self.flush.check_healthy()?;
         let trees = self.account_trees()?;
+        let chain = self.trees.audit.clone();
+        let meta_tree = self.trees.meta.clone();
         let path = self.path.clone();
         let flush = self.flush.clone();
         let batch = write::Batch::prepare(updates, meta, event)?;
         run_blocking(&self.path, "writing accounts", move || {
-            let written = write::apply(&trees, &path, &batch)?;
+            let written = write::apply(&trees, &chain, &meta_tree, &path, &batch)?;
             if written.changed {
                 flush.run()?;
             }
@@ -103,11 +106,13 @@ impl AccountStore for SledStore {
     async fn emit_event(&self, event: &NewEvent) -> Result<EmittedEvent, StoreError> {
         self.flush.check_healthy()?;
         let trees = self.account_trees()?;
+        let chain = self.trees.audit.clone();
+        let meta = self.trees.meta.clone();
         let path = self.path.clone();
         let flush = self.flush.clone();
         let event = event.clone();
         run_blocking(&self.path, "queueing an event", move || {
-            let emitted = write::emit(&trees, &path, &event)?;
+            let emitted = write::emit(&trees, &chain, &meta, &path, &event)?;
             flush.run()?;
             Ok(emitted)
         })

@@ -6,11 +6,14 @@
 //! write is one insert made durable by the store's flush (sled flush plus
 //! `fdatasync` under the default durability) before `record` returns,
 //! because the caller may put the message on the network next. Messages are
-//! few next to run events, so listing reads the tree.
+//! few next to run events, so listing reads the tree. A write that changes
+//! the record appends its audit entry (`email.<status>`) in the same sled
+//! transaction (see `audit.rs`).
 
 use async_trait::async_trait;
 use garita_engine::{OutboxEntry, OutboxFilter, OutboxStore, StoreError};
 
+use crate::audit::{self, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 use crate::store::SledStore;
@@ -32,13 +35,22 @@ impl OutboxStore for SledStore {
         let tree = self.outbox_tree()?;
         let value = encode(entry, &format!("outbox message {}", entry.message_id))?;
         let key = entry.message_id.clone().into_bytes();
+        let pending = PendingEntry::new(audit::outbox(entry, &value));
+        let chain = self.trees.audit.clone();
+        let meta = self.trees.meta.clone();
         let path = self.path.clone();
         let flush = self.flush.clone();
         // The insert may wait for a flush in progress and the flush blocks
         // for milliseconds: both belong on the blocking pool.
         let joined = tokio::task::spawn_blocking(move || {
-            tree.insert(key, value)
-                .map_err(|e| sled_error(&path, "writing an outbox message", e))?;
+            audit::write_recorded(&chain, &tree, &meta, &key, &value, &pending).map_err(
+                |e| match e {
+                    sled::transaction::TransactionError::Abort(err) => err,
+                    sled::transaction::TransactionError::Storage(err) => {
+                        sled_error(&path, "writing an outbox message", err)
+                    }
+                },
+            )?;
             flush.run()
         })
         .await;

@@ -3,9 +3,15 @@
 //! Tree `tasks`: task id → [`Task`] (with the store's encoding-version byte).
 //! Tasks are few (people answer them), so listing reads the tree; a write is
 //! one insert made durable by the store's flush (sled flush + `fdatasync`).
+//! A write that changes the task appends its audit entry (`task.opened`,
+//! `task.answered`, `task.expired`, `task.cancelled`) in the same sled
+//! transaction (see `audit.rs`).
 
-use garita_engine::{StoreError, Task, TaskFilter};
+use chrono::{DateTime, Utc};
+use garita_engine::{StoreError, Task, TaskFilter, TaskStatus};
+use serde::Deserialize;
 
+use crate::audit::{self, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 use crate::store::SledStore;
@@ -24,11 +30,24 @@ impl SledStore {
         let tree = self.task_tree()?;
         let value = encode(task, "task")?;
         let key = task.id.clone().into_bytes();
+        let ended_at = match task.status {
+            TaskStatus::Cancelled => self.run_updated_at(&task.run_id),
+            _ => None,
+        };
+        let pending = PendingEntry::new(audit::task(task, &value, ended_at));
+        let chain = self.trees.audit.clone();
+        let meta = self.trees.meta.clone();
         let path = self.path.clone();
         let flush = self.flush.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            tree.insert(key, value)
-                .map_err(|e| sled_error(&path, "writing a task", e))?;
+            audit::write_recorded(&chain, &tree, &meta, &key, &value, &pending).map_err(
+                |e| match e {
+                    sled::transaction::TransactionError::Abort(err) => err,
+                    sled::transaction::TransactionError::Storage(err) => {
+                        sled_error(&path, "writing a task", err)
+                    }
+                },
+            )?;
             flush.run()
         })
         .await;
@@ -36,6 +55,18 @@ impl SledStore {
             path: self.path.display().to_string(),
             detail: format!("writing a task was interrupted: {e}"),
         })?
+    }
+
+    /// When run `id` last changed: the time of a task cancelled with it.
+    fn run_updated_at(&self, id: &str) -> Option<DateTime<Utc>> {
+        #[derive(Deserialize)]
+        struct Updated {
+            updated_at: DateTime<Utc>,
+        }
+        let bytes = self.trees.runs.get(id.as_bytes()).ok().flatten()?;
+        decode::<Updated>(&bytes, || format!("summary of run {id}"))
+            .ok()
+            .map(|u| u.updated_at)
     }
 
     pub(crate) fn read_task(&self, id: &str) -> Result<Option<Task>, StoreError> {

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use garita_engine::StoreError;
 
+use crate::audit::AuditChain;
 use crate::errors::sled_error;
 use crate::keys::tree;
 
@@ -18,6 +19,8 @@ pub(crate) struct Trees {
     pub(crate) unfinished: sled::Tree,
     pub(crate) children: sled::Tree,
     pub(crate) sources: sled::Tree,
+    /// The audit log and its head (see `audit.rs`).
+    pub(crate) audit: AuditChain,
 }
 
 impl Trees {
@@ -27,14 +30,17 @@ impl Trees {
             db.open_tree(name)
                 .map_err(|e| sled_error(path, &format!("opening tree `{name}`"), e))
         };
+        let meta = open(tree::META)?;
+        let audit = AuditChain::open(db, &meta, path)?;
         Ok(Self {
-            meta: open(tree::META)?,
+            meta,
             runs: open(tree::RUNS)?,
             events: open(tree::EVENTS)?,
             timers: open(tree::TIMERS)?,
             unfinished: open(tree::UNFINISHED)?,
             children: open(tree::CHILDREN)?,
             sources: open(tree::SOURCES)?,
+            audit,
         })
     }
 }

@@ -1,7 +1,9 @@
 //! The write path: sled transactions over `runs`, `events`, `timers`,
 //! `unfinished` and `children`, so a commit's events, summary and index
 //! entries change together or not at all, in memory and (sled logs a
-//! transaction as one atomically recovered batch) after a crash.
+//! transaction as one atomically recovered batch) after a crash. The same
+//! transaction appends one audit entry per event, and the chain's head, to
+//! `audit` and `meta` (see `audit.rs`).
 
 use std::path::Path;
 
@@ -14,6 +16,7 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
+use crate::audit::{self, append_in, store_head, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 use crate::keys::{check_id, child_key, event_key, timer_key, unfinished_key};
@@ -43,6 +46,8 @@ pub(crate) struct RunWrite {
     source: Option<(Vec<u8>, Vec<u8>)>,
     events: Vec<(Vec<u8>, Vec<u8>)>,
     indexes: IndexKeys,
+    /// One audit entry per event, hashed but for its place in the chain.
+    audit: Vec<PendingEntry>,
 }
 
 /// The index entries a summary implies; each value is the run id.
@@ -98,9 +103,14 @@ pub(crate) fn prepare(
     }
     let base_seq = record.next_seq;
     let mut encoded = Vec::with_capacity(events.len());
+    let mut audit_entries = Vec::with_capacity(events.len());
     for (seq, event) in (base_seq..).zip(events) {
         let what = format!("event {seq} of run {}", record.id);
-        encoded.push((event_key(&record.id, seq), encode(event, &what)?));
+        let bytes = encode(event, &what)?;
+        audit_entries.push(PendingEntry::new(audit::run_event(
+            record, seq, event, &bytes,
+        )));
+        encoded.push((event_key(&record.id, seq), bytes));
     }
     let next_seq = base_seq + events.len() as u64;
     let (mut summary, source) = crate::sources::detach(record);
@@ -121,6 +131,7 @@ pub(crate) fn prepare(
             record.wake_at,
             record.parent.as_ref(),
         ),
+        audit: audit_entries,
     })
 }
 
@@ -148,52 +159,68 @@ pub(crate) fn apply_group(
         &trees.unfinished,
         &trees.children,
         &trees.sources,
+        &trees.audit.tree,
+        &trees.meta,
     );
-    let result = all.transaction(|(runs, events, timers, unfinished, children, sources)| {
-        let mut outcomes = Vec::with_capacity(writes.len());
-        for write in writes {
-            // Reads inside the transaction see the group's earlier writes.
-            let stored = runs.get(write.id.as_bytes())?;
-            let old = match check_previous(write, stored.as_deref()) {
-                Ok(old) => old,
-                Err(refused) => {
-                    outcomes.push(Err(refused));
-                    continue;
+    // The chain stays locked across the transaction: its entries follow the
+    // head this transaction read, and no other writer appends meanwhile.
+    trees.audit.write(|head| {
+        let result = all.transaction(
+            |(runs, events, timers, unfinished, children, sources, audit, meta)| {
+                // sled may run this closure again on a conflict: start afresh.
+                let mut chain = head;
+                let mut outcomes = Vec::with_capacity(writes.len());
+                for write in writes {
+                    // Reads inside the transaction see the group's earlier writes.
+                    let stored = runs.get(write.id.as_bytes())?;
+                    let old = match check_previous(write, stored.as_deref()) {
+                        Ok(old) => old,
+                        Err(refused) => {
+                            outcomes.push(Err(refused));
+                            continue;
+                        }
+                    };
+                    for (key, value) in &write.events {
+                        events.insert(key.as_slice(), value.as_slice())?;
+                    }
+                    runs.insert(write.id.as_bytes(), write.summary.as_slice())?;
+                    if let Some((key, text)) = &write.source {
+                        sources.insert(key.as_slice(), text.as_slice())?;
+                    }
+                    let id = write.id.as_bytes();
+                    replace_entry(
+                        timers,
+                        old.timer.as_deref(),
+                        write.indexes.timer.as_deref(),
+                        &[],
+                    )?;
+                    replace_entry(
+                        unfinished,
+                        old.unfinished.as_deref(),
+                        write.indexes.unfinished.as_deref(),
+                        id,
+                    )?;
+                    replace_entry(
+                        children,
+                        old.child.as_deref(),
+                        write.indexes.child.as_deref(),
+                        id,
+                    )?;
+                    for pending in &write.audit {
+                        append_in(audit, &mut chain, pending)?;
+                    }
+                    outcomes.push(Ok(()));
                 }
-            };
-            for (key, value) in &write.events {
-                events.insert(key.as_slice(), value.as_slice())?;
-            }
-            runs.insert(write.id.as_bytes(), write.summary.as_slice())?;
-            if let Some((key, text)) = &write.source {
-                sources.insert(key.as_slice(), text.as_slice())?;
-            }
-            let id = write.id.as_bytes();
-            replace_entry(
-                timers,
-                old.timer.as_deref(),
-                write.indexes.timer.as_deref(),
-                &[],
-            )?;
-            replace_entry(
-                unfinished,
-                old.unfinished.as_deref(),
-                write.indexes.unfinished.as_deref(),
-                id,
-            )?;
-            replace_entry(
-                children,
-                old.child.as_deref(),
-                write.indexes.child.as_deref(),
-                id,
-            )?;
-            outcomes.push(Ok(()));
-        }
-        Ok::<_, ConflictableTransactionError<StoreError>>(outcomes)
-    });
-    result.map_err(|e| match e {
-        TransactionError::Abort(err) => err,
-        TransactionError::Storage(err) => sled_error(path, "committing runs", err),
+                if chain != head {
+                    store_head(meta, &chain)?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>((outcomes, chain))
+            },
+        );
+        result.map_err(|e| match e {
+            TransactionError::Abort(err) => err,
+            TransactionError::Storage(err) => sled_error(path, "committing runs", err),
+        })
     })
 }
 

@@ -1,9 +1,11 @@
 //! The account write path: one sled transaction per upsert batch over the
 //! four account trees, so accounts, history, the deactivation index and the
-//! event queue change together or not at all.
+//! event queue change together or not at all; the same transaction appends
+//! an audit entry per changed account and per queued event (see `audit.rs`).
 
 use std::path::Path;
 
+use crate::audit::AuditRecord;
 use garita_engine::account::{
     plan_write, Account, AccountUpdate, ChangeMeta, EmittedEvent, NewEvent, UpsertOutcome,
 };
@@ -15,6 +17,7 @@ use sled::transaction::{
 use sled::Transactional;
 
 use super::keys::{account_key, deactivation_key, event_key, history_key, AccountTrees};
+use crate::audit::{self, append_in, store_head, AuditChain, ChainHead, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 
@@ -54,9 +57,12 @@ pub(crate) struct Written {
     pub(crate) changed: bool,
 }
 
-/// Applies `batch` atomically (in memory; the caller flushes).
+/// Applies `batch` atomically (in memory; the caller flushes), with its
+/// audit entries appended to `chain`.
 pub(crate) fn apply(
     trees: &AccountTrees,
+    chain: &AuditChain,
+    meta: &sled::Tree,
     path: &Path,
     batch: &Batch,
 ) -> Result<Written, StoreError> {
@@ -65,25 +71,38 @@ pub(crate) fn apply(
         &trees.history,
         &trees.deactivations,
         &trees.events,
+        &chain.tree,
+        meta,
     );
-    // sled may run the closure again on a conflict, so it starts afresh each time.
-    let result = all.transaction(|(accounts, history, deactivations, events)| {
-        let mut outcomes = Vec::with_capacity(batch.updates.len());
-        for (key, update) in &batch.updates {
-            let outcome = upsert_one(accounts, history, deactivations, key, update, &batch.meta)?;
-            outcomes.push(outcome);
-        }
-        if let Some(event) = &batch.event {
-            queue_event(events, event)?;
-        }
-        Ok(outcomes)
-    });
-    let outcomes = result.map_err(|e| transaction_error(path, "writing accounts", e))?;
+    let outcomes = chain.write(|head| {
+        // sled may run the closure again on a conflict, so it starts afresh each time.
+        let result = all.transaction(|(accounts, history, deactivations, events, audit, meta)| {
+            let mut chain = head;
+            let mut outcomes = Vec::with_capacity(batch.updates.len());
+            for (key, update) in &batch.updates {
+                let (outcome, recorded) =
+                    upsert_one(accounts, history, deactivations, key, update, &batch.meta)?;
+                if let Some(record) = recorded {
+                    append_in(audit, &mut chain, &PendingEntry::new(record))?;
+                }
+                outcomes.push(outcome);
+            }
+            if let Some(event) = &batch.event {
+                queue_event(events, audit, &mut chain, event)?;
+            }
+            if chain != head {
+                store_head(meta, &chain)?;
+            }
+            Ok((outcomes, chain))
+        });
+        result.map_err(|e| transaction_error(path, "writing accounts", e))
+    })?;
     let changed = batch.event.is_some() || outcomes.iter().any(|o| *o != UpsertOutcome::Unchanged);
     Ok(Written { outcomes, changed })
 }
 
-/// Writes one account, its history entry and its index entry when it changed.
+/// Writes one account, its history entry and its index entry when it
+/// changed; returns the outcome and, when it changed, the audit record.
 fn upsert_one(
     accounts: &TransactionalTree,
     history: &TransactionalTree,
@@ -91,14 +110,14 @@ fn upsert_one(
     key: &[u8],
     update: &AccountUpdate,
     meta: &ChangeMeta,
-) -> ConflictableTransactionResult<UpsertOutcome, StoreError> {
+) -> ConflictableTransactionResult<(UpsertOutcome, Option<AuditRecord>), StoreError> {
     let shown = update.account.key().to_string();
     let stored: Option<Account> = match accounts.get(key)? {
         Some(bytes) => Some(abort_on(decode(&bytes, || format!("account {shown}")))?),
         None => None,
     };
     let Some((account, entry)) = plan_write(stored.as_ref(), update, meta) else {
-        return Ok(UpsertOutcome::Unchanged);
+        return Ok((UpsertOutcome::Unchanged, None));
     };
     let old_index = stored.as_ref().and_then(Account::indexed_deactivation);
     let new_index = account.indexed_deactivation();
@@ -114,37 +133,52 @@ fn upsert_one(
         &entry,
         &format!("history entry {} of account {shown}", entry.seq),
     ))?;
+    let record = audit::account(&shown, stored.is_none(), &entry, &entry_bytes);
     history.insert(history_key(key, entry.seq), entry_bytes)?;
     let account_bytes = abort_on(encode(&account, &format!("account {shown}")))?;
     accounts.insert(key, account_bytes)?;
-    Ok(if stored.is_some() {
+    let outcome = if stored.is_some() {
         UpsertOutcome::Updated
     } else {
         UpsertOutcome::Created
-    })
+    };
+    Ok((outcome, Some(record)))
 }
 
-/// Queues `event` under a fresh id (increasing: sled's id generator).
+/// Queues `event` under a fresh id (increasing: sled's id generator) and
+/// appends its audit entry after `chain`.
 fn queue_event(
     events: &TransactionalTree,
+    audit: &TransactionalTree,
+    chain: &mut ChainHead,
     event: &NewEvent,
 ) -> ConflictableTransactionResult<EmittedEvent, StoreError> {
     let emitted = EmittedEvent::new(events.generate_id()?, event);
     let bytes = abort_on(encode(&emitted, &format!("event {}", emitted.name)))?;
+    let record = audit::emitted(&emitted, &bytes);
     events.insert(&event_key(emitted.id), bytes)?;
+    append_in(audit, chain, &PendingEntry::new(record))?;
     Ok(emitted)
 }
 
-/// Queues one event on its own (the caller flushes).
+/// Queues one event on its own, with its audit entry (the caller flushes).
 pub(crate) fn emit(
     trees: &AccountTrees,
+    chain: &AuditChain,
+    meta: &sled::Tree,
     path: &Path,
     event: &NewEvent,
 ) -> Result<EmittedEvent, StoreError> {
-    trees
-        .events
-        .transaction(|events| queue_event(events, event))
+    let all = (&trees.events, &chain.tree, meta);
+    chain.write(|head| {
+        all.transaction(|(events, audit, meta)| {
+            let mut chain = head;
+            let emitted = queue_event(events, audit, &mut chain, event)?;
+            store_head(meta, &chain)?;
+            Ok((emitted, chain))
+        })
         .map_err(|e| transaction_error(path, "queueing an event", e))
+    })
 }
 
 /// Removes event `id` from the queue; false when it was not there.

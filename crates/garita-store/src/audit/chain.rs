@@ -1,0 +1,210 @@
+//! The chain's head and appending to it inside a writer's sled transaction.
+//!
+//! Every writer that records a change (the group-commit thread for runs,
+//! the account, task and outbox paths, [`crate::SledStore::record_audit`])
+//! holds the chain's mutex across its whole transaction: it reads the head,
+//! appends its entries after it, stores the new head in tree `meta` in the
+//! same transaction, and only once sled has applied it moves the head in
+//! memory. So seqs are gap-free, each entry links to the one before, and a
+//! change and its entries are applied (and recovered after a crash)
+//! together or not at all.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use garita_engine::StoreError;
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::entry::{
+    canonical_body, chain_hash, hex, parse_hash, AuditEntry, AuditRecord, Hash, GENESIS_PREV_HASH,
+};
+use crate::codec::{decode, encode};
+use crate::errors::sled_error;
+
+/// Name of the tree of entries: seq `u64` BE → [`AuditEntry`].
+pub(crate) const AUDIT_TREE: &str = "audit";
+
+/// Key of the chain's head in tree `meta`.
+pub(crate) const HEAD_KEY: &[u8] = b"audit_head";
+
+/// The last entry of the chain: its seq (0 before the first) and hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChainHead {
+    pub(crate) seq: u64,
+    pub(crate) hash: Hash,
+}
+
+impl ChainHead {
+    /// The head of an empty chain.
+    pub(crate) const GENESIS: Self = Self {
+        seq: 0,
+        hash: GENESIS_PREV_HASH,
+    };
+}
+
+/// The head as stored in `meta` and shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    /// Seq of the last entry (0: no entry yet).
+    pub seq: u64,
+    /// Hex SHA-256 of the last entry (64 zeros: no entry yet).
+    pub hash: String,
+}
+
+impl From<ChainHead> for AuditHead {
+    fn from(head: ChainHead) -> Self {
+        Self {
+            seq: head.seq,
+            hash: hex(&head.hash),
+        }
+    }
+}
+
+/// A record with its canonical body computed (outside the chain's lock).
+#[derive(Debug, Clone)]
+pub(crate) struct PendingEntry {
+    record: AuditRecord,
+    body: Vec<u8>,
+}
+
+impl PendingEntry {
+    /// Prepares `record` for appending.
+    pub(crate) fn new(record: AuditRecord) -> Self {
+        let body = canonical_body(
+            &record.at,
+            &record.kind,
+            &record.subject,
+            record.actor.as_deref(),
+            &record.summary,
+        );
+        Self { record, body }
+    }
+
+    /// The entry this record becomes after `head`.
+    fn chained(&self, head: &ChainHead) -> (AuditEntry, Hash) {
+        let seq = head.seq + 1;
+        let hash = chain_hash(seq, &self.body, &head.hash);
+        let record = &self.record;
+        let entry = AuditEntry {
+            seq,
+            at: record.at,
+            kind: record.kind.clone(),
+            subject: record.subject.clone(),
+            actor: record.actor.clone(),
+            summary: record.summary.clone(),
+            prev_hash: hex(&head.hash),
+            hash: hex(&hash),
+        };
+        (entry, hash)
+    }
+}
+
+/// The tree of entries and the head in memory, shared by every writer.
+#[derive(Debug, Clone)]
+pub(crate) struct AuditChain {
+    pub(crate) tree: sled::Tree,
+    head: Arc<Mutex<ChainHead>>,
+}
+
+impl AuditChain {
+    /// Opens the chain of `db` (whose `meta` tree is given), loading its head.
+    pub(crate) fn open(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Result<Self, StoreError> {
+        let tree = db
+            .open_tree(AUDIT_TREE)
+            .map_err(|e| sled_error(path, "opening tree `audit`", e))?;
+        let head = load_head(&tree, meta, path)?;
+        Ok(Self {
+            tree,
+            head: Arc::new(Mutex::new(head)),
+        })
+    }
+
+    /// Runs `write` with the chain locked: it gets the head, applies its
+    /// transaction and returns the new head, which becomes current only when
+    /// `write` succeeds (a refused or failed transaction wrote nothing).
+    pub(crate) fn write<T>(
+        &self,
+        write: impl FnOnce(ChainHead) -> Result<(T, ChainHead), StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut head = self.head.lock().unwrap_or_else(PoisonError::into_inner);
+        let (value, new_head) = write(*head)?;
+        *head = new_head;
+        Ok(value)
+    }
+
+    /// The current head (entries appended by this process included).
+    pub(crate) fn head(&self) -> ChainHead {
+        *self.head.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Inside a transaction: appends `pending` after `head` and advances `head`.
+/// The caller stores the final head with [`store_head`] in the same transaction.
+pub(crate) fn append_in(
+    audit: &TransactionalTree,
+    head: &mut ChainHead,
+    pending: &PendingEntry,
+) -> Result<AuditEntry, ConflictableTransactionError<StoreError>> {
+    let (entry, hash) = pending.chained(head);
+    let bytes = encode(&entry, &format!("audit entry {}", entry.seq))
+        .map_err(ConflictableTransactionError::Abort)?;
+    audit.insert(&entry.seq.to_be_bytes(), bytes)?;
+    *head = ChainHead {
+        seq: entry.seq,
+        hash,
+    };
+    Ok(entry)
+}
+
+/// Inside a transaction: records `head` as the chain's head in `meta`.
+pub(crate) fn store_head(
+    meta: &TransactionalTree,
+    head: &ChainHead,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let bytes = encode(&AuditHead::from(*head), "the audit chain's head")
+        .map_err(ConflictableTransactionError::Abort)?;
+    meta.insert(HEAD_KEY, bytes)?;
+    Ok(())
+}
+
+/// The head recorded in `meta`, if any and readable.
+pub(crate) fn stored_head(meta: &sled::Tree, path: &Path) -> Result<Option<AuditHead>, StoreError> {
+    let bytes = meta
+        .get(HEAD_KEY)
+        .map_err(|e| sled_error(path, "reading the audit chain's head", e))?;
+    bytes
+        .map(|b| decode(&b, || "the audit chain's head".into()))
+        .transpose()
+}
+
+/// The head to append after: the recorded one; if that is unreadable (it
+/// was damaged or altered), the last entry, so that opening never fails
+/// on it; `garita audit verify` reports the damage.
+fn load_head(tree: &sled::Tree, meta: &sled::Tree, path: &Path) -> Result<ChainHead, StoreError> {
+    match stored_head(meta, path) {
+        Ok(Some(head)) => {
+            if let Some(hash) = parse_hash(&head.hash) {
+                return Ok(ChainHead {
+                    seq: head.seq,
+                    hash,
+                });
+            }
+        }
+        Ok(None) if tree.is_empty() => return Ok(ChainHead::GENESIS),
+        Ok(None) | Err(_) => {}
+    }
+    tracing::warn!(store = %path.display(), "the audit chain's head is missing or unreadable; appending after the last entry (`garita audit verify` says more)");
+    let last = tree
+        .last()
+        .map_err(|e| sled_error(path, "reading the last audit entry", e))?;
+    let Some((key, value)) = last else {
+        return Ok(ChainHead::GENESIS);
+    };
+    let seq = <[u8; 8]>::try_from(key.as_ref()).map_or(0, u64::from_be_bytes);
+    let hash = decode::<AuditEntry>(&value, || format!("audit entry {seq}"))
+        .ok()
+        .and_then(|entry| parse_hash(&entry.hash))
+        .unwrap_or(GENESIS_PREV_HASH);
+    Ok(ChainHead { seq, hash })
+}
