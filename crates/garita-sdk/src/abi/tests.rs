@@ -124,6 +124,25 @@ fn bad_context_is_an_internal_error_not_a_panic() {
 }
 
 #[test]
+fn bytes_that_are_not_utf8_are_internal_errors_naming_the_part() {
+    let (status, bytes) = call(b"{\"run\":\"\xff\"}", "echo", b"{}");
+    assert_eq!(status, STATUS_INTERNAL_ERROR);
+    assert!(String::from_utf8(bytes)
+        .unwrap()
+        .contains("invoke context that is not UTF-8"));
+    let (status, bytes) = call(&test_ctx(), "echo", b"{\"a\":\"\xc3\"}");
+    assert_eq!(status, STATUS_INTERNAL_ERROR);
+    assert!(String::from_utf8(bytes)
+        .unwrap()
+        .contains("input that is not UTF-8"));
+    let (status, bytes) = call(&test_ctx(), "echo", b"{\"a\":");
+    assert_eq!(status, STATUS_INTERNAL_ERROR);
+    assert!(String::from_utf8(bytes)
+        .unwrap()
+        .contains("input that is not JSON"));
+}
+
+#[test]
 fn empty_ranges_may_be_null() {
     let invoke = TABLE.invoke.unwrap();
     let mut out = GaritaBuffer::empty();
