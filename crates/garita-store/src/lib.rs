@@ -72,6 +72,7 @@
 //! failed `fdatasync` a later one may succeed without the lost pages.
 
 mod accounts;
+pub mod backup;
 pub mod audit;
 mod codec;
 mod durable_flush;
@@ -97,6 +98,7 @@ mod write;
 mod store_tests;
 
 pub use audit::{AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditReport};
+pub use backup::{BackupError, BackupHeader, RestoreReport, TreeCount, BACKUP_FORMAT_VERSION};
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};
 pub use schema::SCHEMA_VERSION;
 pub use store::SledStore;
