@@ -1,6 +1,13 @@
 //! What every command needs, built lazily from the global options and the
 //! configuration: the clock, the store, the connectors and the engine.
+//!
+//! When the daemon runs a command for a client of its control API, the app
+//! is a [`App::for_client`] fork: the store and the engine are the daemon's
+//! own (so a run is never driven by two engines at once), and the files the
+//! client named on its command line come from the request, not the daemon's
+//! disk.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::{Mutex, Weak};
@@ -32,6 +39,29 @@ pub struct App {
     /// sends email through its durable outbox. Weak, so that dropping the
     /// store releases its lock as before.
     opened: Mutex<Option<Weak<SledStore>>>,
+    /// In the daemon: its open store and engine, lent to a client's command.
+    lent: Option<Lent>,
+    /// In the daemon: the files a client's command names, as the client sent them.
+    client_files: Option<ClientFiles>,
+}
+
+/// The daemon's store and engine, used by the commands it runs for clients.
+#[derive(Clone)]
+pub struct Lent {
+    /// The store the daemon holds.
+    pub store: Arc<SledStore>,
+    /// The engine the daemon drives runs with (its run pool shares it).
+    pub engine: Arc<Engine>,
+}
+
+/// Files named on a client's command line: read by the client and sent in
+/// the request; files the command writes are kept here for the client to write.
+#[derive(Debug, Default)]
+pub struct ClientFiles {
+    /// Contents of the files the client read, by the path as the client gave it.
+    pub read: BTreeMap<PathBuf, String>,
+    /// Files the command wrote, in order, for the client to write.
+    pub written: Mutex<Vec<(PathBuf, String)>>,
 }
 
 impl App {
@@ -58,7 +88,66 @@ impl App {
             connectors,
             host,
             opened: Mutex::new(None),
+            lent: None,
+            client_files: None,
         })
+    }
+
+    /// This app for one command the daemon runs for a client: the client's
+    /// global options, the daemon's store and engine, the client's files.
+    pub fn for_client(&self, global: GlobalArgs, lent: Lent, files: ClientFiles) -> Self {
+        Self {
+            global,
+            settings: self.settings.clone(),
+            clock: lent.engine.clock().clone(),
+            pinned_clock: self.pinned_clock,
+            connectors: self.connectors.clone(),
+            host: self.host.clone(),
+            opened: Mutex::new(Some(Arc::downgrade(&lent.store))),
+            lent: Some(lent),
+            client_files: Some(files),
+        }
+    }
+
+    /// The files the command wrote for its client (empty outside the daemon).
+    pub fn take_written_files(&self) -> Vec<(PathBuf, String)> {
+        self.client_files.as_ref().map_or_else(Vec::new, |files| {
+            std::mem::take(&mut *files.written.lock().unwrap_or_else(|p| p.into_inner()))
+        })
+    }
+
+    /// Reads a text file named on the command line with `read`; for a
+    /// client's command, the contents the client sent instead.
+    pub fn read_named_file(
+        &self,
+        path: &Path,
+        read: impl FnOnce(&Path) -> anyhow::Result<String>,
+    ) -> anyhow::Result<String> {
+        match &self.client_files {
+            None => read(path),
+            Some(files) => files.read.get(path).cloned().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} was not sent with the request; the client reads the files it names and sends them (this is a bug in the client)",
+                    path.display()
+                )
+            }),
+        }
+    }
+
+    /// Writes a file named on the command line, whole or not at all (written
+    /// aside, then renamed); for a client's command, kept for the client.
+    pub fn write_named_file(&self, path: &Path, contents: String) -> anyhow::Result<()> {
+        match &self.client_files {
+            None => write_file_whole(path, contents.as_bytes()),
+            Some(files) => {
+                files
+                    .written
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((path.to_path_buf(), contents));
+                Ok(())
+            }
+        }
     }
 
     pub fn connectors(&self) -> &Arc<dyn Connectors> {
@@ -70,14 +159,15 @@ impl App {
     }
 
     pub fn store_dir(&self) -> PathBuf {
-        self.global
-            .store
-            .clone()
-            .or_else(|| self.settings.store.path.clone())
-            .unwrap_or_else(|| PathBuf::from(".garita"))
+        store_dir(&self.global, &self.settings)
     }
 
+    /// Opens the store; in the daemon, the one it holds. A store another
+    /// process holds is refused with that process named (pid, command line).
     pub fn open_store(&self) -> anyhow::Result<Arc<SledStore>> {
+        if let Some(lent) = &self.lent {
+            return Ok(lent.store.clone());
+        }
         let durability = match self.settings.store.durability.as_str() {
             "power_loss" => Durability::PowerLoss,
             "process_crash" => Durability::ProcessCrash,
@@ -90,7 +180,15 @@ impl App {
             durability,
         };
         let dir = self.store_dir();
-        let store = Arc::new(SledStore::open(&dir, options)?);
+        let store = Arc::new(SledStore::open(&dir, options).map_err(|e| match e {
+            garita_engine::StoreError::Locked { path, holder } => {
+                garita_engine::StoreError::Locked {
+                    path,
+                    holder: crate::control::holder::describe(&dir).unwrap_or(holder),
+                }
+            }
+            other => other,
+        })?);
         *self.opened.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::downgrade(&store));
         Ok(store)
     }
@@ -100,18 +198,25 @@ impl App {
         Arc::new(move |path, source| garita_engine::parse::parse_workflow(path, source, &manifests))
     }
 
-    pub fn engine(&self, store: Arc<dyn Store>) -> Engine {
+    /// An engine over `store`; in the daemon, the daemon's own engine (one
+    /// engine per store, so no run is ever driven twice at once).
+    pub fn engine(&self, store: Arc<dyn Store>) -> Arc<Engine> {
+        if let Some(lent) = &self.lent {
+            if Arc::as_ptr(&store).cast::<()>() == Arc::as_ptr(&lent.store).cast::<()>() {
+                return lent.engine.clone();
+            }
+        }
         let settings = EngineSettings {
             connector_config: self.connector_config(),
         };
         let connectors = self.engine_connectors(&store);
-        Engine::new(
+        Arc::new(Engine::new(
             store,
             connectors,
             self.clock.clone(),
             self.loader(),
             settings,
-        )
+        ))
     }
 
     /// What an engine on `store` calls: when `store` is the sled store this
@@ -158,7 +263,7 @@ impl App {
 
     /// Reads and validates a workflow file.
     pub fn load_workflow(&self, path: &Path) -> anyhow::Result<(Workflow, String)> {
-        let source = read_workflow_source(path)?;
+        let source = self.read_named_file(path, read_workflow_source)?;
         let shown = path.display().to_string();
         let workflow = garita_engine::parse::parse_workflow(&shown, &source, &self.manifests())
             .map_err(|d| {
@@ -169,6 +274,26 @@ impl App {
             })?;
         Ok((workflow, source))
     }
+}
+
+/// The store directory: `--store`, else `[store] path`, else `./.garita`.
+pub fn store_dir(global: &GlobalArgs, settings: &Settings) -> PathBuf {
+    global
+        .store
+        .clone()
+        .or_else(|| settings.store.path.clone())
+        .unwrap_or_else(|| PathBuf::from(".garita"))
+}
+
+/// Writes `path` whole or not at all: aside first, then renamed over it.
+pub fn write_file_whole(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    std::fs::write(&partial, contents)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
 /// Reads a workflow file with a size limit and a clear message for non-UTF-8 content.

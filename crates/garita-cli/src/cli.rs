@@ -188,6 +188,8 @@ pub enum RunsCommand {
 pub enum SchemaCommand {
     /// The JSON Schema of workflow files.
     Workflow,
+    /// The OpenAPI 3.1 description of the daemon's control API (docs/api.md).
+    Api,
 }
 
 #[derive(Debug, Subcommand)]

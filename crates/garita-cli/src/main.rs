@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod config;
 mod connectors;
+mod control;
 mod logging;
 mod outbox_connectors;
 mod output;
@@ -42,12 +43,18 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::dispatch(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            if err.downcast_ref::<usage::UsageError>().is_some() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
-            }
+            eprint!("{}", output::error_text(&err));
+            ExitCode::from(exit_code_for(&err))
         }
+    }
+}
+
+/// The exit code a command's error ends the process with: 2 for a usage
+/// error, 1 for work that failed. The daemon answers its clients with the same.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<usage::UsageError>().is_some() {
+        2
+    } else {
+        1
     }
 }

@@ -28,6 +28,19 @@ pub(crate) fn remove_pid_file(dir: &Path) {
     let _ = fs::remove_file(dir.join(PID_FILE));
 }
 
+/// The pid the `garita.pid` file in `dir` names, if it names one. The
+/// process may have ended since (a crash leaves the file behind): check
+/// before trusting it.
+pub fn holder_pid(dir: &Path) -> Option<u32> {
+    fs::read_to_string(dir.join(PID_FILE))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// `" (pid N, COMMAND)"` from the pid file, or `""` when it cannot be read.
 pub(crate) fn describe_holder(dir: &Path) -> String {
     let Ok(text) = fs::read_to_string(dir.join(PID_FILE)) else {
@@ -116,8 +129,10 @@ mod tests {
             holder.starts_with(&format!(" (pid {}, ", std::process::id())),
             "{holder}"
         );
+        assert_eq!(holder_pid(dir.path()), Some(std::process::id()));
         remove_pid_file(dir.path());
         assert_eq!(describe_holder(dir.path()), "");
+        assert_eq!(holder_pid(dir.path()), None);
         fs::write(dir.path().join(PID_FILE), "not a pid\n").unwrap();
         assert_eq!(describe_holder(dir.path()), "");
     }

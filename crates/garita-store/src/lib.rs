@@ -98,6 +98,7 @@ mod write;
 mod store_tests;
 
 pub use audit::{AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditReport};
+pub use holder::holder_pid;
 pub use backup::{BackupError, BackupHeader, RestoreReport, TreeCount, BACKUP_FORMAT_VERSION};
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};
 pub use schema::SCHEMA_VERSION;

@@ -109,3 +109,9 @@ fn account_json(account: &Account) -> serde_json::Value {
     }
     value
 }
+
+/// Reads an inventory file exactly as `accounts import` does; the client of
+/// the daemon reads it so and sends its contents.
+pub fn read_import_file(file: &std::path::Path) -> anyhow::Result<String> {
+    import::read_text(file)
+}

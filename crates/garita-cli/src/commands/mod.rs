@@ -1,4 +1,7 @@
-//! One module per command; `dispatch` routes to them.
+//! One module per command; `dispatch` routes to them. Commands that read or
+//! change the store go through the daemon's control API when a daemon holds
+//! the store (`crate::control::client`), else run here on the store directly;
+//! either way [`run_routable`] is what runs them.
 
 mod accounts;
 mod call;
@@ -12,13 +15,20 @@ mod simulate;
 mod tasks;
 mod validate;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::app::App;
-use crate::cli::{Cli, Command, SchemaCommand};
+use crate::cli::{AccountsCommand, Cli, Command, SchemaCommand};
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cli.global.clone();
+    if crate::control::is_routable(&cli.command) {
+        if let Some(code) = crate::control::client::forward_to_daemon(&cli)? {
+            return Ok(code);
+        }
+        return run_routable(&App::new(global)?, cli.command).await;
+    }
     match cli.command {
         Command::Schema {
             what: SchemaCommand::Workflow,
@@ -26,30 +36,19 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::output::json(&garita_engine::schema::workflow_json_schema())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { files } => validate::validate(&App::new(global)?, &files),
-        Command::Run {
-            file,
-            inputs,
-            no_wait,
-        } => run::run(&App::new(global)?, &file, &inputs, no_wait).await,
-        Command::Runs { command } => runs::runs(&App::new(global)?, command).await,
-        Command::Resume => run::resume(&App::new(global)?).await,
-        Command::Cancel { run, reason } => run::cancel(&App::new(global)?, &run, reason).await,
-        Command::Signal { run, name, data } => {
-            run::signal(&App::new(global)?, &run, &name, data.as_deref()).await
+        Command::Schema {
+            what: SchemaCommand::Api,
+        } => {
+            crate::output::json(&crate::control::openapi::document())?;
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Tasks { command } => tasks::tasks(&App::new(global)?, command).await,
-        Command::Outbox { command } => outbox::outbox(&App::new(global)?, command).await,
-        Command::Accounts { command } => accounts::accounts(&App::new(global)?, command).await,
+        Command::Validate { files } => validate::validate(&App::new(global)?, &files),
         Command::Call { target, input } => {
             call::call(&App::new(global)?, &target, input.as_deref()).await
         }
         Command::Plugins { command } => plugins::plugins(&App::new(global)?, command),
         Command::Daemon { once, workflows } => {
             daemon::daemon(&App::new(global)?, once, workflows.as_deref()).await
-        }
-        Command::Schedules { command, workflows } => {
-            schedules::schedules(&App::new(global)?, command, workflows.as_deref()).await
         }
         Command::Simulate {
             from,
@@ -67,5 +66,57 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             simulate::simulate(&App::new(global)?, args).await
         }
+        routable => run_routable(&App::new(global)?, routable).await,
     }
+}
+
+/// Runs a command that reads or changes the store, on `app`'s store: in this
+/// process, or in the daemon for a client (same code, same output).
+pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run {
+            file,
+            inputs,
+            no_wait,
+        } => run::run(app, &file, &inputs, no_wait).await,
+        Command::Runs { command } => runs::runs(app, command).await,
+        Command::Resume => run::resume(app).await,
+        Command::Cancel { run, reason } => run::cancel(app, &run, reason).await,
+        Command::Signal { run, name, data } => run::signal(app, &run, &name, data.as_deref()).await,
+        Command::Tasks { command } => tasks::tasks(app, command).await,
+        Command::Outbox { command } => outbox::outbox(app, command).await,
+        Command::Accounts { command } => accounts::accounts(app, command).await,
+        Command::Schedules { command, workflows } => {
+            schedules::schedules(app, command, workflows.as_deref()).await
+        }
+        other => Err(crate::usage::UsageError(format!(
+            "`{}` does not read or change the store this way; run it directly",
+            command_name(&other)
+        ))
+        .into()),
+    }
+}
+
+/// The command's name, for messages.
+fn command_name(command: &Command) -> String {
+    format!("{command:?}")
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
+/// The files a command names that the client reads and sends to the daemon,
+/// each read and checked here exactly as the command reads it locally (so a
+/// missing or oversized file fails the same way, before anything is sent).
+pub fn client_files(command: &Command) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    Ok(match command {
+        Command::Run { file, .. } => {
+            vec![(file.clone(), crate::app::read_workflow_source(file)?)]
+        }
+        Command::Accounts {
+            command: AccountsCommand::Import { file, .. },
+        } => vec![(file.clone(), accounts::read_import_file(file)?)],
+        _ => Vec::new(),
+    })
 }

@@ -33,7 +33,7 @@ pub async fn run(
         .start(&workflow, &source, &file.display().to_string(), &given)
         .await?;
     if !app.global.json {
-        eprintln!("run {id} started ({})", workflow.name);
+        crate::output::say_stderr!("run {id} started ({})", workflow.name);
     }
     let status = drive_settled(app, &engine, store.as_ref(), &id, no_wait).await?;
     report(app, &engine, store.as_ref(), &id, status).await
@@ -88,7 +88,7 @@ async fn report(
             (RunStatus::Waiting, Some(at), _) => say!("{id} waiting (until {})", at.to_rfc3339()),
             (_, _, Some(error)) if status == RunStatus::Failed => {
                 say!("{id} failed");
-                eprintln!("error: {error}");
+                crate::output::say_stderr!("error: {error}");
             }
             _ => say!("{id} {status}"),
         }
@@ -144,12 +144,23 @@ pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// Largest `--data` of a signal: it is recorded in the run's event log.
+const MAX_SIGNAL_DATA_BYTES: usize = 64 * 1024;
+
 pub async fn signal(
     app: &App,
     run: &str,
     name: &str,
     data: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(text) = data.filter(|t| t.len() > MAX_SIGNAL_DATA_BYTES) {
+        return Err(UsageError(format!(
+            "--data is {} bytes; signal data is limited to {MAX_SIGNAL_DATA_BYTES} bytes \
+             (send the facts a workflow needs, and a link to anything longer)",
+            text.len()
+        ))
+        .into());
+    }
     let data: Value = match data {
         Some(text) => serde_json::from_str(text).map_err(|e| {
             UsageError(format!(

@@ -52,7 +52,7 @@ async fn list(
     };
     let views = schedule_views(loaded, &states, app.clock.now())?;
     if let Some(note) = &note {
-        eprintln!("note: {note}");
+        crate::output::say_stderr!("note: {note}");
     }
     if app.global.json {
         crate::output::json(&views)?;

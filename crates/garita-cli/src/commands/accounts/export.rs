@@ -18,21 +18,15 @@ use crate::output::say;
 pub async fn export(app: &App, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
     let accounts = store.list_accounts(&AccountFilter::default()).await?;
+    let mut csv = Vec::new();
+    write_csv(&mut csv, &accounts).context("cannot write the export")?;
     match output {
-        None => {
-            let stdout = std::io::stdout();
-            write_csv(stdout.lock(), &accounts).context("cannot write the export to stdout")?;
-        }
+        // Through the output sink, so a client of the daemon gets it too.
+        None => crate::output::write_raw(&csv),
         Some(path) => {
-            // Written aside and renamed, so a failure never leaves half a file.
-            let partial = path.with_extension("csv.partial");
-            let file = std::fs::File::create(&partial)
-                .with_context(|| format!("cannot create {}", partial.display()))?;
-            write_csv(file, &accounts)
-                .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, path).with_context(|| {
-                format!("cannot move {} to {}", partial.display(), path.display())
-            })?;
+            // Whole or not at all; for a client of the daemon, the client writes it.
+            let text = String::from_utf8(csv).context("the export is not UTF-8")?;
+            app.write_named_file(path, text)?;
             say!(
                 "exported {} account(s) to {}",
                 accounts.len(),

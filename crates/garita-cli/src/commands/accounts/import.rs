@@ -52,7 +52,7 @@ pub async fn import(
     by: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let shown = file.display().to_string();
-    let text = read_text(file)?;
+    let text = app.read_named_file(file, read_text)?;
     let csv_file::InventoryCsv {
         header,
         records,
@@ -217,7 +217,7 @@ fn report_problems(app: &App, shown: &str, summary: &Summary) -> anyhow::Result<
     Ok(())
 }
 
-fn read_text(file: &Path) -> anyhow::Result<String> {
+pub(super) fn read_text(file: &Path) -> anyhow::Result<String> {
     let shown = file.display();
     let meta = std::fs::metadata(file).with_context(|| format!("cannot read {shown}"))?;
     if meta.len() > MAX_FILE_BYTES {
@@ -238,7 +238,8 @@ fn read_text(file: &Path) -> anyhow::Result<String> {
 
 /// A bar on stderr for a large file when stderr is a terminal; else hidden.
 fn progress_bar(len: usize, what: &'static str) -> ProgressBar {
-    if len < LARGE_FILE_ROWS || !std::io::stderr().is_terminal() {
+    // Captured for a client of the daemon: the bar would draw on the daemon's terminal.
+    if len < LARGE_FILE_ROWS || !std::io::stderr().is_terminal() || crate::output::is_captured() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());

@@ -26,7 +26,7 @@ use garita_engine::schedule::{ScheduleStore, Scheduler};
 use garita_engine::{RunId, RunStatus};
 use garita_store::SledStore;
 
-pub use settings::{DaemonConfig, DaemonSettings};
+pub use settings::{ControlTcp, DaemonConfig, DaemonSettings, TOKEN_ENV};
 
 use crate::app::App;
 

@@ -2,7 +2,6 @@
 //! policy, fire due schedules and events, wake due runs, then exit.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use garita_engine::schedule::{instant_text, StartCause};
 use garita_engine::RunStatus;
@@ -16,7 +15,7 @@ use crate::output::say;
 pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
     let workflows = load_or_explain(app, &config.workflows_dir)?;
     let store = app.open_store()?;
-    let engine = Arc::new(app.engine(store.clone()));
+    let engine = app.engine(store.clone());
     let mut scheduler = super::scheduler(engine.clone(), store.clone(), config);
     let loaded = scheduler.load(workflows).await?;
     tracing::info!(

@@ -1,5 +1,6 @@
 //! The long-running daemon: one loop that does what is due, then sleeps
-//! until the next due instant, a finished run, a signal or a directory poll.
+//! until the next due instant, a finished run, a signal, a directory poll
+//! or a command a client ran through the control API.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,6 +14,10 @@ use super::signals::{Request, Signals};
 use super::workflow_dir::{load_or_explain, load_workflow_dir, DirFingerprint};
 use super::DaemonConfig;
 use crate::app::App;
+use crate::app::Lent;
+use crate::control::execute::ControlState;
+use crate::control::protocol::Health;
+use crate::control::server::ControlServer;
 
 /// Longest sleep between two looks at the store: bounds the delay in
 /// noticing queued events and wall-clock jumps (NTP, a resumed laptop).
@@ -27,8 +32,13 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
     let mut signals = Signals::install()?;
     let dir = &config.workflows_dir;
     let workflows = load_or_explain(app, dir)?;
+    // Checked before the store is opened: a wrong listener setting stops here.
+    let control_tcp = app
+        .settings
+        .daemon
+        .control_tcp(std::env::var(super::TOKEN_ENV).ok())?;
     let store = app.open_store()?;
-    let engine = Arc::new(app.engine(store.clone()));
+    let engine = app.engine(store.clone());
     let clock = engine.clock().clone();
     let mut scheduler = super::scheduler(engine.clone(), store.clone(), config);
     let loaded = scheduler.load(workflows).await?;
@@ -41,6 +51,33 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
         max_concurrent_runs = config.max_concurrent_runs,
         "daemon started"
     );
+    // Commands from clients run on this same engine: a run they start,
+    // signal or answer is driven by it, never by a second engine.
+    let nudge = Arc::new(tokio::sync::Notify::new());
+    let store_dir = app.store_dir();
+    let state = Arc::new(ControlState {
+        app: app.for_client(
+            app.global.clone(),
+            Lent {
+                store: store.clone(),
+                engine: engine.clone(),
+            },
+            Default::default(),
+        ),
+        lent: Lent {
+            store: store.clone(),
+            engine: engine.clone(),
+        },
+        workflows_dir: dir.clone(),
+        health: Health {
+            service: crate::control::SERVICE_NAME.into(),
+            pid: std::process::id(),
+            store: std::fs::canonicalize(&store_dir).unwrap_or_else(|_| store_dir.clone()),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        nudge: nudge.clone(),
+    });
+    let control = ControlServer::start(state, &store_dir, control_tcp.as_ref()).await?;
     let mut pool = RunPool::new(engine.clone(), config.max_concurrent_runs);
     let unfinished = store.unfinished_runs().await?;
     if !unfinished.is_empty() {
@@ -104,6 +141,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                     fingerprint = now;
                 }
             }
+            _ = nudge.notified() => {}
             _ = tokio::time::sleep(sleep) => {}
         }
     };
@@ -113,6 +151,8 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
         grace_secs = config.shutdown_grace.as_secs_f64(),
         "stopping: taking no new work, letting runs in flight finish"
     );
+    // Clients first: no new command may start a run while the pool drains.
+    control.stop(config.shutdown_grace).await;
     let abandoned = pool.drain(config.shutdown_grace).await;
     if abandoned > 0 {
         tracing::warn!(

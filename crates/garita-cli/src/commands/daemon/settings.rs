@@ -1,5 +1,6 @@
 //! The `[daemon]` section of garita.toml.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,6 +26,26 @@ pub struct DaemonSettings {
     /// How long SIGTERM waits for runs in flight before leaving them to
     /// resume on the next start (keep it under systemd's TimeoutStopSec).
     pub shutdown_grace: String,
+    /// Also serve the control API on this TCP address (`127.0.0.1:7311`);
+    /// off when unset. Needs a token; see docs/api.md.
+    pub control_tcp: Option<String>,
+    /// Allow `control_tcp` on an address that is not loopback (reachable
+    /// from the network). Off unless set on purpose.
+    pub control_tcp_allow_remote: bool,
+    /// The bearer token TCP clients send (`GARITA_CONTROL_TOKEN` wins).
+    pub control_token: Option<String>,
+}
+
+/// The environment variable with the control API's bearer token.
+pub const TOKEN_ENV: &str = "GARITA_CONTROL_TOKEN";
+
+/// Where the control API listens besides its Unix socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlTcp {
+    /// The address to listen on.
+    pub address: SocketAddr,
+    /// The bearer token every request must carry.
+    pub token: String,
 }
 
 impl Default for DaemonSettings {
@@ -35,6 +56,9 @@ impl Default for DaemonSettings {
             max_concurrent_runs: 4,
             reload_poll: "5s".into(),
             shutdown_grace: "8s".into(),
+            control_tcp: None,
+            control_tcp_allow_remote: false,
+            control_token: None,
         }
     }
 }
@@ -74,6 +98,43 @@ impl DaemonSettings {
     }
 }
 
+impl DaemonSettings {
+    /// The control API's TCP listener, if configured: a loopback address
+    /// (unless `control_tcp_allow_remote`) and a token of at least
+    /// [`crate::control::auth::MIN_TOKEN_LEN`] characters. `env_token` is
+    /// `GARITA_CONTROL_TOKEN`.
+    pub fn control_tcp(&self, env_token: Option<String>) -> anyhow::Result<Option<ControlTcp>> {
+        let Some(text) = self
+            .control_tcp
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return Ok(None);
+        };
+        let address: SocketAddr = text.parse().with_context(|| {
+            format!("daemon.control_tcp must be an IP address and port such as `127.0.0.1:7311`, not `{text}` (check garita.toml or GARITA_DAEMON__CONTROL_TCP)")
+        })?;
+        if !address.ip().is_loopback() && !self.control_tcp_allow_remote {
+            anyhow::bail!(
+                "daemon.control_tcp is {address}, which is not a loopback address: the control API would be reachable from the network. Use 127.0.0.1 or ::1, or set daemon.control_tcp_allow_remote = true if that is really meant"
+            );
+        }
+        let token = env_token
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| self.control_token.clone())
+            .map(|t| t.trim().to_owned())
+            .unwrap_or_default();
+        let min = crate::control::auth::MIN_TOKEN_LEN;
+        if token.chars().count() < min {
+            anyhow::bail!(
+                "daemon.control_tcp needs a bearer token of at least {min} characters: set {TOKEN_ENV} (or [daemon] control_token), for example to the output of `openssl rand -hex 24`"
+            );
+        }
+        Ok(Some(ControlTcp { address, token }))
+    }
+}
+
 fn duration(key: &str, text: &str) -> anyhow::Result<Duration> {
     humantime::parse_duration(text.trim()).with_context(|| {
         format!("{key} must be a duration such as `10m` or `5s`, not `{text}` (check garita.toml)")
@@ -98,6 +159,46 @@ mod tests {
         let resolved = config.resolve(Some(Path::new("mine"))).unwrap();
         assert_eq!(resolved.workflows_dir, PathBuf::from("mine"));
         assert_eq!(resolved.reload_poll, None);
+    }
+
+    #[test]
+    fn the_tcp_listener_is_loopback_with_a_token_unless_told_otherwise() {
+        let token = Some("0123456789abcdef".to_owned());
+        let off = DaemonSettings::default();
+        assert_eq!(off.control_tcp(token.clone()).unwrap(), None);
+        let local = DaemonSettings {
+            control_tcp: Some("127.0.0.1:7311".into()),
+            ..DaemonSettings::default()
+        };
+        let tcp = local.control_tcp(token.clone()).unwrap().unwrap();
+        assert_eq!(tcp.address.port(), 7311);
+        assert_eq!(tcp.token, "0123456789abcdef");
+        let err = local.control_tcp(None).unwrap_err().to_string();
+        assert!(err.contains("GARITA_CONTROL_TOKEN"), "{err}");
+        let short = local
+            .control_tcp(Some("short".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("at least 16"), "{short}");
+        let remote = DaemonSettings {
+            control_tcp: Some("0.0.0.0:7311".into()),
+            ..DaemonSettings::default()
+        };
+        let err = remote.control_tcp(token.clone()).unwrap_err().to_string();
+        assert!(err.contains("not a loopback address"), "{err}");
+        let allowed = DaemonSettings {
+            control_tcp_allow_remote: true,
+            ..remote
+        };
+        assert!(allowed.control_tcp(token).unwrap().is_some());
+        let from_file = DaemonSettings {
+            control_token: Some("fedcba9876543210".into()),
+            ..local
+        };
+        assert_eq!(
+            from_file.control_tcp(None).unwrap().unwrap().token,
+            "fedcba9876543210"
+        );
     }
 
     #[test]

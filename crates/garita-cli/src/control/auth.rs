@@ -1,0 +1,67 @@
+//! The bearer token that guards the TCP listener (the Unix socket is guarded
+//! by its owner-only permissions instead).
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use super::protocol::ApiError;
+
+/// Shortest token accepted: anything shorter is guessable.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// True when `given` is `expected`, compared in time that does not depend on
+/// where they differ (only on their lengths).
+pub fn token_matches(given: &str, expected: &str) -> bool {
+    given.as_bytes().ct_eq(expected.as_bytes()).into()
+}
+
+/// Middleware: lets a request through only with `Authorization: Bearer TOKEN`;
+/// anything else is answered 401 before any handler runs, so nothing changes.
+pub async fn require_token(
+    State(expected): State<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(token) if token_matches(token, &expected) => next.run(request).await,
+        Some(_) => unauthorized("the bearer token is wrong"),
+        None => unauthorized("this listener needs `Authorization: Bearer TOKEN`"),
+    }
+}
+
+fn unauthorized(what: &str) -> Response {
+    let body = ApiError {
+        error: what.to_owned(),
+        hint: "send the token configured as GARITA_CONTROL_TOKEN or [daemon] control_token (docs/api.md)".into(),
+    };
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_same_token_matches() {
+        assert!(token_matches("s3cret-token-0123", "s3cret-token-0123"));
+        assert!(!token_matches("s3cret-token-0124", "s3cret-token-0123"));
+        assert!(!token_matches("s3cret", "s3cret-token-0123"));
+        assert!(!token_matches("", "s3cret-token-0123"));
+    }
+}

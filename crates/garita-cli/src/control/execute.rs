@@ -1,0 +1,318 @@
+//! Running one `garita` command inside the daemon for a client: parsed like
+//! the command line it is, on the daemon's own store and engine, with the
+//! files the client sent, and everything it prints captured for the client
+//! to replay.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use garita_engine::executor::EngineError;
+use garita_engine::StoreError;
+use tokio::sync::Notify;
+
+use super::protocol::{ForwardRequest, ForwardResponse, Health, WrittenFile};
+use crate::app::{App, ClientFiles, Lent};
+use crate::cli::{AccountsCommand, Cli, Command};
+use crate::usage::UsageError;
+
+/// What the control server needs from the daemon.
+pub struct ControlState {
+    /// The daemon's app: settings, connectors, clock.
+    pub app: App,
+    /// The daemon's store and engine.
+    pub lent: Lent,
+    /// The workflows directory the daemon loaded (the default of `schedules`).
+    pub workflows_dir: PathBuf,
+    /// What `/v1/health` answers.
+    pub health: Health,
+    /// Wakes the daemon's loop after a command changed something, so a new
+    /// timer or a queued event is seen at once, not at the next idle look.
+    pub nudge: Arc<Notify>,
+}
+
+/// Why a command did not do its work, for the HTTP status of typed endpoints.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// 400 usage, 404 unknown id, 409 conflict, 422 refused, 500 store trouble.
+    pub status: u16,
+    /// The error's text, without the leading `error: `.
+    pub message: String,
+}
+
+/// A command run for a client: what to replay, and why it failed if it did.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    /// What the client replays.
+    pub response: ForwardResponse,
+    /// Set when the command ended with an error (not merely exit code 1).
+    pub failure: Option<Failure>,
+}
+
+/// Runs `request` as the command line it carries.
+pub async fn execute(state: &ControlState, request: ForwardRequest) -> Executed {
+    let cli = match Cli::try_parse_from(&request.args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let code = u8::try_from(e.exit_code()).unwrap_or(2);
+            let (stdout, stderr) = if e.use_stderr() {
+                (String::new(), text.clone())
+            } else {
+                (text.clone(), String::new())
+            };
+            return Executed {
+                failure: (code != 0).then(|| Failure {
+                    status: 400,
+                    message: text.trim_end().to_owned(),
+                }),
+                response: ForwardResponse {
+                    exit_code: code,
+                    stdout,
+                    stderr,
+                    files: Vec::new(),
+                },
+            };
+        }
+    };
+    if !super::is_routable(&cli.command) {
+        return refused(UsageError(
+            "this command does not go through the daemon; run it directly (only commands that read or change the store do)".into(),
+        ).into());
+    }
+    if let Err(e) = check_clock(state, request.now.as_deref()) {
+        return refused(e.into());
+    }
+    let mut global = cli.global;
+    global.now = request.now.clone();
+    let command = for_client(cli.command, &request, &state.workflows_dir);
+    let files = ClientFiles {
+        read: request.files,
+        ..ClientFiles::default()
+    };
+    let app = state.app.for_client(global, state.lent.clone(), files);
+    let (result, captured) =
+        crate::output::capture(crate::commands::run_routable(&app, command)).await;
+    state.nudge.notify_one();
+    let mut response = ForwardResponse {
+        exit_code: 0,
+        stdout: String::from_utf8_lossy(&captured.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&captured.stderr).into_owned(),
+        files: app
+            .take_written_files()
+            .into_iter()
+            .map(|(path, contents)| WrittenFile { path, contents })
+            .collect(),
+    };
+    let failure = match result {
+        Ok(code) => {
+            response.exit_code = exit_code_number(code);
+            None
+        }
+        Err(err) => {
+            response.stderr.push_str(&crate::output::error_text(&err));
+            response.exit_code = crate::exit_code_for(&err);
+            Some(Failure {
+                status: http_status_of(&err),
+                message: format!("{err:#}"),
+            })
+        }
+    };
+    Executed { response, failure }
+}
+
+/// A request refused before running anything: printed as the CLI prints errors.
+fn refused(err: anyhow::Error) -> Executed {
+    Executed {
+        response: ForwardResponse {
+            exit_code: crate::exit_code_for(&err),
+            stdout: String::new(),
+            stderr: crate::output::error_text(&err),
+            files: Vec::new(),
+        },
+        failure: Some(Failure {
+            status: http_status_of(&err),
+            message: format!("{err:#}"),
+        }),
+    }
+}
+
+/// The daemon's clock decides for every command it runs: a client's
+/// `--now` is accepted only when it is the daemon's own pinned instant.
+fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), UsageError> {
+    let Some(text) = now else {
+        return Ok(());
+    };
+    let asked = DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            UsageError(format!(
+                "--now / GARITA_NOW must be an RFC 3339 instant such as 2026-01-05T08:00:00-05:00, got `{text}`: {e}"
+            ))
+        })?;
+    let daemon_now = state.lent.engine.clock().now();
+    if state.app.pinned_clock && daemon_now == asked {
+        return Ok(());
+    }
+    Err(UsageError(format!(
+        "--now / GARITA_NOW ({text}) cannot be used while `garita daemon` (pid {}) holds the store: the daemon's clock decides. Drop --now, or stop the daemon to rehearse on a pinned clock",
+        state.health.pid
+    )))
+}
+
+/// What the client's command means in the daemon: relative directories are
+/// the client's, `schedules` defaults to the daemon's workflows, and the
+/// history records the client's login name, not the daemon's.
+fn for_client(command: Command, request: &ForwardRequest, workflows_dir: &Path) -> Command {
+    let user = || {
+        Some(
+            request
+                .user
+                .clone()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| "unknown".into()),
+        )
+    };
+    match command {
+        Command::Schedules { command, workflows } => Command::Schedules {
+            command,
+            workflows: Some(match (workflows, &request.cwd) {
+                (Some(dir), Some(cwd)) => cwd.join(dir),
+                (Some(dir), None) => dir,
+                (None, _) => workflows_dir.to_path_buf(),
+            }),
+        },
+        Command::Accounts { command } => Command::Accounts {
+            command: match command {
+                AccountsCommand::Import {
+                    file,
+                    skip_invalid,
+                    by: None,
+                } => AccountsCommand::Import {
+                    file,
+                    skip_invalid,
+                    by: user(),
+                },
+                AccountsCommand::Add(mut args) if args.by.is_none() => {
+                    args.by = user();
+                    AccountsCommand::Add(args)
+                }
+                AccountsCommand::Touch {
+                    account,
+                    at,
+                    by: None,
+                } => AccountsCommand::Touch {
+                    account,
+                    at,
+                    by: user(),
+                },
+                AccountsCommand::Offboard {
+                    person,
+                    note,
+                    by: None,
+                } => AccountsCommand::Offboard {
+                    person,
+                    note,
+                    by: user(),
+                },
+                other => other,
+            },
+        },
+        other => other,
+    }
+}
+
+/// The number behind an [`ExitCode`] the commands return (std keeps it private).
+fn exit_code_number(code: ExitCode) -> u8 {
+    (0..=u8::MAX)
+        .find(|n| ExitCode::from(*n) == code)
+        .unwrap_or(1)
+}
+
+/// The HTTP status a typed endpoint answers for a command's error.
+pub fn http_status_of(err: &anyhow::Error) -> u16 {
+    for cause in err.chain() {
+        if cause.downcast_ref::<UsageError>().is_some() {
+            return 400;
+        }
+        if let Some(e) = cause.downcast_ref::<EngineError>() {
+            return match e {
+                EngineError::NoSuchRun(_) | EngineError::NoSuchTask(_) => 404,
+                EngineError::Finished { .. } | EngineError::TaskClosed { .. } => 409,
+                EngineError::Inputs(_) | EngineError::TaskFields { .. } => 422,
+                EngineError::Workflow { .. } => 422,
+                EngineError::Store(s) => store_status(s),
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return store_status(e);
+        }
+    }
+    422
+}
+
+fn store_status(err: &StoreError) -> u16 {
+    match err {
+        StoreError::NoSuchRun(_) => 404,
+        _ => 500,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_come_back_as_numbers() {
+        assert_eq!(exit_code_number(ExitCode::SUCCESS), 0);
+        assert_eq!(exit_code_number(ExitCode::from(1)), 1);
+        assert_eq!(exit_code_number(ExitCode::from(2)), 2);
+    }
+
+    #[test]
+    fn errors_map_to_statuses() {
+        let usage: anyhow::Error = UsageError("bad".into()).into();
+        assert_eq!(http_status_of(&usage), 400);
+        let missing: anyhow::Error = EngineError::NoSuchTask("t".into()).into();
+        assert_eq!(http_status_of(&missing.context("answering")), 404);
+        let io: anyhow::Error = StoreError::Io {
+            path: "s".into(),
+            detail: "d".into(),
+        }
+        .into();
+        assert_eq!(http_status_of(&io), 500);
+        assert_eq!(http_status_of(&anyhow::anyhow!("refused")), 422);
+    }
+
+    #[test]
+    fn the_client_context_fills_defaults() {
+        let request = ForwardRequest {
+            cwd: Some("/home/ana".into()),
+            user: Some("ana".into()),
+            ..ForwardRequest::default()
+        };
+        let parsed = Cli::try_parse_from(["garita", "schedules", "--workflows", "wf"]).unwrap();
+        match for_client(parsed.command, &request, Path::new("/srv/workflows")) {
+            Command::Schedules { workflows, .. } => {
+                assert_eq!(workflows, Some(PathBuf::from("/home/ana/wf")))
+            }
+            other => panic!("{other:?}"),
+        }
+        let parsed = Cli::try_parse_from(["garita", "schedules"]).unwrap();
+        match for_client(parsed.command, &request, Path::new("/srv/workflows")) {
+            Command::Schedules { workflows, .. } => {
+                assert_eq!(workflows, Some(PathBuf::from("/srv/workflows")))
+            }
+            other => panic!("{other:?}"),
+        }
+        let parsed = Cli::try_parse_from(["garita", "accounts", "touch", "ctpat:a@x.com"]).unwrap();
+        match for_client(parsed.command, &request, Path::new("w")) {
+            Command::Accounts {
+                command: AccountsCommand::Touch { by, .. },
+            } => assert_eq!(by.as_deref(), Some("ana")),
+            other => panic!("{other:?}"),
+        }
+    }
+}

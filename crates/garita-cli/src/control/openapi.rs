@@ -1,0 +1,191 @@
+//! The OpenAPI 3.1 description of the control API, generated from the route
+//! table (so it cannot drift from what the router serves). `garita schema
+//! api` prints it; docs/openapi.json is a copy a test keeps in step.
+
+use serde_json::{json, Map, Value};
+
+use super::routes::{Answer, In, Method, ROUTES};
+
+/// The whole OpenAPI document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    let mut add = |path: &str, method: &str, operation: Value| {
+        let entry = paths
+            .entry(path.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(map) = entry.as_object_mut() {
+            map.insert(method.to_owned(), operation);
+        }
+    };
+    add(
+        "/v1/health",
+        "get",
+        json!({
+            "operationId": "health",
+            "summary": "Who answers: the Garita daemon, its pid and the store it holds.",
+            "responses": {
+                "200": {"description": "The daemon.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+        }),
+    );
+    add(
+        "/v1/cli",
+        "post",
+        json!({
+            "operationId": "runCommandLine",
+            "summary": "Run one `garita` command line in the daemon, as the `garita` client does; answers what to print and the exit code.",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandRequest"}}}},
+            "responses": {
+                "200": {"description": "The command ran (its exit code may still say it failed).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandResult"}}}},
+                "400": {"$ref": "#/components/responses/Error"},
+                "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+        }),
+    );
+    for route in ROUTES {
+        let parameters: Vec<Value> = route
+            .params
+            .iter()
+            .filter(|p| p.location != In::Body)
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "in": if p.location == In::Path { "path" } else { "query" },
+                    "required": p.required || p.location == In::Path,
+                    "description": p.doc,
+                    "schema": {"type": p.kind.schema_type()}
+                })
+            })
+            .collect();
+        let body: Vec<_> = route
+            .params
+            .iter()
+            .filter(|p| p.location == In::Body)
+            .collect();
+        let mut operation = json!({
+            "operationId": route.operation,
+            "summary": route.summary,
+            "description": format!("Same as `{}` with `--json`. On failure: {}.", route.command, route.hint),
+            "responses": {
+                "200": success(route.answer),
+                "400": {"$ref": "#/components/responses/Error"},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "404": {"$ref": "#/components/responses/Error"},
+                "409": {"$ref": "#/components/responses/Error"},
+                "422": {"$ref": "#/components/responses/Error"},
+                "500": {"$ref": "#/components/responses/Error"}
+            }
+        });
+        if !parameters.is_empty() {
+            operation["parameters"] = Value::Array(parameters);
+        }
+        if !body.is_empty() {
+            let properties: Map<String, Value> = body
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.to_owned(),
+                        json!({"type": p.kind.schema_type(), "description": p.doc}),
+                    )
+                })
+                .collect();
+            let required: Vec<&str> = body.iter().filter(|p| p.required).map(|p| p.name).collect();
+            let mut schema =
+                json!({"type": "object", "additionalProperties": false, "properties": properties});
+            if !required.is_empty() {
+                schema["required"] = json!(required);
+            }
+            operation["requestBody"] = json!({
+                "required": !required.is_empty(),
+                "content": {"application/json": {"schema": schema}}
+            });
+        }
+        let method = match route.method {
+            Method::Get => "get",
+            Method::Post => "post",
+        };
+        add(route.path, method, operation);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Garita daemon control API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The local control API of `garita daemon`: every command that reads or changes the store. Served on the Unix socket control.sock in the store directory and, when configured, on a loopback TCP address with a bearer token. See docs/api.md."
+        },
+        "servers": [{"url": "http://localhost", "description": "the Unix socket STORE/control.sock, or the configured daemon.control_tcp address"}],
+        "security": [{}, {"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Required on the TCP listener only: GARITA_CONTROL_TOKEN or [daemon] control_token."}},
+            "responses": {
+                "Error": {"description": "What was wrong and what to do.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "Unauthorized": {"description": "TCP request without the right bearer token; nothing was done.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "hint"], "properties": {
+                    "error": {"type": "string", "description": "What was wrong (the text the command prints after `error:`)."},
+                    "hint": {"type": "string", "description": "What to do about it."}
+                }},
+                "Health": {"type": "object", "required": ["service", "pid", "store", "version"], "properties": {
+                    "service": {"const": "garita-daemon"},
+                    "pid": {"type": "integer"},
+                    "store": {"type": "string", "description": "The store directory the daemon holds (canonical path)."},
+                    "version": {"type": "string"}
+                }},
+                "CommandRequest": {"type": "object", "required": ["args"], "additionalProperties": false, "properties": {
+                    "args": {"type": "array", "items": {"type": "string"}, "description": "The command line, program name first."},
+                    "now": {"type": ["string", "null"], "description": "The client's --now; refused unless it is the daemon's own pinned instant."},
+                    "cwd": {"type": ["string", "null"], "description": "The client's working directory, for relative --workflows."},
+                    "user": {"type": ["string", "null"], "description": "The client's login name: the default --by of account changes."},
+                    "files": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Contents of the files named on the command line, by the path as given."}
+                }},
+                "CommandResult": {"type": "object", "required": ["exit_code", "stdout", "stderr"], "properties": {
+                    "exit_code": {"type": "integer", "description": "0 success, 1 the work failed, 2 usage error."},
+                    "stdout": {"type": "string"},
+                    "stderr": {"type": "string"},
+                    "files": {"type": "array", "items": {"type": "object", "required": ["path", "contents"], "properties": {"path": {"type": "string"}, "contents": {"type": "string"}}}, "description": "Files the command wrote, for the client to write."}
+                }}
+            }
+        }
+    })
+}
+
+fn success(answer: Answer) -> Value {
+    match answer {
+        Answer::Json => json!({
+            "description": "The command's --json output; header garita-exit-code carries its exit code (1 when the run it drove failed).",
+            "content": {"application/json": {"schema": {}}}
+        }),
+        Answer::Csv => json!({
+            "description": "CSV with the import's header.",
+            "content": {"text/csv": {"schema": {"type": "string"}}}
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_described() {
+        let doc = document();
+        for route in ROUTES {
+            let op = &doc["paths"][route.path][route.method.as_str()];
+            assert_eq!(op["operationId"], route.operation, "{}", route.path);
+        }
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn the_checked_in_copy_is_in_step_with_the_route_table() {
+        let checked_in: Value = serde_json::from_str(include_str!("../../../../docs/openapi.json"))
+            .expect("docs/openapi.json is JSON");
+        assert!(
+            checked_in == document(),
+            "docs/openapi.json is out of date: run `garita schema api > docs/openapi.json`"
+        );
+    }
+}

@@ -1,0 +1,890 @@
+//! The typed REST endpoints. Each is the `garita … --json` command line it
+//! stands for: its parameters are checked against the table here, turned
+//! into that command line and run by [`super::execute`], so an endpoint
+//! validates exactly like the CLI and answers with the same JSON `--json`
+//! prints. The OpenAPI description ([`super::openapi`]) is generated from
+//! this table, and the router ([`super::server`]) is built from it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+/// An HTTP method the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Reads.
+    Get,
+    /// Changes (or runs) something.
+    Post,
+}
+
+impl Method {
+    /// Lower-case name, as OpenAPI writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Post => "post",
+        }
+    }
+}
+
+/// Where a parameter is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    /// A `{name}` segment of the path.
+    Path,
+    /// `?name=value`.
+    Query,
+    /// A member of the JSON request body.
+    Body,
+}
+
+/// A parameter's JSON type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string.
+    Text,
+    /// A non-negative integer.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// An object of any members.
+    Object,
+}
+
+impl Kind {
+    /// The JSON Schema type name.
+    pub fn schema_type(self) -> &'static str {
+        match self {
+            Kind::Text => "string",
+            Kind::Integer => "integer",
+            Kind::Boolean => "boolean",
+            Kind::Object => "object",
+        }
+    }
+}
+
+/// One parameter of an endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// Its name.
+    pub name: &'static str,
+    /// Where it goes.
+    pub location: In,
+    /// Its type.
+    pub kind: Kind,
+    /// Whether it must be given.
+    pub required: bool,
+    /// What it is.
+    pub doc: &'static str,
+}
+
+const fn param(
+    name: &'static str,
+    location: In,
+    kind: Kind,
+    required: bool,
+    doc: &'static str,
+) -> Param {
+    Param {
+        name,
+        location,
+        kind,
+        required,
+        doc,
+    }
+}
+
+/// What a successful answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// The command's `--json` output.
+    Json,
+    /// CSV text (`accounts export`).
+    Csv,
+}
+
+/// The command line an endpoint call stands for, and the file contents it carries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Invocation {
+    /// Arguments after `garita --json`.
+    pub args: Vec<String>,
+    /// Files the command reads, by the name used in `args`.
+    pub files: BTreeMap<PathBuf, String>,
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// Path, with `{name}` segments.
+    pub path: &'static str,
+    /// OpenAPI operationId.
+    pub operation: &'static str,
+    /// The command it stands for, for people.
+    pub command: &'static str,
+    /// One line on what it does.
+    pub summary: &'static str,
+    /// Its parameters.
+    pub params: &'static [Param],
+    /// What it answers.
+    pub answer: Answer,
+    /// What to do when it fails, for the error answer's `hint`.
+    pub hint: &'static str,
+    /// The command line for the given (already type-checked) parameters.
+    pub invocation: fn(&Given) -> Invocation,
+}
+
+/// The parameters of one call, type-checked against the route.
+#[derive(Debug, Default)]
+pub struct Given {
+    values: HashMap<&'static str, Value>,
+}
+
+impl Given {
+    /// A string parameter (integers and booleans as their text).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.values.get(name).and_then(as_text)
+    }
+
+    /// True when a boolean parameter is given and true.
+    pub fn flag(&self, name: &str) -> bool {
+        self.values.get(name).and_then(Value::as_bool) == Some(true)
+    }
+
+    /// An object parameter's members.
+    pub fn object(&self, name: &str) -> Map<String, Value> {
+        self.values
+            .get(name)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Builds a command line: the command's words, its options, then `--` and
+/// its positional arguments. Options are written `--flag=VALUE` and
+/// positionals come after `--`, so a value starting with `-` is never read
+/// as an option.
+struct Line {
+    args: Vec<String>,
+    positionals: Vec<String>,
+}
+
+impl Line {
+    fn new(words: &[&str]) -> Self {
+        Self {
+            args: words.iter().map(|w| w.to_string()).collect(),
+            positionals: Vec::new(),
+        }
+    }
+
+    /// A positional argument from a required parameter.
+    fn arg(mut self, given: &Given, name: &str) -> Self {
+        self.positionals.push(given.text(name).unwrap_or_default());
+        self
+    }
+
+    /// A positional argument given as is.
+    fn word(mut self, word: &str) -> Self {
+        self.positionals.push(word.to_owned());
+        self
+    }
+
+    /// `--flag=VALUE` when the parameter is given.
+    fn opt(mut self, given: &Given, name: &str, flag: &str) -> Self {
+        if let Some(value) = given.text(name) {
+            self.args.push(format!("{flag}={value}"));
+        }
+        self
+    }
+
+    /// `--flag` when the boolean parameter is true.
+    fn switch(mut self, given: &Given, name: &str, flag: &str) -> Self {
+        if given.flag(name) {
+            self.args.push(flag.to_owned());
+        }
+        self
+    }
+
+    /// `--flag KEY=VALUE` for each member of an object parameter.
+    fn pairs(mut self, given: &Given, name: &str, flag: &str) -> Self {
+        for (key, value) in given.object(name) {
+            let value = match value {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            self.args.push(format!("{flag}={key}={value}"));
+        }
+        self
+    }
+
+    fn done(mut self) -> Invocation {
+        if !self.positionals.is_empty() {
+            self.args.push("--".into());
+            self.args.append(&mut self.positionals);
+        }
+        Invocation {
+            args: self.args,
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+const RUN: Param = param(
+    "run",
+    In::Path,
+    Kind::Text,
+    true,
+    "Run id (a unique prefix is enough).",
+);
+const TASK: Param = param(
+    "task",
+    In::Path,
+    Kind::Text,
+    true,
+    "Task id (a unique prefix is enough).",
+);
+const ACCOUNT: Param = param(
+    "account",
+    In::Path,
+    Kind::Text,
+    true,
+    "PORTAL:IDENTIFIER, or an identifier only one portal has.",
+);
+const MESSAGE: Param = param(
+    "id",
+    In::Path,
+    Kind::Text,
+    true,
+    "Message-ID, with or without <>, or a unique prefix.",
+);
+const WORKFLOW: Param = param("workflow", In::Path, Kind::Text, true, "Workflow name.");
+const BY: Param = param(
+    "by",
+    In::Body,
+    Kind::Text,
+    false,
+    "Who makes the change, for the record (default: the daemon's record of `unknown`).",
+);
+
+/// Every typed endpoint.
+pub static ROUTES: &[Route] = &[
+    Route {
+        method: Method::Get,
+        path: "/v1/runs",
+        operation: "listRuns",
+        command: "garita runs list",
+        summary: "Runs, newest first.",
+        params: &[
+            param("status", In::Query, Kind::Text, false, "Only runs with this status: running, waiting, succeeded, failed or cancelled."),
+            param("workflow", In::Query, Kind::Text, false, "Only runs of this workflow."),
+            param("limit", In::Query, Kind::Integer, false, "At most this many (default 50)."),
+        ],
+        answer: Answer::Json,
+        hint: "check the filters: status is one of running, waiting, succeeded, failed, cancelled",
+        invocation: |g| {
+            Line::new(&["runs", "list"])
+                .opt(g, "status", "--status")
+                .opt(g, "workflow", "--workflow")
+                .opt(g, "limit", "--limit")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/runs/{run}",
+        operation: "showRun",
+        command: "garita runs show RUN",
+        summary: "One run with each step's status, attempts, times and outputs.",
+        params: &[RUN],
+        answer: Answer::Json,
+        hint: "GET /v1/runs lists the run ids",
+        invocation: |g| Line::new(&["runs", "show"]).arg(g, "run").done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/runs",
+        operation: "startRun",
+        command: "garita run FILE --input KEY=VALUE...",
+        summary: "Start a run of a workflow (its source in the body) and drive it until it waits or ends.",
+        params: &[
+            param("file", In::Body, Kind::Text, true, "The workflow file's name, as recorded with the run (for example ecuapass-password-reset.yaml)."),
+            param("source", In::Body, Kind::Text, true, "The workflow file's contents (YAML)."),
+            param("inputs", In::Body, Kind::Object, false, "The inputs, by name; values are typed against the workflow's inputs as `--input KEY=VALUE` is."),
+            param("no_wait", In::Body, Kind::Boolean, false, "Return as soon as the run waits, even for a short retry back-off."),
+        ],
+        answer: Answer::Json,
+        hint: "`garita validate FILE` checks a workflow; every input the workflow requires must be in `inputs`",
+        invocation: |g| {
+            let file = g.text("file").unwrap_or_default();
+            let mut invocation = Line::new(&["run"])
+                .word(&file)
+                .pairs(g, "inputs", "--input")
+                .switch(g, "no_wait", "--no-wait")
+                .done();
+            invocation
+                .files
+                .insert(PathBuf::from(file), g.text("source").unwrap_or_default());
+            invocation
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/runs/{run}/cancel",
+        operation: "cancelRun",
+        command: "garita cancel RUN",
+        summary: "Cancel a run and its child runs.",
+        params: &[RUN, param("reason", In::Body, Kind::Text, false, "Why, for the record.")],
+        answer: Answer::Json,
+        hint: "only a run that is still going can be cancelled; GET /v1/runs/{run} shows its status",
+        invocation: |g| {
+            Line::new(&["cancel"])
+                .arg(g, "run")
+                .opt(g, "reason", "--reason")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/runs/{run}/signals/{name}",
+        operation: "signalRun",
+        command: "garita signal RUN NAME",
+        summary: "Deliver a named signal to a run (kept if the run is not waiting for it yet).",
+        params: &[
+            RUN,
+            param("name", In::Path, Kind::Text, true, "Signal name."),
+            param("data", In::Body, Kind::Object, false, "Signal data."),
+        ],
+        answer: Answer::Json,
+        hint: "a finished run takes no signals; GET /v1/runs/{run} shows its status",
+        invocation: |g| {
+            let mut line = Line::new(&["signal"]).arg(g, "run").arg(g, "name");
+            if g.values.contains_key("data") {
+                line.args
+                    .push(format!("--data={}", Value::Object(g.object("data"))));
+            }
+            line.done()
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/resume",
+        operation: "resumeRuns",
+        command: "garita resume",
+        summary: "Drive every unfinished run as far as it can go now.",
+        params: &[],
+        answer: Answer::Json,
+        hint: "GET /v1/runs?status=failed shows runs that failed",
+        invocation: |_| Line::new(&["resume"]).done(),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/tasks",
+        operation: "listTasks",
+        command: "garita tasks list",
+        summary: "Tasks waiting for people (open ones unless all=true).",
+        params: &[
+            param("mine", In::Query, Kind::Text, false, "Only tasks assigned to this email."),
+            param("all", In::Query, Kind::Boolean, false, "Include answered, expired and cancelled tasks."),
+            param("run", In::Query, Kind::Text, false, "Only tasks of this run."),
+        ],
+        answer: Answer::Json,
+        hint: "check the filters",
+        invocation: |g| {
+            Line::new(&["tasks", "list"])
+                .opt(g, "mine", "--mine")
+                .switch(g, "all", "--all")
+                .opt(g, "run", "--run")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/tasks/{task}",
+        operation: "showTask",
+        command: "garita tasks show TASK",
+        summary: "One task with its body and fields.",
+        params: &[TASK],
+        answer: Answer::Json,
+        hint: "GET /v1/tasks lists the open tasks",
+        invocation: |g| Line::new(&["tasks", "show"]).arg(g, "task").done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/tasks/{task}/complete",
+        operation: "completeTask",
+        command: "garita tasks complete TASK --field KEY=VALUE...",
+        summary: "Answer a task; the run waiting on it goes on.",
+        params: &[
+            TASK,
+            param("fields", In::Body, Kind::Object, false, "The answer's fields, as `--field KEY=VALUE` (a string value that reads as a JSON number or boolean is taken as one)."),
+            param("note", In::Body, Kind::Text, false, "A note for the record."),
+            BY,
+        ],
+        answer: Answer::Json,
+        hint: "GET /v1/tasks/{task} shows the fields to fill in; only open tasks can be answered",
+        invocation: |g| {
+            Line::new(&["tasks", "complete"])
+                .arg(g, "task")
+                .pairs(g, "fields", "--field")
+                .opt(g, "note", "--note")
+                .opt(g, "by", "--by")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/tasks/{task}/reject",
+        operation: "rejectTask",
+        command: "garita tasks reject TASK --note TEXT",
+        summary: "Refuse a task, with the reason; the run sees outcome `rejected`.",
+        params: &[
+            TASK,
+            param("note", In::Body, Kind::Text, true, "Why (required)."),
+            BY,
+        ],
+        answer: Answer::Json,
+        hint: "only open tasks can be answered; the note must say why",
+        invocation: |g| {
+            Line::new(&["tasks", "reject"])
+                .arg(g, "task")
+                .opt(g, "note", "--note")
+                .opt(g, "by", "--by")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/accounts",
+        operation: "listAccounts",
+        command: "garita accounts list",
+        summary: "Accounts of the inventory, by portal and identifier.",
+        params: &[
+            param("portal", In::Query, Kind::Text, false, "Only accounts on this portal."),
+            param("status", In::Query, Kind::Text, false, "Only accounts with this status (active, at_risk, deactivated, disabled, offboarded)."),
+            param("company", In::Query, Kind::Text, false, "Only companies whose legal name contains this text, or with this tax id."),
+            param("deactivates_within", In::Query, Kind::Integer, false, "Only CTPAT accounts the portal deactivates on one of the next N days."),
+        ],
+        answer: Answer::Json,
+        hint: "check the filters (docs/accounts.md)",
+        invocation: |g| {
+            Line::new(&["accounts", "list"])
+                .opt(g, "portal", "--portal")
+                .opt(g, "status", "--status")
+                .opt(g, "company", "--company")
+                .opt(g, "deactivates_within", "--deactivates-within")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/accounts",
+        operation: "addAccount",
+        command: "garita accounts add --portal P --account ID ...",
+        summary: "Add an account, or change the given fields of an existing one (the checks of an imported row).",
+        params: &[
+            param("portal", In::Body, Kind::Text, true, "Portal: ctpat, ecuapass, anam or a plugin's name."),
+            param("account", In::Body, Kind::Text, true, "The account on the portal: sign-in email (CTPAT), user ID (Ecuapass), username (ANAM)."),
+            param("holder_name", In::Body, Kind::Text, false, "Holder's full name (required for a new account)."),
+            param("holder_email", In::Body, Kind::Text, false, "Holder's work email (required for a new account)."),
+            param("employee_id", In::Body, Kind::Text, false, "Holder's employee id."),
+            param("holder_national_id", In::Body, Kind::Text, false, "Holder's cédula (Ecuapass) or CURP (ANAM)."),
+            param("company", In::Body, Kind::Text, false, "Company legal name (required for a new account)."),
+            param("tax_id", In::Body, Kind::Text, false, "Company tax id: RUC, RFC or IRS/EIN number (required for a new account)."),
+            param("ctpat_account_number", In::Body, Kind::Text, false, "The company's CTPAT account number."),
+            param("role", In::Body, Kind::Text, false, "Holder's role on the portal."),
+            param("status", In::Body, Kind::Text, false, "active, at_risk, deactivated, disabled or offboarded."),
+            param("last_sign_in", In::Body, Kind::Text, false, "Last sign-in, YYYY-MM-DD."),
+            param("attributes", In::Body, Kind::Object, false, "Free attributes, by name (an empty value removes one)."),
+            BY,
+        ],
+        answer: Answer::Json,
+        hint: "docs/accounts.md lists the fields and their checks",
+        invocation: |g| {
+            Line::new(&["accounts", "add"])
+                .opt(g, "portal", "--portal")
+                .opt(g, "account", "--account")
+                .opt(g, "holder_name", "--holder-name")
+                .opt(g, "holder_email", "--holder-email")
+                .opt(g, "employee_id", "--employee-id")
+                .opt(g, "holder_national_id", "--holder-national-id")
+                .opt(g, "company", "--company")
+                .opt(g, "tax_id", "--tax-id")
+                .opt(g, "ctpat_account_number", "--ctpat-account-number")
+                .opt(g, "role", "--role")
+                .opt(g, "status", "--status")
+                .opt(g, "last_sign_in", "--last-sign-in")
+                .pairs(g, "attributes", "--attr")
+                .opt(g, "by", "--by")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/accounts/import",
+        operation: "importAccounts",
+        command: "garita accounts import FILE.csv",
+        summary: "Import accounts from CSV (the columns of docs/accounts.md); nothing is imported if a row is bad, unless skip_invalid.",
+        params: &[
+            param("file", In::Body, Kind::Text, true, "The file's name, for messages and the history (for example staff.csv)."),
+            param("csv", In::Body, Kind::Text, true, "The CSV text (comma- or semicolon-separated, with a header row)."),
+            param("skip_invalid", In::Body, Kind::Boolean, false, "Import the good rows even when some are bad."),
+            BY,
+        ],
+        answer: Answer::Json,
+        hint: "fix the rows the error lists and import again, or set skip_invalid",
+        invocation: |g| {
+            let file = g.text("file").unwrap_or_default();
+            let mut invocation = Line::new(&["accounts", "import"])
+                .word(&file)
+                .switch(g, "skip_invalid", "--skip-invalid")
+                .opt(g, "by", "--by")
+                .done();
+            invocation
+                .files
+                .insert(PathBuf::from(file), g.text("csv").unwrap_or_default());
+            invocation
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/accounts/export",
+        operation: "exportAccounts",
+        command: "garita accounts export",
+        summary: "The inventory as CSV with the import's header, safe to open in a spreadsheet.",
+        params: &[],
+        answer: Answer::Csv,
+        hint: "the store could not be read; check the daemon's log",
+        invocation: |_| Line::new(&["accounts", "export"]).done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/accounts/{account}/touch",
+        operation: "touchAccount",
+        command: "garita accounts touch ACCOUNT",
+        summary: "Record that the holder signed in (today, or at).",
+        params: &[
+            ACCOUNT,
+            param("at", In::Body, Kind::Text, false, "The sign-in date, YYYY-MM-DD (default: today)."),
+            BY,
+        ],
+        answer: Answer::Json,
+        hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
+        invocation: |g| {
+            Line::new(&["accounts", "touch"])
+                .arg(g, "account")
+                .opt(g, "at", "--at")
+                .opt(g, "by", "--by")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/accounts/{account}/history",
+        operation: "accountHistory",
+        command: "garita accounts history ACCOUNT",
+        summary: "Every recorded change of an account: who, when, what.",
+        params: &[ACCOUNT],
+        answer: Answer::Json,
+        hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
+        invocation: |g| Line::new(&["accounts", "history"]).arg(g, "account").done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/offboard",
+        operation: "offboardPerson",
+        command: "garita accounts offboard PERSON",
+        summary: "Mark every account of a person offboarded and queue the event account.offboarded.",
+        params: &[
+            param("person", In::Body, Kind::Text, true, "The holder's email or employee id."),
+            param("note", In::Body, Kind::Text, false, "Why, for the record (for example the HR ticket)."),
+            BY,
+        ],
+        answer: Answer::Json,
+        hint: "give the holder's email or employee id as the inventory has it",
+        invocation: |g| {
+            Line::new(&["accounts", "offboard"])
+                .arg(g, "person")
+                .opt(g, "note", "--note")
+                .opt(g, "by", "--by")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/outbox",
+        operation: "listOutbox",
+        command: "garita outbox list",
+        summary: "Messages in the outbox, oldest first.",
+        params: &[param("status", In::Query, Kind::Text, false, "Only messages in this state: queued, sending, sent or failed.")],
+        answer: Answer::Json,
+        hint: "status is one of queued, sending, sent, failed",
+        invocation: |g| Line::new(&["outbox", "list"]).opt(g, "status", "--status").done(),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/outbox/{id}",
+        operation: "showOutboxMessage",
+        command: "garita outbox show ID",
+        summary: "One message with its state, attempts and outcome.",
+        params: &[MESSAGE],
+        answer: Answer::Json,
+        hint: "GET /v1/outbox lists the Message-IDs",
+        invocation: |g| Line::new(&["outbox", "show"]).arg(g, "id").done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/outbox/{id}/retry",
+        operation: "retryOutboxMessage",
+        command: "garita outbox retry ID",
+        summary: "Send a failed message again, with the same Message-ID and content.",
+        params: &[MESSAGE],
+        answer: Answer::Json,
+        hint: "only failed messages are retried",
+        invocation: |g| Line::new(&["outbox", "retry"]).arg(g, "id").done(),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/schedules",
+        operation: "listSchedules",
+        command: "garita schedules",
+        summary: "Every schedule trigger of the daemon's workflows with its last and next fire and pause.",
+        params: &[],
+        answer: Answer::Json,
+        hint: "the daemon's workflows directory must validate (`garita validate`)",
+        invocation: |_| Line::new(&["schedules", "list"]).done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/schedules/{workflow}/pause",
+        operation: "pauseSchedules",
+        command: "garita schedules pause WORKFLOW",
+        summary: "Skip the fires of every schedule trigger of a workflow.",
+        params: &[WORKFLOW],
+        answer: Answer::Json,
+        hint: "GET /v1/schedules lists the workflows with schedules",
+        invocation: |g| Line::new(&["schedules", "pause"]).arg(g, "workflow").done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/schedules/{workflow}/unpause",
+        operation: "unpauseSchedules",
+        command: "garita schedules unpause WORKFLOW",
+        summary: "Fire again from now on (fires skipped while paused are not caught up).",
+        params: &[WORKFLOW],
+        answer: Answer::Json,
+        hint: "GET /v1/schedules lists the workflows with schedules",
+        invocation: |g| Line::new(&["schedules", "unpause"]).arg(g, "workflow").done(),
+    },
+];
+
+/// Checks a call's parameters against `route`: every required one given,
+/// none unknown, each of its type. The error says which and how.
+pub fn check(
+    route: &Route,
+    path: &[(String, String)],
+    query: &[(String, String)],
+    body: Option<&Map<String, Value>>,
+) -> Result<Given, String> {
+    let mut given = Given::default();
+    let mut seen_query = std::collections::HashSet::new();
+    for (name, _) in query {
+        if !seen_query.insert(name.as_str()) {
+            return Err(format!("query parameter `{name}` is given twice"));
+        }
+    }
+    let unknown = |location: &str, name: &str| {
+        let known: Vec<&str> = route
+            .params
+            .iter()
+            .filter(|p| match location {
+                "query" => p.location == In::Query,
+                _ => p.location == In::Body,
+            })
+            .map(|p| p.name)
+            .collect();
+        format!(
+            "unknown {location} parameter `{name}` for {} {}; known: {}",
+            route.method.as_str().to_uppercase(),
+            route.path,
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )
+    };
+    for (name, _) in query {
+        if !route
+            .params
+            .iter()
+            .any(|p| p.location == In::Query && p.name == name)
+        {
+            return Err(unknown("query", name));
+        }
+    }
+    if let Some(body) = body {
+        for name in body.keys() {
+            if !route
+                .params
+                .iter()
+                .any(|p| p.location == In::Body && p.name == name)
+            {
+                return Err(unknown("body", name));
+            }
+        }
+    }
+    for p in route.params {
+        let raw: Option<Value> = match p.location {
+            In::Path => path
+                .iter()
+                .find(|(k, _)| k == p.name)
+                .map(|(_, v)| Value::String(v.clone())),
+            In::Query => query
+                .iter()
+                .find(|(k, _)| k == p.name)
+                .map(|(_, v)| query_value(p, v))
+                .transpose()?,
+            In::Body => body.and_then(|b| b.get(p.name)).cloned(),
+        };
+        let value = match raw {
+            None | Some(Value::Null) if p.required => {
+                return Err(format!("`{}` is required: {}", p.name, p.doc));
+            }
+            None | Some(Value::Null) => continue,
+            Some(v) => v,
+        };
+        let fits = match p.kind {
+            Kind::Text => value.is_string(),
+            Kind::Integer => value.as_u64().is_some(),
+            Kind::Boolean => value.is_boolean(),
+            Kind::Object => value.is_object(),
+        };
+        if !fits {
+            return Err(format!(
+                "`{}` must be {} ({}), not {value}",
+                p.name,
+                match p.kind {
+                    Kind::Text => "a string",
+                    Kind::Integer => "a non-negative integer",
+                    Kind::Boolean => "true or false",
+                    Kind::Object => "a JSON object",
+                },
+                p.doc
+            ));
+        }
+        given.values.insert(p.name, value);
+    }
+    Ok(given)
+}
+
+/// A query string value as its parameter's type.
+fn query_value(p: &Param, text: &str) -> Result<Value, String> {
+    match p.kind {
+        Kind::Text => Ok(Value::String(text.to_owned())),
+        Kind::Integer => text
+            .parse::<u64>()
+            .map(Value::from)
+            .map_err(|_| format!("`{}` must be a non-negative integer, not `{text}`", p.name)),
+        Kind::Boolean => match text {
+            "true" | "1" | "" => Ok(Value::Bool(true)),
+            "false" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{}` must be true or false, not `{text}`", p.name)),
+        },
+        Kind::Object => Err(format!("`{}` cannot be given in the query", p.name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(path: &str, method: Method) -> &'static Route {
+        ROUTES
+            .iter()
+            .find(|r| r.path == path && r.method == method)
+            .unwrap()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_route_is_unique_and_its_path_params_are_in_its_path() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(seen.insert((r.path, r.method)), "{} twice", r.path);
+            for p in r.params.iter().filter(|p| p.location == In::Path) {
+                assert!(r.path.contains(&format!("{{{}}}", p.name)), "{}", r.path);
+            }
+            let body = r.params.iter().any(|p| p.location == In::Body);
+            assert!(!(body && r.method == Method::Get), "{}", r.path);
+        }
+    }
+
+    #[test]
+    fn a_typed_call_becomes_its_command_line() {
+        let r = route("/v1/tasks/{task}/complete", Method::Post);
+        let body = serde_json::json!({"fields": {"ok": true, "ref": "A-1"}, "note": "done"});
+        let given = check(r, &pairs(&[("task", "01T")]), &[], body.as_object()).unwrap();
+        assert_eq!(
+            (r.invocation)(&given).args,
+            [
+                "tasks",
+                "complete",
+                "--field=ok=true",
+                "--field=ref=A-1",
+                "--note=done",
+                "--",
+                "01T"
+            ]
+        );
+        let r = route("/v1/runs", Method::Get);
+        let given = check(r, &[], &pairs(&[("limit", "5")]), None).unwrap();
+        assert_eq!((r.invocation)(&given).args, ["runs", "list", "--limit=5"]);
+    }
+
+    #[test]
+    fn wrong_parameters_are_refused_with_what_to_do() {
+        let r = route("/v1/runs", Method::Get);
+        let err = check(r, &[], &pairs(&[("limit", "many")]), None).unwrap_err();
+        assert!(err.contains("non-negative integer"), "{err}");
+        let err = check(r, &[], &pairs(&[("colour", "red")]), None).unwrap_err();
+        assert!(err.contains("known: status, workflow, limit"), "{err}");
+        let r = route("/v1/tasks/{task}/reject", Method::Post);
+        let err = check(r, &pairs(&[("task", "t")]), &[], Some(&Map::new())).unwrap_err();
+        assert!(err.contains("`note` is required"), "{err}");
+        let body = serde_json::json!({"note": 3});
+        let err = check(r, &pairs(&[("task", "t")]), &[], body.as_object()).unwrap_err();
+        assert!(err.contains("must be a string"), "{err}");
+        // A value that looks like an option stays a value.
+        let r = route("/v1/runs/{run}", Method::Get);
+        let given = check(r, &pairs(&[("run", "--all")]), &[], None).unwrap();
+        assert_eq!((r.invocation)(&given).args, ["runs", "show", "--", "--all"]);
+    }
+
+    #[test]
+    fn a_started_run_carries_its_source_as_a_file() {
+        let r = route("/v1/runs", Method::Post);
+        let body = serde_json::json!({"file": "wf.yaml", "source": "name: x", "inputs": {"n": 3}});
+        let given = check(r, &[], &[], body.as_object()).unwrap();
+        let invocation = (r.invocation)(&given);
+        assert_eq!(invocation.args, ["run", "--input=n=3", "--", "wf.yaml"]);
+        assert_eq!(invocation.files[&PathBuf::from("wf.yaml")], "name: x");
+    }
+}

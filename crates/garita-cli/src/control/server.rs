@@ -1,0 +1,318 @@
+//! The control API's listeners: `control.sock` in the store directory
+//! (owner-only; the store directory is made owner-only too) and, when
+//! configured, a TCP address behind a bearer token. Both serve the same
+//! router, built from the route table.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodFilter, MethodRouter};
+use axum::{Json, Router};
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::execute::{execute, ControlState, Executed};
+use super::protocol::{ApiError, ForwardRequest};
+use super::routes::{Answer, Method, Route, ROUTES};
+use crate::commands::daemon::ControlTcp;
+
+/// Largest request body: an inventory CSV or a workflow travels in it.
+const MAX_BODY: usize = 64 << 20;
+
+/// Mode of the control socket: the owner only.
+const SOCKET_MODE: u32 = 0o600;
+
+/// Mode the store directory must have, since the socket lives in it.
+const DIR_MODE: u32 = 0o700;
+
+/// Header with the exit code of the command behind a typed endpoint.
+pub const EXIT_CODE_HEADER: &str = "garita-exit-code";
+
+/// The running listeners.
+pub struct ControlServer {
+    socket: PathBuf,
+    stop: watch::Sender<bool>,
+    serving: JoinSet<()>,
+}
+
+impl ControlServer {
+    /// Starts listening on `store_dir/control.sock` and, if given, on `tcp`.
+    /// Any socket file already there is stale (this process holds the
+    /// store's lock) and is replaced.
+    pub async fn start(
+        state: Arc<ControlState>,
+        store_dir: &Path,
+        tcp: Option<&ControlTcp>,
+    ) -> anyhow::Result<Self> {
+        owner_only_dir(store_dir)?;
+        let socket = store_dir.join(super::SOCKET_NAME);
+        match std::fs::remove_file(&socket) {
+            Ok(()) => tracing::info!(socket = %socket.display(), "replaced a stale control socket"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot remove the stale control socket {}",
+                        socket.display()
+                    )
+                })
+            }
+        }
+        let unix = tokio::net::UnixListener::bind(&socket).with_context(|| {
+            format!(
+                "cannot listen on {} (a Unix socket path must be under 108 bytes: choose a shorter --store path)",
+                socket.display()
+            )
+        })?;
+        std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(SOCKET_MODE))
+            .with_context(|| format!("cannot make {} owner-only", socket.display()))?;
+        let (stop, stopped) = watch::channel(false);
+        let mut serving = JoinSet::new();
+        let until_stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let app = router(state.clone());
+        let shutdown = until_stopped(stopped.clone());
+        serving.spawn(async move {
+            if let Err(e) = axum::serve(unix, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "the control socket stopped serving");
+            }
+        });
+        tracing::info!(socket = %socket.display(), "control API listening");
+        if let Some(tcp) = tcp {
+            let listener = tokio::net::TcpListener::bind(tcp.address)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot listen on {} (daemon.control_tcp): is the port taken?",
+                        tcp.address
+                    )
+                })?;
+            let address = listener.local_addr()?;
+            let token: Arc<str> = Arc::from(tcp.token.as_str());
+            let app = router(state).layer(axum::middleware::from_fn_with_state(
+                token,
+                super::auth::require_token,
+            ));
+            let shutdown = until_stopped(stopped);
+            serving.spawn(async move {
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
+                    tracing::error!(error = %e, "the control TCP listener stopped serving");
+                }
+            });
+            tracing::info!(address = %address, "control API listening on TCP (bearer token required)");
+        }
+        Ok(Self {
+            socket,
+            stop,
+            serving,
+        })
+    }
+
+    /// Stops taking requests, lets those in flight finish for up to `grace`,
+    /// abandons the rest and removes the socket file.
+    pub async fn stop(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let finished = tokio::time::timeout(grace, async {
+            while self.serving.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!("control requests still running were abandoned");
+            self.serving.abort_all();
+            while self.serving.join_next().await.is_some() {}
+        }
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+/// Makes `dir` owner-only (the socket's permissions are only as good as
+/// its directory's).
+fn owner_only_dir(dir: &Path) -> anyhow::Result<()> {
+    let meta = std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE)).with_context(
+            || {
+                format!(
+                    "cannot make the store directory {} owner-only",
+                    dir.display()
+                )
+            },
+        )?;
+        tracing::warn!(store = %dir.display(), "the store directory was readable by others; it is now owner-only (0700)");
+    }
+    Ok(())
+}
+
+/// The router: health, the command-line endpoint and every typed route.
+pub fn router(state: Arc<ControlState>) -> Router {
+    let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<ControlState>>> = BTreeMap::new();
+    for route in ROUTES {
+        let filter = match route.method {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+        };
+        let handler = move |State(state): State<Arc<ControlState>>,
+                            params: RawPathParams,
+                            query: Result<
+            Query<Vec<(String, String)>>,
+            axum::extract::rejection::QueryRejection,
+        >,
+                            body: Bytes| async move {
+            typed(&state, route, &params, query, &body).await
+        };
+        let methods = by_path.remove(route.path).unwrap_or_default();
+        by_path.insert(route.path, methods.on(filter, handler));
+    }
+    let mut router = Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/cli", post(forward));
+    for (path, methods) in by_path {
+        router = router.route(path, methods);
+    }
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn health(State(state): State<Arc<ControlState>>) -> Response {
+    Json(state.health.clone()).into_response()
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "no such endpoint".into(),
+        "docs/api.md lists the endpoints; `garita schema api` prints them as OpenAPI",
+    )
+}
+
+/// `POST /v1/cli`: a whole command line from the `garita` client.
+async fn forward(State(state): State<Arc<ControlState>>, body: Bytes) -> Response {
+    let request: ForwardRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not a command request: {e}"),
+                "send {\"args\": [\"garita\", ...], \"files\": {...}} (docs/api.md)",
+            )
+        }
+    };
+    if request.args.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "`args` is empty".into(),
+            "the first argument is the program name, for example [\"garita\", \"runs\", \"list\"]",
+        );
+    }
+    let executed = execute(&state, request).await;
+    Json(executed.response).into_response()
+}
+
+/// A typed endpoint: checked, turned into its command line, run.
+async fn typed(
+    state: &ControlState,
+    route: &'static Route,
+    params: &RawPathParams,
+    query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    body: &[u8],
+) -> Response {
+    let query = match query {
+        Ok(Query(pairs)) => pairs,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), route.hint),
+    };
+    let path: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let body: Option<Map<String, Value>> = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Some(map),
+            Ok(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "the body must be a JSON object".into(),
+                    route.hint,
+                )
+            }
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body is not JSON: {e}"),
+                    route.hint,
+                )
+            }
+        }
+    };
+    let given = match super::routes::check(route, &path, &query, body.as_ref()) {
+        Ok(given) => given,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message, route.hint),
+    };
+    let invocation = (route.invocation)(&given);
+    let mut args = vec!["garita".to_owned(), "--json".to_owned()];
+    args.extend(invocation.args);
+    let request = ForwardRequest {
+        args,
+        files: invocation.files,
+        ..ForwardRequest::default()
+    };
+    answer(route, execute(state, request).await)
+}
+
+/// The HTTP answer for a typed endpoint's command.
+fn answer(route: &Route, executed: Executed) -> Response {
+    if let Some(failure) = executed.failure {
+        let status =
+            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        return error(status, failure.message, route.hint);
+    }
+    let response = executed.response;
+    let mut http = match route.answer {
+        Answer::Csv => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            response.stdout,
+        )
+            .into_response(),
+        Answer::Json => match serde_json::from_str::<Value>(&response.stdout) {
+            Ok(value) => Json(value).into_response(),
+            // A command without JSON output: its text, as printed.
+            Err(_) => Json(serde_json::json!({ "output": response.stdout })).into_response(),
+        },
+    };
+    http.headers_mut().insert(
+        EXIT_CODE_HEADER,
+        HeaderValue::from(u16::from(response.exit_code)),
+    );
+    http
+}
+
+/// An error answer.
+pub fn error(status: StatusCode, message: String, hint: &str) -> Response {
+    (
+        status,
+        Json(ApiError {
+            error: message,
+            hint: hint.to_owned(),
+        }),
+    )
+        .into_response()
+}
