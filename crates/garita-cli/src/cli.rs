@@ -141,6 +141,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR", global = true)]
         workflows: Option<PathBuf>,
     },
+    /// The tamper-evident audit log: verify its hash chain, export evidence.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Run the scheduler in virtual time on a copy of the store and print,
     /// day by day, what would happen; nothing is sent or written.
     Simulate {
@@ -398,4 +403,35 @@ pub enum SchedulesCommand {
         /// Workflow name.
         workflow: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain: exit 0 when intact, else 1 naming each broken entry.
+    Verify {
+        /// Also require this entry hash (a head copied off-machine earlier) to be in the chain.
+        #[arg(long, value_name = "HASH")]
+        expect_head: Option<String>,
+    },
+    /// Write the entries of a period, with their chain hashes, as evidence for an audit.
+    Export {
+        /// First day (YYYY-MM-DD, UTC) or RFC 3339 instant.
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded).
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// csv (one row per entry) or json (one document with the chain's head).
+        #[arg(long, value_enum, default_value_t = AuditFormat::Csv)]
+        format: AuditFormat,
+        /// Write to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Csv,
+    Json,
 }

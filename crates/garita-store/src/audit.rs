@@ -43,8 +43,12 @@ use sled::IVec;
 use sled::Transactional;
 
 pub use chain::AuditHead;
-pub use entry::{canonical_json, AuditEntry, AuditRecord, GENESIS_PREV_HASH};
-pub use summaries::{ACCOUNT_CHANGED, ACCOUNT_CREATED, CONFIG_RELOAD, EVENT_EMITTED, RUN_EVENT};
+pub use entry::{
+    canonical_json, hex, parse_hash, AuditEntry, AuditRecord, Hash, GENESIS_PREV_HASH,
+};
+pub use summaries::{
+    config_reload, ACCOUNT_CHANGED, ACCOUNT_CREATED, CONFIG_RELOAD, EVENT_EMITTED, RUN_EVENT,
+};
 pub use verify::{AuditProblem, AuditReport};
 
 pub(crate) use chain::{append_in, store_head, AuditChain, ChainHead, PendingEntry};

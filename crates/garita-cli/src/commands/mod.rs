@@ -4,6 +4,7 @@
 //! either way [`run_routable`] is what runs them.
 
 mod accounts;
+mod audit;
 mod call;
 pub mod daemon;
 mod outbox;
@@ -50,6 +51,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Daemon { once, workflows } => {
             daemon::daemon(&App::new(global)?, once, workflows.as_deref()).await
         }
+        Command::Audit { command } => audit::audit(&App::new(global)?, command).await,
         Command::Simulate {
             from,
             to,

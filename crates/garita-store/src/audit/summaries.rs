@@ -180,6 +180,25 @@ pub(crate) fn emitted(event: &EmittedEvent, stored: &[u8]) -> AuditRecord {
     }
 }
 
+/// The entry of a configuration reload: the daemon reloaded its workflows
+/// from `source` (a directory or file) at `at`; `outcome` is `reloaded` or
+/// `refused`, `workflows` the names in force afterwards. Append it with
+/// [`crate::SledStore::record_audit`].
+pub fn config_reload(
+    at: DateTime<Utc>,
+    source: &str,
+    outcome: &str,
+    workflows: &[String],
+) -> AuditRecord {
+    AuditRecord {
+        at,
+        kind: CONFIG_RELOAD.into(),
+        subject: source.to_owned(),
+        actor: None,
+        summary: json!({"outcome": outcome, "workflows": workflows}),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

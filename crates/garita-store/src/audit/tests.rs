@@ -164,13 +164,12 @@ async fn populated(dir: &Path) {
     run.status = RunStatus::Succeeded;
     store.append(&mut run, &ended).await.unwrap();
     store
-        .record_audit(AuditRecord {
-            at: at(9),
-            kind: CONFIG_RELOAD.into(),
-            subject: "workflows".into(),
-            actor: None,
-            summary: json!({"workflows": 3}),
-        })
+        .record_audit(config_reload(
+            at(9),
+            "workflows",
+            "reloaded",
+            &["wf".into()],
+        ))
         .await
         .unwrap();
 }

@@ -1,0 +1,92 @@
+//! `garita audit verify [--expect-head HASH]`: exit 0 with "audit chain
+//! intact: N entries, head H", or exit 1 naming where the chain is broken.
+
+use std::process::ExitCode;
+
+use garita_store::{AuditReport, SledStore};
+use serde_json::json;
+
+use crate::app::App;
+use crate::output::say;
+
+pub fn verify(app: &App, expect_head: Option<&str>) -> anyhow::Result<ExitCode> {
+    let store = app.open_store()?;
+    let report = store.verify_audit()?;
+    let expected = expect_head
+        .map(|hash| find_hash(&store, hash))
+        .transpose()?;
+    let missing_head = matches!(expected, Some(None));
+    let intact = report.is_intact() && !missing_head;
+    if app.global.json {
+        crate::output::json(&json!({
+            "intact": intact,
+            "entries": report.entries,
+            "head": report.head,
+            "problems": report.problems,
+            "more_problems": report.more_problems,
+            "expected_head": expect_head.map(|hash| json!({
+                "hash": hash,
+                "found_at": expected.flatten(),
+            })),
+        }))?;
+    } else {
+        print_report(&report, intact);
+        match (expect_head, expected) {
+            (Some(hash), Some(Some(seq))) => {
+                say!("the expected head {hash} is entry {seq} of the chain")
+            }
+            (Some(hash), _) => say!(
+                "the expected head {hash} is not in the chain: the history up to it was rewritten or removed"
+            ),
+            _ => {}
+        }
+    }
+    Ok(if intact {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_report(report: &AuditReport, intact: bool) {
+    if report.is_intact() {
+        say!(
+            "audit chain intact: {} entries, head {}",
+            report.entries,
+            report.head.hash
+        );
+        return;
+    }
+    let total = report.problems.len() as u64 + report.more_problems;
+    say!(
+        "audit chain BROKEN: {total} problem(s) in {} entries (recorded head: entry {}, {})",
+        report.entries,
+        report.head.seq,
+        report.head.hash
+    );
+    for problem in &report.problems {
+        say!("  {problem}");
+    }
+    if report.more_problems > 0 {
+        say!("  ... and {} more", report.more_problems);
+    }
+    if !intact {
+        say!("the store's history was altered after it was written; restore the store from a backup whose head verifies, and keep this one for investigation");
+    }
+}
+
+/// The seq of the entry whose hash is `hash` (as exported earlier), if any.
+fn find_hash(store: &SledStore, hash: &str) -> anyhow::Result<Option<u64>> {
+    let wanted = hash.trim().to_ascii_lowercase();
+    if garita_store::audit::parse_hash(&wanted).is_none() {
+        return Err(crate::usage::UsageError(format!(
+            "--expect-head must be the 64 hex digits of an entry's hash (as `garita audit verify` printed it), got `{hash}`"
+        ))
+        .into());
+    }
+    Ok(store
+        .audit_entries(..)?
+        .into_iter()
+        .find(|entry| entry.hash == wanted)
+        .map(|entry| entry.seq))
+}
