@@ -7,8 +7,8 @@ use anyhow::Context;
 use serde::Deserialize;
 
 /// Everything configurable. Unknown keys are ignored so an older garita can
-/// read a newer file.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// read a newer file. Its `Debug` never prints a secret (see below).
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub store: StoreSettings,
@@ -17,6 +17,25 @@ pub struct Settings {
     pub connectors: BTreeMap<String, serde_json::Value>,
     /// `[daemon]`: the scheduled runner.
     pub daemon: crate::commands::daemon::DaemonSettings,
+}
+
+/// Prints the settings with the value of every secret-named key (`password`,
+/// `control_token`, `api_key`, … at any depth) replaced by `[redacted]`, so
+/// that a `{:?}` in a log line or an error can never leak one, including
+/// keys added later.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Settings {
+            store,
+            plugins,
+            connectors,
+            daemon,
+        } = self;
+        let raw = format!(
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?} }}"
+        );
+        f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,4 +102,24 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
             "the configuration ({shown}) has a wrong value; see docs/operations.md for the keys"
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_secret_values() {
+        let mut settings = Settings::default();
+        settings.connectors.insert(
+            "email".into(),
+            serde_json::json!({"host": "smtp.example.com", "password": "Planted-Pw-1"}),
+        );
+        let text = format!("{settings:?}");
+        assert!(!text.contains("Planted-Pw-1"), "{text}");
+        assert!(
+            text.contains("smtp.example.com") && text.contains("[redacted]"),
+            "{text}"
+        );
+    }
 }

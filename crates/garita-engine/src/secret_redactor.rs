@@ -251,6 +251,68 @@ fn collect_config_secrets(
     }
 }
 
+/// `text`, a `{:?}` rendering, with the string literal after every field or
+/// map key that names a secret (`control_token: Some("…")`,
+/// `"password": String("…")`) replaced by `"[redacted]"`. For the `Debug`
+/// of configuration structs, which must never print a secret even when a
+/// field is added later without a thought for it.
+pub fn redact_debug_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(": ") {
+        let (before, after) = rest.split_at(pos);
+        out.push_str(before);
+        out.push_str(": ");
+        rest = &after[2..];
+        let name: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || *c == '"')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !is_secret_key(name.trim_matches('"')) {
+            continue;
+        }
+        // Wrappers such as `Some(String("…"))` before the literal.
+        let mut skip = 0;
+        while let Some(prefix) = ["Some(", "String("]
+            .iter()
+            .find(|p| rest[skip..].starts_with(*p))
+        {
+            skip += prefix.len();
+        }
+        if let Some(len) = debug_literal_len(&rest[skip..]) {
+            out.push_str(&rest[..skip]);
+            out.push('"');
+            out.push_str(REDACTED);
+            out.push('"');
+            rest = &rest[skip + len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Length in bytes of the `"…"` literal (with `\` escapes) `text` starts with.
+fn debug_literal_len(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    if chars.next()?.1 != '"' {
+        return None;
+    }
+    let mut escaped = false;
+    for (i, c) in chars {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,6 +372,35 @@ mod tests {
         assert_eq!(r.redact_text("abc"), "abc");
         let r = r.with(["hidden-value".to_owned()]);
         assert!(!format!("{r:?}").contains("hidden-value"));
+    }
+
+    #[test]
+    fn debug_text_loses_secret_fields_and_keys() {
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Daemon {
+            control_token: Option<String>,
+            host: String,
+        }
+        let daemon = Daemon {
+            control_token: Some("tok\\\"en-1".into()),
+            host: "h: \"x\"".into(),
+        };
+        let config = json!({"email": {"password": "pw-2", "host": "smtp"}});
+        let text = redact_debug_text(&format!("{daemon:?} {config:?}"));
+        assert!(!text.contains("en-1") && !text.contains("pw-2"), "{text}");
+        assert!(
+            text.contains("control_token: Some(\"[redacted]\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"password\": String(\"[redacted]\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains("smtp") && text.contains("host: \"h: \\\"x\\\"\""),
+            "{text}"
+        );
     }
 
     #[test]
