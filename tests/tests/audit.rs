@@ -1,0 +1,345 @@
+//! The tamper-evident audit log with the real binary: a workflow that sends
+//! an email and waits for a task, the task's answer, an account added and
+//! touched; `garita audit verify` passes, exports for a period hold exactly
+//! that period's entries with hashes a reviewer can recompute, and after the
+//! store's files are altered with sled directly, verify fails naming the
+//! entry.
+
+mod support;
+
+use std::path::Path;
+
+use garita_store::AuditEntry;
+use serde_json::Value;
+use support::*;
+
+const WORKFLOW: &str = r#"
+name: audited
+inputs:
+  to: {type: string, required: true}
+  token: {type: string, secret: true, required: true}
+steps:
+  - id: notify
+    uses: email.send
+    with:
+      from: "Garita <robot@garita.test>"
+      to: "${{ inputs.to }}"
+      subject: "Aviso de auditoría"
+      body: "Hola"
+  - id: confirm
+    task:
+      title: "Confirm the notice arrived"
+      body: "Check the inbox."
+      assignee: oficial@example.com
+      due: 3d
+      on_timeout: fail
+  - id: done
+    uses: core.set
+    with:
+      confirmed: true
+"#;
+
+/// A secret input value that must never reach the audit log.
+const SECRET: &str = "s3cr3t-TOKEN-4711";
+
+fn ok(cmd: &mut std::process::Command) -> String {
+    let out = run(cmd);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// Everything the test does through garita, day by day in January 2026.
+fn history(store: &Path, dir: &Path) -> String {
+    let wf = write(dir, "audited.yaml", WORKFLOW);
+    let started = ok(garita(store)
+        .args(["--now", "2026-01-05T10:00:00Z", "run"])
+        .arg(&wf)
+        .args(["--input", "to=ana@cliente.test", "--input"])
+        .arg(format!("token={SECRET}")));
+    assert!(started.contains("waiting"), "{started}");
+    let tasks = ok(garita(store).args(["tasks", "list", "--json"]));
+    let tasks: Value = serde_json::from_str(&tasks).unwrap();
+    let task_id = tasks[0]["id"].as_str().unwrap().to_owned();
+    let done = ok(garita(store).args([
+        "--now",
+        "2026-01-06T09:00:00Z",
+        "tasks",
+        "complete",
+        &task_id,
+        "--by",
+        "luis@example.com",
+        "--note",
+        "arrived",
+    ]));
+    assert!(done.contains("succeeded"), "{done}");
+    ok(garita(store).args([
+        "--now",
+        "2026-01-07T08:00:00Z",
+        "accounts",
+        "add",
+        "--portal",
+        "ecuapass",
+        "--account",
+        "ana.u1",
+        "--holder-name",
+        "Ana Pérez",
+        "--holder-email",
+        "ana@cliente.test",
+        "--company",
+        "Exportadora Andina S.A.",
+        "--tax-id",
+        "1790011674001",
+        "--by",
+        "ana@example.com",
+    ]));
+    ok(garita(store).args([
+        "--now",
+        "2026-01-08T08:00:00Z",
+        "accounts",
+        "touch",
+        "ecuapass:ana.u1",
+        "--at",
+        "2026-01-08",
+        "--by",
+        "ana@example.com",
+    ]));
+    task_id
+}
+
+fn export_json(store: &Path, from: &str, to: &str) -> Value {
+    let text = ok(garita(store).args([
+        "audit", "export", "--from", from, "--to", to, "--format", "json",
+    ]));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn entries(export: &Value) -> Vec<AuditEntry> {
+    serde_json::from_value(export["entries"].clone()).unwrap()
+}
+
+/// Opens the store's files with sled alone, as someone with write access
+/// to the directory could, and changes its audit tree.
+fn tamper(store: &Path, change: impl FnOnce(&sled::Tree)) {
+    let db = sled::Config::new().path(store).open().unwrap();
+    change(&db.open_tree("audit").unwrap());
+    db.flush().unwrap();
+}
+
+fn decode(bytes: &[u8]) -> Value {
+    assert_eq!(bytes[0], 1, "encoding version byte");
+    serde_json::from_slice(&bytes[1..]).unwrap()
+}
+
+fn encode(value: &Value) -> Vec<u8> {
+    let mut bytes = vec![1];
+    bytes.extend(serde_json::to_vec(value).unwrap());
+    bytes
+}
+
+#[test]
+fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let task_id = history(&store, dir.path());
+
+    let verified = ok(garita(&store).args(["audit", "verify"]));
+    assert!(verified.starts_with("audit chain intact: "), "{verified}");
+
+    let all = export_json(&store, "2026-01-01", "2026-01-31");
+    let all_entries = entries(&all);
+    let head = &all["chain"]["head"];
+    assert!(
+        verified.contains(&format!(
+            "{} entries, head {}",
+            all_entries.len(),
+            head["hash"].as_str().unwrap()
+        )),
+        "{verified}\n{head}"
+    );
+    assert_eq!(all["chain"]["intact"], true);
+    // Every entry re-hashes to what it says and links to the one before:
+    // what a reviewer checks on an export.
+    assert_eq!(all_entries[0].prev_hash, "0".repeat(64));
+    for (i, entry) in all_entries.iter().enumerate() {
+        assert_eq!(entry.seq, i as u64 + 1);
+        assert_eq!(
+            entry.computed_hash().as_deref(),
+            Some(entry.hash.as_str()),
+            "{entry:?}"
+        );
+        if i > 0 {
+            assert_eq!(entry.prev_hash, all_entries[i - 1].hash);
+        }
+    }
+    let kinds: Vec<&str> = all_entries.iter().map(|e| e.kind.as_str()).collect();
+    for kind in [
+        "run.event",
+        "email.queued",
+        "email.sent",
+        "task.opened",
+        "task.answered",
+        "account.created",
+        "account.changed",
+    ] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    let answered: Vec<&AuditEntry> = all_entries
+        .iter()
+        .filter(|e| e.kind == "task.answered")
+        .collect();
+    assert_eq!(answered.len(), 1);
+    assert_eq!(answered[0].subject, task_id);
+    assert_eq!(answered[0].actor.as_deref(), Some("luis@example.com"));
+    let sent = all_entries.iter().find(|e| e.kind == "email.sent").unwrap();
+    assert_eq!(sent.summary["to"], "ana@cliente.test");
+    let created = all_entries
+        .iter()
+        .find(|e| e.summary["event"] == "run_created")
+        .unwrap();
+    assert_eq!(created.summary["inputs"]["token"], "***");
+    let whole = serde_json::to_string(&all).unwrap();
+    assert!(
+        !whole.contains(SECRET),
+        "the secret input reached the audit log"
+    );
+
+    // One day: exactly the entries of that day (the answer and the run's
+    // events it caused), in chain order.
+    let day = entries(&export_json(&store, "2026-01-06", "2026-01-06"));
+    let expected: Vec<u64> = all_entries
+        .iter()
+        .filter(|e| e.at.to_rfc3339().starts_with("2026-01-06"))
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(day.iter().map(|e| e.seq).collect::<Vec<_>>(), expected);
+    assert!(day.iter().any(|e| e.kind == "task.answered"));
+    assert!(day.iter().any(|e| e.summary["event"] == "run_succeeded"));
+    assert!(day.iter().all(|e| !e.kind.starts_with("account.")));
+
+    // The same period as CSV: a header, one row per entry, same hashes.
+    let csv_path = dir.path().join("evidence.csv");
+    ok(garita(&store)
+        .args([
+            "audit",
+            "export",
+            "--from",
+            "2026-01-06",
+            "--to",
+            "2026-01-06",
+            "--output",
+        ])
+        .arg(&csv_path));
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("seq,at,kind,subject,actor,summary,prev_hash,hash")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), day.len(), "{csv}");
+    for (row, entry) in rows.iter().zip(&day) {
+        assert!(row.starts_with(&format!("{},", entry.seq)), "{row}");
+        assert!(
+            row.ends_with(&format!("{},{}", entry.prev_hash, entry.hash)),
+            "{row}"
+        );
+    }
+
+    // Someone rewrites who answered the task, straight in sled's files.
+    let seq = answered[0].seq;
+    tamper(&store, |audit| {
+        let key = seq.to_be_bytes();
+        let mut entry = decode(&audit.get(key).unwrap().unwrap());
+        entry["actor"] = "mallory@example.com".into();
+        audit.insert(key, encode(&entry)).unwrap();
+    });
+    let out = run(garita(&store).args(["audit", "verify"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("audit chain BROKEN: 1 problem(s)"), "{text}");
+    assert!(
+        text.contains(&format!("entry {seq} (task.answered {task_id}): ")),
+        "{text}"
+    );
+    assert!(text.contains("modified"), "{text}");
+
+    // And removes the account's creation.
+    let removed = all_entries
+        .iter()
+        .find(|e| e.kind == "account.created")
+        .unwrap()
+        .seq;
+    tamper(&store, |audit| {
+        audit.remove(removed.to_be_bytes()).unwrap();
+    });
+    let out = run(garita(&store).args(["--json", "audit", "verify"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["intact"], false);
+    let problems = report["problems"].as_array().unwrap();
+    assert!(problems.iter().any(|p| p["seq"] == seq), "{report}");
+    assert!(
+        problems.iter().any(|p| p["seq"] == removed
+            && p["problem"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("entry {removed} is missing"))),
+        "{report}"
+    );
+    // The export says the chain no longer verifies.
+    assert_eq!(
+        export_json(&store, "2026-01-01", "2026-01-31")["chain"]["intact"],
+        false
+    );
+}
+
+#[test]
+fn an_expected_head_kept_off_machine_must_still_be_in_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    history(&store, dir.path());
+    let head = export_json(&store, "2026-01-01", "2026-01-31")["chain"]["head"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // More history after the head was copied: it stays in the chain.
+    ok(garita(&store).args([
+        "--now",
+        "2026-01-09T08:00:00Z",
+        "accounts",
+        "touch",
+        "ecuapass:ana.u1",
+        "--at",
+        "2026-01-09",
+    ]));
+    let out = ok(garita(&store).args(["audit", "verify", "--expect-head", &head]));
+    assert!(
+        out.contains(&format!("the expected head {head} is entry ")),
+        "{out}"
+    );
+    let other = "ab".repeat(32);
+    let out = run(garita(&store).args(["audit", "verify", "--expect-head", &other]));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("is not in the chain"),
+        "{}",
+        stdout(&out)
+    );
+    let bad = run(garita(&store).args(["audit", "verify", "--expect-head", "xyz"]));
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    let empty = run(garita(&store).args([
+        "audit",
+        "export",
+        "--from",
+        "2026-01-09",
+        "--to",
+        "2026-01-08",
+    ]));
+    assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
+}
