@@ -5,11 +5,10 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use mailparse::MailHeaderMap;
 use serde_json::Value;
+use support::workflows::*;
 use support::*;
 
 const REGISTRATION: &str = "workflows/anam-registration.yaml";
@@ -64,128 +63,6 @@ fn complete(store: &Path, now: &str, task: &str, fields: &[&str]) {
         cmd.args(["--field", f]);
     }
     ok(&mut cmd);
-}
-
-// ---- helpers: the binary, pinned time, the outbox -------------------------
-
-/// `garita --store STORE --now NOW`.
-fn at(store: &Path, now: &str) -> Command {
-    let mut cmd = garita(store);
-    cmd.args(["--now", now]);
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "garita failed ({:?})\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        stdout(&out),
-        stderr(&out)
-    );
-    out
-}
-
-fn json_out(cmd: &mut Command) -> Value {
-    let out = ok(cmd.arg("--json"));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
-}
-
-/// One message of `<store>/outbox`, decoded.
-#[derive(Debug, Clone)]
-struct Mail {
-    date: String,
-    to: String,
-    cc: String,
-    subject: String,
-    body: String,
-}
-
-/// Every `.eml` the file transport wrote, oldest first (then by subject).
-fn outbox(store: &Path) -> Vec<Mail> {
-    let Ok(entries) = std::fs::read_dir(store.join("outbox")) else {
-        return Vec::new();
-    };
-    let mut mails: Vec<Mail> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| {
-            let raw = std::fs::read(&p).unwrap();
-            let parsed = mailparse::parse_mail(&raw).unwrap();
-            let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
-            let date = mailparse::dateparse(&header("Date")).unwrap();
-            Mail {
-                date: DateTime::<Utc>::from_timestamp(date, 0)
-                    .unwrap()
-                    .to_rfc3339_opts(SecondsFormat::Secs, true),
-                to: header("To"),
-                cc: header("Cc"),
-                subject: header("Subject"),
-                body: parsed.get_body().unwrap().replace("\r\n", "\n"),
-            }
-        })
-        .collect();
-    mails.sort_by(|a, b| (&a.date, &a.subject).cmp(&(&b.date, &b.subject)));
-    mails
-}
-
-/// The messages whose subject contains `part`.
-fn mails_about(store: &Path, part: &str) -> Vec<Mail> {
-    outbox(store)
-        .into_iter()
-        .filter(|m| m.subject.contains(part))
-        .collect()
-}
-
-fn one_mail(store: &Path, part: &str) -> Mail {
-    let found = mails_about(store, part);
-    assert_eq!(found.len(), 1, "one message about {part:?}: {found:#?}");
-    found.into_iter().next().unwrap()
-}
-
-fn run_id(started: &Value) -> String {
-    started["id"].as_str().expect("run id").to_owned()
-}
-
-fn show(store: &Path, run: &str) -> Value {
-    json_out(garita(store).args(["runs", "show", run]))
-}
-
-fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
-    run["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {run:#}"))
-}
-
-/// Open tasks (or all with `all`), sorted by id.
-fn tasks(store: &Path, all: bool) -> Vec<Value> {
-    let mut cmd = garita(store);
-    cmd.args(["tasks", "list"]);
-    if all {
-        cmd.arg("--all");
-    }
-    let mut list: Vec<Value> = json_out(&mut cmd).as_array().unwrap().clone();
-    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    list
-}
-
-/// The task assigned to `who` among the open ones.
-fn task_of(store: &Path, who: &str) -> String {
-    let open: Vec<Value> = tasks(store, false)
-        .into_iter()
-        .filter(|t| t["assignee"] == who)
-        .collect();
-    assert_eq!(open.len(), 1, "one open task for {who}: {open:#?}");
-    open[0]["id"].as_str().unwrap().to_owned()
-}
-
-fn resume(store: &Path, now: &str) {
-    ok(at(store, now).arg("resume"));
 }
 
 // ---- anam-registration -------------------------------------------------------
@@ -470,8 +347,4 @@ fn password_recovery_follows_up_until_the_person_signs_in() {
     assert_eq!(done["outputs"]["recovered"], true);
     assert_eq!(done["outputs"]["signed_in_on"], "2026-03-03");
     assert_eq!(outbox(&other).len(), 1, "only the guide");
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
 }

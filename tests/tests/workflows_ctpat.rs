@@ -1,17 +1,16 @@
 //! The shipped CTPAT workflows, end to end with the real binary and a pinned
-//! clock: the daily inactivity watch (simulated, and run by `garita daemon
-//! --once` day by day into a reactivation), `ctpat-reactivation` through
-//! approval, CBP's signal, the same-day deadline and both outcomes, and the
-//! quarterly enabled-email review.
+//! clock: the daily inactivity watch reading the inventory (simulated, and
+//! run by `garita daemon --once` day by day) marking the account deactivated
+//! and starting `ctpat-reactivation` through its event; the reactivation
+//! through approval, CBP's signal, the same-day deadline and both outcomes,
+//! each visible in the inventory; and the quarterly enabled-email review.
 
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use mailparse::MailHeaderMap;
 use serde_json::{json, Value};
+use support::workflows::*;
 use support::*;
 
 const WATCH: &str = "workflows/ctpat-inactivity-watch.yaml";
@@ -21,6 +20,8 @@ const OFFICER: &str = "oficial@gulfcoast-produce.example";
 const SPECIALIST: &str = "scss.specialist@cbp.dhs.example";
 const LUISA: &str = "luisa.mendez@gulfcoast-produce.example";
 const TOM: &str = "tom.okafor@gulfcoast-produce.example";
+/// The watch's `officer` input default, which its event hands on.
+const DEFAULT_OFFICER: &str = "cumplimiento@example.com";
 
 const HEADER: &str = "portal,account,holder_name,holder_email,company,tax_id,ctpat_account_number,role,status,last_sign_in\n";
 
@@ -36,193 +37,7 @@ ctpat,jordan.blake@andes-sierra.example,Jordan Blake,jordan.blake@andes-sierra.e
     )
 }
 
-// ---- helpers: the binary, pinned time, the outbox -------------------------
-
-/// `garita --store STORE --now NOW`.
-fn at(store: &Path, now: &str) -> Command {
-    let mut cmd = garita(store);
-    cmd.args(["--now", now]);
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "garita failed ({:?})\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        stdout(&out),
-        stderr(&out)
-    );
-    out
-}
-
-fn json_out(cmd: &mut Command) -> Value {
-    let out = ok(cmd.arg("--json"));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
-}
-
-/// Imports `csv` into `store` and returns `garita accounts list --json` for
-/// `portal`: the input convention of the shipped workflows.
-fn inventory(store: &Path, dir: &Path, csv: &str, portal: &str, now: &str) -> String {
-    let file = write(dir, "inventory.csv", csv);
-    ok(at(store, now).args(["accounts", "import"]).arg(&file));
-    let list = json_out(garita(store).args(["accounts", "list", "--portal", portal]));
-    serde_json::to_string(&list).unwrap()
-}
-
-/// One message of `<store>/outbox`, decoded.
-#[derive(Debug, Clone)]
-struct Mail {
-    date: String,
-    to: String,
-    cc: String,
-    subject: String,
-    body: String,
-}
-
-/// Every `.eml` the file transport wrote, oldest first (then by subject).
-fn outbox(store: &Path) -> Vec<Mail> {
-    let Ok(entries) = std::fs::read_dir(store.join("outbox")) else {
-        return Vec::new();
-    };
-    let mut mails: Vec<Mail> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| {
-            let raw = std::fs::read(&p).unwrap();
-            let parsed = mailparse::parse_mail(&raw).unwrap();
-            let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
-            let date = mailparse::dateparse(&header("Date")).unwrap();
-            Mail {
-                date: DateTime::<Utc>::from_timestamp(date, 0)
-                    .unwrap()
-                    .to_rfc3339_opts(SecondsFormat::Secs, true),
-                to: header("To"),
-                cc: header("Cc"),
-                subject: header("Subject"),
-                body: parsed.get_body().unwrap().replace("\r\n", "\n"),
-            }
-        })
-        .collect();
-    mails.sort_by(|a, b| (&a.date, &a.subject).cmp(&(&b.date, &b.subject)));
-    mails
-}
-
-/// The messages whose subject contains `part`.
-fn mails_about(store: &Path, part: &str) -> Vec<Mail> {
-    outbox(store)
-        .into_iter()
-        .filter(|m| m.subject.contains(part))
-        .collect()
-}
-
-fn one_mail(store: &Path, part: &str) -> Mail {
-    let found = mails_about(store, part);
-    assert_eq!(found.len(), 1, "one message about {part:?}: {found:#?}");
-    found.into_iter().next().unwrap()
-}
-
-fn run_id(started: &Value) -> String {
-    started["id"].as_str().expect("run id").to_owned()
-}
-
-fn show(store: &Path, run: &str) -> Value {
-    json_out(garita(store).args(["runs", "show", run]))
-}
-
-fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
-    run["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {run:#}"))
-}
-
-/// Open tasks (or all with `all`), sorted by id.
-fn tasks(store: &Path, all: bool) -> Vec<Value> {
-    let mut cmd = garita(store);
-    cmd.args(["tasks", "list"]);
-    if all {
-        cmd.arg("--all");
-    }
-    let mut list: Vec<Value> = json_out(&mut cmd).as_array().unwrap().clone();
-    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    list
-}
-
-/// The task assigned to `who` among the open ones.
-fn task_of(store: &Path, who: &str) -> String {
-    let open: Vec<Value> = tasks(store, false)
-        .into_iter()
-        .filter(|t| t["assignee"] == who)
-        .collect();
-    assert_eq!(open.len(), 1, "one open task for {who}: {open:#?}");
-    open[0]["id"].as_str().unwrap().to_owned()
-}
-
-fn resume(store: &Path, now: &str) {
-    ok(at(store, now).arg("resume"));
-}
-
-/// A copy of `workflow` whose `accounts` input defaults to `accounts`: how a
-/// scheduled run gets its list until workflows can read the inventory.
-fn with_accounts(dir: &Path, workflow: &str, accounts: &str) -> PathBuf {
-    let text = std::fs::read_to_string(root().join(workflow)).unwrap();
-    let marker = "  accounts:\n    type: list\n    default: []\n";
-    assert!(
-        text.contains(marker),
-        "{workflow} declares accounts as documented"
-    );
-    let patched = text.replacen(
-        marker,
-        &format!("  accounts:\n    type: list\n    default: {accounts}\n"),
-        1,
-    );
-    let dir = dir.join("workflows");
-    std::fs::create_dir_all(&dir).unwrap();
-    write(
-        &dir,
-        Path::new(workflow).file_name().unwrap().to_str().unwrap(),
-        &patched,
-    );
-    dir
-}
-
-/// `garita simulate --json` over `workflows`.
-fn simulate(store: &Path, workflows: &Path, from: &str, to: &str, zone: &str) -> Value {
-    json_out(
-        garita(store)
-            .args(["simulate", "--from", from, "--to", to, "--time-zone", zone])
-            .arg("--workflows")
-            .arg(workflows),
-    )
-}
-
-fn happenings<'a>(report: &'a Value, kind: &'a str) -> Vec<&'a Value> {
-    report["days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|d| d["happenings"].as_array().unwrap().iter())
-        .filter(|h| h["kind"] == kind)
-        .collect()
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
-
-/// `garita --store STORE --config CONFIG --now NOW`.
-fn atc(store: &Path, config: &Path, now: &str) -> Command {
-    let mut cmd = at(store, now);
-    cmd.arg("--config").arg(config);
-    cmd
-}
-
-/// The ids of the simulated emails as (instant, recipients, subject).
+/// The simulated emails as (instant, recipients, subject).
 fn simulated_emails(report: &Value) -> Vec<(String, Vec<String>, String)> {
     happenings(report, "email")
         .iter()
@@ -239,23 +54,6 @@ fn email(at: &str, to: &[&str], subject: &str) -> (String, Vec<String>, String) 
         to.iter().map(|s| s.to_string()).collect(),
         subject.to_owned(),
     )
-}
-
-/// The `--input` pairs of the `garita run workflows/ctpat-reactivation.yaml`
-/// line a task body gives the officer.
-fn handed_off_inputs(body: &str) -> Vec<(String, String)> {
-    let line = body
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("garita run workflows/ctpat-reactivation.yaml"))
-        .unwrap_or_else(|| panic!("no reactivation command in\n{body}"));
-    line.split(" --input ")
-        .skip(1)
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap();
-            (k.to_owned(), v.trim_matches('"').to_owned())
-        })
-        .collect()
 }
 
 fn start_reactivation(store: &Path, config: &Path, now: &str, inputs: &[(&str, &str)]) -> String {
@@ -279,48 +77,73 @@ const TOM_ROW: &str = "ctpat,tom.okafor@gulfcoast-produce.example,Tom Okafor,tom
 
 fn tom_inputs() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("user_email", TOM),
-        ("user_full_name", "Tom Okafor"),
-        ("company_legal_name", "Gulf Coast Produce Distributors Inc."),
-        ("ctpat_account_number", "80456123"),
-        ("last_sign_in", "2026-03-02"),
+        ("account", "ctpat:tom.okafor@gulfcoast-produce.example"),
         ("officer", OFFICER),
         ("user_time_zone", "America/Mexico_City"),
     ]
 }
 
+fn owned(rows: &[(&str, &str, &str, &str)]) -> Vec<(String, String, String, String)> {
+    rows.iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect()
+}
+
 // ---- ctpat-inactivity-watch --------------------------------------------------
 
 #[test]
-fn inactivity_watch_simulated_reminds_on_days_30_38_43_and_hands_off_the_deactivation() {
+fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_deactivates_and_starts_the_reactivation(
+) {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let accounts = inventory(
+    import(
         &store,
         dir.path(),
         &watch_inventory(),
-        "ctpat",
         "2026-03-25T12:00:00Z",
     );
-    let workflows = with_accounts(dir.path(), WATCH, &accounts);
-    let report = simulate(
+    let workflows = workflows_dir(dir.path(), &[WATCH, REACTIVATION]);
+    let config = ctpat_config(dir.path());
+    let report = simulate_with(
         &store,
         &workflows,
         "2026-03-28",
         "2026-04-18",
         "America/New_York",
+        &["--config", config.to_str().unwrap()],
     );
 
-    // Every morning at 07:00 in New York (EDT, UTC-4).
-    let fires: Vec<String> = happenings(&report, "run_started")
+    // Every morning at 07:00 in New York (EDT, UTC-4), and one reactivation.
+    let started: Vec<(String, String, String)> = happenings(&report, "run_started")
         .iter()
-        .map(|h| text(&h["trigger"]["scheduled_for"]))
+        .map(|h| {
+            (
+                text(&h["at"]),
+                text(&h["workflow"]),
+                text(&h["trigger"]["kind"]),
+            )
+        })
         .collect();
-    assert_eq!(fires.len(), 22);
-    assert_eq!(fires[0], "2026-03-28T11:00:00Z");
-    assert_eq!(fires[21], "2026-04-18T11:00:00Z");
+    assert_eq!(started.len(), 23, "{started:#?}");
+    assert_eq!(
+        started[0],
+        (
+            "2026-03-28T11:00:00Z".into(),
+            "ctpat-inactivity-watch".into(),
+            "schedule".into()
+        )
+    );
+    let by_event: Vec<&(String, String, String)> =
+        started.iter().filter(|s| s.2 == "event").collect();
+    assert_eq!(
+        by_event,
+        [&(
+            "2026-04-17T11:00:00Z".to_owned(),
+            "ctpat-reactivation".to_owned(),
+            "event".to_owned()
+        )]
+    );
 
-    let officer = "cumplimiento@example.com"; // the input's default
     assert_eq!(
         simulated_emails(&report),
         vec![
@@ -336,16 +159,40 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_and_hands_off_the_deactiv
             ),
             email(
                 "2026-04-14T11:00:00Z",
-                &[LUISA, officer],
+                &[LUISA, DEFAULT_OFFICER],
                 "Urgente: CTPAT: entre al portal antes del 2026-04-17 (43 días sin entrar)"
             ),
             email(
                 "2026-04-17T11:00:00Z",
-                &[officer, LUISA],
+                &[DEFAULT_OFFICER, LUISA],
                 "CTPAT: CBP desactivó hoy a Luisa Méndez (luisa.mendez@gulfcoast-produce.example)"
             ),
         ]
     );
+    // The inventory changes on the deactivation day, with the event.
+    let changes: Vec<(String, String, String, String, String)> = happenings(&report, "inventory")
+        .iter()
+        .map(|h| {
+            (
+                text(&h["at"]),
+                text(&h["action"]),
+                text(&h["account"]),
+                text(&h["status"]),
+                text(&h["event"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [(
+            "2026-04-17T11:00:00Z".to_owned(),
+            "accounts.set_status".to_owned(),
+            format!("ctpat:{LUISA}"),
+            "deactivated".to_owned(),
+            "ctpat.deactivated".to_owned()
+        )]
+    );
+    // The reactivation asks the officer the watch names to review the request.
     let created: Vec<(String, String, String, String)> = happenings(&report, "task_created")
         .iter()
         .map(|t| {
@@ -359,12 +206,12 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_and_hands_off_the_deactiv
         .collect();
     assert_eq!(
         created,
-        [(
-            "2026-04-17T11:00:00Z".to_owned(),
-            "Iniciar la reactivación CTPAT de Luisa Méndez".to_owned(),
-            officer.to_owned(),
-            "2026-04-19T11:00:00Z".to_owned()
-        )]
+        owned(&[(
+            "2026-04-17T11:00:00Z",
+            "Revisar la solicitud de reactivación CTPAT de Luisa Méndez",
+            DEFAULT_OFFICER,
+            "2026-04-19T11:00:00Z"
+        )])
     );
     // The inventory agrees on the day: 2 March + 45 days of grace + 1.
     let deactivating: Vec<String> = happenings(&report, "account_deactivates")
@@ -372,23 +219,30 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_and_hands_off_the_deactiv
         .map(|h| text(&h["account"]))
         .collect();
     assert_eq!(deactivating, [format!("ctpat:{LUISA}")]);
+    // Nothing failed, and the reactivation is still waiting for the review.
+    let finished = happenings(&report, "run_finished");
+    assert!(
+        finished.iter().all(|f| f["status"] == "succeeded"),
+        "{finished:#?}"
+    );
+    assert_eq!(finished.len(), 22, "{finished:#?}");
+    assert_eq!(report["totals"]["still_waiting"], 1);
+    // A simulation works on a copy: the real inventory is untouched.
+    assert_eq!(status_of(&store, &format!("ctpat:{LUISA}")), "active");
 }
 
 #[test]
-fn a_sign_in_recorded_in_the_inventory_silences_the_watch_even_with_a_stale_list() {
+fn a_sign_in_recorded_in_the_inventory_silences_the_watch() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    // The list pasted into the workflow still says 2 March...
-    let accounts = inventory(
+    import(
         &store,
         dir.path(),
         &watch_inventory(),
-        "ctpat",
         "2026-03-25T12:00:00Z",
     );
-    assert!(accounts.contains("\"last_sign_in\":\"2026-03-02\""));
-    let workflows = with_accounts(dir.path(), WATCH, &accounts);
-    // ...but Luisa signed in on 30 March and it was recorded.
+    let workflows = workflows_dir(dir.path(), &[WATCH, REACTIVATION]);
+    // Luisa signed in on 30 March and it was recorded.
     ok(at(&store, "2026-03-30T20:00:00Z").args([
         "accounts",
         "touch",
@@ -405,6 +259,7 @@ fn a_sign_in_recorded_in_the_inventory_silences_the_watch_even_with_a_stale_list
     );
     assert_eq!(happenings(&report, "run_started").len(), 19);
     assert!(simulated_emails(&report).is_empty(), "{report:#}");
+    assert!(happenings(&report, "inventory").is_empty(), "{report:#}");
     assert!(happenings(&report, "task_created").is_empty());
     let finished = happenings(&report, "run_finished");
     assert_eq!(finished.len(), 19);
@@ -422,8 +277,8 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
     let csv = format!(
         "{HEADER}ctpat,{LUISA},Luisa Méndez,{LUISA},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,Account Administrator,active,2026-03-02\n"
     );
-    let accounts = inventory(&store, dir.path(), &csv, "ctpat", "2026-03-25T12:00:00Z");
-    let workflows = with_accounts(dir.path(), WATCH, &accounts);
+    import(&store, dir.path(), &csv, "2026-03-25T12:00:00Z");
+    let workflows = workflows_dir(dir.path(), &[WATCH, REACTIVATION]);
     let daemon_once = |now: &str| {
         ok(atc(&store, &config, now)
             .args(["daemon", "--once", "--workflows"])
@@ -434,42 +289,39 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
     for day in ["2026-04-01", "2026-04-09", "2026-04-14", "2026-04-17"] {
         daemon_once(&format!("{day}T11:00:00Z"));
     }
-    let officer = "cumplimiento@example.com";
+    let officer = DEFAULT_OFFICER;
     let sent: Vec<(String, String, String, String)> = outbox(&store)
         .into_iter()
         .map(|m| (m.date, m.to, m.cc, m.subject))
         .collect();
-    let row = |d: &str, to: &str, cc: &str, s: &str| {
-        (d.to_owned(), to.to_owned(), cc.to_owned(), s.to_owned())
-    };
     assert_eq!(
         sent,
-        [
-            row(
+        owned(&[
+            (
                 "2026-04-01T11:00:00Z",
                 LUISA,
                 "",
                 "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
             ),
-            row(
+            (
                 "2026-04-09T11:00:00Z",
                 LUISA,
                 "",
                 "CTPAT: entre al portal antes del 2026-04-17 (38 días sin entrar)"
             ),
-            row(
+            (
                 "2026-04-14T11:00:00Z",
                 LUISA,
                 officer,
                 "Urgente: CTPAT: entre al portal antes del 2026-04-17 (43 días sin entrar)"
             ),
-            row(
+            (
                 "2026-04-17T11:00:00Z",
                 officer,
                 LUISA,
                 "CTPAT: CBP desactivó hoy a Luisa Méndez (luisa.mendez@gulfcoast-produce.example)"
             ),
-        ]
+        ])
     );
     let reminder = one_mail(&store, "30 días");
     assert!(reminder.body.contains("lleva 30 días sin iniciar sesión"));
@@ -477,61 +329,50 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
         .body
         .contains("Gulf Coast Produce Distributors Inc."));
 
-    // The hand-off: a task with the commands, since no step can start a workflow.
+    // Deactivated in the inventory on the day, by the watch's child run.
+    let key = format!("ctpat:{LUISA}");
+    assert_eq!(status_of(&store, &key), "deactivated");
+    let marked = history_rows(&store, &key);
+    assert_eq!(marked.len(), 2, "{marked:#?}");
+    let (when, by, why, change) = &marked[1];
+    assert_eq!(when, "2026-04-17T11:00:00Z");
+    assert!(
+        by.starts_with("run ") && by.ends_with(" step mark_deactivated"),
+        "{by}"
+    );
+    assert_eq!(
+        why,
+        "Sin inicio de sesión en CTPAT desde el 2026-03-02: CBP lo desactivó el 2026-04-17"
+    );
+    assert_eq!(change, "active -> deactivated");
+    let watch_run = by["run ".len()..by.len() - " step mark_deactivated".len()].to_owned();
+    let watch = show(&store, watch_run.split('.').next().unwrap());
+    assert_eq!(watch["status"], "succeeded");
+    assert_eq!(watch["outputs"]["deactivated"], json!([key]));
+
+    // ...and ctpat-reactivation started from its event: the review is open.
     let open = tasks(&store, false);
     assert_eq!(open.len(), 1, "{open:#?}");
     assert_eq!(open[0]["assignee"], officer);
-    let body = text(&open[0]["body"]);
-    assert!(body.contains(&format!(
-        "garita accounts add --portal ctpat --account {LUISA} --status deactivated"
-    )));
-    let handed = handed_off_inputs(&body);
     assert_eq!(
-        handed,
-        [
-            ("user_email", LUISA),
-            ("user_full_name", "Luisa Méndez"),
-            ("company_legal_name", "Gulf Coast Produce Distributors Inc."),
-            ("ctpat_account_number", "80456123"),
-            ("last_sign_in", "2026-03-02"),
-            ("officer", officer),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        text(&open[0]["title"]),
+        "Revisar la solicitud de reactivación CTPAT de Luisa Méndez"
     );
-    // The next morning says nothing new.
+    let reactivation = text(&open[0]["run_id"]);
+    let started = show(&store, &reactivation);
+    assert_eq!(started["workflow"], "ctpat-reactivation");
+    assert_eq!(started["inputs"]["account"], json!(key));
+    // The next morning says nothing new and starts nothing new.
     daemon_once("2026-04-18T11:00:00Z");
     assert_eq!(outbox(&store).len(), 4);
-
-    // The officer starts the reactivation with exactly that command.
-    let inputs: Vec<(&str, &str)> = handed
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let reactivation = start_reactivation(&store, &config, "2026-04-20T13:00:00Z", &inputs);
-    let watch_task = text(&open[0]["id"]);
-    ok(at(&store, "2026-04-20T13:05:00Z").args([
-        "tasks",
-        "complete",
-        &watch_task,
-        "--field",
-        &format!("reactivation_run={reactivation}"),
-    ]));
-    let watch_run = text(&open[0]["run_id"]);
-    let watch_parent = watch_run.split('.').next().unwrap();
-    let watch = show(&store, watch_parent);
-    assert_eq!(watch["status"], "succeeded");
-    assert_eq!(
-        watch["outputs"]["deactivated"],
-        json!([format!("ctpat:{LUISA}")])
-    );
+    assert_eq!(tasks(&store, false).len(), 1);
 
     // Nothing goes to CBP before the officer approves.
     assert!(mails_about(&store, "reactivation request").is_empty());
-    let review = task_of(&store, officer);
     ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
         "tasks",
         "complete",
-        &review,
+        &text(&open[0]["id"]),
         "--field",
         "approved=true",
         "--by",
@@ -546,6 +387,7 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
         request.subject,
         "CTPAT Portal user reactivation request - Gulf Coast Produce Distributors Inc. (account 80456123)"
     );
+    // Read from the inventory through `account:`.
     for line in [
         "User name: Luisa Méndez",
         "Last sign-in: 2026-03-02",
@@ -562,6 +404,7 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
         "--data",
         r#"{"on":"2026-04-21"}"#,
     ]));
+    assert_eq!(status_of(&store, &key), "active");
     let hurry = one_mail(&store, "inicie sesión hoy");
     assert_eq!(hurry.to, LUISA);
     assert_eq!(hurry.date, "2026-04-21T14:00:00Z");
@@ -585,16 +428,36 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
     assert_eq!(done["status"], "succeeded", "{done:#}");
     assert_eq!(done["outputs"]["signed_in"], false);
     assert_eq!(done["outputs"]["reactivated_on"], "2026-04-21");
-    assert_eq!(
-        step(&done, "mark_deactivated")["outputs"]["status"],
-        "deactivated"
-    );
     let again = one_mail(&store, "no inició sesión a tiempo");
     assert_eq!((again.to.as_str(), again.cc.as_str()), (officer, LUISA));
     assert_eq!(again.date, "2026-04-22T03:59:59Z");
-    assert!(again.body.contains(&format!(
-        "garita accounts add --portal ctpat --account {LUISA} --status deactivated"
-    )));
+    assert!(again
+        .body
+        .contains("La cuenta vuelve a figurar como desactivada en el inventario."));
+    assert_eq!(status_of(&store, &key), "deactivated");
+    let rows: Vec<(String, String, String, String)> =
+        history_rows(&store, &key).into_iter().skip(2).collect();
+    assert_eq!(
+        rows,
+        owned(&[
+            (
+                "2026-04-21T14:00:00Z",
+                &format!("run {reactivation} step mark_active"),
+                "CBP reactivó al usuario el 2026-04-21",
+                "deactivated -> active"
+            ),
+            (
+                "2026-04-22T03:59:59Z",
+                &format!("run {reactivation} step mark_deactivated"),
+                "Sin inicio de sesión registrado antes del límite de la reactivación (2026-04-21 23:59:59 EDT)",
+                "active -> deactivated"
+            ),
+        ])
+    );
+    // The watch leaves a deactivated account to the reactivation.
+    daemon_once("2026-04-23T11:00:00Z");
+    assert_eq!(outbox(&store).len(), 7);
+    assert!(tasks(&store, false).is_empty());
 }
 
 // ---- ctpat-reactivation ------------------------------------------------------
@@ -604,11 +467,10 @@ fn reactivation_sends_the_edited_request_and_ends_active_when_the_sign_in_is_rec
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let config = ctpat_config(dir.path());
-    inventory(
+    import(
         &store,
         dir.path(),
         &format!("{HEADER}{TOM_ROW}"),
-        "ctpat",
         "2026-04-20T12:00:00Z",
     );
     let mut inputs = tom_inputs();
@@ -669,8 +531,16 @@ fn reactivation_sends_the_edited_request_and_ends_active_when_the_sign_in_is_rec
     assert_eq!(done["status"], "succeeded", "{done:#}");
     assert_eq!(done["outputs"]["signed_in"], true);
     assert_eq!(done["outputs"]["deadline"], "2026-04-20T23:59:59-04:00");
-    assert_eq!(step(&done, "mark_active")["outputs"]["status"], "active");
+    let marked = &step(&done, "mark_active")["outputs"];
+    assert_eq!(marked["account"]["status"], "active");
+    assert_eq!(marked["previous_status"], "deactivated");
     assert_eq!(step(&done, "redeactivated")["status"], "skipped");
+    assert_eq!(step(&done, "mark_deactivated")["status"], "skipped");
+    // Active in the inventory, with the sign-in that kept it so.
+    let key = format!("ctpat:{TOM}");
+    assert_eq!(status_of(&store, &key), "active");
+    let tom = accounts(&store, &["--portal", "ctpat"]);
+    assert_eq!(tom[0]["last_sign_in"], "2026-04-20");
     assert_eq!(step(&done, "no_answer")["status"], "skipped");
     assert_eq!(
         outbox(&store).len(),
@@ -684,11 +554,10 @@ fn reactivation_not_approved_sends_nothing_to_cbp() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let config = ctpat_config(dir.path());
-    inventory(
+    import(
         &store,
         dir.path(),
         &format!("{HEADER}{TOM_ROW}"),
-        "ctpat",
         "2026-04-20T12:00:00Z",
     );
     let run_id = start_reactivation(&store, &config, "2026-04-20T13:00:00Z", &tom_inputs());
@@ -714,6 +583,8 @@ fn reactivation_not_approved_sends_nothing_to_cbp() {
     ] {
         assert_eq!(step(&done, skipped)["status"], "skipped", "{skipped}");
     }
+    // Still deactivated: nobody asked CBP.
+    assert_eq!(status_of(&store, &format!("ctpat:{TOM}")), "deactivated");
     let mails = outbox(&store);
     assert_eq!(mails.len(), 1, "{mails:#?}");
     assert_eq!(mails[0].to, OFFICER);
@@ -728,11 +599,10 @@ fn reactivation_escalates_when_cbp_does_not_answer_in_14_days() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let config = ctpat_config(dir.path());
-    inventory(
+    import(
         &store,
         dir.path(),
         &format!("{HEADER}{TOM_ROW}"),
-        "ctpat",
         "2026-04-20T12:00:00Z",
     );
     let run_id = start_reactivation(&store, &config, "2026-04-20T13:00:00Z", &tom_inputs());
@@ -768,6 +638,7 @@ fn reactivation_escalates_when_cbp_does_not_answer_in_14_days() {
         );
         assert!(s["outputs"].is_null(), "{jumped}: {s:#}");
     }
+    assert_eq!(status_of(&store, &format!("ctpat:{TOM}")), "deactivated");
     let chase = one_mail(&store, "CBP no ha confirmado");
     assert_eq!(
         (chase.to.as_str(), chase.date.as_str()),
@@ -791,12 +662,11 @@ ctpat,ana.vela@bananera-pacifico.example,Ana Vela,ana.vela@bananera-pacifico.exa
 ctpat,maria.quintero@andes-sierra.example,María Quintero,maria.quintero@andes-sierra.example,Andes & Sierra Imports LLC,84-3190275,81234567,Account Administrator,active,2026-01-28
 "
     );
-    let accounts = inventory(&store, dir.path(), &csv, "ctpat", "2026-03-25T12:00:00Z");
+    import(&store, dir.path(), &csv, "2026-03-25T12:00:00Z");
     let run_id = run_id(&json_out(
         at(&store, "2026-04-01T13:00:00Z")
             .arg("run")
             .arg(root().join(REVIEW))
-            .args(["--input", &format!("accounts={accounts}")])
             .args(["--input", &format!("officer={OFFICER}")]),
     ));
     // One list to copy per CTPAT account.
@@ -874,12 +744,11 @@ fn email_list_review_reports_a_list_nobody_copied() {
     let csv = format!(
         "{HEADER}ctpat,maria.quintero@andes-sierra.example,María Quintero,maria.quintero@andes-sierra.example,Andes & Sierra Imports LLC,84-3190275,81234567,Account Administrator,active,2026-01-28\n"
     );
-    let accounts = inventory(&store, dir.path(), &csv, "ctpat", "2026-03-25T12:00:00Z");
+    import(&store, dir.path(), &csv, "2026-03-25T12:00:00Z");
     let run_id = run_id(&json_out(
         at(&store, "2026-04-01T13:00:00Z")
             .arg("run")
-            .arg(root().join(REVIEW))
-            .args(["--input", &format!("accounts={accounts}")]),
+            .arg(root().join(REVIEW)),
     ));
     resume(&store, "2026-04-08T13:00:00Z");
     let done = show(&store, &run_id);

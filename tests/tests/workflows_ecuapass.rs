@@ -1,17 +1,18 @@
 //! The shipped Ecuapass workflows, end to end with the real binary and a
-//! pinned clock: `ecuapass-annual-update` over a whole campaign (simulated
-//! from the schedule, and driven by hand with answers, a rejection and the
-//! 1 February report), and `ecuapass-password-reset` with its follow-up.
+//! pinned clock: `ecuapass-annual-update` over a whole campaign read from
+//! the inventory (simulated from the schedule, and driven by hand with
+//! answers recorded as evidence, a rejection, the accounts marked at risk on
+//! 1 February and the report), and `ecuapass-password-reset` with its
+//! follow-up.
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use chrono::{DateTime, SecondsFormat, Utc};
-use mailparse::MailHeaderMap;
-use serde_json::Value;
+use serde_json::{json, Value};
+use support::workflows::*;
 use support::*;
+
+/// When the inventory is imported, before the campaign.
+const IMPORTED: &str = "2025-11-20T12:00:00Z";
 
 const ANNUAL: &str = "workflows/ecuapass-annual-update.yaml";
 const RESET: &str = "workflows/ecuapass-password-reset.yaml";
@@ -25,187 +26,6 @@ ecuapass,PNAVARRETE,Pablo Navarrete,pablo.navarrete@flores-sierra.example,FS-009
 ecuapass,LTOAPANTA,Lucía Toapanta,lucia.toapanta@maderas-cotopaxi.example,MC-001,0503124786,Maderas del Cotopaxi S.A.,0590274615001,Representante,disabled,2025-01-05
 ";
 
-// ---- helpers: the binary, pinned time, the outbox -------------------------
-
-/// `garita --store STORE --now NOW`.
-fn at(store: &Path, now: &str) -> Command {
-    let mut cmd = garita(store);
-    cmd.args(["--now", now]);
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "garita failed ({:?})\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        stdout(&out),
-        stderr(&out)
-    );
-    out
-}
-
-fn json_out(cmd: &mut Command) -> Value {
-    let out = ok(cmd.arg("--json"));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
-}
-
-/// Imports `csv` into `store` and returns `garita accounts list --json` for
-/// `portal`: the input convention of the shipped workflows.
-fn inventory(store: &Path, dir: &Path, csv: &str, portal: &str) -> String {
-    let file = write(dir, "inventory.csv", csv);
-    ok(at(store, "2025-11-20T12:00:00Z")
-        .args(["accounts", "import"])
-        .arg(&file));
-    let list = json_out(garita(store).args(["accounts", "list", "--portal", portal]));
-    serde_json::to_string(&list).unwrap()
-}
-
-/// One message of `<store>/outbox`, decoded.
-#[derive(Debug, Clone)]
-struct Mail {
-    date: String,
-    to: String,
-    cc: String,
-    subject: String,
-    body: String,
-}
-
-/// Every `.eml` the file transport wrote, oldest first (then by subject).
-fn outbox(store: &Path) -> Vec<Mail> {
-    let Ok(entries) = std::fs::read_dir(store.join("outbox")) else {
-        return Vec::new();
-    };
-    let mut mails: Vec<Mail> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| {
-            let raw = std::fs::read(&p).unwrap();
-            let parsed = mailparse::parse_mail(&raw).unwrap();
-            let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
-            let date = mailparse::dateparse(&header("Date")).unwrap();
-            Mail {
-                date: DateTime::<Utc>::from_timestamp(date, 0)
-                    .unwrap()
-                    .to_rfc3339_opts(SecondsFormat::Secs, true),
-                to: header("To"),
-                cc: header("Cc"),
-                subject: header("Subject"),
-                body: parsed.get_body().unwrap().replace("\r\n", "\n"),
-            }
-        })
-        .collect();
-    mails.sort_by(|a, b| (&a.date, &a.subject).cmp(&(&b.date, &b.subject)));
-    mails
-}
-
-/// The messages whose subject contains `part`.
-fn mails_about(store: &Path, part: &str) -> Vec<Mail> {
-    outbox(store)
-        .into_iter()
-        .filter(|m| m.subject.contains(part))
-        .collect()
-}
-
-fn one_mail(store: &Path, part: &str) -> Mail {
-    let found = mails_about(store, part);
-    assert_eq!(found.len(), 1, "one message about {part:?}: {found:#?}");
-    found.into_iter().next().unwrap()
-}
-
-fn run_id(started: &Value) -> String {
-    started["id"].as_str().expect("run id").to_owned()
-}
-
-fn show(store: &Path, run: &str) -> Value {
-    json_out(garita(store).args(["runs", "show", run]))
-}
-
-fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
-    run["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {run:#}"))
-}
-
-/// Open tasks (or all with `all`), sorted by id.
-fn tasks(store: &Path, all: bool) -> Vec<Value> {
-    let mut cmd = garita(store);
-    cmd.args(["tasks", "list"]);
-    if all {
-        cmd.arg("--all");
-    }
-    let mut list: Vec<Value> = json_out(&mut cmd).as_array().unwrap().clone();
-    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    list
-}
-
-/// The task assigned to `who` among the open ones.
-fn task_of(store: &Path, who: &str) -> String {
-    let open: Vec<Value> = tasks(store, false)
-        .into_iter()
-        .filter(|t| t["assignee"] == who)
-        .collect();
-    assert_eq!(open.len(), 1, "one open task for {who}: {open:#?}");
-    open[0]["id"].as_str().unwrap().to_owned()
-}
-
-fn resume(store: &Path, now: &str) {
-    ok(at(store, now).arg("resume"));
-}
-
-/// A copy of `workflow` whose `accounts` input defaults to `accounts`: how a
-/// scheduled run gets its list until workflows can read the inventory.
-fn with_accounts(dir: &Path, workflow: &str, accounts: &str) -> PathBuf {
-    let text = std::fs::read_to_string(root().join(workflow)).unwrap();
-    let marker = "  accounts:\n    type: list\n    default: []\n";
-    assert!(
-        text.contains(marker),
-        "{workflow} declares accounts as documented"
-    );
-    let patched = text.replacen(
-        marker,
-        &format!("  accounts:\n    type: list\n    default: {accounts}\n"),
-        1,
-    );
-    let dir = dir.join("workflows");
-    std::fs::create_dir_all(&dir).unwrap();
-    write(
-        &dir,
-        Path::new(workflow).file_name().unwrap().to_str().unwrap(),
-        &patched,
-    );
-    dir
-}
-
-/// `garita simulate --json` over `workflows`.
-fn simulate(store: &Path, workflows: &Path, from: &str, to: &str, zone: &str) -> Value {
-    json_out(
-        garita(store)
-            .args(["simulate", "--from", from, "--to", to, "--time-zone", zone])
-            .arg("--workflows")
-            .arg(workflows),
-    )
-}
-
-fn happenings<'a>(report: &'a Value, kind: &'a str) -> Vec<&'a Value> {
-    report["days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|d| d["happenings"].as_array().unwrap().iter())
-        .filter(|h| h["kind"] == kind)
-        .collect()
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
-
 // ---- ecuapass-annual-update -------------------------------------------------
 
 #[test]
@@ -218,8 +38,8 @@ fn annual_update_simulated_from_the_december_fire_to_the_february_report() {
         .filter(|l| !l.contains("RZAMBRANO1") && !l.contains("PNAVARRETE"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let accounts = inventory(&store, dir.path(), &csv, "ecuapass");
-    let workflows = with_accounts(dir.path(), ANNUAL, &accounts);
+    import(&store, dir.path(), &csv, IMPORTED);
+    let workflows = workflows_dir(dir.path(), &[ANNUAL]);
 
     let report = simulate(
         &store,
@@ -318,24 +138,55 @@ fn annual_update_simulated_from_the_december_fire_to_the_february_report() {
         .iter()
         .all(|t| t["title"] == "Confirmar la actualización anual de Ecuapass (JVERA2024)"));
 
-    // The account's child run ends on 1 February; its parent sends the
-    // report (above) the same instant. (`simulate` reports the finish of
-    // the runs it drives itself, not of a parent finished by its child.)
-    let finished = happenings(&report, "run_finished");
-    let child: Vec<_> = finished
+    // 1 February: Jorge's account is marked at risk (on the simulation's
+    // copy of the inventory), then the report goes out.
+    let marked: Vec<(String, String, String, String)> = happenings(&report, "inventory")
         .iter()
-        .filter(|f| f["workflow"] == "ecuapass-annual-update/per_account")
+        .map(|h| {
+            (
+                text(&h["at"]),
+                text(&h["action"]),
+                text(&h["account"]),
+                text(&h["status"]),
+            )
+        })
         .collect();
-    assert_eq!(child.len(), 1, "{finished:#?}");
-    assert_eq!(child[0]["status"], "succeeded");
-    assert_eq!(child[0]["at"], "2026-02-01T13:00:00Z");
+    assert_eq!(
+        marked,
+        [(
+            "2026-02-01T13:00:00Z".to_owned(),
+            "accounts.set_status".to_owned(),
+            "ecuapass:jvera2024".to_owned(),
+            "at_risk".to_owned()
+        )]
+    );
+
+    // The account's child run ends on 1 February, and its parent with it,
+    // at the same instant.
+    let finished: Vec<(String, String, String)> = happenings(&report, "run_finished")
+        .iter()
+        .map(|f| (text(&f["at"]), text(&f["workflow"]), text(&f["status"])))
+        .collect();
+    let feb = "2026-02-01T13:00:00Z";
+    for workflow in [
+        "ecuapass-annual-update/per_account",
+        "ecuapass-annual-update/mark_at_risk",
+        "ecuapass-annual-update",
+    ] {
+        assert!(
+            finished.contains(&(feb.to_owned(), workflow.to_owned(), "succeeded".to_owned())),
+            "{workflow} finished on 1 February: {finished:#?}"
+        );
+    }
+    // A simulation works on a copy: the real inventory is untouched.
+    assert_eq!(status_of(&store, "ecuapass:jvera2024"), "active");
 }
 
 #[test]
 fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let accounts = inventory(&store, dir.path(), INVENTORY, "ecuapass");
+    import(&store, dir.path(), INVENTORY, IMPORTED);
     let rosa = "rosa.zambrano@bananera-pacifico.example";
     let jorge = "jorge.vera@bananera-pacifico.example";
     let pablo = "pablo.navarrete@flores-sierra.example";
@@ -345,7 +196,6 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
         at(&store, "2025-12-01T14:00:00Z")
             .arg("run")
             .arg(root().join(ANNUAL))
-            .args(["--input", &format!("accounts={accounts}")])
             .args(["--input", &format!("officer={OFFICER}")]),
     );
     let run_id = run_id(&started);
@@ -540,21 +390,89 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
         "- JVERA2024 (Jorge Vera): 2026-01-28, «Su actualización de Datos se ha realizado con éxito»",
         "- RZAMBRANO1 (Rosa Zambrano): 2026-01-05, «Su actualización de Datos se ha realizado con éxito», captura: //nas/cumplimiento/2026/rzambrano1.png; confirmó rosa.zambrano@bananera-pacifico.example",
         "- PNAVARRETE (Pablo Navarrete <pablo.navarrete@flores-sierra.example>): no pudo hacerla: TOKEN vencido, renovación en trámite",
-        "garita accounts add --portal ecuapass --account PNAVARRETE --status at_risk",
+        "Quedaron marcadas en riesgo en el inventario (`garita accounts list --portal ecuapass --status at_risk`).",
     ] {
         assert!(report.body.contains(line), "{line:?} in\n{}", report.body);
     }
+
+    // The inventory: Pablo at risk from 1 February, this run as who; the
+    // others as they were (Lucía's user ID was already disabled).
+    let at_risk: Vec<String> = accounts(&store, &["--portal", "ecuapass", "--status", "at_risk"])
+        .iter()
+        .map(|a| text(&a["key"]))
+        .collect();
+    assert_eq!(at_risk, ["ecuapass:pnavarrete"]);
+    for (key, status) in [
+        ("ecuapass:rzambrano1", "active"),
+        ("ecuapass:jvera2024", "active"),
+        ("ecuapass:ltoapanta", "disabled"),
+    ] {
+        assert_eq!(status_of(&store, key), status, "{key}");
+    }
+    let pablo_history = history_rows(&store, "ecuapass:pnavarrete");
+    assert_eq!(pablo_history.len(), 2, "{pablo_history:#?}");
+    let (when, by, why, change) = &pablo_history[1];
+    assert_eq!(when, "2026-02-01T13:00:00Z");
+    assert!(
+        by.starts_with(&format!("run {run_id}.")) && by.ends_with(" step status"),
+        "{by}"
+    );
+    assert_eq!(
+        why,
+        "Actualización anual de Ecuapass 2026 sin confirmar al 1 de febrero"
+    );
+    assert_eq!(change, "active -> at_risk");
+
+    // Each confirmation is evidence on its account, from the child that got it.
+    let evidence: Vec<(String, String)> = ["ecuapass:rzambrano1", "ecuapass:jvera2024"]
+        .iter()
+        .map(|key| {
+            let rows = history_rows(&store, key);
+            assert_eq!(rows.len(), 2, "{key}: {rows:#?}");
+            assert!(rows[1].1.ends_with(" step evidence"), "{rows:#?}");
+            assert_eq!(rows[1].3, "", "evidence leaves the status alone");
+            (rows[1].0.clone(), rows[1].2.clone())
+        })
+        .collect();
+    assert_eq!(
+        evidence,
+        [
+            (
+                "2026-01-05T15:00:00Z".to_owned(),
+                "evidence of 2026-01-05: Actualización anual de Ecuapass 2026 confirmada: «Su actualización de Datos se ha realizado con éxito» (reference: //nas/cumplimiento/2026/rzambrano1.png)".to_owned()
+            ),
+            (
+                "2026-01-28T15:00:00Z".to_owned(),
+                "evidence of 2026-01-28: Actualización anual de Ecuapass 2026 confirmada: «Su actualización de Datos se ha realizado con éxito»".to_owned()
+            ),
+        ]
+    );
+    let rosa_account = accounts(&store, &["--portal", "ecuapass"])
+        .into_iter()
+        .find(|a| a["key"] == "ecuapass:rzambrano1")
+        .unwrap();
+    assert_eq!(
+        rosa_account["attributes"],
+        json!({
+            "evidence": "Actualización anual de Ecuapass 2026 confirmada: «Su actualización de Datos se ha realizado con éxito»",
+            "evidence_on": "2026-01-05",
+            "evidence_reference": "//nas/cumplimiento/2026/rzambrano1.png"
+        })
+    );
 }
 
 #[test]
 fn annual_update_refuses_a_role_that_is_not_an_ecuapass_user_type_before_sending_anything() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let accounts = r#"[{"key":"ecuapass:x1","identifier":"X1","role":"Gerente","status":"active","holder":{"name":"Equis","email":"x@example.com"}}]"#;
+    let header = INVENTORY.lines().next().unwrap();
+    let csv = format!(
+        "{header}\necuapass,X1,Equis Ejemplo,x@example.com,,,Ejemplo S.A.,0992147350001,Gerente,active,\n"
+    );
+    import(&store, dir.path(), &csv, IMPORTED);
     let out = run(at(&store, "2025-12-01T14:00:00Z")
         .arg("run")
-        .arg(root().join(ANNUAL))
-        .args(["--input", &format!("accounts={accounts}")]));
+        .arg(root().join(ANNUAL)));
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stderr(&out).contains("Gerente"), "{}", stderr(&out));
     assert!(

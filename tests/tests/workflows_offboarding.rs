@@ -1,16 +1,15 @@
 //! `staff-offboarding` end to end (started by the `account.offboarded` event
-//! through `garita daemon --once`, and by hand with an evidence log), and the
+//! through `garita daemon --once`, each removal recorded as evidence on its
+//! inventory account, and by hand with an evidence log), and the
 //! shipped `workflows/` directory as a whole: every file validates and the
 //! set loads into the scheduler.
 
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use mailparse::MailHeaderMap;
 use serde_json::{json, Value};
+use support::workflows::*;
 use support::*;
 
 const OFFBOARDING: &str = "workflows/staff-offboarding.yaml";
@@ -23,111 +22,6 @@ anam,cibarra.tfn,Carlos Ibarra Hernández,carlos.ibarra@tfnorte.example,TFN-022,
 ecuapass,CIBARRA,Carlos Ibarra Hernández,carlos.ibarra@tfnorte.example,TFN-022,0915487326,Exportadora Bananera del Pacífico S.A.,0992147350001,,Empleado,active,2026-01-19
 ctpat,otra.persona@tfnorte.example,Otra Persona,otra.persona@tfnorte.example,TFN-023,,Transportes Fronterizos del Norte S.A. de C.V.,TFN190522K3A,79345210,User,active,2026-02-02
 ";
-
-// ---- helpers: the binary, pinned time, the outbox -------------------------
-
-/// `garita --store STORE --now NOW`.
-fn at(store: &Path, now: &str) -> Command {
-    let mut cmd = garita(store);
-    cmd.args(["--now", now]);
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "garita failed ({:?})\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        stdout(&out),
-        stderr(&out)
-    );
-    out
-}
-
-fn json_out(cmd: &mut Command) -> Value {
-    let out = ok(cmd.arg("--json"));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
-}
-
-/// One message of `<store>/outbox`, decoded.
-#[derive(Debug, Clone)]
-struct Mail {
-    date: String,
-    to: String,
-    subject: String,
-    body: String,
-}
-
-/// Every `.eml` the file transport wrote, oldest first (then by subject).
-fn outbox(store: &Path) -> Vec<Mail> {
-    let Ok(entries) = std::fs::read_dir(store.join("outbox")) else {
-        return Vec::new();
-    };
-    let mut mails: Vec<Mail> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| {
-            let raw = std::fs::read(&p).unwrap();
-            let parsed = mailparse::parse_mail(&raw).unwrap();
-            let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
-            let date = mailparse::dateparse(&header("Date")).unwrap();
-            Mail {
-                date: DateTime::<Utc>::from_timestamp(date, 0)
-                    .unwrap()
-                    .to_rfc3339_opts(SecondsFormat::Secs, true),
-                to: header("To"),
-                subject: header("Subject"),
-                body: parsed.get_body().unwrap().replace("\r\n", "\n"),
-            }
-        })
-        .collect();
-    mails.sort_by(|a, b| (&a.date, &a.subject).cmp(&(&b.date, &b.subject)));
-    mails
-}
-
-/// The messages whose subject contains `part`.
-fn mails_about(store: &Path, part: &str) -> Vec<Mail> {
-    outbox(store)
-        .into_iter()
-        .filter(|m| m.subject.contains(part))
-        .collect()
-}
-
-fn one_mail(store: &Path, part: &str) -> Mail {
-    let found = mails_about(store, part);
-    assert_eq!(found.len(), 1, "one message about {part:?}: {found:#?}");
-    found.into_iter().next().unwrap()
-}
-
-fn run_id(started: &Value) -> String {
-    started["id"].as_str().expect("run id").to_owned()
-}
-
-fn show(store: &Path, run: &str) -> Value {
-    json_out(garita(store).args(["runs", "show", run]))
-}
-
-/// Open tasks (or all with `all`), sorted by id.
-fn tasks(store: &Path, all: bool) -> Vec<Value> {
-    let mut cmd = garita(store);
-    cmd.args(["tasks", "list"]);
-    if all {
-        cmd.arg("--all");
-    }
-    let mut list: Vec<Value> = json_out(&mut cmd).as_array().unwrap().clone();
-    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    list
-}
-
-fn resume(store: &Path, now: &str) {
-    ok(at(store, now).arg("resume"));
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
 
 fn complete(store: &Path, now: &str, task: &str, fields: &[&str]) {
     let mut cmd = at(store, now);
@@ -264,6 +158,42 @@ fn offboarding_event_opens_a_removal_task_per_account_and_reports_the_evidence()
     ] {
         assert!(report.body.contains(line), "{line:?} in\n{}", report.body);
     }
+
+    // Each removal is evidence on its account, after the offboarding; the
+    // access still pending has none.
+    let removals = [
+        (
+            "ctpat:carlos.ibarra@tfnorte.example",
+            "2026-03-12T10:00:00Z",
+            "evidence of 2026-03-12: Acceso retirado por la baja de Carlos Ibarra Hernández",
+            "(reference: Captura de Company Details, expediente TFN-022)",
+        ),
+        (
+            "ecuapass:cibarra",
+            "2026-03-16T09:00:00Z",
+            "evidence of 2026-03-16: Acceso retirado por la baja de Carlos Ibarra Hernández",
+            "(reference: Acuse SENAE 2026-EC-1234)",
+        ),
+    ];
+    for (key, when, starts, ends) in removals {
+        let rows = history_rows(&store, key);
+        assert_eq!(rows.len(), 3, "{key}: {rows:#?}");
+        assert_eq!(
+            rows[1].2, "offboarded TFN-022: Ticket RR. HH. 4411",
+            "{key}: {rows:#?}"
+        );
+        assert_eq!(rows[1].3, "active -> offboarded");
+        let (at, by, why, change) = &rows[2];
+        assert_eq!(at, when, "{key}");
+        assert!(
+            by.starts_with(&format!("run {run_id}.")) && by.ends_with(" step evidence"),
+            "{by}"
+        );
+        assert!(why.starts_with(starts) && why.ends_with(ends), "{why}");
+        assert_eq!(change, "", "evidence leaves the status alone");
+        assert_eq!(status_of(&store, key), "offboarded");
+    }
+    assert_eq!(history_rows(&store, "anam:cibarra.tfn").len(), 2);
 }
 
 #[test]
@@ -271,6 +201,14 @@ fn offboarding_by_hand_appends_one_evidence_line_per_removal() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = dir.path().join("bajas.tsv");
+    // Ana's CTPAT access is in the inventory; her VUCEM one is not.
+    import(
+        &store,
+        dir.path(),
+        "portal,account,holder_name,holder_email,company,tax_id,ctpat_account_number,role,status,last_sign_in\n\
+         ctpat,ana@example.com,Ana Ejemplo,ana@example.com,Ejemplo S.A.,12-3456789,70000001,User,offboarded,2026-04-20\n",
+        "2026-05-04T13:00:00Z",
+    );
     let accounts = json!([
         {"key": "ctpat:ana@example.com", "portal": "ctpat", "identifier": "ana@example.com", "company": "Ejemplo S.A."},
         {"key": "vucem:ana01", "portal": "vucem", "identifier": "ana01", "company": "Ejemplo S.A."}
@@ -341,6 +279,17 @@ fn offboarding_by_hand_appends_one_evidence_line_per_removal() {
             ],
         ]
     );
+    // The evidence on the inventory account, once despite the extra resume;
+    // the VUCEM access has none (the inventory does not know it).
+    let rows = history_rows(&store, "ctpat:ana@example.com");
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert_eq!(rows[1].0, "2026-05-05T09:00:00Z");
+    assert_eq!(
+        rows[1].2,
+        "evidence of 2026-05-05: Acceso retirado por la baja de ana@example.com; confirmó oficial@example.com (reference: Captura\tcon tabulador)"
+    );
+    let done = show(&store, &run_id);
+    assert_eq!(done["status"], "succeeded");
 }
 
 // ---- the shipped directory -------------------------------------------------
