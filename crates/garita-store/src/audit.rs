@@ -47,7 +47,8 @@ pub use entry::{
     canonical_json, hex, parse_hash, AuditEntry, AuditRecord, Hash, GENESIS_PREV_HASH,
 };
 pub use summaries::{
-    config_reload, ACCOUNT_CHANGED, ACCOUNT_CREATED, CONFIG_RELOAD, EVENT_EMITTED, RUN_EVENT,
+    config_reload, digest, ACCOUNT_CHANGED, ACCOUNT_CREATED, CONFIG_RELOAD, EVENT_EMITTED,
+    RUN_EVENT,
 };
 pub use verify::{AuditProblem, AuditReport};
 

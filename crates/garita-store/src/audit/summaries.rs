@@ -29,8 +29,8 @@ pub const CONFIG_RELOAD: &str = "config.reload";
 /// summary, which carries the stored event's digest instead.
 const BULKY_EVENT_FIELDS: [&str; 5] = ["output", "outputs", "data", "items", "at"];
 
-/// Hex SHA-256 of stored bytes.
-pub(crate) fn digest(bytes: &[u8]) -> String {
+/// Lower-case hex SHA-256 of `bytes`: how summaries refer to stored records.
+pub fn digest(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
@@ -181,21 +181,15 @@ pub(crate) fn emitted(event: &EmittedEvent, stored: &[u8]) -> AuditRecord {
 }
 
 /// The entry of a configuration reload: the daemon reloaded its workflows
-/// from `source` (a directory or file) at `at`; `outcome` is `reloaded` or
-/// `refused`, `workflows` the names in force afterwards. Append it with
-/// [`crate::SledStore::record_audit`].
-pub fn config_reload(
-    at: DateTime<Utc>,
-    source: &str,
-    outcome: &str,
-    workflows: &[String],
-) -> AuditRecord {
+/// from `source` (a directory or file) at `at`; `summary` says what is in
+/// force afterwards. Append it with [`crate::SledStore::record_audit`].
+pub fn config_reload(at: DateTime<Utc>, source: &str, summary: Value) -> AuditRecord {
     AuditRecord {
         at,
         kind: CONFIG_RELOAD.into(),
         subject: source.to_owned(),
         actor: None,
-        summary: json!({"outcome": outcome, "workflows": workflows}),
+        summary,
     }
 }
 

@@ -167,8 +167,7 @@ async fn populated(dir: &Path) {
         .record_audit(config_reload(
             at(9),
             "workflows",
-            "reloaded",
-            &["wf".into()],
+            json!({"workflows": ["wf"]}),
         ))
         .await
         .unwrap();

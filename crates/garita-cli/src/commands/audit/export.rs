@@ -6,7 +6,6 @@
 //! spreadsheet would run as a formula are prefixed with a quote, as in
 //! `garita accounts export`.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -78,7 +77,9 @@ pub fn export(
             say_stderr!("{summary}");
         }
         Some(path) => {
-            write_whole(path, &bytes)?;
+            // Whole or not at all; for a client of the daemon, the client writes it.
+            let text = String::from_utf8(bytes).context("the export is not UTF-8")?;
+            app.write_named_file(path, text)?;
             say!("{summary}; written to {}", path.display());
         }
     }
@@ -152,20 +153,6 @@ fn json_bytes(
     let mut bytes = serde_json::to_vec_pretty(&document)?;
     bytes.push(b'\n');
     Ok(bytes)
-}
-
-/// Writes `bytes` aside and renames, so a failure never leaves half a file.
-fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = std::path::PathBuf::from(partial);
-    let mut file = std::fs::File::create(&partial)
-        .with_context(|| format!("cannot create {}", partial.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, path)
-        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
 #[cfg(test)]

@@ -1,11 +1,14 @@
 //! `garita audit verify|export`: the store's tamper-evident audit log
-//! (docs/audit.md).
+//! (docs/audit.md), and the entry the daemon appends on a reload.
 
 mod export;
 mod period;
+mod reload;
 mod verify;
 
 use std::process::ExitCode;
+
+pub use reload::record_reload;
 
 use crate::app::App;
 use crate::cli::AuditCommand;

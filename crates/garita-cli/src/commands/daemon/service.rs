@@ -129,6 +129,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                 Request::Reload => {
                     tracing::info!(signal = "SIGHUP", "reloading workflows");
                     reload(app, config, &mut scheduler).await;
+                    crate::commands::audit::record_reload(&store, clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
                     fingerprint = DirFingerprint::read(dir);
                 }
             },
@@ -138,6 +139,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                 if now != fingerprint {
                     tracing::info!(workflows_dir = %dir.display(), "workflow files changed; reloading");
                     reload(app, config, &mut scheduler).await;
+                    crate::commands::audit::record_reload(&store, clock.now(), dir, "files changed", scheduler.workflows()).await;
                     fingerprint = now;
                 }
             }
