@@ -114,27 +114,32 @@ fn batch(
     let mut reader = stdin.lock();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut failures = 0usize;
     let mut number = 0usize;
     loop {
-        line.clear();
-        let read = reader.read_line(&mut line)?;
-        if read == 0 {
+        let read = read_bounded_line(&mut reader, &mut line, MAX_LINE)?;
+        if read == LineRead::End {
             break;
         }
         number += 1;
-        let text = line.trim();
-        if text.is_empty() {
+        let text = match std::str::from_utf8(&line) {
+            Ok(text) => Ok(text.trim()),
+            Err(e) => Err(e.valid_up_to()),
+        };
+        if text == Ok("") {
             continue;
         }
-        let result: Result<Value, ActionError> = if text.len() > MAX_LINE {
-            Err(ActionError::invalid(
-                format!("line {number} is longer than {MAX_LINE} bytes"),
+        let result: Result<Value, ActionError> = match (read, text) {
+            (LineRead::TooLong, _) => Err(ActionError::invalid(
+                format!("line {number} is longer than {MAX_LINE} bytes; send one JSON object per line"),
                 Vec::new(),
-            ))
-        } else {
-            match serde_json::from_str::<Value>(text) {
+            )),
+            (_, Err(at)) => Err(ActionError::invalid(
+                format!("line {number} is not valid UTF-8 (byte {at} of the line); send UTF-8 JSON"),
+                Vec::new(),
+            )),
+            (_, Ok(text)) => match serde_json::from_str::<Value>(text) {
                 Err(e) => Err(ActionError::invalid(
                     format!("line {number} is not JSON: {e}"),
                     Vec::new(),
@@ -193,4 +198,93 @@ fn invoke_guarded(
             "connector {name} panicked in action {action}"
         )))
     })
+}
+
+/// How [`read_bounded_line`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineRead {
+    /// A whole line (its `\n` removed) is in the buffer.
+    Line,
+    /// The line was longer than the limit: the buffer holds its start, the
+    /// rest was read and dropped, so one huge line costs no more memory.
+    TooLong,
+    /// No more input.
+    End,
+}
+
+/// Reads one line of raw bytes into `buf` (cleared first), keeping at most
+/// `max` bytes of it: unlike `read_line`, neither a line without an end nor
+/// bytes that are not UTF-8 can make it fail or grow without bound.
+fn read_bounded_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<LineRead> {
+    buf.clear();
+    let mut seen_any = false;
+    let mut too_long = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        seen_any = true;
+        let (chunk, used, ended) = match available.iter().position(|b| *b == b'\n') {
+            Some(at) => (&available[..at], at + 1, true),
+            None => (available, available.len(), false),
+        };
+        let room = max.saturating_sub(buf.len());
+        too_long |= chunk.len() > room;
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        reader.consume(used);
+        if ended {
+            break;
+        }
+    }
+    Ok(match (seen_any, too_long) {
+        (false, _) => LineRead::End,
+        (true, true) => LineRead::TooLong,
+        (true, false) => LineRead::Line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_read_whole_bounded_or_not_at_all() {
+        let mut input: &[u8] = b"{\"a\":1}\n\xff\xfe\n0123456789\nlast";
+        let mut buf = Vec::new();
+        let mut next = |buf: &mut Vec<u8>| read_bounded_line(&mut input, buf, 8).unwrap();
+        assert_eq!(next(&mut buf), LineRead::Line);
+        assert_eq!(buf, b"{\"a\":1}");
+        assert_eq!(next(&mut buf), LineRead::Line);
+        assert_eq!(buf, b"\xff\xfe");
+        assert_eq!(next(&mut buf), LineRead::TooLong);
+        assert_eq!(buf, b"01234567");
+        assert_eq!(next(&mut buf), LineRead::Line);
+        assert_eq!(buf, b"last");
+        assert_eq!(next(&mut buf), LineRead::End);
+    }
+
+    #[test]
+    fn a_huge_line_split_over_many_reads_keeps_only_the_limit() {
+        let huge = vec![b'x'; 100_000];
+        let mut reader = std::io::BufReader::with_capacity(64, &huge[..]);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_bounded_line(&mut reader, &mut buf, 1000).unwrap(),
+            LineRead::TooLong
+        );
+        assert_eq!(buf.len(), 1000);
+        assert_eq!(
+            read_bounded_line(&mut reader, &mut buf, 1000).unwrap(),
+            LineRead::End
+        );
+    }
 }

@@ -78,8 +78,9 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             note,
             by,
         } => {
-            let task = resolve_task(store.as_ref(), &task).await?;
+            // Usage mistakes first: they need no store lookup.
             let fields = parse_fields(&fields)?;
+            let task = resolve_task(store.as_ref(), &task).await?;
             let engine = app.engine(store.clone());
             let status = engine
                 .answer_task(&task.id, TaskStatus::Completed, fields, note, by)
@@ -133,6 +134,10 @@ fn field_names(schema: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Longest `--field` value: answers are kept in every copy of the run's
+/// history, so long evidence belongs in a file the answer names.
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
 /// `KEY=VALUE` pairs; a VALUE that parses as JSON (number, bool, object) is
 /// taken as such, anything else as a string.
 fn parse_fields(pairs: &[String]) -> Result<Value, UsageError> {
@@ -146,6 +151,13 @@ fn parse_fields(pairs: &[String]) -> Result<Value, UsageError> {
         let key = key.trim();
         if key.is_empty() {
             return Err(UsageError(format!("--field `{pair}` has an empty name")));
+        }
+        if value.len() > MAX_FIELD_BYTES {
+            return Err(UsageError(format!(
+                "--field `{key}` is {} bytes; a field value is limited to {MAX_FIELD_BYTES} bytes \
+                 (attach long evidence as a file and give its path or link instead)",
+                value.len()
+            )));
         }
         let parsed = match serde_json::from_str::<Value>(value) {
             Ok(
