@@ -84,6 +84,7 @@ mod keys;
 mod open;
 mod options;
 mod outbox;
+mod permissions;
 mod read;
 mod schedules;
 mod schema;

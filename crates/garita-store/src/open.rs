@@ -45,7 +45,10 @@ impl SledStore {
             // Only the message of a refused second process gets poorer.
             tracing::warn!(store = %dir.display(), error = %e, "cannot write {}", holder::PID_FILE);
         }
-        finish_open(dir, db, &options, created).inspect_err(|_| holder::remove_pid_file(dir))
+        let store = finish_open(dir, db, &options, created)
+            .inspect_err(|_| holder::remove_pid_file(dir))?;
+        crate::permissions::make_owner_only(dir);
+        Ok(store)
     }
 }
 
