@@ -115,6 +115,23 @@ mod tests {
     }
 
     #[test]
+    fn fuzz_regression_a_long_float_decodes_and_decodes_again() {
+        // fuzz/artifacts plugin_reply crash-55cbf568: status byte 1 (OK), a
+        // tab, then a 43-digit integer. serde_json reads it as a float that
+        // may be one ulp off; decoding must still give an output, twice.
+        let bytes = b"\t2222288882222222222222222222222222222222223";
+        let InvokeReply::Output(value) = decode_invoke_reply(STATUS_OK, bytes) else {
+            panic!("not an output");
+        };
+        assert!(value.is_f64(), "{value}");
+        let again = serde_json::to_vec(&value).unwrap();
+        assert!(matches!(
+            decode_invoke_reply(STATUS_OK, &again),
+            InvokeReply::Output(v) if v.is_f64()
+        ));
+    }
+
+    #[test]
     fn manifests_must_be_utf8_json_with_status_zero() {
         assert!(decode_manifest(STATUS_OK, b"\xfe")
             .unwrap_err()
