@@ -1,0 +1,1 @@
+ana.perez@example.com
