@@ -285,12 +285,16 @@ pub fn store_dir(global: &GlobalArgs, settings: &Settings) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".garita"))
 }
 
-/// Writes `path` whole or not at all: aside first, then renamed over it.
+/// Writes `path` whole or not at all: aside first (synced), then renamed over it.
 pub fn write_file_whole(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    std::fs::write(&partial, contents)
+    let mut file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", partial.display()))?;
     std::fs::rename(&partial, path)
         .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))

@@ -51,7 +51,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Daemon { once, workflows } => {
             daemon::daemon(&App::new(global)?, once, workflows.as_deref()).await
         }
-        Command::Audit { command } => audit::audit(&App::new(global)?, command).await,
         Command::Simulate {
             from,
             to,
@@ -91,6 +90,7 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
         Command::Schedules { command, workflows } => {
             schedules::schedules(app, command, workflows.as_deref()).await
         }
+        Command::Audit { command } => audit::audit(app, command).await,
         other => Err(crate::usage::UsageError(format!(
             "`{}` does not read or change the store this way; run it directly",
             command_name(&other)

@@ -78,7 +78,7 @@ pub fn describe(dir: &Path) -> Option<String> {
         format!(" (pid {})", holder.pid)
     } else if holder.is_daemon() {
         format!(
-            " (pid {}: `{}`, a garita daemon whose control socket {} does not answer yet; if it keeps refusing, check its log)",
+            " (pid {}: `{}`, the garita daemon: commands that read or change the store go through its control socket {}; if that does not answer, check the daemon's log)",
             holder.pid,
             holder.shown_command(),
             dir.join(super::SOCKET_NAME).display()

@@ -36,7 +36,7 @@ pub const SERVICE_NAME: &str = "garita-daemon";
 
 /// True for the commands that read or change the store: they go through the
 /// daemon when one holds the store. The others (validate, call, plugins,
-/// schema, simulate, daemon) never do.
+/// schema, simulate, daemon, backup, restore) never do.
 pub fn is_routable(command: &Command) -> bool {
     matches!(
         command,
@@ -49,5 +49,6 @@ pub fn is_routable(command: &Command) -> bool {
             | Command::Outbox { .. }
             | Command::Accounts { .. }
             | Command::Schedules { .. }
+            | Command::Audit { .. }
     )
 }

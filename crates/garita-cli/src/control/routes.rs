@@ -688,6 +688,59 @@ pub static ROUTES: &[Route] = &[
         hint: "GET /v1/schedules lists the workflows with schedules",
         invocation: |g| Line::new(&["schedules", "unpause"]).arg(g, "workflow").done(),
     },
+    Route {
+        method: Method::Get,
+        path: "/v1/audit/verify",
+        operation: "verifyAudit",
+        command: "garita audit verify",
+        summary: "Check the audit log's hash chain; garita-exit-code 1 when it is broken (each broken entry named).",
+        params: &[param("expect_head", In::Query, Kind::Text, false, "Also require this entry hash (a head copied off-machine earlier) to be in the chain.")],
+        answer: Answer::Json,
+        hint: "docs/audit.md says what a broken chain means and what to do",
+        invocation: |g| {
+            Line::new(&["audit", "verify"])
+                .opt(g, "expect_head", "--expect-head")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/audit/export",
+        operation: "exportAudit",
+        command: "garita audit export --from DATE --to DATE --format json",
+        summary: "The audit entries of a period with their chain hashes, as one JSON document.",
+        params: &[
+            param("from", In::Query, Kind::Text, true, "First day (YYYY-MM-DD, UTC) or RFC 3339 instant."),
+            param("to", In::Query, Kind::Text, true, "Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded)."),
+        ],
+        answer: Answer::Json,
+        hint: "from must come before to; dates are YYYY-MM-DD",
+        invocation: |g| {
+            Line::new(&["audit", "export", "--format=json"])
+                .opt(g, "from", "--from")
+                .opt(g, "to", "--to")
+                .done()
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/audit/export.csv",
+        operation: "exportAuditCsv",
+        command: "garita audit export --from DATE --to DATE --format csv",
+        summary: "The audit entries of a period with their chain hashes, as CSV (formula-safe).",
+        params: &[
+            param("from", In::Query, Kind::Text, true, "First day (YYYY-MM-DD, UTC) or RFC 3339 instant."),
+            param("to", In::Query, Kind::Text, true, "Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded)."),
+        ],
+        answer: Answer::Csv,
+        hint: "from must come before to; dates are YYYY-MM-DD",
+        invocation: |g| {
+            Line::new(&["audit", "export", "--format=csv"])
+                .opt(g, "from", "--from")
+                .opt(g, "to", "--to")
+                .done()
+        },
+    },
 ];
 
 /// Checks a call's parameters against `route`: every required one given,
