@@ -8,6 +8,8 @@
 mod support;
 
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use garita_store::AuditEntry;
 use serde_json::Value;
@@ -342,4 +344,85 @@ fn an_expected_head_kept_off_machine_must_still_be_in_the_chain() {
         "2026-01-08",
     ]));
     assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
+}
+
+/// Waits until `done`, failing if the daemon ends first or a minute passes.
+fn wait_for(what: &str, child: &mut Child, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("garita daemon ended ({status}) before {what}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn signal(name: &str, child: &Child) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn a_daemon_reload_records_the_workflows_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    write(
+        &workflows,
+        "first.yaml",
+        "name: first\nsteps:\n  - id: a\n    uses: core.set\n    with: {x: 1}\n",
+    );
+    let log = dir.path().join("daemon.log");
+    let mut child = garita(&store)
+        .args(["--log-format", "json", "daemon", "--workflows"])
+        .arg(&workflows)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let log_has = |text: &str| {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains(text)
+    };
+    wait_for("start-up", &mut child, || log_has("daemon started"));
+    let second = "name: second\nsteps:\n  - id: b\n    uses: core.set\n    with: {y: 2}\n";
+    write(&workflows, "second.yaml", second);
+    signal("HUP", &child);
+    wait_for("the reload", &mut child, || log_has("workflows reloaded"));
+    signal("TERM", &child);
+    assert!(child.wait().unwrap().success());
+
+    let export = export_json(&store, "2000-01-01", "2100-01-01");
+    let reloads: Vec<AuditEntry> = entries(&export)
+        .into_iter()
+        .filter(|e| e.kind == "config.reload")
+        .collect();
+    assert_eq!(reloads.len(), 1, "{export}");
+    let summary = &reloads[0].summary;
+    assert_eq!(summary["trigger"], "SIGHUP");
+    let names: Vec<&str> = summary["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["first", "second"], "{summary}");
+    assert_eq!(
+        summary["workflows"][1]["source_sha256"],
+        garita_store::audit::digest(second.as_bytes()),
+        "{summary}"
+    );
+    assert!(
+        ok(garita(&store).args(["audit", "verify"])).starts_with("audit chain intact: 1 entries")
+    );
 }
