@@ -47,6 +47,20 @@ steps:
     with: {ms: 20000}
 "#;
 
+/// A step in flight for a while, then one side effect.
+const NAPPER: &str = r#"
+name: napper
+inputs:
+  file: {type: string, required: true}
+steps:
+  - id: nap
+    uses: core.sleep
+    with: {ms: 1500}
+  - id: mark
+    uses: core.append_file
+    with: {path: "${{ inputs.file }}", line: "once"}
+"#;
+
 const TOKEN: &str = "test-token-0123456789abcdef";
 
 /// A running `garita daemon`, stopped (SIGTERM) when dropped.
@@ -144,6 +158,7 @@ impl Setup {
         std::fs::create_dir(&workflows).unwrap();
         write(&root, "ask.yaml", ASK);
         write(&root, "slow.yaml", SLOW);
+        write(&root, "napper.yaml", NAPPER);
         Self {
             store: root.join("store"),
             _dir: dir,
@@ -598,4 +613,67 @@ fn a_store_held_by_a_process_that_is_not_a_daemon_is_refused_naming_it() {
     let text = stderr(&out);
     assert!(text.contains(&format!("pid {}", foreign.id())), "{text}");
     assert!(text.contains("python3"), "{text}");
+}
+
+#[test]
+fn a_run_in_flight_in_the_daemon_is_never_driven_twice_at_once() {
+    let setup = Setup::new();
+    let daemon = setup.daemon(&[]);
+    let effects = setup.root.join("effects.txt");
+    let wf = setup.root.join("napper.yaml");
+    let mut started = garita(&setup.store)
+        .arg("run")
+        .arg(&wf)
+        .arg("--input")
+        .arg(format!("file={}", effects.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // While `nap` is in flight, two more processes ask for every unfinished
+    // run to be driven: the daemon's one engine makes them wait their turn.
+    let begun = Instant::now();
+    while setup
+        .json(&["runs", "list", "--status", "running"])
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            begun.elapsed() < Duration::from_secs(30),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let resumers: Vec<Child> = (0..2)
+        .map(|_| {
+            garita(&setup.store)
+                .arg("resume")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in resumers {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = started.wait().unwrap();
+    assert!(out.success());
+    let _ = started.stdout.take();
+    let lines: Vec<String> = std::fs::read_to_string(&effects)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(lines, ["once"], "the side effect ran once");
+    let runs = setup.json(&["runs", "list"]);
+    let run = runs[0]["id"].as_str().unwrap().to_owned();
+    let shown = setup.json(&["runs", "show", &run]);
+    assert_eq!(shown["status"], "succeeded", "{shown}");
+    for step in shown["steps"].as_array().unwrap() {
+        assert_eq!(step["attempts"], 1, "{step}");
+    }
+    daemon.stop();
 }
