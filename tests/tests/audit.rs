@@ -152,6 +152,12 @@ fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
 
     let verified = ok(garita(&store).args(["audit", "verify"]));
     assert!(verified.starts_with("audit chain intact: "), "{verified}");
+    assert!(
+        verified.contains(
+            "run events, account history entries, tasks and messages match their entries"
+        ),
+        "{verified}"
+    );
 
     let all = export_json(&store, "2026-01-01", "2026-01-31");
     let all_entries = entries(&all);

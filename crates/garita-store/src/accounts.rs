@@ -31,7 +31,7 @@
 //! [`DurableFlush`]: crate::durable_flush::DurableFlush
 
 mod blocking;
-mod keys;
+pub(crate) mod keys;
 mod read;
 mod write;
 

@@ -28,6 +28,7 @@
 mod chain;
 mod entry;
 mod read;
+mod records;
 mod summaries;
 mod verify;
 
@@ -112,13 +113,22 @@ impl SledStore {
         self.trees.audit.head().into()
     }
 
-    /// Checks the whole chain and says where it is broken, if anywhere.
-    /// Reads every entry (about a second per million).
+    /// Checks the whole chain and says where it is broken, if anywhere; then
+    /// checks that the run events, account history, tasks and outbox
+    /// messages the entries record still match them. Reads every entry and
+    /// every run event.
     pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
         // The head in memory and the recorded one, taken together under the
         // lock, so that no append falls between them.
         let head = self.trees.audit.write(|head| Ok((head, head)))?;
-        verify::verify(&self.trees.audit.tree, &self.trees.meta, &self.path, head)
+        let mut report =
+            verify::verify(&self.trees.audit.tree, &self.trees.meta, &self.path, head)?;
+        let records = records::check(self, report.head.seq)?;
+        report.records_checked = records.compared;
+        for (seq, kind, subject, problem) in records.mismatches {
+            report.add(seq, kind, subject, problem);
+        }
+        Ok(report)
     }
 
     /// Appends `record` on its own and returns once it is durable: for

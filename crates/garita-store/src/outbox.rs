@@ -18,7 +18,7 @@ use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 use crate::store::SledStore;
 
-const TREE: &str = "outbox";
+pub(crate) const TREE: &str = "outbox";
 
 impl SledStore {
     fn outbox_tree(&self) -> Result<sled::Tree, StoreError> {

@@ -16,7 +16,7 @@ use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 use crate::store::SledStore;
 
-const TREE: &str = "tasks";
+pub(crate) const TREE: &str = "tasks";
 
 impl SledStore {
     fn task_tree(&self) -> Result<sled::Tree, StoreError> {

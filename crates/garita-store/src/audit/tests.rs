@@ -380,11 +380,15 @@ async fn removed_newest_entries_are_found_through_the_head() {
         audit.remove(11u64.to_be_bytes()).unwrap();
     });
     let report = verify(dir.path());
-    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
     assert_eq!(report.problems[0].seq, 10);
     assert!(report.problems[0]
         .problem
         .contains("entries 10 to 11 are missing"));
+    // Entry 10 recorded the run's last event, which is still stored.
+    assert!(report.problems[1]
+        .problem
+        .contains("event 2 of run r1 has no audit entry"));
 }
 
 #[tokio::test]
@@ -480,4 +484,94 @@ proptest! {
             "not named at entry {}: {:?}", flip.entry, report.problems
         );
     }
+}
+
+/// Opens the store's files with sled alone and changes one record tree.
+fn tamper_tree(dir: &Path, tree: &str, change: impl FnOnce(&sled::Tree)) {
+    let db = sled::Config::new().path(dir).open().unwrap();
+    change(&db.open_tree(tree).unwrap());
+    db.flush().unwrap();
+}
+
+#[tokio::test]
+async fn an_intact_store_compares_every_record_with_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path()).await;
+    let report = verify(dir.path());
+    assert!(report.is_intact(), "{:?}", report.problems);
+    // 3 run events, 2 account history entries, the current task and message.
+    assert_eq!(report.records_checked, 7);
+}
+
+#[tokio::test]
+async fn a_run_event_changed_behind_the_log_is_named_at_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path()).await;
+    tamper_tree(dir.path(), crate::keys::tree::EVENTS, |events| {
+        let key = crate::keys::event_key("r1", 1);
+        let mut bytes = events.get(&key).unwrap().unwrap().to_vec();
+        let text = String::from_utf8(bytes.split_off(1)).unwrap();
+        bytes.extend(text.replace("\"attempt\":1", "\"attempt\":2").into_bytes());
+        events.insert(key, bytes).unwrap();
+    });
+    let report = verify(dir.path());
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    let problem = &report.problems[0];
+    assert_eq!((problem.seq, problem.subject.as_deref()), (2, Some("r1")));
+    assert!(problem.problem.contains("event 1 of run r1"), "{problem}");
+    assert!(problem.problem.contains("modified"), "{problem}");
+}
+
+#[tokio::test]
+async fn history_tasks_and_messages_changed_removed_or_added_behind_the_log_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path()).await;
+    tamper_tree(
+        dir.path(),
+        crate::accounts::keys::tree::HISTORY,
+        |history| {
+            let first = history.iter().next().unwrap().unwrap().0;
+            history.remove(first).unwrap();
+        },
+    );
+    tamper_tree(dir.path(), crate::tasks::TREE, |tasks| {
+        let mut task: Task =
+            crate::codec::decode(&tasks.get("t1").unwrap().unwrap(), String::new).unwrap();
+        task.answer.as_mut().unwrap().by = Some("mallory@example.com".into());
+        tasks
+            .insert("t1", crate::codec::encode(&task, "t").unwrap())
+            .unwrap();
+    });
+    tamper_tree(dir.path(), crate::keys::tree::EVENTS, |events| {
+        let extra = crate::keys::event_key("r1", 3);
+        let copy = events
+            .get(crate::keys::event_key("r1", 2))
+            .unwrap()
+            .unwrap();
+        events.insert(extra, copy).unwrap();
+    });
+    let report = verify(dir.path());
+    let described: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(described.len(), 3, "{described:#?}");
+    assert!(
+        described
+            .iter()
+            .any(|p| p.starts_with("entry 6 (account.created ecuapass:u1)")
+                && p.contains("history entry 1 of account ecuapass:u1")
+                && p.contains("missing")),
+        "{described:#?}"
+    );
+    assert!(
+        described
+            .iter()
+            .any(|p| p.starts_with("entry 9 (task.answered t1)") && p.contains("modified")),
+        "{described:#?}"
+    );
+    assert!(
+        described
+            .iter()
+            .any(|p| p.starts_with("entry 1 (run.event r1)")
+                && p.contains("event 3 of run r1 has no audit entry")),
+        "{described:#?}"
+    );
 }

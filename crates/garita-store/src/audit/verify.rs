@@ -53,12 +53,31 @@ pub struct AuditReport {
     pub problems: Vec<AuditProblem>,
     /// Problems found beyond the described ones.
     pub more_problems: u64,
+    /// Run events, account history entries, tasks and outbox messages
+    /// compared with the digest their entries recorded.
+    pub records_checked: u64,
 }
 
 impl AuditReport {
-    /// True when no entry was modified, removed, added or reordered.
+    /// True when no entry was modified, removed, added or reordered, and
+    /// every record still matches its entries.
     pub fn is_intact(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// Adds a problem found beyond the chain (a record that no longer
+    /// matches its entry), described while there is room.
+    pub(crate) fn add(&mut self, seq: u64, kind: String, subject: String, problem: String) {
+        if self.problems.len() >= MAX_DESCRIBED {
+            self.more_problems += 1;
+        } else {
+            self.problems.push(AuditProblem {
+                seq,
+                kind: Some(kind),
+                subject: Some(subject),
+                problem,
+            });
+        }
     }
 }
 
@@ -184,6 +203,7 @@ pub(crate) fn verify(
         head: recorded,
         problems: found.problems,
         more_problems: found.more,
+        records_checked: 0,
     })
 }
 

@@ -1,5 +1,6 @@
 //! `garita audit verify [--expect-head HASH]`: exit 0 with "audit chain
-//! intact: N entries, head H", or exit 1 naming where the chain is broken.
+//! intact: N entries, head H", or exit 1 naming where the chain is broken
+//! or which records no longer match their entries.
 
 use std::process::ExitCode;
 
@@ -24,6 +25,7 @@ pub fn verify(app: &App, expect_head: Option<&str>) -> anyhow::Result<ExitCode> 
             "head": report.head,
             "problems": report.problems,
             "more_problems": report.more_problems,
+            "records_checked": report.records_checked,
             "expected_head": expect_head.map(|hash| json!({
                 "hash": hash,
                 "found_at": expected.flatten(),
@@ -54,6 +56,10 @@ fn print_report(report: &AuditReport, intact: bool) {
             "audit chain intact: {} entries, head {}",
             report.entries,
             report.head.hash
+        );
+        say!(
+            "{} run events, account history entries, tasks and messages match their entries",
+            report.records_checked
         );
         return;
     }
