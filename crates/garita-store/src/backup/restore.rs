@@ -68,7 +68,13 @@ impl SledStore {
         let stamp = now.format("%Y%m%dT%H%M%S%.3fZ").to_string();
         let attempt = sibling(store, &format!("restoring-{stamp}"))?;
         let previous = sibling(store, &format!("before-restore-{stamp}"))?;
-        for path in [&attempt, &previous] {
+        // `previous` is only needed when there is a store to keep.
+        let needed = if lock.is_some() {
+            vec![&attempt, &previous]
+        } else {
+            vec![&attempt]
+        };
+        for path in needed {
             if path.exists() {
                 return Err(BackupError::Io {
                     path: path.display().to_string(),
