@@ -141,6 +141,22 @@ pub enum Command {
         #[arg(long, value_name = "DIR", global = true)]
         workflows: Option<PathBuf>,
     },
+    /// Write a consistent copy of the whole store to FILE (0600); `backup
+    /// verify FILE` checks a backup without restoring it.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Backup {
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
+        /// The backup file to write (replaced whole, never half-written).
+        #[arg(value_name = "FILE", required = true)]
+        file: Option<PathBuf>,
+    },
+    /// Replace the store with a backup: the whole file is verified first, a
+    /// store in use is refused, and the old store is kept beside it.
+    Restore {
+        /// A file written by `garita backup`.
+        file: PathBuf,
+    },
     /// The tamper-evident audit log: verify its hash chain, export evidence.
     Audit {
         #[command(subcommand)]
@@ -402,6 +418,15 @@ pub enum SchedulesCommand {
     Unpause {
         /// Workflow name.
         workflow: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Check a backup file whole (checksum, format, every record) without restoring it.
+    Verify {
+        /// A file written by `garita backup`.
+        file: PathBuf,
     },
 }
 

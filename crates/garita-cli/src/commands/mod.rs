@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod call;
 pub mod daemon;
 mod outbox;
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::app::App;
-use crate::cli::{AccountsCommand, Cli, Command, SchemaCommand};
+use crate::cli::{AccountsCommand, BackupCommand, Cli, Command, SchemaCommand};
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cli.global.clone();
@@ -51,6 +52,22 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Daemon { once, workflows } => {
             daemon::daemon(&App::new(global)?, once, workflows.as_deref()).await
         }
+        Command::Backup {
+            command: Some(BackupCommand::Verify { file }),
+            ..
+        } => backup::verify(&App::new(global)?, &file),
+        Command::Backup {
+            command: None,
+            file: Some(file),
+        } => backup::backup(&App::new(global)?, &file).await,
+        Command::Backup {
+            command: None,
+            file: None,
+        } => Err(crate::usage::UsageError(
+            "give the backup file: `garita backup FILE`, or `garita backup verify FILE`".into(),
+        )
+        .into()),
+        Command::Restore { file } => backup::restore(&App::new(global)?, &file).await,
         Command::Simulate {
             from,
             to,
