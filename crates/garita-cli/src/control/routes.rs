@@ -276,7 +276,7 @@ const BY: Param = param(
     In::Body,
     Kind::Text,
     false,
-    "Who makes the change, for the record (default: the daemon's record of `unknown`).",
+    "Who makes the change, for the record (account changes without it record `unknown`).",
 );
 
 /// Every typed endpoint.
