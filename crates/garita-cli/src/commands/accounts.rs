@@ -21,8 +21,9 @@ use crate::app::App;
 use crate::cli::AccountsCommand;
 use crate::usage::UsageError;
 
-/// Connectors that are not portals: they never hold accounts.
-const NOT_PORTALS: [&str; 2] = ["core", "email"];
+/// Connectors that are not portals: they never hold accounts (`accounts`
+/// and `event` are the inventory's own, for workflows).
+const NOT_PORTALS: [&str; 4] = ["core", "email", "accounts", "event"];
 
 pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<ExitCode> {
     match command {
