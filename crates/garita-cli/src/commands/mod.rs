@@ -58,10 +58,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         } => backup::verify(&App::new(global)?, &file),
         Command::Backup {
             command: None,
-            file: Some(file),
-        } => backup::backup(&App::new(global)?, &file).await,
-        Command::Backup {
-            command: None,
             file: None,
         } => Err(crate::usage::UsageError(
             "give the backup file: `garita backup FILE`, or `garita backup verify FILE`".into(),
@@ -108,6 +104,10 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
             schedules::schedules(app, command, workflows.as_deref()).await
         }
         Command::Audit { command } => audit::audit(app, command).await,
+        Command::Backup {
+            command: None,
+            file: Some(file),
+        } => backup::backup(app, &file).await,
         other => Err(crate::usage::UsageError(format!(
             "`{}` does not read or change the store this way; run it directly",
             command_name(&other)

@@ -184,6 +184,18 @@ fn for_client(command: Command, request: &ForwardRequest, workflows_dir: &Path) 
                 (None, _) => workflows_dir.to_path_buf(),
             }),
         },
+        // The daemon writes the backup itself (the store's consistent copy
+        // needs the open store): at the path the client meant.
+        Command::Backup {
+            command: None,
+            file: Some(file),
+        } => Command::Backup {
+            command: None,
+            file: Some(match &request.cwd {
+                Some(cwd) => cwd.join(file),
+                None => file,
+            }),
+        },
         Command::Accounts { command } => Command::Accounts {
             command: match command {
                 AccountsCommand::Import {

@@ -36,7 +36,8 @@ pub const SERVICE_NAME: &str = "garita-daemon";
 
 /// True for the commands that read or change the store: they go through the
 /// daemon when one holds the store. The others (validate, call, plugins,
-/// schema, simulate, daemon, backup, restore) never do.
+/// schema, simulate, daemon, backup verify, restore) never do; `backup FILE`
+/// does, so a running daemon's store can be backed up.
 pub fn is_routable(command: &Command) -> bool {
     matches!(
         command,
@@ -50,5 +51,9 @@ pub fn is_routable(command: &Command) -> bool {
             | Command::Accounts { .. }
             | Command::Schedules { .. }
             | Command::Audit { .. }
+            | Command::Backup {
+                command: None,
+                file: Some(_)
+            }
     )
 }
