@@ -22,8 +22,9 @@
 //! event given with the batch (the offboarding event) is queued in the same
 //! transaction, so the daemon sees the event exactly when the accounts
 //! changed. The same transaction appends the batch's audit entries (one per
-//! changed account, one for the event; see `audit.rs`). The transaction runs on tokio's blocking pool (sled may wait
-//! there for a flush in progress), then the store's [`DurableFlush`] — the
+//! changed account, one for the event; see `audit.rs`). The transaction
+//! runs on tokio's blocking pool (sled may wait there for a flush in
+//! progress), then the store's [`DurableFlush`] — the
 //! same sled flush plus `fdatasync` the run commits use, with the same
 //! refusal after a failed flush — makes it durable before the call returns.
 //! A batch that changes nothing writes and flushes nothing.
