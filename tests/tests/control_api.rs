@@ -405,6 +405,18 @@ fn commands_from_another_process_go_through_the_daemon_and_land_in_its_runs() {
     );
     assert_eq!(status, 409, "a finished run takes no signal");
 
+    // The running daemon's store is backed up through it, and the audit
+    // chain is checked through it.
+    let backup = setup.root.join("running.bak");
+    let said = setup.ok(&["backup", backup.to_str().unwrap()]);
+    assert!(
+        said.starts_with(&format!("backup written to {}", backup.display())),
+        "{said}"
+    );
+    setup.ok(&["backup", "verify", backup.to_str().unwrap()]);
+    let verified = setup.json(&["audit", "verify"]);
+    assert_eq!(verified["intact"], true, "{verified}");
+
     daemon.stop();
     assert!(!setup.socket().exists(), "the socket goes with the daemon");
     // Directly on the store: the same run, finished, with the task's answer.
