@@ -136,6 +136,19 @@ fn a_store_is_backed_up_changed_deleted_and_restored_exactly() {
         "{said}"
     );
     assert_eq!(listings(&store), before);
+    // The audit chain came back whole, and the restore is on it.
+    ok(garita(&store).args(["audit", "verify"]));
+    let evidence = ok(garita(&store).args([
+        "audit",
+        "export",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "json",
+    ]));
+    assert!(evidence.contains("store.restored"), "{evidence}");
     let kept: Vec<String> = siblings(&store)
         .into_iter()
         .filter(|n| n.starts_with("store.before-restore-"))

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use garita_store::{BackupHeader, SledStore, StoreOptions};
+use garita_store::{AuditRecord, BackupHeader, SledStore, StoreOptions};
 
 use crate::app::App;
 use crate::output::say;
@@ -68,6 +68,23 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
         tokio::task::spawn_blocking(move || SledStore::restore_from(&backup, &dir, options, now))
             .await
             .context("the restore task stopped unexpectedly")??;
+    // The restore itself goes on the record, as the first entry after the
+    // restored chain.
+    let store = app.open_store()?;
+    store
+        .record_audit(AuditRecord {
+            at: now,
+            kind: "store.restored".into(),
+            subject: file.display().to_string(),
+            actor: None,
+            summary: serde_json::json!({
+                "backup_created_at": report.header.created_at,
+                "records": report.header.records,
+                "previous_store": report.previous,
+            }),
+        })
+        .await?;
+    drop(store);
     if app.global.json {
         crate::output::json(&serde_json::json!({
             "store": report.store,

@@ -50,7 +50,8 @@ impl SledStore {
     /// store's lock is taken, so a store held by the daemon or any other
     /// process is refused; the records are written into a new directory
     /// `<store>.restoring-<timestamp>` next to the store, made durable and
-    /// opened as a store whose every tree must hold the backup's counts.
+    /// opened as a store whose every tree must hold the backup's counts and
+    /// whose audit chain must verify.
     /// Then the two directories are exchanged in one atomic rename
     /// (`renameat2(RENAME_EXCHANGE)`), the old store is kept as
     /// `<store>.before-restore-<timestamp>` (`now` gives the timestamp), and
@@ -212,7 +213,7 @@ fn import(dir: &Path, trees: &[TreeData], options: &StoreOptions) -> Result<(), 
 }
 
 /// Opens the store in `dir` and checks that every tree of the backup holds
-/// as many records as the header says.
+/// as many records as the header says, and that its audit chain verifies.
 fn check_counts(
     dir: &Path,
     header: &BackupHeader,
@@ -234,6 +235,21 @@ fn check_counts(
                 ),
             });
         }
+    }
+    // The hash chain must still link, and still match the records it covers.
+    let report = store.verify_audit()?;
+    if !report.is_intact() {
+        return Err(BackupError::Io {
+            path: dir.display().to_string(),
+            detail: format!(
+                "the audit chain of the restored store does not verify ({} problem(s), the first: {})",
+                report.problems.len() as u64 + report.more_problems,
+                report
+                    .problems
+                    .first()
+                    .map_or_else(String::new, |p| p.to_string())
+            ),
+        });
     }
     Ok(())
 }
