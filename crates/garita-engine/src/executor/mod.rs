@@ -1148,7 +1148,12 @@ impl RunDriver<'_, '_> {
                     created_at: now,
                     answer: None,
                 };
-                self.engine.store.put_task(&task).await?;
+                // Run again after a crash, the step keeps the task it already
+                // created: it may have been answered since.
+                let created = in_flight && self.engine.store.task(&id).await?.is_some();
+                if !created {
+                    self.engine.store.put_task(&task).await?;
+                }
                 tracing::info!(run = %self.batch.record.id, step = %step.id, task = %id, "task created");
                 let signal = signal_for(&id);
                 self.record(RunEvent::StepWaiting {
@@ -1169,13 +1174,17 @@ impl RunDriver<'_, '_> {
             }
         };
         let signal = parked.signal.clone().unwrap_or_default();
-        if let Some(answer) = self
+        let inboxed = self
             .state
             .inbox
             .get(&signal)
             .and_then(|q| q.front())
-            .cloned()
-        {
+            .cloned();
+        let answer = match inboxed {
+            Some(answer) => Some(answer),
+            None => self.recorded_answer(parked.task.as_deref()).await?,
+        };
+        if let Some(answer) = answer {
             let output = match self.step_outputs_with(step, answer.clone(), Some(("task", answer)))
             {
                 Ok(o) => o,
@@ -1209,6 +1218,24 @@ impl RunDriver<'_, '_> {
                 Ok(StepProgress::Stop)
             }
         }
+    }
+
+    /// The answer recorded on task `id` whose signal never reached the run:
+    /// `answer_task` writes the task, then the signal, and a crash in between
+    /// leaves the answer only on the task.
+    async fn recorded_answer(&self, id: Option<&str>) -> Result<Option<Value>, EngineError> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let Some(task) = self.engine.store.task(id).await? else {
+            return Ok(None);
+        };
+        Ok(match (task.status, task.answer) {
+            (TaskStatus::Completed | TaskStatus::Rejected, Some(answer)) => {
+                serde_json::to_value(answer).ok()
+            }
+            _ => None,
+        })
     }
 
     fn timed_out(&mut self, step: &Step, on_timeout: &OnTimeout) -> StepProgress {

@@ -784,3 +784,103 @@ async fn a_timed_out_wait_reads_as_timed_out_and_goto_skips_are_shown() {
         );
     }
 }
+
+/// What `answer_task` writes first: the answer on the task record. A crash
+/// before its second write (the signal to the run) leaves only this.
+async fn record_answer_only(h: &Harness, task_id: &str, date: &str) {
+    let mut task = h.store.task(task_id).await.unwrap().unwrap();
+    task.status = TaskStatus::Completed;
+    task.answer = Some(TaskAnswer {
+        outcome: TaskStatus::Completed,
+        fields: json!({"date": date}),
+        note: None,
+        by: Some("oficial@example.com".into()),
+        at: h.clock.now(),
+    });
+    h.store.put_task(&task).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_answer_recorded_on_the_task_but_never_signalled_still_moves_the_run() {
+    // Found by tests/tests/crash_loop.rs: the daemon killed between the two
+    // writes of an answer left the task completed and the run waiting on it
+    // for ever (the task could not be answered again).
+    let h = harness();
+    let wf = workflow(vec![
+        task_step("confirm", None, OnTimeout::Fail),
+        uses(
+            "after",
+            "set",
+            json!({"date": "${{ steps.confirm.outputs.fields.date }}"}),
+        ),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    record_answer_only(&h, &format!("{run}.confirm.1"), "2026-01-07").await;
+
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    assert_eq!(h.calls()[0].2, json!({"date": "2026-01-07"}));
+}
+
+#[tokio::test]
+async fn a_task_step_run_again_after_a_crash_keeps_the_task_it_created() {
+    // The process died after creating the task and before the run recorded
+    // that it waits on it; meanwhile the task was answered.
+    let h = harness();
+    let wf = workflow(vec![
+        task_step("confirm", None, OnTimeout::Fail),
+        uses(
+            "after",
+            "set",
+            json!({"date": "${{ steps.confirm.outputs.fields.date }}"}),
+        ),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
+    let id = format!("{run}.confirm.1");
+    let created = h.store.task(&id).await.unwrap().unwrap();
+    // Rewind the run to "task step started" with a fresh run over the same
+    // task id: copy the run's first events (created, step started) only.
+    let events = h.store.events(&run).await.unwrap();
+    let started = events
+        .iter()
+        .position(|e| matches!(e.event, RunEvent::StepStarted { .. }))
+        .unwrap();
+    let mut record = h.store.run(&run).await.unwrap().unwrap();
+    let replayed: Vec<RunEvent> = events[..=started].iter().map(|e| e.event.clone()).collect();
+    let crashed = format!("{run}X");
+    record.id = crashed.clone();
+    record.next_seq = 0;
+    record.status = RunStatus::Running;
+    record.wake_at = None;
+    h.store.create_run(&mut record, &replayed).await.unwrap();
+    let crashed_id = format!("{crashed}.confirm.1");
+    h.store
+        .put_task(&Task {
+            id: crashed_id.clone(),
+            run_id: crashed.clone(),
+            ..created
+        })
+        .await
+        .unwrap();
+    record_answer_only(&h, &crashed_id, "2026-01-08").await;
+    // The answer's signal reaches the run, which does not wait for it yet.
+    let answer =
+        serde_json::to_value(h.store.task(&crashed_id).await.unwrap().unwrap().answer).unwrap();
+    h.engine
+        .signal(&crashed, &signal_for(&crashed_id), answer)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        h.engine.drive(&crashed).await.unwrap(),
+        RunStatus::Succeeded
+    );
+    assert_eq!(h.calls().last().unwrap().2, json!({"date": "2026-01-08"}));
+    let task = h.store.task(&crashed_id).await.unwrap().unwrap();
+    assert_eq!(
+        task.status,
+        TaskStatus::Completed,
+        "the re-run must not reopen an answered task: {task:?}"
+    );
+}
