@@ -22,3 +22,9 @@ pub const MAX_CONCURRENCY: u32 = 64;
 
 /// Most triggers under `on:`.
 pub const MAX_TRIGGERS: usize = 50;
+
+/// Most problems reported for one file. Past this the file is far from a
+/// workflow, and looking for more (each with a "did you mean" search over
+/// every step) only costs time: a file of 25,000 unknown step references once
+/// took minutes to check.
+pub const MAX_PROBLEMS: usize = 200;

@@ -1,5 +1,6 @@
 //! Collects every problem found in one file, so the author sees all of them at once.
 
+use super::limits::MAX_PROBLEMS;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Span;
 
@@ -8,6 +9,8 @@ use crate::model::Span;
 pub(crate) struct Problems<'p> {
     path: &'p str,
     found: Vec<Diagnostic>,
+    /// Problems past [`MAX_PROBLEMS`], counted but not kept.
+    dropped: usize,
 }
 
 impl<'p> Problems<'p> {
@@ -16,18 +19,18 @@ impl<'p> Problems<'p> {
         Self {
             path,
             found: Vec::new(),
+            dropped: 0,
         }
     }
 
     /// Records a problem without a hint.
     pub fn error(&mut self, span: Span, message: impl Into<String>) {
-        self.found.push(Diagnostic::new(self.path, span, message));
+        self.push(Diagnostic::new(self.path, span, message));
     }
 
     /// Records a problem with a hint saying what to do.
     pub fn error_hint(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.found
-            .push(Diagnostic::new(self.path, span, message).with_hint(hint));
+        self.push(Diagnostic::new(self.path, span, message).with_hint(hint));
     }
 
     /// Records a problem with a hint when there is one.
@@ -38,10 +41,24 @@ impl<'p> Problems<'p> {
         hint: Option<String>,
     ) {
         let diagnostic = Diagnostic::new(self.path, span, message);
-        self.found.push(match hint {
+        self.push(match hint {
             Some(hint) => diagnostic.with_hint(hint),
             None => diagnostic,
         });
+    }
+
+    /// Whether [`MAX_PROBLEMS`] were found: costly checks (suggestions) may
+    /// stop looking, since nothing more will be shown.
+    pub fn is_full(&self) -> bool {
+        self.found.len() >= MAX_PROBLEMS
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic) {
+        if self.is_full() {
+            self.dropped += 1;
+        } else {
+            self.found.push(diagnostic);
+        }
     }
 
     /// Whether nothing was found.
@@ -66,6 +83,19 @@ impl<'p> Problems<'p> {
                 }
                 found.sort_by_key(|d| (d.line, d.col));
                 found.dedup();
+                if self.dropped > 0 || found.len() >= MAX_PROBLEMS {
+                    let last = found.last().map_or(1, |d| d.line);
+                    found.push(
+                        Diagnostic::new(
+                            self.path,
+                            Span { line: last, col: 1 },
+                            format!(
+                                "stopped after {MAX_PROBLEMS} problems; the rest of the file may have more"
+                            ),
+                        )
+                        .with_hint("fix these and check the file again"),
+                    );
+                }
                 Err(Diagnostics(found))
             }
         }

@@ -150,6 +150,11 @@ fn check_path(
     scope: &Scope<'_>,
     problems: &mut Problems<'_>,
 ) {
+    if problems.is_full() {
+        // Nothing more will be shown; the suggestions below cost a search
+        // over every step per reference.
+        return;
+    }
     let roots = scope.roots();
     if !roots.contains(&root) {
         let hint = scope

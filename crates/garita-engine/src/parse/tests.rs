@@ -666,3 +666,42 @@ fn windows_line_endings_and_bom_are_accepted() {
         &["4:17: `for` of the `wait` of step `a` `1` has no unit"],
     );
 }
+
+#[test]
+fn a_file_of_thousands_of_unknown_references_stops_at_the_problem_limit() {
+    // Found while testing bad input: 3,000 steps and 25,000 references to
+    // steps that do not exist (849 KB) ran a "did you mean" search over every
+    // step per reference, for more than 5 minutes in a debug build.
+    let mut source = String::from("name: many\nsteps:\n");
+    for i in 0..3_000 {
+        source.push_str(&format!(
+            "  - {{id: s{i:05}, uses: ecuapass.annual_update_guide}}\n"
+        ));
+    }
+    let refs: Vec<String> = (0..25_000)
+        .map(|i| format!("${{{{ steps.t{i:05}.outputs.x }}}}"))
+        .collect();
+    source.push_str(&format!(
+        "  - id: last\n    uses: ecuapass.annual_update_guide\n    with: {{v: \"{}\"}}\n",
+        refs.join(" ")
+    ));
+    let started = std::time::Instant::now();
+    let problems = parse(&source).unwrap_err().0;
+    assert_eq!(problems.len(), limits::MAX_PROBLEMS + 1);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("there is no step `t00000`")),
+        "{problems:?}"
+    );
+    let last = problems.last().unwrap();
+    assert!(
+        last.message.contains("stopped after 200 problems"),
+        "{last}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
