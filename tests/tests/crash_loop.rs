@@ -296,7 +296,14 @@ impl Harness {
             .runs
             .iter()
             .filter(|(_, r)| !r.status.is_some_and(|s| s.is_terminal()))
-            .map(|(id, r)| format!("{id} {:?} in flight {:?}", r.status, r.in_flight))
+            .map(|(id, r)| {
+                format!(
+                    "{id} {:?}, in flight {:?}, last event {}",
+                    r.status,
+                    r.in_flight,
+                    r.last_event.as_deref().unwrap_or("none")
+                )
+            })
             .collect()
     }
 
@@ -422,6 +429,15 @@ fn sigkill_at_random_moments_loses_no_run_repeats_no_finished_step_and_sends_eac
         h.answer_some(&mut rng, plan.answers_per_pause);
         if k < plan.adding_until {
             h.start_runs(1);
+        }
+        if (k + 1) % 50 == 0 {
+            println!(
+                "crash loop: {} kills, {} runs, {} tasks answered, {:.0} s",
+                k + 1,
+                h.runs.len(),
+                h.answered,
+                began.elapsed().as_secs_f64()
+            );
         }
     }
     let loop_took = began.elapsed();

@@ -18,6 +18,8 @@ pub struct RunSteps {
     pub succeeded: BTreeSet<String>,
     /// Steps whose last event is a `StepStarted`: the action may have run.
     pub in_flight: BTreeSet<String>,
+    /// The last event, for messages about a run that did not finish.
+    pub last_event: Option<String>,
     /// Problems in the history itself (a step that succeeded twice, an
     /// attempt started twice).
     pub problems: Vec<String>,
@@ -86,6 +88,7 @@ async fn read_all(store: &SledStore, known: &Snapshot) -> Result<Snapshot, Strin
             .map_err(|e| format!("reading the events of {}: {e}", record.id))?;
         let mut steps = steps_of(events.iter().map(|e| &e.event));
         steps.status = Some(record.status);
+        steps.last_event = events.last().map(|e| format!("{:?}", e.event));
         runs.insert(record.id, steps);
     }
     let open_tasks = store
