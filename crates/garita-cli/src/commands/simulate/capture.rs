@@ -203,4 +203,52 @@ mod tests {
         assert_eq!(calls[0].input, input);
         assert!(capture.take_calls().is_empty());
     }
+
+    /// The inventory's writes, as the real stack answers them.
+    struct Inventory;
+
+    #[async_trait]
+    impl Connectors for Inventory {
+        fn manifests(&self) -> Vec<Manifest> {
+            garita_engine::inventory::manifests()
+        }
+        async fn invoke(
+            &self,
+            _: &str,
+            _: &str,
+            _: InvokeContext,
+            input: Value,
+        ) -> Result<Value, ActionError> {
+            let changed = input["status"] != json!("at_risk");
+            Ok(json!({"changed": changed, "performed": true}))
+        }
+    }
+
+    #[tokio::test]
+    async fn inventory_writes_are_performed_on_the_copy_and_recorded_when_they_change_something() {
+        let capture = CapturingConnectors::new(Arc::new(Inventory));
+        let out = capture
+            .invoke(
+                "accounts",
+                "set_status",
+                InvokeContext::for_test(),
+                json!({"account": "ctpat:a@b.example", "status": "deactivated", "reason": "r"}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out["performed"], json!(true), "the real action ran");
+        let unchanged = capture
+            .invoke(
+                "accounts",
+                "set_status",
+                InvokeContext::for_test(),
+                json!({"account": "ctpat:a@b.example", "status": "at_risk", "reason": "r"}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(unchanged["changed"], json!(false));
+        let calls = capture.take_calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(calls[0].input["status"], json!("deactivated"));
+    }
 }
