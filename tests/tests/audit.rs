@@ -432,3 +432,51 @@ fn a_daemon_reload_records_the_workflows_in_force() {
         ok(garita(&store).args(["audit", "verify"])).starts_with("audit chain intact: 1 entries")
     );
 }
+
+#[test]
+fn pausing_and_unpausing_a_schedule_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    write(
+        &workflows,
+        "daily.yaml",
+        "name: daily-check\non:\n  schedule:\n    cron: \"0 8 * * *\"\n    time_zone: America/Guayaquil\nsteps:\n  - id: note\n    uses: core.set\n    with: {x: 1}\n",
+    );
+    for (now, verb) in [
+        ("2026-01-03T12:00:00Z", "pause"),
+        ("2026-01-04T12:00:00Z", "unpause"),
+    ] {
+        ok(garita(&store)
+            .args([
+                "--now",
+                now,
+                "schedules",
+                verb,
+                "daily-check",
+                "--workflows",
+            ])
+            .arg(&workflows));
+    }
+    let recorded: Vec<(String, String, String)> =
+        entries(&export_json(&store, "2026-01-01", "2026-01-31"))
+            .into_iter()
+            .map(|e| (e.kind, e.subject, e.at.to_rfc3339()))
+            .collect();
+    assert_eq!(
+        recorded,
+        [
+            (
+                "schedule.paused".into(),
+                "daily-check".into(),
+                "2026-01-03T12:00:00+00:00".into()
+            ),
+            (
+                "schedule.unpaused".into(),
+                "daily-check".into(),
+                "2026-01-04T12:00:00+00:00".into()
+            ),
+        ]
+    );
+}

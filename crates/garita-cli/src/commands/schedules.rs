@@ -113,6 +113,7 @@ async fn pause(
 ) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
     let keys = set_paused(store.as_ref(), loaded, workflow, paused, app.clock.now()).await?;
+    super::audit::record_pause(&store, app.clock.now(), workflow, paused, &keys).await?;
     let word = if paused { "paused" } else { "unpaused" };
     if app.global.json {
         let triggers: Vec<String> = keys.iter().map(ToString::to_string).collect();

@@ -2,12 +2,14 @@
 //! (docs/audit.md), and the entry the daemon appends on a reload.
 
 mod export;
+mod pause;
 mod period;
 mod reload;
 mod verify;
 
 use std::process::ExitCode;
 
+pub use pause::record_pause;
 pub use reload::record_reload;
 
 use crate::app::App;
