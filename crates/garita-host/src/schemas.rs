@@ -1,32 +1,39 @@
-//! Each action's input and output schemas, compiled once when the connector
-//! is registered rather than on every call (compiling costs far more than
-//! validating). Problems are reported exactly as
+//! Each action's input and output schemas, compiled once, on the first call
+//! of that action, rather than on every call (compiling costs far more than
+//! validating) and rather than at start-up (a `garita run` calls a few of the
+//! connectors' dozens of actions; compiling them all eagerly cost ~70 MiB
+//! and ~100 ms per process). Problems are reported exactly as
 //! [`garita_engine::schema::check_value`] reports them: `(JSON pointer, message)`.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use garita_engine::schema::check_value;
 use garita_sdk::Manifest;
 use jsonschema::Validator;
 use serde_json::Value;
 
-/// One schema, compiled when it is valid.
+/// One schema, compiled on first use when it is valid.
 pub(crate) struct CompiledSchema {
     source: Value,
-    validator: Option<Validator>,
+    /// `Some(None)` once compiling found the schema invalid.
+    validator: OnceLock<Option<Validator>>,
 }
 
 impl CompiledSchema {
     fn new(source: &Value) -> Self {
         Self {
             source: source.clone(),
-            validator: jsonschema::validator_for(source).ok(),
+            validator: OnceLock::new(),
         }
     }
 
     /// Checks `value`; every problem as `(json pointer, message)`.
     pub(crate) fn check(&self, value: &Value) -> Result<(), Vec<(String, String)>> {
-        let Some(validator) = &self.validator else {
+        let validator = self
+            .validator
+            .get_or_init(|| jsonschema::validator_for(&self.source).ok());
+        let Some(validator) = validator else {
             // An invalid schema: let the engine's function explain what is wrong with it.
             return check_value(&self.source, value);
         };
