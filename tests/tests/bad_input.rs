@@ -360,3 +360,44 @@ fn a_workflow_of_random_bytes_is_diagnosed_not_panicked_on() {
     let out = validate(dir.path(), &file);
     expect(&out, 1, "noise.yaml:");
 }
+
+#[test]
+fn thousands_of_unknown_references_stop_at_the_problem_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("name: many\nsteps:\n");
+    for i in 0..3_000 {
+        text.push_str(&format!("  - {{id: s{i:05}, uses: core.set}}\n"));
+    }
+    let refs: Vec<String> = (0..25_000)
+        .map(|i| format!("${{{{ steps.t{i:05}.outputs.x }}}}"))
+        .collect();
+    text.push_str(&format!(
+        "  - id: last\n    uses: core.set\n    with: {{v: \"{}\"}}\n",
+        refs.join(" ")
+    ));
+    let file = write(dir.path(), "many.yaml", &text);
+    let out = validate(dir.path(), &file);
+    let all = expect(
+        &out,
+        1,
+        "many.yaml:3005:1: stopped after 200 problems; the rest of the file may have more",
+    );
+    expect(&out, 1, "201 problem(s) found");
+    assert!(all.contains("there is no step `t00000`"), "{}", cut(&all));
+}
+
+#[test]
+fn an_inventory_header_of_a_hundred_thousand_columns_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let attributes: Vec<String> = (0..100_000).map(|i| format!("attr.a{i}")).collect();
+    let text = format!(
+        "{CSV_HEADER},{}\nanam,alopez,Ana,ana@example.com,Acme,GODE561231GR8{}\n",
+        attributes.join(","),
+        ",".repeat(100_000)
+    );
+    let file = write(dir.path(), "wide.csv", &text);
+    let out = run(garita(&dir.path().join("store"))
+        .args(["--now", "2026-03-10T15:00:00Z", "accounts", "import"])
+        .arg(&file));
+    expect(&out, 0, "imported 1, unchanged 0, skipped 0");
+}
