@@ -689,3 +689,44 @@ fn a_run_in_flight_in_the_daemon_is_never_driven_twice_at_once() {
     }
     daemon.stop();
 }
+
+#[test]
+fn a_socket_left_by_a_killed_daemon_is_ignored_then_replaced() {
+    let setup = Setup::new();
+    add_account(&setup);
+    let mut daemon = setup.daemon(&[]);
+    let _ = daemon.child.kill();
+    let _ = daemon.child.wait();
+    assert!(setup.socket().exists(), "SIGKILL leaves the socket behind");
+    // Nobody answers on it: the command runs on the store directly.
+    setup.ok(&[
+        "accounts",
+        "touch",
+        "ctpat:ana@example.com",
+        "--at",
+        "2026-11-04",
+    ]);
+    let daemon = setup.daemon(&[]);
+    assert!(
+        daemon.log().contains("replaced a stale control socket"),
+        "{}",
+        daemon.log()
+    );
+    setup.ok(&[
+        "accounts",
+        "touch",
+        "ctpat:ana@example.com",
+        "--at",
+        "2026-11-06",
+    ]);
+    assert!(
+        daemon.log_lines().iter().all(|l| l["level"] != "ERROR"),
+        "{}",
+        daemon.log()
+    );
+    daemon.stop();
+    assert_eq!(
+        touched_on(&setup, "ctpat:ana@example.com"),
+        ["2026-11-04", "2026-11-06"]
+    );
+}
