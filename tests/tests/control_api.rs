@@ -712,6 +712,7 @@ fn a_socket_left_by_a_killed_daemon_is_ignored_then_replaced() {
         "{}",
         daemon.log()
     );
+    // The new daemon holds the store, so this can only succeed through it.
     setup.ok(&[
         "accounts",
         "touch",
