@@ -123,7 +123,7 @@ impl SledStore {
         let head = self.trees.audit.write(|head| Ok((head, head)))?;
         let mut report =
             verify::verify(&self.trees.audit.tree, &self.trees.meta, &self.path, head)?;
-        let records = records::check(self, report.head.seq)?;
+        let records = records::check(self, report.head.seq, &report.head.hash)?;
         report.records_checked = records.compared;
         for (seq, kind, subject, problem) in records.mismatches {
             report.add(seq, kind, subject, problem);

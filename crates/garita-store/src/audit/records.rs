@@ -46,8 +46,13 @@ enum Later {
     Record(usize, String, String),
 }
 
-/// Compares every record an entry refers to with its digest.
-pub(crate) fn check(store: &SledStore, up_to: u64) -> Result<RecordsCheck, StoreError> {
+/// Compares every record an entry refers to with its digest; `up_to` and
+/// `head_hash` are the head the chain was verified to.
+pub(crate) fn check(
+    store: &SledStore,
+    up_to: u64,
+    head_hash: &str,
+) -> Result<RecordsCheck, StoreError> {
     let path = &store.path;
     let open = |name: &str| {
         store
@@ -139,16 +144,18 @@ pub(crate) fn check(store: &SledStore, up_to: u64) -> Result<RecordsCheck, Store
         }
     }
     unaudited_events(store, &audited_runs, &mut found)?;
-    explain_by_later_entries(store, up_to, &rewritten, &mut found)?;
+    explain_by_later_entries(store, (up_to, head_hash), &rewritten, &mut found)?;
     Ok(found)
 }
 
-/// Drops the suspects that entries appended after `up_to` explain, and
-/// reports the rest. Read after the records, so any commit whose record was
-/// seen has its entry here (both were written in one transaction).
+/// Drops the suspects that entries appended after the verified head
+/// explain, and reports the rest. Read after the records, so any commit
+/// whose record was seen has its entry here (both were written in one
+/// transaction). Only entries that chain on from the head count: anything
+/// else after it is not part of the log.
 fn explain_by_later_entries(
     store: &SledStore,
-    up_to: u64,
+    (up_to, head_hash): (u64, &str),
     rewritten: &[(&str, &str, sled::Tree)],
     found: &mut RecordsCheck,
 ) -> Result<(), StoreError> {
@@ -156,12 +163,20 @@ fn explain_by_later_entries(
         return Ok(());
     }
     let mut later = BTreeSet::new();
+    let (mut seq, mut prev) = (up_to, head_hash.to_owned());
     let start = up_to.saturating_add(1).to_be_bytes();
     for item in store.trees.audit.tree.range(start..) {
         let (_, value) = item.map_err(|e| sled_error(&store.path, "reading the audit log", e))?;
         let Ok(entry) = decode::<AuditEntry>(&value, String::new) else {
-            continue;
+            break;
         };
+        let chains = entry.seq == seq + 1
+            && entry.prev_hash == prev
+            && entry.computed_hash().as_deref() == Some(entry.hash.as_str());
+        if !chains {
+            break;
+        }
+        (seq, prev) = (entry.seq, entry.hash.clone());
         if entry.kind == RUN_EVENT {
             if let Some(seq) = entry.summary["seq"].as_u64() {
                 later.insert(Later::Event(entry.subject, seq));

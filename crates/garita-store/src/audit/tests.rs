@@ -584,10 +584,14 @@ async fn commits_that_land_while_verifying_are_not_reported() {
     // As if the check had taken its snapshot at entry 3 and everything after
     // it was committed meanwhile (through the daemon): the task answered
     // and the run's last event are explained by the newer entries.
-    let found = super::records::check(&store, 3).unwrap();
+    let third = store.audit_entries(3..=3).unwrap().remove(0);
+    let found = super::records::check(&store, 3, &third.hash).unwrap();
     assert!(found.mismatches.is_empty(), "{:?}", found.mismatches);
     assert_eq!(
         found.compared, 3,
         "two run events and the task as of entry 3"
     );
+    // Entries that do not chain on from the head explain nothing.
+    let found = super::records::check(&store, 3, &"0".repeat(64)).unwrap();
+    assert_eq!(found.mismatches.len(), 2, "{:?}", found.mismatches);
 }
