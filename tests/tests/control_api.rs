@@ -509,10 +509,12 @@ fn tcp_needs_the_token_and_a_refused_request_changes_nothing() {
     add_account(&setup);
     let before = touched_on(&setup, "ctpat:ana@example.com");
     assert!(before.is_empty(), "{before:?}");
-    let daemon = setup.daemon(&[
+    let mut daemon = setup.daemon(&[
         ("GARITA_DAEMON__CONTROL_TCP", "127.0.0.1:0"),
         ("GARITA_CONTROL_TOKEN", TOKEN),
     ]);
+    // The socket's line comes first; the TCP listener's right after.
+    daemon.wait_for_log("control API listening on TCP");
     let address = daemon
         .log_lines()
         .into_iter()
@@ -559,12 +561,12 @@ fn a_non_loopback_tcp_address_needs_an_explicit_opt_in() {
     );
     // Refused before the store was opened: it is free.
     setup.ok(&["runs", "list"]);
-    let daemon = setup.daemon(&[
+    let mut daemon = setup.daemon(&[
         ("GARITA_DAEMON__CONTROL_TCP", "0.0.0.0:0"),
         ("GARITA_DAEMON__CONTROL_TCP_ALLOW_REMOTE", "true"),
         ("GARITA_CONTROL_TOKEN", TOKEN),
     ]);
-    assert!(daemon.log().contains("control API listening on TCP"));
+    daemon.wait_for_log("control API listening on TCP");
     daemon.stop();
 }
 
