@@ -52,6 +52,8 @@ pub struct Lent {
     pub store: Arc<SledStore>,
     /// The engine the daemon drives runs with (its run pool shares it).
     pub engine: Arc<Engine>,
+    /// The daemon's scheduler, for pausing and unpausing schedules.
+    pub schedules: crate::commands::daemon::ScheduleControl,
 }
 
 /// Files named on a client's command line: read by the client and sent in
@@ -107,6 +109,12 @@ impl App {
             lent: Some(lent),
             client_files: Some(files),
         }
+    }
+
+    /// In the daemon: its scheduler, which pauses and unpauses schedules
+    /// (writing the store behind its back would be overwritten).
+    pub fn daemon_schedules(&self) -> Option<&crate::commands::daemon::ScheduleControl> {
+        self.lent.as_ref().map(|lent| &lent.schedules)
     }
 
     /// The files the command wrote for its client (empty outside the daemon).

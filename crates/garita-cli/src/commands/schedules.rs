@@ -111,8 +111,13 @@ async fn pause(
     workflow: &str,
     paused: bool,
 ) -> anyhow::Result<ExitCode> {
+    // In the daemon, the store it holds; the pause goes through its
+    // scheduler, whose in-memory state would overwrite a pause written here.
     let store = app.open_store()?;
-    let keys = set_paused(store.as_ref(), loaded, workflow, paused, app.clock.now()).await?;
+    let keys = match app.daemon_schedules() {
+        Some(daemon) => daemon.set_paused(workflow, paused).await?,
+        None => set_paused(store.as_ref(), loaded, workflow, paused, app.clock.now()).await?,
+    };
     super::audit::record_pause(&store, app.clock.now(), workflow, paused, &keys).await?;
     let word = if paused { "paused" } else { "unpaused" };
     if app.global.json {

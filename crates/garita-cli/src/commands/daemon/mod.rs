@@ -12,6 +12,7 @@
 
 mod once;
 mod run_pool;
+mod schedule_control;
 mod service;
 mod settings;
 mod signals;
@@ -26,6 +27,7 @@ use garita_engine::schedule::{ScheduleStore, Scheduler};
 use garita_engine::{RunId, RunStatus};
 use garita_store::SledStore;
 
+pub use schedule_control::ScheduleControl;
 pub use settings::{ControlTcp, DaemonConfig, DaemonSettings, TOKEN_ENV};
 
 use crate::app::App;

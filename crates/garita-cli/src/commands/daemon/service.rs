@@ -54,6 +54,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
     // Commands from clients run on this same engine: a run they start,
     // signal or answer is driven by it, never by a second engine.
     let nudge = Arc::new(tokio::sync::Notify::new());
+    let (schedules, mut pause_requests) = super::ScheduleControl::channel();
     let store_dir = app.store_dir();
     let state = Arc::new(ControlState {
         app: app.for_client(
@@ -61,12 +62,14 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
             Lent {
                 store: store.clone(),
                 engine: engine.clone(),
+                schedules: schedules.clone(),
             },
             Default::default(),
         ),
         lent: Lent {
             store: store.clone(),
             engine: engine.clone(),
+            schedules,
         },
         workflows_dir: dir.clone(),
         health: Health {
@@ -142,6 +145,10 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                     crate::commands::audit::record_reload(&store, clock.now(), dir, "files changed", scheduler.workflows()).await;
                     fingerprint = now;
                 }
+            }
+            Some(request) = pause_requests.recv() => {
+                let result = scheduler.set_paused(&request.workflow, request.paused).await;
+                let _ = request.reply.send(result);
             }
             _ = nudge.notified() => {}
             _ = tokio::time::sleep(sleep) => {}
