@@ -7,35 +7,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_trait::async_trait;
 use garita_engine::executor::{Engine, EngineSettings, WorkflowLoader};
 use garita_engine::model::{RetryPolicy, Span, Step, StepKind, Workflow};
-use garita_engine::{Connectors, Diagnostic, Diagnostics, RunStatus, SystemClock};
-use garita_sdk::{ActionError, InvokeContext, Manifest};
+use garita_engine::{Diagnostic, Diagnostics, RunStatus, SystemClock};
 use garita_store::{SledStore, StoreOptions};
-use serde_json::Value;
+
+use super::echo::Echo;
 
 /// Target: one run's events/s over raw insert+flush/s.
 pub const TARGET_RATIO: f64 = 0.5;
-
-/// Answers instantly, so the figure is the executor and the store, not a connector.
-struct Instant0;
-
-#[async_trait]
-impl Connectors for Instant0 {
-    fn manifests(&self) -> Vec<Manifest> {
-        Vec::new()
-    }
-    async fn invoke(
-        &self,
-        _: &str,
-        _: &str,
-        _: InvokeContext,
-        input: Value,
-    ) -> Result<Value, ActionError> {
-        Ok(input)
-    }
-}
 
 fn workflow(steps: usize) -> Workflow {
     Workflow {
@@ -112,7 +92,7 @@ pub async fn engine_runs(dir: &Path, runs: usize, steps: usize) -> Measured {
     });
     let engine = Arc::new(Engine::new(
         store.clone(),
-        Arc::new(Instant0),
+        Arc::new(Echo),
         Arc::new(SystemClock),
         loader,
         EngineSettings::default(),

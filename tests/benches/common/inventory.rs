@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use garita_engine::account::{
     Account, AccountFilter, AccountStore, AccountUpdate, ChangeMeta, Company, Holder,
@@ -15,9 +14,10 @@ use garita_engine::account::{
 use garita_engine::executor::{Engine, EngineSettings};
 use garita_engine::run::{RunEvent, RunRecord, RunStatus};
 use garita_engine::schedule::{LoadedWorkflow, ScheduleStore, Scheduler, SchedulerSettings};
-use garita_engine::{Clock, Connectors, ManualClock, Store};
-use garita_sdk::{ActionError, ActionSpec, InvokeContext, Manifest};
+use garita_engine::{Clock, ManualClock, Store};
 use garita_store::SledStore;
+
+use super::echo::{manifest, Echo};
 use serde_json::{json, Value};
 
 /// Daily schedules loaded into the scheduler.
@@ -26,28 +26,6 @@ pub const SCHEDULES: usize = 20;
 pub const TARGET_TICK_US: f64 = 1_000.0;
 /// Target for every account's status from scratch, ms.
 pub const TARGET_RECOMPUTE_MS: f64 = 1_000.0;
-
-struct Idle;
-
-#[async_trait]
-impl Connectors for Idle {
-    fn manifests(&self) -> Vec<Manifest> {
-        vec![manifest()]
-    }
-    async fn invoke(
-        &self,
-        _: &str,
-        _: &str,
-        _: InvokeContext,
-        input: Value,
-    ) -> Result<Value, ActionError> {
-        Ok(input)
-    }
-}
-
-fn manifest() -> Manifest {
-    Manifest::new("core", "1.0.0", "bench").action(ActionSpec::new("set", "echo"))
-}
 
 /// The instant every measurement is taken at.
 pub fn now() -> DateTime<Utc> {
@@ -162,7 +140,7 @@ pub async fn scheduler(store: Arc<SledStore>) -> (Scheduler, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(now()));
     let engine = Engine::new(
         store.clone(),
-        Arc::new(Idle),
+        Arc::new(Echo),
         clock.clone(),
         Arc::new(|p, s| garita_engine::parse::parse_workflow(p, s, &[manifest()])),
         EngineSettings::default(),
