@@ -25,6 +25,10 @@ use crate::trees::Trees;
 /// error in one of kind `Other`, so the text is all there is to go by.
 const SLED_LOCK_MESSAGE: &str = "could not acquire lock";
 
+/// How many times (20 ms apart) to retry a lock this process's own closed
+/// handle may still hold: two seconds in all.
+const OWN_LOCK_RETRIES: u32 = 100;
+
 /// Permissions of a store directory Garita creates: the owner only, since it
 /// holds who has which government-portal account.
 const PRIVATE_DIR_MODE: u32 = 0o700;
@@ -84,7 +88,22 @@ fn open_sled(dir: &Path, options: &StoreOptions) -> Result<sled::Db, StoreError>
         // We flush ourselves, after each commit (group commit); a timer
         // flush would only add flushes nobody waits for.
         .flush_every_ms(None);
-    match std::panic::catch_unwind(AssertUnwindSafe(|| config.open())) {
+    // sled's own I/O threads can keep its file lock for a moment after the
+    // last handle of a store closed in this process (restore reopens what it
+    // swapped in; tests reopen at once). Our own lock is not a real holder,
+    // so wait for it briefly before reporting the store as held.
+    let mut attempt = 0;
+    let opened = loop {
+        let opened = std::panic::catch_unwind(AssertUnwindSafe(|| config.open()));
+        let lock_is_ours = matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE))
+            && holder::holder_pid(dir).is_none_or(|pid| pid == std::process::id());
+        if !lock_is_ours || attempt == OWN_LOCK_RETRIES {
+            break opened;
+        }
+        attempt += 1;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    match opened {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE) => {
             Err(StoreError::Locked {

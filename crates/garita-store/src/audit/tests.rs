@@ -177,11 +177,27 @@ async fn populated(dir: &Path) {
 /// to the directory could), lets `tamper` change the audit tree and meta
 /// tree, and flushes.
 fn tamper(dir: &Path, tamper: impl FnOnce(&sled::Tree, &sled::Tree)) {
-    let db = sled::Config::new().path(dir).open().unwrap();
+    let db = raw_sled(dir);
     let audit = db.open_tree(AUDIT_TREE).unwrap();
     let meta = db.open_tree(crate::keys::tree::META).unwrap();
     tamper(&audit, &meta);
     db.flush().unwrap();
+}
+
+/// sled without Garita, on a store that just closed: sled's I/O threads
+/// may hold its file lock a moment longer, so a refusal is retried.
+fn raw_sled(dir: &Path) -> sled::Db {
+    let mut tries = 0;
+    loop {
+        match sled::Config::new().path(dir).open() {
+            Ok(db) => return db,
+            Err(_) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot open the store with sled alone: {e}"),
+        }
+    }
 }
 
 fn verify(dir: &Path) -> AuditReport {
@@ -488,7 +504,7 @@ proptest! {
 
 /// Opens the store's files with sled alone and changes one record tree.
 fn tamper_tree(dir: &Path, tree: &str, change: impl FnOnce(&sled::Tree)) {
-    let db = sled::Config::new().path(dir).open().unwrap();
+    let db = raw_sled(dir);
     change(&db.open_tree(tree).unwrap());
     db.flush().unwrap();
 }
