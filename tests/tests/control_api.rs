@@ -733,3 +733,23 @@ fn a_socket_left_by_a_killed_daemon_is_ignored_then_replaced() {
         ["2026-11-04", "2026-11-06"]
     );
 }
+
+#[test]
+fn a_schedule_paused_through_the_daemon_is_skipped_by_its_scheduler() {
+    let setup = Setup::new();
+    write(
+        &setup.workflows,
+        "minutely.yaml",
+        "name: minutely\non:\n  schedule:\n    cron: \"* * * * *\"\nsteps:\n  - id: note\n    uses: core.set\n    with: {x: 1}\n",
+    );
+    let mut daemon = setup.daemon(&[]);
+    let paused = setup.ok(&["schedules", "pause", "minutely"]);
+    assert_eq!(paused, "minutely: 1 schedule(s) paused\n");
+    // The next fire comes at the next minute: the daemon's scheduler must
+    // skip it (a pause written behind its back would be ignored).
+    daemon.wait_for_log("schedule paused: fires skipped");
+    assert_eq!(setup.json(&["runs", "list"]), serde_json::json!([]));
+    let views = setup.json(&["schedules"]);
+    assert_eq!(views[0]["paused"], true, "{views}");
+    daemon.stop();
+}
