@@ -1,7 +1,35 @@
 //! The JSON Schema of workflow files (`garita schema workflow`) and JSON Schema
 //! checks of values against connector schemas.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use jsonschema::Validator;
 use serde_json::Value;
+
+/// Most compiled validators kept at once: every built-in action's input and
+/// output schema with room to spare; past it the cache starts over.
+const MAX_CACHED_VALIDATORS: usize = 512;
+
+/// Compiles `schema` once per process. Validating a workflow checks each
+/// step's `with:` against its action's schema, and the daemon validates
+/// every workflow on every reload: compiling the same schema per step cost
+/// tens of MiB of peak memory and most of the time (docs/performance.md).
+fn validator(schema: &Value) -> Result<Arc<Validator>, jsonschema::ValidationError<'static>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Validator>>>> = OnceLock::new();
+    let key = schema.to_string();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(found.clone());
+    }
+    let compiled = Arc::new(jsonschema::validator_for(schema)?);
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if cache.len() >= MAX_CACHED_VALIDATORS {
+        cache.clear();
+    }
+    cache.insert(key, compiled.clone());
+    Ok(compiled)
+}
 
 /// The JSON Schema (draft 2020-12) describing workflow files, for editors
 /// (`garita schema workflow`). It mirrors the parser's rules as far as JSON
@@ -18,7 +46,7 @@ pub fn workflow_json_schema() -> serde_json::Value {
 /// valid JSON Schema the result is a single entry whose message says so, so a
 /// broken connector schema is never mistaken for bad input.
 pub fn check_value(schema: &Value, value: &Value) -> Result<(), Vec<(String, String)>> {
-    let validator = match jsonschema::validator_for(schema) {
+    let validator = match validator(schema) {
         Ok(validator) => validator,
         Err(err) => {
             let location = err.instance_path.to_string();
@@ -47,7 +75,7 @@ pub fn check_value(schema: &Value, value: &Value) -> Result<(), Vec<(String, Str
 /// Checks that `schema` is a valid JSON Schema (draft 2020-12 unless its
 /// `$schema` says otherwise); on failure, what is wrong and where.
 pub fn check_schema(schema: &Value) -> Result<(), String> {
-    match jsonschema::validator_for(schema) {
+    match validator(schema) {
         Ok(_) => Ok(()),
         Err(err) => {
             let location = err.instance_path.to_string();
@@ -75,7 +103,7 @@ pub(crate) fn check_static_parts(
 ) -> Result<(), Vec<(String, String)>> {
     use jsonschema::error::ValidationErrorKind as Kind;
 
-    let validator = match jsonschema::validator_for(schema) {
+    let validator = match validator(schema) {
         Ok(validator) => validator,
         Err(_) => return check_value(schema, value),
     };
