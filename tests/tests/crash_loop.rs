@@ -10,7 +10,7 @@
 //!
 //! Modes (environment variables):
 //! - default (CI): 20 kills, 28 runs (112 with their children), about a minute;
-//! - `GARITA_CRASH_LOOP=long`: 300 kills, 315 runs;
+//! - `GARITA_CRASH_LOOP=long`: 300 kills, 280 runs (1,120 with children), 9 to 10 minutes;
 //! - `GARITA_CRASH_KILLS=N`: exactly N kills (runs scale with N);
 //! - `GARITA_CRASH_SEED=S`: replays the random choices (kill moments, which
 //!   tasks are answered when) of the run that printed seed S. Timing still
