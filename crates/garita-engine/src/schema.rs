@@ -49,7 +49,7 @@ pub fn check_value(schema: &Value, value: &Value) -> Result<(), Vec<(String, Str
     let validator = match validator(schema) {
         Ok(validator) => validator,
         Err(err) => {
-            let location = err.instance_path.to_string();
+            let location = err.instance_path().to_string();
             let at = if location.is_empty() {
                 "its root".to_owned()
             } else {
@@ -61,10 +61,12 @@ pub fn check_value(schema: &Value, value: &Value) -> Result<(), Vec<(String, Str
             )]);
         }
     };
-    let problems: Vec<(String, String)> = validator
+    let mut problems: Vec<(String, String)> = validator
         .iter_errors(value)
-        .map(|err| (err.instance_path.to_string(), err.to_string()))
+        .map(|err| (err.instance_path().to_string(), err.to_string()))
         .collect();
+    // In document order, whatever order the validator's keywords ran in.
+    problems.sort_by(|a, b| a.0.cmp(&b.0));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -78,7 +80,7 @@ pub fn check_schema(schema: &Value) -> Result<(), String> {
     match validator(schema) {
         Ok(_) => Ok(()),
         Err(err) => {
-            let location = err.instance_path.to_string();
+            let location = err.instance_path().to_string();
             let at = if location.is_empty() {
                 "its root".to_owned()
             } else {
@@ -107,14 +109,14 @@ pub(crate) fn check_static_parts(
         Ok(validator) => validator,
         Err(_) => return check_value(schema, value),
     };
-    let problems: Vec<(String, String)> = validator
+    let mut problems: Vec<(String, String)> = validator
         .iter_errors(value)
         .filter(|err| {
-            let at = err.instance_path.as_str();
+            let at = err.instance_path().as_str();
             let inside_dynamic = dynamic.iter().any(|d| is_at_or_below(at, d));
             let encloses_dynamic = dynamic.iter().any(|d| is_at_or_below(d, at));
             let structural = matches!(
-                err.kind,
+                err.kind(),
                 Kind::Required { .. }
                     | Kind::AdditionalProperties { .. }
                     | Kind::MinProperties { .. }
@@ -128,8 +130,8 @@ pub(crate) fn check_static_parts(
         .map(|err| {
             // Point at the first unexpected property rather than at the
             // object holding it: that is the line the author has to change.
-            let mut pointer = err.instance_path.to_string();
-            if let Kind::AdditionalProperties { unexpected } = &err.kind {
+            let mut pointer = err.instance_path().to_string();
+            if let Kind::AdditionalProperties { unexpected } = err.kind() {
                 if let Some(first) = unexpected.first() {
                     pointer = format!("{pointer}/{}", first.replace('~', "~0").replace('/', "~1"));
                 }
@@ -137,6 +139,7 @@ pub(crate) fn check_static_parts(
             (pointer, err.to_string())
         })
         .collect();
+    problems.sort_by(|a, b| a.0.cmp(&b.0));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -218,9 +221,9 @@ mod tests {
         let pointers: Vec<&str> = problems.iter().map(|(p, _)| p.as_str()).collect();
         // `ruc` is a bad literal, `kind` is missing, `other` is unexpected;
         // the templated `n` and `to/0` are not judged.
-        assert_eq!(pointers, vec!["/ruc", "/other", ""], "{problems:?}");
+        assert_eq!(pointers, vec!["", "/other", "/ruc"], "{problems:?}");
         assert!(
-            problems[2].1.contains("\"kind\" is a required property"),
+            problems[0].1.contains("\"kind\" is a required property"),
             "{problems:?}"
         );
         assert_eq!(problems.len(), 3, "{problems:?}");

@@ -351,7 +351,7 @@ impl Suite<'_> {
 fn schema_problems(schema: &Validator, value: &Value) -> String {
     schema
         .iter_errors(value)
-        .map(|err| format!("{}: {err}", err.instance_path))
+        .map(|err| format!("{}: {err}", err.instance_path()))
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -39,7 +39,7 @@ impl CompiledSchema {
         };
         let problems: Vec<(String, String)> = validator
             .iter_errors(value)
-            .map(|err| (err.instance_path.to_string(), err.to_string()))
+            .map(|err| (err.instance_path().to_string(), err.to_string()))
             .collect();
         if problems.is_empty() {
             Ok(())

@@ -72,8 +72,8 @@
 //! failed `fdatasync` a later one may succeed without the lost pages.
 
 mod accounts;
-pub mod backup;
 pub mod audit;
+pub mod backup;
 mod codec;
 mod durable_flush;
 mod errors;
@@ -99,8 +99,8 @@ mod write;
 mod store_tests;
 
 pub use audit::{AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditReport};
-pub use holder::holder_pid;
 pub use backup::{BackupError, BackupHeader, RestoreReport, TreeCount, BACKUP_FORMAT_VERSION};
+pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};
 pub use schema::SCHEMA_VERSION;
 pub use store::SledStore;

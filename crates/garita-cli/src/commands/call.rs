@@ -132,11 +132,15 @@ fn batch(
         }
         let result: Result<Value, ActionError> = match (read, text) {
             (LineRead::TooLong, _) => Err(ActionError::invalid(
-                format!("line {number} is longer than {MAX_LINE} bytes; send one JSON object per line"),
+                format!(
+                    "line {number} is longer than {MAX_LINE} bytes; send one JSON object per line"
+                ),
                 Vec::new(),
             )),
             (_, Err(at)) => Err(ActionError::invalid(
-                format!("line {number} is not valid UTF-8 (byte {at} of the line); send UTF-8 JSON"),
+                format!(
+                    "line {number} is not valid UTF-8 (byte {at} of the line); send UTF-8 JSON"
+                ),
                 Vec::new(),
             )),
             (_, Ok(text)) => match serde_json::from_str::<Value>(text) {
@@ -147,7 +151,7 @@ fn batch(
                 Ok(input) => {
                     let problems: Vec<FieldError> = input_check
                         .iter_errors(&input)
-                        .map(|e| FieldError::new(e.instance_path.to_string(), e.to_string()))
+                        .map(|e| FieldError::new(e.instance_path().to_string(), e.to_string()))
                         .collect();
                     if !problems.is_empty() {
                         Err(ActionError::invalid(
@@ -166,7 +170,7 @@ fn batch(
                         })
                     }
                 }
-            }
+            },
         };
         match result {
             Ok(output) => {
