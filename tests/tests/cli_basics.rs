@@ -177,8 +177,24 @@ fn a_store_in_use_by_another_process_is_a_clear_error() {
         "slow.yaml",
         "name: slow\nsteps:\n  - id: nap\n    uses: core.sleep\n    with: {ms: 30000}\n",
     );
-    let mut holder = garita(&store).arg("run").arg(&wf).spawn().unwrap();
-    // Wait until the first process has the store open.
+    let mut holder = garita(&store)
+        .arg("run")
+        .arg(&wf)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The holder reports `run … started` (on stderr) once it has the store
+    // open; polling before that would race it for the lock.
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stderr.take().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    assert!(
+        first_line.contains("started"),
+        "holder said: {first_line:?}"
+    );
     let started = std::time::Instant::now();
     loop {
         let out = run(garita(&store).args(["runs", "list"]));

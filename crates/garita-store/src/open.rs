@@ -25,9 +25,8 @@ use crate::trees::Trees;
 /// error in one of kind `Other`, so the text is all there is to go by.
 const SLED_LOCK_MESSAGE: &str = "could not acquire lock";
 
-/// How many times (20 ms apart) to retry a lock this process's own closed
-/// handle may still hold: two seconds in all.
-const OWN_LOCK_RETRIES: u32 = 100;
+/// How many times (20 ms apart) to retry a refused lock: two seconds in all.
+const LOCK_RETRIES: u32 = 100;
 
 /// Permissions of a store directory Garita creates: the owner only, since it
 /// holds who has which government-portal account.
@@ -88,16 +87,18 @@ fn open_sled(dir: &Path, options: &StoreOptions) -> Result<sled::Db, StoreError>
         // We flush ourselves, after each commit (group commit); a timer
         // flush would only add flushes nobody waits for.
         .flush_every_ms(None);
-    // sled's own I/O threads can keep its file lock for a moment after the
-    // last handle of a store closed in this process (restore reopens what it
-    // swapped in; tests reopen at once). Our own lock is not a real holder,
-    // so wait for it briefly before reporting the store as held.
+    // A refused lock is often about to be released: sled's own I/O threads
+    // keep it a moment after the last handle of a store closed in this
+    // process (restore reopens what it swapped in), and two short commands
+    // started together (cron, scripts) each hold it for tens of ms. Wait
+    // briefly before reporting the store as held. (A daemon holds it for
+    // good, but commands find a daemon through its control API before they
+    // get here.)
     let mut attempt = 0;
     let opened = loop {
         let opened = std::panic::catch_unwind(AssertUnwindSafe(|| config.open()));
-        let lock_is_ours = matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE))
-            && holder::holder_pid(dir).is_none_or(|pid| pid == std::process::id());
-        if !lock_is_ours || attempt == OWN_LOCK_RETRIES {
+        let refused = matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE));
+        if !refused || attempt == LOCK_RETRIES {
             break opened;
         }
         attempt += 1;
