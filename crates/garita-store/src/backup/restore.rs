@@ -159,7 +159,19 @@ fn lock_store(store: &Path) -> Result<Option<File>, BackupError> {
         }
         Err(e) => return Err(BackupError::io(&db, "opening the store to lock it", &e)),
     };
-    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+    // As when opening (open.rs): a lock just released by a closing handle
+    // (sled's I/O threads) or a short command is waited for, up to 2 s.
+    let mut tries = 0;
+    let locked = loop {
+        match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Err(rustix::io::Errno::WOULDBLOCK) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other,
+        }
+    };
+    match locked {
         Ok(()) => Ok(Some(file)),
         Err(rustix::io::Errno::WOULDBLOCK) => Err(BackupError::StoreInUse {
             path: store.display().to_string(),
