@@ -176,9 +176,10 @@ mod tests {
             .stdin(std::fs::File::open(&file).unwrap())
             .spawn()
             .unwrap();
-        // The child has the file open as its stdin.
-        let found = (0..50).find_map(|_| {
-            let found = find(dir.path());
+        // The child has the file open as its stdin; while it is still
+        // inside execve its command line can read as empty, so wait for it.
+        let found = (0..100).find_map(|_| {
+            let found = find(dir.path()).filter(|f| !f.args.is_empty());
             if found.is_none() {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
