@@ -29,7 +29,13 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         if let Some(code) = crate::control::client::forward_to_daemon(&cli)? {
             return Ok(code);
         }
+        if checks_schemas(&cli.command) {
+            garita_engine::schema::prewarm();
+        }
         return run_routable(&App::new(global)?, cli.command).await;
+    }
+    if checks_schemas(&cli.command) {
+        garita_engine::schema::prewarm();
     }
     match cli.command {
         Command::Schema {
@@ -82,6 +88,23 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         routable => run_routable(&App::new(global)?, routable).await,
     }
+}
+
+/// Whether `command` parses workflows or calls actions, and so checks values
+/// against JSON Schemas in this process.
+fn checks_schemas(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Run { .. }
+            | Command::Resume
+            | Command::Signal { .. }
+            | Command::Tasks { .. }
+            | Command::Schedules { .. }
+            | Command::Validate { .. }
+            | Command::Call { .. }
+            | Command::Daemon { .. }
+            | Command::Simulate { .. }
+    )
 }
 
 /// Runs a command that reads or changes the store, on `app`'s store: in this
