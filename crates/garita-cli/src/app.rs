@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::{Mutex, Weak};
+use std::sync::{Mutex, OnceLock, Weak};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -34,6 +34,9 @@ pub struct App {
     /// True when `--now`/`GARITA_NOW` pinned the clock.
     pub pinned_clock: bool,
     connectors: Arc<dyn Connectors>,
+    /// `connectors`' manifests, gathered once: every layer of connectors
+    /// copies them, and a command asks for them several times.
+    manifests: OnceLock<Arc<[Manifest]>>,
     pub host: Arc<garita_host::PluginHost>,
     /// The store `open_store` opened, if it is still in use: an engine on it
     /// sends email through its durable outbox. Weak, so that dropping the
@@ -88,6 +91,7 @@ impl App {
             clock,
             pinned_clock,
             connectors,
+            manifests: OnceLock::new(),
             host,
             opened: Mutex::new(None),
             lent: None,
@@ -104,6 +108,7 @@ impl App {
             clock: lent.engine.clock().clone(),
             pinned_clock: self.pinned_clock,
             connectors: self.connectors.clone(),
+            manifests: self.manifests.clone(),
             host: self.host.clone(),
             opened: Mutex::new(Some(Arc::downgrade(&lent.store))),
             lent: Some(lent),
@@ -162,8 +167,10 @@ impl App {
         &self.connectors
     }
 
-    pub fn manifests(&self) -> Vec<Manifest> {
-        self.connectors.manifests()
+    pub fn manifests(&self) -> Arc<[Manifest]> {
+        self.manifests
+            .get_or_init(|| self.connectors.manifests().into())
+            .clone()
     }
 
     pub fn store_dir(&self) -> PathBuf {

@@ -53,8 +53,8 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
 fn known_portals(app: &App) -> Vec<String> {
     let mut names: Vec<String> = app
         .manifests()
-        .into_iter()
-        .map(|m| m.name)
+        .iter()
+        .map(|m| m.name.clone())
         .filter(|n| !NOT_PORTALS.contains(&n.as_str()))
         .collect();
     names.sort();
