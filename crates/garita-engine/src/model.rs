@@ -234,6 +234,11 @@ pub struct ForEachSpec {
     pub steps: Vec<Step>,
 }
 
+/// The safe assumption about an action whose manifest was not consulted.
+fn side_effects_unless_known() -> bool {
+    true
+}
+
 /// What a step does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -246,6 +251,14 @@ pub enum StepKind {
         action: String,
         /// Input, with templates in string values.
         with: serde_json::Value,
+        /// Whether the action changes anything outside the run, as its
+        /// manifest declares. A step with side effects is made durable as
+        /// started before the call, so that a crash cannot hide that the
+        /// effect may have happened; a side-effect-free one may simply be
+        /// called again after a crash, so its start waits for the next
+        /// commit. Unknown (an older stored form) counts as side effects.
+        #[serde(default = "side_effects_unless_known")]
+        side_effects: bool,
     },
     /// Wait for a person.
     Task(TaskSpec),

@@ -34,6 +34,9 @@ fn workflow(steps: usize) -> Workflow {
                     connector: "core".into(),
                     action: "set".into(),
                     with: serde_json::json!({"account": "ana.perez@example.com", "n": i, "note": "x".repeat(120)}),
+                    // Measured as an action with side effects: each step's
+                    // start is made durable before the call, as for email.
+                    side_effects: true,
                 },
                 retry: RetryPolicy::default(),
                 timeout: None,

@@ -41,6 +41,18 @@ use state::{CurrentStep, Parked, RunState};
 /// Most items a `for_each` may fan out to.
 const MAX_FAN_OUT: usize = 10_000;
 
+/// Most events a run keeps uncommitted while it calls side-effect-free
+/// actions: bounds its memory and the work a crash makes it repeat.
+const MAX_UNCOMMITTED_EVENTS: usize = 64;
+
+/// The action a `uses` step calls.
+struct ActionCall<'s> {
+    connector: &'s str,
+    action: &'s str,
+    with: &'s Value,
+    side_effects: bool,
+}
+
 /// Why the engine could not do what was asked. A step failing is not an
 /// `EngineError`: it is recorded in the run, which ends `failed`.
 #[derive(Debug, thiserror::Error)]
@@ -806,7 +818,16 @@ impl RunDriver<'_, '_> {
                 connector,
                 action,
                 with,
-            } => self.uses(step, current, connector, action, with).await,
+                side_effects,
+            } => {
+                let call = ActionCall {
+                    connector,
+                    action,
+                    with,
+                    side_effects: *side_effects,
+                };
+                self.uses(step, current, call).await
+            }
             StepKind::Wait(spec) => self.wait(step, current, spec),
             StepKind::Task(spec) => self.task(step, current, spec).await,
             StepKind::ForEach(spec) => self.for_each(step, current, spec).await,
@@ -817,10 +838,14 @@ impl RunDriver<'_, '_> {
         &mut self,
         step: &Step,
         current: Option<CurrentStep>,
-        connector: &str,
-        action: &str,
-        with: &Value,
+        call: ActionCall<'_>,
     ) -> Result<StepProgress, EngineError> {
+        let ActionCall {
+            connector,
+            action,
+            with,
+            side_effects,
+        } = call;
         let now = self.now();
         let attempt = match &current {
             // In flight when the process stopped: same attempt, same key.
@@ -851,8 +876,13 @@ impl RunDriver<'_, '_> {
                 at: now,
             });
         }
-        // The side effect may happen next: everything before it must be durable.
-        self.commit().await?;
+        // The side effect may happen next: everything before it must be
+        // durable. A side-effect-free call may simply run again after a
+        // crash, so its start waits for the next commit (one per run of such
+        // steps instead of one per step), unless the batch has grown long.
+        if side_effects || self.batch.pending.len() >= MAX_UNCOMMITTED_EVENTS {
+            self.commit().await?;
+        }
         let deadline = step
             .timeout
             .and_then(|t| chrono::Duration::from_std(t).ok())

@@ -69,6 +69,7 @@ fn step(id: &str, kind: StepKind) -> Step {
     }
 }
 
+/// A step calling `core.ACTION`, declared with side effects (the strict case).
 fn uses(id: &str, action: &str, with: Value) -> Step {
     step(
         id,
@@ -76,6 +77,20 @@ fn uses(id: &str, action: &str, with: Value) -> Step {
             connector: "core".into(),
             action: action.into(),
             with,
+            side_effects: true,
+        },
+    )
+}
+
+/// A step calling `core.ACTION`, declared free of side effects.
+fn pure(id: &str, action: &str, with: Value) -> Step {
+    step(
+        id,
+        StepKind::Uses {
+            connector: "core".into(),
+            action: action.into(),
+            with,
+            side_effects: false,
         },
     )
 }
@@ -883,4 +898,134 @@ async fn a_task_step_run_again_after_a_crash_keeps_the_task_it_created() {
         TaskStatus::Completed,
         "the re-run must not reopen an answered task: {task:?}"
     );
+}
+
+/// Answers `set` with its input and notes, per call, which steps the store
+/// already holds as started: what a crash at that moment would leave.
+struct DurableAtCall {
+    store: Arc<MemoryStore>,
+    seen: Mutex<Vec<(String, Vec<String>)>>,
+}
+
+#[async_trait]
+impl Connectors for DurableAtCall {
+    fn manifests(&self) -> Vec<Manifest> {
+        Vec::new()
+    }
+
+    async fn invoke(
+        &self,
+        _connector: &str,
+        _action: &str,
+        ctx: InvokeContext,
+        input: Value,
+    ) -> Result<Value, ActionError> {
+        let key = ctx.idempotency_key;
+        let started: Vec<String> = self
+            .store
+            .events(&key.run_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.event {
+                RunEvent::StepStarted { step, .. } => Some(step),
+                _ => None,
+            })
+            .collect();
+        self.seen.lock().unwrap().push((key.step_id, started));
+        Ok(input)
+    }
+}
+
+fn durable_at_call_engine() -> (Engine, Arc<DurableAtCall>, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::new());
+    let connectors = Arc::new(DurableAtCall {
+        store: store.clone(),
+        seen: Mutex::new(Vec::new()),
+    });
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 13, 0, 0).unwrap(),
+    ));
+    let loader: WorkflowLoader = Arc::new(|path, source| {
+        serde_json::from_str(source).map_err(|e| {
+            crate::Diagnostics(vec![crate::Diagnostic::new(
+                path,
+                Span { line: 1, col: 1 },
+                e.to_string(),
+            )])
+        })
+    });
+    let engine = Engine::new(
+        store.clone(),
+        connectors.clone(),
+        clock,
+        loader,
+        EngineSettings::default(),
+    );
+    (engine, connectors, store)
+}
+
+#[tokio::test]
+async fn only_steps_with_side_effects_are_durable_as_started_before_their_call() {
+    let (engine, connectors, store) = durable_at_call_engine();
+    let wf = workflow(vec![
+        pure("check", "set", json!({"x": 1})),
+        uses("send", "set", json!({"x": 2})),
+        pure("after", "set", json!({"x": 3})),
+    ]);
+    let source = serde_json::to_string(&wf).unwrap();
+    let run = engine
+        .start(&wf, &source, "t.yaml", &BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let seen = connectors.seen.lock().unwrap().clone();
+    let at = |step: &str| seen.iter().find(|(s, _)| s == step).unwrap().1.clone();
+    // A crash during `check` would just run it again: nothing to record first.
+    assert_eq!(at("check"), Vec::<String>::new());
+    // A crash during `send` must leave `send` recorded as started.
+    assert_eq!(at("send"), vec!["check".to_string(), "send".to_string()]);
+    assert_eq!(at("after"), vec!["check".to_string(), "send".to_string()]);
+    // Whatever waited for a later commit is durable once the run settles.
+    let started_at_end = store
+        .events(&run)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.event,
+                RunEvent::StepStarted { .. } | RunEvent::StepSucceeded { .. }
+            )
+        })
+        .count();
+    assert_eq!(started_at_end, 6);
+}
+
+#[tokio::test]
+async fn a_long_chain_of_side_effect_free_steps_still_commits_as_it_goes() {
+    let (engine, connectors, _store) = durable_at_call_engine();
+    let steps = (0..200)
+        .map(|i| pure(&format!("s{i}"), "set", json!({"i": i})))
+        .collect();
+    let wf = workflow(steps);
+    let source = serde_json::to_string(&wf).unwrap();
+    let run = engine
+        .start(&wf, &source, "t.yaml", &BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let seen = connectors.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 200);
+    // Each step adds two events; at most MAX_UNCOMMITTED_EVENTS wait at once.
+    for (i, (_, started)) in seen.iter().enumerate() {
+        // Started so far, this one included, but not yet durable.
+        let behind = (i + 1).saturating_sub(started.len());
+        assert!(
+            2 * behind <= MAX_UNCOMMITTED_EVENTS + 2,
+            "call {i}: only {} starts durable",
+            started.len()
+        );
+    }
+    assert!(seen[199].1.len() >= 150, "{}", seen[199].1.len());
 }

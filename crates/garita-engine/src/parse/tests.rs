@@ -164,12 +164,14 @@ fn full_example_parses() {
             connector,
             action,
             with,
+            side_effects,
         } => {
             assert_eq!(
                 (connector.as_str(), action.as_str()),
                 ("ecuapass", "validate_ruc")
             );
             assert_eq!(with, &json!({"ruc": "${{ inputs.ruc }}"}));
+            assert!(!side_effects, "validate_ruc declares none");
         }
         other => panic!("{other:?}"),
     }
@@ -199,6 +201,17 @@ fn full_example_parses() {
             assert_eq!(fan.concurrency, 2);
             assert_eq!(fan.steps.len(), 2);
             assert_eq!(fan.steps[0].retry.attempts, 2);
+            assert!(
+                matches!(
+                    fan.steps[0].kind,
+                    StepKind::Uses {
+                        side_effects: true,
+                        ..
+                    }
+                ),
+                "email.send declares side effects: {:?}",
+                fan.steps[0].kind
+            );
         }
         other => panic!("{other:?}"),
     }

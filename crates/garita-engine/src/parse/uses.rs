@@ -37,8 +37,8 @@ pub(crate) fn read_uses(
             problems,
         );
     }
-    spec?;
     Some(StepKind::Uses {
+        side_effects: spec?.side_effects,
         connector,
         action,
         with: with_value?,
