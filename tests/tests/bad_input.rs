@@ -255,8 +255,16 @@ fn templates_that_loop_or_explode_fail_the_step_with_the_engines_reason() {
             "engine ran out of fuel",
         ),
         (
-            "{% macro f(n) %}${{ f(n + 1) }}{% endmacro %}${{ f(0) }}",
-            "recursion limit exceeded",
+            "{% for i in range(100000) %}${{ 'x' * 100 }}{% endfor %}",
+            "rendered more than 1048576 bytes, the limit",
+        ),
+        (
+            "{% set ns = namespace(a='xxxxxxxxxx') %}{% for i in range(40) %}{% set ns.a = ns.a ~ ns.a %}{% endfor %}${{ ns.a | length }}",
+            "namespace is unknown",
+        ),
+        (
+            "{% set a = 'x' * 100000 %}${{ a | replace('', a) | length }}",
+            "one operation may build at most 1048576",
         ),
     ];
     for (template, reason) in cases {
@@ -266,6 +274,26 @@ fn templates_that_loop_or_explode_fail_the_step_with_the_engines_reason() {
         let all = expect(&out, 1, reason);
         assert!(all.contains("failed"), "{template}: {}", cut(&all));
     }
+}
+
+#[test]
+fn a_template_with_a_macro_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = template_workflow(
+        dir.path(),
+        "{% macro f(s) %}${{ f(s ~ s) }}{% endmacro %}${{ f('x') }}",
+    );
+    expect(
+        &validate(dir.path(), &file),
+        1,
+        "macros are not available in workflow templates",
+    );
+    let out = run_workflow(dir.path(), &file);
+    expect(&out, 1, "macros are not available in workflow templates");
+    assert!(
+        !dir.path().join("store").exists(),
+        "an invalid workflow must not create a store"
+    );
 }
 
 // --- YAML that nests, repeats or multiplies --------------------------------

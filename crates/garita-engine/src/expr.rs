@@ -9,14 +9,16 @@
 //! Undefined values are errors (strict mode), and every evaluation is bounded by
 //! fuel so a template cannot loop forever.
 
+mod size_guards;
+
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 /// Fuel for one evaluation: generous for real templates, fatal for runaway loops.
 const FUEL: u64 = 200_000;
 
-/// Longest rendered string accepted (1 MiB).
-const MAX_OUTPUT: usize = 1 << 20;
+/// Longest rendered string accepted (1 MiB): rendering stops there.
+const MAX_OUTPUT: usize = size_guards::MAX_BUILT;
 
 /// A template or expression failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,11 +72,13 @@ impl Evaluator {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
         env.set_keep_trailing_newline(true);
+        size_guards::install(&mut env);
         Self { env }
     }
 
     /// Checks that `template` parses, without evaluating it.
     pub fn check_template(&self, template: &str) -> Result<(), ExprError> {
+        refuse_forbidden(template)?;
         self.env
             .template_from_str(template)
             .map(|_| ())
@@ -124,22 +128,30 @@ impl Evaluator {
         Ok(value.is_true())
     }
 
-    /// Renders a template string.
+    /// Renders a template string, stopping once the output passes 1 MiB.
     pub fn render(&self, template: &str, ctx: &serde_json::Value) -> Result<String, ExprError> {
-        let out = self
+        refuse_forbidden(template)?;
+        let compiled = self
             .env
-            .render_str(template, Value::from_serialize(ctx))
+            .template_from_str(template)
             .map_err(|e| ExprError::from_mj("cannot render", template, e))?;
-        if out.len() > MAX_OUTPUT {
+        let mut out = CappedOutput::default();
+        let rendered = compiled.render_captured_to(Value::from_serialize(ctx), &mut out);
+        if out.overflowed {
             return Err(ExprError {
                 message: format!(
-                    "template `{}` rendered {} bytes; the limit is {MAX_OUTPUT}",
-                    abbreviate(template),
-                    out.len()
+                    "template `{}` rendered more than {MAX_OUTPUT} bytes, the limit; rendering stopped there",
+                    abbreviate(template)
                 ),
             });
         }
-        Ok(out)
+        rendered.map_err(|e| ExprError::from_mj("cannot render", template, e))?;
+        String::from_utf8(out.bytes).map_err(|_| ExprError {
+            message: format!(
+                "template `{}` rendered bytes that are not UTF-8",
+                abbreviate(template)
+            ),
+        })
     }
 
     /// Resolves every template inside a JSON value: strings that are exactly one
@@ -174,6 +186,41 @@ impl Evaluator {
             ),
             other => other.clone(),
         })
+    }
+}
+
+/// The rendered bytes, up to [`MAX_OUTPUT`]; a write past it fails, which
+/// stops the render before a runaway template fills memory.
+#[derive(Default)]
+struct CappedOutput {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_OUTPUT {
+            self.overflowed = true;
+            return Err(std::io::Error::other("template output limit reached"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn refuse_forbidden(template: &str) -> Result<(), ExprError> {
+    match size_guards::forbidden_statement(template) {
+        Some(statement) => Err(ExprError {
+            message: format!(
+                "template `{}` uses `{{% {statement} %}}`; macros are not available in workflow templates (they can recurse without bound): write the text out, or loop with `{{% for %}}`",
+                abbreviate(template)
+            ),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -245,6 +292,47 @@ mod tests {
             )
             .unwrap_err();
         assert!(!err.message.is_empty());
+    }
+
+    #[test]
+    fn output_past_the_limit_stops_the_render() {
+        let ev = Evaluator::new();
+        let err = ev
+            .render(
+                "{% for i in range(100000) %}${{ 'x' * 100 }}{% endfor %}",
+                &json!({}),
+            )
+            .unwrap_err();
+        assert!(
+            err.message.contains("rendered more than 1048576 bytes"),
+            "{}",
+            err.message
+        );
+        let fits = ev
+            .render(
+                "{% for i in range(1000) %}${{ 'x' * 100 }}{% endfor %}",
+                &json!({}),
+            )
+            .unwrap();
+        assert_eq!(fits.len(), 100_000);
+    }
+
+    #[test]
+    fn macros_are_refused_before_they_run() {
+        let ev = Evaluator::new();
+        let template = "{% macro f(s) %}${{ f(s ~ s) }}{% endmacro %}${{ f('x') }}";
+        let err = ev.check_template(template).unwrap_err();
+        assert!(
+            err.message.contains("macros are not available"),
+            "{}",
+            err.message
+        );
+        let err = ev.render(template, &json!({})).unwrap_err();
+        assert!(
+            err.message.contains("macros are not available"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
