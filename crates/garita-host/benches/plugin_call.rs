@@ -1,6 +1,7 @@
 //! Cost of one call of `core.set` (about 200 bytes of input) through the
 //! host: the linked built-in against the same connector loaded from its
-//! release cdylib. Prints both, and the ratio (target: dynamic ≤ 1.3 × static).
+//! cdylib (built with the bench profile, as this binary is). Prints both,
+//! and the ratio (target: dynamic ≤ 1.3 × static).
 //! Also prints the bare `Connector::invoke` costs, without the host, to show
 //! what the C ABI and its JSON round trip cost on their own.
 //!

@@ -2,7 +2,8 @@
 //! the one-table report (`cargo bench -p tests --bench report`): the same
 //! action, `core.set` with about 200 bytes of input, called through the
 //! engine's `Connectors` interface of a `PluginHost` that has it linked in
-//! (static) and of one that loaded it from its release cdylib (dynamic).
+//! (static) and of one that loaded it from its cdylib (dynamic), both built
+//! with the `bench` profile.
 //! Both go through the same path: input schema check, blocking-pool hop,
 //! panic guard, output schema check.
 
@@ -27,7 +28,7 @@ pub const WARMUP_ROUNDS: usize = 3;
 pub struct Fixture {
     /// `core` linked in.
     pub linked: PluginHost,
-    /// `core` loaded from its release cdylib.
+    /// `core` loaded from its cdylib.
     pub dynamic: PluginHost,
     /// The same cdylib loaded on its own, for bare `Connector::invoke` calls.
     pub library: PluginLibrary,
@@ -38,7 +39,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// Builds the release cdylib (or takes `GARITA_BENCH_CORE_LIB`, so a
+    /// Builds the cdylib (or takes `GARITA_BENCH_CORE_LIB`, so a
     /// profiler run does not trace cargo) and loads it into a private,
     /// owner-only directory as the host requires.
     pub fn new() -> Self {
@@ -234,7 +235,9 @@ pub fn fastest(values: &[Duration]) -> f64 {
     micros(values).into_iter().fold(f64::INFINITY, f64::min)
 }
 
-/// Builds `libgarita_core` as a release plugin and returns its path.
+/// Builds `libgarita_core` as a plugin with the `bench` profile (the one
+/// this benchmark is built with: without the release profile's LTO, so
+/// the two sides of the comparison are compiled alike) and returns its path.
 pub fn build_release_core() -> PathBuf {
     // The workspace root: the nearest folder up with the lock file (this
     // file is compiled into benches of two packages at different depths).
@@ -248,7 +251,8 @@ pub fn build_release_core() -> PathBuf {
         .args([
             "build",
             "--quiet",
-            "--release",
+            "--profile",
+            "bench",
             "-p",
             "garita-core",
             "--features",
@@ -257,10 +261,11 @@ pub fn build_release_core() -> PathBuf {
         .current_dir(&root)
         .status()
         .expect("run cargo");
-    assert!(status.success(), "building the release core cdylib failed");
+    assert!(status.success(), "building the core cdylib failed");
     // A relative CARGO_TARGET_DIR is relative to where cargo started: the root.
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| root.join("target"), |dir| root.join(dir));
+    // Cargo puts the `bench` profile's output in `release/`.
     target
         .join("release")
         .join(format!("libgarita_core.{LIBRARY_EXTENSION}"))
