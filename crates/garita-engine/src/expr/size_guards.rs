@@ -162,17 +162,21 @@ fn format_widths(spec: &str) -> usize {
         while chars.peek().is_some_and(|c| "-+ #0".contains(*c)) {
             chars.next();
         }
-        let mut number = 0usize;
-        while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-            number = number.saturating_mul(10).saturating_add(d as usize);
-            chars.next();
-            if chars.peek() == Some(&'.') {
+        // Width, then `.precision`; either may be missing.
+        for part in 0..2 {
+            if part == 1 {
+                if chars.peek() != Some(&'.') {
+                    break;
+                }
                 chars.next();
-                total = total.saturating_add(number);
-                number = 0;
             }
+            let mut number = 0usize;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                number = number.saturating_mul(10).saturating_add(d as usize);
+                chars.next();
+            }
+            total = total.saturating_add(number);
         }
-        total = total.saturating_add(number);
     }
     total
 }
@@ -244,6 +248,7 @@ mod tests {
             "{% set a = 'x' * 100000 %}{{ a|replace('', a)|length }}",
             "{{ 'x\nx\nx'|indent(100000000) }}",
             "{{ '%999999999s'|format('x') }}",
+            "{{ '%.999999999f'|format(1.5) }}",
             "{{ (['x' * 100000] * 100)|join }}",
             "{{ 'x' * 1000 }}{{ (['x' * 100000] * 20)|join('-') }}",
         ] {
@@ -282,6 +287,7 @@ mod tests {
     #[test]
     fn widths_in_format_specs_are_summed() {
         assert_eq!(format_widths("%s %5d %-10.3f %%"), 18);
+        assert_eq!(format_widths("%.7f and %3.f"), 10);
         assert_eq!(format_widths("no specs"), 0);
     }
 }
