@@ -122,13 +122,15 @@ struct Harness {
     connectors: Arc<Scripted>,
 }
 
-fn harness() -> Harness {
-    let store = Arc::new(MemoryStore::new());
+/// An engine on `store` and `connectors`, with a manual clock at
+/// 2026-01-05 13:00 UTC; the "source" of a test workflow is its JSON form.
+fn engine_on(
+    store: Arc<MemoryStore>,
+    connectors: Arc<dyn Connectors>,
+) -> (Engine, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 1, 5, 13, 0, 0).unwrap(),
     ));
-    let connectors = Arc::new(Scripted::default());
-    // The "source" of a test workflow is its JSON form.
     let loader: WorkflowLoader = Arc::new(|path, source| {
         serde_json::from_str(source).map_err(|e| {
             crate::Diagnostics(vec![crate::Diagnostic::new(
@@ -139,12 +141,19 @@ fn harness() -> Harness {
         })
     });
     let engine = Engine::new(
-        store.clone(),
-        connectors.clone(),
+        store,
+        connectors,
         clock.clone(),
         loader,
         EngineSettings::default(),
     );
+    (engine, clock)
+}
+
+fn harness() -> Harness {
+    let store = Arc::new(MemoryStore::new());
+    let connectors = Arc::new(Scripted::default());
+    let (engine, clock) = engine_on(store.clone(), connectors.clone());
     Harness {
         engine,
         store,
@@ -943,25 +952,7 @@ fn durable_at_call_engine() -> (Engine, Arc<DurableAtCall>, Arc<MemoryStore>) {
         store: store.clone(),
         seen: Mutex::new(Vec::new()),
     });
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 1, 5, 13, 0, 0).unwrap(),
-    ));
-    let loader: WorkflowLoader = Arc::new(|path, source| {
-        serde_json::from_str(source).map_err(|e| {
-            crate::Diagnostics(vec![crate::Diagnostic::new(
-                path,
-                Span { line: 1, col: 1 },
-                e.to_string(),
-            )])
-        })
-    });
-    let engine = Engine::new(
-        store.clone(),
-        connectors.clone(),
-        clock,
-        loader,
-        EngineSettings::default(),
-    );
+    let (engine, _clock) = engine_on(store.clone(), connectors.clone());
     (engine, connectors, store)
 }
 
