@@ -291,7 +291,7 @@ mod tests {
                 &json!({}),
             )
             .unwrap_err();
-        assert!(!err.message.is_empty());
+        assert!(err.message.contains("ran out of fuel"), "{}", err.message);
     }
 
     #[test]
