@@ -390,6 +390,22 @@ fn a_workflow_of_random_bytes_is_diagnosed_not_panicked_on() {
 }
 
 #[test]
+fn fuzz_regression_a_condition_closed_early_is_diagnosed_not_panicked_on() {
+    // minijinja 2.24 panics on a bare expression that closes its `}}` with
+    // text after it; the workflow_parse fuzzer found it in an `if:`.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "early.yaml",
+        "name: early\nsteps:\n  - id: a\n    if: \"inputs.x }} ${{ inputs.y }}\"\n    uses: core.set\n    with: {x: 1}\n",
+    );
+    let out = validate(dir.path(), &file);
+    let all = expect(&out, 1, "early.yaml:4:");
+    assert!(all.contains("ends the expression before its end"), "{}", cut(&all));
+    assert!(!all.contains("panicked"), "{}", cut(&all));
+}
+
+#[test]
 fn thousands_of_unknown_references_stop_at_the_problem_limit() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("name: many\nsteps:\n");

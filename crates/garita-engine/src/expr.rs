@@ -9,7 +9,10 @@
 //! Undefined values are errors (strict mode), and every evaluation is bounded by
 //! fuel so a template cannot loop forever.
 
+mod early_close;
 mod size_guards;
+
+pub(crate) use early_close::compile_expression;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
@@ -87,8 +90,7 @@ impl Evaluator {
 
     /// Checks that `expr` parses as an expression.
     pub fn check_expression(&self, expr: &str) -> Result<(), ExprError> {
-        self.env
-            .compile_expression(strip_braces(expr))
+        compile_expression(&self.env, strip_braces(expr))
             .map(|_| ())
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))
     }
@@ -99,9 +101,7 @@ impl Evaluator {
         expr: &str,
         ctx: &serde_json::Value,
     ) -> Result<serde_json::Value, ExprError> {
-        let compiled = self
-            .env
-            .compile_expression(strip_braces(expr))
+        let compiled = compile_expression(&self.env, strip_braces(expr))
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
         let value = compiled
             .eval(Value::from_serialize(ctx))
@@ -118,9 +118,7 @@ impl Evaluator {
 
     /// Evaluates a condition: the expression's truthiness.
     pub fn eval_bool(&self, expr: &str, ctx: &serde_json::Value) -> Result<bool, ExprError> {
-        let compiled = self
-            .env
-            .compile_expression(strip_braces(expr))
+        let compiled = compile_expression(&self.env, strip_braces(expr))
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
         let value = compiled
             .eval(Value::from_serialize(ctx))

@@ -62,7 +62,7 @@ pub fn read_by_expression(text: &str, secrets: &[String]) -> BTreeSet<String> {
         return BTreeSet::new();
     }
     let bare = expr::single_expression(text).unwrap_or(text.trim());
-    match names_env().compile_expression(bare) {
+    match expr::compile_expression(names_env(), bare) {
         Ok(expression) => secrets_in_paths(expression.undeclared_variables(true), secrets),
         Err(_) => BTreeSet::new(),
     }

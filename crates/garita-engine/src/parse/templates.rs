@@ -110,7 +110,7 @@ impl TemplateChecker {
             return;
         }
         let bare = expr::single_expression(text).unwrap_or(text.trim());
-        if let Ok(expression) = self.names.compile_expression(bare) {
+        if let Ok(expression) = expr::compile_expression(&self.names, bare) {
             self.check_names(
                 expression.undeclared_variables(true),
                 node,
