@@ -401,7 +401,11 @@ fn fuzz_regression_a_condition_closed_early_is_diagnosed_not_panicked_on() {
     );
     let out = validate(dir.path(), &file);
     let all = expect(&out, 1, "early.yaml:4:");
-    assert!(all.contains("ends the expression before its end"), "{}", cut(&all));
+    assert!(
+        all.contains("ends the expression before its end"),
+        "{}",
+        cut(&all)
+    );
     assert!(!all.contains("panicked"), "{}", cut(&all));
 }
 
