@@ -17,9 +17,11 @@
 //! contract.
 
 mod events;
+pub mod facts;
 mod filter;
 mod history;
 mod key;
+mod transition;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +37,7 @@ pub use history::{
     changes, plan_write, AccountUpdate, ChangeMeta, FieldChange, HistoryEntry, UpsertOutcome,
 };
 pub use key::AccountKey;
+pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, TransitionWrite};
 
 /// The portal name of US CBP's CTPAT portal, the one whose accounts have a
 /// deactivation date.
@@ -245,6 +248,21 @@ pub trait AccountStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Account>, StoreError>;
+
+    /// Applies a rule transition exactly once: when its key was never
+    /// recorded and the account is still at `expected_revision`, writes the
+    /// update (and its history entry), queues the event and records the key
+    /// — all in one atomic, durable commit. A key recorded before, or an
+    /// account that changed since the rule read it, writes nothing.
+    async fn apply_transition(
+        &self,
+        write: &TransitionWrite,
+        meta: &ChangeMeta,
+    ) -> Result<TransitionOutcome, StoreError>;
+
+    /// Whether `key` was applied (a cheap read, so evaluating the rules
+    /// often costs no writes).
+    async fn transition_applied(&self, key: &TransitionKey) -> Result<bool, StoreError>;
 
     /// Queues `event` durably for the daemon; returns it with its id.
     async fn emit_event(&self, event: &NewEvent) -> Result<EmittedEvent, StoreError>;

@@ -22,6 +22,7 @@ pub mod memory_store;
 pub mod model;
 pub mod outbox;
 pub mod parse;
+pub mod reconcile;
 pub mod run;
 pub mod schedule;
 pub mod schema;

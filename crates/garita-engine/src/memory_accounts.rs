@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use crate::account::{
-    plan_write, Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta,
-    EmittedEvent, HistoryEntry, NewEvent, UpsertOutcome,
+    plan_write, Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, AppliedTransition,
+    ChangeMeta, EmittedEvent, HistoryEntry, NewEvent, TransitionKey, TransitionOutcome,
+    TransitionWrite, UpsertOutcome,
 };
 use crate::store::StoreError;
 
@@ -21,6 +22,7 @@ struct Inner {
     deactivations: BTreeSet<(NaiveDate, AccountKey)>,
     events: BTreeMap<u64, EmittedEvent>,
     next_event_id: u64,
+    transitions: BTreeMap<TransitionKey, AppliedTransition>,
 }
 
 /// An [`AccountStore`] kept in memory; nothing survives the process.
@@ -41,6 +43,28 @@ impl MemoryAccounts {
 }
 
 impl Inner {
+    /// Writes one account with its history and index entries; the outcome.
+    fn upsert(&mut self, update: &AccountUpdate, meta: &ChangeMeta) -> UpsertOutcome {
+        let key = update.account.key();
+        let stored = self.accounts.get(&key).cloned();
+        let Some((account, entry)) = plan_write(stored.as_ref(), update, meta) else {
+            return UpsertOutcome::Unchanged;
+        };
+        if let Some(date) = stored.as_ref().and_then(Account::indexed_deactivation) {
+            self.deactivations.remove(&(date, key.clone()));
+        }
+        if let Some(date) = account.indexed_deactivation() {
+            self.deactivations.insert((date, key.clone()));
+        }
+        self.history.entry(key.clone()).or_default().push(entry);
+        self.accounts.insert(key, account);
+        if stored.is_some() {
+            UpsertOutcome::Updated
+        } else {
+            UpsertOutcome::Created
+        }
+    }
+
     fn queue(&mut self, event: &NewEvent) -> EmittedEvent {
         self.next_event_id += 1;
         let emitted = EmittedEvent::new(self.next_event_id, event);
@@ -59,28 +83,7 @@ impl AccountStore for MemoryAccounts {
     ) -> Result<Vec<UpsertOutcome>, StoreError> {
         // One lock for the whole batch: the batch is atomic, as in sled.
         let mut inner = self.lock();
-        let mut outcomes = Vec::with_capacity(updates.len());
-        for update in updates {
-            let key = update.account.key();
-            let stored = inner.accounts.get(&key).cloned();
-            let Some((account, entry)) = plan_write(stored.as_ref(), update, meta) else {
-                outcomes.push(UpsertOutcome::Unchanged);
-                continue;
-            };
-            if let Some(date) = stored.as_ref().and_then(Account::indexed_deactivation) {
-                inner.deactivations.remove(&(date, key.clone()));
-            }
-            if let Some(date) = account.indexed_deactivation() {
-                inner.deactivations.insert((date, key.clone()));
-            }
-            inner.history.entry(key.clone()).or_default().push(entry);
-            inner.accounts.insert(key, account);
-            outcomes.push(if stored.is_some() {
-                UpsertOutcome::Updated
-            } else {
-                UpsertOutcome::Created
-            });
-        }
+        let outcomes = updates.iter().map(|u| inner.upsert(u, meta)).collect();
         if let Some(event) = event {
             inner.queue(event);
         }
@@ -125,6 +128,36 @@ impl AccountStore for MemoryAccounts {
             .take_while(|(date, _)| *date <= to)
             .filter_map(|(_, key)| inner.accounts.get(key).cloned())
             .collect())
+    }
+
+    async fn apply_transition(
+        &self,
+        write: &TransitionWrite,
+        meta: &ChangeMeta,
+    ) -> Result<TransitionOutcome, StoreError> {
+        let mut inner = self.lock();
+        if inner.transitions.contains_key(&write.key) {
+            return Ok(TransitionOutcome::AlreadyApplied);
+        }
+        let revision = inner.accounts.get(&write.key.account).map(|a| a.revision);
+        if revision != Some(write.expected_revision) {
+            return Ok(TransitionOutcome::Stale);
+        }
+        inner.upsert(&write.update, meta);
+        let event_id = write.event.as_ref().map(|e| inner.queue(e).id);
+        inner.transitions.insert(
+            write.key.clone(),
+            AppliedTransition {
+                key: write.key.clone(),
+                applied_at: meta.at,
+                event_id,
+            },
+        );
+        Ok(TransitionOutcome::Applied)
+    }
+
+    async fn transition_applied(&self, key: &TransitionKey) -> Result<bool, StoreError> {
+        Ok(self.lock().transitions.contains_key(key))
     }
 
     async fn emit_event(&self, event: &NewEvent) -> Result<EmittedEvent, StoreError> {

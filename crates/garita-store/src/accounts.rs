@@ -9,6 +9,7 @@
 //! | `account_history` | portal, `0x00`, identifier, `0x00`, seq `u64` BE | [`HistoryEntry`] |
 //! | `ctpat_deactivations` | deactivation date (days, sortable `i64`), portal, `0x00`, identifier | empty |
 //! | `emitted_events` | event id `u64` BE | [`EmittedEvent`] |
+//! | `account_transitions` | portal, `0x00`, identifier, `0x00`, transition name, `0x00`, effective date | [`AppliedTransition`](garita_engine::account::AppliedTransition) |
 //!
 //! Values carry the store's encoding-version byte like every other value.
 //! `ctpat_deactivations` holds exactly the accounts whose
@@ -29,11 +30,17 @@
 //! refusal after a failed flush — makes it durable before the call returns.
 //! A batch that changes nothing writes and flushes nothing.
 //!
+//! A rule transition (`apply_transition`) is the same kind of transaction
+//! over those trees plus `account_transitions`: the account write, the
+//! event and the transition's key commit together, and a key already there
+//! (or an account whose revision moved) writes nothing.
+//!
 //! [`DurableFlush`]: crate::durable_flush::DurableFlush
 
 mod blocking;
 pub(crate) mod keys;
 mod read;
+mod transition;
 mod write;
 
 #[cfg(test)]
@@ -43,7 +50,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use garita_engine::account::{
     Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta, EmittedEvent,
-    HistoryEntry, NewEvent, UpsertOutcome,
+    HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite, UpsertOutcome,
 };
 use garita_engine::StoreError;
 
@@ -102,6 +109,32 @@ impl AccountStore for SledStore {
         to: NaiveDate,
     ) -> Result<Vec<Account>, StoreError> {
         read::deactivating_between(&self.account_trees()?, &self.path, from, to)
+    }
+
+    async fn apply_transition(
+        &self,
+        write: &TransitionWrite,
+        meta: &ChangeMeta,
+    ) -> Result<TransitionOutcome, StoreError> {
+        self.flush.check_healthy()?;
+        let trees = self.account_trees()?;
+        let chain = self.trees.audit.clone();
+        let meta_tree = self.trees.meta.clone();
+        let path = self.path.clone();
+        let flush = self.flush.clone();
+        let (write, meta) = (write.clone(), meta.clone());
+        run_blocking(&self.path, "applying a rule transition", move || {
+            let outcome = transition::apply(&trees, &chain, &meta_tree, &path, &write, &meta)?;
+            if outcome == TransitionOutcome::Applied {
+                flush.run()?;
+            }
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn transition_applied(&self, key: &TransitionKey) -> Result<bool, StoreError> {
+        transition::applied(&self.account_trees()?, &self.path, key)
     }
 
     async fn emit_event(&self, event: &NewEvent) -> Result<EmittedEvent, StoreError> {

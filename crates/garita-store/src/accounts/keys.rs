@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
-use garita_engine::account::AccountKey;
+use garita_engine::account::{AccountKey, TransitionKey};
 use garita_engine::StoreError;
 
 use crate::errors::sled_error;
@@ -19,6 +19,8 @@ pub(crate) mod tree {
     pub(crate) const DEACTIVATIONS: &str = "ctpat_deactivations";
     /// event id → emitted event.
     pub(crate) const EVENTS: &str = "emitted_events";
+    /// account key, 0x00, transition name, 0x00, effective date → applied transition.
+    pub(crate) const TRANSITIONS: &str = "account_transitions";
 }
 
 /// Handles on the account trees (cheap shared handles, like [`crate::trees::Trees`]).
@@ -28,6 +30,7 @@ pub(crate) struct AccountTrees {
     pub(crate) history: sled::Tree,
     pub(crate) deactivations: sled::Tree,
     pub(crate) events: sled::Tree,
+    pub(crate) transitions: sled::Tree,
 }
 
 impl AccountTrees {
@@ -42,6 +45,7 @@ impl AccountTrees {
             history: open(tree::HISTORY)?,
             deactivations: open(tree::DEACTIVATIONS)?,
             events: open(tree::EVENTS)?,
+            transitions: open(tree::TRANSITIONS)?,
         })
     }
 }
@@ -90,6 +94,17 @@ pub(crate) fn account_of_deactivation_key(key: &[u8]) -> Option<&[u8]> {
     key.get(8..).filter(|rest| !rest.is_empty())
 }
 
+/// `account_key 0x00 name 0x00 date(8 bytes)`: one per applied rule
+/// transition.
+pub(crate) fn transition_key(key: &TransitionKey) -> Result<Vec<u8>, StoreError> {
+    check_id(&key.name, "transition name")?;
+    let mut bytes = history_prefix(&account_key(&key.account)?);
+    bytes.extend_from_slice(key.name.as_bytes());
+    bytes.push(SEPARATOR);
+    bytes.extend_from_slice(&date_bytes(key.effective_on));
+    Ok(bytes)
+}
+
 /// An event id as a key.
 pub(crate) fn event_key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
@@ -122,6 +137,31 @@ mod tests {
         assert!(history_key(&short, 1).starts_with(&history_prefix(&short)));
         assert!(!history_key(&long, 1).starts_with(&history_prefix(&short)));
         assert!(history_key(&short, 255) < history_key(&short, 256));
+    }
+
+    #[test]
+    fn transition_keys_separate_accounts_names_and_dates() {
+        let key = |id: &str, name: &str, date: NaiveDate| {
+            transition_key(&TransitionKey {
+                account: AccountKey::new("ctpat", id),
+                name: name.into(),
+                effective_on: date,
+            })
+            .unwrap()
+        };
+        let a = key("ana@x.com", "ctpat.deactivated", day(2026, 3, 20));
+        assert_ne!(a, key("ana@x.com", "ctpat.deactivated", day(2026, 3, 21)));
+        assert_ne!(
+            a,
+            key("ana@x.com", "ctpat.relogin_missed", day(2026, 3, 20))
+        );
+        assert_ne!(a, key("ana@x.co", "ctpat.deactivated", day(2026, 3, 20)));
+        assert!(transition_key(&TransitionKey {
+            account: AccountKey::new("ctpat", "a"),
+            name: "bad\0name".into(),
+            effective_on: day(2026, 1, 1),
+        })
+        .is_err());
     }
 
     #[test]

@@ -278,3 +278,72 @@ async fn a_key_with_a_nul_byte_is_refused_before_anything_is_written() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_rule_transition_commits_once_with_its_event_and_survives_a_reopen() {
+    use garita_engine::account::{TransitionKey, TransitionOutcome, TransitionWrite};
+    let dir = tempfile::tempdir().unwrap();
+    let key = garita_engine::AccountKey::new("ctpat", "a@x.com");
+    let transition = TransitionKey {
+        account: key.clone(),
+        name: "ctpat.deactivated".into(),
+        effective_on: day(5),
+    };
+    {
+        let store = open(dir.path());
+        store
+            .upsert_accounts(&[ctpat("a@x.com", Some(5))], &meta("import"), None)
+            .await
+            .unwrap();
+        let stored = store.account(&key).await.unwrap().unwrap();
+        let mut next = stored.clone();
+        next.status = AccountStatus::Deactivated;
+        let write = |revision: u64| TransitionWrite {
+            key: transition.clone(),
+            expected_revision: revision,
+            update: AccountUpdate {
+                account: next.clone(),
+                reason: "45 days without a sign-in".into(),
+            },
+            event: Some(NewEvent {
+                name: "ctpat.deactivated".into(),
+                at: meta("x").at,
+                data: json!({"account": "ctpat:a@x.com"}),
+            }),
+        };
+        // A revision that moved: nothing written.
+        let stale = store
+            .apply_transition(&write(stored.revision + 1), &meta("rule"))
+            .await
+            .unwrap();
+        assert_eq!(stale, TransitionOutcome::Stale);
+        assert!(!store.transition_applied(&transition).await.unwrap());
+        assert!(store.pending_events(10).await.unwrap().is_empty());
+
+        let applied = store
+            .apply_transition(&write(stored.revision), &meta("rule"))
+            .await
+            .unwrap();
+        assert_eq!(applied, TransitionOutcome::Applied);
+        let again = store
+            .apply_transition(&write(stored.revision + 1), &meta("rule"))
+            .await
+            .unwrap();
+        assert_eq!(again, TransitionOutcome::AlreadyApplied);
+    }
+    let store = open(dir.path());
+    assert!(store.transition_applied(&transition).await.unwrap());
+    let account = store.account(&key).await.unwrap().unwrap();
+    assert_eq!(account.status, AccountStatus::Deactivated);
+    // Deactivated accounts leave the deactivation index.
+    assert!(store
+        .accounts_deactivating_between(day(1), day(31))
+        .await
+        .unwrap()
+        .is_empty());
+    let events = store.pending_events(10).await.unwrap();
+    assert_eq!(events.len(), 1, "exactly one event");
+    let history = store.account_history(&key).await.unwrap();
+    assert_eq!(history.last().unwrap().reason, "45 days without a sign-in");
+    assert!(store.verify_audit().unwrap().is_intact());
+}

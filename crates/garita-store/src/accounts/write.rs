@@ -103,7 +103,7 @@ pub(crate) fn apply(
 
 /// Writes one account, its history entry and its index entry when it
 /// changed; returns the outcome and, when it changed, the audit record.
-fn upsert_one(
+pub(super) fn upsert_one(
     accounts: &TransactionalTree,
     history: &TransactionalTree,
     deactivations: &TransactionalTree,
@@ -147,7 +147,7 @@ fn upsert_one(
 
 /// Queues `event` under a fresh id (increasing: sled's id generator) and
 /// appends its audit entry after `chain`.
-fn queue_event(
+pub(super) fn queue_event(
     events: &TransactionalTree,
     audit: &TransactionalTree,
     chain: &mut ChainHead,
@@ -190,11 +190,17 @@ pub(crate) fn ack(trees: &AccountTrees, path: &Path, id: u64) -> Result<bool, St
     Ok(removed.is_some())
 }
 
-fn abort_on<T>(result: Result<T, StoreError>) -> ConflictableTransactionResult<T, StoreError> {
+pub(super) fn abort_on<T>(
+    result: Result<T, StoreError>,
+) -> ConflictableTransactionResult<T, StoreError> {
     result.map_err(ConflictableTransactionError::Abort)
 }
 
-fn transaction_error(path: &Path, doing: &str, err: TransactionError<StoreError>) -> StoreError {
+pub(super) fn transaction_error(
+    path: &Path,
+    doing: &str,
+    err: TransactionError<StoreError>,
+) -> StoreError {
     match err {
         TransactionError::Abort(err) => err,
         TransactionError::Storage(err) => sled_error(path, doing, err),
