@@ -35,6 +35,11 @@ impl CtpatRule {
         now.with_timezone(&self.config.time_zone).date_naive()
     }
 
+    /// Days without a sign-in CBP tolerates (`inactivity_limit_days`, default 45).
+    pub fn limit_days(&self) -> i64 {
+        self.config.inactivity_limit_days
+    }
+
     /// The first day CBP deactivates a user whose last sign-in was `last_sign_in`.
     pub fn deactivates_on(&self, last_sign_in: NaiveDate) -> Option<NaiveDate> {
         ctpat::inactivity_status(last_sign_in, last_sign_in, &self.config).map(|s| s.deactivates_on)

@@ -9,12 +9,17 @@
 //! deactivation rule through the `ctpat` connector, so the inventory accepts
 //! exactly what the connectors accept; that is why this is not part of the
 //! engine, which never names a concrete connector.
+//!
+//! [`rules`] holds the portal rules the engine's reconciler evaluates (CTPAT
+//! inactivity and same-day sign-in after a reactivation, Ecuapass's January
+//! update), for the same reason: they are the connectors' rules.
 
 pub mod columns;
 pub mod csv_cells;
 pub mod csv_file;
 pub mod ctpat_rule;
 pub mod row;
+pub mod rules;
 pub mod validate;
 
 pub use ctpat_rule::CtpatRule;
