@@ -17,6 +17,8 @@ pub struct Settings {
     pub connectors: BTreeMap<String, serde_json::Value>,
     /// `[daemon]`: the scheduled runner.
     pub daemon: crate::commands::daemon::DaemonSettings,
+    /// `[rules]`: the portal rules' reconcile.
+    pub rules: crate::reconcile::RulesSettings,
 }
 
 /// Prints the settings with the value of every secret-named key (`password`,
@@ -30,9 +32,10 @@ impl std::fmt::Debug for Settings {
             plugins,
             connectors,
             daemon,
+            rules,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }

@@ -15,6 +15,7 @@ mod control;
 mod logging;
 mod outbox_connectors;
 mod output;
+mod reconcile;
 mod usage;
 
 use std::process::ExitCode;

@@ -2,7 +2,7 @@
 //! inventory of customs-portal accounts (docs/accounts.md).
 
 mod add;
-mod ctpat_rule;
+pub mod ctpat_rule;
 mod export;
 mod history;
 mod import;

@@ -84,12 +84,15 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
             }),
         })
         .await?;
+    // The restored facts may be past deadlines the backup did not know of.
+    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
     drop(store);
     if app.global.json {
         crate::output::json(&serde_json::json!({
             "store": report.store,
             "previous": report.previous,
             "backup": report.header,
+            "rules": rules.applied,
         }))?;
     } else {
         say!(
@@ -105,6 +108,9 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
                 "the store it replaced is kept in {}; remove it once you have checked the restored store",
                 previous.display()
             );
+        }
+        for line in crate::reconcile::describe(&rules) {
+            say!("{line}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,7 @@
 //! the store (`crate::control::client`), else run here on the store directly;
 //! either way [`run_routable`] is what runs them.
 
-mod accounts;
+pub mod accounts;
 mod audit;
 mod backup;
 mod call;

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::input::{self, account_json, store_failed};
 use crate::account::{
-    Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta, HistoryEntry,
-    NewEvent,
+    facts, Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta,
+    HistoryEntry, NewEvent,
 };
 
 /// Attribute holding the date of the latest evidence.
@@ -85,6 +85,10 @@ pub async fn set_status(
     let key = input::account_key(input)?;
     let status = input::status(input.get("status").unwrap_or(&Value::Null), "status")?;
     let reason = input::text(input, "reason")?;
+    let effective_on = match input.get("effective_on").filter(|v| !v.is_null()) {
+        Some(_) => input::date(input, "effective_on")?,
+        None => today(ctx),
+    };
     let emit = input.get("emit").filter(|v| !v.is_null());
     let emit_name = emit.map(|e| input::text(e, "name")).transpose()?;
     let mut account = load(store, &key).await?;
@@ -117,6 +121,7 @@ pub async fn set_status(
         }));
     }
     account.status = status;
+    facts::note_reactivation(previous, &mut account, effective_on);
     let event = emit_name.map(|name| NewEvent {
         name: name.to_owned(),
         at: ctx.now,
@@ -150,12 +155,25 @@ pub async fn record_evidence(
     let date = input::date(input, "date")?;
     let note = input::text(input, "note")?;
     let reference = input::optional_text(input, "reference")?;
+    let fact = input::optional_text(input, "fact")?;
+    if let Some(name) = fact.filter(|name| !facts::is_fact(name)) {
+        return Err(ActionError::invalid(
+            format!("fact `{name}` is not one the portal rules read"),
+            vec![garita_sdk::FieldError::new(
+                "/fact",
+                format!("use one of: {}", facts::ALL.join(", ")),
+            )],
+        ));
+    }
     let mut account = load(store, &key).await?;
     let by = input::actor(&ctx.idempotency_key);
     if earlier_write(store, &key, &by).await?.is_some() {
         return Ok(json!({"account": account_json(&account), "recorded": true, "replayed": true}));
     }
     set_evidence(&mut account, date, note, reference);
+    if let Some(name) = fact {
+        facts::set(&mut account, name, date);
+    }
     let update = AccountUpdate {
         account,
         reason: evidence_reason(date, note, reference),

@@ -5,7 +5,7 @@
 use garita_sdk::{ActionSpec, Manifest};
 use serde_json::{json, Value};
 
-use crate::account::AccountStatus;
+use crate::account::{facts, AccountStatus};
 
 /// Connector name of the account inventory actions (`accounts.list`, ...).
 pub const ACCOUNTS: &str = "accounts";
@@ -79,6 +79,7 @@ fn accounts_manifest() -> Manifest {
                 "account": account_key_schema(),
                 "status": status_schema(),
                 "reason": {"type": "string", "minLength": 1, "description": "Why, as the history shows it."},
+                "effective_on": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "The day the change took effect (default: today in the run's time zone). A CTPAT account set active from deactivated records it as its `reactivated_on` fact: the portal rules then expect a sign-in that same day."},
                 "emit": emit_schema()
             }
         }))
@@ -108,7 +109,8 @@ fn accounts_manifest() -> Manifest {
                 "account": account_key_schema(),
                 "date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "When it was done (YYYY-MM-DD)."},
                 "note": {"type": "string", "minLength": 1, "description": "What was done, and how it is known."},
-                "reference": {"type": "string", "minLength": 1, "description": "Where the proof is: a file, a link, a portal receipt number."}
+                "reference": {"type": "string", "minLength": 1, "description": "Where the proof is: a file, a link, a portal receipt number."},
+                "fact": {"type": "string", "enum": facts::ALL, "description": "Also record `date` as this fact, which the portal rules read (annual_update_on: the Ecuapass annual update was confirmed that day)."}
             }
         }))
         .output_schema(json!({

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::account::{
-    Account, AccountKey, AccountStatus, AccountUpdate, ChangeMeta, Company, Holder,
+    facts, Account, AccountKey, AccountStatus, AccountUpdate, ChangeMeta, Company, Holder,
 };
 use crate::MemoryAccounts;
 
@@ -427,4 +427,74 @@ async fn without_a_store_the_actions_are_declared_but_say_why_they_cannot_run() 
         err.message().contains("needs the account inventory"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_ctpat_reactivation_records_its_day_as_a_fact_for_the_rules() {
+    let (inv, store) = inventory().await;
+    let key = AccountKey::parse("ctpat:tom@gulf.example").unwrap();
+    let set = |status: &str, step: &str, extra: Value| {
+        let mut input =
+            json!({"account": "ctpat:tom@gulf.example", "status": status, "reason": "r"});
+        if let (Some(obj), Value::Object(more)) = (input.as_object_mut(), extra) {
+            obj.extend(more);
+        }
+        inv.invoke(
+            "accounts",
+            "set_status",
+            ctx("01RUN", step, "2026-04-22T14:00:00Z"),
+            input,
+        )
+    };
+    set("deactivated", "off", json!({})).await.unwrap();
+    let before = store.account(&key).await.unwrap().unwrap();
+    assert!(!before.attributes.contains_key(facts::REACTIVATED_ON));
+    // CBP reactivated it on the 20th; the run learns it on the 22nd.
+    set("active", "on", json!({"effective_on": "2026-04-20"}))
+        .await
+        .unwrap();
+    let after = store.account(&key).await.unwrap().unwrap();
+    assert_eq!(after.attributes[facts::REACTIVATED_ON], "2026-04-20");
+
+    // Without `effective_on`: today in the run's zone (New York).
+    set("deactivated", "off2", json!({})).await.unwrap();
+    set("active", "on2", json!({})).await.unwrap();
+    let again = store.account(&key).await.unwrap().unwrap();
+    assert_eq!(again.attributes[facts::REACTIVATED_ON], "2026-04-22");
+}
+
+#[tokio::test]
+async fn evidence_can_record_its_date_as_a_fact_and_refuses_unknown_ones() {
+    let (inv, store) = inventory().await;
+    let input = json!({
+        "account": "ctpat:ana@gulf.example",
+        "date": "2027-01-12",
+        "note": "Actualización anual confirmada",
+        "fact": "annual_update_on",
+    });
+    inv.invoke(
+        "accounts",
+        "record_evidence",
+        ctx("01RUN", "evidence", "2027-01-12T15:00:00Z"),
+        input.clone(),
+    )
+    .await
+    .unwrap();
+    let key = AccountKey::parse("ctpat:ana@gulf.example").unwrap();
+    let account = store.account(&key).await.unwrap().unwrap();
+    assert_eq!(account.attributes[facts::ANNUAL_UPDATE_ON], "2027-01-12");
+    assert_eq!(account.attributes[EVIDENCE_ON], "2027-01-12");
+
+    let mut bad = input;
+    bad["fact"] = json!("site");
+    let err = inv
+        .invoke(
+            "accounts",
+            "record_evidence",
+            ctx("02RUN", "evidence", "2027-01-12T15:00:00Z"),
+            bad,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("site"), "{err}");
 }

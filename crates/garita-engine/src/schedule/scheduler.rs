@@ -24,12 +24,16 @@ use super::workflow_set::{check_workflows, schedule_triggers, LoadedWorkflow, Sc
 use crate::account::{AccountStore, EmittedEvent};
 use crate::executor::{Engine, EngineError};
 use crate::model::Trigger;
+use crate::reconcile::{ReconcileReport, Reconciler};
 use crate::run::{RunId, RunStatus};
 
 /// Most rounds of "start and wake, then drive" [`Scheduler::drive_due`] does
 /// for one instant; a run that keeps coming due at the same instant (a retry
 /// with no back-off) cannot hold it forever.
 const MAX_SETTLE_ROUNDS: usize = 20;
+
+/// Reconcile reports kept for [`Scheduler::take_reconciled`].
+const MAX_KEPT_REPORTS: usize = 64;
 
 /// Tunables of the scheduler.
 #[derive(Debug, Clone)]
@@ -39,6 +43,11 @@ pub struct SchedulerSettings {
     pub on_time_window: TimeDelta,
     /// Most events consumed per tick (default 100); the rest wait for the next.
     pub events_per_tick: usize,
+    /// How often the portal rules are evaluated (at the first tick, then
+    /// whenever this much business time has passed, or the clock went
+    /// back). A transition is due from a calendar day, so minutes of
+    /// delay cost nothing; evaluating reads every candidate account.
+    pub reconcile_every: TimeDelta,
 }
 
 impl Default for SchedulerSettings {
@@ -46,6 +55,7 @@ impl Default for SchedulerSettings {
         Self {
             on_time_window: TimeDelta::minutes(10),
             events_per_tick: 100,
+            reconcile_every: TimeDelta::minutes(5),
         }
     }
 }
@@ -91,6 +101,8 @@ pub struct DueWork {
     pub due_runs: Vec<RunId>,
     /// Runs that could not be started (logged).
     pub failures: usize,
+    /// What the portal rules did this tick, when they were evaluated.
+    pub reconciled: Option<ReconcileReport>,
 }
 
 impl DueWork {
@@ -143,6 +155,10 @@ pub struct Scheduler {
     engine: Arc<Engine>,
     states: Arc<dyn ScheduleStore>,
     events: Option<Arc<dyn AccountStore>>,
+    reconciler: Option<Reconciler>,
+    last_reconcile: Option<DateTime<Utc>>,
+    /// Reports that applied something, until [`Scheduler::take_reconciled`].
+    reconciled: Vec<ReconcileReport>,
     settings: SchedulerSettings,
     workflows: Vec<LoadedWorkflow>,
     entries: BTreeMap<TriggerKey, Entry>,
@@ -171,6 +187,9 @@ impl Scheduler {
             engine,
             states,
             events: None,
+            reconciler: None,
+            last_reconcile: None,
+            reconciled: Vec::new(),
             settings,
             workflows: Vec::new(),
             entries: BTreeMap::new(),
@@ -189,6 +208,20 @@ impl Scheduler {
     }
 
     /// The engine runs are started and driven with.
+    /// Evaluates the portal rules with `reconciler` on the first tick and
+    /// every `reconcile_every` after; the events its transitions queue are
+    /// consumed in the same tick.
+    pub fn with_reconciler(mut self, reconciler: Reconciler) -> Self {
+        self.reconciler = Some(reconciler);
+        self
+    }
+
+    /// The reports of the reconciles that applied something since the last
+    /// call, oldest first (for `daemon --once` and `simulate`).
+    pub fn take_reconciled(&mut self) -> Vec<ReconcileReport> {
+        std::mem::take(&mut self.reconciled)
+    }
+
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
     }
@@ -276,6 +309,7 @@ impl Scheduler {
                 return Err(e);
             }
         }
+        work.reconciled = self.reconcile_if_due(now).await?;
         self.consume_events(now, &mut work).await?;
         work.due_runs = self.engine.store().due_runs(now).await?;
         Ok(work)
@@ -434,6 +468,37 @@ impl Scheduler {
             entry.state = state;
         }
         Ok(())
+    }
+
+    async fn reconcile_if_due(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReconcileReport>, ScheduleError> {
+        let Some(reconciler) = &self.reconciler else {
+            return Ok(None);
+        };
+        let due = self
+            .last_reconcile
+            .is_none_or(|last| now < last || now - last >= self.settings.reconcile_every);
+        if !due {
+            return Ok(None);
+        }
+        let report = reconciler.reconcile().await?;
+        self.last_reconcile = Some(now);
+        if !report.applied.is_empty() {
+            tracing::info!(
+                applied = report.applied.len(),
+                late = report.late().count(),
+                evaluated = report.evaluated,
+                "portal rules reconciled"
+            );
+            // The long-running daemon never takes them: keep the newest few.
+            if self.reconciled.len() >= MAX_KEPT_REPORTS {
+                self.reconciled.remove(0);
+            }
+            self.reconciled.push(report.clone());
+        }
+        Ok(Some(report))
     }
 
     /// Starts the runs of the pending events and acknowledges each.

@@ -197,7 +197,10 @@ mod tests {
         assert_eq!(due.effective_on, day(4, 21));
         assert_eq!(due.status, Some(AccountStatus::Deactivated));
         // Noticed a week late: same key.
-        assert_eq!(rule.due(&a, ny_noon(4, 28)).unwrap().effective_on, day(4, 21));
+        assert_eq!(
+            rule.due(&a, ny_noon(4, 28)).unwrap().effective_on,
+            day(4, 21)
+        );
 
         // Signed in that day: the 45-day clock starts again from there.
         a.last_sign_in = Some(day(4, 20));

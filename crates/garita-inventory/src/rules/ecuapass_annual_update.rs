@@ -122,10 +122,16 @@ mod tests {
     }
 
     fn account(created: NaiveDate, updated: Option<&str>) -> Account {
-        let mut a = Account::new("ecuapass", "RZAMBRANO1", Holder::default(), Company::default());
+        let mut a = Account::new(
+            "ecuapass",
+            "RZAMBRANO1",
+            Holder::default(),
+            Company::default(),
+        );
         a.created_at = created.and_hms_opt(15, 0, 0).unwrap().and_utc();
         if let Some(u) = updated {
-            a.attributes.insert(facts::ANNUAL_UPDATE_ON.into(), u.into());
+            a.attributes
+                .insert(facts::ANNUAL_UPDATE_ON.into(), u.into());
         }
         a
     }
@@ -156,7 +162,11 @@ mod tests {
         // 31 January 23:00 in Guayaquil is 1 February 04:00 UTC: still January.
         let last_hour = day(2027, 2, 1).and_hms_opt(4, 0, 0).unwrap().and_utc();
         assert_eq!(rule.due(&a, last_hour).unwrap().name, UPDATE_PENDING);
-        for looked_at in [gye_noon(2027, 2, 1), gye_noon(2027, 3, 15), gye_noon(2027, 12, 31)] {
+        for looked_at in [
+            gye_noon(2027, 2, 1),
+            gye_noon(2027, 3, 15),
+            gye_noon(2027, 12, 31),
+        ] {
             let due = rule.due(&a, looked_at).unwrap();
             assert_eq!(due.name, UPDATE_MISSED);
             assert_eq!(due.effective_on, day(2027, 2, 1));
@@ -176,11 +186,15 @@ mod tests {
         assert_eq!(rule.due(&imported_in_december, gye_noon(2026, 12, 4)), None);
         // Its first January is another matter.
         assert_eq!(
-            rule.due(&imported_in_december, gye_noon(2027, 1, 2)).unwrap().name,
+            rule.due(&imported_in_december, gye_noon(2027, 1, 2))
+                .unwrap()
+                .name,
             UPDATE_PENDING
         );
         assert_eq!(
-            rule.due(&imported_in_december, gye_noon(2027, 2, 2)).unwrap().name,
+            rule.due(&imported_in_december, gye_noon(2027, 2, 2))
+                .unwrap()
+                .name,
             UPDATE_MISSED
         );
     }

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use garita_engine::account::{AccountStore, AccountUpdate, ChangeMeta, UpsertOutcome};
+use garita_engine::account::{facts, AccountStore, AccountUpdate, ChangeMeta, UpsertOutcome};
 
 use super::columns::{self, Cells};
 use super::ctpat_rule;
@@ -29,7 +29,12 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
     };
     let key = row::key_of(&cells, &ctx).map_err(flag_problems)?;
     let existing = store.account(&key).await?;
-    let account = row::build(&cells, existing.as_ref(), &ctx).map_err(flag_problems)?;
+    let mut account = row::build(&cells, existing.as_ref(), &ctx).map_err(flag_problems)?;
+    if let Some(before) = &existing {
+        // Deactivated -> active on CTPAT is CBP's reactivation: the rules
+        // then expect a sign-in that same day.
+        facts::note_reactivation(before.status, &mut account, ctx.today);
+    }
     let reason = if existing.is_some() {
         "changed with `garita accounts add`"
     } else {
@@ -49,12 +54,14 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
         .first()
         .copied()
         .unwrap_or(UpsertOutcome::Unchanged);
+    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
     let stored = store.account(&key).await?;
     if app.global.json {
         crate::output::json(&serde_json::json!({
             "key": key.to_string(),
             "outcome": outcome,
             "account": stored.as_ref().map(account_json),
+            "rules": rules.applied,
         }))?;
     } else {
         let verb = match outcome {
@@ -63,6 +70,9 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
             UpsertOutcome::Unchanged => "unchanged",
         };
         say!("{verb} {key}");
+        for line in crate::reconcile::describe(&rules) {
+            say!("{line}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

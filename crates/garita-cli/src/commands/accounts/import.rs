@@ -43,6 +43,10 @@ struct Summary {
     unchanged: usize,
     skipped: usize,
     problems: Vec<Located>,
+    /// Accounts whose deadline had already passed (see `rules`).
+    past_deadline: usize,
+    /// The transitions the portal rules applied after the import.
+    rules: Vec<garita_engine::reconcile::ReconciledTransition>,
 }
 
 pub async fn import(
@@ -145,6 +149,11 @@ pub async fn import(
     progress.finish_and_clear();
 
     report_problems(app, &shown, &summary)?;
+    // What the new facts mean now: deadlines that passed before Garita knew
+    // of the accounts are applied (once) and said plainly.
+    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
+    summary.past_deadline = rules.late().count();
+    summary.rules = rules.applied.clone();
     if app.global.json {
         crate::output::json(&summary)?;
     } else {
@@ -154,6 +163,9 @@ pub async fn import(
             summary.unchanged,
             summary.skipped
         );
+        for line in crate::reconcile::describe(&rules) {
+            say!("{line}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

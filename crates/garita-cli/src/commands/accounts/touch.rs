@@ -53,12 +53,18 @@ pub async fn touch(
     store
         .upsert_accounts(std::slice::from_ref(&update), &meta, None)
         .await?;
-    let account = &update.account;
+    // A sign-in dated in the past may already be past the limit.
+    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
+    let stored = store.account(&key).await?;
+    let account = stored.as_ref().unwrap_or(&update.account);
     if app.global.json {
         crate::output::json(&account_json(account))?;
         return Ok(ExitCode::SUCCESS);
     }
     say!("recorded a sign-in on {day} for {key}");
+    for line in crate::reconcile::describe(&rules) {
+        say!("{line}");
+    }
     if let Some(date) = account.indexed_deactivation() {
         say!("CTPAT deactivates it on {date} unless the holder signs in again before");
     }

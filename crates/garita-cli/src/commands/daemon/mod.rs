@@ -41,11 +41,20 @@ pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::
     }
 }
 
-/// The scheduler the daemon (and `schedules`) uses over `store`: schedule
-/// state and the event queue live in the same store as the runs.
-pub fn scheduler(engine: Arc<Engine>, store: Arc<SledStore>, config: &DaemonConfig) -> Scheduler {
+/// The scheduler the daemon (and `simulate`) uses over `store`: schedule
+/// state and the event queue live in the same store as the runs, and the
+/// portal rules reconcile on its ticks.
+pub fn scheduler(
+    app: &App,
+    engine: Arc<Engine>,
+    store: Arc<SledStore>,
+    config: &DaemonConfig,
+) -> anyhow::Result<Scheduler> {
     let states: Arc<dyn ScheduleStore> = store.clone();
-    Scheduler::new(engine, states, config.scheduler.clone()).with_events(store)
+    let reconciler = app.reconciler(store.clone(), engine.clock().clone())?;
+    Ok(Scheduler::new(engine, states, config.scheduler.clone())
+        .with_events(store)
+        .with_reconciler(reconciler))
 }
 
 /// Logs how driving a run ended.

@@ -16,7 +16,7 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
     let workflows = load_or_explain(app, &config.workflows_dir)?;
     let store = app.open_store()?;
     let engine = app.engine(store.clone());
-    let mut scheduler = super::scheduler(engine.clone(), store.clone(), config);
+    let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
     let loaded = scheduler.load(workflows).await?;
     tracing::info!(
         workflows = loaded.workflows,
@@ -30,6 +30,8 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
         super::log_driven(run, &Ok(*status));
     }
     let driven = scheduler.drive_due().await?;
+    let reconciled = scheduler.take_reconciled();
+    let transitions: Vec<_> = reconciled.iter().flat_map(|r| r.applied.iter()).collect();
     let mut failed = resumed
         .iter()
         .filter(|(_, s)| *s == RunStatus::Failed)
@@ -70,8 +72,15 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
             .iter()
             .map(|(run, status)| json!({"run": run, "status": status}))
             .collect();
-        crate::output::json(&json!({"resumed": resumed, "driven": rows}))?;
+        crate::output::json(
+            &json!({"resumed": resumed, "reconciled": transitions, "driven": rows}),
+        )?;
     } else {
+        for report in &reconciled {
+            for line in crate::reconcile::describe(report) {
+                say!("{line}");
+            }
+        }
         for (run, status) in &resumed {
             say!("{run} {status} (resumed)");
         }
@@ -100,7 +109,7 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
                 row["status"].as_str().unwrap_or_default()
             );
         }
-        if resumed.is_empty() && rows.is_empty() {
+        if resumed.is_empty() && rows.is_empty() && transitions.is_empty() {
             say!("nothing due");
         }
     }

@@ -40,7 +40,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
     let store = app.open_store()?;
     let engine = app.engine(store.clone());
     let clock = engine.clock().clone();
-    let mut scheduler = super::scheduler(engine.clone(), store.clone(), config);
+    let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
     let loaded = scheduler.load(workflows).await?;
     tracing::info!(
         store = %app.store_dir().display(),

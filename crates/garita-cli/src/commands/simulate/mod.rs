@@ -28,6 +28,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use garita_engine::account::AccountStore;
 use garita_engine::executor::{Engine, EngineSettings};
+use garita_engine::reconcile::ReconcileReport;
 use garita_engine::schedule::{
     instant_text, schedule_triggers, DrivenRun, LoadedWorkflow, ScheduleStore, Scheduler,
     StartCause, TriggerKey,
@@ -94,7 +95,7 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
     ));
     rewind_schedules(store.as_ref(), &workflows, window.start).await?;
     let triggers = trigger_descriptions(&workflows)?;
-    let mut scheduler = super::daemon::scheduler(engine.clone(), store.clone(), &config);
+    let mut scheduler = super::daemon::scheduler(app, engine.clone(), store.clone(), &config)?;
     scheduler.load(workflows).await?;
 
     let mut sim = Simulation {
@@ -206,6 +207,7 @@ impl Simulation {
         }
         loop {
             let driven = scheduler.drive_due().await?;
+            self.observe_reconciled(scheduler.take_reconciled());
             self.observe(driven).await?;
             self.settle_tasks().await?;
             self.observe_captured();
@@ -224,6 +226,26 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+
+    /// Records the rule transitions the scheduler's reconciles applied.
+    fn observe_reconciled(&mut self, reports: Vec<ReconcileReport>) {
+        for report in reports {
+            for t in report.applied {
+                self.timeline.push(
+                    report.at,
+                    Happening::RuleTransition {
+                        account: t.account,
+                        transition: t.transition,
+                        effective_on: t.effective_on.to_string(),
+                        days_late: t.days_late,
+                        status_before: t.status_before.to_string(),
+                        status_after: t.status_after.to_string(),
+                        event: t.event,
+                    },
+                );
+            }
+        }
     }
 
     /// Records what drive_due did.

@@ -84,6 +84,18 @@ pub enum Happening {
         #[serde(skip_serializing_if = "Option::is_none")]
         last_sign_in: Option<String>,
     },
+    /// A portal rule applied a transition on the copy (late when its
+    /// effective day is earlier than the simulated day).
+    RuleTransition {
+        account: String,
+        transition: String,
+        effective_on: String,
+        days_late: i64,
+        status_before: String,
+        status_after: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        event: Option<String>,
+    },
 }
 
 /// A happening and its virtual instant.
@@ -112,6 +124,7 @@ pub struct Totals {
     pub tasks_created: usize,
     pub tasks_answered: usize,
     pub accounts_deactivating: usize,
+    pub rule_transitions: usize,
 }
 
 /// Everything that happened, by local day.
@@ -149,6 +162,7 @@ impl Timeline {
             Happening::TaskCreated { .. } => t.tasks_created += 1,
             Happening::TaskAnswered { .. } => t.tasks_answered += 1,
             Happening::AccountDeactivates { .. } => t.accounts_deactivating += 1,
+            Happening::RuleTransition { .. } => t.rule_transitions += 1,
             Happening::RunResumed { .. } | Happening::TaskAnswerRefused { .. } => {}
         }
         self.days
@@ -198,8 +212,8 @@ impl Timeline {
             t.runs_started, t.caught_up, t.succeeded, t.failed, t.cancelled, still_waiting
         );
         say!(
-            "{} email(s) drafted, {} other side effect(s) captured, {} task(s) created ({} answered), {} CTPAT deactivation(s)",
-            t.emails, t.side_effects, t.tasks_created, t.tasks_answered, t.accounts_deactivating
+            "{} email(s) drafted, {} other side effect(s) captured, {} task(s) created ({} answered), {} CTPAT deactivation(s), {} rule transition(s) applied",
+            t.emails, t.side_effects, t.tasks_created, t.tasks_answered, t.accounts_deactivating, t.rule_transitions
         );
     }
 }
@@ -298,6 +312,25 @@ fn describe(what: &Happening) -> String {
             format!(
                 "CTPAT account {account} ({holder}, {company}) is deactivated by CBP today{since}"
             )
+        }
+        Happening::RuleTransition {
+            account,
+            transition,
+            effective_on,
+            days_late,
+            status_before,
+            status_after,
+            event,
+        } => {
+            let late = match days_late {
+                0 => String::new(),
+                n => format!(", {n} day(s) late"),
+            };
+            let event = event
+                .as_ref()
+                .map(|e| format!("; event {e} queued"))
+                .unwrap_or_default();
+            format!("rule: {account} {transition} effective {effective_on}{late}: {status_before} -> {status_after}{event}")
         }
     }
 }

@@ -1,0 +1,145 @@
+//! The portal rules as the CLI wires them: the `[rules]` section, the
+//! reconciler over the store, and how its report reads. Commands that
+//! change the facts (`accounts import|add|touch`, `restore`) reconcile
+//! right after their write, so the first thing an officer sees after an
+//! import is which accounts were already past a deadline; the daemon's
+//! scheduler reconciles on its own ticks.
+
+use std::sync::Arc;
+
+use garita_engine::account::AccountStore;
+use garita_engine::reconcile::{ReconcileReport, Reconciler};
+use garita_engine::Clock;
+use garita_store::SledStore;
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::commands::accounts::ctpat_rule;
+
+/// `[rules]` of garita.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RulesSettings {
+    /// The compliance officer's address, put into every event a rule
+    /// transition queues so the workflows it starts (the alert, the
+    /// reactivation request) write to them; unset, each workflow's own
+    /// `officer` default applies.
+    pub officer: Option<String>,
+}
+
+impl App {
+    /// The shipped portal rules over `store`, at `clock` (the engine's:
+    /// virtual in `simulate`).
+    pub fn reconciler(
+        &self,
+        store: Arc<SledStore>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Reconciler> {
+        let ctpat = ctpat_rule::from_app(self)?;
+        let accounts: Arc<dyn AccountStore> = store;
+        Ok(Reconciler::new(
+            accounts,
+            clock,
+            garita_inventory::rules::shipped_rules(ctpat),
+        )
+        .with_officer(self.settings.rules.officer.clone()))
+    }
+}
+
+/// Applies the rules to `store` now (after a command changed the facts).
+pub async fn reconcile_now(app: &App, store: Arc<SledStore>) -> anyhow::Result<ReconcileReport> {
+    Ok(app
+        .reconciler(store, app.clock.clone())?
+        .reconcile()
+        .await?)
+}
+
+/// The report as lines for a person; empty when nothing was applied.
+pub fn describe(report: &ReconcileReport) -> Vec<String> {
+    if report.applied.is_empty() {
+        return Vec::new();
+    }
+    let late = report.late().count();
+    let mut lines = Vec::with_capacity(report.applied.len() + 2);
+    lines.push(if late > 0 {
+        format!(
+            "{late} account(s) were already past a deadline; the portal rules applied {} transition(s):",
+            report.applied.len()
+        )
+    } else {
+        format!(
+            "the portal rules applied {} transition(s):",
+            report.applied.len()
+        )
+    });
+    for t in &report.applied {
+        let when = match t.days_late {
+            0 => "today".to_owned(),
+            1 => "1 day ago".to_owned(),
+            n => format!("{n} days ago"),
+        };
+        lines.push(format!(
+            "  {}  {} on {} ({when}): {} -> {}",
+            t.account, t.transition, t.effective_on, t.status_before, t.status_after
+        ));
+    }
+    if report.applied.iter().any(|t| t.event.is_some()) {
+        lines.push(
+            "their events are queued: the running daemon (or `garita daemon --once`) starts the \
+             workflows that alert the officer and follow up (docs/accounts.md, \"Portal rules\")"
+                .to_owned(),
+        );
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use garita_engine::reconcile::ReconciledTransition;
+    use garita_engine::AccountStatus;
+
+    fn transition(days_late: i64, event: bool) -> ReconciledTransition {
+        ReconciledTransition {
+            account: "ctpat:ana@x.com".into(),
+            transition: "ctpat.deactivated".into(),
+            effective_on: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+            days_late,
+            status_before: AccountStatus::Active,
+            status_after: AccountStatus::Deactivated,
+            reason: "r".into(),
+            event: event.then(|| "ctpat.deactivated".into()),
+        }
+    }
+
+    fn report(applied: Vec<ReconciledTransition>) -> ReconcileReport {
+        ReconcileReport {
+            at: Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap(),
+            evaluated: 3,
+            applied,
+            already_applied: 0,
+            stale: 0,
+        }
+    }
+
+    #[test]
+    fn nothing_applied_says_nothing() {
+        assert!(describe(&report(Vec::new())).is_empty());
+    }
+
+    #[test]
+    fn late_transitions_are_counted_and_each_named_with_its_date() {
+        let lines = describe(&report(vec![transition(259, true), transition(0, false)]));
+        assert_eq!(
+            lines[0],
+            "1 account(s) were already past a deadline; the portal rules applied 2 transition(s):"
+        );
+        assert_eq!(
+            lines[1],
+            "  ctpat:ana@x.com  ctpat.deactivated on 2026-03-20 (259 days ago): active -> deactivated"
+        );
+        assert!(lines[2].contains("(today)"));
+        assert!(lines[3].contains("events are queued"));
+    }
+}
