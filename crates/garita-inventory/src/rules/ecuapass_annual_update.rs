@@ -20,8 +20,6 @@ use serde_json::json;
 
 /// The portal's name in the inventory.
 const PORTAL: &str = "ecuapass";
-/// January has started and this year's update is not recorded.
-pub const UPDATE_PENDING: &str = "ecuapass.update_pending";
 /// January ended without this year's update recorded.
 pub const UPDATE_MISSED: &str = "ecuapass.update_missed";
 
@@ -85,21 +83,9 @@ impl AccountRule for EcuapassAnnualUpdate {
                 })),
             });
         }
-        let january = first_of(today.year(), 1)?;
-        let in_january = today < this_february;
-        (in_january
-            && account.status == AccountStatus::Active
-            && !Self::updated_in(account, today.year()))
-        .then(|| DueTransition {
-            name: UPDATE_PENDING.into(),
-            effective_on: january,
-            status: Some(AccountStatus::AtRisk),
-            reason: format!(
-                "Ecuapass annual update for {} not recorded yet: it is due by 31 January",
-                today.year()
-            ),
-            event: None,
-        })
+        // January itself is the campaign's business (`ecuapass-annual-update`:
+        // guides, reminders, escalation); the rule acts on the deadline only.
+        None
     }
 
     fn today(&self, now: DateTime<Utc>) -> NaiveDate {
@@ -137,31 +123,12 @@ mod tests {
     }
 
     #[test]
-    fn january_makes_an_unrecorded_update_pending() {
-        let rule = EcuapassAnnualUpdate;
-        let a = account(day(2026, 6, 1), Some("2026-01-19"));
-        assert_eq!(rule.due(&a, gye_noon(2026, 12, 31)), None);
-        let due = rule.due(&a, gye_noon(2027, 1, 1)).unwrap();
-        assert_eq!(due.name, UPDATE_PENDING);
-        assert_eq!(due.effective_on, day(2027, 1, 1));
-        assert_eq!(due.status, Some(AccountStatus::AtRisk));
-        assert_eq!(due.event, None);
-        // Recorded: nothing pending.
-        let done = account(day(2026, 6, 1), Some("2027-01-12"));
-        assert_eq!(rule.due(&done, gye_noon(2027, 1, 20)), None);
-        // Already at risk: no second transition.
-        let mut at_risk = a.clone();
-        at_risk.status = AccountStatus::AtRisk;
-        assert_eq!(rule.due(&at_risk, gye_noon(2027, 1, 20)), None);
-    }
-
-    #[test]
     fn the_first_of_february_without_an_update_is_a_missed_update_however_late_it_is_seen() {
         let rule = EcuapassAnnualUpdate;
         let a = account(day(2026, 6, 1), Some("2026-01-19"));
         // 31 January 23:00 in Guayaquil is 1 February 04:00 UTC: still January.
         let last_hour = day(2027, 2, 1).and_hms_opt(4, 0, 0).unwrap().and_utc();
-        assert_eq!(rule.due(&a, last_hour).unwrap().name, UPDATE_PENDING);
+        assert_eq!(rule.due(&a, last_hour), None);
         for looked_at in [
             gye_noon(2027, 2, 1),
             gye_noon(2027, 3, 15),
@@ -185,18 +152,26 @@ mod tests {
         let imported_in_december = account(day(2026, 12, 4), None);
         assert_eq!(rule.due(&imported_in_december, gye_noon(2026, 12, 4)), None);
         // Its first January is another matter.
-        assert_eq!(
-            rule.due(&imported_in_december, gye_noon(2027, 1, 2))
-                .unwrap()
-                .name,
-            UPDATE_PENDING
-        );
+        assert_eq!(rule.due(&imported_in_december, gye_noon(2027, 1, 31)), None);
         assert_eq!(
             rule.due(&imported_in_december, gye_noon(2027, 2, 2))
                 .unwrap()
                 .name,
             UPDATE_MISSED
         );
+    }
+
+    #[test]
+    fn an_update_recorded_for_the_year_settles_it() {
+        let rule = EcuapassAnnualUpdate;
+        let done = account(day(2026, 6, 1), Some("2027-01-12"));
+        assert_eq!(rule.due(&done, gye_noon(2027, 2, 1)), None);
+        // Recorded late (after SENAE was asked to enable it again): settled too.
+        let late = account(day(2026, 6, 1), Some("2027-02-10"));
+        assert_eq!(rule.due(&late, gye_noon(2027, 3, 1)), None);
+        // A year-old update does not count for this year.
+        let old = account(day(2025, 6, 1), Some("2026-01-12"));
+        assert!(rule.due(&old, gye_noon(2027, 2, 1)).is_some());
     }
 
     #[test]

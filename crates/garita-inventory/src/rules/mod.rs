@@ -6,7 +6,6 @@
 //! |---|---|---|---|---|
 //! | `ctpat.inactivity` | `ctpat.deactivated` | the day after `inactivity_limit_days` (45) without a sign-in | deactivated | yes |
 //! | `ctpat.inactivity` | `ctpat.relogin_missed` | the day after a reactivation with no sign-in that day | deactivated | yes |
-//! | `ecuapass.annual_update` | `ecuapass.update_pending` | 1 January, no update recorded this year | at_risk | no |
 //! | `ecuapass.annual_update` | `ecuapass.update_missed` | 1 February, no update recorded this year | disabled | yes |
 //!
 //! ANAM's sources give no dated rule for existing accounts (a password is
