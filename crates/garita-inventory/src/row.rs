@@ -172,7 +172,9 @@ pub fn build(
         if let Some(problem) = reinstating(existing, wanted, ctx) {
             problems.push(problem);
         }
-        account.status = wanted;
+        if !lifts_authority_status(existing, wanted, ctx) {
+            account.status = wanted;
+        }
     }
 
     for (column, value) in [
@@ -222,6 +224,27 @@ fn required(
         None | Some("") => Err(Problem::new(column, "is required")),
         Some(value) => check(value).map_err(|message| Problem::new(column, message)),
     }
+}
+
+/// Whether the row would lift a deactivation or disablement that only the
+/// authority lifts (most often one a portal rule applied since the file was
+/// exported): an import keeps the stored status then, so re-importing an
+/// old file neither revives a dead account nor makes the rule act twice;
+/// `accounts add` (which may) records a real reactivation.
+fn lifts_authority_status(
+    existing: Option<&Account>,
+    wanted: AccountStatus,
+    ctx: &RowContext<'_>,
+) -> bool {
+    let Some(stored) = existing else {
+        return false;
+    };
+    !ctx.may_reinstate
+        && matches!(
+            stored.status,
+            AccountStatus::Deactivated | AccountStatus::Disabled
+        )
+        && wanted.can_still_deactivate()
 }
 
 /// Refuses moving an offboarded account to another status when the context
@@ -400,5 +423,30 @@ mod tests {
             build(&cells(&row), Some(&stored), &add).unwrap().status,
             AccountStatus::Active
         );
+    }
+
+    #[test]
+    fn an_import_keeps_a_deactivation_only_the_authority_lifts() {
+        let (portals, rule) = (portals(), rule());
+        let mut row = ctpat_row();
+        row[7] = ("status", "active");
+        for dead in [AccountStatus::Deactivated, AccountStatus::Disabled] {
+            let mut stored = build(&cells(&row), None, &ctx(&portals, &rule)).unwrap();
+            stored.status = dead;
+            let again = build(&cells(&row), Some(&stored), &ctx(&portals, &rule)).unwrap();
+            assert_eq!(again.status, dead, "an old file does not revive it");
+            let add = RowContext {
+                may_reinstate: true,
+                ..ctx(&portals, &rule)
+            };
+            let reactivated = build(&cells(&row), Some(&stored), &add).unwrap();
+            assert_eq!(reactivated.status, AccountStatus::Active);
+        }
+        // Moving further down (offboarded) is still the file's to say.
+        let mut stored = build(&cells(&row), None, &ctx(&portals, &rule)).unwrap();
+        stored.status = AccountStatus::Deactivated;
+        row[7] = ("status", "offboarded");
+        let left = build(&cells(&row), Some(&stored), &ctx(&portals, &rule)).unwrap();
+        assert_eq!(left.status, AccountStatus::Offboarded);
     }
 }
