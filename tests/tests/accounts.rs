@@ -137,7 +137,9 @@ fn ten_thousand_rows_with_three_bad_ones_import_nothing_then_skip_them_then_chan
         stdout(&out)
     );
     assert_eq!(list_json(&store, &[]).len(), 9_997);
-    // Re-importing wrote no history: each account still has its one entry.
+    // Re-importing wrote no history: each account still has its one import
+    // entry (and, for a CTPAT sign-in long past, the rule's deactivation,
+    // which the re-import neither undid nor repeated).
     let out = run(garita(&store).args([
         "--json",
         "accounts",
@@ -145,7 +147,20 @@ fn ten_thousand_rows_with_three_bad_ones_import_nothing_then_skip_them_then_chan
         "ctpat:user0@importer0.example",
     ]));
     let history: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(history["history"].as_array().unwrap().len(), 1, "{history}");
+    let entries: Vec<(&str, &str)> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["by"].as_str().unwrap(), e["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries.len(), 2, "{history}");
+    assert!(entries[0].1.starts_with("imported from "), "{history}");
+    assert_eq!(entries[1].0, "garita (rule ctpat.inactivity)", "{history}");
+    let account = list_json(&store, &["--portal", "ctpat"])
+        .into_iter()
+        .find(|a| a["key"] == "ctpat:user0@importer0.example")
+        .unwrap();
+    assert_eq!(account["status"], "deactivated");
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! The shipped CTPAT workflows, end to end with the real binary and a pinned
 //! clock: the daily inactivity watch reading the inventory (simulated, and
-//! run by `garita daemon --once` day by day) marking the account deactivated
-//! and starting `ctpat-reactivation` through its event; the reactivation
-//! through approval, CBP's signal, the same-day deadline and both outcomes,
-//! each visible in the inventory; and the quarterly enabled-email review.
+//! run by `garita daemon --once` day by day) reminding the holder, the
+//! portal rule marking the account deactivated on the day and starting
+//! `ctpat-reactivation` through its event; the reactivation through the
+//! officer's alert, approval, CBP's signal, and both outcomes of the
+//! same-day sign-in, each visible in the inventory; and the quarterly
+//! enabled-email review.
 
 mod support;
 
@@ -16,6 +18,7 @@ use support::*;
 const WATCH: &str = "workflows/ctpat-inactivity-watch.yaml";
 const REACTIVATION: &str = "workflows/ctpat-reactivation.yaml";
 const REVIEW: &str = "workflows/ctpat-email-list-review.yaml";
+const RELOGIN: &str = "workflows/ctpat-relogin-missed.yaml";
 const OFFICER: &str = "oficial@gulfcoast-produce.example";
 const SPECIALIST: &str = "scss.specialist@cbp.dhs.example";
 const LUISA: &str = "luisa.mendez@gulfcoast-produce.example";
@@ -92,7 +95,7 @@ fn owned(rows: &[(&str, &str, &str, &str)]) -> Vec<(String, String, String, Stri
 // ---- ctpat-inactivity-watch --------------------------------------------------
 
 #[test]
-fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_deactivates_and_starts_the_reactivation(
+fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_the_rule_deactivates_and_starts_the_reactivation(
 ) {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
@@ -138,7 +141,7 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_deactivates_and_star
     assert_eq!(
         by_event,
         [&(
-            "2026-04-17T11:00:00Z".to_owned(),
+            "2026-04-17T04:00:00Z".to_owned(),
             "ctpat-reactivation".to_owned(),
             "event".to_owned()
         )]
@@ -163,33 +166,36 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_deactivates_and_star
                 "Urgente: CTPAT: entre al portal antes del 2026-04-17 (43 días sin entrar)"
             ),
             email(
-                "2026-04-17T11:00:00Z",
+                "2026-04-17T04:00:00Z",
                 &[DEFAULT_OFFICER, LUISA],
-                "CTPAT: CBP desactivó hoy a Luisa Méndez (luisa.mendez@gulfcoast-produce.example)"
+                "CTPAT: CBP desactivó a Luisa Méndez (luisa.mendez@gulfcoast-produce.example) el 2026-04-17"
             ),
         ]
     );
-    // The inventory changes on the deactivation day, with the event.
-    let changes: Vec<(String, String, String, String, String)> = happenings(&report, "inventory")
-        .iter()
-        .map(|h| {
-            (
-                text(&h["at"]),
-                text(&h["action"]),
-                text(&h["account"]),
-                text(&h["status"]),
-                text(&h["event"]),
-            )
-        })
-        .collect();
+    // No workflow writes the status: the rule does, at New York's midnight,
+    // with the event in the same commit.
+    assert!(happenings(&report, "inventory").is_empty(), "{report:#}");
+    let transitions: Vec<(String, String, String, String, i64)> =
+        happenings(&report, "rule_transition")
+            .iter()
+            .map(|h| {
+                (
+                    text(&h["at"]),
+                    text(&h["account"]),
+                    text(&h["transition"]),
+                    text(&h["effective_on"]),
+                    h["days_late"].as_i64().unwrap(),
+                )
+            })
+            .collect();
     assert_eq!(
-        changes,
+        transitions,
         [(
-            "2026-04-17T11:00:00Z".to_owned(),
-            "accounts.set_status".to_owned(),
+            "2026-04-17T04:00:00Z".to_owned(),
             format!("ctpat:{LUISA}"),
-            "deactivated".to_owned(),
-            "ctpat.deactivated".to_owned()
+            "ctpat.deactivated".to_owned(),
+            "2026-04-17".to_owned(),
+            0
         )]
     );
     // The reactivation asks the officer the watch names to review the request.
@@ -207,10 +213,10 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_deactivates_and_star
     assert_eq!(
         created,
         owned(&[(
-            "2026-04-17T11:00:00Z",
+            "2026-04-17T04:00:00Z",
             "Revisar la solicitud de reactivación CTPAT de Luisa Méndez",
             DEFAULT_OFFICER,
-            "2026-04-19T11:00:00Z"
+            "2026-04-19T04:00:00Z"
         )])
     );
     // The inventory agrees on the day: 2 March + 45 days of grace + 1.
@@ -270,7 +276,7 @@ fn a_sign_in_recorded_in_the_inventory_silences_the_watch() {
 }
 
 #[test]
-fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign_in() {
+fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let config = ctpat_config(dir.path());
@@ -278,7 +284,7 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
         "{HEADER}ctpat,{LUISA},Luisa Méndez,{LUISA},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,Account Administrator,active,2026-03-02\n"
     );
     import(&store, dir.path(), &csv, "2026-03-25T12:00:00Z");
-    let workflows = workflows_dir(dir.path(), &[WATCH, REACTIVATION]);
+    let workflows = workflows_dir(dir.path(), &[WATCH, REACTIVATION, RELOGIN]);
     let daemon_once = |now: &str| {
         ok(atc(&store, &config, now)
             .args(["daemon", "--once", "--workflows"])
@@ -319,7 +325,7 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
                 "2026-04-17T11:00:00Z",
                 officer,
                 LUISA,
-                "CTPAT: CBP desactivó hoy a Luisa Méndez (luisa.mendez@gulfcoast-produce.example)"
+                "CTPAT: CBP desactivó a Luisa Méndez (luisa.mendez@gulfcoast-produce.example) el 2026-04-17"
             ),
         ])
     );
@@ -328,27 +334,26 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
     assert!(reminder
         .body
         .contains("Gulf Coast Produce Distributors Inc."));
+    let alert = one_mail(&store, "CBP desactivó a");
+    assert!(
+        alert.body.contains("(46 días sin entrar)"),
+        "{}",
+        alert.body
+    );
 
-    // Deactivated in the inventory on the day, by the watch's child run.
+    // Deactivated in the inventory on the day, by the rule.
     let key = format!("ctpat:{LUISA}");
     assert_eq!(status_of(&store, &key), "deactivated");
     let marked = history_rows(&store, &key);
-    assert_eq!(marked.len(), 2, "{marked:#?}");
-    let (when, by, why, change) = &marked[1];
-    assert_eq!(when, "2026-04-17T11:00:00Z");
-    assert!(
-        by.starts_with("run ") && by.ends_with(" step mark_deactivated"),
-        "{by}"
-    );
     assert_eq!(
-        why,
-        "Sin inicio de sesión en CTPAT desde el 2026-03-02: CBP lo desactivó el 2026-04-17"
+        marked[1..],
+        owned(&[(
+            "2026-04-17T11:00:00Z",
+            "garita (rule ctpat.inactivity)",
+            "no CTPAT sign-in recorded since 2026-03-02: CBP deactivates a user after 45 days without one, so from 2026-04-17",
+            "active -> deactivated"
+        )])
     );
-    assert_eq!(change, "active -> deactivated");
-    let watch_run = by["run ".len()..by.len() - " step mark_deactivated".len()].to_owned();
-    let watch = show(&store, watch_run.split('.').next().unwrap());
-    assert_eq!(watch["status"], "succeeded");
-    assert_eq!(watch["outputs"]["deactivated"], json!([key]));
 
     // ...and ctpat-reactivation started from its event: the review is open.
     let open = tasks(&store, false);
@@ -362,6 +367,7 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
     let started = show(&store, &reactivation);
     assert_eq!(started["workflow"], "ctpat-reactivation");
     assert_eq!(started["inputs"]["account"], json!(key));
+    assert_eq!(started["inputs"]["deactivated_on"], "2026-04-17");
     // The next morning says nothing new and starts nothing new.
     daemon_once("2026-04-18T11:00:00Z");
     assert_eq!(outbox(&store).len(), 4);
@@ -396,7 +402,8 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
         assert!(request.body.contains(line), "{line:?} in\n{}", request.body);
     }
 
-    // CBP reactivates on 21 April; the user is told the exact limit.
+    // CBP reactivates on 21 April; the user is told the exact limit, and
+    // the account carries the day as its `reactivated_on` fact.
     ok(atc(&store, &config, "2026-04-21T14:00:00Z").args([
         "signal",
         &reactivation,
@@ -412,29 +419,28 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
         hurry.subject,
         "CTPAT: inicie sesión hoy, a más tardar el 2026-04-21 23:59:59 EDT"
     );
-    let waiting = show(&store, &reactivation);
-    assert_eq!(waiting["status"], "waiting");
-    assert!(
-        text(&waiting["wake_at"]).starts_with("2026-04-22T03:59:59"),
-        "{}",
-        waiting["wake_at"]
-    );
-
-    // No sign-in recorded by the deadline: deactivated again, officer told.
-    resume(&store, "2026-04-22T03:59:58Z");
-    assert_eq!(show(&store, &reactivation)["status"], "waiting");
-    ok(atc(&store, &config, "2026-04-22T03:59:59Z").arg("resume"));
     let done = show(&store, &reactivation);
     assert_eq!(done["status"], "succeeded", "{done:#}");
-    assert_eq!(done["outputs"]["signed_in"], false);
     assert_eq!(done["outputs"]["reactivated_on"], "2026-04-21");
-    let again = one_mail(&store, "no inició sesión a tiempo");
-    assert_eq!((again.to.as_str(), again.cc.as_str()), (officer, LUISA));
-    assert_eq!(again.date, "2026-04-22T03:59:59Z");
-    assert!(again
-        .body
-        .contains("La cuenta vuelve a figurar como desactivada en el inventario."));
+    let luisa = accounts(&store, &["--portal", "ctpat"]);
+    assert_eq!(luisa[0]["attributes"]["reactivated_on"], "2026-04-21");
+
+    // No sign-in recorded by midnight in New York: the rule deactivates it
+    // again, once, and the officer hears it from ctpat-relogin-missed.
+    daemon_once("2026-04-22T03:59:59Z");
+    assert_eq!(status_of(&store, &key), "active");
+    daemon_once("2026-04-22T04:00:00Z");
     assert_eq!(status_of(&store, &key), "deactivated");
+    let again = one_mail(&store, "no inició sesión el día de la reactivación");
+    assert_eq!((again.to.as_str(), again.cc.as_str()), (officer, LUISA));
+    assert_eq!(again.date, "2026-04-22T04:00:00Z");
+    assert!(
+        again.body.contains(
+            "CBP reactivó al usuario luisa.mendez@gulfcoast-produce.example el 2026-04-21"
+        ),
+        "{}",
+        again.body
+    );
     let rows: Vec<(String, String, String, String)> =
         history_rows(&store, &key).into_iter().skip(2).collect();
     assert_eq!(
@@ -447,14 +453,14 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
                 "deactivated -> active"
             ),
             (
-                "2026-04-22T03:59:59Z",
-                &format!("run {reactivation} step mark_deactivated"),
-                "Sin inicio de sesión registrado antes del límite de la reactivación (2026-04-21 23:59:59 EDT)",
+                "2026-04-22T04:00:00Z",
+                "garita (rule ctpat.inactivity)",
+                "CBP reactivated the user on 2026-04-21 and no sign-in was recorded that day (last sign-in: 2026-03-02): the portal deactivated it again at midnight",
                 "active -> deactivated"
             ),
         ])
     );
-    // The watch leaves a deactivated account to the reactivation.
+    // Later days repeat nothing; the watch leaves a deactivated account alone.
     daemon_once("2026-04-23T11:00:00Z");
     assert_eq!(outbox(&store).len(), 7);
     assert!(tasks(&store, false).is_empty());
@@ -526,17 +532,18 @@ fn reactivation_sends_the_edited_request_and_ends_active_when_the_sign_in_is_rec
         "--at",
         "2026-04-20",
     ]));
-    ok(atc(&store, &config, "2026-04-21T03:59:59Z").arg("resume"));
     let done = show(&store, &run_id);
     assert_eq!(done["status"], "succeeded", "{done:#}");
-    assert_eq!(done["outputs"]["signed_in"], true);
     assert_eq!(done["outputs"]["deadline"], "2026-04-20T23:59:59-04:00");
     let marked = &step(&done, "mark_active")["outputs"];
     assert_eq!(marked["account"]["status"], "active");
     assert_eq!(marked["previous_status"], "deactivated");
-    assert_eq!(step(&done, "redeactivated")["status"], "skipped");
-    assert_eq!(step(&done, "mark_deactivated")["status"], "skipped");
-    // Active in the inventory, with the sign-in that kept it so.
+    // Started by hand (no rule event): no alert to the officer.
+    assert_eq!(step(&done, "alert")["status"], "skipped");
+    // Past midnight the rule finds the same-day sign-in and leaves it active.
+    ok(atc(&store, &config, "2026-04-21T05:00:00Z")
+        .args(["daemon", "--once", "--workflows"])
+        .arg(root().join("workflows")));
     let key = format!("ctpat:{TOM}");
     assert_eq!(status_of(&store, &key), "active");
     let tom = accounts(&store, &["--portal", "ctpat"]);
@@ -572,15 +579,7 @@ fn reactivation_not_approved_sends_nothing_to_cbp() {
     let done = show(&store, &run_id);
     assert_eq!(done["status"], "succeeded");
     assert_eq!(done["outputs"]["sent"], false);
-    for skipped in [
-        "send",
-        "reactivated",
-        "deadline",
-        "tell_user",
-        "until_deadline",
-        "check",
-        "no_answer",
-    ] {
+    for skipped in ["send", "reactivated", "deadline", "tell_user", "no_answer"] {
         assert_eq!(step(&done, skipped)["status"], "skipped", "{skipped}");
     }
     // Still deactivated: nobody asked CBP.
@@ -623,14 +622,7 @@ fn reactivation_escalates_when_cbp_does_not_answer_in_14_days() {
     assert_eq!(done["status"], "succeeded", "{done:#}");
     // Jumped over by the wait's `goto`: never ran. (`runs show` lists steps
     // a goto jumped over as `pending`, while templates see them `skipped`.)
-    for jumped in [
-        "mark_active",
-        "deadline",
-        "tell_user",
-        "until_deadline",
-        "check",
-        "redeactivated",
-    ] {
+    for jumped in ["mark_active", "deadline", "tell_user"] {
         let s = step(&done, jumped);
         assert!(
             s["status"] == "pending" || s["status"] == "skipped",

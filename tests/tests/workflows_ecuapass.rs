@@ -1,9 +1,9 @@
 //! The shipped Ecuapass workflows, end to end with the real binary and a
 //! pinned clock: `ecuapass-annual-update` over a whole campaign read from
 //! the inventory (simulated from the schedule, and driven by hand with
-//! answers recorded as evidence, a rejection, the accounts marked at risk on
-//! 1 February and the report), and `ecuapass-password-reset` with its
-//! follow-up.
+//! answers recorded as evidence, a rejection, the portal rule marking the
+//! unconfirmed accounts disabled on 1 February, and the report), and
+//! `ecuapass-password-reset` with its follow-up.
 
 mod support;
 
@@ -16,6 +16,7 @@ const IMPORTED: &str = "2025-11-20T12:00:00Z";
 
 const ANNUAL: &str = "workflows/ecuapass-annual-update.yaml";
 const RESET: &str = "workflows/ecuapass-password-reset.yaml";
+const MISSED: &str = "workflows/ecuapass-update-missed.yaml";
 const OFFICER: &str = "oficial@bananera-pacifico.example";
 
 const INVENTORY: &str = "\
@@ -138,32 +139,36 @@ fn annual_update_simulated_from_the_december_fire_to_the_february_report() {
         .iter()
         .all(|t| t["title"] == "Confirmar la actualización anual de Ecuapass (JVERA2024)"));
 
-    // 1 February: Jorge's account is marked at risk (on the simulation's
-    // copy of the inventory), then the report goes out.
-    let marked: Vec<(String, String, String, String)> = happenings(&report, "inventory")
-        .iter()
-        .map(|h| {
-            (
-                text(&h["at"]),
-                text(&h["action"]),
-                text(&h["account"]),
-                text(&h["status"]),
-            )
-        })
-        .collect();
+    // 1 February, at midnight in Guayaquil: the portal rule marks Jorge's
+    // account disabled (on the simulation's copy of the inventory); no
+    // workflow writes the status. Lucía's was disabled already.
+    assert!(happenings(&report, "inventory").is_empty(), "{report:#}");
+    let marked: Vec<(String, String, String, String, String)> =
+        happenings(&report, "rule_transition")
+            .iter()
+            .map(|h| {
+                (
+                    text(&h["at"]),
+                    text(&h["account"]),
+                    text(&h["transition"]),
+                    text(&h["effective_on"]),
+                    text(&h["status_after"]),
+                )
+            })
+            .collect();
     assert_eq!(
         marked,
         [(
-            "2026-02-01T13:00:00Z".to_owned(),
-            "accounts.set_status".to_owned(),
+            "2026-02-01T05:00:00Z".to_owned(),
             "ecuapass:jvera2024".to_owned(),
-            "at_risk".to_owned()
+            "ecuapass.update_missed".to_owned(),
+            "2026-02-01".to_owned(),
+            "disabled".to_owned()
         )]
     );
 
     // The account's child run ends on 1 February, and its parent with it,
-    // at the same instant. (The mark_at_risk child is created and finished
-    // within the parent's own drive, so only its inventory change shows.)
+    // at the same instant, when the report goes out.
     let finished: Vec<(String, String, String)> = happenings(&report, "run_finished")
         .iter()
         .map(|f| (text(&f["at"]), text(&f["workflow"]), text(&f["status"])))
@@ -368,7 +373,17 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
     assert_eq!(show(&store, &run_id)["status"], "waiting");
     assert!(mails_about(&store, "en riesgo").is_empty());
 
-    resume(&store, "2026-02-01T13:00:00Z");
+    // The daemon's morning on 1 February: the run's report, and the portal
+    // rule for whoever has no update recorded this year.
+    let workflows = workflows_dir(dir.path(), &[MISSED]);
+    let config = write(
+        dir.path(),
+        "garita.toml",
+        &format!("[rules]\nofficer = \"{OFFICER}\"\n"),
+    );
+    ok(atc(&store, &config, "2026-02-01T13:00:00Z")
+        .args(["daemon", "--once", "--workflows"])
+        .arg(&workflows));
     let shown = show(&store, &run_id);
     assert_eq!(shown["status"], "succeeded", "{shown:#}");
     assert_eq!(
@@ -379,7 +394,6 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
         shown["outputs"]["at_risk"],
         serde_json::json!(["ecuapass:pnavarrete"])
     );
-    assert_eq!(step(&shown, "mark_at_risk")["outputs"]["count"], 1);
     let report = one_mail(&store, "Ecuapass 2026: actualizadas 2, en riesgo 1");
     assert_eq!(
         (report.to.as_str(), report.date.as_str()),
@@ -389,22 +403,22 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
         "- JVERA2024 (Jorge Vera): 2026-01-28, «Su actualización de Datos se ha realizado con éxito»",
         "- RZAMBRANO1 (Rosa Zambrano): 2026-01-05, «Su actualización de Datos se ha realizado con éxito», captura: //nas/cumplimiento/2026/rzambrano1.png; confirmó rosa.zambrano@bananera-pacifico.example",
         "- PNAVARRETE (Pablo Navarrete <pablo.navarrete@flores-sierra.example>): no pudo hacerla: TOKEN vencido, renovación en trámite",
-        "Quedaron marcadas en riesgo en el inventario (`garita accounts list --portal ecuapass --status at_risk`).",
+        "Desde hoy figuran como inhabilitadas en el inventario (`garita accounts list --portal ecuapass --status disabled`)",
     ] {
         assert!(report.body.contains(line), "{line:?} in\n{}", report.body);
     }
 
-    // The inventory: Pablo at risk from 1 February, this run as who; the
-    // others as they were (Lucía's user ID was already disabled).
-    let at_risk: Vec<String> = accounts(&store, &["--portal", "ecuapass", "--status", "at_risk"])
+    // The inventory: Pablo disabled from 1 February by the portal rule (his
+    // update was never recorded); the others as they were (Lucía's user ID
+    // was already disabled, so the rule leaves it alone).
+    let disabled: Vec<String> = accounts(&store, &["--portal", "ecuapass", "--status", "disabled"])
         .iter()
         .map(|a| text(&a["key"]))
         .collect();
-    assert_eq!(at_risk, ["ecuapass:pnavarrete"]);
+    assert_eq!(disabled, ["ecuapass:ltoapanta", "ecuapass:pnavarrete"]);
     for (key, status) in [
         ("ecuapass:rzambrano1", "active"),
         ("ecuapass:jvera2024", "active"),
-        ("ecuapass:ltoapanta", "disabled"),
     ] {
         assert_eq!(status_of(&store, key), status, "{key}");
     }
@@ -412,15 +426,26 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
     assert_eq!(pablo_history.len(), 2, "{pablo_history:#?}");
     let (when, by, why, change) = &pablo_history[1];
     assert_eq!(when, "2026-02-01T13:00:00Z");
+    assert_eq!(by, "garita (rule ecuapass.annual_update)");
     assert!(
-        by.starts_with(&format!("run {run_id}.")) && by.ends_with(" step status"),
-        "{by}"
+        why.starts_with(
+            "no Ecuapass annual update recorded for 2026 by 31 January (last recorded: none)"
+        ),
+        "{why}"
     );
-    assert_eq!(
-        why,
-        "Actualización anual de Ecuapass 2026 sin confirmar al 1 de febrero"
+    assert_eq!(change, "active -> disabled");
+    // The officer hears of it once, from ecuapass-update-missed.
+    let alert = one_mail(&store, "sin actualización anual 2026");
+    assert_eq!((alert.to.as_str(), alert.cc.as_str()), (OFFICER, pablo));
+    assert!(
+        alert.body.contains("Recomendación de Garita"),
+        "{}",
+        alert.body
     );
-    assert_eq!(change, "active -> at_risk");
+    ok(atc(&store, &config, "2026-02-02T13:00:00Z")
+        .args(["daemon", "--once", "--workflows"])
+        .arg(&workflows));
+    assert_eq!(mails_about(&store, "sin actualización anual").len(), 1);
 
     // Each confirmation is evidence on its account, from the child that got it.
     let evidence: Vec<(String, String)> = ["ecuapass:rzambrano1", "ecuapass:jvera2024"]
@@ -455,7 +480,8 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
         json!({
             "evidence": "Actualización anual de Ecuapass 2026 confirmada: «Su actualización de Datos se ha realizado con éxito»",
             "evidence_on": "2026-01-05",
-            "evidence_reference": "//nas/cumplimiento/2026/rzambrano1.png"
+            "evidence_reference": "//nas/cumplimiento/2026/rzambrano1.png",
+            "annual_update_on": "2026-01-05"
         })
     );
 }

@@ -323,8 +323,10 @@ fn every_shipped_workflow_validates_and_the_set_loads_into_the_scheduler() {
             "ctpat-email-list-review",
             "ctpat-inactivity-watch",
             "ctpat-reactivation",
+            "ctpat-relogin-missed",
             "ecuapass-annual-update",
             "ecuapass-password-reset",
+            "ecuapass-update-missed",
             "staff-offboarding",
         ]
     );
