@@ -54,6 +54,10 @@ pub async fn reconcile_now(app: &App, store: Arc<SledStore>) -> anyhow::Result<R
         .await?)
 }
 
+/// Transitions listed one per line; the rest are counted (an import of
+/// thousands of long-idle accounts must not bury its own summary).
+const SHOWN: usize = 20;
+
 /// The report as lines for a person; empty when nothing was applied.
 pub fn describe(report: &ReconcileReport) -> Vec<String> {
     if report.applied.is_empty() {
@@ -72,7 +76,7 @@ pub fn describe(report: &ReconcileReport) -> Vec<String> {
             report.applied.len()
         )
     });
-    for t in &report.applied {
+    for t in report.applied.iter().take(SHOWN) {
         let when = match t.days_late {
             0 => "today".to_owned(),
             1 => "1 day ago".to_owned(),
@@ -81,6 +85,12 @@ pub fn describe(report: &ReconcileReport) -> Vec<String> {
         lines.push(format!(
             "  {}  {} on {} ({when}): {} -> {}",
             t.account, t.transition, t.effective_on, t.status_before, t.status_after
+        ));
+    }
+    if report.applied.len() > SHOWN {
+        lines.push(format!(
+            "  ... and {} more (`garita accounts list --status deactivated|disabled`, or --json for all)",
+            report.applied.len() - SHOWN
         ));
     }
     if report.applied.iter().any(|t| t.event.is_some()) {
@@ -121,6 +131,13 @@ mod tests {
             already_applied: 0,
             stale: 0,
         }
+    }
+
+    #[test]
+    fn a_long_report_lists_twenty_and_counts_the_rest() {
+        let lines = describe(&report(vec![transition(3, false); 25]));
+        assert_eq!(lines.len(), 1 + 20 + 1, "{lines:#?}");
+        assert!(lines[21].starts_with("  ... and 5 more"), "{}", lines[21]);
     }
 
     #[test]

@@ -249,16 +249,18 @@ pub trait AccountStore: Send + Sync {
         to: NaiveDate,
     ) -> Result<Vec<Account>, StoreError>;
 
-    /// Applies a rule transition exactly once: when its key was never
-    /// recorded and the account is still at `expected_revision`, writes the
-    /// update (and its history entry), queues the event and records the key
-    /// — all in one atomic, durable commit. A key recorded before, or an
-    /// account that changed since the rule read it, writes nothing.
-    async fn apply_transition(
+    /// Applies rule transitions exactly once each: a write whose key was
+    /// never recorded and whose account is still at `expected_revision`
+    /// writes its update (and history entry), queues its event and records
+    /// its key. The whole batch is one atomic, durable commit (one flush for
+    /// many accounts); a key recorded before, or an account that changed
+    /// since the rule read it, writes nothing for that one. One outcome per
+    /// write, in order.
+    async fn apply_transitions(
         &self,
-        write: &TransitionWrite,
+        writes: &[TransitionWrite],
         meta: &ChangeMeta,
-    ) -> Result<TransitionOutcome, StoreError>;
+    ) -> Result<Vec<TransitionOutcome>, StoreError>;
 
     /// Whether `key` was applied (a cheap read, so evaluating the rules
     /// often costs no writes).

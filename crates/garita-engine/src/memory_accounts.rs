@@ -65,6 +65,27 @@ impl Inner {
         }
     }
 
+    fn apply(&mut self, write: &TransitionWrite, meta: &ChangeMeta) -> TransitionOutcome {
+        if self.transitions.contains_key(&write.key) {
+            return TransitionOutcome::AlreadyApplied;
+        }
+        let revision = self.accounts.get(&write.key.account).map(|a| a.revision);
+        if revision != Some(write.expected_revision) {
+            return TransitionOutcome::Stale;
+        }
+        self.upsert(&write.update, meta);
+        let event_id = write.event.as_ref().map(|e| self.queue(e).id);
+        self.transitions.insert(
+            write.key.clone(),
+            AppliedTransition {
+                key: write.key.clone(),
+                applied_at: meta.at,
+                event_id,
+            },
+        );
+        TransitionOutcome::Applied
+    }
+
     fn queue(&mut self, event: &NewEvent) -> EmittedEvent {
         self.next_event_id += 1;
         let emitted = EmittedEvent::new(self.next_event_id, event);
@@ -130,30 +151,14 @@ impl AccountStore for MemoryAccounts {
             .collect())
     }
 
-    async fn apply_transition(
+    async fn apply_transitions(
         &self,
-        write: &TransitionWrite,
+        writes: &[TransitionWrite],
         meta: &ChangeMeta,
-    ) -> Result<TransitionOutcome, StoreError> {
+    ) -> Result<Vec<TransitionOutcome>, StoreError> {
+        // One lock for the batch: atomic, as in sled.
         let mut inner = self.lock();
-        if inner.transitions.contains_key(&write.key) {
-            return Ok(TransitionOutcome::AlreadyApplied);
-        }
-        let revision = inner.accounts.get(&write.key.account).map(|a| a.revision);
-        if revision != Some(write.expected_revision) {
-            return Ok(TransitionOutcome::Stale);
-        }
-        inner.upsert(&write.update, meta);
-        let event_id = write.event.as_ref().map(|e| inner.queue(e).id);
-        inner.transitions.insert(
-            write.key.clone(),
-            AppliedTransition {
-                key: write.key.clone(),
-                applied_at: meta.at,
-                event_id,
-            },
-        );
-        Ok(TransitionOutcome::Applied)
+        Ok(writes.iter().map(|w| inner.apply(w, meta)).collect())
     }
 
     async fn transition_applied(&self, key: &TransitionKey) -> Result<bool, StoreError> {

@@ -30,7 +30,7 @@
 //! refusal after a failed flush — makes it durable before the call returns.
 //! A batch that changes nothing writes and flushes nothing.
 //!
-//! A rule transition (`apply_transition`) is the same kind of transaction
+//! A batch of rule transitions (`apply_transitions`) is the same kind of transaction
 //! over those trees plus `account_transitions`: the account write, the
 //! event and the transition's key commit together, and a key already there
 //! (or an account whose revision moved) writes nothing.
@@ -111,24 +111,27 @@ impl AccountStore for SledStore {
         read::deactivating_between(&self.account_trees()?, &self.path, from, to)
     }
 
-    async fn apply_transition(
+    async fn apply_transitions(
         &self,
-        write: &TransitionWrite,
+        writes: &[TransitionWrite],
         meta: &ChangeMeta,
-    ) -> Result<TransitionOutcome, StoreError> {
+    ) -> Result<Vec<TransitionOutcome>, StoreError> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
         self.flush.check_healthy()?;
         let trees = self.account_trees()?;
         let chain = self.trees.audit.clone();
         let meta_tree = self.trees.meta.clone();
         let path = self.path.clone();
         let flush = self.flush.clone();
-        let (write, meta) = (write.clone(), meta.clone());
-        run_blocking(&self.path, "applying a rule transition", move || {
-            let outcome = transition::apply(&trees, &chain, &meta_tree, &path, &write, &meta)?;
-            if outcome == TransitionOutcome::Applied {
+        let (writes, meta) = (writes.to_vec(), meta.clone());
+        run_blocking(&self.path, "applying rule transitions", move || {
+            let outcomes = transition::apply(&trees, &chain, &meta_tree, &path, &writes, &meta)?;
+            if outcomes.contains(&TransitionOutcome::Applied) {
                 flush.run()?;
             }
-            Ok(outcome)
+            Ok(outcomes)
         })
         .await
     }

@@ -5,8 +5,8 @@
 //! transition it is due as of now: "this CTPAT user has been deactivated
 //! since 20 March", "this Ecuapass operator missed its January update". The
 //! [`Reconciler`] evaluates every rule over the inventory and applies each
-//! due transition through [`AccountStore::apply_transition`], which records
-//! its [`TransitionKey`] (account, transition, effective date) in the same
+//! due transition through [`AccountStore::apply_transitions`], which records
+//! each one's [`TransitionKey`] (account, transition, effective date) in the same
 //! commit as the status change and the event. So:
 //!
 //! - a rule's effect depends on the state, never on being awake on a given
@@ -21,7 +21,7 @@
 //! Rules are pure and know no store; the concrete ones (CTPAT, Ecuapass)
 //! live in `garita-inventory`, beside the validators that know the portals.
 //!
-//! [`AccountStore::apply_transition`]: crate::account::AccountStore::apply_transition
+//! [`AccountStore::apply_transitions`]: crate::account::AccountStore::apply_transitions
 //! [`TransitionKey`]: crate::account::TransitionKey
 
 mod reconciler;

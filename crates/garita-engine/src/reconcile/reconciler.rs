@@ -15,6 +15,11 @@ use crate::account::{
 use crate::clock::Clock;
 use crate::store::StoreError;
 
+/// Transitions applied per commit: one flush for many accounts (an import
+/// of thousands of long-idle accounts), small enough that a commit stays
+/// short.
+const BATCH: usize = 256;
+
 /// Evaluates rules over an [`AccountStore`] at the engine's clock.
 pub struct Reconciler {
     rules: Vec<Arc<dyn AccountRule>>,
@@ -119,6 +124,11 @@ impl Reconciler {
         };
         for rule in &self.rules {
             let candidates = self.accounts.list_accounts(&rule.candidates(now)).await?;
+            let meta = ChangeMeta {
+                by: format!("garita (rule {})", rule.name()),
+                at: now,
+            };
+            let mut batch: Vec<(Account, DueTransition, TransitionWrite)> = Vec::new();
             for account in candidates {
                 report.evaluated += 1;
                 let Some(due) = rule.due(&account, now) else {
@@ -134,37 +144,59 @@ impl Reconciler {
                     continue;
                 }
                 let write = self.write_for(&account, key, &due, now);
-                let meta = ChangeMeta {
-                    by: format!("garita (rule {})", rule.name()),
-                    at: now,
-                };
-                match self.accounts.apply_transition(&write, &meta).await? {
-                    TransitionOutcome::Applied => {
-                        let applied = ReconciledTransition {
-                            account: write.key.account.to_string(),
-                            transition: due.name.clone(),
-                            effective_on: due.effective_on,
-                            days_late: (rule.today(now) - due.effective_on).num_days().max(0),
-                            status_before: account.status,
-                            status_after: write.update.account.status,
-                            reason: due.reason.clone(),
-                            event: write.event.as_ref().map(|e| e.name.clone()),
-                        };
-                        tracing::info!(
-                            account = %applied.account,
-                            transition = %applied.transition,
-                            effective_on = %applied.effective_on,
-                            days_late = applied.days_late,
-                            "rule transition applied"
-                        );
-                        report.applied.push(applied);
-                    }
-                    TransitionOutcome::AlreadyApplied => report.already_applied += 1,
-                    TransitionOutcome::Stale => report.stale += 1,
+                batch.push((account, due, write));
+                if batch.len() == BATCH {
+                    self.apply(rule.as_ref(), &mut batch, &meta, &mut report)
+                        .await?;
                 }
             }
+            self.apply(rule.as_ref(), &mut batch, &meta, &mut report)
+                .await?;
         }
         Ok(report)
+    }
+
+    /// Applies `batch` in one commit and empties it.
+    async fn apply(
+        &self,
+        rule: &dyn AccountRule,
+        batch: &mut Vec<(Account, DueTransition, TransitionWrite)>,
+        meta: &ChangeMeta,
+        report: &mut ReconcileReport,
+    ) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let writes: Vec<TransitionWrite> = batch.iter().map(|(_, _, w)| w.clone()).collect();
+        let outcomes = self.accounts.apply_transitions(&writes, meta).await?;
+        let today = rule.today(meta.at);
+        for ((account, due, write), outcome) in batch.drain(..).zip(outcomes) {
+            match outcome {
+                TransitionOutcome::Applied => {
+                    let applied = ReconciledTransition {
+                        account: write.key.account.to_string(),
+                        transition: due.name,
+                        effective_on: due.effective_on,
+                        days_late: (today - due.effective_on).num_days().max(0),
+                        status_before: account.status,
+                        status_after: write.update.account.status,
+                        reason: due.reason,
+                        event: write.event.as_ref().map(|e| e.name.clone()),
+                    };
+                    tracing::info!(
+                        account = %applied.account,
+                        transition = %applied.transition,
+                        effective_on = %applied.effective_on,
+                        days_late = applied.days_late,
+                        "rule transition applied"
+                    );
+                    report.applied.push(applied);
+                }
+                TransitionOutcome::AlreadyApplied => report.already_applied += 1,
+                TransitionOutcome::Stale => report.stale += 1,
+            }
+        }
+        Ok(())
     }
 
     fn write_for(

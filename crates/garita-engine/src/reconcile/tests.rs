@@ -220,11 +220,11 @@ async fn an_account_changed_since_it_was_read_is_stale_and_left_alone() {
         by: "t".into(),
         at: world.clock.now(),
     };
-    let outcome = world
+    let outcomes = world
         .accounts
-        .apply_transition(&write, &meta)
+        .apply_transitions(std::slice::from_ref(&write), &meta)
         .await
         .unwrap();
-    assert_eq!(outcome, crate::account::TransitionOutcome::Stale);
+    assert_eq!(outcomes, [crate::account::TransitionOutcome::Stale]);
     assert!(!world.accounts.transition_applied(&write.key).await.unwrap());
 }

@@ -313,23 +313,33 @@ async fn a_rule_transition_commits_once_with_its_event_and_survives_a_reopen() {
         };
         // A revision that moved: nothing written.
         let stale = store
-            .apply_transition(&write(stored.revision + 1), &meta("rule"))
+            .apply_transitions(&[write(stored.revision + 1)], &meta("rule"))
             .await
             .unwrap();
-        assert_eq!(stale, TransitionOutcome::Stale);
+        assert_eq!(stale, [TransitionOutcome::Stale]);
         assert!(!store.transition_applied(&transition).await.unwrap());
         assert!(store.pending_events(10).await.unwrap().is_empty());
 
+        // The same key twice in one batch: the second finds the first.
         let applied = store
-            .apply_transition(&write(stored.revision), &meta("rule"))
+            .apply_transitions(
+                &[write(stored.revision), write(stored.revision)],
+                &meta("rule"),
+            )
             .await
             .unwrap();
-        assert_eq!(applied, TransitionOutcome::Applied);
+        assert_eq!(
+            applied,
+            [
+                TransitionOutcome::Applied,
+                TransitionOutcome::AlreadyApplied
+            ]
+        );
         let again = store
-            .apply_transition(&write(stored.revision + 1), &meta("rule"))
+            .apply_transitions(&[write(stored.revision + 1)], &meta("rule"))
             .await
             .unwrap();
-        assert_eq!(again, TransitionOutcome::AlreadyApplied);
+        assert_eq!(again, [TransitionOutcome::AlreadyApplied]);
     }
     let store = open(dir.path());
     assert!(store.transition_applied(&transition).await.unwrap());

@@ -18,18 +18,33 @@ use crate::audit::{append_in, store_head, AuditChain, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 
-/// Applies `write` (in memory; the caller flushes when it returns Applied).
+/// A write with its keys checked, ready to apply.
+struct Prepared<'a> {
+    write: &'a TransitionWrite,
+    key: Vec<u8>,
+    account: Vec<u8>,
+}
+
+/// Applies `writes` in one transaction (in memory; the caller flushes when
+/// any was applied).
 pub(crate) fn apply(
     trees: &AccountTrees,
     chain: &AuditChain,
     meta_tree: &sled::Tree,
     path: &Path,
-    write: &TransitionWrite,
+    writes: &[TransitionWrite],
     meta: &ChangeMeta,
-) -> Result<TransitionOutcome, StoreError> {
-    let key = transition_key(&write.key)?;
-    let account = account_key(&write.key.account)?;
-    let shown = write.key.to_string();
+) -> Result<Vec<TransitionOutcome>, StoreError> {
+    let prepared = writes
+        .iter()
+        .map(|write| {
+            Ok(Prepared {
+                write,
+                key: transition_key(&write.key)?,
+                account: account_key(&write.key.account)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     let all = (
         &trees.accounts,
         &trees.history,
@@ -42,53 +57,59 @@ pub(crate) fn apply(
     chain.write(|head| {
         let result = all.transaction(
             |(accounts, history, deactivations, events, transitions, audit, meta_tx)| {
+                // sled may run the closure again on a conflict: start afresh.
                 let mut chain = head;
-                if transitions.get(&key)?.is_some() {
-                    return Ok((TransitionOutcome::AlreadyApplied, chain));
-                }
-                let revision = match accounts.get(&account)? {
-                    Some(bytes) => {
-                        let stored: garita_engine::Account =
-                            abort_on(decode(&bytes, || format!("account {}", write.key.account)))?;
-                        Some(stored.revision)
+                let mut outcomes = Vec::with_capacity(prepared.len());
+                for one in &prepared {
+                    let write = one.write;
+                    if transitions.get(&one.key)?.is_some() {
+                        outcomes.push(TransitionOutcome::AlreadyApplied);
+                        continue;
                     }
-                    None => None,
-                };
-                if revision != Some(write.expected_revision) {
-                    return Ok((TransitionOutcome::Stale, chain));
+                    let revision = match accounts.get(&one.account)? {
+                        Some(bytes) => {
+                            let stored: garita_engine::Account = abort_on(decode(&bytes, || {
+                                format!("account {}", write.key.account)
+                            }))?;
+                            Some(stored.revision)
+                        }
+                        None => None,
+                    };
+                    if revision != Some(write.expected_revision) {
+                        outcomes.push(TransitionOutcome::Stale);
+                        continue;
+                    }
+                    let (_, recorded) = upsert_one(
+                        accounts,
+                        history,
+                        deactivations,
+                        &one.account,
+                        &write.update,
+                        meta,
+                    )?;
+                    if let Some(record) = recorded {
+                        append_in(audit, &mut chain, &PendingEntry::new(record))?;
+                    }
+                    let event_id = match &write.event {
+                        Some(event) => Some(queue_event(events, audit, &mut chain, event)?.id),
+                        None => None,
+                    };
+                    let applied = AppliedTransition {
+                        key: write.key.clone(),
+                        applied_at: meta.at,
+                        event_id,
+                    };
+                    let bytes = abort_on(encode(&applied, &format!("transition {}", write.key)))?;
+                    transitions.insert(one.key.as_slice(), bytes)?;
+                    outcomes.push(TransitionOutcome::Applied);
                 }
-                let (_, recorded) = upsert_one(
-                    accounts,
-                    history,
-                    deactivations,
-                    &account,
-                    &write.update,
-                    meta,
-                )?;
-                if let Some(record) = recorded {
-                    append_in(audit, &mut chain, &PendingEntry::new(record))?;
-                }
-                let event_id = match &write.event {
-                    Some(event) => Some(queue_event(events, audit, &mut chain, event)?.id),
-                    None => None,
-                };
-                let applied = AppliedTransition {
-                    key: write.key.clone(),
-                    applied_at: meta.at,
-                    event_id,
-                };
-                let bytes = abort_on(encode(&applied, &format!("transition {shown}")))?;
-                transitions.insert(key.as_slice(), bytes)?;
                 if chain != head {
                     store_head(meta_tx, &chain)?;
                 }
-                Ok::<_, ConflictableTransactionError<StoreError>>((
-                    TransitionOutcome::Applied,
-                    chain,
-                ))
+                Ok::<_, ConflictableTransactionError<StoreError>>((outcomes, chain))
             },
         );
-        result.map_err(|e| transaction_error(path, "applying a rule transition", e))
+        result.map_err(|e| transaction_error(path, "applying rule transitions", e))
     })
 }
 
