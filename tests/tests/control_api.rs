@@ -750,6 +750,6 @@ fn a_schedule_paused_through_the_daemon_is_skipped_by_its_scheduler() {
     daemon.wait_for_log("schedule paused: fires skipped");
     assert_eq!(setup.json(&["runs", "list"]), serde_json::json!([]));
     let views = setup.json(&["schedules"]);
-    assert_eq!(views[0]["paused"], true, "{views}");
+    assert_eq!(views["schedules"][0]["paused"], true, "{views}");
     daemon.stop();
 }

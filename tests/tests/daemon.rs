@@ -1,8 +1,11 @@
 //! `garita daemon`: catch-up after downtime per policy (`--once --now`),
-//! SIGTERM in the middle of a run, and SIGHUP with an invalid workflow file.
+//! SIGTERM in the middle of a run, and invalid workflow files beside valid
+//! ones (refused and shown, loaded once fixed; `--once` still fires the rest).
 
 mod support;
 
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -125,7 +128,9 @@ fn schedules_lists_last_and_next_fire_and_pause_skips_fires() {
         ])
         .arg(&workflows));
     assert!(out.status.success(), "{}", stderr(&out));
-    let views: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["refused"], serde_json::json!([]));
+    let views = &report["schedules"];
     assert_eq!(views[0]["workflow"], "daily-check");
     assert_eq!(views[0]["time_zone"], "America/Guayaquil");
     assert_eq!(views[0]["catch_up"], "all");
@@ -293,53 +298,267 @@ fn sigterm_mid_run_exits_in_time_and_the_run_completes_after_restart_without_rep
     assert_eq!(lines(&effects), ["one", "two", "three", "four", "five"]);
 }
 
+/// `GET /v1/health` on the daemon's control socket, parsed.
+fn health(store: &Path) -> Value {
+    let mut stream = UnixStream::connect(store.join("control.sock")).expect("the socket answers");
+    stream
+        .write_all(b"GET /v1/health HTTP/1.1\r\nHost: garita\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{raw}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+/// `garita --json schedules` (through the daemon when one runs): exit code and report.
+fn schedules_json(store: &Path, workflows: &Path) -> (Option<i32>, Value) {
+    let out = run(garita(store)
+        .args(["--json", "schedules", "--workflows"])
+        .arg(workflows));
+    let report = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    (out.status.code(), report)
+}
+
+fn refused_files(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list of refused files: {list}"))
+        .iter()
+        .map(|r| {
+            let file = r["file"].as_str().unwrap();
+            Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// The log's JSON lines with this message.
+fn log_lines(log: &Path, message: &str) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["message"] == message)
+        .collect()
+}
+
+const BROKEN_CRON: &str = "name: broken\nsteps: []\non: {schedule: {cron: \"61 * * * *\"}}\n";
+
 #[test]
-fn sighup_with_an_invalid_file_keeps_the_old_workflows() {
+fn the_daemon_starts_beside_bad_files_says_which_and_loads_them_once_fixed() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let workflows = dir.path().join("workflows");
     std::fs::create_dir(&workflows).unwrap();
     write(&workflows, "daily.yaml", &daily("last"));
+    write(&workflows, "broken.yaml", BROKEN_CRON);
+    // Two valid files claiming one name: both are refused, not the daemon.
+    let twin = daily("all").replace("daily-check", "twin");
+    write(&workflows, "twin.yaml", &twin);
+    write(&workflows, "twin-copy.yaml", &twin);
     let log = dir.path().join("daemon.log");
     let mut child = garita(&store)
+        .env("GARITA_DAEMON__RELOAD_POLL", "0s")
         .args(["--log-format", "json", "daemon", "--workflows"])
         .arg(&workflows)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let log_has = |text: &str| {
-        std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .contains(text)
-    };
-    wait_for("start-up", &mut child, || log_has("daemon started"));
+    wait_for("start-up", &mut child, || {
+        !log_lines(&log, "daemon started").is_empty()
+    });
+    let started = &log_lines(&log, "daemon started")[0];
+    assert_eq!(started["workflows"], 1, "{started}");
+    assert_eq!(started["refused_files"], 3, "{started}");
+    // Each problem is logged as `garita validate` prints it.
+    let problems: Vec<String> = log_lines(&log, "invalid workflow file")
+        .iter()
+        .map(|l| l["problem"].as_str().unwrap().to_owned())
+        .collect();
+    // Two in broken.yaml (no steps, a bad cron), one in each twin.
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    let broken = workflows.join("broken.yaml").display().to_string();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with(&format!("{broken}:")) && p.contains("61 * * * *")),
+        "{problems:?}"
+    );
+    let twin_file = workflows.join("twin.yaml").display().to_string();
+    assert!(
+        problems.contains(&format!(
+            "{twin_file}:2:1: workflow name `twin` is used by both {twin_file} and {}; give each workflow its own name",
+            workflows.join("twin-copy.yaml").display()
+        )),
+        "{problems:?}"
+    );
+    assert_eq!(
+        log_lines(
+            &log,
+            "workflow file refused; it is not loaded until it is fixed"
+        )
+        .len(),
+        3
+    );
+
+    let (code, report) = schedules_json(&store, &workflows);
+    assert_eq!(
+        code,
+        Some(1),
+        "refused files make `schedules` exit 1: {report}"
+    );
+    assert_eq!(
+        report["schedules"][0]["workflow"], "daily-check",
+        "{report}"
+    );
+    assert_eq!(report["schedules"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(
+        refused_files(&report["refused"]),
+        ["broken.yaml", "twin-copy.yaml", "twin.yaml"]
+    );
+    let out = run(garita(&store)
+        .args(["schedules", "--workflows"])
+        .arg(&workflows));
+    assert!(
+        stdout(&out).contains(&format!(
+            "refused: {broken} (2 problem(s); not loaded until fixed)"
+        )),
+        "{}",
+        stdout(&out)
+    );
+
+    let status = health(&store);
+    assert_eq!(status["workflows"], 1, "{status}");
+    assert_eq!(
+        refused_files(&status["refused_files"]),
+        ["broken.yaml", "twin-copy.yaml", "twin.yaml"]
+    );
+    assert!(
+        status["refused_files"][0]["problems"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{broken}:")),
+        "{status}"
+    );
+
+    // Fixed files load on SIGHUP (polling is off here).
     write(
         &workflows,
         "broken.yaml",
-        "name: broken\nsteps: []\non: {schedule: {cron: \"61 * * * *\"}}\n",
+        &daily("none").replace("daily-check", "fixed"),
     );
+    std::fs::remove_file(workflows.join("twin-copy.yaml")).unwrap();
     kill("HUP", &child);
-    wait_for("the reload", &mut child, || log_has("reload refused"));
-    std::fs::remove_file(workflows.join("broken.yaml")).unwrap();
+    wait_for("the reload", &mut child, || {
+        !log_lines(&log, "workflows reloaded").is_empty()
+    });
+    let status = health(&store);
+    assert_eq!(status["workflows"], 3, "{status}");
+    assert_eq!(status["refused_files"], serde_json::json!([]), "{status}");
+    let (code, report) = schedules_json(&store, &workflows);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["schedules"].as_array().unwrap().len(), 3, "{report}");
+
+    // A loaded file broken by an edit keeps its previous version in force.
     write(
         &workflows,
-        "second.yaml",
-        &daily("all").replace("daily-check", "second-check"),
+        "daily.yaml",
+        BROKEN_CRON.replace("broken", "daily-check").as_str(),
     );
     kill("HUP", &child);
     wait_for("the second reload", &mut child, || {
-        log_has("workflows reloaded")
+        log_lines(&log, "workflows reloaded").len() == 2
     });
+    let status = health(&store);
+    assert_eq!(status["workflows"], 3, "{status}");
+    assert_eq!(refused_files(&status["refused_files"]), ["daily.yaml"]);
+    assert_eq!(
+        status["refused_files"][0]["previous_version_in_force"],
+        true
+    );
+    assert_eq!(
+        log_lines(
+            &log,
+            "workflow file refused; its previous version stays in force until the file is fixed"
+        )
+        .len(),
+        1
+    );
+
     kill("TERM", &child);
     let status = child.wait().unwrap();
-    assert!(status.success());
-    let text = std::fs::read_to_string(&log).unwrap();
-    let reloaded: Value = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["message"] == "workflows reloaded")
-        .unwrap();
-    assert_eq!(reloaded["workflows"], 2, "{reloaded}");
-    assert!(text.contains("invalid workflow file"), "{text}");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn daemon_once_with_a_bad_file_fires_the_good_ones_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    write(&workflows, "daily.yaml", &daily("all"));
+    write(&workflows, "broken.yaml", BROKEN_CRON);
+    let pass = |now: &str, json: bool| {
+        let mut cmd = garita(&store);
+        cmd.args(["--now", now, "--log-format", "json"]);
+        if json {
+            cmd.arg("--json");
+        }
+        run(cmd
+            .args(["daemon", "--once", "--workflows"])
+            .arg(&workflows))
+    };
+    let out = pass("2026-01-01T12:00:00Z", false);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let broken = workflows.join("broken.yaml").display().to_string();
+    assert!(
+        stderr(&out).contains(&format!("1 workflow file(s) refused and not run: {broken}; the pass ran with the 1 valid workflow(s)")),
+        "{}",
+        stderr(&out)
+    );
+    let out = pass("2026-01-01T13:00:10Z", true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(scheduled_for(&report), ["2026-01-01T13:00:00Z"]);
+    assert_eq!(refused_files(&report["refused"]), ["broken.yaml"]);
+
+    // With no valid workflow at all, the pass still wakes the runs that are due.
+    std::fs::remove_file(workflows.join("daily.yaml")).unwrap();
+    let waiting = write(
+        dir.path(),
+        "wait.yaml",
+        "name: waits\nsteps:\n  - id: w\n    wait: {for: 1h}\n",
+    );
+    let out = run(garita(&store)
+        .args(["--now", "2026-01-02T00:00:00Z", "run"])
+        .arg(&waiting));
+    assert!(stdout(&out).contains("waiting"), "{}", stdout(&out));
+    let out = pass("2026-01-02T02:00:00Z", true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // Its timer is past: the pass resumes it to the end.
+    let resumed = report["resumed"].as_array().unwrap();
+    assert_eq!(resumed.len(), 1, "{report}");
+    assert_eq!(resumed[0]["status"], "succeeded", "{report}");
+    assert!(
+        stderr(&out).contains("no workflow is loaded"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Only a directory that cannot be read stops it.
+    let out = run(garita(&store)
+        .args(["daemon", "--once", "--workflows"])
+        .arg(dir.path().join("missing")));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read the workflows directory"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -6,6 +6,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use chrono::{NaiveDate, TimeDelta};
 use serde_json::Value;
@@ -292,4 +293,144 @@ fn simulate_captures_side_effects_answers_tasks_and_never_changes_the_real_store
         ])
         .arg(&workflows));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// The records of a backup file: what is between its header line and its
+/// checksum line (the header carries the instant it was taken).
+fn backup_records(file: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(file).unwrap();
+    let mut newlines = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i);
+    let (_, header_end) = (newlines.next().unwrap(), newlines.next().unwrap());
+    let trailer = "SHA-256 ".len() + 64 + 1;
+    bytes[header_end + 1..bytes.len() - trailer].to_vec()
+}
+
+/// The report with run and task ids (random in each simulation) blanked.
+fn without_ids(value: &Value) -> Value {
+    match value {
+        Value::String(s) if s.len() == 26 && s.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            Value::String("<id>".into())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(without_ids).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), without_ids(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn simulate_while_the_daemon_runs_matches_a_stopped_store_and_leaves_it_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = two_zones(dir.path());
+    // History: schedule state, and a run waiting three days.
+    let out = run(garita(&store)
+        .args([
+            "--now",
+            "2026-01-01T12:00:00Z",
+            "daemon",
+            "--once",
+            "--workflows",
+        ])
+        .arg(&workflows));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let waiting = write(
+        dir.path(),
+        "wait.yaml",
+        "name: waits\nsteps:\n  - id: w\n    wait: {for: 3d}\n",
+    );
+    let out = run(garita(&store)
+        .args(["--now", "2026-01-01T12:00:00Z", "run"])
+        .arg(&waiting));
+    assert!(stdout(&out).contains("waiting"), "{}", stdout(&out));
+
+    // A daemon on a pinned clock holds the store: nothing comes due for it.
+    let log = dir.path().join("daemon.log");
+    let mut daemon = garita(&store)
+        .env("GARITA_DAEMON__RELOAD_POLL", "0s")
+        .args(["--now", "2026-01-01T12:00:00Z", "daemon", "--workflows"])
+        .arg(&workflows)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("control API listening")
+    {
+        if let Ok(Some(status)) = daemon.try_wait() {
+            panic!(
+                "the daemon ended ({status}): {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        assert!(started.elapsed().as_secs() < 60, "the daemon did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let backup = |name: &str| {
+        let file = dir.path().join(name);
+        let out = run(garita(&store).arg("backup").arg(&file));
+        assert!(out.status.success(), "{}", stderr(&out));
+        backup_records(&file)
+    };
+    let before = backup("before.backup");
+    let args = ["--time-zone", "America/Guayaquil"];
+    let out = run(garita(&store)
+        .args([
+            "--json",
+            "simulate",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-05",
+            "--workflows",
+        ])
+        .arg(&workflows)
+        .args(args));
+    assert!(
+        out.status.success(),
+        "simulate beside the daemon failed: {}",
+        stderr(&out)
+    );
+    let beside: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let after = backup("after.backup");
+    let stray: Vec<_> = std::fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".simulate-"))
+        .collect();
+    assert!(stray.is_empty(), "temporary backups left behind: {stray:?}");
+    Command::new("kill")
+        .arg(daemon.id().to_string())
+        .status()
+        .unwrap();
+    assert!(daemon.wait().unwrap().success());
+    assert!(
+        before == after,
+        "the live store changed during the simulation"
+    );
+    // The simulation's copy was a backup the daemon took, between the two of the test.
+    let backups = std::fs::read_to_string(&log)
+        .unwrap()
+        .matches("backup written")
+        .count();
+    assert_eq!(backups, 3);
+
+    let stopped = simulate(&store, &workflows, "2026-01-01", "2026-01-05", &args);
+    assert_eq!(without_ids(&beside), without_ids(&stopped));
+    // And it is the real rehearsal: fires, and the waiting run resumed and woken.
+    assert_eq!(
+        fires(&beside, "gye-daily"),
+        expected("2026-01-01", "2026-01-05", None, 5, 5)
+    );
+    assert_eq!(happenings(&beside, "run_resumed").count(), 1);
 }

@@ -1,6 +1,7 @@
 //! `garita schedules`: every schedule trigger of the workflows directory with
 //! its workflow, cron, time zone, catch-up policy, last and next fire and
-//! pause; `pause` / `unpause WORKFLOW`.
+//! pause, and the workflow files refused (with their problems, exit code 1);
+//! `pause` / `unpause WORKFLOW`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,7 +12,7 @@ use garita_engine::schedule::{
 };
 use garita_engine::StoreError;
 
-use super::daemon::workflow_dir::load_or_explain;
+use super::daemon::workflow_dir::{load_workflow_dir, RefusedFile};
 use crate::app::App;
 use crate::cli::SchedulesCommand;
 use crate::output::{say, Table};
@@ -22,18 +23,27 @@ pub async fn schedules(
     workflows: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let config = app.settings.daemon.resolve(workflows)?;
-    let loaded = load_or_explain(app, &config.workflows_dir)?;
+    // The files as they are now: the same sorting the daemon does, so a
+    // refused file shows here with its problems while the rest are listed.
+    let set = load_workflow_dir(app, &config.workflows_dir, &[])?;
     match command.unwrap_or(SchedulesCommand::List) {
-        SchedulesCommand::List => list(app, &loaded).await,
-        SchedulesCommand::Pause { workflow } => pause(app, &loaded, &workflow, true).await,
-        SchedulesCommand::Unpause { workflow } => pause(app, &loaded, &workflow, false).await,
+        SchedulesCommand::List => list(app, &set.loaded, &set.refused).await,
+        SchedulesCommand::Pause { workflow } => pause(app, &set.loaded, &workflow, true).await,
+        SchedulesCommand::Unpause { workflow } => pause(app, &set.loaded, &workflow, false).await,
     }
 }
 
 async fn list(
     app: &App,
     loaded: &[garita_engine::schedule::LoadedWorkflow],
+    refused: &[RefusedFile],
 ) -> anyhow::Result<ExitCode> {
+    // Exit 1 with refused files, so a check in a script or a monitor notices.
+    let code = if refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
     // The running daemon holds the store: show the schedules without their
     // state rather than fail.
     let (states, note) = match app.open_store() {
@@ -55,12 +65,13 @@ async fn list(
         crate::output::say_stderr!("note: {note}");
     }
     if app.global.json {
-        crate::output::json(&views)?;
-        return Ok(ExitCode::SUCCESS);
+        crate::output::json(&serde_json::json!({"schedules": views, "refused": refused}))?;
+        return Ok(code);
     }
     if views.is_empty() {
         say!("no workflow in the workflows directory has a schedule trigger");
-        return Ok(ExitCode::SUCCESS);
+        print_refused(refused);
+        return Ok(code);
     }
     let mut table = Table::new(&[
         "WORKFLOW",
@@ -75,7 +86,23 @@ async fn list(
         table.row(row(view, note.is_some()));
     }
     table.print();
-    Ok(ExitCode::SUCCESS)
+    print_refused(refused);
+    Ok(code)
+}
+
+/// The refused files after the schedules: each with its problems as
+/// `garita validate` prints them.
+fn print_refused(refused: &[RefusedFile]) {
+    for file in refused {
+        say!(
+            "\nrefused: {} ({} problem(s); not loaded until fixed)",
+            file.file,
+            file.problems.len()
+        );
+        for problem in &file.problems {
+            say!("  {problem}");
+        }
+    }
 }
 
 fn row(view: &ScheduleView, state_unknown: bool) -> Vec<String> {

@@ -89,7 +89,7 @@ fn replay(answer: ForwardResponse) -> anyhow::Result<ExitCode> {
 
 /// The daemon serving `dir`, if any. A daemon that holds the store but is
 /// still starting (no socket yet) is waited for a moment.
-fn find_daemon(dir: &Path) -> Option<Health> {
+pub fn find_daemon(dir: &Path) -> Option<Health> {
     let socket = dir.join(super::SOCKET_NAME);
     let started = Instant::now();
     loop {

@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use super::protocol::{ForwardRequest, ForwardResponse, Health, WrittenFile};
 use crate::app::{App, ClientFiles, Lent};
 use crate::cli::{AccountsCommand, Cli, Command};
+use crate::commands::daemon::workflow_dir::SharedDirStatus;
 use crate::usage::UsageError;
 
 /// What the control server needs from the daemon.
@@ -26,8 +27,10 @@ pub struct ControlState {
     pub lent: Lent,
     /// The workflows directory the daemon loaded (the default of `schedules`).
     pub workflows_dir: PathBuf,
-    /// What `/v1/health` answers.
+    /// What `/v1/health` answers (its workflow counts come from `workflow_dir`).
     pub health: Health,
+    /// The workflows the daemon has in force and the files it refused.
+    pub workflow_dir: SharedDirStatus,
     /// Wakes the daemon's loop after a command changed something, so a new
     /// timer or a queued event is seen at once, not at the next idle look.
     pub nudge: Arc<Notify>,

@@ -22,7 +22,7 @@ pub fn document() -> Value {
         "get",
         json!({
             "operationId": "health",
-            "summary": "Who answers: the Garita daemon, its pid and the store it holds.",
+            "summary": "Who answers: the Garita daemon, its pid, the store it holds, the workflows it loaded and the workflow files it refused.",
             "responses": {
                 "200": {"description": "The daemon.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
                 "401": {"$ref": "#/components/responses/Unauthorized"}
@@ -128,11 +128,18 @@ pub fn document() -> Value {
                     "error": {"type": "string", "description": "What was wrong (the text the command prints after `error:`)."},
                     "hint": {"type": "string", "description": "What to do about it."}
                 }},
-                "Health": {"type": "object", "required": ["service", "pid", "store", "version"], "properties": {
+                "Health": {"type": "object", "required": ["service", "pid", "store", "version", "workflows", "refused_files"], "properties": {
                     "service": {"const": "garita-daemon"},
                     "pid": {"type": "integer"},
                     "store": {"type": "string", "description": "The store directory the daemon holds (canonical path)."},
-                    "version": {"type": "string"}
+                    "version": {"type": "string"},
+                    "workflows": {"type": "integer", "description": "Workflows loaded; 0 means no schedule or event trigger fires."},
+                    "refused_files": {"type": "array", "description": "Workflow files refused until fixed and reloaded (empty when every file loaded).", "items": {"$ref": "#/components/schemas/RefusedFile"}}
+                }},
+                "RefusedFile": {"type": "object", "required": ["file", "problems", "previous_version_in_force"], "properties": {
+                    "file": {"type": "string"},
+                    "problems": {"type": "array", "items": {"type": "string"}, "description": "Each as file:line:col: message, as `garita validate` prints it."},
+                    "previous_version_in_force": {"type": "boolean", "description": "The daemon keeps the version it loaded before the file broke."}
                 }},
                 "CommandRequest": {"type": "object", "required": ["args"], "additionalProperties": false, "properties": {
                     "args": {"type": "array", "items": {"type": "string"}, "description": "The command line, program name first."},

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::commands::daemon::workflow_dir::RefusedFile;
+
 /// `GET /v1/health`: who answers on this socket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Health {
@@ -16,6 +18,13 @@ pub struct Health {
     pub store: PathBuf,
     /// The daemon's garita version.
     pub version: String,
+    /// Workflows the daemon has loaded (0: no schedule or event trigger fires).
+    #[serde(default)]
+    pub workflows: usize,
+    /// Workflow files the daemon refused, with their problems, until they
+    /// are fixed and reloaded (empty when every file loaded).
+    #[serde(default)]
+    pub refused_files: Vec<RefusedFile>,
 }
 
 /// `POST /v1/cli`: one `garita` command line, run by the daemon as if typed

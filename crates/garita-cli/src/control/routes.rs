@@ -660,10 +660,10 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/schedules",
         operation: "listSchedules",
         command: "garita schedules",
-        summary: "Every schedule trigger of the daemon's workflows with its last and next fire and pause.",
+        summary: "Every schedule trigger of the daemon's workflows with its last and next fire and pause (`schedules`), and the workflow files refused with their problems (`refused`; garita-exit-code 1 when there are some).",
         params: &[],
         answer: Answer::Json,
-        hint: "the daemon's workflows directory must validate (`garita validate`)",
+        hint: "the daemon's workflows directory must be readable; `garita validate FILE` checks a refused file",
         invocation: |_| Line::new(&["schedules", "list"]).done(),
     },
     Route {

@@ -192,7 +192,13 @@ pub fn router(state: Arc<ControlState>) -> Router {
 }
 
 async fn health(State(state): State<Arc<ControlState>>) -> Response {
-    Json(state.health.clone()).into_response()
+    let mut health = state.health.clone();
+    {
+        let status = state.workflow_dir.read().unwrap_or_else(|p| p.into_inner());
+        health.workflows = status.workflows;
+        health.refused_files = status.refused.clone();
+    }
+    Json(health).into_response()
 }
 
 async fn not_found() -> Response {

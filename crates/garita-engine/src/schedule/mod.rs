@@ -43,4 +43,6 @@ pub use trigger_inputs::{
     SCHEDULE_INPUTS,
 };
 pub use view::{schedule_views, ScheduleView};
-pub use workflow_set::{check_workflows, schedule_triggers, LoadedWorkflow, ScheduleTrigger};
+pub use workflow_set::{
+    check_workflows, problems_by_workflow, schedule_triggers, LoadedWorkflow, ScheduleTrigger,
+};

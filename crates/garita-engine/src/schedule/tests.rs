@@ -428,3 +428,23 @@ async fn the_scheduler_future_can_run_on_a_spawned_task() {
     });
     assert!(handle.await.unwrap().is_ok());
 }
+
+#[test]
+fn a_set_conflict_is_a_problem_of_the_files_at_fault_only() {
+    let first = daily("wf", "UTC", "last");
+    let mut second = daily("wf", "UTC", "all");
+    second.path = "copy.yaml".into();
+    let other = daily("other", "UTC", "last");
+    let problems = problems_by_workflow(&[first, second, other]);
+    assert_eq!(problems.len(), 3);
+    // `name:` is on the second line of the source (after a blank one).
+    assert_eq!(
+        problems[0],
+        ["wf.yaml:2:1: workflow name `wf` is used by both wf.yaml and copy.yaml; give each workflow its own name"]
+    );
+    assert_eq!(
+        problems[1],
+        ["copy.yaml:2:1: workflow name `wf` is used by both copy.yaml and wf.yaml; give each workflow its own name"]
+    );
+    assert!(problems[2].is_empty(), "{:?}", problems[2]);
+}

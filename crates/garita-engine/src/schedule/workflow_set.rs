@@ -56,38 +56,80 @@ pub fn schedule_triggers(workflow: &Workflow) -> Result<Vec<ScheduleTrigger>, Sc
 /// set, that each schedule parses, and that scheduled runs can get every
 /// required input. Reports every problem at once.
 pub fn check_workflows(workflows: &[LoadedWorkflow]) -> Result<(), ScheduleError> {
-    let mut problems = Vec::new();
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for loaded in workflows {
-        let name = loaded.workflow.name.as_str();
-        if let Some(first) = seen.insert(name, &loaded.path) {
-            problems.push(
-                ScheduleError::DuplicateWorkflow {
-                    name: name.to_owned(),
-                    first: first.to_owned(),
-                    second: loaded.path.clone(),
-                }
-                .to_string(),
-            );
-        }
-        match schedule_triggers(&loaded.workflow) {
-            Ok(triggers) if !triggers.is_empty() => {
-                let missing = unfillable_by_schedule(&loaded.workflow);
-                if !missing.is_empty() {
-                    problems.push(format!(
-                        "{}: workflow `{name}` is scheduled but needs input(s) {} that a schedule cannot give; declare a `default:` for each, or make them optional",
-                        loaded.path,
-                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-                    ));
-                }
-            }
-            Ok(_) => {}
-            Err(e) => problems.push(format!("{}: {e}", loaded.path)),
-        }
-    }
+    let problems: Vec<String> = problems_by_workflow(workflows)
+        .into_iter()
+        .flatten()
+        .collect();
     if problems.is_empty() {
         Ok(())
     } else {
         Err(ScheduleError::Invalid { problems })
     }
+}
+
+/// The problems of each workflow as a member of the set, by position in
+/// `workflows` (empty: it may be loaded), each as `file:line:col: message`.
+/// A name claimed by several files is a problem of every one of them: which
+/// file was meant cannot be told, and loading either could run the wrong
+/// one. So a caller can refuse just the files at fault and load the rest.
+pub fn problems_by_workflow(workflows: &[LoadedWorkflow]) -> Vec<Vec<String>> {
+    let mut claims: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, loaded) in workflows.iter().enumerate() {
+        claims
+            .entry(loaded.workflow.name.as_str())
+            .or_default()
+            .push(index);
+    }
+    workflows
+        .iter()
+        .enumerate()
+        .map(|(index, loaded)| {
+            let mut problems = Vec::new();
+            let name = loaded.workflow.name.as_str();
+            let others: Vec<&str> = claims
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter(|other| **other != index)
+                .map(|other| workflows[*other].path.as_str())
+                .collect();
+            if !others.is_empty() {
+                let duplicate = ScheduleError::DuplicateWorkflow {
+                    name: name.to_owned(),
+                    first: loaded.path.clone(),
+                    second: others.join(" and "),
+                };
+                problems.push(at_key(loaded, "name", &duplicate.to_string()));
+            }
+            match schedule_triggers(&loaded.workflow) {
+                Ok(triggers) if !triggers.is_empty() => {
+                    let missing = unfillable_by_schedule(&loaded.workflow);
+                    if !missing.is_empty() {
+                        problems.push(at_key(loaded, "on", &format!(
+                            "workflow `{name}` is scheduled but needs input(s) {} that a schedule cannot give; declare a `default:` for each, or make them optional",
+                            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                        )));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => problems.push(at_key(loaded, "on", &e.to_string())),
+            }
+            problems
+        })
+        .collect()
+}
+
+/// `file:line:col: message`, at the top-level `key:` of the workflow's
+/// source (the set-level checks work on the parsed workflow, which keeps no
+/// positions), else at 1:1.
+fn at_key(loaded: &LoadedWorkflow, key: &str, message: &str) -> String {
+    let line = loaded
+        .source
+        .lines()
+        .position(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(1, |index| index + 1);
+    format!("{}:{line}:1: {message}", loaded.path)
 }

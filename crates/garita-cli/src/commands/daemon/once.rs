@@ -1,5 +1,9 @@
 //! `garita daemon --once`: resume unfinished runs, catch up schedules per
 //! policy, fire due schedules and events, wake due runs, then exit.
+//!
+//! Refused workflow files do not stop the pass: the valid workflows fire and
+//! runs are driven, the refused files are printed with their problems, and
+//! the exit code is 1 (not all the work was done), as for a failed run.
 
 use std::process::ExitCode;
 
@@ -7,19 +11,23 @@ use garita_engine::schedule::{instant_text, StartCause};
 use garita_engine::RunStatus;
 use serde_json::{json, Value};
 
-use super::workflow_dir::load_or_explain;
+use super::workflow_dir::{load_workflow_dir, log_refused, warn_if_empty, RefusedFile};
 use super::DaemonConfig;
 use crate::app::App;
 use crate::output::say;
 
 pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
-    let workflows = load_or_explain(app, &config.workflows_dir)?;
+    let set = load_workflow_dir(app, &config.workflows_dir, &[])?;
     let store = app.open_store()?;
     let engine = app.engine(store.clone());
     let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
-    let loaded = scheduler.load(workflows).await?;
+    let refused = set.refused;
+    let loaded = scheduler.load(set.loaded).await?;
+    log_refused(&refused);
+    warn_if_empty(loaded.workflows, &config.workflows_dir);
     tracing::info!(
         workflows = loaded.workflows,
+        refused_files = refused.len(),
         schedules = loaded.schedules,
         event_triggers = loaded.event_triggers,
         now = %instant_text(engine.clock().now()),
@@ -72,9 +80,12 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
             .iter()
             .map(|(run, status)| json!({"run": run, "status": status}))
             .collect();
-        crate::output::json(
-            &json!({"resumed": resumed, "reconciled": transitions, "driven": rows}),
-        )?;
+        crate::output::json(&json!({
+            "resumed": resumed,
+            "reconciled": transitions,
+            "driven": rows,
+            "refused": refused
+        }))?;
     } else {
         for report in &reconciled {
             for line in crate::reconcile::describe(report) {
@@ -112,10 +123,30 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
         if resumed.is_empty() && rows.is_empty() && transitions.is_empty() {
             say!("nothing due");
         }
+        print_refused(&refused, loaded.workflows);
     }
-    Ok(if failed > 0 {
+    Ok(if failed > 0 || !refused.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The refused files and their problems, after the pass's own lines, on
+/// stderr (what a cron or timer mails to the operator).
+fn print_refused(refused: &[RefusedFile], workflows: usize) {
+    if refused.is_empty() {
+        return;
+    }
+    for file in refused {
+        for problem in &file.problems {
+            crate::output::say_stderr!("{problem}");
+        }
+    }
+    let files: Vec<&str> = refused.iter().map(|r| r.file.as_str()).collect();
+    crate::output::say_stderr!(
+        "{} workflow file(s) refused and not run: {}; the pass ran with the {workflows} valid workflow(s). Fix them (`garita validate FILE`); the next pass loads them",
+        refused.len(),
+        files.join(", ")
+    );
 }

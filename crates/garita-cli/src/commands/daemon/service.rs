@@ -3,7 +3,7 @@
 //! or a command a client ran through the control API.
 
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use garita_engine::schedule::{instant_text, Scheduler};
@@ -11,7 +11,10 @@ use garita_engine::Store;
 
 use super::run_pool::RunPool;
 use super::signals::{Request, Signals};
-use super::workflow_dir::{load_or_explain, load_workflow_dir, DirFingerprint};
+use super::workflow_dir::{
+    load_workflow_dir, log_refused, warn_if_empty, DirFingerprint, SharedDirStatus,
+    WorkflowDirStatus,
+};
 use super::DaemonConfig;
 use crate::app::App;
 use crate::app::Lent;
@@ -31,7 +34,9 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
     // First, so a SIGTERM during start-up is handled rather than fatal.
     let mut signals = Signals::install()?;
     let dir = &config.workflows_dir;
-    let workflows = load_or_explain(app, dir)?;
+    // Only an unreadable directory stops the daemon here; bad files are
+    // refused and the others load.
+    let set = load_workflow_dir(app, dir, &[])?;
     // Checked before the store is opened: a wrong listener setting stops here.
     let control_tcp = app
         .settings
@@ -41,16 +46,24 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
     let engine = app.engine(store.clone());
     let clock = engine.clock().clone();
     let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
-    let loaded = scheduler.load(workflows).await?;
+    let refused = set.refused;
+    let loaded = scheduler.load(set.loaded).await?;
     tracing::info!(
         store = %app.store_dir().display(),
         workflows_dir = %dir.display(),
         workflows = loaded.workflows,
+        refused_files = refused.len(),
         schedules = loaded.schedules,
         event_triggers = loaded.event_triggers,
         max_concurrent_runs = config.max_concurrent_runs,
         "daemon started"
     );
+    log_refused(&refused);
+    warn_if_empty(loaded.workflows, dir);
+    let dir_status: SharedDirStatus = Arc::new(RwLock::new(WorkflowDirStatus {
+        workflows: loaded.workflows,
+        refused,
+    }));
     // Commands from clients run on this same engine: a run they start,
     // signal or answer is driven by it, never by a second engine.
     let nudge = Arc::new(tokio::sync::Notify::new());
@@ -77,7 +90,10 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
             pid: std::process::id(),
             store: std::fs::canonicalize(&store_dir).unwrap_or_else(|_| store_dir.clone()),
             version: env!("CARGO_PKG_VERSION").into(),
+            workflows: 0,
+            refused_files: Vec::new(),
         },
+        workflow_dir: dir_status.clone(),
         nudge: nudge.clone(),
     });
     let control = ControlServer::start(state, &store_dir, control_tcp.as_ref()).await?;
@@ -131,7 +147,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                 Request::Stop(name) => break name,
                 Request::Reload => {
                     tracing::info!(signal = "SIGHUP", "reloading workflows");
-                    reload(app, config, &mut scheduler).await;
+                    reload(app, config, &mut scheduler, &dir_status).await;
                     crate::commands::audit::record_reload(&store, clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
                     fingerprint = DirFingerprint::read(dir);
                 }
@@ -141,7 +157,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                 let now = DirFingerprint::read(dir);
                 if now != fingerprint {
                     tracing::info!(workflows_dir = %dir.display(), "workflow files changed; reloading");
-                    reload(app, config, &mut scheduler).await;
+                    reload(app, config, &mut scheduler, &dir_status).await;
                     crate::commands::audit::record_reload(&store, clock.now(), dir, "files changed", scheduler.workflows()).await;
                     fingerprint = now;
                 }
@@ -182,31 +198,47 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reloads the workflows directory; any problem keeps the current set.
-async fn reload(app: &App, config: &DaemonConfig, scheduler: &mut Scheduler) {
+/// Reloads the workflows directory: the files that are valid together load,
+/// a broken file that was loaded keeps its previous version, the others are
+/// refused until fixed. Only an unreadable directory (or store trouble)
+/// keeps the whole current set.
+async fn reload(
+    app: &App,
+    config: &DaemonConfig,
+    scheduler: &mut Scheduler,
+    status: &SharedDirStatus,
+) {
     let dir = &config.workflows_dir;
     let kept = scheduler.workflows().len();
-    let loaded = match load_workflow_dir(app, dir) {
+    let set = match load_workflow_dir(app, dir, scheduler.workflows()) {
         Ok(set) => set,
         Err(e) => {
-            for problem in &e.problems {
-                tracing::error!(problem = %problem, "invalid workflow file");
-            }
             tracing::error!(
-                problems = e.problems.len(),
+                error = %e,
                 kept,
                 "reload refused; the previous workflows stay in force"
             );
             return;
         }
     };
-    match scheduler.load(loaded).await {
-        Ok(report) => tracing::info!(
-            workflows = report.workflows,
-            schedules = report.schedules,
-            event_triggers = report.event_triggers,
-            "workflows reloaded"
-        ),
+    let refused = set.refused;
+    match scheduler.load(set.loaded).await {
+        Ok(report) => {
+            tracing::info!(
+                workflows = report.workflows,
+                refused_files = refused.len(),
+                schedules = report.schedules,
+                event_triggers = report.event_triggers,
+                "workflows reloaded"
+            );
+            log_refused(&refused);
+            warn_if_empty(report.workflows, dir);
+            let mut shared = status.write().unwrap_or_else(|p| p.into_inner());
+            *shared = WorkflowDirStatus {
+                workflows: report.workflows,
+                refused,
+            };
+        }
         Err(e) => {
             tracing::error!(error = %e, kept, "reload refused; the previous workflows stay in force")
         }

@@ -1,7 +1,8 @@
 //! `garita simulate --from DATE --to DATE`: the daemon's logic in virtual
 //! time over a copy of the store, printing day by day what would happen.
 //!
-//! The real store is only read (copied); the copy is opened instead, with
+//! The real store is only read (copied, or backed up by the daemon that
+//! holds it: see `store_copy.rs`); the copy is opened instead, with
 //! connectors whose side effects are captured (see `capture.rs`). A
 //! [`ManualClock`] starts at `--from` and jumps to each next due instant (a
 //! schedule fire, a waiting run's timer) or local midnight, whichever comes
@@ -16,6 +17,7 @@
 
 mod assume;
 mod capture;
+mod daemon_backup;
 mod store_copy;
 mod timeline;
 mod window;
@@ -63,12 +65,12 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
     let config = app.settings.daemon.resolve(args.workflows)?;
     let workflows = load_or_explain(app, &config.workflows_dir)?;
     let real = app.store_dir();
-    let copy = StoreCopy::take(&real)?;
     let options = StoreOptions {
         cache_capacity: app.settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
         // A throwaway copy needs no protection against power loss.
         durability: Durability::ProcessCrash,
     };
+    let copy = StoreCopy::take(&real, options.clone(), app.clock.now())?;
     let store = Arc::new(SledStore::open(&copy.path(), options)?);
     let clock = Arc::new(ManualClock::new(window.start));
     // The daemon's connector stack over the copy (inventory lookups read the
@@ -126,8 +128,11 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         });
         crate::output::json(&sim.timeline.to_json(header, still_waiting))?;
     } else {
+        let taken = copy.daemon_pid.map_or_else(String::new, |pid| {
+            format!(" (a backup the running daemon, pid {pid}, took)")
+        });
         eprintln!(
-            "simulating {} to {} ({}) on a copy of {}; {}; nothing is sent or written",
+            "simulating {} to {} ({}) on a copy of {}{taken}; {}; nothing is sent or written",
             instant_text(window.start),
             instant_text(window.end),
             window.zone.name(),

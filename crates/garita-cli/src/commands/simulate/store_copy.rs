@@ -1,38 +1,65 @@
 //! A private copy of the store for a simulation to write to.
 //!
-//! The real store is never opened: opening it would write its pid file and
-//! could make sled tidy its files. Its files are copied as they are on disk,
-//! which is a consistent state whenever no process holds the store (every
-//! commit is flushed before it returns). If a daemon holds it, the copy is
-//! taken under its feet; sled recovers such a copy like after a crash, to
-//! the last complete commit, which is good enough for a rehearsal.
+//! The real store is never opened by the simulation: opening it would write
+//! its pid file and could make sled tidy its files. How the copy is taken
+//! depends on who holds the store:
+//!
+//! - a running `garita daemon`: it is asked for a backup through its control
+//!   API, restored into the copy (`daemon_backup.rs`), so the copy is one
+//!   consistent state even while the daemon keeps committing;
+//! - nobody: its files are copied as they are on disk, which is a consistent
+//!   state (every commit is flushed before it returns);
+//! - another process (a `garita run` in a long step): the files are copied
+//!   under its feet; sled recovers such a copy like after a crash, to the
+//!   last complete commit, which is good enough for a rehearsal.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
+use garita_store::StoreOptions;
+
+use super::daemon_backup::{restore_daemon_backup, PENDING_PREFIX};
 
 /// Files and directories of a store directory that are not the store's data.
-const LEFT_OUT: &[&str] = &["garita.pid", "outbox"];
+const LEFT_OUT: &[&str] = &["garita.pid", "outbox", crate::control::SOCKET_NAME];
 
 /// The copy, removed when dropped.
 pub struct StoreCopy {
     dir: tempfile::TempDir,
-    /// Bytes copied.
+    /// Bytes copied (file by file).
     pub bytes: u64,
+    /// The daemon whose backup the copy was restored from, if one held the store.
+    pub daemon_pid: Option<u32>,
 }
 
 impl StoreCopy {
-    /// Copies the store at `real` (nothing when it does not exist yet).
-    pub fn take(real: &Path) -> anyhow::Result<Self> {
+    /// Copies the store at `real` (nothing when it does not exist yet);
+    /// `options` and `now` serve a copy restored from the daemon's backup.
+    pub fn take(real: &Path, options: StoreOptions, now: DateTime<Utc>) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("garita-simulate-")
             .tempdir()
             .context(
                 "cannot create a temporary directory for the simulation's copy of the store",
             )?;
-        let mut copy = Self { dir, bytes: 0 };
+        let mut copy = Self {
+            dir,
+            bytes: 0,
+            daemon_pid: None,
+        };
+        if let Some(daemon) = crate::control::client::find_daemon(real) {
+            tracing::info!(
+                store = %real.display(),
+                pid = daemon.pid,
+                "the daemon holds the store; the simulation starts from a backup it takes"
+            );
+            restore_daemon_backup(real, &daemon, &copy.path(), options, now)?;
+            copy.daemon_pid = Some(daemon.pid);
+            return Ok(copy);
+        }
         if let Some(pid) = holder_pid(real) {
             tracing::warn!(
                 store = %real.display(),
@@ -77,16 +104,21 @@ fn copy_dir(from: &Path, to: &Path, top: bool) -> io::Result<u64> {
     for entry in fs::read_dir(from)? {
         let entry = entry?;
         let name = entry.file_name();
-        if top && LEFT_OUT.iter().any(|left| name == *left) {
+        let left_out = LEFT_OUT.iter().any(|left| name == *left)
+            || name.to_string_lossy().starts_with(PENDING_PREFIX);
+        if top && left_out {
             continue;
         }
         let source = entry.path();
         let target = to.join(&name);
-        if source.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             bytes += copy_dir(&source, &target, false)?;
-        } else {
+        } else if kind.is_file() {
             bytes += fs::copy(&source, &target)?;
         }
+        // Anything else (a socket a stopped daemon left, a symlink) is not
+        // the store's data: sled writes only plain files and directories.
     }
     Ok(bytes)
 }
@@ -96,7 +128,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn copies_data_but_not_the_pid_file_or_outbox() {
+    fn copies_data_but_not_the_pid_file_outbox_or_socket() {
         let real = tempfile::tempdir().unwrap();
         fs::write(real.path().join("db"), b"data").unwrap();
         fs::write(real.path().join("garita.pid"), b"1\n").unwrap();
@@ -104,17 +136,26 @@ mod tests {
         fs::write(real.path().join("blobs/1"), b"blob").unwrap();
         fs::create_dir_all(real.path().join("outbox")).unwrap();
         fs::write(real.path().join("outbox/m.eml"), b"mail").unwrap();
-        let copy = StoreCopy::take(real.path()).unwrap();
+        std::os::unix::net::UnixListener::bind(real.path().join("control.sock")).unwrap();
+        fs::write(real.path().join(".simulate-x.backup"), b"old").unwrap();
+        let copy = StoreCopy::take(real.path(), StoreOptions::default(), Utc::now()).unwrap();
         assert_eq!(fs::read(copy.path().join("db")).unwrap(), b"data");
         assert_eq!(fs::read(copy.path().join("blobs/1")).unwrap(), b"blob");
         assert!(!copy.path().join("garita.pid").exists());
         assert!(!copy.path().join("outbox").exists());
+        assert!(!copy.path().join("control.sock").exists());
+        assert!(!copy.path().join(".simulate-x.backup").exists());
         assert_eq!(copy.bytes, 8);
     }
 
     #[test]
     fn a_missing_store_gives_an_empty_copy() {
-        let copy = StoreCopy::take(Path::new("/nonexistent/garita-store")).unwrap();
+        let copy = StoreCopy::take(
+            Path::new("/nonexistent/garita-store"),
+            StoreOptions::default(),
+            Utc::now(),
+        )
+        .unwrap();
         assert!(!copy.path().exists());
     }
 }
