@@ -274,7 +274,7 @@ pub enum TasksCommand {
 pub enum OutboxCommand {
     /// Messages in the outbox, oldest first.
     List {
-        /// Only messages in this state: queued, sending, sent or failed.
+        /// Only messages in this state: queued, sending, sent, written or failed.
         #[arg(long, value_name = "STATUS")]
         status: Option<String>,
     },
@@ -283,7 +283,8 @@ pub enum OutboxCommand {
         /// Message-ID, with or without <>, or a unique prefix.
         id: String,
     },
-    /// Send a failed message again, with the same Message-ID and content.
+    /// Send a failed message again, with the same Message-ID and content; a
+    /// written one (in a file only) is delivered once SMTP is configured.
     Retry {
         /// Message-ID, with or without <>, or a unique prefix.
         id: String,
