@@ -13,6 +13,7 @@ mod config;
 mod connectors;
 mod control;
 mod logging;
+mod mail_transport;
 mod outbox_connectors;
 mod output;
 mod usage;
