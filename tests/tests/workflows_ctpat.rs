@@ -428,6 +428,13 @@ fn watch_then_reactivation_in_a_real_store_ends_deactivated_again_without_a_sign
     assert_eq!(done["status"], "succeeded", "{done:#}");
     assert_eq!(done["outputs"]["signed_in"], false);
     assert_eq!(done["outputs"]["reactivated_on"], "2026-04-21");
+    // No SMTP configured: the request was written to a file, not sent.
+    assert_eq!(done["outputs"]["sent"], false);
+    assert!(
+        text(&done["outputs"]["written_to"]).ends_with(".eml"),
+        "{}",
+        done["outputs"]
+    );
     let again = one_mail(&store, "no inició sesión a tiempo");
     assert_eq!((again.to.as_str(), again.cc.as_str()), (officer, LUISA));
     assert_eq!(again.date, "2026-04-22T03:59:59Z");
@@ -572,6 +579,7 @@ fn reactivation_not_approved_sends_nothing_to_cbp() {
     let done = show(&store, &run_id);
     assert_eq!(done["status"], "succeeded");
     assert_eq!(done["outputs"]["sent"], false);
+    assert_eq!(done["outputs"]["written_to"], Value::Null);
     for skipped in [
         "send",
         "reactivated",
