@@ -17,6 +17,18 @@ pub struct Settings {
     pub connectors: BTreeMap<String, serde_json::Value>,
     /// `[daemon]`: the scheduled runner.
     pub daemon: crate::commands::daemon::DaemonSettings,
+    /// `[identity]`: who changes are recorded as when `--by` is not given.
+    pub identity: IdentitySettings,
+}
+
+/// `[identity]` of garita.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IdentitySettings {
+    /// Recorded as who made a change when `--by` is not given, instead of
+    /// the operating-system user (for example a shared service account's
+    /// owner, `oficina.aduanas@example.com`).
+    pub default_by: Option<String>,
 }
 
 /// Prints the settings with the value of every secret-named key (`password`,
@@ -30,9 +42,10 @@ impl std::fmt::Debug for Settings {
             plugins,
             connectors,
             daemon,
+            identity,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, identity: {identity:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }

@@ -12,6 +12,7 @@ mod commands;
 mod config;
 mod connectors;
 mod control;
+mod identity;
 mod logging;
 mod mail_transport;
 mod outbox_connectors;
