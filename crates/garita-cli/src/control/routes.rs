@@ -276,7 +276,7 @@ const BY: Param = param(
     In::Body,
     Kind::Text,
     false,
-    "Who makes the change, for the record (account changes without it record `unknown`).",
+    "Who makes the change, for the record. Without it, the caller's OS user on the Unix socket (SO_PEERCRED); on TCP, `control-token`.",
 );
 
 /// Every typed endpoint.
