@@ -10,15 +10,16 @@
 //! Unix socket the daemon reads the peer's uid (SO_PEERCRED), which the
 //! client cannot forge, and prefers it to the name the client sends; when
 //! the two differ both are recorded. Over TCP only the bearer token vouches
-//! for the caller, so the record says that ([`TOKEN_CALLER`]).
+//! for the caller, so the record says that ([`TOKEN_CALLER`]), with any name
+//! the client sends added as its claim.
 
 use std::path::Path;
 
 use crate::config::Settings;
 
 /// Recorded for a command that came over the TCP control listener without
-/// `--by` and without a name: all the daemon knows is that the caller held
-/// the token.
+/// `--by`: all the daemon knows is that the caller held the token (a name
+/// the client sends is added as what it says).
 pub const TOKEN_CALLER: &str = "control-token";
 
 /// The user database read to name a uid.
@@ -59,18 +60,15 @@ pub fn user_of_uid(uid: u32) -> String {
 }
 
 /// Who a command from a control-API client is recorded as: the peer's user
-/// (known over the Unix socket) first; the name the client sent added when
-/// it differs, so neither is lost; the name alone over TCP; else
-/// [`TOKEN_CALLER`].
+/// (known over the Unix socket) first, else [`TOKEN_CALLER`] (TCP); the name
+/// the client sent is added when it differs, so neither is lost and the
+/// unverified one is marked as what the client says.
 pub fn client_author(peer_user: Option<&str>, claimed: Option<&str>) -> String {
     let claimed = claimed.map(str::trim).filter(|c| !c.is_empty());
-    match (peer_user, claimed) {
-        (Some(peer), Some(claimed)) if peer != claimed => {
-            format!("{peer} (client says {claimed})")
-        }
-        (Some(peer), _) => peer.to_owned(),
-        (None, Some(claimed)) => claimed.to_owned(),
-        (None, None) => TOKEN_CALLER.to_owned(),
+    let verified = peer_user.unwrap_or(TOKEN_CALLER);
+    match claimed {
+        Some(claimed) if claimed != verified => format!("{verified} (client says {claimed})"),
+        _ => verified.to_owned(),
     }
 }
 
@@ -156,7 +154,10 @@ mod tests {
             client_author(Some("root"), Some("ana")),
             "root (client says ana)"
         );
-        assert_eq!(client_author(None, Some(" ana ")), "ana");
+        assert_eq!(
+            client_author(None, Some(" ana ")),
+            "control-token (client says ana)"
+        );
         assert_eq!(client_author(None, Some("")), TOKEN_CALLER);
         assert_eq!(client_author(None, None), TOKEN_CALLER);
     }
