@@ -571,3 +571,80 @@ fn csv_cells(line: &str) -> Vec<String> {
     }
     cells
 }
+
+#[test]
+fn a_change_without_by_records_the_os_user_in_the_history_and_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let csv = write(dir.path(), "one.csv", &format!("{HEADER}\n{}\n", row(0)));
+    let out = import(&store, &csv, &["--by", "importer@example.com"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let key = keys(&list_json(&store, &[])).into_iter().next().unwrap();
+
+    // No --by and no USER/LOGNAME: only the effective uid can name who did it.
+    let out = run(garita(&store)
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .args(["--now", NOW, "accounts", "touch", &key]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let me = os_user();
+    assert_ne!(me, "unknown");
+    let out = run(garita(&store).args(["--json", "accounts", "history", &key]));
+    let history: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let by: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(by, ["importer@example.com", me.as_str()]);
+
+    let out = run(garita(&store).args([
+        "audit",
+        "export",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let export: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let actors: Vec<&str> = export["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["subject"] == key.as_str())
+        .map(|e| e["actor"].as_str().unwrap_or("(none)"))
+        .collect();
+    assert_eq!(actors, ["importer@example.com", me.as_str()]);
+
+    // A configured default wins over the OS user; --by over both.
+    let toml = write(
+        dir.path(),
+        "garita.toml",
+        "[identity]\ndefault_by = \"oficina@example.com\"\n",
+    );
+    for (now, extra) in [
+        ("2026-03-11T15:00:00Z", &[][..]),
+        ("2026-03-12T15:00:00Z", &["--by", "luis@example.com"][..]),
+    ] {
+        let out = run(garita(&store)
+            .arg("--config")
+            .arg(&toml)
+            .args(["--now", now, "accounts", "touch", &key])
+            .args(extra));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let out = run(garita(&store).args(["--json", "accounts", "history", &key]));
+    let history: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let by: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(2)
+        .map(|entry| entry["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(by, ["oficina@example.com", "luis@example.com"]);
+}

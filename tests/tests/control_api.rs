@@ -261,6 +261,17 @@ fn unix_http(socket: &Path, method: &str, path: &str, body: Option<&str>) -> (u1
     (status, value)
 }
 
+/// Who each entry of the account's history names, oldest first.
+fn recorded_by(setup: &Setup, account: &str) -> Vec<String> {
+    let history = setup.json(&["accounts", "history", account]);
+    history["history"]
+        .as_array()
+        .expect("a history list")
+        .iter()
+        .map(|entry| entry["by"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// Every sign-in date the account's history records, oldest first.
 fn touched_on(setup: &Setup, account: &str) -> Vec<String> {
     let history = setup.json(&["accounts", "history", account]);
@@ -541,6 +552,13 @@ fn tcp_needs_the_token_and_a_refused_request_changes_nothing() {
     assert_eq!(status, 200, "{text}");
     let after = touched_on(&setup, "ctpat:ana@example.com");
     assert_eq!(after, ["2026-11-05"]);
+    // Over TCP only the token vouches for the caller, and the record says so.
+    assert_eq!(
+        recorded_by(&setup, "ctpat:ana@example.com")
+            .last()
+            .map(String::as_str),
+        Some("control-token")
+    );
     daemon.stop();
 }
 
@@ -751,5 +769,63 @@ fn a_schedule_paused_through_the_daemon_is_skipped_by_its_scheduler() {
     assert_eq!(setup.json(&["runs", "list"]), serde_json::json!([]));
     let views = setup.json(&["schedules"]);
     assert_eq!(views["schedules"][0]["paused"], true, "{views}");
+    daemon.stop();
+}
+
+#[test]
+fn through_the_daemon_the_client_is_recorded_not_the_daemon() {
+    let setup = Setup::new();
+    add_account(&setup);
+    // The daemon's own default must not be what a client's command records.
+    let daemon = setup.daemon(&[("GARITA_IDENTITY__DEFAULT_BY", "the-daemon")]);
+    let me = os_user();
+    let account = "ctpat:ana@example.com";
+
+    // The CLI through the socket: the peer's user (SO_PEERCRED), which is
+    // also the name the client sends.
+    setup.ok(&["accounts", "touch", account, "--at", "2026-11-02"]);
+    // A client that says it is someone else (its configured default): the
+    // peer's user comes first and the claim is kept beside it.
+    let client_toml = write(
+        &setup.root,
+        "client.toml",
+        "[identity]\ndefault_by = \"oficina@example.com\"\n",
+    );
+    let out = run(garita(&setup.store)
+        .arg("--config")
+        .arg(&client_toml)
+        .args(["accounts", "touch", account, "--at", "2026-11-03"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A typed endpoint on the socket, without `by`: the peer's user.
+    let (status, body) = unix_http(
+        &setup.socket(),
+        "POST",
+        "/v1/accounts/ctpat:ana@example.com/touch",
+        Some(r#"{"at": "2026-11-04"}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // The first entry is the `accounts add` made before the daemon started.
+    let by = recorded_by(&setup, account);
+    assert_eq!(
+        by,
+        [
+            me.clone(),
+            me.clone(),
+            format!("{me} (client says oficina@example.com)"),
+            me.clone()
+        ],
+        "{by:?}"
+    );
+
+    // A task rejected through the daemon records the client too.
+    let wf = setup.root.join("ask.yaml");
+    let out = setup.ok(&["run", wf.to_str().unwrap(), "--input", "who=Luis"]);
+    let run_id = out.split_whitespace().next().unwrap().to_owned();
+    let tasks = setup.json(&["tasks", "list", "--run", &run_id]);
+    let task = tasks[0]["id"].as_str().unwrap().to_owned();
+    setup.ok(&["tasks", "reject", &task, "--note", "not this one"]);
+    let shown = setup.json(&["tasks", "show", &task]);
+    assert_eq!(shown["answer"]["by"], me.as_str(), "{shown}");
     daemon.stop();
 }

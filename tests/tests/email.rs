@@ -171,7 +171,13 @@ fn with_no_configuration_mail_lands_in_the_store_outbox_as_a_valid_message() {
     let entries = outbox(&store);
     assert_eq!(entries.len(), 1, "{entries:?}");
     let entry = &entries[0];
-    assert_eq!(entry["status"], "sent");
+    // Written to a file is not delivered: the record says so, with the file.
+    assert_eq!(entry["status"], "written");
+    assert_eq!(entry["transport"]["kind"], "file");
+    assert_eq!(
+        entry["transport"]["path"].as_str().map(PathBuf::from),
+        Some(file.clone())
+    );
     assert_eq!(entry["message_id"], message_id.as_str());
     assert_eq!(
         (entry["run_id"].as_str(), entry["step_id"].as_str()),
@@ -181,7 +187,7 @@ fn with_no_configuration_mail_lands_in_the_store_outbox_as_a_valid_message() {
     assert_eq!(entry["input"]["to"], TO);
     assert_eq!(
         entry["output"]["path"].as_str().map(PathBuf::from),
-        Some(file)
+        Some(file.clone())
     );
 
     // Show finds it by a prefix of the bare id, and by the full id in <>.
@@ -189,15 +195,35 @@ fn with_no_configuration_mail_lands_in_the_store_outbox_as_a_valid_message() {
         let shown = ok(garita(&store).args(["outbox", "show", given, "--json"]));
         let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
         assert_eq!(shown["message_id"], message_id.as_str());
+        assert_eq!(shown["status"], "written");
+        assert_eq!(shown["transport"], entry["transport"]);
     }
-    // A sent message is not sent again.
+    let shown = stdout(&ok(garita(&store).args(["outbox", "show", &hash])));
+    assert!(
+        shown.contains("status    written")
+            && shown.contains(&format!("file      {}", file.display()))
+            && shown.contains("not delivered"),
+        "{shown}"
+    );
+    let listed = stdout(&ok(garita(&store).args(["outbox", "list"])));
+    let header = listed.lines().next().unwrap_or_default();
+    let row = listed.lines().nth(1).unwrap_or_default();
+    assert!(header.contains("TRANSPORT"), "{listed}");
+    assert!(row.contains("written") && row.contains("file"), "{listed}");
+    let only_written = ok(garita(&store).args(["outbox", "list", "--status", "written", "--json"]));
+    let only_written: Vec<Value> = serde_json::from_slice(&only_written.stdout).unwrap();
+    assert_eq!(only_written.len(), 1);
+    // Retrying it with the file transport would only write it again: refused,
+    // saying what would deliver it; the record and the file stay as they were.
     let refused = run(garita(&store).args(["outbox", "retry", &hash]));
     assert_eq!(refused.status.code(), Some(1));
     assert!(
-        stderr(&refused).contains("only failed messages can be retried"),
+        stderr(&refused).contains("never delivered")
+            && stderr(&refused).contains("transport = \"smtp\""),
         "{}",
         stderr(&refused)
     );
+    assert_eq!(outbox(&store)[0]["attempts"], 1);
 }
 
 #[test]
@@ -233,6 +259,14 @@ fn over_smtp_the_server_receives_the_same_message() {
     let entries = outbox(&store);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["status"], "sent");
+    assert_eq!(entries[0]["transport"]["kind"], "smtp");
+    assert!(
+        entries[0]["transport"]["server"]
+            .as_str()
+            .is_some_and(|server| server.starts_with("127.0.0.1:")),
+        "{}",
+        entries[0]
+    );
     assert_eq!(entries[0]["message_id"], message_id.as_str());
     let reply = entries[0]["output"]["accepted_by"]
         .as_str()
@@ -412,7 +446,11 @@ fn with_the_server_down_the_run_fails_and_outbox_retry_delivers_later() {
         .arg("--config")
         .arg(&toml)
         .args(["outbox", "retry", bare]));
-    assert!(stdout(&retried).contains("sent"), "{}", stdout(&retried));
+    assert!(
+        stdout(&retried).contains(" sent (attempt 4)"),
+        "{}",
+        stdout(&retried)
+    );
 
     let received = sink.received();
     assert_eq!(received.len(), 1);
@@ -424,4 +462,42 @@ fn with_the_server_down_the_run_fails_and_outbox_retry_delivers_later() {
     assert_eq!(entries[0]["status"], "sent");
     assert_eq!(entries[0]["attempts"], 4);
     assert_eq!(entries[0]["error"], Value::Null);
+}
+
+#[test]
+fn the_daemon_warns_at_start_up_when_mail_only_goes_to_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let once = |config: Option<&Path>| {
+        let mut cmd = garita(&store);
+        if let Some(config) = config {
+            cmd.arg("--config").arg(config);
+        }
+        stderr(&ok(cmd
+            .args(["daemon", "--once", "--workflows"])
+            .arg(&workflows)))
+    };
+
+    let warned = once(None);
+    let line = warned
+        .lines()
+        .find(|l| l.contains("not delivered"))
+        .unwrap_or_else(|| panic!("no warning about file-only mail in:\n{warned}"));
+    assert!(line.contains("WARN"), "{line}");
+    assert!(
+        line.contains(&store.join("outbox").display().to_string())
+            && line.contains("transport = \"smtp\""),
+        "{line}"
+    );
+
+    // With SMTP configured (nothing is sent here) there is nothing to warn about.
+    let smtp = config(
+        dir.path(),
+        "[connectors.email]\ntransport = \"smtp\"\nhost = \"smtp.example.com\"\n",
+    );
+    let quiet = once(Some(&smtp));
+    assert!(!quiet.contains("not delivered"), "{quiet}");
+    assert!(quiet.contains("daemon --once"), "the log was read: {quiet}");
 }

@@ -163,3 +163,65 @@ fn a_wait_times_out_when_resumed_after_its_deadline() {
     assert!(stdout(&late).contains("failed"), "{}", stdout(&late));
     assert!(!effects.exists());
 }
+
+const REVIEW: &str = r#"
+name: review
+steps:
+  - id: review
+    task:
+      title: "Review the request"
+      assignee: oficial@example.com
+  - id: after
+    uses: core.set
+    with:
+      outcome: "${{ steps.review.outputs.outcome }}"
+"#;
+
+#[test]
+fn a_rejected_task_records_who_rejected_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let wf = write(dir.path(), "review.yaml", REVIEW);
+    let out = run(garita(&store).arg("run").arg(&wf));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = run(garita(&store).args(["tasks", "list", "--json"]));
+    let tasks: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let task_id = tasks[0]["id"].as_str().unwrap().to_owned();
+
+    // No --by, no USER/LOGNAME: the effective uid names the rejecter.
+    let rejected = run(garita(&store)
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .args(["tasks", "reject", &task_id, "--note", "wrong company"]));
+    assert_eq!(rejected.status.code(), Some(0), "{}", stderr(&rejected));
+    let me = os_user();
+
+    let show = run(garita(&store).args(["tasks", "show", &task_id, "--json"]));
+    let task: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(task["status"], "rejected");
+    assert_eq!(task["answer"]["by"], me.as_str());
+    assert_eq!(task["answer"]["note"], "wrong company");
+    let shown = stdout(&run(garita(&store).args(["tasks", "show", &task_id])));
+    assert!(shown.contains(&format!("rejected by {me} at")), "{shown}");
+
+    let export = run(garita(&store).args([
+        "audit",
+        "export",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+        "--format",
+        "json",
+    ]));
+    let export: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    let answered: Vec<&serde_json::Value> = export["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "task.answered")
+        .collect();
+    assert_eq!(answered.len(), 1, "{export}");
+    assert_eq!(answered[0]["actor"], me.as_str());
+    assert_eq!(answered[0]["summary"]["answer"]["outcome"], "rejected");
+}

@@ -422,6 +422,13 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
     let done = show(&store, &reactivation);
     assert_eq!(done["status"], "succeeded", "{done:#}");
     assert_eq!(done["outputs"]["reactivated_on"], "2026-04-21");
+    // No SMTP configured: the request was written to a file, not sent.
+    assert_eq!(done["outputs"]["sent"], false);
+    assert!(
+        text(&done["outputs"]["written_to"]).ends_with(".eml"),
+        "{}",
+        done["outputs"]
+    );
     let luisa = accounts(&store, &["--portal", "ctpat"]);
     assert_eq!(luisa[0]["attributes"]["reactivated_on"], "2026-04-21");
 
@@ -579,6 +586,7 @@ fn reactivation_not_approved_sends_nothing_to_cbp() {
     let done = show(&store, &run_id);
     assert_eq!(done["status"], "succeeded");
     assert_eq!(done["outputs"]["sent"], false);
+    assert_eq!(done["outputs"]["written_to"], Value::Null);
     for skipped in ["send", "reactivated", "deadline", "tell_user", "no_answer"] {
         assert_eq!(step(&done, skipped)["status"], "skipped", "{skipped}");
     }

@@ -260,6 +260,8 @@ fn offboarding_by_hand_appends_one_evidence_line_per_removal() {
     assert_eq!(rows.len(), 2, "{written}");
     let mut rows: Vec<Vec<&str>> = rows.into_iter().map(|r| r[..5].to_vec()).collect();
     rows.sort();
+    // The VUCEM task was answered without --by: the OS user confirmed it.
+    let me = os_user();
     assert_eq!(
         rows,
         [
@@ -268,7 +270,7 @@ fn offboarding_by_hand_appends_one_evidence_line_per_removal() {
                 "ana@example.com",
                 "vucem:ana01",
                 "Correo del administrador de VUCEM",
-                ""
+                me.as_str()
             ],
             vec![
                 "2026-05-05",

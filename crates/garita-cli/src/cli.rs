@@ -253,7 +253,7 @@ pub enum TasksCommand {
         /// A note for the record.
         #[arg(long)]
         note: Option<String>,
-        /// Who answers (for the record).
+        /// Who answers, for the record (default: [identity] default_by, else the OS user).
         #[arg(long, value_name = "EMAIL")]
         by: Option<String>,
     },
@@ -264,7 +264,7 @@ pub enum TasksCommand {
         /// Why (required).
         #[arg(long)]
         note: String,
-        /// Who answers (for the record).
+        /// Who answers, for the record (default: [identity] default_by, else the OS user).
         #[arg(long, value_name = "EMAIL")]
         by: Option<String>,
     },
@@ -274,7 +274,7 @@ pub enum TasksCommand {
 pub enum OutboxCommand {
     /// Messages in the outbox, oldest first.
     List {
-        /// Only messages in this state: queued, sending, sent or failed.
+        /// Only messages in this state: queued, sending, sent, written or failed.
         #[arg(long, value_name = "STATUS")]
         status: Option<String>,
     },
@@ -283,7 +283,8 @@ pub enum OutboxCommand {
         /// Message-ID, with or without <>, or a unique prefix.
         id: String,
     },
-    /// Send a failed message again, with the same Message-ID and content.
+    /// Send a failed message again, with the same Message-ID and content; a
+    /// written one (in a file only) is delivered once SMTP is configured.
     Retry {
         /// Message-ID, with or without <>, or a unique prefix.
         id: String,
@@ -300,7 +301,7 @@ pub enum AccountsCommand {
         /// Import the good rows even when some are bad (those are reported and skipped).
         #[arg(long)]
         skip_invalid: bool,
-        /// Who imports, for the history (default: the login name).
+        /// Who imports, for the history (default: [identity] default_by, else the OS user).
         #[arg(long, value_name = "WHO")]
         by: Option<String>,
     },
@@ -329,7 +330,7 @@ pub enum AccountsCommand {
         /// The sign-in date, YYYY-MM-DD (default: today).
         #[arg(long, value_name = "DATE")]
         at: Option<String>,
-        /// Who records it (default: the login name).
+        /// Who records it (default: [identity] default_by, else the OS user).
         #[arg(long, value_name = "WHO")]
         by: Option<String>,
     },
@@ -341,7 +342,7 @@ pub enum AccountsCommand {
         /// Why, for the record (for example the HR ticket).
         #[arg(long)]
         note: Option<String>,
-        /// Who offboards (default: the login name).
+        /// Who offboards (default: [identity] default_by, else the OS user).
         #[arg(long, value_name = "WHO")]
         by: Option<String>,
     },
@@ -400,7 +401,7 @@ pub struct AccountArgs {
     /// A free attribute, KEY=VALUE (repeatable; an empty VALUE removes it).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attributes: Vec<String>,
-    /// Who makes the change (default: the login name).
+    /// Who makes the change (default: [identity] default_by, else the OS user).
     #[arg(long, value_name = "WHO")]
     pub by: Option<String>,
 }

@@ -19,6 +19,18 @@ pub struct Settings {
     pub daemon: crate::commands::daemon::DaemonSettings,
     /// `[rules]`: the portal rules' reconcile.
     pub rules: crate::reconcile::RulesSettings,
+    /// `[identity]`: who changes are recorded as when `--by` is not given.
+    pub identity: IdentitySettings,
+}
+
+/// `[identity]` of garita.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IdentitySettings {
+    /// Recorded as who made a change when `--by` is not given, instead of
+    /// the operating-system user (for example a shared service account's
+    /// owner, `oficina.aduanas@example.com`).
+    pub default_by: Option<String>,
 }
 
 /// Prints the settings with the value of every secret-named key (`password`,
@@ -33,9 +45,10 @@ impl std::fmt::Debug for Settings {
             connectors,
             daemon,
             rules,
+            identity,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }

@@ -8,20 +8,24 @@
 //! 1. `queued`, durable, with the input, the Message-ID and run/step/attempt,
 //!    before anything reaches the network;
 //! 2. `sending`, durable, just before the transport is called;
-//! 3. `sent` with the connector's output, or `failed` with the reason and
-//!    whether it is temporary; the step sees the same output or error, so
-//!    its `retry:` policy decides what happens next.
+//! 3. `sent` (an SMTP server accepted it) or `written` (the file transport
+//!    wrote it: nobody received it), with the connector's output and the
+//!    transport; or `failed` with the reason and whether it is temporary.
+//!    The step sees the same output or error, so its `retry:` policy decides
+//!    what happens next.
 //!
 //! The record is keyed by the Message-ID, which `email::message_id_for`
 //! derives from the run and step but not the attempt, so retries and re-runs
-//! update one record. A record already `sent` is answered from the record
-//! without sending again: only a crash between the server's acceptance and
-//! the `sent` record causes a second delivery, with the same Message-ID.
+//! update one record. A record already `sent` or `written` is answered from
+//! the record without sending again: only a crash between the server's
+//! acceptance and the `sent` record causes a second delivery, with the same
+//! Message-ID. `garita outbox retry` may deliver a `written` message over
+//! SMTP on purpose ([`OutboxConnectors::deliver_written`]).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use garita_engine::{Clock, Connectors, OutboxEntry, OutboxStore, StoreError};
+use garita_engine::{Clock, Connectors, OutboxEntry, OutboxStatus, OutboxStore, StoreError};
 use garita_sdk::{ActionError, InvokeContext, Manifest};
 use serde_json::Value;
 
@@ -51,16 +55,41 @@ impl OutboxConnectors {
 
     /// Sends one message through the outbox: what `email.send` does here.
     pub async fn send_email(&self, ctx: InvokeContext, input: Value) -> Result<Value, ActionError> {
+        self.send(ctx, input, Again::Never).await
+    }
+
+    /// Sends a message the file transport wrote (`written`) once more,
+    /// through the transport configured now: what `garita outbox retry`
+    /// does once SMTP is configured. A `sent` message is still answered
+    /// from its record, never sent twice.
+    pub async fn deliver_written(
+        &self,
+        ctx: InvokeContext,
+        input: Value,
+    ) -> Result<Value, ActionError> {
+        self.send(ctx, input, Again::IfWritten).await
+    }
+
+    async fn send(
+        &self,
+        ctx: InvokeContext,
+        input: Value,
+        again: Again,
+    ) -> Result<Value, ActionError> {
         let message_id = message_id_of(&ctx);
         let known = self
             .outbox
             .get(&message_id)
             .await
             .map_err(|e| unrecorded(&message_id, &e))?;
-        if let Some(output) = known.as_ref().and_then(OutboxEntry::sent_output) {
-            // Sent before the step's success became durable (a crash, or
+        let finished = known
+            .as_ref()
+            .filter(|entry| !(again == Again::IfWritten && entry.status == OutboxStatus::Written))
+            .and_then(OutboxEntry::done_output);
+        if let Some(output) = finished {
+            // Finished before the step's success became durable (a crash, or
             // `garita outbox retry` while the run waited): do not send twice.
-            tracing::info!(%message_id, "already sent; answering from the outbox");
+            tracing::info!(%message_id, "already sent or written; answering from the outbox");
             return Ok(output.clone());
         }
         let now = self.clock.now();
@@ -88,7 +117,7 @@ impl OutboxConnectors {
 
         let now = self.clock.now();
         match &result {
-            Ok(output) => entry.mark_sent(output, now),
+            Ok(output) => entry.mark_done(output, now),
             Err(error) => entry.mark_failed(error, now),
         }
         if let Err(e) = self.outbox.record(&entry).await {
@@ -99,6 +128,15 @@ impl OutboxConnectors {
         tracing::debug!(%message_id, status = %entry.status, attempts = entry.attempts, "outbox updated");
         result
     }
+}
+
+/// Whether a finished record is handed to the transport again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Again {
+    /// Never: its recorded output is the answer (a step that runs again).
+    Never,
+    /// When it was only written to a file (an operator's `outbox retry`).
+    IfWritten,
 }
 
 #[async_trait]
@@ -150,7 +188,7 @@ mod tests {
     use std::sync::Mutex;
 
     use chrono::{DateTime, Utc};
-    use garita_engine::{ManualClock, OutboxFilter, OutboxStatus};
+    use garita_engine::{ManualClock, OutboxFilter, OutboxTransport};
     use serde_json::json;
 
     use super::*;
@@ -294,7 +332,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_send_is_sending_durably_before_the_transport_runs_then_sent() {
-        let reply = json!({"message_id": id(), "transport": "smtp", "accepted_by": "250 OK"});
+        let reply = json!({"message_id": id(), "transport": "smtp", "server": "smtp.example.com:587", "accepted_by": "250 OK"});
         let rig = rig(vec![Ok(reply.clone())]);
         let out = rig
             .connectors
@@ -315,14 +353,73 @@ mod tests {
         let after = rig.outbox.entry(&id()).expect("recorded");
         assert_eq!(after.status, OutboxStatus::Sent);
         assert_eq!(after.output, Some(reply));
+        assert_eq!(
+            after.transport,
+            Some(OutboxTransport::Smtp {
+                server: Some("smtp.example.com:587".into())
+            })
+        );
         assert_eq!((after.attempt, after.attempts), (1, 1));
+    }
+
+    fn written_reply() -> Value {
+        json!({"message_id": id(), "transport": "file", "path": "/store/outbox/x.eml"})
+    }
+
+    #[tokio::test]
+    async fn a_file_written_is_recorded_written_with_its_path_not_sent() {
+        let rig = rig(vec![Ok(written_reply())]);
+        let out = rig
+            .connectors
+            .invoke("email", "send", ctx(1), input())
+            .await;
+        assert_eq!(out, Ok(written_reply()));
+        let after = rig.outbox.entry(&id()).expect("recorded");
+        assert_eq!(after.status, OutboxStatus::Written);
+        assert_eq!(
+            after.transport,
+            Some(OutboxTransport::File {
+                path: "/store/outbox/x.eml".into()
+            })
+        );
+
+        // The step running again (a crash) is answered from the record.
+        let again = rig
+            .connectors
+            .invoke("email", "send", ctx(1), input())
+            .await;
+        assert_eq!(again, Ok(written_reply()));
+        assert_eq!(seen(&rig).len(), 1, "the file is not written twice");
+    }
+
+    #[tokio::test]
+    async fn deliver_written_sends_a_written_message_but_never_a_sent_one_again() {
+        let smtp =
+            json!({"transport": "smtp", "server": "smtp.example.com:587", "accepted_by": "250 OK"});
+        let rig = rig(vec![Ok(written_reply()), Ok(smtp.clone())]);
+        rig.connectors
+            .send_email(ctx(1), input())
+            .await
+            .expect("written");
+        let delivered = rig.connectors.deliver_written(ctx(2), input()).await;
+        assert_eq!(delivered, Ok(smtp.clone()));
+        let after = rig.outbox.entry(&id()).expect("recorded");
+        assert_eq!(
+            (after.status, after.attempts, after.attempt),
+            (OutboxStatus::Sent, 2, 2)
+        );
+
+        // Now sent: asking again answers from the record.
+        let again = rig.connectors.deliver_written(ctx(3), input()).await;
+        assert_eq!(again, Ok(smtp));
+        assert_eq!(seen(&rig).len(), 2, "the server got it once");
     }
 
     #[tokio::test]
     async fn a_temporary_failure_is_recorded_and_the_retry_updates_the_same_record() {
         let rig = rig(vec![
             Err(ActionError::retryable("could not connect to 127.0.0.1:1")),
-            Ok(json!({"sent": true})),
+            Ok(json!({"transport": "smtp", "accepted_by": "250 OK"})),
         ]);
         let first = rig
             .connectors
@@ -344,7 +441,10 @@ mod tests {
             .connectors
             .invoke("email", "send", ctx(2), input())
             .await;
-        assert_eq!(second, Ok(json!({"sent": true})));
+        assert_eq!(
+            second,
+            Ok(json!({"transport": "smtp", "accepted_by": "250 OK"}))
+        );
         let sent = rig.outbox.entry(&id()).expect("recorded");
         assert_eq!(sent.status, OutboxStatus::Sent);
         assert_eq!((sent.attempt, sent.attempts), (2, 2));

@@ -41,7 +41,7 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub use memory_accounts::MemoryAccounts;
 pub use memory_store::MemoryStore;
 pub use model::{Span, Step, StepKind, Workflow};
-pub use outbox::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore};
+pub use outbox::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, OutboxTransport};
 pub use run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
 pub use store::{RunFilter, Store, StoreError};
 pub use task::{Task, TaskAnswer, TaskFilter, TaskStatus};

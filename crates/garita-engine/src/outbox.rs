@@ -3,16 +3,24 @@
 //! A send is recorded as [`OutboxStatus::Queued`] (with the message input,
 //! the run, step and attempt) before any network traffic, then
 //! [`OutboxStatus::Sending`] just before the transport is called, then
-//! [`OutboxStatus::Sent`] (with the connector's output: the server's reply or
-//! the file written) or [`OutboxStatus::Failed`] (with the reason and whether
-//! trying again may help). Each write is durable before the next step of the
-//! send starts, so after a crash the record says how far the send got.
+//! [`OutboxStatus::Sent`] (an SMTP server accepted it),
+//! [`OutboxStatus::Written`] (the file transport wrote it to a file: nobody
+//! received it) or [`OutboxStatus::Failed`] (with the reason and whether
+//! trying again may help). A finished record keeps the connector's output and
+//! the [`OutboxTransport`] it went through (the server, or the file). Each
+//! write is durable before the next step of the send starts, so after a crash
+//! the record says how far the send got.
+//!
+//! `Written` is its own state because "sent" would claim a delivery that did
+//! not happen: with no SMTP configured, mail lands in STORE/outbox/ and
+//! someone has to pick it up.
 //!
 //! The Message-ID is derived from the run and step, not from the attempt, so
 //! retries and re-runs after a crash update the same record and count its
-//! attempts. A record found `Sent` is never sent again: its stored output is
-//! the answer. Only a crash between the server's acceptance and the `Sent`
-//! record can cause a second delivery, and it carries the same Message-ID.
+//! attempts. A record found `Sent` or `Written` is never sent again by its
+//! run: its stored output is the answer. Only a crash between the server's
+//! acceptance and the `Sent` record can cause a second delivery, and it
+//! carries the same Message-ID.
 //!
 //! The engine defines the types and the [`OutboxStore`] trait; `garita-store`
 //! implements it on sled and the CLI puts it in front of the email connector.
@@ -36,15 +44,23 @@ pub enum OutboxStatus {
     /// Handed to the transport; the outcome is not recorded yet. Found after
     /// a crash, it means the message may or may not have been delivered.
     Sending,
-    /// Accepted by the server or written to the file outbox.
+    /// Accepted by an SMTP server.
     Sent,
+    /// Written to a file by the file transport: not delivered to anyone.
+    Written,
     /// The last attempt failed; `retryable` says whether trying again may help.
     Failed,
 }
 
 impl OutboxStatus {
     /// Every status, in life order.
-    pub const ALL: [OutboxStatus; 4] = [Self::Queued, Self::Sending, Self::Sent, Self::Failed];
+    pub const ALL: [OutboxStatus; 5] = [
+        Self::Queued,
+        Self::Sending,
+        Self::Sent,
+        Self::Written,
+        Self::Failed,
+    ];
 
     /// Lower-case name, as printed and accepted by `--status`.
     pub fn as_str(self) -> &'static str {
@@ -52,8 +68,15 @@ impl OutboxStatus {
             Self::Queued => "queued",
             Self::Sending => "sending",
             Self::Sent => "sent",
+            Self::Written => "written",
             Self::Failed => "failed",
         }
+    }
+
+    /// Whether the transport finished with the message (`Sent` or
+    /// `Written`): its run does not hand it to the transport again.
+    pub fn is_done(self) -> bool {
+        matches!(self, Self::Sent | Self::Written)
     }
 }
 
@@ -65,7 +88,7 @@ impl std::fmt::Display for OutboxStatus {
 
 /// A status name that is not one of [`OutboxStatus::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown outbox status `{0}`; use one of: queued, sending, sent, failed")]
+#[error("unknown outbox status `{0}`; use one of: queued, sending, sent, written, failed")]
 pub struct UnknownOutboxStatus(pub String);
 
 impl FromStr for OutboxStatus {
@@ -77,6 +100,57 @@ impl FromStr for OutboxStatus {
             .into_iter()
             .find(|status| status.as_str() == wanted)
             .ok_or_else(|| UnknownOutboxStatus(text.to_owned()))
+    }
+}
+
+/// What a finished message went through, as the connector reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutboxTransport {
+    /// Written as a file (the default transport): nobody received it.
+    File {
+        /// The `.eml` file written.
+        path: String,
+    },
+    /// Handed to an SMTP server.
+    Smtp {
+        /// `host:port` of the server, when the connector said it (records
+        /// written before the server was reported have none).
+        server: Option<String>,
+    },
+}
+
+impl OutboxTransport {
+    /// The transport an `email.send` output reports (`transport` with `path`
+    /// or `server`); `None` when it names none.
+    pub fn from_output(output: &Value) -> Option<Self> {
+        let text = |key: &str| output.get(key).and_then(Value::as_str).map(str::to_owned);
+        match output.get("transport").and_then(Value::as_str) {
+            Some("file") => Some(Self::File {
+                path: text("path").unwrap_or_default(),
+            }),
+            Some("smtp") => Some(Self::Smtp {
+                server: text("server"),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `file` or `smtp`, as the `TRANSPORT` column shows it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::File { .. } => "file",
+            Self::Smtp { .. } => "smtp",
+        }
+    }
+
+    /// Where the message went: the file's path or the server (empty when
+    /// the server was not recorded).
+    pub fn destination(&self) -> &str {
+        match self {
+            Self::File { path } => path,
+            Self::Smtp { server } => server.as_deref().unwrap_or_default(),
+        }
     }
 }
 
@@ -115,6 +189,11 @@ pub struct OutboxEntry {
     /// Whether the latest failure was temporary (the step's `retry:` policy
     /// tries again) rather than permanent.
     pub retryable: Option<bool>,
+    /// What the message went through once finished. Absent in records
+    /// written before transports were recorded (read them with
+    /// [`OutboxEntry::transport`], which falls back on the output).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<OutboxTransport>,
 }
 
 impl OutboxEntry {
@@ -136,6 +215,7 @@ impl OutboxEntry {
             output: None,
             error: None,
             retryable: None,
+            transport: None,
         }
     }
 
@@ -150,6 +230,7 @@ impl OutboxEntry {
         self.output = None;
         self.error = None;
         self.retryable = None;
+        self.transport = None;
     }
 
     /// The transport is about to be called.
@@ -158,9 +239,16 @@ impl OutboxEntry {
         self.updated_at = now;
     }
 
-    /// The transport accepted the message and answered `output`.
-    pub fn mark_sent(&mut self, output: &Value, now: DateTime<Utc>) {
-        self.status = OutboxStatus::Sent;
+    /// The transport finished with the message and answered `output`: the
+    /// record becomes `Written` when the output says the file transport
+    /// wrote it, `Sent` otherwise (a server accepted it).
+    pub fn mark_done(&mut self, output: &Value, now: DateTime<Utc>) {
+        let transport = OutboxTransport::from_output(output);
+        self.status = match transport {
+            Some(OutboxTransport::File { .. }) => OutboxStatus::Written,
+            Some(OutboxTransport::Smtp { .. }) | None => OutboxStatus::Sent,
+        };
+        self.transport = transport;
         self.updated_at = now;
         self.output = Some(output.clone());
         self.error = None;
@@ -174,14 +262,23 @@ impl OutboxEntry {
         self.output = None;
         self.error = Some(error.to_string());
         self.retryable = Some(error.is_retryable());
+        self.transport = None;
     }
 
-    /// The output to give a step that runs again after the message was sent:
-    /// `Some` only for a `Sent` record.
-    pub fn sent_output(&self) -> Option<&Value> {
-        self.output
-            .as_ref()
-            .filter(|_| self.status == OutboxStatus::Sent)
+    /// The output to give a step that runs again after the transport
+    /// finished with the message: `Some` only for a `Sent` or `Written`
+    /// record.
+    pub fn done_output(&self) -> Option<&Value> {
+        self.output.as_ref().filter(|_| self.status.is_done())
+    }
+
+    /// What the message went through: the recorded transport, or for a
+    /// record written before transports were recorded, what its output
+    /// says. `None` while it is not finished.
+    pub fn transport(&self) -> Option<OutboxTransport> {
+        self.transport
+            .clone()
+            .or_else(|| self.output.as_ref().and_then(OutboxTransport::from_output))
     }
 
     /// The Message-ID without its angle brackets.
@@ -257,7 +354,7 @@ mod tests {
             (entry.status, entry.retryable),
             (OutboxStatus::Failed, Some(true))
         );
-        assert!(entry.sent_output().is_none());
+        assert!(entry.done_output().is_none());
 
         entry.requeue(2, json!({"to": "a@example.com"}), now);
         assert_eq!((entry.attempt, entry.attempts), (2, 2));
@@ -265,8 +362,82 @@ mod tests {
         assert_eq!((entry.error.as_ref(), entry.retryable), (None, None));
 
         entry.mark_sending(now);
-        entry.mark_sent(&json!({"accepted_by": "250 OK"}), now);
-        assert_eq!(entry.sent_output(), Some(&json!({"accepted_by": "250 OK"})));
+        let reply =
+            json!({"transport": "smtp", "server": "smtp.example.com:587", "accepted_by": "250 OK"});
+        entry.mark_done(&reply, now);
+        assert_eq!(entry.status, OutboxStatus::Sent);
+        assert_eq!(entry.done_output(), Some(&reply));
+        assert_eq!(
+            entry.transport,
+            Some(OutboxTransport::Smtp {
+                server: Some("smtp.example.com:587".into())
+            })
+        );
+    }
+
+    #[test]
+    fn a_file_written_is_written_not_sent() {
+        let mut entry = entry();
+        let now = entry.created_at;
+        entry.mark_sending(now);
+        let output = json!({"transport": "file", "path": "/store/outbox/abc.eml"});
+        entry.mark_done(&output, now);
+        assert_eq!(entry.status, OutboxStatus::Written);
+        assert!(entry.status.is_done());
+        assert_eq!(entry.done_output(), Some(&output));
+        let transport = entry.transport().expect("finished");
+        assert_eq!(
+            (transport.kind(), transport.destination()),
+            ("file", "/store/outbox/abc.eml")
+        );
+
+        // A new attempt forgets where the previous one went.
+        entry.requeue(2, json!({"to": "a@example.com"}), now);
+        assert_eq!((entry.transport(), entry.done_output()), (None, None));
+    }
+
+    #[test]
+    fn an_old_sent_record_without_transport_still_reads() {
+        // As stored before `written` and `transport` existed.
+        let old = json!({
+            "message_id": "<abc@garita.local>", "run_id": "run-1", "step_id": "notify",
+            "attempt": 1, "attempts": 1, "status": "sent", "input": {"to": "a@example.com"},
+            "locale": "es", "time_zone": "UTC",
+            "created_at": "2026-01-05T08:00:00Z", "updated_at": "2026-01-05T08:00:01Z",
+            "output": {"transport": "file", "path": "/old/outbox/abc.eml"},
+            "error": null, "retryable": null
+        });
+        let entry: OutboxEntry = serde_json::from_value(old).expect("old records keep reading");
+        assert_eq!(
+            (entry.status, entry.transport.as_ref()),
+            (OutboxStatus::Sent, None)
+        );
+        assert_eq!(
+            entry.transport(),
+            Some(OutboxTransport::File {
+                path: "/old/outbox/abc.eml".into()
+            })
+        );
+        assert!(entry.done_output().is_some());
+    }
+
+    #[test]
+    fn the_transport_is_read_from_the_connector_output() {
+        assert_eq!(
+            OutboxTransport::from_output(&json!({"accepted_by": "250"})),
+            None
+        );
+        assert_eq!(
+            OutboxTransport::from_output(&json!({"transport": "smtp", "accepted_by": "250"})),
+            Some(OutboxTransport::Smtp { server: None })
+        );
+        let smtp = OutboxTransport::Smtp { server: None };
+        assert_eq!((smtp.kind(), smtp.destination()), ("smtp", ""));
+        let as_json = serde_json::to_value(OutboxTransport::File {
+            path: "/x.eml".into(),
+        })
+        .expect("serialisable");
+        assert_eq!(as_json, json!({"kind": "file", "path": "/x.eml"}));
     }
 
     #[test]
@@ -287,7 +458,9 @@ mod tests {
         }
         assert_eq!(" Failed ".parse::<OutboxStatus>(), Ok(OutboxStatus::Failed));
         let err = "lost".parse::<OutboxStatus>().unwrap_err();
-        assert!(err.to_string().contains("queued, sending, sent, failed"));
+        assert!(err
+            .to_string()
+            .contains("queued, sending, sent, written, failed"));
     }
 
     #[test]

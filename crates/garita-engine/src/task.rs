@@ -52,7 +52,10 @@ pub struct TaskAnswer {
     pub fields: serde_json::Value,
     /// A free note.
     pub note: Option<String>,
-    /// Who answered, when known.
+    /// Who answered or rejected it. `garita tasks complete|reject` always
+    /// names someone (`--by`, else the configured or OS user); `None` only
+    /// in answers recorded before that, and from callers of the engine that
+    /// pass none.
     pub by: Option<String>,
     /// When.
     pub at: DateTime<Utc>,

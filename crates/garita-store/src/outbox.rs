@@ -122,6 +122,7 @@ mod tests {
             output: None,
             error: None,
             retryable: None,
+            transport: None,
         }
     }
 
@@ -139,7 +140,10 @@ mod tests {
             entry.error = Some("connection refused".into());
             store.record(&entry).await?;
             entry.requeue(2, json!({"to": "a@example.com"}), entry.created_at);
-            entry.mark_sent(&json!({"accepted_by": "250 OK"}), entry.created_at);
+            entry.mark_done(
+                &json!({"transport": "smtp", "accepted_by": "250 OK"}),
+                entry.created_at,
+            );
             store.record(&entry).await?;
             store.record(&queued("<b@garita.local>", "run-2")).await?;
         }

@@ -26,11 +26,14 @@
 //! - File transport (the default): the message is written as
 //!   `<hash>.eml` in the outbox, where `<hash>` is the left part of the
 //!   Message-ID. Sending twice overwrites the same file, so delivery to the
-//!   outbox is idempotent.
+//!   outbox is idempotent. Nobody receives it: the output says
+//!   `"transport": "file"` with the `path`, and the durable outbox records
+//!   the message `written`, not `sent`.
 //! - SMTP transport: delivery is at least once. If the process dies after the
 //!   server accepted the message but before the step was recorded, the re-run
 //!   sends it again, with the same Message-ID, which lets mail systems and
-//!   people recognise the duplicate. (The durable outbox state machine that
+//!   people recognise the duplicate. The output names the `server`
+//!   (`host:port`) and its reply (`accepted_by`). (The durable outbox state machine that
 //!   narrows this window lives in the engine, not here.)
 //!
 //! # Configuration (`[connectors.email]`)

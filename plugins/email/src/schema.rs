@@ -77,9 +77,10 @@ pub(crate) fn send_output() -> Value {
         "additionalProperties": false,
         "properties": {
             "message_id": {"type": "string"},
-            "transport": {"enum": ["file", "smtp"]},
+            "transport": {"enum": ["file", "smtp"], "description": "`file`: written to a file, not delivered to anyone; `smtp`: accepted by the server."},
             "accepted_by": {"type": "string", "description": "The SMTP server's reply to the message (smtp transport)."},
-            "path": {"type": "string", "description": "The .eml file written (file transport)."},
+            "server": {"type": "string", "description": "`host:port` of the SMTP server that accepted it (smtp transport)."},
+            "path": {"type": "string", "description": "The .eml file written (file transport): nobody has received it."},
             "envelope": envelope()
         }
     })

@@ -155,6 +155,7 @@ fn delivers_headers_both_parts_and_the_attachment() {
     let message_id = message_id_for("run-42", "notify", "garita.local");
     assert_eq!(out["message_id"], message_id);
     assert_eq!(out["transport"], "smtp");
+    assert_eq!(out["server"], format!("127.0.0.1:{}", sink.port));
     let accepted_by = out["accepted_by"].as_str().expect("server reply");
     assert!(
         accepted_by.starts_with("250") && accepted_by.contains("stored as 0001"),

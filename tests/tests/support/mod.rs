@@ -66,3 +66,20 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).expect("write fixture");
     path
 }
+
+/// Who garita records when `--by` is not given and nothing is configured,
+/// asked of `id` (not of garita's code): the effective user's name, else
+/// `uid:N`. Callers run garita without `USER`/`LOGNAME`, so that only the
+/// effective uid can have named it.
+pub fn os_user() -> String {
+    let id = |flag: &str| {
+        Command::new("id")
+            .arg(flag)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+            .filter(|text| !text.is_empty())
+    };
+    id("-un").unwrap_or_else(|| format!("uid:{}", id("-u").expect("`id -u` names the uid")))
+}

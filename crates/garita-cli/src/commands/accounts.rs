@@ -62,13 +62,10 @@ fn known_portals(app: &App) -> Vec<String> {
     names
 }
 
-/// Who makes a change, for the history: `--by`, else the login name.
-fn author(by: Option<String>) -> String {
-    by.map(|b| b.trim().to_owned())
-        .filter(|b| !b.is_empty())
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+/// Who makes a change, for the history: `--by`, else `[identity]
+/// default_by`, else the operating-system user (see `identity`).
+fn author(app: &App, by: Option<String>) -> String {
+    crate::identity::author(by, &app.settings)
 }
 
 /// Finds an account given as `PORTAL:IDENTIFIER`, or as a bare identifier

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use garita_engine::outbox::bare_message_id;
-use garita_engine::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore};
+use garita_engine::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, OutboxTransport};
 use garita_sdk::{IdempotencyKey, InvokeContext};
 use garita_store::SledStore;
 use serde_json::{json, Value};
@@ -20,7 +20,7 @@ pub async fn outbox(app: &App, command: OutboxCommand) -> anyhow::Result<ExitCod
         OutboxCommand::Show { id } => {
             let entry = resolve(store.as_ref(), &id).await?;
             if app.global.json {
-                crate::output::json(&entry)?;
+                crate::output::json(&entry_json(&entry))?;
             } else {
                 describe(&entry);
             }
@@ -43,13 +43,14 @@ async fn list(app: &App, store: &SledStore, status: Option<&str>) -> anyhow::Res
     };
     let entries = store.list(&filter).await?;
     if app.global.json {
-        crate::output::json(&entries)?;
+        crate::output::json(&entries.iter().map(entry_json).collect::<Vec<_>>())?;
     } else if entries.is_empty() {
         say!("the outbox is empty");
     } else {
         let mut table = Table::new(&[
             "MESSAGE-ID",
             "STATUS",
+            "TRANSPORT",
             "ATTEMPTS",
             "RUN",
             "STEP",
@@ -61,6 +62,10 @@ async fn list(app: &App, store: &SledStore, status: Option<&str>) -> anyhow::Res
             table.row(vec![
                 entry.bare_id().to_owned(),
                 entry.status.to_string(),
+                entry
+                    .transport()
+                    .map(|t| t.kind().to_owned())
+                    .unwrap_or_default(),
                 entry.attempts.to_string(),
                 entry.run_id.clone(),
                 entry.step_id.clone(),
@@ -89,13 +94,27 @@ fn describe(entry: &OutboxEntry) {
     say!("subject   {}", text_field(&entry.input, "subject"));
     say!("created   {}", entry.created_at.to_rfc3339());
     say!("updated   {}", entry.updated_at.to_rfc3339());
-    if let Some(output) = &entry.output {
-        if let Some(reply) = output.get("accepted_by").and_then(Value::as_str) {
-            say!("accepted  {reply}");
-        }
-        if let Some(path) = output.get("path").and_then(Value::as_str) {
+    match entry.transport() {
+        Some(OutboxTransport::File { path }) => {
+            say!("transport file: written, not delivered to anyone");
             say!("file      {path}");
         }
+        Some(OutboxTransport::Smtp { server }) => {
+            say!("transport smtp");
+            say!(
+                "server    {}",
+                server.as_deref().unwrap_or("(not recorded)")
+            );
+        }
+        None => {}
+    }
+    if let Some(reply) = entry
+        .output
+        .as_ref()
+        .and_then(|output| output.get("accepted_by"))
+        .and_then(Value::as_str)
+    {
+        say!("accepted  {reply}");
     }
     if let Some(error) = &entry.error {
         let kind = match entry.retryable {
@@ -113,27 +132,43 @@ fn describe(entry: &OutboxEntry) {
             "\nthe outcome of the last attempt is unknown (the process stopped while sending); \
              `garita resume` sends it again with the same Message-ID"
         ),
+        OutboxStatus::Written => say!(
+            "\nthis message is in a file only: give the file to a mail program, or configure \
+             [connectors.email] transport = \"smtp\" and `garita outbox retry {}` delivers it",
+            entry.bare_id()
+        ),
         OutboxStatus::Queued | OutboxStatus::Sent => {}
     }
 }
 
-/// `garita outbox retry`: sends a failed message again, outside its run.
+/// A record as `--json` prints it: with its `transport` (for records stored
+/// before transports were recorded, the one their output names).
+fn entry_json(entry: &OutboxEntry) -> Value {
+    let mut value = serde_json::to_value(entry).unwrap_or(Value::Null);
+    if let (Some(map), Some(transport)) = (value.as_object_mut(), entry.transport()) {
+        map.insert("transport".into(), json!(transport));
+    }
+    value
+}
+
+/// `garita outbox retry`: sends a failed message again, outside its run;
+/// delivers a `written` one once SMTP is configured.
 async fn retry(
     app: &App,
     store: &std::sync::Arc<SledStore>,
     given: &str,
 ) -> anyhow::Result<ExitCode> {
     let entry = resolve(store.as_ref(), given).await?;
-    if entry.status != OutboxStatus::Failed {
+    if !matches!(entry.status, OutboxStatus::Failed | OutboxStatus::Written) {
         let why = match entry.status {
             OutboxStatus::Sent => "it was delivered already",
             OutboxStatus::Queued | OutboxStatus::Sending => {
                 "its run is sending it; if that process stopped, `garita resume` sends it again"
             }
-            OutboxStatus::Failed => "",
+            OutboxStatus::Failed | OutboxStatus::Written => "",
         };
         anyhow::bail!(
-            "message {} is {}, and only failed messages can be retried: {why}",
+            "message {} is {}, and only failed or written messages can be retried: {why}",
             entry.message_id,
             entry.status
         );
@@ -161,16 +196,19 @@ async fn retry(
         deadline: None,
         config,
     };
-    let result = app
-        .outbox_connectors(store.clone())
-        .send_email(ctx, entry.input.clone())
-        .await;
+    let connectors = app.outbox_connectors(store.clone());
+    let result = if entry.status == OutboxStatus::Written {
+        refuse_rewriting(&entry, &ctx)?;
+        connectors.deliver_written(ctx, entry.input.clone()).await
+    } else {
+        connectors.send_email(ctx, entry.input.clone()).await
+    };
     let after = store
         .get(&entry.message_id)
         .await?
         .unwrap_or_else(|| entry.clone());
     if app.global.json {
-        crate::output::json(&after)?;
+        crate::output::json(&entry_json(&after))?;
     }
     match result {
         Ok(output) => {
@@ -181,8 +219,9 @@ async fn retry(
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 say!(
-                    "{} sent (attempt {}): {receipt}",
+                    "{} {} (attempt {}): {receipt}",
                     after.message_id,
+                    after.status,
                     after.attempts
                 );
             }
@@ -192,6 +231,28 @@ async fn retry(
             "message {} failed again: {error}; it stays in the outbox as failed",
             after.message_id
         )),
+    }
+}
+
+/// A `written` message is retried only towards SMTP: the file transport
+/// would write the same file again and still deliver nothing.
+fn refuse_rewriting(entry: &OutboxEntry, ctx: &InvokeContext) -> anyhow::Result<()> {
+    let configured = email::EmailConfig::from_context(ctx)
+        .map_err(|e| anyhow::anyhow!("cannot retry message {}: {e}", entry.message_id))?;
+    match configured.transport {
+        email::Transport::Smtp(_) => Ok(()),
+        email::Transport::File { .. } => {
+            let path = entry
+                .transport()
+                .map(|t| t.destination().to_owned())
+                .unwrap_or_default();
+            anyhow::bail!(
+                "message {} was written to {path} and never delivered; retrying with the file \
+                 transport would only write it again. Configure [connectors.email] transport = \"smtp\" \
+                 (docs/email.md) and retry it to deliver it, or give the file to a mail program",
+                entry.message_id
+            )
+        }
     }
 }
 
@@ -260,5 +321,23 @@ mod tests {
             "a@x.com, Peña <b@x.com>"
         );
         assert_eq!(recipients(&json!({})), "");
+    }
+
+    #[test]
+    fn json_names_the_transport_also_for_records_stored_before_it_was_recorded() {
+        let ctx = InvokeContext::for_test();
+        let mut entry =
+            OutboxEntry::queued("<a@garita.local>", &ctx, json!({"to": "a@x.com"}), ctx.now);
+        assert!(
+            entry_json(&entry).get("transport").is_none(),
+            "not finished"
+        );
+        // An old `sent` record: the output says where it went, no `transport` field.
+        entry.status = OutboxStatus::Sent;
+        entry.output = Some(json!({"transport": "file", "path": "/s/outbox/a.eml"}));
+        assert_eq!(
+            entry_json(&entry)["transport"],
+            json!({"kind": "file", "path": "/s/outbox/a.eml"})
+        );
     }
 }

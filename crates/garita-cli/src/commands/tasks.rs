@@ -63,7 +63,17 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
                 if !task.body.is_empty() {
                     say!("{}", task.body.trim_end());
                 }
-                if let Some(schema) = &task.fields {
+                if let Some(answer) = &task.answer {
+                    say!(
+                        "\n{} by {} at {}",
+                        answer.outcome,
+                        answer.by.as_deref().unwrap_or("(not recorded)"),
+                        answer.at.to_rfc3339()
+                    );
+                    if let Some(note) = &answer.note {
+                        say!("note      {note}");
+                    }
+                } else if let Some(schema) = &task.fields {
                     say!(
                         "\nfields to fill in (--field KEY=VALUE): {}",
                         field_names(schema).join(", ")
@@ -82,8 +92,9 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             let fields = parse_fields(&fields)?;
             let task = resolve_task(store.as_ref(), &task).await?;
             let engine = app.engine(store.clone());
+            let by = crate::identity::author(by, &app.settings);
             let status = engine
-                .answer_task(&task.id, TaskStatus::Completed, fields, note, by)
+                .answer_task(&task.id, TaskStatus::Completed, fields, note, Some(by))
                 .await?;
             report(app, &task, "completed", status)
         }
@@ -93,13 +104,15 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             }
             let task = resolve_task(store.as_ref(), &task).await?;
             let engine = app.engine(store.clone());
+            // Who refused is part of the record, as for a completion.
+            let by = crate::identity::author(by, &app.settings);
             let status = engine
                 .answer_task(
                     &task.id,
                     TaskStatus::Rejected,
                     Value::Object(Default::default()),
                     Some(note),
-                    by,
+                    Some(by),
                 )
                 .await?;
             report(app, &task, "rejected", status)

@@ -37,7 +37,7 @@ pub fn forward_to_daemon(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
             .collect(),
         now: cli.global.now.clone(),
         cwd: std::env::current_dir().ok(),
-        user: login_name(),
+        user: Some(crate::identity::default_by(&settings)),
         files: files.into_iter().collect(),
     };
     let body = serde_json::to_vec(&request)?;
@@ -119,12 +119,4 @@ fn health(socket: &Path, dir: &Path) -> Option<Health> {
     let health: Health = serde_json::from_slice(&reply.body).ok()?;
     let same_store = std::fs::canonicalize(dir).is_ok_and(|d| d == health.store);
     (reply.status == 200 && health.service == super::SERVICE_NAME && same_store).then_some(health)
-}
-
-/// The login name, as `accounts` records it when `--by` is not given.
-fn login_name() -> Option<String> {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
 }

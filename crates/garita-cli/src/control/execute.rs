@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use super::protocol::{ForwardRequest, ForwardResponse, Health, WrittenFile};
 use crate::app::{App, ClientFiles, Lent};
-use crate::cli::{AccountsCommand, Cli, Command};
+use crate::cli::{AccountsCommand, Cli, Command, TasksCommand};
 use crate::commands::daemon::workflow_dir::SharedDirStatus;
 use crate::usage::UsageError;
 
@@ -54,8 +54,13 @@ pub struct Executed {
     pub failure: Option<Failure>,
 }
 
-/// Runs `request` as the command line it carries.
-pub async fn execute(state: &ControlState, request: ForwardRequest) -> Executed {
+/// Runs `request` as the command line it carries; `peer_uid` is the
+/// client's uid when the connection says it (the Unix socket).
+pub async fn execute(
+    state: &ControlState,
+    request: ForwardRequest,
+    peer_uid: Option<u32>,
+) -> Executed {
     let cli = match Cli::try_parse_from(&request.args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -90,7 +95,11 @@ pub async fn execute(state: &ControlState, request: ForwardRequest) -> Executed 
     }
     let mut global = cli.global;
     global.now = request.now.clone();
-    let command = for_client(cli.command, &request, &state.workflows_dir);
+    let author = crate::identity::client_author(
+        peer_uid.map(crate::identity::user_of_uid).as_deref(),
+        request.user.as_deref(),
+    );
+    let command = for_client(cli.command, &request, &author, &state.workflows_dir);
     let files = ClientFiles {
         read: request.files,
         ..ClientFiles::default()
@@ -167,17 +176,15 @@ fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), UsageError
 
 /// What the client's command means in the daemon: relative directories are
 /// the client's, `schedules` defaults to the daemon's workflows, and the
-/// history records the client's login name, not the daemon's.
-fn for_client(command: Command, request: &ForwardRequest, workflows_dir: &Path) -> Command {
-    let user = || {
-        Some(
-            request
-                .user
-                .clone()
-                .filter(|u| !u.trim().is_empty())
-                .unwrap_or_else(|| "unknown".into()),
-        )
-    };
+/// history and task answers record `author` (the client, see
+/// `identity::client_author`), not the daemon's user, when `--by` is not given.
+fn for_client(
+    command: Command,
+    request: &ForwardRequest,
+    author: &str,
+    workflows_dir: &Path,
+) -> Command {
+    let user = || Some(author.to_owned());
     match command {
         Command::Schedules { command, workflows } => Command::Schedules {
             command,
@@ -229,6 +236,31 @@ fn for_client(command: Command, request: &ForwardRequest, workflows_dir: &Path) 
                     by: None,
                 } => AccountsCommand::Offboard {
                     person,
+                    note,
+                    by: user(),
+                },
+                other => other,
+            },
+        },
+        Command::Tasks { command } => Command::Tasks {
+            command: match command {
+                TasksCommand::Complete {
+                    task,
+                    fields,
+                    note,
+                    by: None,
+                } => TasksCommand::Complete {
+                    task,
+                    fields,
+                    note,
+                    by: user(),
+                },
+                TasksCommand::Reject {
+                    task,
+                    note,
+                    by: None,
+                } => TasksCommand::Reject {
+                    task,
                     note,
                     by: user(),
                 },
@@ -309,24 +341,61 @@ mod tests {
             ..ForwardRequest::default()
         };
         let parsed = Cli::try_parse_from(["garita", "schedules", "--workflows", "wf"]).unwrap();
-        match for_client(parsed.command, &request, Path::new("/srv/workflows")) {
+        match for_client(parsed.command, &request, "ana", Path::new("/srv/workflows")) {
             Command::Schedules { workflows, .. } => {
                 assert_eq!(workflows, Some(PathBuf::from("/home/ana/wf")))
             }
             other => panic!("{other:?}"),
         }
         let parsed = Cli::try_parse_from(["garita", "schedules"]).unwrap();
-        match for_client(parsed.command, &request, Path::new("/srv/workflows")) {
+        match for_client(parsed.command, &request, "ana", Path::new("/srv/workflows")) {
             Command::Schedules { workflows, .. } => {
                 assert_eq!(workflows, Some(PathBuf::from("/srv/workflows")))
             }
             other => panic!("{other:?}"),
         }
         let parsed = Cli::try_parse_from(["garita", "accounts", "touch", "ctpat:a@x.com"]).unwrap();
-        match for_client(parsed.command, &request, Path::new("w")) {
+        match for_client(parsed.command, &request, "ana", Path::new("w")) {
             Command::Accounts {
                 command: AccountsCommand::Touch { by, .. },
             } => assert_eq!(by.as_deref(), Some("ana")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn task_answers_through_the_daemon_record_the_client() {
+        let request = ForwardRequest::default();
+        let author = "root (client says ana)";
+        let parsed =
+            Cli::try_parse_from(["garita", "tasks", "reject", "t1", "--note", "no"]).unwrap();
+        match for_client(parsed.command, &request, author, Path::new("w")) {
+            Command::Tasks {
+                command: TasksCommand::Reject { by, .. },
+            } => assert_eq!(by.as_deref(), Some(author)),
+            other => panic!("{other:?}"),
+        }
+        let parsed = Cli::try_parse_from(["garita", "tasks", "complete", "t1"]).unwrap();
+        match for_client(parsed.command, &request, author, Path::new("w")) {
+            Command::Tasks {
+                command: TasksCommand::Complete { by, .. },
+            } => assert_eq!(by.as_deref(), Some(author)),
+            other => panic!("{other:?}"),
+        }
+        // An explicit --by is the client's word and stays.
+        let parsed = Cli::try_parse_from([
+            "garita",
+            "tasks",
+            "complete",
+            "t1",
+            "--by",
+            "luis@example.com",
+        ])
+        .unwrap();
+        match for_client(parsed.command, &request, author, Path::new("w")) {
+            Command::Tasks {
+                command: TasksCommand::Complete { by, .. },
+            } => assert_eq!(by.as_deref(), Some("luis@example.com")),
             other => panic!("{other:?}"),
         }
     }

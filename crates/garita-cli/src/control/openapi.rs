@@ -145,7 +145,7 @@ pub fn document() -> Value {
                     "args": {"type": "array", "items": {"type": "string"}, "description": "The command line, program name first."},
                     "now": {"type": ["string", "null"], "description": "The client's --now; refused unless it is the daemon's own pinned instant."},
                     "cwd": {"type": ["string", "null"], "description": "The client's working directory, for relative --workflows."},
-                    "user": {"type": ["string", "null"], "description": "The client's login name: the default --by of account changes."},
+                    "user": {"type": ["string", "null"], "description": "Who the client says it is ([identity] default_by, else its OS user): the default --by of account changes and task answers. On the Unix socket the peer's user (SO_PEERCRED) is recorded first, and this name too when it differs."},
                     "files": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Contents of the files named on the command line, by the path as given."}
                 }},
                 "CommandResult": {"type": "object", "required": ["exit_code", "stdout", "stderr"], "properties": {

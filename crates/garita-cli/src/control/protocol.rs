@@ -41,7 +41,10 @@ pub struct ForwardRequest {
     /// line (`--workflows DIR`) are taken from there.
     #[serde(default)]
     pub cwd: Option<PathBuf>,
-    /// Who the client is (its login name): the default `--by` for the history.
+    /// Who the client says it is (its `[identity] default_by`, else its
+    /// operating-system user): the default `--by` of account changes and
+    /// task answers. On the Unix socket the daemon records the peer's user
+    /// (SO_PEERCRED) first, and this name too when it differs.
     #[serde(default)]
     pub user: Option<String>,
     /// Files named on the command line, read by the client, by the path as given.

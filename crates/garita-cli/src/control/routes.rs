@@ -276,7 +276,7 @@ const BY: Param = param(
     In::Body,
     Kind::Text,
     false,
-    "Who makes the change, for the record (account changes without it record `unknown`).",
+    "Who makes the change, for the record. Without it, the caller's OS user on the Unix socket (SO_PEERCRED); on TCP, `control-token`.",
 );
 
 /// Every typed endpoint.
@@ -628,9 +628,9 @@ pub static ROUTES: &[Route] = &[
         operation: "listOutbox",
         command: "garita outbox list",
         summary: "Messages in the outbox, oldest first.",
-        params: &[param("status", In::Query, Kind::Text, false, "Only messages in this state: queued, sending, sent or failed.")],
+        params: &[param("status", In::Query, Kind::Text, false, "Only messages in this state: queued, sending, sent, written or failed.")],
         answer: Answer::Json,
-        hint: "status is one of queued, sending, sent, failed",
+        hint: "status is one of queued, sending, sent, written, failed",
         invocation: |g| Line::new(&["outbox", "list"]).opt(g, "status", "--status").done(),
     },
     Route {
@@ -649,10 +649,10 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/outbox/{id}/retry",
         operation: "retryOutboxMessage",
         command: "garita outbox retry ID",
-        summary: "Send a failed message again, with the same Message-ID and content.",
+        summary: "Send a failed message again, with the same Message-ID and content; deliver a written one once SMTP is configured.",
         params: &[MESSAGE],
         answer: Answer::Json,
-        hint: "only failed messages are retried",
+        hint: "only failed messages, and written ones once SMTP is configured, are retried",
         invocation: |g| Line::new(&["outbox", "retry"]).arg(g, "id").done(),
     },
     Route {

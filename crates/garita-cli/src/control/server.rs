@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::body::Bytes;
+use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodFilter, MethodRouter};
-use axum::{Json, Router};
+use axum::serve::IncomingStream;
+use axum::{Extension, Json, Router};
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -80,7 +82,8 @@ impl ControlServer {
         let until_stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let app = router(state.clone());
+        // With each connection's peer uid, so a command records its client.
+        let app = router(state.clone()).into_make_service_with_connect_info::<PeerUid>();
         let shutdown = until_stopped(stopped.clone());
         serving.spawn(async move {
             if let Err(e) = axum::serve(unix, app)
@@ -159,6 +162,26 @@ fn owner_only_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The uid of the process at the other end of a control-socket connection
+/// (SO_PEERCRED): the kernel's word for who the client is, which it cannot
+/// forge. `None` when the socket cannot say.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerUid(pub Option<u32>);
+
+impl Connected<IncomingStream<'_, tokio::net::UnixListener>> for PeerUid {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::UnixListener>) -> Self {
+        Self(stream.io().peer_cred().ok().map(|cred| cred.uid()))
+    }
+}
+
+/// The peer uid of the request's connection: known on the Unix socket,
+/// absent on TCP (where the bearer token is all that vouches for it).
+type Peer = Option<Extension<ConnectInfo<PeerUid>>>;
+
+fn peer_uid(peer: Peer) -> Option<u32> {
+    peer.and_then(|Extension(ConnectInfo(PeerUid(uid)))| uid)
+}
+
 /// The router: health, the command-line endpoint and every typed route.
 pub fn router(state: Arc<ControlState>) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<ControlState>>> = BTreeMap::new();
@@ -168,13 +191,14 @@ pub fn router(state: Arc<ControlState>) -> Router {
             Method::Post => MethodFilter::POST,
         };
         let handler = move |State(state): State<Arc<ControlState>>,
+                            peer: Peer,
                             params: RawPathParams,
                             query: Result<
             Query<Vec<(String, String)>>,
             axum::extract::rejection::QueryRejection,
         >,
                             body: Bytes| async move {
-            typed(&state, route, &params, query, &body).await
+            typed(&state, route, peer_uid(peer), &params, query, &body).await
         };
         let methods = by_path.remove(route.path).unwrap_or_default();
         by_path.insert(route.path, methods.on(filter, handler));
@@ -210,7 +234,7 @@ async fn not_found() -> Response {
 }
 
 /// `POST /v1/cli`: a whole command line from the `garita` client.
-async fn forward(State(state): State<Arc<ControlState>>, body: Bytes) -> Response {
+async fn forward(State(state): State<Arc<ControlState>>, peer: Peer, body: Bytes) -> Response {
     let request: ForwardRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {
@@ -228,7 +252,7 @@ async fn forward(State(state): State<Arc<ControlState>>, body: Bytes) -> Respons
             "the first argument is the program name, for example [\"garita\", \"runs\", \"list\"]",
         );
     }
-    let executed = execute(&state, request).await;
+    let executed = execute(&state, request, peer_uid(peer)).await;
     Json(executed.response).into_response()
 }
 
@@ -236,6 +260,7 @@ async fn forward(State(state): State<Arc<ControlState>>, body: Bytes) -> Respons
 async fn typed(
     state: &ControlState,
     route: &'static Route,
+    peer: Option<u32>,
     params: &RawPathParams,
     query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
     body: &[u8],
@@ -281,7 +306,7 @@ async fn typed(
         files: invocation.files,
         ..ForwardRequest::default()
     };
-    answer(route, execute(state, request).await)
+    answer(route, execute(state, request, peer).await)
 }
 
 /// The HTTP answer for a typed endpoint's command.

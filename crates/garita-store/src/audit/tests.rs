@@ -84,6 +84,7 @@ fn email(status: OutboxStatus) -> OutboxEntry {
         output: None,
         error: None,
         retryable: None,
+        transport: None,
     }
 }
 

@@ -59,6 +59,7 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
         Transport::Smtp(settings) => {
             let reply = smtp::send(ctx, settings, &prepared.message)?;
             output["transport"] = json!("smtp");
+            output["server"] = json!(format!("{}:{}", settings.host, settings.port));
             output["accepted_by"] = json!(reply);
         }
     }

@@ -45,7 +45,7 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
         reason: reason.into(),
     };
     let meta = ChangeMeta {
-        by: author(by),
+        by: author(app, by),
         at: now,
     };
     let outcome = store

@@ -132,7 +132,7 @@ pub async fn import(
     }
 
     let meta = ChangeMeta {
-        by: author(by),
+        by: author(app, by),
         at: now,
     };
     let progress = progress_bar(updates.len(), "writing");

@@ -48,7 +48,7 @@ pub async fn offboard(
         return Ok(ExitCode::SUCCESS);
     }
     let meta = ChangeMeta {
-        by: author(by),
+        by: author(app, by),
         at: app.clock.now(),
     };
     let reason = match &note {

@@ -47,7 +47,7 @@ pub async fn touch(
         reason: "sign-in recorded".into(),
     };
     let meta = ChangeMeta {
-        by: author(by),
+        by: author(app, by),
         at: now,
     };
     store

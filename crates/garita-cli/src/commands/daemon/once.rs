@@ -33,6 +33,7 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
         now = %instant_text(engine.clock().now()),
         "daemon --once"
     );
+    crate::mail_transport::warn_if_mail_goes_only_to_files(app);
     let resumed = engine.resume_all().await?;
     for (run, status) in &resumed {
         super::log_driven(run, &Ok(*status));

@@ -64,6 +64,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
         workflows: loaded.workflows,
         refused,
     }));
+    crate::mail_transport::warn_if_mail_goes_only_to_files(app);
     // Commands from clients run on this same engine: a run they start,
     // signal or answer is driven by it, never by a second engine.
     let nudge = Arc::new(tokio::sync::Notify::new());
