@@ -448,3 +448,116 @@ fn a_set_conflict_is_a_problem_of_the_files_at_fault_only() {
     );
     assert!(problems[2].is_empty(), "{:?}", problems[2]);
 }
+
+/// A rule for the reconcile tests: a `demo` account whose `due_on`
+/// attribute has passed is deactivated from that day, with an event.
+struct DueOn;
+
+impl crate::reconcile::AccountRule for DueOn {
+    fn name(&self) -> &str {
+        "demo.due_on"
+    }
+    fn candidates(&self, _: DateTime<Utc>) -> crate::account::AccountFilter {
+        crate::account::AccountFilter {
+            portal: Some("demo".into()),
+            statuses: vec![crate::AccountStatus::Active],
+            ..Default::default()
+        }
+    }
+    fn due(
+        &self,
+        account: &crate::Account,
+        now: DateTime<Utc>,
+    ) -> Option<crate::reconcile::DueTransition> {
+        let due_on = crate::account::facts::date(account, "due_on")?;
+        (due_on <= now.date_naive()).then(|| crate::reconcile::DueTransition {
+            name: "demo.deactivated".into(),
+            effective_on: due_on,
+            status: Some(crate::AccountStatus::Deactivated),
+            reason: "due".into(),
+            event: Some(json!({})),
+        })
+    }
+    fn today(&self, now: DateTime<Utc>) -> chrono::NaiveDate {
+        now.date_naive()
+    }
+}
+
+#[tokio::test]
+async fn a_tick_reconciles_the_rules_and_starts_the_workflows_of_their_events_the_same_tick() {
+    let world = World::new("2026-01-05T10:00:00Z");
+    let mut account = crate::Account::new(
+        "demo",
+        "ana",
+        crate::Holder::default(),
+        crate::Company::default(),
+    );
+    account
+        .attributes
+        .insert("due_on".into(), "2026-01-03".into());
+    world
+        .accounts
+        .upsert_accounts(
+            &[crate::AccountUpdate {
+                account,
+                reason: "created".into(),
+            }],
+            &crate::ChangeMeta {
+                by: "test".into(),
+                at: world.clock.now(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let accounts: Arc<dyn AccountStore> = world.accounts.clone();
+    let reconciler =
+        crate::reconcile::Reconciler::new(accounts, world.clock.clone(), vec![Arc::new(DueOn)]);
+    let mut scheduler = world.scheduler().with_reconciler(reconciler);
+    scheduler
+        .load(vec![loaded(
+            "alert.yaml",
+            r#"
+name: alert
+inputs:
+  account: {type: string, required: true}
+  effective_on: {type: string}
+on:
+  event: demo.deactivated
+steps:
+  - id: note
+    uses: core.set
+    with: {who: "${{ inputs.account }}", since: "${{ inputs.effective_on }}"}
+"#,
+        )])
+        .await
+        .unwrap();
+
+    // The first tick (a daemon's start) applies the missed transition and
+    // starts the alert from its event.
+    let driven = scheduler.drive_due().await.unwrap();
+    assert_eq!(driven.len(), 1, "{driven:?}");
+    let record = world.store.run(&driven[0].run).await.unwrap().unwrap();
+    assert_eq!(record.workflow, "alert");
+    assert_eq!(record.inputs["account"], json!("demo:ana"));
+    assert_eq!(record.inputs["effective_on"], json!("2026-01-03"));
+    let reports = scheduler.take_reconciled();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].applied[0].days_late, 2);
+
+    // Looking again, now or after the cadence: nothing more.
+    assert!(scheduler.drive_due().await.unwrap().is_empty());
+    world.clock.advance(TimeDelta::minutes(6));
+    let work = scheduler.tick().await.unwrap();
+    let again = work.reconciled.expect("reconciled after the cadence");
+    assert!(again.applied.is_empty());
+    assert_eq!(
+        again.already_applied, 0,
+        "deactivated: no longer a candidate"
+    );
+    assert!(work.started.is_empty());
+    assert!(scheduler.take_reconciled().is_empty());
+    // Within the cadence the rules are not evaluated at all.
+    world.clock.advance(TimeDelta::minutes(1));
+    assert!(scheduler.tick().await.unwrap().reconciled.is_none());
+}
