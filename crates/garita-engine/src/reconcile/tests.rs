@@ -73,22 +73,27 @@ fn world(officer: Option<&str>) -> World {
     }
 }
 
-async fn add(world: &World, id: &str, due_on: &str) {
-    let mut account = Account::new("demo", id, Holder::default(), Company::default());
-    account.attributes.insert("due_on".into(), due_on.into());
+/// Writes `account` as a person would (not a rule).
+async fn save(world: &World, account: Account, reason: &str) {
     let meta = ChangeMeta {
-        by: "test".into(),
+        by: "oficial".into(),
         at: world.clock.now(),
     };
     let update = AccountUpdate {
         account,
-        reason: "created".into(),
+        reason: reason.into(),
     };
     world
         .accounts
         .upsert_accounts(&[update], &meta, None)
         .await
         .unwrap();
+}
+
+async fn add(world: &World, id: &str, due_on: &str) {
+    let mut account = Account::new("demo", id, Holder::default(), Company::default());
+    account.attributes.insert("due_on".into(), due_on.into());
+    save(world, account, "created").await;
 }
 
 #[tokio::test]
@@ -158,19 +163,7 @@ async fn a_key_applied_before_is_not_repeated_when_the_status_is_set_back() {
     let key = AccountKey::new("demo", "a");
     let mut account = world.accounts.account(&key).await.unwrap().unwrap();
     account.status = AccountStatus::Active;
-    let meta = ChangeMeta {
-        by: "oficial".into(),
-        at: world.clock.now(),
-    };
-    let update = AccountUpdate {
-        account,
-        reason: "reactivated".into(),
-    };
-    world
-        .accounts
-        .upsert_accounts(&[update], &meta, None)
-        .await
-        .unwrap();
+    save(&world, account, "reactivated").await;
     let report = world.reconciler.reconcile().await.unwrap();
     assert!(report.applied.is_empty());
     assert_eq!(report.already_applied, 1);
@@ -183,15 +176,7 @@ async fn a_key_applied_before_is_not_repeated_when_the_status_is_set_back() {
     account
         .attributes
         .insert("due_on".into(), "2026-02-20".into());
-    let update = AccountUpdate {
-        account,
-        reason: "new date".into(),
-    };
-    world
-        .accounts
-        .upsert_accounts(&[update], &meta, None)
-        .await
-        .unwrap();
+    save(&world, account, "new date").await;
     let report = world.reconciler.reconcile().await.unwrap();
     assert_eq!(report.applied.len(), 1);
     assert_eq!(report.applied[0].effective_on, day(2, 20));
