@@ -17,6 +17,15 @@
 //! neither is; the chain's mutex is held across that transaction (see
 //! `chain.rs`), so entries are gap-free and in commit order.
 //!
+//! # When
+//!
+//! Each entry carries `at`, the change's own time by the business clock
+//! (which `--now` pins), and `recorded_at`, the system time when it was
+//! written, read from the store's [`garita_engine::RecordingClock`], with
+//! `pinned_at` when the business clock was pinned. Periods are selected by
+//! `recorded_at`, so a pinned clock cannot backdate evidence (see
+//! `chain.rs` and `verify.rs`).
+//!
 //! # What it proves
 //!
 //! [`SledStore::verify_audit`] finds any entry modified, removed, added or
