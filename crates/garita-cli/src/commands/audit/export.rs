@@ -156,8 +156,10 @@ fn json_bytes(
     // When the export was made is evidence too: the system time, with the
     // pinned business time beside it when --now was given.
     let exported = app.recording.now();
+    // v2: entries carry recorded_at and pinned_at, and hash as docs/audit.md
+    // describes for them; the v1 recipe no longer recomputes new entries.
     let document = json!({
-        "format": "garita-audit-export-v1",
+        "format": "garita-audit-export-v2",
         "exported_at": at_text(&exported.recorded_at),
         "pinned_at": exported.pinned_at.as_ref().map(at_text),
         "from": at_text(&from),
