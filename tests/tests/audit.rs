@@ -547,9 +547,25 @@ fn a_daemon_reload_records_the_workflows_in_force() {
         .into_iter()
         .filter(|e| e.kind == "config.reload")
         .collect();
-    assert_eq!(reloads.len(), 1, "{export}");
-    let summary = &reloads[0].summary;
-    assert_eq!(summary["trigger"], "SIGHUP");
+    // The file watcher may see the new file before the signal arrives and
+    // reload on its own ("files changed"); the SIGHUP reload is recorded
+    // either way, once.
+    let triggers: Vec<&str> = reloads
+        .iter()
+        .map(|e| e.summary["trigger"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        triggers
+            .iter()
+            .all(|t| ["SIGHUP", "files changed"].contains(t)),
+        "{export}"
+    );
+    let hup: Vec<&AuditEntry> = reloads
+        .iter()
+        .filter(|e| e.summary["trigger"] == "SIGHUP")
+        .collect();
+    assert_eq!(hup.len(), 1, "{export}");
+    let summary = &hup[0].summary;
     let names: Vec<&str> = summary["workflows"]
         .as_array()
         .unwrap()
@@ -562,9 +578,8 @@ fn a_daemon_reload_records_the_workflows_in_force() {
         garita_store::audit::digest(second.as_bytes()),
         "{summary}"
     );
-    assert!(
-        ok(garita(&store).args(["audit", "verify"])).starts_with("audit chain intact: 1 entries")
-    );
+    assert!(ok(garita(&store).args(["audit", "verify"]))
+        .starts_with(&format!("audit chain intact: {} entries", reloads.len())));
 }
 
 #[test]
