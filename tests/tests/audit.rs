@@ -1,9 +1,9 @@
 //! The tamper-evident audit log with the real binary: a workflow that sends
 //! an email and waits for a task, the task's answer, an account added and
 //! touched; `garita audit verify` passes, exports for a period hold exactly
-//! that period's entries with hashes a reviewer can recompute, and after the
-//! store's files are altered with sled directly, verify fails naming the
-//! entry.
+//! the entries written in that period (by the real time of writing, never
+//! by `--now`) with hashes a reviewer can recompute, and after the store's
+//! files are altered with sled directly, verify fails naming the entry.
 
 mod support;
 
@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use garita_store::AuditEntry;
 use serde_json::Value;
 use support::*;
@@ -56,8 +57,27 @@ fn ok(cmd: &mut std::process::Command) -> String {
     stdout(&out)
 }
 
-/// Everything the test does through garita, day by day in January 2026.
-fn history(store: &Path, dir: &Path) -> String {
+/// The task answered in [`history`], and the real instants just before and
+/// just after the command that answered it.
+struct Answered {
+    task_id: String,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+/// An instant as `--from`/`--to` take it.
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Every entry, whenever written.
+fn export_all(store: &Path) -> Value {
+    export_json(store, "2000-01-01", "2999-12-31")
+}
+
+/// Everything the test does through garita, day by day in January 2026 by
+/// the business clock (`--now`); all of it is written today, really.
+fn history(store: &Path, dir: &Path) -> Answered {
     let wf = write(dir, "audited.yaml", WORKFLOW);
     let started = ok(garita(store)
         .args(["--now", "2026-01-05T10:00:00Z", "run"])
@@ -68,6 +88,7 @@ fn history(store: &Path, dir: &Path) -> String {
     let tasks = ok(garita(store).args(["tasks", "list", "--json"]));
     let tasks: Value = serde_json::from_str(&tasks).unwrap();
     let task_id = tasks[0]["id"].as_str().unwrap().to_owned();
+    let from = Utc::now();
     let done = ok(garita(store).args([
         "--now",
         "2026-01-06T09:00:00Z",
@@ -80,6 +101,7 @@ fn history(store: &Path, dir: &Path) -> String {
         "arrived",
     ]));
     assert!(done.contains("succeeded"), "{done}");
+    let to = Utc::now();
     ok(garita(store).args([
         "--now",
         "2026-01-07T08:00:00Z",
@@ -111,7 +133,7 @@ fn history(store: &Path, dir: &Path) -> String {
         "--by",
         "ana@example.com",
     ]));
-    task_id
+    Answered { task_id, from, to }
 }
 
 fn export_json(store: &Path, from: &str, to: &str) -> Value {
@@ -148,7 +170,8 @@ fn encode(value: &Value) -> Vec<u8> {
 fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let task_id = history(&store, dir.path());
+    let answer = history(&store, dir.path());
+    let task_id = answer.task_id.clone();
 
     let verified = ok(garita(&store).args(["audit", "verify"]));
     assert!(verified.starts_with("audit chain intact: "), "{verified}");
@@ -159,7 +182,7 @@ fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
         "{verified}"
     );
 
-    let all = export_json(&store, "2026-01-01", "2026-01-31");
+    let all = export_all(&store);
     let all_entries = entries(&all);
     let head = &all["chain"]["head"];
     assert!(
@@ -222,44 +245,47 @@ fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
         "the secret input reached the audit log"
     );
 
-    // One day: exactly the entries of that day (the answer and the run's
-    // events it caused), in chain order.
-    let day = entries(&export_json(&store, "2026-01-06", "2026-01-06"));
+    // The period of one command, in real instants: exactly the entries it
+    // wrote (the answer and the run's events it caused), in chain order.
+    let (from, to) = (instant(answer.from), instant(answer.to));
+    let period = entries(&export_json(&store, &from, &to));
     let expected: Vec<u64> = all_entries
         .iter()
-        .filter(|e| e.at.to_rfc3339().starts_with("2026-01-06"))
+        .filter(|e| {
+            e.recorded_at
+                .is_some_and(|r| answer.from <= r && r < answer.to)
+        })
         .map(|e| e.seq)
         .collect();
-    assert_eq!(day.iter().map(|e| e.seq).collect::<Vec<_>>(), expected);
-    assert!(day.iter().any(|e| e.kind == "task.answered"));
-    assert!(day.iter().any(|e| e.summary["event"] == "run_succeeded"));
-    assert!(day.iter().all(|e| !e.kind.starts_with("account.")));
+    assert!(!expected.is_empty());
+    assert_eq!(period.iter().map(|e| e.seq).collect::<Vec<_>>(), expected);
+    assert!(period.iter().any(|e| e.kind == "task.answered"));
+    assert!(period.iter().any(|e| e.summary["event"] == "run_succeeded"));
+    assert!(period.iter().all(|e| !e.kind.starts_with("account.")));
 
     // The same period as CSV: a header, one row per entry, same hashes.
     let csv_path = dir.path().join("evidence.csv");
     ok(garita(&store)
-        .args([
-            "audit",
-            "export",
-            "--from",
-            "2026-01-06",
-            "--to",
-            "2026-01-06",
-            "--output",
-        ])
+        .args(["audit", "export", "--from", &from, "--to", &to, "--output"])
         .arg(&csv_path));
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("seq,at,kind,subject,actor,summary,prev_hash,hash")
+        Some("seq,at,kind,subject,actor,summary,prev_hash,hash,recorded_at,pinned_at")
     );
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), day.len(), "{csv}");
-    for (row, entry) in rows.iter().zip(&day) {
+    assert_eq!(rows.len(), period.len(), "{csv}");
+    for (row, entry) in rows.iter().zip(&period) {
         assert!(row.starts_with(&format!("{},", entry.seq)), "{row}");
+        let recorded_at = entry.recorded_at.unwrap();
         assert!(
-            row.ends_with(&format!("{},{}", entry.prev_hash, entry.hash)),
+            row.ends_with(&format!(
+                "{},{},{},2026-01-06T09:00:00Z",
+                entry.prev_hash,
+                entry.hash,
+                instant(recorded_at)
+            )),
             "{row}"
         );
     }
@@ -306,10 +332,7 @@ fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
         "{report}"
     );
     // The export says the chain no longer verifies.
-    assert_eq!(
-        export_json(&store, "2026-01-01", "2026-01-31")["chain"]["intact"],
-        false
-    );
+    assert_eq!(export_all(&store)["chain"]["intact"], false);
 }
 
 #[test]
@@ -317,7 +340,7 @@ fn an_expected_head_kept_off_machine_must_still_be_in_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     history(&store, dir.path());
-    let head = export_json(&store, "2026-01-01", "2026-01-31")["chain"]["head"]["hash"]
+    let head = export_all(&store)["chain"]["head"]["hash"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -355,6 +378,117 @@ fn an_expected_head_kept_off_machine_must_still_be_in_the_chain() {
         "2026-01-08",
     ]));
     assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
+}
+
+/// The brief's case: a command run with `--now 2027-03-01T12:00:00Z` today
+/// writes evidence dated today, marked pinned; an export of today (real
+/// dates) holds it, an export of March 2027 does not.
+#[test]
+fn a_pinned_clock_cannot_backdate_the_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let wf = write(
+        dir.path(),
+        "note.yaml",
+        "name: note\nsteps:\n  - id: a\n    uses: core.set\n    with: {x: 1}\n",
+    );
+    let pinned = "2027-03-01T12:00:00Z";
+    let before = Utc::now();
+    ok(garita(&store).args(["--now", pinned, "run"]).arg(&wf));
+    ok(garita(&store).args([
+        "--now",
+        pinned,
+        "accounts",
+        "add",
+        "--portal",
+        "ecuapass",
+        "--account",
+        "ana.u1",
+        "--holder-name",
+        "Ana Pérez",
+        "--holder-email",
+        "ana@cliente.test",
+        "--company",
+        "Exportadora Andina S.A.",
+        "--tax-id",
+        "1790011674001",
+        "--by",
+        "ana@example.com",
+    ]));
+    let after = Utc::now();
+    let today = |at: DateTime<Utc>| at.date_naive().to_string();
+
+    // Written today, really; the pinned instant beside it.
+    let exported = export_json(&store, &today(before), &today(after));
+    let written = entries(&exported);
+    assert!(written.len() >= 4, "{exported}");
+    for entry in &written {
+        let recorded_at = entry.recorded_at.expect("every new entry has recorded_at");
+        assert!(before <= recorded_at && recorded_at <= after, "{entry:?}");
+        assert_eq!(entry.pinned_at.map(instant).as_deref(), Some(pinned));
+        assert_eq!(entry.computed_hash().as_deref(), Some(entry.hash.as_str()));
+    }
+    let run_created = written
+        .iter()
+        .find(|e| e.summary["event"] == "run_created")
+        .unwrap();
+    assert_eq!(instant(run_created.at), pinned, "the business time stays");
+    assert!(written.iter().any(|e| e.kind == "account.created"));
+    let json_entry = &exported["entries"][0];
+    assert_eq!(json_entry["pinned_at"], pinned, "{json_entry}");
+    let shown = parse_instant(&json_entry["recorded_at"]);
+    assert!(before <= shown && shown <= after, "{json_entry}");
+
+    // The period the pinned clock claims holds nothing.
+    let march = export_json(&store, "2027-03-01", "2027-03-31");
+    assert_eq!(march["entries"], serde_json::json!([]), "{march}");
+
+    // verify lists them as pinned, every one of them.
+    let report: Value =
+        serde_json::from_str(&ok(garita(&store).args(["--json", "audit", "verify"]))).unwrap();
+    assert_eq!(report["intact"], true, "{report}");
+    let seqs: Vec<u64> = (1..=written.len() as u64).collect();
+    assert_eq!(report["pinned"]["entries"], written.len(), "{report}");
+    assert_eq!(
+        report["pinned"]["seqs"],
+        serde_json::json!(seqs),
+        "{report}"
+    );
+    assert_eq!(report["without_recorded_at"], 0, "{report}");
+    assert_eq!(report["clock_warnings"], serde_json::json!([]), "{report}");
+    let text = ok(garita(&store).args(["audit", "verify"]));
+    assert!(
+        text.contains(&format!(
+            "{} entries were written with the business clock pinned (--now/GARITA_NOW): 1-{}",
+            written.len(),
+            written.len()
+        )),
+        "{text}"
+    );
+
+    // The account's history says the same.
+    let history: Value = serde_json::from_str(&ok(garita(&store).args([
+        "--json",
+        "accounts",
+        "history",
+        "ecuapass:ana.u1",
+    ])))
+    .unwrap();
+    let first = &history["history"][0];
+    assert_eq!(first["at"], pinned, "{history}");
+    assert_eq!(first["pinned_at"], pinned, "{history}");
+    let recorded_at = parse_instant(&first["recorded_at"]);
+    assert!(before <= recorded_at && recorded_at <= after, "{history}");
+}
+
+/// An RFC 3339 instant shown in JSON.
+fn parse_instant(value: &Value) -> DateTime<Utc> {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .with_timezone(&Utc)
 }
 
 /// Waits until `done`, failing if the daemon ends first or a minute passes.
@@ -418,9 +552,25 @@ fn a_daemon_reload_records_the_workflows_in_force() {
         .into_iter()
         .filter(|e| e.kind == "config.reload")
         .collect();
-    assert_eq!(reloads.len(), 1, "{export}");
-    let summary = &reloads[0].summary;
-    assert_eq!(summary["trigger"], "SIGHUP");
+    // The file watcher may see the new file before the signal arrives and
+    // reload on its own ("files changed"); the SIGHUP reload is recorded
+    // either way, once.
+    let triggers: Vec<&str> = reloads
+        .iter()
+        .map(|e| e.summary["trigger"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        triggers
+            .iter()
+            .all(|t| ["SIGHUP", "files changed"].contains(t)),
+        "{export}"
+    );
+    let hup: Vec<&AuditEntry> = reloads
+        .iter()
+        .filter(|e| e.summary["trigger"] == "SIGHUP")
+        .collect();
+    assert_eq!(hup.len(), 1, "{export}");
+    let summary = &hup[0].summary;
     let names: Vec<&str> = summary["workflows"]
         .as_array()
         .unwrap()
@@ -433,9 +583,8 @@ fn a_daemon_reload_records_the_workflows_in_force() {
         garita_store::audit::digest(second.as_bytes()),
         "{summary}"
     );
-    assert!(
-        ok(garita(&store).args(["audit", "verify"])).starts_with("audit chain intact: 1 entries")
-    );
+    assert!(ok(garita(&store).args(["audit", "verify"]))
+        .starts_with(&format!("audit chain intact: {} entries", reloads.len())));
 }
 
 #[test]
@@ -464,11 +613,10 @@ fn pausing_and_unpausing_a_schedule_is_recorded() {
             ])
             .arg(&workflows));
     }
-    let recorded: Vec<(String, String, String)> =
-        entries(&export_json(&store, "2026-01-01", "2026-01-31"))
-            .into_iter()
-            .map(|e| (e.kind, e.subject, e.at.to_rfc3339()))
-            .collect();
+    let recorded: Vec<(String, String, String)> = entries(&export_all(&store))
+        .into_iter()
+        .map(|e| (e.kind, e.subject, e.at.to_rfc3339()))
+        .collect();
     assert_eq!(
         recorded,
         [

@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock, Weak};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use garita_engine::executor::{Engine, EngineSettings, WorkflowLoader};
-use garita_engine::{Clock, Connectors, ManualClock, Store, SystemClock, Workflow};
+use garita_engine::{Clock, Connectors, ManualClock, RecordingClock, Store, SystemClock, Workflow};
 use garita_sdk::Manifest;
 use garita_store::{Durability, SledStore, StoreOptions};
 
@@ -33,6 +33,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// True when `--now`/`GARITA_NOW` pinned the clock.
     pub pinned_clock: bool,
+    /// Dates the evidence the store writes (audit and history entries):
+    /// the system clock, with `clock` beside it when it is pinned. Never
+    /// `clock` alone, so that `--now` cannot backdate evidence.
+    pub recording: RecordingClock,
     connectors: Arc<dyn Connectors>,
     /// `connectors`' manifests, gathered once: every layer of connectors
     /// copies them, and a command asks for them several times.
@@ -83,6 +87,8 @@ impl App {
             }
             None => (Arc::new(SystemClock), false),
         };
+        let recording =
+            RecordingClock::new(Arc::new(SystemClock), pinned_clock.then(|| clock.clone()));
         let host = crate::connectors::build(&settings)?;
         let connectors = crate::connectors::as_connectors(&host);
         Ok(Self {
@@ -90,6 +96,7 @@ impl App {
             settings,
             clock,
             pinned_clock,
+            recording,
             connectors,
             manifests: OnceLock::new(),
             host,
@@ -107,6 +114,8 @@ impl App {
             settings: self.settings.clone(),
             clock: lent.engine.clock().clone(),
             pinned_clock: self.pinned_clock,
+            // The store is the daemon's, dated by the daemon's clocks.
+            recording: self.recording.clone(),
             connectors: self.connectors.clone(),
             manifests: self.manifests.clone(),
             host: self.host.clone(),
@@ -195,7 +204,8 @@ impl App {
             durability,
         };
         let dir = self.store_dir();
-        let store = Arc::new(SledStore::open(&dir, options).map_err(|e| match e {
+        let opened = SledStore::open_with_clock(&dir, options, self.recording.clone());
+        let store = Arc::new(opened.map_err(|e| match e {
             garita_engine::StoreError::Locked { path, holder } => {
                 garita_engine::StoreError::Locked {
                     path,

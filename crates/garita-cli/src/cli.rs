@@ -439,7 +439,7 @@ pub enum AuditCommand {
         #[arg(long, value_name = "HASH")]
         expect_head: Option<String>,
     },
-    /// Write the entries of a period, with their chain hashes, as evidence for an audit.
+    /// Write the entries written in a period (by the real time of writing, never --now), with their chain hashes, as evidence for an audit.
     Export {
         /// First day (YYYY-MM-DD, UTC) or RFC 3339 instant.
         #[arg(long, value_name = "DATE")]

@@ -35,7 +35,7 @@ pub use account::{
     Account, AccountFilter, AccountKey, AccountStatus, AccountStore, AccountUpdate, ChangeMeta,
     Company, EmittedEvent, FieldChange, HistoryEntry, Holder, NewEvent, UpsertOutcome,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, RecordingClock, SystemClock, WriteTime};
 pub use connectors::Connectors;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use memory_accounts::MemoryAccounts;

@@ -17,6 +17,15 @@
 //! neither is; the chain's mutex is held across that transaction (see
 //! `chain.rs`), so entries are gap-free and in commit order.
 //!
+//! # When
+//!
+//! Each entry carries `at`, the change's own time by the business clock
+//! (which `--now` pins), and `recorded_at`, the system time when it was
+//! written, read from the store's [`garita_engine::RecordingClock`], with
+//! `pinned_at` when the business clock was pinned. Periods are selected by
+//! `recorded_at`, so a pinned clock cannot backdate evidence (see
+//! `chain.rs` and `verify.rs`).
+//!
 //! # What it proves
 //!
 //! [`SledStore::verify_audit`] finds any entry modified, removed, added or
@@ -34,6 +43,8 @@ mod verify;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_time_tests;
 
 use std::ops::RangeBounds;
 
@@ -51,7 +62,7 @@ pub use summaries::{
     config_reload, digest, ACCOUNT_CHANGED, ACCOUNT_CREATED, CONFIG_RELOAD, EVENT_EMITTED,
     RUN_EVENT,
 };
-pub use verify::{AuditProblem, AuditReport};
+pub use verify::{AuditProblem, AuditReport, ClockWarning, CLOCK_STEP_TOLERANCE};
 
 pub(crate) use chain::{append_in, store_head, AuditChain, ChainHead, PendingEntry};
 pub(crate) use summaries::{account, emitted, outbox, run_event, task};
@@ -71,12 +82,12 @@ pub(crate) fn write_recorded(
     pending: &PendingEntry,
 ) -> Result<(), TransactionError<StoreError>> {
     let all = (tree, &chain.tree, meta);
-    let outcome = chain.write(|head| {
+    let outcome = chain.write(|head, time| {
         let result = all.transaction(|(tree, audit, meta)| {
             let old: Option<IVec> = tree.insert(key, value)?;
             let mut chain = head;
             if old.as_deref() != Some(value) {
-                append_in(audit, &mut chain, pending)?;
+                append_in(audit, &mut chain, pending, time)?;
                 store_head(meta, &chain)?;
             }
             Ok::<_, ConflictableTransactionError<StoreError>>(chain)
@@ -99,7 +110,8 @@ impl SledStore {
         read::by_seq(&self.trees.audit.tree, &self.path, seqs)
     }
 
-    /// The entries whose time is in `[from, to)`, in chain order.
+    /// The entries written in `[from, to)` (by `recorded_at`; by `at` for
+    /// entries written before `recorded_at` existed), in chain order.
     pub fn audit_entries_between(
         &self,
         from: DateTime<Utc>,
@@ -120,7 +132,7 @@ impl SledStore {
     pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
         // The head in memory and the recorded one, taken together under the
         // lock, so that no append falls between them.
-        let head = self.trees.audit.write(|head| Ok((head, head)))?;
+        let head = self.trees.audit.write(|head, _| Ok((head, head)))?;
         let mut report =
             verify::verify(&self.trees.audit.tree, &self.trees.meta, &self.path, head)?;
         let records = records::check(self, report.head.seq, &report.head.hash)?;
@@ -142,11 +154,11 @@ impl SledStore {
         let path = self.path.clone();
         let flush = self.flush.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let entry = chain.write(|head| {
+            let entry = chain.write(|head, time| {
                 let trees = (&chain.tree, &meta);
                 let result = trees.transaction(|(audit, meta)| {
                     let mut head = head;
-                    let entry = append_in(audit, &mut head, &pending)?;
+                    let entry = append_in(audit, &mut head, &pending, time)?;
                     store_head(meta, &head)?;
                     Ok::<_, ConflictableTransactionError<StoreError>>((entry, head))
                 });

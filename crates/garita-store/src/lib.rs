@@ -98,7 +98,7 @@ mod write;
 #[cfg(test)]
 mod store_tests;
 
-pub use audit::{AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditReport};
+pub use audit::{AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditReport, ClockWarning};
 pub use backup::{BackupError, BackupHeader, RestoreReport, TreeCount, BACKUP_FORMAT_VERSION};
 pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};

@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Arc;
 
-use garita_engine::StoreError;
+use garita_engine::{RecordingClock, StoreError};
 
 use crate::durable_flush::DurableFlush;
 use crate::errors::{io_error, sled_error};
@@ -42,13 +42,24 @@ impl SledStore {
     /// damaged files (even if sled panics on them), and [`StoreError::Io`]
     /// when the directory cannot be created or written.
     pub fn open(dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
+        Self::open_with_clock(dir, options, RecordingClock::system())
+    }
+
+    /// [`SledStore::open`], with `clock` dating the audit and account
+    /// history entries this handle writes (`recorded_at`, and `pinned_at`
+    /// when the business clock is pinned); `open` uses the system clock.
+    pub fn open_with_clock(
+        dir: &Path,
+        options: StoreOptions,
+        clock: RecordingClock,
+    ) -> Result<SledStore, StoreError> {
         let created = create_private_dir(dir)?;
         let db = open_sled(dir, &options)?;
         if let Err(e) = holder::write_pid_file(dir) {
             // Only the message of a refused second process gets poorer.
             tracing::warn!(store = %dir.display(), error = %e, "cannot write {}", holder::PID_FILE);
         }
-        let store = finish_open(dir, db, &options, created)
+        let store = finish_open(dir, db, &options, created, clock)
             .inspect_err(|_| holder::remove_pid_file(dir))?;
         crate::permissions::make_owner_only(dir);
         Ok(store)
@@ -140,8 +151,9 @@ fn finish_open(
     db: sled::Db,
     options: &StoreOptions,
     created: bool,
+    clock: RecordingClock,
 ) -> Result<SledStore, StoreError> {
-    let trees = Trees::open(&db, dir)?;
+    let trees = Trees::open(&db, dir, clock)?;
     let marked = schema::was_initialized(dir);
     let state = schema::check_or_init(&trees.meta, dir, marked || !trees.runs.is_empty())?;
     let flush = Arc::new(DurableFlush::new(

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use garita_engine::StoreError;
+use garita_engine::{RecordingClock, StoreError};
 
 use crate::audit::AuditChain;
 use crate::errors::sled_error;
@@ -24,14 +24,19 @@ pub(crate) struct Trees {
 }
 
 impl Trees {
-    /// Opens (creating when missing) every tree of `db`, stored at `path`.
-    pub(crate) fn open(db: &sled::Db, path: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating when missing) every tree of `db`, stored at `path`;
+    /// `clock` dates the audit entries.
+    pub(crate) fn open(
+        db: &sled::Db,
+        path: &Path,
+        clock: RecordingClock,
+    ) -> Result<Self, StoreError> {
         let open = |name: &str| {
             db.open_tree(name)
                 .map_err(|e| sled_error(path, &format!("opening tree `{name}`"), e))
         };
         let meta = open(tree::META)?;
-        let audit = AuditChain::open(db, &meta, path)?;
+        let audit = AuditChain::open(db, &meta, path, clock)?;
         Ok(Self {
             meta,
             runs: open(tree::RUNS)?,

@@ -164,7 +164,7 @@ pub(crate) fn apply_group(
     );
     // The chain stays locked across the transaction: its entries follow the
     // head this transaction read, and no other writer appends meanwhile.
-    trees.audit.write(|head| {
+    trees.audit.write(|head, time| {
         let result = all.transaction(
             |(runs, events, timers, unfinished, children, sources, audit, meta)| {
                 // sled may run this closure again on a conflict: start afresh.
@@ -207,7 +207,7 @@ pub(crate) fn apply_group(
                         id,
                     )?;
                     for pending in &write.audit {
-                        append_in(audit, &mut chain, pending)?;
+                        append_in(audit, &mut chain, pending, time)?;
                     }
                     outcomes.push(Ok(()));
                 }

@@ -23,8 +23,17 @@ pub struct FieldChange {
 pub struct HistoryEntry {
     /// Position in the account's history, from 1.
     pub seq: u64,
-    /// When.
+    /// When, by the business clock (`--now` pins it).
     pub at: DateTime<Utc>,
+    /// The system time (UTC) when the entry was written, whatever `--now`
+    /// says: the store sets it. `None` in entries written before Garita
+    /// recorded it (and in the in-memory store, which keeps no evidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// The pinned business clock's instant when the entry was written with
+    /// `--now`/`GARITA_NOW`; `None` when the business clock was not pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_at: Option<DateTime<Utc>>,
     /// Who (a person's email or login, or `garita` for automatic changes).
     pub by: String,
     /// Why: `created`, `imported from accounts.csv line 12`, `offboarded`, ...
@@ -82,6 +91,9 @@ pub fn plan_write(
     let entry = HistoryEntry {
         seq: account.revision,
         at: meta.at,
+        // The store that writes the entry dates it (see `RecordingClock`).
+        recorded_at: None,
+        pinned_at: None,
         by: meta.by.clone(),
         reason: update.reason.clone(),
         changes,
@@ -195,6 +207,16 @@ mod tests {
         assert!(entry.changes.iter().all(|c| c.old.is_none()));
         let status = entry.changes.iter().find(|c| c.field == "status").unwrap();
         assert_eq!(status.new.as_deref(), Some("active"));
+    }
+
+    #[test]
+    fn entries_written_before_recorded_at_existed_still_read() {
+        let old =
+            r#"{"seq":1,"at":"2026-03-01T12:00:00Z","by":"x","reason":"created","changes":[]}"#;
+        let entry: HistoryEntry = serde_json::from_str(old).unwrap();
+        assert_eq!((entry.recorded_at, entry.pinned_at), (None, None));
+        // And an entry without them is written as before, byte for byte.
+        assert_eq!(serde_json::to_string(&entry).unwrap(), old);
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub(crate) fn apply(
         &chain.tree,
         meta_tree,
     );
-    chain.write(|head| {
+    chain.write(|head, time| {
         let result = all.transaction(
             |(accounts, history, deactivations, events, transitions, audit, meta_tx)| {
                 // sled may run the closure again on a conflict: start afresh.
@@ -86,12 +86,15 @@ pub(crate) fn apply(
                         &one.account,
                         &write.update,
                         meta,
+                        time,
                     )?;
                     if let Some(record) = recorded {
-                        append_in(audit, &mut chain, &PendingEntry::new(record))?;
+                        append_in(audit, &mut chain, &PendingEntry::new(record), time)?;
                     }
                     let event_id = match &write.event {
-                        Some(event) => Some(queue_event(events, audit, &mut chain, event)?.id),
+                        Some(event) => {
+                            Some(queue_event(events, audit, &mut chain, event, time)?.id)
+                        }
                         None => None,
                     };
                     let applied = AppliedTransition {

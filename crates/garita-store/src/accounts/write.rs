@@ -9,7 +9,7 @@ use crate::audit::AuditRecord;
 use garita_engine::account::{
     plan_write, Account, AccountUpdate, ChangeMeta, EmittedEvent, NewEvent, UpsertOutcome,
 };
-use garita_engine::StoreError;
+use garita_engine::{StoreError, WriteTime};
 use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
     TransactionalTree,
@@ -74,21 +74,28 @@ pub(crate) fn apply(
         &chain.tree,
         meta,
     );
-    let outcomes = chain.write(|head| {
+    let outcomes = chain.write(|head, time| {
         // sled may run the closure again on a conflict, so it starts afresh each time.
         let result = all.transaction(|(accounts, history, deactivations, events, audit, meta)| {
             let mut chain = head;
             let mut outcomes = Vec::with_capacity(batch.updates.len());
             for (key, update) in &batch.updates {
-                let (outcome, recorded) =
-                    upsert_one(accounts, history, deactivations, key, update, &batch.meta)?;
+                let (outcome, recorded) = upsert_one(
+                    accounts,
+                    history,
+                    deactivations,
+                    key,
+                    update,
+                    &batch.meta,
+                    time,
+                )?;
                 if let Some(record) = recorded {
-                    append_in(audit, &mut chain, &PendingEntry::new(record))?;
+                    append_in(audit, &mut chain, &PendingEntry::new(record), time)?;
                 }
                 outcomes.push(outcome);
             }
             if let Some(event) = &batch.event {
-                queue_event(events, audit, &mut chain, event)?;
+                queue_event(events, audit, &mut chain, event, time)?;
             }
             if chain != head {
                 store_head(meta, &chain)?;
@@ -101,8 +108,9 @@ pub(crate) fn apply(
     Ok(Written { outcomes, changed })
 }
 
-/// Writes one account, its history entry and its index entry when it
-/// changed; returns the outcome and, when it changed, the audit record.
+/// Writes one account, its history entry (dated `time`, like its audit
+/// entry) and its index entry when it changed; returns the outcome and,
+/// when it changed, the audit record.
 pub(super) fn upsert_one(
     accounts: &TransactionalTree,
     history: &TransactionalTree,
@@ -110,15 +118,18 @@ pub(super) fn upsert_one(
     key: &[u8],
     update: &AccountUpdate,
     meta: &ChangeMeta,
+    time: &WriteTime,
 ) -> ConflictableTransactionResult<(UpsertOutcome, Option<AuditRecord>), StoreError> {
     let shown = update.account.key().to_string();
     let stored: Option<Account> = match accounts.get(key)? {
         Some(bytes) => Some(abort_on(decode(&bytes, || format!("account {shown}")))?),
         None => None,
     };
-    let Some((account, entry)) = plan_write(stored.as_ref(), update, meta) else {
+    let Some((account, mut entry)) = plan_write(stored.as_ref(), update, meta) else {
         return Ok((UpsertOutcome::Unchanged, None));
     };
+    entry.recorded_at = Some(time.recorded_at);
+    entry.pinned_at = time.pinned_at;
     let old_index = stored.as_ref().and_then(Account::indexed_deactivation);
     let new_index = account.indexed_deactivation();
     if old_index != new_index {
@@ -152,12 +163,13 @@ pub(super) fn queue_event(
     audit: &TransactionalTree,
     chain: &mut ChainHead,
     event: &NewEvent,
+    time: &WriteTime,
 ) -> ConflictableTransactionResult<EmittedEvent, StoreError> {
     let emitted = EmittedEvent::new(events.generate_id()?, event);
     let bytes = abort_on(encode(&emitted, &format!("event {}", emitted.name)))?;
     let record = audit::emitted(&emitted, &bytes);
     events.insert(&event_key(emitted.id), bytes)?;
-    append_in(audit, chain, &PendingEntry::new(record))?;
+    append_in(audit, chain, &PendingEntry::new(record), time)?;
     Ok(emitted)
 }
 
@@ -170,10 +182,10 @@ pub(crate) fn emit(
     event: &NewEvent,
 ) -> Result<EmittedEvent, StoreError> {
     let all = (&trees.events, &chain.tree, meta);
-    chain.write(|head| {
+    chain.write(|head, time| {
         all.transaction(|(events, audit, meta)| {
             let mut chain = head;
-            let emitted = queue_event(events, audit, &mut chain, event)?;
+            let emitted = queue_event(events, audit, &mut chain, event, time)?;
             store_head(meta, &chain)?;
             Ok((emitted, chain))
         })

@@ -8,16 +8,22 @@
 //! memory. So seqs are gap-free, each entry links to the one before, and a
 //! change and its entries are applied (and recovered after a crash)
 //! together or not at all.
+//!
+//! The write time (`recorded_at`, and `pinned_at` under `--now`) is read
+//! from the store's [`RecordingClock`] once per transaction, under the
+//! mutex: so along the chain it only goes backwards when the system clock
+//! itself was set back, which `garita audit verify` reports.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use garita_engine::StoreError;
+use garita_engine::{RecordingClock, StoreError, WriteTime};
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::entry::{
-    canonical_body, chain_hash, hex, parse_hash, AuditEntry, AuditRecord, Hash, GENESIS_PREV_HASH,
+    canonical_body, chain_hash, hex, parse_hash, write_time_bytes, AuditEntry, AuditRecord, Hash,
+    GENESIS_PREV_HASH,
 };
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
@@ -81,10 +87,11 @@ impl PendingEntry {
         Self { record, body }
     }
 
-    /// The entry this record becomes after `head`.
-    fn chained(&self, head: &ChainHead) -> (AuditEntry, Hash) {
+    /// The entry this record becomes after `head`, written at `time`.
+    fn chained(&self, head: &ChainHead, time: &WriteTime) -> (AuditEntry, Hash) {
         let seq = head.seq + 1;
-        let hash = chain_hash(seq, &self.body, &head.hash);
+        let written = write_time_bytes(Some(&time.recorded_at), time.pinned_at.as_ref());
+        let hash = chain_hash(seq, &self.body, written.as_deref(), &head.hash);
         let record = &self.record;
         let entry = AuditEntry {
             seq,
@@ -93,6 +100,8 @@ impl PendingEntry {
             subject: record.subject.clone(),
             actor: record.actor.clone(),
             summary: record.summary.clone(),
+            recorded_at: Some(time.recorded_at),
+            pinned_at: time.pinned_at,
             prev_hash: hex(&head.hash),
             hash: hex(&hash),
         };
@@ -100,16 +109,24 @@ impl PendingEntry {
     }
 }
 
-/// The tree of entries and the head in memory, shared by every writer.
+/// The tree of entries, the head in memory and the clock that dates the
+/// entries, shared by every writer.
 #[derive(Debug, Clone)]
 pub(crate) struct AuditChain {
     pub(crate) tree: sled::Tree,
     head: Arc<Mutex<ChainHead>>,
+    clock: RecordingClock,
 }
 
 impl AuditChain {
-    /// Opens the chain of `db` (whose `meta` tree is given), loading its head.
-    pub(crate) fn open(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Result<Self, StoreError> {
+    /// Opens the chain of `db` (whose `meta` tree is given), loading its
+    /// head; `clock` dates the entries appended from now on.
+    pub(crate) fn open(
+        db: &sled::Db,
+        meta: &sled::Tree,
+        path: &Path,
+        clock: RecordingClock,
+    ) -> Result<Self, StoreError> {
         let tree = db
             .open_tree(AUDIT_TREE)
             .map_err(|e| sled_error(path, "opening tree `audit`", e))?;
@@ -117,18 +134,22 @@ impl AuditChain {
         Ok(Self {
             tree,
             head: Arc::new(Mutex::new(head)),
+            clock,
         })
     }
 
-    /// Runs `write` with the chain locked: it gets the head, applies its
-    /// transaction and returns the new head, which becomes current only when
-    /// `write` succeeds (a refused or failed transaction wrote nothing).
+    /// Runs `write` with the chain locked: it gets the head and the time
+    /// its entries are written at, applies its transaction and returns the
+    /// new head, which becomes current only when `write` succeeds (a
+    /// refused or failed transaction wrote nothing).
     pub(crate) fn write<T>(
         &self,
-        write: impl FnOnce(ChainHead) -> Result<(T, ChainHead), StoreError>,
+        write: impl FnOnce(ChainHead, &WriteTime) -> Result<(T, ChainHead), StoreError>,
     ) -> Result<T, StoreError> {
         let mut head = self.head.lock().unwrap_or_else(PoisonError::into_inner);
-        let (value, new_head) = write(*head)?;
+        // Read under the lock, so that entries are dated in chain order.
+        let time = self.clock.now();
+        let (value, new_head) = write(*head, &time)?;
         *head = new_head;
         Ok(value)
     }
@@ -139,14 +160,16 @@ impl AuditChain {
     }
 }
 
-/// Inside a transaction: appends `pending` after `head` and advances `head`.
-/// The caller stores the final head with [`store_head`] in the same transaction.
+/// Inside a transaction: appends `pending`, written at `time`, after
+/// `head` and advances `head`. The caller stores the final head with
+/// [`store_head`] in the same transaction.
 pub(crate) fn append_in(
     audit: &TransactionalTree,
     head: &mut ChainHead,
     pending: &PendingEntry,
+    time: &WriteTime,
 ) -> Result<AuditEntry, ConflictableTransactionError<StoreError>> {
-    let (entry, hash) = pending.chained(head);
+    let (entry, hash) = pending.chained(head, time);
     let bytes = encode(&entry, &format!("audit entry {}", entry.seq))
         .map_err(ConflictableTransactionError::Abort)?;
     audit.insert(&entry.seq.to_be_bytes(), bytes)?;

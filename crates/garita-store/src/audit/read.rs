@@ -30,9 +30,11 @@ pub(crate) fn by_seq(
     Ok(out)
 }
 
-/// The entries whose `at` is in `[from, to)`, in chain order. Entries are in
-/// seq order, and a change's own time need not grow with seq (a pinned
-/// clock, a late task answer), so every entry is read.
+/// The entries whose [`AuditEntry::period_time`] (`recorded_at`, or `at`
+/// for entries written before it existed) is in `[from, to)`, in chain
+/// order. Old entries' `at` need not grow with seq (a pinned clock, a late
+/// task answer), and the system clock may have been set back, so every
+/// entry is read.
 pub(crate) fn between(
     tree: &sled::Tree,
     path: &Path,
@@ -42,7 +44,8 @@ pub(crate) fn between(
     let mut out = Vec::new();
     for item in tree.iter() {
         let entry = decode_item(item, path)?;
-        if entry.at >= from && entry.at < to {
+        let time = entry.period_time();
+        if time >= from && time < to {
             out.push(entry);
         }
     }

@@ -1,9 +1,19 @@
 //! Checking the chain: every entry decodes, sits under its own seq, follows
 //! its predecessor without a gap, links to its hash, and hashes to what it
 //! says; the last one is the head recorded in `meta`.
+//!
+//! Along the way it notes the entries written under a pinned business
+//! clock, and every place where `recorded_at` goes backwards by more than
+//! [`CLOCK_STEP_TOLERANCE`]. A backwards step is a warning, not a broken
+//! chain: the hashes prove the order and the content, and the system clock
+//! is set back for innocent reasons (an NTP step after a long outage, a VM
+//! restored from a snapshot, a machine that booted with a wrong clock). It
+//! is also what writing evidence under a system clock set back on purpose
+//! looks like, so it is reported with the seqs for a person to look into.
 
 use std::path::Path;
 
+use chrono::{DateTime, Duration, Utc};
 use garita_engine::StoreError;
 use serde::Serialize;
 
@@ -12,8 +22,56 @@ use super::entry::{hex, AuditEntry, GENESIS_PREV_HASH};
 use crate::codec::decode;
 use crate::errors::sled_error;
 
-/// At most this many problems are described; the rest are only counted.
+/// At most this many problems (and clock warnings) are described; the rest
+/// are only counted.
 const MAX_DESCRIBED: usize = 100;
+
+/// How far `recorded_at` may go backwards from one entry to the next
+/// without a warning: NTP slews and small steps stay within it.
+pub const CLOCK_STEP_TOLERANCE: Duration = Duration::seconds(2);
+
+/// A place where `recorded_at` goes backwards along the chain by more than
+/// [`CLOCK_STEP_TOLERANCE`]: the system clock was set back between the two
+/// writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockWarning {
+    /// The entry recorded earlier than the one before it.
+    pub seq: u64,
+    /// Its `recorded_at`.
+    pub recorded_at: DateTime<Utc>,
+    /// The latest entry before it that has a `recorded_at`.
+    pub previous_seq: u64,
+    /// That entry's `recorded_at`.
+    pub previous_recorded_at: DateTime<Utc>,
+    /// How far back, in milliseconds.
+    pub back_by_ms: i64,
+}
+
+impl std::fmt::Display for ClockWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "entry {} was recorded at {}, {} before entry {} ({}): the system clock was set back between them",
+            self.seq,
+            self.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            shown_duration(self.back_by_ms),
+            self.previous_seq,
+            self.previous_recorded_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        )
+    }
+}
+
+/// `ms` milliseconds in words a person reads at a glance.
+fn shown_duration(ms: i64) -> String {
+    let seconds = ms / 1000;
+    match seconds {
+        s if s < 120 => format!("{}.{:03} s", s, ms % 1000),
+        s if s < 2 * 3600 => format!("{} min {} s", s / 60, s % 60),
+        s if s < 2 * 86_400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s => format!("{} days {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
 
 /// One broken place in the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,11 +114,22 @@ pub struct AuditReport {
     /// Run events, account history entries, tasks and outbox messages
     /// compared with the digest their entries recorded.
     pub records_checked: u64,
+    /// Seqs of the entries written while the business clock was pinned
+    /// (`--now`/`GARITA_NOW`), in chain order.
+    pub pinned: Vec<u64>,
+    /// Entries without `recorded_at`: written before Garita recorded the
+    /// system time (or by an older garita since).
+    pub without_recorded_at: u64,
+    /// The first places where `recorded_at` goes backwards by more than
+    /// [`CLOCK_STEP_TOLERANCE`]; warnings, not problems (see the module docs).
+    pub clock_warnings: Vec<ClockWarning>,
+    /// Clock warnings found beyond the described ones.
+    pub more_clock_warnings: u64,
 }
 
 impl AuditReport {
     /// True when no entry was modified, removed, added or reordered, and
-    /// every record still matches its entries.
+    /// every record still matches its entries. Clock warnings do not count.
     pub fn is_intact(&self) -> bool {
         self.problems.is_empty()
     }
@@ -152,6 +221,7 @@ pub(crate) fn verify(
     let mut expected_prev = Some(hex(&GENESIS_PREV_HASH));
     let mut last: Option<(u64, String)> = None;
     let mut entries = 0u64;
+    let mut times = WriteTimes::default();
     for item in tree.range(..=recorded.seq.to_be_bytes()) {
         let (key, value) = item.map_err(|e| sled_error(path, "reading the audit log", e))?;
         entries += 1;
@@ -194,6 +264,7 @@ pub(crate) fn verify(
             }
         };
         check_entry(&entry, key_seq, expected_prev.as_deref(), &mut found);
+        times.note(&entry);
         expected_prev = Some(entry.hash.clone());
         last = Some((key_seq, entry.hash));
     }
@@ -204,7 +275,53 @@ pub(crate) fn verify(
         problems: found.problems,
         more_problems: found.more,
         records_checked: 0,
+        pinned: times.pinned,
+        without_recorded_at: times.without_recorded_at,
+        clock_warnings: times.warnings,
+        more_clock_warnings: times.more_warnings,
     })
+}
+
+/// What the entries' write times show, gathered in chain order.
+#[derive(Debug, Default)]
+struct WriteTimes {
+    pinned: Vec<u64>,
+    without_recorded_at: u64,
+    /// The latest entry so far with a `recorded_at`: its seq and that time.
+    previous: Option<(u64, DateTime<Utc>)>,
+    warnings: Vec<ClockWarning>,
+    more_warnings: u64,
+}
+
+impl WriteTimes {
+    fn note(&mut self, entry: &AuditEntry) {
+        if entry.is_pinned() {
+            self.pinned.push(entry.seq);
+        }
+        let Some(recorded_at) = entry.recorded_at else {
+            self.without_recorded_at += 1;
+            return;
+        };
+        if let Some((previous_seq, previous_recorded_at)) = self.previous {
+            let back = previous_recorded_at - recorded_at;
+            if back > CLOCK_STEP_TOLERANCE {
+                if self.warnings.len() >= MAX_DESCRIBED {
+                    self.more_warnings += 1;
+                } else {
+                    self.warnings.push(ClockWarning {
+                        seq: entry.seq,
+                        recorded_at,
+                        previous_seq,
+                        previous_recorded_at,
+                        back_by_ms: back.num_milliseconds(),
+                    });
+                }
+            }
+        }
+        // A step back moves the reference too: later entries are compared
+        // with the clock as it now runs, so one step gives one warning.
+        self.previous = Some((entry.seq, recorded_at));
+    }
 }
 
 /// The checks of one readable entry found under key `key_seq`.

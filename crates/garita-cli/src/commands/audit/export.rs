@@ -1,10 +1,13 @@
 //! `garita audit export --from DATE --to DATE [--format csv|json] [--output FILE]`:
-//! the entries of a period as evidence for an OEA/CTPAT review. Each entry
-//! keeps its seq, `prev_hash` and `hash`, and its time and summary exactly
-//! as hashed (RFC 3339 UTC, canonical JSON), so a reviewer can recompute
-//! every hash and check the links (docs/audit.md). CSV cells that a
-//! spreadsheet would run as a formula are prefixed with a quote, as in
-//! `garita accounts export`.
+//! the entries written in a period as evidence for an OEA/CTPAT review.
+//! The period is the entries' `recorded_at` (the system time at writing),
+//! never the business time a pinned clock gave them; entries written
+//! before `recorded_at` existed fall back to their `at`. Each entry keeps
+//! its seq, `prev_hash` and `hash`, and its times and summary exactly as
+//! hashed (RFC 3339 UTC, canonical JSON), so a reviewer can recompute every
+//! hash and check the links (docs/audit.md). CSV cells that a spreadsheet
+//! would run as a formula are prefixed with a quote, as in `garita accounts
+//! export`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -22,8 +25,9 @@ use crate::cli::AuditFormat;
 use crate::output::{say, say_stderr};
 use crate::usage::UsageError;
 
-/// The CSV columns, in order.
-const COLUMNS: [&str; 8] = [
+/// The CSV columns, in order; the write times come last, so that the
+/// columns of exports made before them keep their places.
+const COLUMNS: [&str; 10] = [
     "seq",
     "at",
     "kind",
@@ -32,6 +36,8 @@ const COLUMNS: [&str; 8] = [
     "summary",
     "prev_hash",
     "hash",
+    "recorded_at",
+    "pinned_at",
 ];
 
 pub fn export(
@@ -64,7 +70,7 @@ pub fn export(
         );
     }
     let summary = format!(
-        "exported {} audit entries from {} to {}; chain head: entry {} {}",
+        "exported {} audit entries written from {} to {}; chain head: entry {} {}",
         entries.len(),
         at_text(&from),
         at_text(&to),
@@ -86,9 +92,14 @@ pub fn export(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `at` as the hash covers it.
+/// An instant as the hash covers it.
 fn at_text(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// An optional instant as the hash covers it; empty when absent.
+fn optional_text(at: Option<&DateTime<Utc>>) -> String {
+    at.map(at_text).unwrap_or_default()
 }
 
 /// One header row, then one row per entry; every cell formula-safe.
@@ -107,6 +118,8 @@ fn csv_bytes(entries: &[AuditEntry]) -> anyhow::Result<Vec<u8>> {
             summary,
             entry.prev_hash.clone(),
             entry.hash.clone(),
+            optional_text(entry.recorded_at.as_ref()),
+            optional_text(entry.pinned_at.as_ref()),
         ];
         writer.write_record(row.iter().map(|cell| escape_formula(cell).into_owned()))?;
     }
@@ -133,14 +146,22 @@ fn json_bytes(
                 "subject": e.subject,
                 "actor": e.actor,
                 "summary": e.summary,
+                "recorded_at": e.recorded_at.as_ref().map(at_text),
+                "pinned_at": e.pinned_at.as_ref().map(at_text),
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,
             })
         })
         .collect();
+    // When the export was made is evidence too: the system time, with the
+    // pinned business time beside it when --now was given.
+    let exported = app.recording.now();
+    // v2: entries carry recorded_at and pinned_at, and hash as docs/audit.md
+    // describes for them; the v1 recipe no longer recomputes new entries.
     let document = json!({
-        "format": "garita-audit-export-v1",
-        "exported_at": at_text(&app.clock.now()),
+        "format": "garita-audit-export-v2",
+        "exported_at": at_text(&exported.recorded_at),
+        "pinned_at": exported.pinned_at.as_ref().map(at_text),
         "from": at_text(&from),
         "to": at_text(&to),
         "chain": {
@@ -170,6 +191,8 @@ mod tests {
             subject: "=HYPERLINK(\"http://x\")".into(),
             actor: Some("+ana".into()),
             summary: json!({"b": 1, "a": 2}),
+            recorded_at: None,
+            pinned_at: None,
             prev_hash: "0".repeat(64),
             hash: "ab".repeat(32),
         };
@@ -177,12 +200,42 @@ mod tests {
         let mut lines = text.lines();
         assert_eq!(
             lines.next(),
-            Some("seq,at,kind,subject,actor,summary,prev_hash,hash")
+            Some("seq,at,kind,subject,actor,summary,prev_hash,hash,recorded_at,pinned_at")
         );
         let row = lines.next().unwrap();
         assert!(row.contains("2026-02-25T06:13:20Z"), "{row}");
         assert!(row.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{row}");
         assert!(row.contains(",'+ana,"), "{row}");
         assert!(row.contains("\"{\"\"a\"\":2,\"\"b\"\":1}\""), "{row}");
+        // An entry from before recorded_at: both write-time cells empty.
+        assert!(row.ends_with(&format!("{},,", "ab".repeat(32))), "{row}");
+    }
+
+    #[test]
+    fn csv_rows_carry_both_times() {
+        let at = DateTime::from_timestamp(1_803_902_400, 0).unwrap();
+        let recorded = DateTime::from_timestamp(1_796_418_000, 250_000_000).unwrap();
+        let entry = AuditEntry {
+            seq: 7,
+            at,
+            kind: "run.event".into(),
+            subject: "01R".into(),
+            actor: None,
+            summary: json!({}),
+            recorded_at: Some(recorded),
+            pinned_at: Some(at),
+            prev_hash: "0".repeat(64),
+            hash: "cd".repeat(32),
+        };
+        let text = String::from_utf8(csv_bytes(&[entry]).unwrap()).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("7,2027-03-01T12:00:00Z,run.event,01R,,{},"),
+            "{row}"
+        );
+        assert!(
+            row.ends_with(",2026-12-04T21:00:00.250Z,2027-03-01T12:00:00Z"),
+            "{row}"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! `garita audit verify [--expect-head HASH]`: exit 0 with "audit chain
 //! intact: N entries, head H", or exit 1 naming where the chain is broken
-//! or which records no longer match their entries.
+//! or which records no longer match their entries. Either way it says how
+//! many entries were written under a pinned clock (`--now`), and warns,
+//! with the seqs, where the system time of writing goes backwards; such a
+//! warning alone does not change the exit code (docs/audit.md says why).
 
 use std::process::ExitCode;
 
@@ -26,6 +29,13 @@ pub fn verify(app: &App, expect_head: Option<&str>) -> anyhow::Result<ExitCode> 
             "problems": report.problems,
             "more_problems": report.more_problems,
             "records_checked": report.records_checked,
+            "pinned": {
+                "entries": report.pinned.len(),
+                "seqs": report.pinned,
+            },
+            "without_recorded_at": report.without_recorded_at,
+            "clock_warnings": report.clock_warnings,
+            "more_clock_warnings": report.more_clock_warnings,
             "expected_head": expect_head.map(|hash| json!({
                 "hash": hash,
                 "found_at": expected.flatten(),
@@ -33,6 +43,7 @@ pub fn verify(app: &App, expect_head: Option<&str>) -> anyhow::Result<ExitCode> 
         }))?;
     } else {
         print_report(&report, intact);
+        print_write_times(&report);
         match (expect_head, expected) {
             (Some(hash), Some(Some(seq))) => {
                 say!("the expected head {hash} is entry {seq} of the chain")
@@ -81,6 +92,60 @@ fn print_report(report: &AuditReport, intact: bool) {
     }
 }
 
+/// What the entries' write times show: pinned entries, entries from before
+/// `recorded_at`, and the system clock going backwards.
+fn print_write_times(report: &AuditReport) {
+    if !report.pinned.is_empty() {
+        say!(
+            "{} entries were written with the business clock pinned (--now/GARITA_NOW): {}; their recorded_at is the real time",
+            report.pinned.len(),
+            seq_ranges(&report.pinned)
+        );
+    }
+    if report.without_recorded_at > 0 {
+        say!(
+            "{} entries carry no recorded_at (written by a garita that did not record it); exports select them by their `at`",
+            report.without_recorded_at
+        );
+    }
+    for warning in &report.clock_warnings {
+        say!("warning: {warning}");
+    }
+    if report.more_clock_warnings > 0 {
+        say!(
+            "warning: ... and {} more places where the system clock was set back",
+            report.more_clock_warnings
+        );
+    }
+    if !report.clock_warnings.is_empty() {
+        say!(
+            "a clock set back does not break the chain, but evidence written then may be misdated: check the machine's clock history (NTP logs) around those entries"
+        );
+    }
+}
+
+/// `1-4, 9, 12-13`: ascending seqs as ranges.
+fn seq_ranges(seqs: &[u64]) -> String {
+    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    for &seq in seqs {
+        match ranges.last_mut() {
+            Some((_, last)) if *last + 1 == seq => *last = seq,
+            _ => ranges.push((seq, seq)),
+        }
+    }
+    ranges
+        .iter()
+        .map(|&(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}-{last}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The seq of the entry whose hash is `hash` (as exported earlier), if any.
 fn find_hash(store: &SledStore, hash: &str) -> anyhow::Result<Option<u64>> {
     let wanted = hash.trim().to_ascii_lowercase();
@@ -95,4 +160,16 @@ fn find_hash(store: &SledStore, hash: &str) -> anyhow::Result<Option<u64>> {
         .into_iter()
         .find(|entry| entry.hash == wanted)
         .map(|entry| entry.seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seq_ranges;
+
+    #[test]
+    fn seqs_are_shown_as_ranges() {
+        assert_eq!(seq_ranges(&[1, 2, 3, 4, 9, 12, 13]), "1-4, 9, 12-13");
+        assert_eq!(seq_ranges(&[5]), "5");
+        assert_eq!(seq_ranges(&[]), "");
+    }
 }
