@@ -65,7 +65,7 @@ fn called_step(line: &str) -> Option<String> {
 
 /// The steps `garita resume` calls, in order.
 fn resume_calls(store: &std::path::Path) -> Vec<String> {
-    let out = run(&mut logged(store).arg("resume"));
+    let out = run(logged(store).arg("resume"));
     assert!(
         out.status.success(),
         "resume failed: {}{}",

@@ -917,8 +917,11 @@ const NAP: Duration = Duration::from_millis(20);
 /// what a crash at that moment would leave.
 struct DurableAtCall {
     store: Arc<MemoryStore>,
-    seen: Mutex<Vec<(String, Vec<String>, Vec<String>)>>,
+    seen: Mutex<Vec<SeenAtCall>>,
 }
+
+/// A step called, with the steps the store then held as started and as succeeded.
+type SeenAtCall = (String, Vec<String>, Vec<String>);
 
 #[async_trait]
 impl Connectors for DurableAtCall {
