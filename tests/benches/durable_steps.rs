@@ -2,11 +2,14 @@
 //! second measured in the same run, on the same disk, with the same
 //! durability policy (sled flush + fdatasync).
 //!
+//! The side-effect-free row shows how many events share a flush when fast
+//! steps need no commit of their own.
+//!
 //! `cargo bench -p tests --bench durable_steps` (set GARITA_BENCH_STEPS to change the size).
 
 mod common;
 
-use common::durable::{engine_runs, raw_sled, TARGET_RATIO};
+use common::durable::{engine_runs, engine_runs_of, raw_sled, TARGET_RATIO};
 
 fn main() {
     let steps = common::stats::env_number("GARITA_BENCH_STEPS", 300);
@@ -21,6 +24,8 @@ fn main() {
     let one = runtime.block_on(engine_runs(&tmp.path().join("one"), 1, steps));
     let many16 = runtime.block_on(engine_runs(&tmp.path().join("c16"), 16, steps / 8));
     let many64 = runtime.block_on(engine_runs(&tmp.path().join("c64"), 64, steps / 16));
+    // Fast side-effect-free steps share commits (bounded by count and by age).
+    let pure = runtime.block_on(engine_runs_of(&tmp.path().join("pure"), 1, steps, false));
 
     println!("durable step transitions (sled flush + fdatasync per commit)");
     println!(
@@ -35,6 +40,7 @@ fn main() {
         ("engine, 1 run", &one),
         ("engine, 16 concurrent runs", &many16),
         ("engine, 64 concurrent runs", &many64),
+        ("engine, 1 run, side-effect-free", &pure),
     ] {
         println!(
             "{:<34} {:>12.0} {:>12.0} {:>14.1} {:>10.2}",

@@ -17,7 +17,7 @@ use super::echo::Echo;
 /// Target: one run's events/s over raw insert+flush/s.
 pub const TARGET_RATIO: f64 = 0.5;
 
-fn workflow(steps: usize) -> Workflow {
+fn workflow(steps: usize, side_effects: bool) -> Workflow {
     Workflow {
         name: "bench".into(),
         description: None,
@@ -34,9 +34,10 @@ fn workflow(steps: usize) -> Workflow {
                     connector: "core".into(),
                     action: "set".into(),
                     with: serde_json::json!({"account": "ana.perez@example.com", "n": i, "note": "x".repeat(120)}),
-                    // Measured as an action with side effects: each step's
-                    // start is made durable before the call, as for email.
-                    side_effects: true,
+                    // With side effects each step's start is made durable
+                    // before the call, as for email; without, fast steps
+                    // share their commits.
+                    side_effects,
                 },
                 retry: RetryPolicy::default(),
                 timeout: None,
@@ -79,10 +80,16 @@ pub struct Measured {
 }
 
 /// Drives `runs` runs of `steps` steps each, all at once, on a fresh store in
-/// `dir` with the default (power-loss) durability.
+/// `dir` with the default (power-loss) durability; the steps are declared
+/// with side effects (the strict case).
 pub async fn engine_runs(dir: &Path, runs: usize, steps: usize) -> Measured {
+    engine_runs_of(dir, runs, steps, true).await
+}
+
+/// [`engine_runs`] with steps declared with or without side effects.
+pub async fn engine_runs_of(dir: &Path, runs: usize, steps: usize, side_effects: bool) -> Measured {
     let store = Arc::new(SledStore::open(dir, StoreOptions::default()).expect("open store"));
-    let wf = workflow(steps);
+    let wf = workflow(steps, side_effects);
     let source = serde_json::to_string(&wf).expect("serialize");
     let loader: WorkflowLoader = Arc::new(|path, source| {
         serde_json::from_str(source).map_err(|e| {

@@ -11,6 +11,7 @@
 //! store with its wake-up time and holds no thread and no task; whoever wakes it
 //! (`garita resume`, the daemon) calls [`Engine::drive`] again.
 
+mod commit_deferral;
 mod context;
 mod inputs;
 mod state;
@@ -36,14 +37,11 @@ use crate::run::{ParentRef, RunEvent, RunId, RunRecord, RunStatus};
 use crate::secret_redactor::{self, SecretRedactor};
 use crate::store::{Store, StoreError};
 use crate::task::{signal_for, Task, TaskAnswer, TaskFilter, TaskStatus};
+use commit_deferral::{is_slow_step, OldestUncommitted, MAX_UNCOMMITTED_EVENTS};
 use state::{CurrentStep, Parked, RunState};
 
 /// Most items a `for_each` may fan out to.
 const MAX_FAN_OUT: usize = 10_000;
-
-/// Most events a run keeps uncommitted while it calls side-effect-free
-/// actions: bounds its memory and the work a crash makes it repeat.
-const MAX_UNCOMMITTED_EVENTS: usize = 64;
 
 /// The action a `uses` step calls.
 struct ActionCall<'s> {
@@ -639,6 +637,8 @@ fn rand_bits() -> u128 {
 struct Batch<'r> {
     record: &'r mut RunRecord,
     pending: Vec<RunEvent>,
+    /// How long `pending` has waited, to bound the deferral of commits.
+    oldest_pending: OldestUncommitted,
     /// Status and wake-up time as last stored, to notice a summary change
     /// that comes without new events (a parent parking after creating children).
     stored: (RunStatus, Option<DateTime<Utc>>),
@@ -652,6 +652,7 @@ impl<'r> Batch<'r> {
         Self {
             record,
             pending: Vec::new(),
+            oldest_pending: OldestUncommitted::default(),
             stored,
             redactor: SecretRedactor::default(),
         }
@@ -660,6 +661,13 @@ impl<'r> Batch<'r> {
     fn push(&mut self, event: RunEvent) {
         self.record.updated_at = event.at();
         self.pending.push(event);
+        self.oldest_pending.recorded();
+    }
+
+    /// True when what waits for a commit should not wait any longer: too
+    /// many events, or the oldest has waited too long.
+    fn commit_due(&self) -> bool {
+        self.pending.len() >= MAX_UNCOMMITTED_EVENTS || self.oldest_pending.overdue()
     }
 
     fn fail_run(&mut self, at: DateTime<Utc>, error: String) {
@@ -679,6 +687,7 @@ impl<'r> Batch<'r> {
             return Ok(());
         }
         let events = std::mem::take(&mut self.pending);
+        self.oldest_pending.committed();
         store.append(self.record, &events).await?;
         self.stored = (self.record.status, self.record.wake_at);
         Ok(())
@@ -879,8 +888,10 @@ impl RunDriver<'_, '_> {
         // The side effect may happen next: everything before it must be
         // durable. A side-effect-free call may simply run again after a
         // crash, so its start waits for the next commit (one per run of such
-        // steps instead of one per step), unless the batch has grown long.
-        if side_effects || self.batch.pending.len() >= MAX_UNCOMMITTED_EVENTS {
+        // steps instead of one per step), unless the batch has grown long or
+        // old (commit_deferral.rs): then the steps that finished before this
+        // one are made durable first.
+        if side_effects || self.batch.commit_due() {
             self.commit().await?;
         }
         let deadline = step
@@ -906,6 +917,7 @@ impl RunDriver<'_, '_> {
                 .unwrap_or(Value::Null),
         };
         tracing::debug!(run = %self.batch.record.id, step = %step.id, attempt, "calling {connector}.{action}");
+        let call_started = std::time::Instant::now();
         let call = self
             .engine
             .connectors
@@ -920,6 +932,7 @@ impl RunDriver<'_, '_> {
             },
             None => call.await,
         };
+        let slow = is_slow_step(call_started.elapsed());
         let now = self.now();
         match result {
             Ok(raw) => {
@@ -943,6 +956,11 @@ impl RunDriver<'_, '_> {
                     output,
                     at: now,
                 });
+                // A slow step is not run again for a crash during the next
+                // one. (A failed attempt stops the drive, which commits.)
+                if slow {
+                    self.commit().await?;
+                }
                 Ok(StepProgress::Next)
             }
             Err(error) => {

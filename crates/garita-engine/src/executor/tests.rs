@@ -909,12 +909,19 @@ async fn a_task_step_run_again_after_a_crash_keeps_the_task_it_created() {
     );
 }
 
-/// Answers `set` with its input and notes, per call, which steps the store
-/// already holds as started: what a crash at that moment would leave.
+/// How long `nap` takes: well past the commit deferral's time bound.
+const NAP: Duration = Duration::from_millis(20);
+
+/// Answers `set` with its input (`nap` too, after [`NAP`]) and notes, per
+/// call, which steps the store already holds as started and as succeeded:
+/// what a crash at that moment would leave.
 struct DurableAtCall {
     store: Arc<MemoryStore>,
-    seen: Mutex<Vec<(String, Vec<String>)>>,
+    seen: Mutex<Vec<SeenAtCall>>,
 }
+
+/// A step called, with the steps the store then held as started and as succeeded.
+type SeenAtCall = (String, Vec<String>, Vec<String>);
 
 #[async_trait]
 impl Connectors for DurableAtCall {
@@ -925,23 +932,26 @@ impl Connectors for DurableAtCall {
     async fn invoke(
         &self,
         _connector: &str,
-        _action: &str,
+        action: &str,
         ctx: InvokeContext,
         input: Value,
     ) -> Result<Value, ActionError> {
         let key = ctx.idempotency_key;
-        let started: Vec<String> = self
-            .store
-            .events(&key.run_id)
-            .await
+        let (mut started, mut succeeded) = (Vec::new(), Vec::new());
+        for stored in self.store.events(&key.run_id).await.unwrap() {
+            match stored.event {
+                RunEvent::StepStarted { step, .. } => started.push(step),
+                RunEvent::StepSucceeded { step, .. } => succeeded.push(step),
+                _ => {}
+            }
+        }
+        self.seen
+            .lock()
             .unwrap()
-            .into_iter()
-            .filter_map(|e| match e.event {
-                RunEvent::StepStarted { step, .. } => Some(step),
-                _ => None,
-            })
-            .collect();
-        self.seen.lock().unwrap().push((key.step_id, started));
+            .push((key.step_id, started, succeeded));
+        if action == "nap" {
+            tokio::time::sleep(NAP).await;
+        }
         Ok(input)
     }
 }
@@ -971,7 +981,7 @@ async fn only_steps_with_side_effects_are_durable_as_started_before_their_call()
         .unwrap();
     assert_eq!(engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
     let seen = connectors.seen.lock().unwrap().clone();
-    let at = |step: &str| seen.iter().find(|(s, _)| s == step).unwrap().1.clone();
+    let at = |step: &str| seen.iter().find(|(s, _, _)| s == step).unwrap().1.clone();
     // A crash during `check` would just run it again: nothing to record first.
     assert_eq!(at("check"), Vec::<String>::new());
     // A crash during `send` must leave `send` recorded as started.
@@ -1009,7 +1019,7 @@ async fn a_long_chain_of_side_effect_free_steps_still_commits_as_it_goes() {
     let seen = connectors.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 200);
     // Each step adds two events; at most MAX_UNCOMMITTED_EVENTS wait at once.
-    for (i, (_, started)) in seen.iter().enumerate() {
+    for (i, (_, started, _)) in seen.iter().enumerate() {
         // Started so far, this one included, but not yet durable.
         let behind = (i + 1).saturating_sub(started.len());
         assert!(
@@ -1019,4 +1029,103 @@ async fn a_long_chain_of_side_effect_free_steps_still_commits_as_it_goes() {
         );
     }
     assert!(seen[199].1.len() >= 150, "{}", seen[199].1.len());
+}
+
+/// Starts and drives a run of `steps` on `engine` to its end.
+async fn drive_to_success(engine: &Engine, steps: Vec<Step>) -> RunId {
+    let wf = workflow(steps);
+    let source = serde_json::to_string(&wf).unwrap();
+    let run = engine
+        .start(&wf, &source, "t.yaml", &BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    run
+}
+
+#[tokio::test]
+async fn a_slow_side_effect_free_step_is_durable_before_the_next_step_starts() {
+    let (engine, connectors, _store) = durable_at_call_engine();
+    drive_to_success(
+        &engine,
+        vec![
+            pure("nap1", "nap", json!({})),
+            pure("nap2", "nap", json!({})),
+            pure("after", "set", json!({})),
+        ],
+    )
+    .await;
+    let seen = connectors.seen.lock().unwrap().clone();
+    let succeeded_at = |step: &str| seen.iter().find(|(s, _, _)| s == step).unwrap().2.clone();
+    // A crash during nap2 or after would not run nap1 (or nap2) again.
+    assert_eq!(succeeded_at("nap2"), ["nap1"]);
+    assert_eq!(succeeded_at("after"), ["nap1", "nap2"]);
+}
+
+#[tokio::test]
+async fn a_slow_step_with_side_effects_is_durable_as_finished_before_the_next_step_starts() {
+    let (engine, connectors, _store) = durable_at_call_engine();
+    drive_to_success(
+        &engine,
+        vec![
+            uses("send", "nap", json!({})),
+            pure("after", "set", json!({})),
+        ],
+    )
+    .await;
+    let seen = connectors.seen.lock().unwrap().clone();
+    // Its start was durable before its call; its end, before the next step.
+    assert_eq!(seen[0], ("send".into(), vec!["send".into()], vec![]));
+    assert_eq!(seen[1].2, ["send"]);
+}
+
+/// Answers at once and notes, per call, how many events of the run the
+/// store holds: calls that see the same number share one commit.
+struct CommittedAtCall {
+    store: Arc<MemoryStore>,
+    committed: Mutex<Vec<u64>>,
+}
+
+#[async_trait]
+impl Connectors for CommittedAtCall {
+    fn manifests(&self) -> Vec<Manifest> {
+        Vec::new()
+    }
+
+    async fn invoke(
+        &self,
+        _connector: &str,
+        _action: &str,
+        ctx: InvokeContext,
+        input: Value,
+    ) -> Result<Value, ActionError> {
+        let run = self.store.run(&ctx.idempotency_key.run_id).await.unwrap();
+        let durable = run.map_or(0, |r| r.next_seq);
+        self.committed.lock().unwrap().push(durable);
+        Ok(input)
+    }
+}
+
+#[tokio::test]
+async fn fast_side_effect_free_steps_share_commits() {
+    let store = Arc::new(MemoryStore::new());
+    let connectors = Arc::new(CommittedAtCall {
+        store: store.clone(),
+        committed: Mutex::new(Vec::new()),
+    });
+    let (engine, _clock) = engine_on(store.clone(), connectors.clone());
+    let steps = (0..200)
+        .map(|i| pure(&format!("s{i}"), "set", json!({"i": i})))
+        .collect();
+    drive_to_success(&engine, steps).await;
+    let committed = connectors.committed.lock().unwrap().clone();
+    assert_eq!(committed.len(), 200);
+    let commits: std::collections::BTreeSet<u64> = committed.into_iter().collect();
+    // 400 events at most 64 to a commit is at least 7 commits; the time bound
+    // adds one per 5 ms of work. One commit per step would be 200.
+    assert!(
+        commits.len() <= 50,
+        "{} commits seen by 200 fast steps",
+        commits.len()
+    );
 }
