@@ -1,6 +1,8 @@
 //! What the `accounts` and `event` connectors declare: their actions with
 //! input and output JSON Schemas, side effects flagged, so `garita validate`
-//! checks a workflow's `with:` against them like any plugin's.
+//! checks a workflow's `with:` against them like any plugin's, and the
+//! fields its templates read from their outputs (the output schemas are
+//! closed: a field they do not list is a typo).
 
 use garita_sdk::{ActionSpec, Manifest};
 use serde_json::{json, Value};
@@ -43,6 +45,7 @@ fn accounts_manifest() -> Manifest {
             .output_schema(json!({
                 "type": "object",
                 "required": ["accounts", "count"],
+                "additionalProperties": false,
                 "properties": {
                     "accounts": {"type": "array", "items": account_schema()},
                     "count": {"type": "integer", "minimum": 0}
@@ -60,6 +63,7 @@ fn accounts_manifest() -> Manifest {
             .output_schema(json!({
                 "type": "object",
                 "required": ["found", "account"],
+                "additionalProperties": false,
                 "properties": {
                     "found": {"type": "boolean"},
                     "account": {"anyOf": [account_schema(), {"type": "null"}]}
@@ -86,6 +90,7 @@ fn accounts_manifest() -> Manifest {
         .output_schema(json!({
             "type": "object",
             "required": ["account", "changed", "previous_status", "replayed", "emitted"],
+            "additionalProperties": false,
             "properties": {
                 "account": account_schema(),
                 "changed": {"type": "boolean"},
@@ -116,6 +121,7 @@ fn accounts_manifest() -> Manifest {
         .output_schema(json!({
             "type": "object",
             "required": ["account", "recorded", "replayed"],
+            "additionalProperties": false,
             "properties": {
                 "account": account_schema(),
                 "recorded": {"type": "boolean"},
@@ -149,6 +155,7 @@ fn event_manifest() -> Manifest {
         .output_schema(json!({
             "type": "object",
             "required": ["name", "event_id", "replayed"],
+            "additionalProperties": false,
             "properties": {
                 "name": {"type": "string"},
                 "event_id": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
@@ -194,22 +201,56 @@ fn emit_schema() -> Value {
 }
 
 /// An account as the actions return it: the shape `garita accounts list
-/// --json` prints (its key first, then every field).
+/// --json` prints (its key first, then every field of [`Account`]). Closed
+/// (`additionalProperties: false`) down to the holder and company, so that
+/// `garita validate` reports `${{ account.holder.nmae }}` as the typo it is;
+/// the inventory tests check real outputs against it.
+///
+/// [`Account`]: crate::account::Account
 fn account_schema() -> Value {
+    let optional_text = || json!({"type": ["string", "null"]});
+    let optional_date = || json!({"type": ["string", "null"], "format": "date"});
     json!({
         "type": "object",
         "required": ["key", "portal", "identifier", "holder", "company", "status"],
+        "additionalProperties": false,
         "properties": {
-            "key": {"type": "string"},
+            "key": {"type": "string", "description": "PORTAL:IDENTIFIER, normalised: what the other actions take as `account`."},
             "portal": {"type": "string"},
             "identifier": {"type": "string"},
-            "holder": {"type": "object"},
-            "company": {"type": "object"},
-            "role": {"type": ["string", "null"]},
-            "attributes": {"type": "object"},
-            "last_sign_in": {"type": ["string", "null"]},
+            "holder": {
+                "type": "object",
+                "required": ["name", "email"],
+                "additionalProperties": false,
+                "properties": {
+                    "name": {"type": "string"},
+                    "email": {"type": "string"},
+                    "employee_id": optional_text(),
+                    "national_id": optional_text()
+                }
+            },
+            "company": {
+                "type": "object",
+                "required": ["legal_name", "tax_id"],
+                "additionalProperties": false,
+                "properties": {
+                    "legal_name": {"type": "string"},
+                    "tax_id": {"type": "string"},
+                    "ctpat_account_number": optional_text()
+                }
+            },
+            "role": optional_text(),
+            "attributes": {
+                "type": "object",
+                "description": "Free attributes (cost centre, site, evidence_on ...): any name.",
+                "additionalProperties": {"type": "string"}
+            },
+            "last_sign_in": optional_date(),
             "status": status_schema(),
-            "deactivates_on": {"type": ["string", "null"]}
+            "deactivates_on": optional_date(),
+            "revision": {"type": "integer", "minimum": 0},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"}
         }
     })
 }

@@ -498,3 +498,59 @@ async fn evidence_can_record_its_date_as_a_fact_and_refuses_unknown_ones() {
         .unwrap_err();
     assert!(err.to_string().contains("site"), "{err}");
 }
+
+/// The output schemas are closed (`garita validate` reports a template
+/// reading a field they do not list), so every output must fit them.
+#[tokio::test]
+async fn every_output_matches_its_declared_schema() {
+    let (inv, _) = inventory().await;
+    let c = ctx("01RUN", "s", "2026-03-09T15:00:00Z");
+    let calls = [
+        ("accounts", "list", json!({})),
+        (
+            "accounts",
+            "get",
+            json!({"account": "ctpat:tom@gulf.example"}),
+        ),
+        ("accounts", "get", json!({"account": "anam:nadie"})),
+        (
+            "accounts",
+            "set_status",
+            json!({"account": "ctpat:tom@gulf.example", "status": "deactivated", "reason": "r", "emit": {"name": "ctpat.deactivated"}}),
+        ),
+        // The same step again: the replayed answer.
+        (
+            "accounts",
+            "set_status",
+            json!({"account": "ctpat:tom@gulf.example", "status": "deactivated", "reason": "r", "emit": {"name": "ctpat.deactivated"}}),
+        ),
+        (
+            "accounts",
+            "set_status",
+            json!({"account": "ecuapass:aperez", "status": "active", "reason": "unchanged"}),
+        ),
+        (
+            "accounts",
+            "record_evidence",
+            json!({"account": "ecuapass:aperez", "date": "2026-03-09", "note": "n", "reference": "x"}),
+        ),
+        ("event", "emit", json!({"name": "ctpat.deactivated"})),
+    ];
+    let manifests = manifests();
+    for (connector, action, input) in calls {
+        let output = inv
+            .invoke(connector, action, c.clone(), input)
+            .await
+            .unwrap();
+        let spec = manifests
+            .iter()
+            .find(|m| m.name == connector)
+            .and_then(|m| m.find(action))
+            .unwrap();
+        assert_eq!(
+            crate::schema::check_value(&spec.output_schema, &output),
+            Ok(()),
+            "{connector}.{action}: {output}"
+        );
+    }
+}

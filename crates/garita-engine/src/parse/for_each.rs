@@ -6,7 +6,10 @@ use super::node::{Node, NodeValue, Scalar};
 use super::problems::Problems;
 use super::scalars;
 use super::scope::{Scope, ALWAYS};
+use super::shape::Shape;
 use super::steps::StepReader;
+use super::template_reads::expression_path;
+use crate::expr;
 use crate::model::{ForEachSpec, Span};
 
 /// Item variable name when `as:` is not given.
@@ -32,6 +35,7 @@ pub(crate) fn read_for_each(
     let items = fields
         .get("for_each")
         .and_then(|n| read_items(n, what, scope, reader, problems));
+    let items_text = items.clone();
     let item_var = match fields.get("as") {
         Some(n) => read_item_var(n, what, scope, problems),
         None => Some(DEFAULT_ITEM_VAR.to_owned()),
@@ -63,7 +67,18 @@ pub(crate) fn read_for_each(
     let nested_var = item_var
         .clone()
         .unwrap_or_else(|| DEFAULT_ITEM_VAR.to_owned());
-    let steps = reader.read_steps(steps_node, &scope.nested(list, &nested_var), problems);
+    // The item variable has the shape of the list's items, when the list is
+    // a path into something with a known shape.
+    let item_shape = items_text
+        .as_deref()
+        .and_then(|text| expression_path(expr::single_expression(text).unwrap_or(text.trim())))
+        .and_then(|path| scope.path_shape(&path).ok())
+        .map_or(Shape::Unknown, Shape::item);
+    let steps = reader.read_steps(
+        steps_node,
+        &scope.nested(list, &nested_var, item_shape),
+        problems,
+    );
     Some(ForEachSpec {
         items: items?,
         item_var: item_var?,

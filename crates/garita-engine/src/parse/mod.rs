@@ -29,10 +29,12 @@ mod retry;
 mod scalars;
 mod scope;
 mod secret_flow;
+mod shape;
 mod step_index;
 mod steps;
 mod suggest;
 mod task;
+mod template_reads;
 mod templates;
 mod triggers;
 mod uses;
@@ -42,6 +44,8 @@ mod yaml_tree;
 
 #[cfg(test)]
 mod doc_examples;
+#[cfg(test)]
+mod field_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

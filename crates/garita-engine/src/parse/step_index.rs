@@ -2,7 +2,7 @@
 //! references (`steps.X`, `goto: X`) can be told apart as unknown, later, or
 //! hidden inside a `for_each`, before the steps themselves are read.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::node::Node;
 use super::problems::Problems;
@@ -21,6 +21,27 @@ pub(crate) struct StepEntry {
     pub position: usize,
     /// Names declared under its `outputs:`, when it declares any.
     pub outputs: Option<Vec<String>>,
+    /// The text of each declared output written as a string, for the shape
+    /// of what it gives (`accounts: "${{ result.accounts }}"`).
+    pub output_texts: BTreeMap<String, String>,
+    /// What the step runs, as far as its output shape depends on it.
+    pub target: StepTarget,
+}
+
+/// What a step runs, for the shape of its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StepTarget {
+    /// `uses: CONNECTOR.ACTION`.
+    Uses {
+        /// The connector.
+        connector: String,
+        /// The action.
+        action: String,
+    },
+    /// `for_each:`.
+    ForEach,
+    /// A `task:`, a `wait:`, or a step too broken to tell.
+    Other,
 }
 
 /// One step list: the workflow's, or the `steps:` of a `for_each`.
@@ -89,9 +110,28 @@ impl StepIndex {
                 );
                 continue;
             }
-            let outputs = value_of("outputs")
-                .and_then(Node::as_mapping)
-                .map(|entries| entries.iter().map(|e| e.key.clone()).collect());
+            let output_entries = value_of("outputs").and_then(Node::as_mapping);
+            let outputs =
+                output_entries.map(|entries| entries.iter().map(|e| e.key.clone()).collect());
+            let output_texts = output_entries
+                .into_iter()
+                .flatten()
+                .filter_map(|e| Some((e.key.clone(), e.value.as_str()?.to_owned())))
+                .collect();
+            let target = match (
+                value_of("uses").and_then(Node::as_str),
+                value_of("for_each"),
+            ) {
+                (Some(uses), _) => match uses.split_once('.') {
+                    Some((connector, action)) => StepTarget::Uses {
+                        connector: connector.to_owned(),
+                        action: action.to_owned(),
+                    },
+                    None => StepTarget::Other,
+                },
+                (None, Some(_)) => StepTarget::ForEach,
+                (None, None) => StepTarget::Other,
+            };
             let at = self.entries.len();
             self.entries.push(StepEntry {
                 id: id.clone(),
@@ -99,6 +139,8 @@ impl StepIndex {
                 list,
                 position,
                 outputs,
+                output_texts,
+                target,
             });
             self.by_id.insert(id, at);
             if let Some(nested) = value_of("steps") {

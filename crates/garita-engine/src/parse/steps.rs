@@ -10,6 +10,7 @@ use super::fields::Fields;
 use super::node::{Node, NodeValue, Scalar};
 use super::problems::Problems;
 use super::scope::{OutputsOf, Scope};
+use super::shape::{result_shape, Shape};
 use super::templates::TemplateChecker;
 use super::{for_each, retry, scalars, task, uses, wait};
 use crate::model::{RetryPolicy, Span, Step, StepKind};
@@ -156,11 +157,17 @@ impl StepReader<'_> {
             Some("task") => OutputsOf::Task,
             _ => OutputsOf::Result,
         };
+        // The index entry of this very step (not of a duplicate id elsewhere).
+        let entry = id
+            .as_deref()
+            .and_then(|id| scope.steps.get(id))
+            .filter(|e| e.span == node.span);
+        let result_shape = entry.map_or(Shape::Unknown, |e| result_shape(e, scope.manifests));
         let outputs = match fields.get("outputs") {
             Some(n) => self.read_outputs(
                 n,
                 &format!("`outputs` of {what}"),
-                &scope.in_outputs(outputs_of),
+                &scope.in_outputs(outputs_of, result_shape),
                 problems,
             ),
             None => Some(BTreeMap::new()),

@@ -10,17 +10,18 @@ use minijinja::Environment;
 use super::node::Node;
 use super::problems::Problems;
 use super::scope::{Scope, RUN_FIELDS};
+use super::shape::Mismatch;
 use super::step_index::Reach;
 use super::suggest::{did_you_mean, quoted_list};
+use super::template_reads::{expression_reads, template_reads, Read, Segment};
 use crate::expr::{self, Evaluator};
 
 /// Parses templates and lists the names they read.
 pub(crate) struct TemplateChecker {
     /// The run-time evaluator: its parse errors are the ones users will get.
     evaluator: Evaluator,
-    /// An environment with the same syntax, used only to list the variables a
-    /// template reads (the evaluator does not expose its environment).
-    names: Environment<'static>,
+    /// Garita's template syntax, to read the templates' syntax trees.
+    syntax: SyntaxConfig,
     /// Global functions (`range`, `dict`, …), which are not context names.
     globals: BTreeSet<String>,
 }
@@ -34,17 +35,17 @@ impl std::fmt::Debug for TemplateChecker {
 impl TemplateChecker {
     /// A checker using Garita's template syntax.
     pub fn new() -> Self {
-        let mut names = Environment::new();
-        if let Ok(syntax) = SyntaxConfig::builder()
+        let syntax = SyntaxConfig::builder()
             .variable_delimiters("${{", "}}")
             .build()
-        {
-            names.set_syntax(syntax);
-        }
-        let globals = names.globals().map(|(name, _)| name.to_owned()).collect();
+            .unwrap_or_default();
+        let globals = Environment::new()
+            .globals()
+            .map(|(name, _)| name.to_owned())
+            .collect();
         Self {
             evaluator: Evaluator::new(),
-            names,
+            syntax,
             globals,
         }
     }
@@ -81,14 +82,8 @@ impl TemplateChecker {
             );
             return;
         }
-        if let Ok(template) = self.names.template_from_str(text) {
-            self.check_names(
-                template.undeclared_variables(true),
-                node,
-                what,
-                scope,
-                problems,
-            );
+        if let Some(reads) = template_reads(&self.syntax, text) {
+            self.check_reads(reads, node, what, scope, problems);
         }
     }
 
@@ -110,50 +105,133 @@ impl TemplateChecker {
             return;
         }
         let bare = expr::single_expression(text).unwrap_or(text.trim());
-        if let Ok(expression) = expr::compile_expression(&self.names, bare) {
-            self.check_names(
-                expression.undeclared_variables(true),
-                node,
-                what,
-                scope,
-                problems,
-            );
+        if let Some(reads) = expression_reads(bare) {
+            self.check_reads(reads, node, what, scope, problems);
         }
     }
 
-    fn check_names(
+    fn check_reads(
         &self,
-        paths: impl IntoIterator<Item = String>,
+        reads: Vec<Read>,
         node: &Node,
         what: &str,
         scope: &Scope<'_>,
         problems: &mut Problems<'_>,
     ) {
-        let paths: BTreeSet<String> = paths.into_iter().collect();
-        for path in &paths {
-            let segments: Vec<&str> = path.split('.').collect();
-            let root = segments[0];
-            if self.globals.contains(root) {
-                continue;
+        for read in reads_once(reads) {
+            if read.local.is_none() {
+                if self.globals.contains(&read.path.root) {
+                    continue;
+                }
+                // Names, steps and their order first: a field of something
+                // that is not there is not worth a second message.
+                let fields: Vec<&str> = read
+                    .path
+                    .segments
+                    .iter()
+                    .map_while(|s| match s {
+                        Segment::Field(name) => Some(name.as_str()),
+                        Segment::Item => None,
+                    })
+                    .collect();
+                if !check_path(
+                    &read.path.root,
+                    &fields,
+                    read.guarded,
+                    node,
+                    what,
+                    scope,
+                    problems,
+                ) {
+                    continue;
+                }
             }
-            check_path(root, &segments[1..], node, what, scope, problems);
+            if !read.guarded {
+                check_shape(&read, node, what, scope, problems);
+            }
         }
     }
 }
 
-/// Checks one dotted path read by a template (`steps.check.outputs.ok`).
-fn check_path(
-    root: &str,
-    rest: &[&str],
+/// The reads of one template, each path once: unguarded when any of its
+/// occurrences is.
+fn reads_once(reads: Vec<Read>) -> Vec<Read> {
+    let mut once: Vec<Read> = Vec::with_capacity(reads.len());
+    for read in reads {
+        match once
+            .iter_mut()
+            .find(|r| r.path == read.path && r.local == read.local)
+        {
+            Some(seen) => seen.guarded &= read.guarded,
+            None => once.push(read),
+        }
+    }
+    once
+}
+
+/// Reports a read of a field that the value's known shape does not have
+/// (`account.holder.nmae` where the inventory's holders have `name`).
+fn check_shape(
+    read: &Read,
     node: &Node,
     what: &str,
     scope: &Scope<'_>,
     problems: &mut Problems<'_>,
 ) {
+    let Some((shape, consumed)) = scope.root_shape(&read.path.root, &read.path.segments) else {
+        return;
+    };
+    let Err(Mismatch {
+        depth,
+        known,
+        declared,
+    }) = shape.follow(&read.path.segments[consumed..], scope.manifests)
+    else {
+        return;
+    };
+    if declared && read.local.is_none() && depth == 0 {
+        // `steps.ID.outputs.NAME` of a step declaring `outputs:` is
+        // reported by the step checks, with the declared names.
+        return;
+    }
+    let depth = consumed + depth;
+    let Some(Segment::Field(missing)) = read.path.segments.get(depth) else {
+        return;
+    };
+    let owner = read.shown(depth);
+    let hint = did_you_mean(missing, known.iter().copied()).unwrap_or_else(|| {
+        if known.is_empty() {
+            format!("`{owner}` has no fields")
+        } else {
+            format!("`{owner}` has: {}", quoted_list(&known))
+        }
+    });
+    problems.error_hint(
+        node.span,
+        format!(
+            "{what} reads `{}`, but `{owner}` has no field `{missing}`",
+            read.shown(read.path.segments.len())
+        ),
+        hint,
+    );
+}
+
+/// Checks the name, step and field a template reads from the context
+/// (`steps.check.outputs.ok`); false when it reported a problem. A
+/// `guarded` read may name fields that are not declared.
+fn check_path(
+    root: &str,
+    rest: &[&str],
+    guarded: bool,
+    node: &Node,
+    what: &str,
+    scope: &Scope<'_>,
+    problems: &mut Problems<'_>,
+) -> bool {
     if problems.is_full() {
         // Nothing more will be shown; the suggestions below cost a search
         // over every step per reference.
-        return;
+        return false;
     }
     let roots = scope.roots();
     if !roots.contains(&root) {
@@ -167,10 +245,10 @@ fn check_path(
             format!("{what} reads `{root}`, which does not exist here"),
             hint,
         );
-        return;
+        return false;
     }
     match (root, rest) {
-        ("inputs", [name, ..]) if !scope.inputs.iter().any(|i| i == name) => {
+        ("inputs", [name, ..]) if !guarded && !scope.inputs.iter().any(|i| i == name) => {
             let hint = did_you_mean(name, scope.inputs.iter().map(String::as_str))
                 .unwrap_or_else(|| "declare it under `inputs:`".to_owned());
             problems.error_hint(
@@ -178,17 +256,21 @@ fn check_path(
                 format!("{what} reads `inputs.{name}`, but no such input is declared"),
                 hint,
             );
+            false
         }
-        ("steps", [id, rest @ ..]) => check_step_path(id, rest, node, what, scope, problems),
-        ("run", [field, ..]) if !RUN_FIELDS.contains(field) => {
+        ("steps", [id, rest @ ..]) => {
+            check_step_path(id, rest, guarded, node, what, scope, problems)
+        }
+        ("run", [field, ..]) if !guarded && !RUN_FIELDS.contains(field) => {
             let hint = did_you_mean(field, RUN_FIELDS.iter().copied());
             problems.error_maybe_hint(
                 node.span,
                 format!("{what} reads `run.{field}`, but runs have no such field"),
                 hint,
             );
+            false
         }
-        _ => {}
+        _ => true,
     }
 }
 
@@ -197,11 +279,12 @@ fn check_path(
 fn check_step_path(
     id: &str,
     rest: &[&str],
+    guarded: bool,
     node: &Node,
     what: &str,
     scope: &Scope<'_>,
     problems: &mut Problems<'_>,
-) {
+) -> bool {
     let span = node.span;
     let Some((list, position)) = scope.at else {
         if scope.steps.get(id).is_none() {
@@ -209,8 +292,9 @@ fn check_step_path(
                 span,
                 format!("{what} reads `steps.{id}`, but there is no step `{id}`"),
             );
+            return false;
         }
-        return;
+        return true;
     };
     match scope.steps.reach(id, list, position) {
         Reach::Visible => {}
@@ -224,7 +308,7 @@ fn check_step_path(
                 format!("{what} reads `steps.{id}`, but there is no step `{id}`"),
                 hint,
             );
-            return;
+            return false;
         }
         Reach::Itself => {
             problems.error_hint(
@@ -232,7 +316,7 @@ fn check_step_path(
                 format!("{what} reads `steps.{id}`, the step it belongs to"),
                 "a step cannot read its own outputs; inside its `outputs:` use `result`",
             );
-            return;
+            return false;
         }
         Reach::Later => {
             problems.error_hint(
@@ -240,7 +324,7 @@ fn check_step_path(
                 format!("{what} reads `steps.{id}`, but step `{id}` runs later"),
                 "a template can only read steps that ran before it; move the step up or the reference down",
             );
-            return;
+            return false;
         }
         Reach::InsideForEach(for_each) => {
             problems.error_hint(
@@ -248,14 +332,14 @@ fn check_step_path(
                 format!("{what} reads `steps.{id}`, which is a step inside the `for_each` step `{for_each}`"),
                 format!("nested steps run once per item; read their combined result from `steps.{for_each}.outputs`"),
             );
-            return;
+            return false;
         }
     }
     match rest {
-        [] => {}
+        [] | ["outputs"] | ["status", ..] => true,
         ["outputs", output, ..] => {
             if let Some(declared) = scope.steps.get(id).and_then(|e| e.outputs.as_ref()) {
-                if !declared.iter().any(|d| d == output) {
+                if !guarded && !declared.iter().any(|d| d == output) {
                     let hint = did_you_mean(output, declared.iter().map(String::as_str))
                         .unwrap_or_else(|| {
                             format!("step `{id}` declares: {}", declared.join(", "))
@@ -265,17 +349,21 @@ fn check_step_path(
                         format!("{what} reads `steps.{id}.outputs.{output}`, but step `{id}` declares no output `{output}`"),
                         hint,
                     );
+                    return false;
                 }
             }
+            true
         }
-        ["outputs"] | ["status", ..] => {}
-        [other, ..] => problems.error_hint(
-            span,
-            format!(
-                "{what} reads `steps.{id}.{other}`; a step only exposes `outputs` and `status`"
-            ),
-            format!("write `steps.{id}.outputs.{other}`"),
-        ),
+        [other, ..] => {
+            problems.error_hint(
+                span,
+                format!(
+                    "{what} reads `steps.{id}.{other}`; a step only exposes `outputs` and `status`"
+                ),
+                format!("write `steps.{id}.outputs.{other}`"),
+            );
+            false
+        }
     }
 }
 
@@ -297,7 +385,7 @@ mod tests {
     fn check(template: &str, outputs_of: OutputsOf) -> Vec<String> {
         let inputs = vec!["ruc".to_owned()];
         let steps = StepIndex::default();
-        let mut scope = Scope::top(&inputs, &steps, 0);
+        let mut scope = Scope::top(&inputs, &steps, &[], 0);
         scope.outputs_of = outputs_of;
         let mut problems = Problems::new("f");
         TemplateChecker::new().check_template(

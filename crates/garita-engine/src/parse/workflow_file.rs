@@ -65,8 +65,13 @@ pub(crate) fn read_workflow(
         .unwrap_or_default();
     let steps_node = fields.require("steps", "the workflow", problems);
     let index = StepIndex::build(steps_node, problems);
-    let steps =
-        steps_node.map(|n| reader.read_steps(n, &Scope::top(&input_names, &index, 0), problems));
+    let steps = steps_node.map(|n| {
+        reader.read_steps(
+            n,
+            &Scope::top(&input_names, &index, reader.manifests, 0),
+            problems,
+        )
+    });
     let outputs = match fields.get("outputs") {
         Some(n) => {
             // Run outputs are evaluated once the last step is done: every
@@ -75,7 +80,7 @@ pub(crate) fn read_workflow(
             reader.read_outputs(
                 n,
                 "`outputs` of the workflow",
-                &Scope::top(&input_names, &index, end),
+                &Scope::top(&input_names, &index, reader.manifests, end),
                 problems,
             )
         }
