@@ -115,6 +115,20 @@ pub fn error_text(err: &anyhow::Error) -> String {
     format!("error: {err:#}\n")
 }
 
+/// Widest cell of a text table. Wider would not fit a screen, and `format!`
+/// padding panics past 65,535 (an email to 10,000 recipients did that).
+pub const MAX_CELL_CHARS: usize = 120;
+
+/// `cell` cut to [`MAX_CELL_CHARS`] characters, ending in "…" when cut.
+fn cut_cell(cell: String) -> String {
+    if cell.chars().count() <= MAX_CELL_CHARS {
+        return cell;
+    }
+    let mut cut: String = cell.chars().take(MAX_CELL_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// A plain text table with left-aligned columns.
 pub struct Table {
     header: Vec<String>,
@@ -129,8 +143,10 @@ impl Table {
         }
     }
 
+    /// Adds a row; a cell longer than [`MAX_CELL_CHARS`] is cut with "…" (the
+    /// full value is in `--json`).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(cells.into_iter().map(cut_cell).collect());
     }
 
     pub fn print(&self) {
@@ -164,6 +180,15 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_past_the_limit_is_cut_with_an_ellipsis() {
+        let long = "a".repeat(70_000);
+        let cut = cut_cell(long);
+        assert_eq!(cut.chars().count(), MAX_CELL_CHARS);
+        assert!(cut.ends_with('…'));
+        assert_eq!(cut_cell("short".into()), "short");
+    }
 
     #[tokio::test]
     async fn a_capture_collects_both_streams_and_nothing_leaks_outside_it() {

@@ -43,6 +43,15 @@ pub(crate) struct Draft<'a> {
 /// engine's clock and the MIME boundaries are derived from the content, so
 /// rendering twice, or re-sending after a crash, produces the same message.
 pub(crate) fn compose(draft: &Draft<'_>, bcc: BccHeader) -> Result<Message, ActionError> {
+    // The Date header cannot show an instant before 1970 (lettre panics on
+    // one), and no real mail is sent then: a pre-1970 clock is a mistake.
+    if draft.date.timestamp() < 0 {
+        return Err(ActionError::permanent(format!(
+            "the message date {} is before 1970 and cannot be written in a Date header; \
+             check the clock or `--now` the run uses",
+            draft.date.to_rfc3339()
+        )));
+    }
     let request = draft.request;
     let mut builder = Message::builder()
         .from(draft.from.clone())
@@ -144,6 +153,23 @@ mod tests {
             attachments,
         };
         String::from_utf8(compose(&draft, bcc).unwrap().formatted()).unwrap()
+    }
+
+    #[test]
+    fn a_date_before_1970_is_an_error_not_a_panic() {
+        let request = request(json!({"to": "ana@example.com", "subject": "s", "body": "b"}));
+        let date = "1969-07-20T20:17:00Z".parse().unwrap();
+        let draft = Draft {
+            request: &request,
+            from: "Garita <robot@example.com>".parse().unwrap(),
+            message_id: "<abc@garita.local>",
+            date,
+            attachments: &[],
+        };
+        let Err(err) = compose(&draft, BccHeader::Drop) else {
+            panic!("a message dated 1969 was built");
+        };
+        assert!(err.to_string().contains("before 1970"), "{err}");
     }
 
     #[test]

@@ -153,6 +153,7 @@ pub async fn signal(
     name: &str,
     data: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    garita_engine::executor::check_signal_name(name).map_err(UsageError)?;
     if let Some(text) = data.filter(|t| t.len() > MAX_SIGNAL_DATA_BYTES) {
         return Err(UsageError(format!(
             "--data is {} bytes; signal data is limited to {MAX_SIGNAL_DATA_BYTES} bytes \

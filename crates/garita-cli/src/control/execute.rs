@@ -288,7 +288,9 @@ pub fn http_status_of(err: &anyhow::Error) -> u16 {
             return match e {
                 EngineError::NoSuchRun(_) | EngineError::NoSuchTask(_) => 404,
                 EngineError::Finished { .. } | EngineError::TaskClosed { .. } => 409,
-                EngineError::Inputs(_) | EngineError::TaskFields { .. } => 422,
+                EngineError::Inputs(_)
+                | EngineError::TaskFields { .. }
+                | EngineError::BadSignalName { .. } => 422,
                 EngineError::Workflow { .. } => 422,
                 EngineError::Store(s) => store_status(s),
             };

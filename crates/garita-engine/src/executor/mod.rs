@@ -14,8 +14,11 @@
 mod commit_deferral;
 mod context;
 mod inputs;
+mod signal_name;
 mod state;
 mod view;
+
+pub use signal_name::{check_signal_name, MAX_SIGNAL_NAME_CHARS};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -76,6 +79,14 @@ pub enum EngineError {
         run: RunId,
         /// Its final status.
         status: RunStatus,
+    },
+    /// The signal name breaks the rule of [`check_signal_name`]; nothing was recorded.
+    #[error("signal not delivered to run {run}: {problem}")]
+    BadSignalName {
+        /// The run.
+        run: RunId,
+        /// What is wrong with the name.
+        problem: String,
     },
     /// No such run.
     #[error("no run with id `{0}`; `garita runs list` shows the runs in this store")]
@@ -282,6 +293,10 @@ impl Engine {
         name: &str,
         data: Value,
     ) -> Result<SignalOutcome, EngineError> {
+        check_signal_name(name).map_err(|problem| EngineError::BadSignalName {
+            run: run.to_owned(),
+            problem,
+        })?;
         let _guard = self.acquire(run).await;
         let mut record = self
             .store
