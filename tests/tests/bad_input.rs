@@ -449,3 +449,70 @@ fn an_inventory_header_of_a_hundred_thousand_columns_imports() {
         .arg(&file));
     expect(&out, 0, "imported 1, unchanged 0, skipped 0");
 }
+
+// --- Fields that the value cannot have -------------------------------------
+
+/// A watch over the inventory's CTPAT accounts whose email reads a field the
+/// inventory's holders do not have, three lines into its body.
+const HOLDER_TYPO: &str = r#"name: typo-watch
+steps:
+  - id: inventory
+    uses: accounts.list
+    with: {portal: ctpat, status: active}
+  - id: per_account
+    for_each: steps.inventory.outputs.accounts
+    as: account
+    steps:
+      - id: status
+        uses: ctpat.inactivity_status
+        with: {account: "${{ account.key }}"}
+      - id: remind
+        if: steps.status.outputs.reminder_due_today
+        uses: email.send
+        with:
+          to: "${{ account.holder.email }}"
+          subject: "CTPAT: ${{ steps.status.outputs.days_inactiv }} days"
+          body: |
+            Hello,
+
+            ${{ account.holder.nmae }}, please sign in to the CTPAT portal.
+outputs:
+  checked: "${{ steps.per_account.outputs.count }}"
+"#;
+
+#[test]
+fn a_field_the_output_schema_lacks_is_caught_at_validation_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "typo.yaml", HOLDER_TYPO);
+    let out = validate(dir.path(), &file);
+    let all = expect(&out, 1, "2 problem(s) found");
+    let shown = file.display();
+    assert!(
+        all.contains(&format!(
+            "{shown}:18:20: `with` of step `remind` reads `steps.status.outputs.days_inactiv`, but `steps.status.outputs` has no field `days_inactiv`\n  hint: did you mean `days_inactive`?\n"
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "{shown}:20:13: `with` of step `remind` reads `account.holder.nmae`, but `account.holder` has no field `nmae`\n  hint: did you mean `name`?\n"
+        )),
+        "{all}"
+    );
+    // `garita run` validates first: nothing starts, and no store is created.
+    expect(&run_workflow(dir.path(), &file), 1, "has no field `nmae`");
+    assert!(!dir.path().join("store").exists());
+
+    // The same reads, guarded, are the author saying the value may be missing.
+    let guarded = HOLDER_TYPO
+        .replace(
+            "steps.status.outputs.days_inactiv }}",
+            "steps.status.outputs.days_inactiv | default('?') }}",
+        )
+        .replace(
+            "${{ account.holder.nmae }}",
+            "{% if account.holder.nmae is defined %}${{ account.holder.nmae }}{% endif %}",
+        );
+    let file = write(dir.path(), "guarded.yaml", &guarded);
+    expect(&validate(dir.path(), &file), 0, "ok (typo-watch)");
+}
