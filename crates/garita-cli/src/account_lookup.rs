@@ -280,6 +280,7 @@ mod tests {
         let update = AccountUpdate {
             account,
             reason: "created".into(),
+            expected_revision: None,
         };
         store.upsert_accounts(&[update], &meta, None).await.unwrap();
         AccountLookup::new(Arc::new(Echo), store)

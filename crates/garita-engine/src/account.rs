@@ -17,6 +17,7 @@
 //! contract.
 
 mod events;
+pub mod conformance;
 pub mod facts;
 mod filter;
 mod history;
@@ -34,7 +35,8 @@ use crate::store::StoreError;
 pub use events::{EmittedEvent, NewEvent, ACCOUNT_OFFBOARDED};
 pub use filter::AccountFilter;
 pub use history::{
-    changes, plan_write, AccountUpdate, ChangeMeta, FieldChange, HistoryEntry, UpsertOutcome,
+    changes, plan_write, revision_conflict, revision_of, AccountUpdate, ChangeMeta, FieldChange,
+    HistoryEntry, UpsertOutcome,
 };
 pub use key::AccountKey;
 pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, TransitionWrite};
@@ -222,6 +224,10 @@ pub trait AccountStore: Send + Sync {
     /// alone, changed ones get a history entry with `meta` and the update's
     /// reason) and, when given, emits `event` — all in one atomic, durable
     /// commit. Returns one outcome per update, in order.
+    ///
+    /// An update whose `expected_revision` is not the stored account's
+    /// revision ([`revision_conflict`]) fails the whole batch with
+    /// [`StoreError::Conflict`], writing nothing.
     async fn upsert_accounts(
         &self,
         updates: &[AccountUpdate],

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use crate::account::{
-    plan_write, Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, AppliedTransition,
-    ChangeMeta, EmittedEvent, HistoryEntry, NewEvent, TransitionKey, TransitionOutcome,
-    TransitionWrite, UpsertOutcome,
+    plan_write, revision_conflict, Account, AccountFilter, AccountKey, AccountStore, AccountUpdate,
+    AppliedTransition, ChangeMeta, EmittedEvent, HistoryEntry, NewEvent, TransitionKey,
+    TransitionOutcome, TransitionWrite, UpsertOutcome,
 };
 use crate::store::StoreError;
 
@@ -104,6 +104,12 @@ impl AccountStore for MemoryAccounts {
     ) -> Result<Vec<UpsertOutcome>, StoreError> {
         // One lock for the whole batch: the batch is atomic, as in sled.
         let mut inner = self.lock();
+        if let Some(conflict) = updates
+            .iter()
+            .find_map(|u| revision_conflict(inner.accounts.get(&u.account.key()), u))
+        {
+            return Err(conflict);
+        }
         let outcomes = updates.iter().map(|u| inner.upsert(u, meta)).collect();
         if let Some(event) = event {
             inner.queue(event);
@@ -181,6 +187,11 @@ impl AccountStore for MemoryAccounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn honours_the_revision_checks() {
+        crate::account::conformance::revision_checks(&MemoryAccounts::default()).await;
+    }
     use crate::account::{AccountStatus, Company, Holder, ACCOUNT_OFFBOARDED};
     use chrono::{DateTime, Utc};
 
@@ -210,6 +221,7 @@ mod tests {
         AccountUpdate {
             account,
             reason: "test".into(),
+            expected_revision: None,
         }
     }
 

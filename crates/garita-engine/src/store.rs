@@ -49,6 +49,27 @@ pub enum StoreError {
     /// The run does not exist.
     #[error("no run with id `{0}`; `garita runs list` shows the runs in this store")]
     NoSuchRun(String),
+    /// A read-modify-write found the record changed since it was read (a
+    /// compare-and-swap on its revision): nothing was written, so no one's
+    /// change is lost. Callers that can recompute their change from the new
+    /// state retry; the others show this.
+    #[error("{what} was changed by someone else since it was read (revision {expected}, now {found}); nothing was written. Run the command again: it reads the new state")]
+    Conflict {
+        /// Which record (`account ctpat:ana@x.com`).
+        what: String,
+        /// The revision the writer read (0: it saw no record).
+        expected: u64,
+        /// The revision stored now (0: there is none).
+        found: u64,
+    },
+}
+
+impl StoreError {
+    /// Whether this is a [`StoreError::Conflict`], which a caller that
+    /// recomputes its change from a fresh read may retry.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
 }
 
 /// Which runs to list.

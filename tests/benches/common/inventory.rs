@@ -70,6 +70,7 @@ pub async fn fill_accounts(store: &SledStore, n: usize) {
             .map(|&i| AccountUpdate {
                 account: account(i, today),
                 reason: "import".into(),
+                expected_revision: None,
             })
             .collect();
         store

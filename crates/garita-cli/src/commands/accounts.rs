@@ -23,6 +23,12 @@ use crate::usage::UsageError;
 
 /// Connectors that are not portals: they never hold accounts (`accounts`
 /// and `event` are the inventory's own, for workflows).
+/// How many times a command applies its change again after another command
+/// changed the same account between its read and its write (the store
+/// refuses such a write: see `StoreError::Conflict`). Each attempt reads
+/// afresh; eight covers any realistic burst of concurrent commands.
+const WRITE_ATTEMPTS: u32 = 8;
+
 const NOT_PORTALS: [&str; 4] = ["core", "email", "accounts", "event"];
 
 pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<ExitCode> {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Account;
+use crate::StoreError;
 
 /// One field's change. Values are shown as text; `None` is "no value".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +59,13 @@ pub struct AccountUpdate {
     pub account: Account,
     /// The reason recorded in the history entry.
     pub reason: String,
+    /// The revision of the account the writer read and changed (0: it read
+    /// none). The store refuses the write with [`StoreError::Conflict`] when
+    /// the stored account is at another revision, so two commands changing
+    /// the same account never overwrite each other's change silently.
+    /// `None` writes whatever is stored: only for tests and for writers whose
+    /// whole account comes from elsewhere.
+    pub expected_revision: Option<u64>,
 }
 
 /// What a write did.
@@ -70,6 +78,23 @@ pub enum UpsertOutcome {
     Updated,
     /// Nothing differed; nothing was written.
     Unchanged,
+}
+
+/// The revision a write expects, read from what the writer read (0: none).
+pub fn revision_of(read: Option<&Account>) -> u64 {
+    read.map_or(0, |a| a.revision)
+}
+
+/// The conflict a write of `update` over `stored` meets, if any: the store
+/// calls it, under its write lock or in its transaction, before writing.
+pub fn revision_conflict(stored: Option<&Account>, update: &AccountUpdate) -> Option<StoreError> {
+    let expected = update.expected_revision?;
+    let found = revision_of(stored);
+    (found != expected).then(|| StoreError::Conflict {
+        what: format!("account {}", update.account.key()),
+        expected,
+        found,
+    })
 }
 
 /// What to store for `update` given the `stored` account (if any): `None`
@@ -194,6 +219,7 @@ mod tests {
         AccountUpdate {
             account: account.clone(),
             reason: reason.into(),
+            expected_revision: None,
         }
     }
 

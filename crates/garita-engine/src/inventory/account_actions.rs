@@ -17,6 +17,10 @@ use crate::account::{
     HistoryEntry, NewEvent,
 };
 
+/// How many times a workflow's account change is applied again after a
+/// concurrent change of the same account (each retry reads afresh).
+const WRITE_ATTEMPTS: u32 = 8;
+
 /// Attribute holding the date of the latest evidence.
 pub const EVIDENCE_ON: &str = "evidence_on";
 /// Attribute holding the latest evidence's note.
@@ -91,58 +95,71 @@ pub async fn set_status(
     };
     let emit = input.get("emit").filter(|v| !v.is_null());
     let emit_name = emit.map(|e| input::text(e, "name")).transpose()?;
-    let mut account = load(store, &key).await?;
-    let by = input::actor(&ctx.idempotency_key);
-    if let Some(done) = earlier_write(store, &key, &by).await? {
-        // The same step already made this change: answer as it did.
-        let previous = done
-            .changes
-            .iter()
-            .find(|c| c.field == "status")
-            .and_then(|c| c.old.clone());
+    // A command may change the account between our read and our write: the
+    // store then refuses ours (nothing lost), and we apply it again to what
+    // is stored now.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut account = load(store, &key).await?;
+        let read_revision = account.revision;
+        let by = input::actor(&ctx.idempotency_key);
+        if let Some(done) = earlier_write(store, &key, &by).await? {
+            // The same step already made this change: answer as it did.
+            let previous = done
+                .changes
+                .iter()
+                .find(|c| c.field == "status")
+                .and_then(|c| c.old.clone());
+            return Ok(json!({
+                "account": account_json(&account),
+                "changed": true,
+                "previous_status": previous,
+                "replayed": true,
+                "emitted": emit_name,
+            }));
+        }
+        let previous = account.status;
+        if previous == status {
+            // Nothing to change, so nothing to announce: whoever set this
+            // status before has handled its consequences.
+            return Ok(json!({
+                "account": account_json(&account),
+                "changed": false,
+                "previous_status": previous,
+                "replayed": false,
+                "emitted": null,
+            }));
+        }
+        account.status = status;
+        facts::note_reactivation(previous, &mut account, effective_on);
+        let event = emit_name.map(|name| NewEvent {
+            name: name.to_owned(),
+            at: ctx.now,
+            data: super::emit::stamped(emit.and_then(|e| e.get("data")), ctx),
+        });
+        let update = AccountUpdate {
+            account,
+            reason: reason.to_owned(),
+            expected_revision: Some(read_revision),
+        };
+        let meta = ChangeMeta { by, at: ctx.now };
+        match store
+            .upsert_accounts(std::slice::from_ref(&update), &meta, event.as_ref())
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_conflict() && attempt < WRITE_ATTEMPTS => continue,
+            Err(e) => return Err(store_failed("write to", &e)),
+        }
         return Ok(json!({
-            "account": account_json(&account),
+            "account": account_json(&update.account),
             "changed": true,
             "previous_status": previous,
-            "replayed": true,
+            "replayed": false,
             "emitted": emit_name,
         }));
     }
-    let previous = account.status;
-    if previous == status {
-        // Nothing to change, so nothing to announce: whoever set this
-        // status before has handled its consequences.
-        return Ok(json!({
-            "account": account_json(&account),
-            "changed": false,
-            "previous_status": previous,
-            "replayed": false,
-            "emitted": null,
-        }));
-    }
-    account.status = status;
-    facts::note_reactivation(previous, &mut account, effective_on);
-    let event = emit_name.map(|name| NewEvent {
-        name: name.to_owned(),
-        at: ctx.now,
-        data: super::emit::stamped(emit.and_then(|e| e.get("data")), ctx),
-    });
-    let update = AccountUpdate {
-        account,
-        reason: reason.to_owned(),
-    };
-    let meta = ChangeMeta { by, at: ctx.now };
-    store
-        .upsert_accounts(std::slice::from_ref(&update), &meta, event.as_ref())
-        .await
-        .map_err(|e| store_failed("write to", &e))?;
-    Ok(json!({
-        "account": account_json(&update.account),
-        "changed": true,
-        "previous_status": previous,
-        "replayed": false,
-        "emitted": emit_name,
-    }))
 }
 
 /// `accounts.record_evidence`.
@@ -165,29 +182,43 @@ pub async fn record_evidence(
             )],
         ));
     }
-    let mut account = load(store, &key).await?;
-    let by = input::actor(&ctx.idempotency_key);
-    if earlier_write(store, &key, &by).await?.is_some() {
-        return Ok(json!({"account": account_json(&account), "recorded": true, "replayed": true}));
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut account = load(store, &key).await?;
+        let read_revision = account.revision;
+        let by = input::actor(&ctx.idempotency_key);
+        if earlier_write(store, &key, &by).await?.is_some() {
+            return Ok(
+                json!({"account": account_json(&account), "recorded": true, "replayed": true}),
+            );
+        }
+        set_evidence(&mut account, date, note, reference);
+        if let Some(name) = fact {
+            facts::set(&mut account, name, date);
+        }
+        let update = AccountUpdate {
+            account,
+            reason: evidence_reason(date, note, reference),
+            expected_revision: Some(read_revision),
+        };
+        let meta = ChangeMeta { by, at: ctx.now };
+        let outcomes = match store
+            .upsert_accounts(std::slice::from_ref(&update), &meta, None)
+            .await
+        {
+            Ok(outcomes) => outcomes,
+            Err(e) if e.is_conflict() && attempt < WRITE_ATTEMPTS => continue,
+            Err(e) => return Err(store_failed("write to", &e)),
+        };
+        // Unchanged: the very same evidence is already the latest one recorded.
+        let recorded = outcomes
+            .first()
+            .is_some_and(|o| *o != crate::account::UpsertOutcome::Unchanged);
+        return Ok(
+            json!({"account": account_json(&update.account), "recorded": recorded, "replayed": false}),
+        );
     }
-    set_evidence(&mut account, date, note, reference);
-    if let Some(name) = fact {
-        facts::set(&mut account, name, date);
-    }
-    let update = AccountUpdate {
-        account,
-        reason: evidence_reason(date, note, reference),
-    };
-    let meta = ChangeMeta { by, at: ctx.now };
-    let outcomes = store
-        .upsert_accounts(std::slice::from_ref(&update), &meta, None)
-        .await
-        .map_err(|e| store_failed("write to", &e))?;
-    // Unchanged: the very same evidence is already the latest one recorded.
-    let recorded = outcomes
-        .first()
-        .is_some_and(|o| *o != crate::account::UpsertOutcome::Unchanged);
-    Ok(json!({"account": account_json(&update.account), "recorded": recorded, "replayed": false}))
 }
 
 /// The evidence attributes: the latest evidence, readable in `accounts

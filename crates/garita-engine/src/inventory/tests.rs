@@ -84,6 +84,7 @@ async fn inventory() -> (InventoryConnectors, Arc<MemoryAccounts>) {
     .map(|account| AccountUpdate {
         account,
         reason: "created".into(),
+        expected_revision: None,
     })
     .collect();
     let meta = ChangeMeta {

@@ -220,6 +220,7 @@ impl Reconciler {
             update: AccountUpdate {
                 account: next,
                 reason: due.reason.clone(),
+                expected_revision: Some(account.revision),
             },
             event,
             key,

@@ -82,6 +82,7 @@ async fn save(world: &World, account: Account, reason: &str) {
     let update = AccountUpdate {
         account,
         reason: reason.into(),
+        expected_revision: None,
     };
     world
         .accounts
@@ -198,6 +199,7 @@ async fn an_account_changed_since_it_was_read_is_stale_and_left_alone() {
         update: AccountUpdate {
             account: account.clone(),
             reason: "x".into(),
+            expected_revision: None,
         },
         event: None,
     };

@@ -501,6 +501,7 @@ async fn a_tick_reconciles_the_rules_and_starts_the_workflows_of_their_events_th
             &[crate::AccountUpdate {
                 account,
                 reason: "created".into(),
+                expected_revision: None,
             }],
             &crate::ChangeMeta {
                 by: "test".into(),

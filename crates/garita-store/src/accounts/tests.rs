@@ -40,6 +40,7 @@ fn ctpat(email: &str, deactivates: Option<u32>) -> AccountUpdate {
     AccountUpdate {
         account,
         reason: "test".into(),
+        expected_revision: None,
     }
 }
 
@@ -49,6 +50,12 @@ fn open(dir: &std::path::Path) -> SledStore {
 
 fn keys(accounts: &[Account]) -> Vec<String> {
     accounts.iter().map(|a| a.key().to_string()).collect()
+}
+
+#[tokio::test]
+async fn honours_the_revision_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    garita_engine::account::conformance::revision_checks(&open(dir.path())).await;
 }
 
 #[tokio::test]
@@ -304,6 +311,7 @@ async fn a_rule_transition_commits_once_with_its_event_and_survives_a_reopen() {
             update: AccountUpdate {
                 account: next.clone(),
                 reason: "45 days without a sign-in".into(),
+                expected_revision: None,
             },
             event: Some(NewEvent {
                 name: "ctpat.deactivated".into(),

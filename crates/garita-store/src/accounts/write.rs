@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::audit::AuditRecord;
 use garita_engine::account::{
-    plan_write, Account, AccountUpdate, ChangeMeta, EmittedEvent, NewEvent, UpsertOutcome,
+    plan_write, revision_conflict, Account, AccountUpdate, ChangeMeta, EmittedEvent, NewEvent,
+    UpsertOutcome,
 };
 use garita_engine::{StoreError, WriteTime};
 use sled::transaction::{
@@ -125,6 +126,9 @@ pub(super) fn upsert_one(
         Some(bytes) => Some(abort_on(decode(&bytes, || format!("account {shown}")))?),
         None => None,
     };
+    if let Some(conflict) = revision_conflict(stored.as_ref(), update) {
+        return Err(ConflictableTransactionError::Abort(conflict));
+    }
     let Some((account, mut entry)) = plan_write(stored.as_ref(), update, meta) else {
         return Ok((UpsertOutcome::Unchanged, None));
     };

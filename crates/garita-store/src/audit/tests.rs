@@ -108,6 +108,7 @@ fn account(identifier: &str, role: &str) -> AccountUpdate {
     AccountUpdate {
         account,
         reason: "test".into(),
+        expected_revision: None,
     }
 }
 

@@ -79,6 +79,7 @@ fn account_update() -> AccountUpdate {
     AccountUpdate {
         account: Account::new("ecuapass", "u1", holder, company),
         reason: "created".into(),
+        expected_revision: None,
     }
 }
 

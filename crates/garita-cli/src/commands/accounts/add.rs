@@ -4,12 +4,14 @@
 
 use std::process::ExitCode;
 
-use garita_engine::account::{facts, AccountStore, AccountUpdate, ChangeMeta, UpsertOutcome};
+use garita_engine::account::{
+    facts, revision_of, AccountStore, AccountUpdate, ChangeMeta, UpsertOutcome,
+};
 
 use super::columns::{self, Cells};
 use super::ctpat_rule;
 use super::row::{self, Problem, RowContext};
-use super::{account_json, author, known_portals};
+use super::{account_json, author, known_portals, WRITE_ATTEMPTS};
 use crate::app::App;
 use crate::cli::AccountArgs;
 use crate::output::say;
@@ -28,32 +30,47 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
         may_reinstate: true,
     };
     let key = row::key_of(&cells, &ctx).map_err(flag_problems)?;
-    let existing = store.account(&key).await?;
-    let mut account = row::build(&cells, existing.as_ref(), &ctx).map_err(flag_problems)?;
-    if let Some(before) = &existing {
-        // Deactivated -> active on CTPAT is CBP's reactivation: the rules
-        // then expect a sign-in that same day.
-        facts::note_reactivation(before.status, &mut account, ctx.today);
-    }
-    let reason = if existing.is_some() {
-        "changed with `garita accounts add`"
-    } else {
-        "added with `garita accounts add`"
-    };
-    let update = AccountUpdate {
-        account,
-        reason: reason.into(),
-    };
     let meta = ChangeMeta {
         by: author(app, by),
         at: now,
     };
-    let outcome = store
-        .upsert_accounts(std::slice::from_ref(&update), &meta, None)
-        .await?
-        .first()
-        .copied()
-        .unwrap_or(UpsertOutcome::Unchanged);
+    // Another command may change the account between this read and the
+    // write: the store then refuses the write and the row is applied again
+    // over what is stored now, so neither change is lost.
+    let mut attempt = 0;
+    let outcome = loop {
+        attempt += 1;
+        let existing = store.account(&key).await?;
+        let mut account = row::build(&cells, existing.as_ref(), &ctx).map_err(flag_problems)?;
+        if let Some(before) = &existing {
+            // Deactivated -> active on CTPAT is CBP's reactivation: the rules
+            // then expect a sign-in that same day.
+            facts::note_reactivation(before.status, &mut account, ctx.today);
+        }
+        let reason = if existing.is_some() {
+            "changed with `garita accounts add`"
+        } else {
+            "added with `garita accounts add`"
+        };
+        let update = AccountUpdate {
+            account,
+            reason: reason.into(),
+            expected_revision: Some(revision_of(existing.as_ref())),
+        };
+        match store
+            .upsert_accounts(std::slice::from_ref(&update), &meta, None)
+            .await
+        {
+            Ok(outcomes) => {
+                break outcomes
+                    .first()
+                    .copied()
+                    .unwrap_or(UpsertOutcome::Unchanged)
+            }
+            Err(e) if e.is_conflict() && attempt < WRITE_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
     let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
     let stored = store.account(&key).await?;
     if app.global.json {

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use garita_engine::account::{
-    changes, Account, AccountKey, AccountStore, AccountUpdate, ChangeMeta, UpsertOutcome,
+    changes, revision_of, Account, AccountKey, AccountStore, AccountUpdate, ChangeMeta,
+    UpsertOutcome,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -19,7 +20,7 @@ use garita_inventory::columns::{self, Column};
 use garita_inventory::csv_file::{self, CsvFileError, MAX_FILE_BYTES};
 use garita_inventory::row::{self, Problem, RowContext};
 
-use super::{author, ctpat_rule, known_portals};
+use super::{author, ctpat_rule, known_portals, WRITE_ATTEMPTS};
 use crate::app::App;
 use crate::output::say;
 
@@ -91,18 +92,22 @@ pub async fn import(
     let mut summary = Summary::default();
     let mut updates = Vec::with_capacity(records.len());
     let mut first_line: HashMap<AccountKey, u64> = HashMap::new();
-    for record in &records {
+    for (index, record) in records.iter().enumerate() {
         progress.inc(1);
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_of(record);
         let checked =
             check_row(record, &header, &ctx, &mut first_line, line, store.as_ref()).await?;
         match checked {
             // Same as stored: nothing to write (the store would skip it too,
             // but not sending it halves the time of a repeated import).
             Ok(Checked::Unchanged) => summary.unchanged += 1,
-            Ok(Checked::Write(account)) => updates.push(AccountUpdate {
-                account: *account,
-                reason: format!("imported from {shown} line {line}"),
+            Ok(Checked::Write(account, read_revision)) => updates.push(RowWrite {
+                index,
+                update: AccountUpdate {
+                    account: *account,
+                    reason: format!("imported from {shown} line {line}"),
+                    expected_revision: Some(read_revision),
+                },
             }),
             Err(problems) => {
                 summary.skipped += 1;
@@ -136,8 +141,13 @@ pub async fn import(
         at: now,
     };
     let progress = progress_bar(updates.len(), "writing");
-    for batch in updates.chunks(BATCH) {
-        let outcomes = store.upsert_accounts(batch, &meta, None).await?;
+    for batch in updates.chunks_mut(BATCH) {
+        let rows = BatchRows {
+            records: &records,
+            header: &header,
+            ctx: &ctx,
+        };
+        let outcomes = write_batch(store.as_ref(), batch, &rows, &meta).await?;
         for outcome in outcomes {
             match outcome {
                 UpsertOutcome::Unchanged => summary.unchanged += 1,
@@ -168,6 +178,81 @@ pub async fn import(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A good row to write: its index in the file's records, and its update.
+struct RowWrite {
+    index: usize,
+    update: AccountUpdate,
+}
+
+/// What re-checking a batch's rows needs.
+struct BatchRows<'a> {
+    records: &'a [csv::StringRecord],
+    header: &'a [Column],
+    ctx: &'a RowContext<'a>,
+}
+
+fn line_of(record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, |p| p.line())
+}
+
+/// Writes one batch. When another command changed one of its accounts since
+/// its rows were checked, the store writes nothing (nothing of theirs is
+/// lost); the batch's rows are then built again over what is stored now and
+/// written again, so the file's values land on top of the other change
+/// instead of undoing it.
+async fn write_batch(
+    store: &dyn AccountStore,
+    batch: &mut [RowWrite],
+    rows: &BatchRows<'_>,
+    meta: &ChangeMeta,
+) -> anyhow::Result<Vec<UpsertOutcome>> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let updates: Vec<AccountUpdate> = batch.iter().map(|w| w.update.clone()).collect();
+        match store.upsert_accounts(&updates, meta, None).await {
+            Ok(outcomes) => return Ok(outcomes),
+            Err(e) if e.is_conflict() && attempt < WRITE_ATTEMPTS => {
+                for write in batch.iter_mut() {
+                    let Some(record) = rows.records.get(write.index) else {
+                        continue;
+                    };
+                    // The rows were checked once, duplicates included: a
+                    // fresh map only rebuilds each row over the new state.
+                    let mut first_line = HashMap::new();
+                    let line = line_of(record);
+                    let checked =
+                        check_row(record, rows.header, rows.ctx, &mut first_line, line, store)
+                            .await?;
+                    match checked {
+                        Ok(Checked::Write(account, read_revision)) => {
+                            write.update.account = *account;
+                            write.update.expected_revision = Some(read_revision);
+                        }
+                        // Now equal to what is stored: writing it again
+                        // changes nothing, at the revision stored now.
+                        Ok(Checked::Unchanged) => {
+                            let stored = store.account(&write.update.account.key()).await?;
+                            write.update.expected_revision = Some(revision_of(stored.as_ref()));
+                        }
+                        Err(problems) => {
+                            let first = problems
+                                .first()
+                                .map(|p| format!("column `{}`: {}", p.column, p.message))
+                                .unwrap_or_default();
+                            anyhow::bail!(
+                                "line {line}: another command changed account {} while this import ran, and the row no longer fits it ({first}); nothing of this batch was written. Import the file again",
+                                write.update.account.key()
+                            );
+                        }
+                    }
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Checks one record: its cells, its key (not repeated in the file) and the
@@ -204,7 +289,7 @@ async fn check_row(
             .map(|stored| changes(Some(stored), &account))
         {
             Some(differences) if differences.is_empty() => Checked::Unchanged,
-            _ => Checked::Write(Box::new(account)),
+            _ => Checked::Write(Box::new(account), revision_of(existing.as_ref())),
         }
     }))
 }
@@ -214,8 +299,8 @@ async fn check_row(
 enum Checked {
     /// The stored account already has these values.
     Unchanged,
-    /// New or changed: write it.
-    Write(Box<Account>),
+    /// New or changed: write it, over the revision read (0: none).
+    Write(Box<Account>, u64),
 }
 
 fn report_problems(app: &App, shown: &str, summary: &Summary) -> anyhow::Result<()> {

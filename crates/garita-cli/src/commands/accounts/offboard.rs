@@ -12,7 +12,7 @@ use garita_engine::account::{
 };
 use serde_json::json;
 
-use super::author;
+use super::{author, WRITE_ATTEMPTS};
 use crate::app::App;
 use crate::output::{say, Table};
 
@@ -24,29 +24,6 @@ pub async fn offboard(
 ) -> anyhow::Result<ExitCode> {
     let person = person.trim();
     let store = app.open_store()?;
-    let held = store
-        .list_accounts(&AccountFilter {
-            holder: Some(person.to_owned()),
-            ..AccountFilter::default()
-        })
-        .await?;
-    if held.is_empty() {
-        anyhow::bail!(
-            "no account is held by `{person}` (compared with each holder's email and employee id); \
-             `garita accounts list --json` shows the holders"
-        );
-    }
-    let to_change: Vec<&Account> = held
-        .iter()
-        .filter(|a| a.status != AccountStatus::Offboarded)
-        .collect();
-    if to_change.is_empty() {
-        say!(
-            "every account of {person} is already offboarded ({}); nothing changed",
-            held.len()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
     let meta = ChangeMeta {
         by: author(app, by),
         at: app.clock.now(),
@@ -55,23 +32,61 @@ pub async fn offboard(
         Some(note) => format!("offboarded {person}: {}", note.trim()),
         None => format!("offboarded {person}"),
     };
-    let updates: Vec<AccountUpdate> = to_change
-        .iter()
-        .map(|a| {
-            let mut account = (*a).clone();
-            account.status = AccountStatus::Offboarded;
-            AccountUpdate {
-                account,
-                reason: reason.clone(),
-            }
-        })
-        .collect();
-    let event = NewEvent {
-        name: ACCOUNT_OFFBOARDED.into(),
-        at: meta.at,
-        data: event_data(person, &to_change, &meta, note.as_deref()),
+    // A command changing one of these accounts between this read and the
+    // write (a sign-in recorded, say) makes the store refuse the whole
+    // write; the offboarding is then applied again over what is stored now,
+    // so neither change is lost.
+    let mut attempt = 0;
+    let (to_change, event) = loop {
+        attempt += 1;
+        let held = store
+            .list_accounts(&AccountFilter {
+                holder: Some(person.to_owned()),
+                ..AccountFilter::default()
+            })
+            .await?;
+        if held.is_empty() {
+            anyhow::bail!(
+                "no account is held by `{person}` (compared with each holder's email and employee id); \
+                 `garita accounts list --json` shows the holders"
+            );
+        }
+        let to_change: Vec<Account> = held
+            .iter()
+            .filter(|a| a.status != AccountStatus::Offboarded)
+            .cloned()
+            .collect();
+        if to_change.is_empty() {
+            say!(
+                "every account of {person} is already offboarded ({}); nothing changed",
+                held.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        let updates: Vec<AccountUpdate> = to_change
+            .iter()
+            .map(|a| {
+                let mut account = a.clone();
+                account.status = AccountStatus::Offboarded;
+                AccountUpdate {
+                    account,
+                    reason: reason.clone(),
+                    expected_revision: Some(a.revision),
+                }
+            })
+            .collect();
+        let refs: Vec<&Account> = to_change.iter().collect();
+        let event = NewEvent {
+            name: ACCOUNT_OFFBOARDED.into(),
+            at: meta.at,
+            data: event_data(person, &refs, &meta, note.as_deref()),
+        };
+        match store.upsert_accounts(&updates, &meta, Some(&event)).await {
+            Ok(_) => break (to_change, event),
+            Err(e) if e.is_conflict() && attempt < WRITE_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
     };
-    store.upsert_accounts(&updates, &meta, Some(&event)).await?;
 
     if app.global.json {
         crate::output::json(&json!({"event": event.name, "data": event.data}))?;

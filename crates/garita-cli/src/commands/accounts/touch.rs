@@ -8,7 +8,7 @@ use garita_engine::account::{
 };
 
 use super::ctpat_rule;
-use super::{account_json, author, resolve, validate};
+use super::{account_json, author, resolve, validate, WRITE_ATTEMPTS};
 use crate::app::App;
 use crate::output::say;
 use crate::usage::UsageError;
@@ -27,32 +27,47 @@ pub async fn touch(
         Some(text) => validate::date(text, today).map_err(|e| UsageError(format!("--at: {e}")))?,
     };
     let store = app.open_store()?;
-    let mut account = resolve(store.as_ref(), given).await?;
-    let key = account.key();
-    if let Some(known) = account.last_sign_in.filter(|known| *known > day) {
-        say!("{key} already has a later sign-in ({known}); nothing changed");
-        return Ok(ExitCode::SUCCESS);
-    }
-    account.last_sign_in = Some(day);
-    // A sign-in ends the risk of inactivity; it does not undo a
-    // deactivation or a disablement, which only the authority lifts.
-    if account.status == AccountStatus::AtRisk {
-        account.status = AccountStatus::Active;
-    }
-    if account.portal == CTPAT_PORTAL {
-        account.deactivates_on = rule.deactivates_on(day);
-    }
-    let update = AccountUpdate {
-        account,
-        reason: "sign-in recorded".into(),
+    // Another command (an offboarding, say) may change the account between
+    // this read and the write: the store then refuses the write, and the
+    // sign-in is applied again over what is stored now, so neither is lost.
+    let mut attempt = 0;
+    let update = loop {
+        attempt += 1;
+        let mut account = resolve(store.as_ref(), given).await?;
+        let key = account.key();
+        if let Some(known) = account.last_sign_in.filter(|known| *known > day) {
+            say!("{key} already has a later sign-in ({known}); nothing changed");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let read_revision = account.revision;
+        account.last_sign_in = Some(day);
+        // A sign-in ends the risk of inactivity; it does not undo a
+        // deactivation or a disablement, which only the authority lifts.
+        if account.status == AccountStatus::AtRisk {
+            account.status = AccountStatus::Active;
+        }
+        if account.portal == CTPAT_PORTAL {
+            account.deactivates_on = rule.deactivates_on(day);
+        }
+        let update = AccountUpdate {
+            account,
+            reason: "sign-in recorded".into(),
+            expected_revision: Some(read_revision),
+        };
+        let meta = ChangeMeta {
+            by: author(app, by.clone()),
+            at: now,
+        };
+        match store
+            .upsert_accounts(std::slice::from_ref(&update), &meta, None)
+            .await
+        {
+            Ok(_) => break update,
+            Err(e) if e.is_conflict() && attempt < WRITE_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
     };
-    let meta = ChangeMeta {
-        by: author(app, by),
-        at: now,
-    };
-    store
-        .upsert_accounts(std::slice::from_ref(&update), &meta, None)
-        .await?;
+    let key = update.account.key();
     // A sign-in dated in the past may already be past the limit.
     let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
     let stored = store.account(&key).await?;
