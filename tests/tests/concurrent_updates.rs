@@ -69,7 +69,11 @@ fn a_sign_in_racing_an_offboarding_through_the_daemon_loses_neither() {
     let store = root.join("store");
     let workflows = root.join("workflows");
     std::fs::create_dir(&workflows).unwrap();
-    let config = write(root, "garita.toml", "[store]\ndurability = \"process_crash\"\n");
+    let config = write(
+        root,
+        "garita.toml",
+        "[store]\ndurability = \"process_crash\"\n",
+    );
     let csv = write(root, "inventory.csv", &inventory(ROUNDS));
     ok(
         &run(garita(&store).arg("accounts").arg("import").arg(&csv)),
@@ -124,5 +128,105 @@ fn a_sign_in_racing_an_offboarding_through_the_daemon_loses_neither() {
     let text = stdout(&out);
     assert!(text.contains("sign-in recorded"), "{text}");
     assert!(text.contains("offboarded"), "{text}");
+    daemon.stop(Duration::from_secs(15));
+}
+
+const ASK: &str = r#"
+name: ask
+steps:
+  - id: approve
+    task:
+      title: "Approve the update"
+      assignee: ana@example.com
+  - id: done
+    uses: core.set
+    with: {answer: "${{ steps.approve.outputs.note }}"}
+"#;
+
+/// Rounds of the task race (each starts a run, so fewer).
+const TASK_ROUNDS: usize = 30;
+
+fn open_task(store: &Path) -> String {
+    let out = run(garita(store).args(["tasks", "list", "--json"]));
+    ok(&out, "tasks list");
+    let value: Value = serde_json::from_str(&stdout(&out)).expect("tasks list --json");
+    let rows = match &value {
+        Value::Array(rows) => rows.clone(),
+        Value::Object(map) => map
+            .get("tasks")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    assert_eq!(rows.len(), 1, "one open task expected: {value}");
+    rows[0]["id"].as_str().expect("task id").to_owned()
+}
+
+#[test]
+fn two_people_answering_one_task_at_once_through_the_daemon_one_wins_and_it_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = root.join("store");
+    let workflows = root.join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let config = write(
+        root,
+        "garita.toml",
+        "[store]\ndurability = \"process_crash\"\n",
+    );
+    let ask = write(root, "ask.yaml", ASK);
+    let mut daemon = Daemon::start(&store, &config, &workflows, &root.join("daemon.log"));
+    let socket = store.join("control.sock");
+    let started = std::time::Instant::now();
+    while !socket.exists() {
+        daemon.assert_alive("while starting");
+        assert!(started.elapsed() < Duration::from_secs(30), "no socket");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    for round in 0..TASK_ROUNDS {
+        ok(&run(garita(&store).arg("run").arg(&ask)), "run ask.yaml");
+        let task = open_task(&store);
+        let (ana, luis) = std::thread::scope(|s| {
+            let ana = s.spawn(|| {
+                run(garita(&store)
+                    .args(["tasks", "complete", &task, "--note", "ana", "--by", "ana"]))
+            });
+            let luis = s.spawn(|| {
+                run(garita(&store)
+                    .args(["tasks", "complete", &task, "--note", "luis", "--by", "luis"]))
+            });
+            (ana.join().unwrap(), luis.join().unwrap())
+        });
+        let winners: Vec<&str> = [("ana", &ana), ("luis", &luis)]
+            .into_iter()
+            .filter(|(_, out)| out.status.success())
+            .map(|(who, _)| who)
+            .collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: exactly one answer may be accepted, got {winners:?}:\nana: {}{}\nluis: {}{}",
+            stdout(&ana),
+            stderr(&ana),
+            stdout(&luis),
+            stderr(&luis)
+        );
+        let loser = if winners[0] == "ana" { &luis } else { &ana };
+        assert!(
+            stderr(loser).contains("already"),
+            "round {round}: the second answer is told the task is closed: {}",
+            stderr(loser)
+        );
+        let shown = run(garita(&store).args(["tasks", "show", &task, "--json"]));
+        ok(&shown, "tasks show");
+        assert!(
+            stdout(&shown).contains(&format!("\"{}\"", winners[0])),
+            "round {round}: the stored answer is the accepted one ({}): {}",
+            winners[0],
+            stdout(&shown)
+        );
+    }
     daemon.stop(Duration::from_secs(15));
 }

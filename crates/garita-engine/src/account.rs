@@ -16,8 +16,8 @@
 //! connectors and the CLI; this module only defines the model and the store's
 //! contract.
 
-mod events;
 pub mod conformance;
+mod events;
 pub mod facts;
 mod filter;
 mod history;

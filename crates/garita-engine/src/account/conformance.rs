@@ -6,8 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Account, AccountStatus, AccountStore, AccountUpdate, ChangeMeta, Company, Holder,
-    UpsertOutcome,
+    Account, AccountStatus, AccountStore, AccountUpdate, ChangeMeta, Company, Holder, UpsertOutcome,
 };
 use crate::StoreError;
 
@@ -94,7 +93,10 @@ pub async fn revision_checks(store: &dyn AccountStore) {
     let now = store.account(&key).await.unwrap().expect("still there");
     assert_eq!(now.revision, 2, "the refused write wrote nothing");
     assert_eq!(now.status, AccountStatus::Active);
-    assert!(now.last_sign_in.is_some(), "the first writer's change stays");
+    assert!(
+        now.last_sign_in.is_some(),
+        "the first writer's change stays"
+    );
     assert_eq!(store.account_history(&key).await.unwrap().len(), 2);
 
     // A batch with one stale write writes nothing at all.

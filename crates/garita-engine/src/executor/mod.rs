@@ -351,6 +351,17 @@ impl Engine {
         note: Option<String>,
         by: Option<String>,
     ) -> Result<RunStatus, EngineError> {
+        let run_of_task = self
+            .store
+            .task(id)
+            .await?
+            .ok_or_else(|| EngineError::NoSuchTask(id.to_owned()))?
+            .run_id;
+        // Two people answering the same task at once: the check that it is
+        // still open and the write of the answer happen under the run's
+        // guard (which also covers creating and cancelling its tasks), so the
+        // second one finds it closed instead of overwriting the first answer.
+        let guard = self.acquire(&run_of_task).await;
         let mut task = self
             .store
             .task(id)
@@ -393,6 +404,8 @@ impl Engine {
         task.status = outcome;
         task.answer = Some(answer);
         self.store.put_task(&task).await?;
+        // Delivering the answer takes the guard again.
+        drop(guard);
         match self.signal(&task.run_id, &signal_for(id), data).await? {
             SignalOutcome::Delivered(status) | SignalOutcome::Queued(status) => Ok(status),
         }
