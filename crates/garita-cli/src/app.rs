@@ -160,7 +160,7 @@ impl App {
     /// aside, then renamed); for a client's command, kept for the client.
     pub fn write_named_file(&self, path: &Path, contents: String) -> anyhow::Result<()> {
         match &self.client_files {
-            None => write_file_whole(path, contents.as_bytes()),
+            None => write_file_whole(&self.store_dir(), path, contents.as_bytes()),
             Some(files) => {
                 files
                     .written
@@ -310,19 +310,14 @@ pub fn store_dir(global: &GlobalArgs, settings: &Settings) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".garita"))
 }
 
-/// Writes `path` whole or not at all: aside first (synced), then renamed over it.
-pub fn write_file_whole(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let mut file = std::fs::File::create(&partial)
-        .with_context(|| format!("cannot create {}", partial.display()))?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, path)
-        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
+/// Writes an output file named on the command line (an export): refused
+/// when it lies inside the store directory `store_dir` (it could replace a
+/// file the store uses), else written whole or not at all, 0600, never
+/// through a planted symlink (`garita_store::private_file`).
+pub fn write_file_whole(store_dir: &Path, path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    garita_store::private_file::refuse_inside_store(store_dir, path)?;
+    garita_store::private_file::write_private_file(path, contents)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads a workflow file with a size limit and a clear message for non-UTF-8 content.

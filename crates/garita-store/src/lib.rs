@@ -85,6 +85,7 @@ mod open;
 mod options;
 mod outbox;
 mod permissions;
+pub mod private_file;
 mod read;
 mod schedules;
 mod schema;

@@ -72,13 +72,14 @@ pub fn forward_to_daemon(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
             env!("CARGO_PKG_VERSION")
         )
     })?;
-    Ok(Some(replay(answer)?))
+    Ok(Some(replay(&dir, answer)?))
 }
 
-/// Writes what the command wrote, printed and ended with, here.
-fn replay(answer: ForwardResponse) -> anyhow::Result<ExitCode> {
+/// Writes what the command wrote, printed and ended with, here (`dir`: the
+/// store directory, where no output may go).
+fn replay(dir: &Path, answer: ForwardResponse) -> anyhow::Result<ExitCode> {
     for file in &answer.files {
-        crate::app::write_file_whole(&file.path, file.contents.as_bytes())?;
+        crate::app::write_file_whole(dir, &file.path, file.contents.as_bytes())?;
     }
     crate::output::write_raw(answer.stdout.as_bytes());
     if !answer.stderr.is_empty() {

@@ -56,6 +56,10 @@ pub enum BackupError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The backup's path was refused before anything was written (inside
+    /// the store directory, or no such directory).
+    #[error("{0}; nothing was written")]
+    Output(#[from] crate::private_file::OutputPathError),
 }
 
 impl BackupError {

@@ -10,10 +10,7 @@
 //! atomically, that state is a consistent one. When they differ (a commit
 //! came in), it tries again, a few times.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -23,15 +20,12 @@ use super::format::{
     encode_file, write_content, BackupHeader, TreeCount, TreeData, BACKUP_FORMAT_VERSION,
 };
 use crate::errors::sled_error;
-use crate::file_sync::sync_dir;
+use crate::private_file::{refuse_inside_store, write_private_file};
 use crate::schema::SCHEMA_VERSION;
 use crate::store::SledStore;
 
 /// Reads of the whole store before giving up on a store that keeps changing.
 const ATTEMPTS: u32 = 20;
-
-/// Permissions of a backup file: it holds everything the store holds.
-const PRIVATE_FILE_MODE: u32 = 0o600;
 
 impl SledStore {
     /// Writes a consistent copy of every sled tree of this store (runs,
@@ -50,6 +44,9 @@ impl SledStore {
         path: &Path,
         created_at: DateTime<Utc>,
     ) -> Result<BackupHeader, BackupError> {
+        // Before anything else: a backup written over one of the store's own
+        // files (`STORE/db`) destroys the store it copies.
+        refuse_inside_store(&self.path, path)?;
         let trees = self.consistent_copy()?;
         let header = BackupHeader {
             format_version: BACKUP_FORMAT_VERSION,
@@ -120,36 +117,15 @@ impl SledStore {
     }
 }
 
-/// Writes `bytes` to a 0600 temporary file next to `path`, syncs it, renames
-/// it over `path` and syncs the directory.
+/// Writes `bytes` whole, 0600, never through a planted link
+/// ([`write_private_file`]).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BackupError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| BackupError::Io {
+    if path.file_name().is_none() {
+        return Err(BackupError::Io {
             path: path.display().to_string(),
             detail: "it names a directory, not a file; give a file name such as garita-2026-01-05.backup".into(),
-        })?
-        .to_string_lossy()
-        .into_owned();
-    let temp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file: File = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(PRIVATE_FILE_MODE)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        sync_dir(&dir)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        BackupError::io(path, "writing the backup file", &e)
-    })
+        });
+    }
+    write_private_file(path, bytes)
+        .map_err(|e| BackupError::io(path, "writing the backup file", &e))
 }

@@ -23,8 +23,9 @@ use garita_store::{SledStore, StoreOptions};
 use crate::control::http1;
 use crate::control::protocol::{ApiError, ForwardRequest, ForwardResponse, Health};
 
-/// Name prefix of the temporary backup file in the store directory.
-pub const PENDING_PREFIX: &str = ".simulate-";
+/// Name prefix of the temporary backup file in the store directory: the
+/// only name a backup may have there (`garita_store::private_file`).
+pub const PENDING_PREFIX: &str = garita_store::private_file::SCRATCH_BACKUP_PREFIX;
 
 /// Has the daemon `health` describes back up the store `real`, and restores
 /// that backup into `copy` (a directory that must not exist yet).
@@ -38,7 +39,7 @@ pub fn restore_daemon_backup(
     // Removed when dropped, on every path out of here.
     let pending = tempfile::Builder::new()
         .prefix(PENDING_PREFIX)
-        .suffix(".backup")
+        .suffix(garita_store::private_file::SCRATCH_BACKUP_SUFFIX)
         .tempfile_in(&health.store)
         .with_context(|| {
             format!(
