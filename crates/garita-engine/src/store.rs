@@ -29,8 +29,11 @@ pub enum StoreError {
         supported: u32,
     },
     /// A record that cannot be decoded.
+    // The advice never loses data: what looks damaged is often an
+    // interrupted write (a full disk) the next open recovers from, and a
+    // restore without a copy would lose every change since the backup.
     #[error(
-        "corrupt store record ({what}): {detail}; restore the store from a backup or move it aside"
+        "damaged data in the store ({what}): {detail}. The data may still be intact: do not delete or restore anything yet. Make sure the disk has free space (`df`), copy the store directory aside (`cp -a STORE STORE.copy`), then run the command again; if it still fails, keep that copy and restore your latest backup into a new directory (`garita --store NEW restore FILE`) to compare"
     )]
     Corrupt {
         /// Which record.

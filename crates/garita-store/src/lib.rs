@@ -81,6 +81,7 @@ mod file_sync;
 mod group_commit;
 mod holder;
 mod keys;
+mod leftovers;
 mod open;
 mod options;
 mod outbox;

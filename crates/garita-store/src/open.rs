@@ -54,6 +54,17 @@ impl SledStore {
         clock: RecordingClock,
     ) -> Result<SledStore, StoreError> {
         let created = create_private_dir(dir)?;
+        match crate::leftovers::clear_unfinished_snapshots(dir) {
+            Ok(removed) => {
+                for path in removed {
+                    tracing::warn!(file = %path.display(), "removed an unfinished sled snapshot left by an interrupted write (a full disk or a kill); the store recovers from its log");
+                }
+            }
+            // sled then says what it finds; nothing is lost by going on.
+            Err(e) => {
+                tracing::warn!(store = %dir.display(), error = %e, "cannot look for unfinished sled snapshots")
+            }
+        }
         let db = open_sled(dir, &options)?;
         if let Err(e) = holder::write_pid_file(dir) {
             // Only the message of a refused second process gets poorer.

@@ -45,6 +45,22 @@ impl SledStore {
         self.flush.run()
     }
 
+    /// Why this handle can no longer write, if it cannot: an earlier durable
+    /// flush failed, or sled met an I/O error (a full disk) and, as sled
+    /// does, refuses every write from then on. Only reopening the store
+    /// recovers (from what is on disk); the daemon does that by itself once
+    /// the disk has room. Blocks for a sled flush of what is pending (none,
+    /// usually): call it off the async executor.
+    pub fn write_failure(&self) -> Option<StoreError> {
+        if let Err(e) = self.flush.check_healthy() {
+            return Some(e);
+        }
+        self.db
+            .flush()
+            .err()
+            .map(|e| sled_error(&self.path, "checking that the store can still write", e))
+    }
+
     /// Number of durable flushes performed since the store was opened. With
     /// group commit, concurrent commits share flushes, so this grows slower
     /// than the number of commits under load.

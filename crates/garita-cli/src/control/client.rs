@@ -119,5 +119,8 @@ fn health(socket: &Path, dir: &Path) -> Option<Health> {
     let reply = http1::request(&mut stream, "GET", "/v1/health", None).ok()?;
     let health: Health = serde_json::from_slice(&reply.body).ok()?;
     let same_store = std::fs::canonicalize(dir).is_ok_and(|d| d == health.store);
-    (reply.status == 200 && health.service == super::SERVICE_NAME && same_store).then_some(health)
+    // 503: a daemon whose store cannot write (a full disk); it still holds
+    // the store, so commands go to it and say why they fail.
+    let answers = reply.status == 200 || reply.status == 503;
+    (answers && health.service == super::SERVICE_NAME && same_store).then_some(health)
 }

@@ -25,6 +25,11 @@ pub struct Health {
     /// are fixed and reloaded (empty when every file loaded).
     #[serde(default)]
     pub refused_files: Vec<RefusedFile>,
+    /// Why the daemon's store can no longer write (a full disk), when it
+    /// cannot; the answer's status is then 503. The daemon reopens the
+    /// store by itself once the disk has room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
 }
 
 /// `POST /v1/cli`: one `garita` command line, run by the daemon as if typed

@@ -222,7 +222,23 @@ async fn health(State(state): State<Arc<ControlState>>) -> Response {
         health.workflows = status.workflows;
         health.refused_files = status.refused.clone();
     }
-    Json(health).into_response()
+    // A daemon whose store cannot write must not look healthy to a monitor.
+    let store = state.lent.store.clone();
+    let failure = tokio::task::spawn_blocking(move || store.write_failure())
+        .await
+        .unwrap_or_else(|e| {
+            Some(garita_engine::StoreError::Io {
+                path: state.health.store.display().to_string(),
+                detail: format!("the store check stopped unexpectedly: {e}"),
+            })
+        });
+    match failure {
+        None => Json(health).into_response(),
+        Some(e) => {
+            health.store_error = Some(e.to_string());
+            (StatusCode::SERVICE_UNAVAILABLE, Json(health)).into_response()
+        }
+    }
 }
 
 async fn not_found() -> Response {

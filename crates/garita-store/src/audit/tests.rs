@@ -609,3 +609,38 @@ async fn commits_that_land_while_verifying_are_not_reported() {
     let found = super::records::check(&store, 3, &"0".repeat(64)).unwrap();
     assert_eq!(found.mismatches.len(), 2, "{:?}", found.mismatches);
 }
+
+#[tokio::test]
+async fn an_unreadable_end_of_the_log_is_damage_and_unreadable_middle_entries_are_not() {
+    // The last entry cut short, as an interrupted write leaves it.
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path()).await;
+    let last = head_seq(&open(dir.path()));
+    tamper(dir.path(), |audit, _| {
+        let whole = audit.get(last.to_be_bytes()).unwrap().unwrap();
+        audit
+            .insert(last.to_be_bytes(), &whole[..whole.len() / 2])
+            .unwrap();
+    });
+    let report = verify(dir.path());
+    assert!(!report.is_intact());
+    assert!(report.is_only_damaged(), "{:?}", report.problems);
+    let problem = &report.problems[0];
+    assert_eq!(problem.seq, last);
+    assert!(problem.problem.contains("damaged data"), "{problem}");
+    assert!(!problem.problem.contains("modified"), "{problem}");
+
+    // The same cut in the middle of readable entries is not "damage at the
+    // end": it is reported as a modification.
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path()).await;
+    tamper(dir.path(), |audit, _| {
+        let whole = audit.get(3u64.to_be_bytes()).unwrap().unwrap();
+        audit
+            .insert(3u64.to_be_bytes(), &whole[..whole.len() / 2])
+            .unwrap();
+    });
+    let report = verify(dir.path());
+    assert!(!report.is_only_damaged(), "{:?}", report.problems);
+    assert!(report.problems.iter().any(|p| p.seq == 3 && !p.damaged));
+}

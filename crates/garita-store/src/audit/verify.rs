@@ -84,6 +84,11 @@ pub struct AuditProblem {
     pub subject: Option<String>,
     /// What does not match, in words.
     pub problem: String,
+    /// True for unreadable data at the end of the log, as an interrupted
+    /// write (a full disk, a crash) leaves it: damage, not tampering. A
+    /// record that reads but whose hashes do not match is never this.
+    #[serde(default)]
+    pub damaged: bool,
 }
 
 impl std::fmt::Display for AuditProblem {
@@ -134,6 +139,14 @@ impl AuditReport {
         self.problems.is_empty()
     }
 
+    /// True when every problem is damage at the end of the log (see
+    /// [`AuditProblem::damaged`]), none a sign of tampering.
+    pub fn is_only_damaged(&self) -> bool {
+        !self.problems.is_empty()
+            && self.more_problems == 0
+            && self.problems.iter().all(|p| p.damaged)
+    }
+
     /// Adds a problem found beyond the chain (a record that no longer
     /// matches its entry), described while there is room.
     pub(crate) fn add(&mut self, seq: u64, kind: String, subject: String, problem: String) {
@@ -145,6 +158,7 @@ impl AuditReport {
                 kind: Some(kind),
                 subject: Some(subject),
                 problem,
+                damaged: false,
             });
         }
     }
@@ -167,7 +181,22 @@ impl Findings {
             kind: entry.map(|e| e.kind.clone()),
             subject: entry.map(|e| e.subject.clone()),
             problem,
+            damaged: false,
         });
+    }
+
+    /// Marks the unreadable entries from `seq` on (the end of the log) as
+    /// damage rather than tampering.
+    fn mark_damaged_tail(&mut self, seq: u64, unreadable: &[u64]) {
+        for problem in &mut self.problems {
+            if problem.seq >= seq && unreadable.contains(&problem.seq) {
+                problem.damaged = true;
+                problem.problem = problem.problem.replace(
+                    ": it was modified",
+                    ": damaged data at the end of the log, as an interrupted write (a full disk, a crash) leaves it",
+                );
+            }
+        }
     }
 }
 
@@ -222,6 +251,11 @@ pub(crate) fn verify(
     let mut last: Option<(u64, String)> = None;
     let mut entries = 0u64;
     let mut times = WriteTimes::default();
+    // The first of the unreadable entries that end the log, if any: there
+    // they are damage from an interrupted write; between readable entries
+    // they are modifications.
+    let mut unreadable_tail: Option<u64> = None;
+    let mut unreadable = Vec::new();
     for item in tree.range(..=recorded.seq.to_be_bytes()) {
         let (key, value) = item.map_err(|e| sled_error(path, "reading the audit log", e))?;
         entries += 1;
@@ -258,15 +292,21 @@ pub(crate) fn verify(
                     None,
                     format!("cannot be read ({e}): it was modified"),
                 );
+                unreadable.push(key_seq);
+                unreadable_tail.get_or_insert(key_seq);
                 expected_prev = None;
                 last = Some((key_seq, String::new()));
                 continue;
             }
         };
+        unreadable_tail = None;
         check_entry(&entry, key_seq, expected_prev.as_deref(), &mut found);
         times.note(&entry);
         expected_prev = Some(entry.hash.clone());
         last = Some((key_seq, entry.hash));
+    }
+    if let Some(first) = unreadable_tail {
+        found.mark_damaged_tail(first, &unreadable);
     }
     check_tail(&recorded, last, &mut found);
     Ok(AuditReport {

@@ -24,6 +24,7 @@ pub fn verify(app: &App, expect_head: Option<&str>) -> anyhow::Result<ExitCode> 
     if app.global.json {
         crate::output::json(&json!({
             "intact": intact,
+            "damaged_only": report.is_only_damaged(),
             "entries": report.entries,
             "head": report.head,
             "problems": report.problems,
@@ -75,8 +76,10 @@ fn print_report(report: &AuditReport, intact: bool) {
         return;
     }
     let total = report.problems.len() as u64 + report.more_problems;
+    let damaged_only = report.is_only_damaged();
     say!(
-        "audit chain BROKEN: {total} problem(s) in {} entries (recorded head: entry {}, {})",
+        "audit chain {}: {total} problem(s) in {} entries (recorded head: entry {}, {})",
+        if damaged_only { "DAMAGED" } else { "BROKEN" },
         report.entries,
         report.head.seq,
         report.head.hash
@@ -87,8 +90,10 @@ fn print_report(report: &AuditReport, intact: bool) {
     if report.more_problems > 0 {
         say!("  ... and {} more", report.more_problems);
     }
-    if !intact {
-        say!("the store's history was altered after it was written; restore the store from a backup whose head verifies, and keep this one for investigation");
+    if damaged_only {
+        say!("the end of the log cannot be read: damaged data, as an interrupted write (a full disk, a crash) leaves it, not a sign that someone altered the history. Keep this store as it is: copy the store directory aside (`cp -a STORE STORE.copy`) before anything else, make sure the disk has free space, and compare with your latest backup (`garita backup verify FILE`)");
+    } else if !intact {
+        say!("the store's history was altered after it was written; keep this store for investigation (copy the store directory aside first), and restore into a new directory a backup whose head verifies to compare");
     }
 }
 

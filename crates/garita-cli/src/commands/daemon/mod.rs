@@ -16,6 +16,7 @@ mod schedule_control;
 mod service;
 mod settings;
 mod signals;
+mod store_recovery;
 pub mod workflow_dir;
 
 use std::path::Path;
@@ -35,9 +36,29 @@ use crate::app::App;
 pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = app.settings.daemon.resolve(workflows)?;
     if once {
-        once::run_once(app, &config).await
-    } else {
-        service::serve(app, &config).await
+        return once::run_once(app, &config).await;
+    }
+    // First, so a SIGTERM during start-up is handled rather than fatal.
+    let mut signals = signals::Signals::install()?;
+    loop {
+        match service::serve(app, &config, &mut signals).await? {
+            service::Served::Stopped(code) => return Ok(code),
+            service::Served::StoreFailed(failure) => {
+                match store_recovery::wait_for_room(&app.store_dir(), &failure, &mut signals).await
+                {
+                    store_recovery::Waited::Room => {
+                        tracing::info!(store = %app.store_dir().display(), "the disk has room again; reopening the store")
+                    }
+                    store_recovery::Waited::Stopped(name) => {
+                        tracing::info!(
+                            signal = name,
+                            "daemon stopped while waiting for disk space"
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                }
+            }
+        }
     }
 }
 

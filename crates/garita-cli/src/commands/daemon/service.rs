@@ -30,9 +30,32 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 /// does not spin while it finishes.
 const BUSY_RETRY: Duration = Duration::from_secs(1);
 
-pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
-    // First, so a SIGTERM during start-up is handled rather than fatal.
-    let mut signals = Signals::install()?;
+/// How often the loop checks that its store can still write.
+const STORE_CHECK: Duration = Duration::from_secs(5);
+
+/// How a stretch of service ended.
+pub enum Served {
+    /// A signal stopped the daemon: exit with this code.
+    Stopped(ExitCode),
+    /// The store stopped accepting writes (a full disk): everything was let
+    /// go; the store must be reopened once the disk has room.
+    StoreFailed(garita_engine::StoreError),
+}
+
+/// Why the loop ended.
+enum Stop {
+    Signal(&'static str),
+    StoreFailed(garita_engine::StoreError),
+}
+
+/// Serves until a signal stops the daemon or the store fails. `signals` are
+/// installed once by the caller, so a SIGTERM during start-up, or while the
+/// caller waits to reopen a failed store, is handled rather than fatal.
+pub async fn serve(
+    app: &App,
+    config: &DaemonConfig,
+    signals: &mut Signals,
+) -> anyhow::Result<Served> {
     let dir = &config.workflows_dir;
     // Only an unreadable directory stops the daemon here; bad files are
     // refused and the others load.
@@ -93,6 +116,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
             version: env!("CARGO_PKG_VERSION").into(),
             workflows: 0,
             refused_files: Vec::new(),
+            store_error: None,
         },
         workflow_dir: dir_status.clone(),
         nudge: nudge.clone(),
@@ -109,7 +133,9 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
     let mut fingerprint = DirFingerprint::read(dir);
     let mut poll = tokio::time::interval(config.reload_poll.unwrap_or(MAX_IDLE));
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let stop_signal = loop {
+    let mut store_check = tokio::time::interval(STORE_CHECK);
+    store_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stop = loop {
         let mut submitted = 0;
         match scheduler.tick().await {
             Ok(work) => {
@@ -145,7 +171,7 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
         };
         tokio::select! {
             request = signals.next() => match request {
-                Request::Stop(name) => break name,
+                Request::Stop(name) => break Stop::Signal(name),
                 Request::Reload => {
                     tracing::info!(signal = "SIGHUP", "reloading workflows");
                     reload(app, config, &mut scheduler, &dir_status).await;
@@ -167,16 +193,29 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
                 let result = scheduler.set_paused(&request.workflow, request.paused).await;
                 let _ = request.reply.send(result);
             }
+            _ = store_check.tick() => {
+                let held = store.clone();
+                if let Ok(Some(failure)) = tokio::task::spawn_blocking(move || held.write_failure()).await {
+                    break Stop::StoreFailed(failure);
+                }
+            }
             _ = nudge.notified() => {}
             _ = tokio::time::sleep(sleep) => {}
         }
     };
-    tracing::info!(
-        signal = stop_signal,
-        in_flight = pool.in_flight(),
-        grace_secs = config.shutdown_grace.as_secs_f64(),
-        "stopping: taking no new work, letting runs in flight finish"
-    );
+    match &stop {
+        Stop::Signal(name) => tracing::info!(
+            signal = name,
+            in_flight = pool.in_flight(),
+            grace_secs = config.shutdown_grace.as_secs_f64(),
+            "stopping: taking no new work, letting runs in flight finish"
+        ),
+        Stop::StoreFailed(e) => tracing::error!(
+            error = %e,
+            in_flight = pool.in_flight(),
+            "the store cannot write any more (a full disk?): taking no new work; it is reopened once the disk has room, nothing acknowledged is lost"
+        ),
+    }
     // Clients first: no new command may start a run while the pool drains.
     control.stop(config.shutdown_grace).await;
     let abandoned = pool.drain(config.shutdown_grace).await;
@@ -186,17 +225,22 @@ pub async fn serve(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode>
             "runs still in a step were left; their progress is durable and they resume on the next start"
         );
     }
-    tracing::info!(at = %instant_text(clock.now()), "daemon stopped");
     drop(pool);
     drop(scheduler);
     drop(engine);
-    // The store (and its lock) goes with the last handle; leave now rather
-    // than wait on a connector call that was abandoned mid-step.
     drop(store);
-    if abandoned > 0 {
-        std::process::exit(0);
+    match stop {
+        Stop::Signal(_) => {
+            tracing::info!(at = %instant_text(clock.now()), "daemon stopped");
+            // The store (and its lock) goes with the last handle; leave now
+            // rather than wait on a connector call abandoned mid-step.
+            if abandoned > 0 {
+                std::process::exit(0);
+            }
+            Ok(Served::Stopped(ExitCode::SUCCESS))
+        }
+        Stop::StoreFailed(e) => Ok(Served::StoreFailed(e)),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Reloads the workflows directory: the files that are valid together load,
