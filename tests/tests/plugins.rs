@@ -129,3 +129,145 @@ fn a_panicking_step_fails_only_that_run_and_records_the_panic() {
         runs[0]
     );
 }
+
+/// A shared library whose initialiser ends the process that loads it with
+/// exit code 7 (issue 16.5: `plugins check` of such a file ended garita).
+fn exiting_library(dir: &std::path::Path, name: &str) -> PathBuf {
+    let source = write(
+        dir,
+        "exits.c",
+        "#include <stdlib.h>\n__attribute__((constructor)) static void boom(void) { exit(7); }\n",
+    );
+    let lib = dir.join(name);
+    let status = Command::new("gcc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&source)
+        .status()
+        .expect("gcc runs");
+    assert!(status.success(), "gcc failed");
+    lib
+}
+
+#[test]
+fn checking_a_library_never_runs_it_in_garita_and_prints_its_hash_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = exiting_library(dir.path(), "libexits.so");
+    let out = run(garita(&dir.path().join("s"))
+        .args(["plugins", "check"])
+        .arg(&lib));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "garita itself must not end with the library's exit code: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let bytes = std::fs::read(&lib).unwrap();
+    let digest: String = sha2_hex(&bytes);
+    assert!(
+        stdout(&out).contains(&format!("sha256       {digest}")),
+        "the hash is printed from the file first: {}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("exited with code 7 while loading it"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_bare_file_name_loads_that_file_not_one_on_the_loader_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = dir.path().join("here");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&here).unwrap();
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::copy(build_hello_plugin(), here.join("libx.so")).unwrap();
+    exiting_library(&elsewhere, "libx.so");
+    let out = run(garita(&dir.path().join("s"))
+        .current_dir(&here)
+        .env("LD_LIBRARY_PATH", &elsewhere)
+        .args(["plugins", "check", "libx.so", "--json"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["manifest"]["name"], "hello", "{report}");
+}
+
+#[test]
+fn a_library_another_user_could_replace_is_refused_naming_the_culprit() {
+    if !is_root() {
+        eprintln!("SKIPPED: changing owners needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nobody = 65534;
+    // A directory on the path that belongs to someone else.
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    let lib = theirs.join("libhello.so");
+    std::fs::copy(build_hello_plugin(), &lib).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(nobody), Some(nobody)).unwrap();
+    let out = run(garita(&dir.path().join("s"))
+        .args(["plugins", "check"])
+        .arg(&lib));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("directory") && stderr(&out).contains("belongs to uid 65534"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(&theirs.display().to_string()),
+        "{}",
+        stderr(&out)
+    );
+
+    // The library itself owned by someone else, 0755.
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    let lib = mine.join("libhello.so");
+    std::fs::copy(build_hello_plugin(), &lib).unwrap();
+    std::os::unix::fs::chown(&lib, Some(nobody), Some(nobody)).unwrap();
+    let out = run(garita(&dir.path().join("s"))
+        .args(["plugins", "check"])
+        .arg(&lib));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("file") && stderr(&out).contains("belongs to uid 65534"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn sha2_hex(bytes: &[u8]) -> String {
+    let out = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bytes)?;
+            child.wait_with_output()
+        })
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}

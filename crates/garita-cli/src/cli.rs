@@ -217,9 +217,18 @@ pub enum SchemaCommand {
 pub enum PluginsCommand {
     /// Every available connector with its version, origin and actions.
     List,
-    /// Load one library and report whether it is a valid plugin.
+    /// Report whether a library is a valid plugin: its SHA-256 first (from
+    /// the file, without loading it), then the checks, loading it only in a
+    /// child process.
     Check {
         /// Path to the shared library.
+        lib: PathBuf,
+    },
+    /// The child `plugins check` runs: loads LIB and prints its report as
+    /// JSON. Not for people: it runs the library's code in this process.
+    #[command(hide = true)]
+    ProbeChild {
+        /// Absolute path to the shared library.
         lib: PathBuf,
     },
 }

@@ -3,15 +3,18 @@
 
 use std::path::{Path, PathBuf};
 
+use std::process::Command;
+use std::time::Duration;
+
 use garita_sdk::Manifest;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::discovery::{check_permissions, sha256_of};
 use crate::error::HostError;
 use crate::library::PluginLibrary;
 
 /// What `check_library` found in a valid plugin library.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PluginReport {
     /// The library checked.
     pub path: PathBuf,
@@ -43,4 +46,57 @@ pub fn check_library(path: &Path) -> Result<PluginReport, HostError> {
         sdk_version: library.sdk_version().to_owned(),
         manifest: library.cached_manifest().clone(),
     })
+}
+
+/// The arguments that make the `garita` binary the checking child: the
+/// library's absolute path follows them.
+pub const PROBE_CHILD_ARGS: [&str; 2] = ["plugins", "probe-child"];
+
+/// How long a library may take to load and describe itself.
+const CHILD_LIMIT: Duration = Duration::from_secs(10);
+
+/// What the checking child prints when it refuses the library.
+#[derive(Debug, Deserialize)]
+struct ChildProblem {
+    problem: String,
+}
+
+/// [`check_library`] without running the library in this process: the
+/// permission checks here, then the load and the manifest in a child
+/// (`program` with [`PROBE_CHILD_ARGS`] and the library's absolute path),
+/// so that an initialiser that exits, crashes or hangs ends only the child,
+/// and is reported as such.
+pub fn check_in_child(path: &Path, program: &Path) -> Result<PluginReport, HostError> {
+    let exact = std::fs::canonicalize(path).map_err(|source| HostError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    check_permissions(&exact)?;
+    let mut command = Command::new(program);
+    command.args(PROBE_CHILD_ARGS).arg(&exact);
+    let out =
+        crate::isolation::run_child(command, CHILD_LIMIT).map_err(|source| HostError::Io {
+            path: program.to_path_buf(),
+            source,
+        })?;
+    let failed = |how: String| HostError::ChildFailed {
+        path: path.to_path_buf(),
+        how,
+        stderr: out.stderr_tail.clone(),
+    };
+    match out.end {
+        crate::isolation::ChildEnd::Exited(0) => {
+            let mut report: PluginReport = serde_json::from_slice(&out.stdout)
+                .map_err(|e| failed(format!("ended normally but printed no report ({e})")))?;
+            report.path = path.to_path_buf();
+            Ok(report)
+        }
+        crate::isolation::ChildEnd::Exited(1) => {
+            match serde_json::from_slice::<ChildProblem>(&out.stdout) {
+                Ok(child) => Err(HostError::Refused(child.problem)),
+                Err(_) => Err(failed("exited with code 1 while loading it".into())),
+            }
+        }
+        other => Err(failed(format!("{} while loading it", other.describe()))),
+    }
 }

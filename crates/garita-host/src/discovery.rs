@@ -39,35 +39,54 @@ pub fn libraries_in(dir: &Path) -> Result<Option<Vec<PathBuf>>, HostError> {
     Ok(Some(found))
 }
 
-/// Refuses a library that users other than its owner could have replaced: the
-/// file (after following symlinks) or its directory is writable by group or
-/// others.
+/// Refuses a library that anyone but root and the user Garita runs as could
+/// have replaced: the file, and every directory from it up to `/` (of its
+/// real path, and of the directory it was listed in when that is a symlink
+/// elsewhere), must belong to root or to that user and not be writable by
+/// group or others. The one exception is a directory writable by others
+/// with the sticky bit and a trusted owner (`/tmp`): there nobody can
+/// rename or remove an entry they do not own, and the entry below it is
+/// checked in turn. The first offender is named, with what to do.
 #[cfg(unix)]
 pub fn check_permissions(path: &Path) -> Result<(), HostError> {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::MetadataExt;
 
     let io = |source| HostError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let trusted = rustix::process::geteuid().as_raw();
     let real = std::fs::canonicalize(path).map_err(io)?;
     let mut checks = vec![("file", real.clone())];
-    if let Some(parent) = real.parent() {
-        checks.push(("directory", parent.to_path_buf()));
-    }
+    checks.extend(
+        real.ancestors()
+            .skip(1)
+            .map(|d| ("directory", d.to_path_buf())),
+    );
     // The directory the library was found in, when it is a symlink elsewhere.
     if let Some(listed) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         let listed = std::fs::canonicalize(listed).map_err(io)?;
-        if !checks.iter().any(|(_, p)| *p == listed) {
-            checks.push(("directory", listed));
+        for dir in listed.ancestors() {
+            if !checks.iter().any(|(_, p)| p == dir) {
+                checks.push(("directory", dir.to_path_buf()));
+            }
         }
     }
     for (kind, offender) in checks {
-        let mode = std::fs::metadata(&offender)
-            .map_err(io)?
-            .permissions()
-            .mode();
-        if mode & 0o022 != 0 {
+        let meta = std::fs::metadata(&offender).map_err(io)?;
+        let owner = meta.uid();
+        if owner != 0 && owner != trusted {
+            return Err(HostError::UntrustedOwner {
+                path: path.to_path_buf(),
+                kind,
+                offender,
+                owner,
+                trusted,
+            });
+        }
+        let mode = meta.mode();
+        let sticky_dir = kind == "directory" && mode & 0o1000 != 0;
+        if mode & 0o022 != 0 && !sticky_dir {
             return Err(HostError::InsecurePermissions {
                 path: path.to_path_buf(),
                 kind,

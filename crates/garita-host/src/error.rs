@@ -32,6 +32,43 @@ pub enum HostError {
         mode: u32,
     },
 
+    /// A file or directory on the library's path belongs to a user other
+    /// than root and the one Garita runs as, who could replace the library.
+    #[error(
+        "refusing plugin library {}: {} {} belongs to uid {owner}, not to root or to the user garita runs as (uid {trusted}); \
+         that user could replace the library and run code inside Garita — run `chown root:root {}` (and `chmod go-w` it) or move the library",
+        path.display(), kind, offender.display(), offender.display()
+    )]
+    UntrustedOwner {
+        /// The library.
+        path: PathBuf,
+        /// `file` or `directory`.
+        kind: &'static str,
+        /// The file or directory with the other owner.
+        offender: PathBuf,
+        /// Its owner's uid.
+        owner: u32,
+        /// The uid Garita runs as.
+        trusted: u32,
+    },
+
+    /// Checking the library in a child process failed: the library did
+    /// something while loading (its initialisers run at load) or is broken.
+    #[error("plugin library {} could not be checked: the child process that loaded it {how}{}; Garita itself was not affected. Do not load this library until you know why", path.display(), if stderr.is_empty() { String::new() } else { format!(" (its last words: {stderr})") })]
+    ChildFailed {
+        /// The library.
+        path: PathBuf,
+        /// How the child ended: "exited with code 7 while loading it",
+        /// "was killed by signal SIGSEGV", "did not finish within 10 s".
+        how: String,
+        /// The last lines the child wrote to stderr.
+        stderr: String,
+    },
+
+    /// The checking child loaded the library and refused it, saying why.
+    #[error("{0}")]
+    Refused(String),
+
     /// `plugins.allow_sha256` is set and does not list the library.
     #[error(
         "refusing plugin library {}: its SHA-256 {sha256} is not in plugins.allow_sha256; \

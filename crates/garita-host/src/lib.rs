@@ -13,7 +13,9 @@
 //! read), was built with a compatible garita-sdk, and returns a valid
 //! manifest. The ABI is described in `docs/plugin-abi.md`.
 //!
-//! [`check_library`] backs `garita plugins check`; [`conformance`] is the
+//! [`check_in_child`] backs `garita plugins check` (the library is loaded
+//! only in a child process, see [`isolation`]), [`check_library`] that
+//! child; [`conformance`] is the
 //! suite every connector's tests run, linked and as a library.
 
 mod check;
@@ -23,6 +25,7 @@ mod decode;
 mod discovery;
 mod error;
 mod invoke;
+pub mod isolation;
 // The only module that crosses the C ABI; every unsafe block says why it holds.
 #[allow(unsafe_code)]
 mod library;
@@ -31,10 +34,11 @@ mod registry;
 mod schemas;
 mod version;
 
-pub use check::{check_library, PluginReport};
+pub use check::{check_in_child, check_library, PluginReport, PROBE_CHILD_ARGS};
 pub use config::HostConfig;
 pub use decode::{decode_invoke_reply, decode_manifest, InvokeReply};
 pub use discovery::LIBRARY_EXTENSION;
+pub use discovery::{check_permissions, sha256_of};
 pub use error::HostError;
 pub use library::PluginLibrary;
 pub use manifest_rules::manifest_problems;

@@ -222,10 +222,17 @@ impl Drop for PluginBytes {
 
 /// Opens the library and leaks the handle so it is never unloaded.
 fn open(path: &Path) -> Result<&'static Library, HostError> {
+    // The exact file that was checked, by absolute path: given a bare name
+    // (`libx.so`), the system loader would search its own path
+    // (LD_LIBRARY_PATH, the cache) and load some other file.
+    let exact = std::fs::canonicalize(path).map_err(|source| HostError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     // SAFETY: opening runs the library's initialisers. That is the trust
     // decision plugins imply; callers check permissions and the allow-list
     // before this. The handle is leaked below so code stays mapped forever.
-    let library = unsafe { Library::new(path) }.map_err(|err| HostError::Open {
+    let library = unsafe { Library::new(&exact) }.map_err(|err| HostError::Open {
         path: path.to_path_buf(),
         message: err.to_string(),
     })?;

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::app::App;
-use crate::cli::{AccountsCommand, BackupCommand, Cli, Command, SchemaCommand};
+use crate::cli::{AccountsCommand, BackupCommand, Cli, Command, PluginsCommand, SchemaCommand};
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cli.global.clone();
@@ -54,6 +54,11 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Call { target, input } => {
             call::call(&App::new(global)?, &target, input.as_deref()).await
         }
+        // The checking child: nothing of the configuration (no plugin
+        // directory is loaded), only the one library.
+        Command::Plugins {
+            command: PluginsCommand::ProbeChild { lib },
+        } => Ok(plugins::probe_child(&lib)),
         Command::Plugins { command } => plugins::plugins(&App::new(global)?, command),
         Command::Daemon { once, workflows } => {
             daemon::daemon(&App::new(global)?, once, workflows.as_deref()).await
