@@ -31,13 +31,23 @@ pub async fn require_token(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer_token);
     match given {
         Some(token) if token_matches(token, &expected) => next.run(request).await,
         Some(_) => unauthorized("the bearer token is wrong"),
         None => unauthorized("this listener needs `Authorization: Bearer TOKEN`"),
     }
+}
+
+/// The token of an `Authorization: Bearer TOKEN` value; the scheme's name
+/// is case-insensitive (RFC 9110, section 11.1), so `bearer` and `BEARER`
+/// count too.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 fn unauthorized(what: &str) -> Response {
@@ -56,6 +66,16 @@ fn unauthorized(what: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scheme_is_read_without_case() {
+        for value in ["Bearer tok", "bearer tok", "BEARER tok", "  BeArEr   tok  "] {
+            assert_eq!(bearer_token(value), Some("tok"), "{value}");
+        }
+        assert_eq!(bearer_token("Basic tok"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearertok"), None);
+    }
 
     #[test]
     fn only_the_same_token_matches() {

@@ -18,6 +18,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod connections;
 pub mod execute;
 pub mod holder;
 pub mod http1;

@@ -11,12 +11,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::body::Bytes;
-use axum::extract::connect_info::{ConnectInfo, Connected};
+use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodFilter, MethodRouter};
-use axum::serve::IncomingStream;
 use axum::{Extension, Json, Router};
 use serde_json::{Map, Value};
 use tokio::sync::watch;
@@ -39,6 +38,16 @@ const DIR_MODE: u32 = 0o700;
 /// Header with the exit code of the command behind a typed endpoint.
 pub const EXIT_CODE_HEADER: &str = "garita-exit-code";
 
+/// The limits of each listener: separate, so connections to the TCP port
+/// (anyone local can open them) never use up the owner's Unix socket.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenerLimits {
+    /// The Unix socket's.
+    pub unix: super::connections::ConnectionLimits,
+    /// The TCP listener's.
+    pub tcp: super::connections::ConnectionLimits,
+}
+
 /// The running listeners.
 pub struct ControlServer {
     socket: PathBuf,
@@ -54,6 +63,7 @@ impl ControlServer {
         state: Arc<ControlState>,
         store_dir: &Path,
         tcp: Option<&ControlTcp>,
+        limits: ListenerLimits,
     ) -> anyhow::Result<Self> {
         owner_only_dir(store_dir)?;
         let socket = store_dir.join(super::SOCKET_NAME);
@@ -79,20 +89,14 @@ impl ControlServer {
             .with_context(|| format!("cannot make {} owner-only", socket.display()))?;
         let (stop, stopped) = watch::channel(false);
         let mut serving = JoinSet::new();
-        let until_stopped = |mut rx: watch::Receiver<bool>| async move {
-            let _ = rx.wait_for(|stop| *stop).await;
-        };
-        // With each connection's peer uid, so a command records its client.
-        let app = router(state.clone()).into_make_service_with_connect_info::<PeerUid>();
-        let shutdown = until_stopped(stopped.clone());
-        serving.spawn(async move {
-            if let Err(e) = axum::serve(unix, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "the control socket stopped serving");
-            }
-        });
+        // Each connection carries its peer uid, so a command records its client.
+        serving.spawn(super::connections::serve(
+            unix,
+            router(state.clone()),
+            limits.unix,
+            "unix",
+            stopped.clone(),
+        ));
         tracing::info!(socket = %socket.display(), "control API listening");
         if let Some(tcp) = tcp {
             let listener = tokio::net::TcpListener::bind(tcp.address)
@@ -109,15 +113,9 @@ impl ControlServer {
                 token,
                 super::auth::require_token,
             ));
-            let shutdown = until_stopped(stopped);
-            serving.spawn(async move {
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-                {
-                    tracing::error!(error = %e, "the control TCP listener stopped serving");
-                }
-            });
+            serving.spawn(super::connections::serve(
+                listener, app, limits.tcp, "tcp", stopped,
+            ));
             tracing::info!(address = %address, "control API listening on TCP (bearer token required)");
         }
         Ok(Self {
@@ -168,12 +166,6 @@ fn owner_only_dir(dir: &Path) -> anyhow::Result<()> {
 #[derive(Debug, Clone, Copy)]
 pub struct PeerUid(pub Option<u32>);
 
-impl Connected<IncomingStream<'_, tokio::net::UnixListener>> for PeerUid {
-    fn connect_info(stream: IncomingStream<'_, tokio::net::UnixListener>) -> Self {
-        Self(stream.io().peer_cred().ok().map(|cred| cred.uid()))
-    }
-}
-
 /// The peer uid of the request's connection: known on the Unix socket,
 /// absent on TCP (where the bearer token is all that vouches for it).
 type Peer = Option<Extension<ConnectInfo<PeerUid>>>;
@@ -212,7 +204,30 @@ pub fn router(state: Arc<ControlState>) -> Router {
     router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(refuse_oversized))
         .with_state(state)
+}
+
+/// Answers 413 at once for a request that announces a body over the limit,
+/// before any of it is read (a client must not tie up a connection sending
+/// what will be refused anyway).
+async fn refuse_oversized(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match announced {
+        Some(length) if length > MAX_BODY as u64 => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body would be {length} bytes; the limit is {MAX_BODY}"),
+            "send a smaller file (an inventory or a workflow is far smaller)",
+        ),
+        _ => next.run(request).await,
+    }
 }
 
 async fn health(State(state): State<Arc<ControlState>>) -> Response {

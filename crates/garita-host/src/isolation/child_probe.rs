@@ -97,7 +97,10 @@ pub fn run_child(mut command: Command, limit: Duration) -> std::io::Result<Child
 /// SIGKILL to the child's process group (its id, see `process_group(0)`).
 #[cfg(unix)]
 fn kill_group(id: u32) {
-    if let Some(pid) = i32::try_from(id).ok().and_then(rustix::process::Pid::from_raw) {
+    if let Some(pid) = i32::try_from(id)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
 }

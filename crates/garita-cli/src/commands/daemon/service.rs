@@ -121,7 +121,13 @@ pub async fn serve(
         workflow_dir: dir_status.clone(),
         nudge: nudge.clone(),
     });
-    let control = ControlServer::start(state, &store_dir, control_tcp.as_ref()).await?;
+    let control = ControlServer::start(
+        state,
+        &store_dir,
+        control_tcp.as_ref(),
+        config.control_limits,
+    )
+    .await?;
     let mut pool = RunPool::new(engine.clone(), config.max_concurrent_runs);
     let unfinished = store.unfinished_runs().await?;
     if !unfinished.is_empty() {

@@ -34,6 +34,14 @@ pub struct DaemonSettings {
     pub control_tcp_allow_remote: bool,
     /// The bearer token TCP clients send (`GARITA_CONTROL_TOKEN` wins).
     pub control_token: Option<String>,
+    /// Connections the Unix socket serves at once.
+    pub control_max_connections: usize,
+    /// Connections the TCP listener serves at once (apart from the
+    /// socket's, so TCP clients cannot use up the owner's).
+    pub control_tcp_max_connections: usize,
+    /// Time a client has to send a request's headers; also how long an
+    /// idle connection is kept.
+    pub control_header_timeout: String,
 }
 
 /// The environment variable with the control API's bearer token.
@@ -59,6 +67,9 @@ impl Default for DaemonSettings {
             control_tcp: None,
             control_tcp_allow_remote: false,
             control_token: None,
+            control_max_connections: 64,
+            control_tcp_max_connections: 64,
+            control_header_timeout: "10s".into(),
         }
     }
 }
@@ -72,6 +83,8 @@ pub struct DaemonConfig {
     /// `None` when polling is off.
     pub reload_poll: Option<Duration>,
     pub shutdown_grace: Duration,
+    /// The control API's listeners' limits.
+    pub control_limits: crate::control::server::ListenerLimits,
 }
 
 impl DaemonSettings {
@@ -84,6 +97,23 @@ impl DaemonSettings {
         let on_time = duration("daemon.on_time_window", &self.on_time_window)?;
         let reload_poll = duration("daemon.reload_poll", &self.reload_poll)?;
         let shutdown_grace = duration("daemon.shutdown_grace", &self.shutdown_grace)?;
+        let header_timeout = duration(
+            "daemon.control_header_timeout",
+            &self.control_header_timeout,
+        )?;
+        if header_timeout.is_zero() {
+            anyhow::bail!(
+                "daemon.control_header_timeout must be more than 0s (10s is the default)"
+            );
+        }
+        let limits = |max: usize| crate::control::connections::ConnectionLimits {
+            max_connections: max.clamp(1, 4096),
+            header_timeout,
+        };
+        let control_limits = crate::control::server::ListenerLimits {
+            unix: limits(self.control_max_connections),
+            tcp: limits(self.control_tcp_max_connections),
+        };
         Ok(DaemonConfig {
             workflows_dir,
             scheduler: SchedulerSettings {
@@ -94,6 +124,7 @@ impl DaemonSettings {
             max_concurrent_runs: self.max_concurrent_runs.clamp(1, 256),
             reload_poll: (!reload_poll.is_zero()).then_some(reload_poll),
             shutdown_grace,
+            control_limits,
         })
     }
 }
