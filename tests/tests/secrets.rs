@@ -65,8 +65,11 @@ fn assert_nowhere(secret: &str, dir: &Path, outputs: &[Output]) -> usize {
     files.len()
 }
 
-/// A workflow that uses a secret where it may go, hands a step output that
-/// held it to an email, and echoes it from a failing step.
+/// A workflow that uses a secret where it may go (a lookup without side
+/// effects), sends an email, and echoes the secret from a failing step: the
+/// redactor is the second line of defence behind validation. (Handing a
+/// step output computed from the secret to the email is refused at
+/// validation: see `laundering_a_secret_through_a_step_is_refused`.)
 const ECHO: &str = r#"
 name: secret-echo
 inputs:
@@ -74,14 +77,14 @@ inputs:
   pin: {type: number, secret: true, required: false}
 steps:
   - id: use_it
-    uses: core.set
-    with: {value: "Bearer ${{ inputs.token }}"}
+    uses: ecuapass.validate_ruc
+    with: {ruc: "${{ inputs.token }}"}
   - id: notify
     uses: email.send
     with:
       to: [ana.perez@example.com]
       subject: Revisión del token
-      body: "Se usó: ${{ steps.use_it.outputs.value }}"
+      body: "Se revisó el token."
   - id: echo_back
     uses: core.fail
     with: {message: "the portal refused token ${{ inputs.token }}"}
@@ -174,8 +177,8 @@ steps:
   - id: wait_for_go
     wait: {signal: go, timeout: 7d}
   - id: use_it
-    uses: core.set
-    with: {value: "${{ inputs.token }}"}
+    uses: ecuapass.validate_ruc
+    with: {ruc: "${{ inputs.token }}"}
 "#,
     );
     let started = run(garita(&store)
@@ -289,4 +292,171 @@ steps:
     for secret in [&in_env, &in_file] {
         assert_nowhere(secret, tmp.path().join("store").as_path(), &outputs);
     }
+}
+
+#[test]
+fn laundering_a_secret_through_a_step_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = write(
+        tmp.path(),
+        "launder.yaml",
+        r#"name: launder
+inputs:
+  token: {type: string, secret: true}
+steps:
+  - id: masked
+    uses: ecuapass.validate_ruc
+    with: {ruc: "${{ inputs.token | upper }}"}
+  - id: notify
+    uses: email.send
+    with:
+      to: [ana.perez@example.com]
+      subject: token
+      body: "${{ steps.masked.outputs | tojson }}"
+"#,
+    );
+    let out = run(garita(&tmp.path().join("s")).arg("validate").arg(&wf));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out) + &stderr(&out);
+    assert!(
+        text.contains("launder.yaml:13:13")
+            && text.contains("reads `steps.masked` (it derives from the secret input `token` through step `masked`"),
+        "{text}"
+    );
+}
+
+const DELIVERY: &str = r#"
+name: secret-delivery
+inputs:
+  token: {type: string, secret: true}
+steps:
+  - id: matched
+    if: inputs.token == 'expected-secret-value'
+    uses: core.set
+    with: {ok: "yes"}
+"#;
+
+/// The status of the run's one step, from `garita run --json`.
+fn step_status(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(out), stderr(out));
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    view["steps"][0]["status"]
+        .as_str()
+        .unwrap_or("?")
+        .to_owned()
+}
+
+#[test]
+fn a_secret_can_come_from_a_file_or_standard_input_and_a_literal_one_is_warned_of() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let wf = write(tmp.path(), "delivery.yaml", DELIVERY);
+    let file = write(
+        tmp.path(),
+        "inputs.env",
+        "# the portal token\ntoken=expected-secret-value\n",
+    );
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+
+    let out = run(garita(&store)
+        .arg("run")
+        .arg(&wf)
+        .arg("--input-file")
+        .arg(&file)
+        .arg("--json"));
+    assert_eq!(step_status(&out), "succeeded");
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    let out = piped(
+        garita(&store)
+            .arg("run")
+            .arg(&wf)
+            .args(["--input", "token=-", "--json"]),
+        "expected-secret-value\n",
+    );
+    assert_eq!(
+        step_status(&out),
+        "succeeded",
+        "one trailing newline is not the value's"
+    );
+
+    let out = run(garita(&store)
+        .arg("run")
+        .arg(&wf)
+        .args(["--input", "token=wrong", "--json"]));
+    assert_eq!(step_status(&out), "skipped");
+    assert!(
+        stderr(&out).contains("the secret input `token` was given on the command line")
+            && stderr(&out).contains("--input token=-"),
+        "{}",
+        stderr(&out)
+    );
+    // The value is never stored.
+    let list = run(garita(&store).args(["runs", "list", "--json"]));
+    assert!(!stdout(&list).contains("expected-secret-value"));
+}
+
+#[test]
+fn through_the_daemon_the_client_reads_the_file_and_standard_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let workflows = tmp.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let wf = write(tmp.path(), "delivery.yaml", DELIVERY);
+    let file = write(tmp.path(), "inputs.env", "token=expected-secret-value\n");
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut daemon = garita(&store)
+        .arg("daemon")
+        .arg("--workflows")
+        .arg(&workflows)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !store.join("control.sock").exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no daemon"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // Run from another directory: the relative file is the client's.
+    let out = run(garita(&store)
+        .current_dir(tmp.path())
+        .arg("run")
+        .arg(&wf)
+        .args(["--input-file", "inputs.env", "--json"]));
+    assert_eq!(step_status(&out), "succeeded");
+    let out = piped(
+        garita(&store)
+            .arg("run")
+            .arg(&wf)
+            .args(["--input", "token=-", "--json"]),
+        "expected-secret-value",
+    );
+    assert_eq!(step_status(&out), "succeeded");
+    let _ = std::process::Command::new("kill")
+        .arg(daemon.id().to_string())
+        .status();
+    let _ = daemon.wait();
+}
+
+/// Runs `cmd` with `input` on its standard input.
+fn piped(cmd: &mut std::process::Command, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }

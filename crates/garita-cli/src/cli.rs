@@ -58,9 +58,15 @@ pub enum Command {
     Run {
         /// The workflow file.
         file: PathBuf,
-        /// An input, as KEY=VALUE (repeatable).
+        /// An input, as KEY=VALUE (repeatable). Every user can read a command
+        /// line (`ps`): give a secret as KEY=- (read from standard input) or
+        /// in an --input-file.
         #[arg(short, long = "input", value_name = "KEY=VALUE")]
         inputs: Vec<String>,
+        /// A file of inputs, one KEY=VALUE per line (`#` starts a comment);
+        /// keep it `chmod 600` when it holds a secret (repeatable).
+        #[arg(long = "input-file", value_name = "FILE")]
+        input_files: Vec<PathBuf>,
         /// Return as soon as the run waits, even for a short retry back-off.
         #[arg(long)]
         no_wait: bool,

@@ -149,6 +149,78 @@ fn visit_strings(value: &Value, visit: &mut dyn FnMut(&str)) {
 }
 
 /// Which of `secrets` the dotted paths (`inputs.token`, `steps.a.outputs`) read.
+/// What a template or expression reads that is secret: a secret input, or
+/// the outputs of a step that was given one (anything derived from a
+/// secret is secret: `inputs.token | upper` through `core.set` is still the
+/// token).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretRead {
+    /// `inputs.NAME`, a `secret: true` input (or `inputs` as a whole).
+    Input(String),
+    /// `steps.ID`, a step whose inputs read a secret.
+    Step(String),
+}
+
+/// The secret reads (inputs among `secrets`, steps among `tainted`) of
+/// the template `text`; reading `steps` or `inputs` as a whole reads every
+/// one of them.
+pub fn secret_reads_in_template(
+    text: &str,
+    secrets: &[String],
+    tainted: &[String],
+) -> BTreeSet<SecretRead> {
+    if (secrets.is_empty() && tainted.is_empty()) || !expr::has_template_syntax(text) {
+        return BTreeSet::new();
+    }
+    match names_env().template_from_str(text) {
+        Ok(template) => reads_in_paths(template.undeclared_variables(true), secrets, tainted),
+        Err(_) => BTreeSet::new(),
+    }
+}
+
+/// [`secret_reads_in_template`] for an expression (bare or one `${{ }}`).
+pub fn secret_reads_in_expression(
+    text: &str,
+    secrets: &[String],
+    tainted: &[String],
+) -> BTreeSet<SecretRead> {
+    if secrets.is_empty() && tainted.is_empty() {
+        return BTreeSet::new();
+    }
+    let bare = expr::single_expression(text).unwrap_or(text.trim());
+    match expr::compile_expression(names_env(), bare) {
+        Ok(expression) => reads_in_paths(expression.undeclared_variables(true), secrets, tainted),
+        Err(_) => BTreeSet::new(),
+    }
+}
+
+fn reads_in_paths(
+    paths: impl IntoIterator<Item = String>,
+    secrets: &[String],
+    tainted: &[String],
+) -> BTreeSet<SecretRead> {
+    let paths: Vec<String> = paths.into_iter().collect();
+    let mut found: BTreeSet<SecretRead> = secrets_in_paths(paths.iter().cloned(), secrets)
+        .into_iter()
+        .map(SecretRead::Input)
+        .collect();
+    for path in &paths {
+        let mut segments = path.split('.');
+        if segments.next() != Some("steps") {
+            continue;
+        }
+        match segments.next() {
+            None => found.extend(tainted.iter().cloned().map(SecretRead::Step)),
+            Some(id) => {
+                if let Some(step) = tainted.iter().find(|t| *t == id) {
+                    found.insert(SecretRead::Step(step.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
 fn secrets_in_paths(
     paths: impl IntoIterator<Item = String>,
     secrets: &[String],

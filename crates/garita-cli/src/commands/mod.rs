@@ -11,6 +11,7 @@ pub mod daemon;
 mod outbox;
 mod plugins;
 mod run;
+mod run_inputs;
 mod runs;
 mod schedules;
 mod simulate;
@@ -119,8 +120,9 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
         Command::Run {
             file,
             inputs,
+            input_files,
             no_wait,
-        } => run::run(app, &file, &inputs, no_wait).await,
+        } => run::run(app, &file, &inputs, &input_files, no_wait).await,
         Command::Runs { command } => runs::runs(app, command).await,
         Command::Resume => run::resume(app).await,
         Command::Cancel { run, reason } => run::cancel(app, &run, reason).await,
@@ -158,8 +160,27 @@ fn command_name(command: &Command) -> String {
 /// missing or oversized file fails the same way, before anything is sent).
 pub fn client_files(command: &Command) -> anyhow::Result<Vec<(PathBuf, String)>> {
     Ok(match command {
-        Command::Run { file, .. } => {
-            vec![(file.clone(), crate::app::read_workflow_source(file)?)]
+        Command::Run {
+            file,
+            inputs,
+            input_files,
+            ..
+        } => {
+            let mut files = vec![(file.clone(), crate::app::read_workflow_source(file)?)];
+            for input_file in input_files {
+                files.push((input_file.clone(), run_inputs::read_input_file(input_file)?));
+            }
+            // A value given as KEY=- is read here, from this terminal or pipe.
+            if inputs.iter().any(|p| {
+                p.split_once('=')
+                    .is_some_and(|(_, v)| v == run_inputs::STDIN_NAME)
+            }) {
+                files.push((
+                    PathBuf::from(run_inputs::STDIN_NAME),
+                    run_inputs::read_stdin()?,
+                ));
+            }
+            files
         }
         Command::Accounts {
             command: AccountsCommand::Import { file, .. },

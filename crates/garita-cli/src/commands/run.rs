@@ -1,6 +1,5 @@
 //! `garita run`, `resume`, `cancel`, `signal`: commands that move runs forward.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -23,10 +22,12 @@ pub async fn run(
     app: &App,
     file: &Path,
     inputs: &[String],
+    input_files: &[std::path::PathBuf],
     no_wait: bool,
 ) -> anyhow::Result<ExitCode> {
-    let given = parse_inputs(inputs)?;
+    let given = super::run_inputs::gather(app, inputs, input_files)?;
     let (workflow, source) = app.load_workflow(file)?;
+    warn_of_secrets_on_the_command_line(&workflow, inputs);
     let store = app.open_store()?;
     let engine = app.engine(store.clone());
     let id = engine
@@ -190,25 +191,23 @@ pub async fn signal(
     Ok(exit_for(status))
 }
 
-/// `KEY=VALUE` pairs; values stay strings and are typed against the workflow's inputs.
-fn parse_inputs(pairs: &[String]) -> Result<BTreeMap<String, Value>, UsageError> {
-    let mut out = BTreeMap::new();
-    for pair in pairs {
-        let Some((key, value)) = pair.split_once('=') else {
-            return Err(UsageError(format!(
-                "--input `{pair}` must look like KEY=VALUE"
-            )));
-        };
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(UsageError(format!("--input `{pair}` has an empty name")));
-        }
-        if out
-            .insert(key.to_owned(), Value::String(value.to_owned()))
-            .is_some()
-        {
-            return Err(UsageError(format!("--input `{key}` is given twice")));
+/// A secret given as `--input KEY=VALUE` was readable by every user of the
+/// machine while the command ran (`ps`): say so, and what to do instead. A
+/// warning, not a refusal: scripts that do it keep working.
+fn warn_of_secrets_on_the_command_line(
+    workflow: &garita_engine::model::Workflow,
+    inputs: &[String],
+) {
+    let secrets = garita_engine::secret_inputs::secret_input_names(workflow);
+    for pair in inputs {
+        if let Some((key, value)) = pair.split_once('=') {
+            if value != super::run_inputs::STDIN_NAME && secrets.iter().any(|s| s == key.trim()) {
+                crate::output::say_stderr!(
+                    "warning: the secret input `{}` was given on the command line, which every user of this machine can read while it runs (ps); use `--input {}=-` (standard input) or `--input-file FILE` instead",
+                    key.trim(),
+                    key.trim()
+                );
+            }
         }
     }
-    Ok(out)
 }

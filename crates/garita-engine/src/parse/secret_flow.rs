@@ -7,15 +7,23 @@
 //! mailed), step and run `outputs:` and `for_each` items (stored with the
 //! run). See docs/operations.md, "Secrets".
 
+use std::collections::BTreeSet;
+
 use garita_sdk::Manifest;
 
 use super::node::Node;
 use super::problems::Problems;
 use crate::model::Workflow;
-use crate::secret_inputs::{read_by_expression, read_by_template, secret_input_names};
+use crate::secret_inputs::{
+    secret_input_names, secret_reads_in_expression, secret_reads_in_template, SecretRead,
+};
 
-/// Reports every template that sends a secret input where it must not go.
-/// Runs after the workflow was read, so only its `secret:` flags are needed.
+/// Reports every template that sends a secret input, or anything derived
+/// from one, where it must not go. A step whose inputs read a secret has
+/// secret outputs (`steps.ID`), followed through every later step, so a
+/// filter (`| upper`, `| reverse`, `| list | join`) or a `core.set` in
+/// between launders nothing. Runs after the workflow was read, so only its
+/// `secret:` flags are needed.
 pub(crate) fn check_secret_flow(
     root: &Node,
     workflow: &Workflow,
@@ -26,53 +34,65 @@ pub(crate) fn check_secret_flow(
     if secrets.is_empty() {
         return;
     }
-    let checker = Checker {
+    let mut checker = Checker {
         secrets: &secrets,
         manifests,
+        tainted: Vec::new(),
     };
     let Some(entries) = root.as_mapping() else {
         return;
     };
-    for entry in entries {
-        match entry.key.as_str() {
-            "steps" => checker.steps(&entry.value, problems),
-            "outputs" => checker.templates(
-                &entry.value,
-                "`outputs` of the workflow",
-                "run outputs are stored with the run",
-                OUTPUTS_HINT,
-                problems,
-            ),
-            _ => {}
-        }
+    // Steps first, whatever the order in the file: the workflow's outputs
+    // read what the steps made.
+    if let Some(steps) = entries.iter().find(|e| e.key == "steps") {
+        checker.steps(&steps.value, problems);
+    }
+    if let Some(outputs) = entries.iter().find(|e| e.key == "outputs") {
+        checker.templates(
+            &outputs.value,
+            "`outputs` of the workflow",
+            "run outputs are stored with the run",
+            OUTPUTS_HINT,
+            problems,
+        );
     }
 }
 
 const OUTPUTS_HINT: &str =
     "read `inputs.NAME` directly in the `with:` of the action that needs it, and leave it out of outputs";
 
+/// The action whose outputs are its inputs, stored with the run.
+const SET_ACTION: &str = "core.set";
+
 struct Checker<'a> {
     secrets: &'a [String],
     manifests: &'a [Manifest],
+    /// Steps whose outputs derive from a secret, in order, with how.
+    tainted: Vec<(String, String)>,
 }
 
 impl Checker<'_> {
-    fn steps(&self, node: &Node, problems: &mut Problems<'_>) {
+    fn steps(&mut self, node: &Node, problems: &mut Problems<'_>) -> bool {
+        let mut any = false;
         for step in node.as_sequence().unwrap_or_default() {
-            self.step(step, problems);
+            any |= self.step(step, problems);
         }
+        any
     }
 
-    fn step(&self, node: &Node, problems: &mut Problems<'_>) {
+    /// Checks one step; true when its outputs derive from a secret.
+    fn step(&mut self, node: &Node, problems: &mut Problems<'_>) -> bool {
         let Some(entries) = node.as_mapping() else {
-            return;
+            return false;
         };
         let field = |key: &str| entries.iter().find(|e| e.key == key).map(|e| &e.value);
-        let what = match field("id").and_then(Node::as_str) {
+        let id = field("id").and_then(Node::as_str).map(str::to_owned);
+        let what = match &id {
             Some(id) => format!("step `{id}`"),
             None => "this step".to_owned(),
         };
-        if let (Some(target), Some(with)) = (field("uses").and_then(Node::as_str), field("with")) {
+        let target = field("uses").and_then(Node::as_str).map(str::to_owned);
+        if let (Some(target), Some(with)) = (target.as_deref(), field("with")) {
             if self.has_side_effects(target) {
                 self.templates(
                     with,
@@ -83,6 +103,14 @@ impl Checker<'_> {
                     ),
                     "never mail or write a secret; send an instruction or a link instead, \
                      and pass secrets only to actions without side effects",
+                    problems,
+                );
+            } else if target == SET_ACTION {
+                self.templates(
+                    with,
+                    &format!("`with` of {what}"),
+                    "`core.set` stores its values with the run (they are its outputs), and a value computed from a secret is no longer recognised to be hidden",
+                    "pass the secret directly (`${{ inputs.NAME }}`) to the action that needs it instead of setting it aside",
                     problems,
                 );
             }
@@ -114,7 +142,7 @@ impl Checker<'_> {
         }
         if let Some(items) = field("for_each") {
             if let Some(text) = items.as_str() {
-                let read = read_by_expression(text, self.secrets);
+                let read = secret_reads_in_expression(text, self.secrets, &self.tainted_ids());
                 self.report(
                     items,
                     &read,
@@ -125,8 +153,61 @@ impl Checker<'_> {
                 );
             }
         }
+        // What the step reads, anywhere but in its nested steps, decides
+        // whether its outputs are secret.
+        let mut read = BTreeSet::new();
+        let tainted = self.tainted_ids();
+        for entry in entries {
+            match entry.key.as_str() {
+                "steps" | "id" => {}
+                "if" | "for_each" => {
+                    if let Some(text) = entry.value.as_str() {
+                        read.extend(secret_reads_in_expression(text, self.secrets, &tainted));
+                    }
+                }
+                _ => entry.value.for_each_string(&mut |_, _, text| {
+                    read.extend(secret_reads_in_template(text, self.secrets, &tainted));
+                }),
+            }
+        }
+        let mut derived = !read.is_empty();
         if let Some(nested) = field("steps") {
-            self.steps(nested, problems);
+            derived |= self.steps(nested, problems);
+        }
+        if derived {
+            if let Some(id) = id {
+                let how = match target {
+                    Some(target) => format!("step `{id}` ({target})"),
+                    None => format!("step `{id}`"),
+                };
+                let from: Vec<String> = read.iter().map(|r| self.label(r)).collect();
+                let origin = if from.is_empty() {
+                    format!("derives from a secret through the steps nested in {how}")
+                } else {
+                    format!("derives from {} through {how}", from.join(" and "))
+                };
+                self.tainted.push((id, origin));
+            }
+        }
+        derived
+    }
+
+    fn tainted_ids(&self) -> Vec<String> {
+        self.tainted.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    /// How a secret read is named in a message.
+    fn label(&self, read: &SecretRead) -> String {
+        match read {
+            SecretRead::Input(name) => format!("the secret input `{name}`"),
+            SecretRead::Step(id) => {
+                let origin = self
+                    .tainted
+                    .iter()
+                    .find(|(t, _)| t == id)
+                    .map_or("derives from a secret", |(_, o)| o.as_str());
+                format!("`steps.{id}` (it {origin})")
+            }
         }
     }
 
@@ -152,8 +233,9 @@ impl Checker<'_> {
         hint: &str,
         problems: &mut Problems<'_>,
     ) {
+        let tainted = self.tainted_ids();
         node.for_each_string(&mut |_, string_node, text| {
-            let read = read_by_template(text, self.secrets);
+            let read = secret_reads_in_template(text, self.secrets, &tainted);
             self.report(string_node, &read, what, why, hint, problems);
         });
     }
@@ -161,16 +243,17 @@ impl Checker<'_> {
     fn report(
         &self,
         node: &Node,
-        read: &std::collections::BTreeSet<String>,
+        read: &BTreeSet<SecretRead>,
         what: &str,
         why: &str,
         hint: &str,
         problems: &mut Problems<'_>,
     ) {
-        for name in read {
+        for secret in read {
+            let label = self.label(secret);
             problems.error_hint(
                 node.span,
-                format!("{what} reads the secret input `{name}`, which must not go there: {why}"),
+                format!("{what} reads {label}, which must not go there: {why}"),
                 hint,
             );
         }
@@ -246,5 +329,96 @@ mod tests {
             joined.contains("`title` of the `task` of step `inner`"),
             "{joined}"
         );
+    }
+}
+
+#[cfg(test)]
+mod laundering_tests {
+    use crate::parse::parse_workflow;
+    use crate::parse::tests::manifests;
+
+    const HEAD: &str =
+        "name: s\ninputs:\n  token: {type: string, secret: true}\n  ruc: {type: string}\nsteps:\n";
+
+    fn problems(steps: &str) -> Vec<String> {
+        match parse_workflow("wf.yaml", &format!("{HEAD}{steps}"), &manifests()) {
+            Ok(_) => Vec::new(),
+            Err(d) => {
+                d.0.iter()
+                    .map(|d| format!("{}:{}: {}", d.line, d.col, d.message))
+                    // The test manifests have no `core`; only the secret rules count.
+                    .filter(|m| !m.contains("unknown connector `core`"))
+                    .collect()
+            }
+        }
+    }
+
+    /// A side-effect-free lookup given `value`, then an email with its output.
+    fn through_lookup(value: &str) -> String {
+        format!(
+            "  - id: masked\n    uses: ecuapass.validate_ruc\n    with: {{ruc: \"{value}\"}}\n  - id: mail\n    uses: email.send\n    with: {{to: [a@example.com], subject: hi, body: \"${{{{ steps.masked.outputs }}}}\"}}\n"
+        )
+    }
+
+    #[test]
+    fn every_transformation_of_a_secret_is_still_secret() {
+        for value in [
+            "${{ inputs.token | upper }}",
+            "${{ inputs.token | reverse }}",
+            "${{ inputs.token | list | join(' ') }}",
+            "x${{ inputs.token ~ 'y' }}",
+            "${{ '%s!' | format(inputs.token) }}",
+            "{% set t = inputs.token %}${{ t }}",
+            "{% for c in inputs.token %}${{ c }}{% endfor %}",
+        ] {
+            let found = problems(&through_lookup(value));
+            assert_eq!(found.len(), 1, "{value}: {found:?}");
+            assert!(
+                found[0].starts_with("11:")
+                    && found[0].contains("reads `steps.masked` (it derives from the secret input `token` through step `masked` (ecuapass.validate_ruc))")
+                    && found[0].contains("`email.send` has side effects"),
+                "{value}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_chain_of_steps_is_followed_and_named() {
+        let found = problems(concat!(
+            "  - id: a\n    uses: ecuapass.validate_ruc\n    with: {ruc: \"${{ inputs.token | upper }}\"}\n",
+            "  - id: b\n    uses: ecuapass.validate_ruc\n    with: {ruc: \"${{ steps.a.outputs.normalized }}\"}\n",
+            "  - id: ask\n    task: {title: \"${{ steps.b.outputs }}\"}\n",
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("reads `steps.b` (it derives from `steps.a` (it derives from the secret input `token` through step `a`")
+                && found[0].contains("through step `b`"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn core_set_may_not_hold_a_secret_and_its_outputs_are_secret() {
+        let found = problems(concat!(
+            "  - id: keep\n    uses: core.set\n    with: {v: \"${{ inputs.token | upper }}\"}\n",
+            "  - id: mail\n    uses: email.send\n    with: {to: [a@example.com], subject: \"${{ steps.keep.outputs.v }}\"}\n",
+        ));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("`core.set` stores its values with the run"),
+            "{found:?}"
+        );
+        assert!(found[1].contains("reads `steps.keep`"), "{found:?}");
+    }
+
+    #[test]
+    fn what_is_not_derived_from_a_secret_stays_usable() {
+        let found = problems(concat!(
+            "  - id: check\n    uses: ecuapass.validate_ruc\n    with: {ruc: \"${{ inputs.ruc | upper }}\"}\n",
+            "  - id: lookup\n    uses: ecuapass.validate_ruc\n    with: {ruc: \"${{ inputs.token }}\"}\n",
+            "  - id: mail\n    uses: email.send\n    with: {to: [a@example.com], subject: \"${{ steps.check.outputs }}\"}\n",
+            "  - id: keep\n    uses: core.set\n    with: {v: \"${{ inputs.ruc }}\"}\n",
+        ));
+        assert!(found.is_empty(), "{found:?}");
     }
 }
