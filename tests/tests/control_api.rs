@@ -651,7 +651,7 @@ fn a_store_held_by_a_process_that_is_not_a_daemon_is_refused_naming_it() {
 fn a_run_in_flight_in_the_daemon_is_never_driven_twice_at_once() {
     let setup = Setup::new();
     let daemon = setup.daemon(&[]);
-    let effects = setup.root.join("effects.txt");
+    let effects = setup.store.join("files").join("effects.txt");
     let wf = setup.root.join("napper.yaml");
     let mut started = garita(&setup.store)
         .arg("run")

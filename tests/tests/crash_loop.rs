@@ -124,7 +124,8 @@ impl Harness {
             dir.path(),
             "garita.toml",
             &format!(
-                "[daemon]\nmax_concurrent_runs = 16\nreload_poll = \"0s\"\nshutdown_grace = \"2s\"\n\n{}",
+                "[daemon]\nmax_concurrent_runs = 16\nreload_poll = \"0s\"\nshutdown_grace = \"2s\"\n\n[files]\nallowed_dirs = [\"{}\"]\n\n{}",
+                recorder.display(),
                 sink.config_toml()
             ),
         );

@@ -52,7 +52,7 @@ fn sigkill_mid_run_then_resume_gives_every_effect_exactly_once() {
     for kill_after_lines in 1..=3 {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
-        let out_file = dir.path().join("effects.txt");
+        let out_file = store.join("files").join("effects.txt");
         let wf = write(dir.path(), "append.yaml", WORKFLOW);
         let mut child = garita(&store)
             .arg("run")

@@ -245,7 +245,7 @@ fn sigterm_mid_run_exits_in_time_and_the_run_completes_after_restart_without_rep
     let store = dir.path().join("store");
     let workflows = dir.path().join("workflows");
     std::fs::create_dir(&workflows).unwrap();
-    let effects = dir.path().join("effects.txt");
+    let effects = store.join("files").join("effects.txt");
     let wf = write(dir.path(), "napping.yaml", NAPPING);
     // Started long ago on a pinned clock, the run waits on a timer that is
     // overdue for the daemon's real clock: the daemon resumes it at start.

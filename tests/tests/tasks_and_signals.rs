@@ -40,7 +40,7 @@ fn first_word(text: &str) -> String {
 fn a_task_waits_and_its_answer_reaches_a_later_step() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let effects = dir.path().join("effects.txt");
+    let effects = store.join("files").join("effects.txt");
     let wf = write(dir.path(), "approval.yaml", APPROVAL);
     let out = run(garita(&store)
         .arg("run")
@@ -108,7 +108,7 @@ steps:
 fn a_signal_wakes_the_run_and_a_finished_run_refuses_signals() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let effects = dir.path().join("effects.txt");
+    let effects = store.join("files").join("effects.txt");
     let wf = write(dir.path(), "signal.yaml", SIGNAL);
     let out = run(garita(&store)
         .arg("run")
@@ -147,7 +147,7 @@ fn a_signal_wakes_the_run_and_a_finished_run_refuses_signals() {
 fn a_wait_times_out_when_resumed_after_its_deadline() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let effects = dir.path().join("effects.txt");
+    let effects = store.join("files").join("effects.txt");
     let wf = write(dir.path(), "signal.yaml", SIGNAL);
     let out = run(garita(&store)
         .args(["--now", "2026-01-05T08:00:00-05:00", "run"])

@@ -200,7 +200,7 @@ fn offboarding_event_opens_a_removal_task_per_account_and_reports_the_evidence()
 fn offboarding_by_hand_appends_one_evidence_line_per_removal() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let log = dir.path().join("bajas.tsv");
+    let log = store.join("files").join("bajas.tsv");
     // Ana's CTPAT access is in the inventory; her VUCEM one is not.
     import(
         &store,

@@ -90,7 +90,16 @@ impl App {
         let recording =
             RecordingClock::new(Arc::new(SystemClock), pinned_clock.then(|| clock.clone()));
         let host = crate::connectors::build(&settings)?;
-        let connectors = crate::connectors::as_connectors(&host);
+        // Every call, whatever starts it, has its file paths confined.
+        let allowed = crate::allowed_dirs::AllowedDirs::new(
+            settings.files.allowed_dirs.as_deref(),
+            &store_dir(&global, &settings),
+        );
+        let connectors: Arc<dyn Connectors> =
+            Arc::new(crate::confined_connectors::ConfinedConnectors::new(
+                crate::connectors::as_connectors(&host),
+                allowed,
+            ));
         Ok(Self {
             global,
             settings,
@@ -170,6 +179,14 @@ impl App {
                 Ok(())
             }
         }
+    }
+
+    /// `[files] allowed_dirs` (by default the store's `files/` folder).
+    pub fn allowed_dirs(&self) -> crate::allowed_dirs::AllowedDirs {
+        crate::allowed_dirs::AllowedDirs::new(
+            self.settings.files.allowed_dirs.as_deref(),
+            &self.store_dir(),
+        )
     }
 
     pub fn connectors(&self) -> &Arc<dyn Connectors> {

@@ -21,6 +21,19 @@ pub struct Settings {
     pub rules: crate::reconcile::RulesSettings,
     /// `[identity]`: who changes are recorded as when `--by` is not given.
     pub identity: IdentitySettings,
+    /// `[files]`: where workflows and clients may name files.
+    pub files: FilesSettings,
+}
+
+/// `[files]` of garita.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FilesSettings {
+    /// The directories whose files a workflow may write or attach
+    /// (`core.append_file`, email attachments) and a control-API client may
+    /// name; unset: the store's `files/` folder. In the environment:
+    /// `GARITA_FILES__ALLOWED_DIRS=/srv/a,/srv/b`.
+    pub allowed_dirs: Option<Vec<PathBuf>>,
 }
 
 /// `[identity]` of garita.toml.
@@ -46,9 +59,10 @@ impl std::fmt::Debug for Settings {
             daemon,
             rules,
             identity,
+            files,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }
@@ -107,6 +121,8 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
             .prefix_separator("_")
             .separator("__")
             .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("files.allowed_dirs")
             .source(Some(nested)),
     );
     let shown = explicit.map_or_else(|| "garita.toml".to_owned(), |p| p.display().to_string());

@@ -6,10 +6,12 @@
 //! them to exit codes (0 success, 1 the work failed, 2 usage error).
 
 mod account_lookup;
+mod allowed_dirs;
 mod app;
 mod cli;
 mod commands;
 mod config;
+mod confined_connectors;
 mod connectors;
 mod control;
 mod identity;

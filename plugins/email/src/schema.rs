@@ -33,7 +33,7 @@ pub(crate) fn message_input() -> Value {
                     "required": ["path"],
                     "additionalProperties": false,
                     "properties": {
-                        "path": {"type": "string", "description": "File to attach (10 MiB at most by default)."},
+                        "path": {"type": "string", "x-file-path": true, "description": "File to attach (10 MiB at most by default); Garita allows only files in `[files] allowed_dirs` (by default the store's files/ folder)."},
                         "filename": {"type": "string", "description": "Name the recipient sees; default: the file's name."},
                         "content_type": {"type": "string", "description": "MIME type; default: guessed from the extension."}
                     }

@@ -35,7 +35,7 @@ pub fn spec() -> ActionSpec {
     .input_schema(json!({
         "type": "object",
         "properties": {
-            "path": {"type": "string", "minLength": 1, "description": "File to append to; created when missing."},
+            "path": {"type": "string", "minLength": 1, "x-file-path": true, "description": "File to append to; created when missing. Garita allows only files in `[files] allowed_dirs` (by default the store's files/ folder)."},
             "line": {"type": "string", "description": "One line of text, without line breaks."}
         },
         "required": ["path", "line"],

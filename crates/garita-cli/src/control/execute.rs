@@ -99,6 +99,11 @@ pub async fn execute(
         peer_uid.map(crate::identity::user_of_uid).as_deref(),
         request.user.as_deref(),
     );
+    if !is_trusted_peer(peer_uid) {
+        if let Err(e) = confine_paths(&state.app, &cli.command, request.cwd.as_deref()) {
+            return refused(e);
+        }
+    }
     let command = for_client(cli.command, &request, &author, &state.workflows_dir);
     let files = ClientFiles {
         read: request.files,
@@ -133,6 +138,50 @@ pub async fn execute(
         }
     };
     Executed { response, failure }
+}
+
+/// Whether the client is the daemon's own user or root, as the kernel says
+/// (the Unix socket): such a client can already read and write every file
+/// the daemon can, so the paths it names are its own business. A client
+/// over TCP (the token is all that vouches for it) or of another uid names
+/// only files in `[files] allowed_dirs`.
+fn is_trusted_peer(peer_uid: Option<u32>) -> bool {
+    peer_uid.is_some_and(|uid| uid == 0 || uid == rustix::process::geteuid().as_raw())
+}
+
+/// Refuses a command of an untrusted client that names a file or directory
+/// the daemon would write or read outside `[files] allowed_dirs`: the
+/// backup it writes, the workflows directory `schedules` reads. (Exports are
+/// written by the client itself, as its own user; workflow and inventory
+/// files are read and sent by the client.)
+fn confine_paths(
+    app: &crate::app::App,
+    command: &Command,
+    cwd: Option<&Path>,
+) -> anyhow::Result<()> {
+    let named = match command {
+        Command::Backup {
+            command: None,
+            file: Some(file),
+        } => Some(file),
+        Command::Schedules {
+            workflows: Some(dir),
+            ..
+        } => Some(dir),
+        _ => None,
+    };
+    if let Some(path) = named {
+        // Where the daemon will look: the client's directory for a
+        // relative path, as `for_client` resolves it.
+        let path = match cwd {
+            Some(cwd) => cwd.join(path),
+            None => path.clone(),
+        };
+        app.allowed_dirs()
+            .judge(&path)
+            .map_err(|e| UsageError(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// A request refused before running anything: printed as the CLI prints errors.
