@@ -98,23 +98,15 @@ impl Drop for SmallDisk {
 
 /// The daemon's `/v1/health` status code, or None when nothing answers.
 fn health_status(store: &Path) -> Option<u16> {
-    let out = Command::new("curl")
-        .args([
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "--max-time",
-            "5",
-        ])
-        .arg("--unix-socket")
-        .arg(store.join("control.sock"))
-        .arg("http://localhost/v1/health")
-        .output()
+    use std::io::{Read, Write};
+    let mut stream = std::os::unix::net::UnixStream::connect(store.join("control.sock")).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .ok()?;
-    let code: u16 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
-    (code != 0).then_some(code)
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    String::from_utf8_lossy(&head[9..12]).parse().ok()
 }
 
 #[test]
