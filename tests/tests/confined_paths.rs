@@ -140,7 +140,11 @@ fn a_token_holder_names_no_backup_or_workflows_directory_outside_the_allowed_one
     let relative = format!("../..{}", escape.display());
     // `POST /v1/cli` answers 200 with the command's exit code (2: refused).
     let (status, answer) = cli(&["backup", &relative], "/");
-    assert_eq!((status, answer["exit_code"].as_u64()), (200, Some(2)), "{answer}");
+    assert_eq!(
+        (status, answer["exit_code"].as_u64()),
+        (200, Some(2)),
+        "{answer}"
+    );
     assert!(
         answer.to_string().contains("[files] allowed_dirs"),
         "{answer}"
@@ -148,13 +152,21 @@ fn a_token_holder_names_no_backup_or_workflows_directory_outside_the_allowed_one
     assert!(!escape.exists(), "the backup was written outside");
 
     let (status, answer) = cli(&["schedules", "--workflows", "/etc"], "/");
-    assert_eq!((status, answer["exit_code"].as_u64()), (200, Some(2)), "{answer}");
+    assert_eq!(
+        (status, answer["exit_code"].as_u64()),
+        (200, Some(2)),
+        "{answer}"
+    );
     assert!(answer.to_string().contains("/etc is outside"), "{answer}");
 
     // In the allowed directory a backup is written.
     let inside = allowed.join("ok.backup");
     let (status, answer) = cli(&["backup", &inside.display().to_string()], "/");
-    assert_eq!((status, answer["exit_code"].as_u64()), (200, Some(0)), "{answer}");
+    assert_eq!(
+        (status, answer["exit_code"].as_u64()),
+        (200, Some(0)),
+        "{answer}"
+    );
     assert!(inside.exists());
     // The daemon's own user on the Unix socket is not confined: it can
     // write those files anyway.

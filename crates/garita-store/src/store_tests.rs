@@ -609,7 +609,10 @@ async fn a_wiped_data_file_is_reported_not_taken_for_a_new_store() {
     std::fs::write(&db, vec![0xA5; size]).unwrap();
     let err = SledStore::open(dir.path(), StoreOptions::default()).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-    assert!(err.to_string().contains("copy the store directory aside"), "{err}");
+    assert!(
+        err.to_string().contains("copy the store directory aside"),
+        "{err}"
+    );
 }
 
 #[test]
