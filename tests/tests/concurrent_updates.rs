@@ -11,7 +11,6 @@ mod support;
 mod crash_daemon;
 
 use std::path::Path;
-use std::process::Output;
 use std::time::Duration;
 
 use crash_daemon::Daemon;
@@ -38,19 +37,9 @@ fn inventory(rounds: usize) -> String {
     csv
 }
 
-fn ok(out: &Output, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
 fn accounts(store: &Path) -> Vec<Value> {
     let out = run(garita(store).args(["accounts", "list", "--json"]));
-    ok(&out, "accounts list");
+    assert_success(&out, "accounts list");
     let value: Value = serde_json::from_str(&stdout(&out)).expect("accounts list --json");
     match value {
         Value::Array(rows) => rows,
@@ -75,20 +64,14 @@ fn a_sign_in_racing_an_offboarding_through_the_daemon_loses_neither() {
         "[store]\ndurability = \"process_crash\"\n",
     );
     let csv = write(root, "inventory.csv", &inventory(ROUNDS));
-    ok(
+    assert_success(
         &run(garita(&store).arg("accounts").arg("import").arg(&csv)),
         "import",
     );
 
     let mut daemon = Daemon::start(&store, &config, &workflows, &root.join("daemon.log"));
     // Commands go through the daemon once its socket answers.
-    let socket = store.join("control.sock");
-    let started = std::time::Instant::now();
-    while !socket.exists() {
-        daemon.assert_alive("while starting");
-        assert!(started.elapsed() < Duration::from_secs(30), "no socket");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    daemon.wait_for_socket(&store);
 
     for round in 0..ROUNDS {
         let email = holder(round);
@@ -98,8 +81,8 @@ fn a_sign_in_racing_an_offboarding_through_the_daemon_loses_neither() {
             let offboard = s.spawn(|| run(garita(&store).args(["accounts", "offboard", &email])));
             (touch.join().unwrap(), offboard.join().unwrap())
         });
-        ok(&touched, &format!("round {round}: touch"));
-        ok(&offboarded, &format!("round {round}: offboard"));
+        assert_success(&touched, &format!("round {round}: touch"));
+        assert_success(&offboarded, &format!("round {round}: offboard"));
     }
     daemon.assert_alive("after the races");
 
@@ -124,7 +107,7 @@ fn a_sign_in_racing_an_offboarding_through_the_daemon_loses_neither() {
     );
     // Every round's history has both entries, in the order they landed.
     let out = run(garita(&store).args(["accounts", "history", &format!("ctpat:{}", holder(0))]));
-    ok(&out, "history");
+    assert_success(&out, "history");
     let text = stdout(&out);
     assert!(text.contains("sign-in recorded"), "{text}");
     assert!(text.contains("offboarded"), "{text}");
@@ -148,7 +131,7 @@ const TASK_ROUNDS: usize = 30;
 
 fn open_task(store: &Path) -> String {
     let out = run(garita(store).args(["tasks", "list", "--json"]));
-    ok(&out, "tasks list");
+    assert_success(&out, "tasks list");
     let value: Value = serde_json::from_str(&stdout(&out)).expect("tasks list --json");
     let rows = match &value {
         Value::Array(rows) => rows.clone(),
@@ -177,16 +160,10 @@ fn two_people_answering_one_task_at_once_through_the_daemon_one_wins_and_it_is_k
     );
     let ask = write(root, "ask.yaml", ASK);
     let mut daemon = Daemon::start(&store, &config, &workflows, &root.join("daemon.log"));
-    let socket = store.join("control.sock");
-    let started = std::time::Instant::now();
-    while !socket.exists() {
-        daemon.assert_alive("while starting");
-        assert!(started.elapsed() < Duration::from_secs(30), "no socket");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    daemon.wait_for_socket(&store);
 
     for round in 0..TASK_ROUNDS {
-        ok(&run(garita(&store).arg("run").arg(&ask)), "run ask.yaml");
+        assert_success(&run(garita(&store).arg("run").arg(&ask)), "run ask.yaml");
         let task = open_task(&store);
         let (ana, luis) = std::thread::scope(|s| {
             let ana = s.spawn(|| {
@@ -220,7 +197,7 @@ fn two_people_answering_one_task_at_once_through_the_daemon_one_wins_and_it_is_k
             stderr(loser)
         );
         let shown = run(garita(&store).args(["tasks", "show", &task, "--json"]));
-        ok(&shown, "tasks show");
+        assert_success(&shown, "tasks show");
         assert!(
             stdout(&shown).contains(&format!("\"{}\"", winners[0])),
             "round {round}: the stored answer is the accepted one ({}): {}",

@@ -17,16 +17,6 @@ use std::time::{Duration, Instant};
 use crash_daemon::Daemon;
 use support::*;
 
-fn ok(out: &Output, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
 fn add(store: &Path, who: &str) -> Output {
     run(garita(store).args([
         "accounts",
@@ -50,24 +40,24 @@ fn add(store: &Path, who: &str) -> Output {
 fn an_unfinished_snapshot_left_by_a_full_disk_is_cleared_and_the_data_is_intact() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    ok(&add(&store, "ana"), "add ana");
+    assert_success(&add(&store, "ana"), "add ana");
     // What sled leaves when the disk fills while it writes a snapshot: an
     // empty `.generating` file that sorts after every finished snapshot.
     let leftover = store.join("snap.00000000FFFFFFFF.generating");
     std::fs::write(&leftover, b"").unwrap();
     let out = run(garita(&store).args(["accounts", "list"]));
-    ok(&out, "accounts list with the leftover");
+    assert_success(&out, "accounts list with the leftover");
     assert!(
         stdout(&out).contains("ana@andes-sierra.example"),
         "{}",
         stdout(&out)
     );
     assert!(!leftover.exists(), "the unfinished snapshot is removed");
-    ok(
+    assert_success(
         &run(garita(&store).args(["audit", "verify"])),
         "audit verify",
     );
-    ok(&add(&store, "luis"), "a write after the recovery");
+    assert_success(&add(&store, "luis"), "a write after the recovery");
 }
 
 /// A small tmpfs, unmounted when dropped.
@@ -120,7 +110,7 @@ fn a_daemon_whose_disk_fills_is_not_healthy_and_resumes_by_itself_once_there_is_
         return;
     };
     let store = disk.dir.join("store");
-    ok(&add(&store, "ana"), "add ana");
+    assert_success(&add(&store, "ana"), "add ana");
     let workflows = root.join("workflows");
     std::fs::create_dir(&workflows).unwrap();
     let config = write(root, "garita.toml", "");
@@ -188,9 +178,9 @@ fn a_daemon_whose_disk_fills_is_not_healthy_and_resumes_by_itself_once_there_is_
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    ok(&add(&store, "luis"), "a write through the resumed daemon");
+    assert_success(&add(&store, "luis"), "a write through the resumed daemon");
     let out = run(garita(&store).args(["accounts", "list"]));
-    ok(&out, "accounts list");
+    assert_success(&out, "accounts list");
     assert!(
         stdout(&out).contains("ana@andes-sierra.example"),
         "{}",
@@ -201,7 +191,7 @@ fn a_daemon_whose_disk_fills_is_not_healthy_and_resumes_by_itself_once_there_is_
         "{}",
         stdout(&out)
     );
-    ok(
+    assert_success(
         &run(garita(&store).args(["audit", "verify"])),
         "audit verify",
     );

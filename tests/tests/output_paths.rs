@@ -19,16 +19,6 @@ use std::time::Duration;
 use crash_daemon::Daemon;
 use support::*;
 
-fn ok(out: &Output, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
 fn refused_inside(out: &Output, what: &str) {
     assert_eq!(
         out.status.code(),
@@ -51,7 +41,7 @@ fn mode(path: &Path) -> u32 {
 /// A store with one account, so there is something to lose.
 fn store_with_an_account(root: &Path) -> std::path::PathBuf {
     let store = root.join("store");
-    ok(
+    assert_success(
         &run(garita(&store).args([
             "accounts",
             "add",
@@ -75,22 +65,22 @@ fn store_with_an_account(root: &Path) -> std::path::PathBuf {
 
 fn still_whole(store: &Path, root: &Path) {
     let out = run(garita(store).args(["accounts", "list"]));
-    ok(&out, "accounts list after the refusal");
+    assert_success(&out, "accounts list after the refusal");
     assert!(
         stdout(&out).contains("ana@andes-sierra.example"),
         "{}",
         stdout(&out)
     );
-    ok(
+    assert_success(
         &run(garita(store).args(["audit", "verify"])),
         "audit verify",
     );
     let backup = root.join("after.backup");
-    ok(
+    assert_success(
         &run(garita(store).arg("backup").arg(&backup)),
         "backup outside",
     );
-    ok(
+    assert_success(
         &run(garita(store).args(["backup", "verify"]).arg(&backup)),
         "backup verify",
     );
@@ -161,12 +151,7 @@ fn a_backup_inside_the_store_is_refused_through_the_daemon_too() {
     std::fs::create_dir(&workflows).unwrap();
     let config = write(root, "garita.toml", "");
     let mut daemon = Daemon::start(&store, &config, &workflows, &root.join("daemon.log"));
-    let started = std::time::Instant::now();
-    while !store.join("control.sock").exists() {
-        daemon.assert_alive("while starting");
-        assert!(started.elapsed() < Duration::from_secs(30), "no socket");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    daemon.wait_for_socket(&store);
     refused_inside(
         &run(garita(&store).arg("backup").arg(store.join("db"))),
         "backup STORE/db through the daemon",
@@ -183,7 +168,7 @@ fn a_backup_inside_the_store_is_refused_through_the_daemon_too() {
         "accounts export through the daemon",
     );
     // The daemon goes on writing to its live store.
-    ok(
+    assert_success(
         &run(garita(&store).args(["accounts", "touch", "ctpat:ana@andes-sierra.example"])),
         "touch through the daemon",
     );
@@ -206,7 +191,7 @@ fn outputs_are_private_and_never_written_through_a_planted_link() {
     // made it overwrite the victim.
     let export = out_dir.join("inventory.csv");
     symlink(&victim, out_dir.join("inventory.csv.partial")).unwrap();
-    ok(
+    assert_success(
         &run(garita(&store)
             .args(["accounts", "export", "--output"])
             .arg(&export)),
@@ -221,7 +206,7 @@ fn outputs_are_private_and_never_written_through_a_planted_link() {
     // A link at the target itself is replaced, not written through.
     let backup = out_dir.join("store.backup");
     symlink(&victim, &backup).unwrap();
-    ok(
+    assert_success(
         &run(garita(&store).arg("backup").arg(&backup)),
         "backup over a link",
     );
@@ -229,7 +214,7 @@ fn outputs_are_private_and_never_written_through_a_planted_link() {
     assert!(!std::fs::symlink_metadata(&backup).unwrap().is_symlink());
     assert_eq!(mode(&backup), 0o600);
     let audit = out_dir.join("audit.csv");
-    ok(
+    assert_success(
         &run(garita(&store)
             .args([
                 "audit",

@@ -46,26 +46,25 @@ fn names_env() -> &'static Environment<'static> {
 /// `inputs[name]`) reads every secret. A template that does not parse reads
 /// none here (validation reports it elsewhere).
 pub fn read_by_template(text: &str, secrets: &[String]) -> BTreeSet<String> {
-    if secrets.is_empty() || !expr::has_template_syntax(text) {
-        return BTreeSet::new();
-    }
-    match names_env().template_from_str(text) {
-        Ok(template) => secrets_in_paths(template.undeclared_variables(true), secrets),
-        Err(_) => BTreeSet::new(),
-    }
+    inputs_only(secret_reads_in_template(text, secrets, &[]))
 }
 
 /// The secret inputs that the expression `text` (bare, or one `${{ }}`
 /// block) reads.
 pub fn read_by_expression(text: &str, secrets: &[String]) -> BTreeSet<String> {
-    if secrets.is_empty() {
-        return BTreeSet::new();
-    }
-    let bare = expr::single_expression(text).unwrap_or(text.trim());
-    match expr::compile_expression(names_env(), bare) {
-        Ok(expression) => secrets_in_paths(expression.undeclared_variables(true), secrets),
-        Err(_) => BTreeSet::new(),
-    }
+    inputs_only(secret_reads_in_expression(text, secrets, &[]))
+}
+
+/// The secret input names among `reads` (with no tainted steps given,
+/// that is all of them).
+fn inputs_only(reads: BTreeSet<SecretRead>) -> BTreeSet<String> {
+    reads
+        .into_iter()
+        .filter_map(|read| match read {
+            SecretRead::Input(name) => Some(name),
+            SecretRead::Step(_) => None,
+        })
+        .collect()
 }
 
 /// The secret inputs read by every string template inside `value`.

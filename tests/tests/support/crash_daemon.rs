@@ -51,6 +51,22 @@ impl Daemon {
         }
     }
 
+    /// Waits (at most 30 s) until the daemon's control socket in `store`
+    /// exists, so commands go through it.
+    #[allow(dead_code)] // not every test that shares this file waits for the socket
+    pub fn wait_for_socket(&mut self, store: &Path) {
+        let started = Instant::now();
+        while !store.join("control.sock").exists() {
+            self.assert_alive("while starting");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no control socket after 30 s; log tail:\n{}",
+                log_tail(&self.log, 40)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// SIGKILL, then reap the process so its store lock is gone.
     pub fn kill(mut self) {
         self.assert_alive("before it was killed");

@@ -83,3 +83,14 @@ pub fn os_user() -> String {
     };
     id("-un").unwrap_or_else(|| format!("uid:{}", id("-u").expect("`id -u` names the uid")))
 }
+
+/// Fails the test, with the command's output, unless it exited 0.
+pub fn assert_success(out: &Output, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: {}{}",
+        stdout(out),
+        stderr(out)
+    );
+}
