@@ -38,10 +38,12 @@ pub struct App {
     /// `clock` alone, so that `--now` cannot backdate evidence.
     pub recording: RecordingClock,
     connectors: Arc<dyn Connectors>,
-    /// `connectors`' manifests, gathered once: every layer of connectors
-    /// copies them, and a command asks for them several times.
-    manifests: OnceLock<Arc<[Manifest]>>,
-    pub host: Arc<garita_host::PluginHost>,
+    /// `connectors`' manifests, gathered once (when first needed: that loads
+    /// the plugins): every layer of connectors copies them, and a command
+    /// asks for them several times.
+    manifests: Arc<OnceLock<Arc<[Manifest]>>>,
+    /// The plugin host, loaded on first use.
+    plugins: Arc<crate::connectors::PluginsOnUse>,
     /// The store `open_store` opened, if it is still in use: an engine on it
     /// sends email through its durable outbox. Weak, so that dropping the
     /// store releases its lock as before.
@@ -89,17 +91,17 @@ impl App {
         };
         let recording =
             RecordingClock::new(Arc::new(SystemClock), pinned_clock.then(|| clock.clone()));
-        let host = crate::connectors::build(&settings)?;
+        let plugins = Arc::new(crate::connectors::PluginsOnUse::new(
+            settings.plugins.clone(),
+        ));
         // Every call, whatever starts it, has its file paths confined.
         let allowed = crate::allowed_dirs::AllowedDirs::new(
             settings.files.allowed_dirs.as_deref(),
             &store_dir(&global, &settings),
         );
-        let connectors: Arc<dyn Connectors> =
-            Arc::new(crate::confined_connectors::ConfinedConnectors::new(
-                crate::connectors::as_connectors(&host),
-                allowed,
-            ));
+        let connectors: Arc<dyn Connectors> = Arc::new(
+            crate::confined_connectors::ConfinedConnectors::new(plugins.clone(), allowed),
+        );
         Ok(Self {
             global,
             settings,
@@ -107,8 +109,8 @@ impl App {
             pinned_clock,
             recording,
             connectors,
-            manifests: OnceLock::new(),
-            host,
+            manifests: Arc::new(OnceLock::new()),
+            plugins,
             opened: Mutex::new(None),
             lent: None,
             client_files: None,
@@ -127,7 +129,7 @@ impl App {
             recording: self.recording.clone(),
             connectors: self.connectors.clone(),
             manifests: self.manifests.clone(),
-            host: self.host.clone(),
+            plugins: self.plugins.clone(),
             opened: Mutex::new(Some(Arc::downgrade(&lent.store))),
             lent: Some(lent),
             client_files: Some(files),
@@ -199,6 +201,11 @@ impl App {
             .clone()
     }
 
+    /// The plugin host (loading the plugins if no connector was needed yet).
+    pub fn host(&self) -> &Arc<garita_host::PluginHost> {
+        self.plugins.host()
+    }
+
     pub fn store_dir(&self) -> PathBuf {
         store_dir(&self.global, &self.settings)
     }
@@ -235,9 +242,15 @@ impl App {
         Ok(store)
     }
 
+    /// Parses workflows with the connectors' manifests, gathered when the
+    /// first workflow is parsed (an engine that parses none loads no plugin).
     pub fn loader(&self) -> WorkflowLoader {
-        let manifests = self.manifests();
-        Arc::new(move |path, source| garita_engine::parse::parse_workflow(path, source, &manifests))
+        let manifests = self.manifests.clone();
+        let connectors = self.connectors.clone();
+        Arc::new(move |path, source| {
+            let manifests = manifests.get_or_init(|| connectors.manifests().into());
+            garita_engine::parse::parse_workflow(path, source, manifests)
+        })
     }
 
     /// An engine over `store`; in the daemon, the daemon's own engine (one

@@ -237,6 +237,20 @@ pub enum PluginsCommand {
         /// Absolute path to the shared library.
         lib: PathBuf,
     },
+    /// A plugin worker: loads LIB and answers calls on stdin/stdout until
+    /// stdin closes. Not for people: garita starts these for the plugins
+    /// it loads.
+    #[command(hide = true)]
+    Worker {
+        /// Absolute path to the shared library.
+        lib: PathBuf,
+        /// Largest output one call may return, in bytes.
+        #[arg(long)]
+        max_output: usize,
+        /// Address-space limit, in MiB.
+        #[arg(long)]
+        memory: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,6 +28,25 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // A plugin worker serves calls before anything else is set up: no
+    // configuration, no logging of its own, no async runtime.
+    if let cli::Command::Plugins {
+        command:
+            cli::PluginsCommand::Worker {
+                lib,
+                max_output,
+                memory,
+            },
+    } = &cli.command
+    {
+        return ExitCode::from(garita_host::isolation::serve_worker(
+            &garita_host::isolation::WorkerArgs {
+                library: lib.clone(),
+                max_output: *max_output,
+                memory_mib: *memory,
+            },
+        ));
+    }
     // The daemon's log is its output: every fire, wake and catch-up is at info.
     let verbose = match cli.command {
         cli::Command::Daemon { .. } => cli.global.verbose.max(1),

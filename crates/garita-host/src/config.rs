@@ -12,7 +12,15 @@ use serde::Deserialize;
 /// dirs = ["/opt/garita/plugins"]          # default: see HostConfig::default_dirs
 /// allow_sha256 = ["9f86d08...", "..."]     # when set, only these libraries load
 /// override = ["email"]                     # a plugin may replace these built-ins
+/// in_process = ["9f86d08..."]              # run these (also allowed) libraries inside garita
+/// max_output_bytes = 1048576               # largest output one plugin call may return
+/// worker_memory_mib = 1024                 # address-space limit of each plugin worker
 /// ```
+///
+/// A plugin library runs in a worker process of its own (see
+/// [`isolation`](crate::isolation)) unless its SHA-256 is listed both in
+/// `in_process` and in `allow_sha256`: an operator trades the isolation for
+/// the call overhead only for a library pinned by its exact bytes.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostConfig {
@@ -32,6 +40,16 @@ pub struct HostConfig {
     /// `[connectors]` table; it is accepted here too for convenience.
     #[serde(default)]
     pub connector_config: BTreeMap<String, serde_json::Value>,
+    /// SHA-256 of libraries to run inside the garita process; honoured only
+    /// for a hash also in `allow_sha256`.
+    #[serde(default)]
+    pub in_process: Vec<String>,
+    /// Largest output (or error) one call of a plugin library may return, in bytes.
+    #[serde(default = "HostConfig::default_max_output")]
+    pub max_output_bytes: usize,
+    /// Address-space limit of each plugin worker process, in MiB.
+    #[serde(default = "HostConfig::default_worker_memory")]
+    pub worker_memory_mib: u64,
 }
 
 impl Default for HostConfig {
@@ -41,6 +59,9 @@ impl Default for HostConfig {
             allow_sha256: None,
             overrides: Vec::new(),
             connector_config: BTreeMap::new(),
+            in_process: Vec::new(),
+            max_output_bytes: Self::default_max_output(),
+            worker_memory_mib: Self::default_worker_memory(),
         }
     }
 }
@@ -81,6 +102,28 @@ impl HostConfig {
         }
     }
 
+    /// 1 MiB: a connector's answer is a record, not a file.
+    pub fn default_max_output() -> usize {
+        1 << 20
+    }
+
+    /// 1 GiB of address space: far above what a connector needs, far below
+    /// what would push the server into swapping.
+    pub fn default_worker_memory() -> u64 {
+        1024
+    }
+
+    /// Whether the library with this SHA-256 runs inside the garita process:
+    /// listed in `in_process` and pinned in `allow_sha256`.
+    pub fn runs_in_process(&self, sha256: &str) -> bool {
+        let pinned = self.allow_sha256.is_some() && self.allows_sha256(sha256);
+        pinned
+            && self
+                .in_process
+                .iter()
+                .any(|listed| listed.trim().eq_ignore_ascii_case(sha256))
+    }
+
     /// Whether a dynamic plugin may replace the built-in connector `name`.
     pub fn may_override(&self, name: &str) -> bool {
         self.overrides.iter().any(|allowed| allowed == name)
@@ -113,6 +156,20 @@ mod tests {
             .dirs
             .contains(&PathBuf::from("/usr/lib/garita/plugins")));
         assert!(config.allows_sha256("anything"));
+    }
+
+    #[test]
+    fn in_process_needs_the_hash_in_the_allow_list_too() {
+        let listed_only: HostConfig =
+            serde_json::from_value(serde_json::json!({"in_process": ["abc"]})).unwrap();
+        assert!(!listed_only.runs_in_process("abc"));
+        let pinned: HostConfig = serde_json::from_value(
+            serde_json::json!({"in_process": ["ABC"], "allow_sha256": ["abc", "def"]}),
+        )
+        .unwrap();
+        assert!(pinned.runs_in_process("abc"));
+        assert!(!pinned.runs_in_process("def"));
+        assert_eq!(pinned.max_output_bytes, 1 << 20);
     }
 
     #[test]

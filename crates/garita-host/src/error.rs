@@ -68,6 +68,16 @@ pub enum HostError {
     /// The checking child loaded the library and refused it, saying why.
     #[error("{0}")]
     Refused(String),
+    /// The worker process that was to serve a library failed while loading it.
+    #[error("plugin library {} was not loaded: its worker process {how}{}; Garita itself was not affected. Workflows cannot use this plugin until it is fixed or removed from plugins.dirs", path.display(), if stderr.is_empty() { String::new() } else { format!(" (its last words: {stderr})") })]
+    WorkerFailed {
+        /// The library.
+        path: PathBuf,
+        /// What happened, after "its worker process".
+        how: String,
+        /// The last lines of the worker's stderr.
+        stderr: String,
+    },
 
     /// `plugins.allow_sha256` is set and does not list the library.
     #[error(

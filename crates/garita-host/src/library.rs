@@ -36,6 +36,8 @@ pub struct PluginLibrary {
     manifest: Manifest,
     invoke_fn: InvokeFn,
     free_fn: FreeBufferFn,
+    /// Largest answer accepted from one call, in bytes.
+    max_output: usize,
 }
 
 impl std::fmt::Debug for PluginLibrary {
@@ -93,7 +95,14 @@ impl PluginLibrary {
             manifest,
             invoke_fn,
             free_fn,
+            max_output: crate::HostConfig::default_max_output(),
         })
+    }
+
+    /// Refuses answers over `bytes` (`plugins.max_output_bytes`).
+    pub fn with_output_limit(mut self, bytes: usize) -> Self {
+        self.max_output = bytes;
+        self
     }
 
     /// Where the library was loaded from.
@@ -165,6 +174,17 @@ impl Connector for PluginLibrary {
             free_fn: self.free_fn,
         };
         let bytes = out.bytes();
+        // Checked before anything is parsed: an answer over the limit would
+        // otherwise be stored (and copied) whole.
+        if bytes.len() > self.max_output {
+            return Err(ActionError::permanent(format!(
+                "plugin library {} returned {} bytes from action `{}.{action}`; the limit is {} (plugins.max_output_bytes)",
+                self.path.display(),
+                bytes.len(),
+                self.manifest.name,
+                self.max_output
+            )));
+        }
         match status {
             STATUS_OK => {
                 let text = std::str::from_utf8(bytes)

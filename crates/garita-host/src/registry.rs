@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::config::HostConfig;
 use crate::discovery::{check_permissions, libraries_in, sha256_of};
 use crate::error::HostError;
+use crate::isolation::{PluginWorker, WorkerLaunch};
 use crate::library::PluginLibrary;
 use crate::manifest_rules::manifest_problems;
 use crate::schemas::{compile, ActionSchemas};
@@ -126,6 +127,9 @@ impl Registered {
 pub struct PluginHost {
     pub(crate) config: HostConfig,
     pub(crate) connectors: BTreeMap<String, Registered>,
+    /// How libraries run out of process; `None` loads them in this process
+    /// (tests and benches of this crate, which have no worker program).
+    workers: Option<WorkerLaunch>,
 }
 
 impl std::fmt::Debug for PluginHost {
@@ -142,7 +146,20 @@ impl PluginHost {
         Self {
             config,
             connectors: BTreeMap::new(),
+            workers: None,
         }
+    }
+
+    /// Runs every library loaded from now on in worker processes of
+    /// `program` (the `garita` binary, which serves
+    /// [`WORKER_ARGS`](crate::isolation::WORKER_ARGS)), except those pinned
+    /// in process by `plugins.in_process`.
+    pub fn run_libraries_in_workers(&mut self, program: PathBuf) {
+        self.workers = Some(WorkerLaunch {
+            program,
+            max_output: self.config.max_output_bytes,
+            memory_mib: self.config.worker_memory_mib,
+        });
     }
 
     /// The configuration the host was made with.
@@ -201,8 +218,32 @@ impl PluginHost {
                 sha256,
             });
         }
-        let library = PluginLibrary::load(path)?;
-        let manifest = library.cached_manifest().clone();
+        // The exact file that was checked, so a worker opens the same one.
+        let exact = std::fs::canonicalize(path).map_err(|source| HostError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let (connector, manifest): (Arc<dyn Connector>, Manifest) = match &self.workers {
+            Some(launch) if !self.config.runs_in_process(&sha256) => {
+                let worker = PluginWorker::start(&exact, launch.clone())?;
+                let manifest = worker.cached_manifest().clone();
+                // Checked again here: the worker runs the plugin's code.
+                let problems = manifest_problems(&manifest);
+                if !problems.is_empty() {
+                    return Err(HostError::InvalidManifest {
+                        origin: format!("plugin library {}", path.display()),
+                        problems,
+                    });
+                }
+                (Arc::new(worker), manifest)
+            }
+            _ => {
+                let library =
+                    PluginLibrary::load(path)?.with_output_limit(self.config.max_output_bytes);
+                let manifest = library.cached_manifest().clone();
+                (Arc::new(library), manifest)
+            }
+        };
         let name = manifest.name.clone();
         match self.connectors.get(&name).map(|existing| &existing.origin) {
             Some(Origin::BuiltIn) if !self.config.may_override(&name) => {
@@ -224,7 +265,7 @@ impl PluginHost {
             None => {}
         }
         let origin = Origin::Path(path.to_path_buf());
-        let entry = Registered::new(Arc::new(library), manifest, origin, Some(sha256));
+        let entry = Registered::new(connector, manifest, origin, Some(sha256));
         let info = entry.info();
         self.connectors.insert(name, entry);
         Ok(info)

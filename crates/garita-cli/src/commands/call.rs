@@ -40,7 +40,7 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
     match input {
         Some("-") => {
             let (connector, action) = (connector.to_owned(), action.to_owned());
-            let host = app.host.clone();
+            let host = app.host().clone();
             let failures =
                 tokio::task::spawn_blocking(move || batch(&host, &connector, &action, &ctx))
                     .await??;

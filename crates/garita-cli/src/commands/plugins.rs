@@ -12,7 +12,7 @@ use crate::output::Table;
 pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
     match command {
         PluginsCommand::List => {
-            let list = app.host.list();
+            let list = app.host().list();
             if app.global.json {
                 crate::output::json(&list)?;
             } else {
@@ -32,6 +32,11 @@ pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
         PluginsCommand::Check { lib } => check(app, &lib),
         // Dispatched before the configuration is read (commands/mod.rs).
         PluginsCommand::ProbeChild { lib } => Ok(probe_child(&lib)),
+        // Dispatched in main before anything is set up; here only for completeness.
+        PluginsCommand::Worker { .. } => Err(crate::usage::UsageError(
+            "`plugins worker` is started by garita itself, not by people".into(),
+        )
+        .into()),
     }
 }
 
@@ -68,7 +73,7 @@ fn check(app: &App, lib: &Path) -> anyhow::Result<ExitCode> {
         Ok(report) => report,
         Err(problem) => return refuse(&problem),
     };
-    let allowed = app.host.config().allows_sha256(&report.sha256);
+    let allowed = app.host().config().allows_sha256(&report.sha256);
     if app.global.json {
         let mut value = serde_json::to_value(&report)?;
         value["valid"] = serde_json::json!(true);

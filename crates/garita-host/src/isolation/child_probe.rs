@@ -96,7 +96,7 @@ pub fn run_child(mut command: Command, limit: Duration) -> std::io::Result<Child
 
 /// SIGKILL to the child's process group (its id, see `process_group(0)`).
 #[cfg(unix)]
-fn kill_group(id: u32) {
+pub(crate) fn kill_group(id: u32) {
     if let Some(pid) = i32::try_from(id)
         .ok()
         .and_then(rustix::process::Pid::from_raw)
@@ -106,10 +106,10 @@ fn kill_group(id: u32) {
 }
 
 #[cfg(not(unix))]
-fn kill_group(_id: u32) {}
+pub(crate) fn kill_group(_id: u32) {}
 
 #[cfg(unix)]
-fn end_of(status: std::process::ExitStatus) -> ChildEnd {
+pub(crate) fn end_of(status: std::process::ExitStatus) -> ChildEnd {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(code), _) => ChildEnd::Exited(code),
@@ -119,7 +119,7 @@ fn end_of(status: std::process::ExitStatus) -> ChildEnd {
 }
 
 #[cfg(not(unix))]
-fn end_of(status: std::process::ExitStatus) -> ChildEnd {
+pub(crate) fn end_of(status: std::process::ExitStatus) -> ChildEnd {
     ChildEnd::Exited(status.code().unwrap_or(-1))
 }
 

@@ -1,0 +1,143 @@
+//! The worker's side: `garita plugins worker LIB …` loads one plugin library
+//! and answers calls read from stdin until stdin closes. Whatever the library
+//! does (exit, abort, crash, hang, allocate without end) happens in this
+//! process; the host sees a closed pipe or a missed deadline and fails only
+//! the call in flight.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::worker_frame::{
+    read_frame, write_frame, FrameRead, WorkerCall, WorkerHello, WorkerReply,
+};
+use crate::discovery::check_permissions;
+use crate::library::PluginLibrary;
+
+/// The arguments that make the `garita` binary a plugin worker; then the
+/// library's absolute path, `--max-output BYTES` and `--memory MIB`.
+pub const WORKER_ARGS: [&str; 2] = ["plugins", "worker"];
+
+/// Largest call the worker reads (inputs are built by templates, which are
+/// bounded far below this).
+const MAX_CALL: u64 = 64 << 20;
+
+/// What the worker was started with.
+#[derive(Debug, Clone)]
+pub struct WorkerArgs {
+    /// The library, by absolute path.
+    pub library: PathBuf,
+    /// `plugins.max_output_bytes`.
+    pub max_output: usize,
+    /// `plugins.worker_memory_mib`.
+    pub memory_mib: u64,
+}
+
+/// Serves calls for one library; returns the process's exit code (0 when
+/// the host closed stdin, 1 when the library was refused, 3 on a broken pipe).
+pub fn serve_worker(args: &WorkerArgs) -> u8 {
+    // The protocol gets its own copy of stdout, and fd 1 becomes stderr, so a
+    // plugin that prints cannot corrupt the answers.
+    let protocol = match rustix::io::dup(std::io::stdout()) {
+        Ok(fd) => File::from(fd),
+        Err(e) => {
+            eprintln!("plugin worker: cannot set up its output: {e}");
+            return 3;
+        }
+    };
+    if let Err(e) = rustix::stdio::dup2_stdout(std::io::stderr()) {
+        eprintln!("plugin worker: cannot move stdout aside: {e}");
+        return 3;
+    }
+    die_with_parent();
+    limit_memory(args.memory_mib);
+    let mut out = BufWriter::new(protocol);
+    let library = match load(&args.library, args.max_output) {
+        Ok(library) => library,
+        Err(problem) => {
+            let _ = write_frame(&mut out, &WorkerHello::Refused(problem));
+            return 1;
+        }
+    };
+    let hello = WorkerHello::Ready {
+        sdk_version: library.sdk_version().to_owned(),
+        manifest: library.cached_manifest().clone(),
+    };
+    if write_frame(&mut out, &hello).is_err() {
+        return 3;
+    }
+    let name = library.cached_manifest().name.clone();
+    let mut input = BufReader::new(std::io::stdin().lock());
+    loop {
+        let body = match read_frame(&mut input, MAX_CALL) {
+            Ok(FrameRead::Frame(body)) => body,
+            Ok(FrameRead::End) => return 0,
+            Ok(FrameRead::TooLarge(_)) | Err(_) => return 3,
+        };
+        let reply = match serde_json::from_slice::<WorkerCall>(&body) {
+            Ok(call) => {
+                drop(body);
+                match crate::invoke::call_guarded(
+                    &library,
+                    &name,
+                    &call.action,
+                    &call.ctx,
+                    call.input,
+                ) {
+                    Ok(output) => WorkerReply::Ok(output),
+                    Err(error) => WorkerReply::Error(error),
+                }
+            }
+            Err(e) => WorkerReply::Error(garita_sdk::ActionError::permanent(format!(
+                "the plugin worker could not read the call ({e}); this is a bug in garita"
+            ))),
+        };
+        if write_frame(&mut out, &reply)
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            return 3;
+        }
+    }
+}
+
+fn load(path: &Path, max_output: usize) -> Result<PluginLibrary, String> {
+    check_permissions(path).map_err(|e| e.to_string())?;
+    PluginLibrary::load(path)
+        .map(|library| library.with_output_limit(max_output))
+        .map_err(|e| e.to_string())
+}
+
+/// A worker never outlives the process that started it: if the daemon is
+/// killed, the kernel ends the worker too (even one stuck in plugin code).
+#[cfg(target_os = "linux")]
+fn die_with_parent() {
+    let parent = rustix::process::getppid();
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    // The parent may have died before the line above: then we were re-parented.
+    if rustix::process::getppid() != parent {
+        std::process::exit(3);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent() {}
+
+/// Caps the worker's address space, so a plugin that allocates without end
+/// fails its own allocation instead of taking the server's memory.
+#[cfg(target_os = "linux")]
+fn limit_memory(mib: u64) {
+    let bytes = mib.saturating_mul(1 << 20);
+    if let Err(e) = rustix::process::setrlimit(
+        rustix::process::Resource::As,
+        rustix::process::Rlimit {
+            current: Some(bytes),
+            maximum: Some(bytes),
+        },
+    ) {
+        eprintln!("plugin worker: cannot limit its memory to {mib} MiB: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn limit_memory(_mib: u64) {}
