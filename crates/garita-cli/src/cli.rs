@@ -76,8 +76,20 @@ pub enum Command {
         #[command(subcommand)]
         command: RunsCommand,
     },
-    /// Drive every unfinished run as far as it can go now.
-    Resume,
+    /// Drive every unfinished run as far as it can go now (quarantined runs
+    /// stay set aside); or, with RUN --force, try a quarantined run again.
+    Resume {
+        /// A quarantined run to try again (id or unique prefix); needs --force.
+        #[arg(requires = "force")]
+        run: Option<String>,
+        /// Drive RUN although it is quarantined: the step that stopped the
+        /// process twice runs once more.
+        #[arg(long, requires = "run")]
+        force: bool,
+        /// Who asks, for the record (default: [identity] default_by, else the OS user).
+        #[arg(long, value_name = "EMAIL")]
+        by: Option<String>,
+    },
     /// Cancel a run (and its child runs).
     Cancel {
         /// Run id (a unique prefix is enough).

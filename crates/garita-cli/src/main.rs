@@ -64,7 +64,13 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::dispatch(cli)) {
+    let result = runtime.block_on(commands::dispatch(cli));
+    // The command is over. A connector call it abandoned (past its step's
+    // deadline, or left by a daemon's shutdown) may still sit on a blocking
+    // thread, stuck in plugin code: dropping the runtime would wait for it
+    // forever, so the runtime is given a moment and then left behind.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(code) => code,
         Err(err) => {
             eprint!("{}", output::error_text(&err));

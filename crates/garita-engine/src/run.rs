@@ -22,6 +22,10 @@ pub enum RunStatus {
     Failed,
     /// Stopped by `garita cancel`.
     Cancelled,
+    /// Set aside: the process stopped twice in a row while one of its steps
+    /// was in flight, so it is not resumed automatically
+    /// (`garita resume RUN --force` tries again).
+    Quarantined,
 }
 
 impl RunStatus {
@@ -38,6 +42,7 @@ impl RunStatus {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::Quarantined => "quarantined",
         }
     }
 }
@@ -109,6 +114,37 @@ pub enum RunEvent {
         step: String,
         /// Attempt number, from 1.
         attempt: u32,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The process stopped while this attempt was in flight; it runs again
+    /// with the same idempotency key. Made durable before the call, so a
+    /// second stop in the same call is recognised.
+    StepResumed {
+        /// Step id.
+        step: String,
+        /// The attempt that was in flight.
+        attempt: u32,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The run was set aside: the process stopped again during an attempt
+    /// that had already been resumed once.
+    RunQuarantined {
+        /// Step id.
+        step: String,
+        /// The attempt that was in flight both times.
+        attempt: u32,
+        /// What happened, in words, with the instants.
+        reason: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Someone asked for a quarantined run to be tried again
+    /// (`garita resume RUN --force`).
+    QuarantineLifted {
+        /// Who, when known.
+        by: Option<String>,
         /// When.
         at: DateTime<Utc>,
     },
@@ -208,6 +244,9 @@ impl RunEvent {
         match self {
             Self::RunCreated { at }
             | Self::StepStarted { at, .. }
+            | Self::StepResumed { at, .. }
+            | Self::RunQuarantined { at, .. }
+            | Self::QuarantineLifted { at, .. }
             | Self::StepSkipped { at, .. }
             | Self::StepSucceeded { at, .. }
             | Self::StepFailed { at, .. }

@@ -168,6 +168,9 @@ impl SecretRedactor {
             // someone decides whether it carries values.
             event @ (RunEvent::RunCreated { .. }
             | RunEvent::StepStarted { .. }
+            | RunEvent::StepResumed { .. }
+            | RunEvent::RunQuarantined { .. }
+            | RunEvent::QuarantineLifted { .. }
             | RunEvent::StepSkipped { .. }
             | RunEvent::StepTimedOut { .. }) => event,
         }

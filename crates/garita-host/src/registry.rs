@@ -64,6 +64,21 @@ pub struct LoadReport {
     pub missing_dirs: Vec<PathBuf>,
 }
 
+/// A library file that passed the checks made before running any of it.
+struct CheckedLibrary {
+    /// As found (for messages and `plugins list`).
+    path: PathBuf,
+    /// Canonical: the file that was checked, whatever links lead to it.
+    exact: PathBuf,
+    sha256: String,
+}
+
+/// A library running (in a worker or here) with its manifest.
+struct OpenedLibrary {
+    connector: Arc<dyn Connector>,
+    manifest: Manifest,
+}
+
 /// A registered connector with its manifest read once.
 pub(crate) struct Registered {
     pub(crate) connector: Arc<dyn Connector>,
@@ -210,6 +225,66 @@ impl PluginHost {
     /// version, manifest, then the name rules. Its initialisers run even when
     /// the name is then refused, since the name is only known after loading.
     pub fn load_library(&mut self, path: &Path) -> Result<PluginInfo, HostError> {
+        let checked = self.check_library_file(path)?;
+        let opened = self.open_checked(&checked)?;
+        self.register_library(checked, opened)
+    }
+
+    /// Loads every library in `plugins.dirs`, in directory order then file-name
+    /// order. A refused library does not stop the others. Worker processes
+    /// are started side by side, so a library that is slow to describe
+    /// itself costs its time limit once, not once per library.
+    pub fn load_plugins(&mut self) -> LoadReport {
+        let mut report = LoadReport::default();
+        let mut checked = Vec::new();
+        for dir in self.config.dirs.clone() {
+            match libraries_in(&dir) {
+                Ok(None) => report.missing_dirs.push(dir),
+                Ok(Some(paths)) => {
+                    for path in paths {
+                        match self.check_library_file(&path) {
+                            Ok(file) => checked.push(file),
+                            Err(err) => report.refused.push(err),
+                        }
+                    }
+                }
+                Err(err) => report.refused.push(err),
+            }
+        }
+        let this = &*self;
+        let opened: Vec<Result<OpenedLibrary, HostError>> = std::thread::scope(|scope| {
+            let started: Vec<_> = checked
+                .iter()
+                .map(|file| scope.spawn(move || this.open_checked(file)))
+                .collect();
+            started
+                .into_iter()
+                .zip(&checked)
+                .map(|(thread, file)| {
+                    thread.join().unwrap_or_else(|_| {
+                        Err(HostError::Refused(format!(
+                            "loading plugin library {} failed unexpectedly",
+                            file.path.display()
+                        )))
+                    })
+                })
+                .collect()
+        });
+        for (file, opened) in checked.into_iter().zip(opened) {
+            match opened.and_then(|opened| self.register_library(file, opened)) {
+                Ok(info) => report.loaded.push(info),
+                Err(err) => report.refused.push(err),
+            }
+        }
+        for err in &report.refused {
+            tracing::warn!(error = %err, "plugin library refused");
+        }
+        report
+    }
+
+    /// Permissions, hash and allow-list: everything judged from the file
+    /// before any of its code runs.
+    fn check_library_file(&self, path: &Path) -> Result<CheckedLibrary, HostError> {
         check_permissions(path)?;
         let sha256 = sha256_of(path)?;
         if !self.config.allows_sha256(&sha256) {
@@ -223,34 +298,60 @@ impl PluginHost {
             path: path.to_path_buf(),
             source,
         })?;
-        let (connector, manifest): (Arc<dyn Connector>, Manifest) = match &self.workers {
-            Some(launch) if !self.config.runs_in_process(&sha256) => {
-                let worker = PluginWorker::start(&exact, launch.clone())?;
+        Ok(CheckedLibrary {
+            path: path.to_path_buf(),
+            exact,
+            sha256,
+        })
+    }
+
+    /// Starts the library's worker (or loads it here when pinned in process,
+    /// or when this host has no worker program) and reads its manifest.
+    fn open_checked(&self, file: &CheckedLibrary) -> Result<OpenedLibrary, HostError> {
+        match &self.workers {
+            Some(launch) if !self.config.runs_in_process(&file.sha256) => {
+                let worker = PluginWorker::start(&file.exact, launch.clone())?;
                 let manifest = worker.cached_manifest().clone();
                 // Checked again here: the worker runs the plugin's code.
                 let problems = manifest_problems(&manifest);
                 if !problems.is_empty() {
                     return Err(HostError::InvalidManifest {
-                        origin: format!("plugin library {}", path.display()),
+                        origin: format!("plugin library {}", file.path.display()),
                         problems,
                     });
                 }
-                (Arc::new(worker), manifest)
+                Ok(OpenedLibrary {
+                    connector: Arc::new(worker),
+                    manifest,
+                })
             }
             _ => {
-                let library =
-                    PluginLibrary::load(path)?.with_output_limit(self.config.max_output_bytes);
+                let library = PluginLibrary::load(&file.path)?
+                    .with_output_limit(self.config.max_output_bytes);
                 let manifest = library.cached_manifest().clone();
-                (Arc::new(library), manifest)
+                Ok(OpenedLibrary {
+                    connector: Arc::new(library),
+                    manifest,
+                })
             }
-        };
+        }
+    }
+
+    /// Applies the name rules and adds the library's connector.
+    fn register_library(
+        &mut self,
+        file: CheckedLibrary,
+        opened: OpenedLibrary,
+    ) -> Result<PluginInfo, HostError> {
+        let OpenedLibrary {
+            connector,
+            manifest,
+        } = opened;
+        let path = file.path;
         let name = manifest.name.clone();
         match self.connectors.get(&name).map(|existing| &existing.origin) {
             Some(Origin::BuiltIn) if !self.config.may_override(&name) => {
-                return Err(HostError::ShadowsBuiltIn {
-                    name,
-                    path: path.to_path_buf(),
-                });
+                return Err(HostError::ShadowsBuiltIn { name, path });
             }
             Some(Origin::Path(first)) => {
                 return Err(HostError::Duplicate {
@@ -264,35 +365,10 @@ impl PluginHost {
             }
             None => {}
         }
-        let origin = Origin::Path(path.to_path_buf());
-        let entry = Registered::new(connector, manifest, origin, Some(sha256));
+        let entry = Registered::new(connector, manifest, Origin::Path(path), Some(file.sha256));
         let info = entry.info();
         self.connectors.insert(name, entry);
         Ok(info)
-    }
-
-    /// Loads every library in `plugins.dirs`, in directory order then file-name
-    /// order. A refused library does not stop the others.
-    pub fn load_plugins(&mut self) -> LoadReport {
-        let mut report = LoadReport::default();
-        for dir in self.config.dirs.clone() {
-            match libraries_in(&dir) {
-                Ok(None) => report.missing_dirs.push(dir),
-                Ok(Some(paths)) => {
-                    for path in paths {
-                        match self.load_library(&path) {
-                            Ok(info) => report.loaded.push(info),
-                            Err(err) => {
-                                tracing::warn!(error = %err, "plugin library refused");
-                                report.refused.push(err);
-                            }
-                        }
-                    }
-                }
-                Err(err) => report.refused.push(err),
-            }
-        }
-        report
     }
 
     /// Every connector's manifest, sorted by name.

@@ -67,6 +67,29 @@ impl Daemon {
         }
     }
 
+    /// The daemon's process id.
+    #[allow(dead_code)] // not every test that shares this file needs it
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (at most `limit`) for the daemon to end by itself, and says how.
+    #[allow(dead_code)] // not every test that shares this file needs it
+    pub fn wait_end(mut self, limit: Duration) -> ExitStatus {
+        let since = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the daemon") {
+                return status;
+            }
+            assert!(
+                since.elapsed() < limit,
+                "garita daemon still running after {limit:?}; log tail:\n{}",
+                log_tail(&self.log, 40)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// SIGKILL, then reap the process so its store lock is gone.
     pub fn kill(mut self) {
         self.assert_alive("before it was killed");

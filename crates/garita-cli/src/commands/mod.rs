@@ -102,7 +102,7 @@ fn checks_schemas(command: &Command) -> bool {
     matches!(
         command,
         Command::Run { .. }
-            | Command::Resume
+            | Command::Resume { .. }
             | Command::Signal { .. }
             | Command::Tasks { .. }
             | Command::Schedules { .. }
@@ -124,7 +124,10 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
             no_wait,
         } => run::run(app, &file, &inputs, &input_files, no_wait).await,
         Command::Runs { command } => runs::runs(app, command).await,
-        Command::Resume => run::resume(app).await,
+        Command::Resume { run, force, by } => match run {
+            Some(run) if force => run::force_resume(app, &run, by).await,
+            _ => run::resume(app).await,
+        },
         Command::Cancel { run, reason } => run::cancel(app, &run, reason).await,
         Command::Signal { run, name, data } => run::signal(app, &run, &name, data.as_deref()).await,
         Command::Tasks { command } => tasks::tasks(app, command).await,

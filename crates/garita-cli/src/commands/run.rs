@@ -112,6 +112,11 @@ pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|(_, s)| *s == RunStatus::Failed)
         .count();
+    let quarantined: Vec<&str> = results
+        .iter()
+        .filter(|(_, s)| *s == RunStatus::Quarantined)
+        .map(|(id, _)| id.as_str())
+        .collect();
     if app.global.json {
         let list: Vec<Value> = results
             .iter()
@@ -124,12 +129,30 @@ pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
         for (id, status) in &results {
             say!("{id} {status}");
         }
+        for id in &quarantined {
+            say!("note: {id} is quarantined and was not driven; `garita runs show {id}` says why, `garita resume {id} --force` tries it again");
+        }
     }
     Ok(if failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `garita resume RUN --force`: a quarantined run is tried again.
+pub async fn force_resume(app: &App, run: &str, by: Option<String>) -> anyhow::Result<ExitCode> {
+    let store = app.open_store()?;
+    let id = resolve_run(store.as_ref(), run).await?;
+    let engine = app.engine(store.clone());
+    let by = crate::identity::author(by, &app.settings);
+    let status = engine.lift_quarantine(&id, Some(by)).await?;
+    if app.global.json {
+        crate::output::json(&serde_json::json!({"run": id, "status": status}))?;
+    } else {
+        say!("{id} {status}");
+    }
+    Ok(exit_for(status))
 }
 
 pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Result<ExitCode> {

@@ -291,6 +291,15 @@ fn for_client(
                 other => other,
             },
         },
+        Command::Resume {
+            run,
+            force,
+            by: None,
+        } => Command::Resume {
+            run,
+            force,
+            by: user(),
+        },
         Command::Tasks { command } => Command::Tasks {
             command: match command {
                 TasksCommand::Complete {
@@ -336,7 +345,9 @@ pub fn http_status_of(err: &anyhow::Error) -> u16 {
         if let Some(e) = cause.downcast_ref::<EngineError>() {
             return match e {
                 EngineError::NoSuchRun(_) | EngineError::NoSuchTask(_) => 404,
-                EngineError::Finished { .. } | EngineError::TaskClosed { .. } => 409,
+                EngineError::Finished { .. }
+                | EngineError::TaskClosed { .. }
+                | EngineError::NotQuarantined { .. } => 409,
                 EngineError::Inputs(_)
                 | EngineError::TaskFields { .. }
                 | EngineError::BadSignalName { .. } => 422,

@@ -44,7 +44,7 @@ pub fn is_routable(command: &Command) -> bool {
         command,
         Command::Run { .. }
             | Command::Runs { .. }
-            | Command::Resume
+            | Command::Resume { .. }
             | Command::Cancel { .. }
             | Command::Signal { .. }
             | Command::Tasks { .. }

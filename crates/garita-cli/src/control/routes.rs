@@ -211,6 +211,12 @@ impl Line {
     }
 
     /// `--flag` when the boolean parameter is true.
+    /// A flag the route always passes.
+    fn flag(mut self, flag: &str) -> Self {
+        self.args.push(flag.to_owned());
+        self
+    }
+
     fn switch(mut self, given: &Given, name: &str, flag: &str) -> Self {
         if given.flag(name) {
             self.args.push(flag.to_owned());
@@ -388,6 +394,26 @@ pub static ROUTES: &[Route] = &[
         answer: Answer::Json,
         hint: "GET /v1/runs?status=failed shows runs that failed",
         invocation: |_| Line::new(&["resume"]).done(),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/runs/{run}/resume",
+        operation: "forceResumeRun",
+        command: "garita resume RUN --force",
+        summary: "Try a quarantined run again: the step that stopped the process twice runs once more.",
+        params: &[
+            RUN,
+            param("by", In::Body, Kind::Text, false, "Who asks, for the record."),
+        ],
+        answer: Answer::Json,
+        hint: "only a quarantined run can be forced; GET /v1/runs/{run} shows its status and why",
+        invocation: |g| {
+            Line::new(&["resume"])
+                .arg(g, "run")
+                .flag("--force")
+                .opt(g, "by", "--by")
+                .done()
+        },
     },
     Route {
         method: Method::Get,

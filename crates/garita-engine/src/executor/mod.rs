@@ -80,6 +80,14 @@ pub enum EngineError {
         /// Its final status.
         status: RunStatus,
     },
+    /// `resume RUN --force` of a run that is not quarantined.
+    #[error("run {run} is {status}, not quarantined; `--force` is only for a quarantined run (`garita resume` drives the others)")]
+    NotQuarantined {
+        /// The run.
+        run: RunId,
+        /// Its status.
+        status: RunStatus,
+    },
     /// The signal name breaks the rule of [`check_signal_name`]; nothing was recorded.
     #[error("signal not delivered to run {run}: {problem}")]
     BadSignalName {
@@ -141,6 +149,11 @@ pub struct Engine {
     secrets: Mutex<HashMap<RunId, serde_json::Map<String, Value>>>,
     /// Secret values of the connectors' configuration, redacted from every run.
     config_secrets: SecretRedactor,
+    /// Runs found unfinished when this process started: the next step each
+    /// calls has its start made durable first, even a side-effect-free one,
+    /// so that a call that ends the process is seen as in flight next time
+    /// (and a run that does it again is quarantined, not resumed forever).
+    recovering: Mutex<HashSet<RunId>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -182,7 +195,62 @@ impl Engine {
             active: Mutex::new(HashSet::new()),
             secrets: Mutex::new(HashMap::new()),
             config_secrets,
+            recovering: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Says that `runs` were left unfinished by an earlier process (the
+    /// daemon calls this at start for the runs it resumes; [`Engine::resume_all`]
+    /// does it itself).
+    pub fn note_restart(&self, runs: &[RunId]) {
+        self.recovering
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(runs.iter().cloned());
+    }
+
+    fn take_recovering(&self, run: &str) -> bool {
+        self.recovering
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(run)
+    }
+
+    /// Lets a quarantined run be driven again: records who asked and drives
+    /// it. The step that was in flight runs once more with the same key; if
+    /// the process stops in it again, the run is quarantined again.
+    pub async fn lift_quarantine(
+        &self,
+        run: &str,
+        by: Option<String>,
+    ) -> Result<RunStatus, EngineError> {
+        {
+            let _guard = self.acquire(run).await;
+            let mut record = self
+                .store
+                .run(run)
+                .await?
+                .ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
+            if record.status != RunStatus::Quarantined {
+                return Err(EngineError::NotQuarantined {
+                    run: run.to_owned(),
+                    status: record.status,
+                });
+            }
+            let now = self.clock.now();
+            record.status = RunStatus::Running;
+            record.error = None;
+            record.updated_at = now;
+            tracing::warn!(
+                run,
+                by = by.as_deref().unwrap_or("-"),
+                "quarantine lifted; the run is tried again"
+            );
+            self.store
+                .append(&mut record, &[RunEvent::QuarantineLifted { by, at: now }])
+                .await?;
+        }
+        self.drive(run).await
     }
 
     /// The store this engine writes to.
@@ -265,6 +333,7 @@ impl Engine {
     /// Drives every unfinished run once; returns each run's status afterwards.
     pub async fn resume_all(&self) -> Result<Vec<(RunId, RunStatus)>, EngineError> {
         let ids = self.store.unfinished_runs().await?;
+        self.note_restart(&ids);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let status = self.drive(&id).await?;
@@ -595,6 +664,10 @@ impl Engine {
         if record.status.is_terminal() {
             return Ok(Vec::new());
         }
+        if record.status == RunStatus::Quarantined {
+            tracing::warn!(run, "run is quarantined, not resumed; `garita runs show {run}` says why, `garita resume {run} --force` tries again");
+            return Ok(Vec::new());
+        }
         let workflow = match self.workflow_of(&record).await {
             Ok(w) => w,
             Err(EngineError::Workflow { diagnostics, .. }) => {
@@ -819,6 +892,34 @@ impl RunDriver<'_, '_> {
         self.state.finished = true;
     }
 
+    /// Sets the run aside: the process stopped twice during this attempt.
+    fn quarantine(&mut self, step: &Step, current: &CurrentStep) {
+        let now = self.now();
+        let when = |at: Option<DateTime<Utc>>| {
+            at.map_or_else(|| "an unknown time".to_owned(), |at| at.to_rfc3339())
+        };
+        let reason = format!(
+            "the process stopped twice in a row while step `{}` (line {}, attempt {}) was in flight: started at {}, resumed at {}, and it never finished. It is not run a third time on its own: look in the daemon's log around those times for what ended the process, then `garita resume {} --force` to try again, or `garita cancel {}`",
+            step.id,
+            step.span.line,
+            current.attempt,
+            when(current.started_at),
+            when(current.resumed_at),
+            self.batch.record.id,
+            self.batch.record.id,
+        );
+        tracing::error!(run = %self.batch.record.id, step = %step.id, attempt = current.attempt, "run quarantined: the process stopped twice while this step was in flight");
+        self.batch.record.status = RunStatus::Quarantined;
+        self.batch.record.wake_at = None;
+        self.batch.record.error = Some(reason.clone());
+        self.record(RunEvent::RunQuarantined {
+            step: step.id.clone(),
+            attempt: current.attempt,
+            reason,
+            at: now,
+        });
+    }
+
     fn park(&mut self, until: Option<DateTime<Utc>>) {
         self.batch.record.status = RunStatus::Waiting;
         self.batch.record.wake_at = until;
@@ -884,9 +985,19 @@ impl RunDriver<'_, '_> {
             side_effects,
         } = call;
         let now = self.now();
+        let resuming = current.as_ref().is_some_and(|c| c.in_flight);
         let attempt = match &current {
+            // In flight when the process stopped, and already resumed once
+            // since: the call itself is what stops the process. Set aside.
+            Some(c) if c.in_flight && c.resumes > 0 => {
+                self.quarantine(step, c);
+                return Ok(StepProgress::Stop);
+            }
             // In flight when the process stopped: same attempt, same key.
-            Some(c) if c.in_flight => c.attempt,
+            Some(c) if c.in_flight => {
+                tracing::warn!(run = %self.batch.record.id, step = %step.id, attempt = c.attempt, "resuming a step that was in flight when the process stopped");
+                c.attempt
+            }
             Some(c) => {
                 if let Some(at) = c.retry_at {
                     if at > now {
@@ -906,20 +1017,27 @@ impl RunDriver<'_, '_> {
                 return Ok(StepProgress::Stop);
             }
         };
-        if !current.as_ref().is_some_and(|c| c.in_flight) {
+        if resuming {
+            self.record(RunEvent::StepResumed {
+                step: step.id.clone(),
+                attempt,
+                at: now,
+            });
+        } else {
             self.record(RunEvent::StepStarted {
                 step: step.id.clone(),
                 attempt,
                 at: now,
             });
         }
+        let recovering = self.engine.take_recovering(&self.batch.record.id);
         // The side effect may happen next: everything before it must be
         // durable. A side-effect-free call may simply run again after a
         // crash, so its start waits for the next commit (one per run of such
         // steps instead of one per step), unless the batch has grown long or
         // old (commit_deferral.rs): then the steps that finished before this
         // one are made durable first.
-        if side_effects || self.batch.commit_due() {
+        if side_effects || resuming || recovering || self.batch.commit_due() {
             self.commit().await?;
         }
         let deadline = step

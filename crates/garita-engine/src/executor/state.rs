@@ -18,6 +18,12 @@ pub(crate) struct CurrentStep {
     /// True when the last started attempt has no recorded outcome: it was in
     /// flight when the process stopped and must run again with the same key.
     pub in_flight: bool,
+    /// How many times the in-flight attempt was resumed after the process
+    /// stopped (reset by a new attempt and by lifting a quarantine).
+    pub resumes: u32,
+    /// When the attempt in flight started, and when it was last resumed.
+    pub started_at: Option<DateTime<Utc>>,
+    pub resumed_at: Option<DateTime<Utc>>,
     /// When the next attempt is due after a retryable failure.
     pub retry_at: Option<DateTime<Utc>>,
     /// Set when the step parked itself.
@@ -51,6 +57,8 @@ pub(crate) struct RunState {
     pub finished: bool,
     /// When the run was created.
     pub created_at: Option<DateTime<Utc>>,
+    /// Set aside after stopping the process twice in one step (until lifted).
+    pub quarantined: bool,
 }
 
 impl RunState {
@@ -68,7 +76,7 @@ impl RunState {
     pub fn apply(&mut self, workflow: &Workflow, event: &RunEvent) {
         match event {
             RunEvent::RunCreated { at } => self.created_at = Some(*at),
-            RunEvent::StepStarted { step, attempt, .. } => {
+            RunEvent::StepStarted { step, attempt, at } => {
                 if let Some(index) = workflow.step_index(step) {
                     let current = self.current.get_or_insert_with(|| CurrentStep {
                         index,
@@ -82,8 +90,24 @@ impl RunState {
                     }
                     current.attempt = *attempt;
                     current.in_flight = true;
+                    current.resumes = 0;
+                    current.started_at = Some(*at);
+                    current.resumed_at = None;
                     current.retry_at = None;
                     self.cursor = index;
+                }
+            }
+            RunEvent::StepResumed { at, .. } => {
+                if let Some(current) = self.current.as_mut() {
+                    current.resumes = current.resumes.saturating_add(1);
+                    current.resumed_at = Some(*at);
+                }
+            }
+            RunEvent::RunQuarantined { .. } => self.quarantined = true,
+            RunEvent::QuarantineLifted { .. } => {
+                self.quarantined = false;
+                if let Some(current) = self.current.as_mut() {
+                    current.resumes = 0;
                 }
             }
             RunEvent::StepSkipped { step, .. } => {

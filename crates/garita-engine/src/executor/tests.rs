@@ -1129,3 +1129,109 @@ async fn fast_side_effect_free_steps_share_commits() {
         commits.len()
     );
 }
+
+/// Appends `events` to `run` as if an earlier process had written them.
+async fn history(h: &Harness, run: &str, events: &[RunEvent]) {
+    let mut record = h.store.run(run).await.unwrap().unwrap();
+    h.store.append(&mut record, events).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_resumed_step_is_recorded_as_resumed_before_it_is_called_again() {
+    let h = harness();
+    let wf = workflow(vec![uses("a", "set", json!({"x": 1}))]);
+    let run = h.start(&wf, &[]).await;
+    let at = h.clock.now();
+    history(
+        &h,
+        &run,
+        &[RunEvent::StepStarted {
+            step: "a".into(),
+            attempt: 1,
+            at,
+        }],
+    )
+    .await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    assert_eq!(h.calls().len(), 1);
+    let events = h.store.events(&run).await.unwrap();
+    let resumed = events
+        .iter()
+        .position(
+            |e| matches!(&e.event, RunEvent::StepResumed { step, attempt: 1, .. } if step == "a"),
+        )
+        .expect("a StepResumed event");
+    let succeeded = events
+        .iter()
+        .position(|e| matches!(e.event, RunEvent::StepSucceeded { .. }))
+        .unwrap();
+    assert!(resumed < succeeded);
+}
+
+#[tokio::test]
+async fn a_step_that_stopped_the_process_twice_quarantines_its_run_until_forced() {
+    let h = harness();
+    let wf = workflow(vec![
+        uses("a", "set", json!({"x": 1})),
+        uses("b", "set", json!({"x": 2})),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    let at = h.clock.now();
+    // Started, resumed after a first stop, and never finished: a second stop.
+    history(
+        &h,
+        &run,
+        &[
+            RunEvent::StepStarted {
+                step: "a".into(),
+                attempt: 1,
+                at,
+            },
+            RunEvent::StepResumed {
+                step: "a".into(),
+                attempt: 1,
+                at,
+            },
+        ],
+    )
+    .await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Quarantined);
+    assert!(
+        h.calls().is_empty(),
+        "the poison call is not made a third time"
+    );
+    let record = h.store.run(&run).await.unwrap().unwrap();
+    let reason = record.error.clone().unwrap();
+    assert!(reason.contains("step `a`"), "{reason}");
+    assert!(reason.contains("attempt 1"), "{reason}");
+    assert!(
+        reason.contains(&format!("garita resume {run} --force")),
+        "{reason}"
+    );
+    let view = run_view(&record, &wf, &h.store.events(&run).await.unwrap());
+    assert_eq!(view.steps[0].status, "quarantined");
+
+    // Resuming everything leaves it alone; it stays unfinished, not failed.
+    let resumed = h.engine.resume_all().await.unwrap();
+    assert_eq!(resumed, vec![(run.clone(), RunStatus::Quarantined)]);
+    assert!(h.calls().is_empty());
+
+    // Forced: the step runs once more with the same key and the run goes on.
+    let status = h
+        .engine
+        .lift_quarantine(&run, Some("ana@example.com".into()))
+        .await
+        .unwrap();
+    assert_eq!(status, RunStatus::Succeeded);
+    let calls = h.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].1.to_string(), format!("{run}/a/1"));
+    let events = h.store.events(&run).await.unwrap();
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        RunEvent::QuarantineLifted { by: Some(by), .. } if by == "ana@example.com"
+    )));
+    // Only a quarantined run can be forced.
+    let err = h.engine.lift_quarantine(&run, None).await.unwrap_err();
+    assert!(err.to_string().contains("not quarantined"), "{err}");
+}

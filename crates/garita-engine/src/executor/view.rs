@@ -12,7 +12,7 @@ use crate::run::{RunEvent, RunRecord, RunStatus, StoredEvent};
 pub struct StepView {
     /// Step id.
     pub id: String,
-    /// `pending`, `running`, `waiting`, `retrying`, `succeeded`, `skipped`, `failed`, `timed_out`.
+    /// `pending`, `running`, `waiting`, `retrying`, `succeeded`, `skipped`, `failed`, `timed_out`, `quarantined`.
     pub status: String,
     /// Attempts started.
     pub attempts: u32,
@@ -163,8 +163,20 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
                     }
                 }
             }
+            RunEvent::RunQuarantined { step, reason, .. } => {
+                if let Some(i) = find(&mut steps, step) {
+                    steps[i].status = "quarantined".into();
+                    steps[i].error = Some(reason.clone());
+                }
+            }
+            RunEvent::QuarantineLifted { .. } => {
+                for s in steps.iter_mut().filter(|s| s.status == "quarantined") {
+                    s.status = "running".into();
+                }
+            }
             RunEvent::RunSucceeded { outputs: o, .. } => outputs = Some(o.clone()),
             RunEvent::RunCreated { .. }
+            | RunEvent::StepResumed { .. }
             | RunEvent::SignalReceived { .. }
             | RunEvent::RunFailed { .. }
             | RunEvent::RunCancelled { .. } => {}

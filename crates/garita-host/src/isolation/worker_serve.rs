@@ -22,6 +22,9 @@ pub const WORKER_ARGS: [&str; 2] = ["plugins", "worker"];
 /// bounded far below this).
 const MAX_CALL: u64 = 64 << 20;
 
+/// How often a worker checks that the process that started it is alive.
+const PARENT_CHECK: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// What the worker was started with.
 #[derive(Debug, Clone)]
 pub struct WorkerArgs {
@@ -109,18 +112,38 @@ fn load(path: &Path, max_output: usize) -> Result<PluginLibrary, String> {
 }
 
 /// A worker never outlives the process that started it: if the daemon is
-/// killed, the kernel ends the worker too (even one stuck in plugin code).
-#[cfg(target_os = "linux")]
+/// killed, the worker ends too, even one stuck in plugin code. (The kernel's
+/// parent-death signal would follow the *thread* that started the worker,
+/// and garita starts workers from short-lived threads, so a watchdog thread
+/// looks at the parent instead.)
+#[cfg(unix)]
 fn die_with_parent() {
     let parent = rustix::process::getppid();
-    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
-    // The parent may have died before the line above: then we were re-parented.
+    let watch = move || loop {
+        std::thread::sleep(PARENT_CHECK);
+        if rustix::process::getppid() != parent {
+            // Re-parented: whoever started us is gone. SIGKILL to ourselves
+            // ends the process at once, whatever the plugin is doing.
+            let _ = rustix::process::kill_process(
+                rustix::process::getpid(),
+                rustix::process::Signal::KILL,
+            );
+            std::process::exit(3);
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("parent-watch".into())
+        .spawn(watch)
+    {
+        eprintln!("plugin worker: cannot watch its parent: {e}");
+    }
+    // The parent may have died before the watch began.
     if rustix::process::getppid() != parent {
         std::process::exit(3);
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(unix))]
 fn die_with_parent() {}
 
 /// Caps the worker's address space, so a plugin that allocates without end

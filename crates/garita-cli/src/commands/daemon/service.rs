@@ -133,7 +133,12 @@ pub async fn serve(
     if !unfinished.is_empty() {
         tracing::info!(runs = unfinished.len(), "resuming unfinished runs");
     }
+    // A step in flight when the last process stopped is logged by the
+    // engine (run, step, attempt) as it resumes it; a run that stops the
+    // process twice in the same step is quarantined, not resumed again.
+    engine.note_restart(&unfinished);
     for run in unfinished {
+        tracing::debug!(run = %run, "resuming run");
         pool.submit(run);
     }
     let mut fingerprint = DirFingerprint::read(dir);
