@@ -37,6 +37,12 @@ pub(crate) struct Draft<'a> {
     pub attachments: &'a [LoadedAttachment],
 }
 
+/// The bytes of `message` as they are sent or stored: lettre's rendering
+/// with its header lines folded (see [`crate::header_fold`]).
+pub(crate) fn wire_bytes(message: &Message) -> Vec<u8> {
+    crate::header_fold::fold_headers(&message.formatted())
+}
+
 /// Builds the message.
 ///
 /// The same draft always gives the same bytes: the date comes from the
@@ -152,7 +158,7 @@ mod tests {
             date: DateTime::UNIX_EPOCH,
             attachments,
         };
-        String::from_utf8(compose(&draft, bcc).unwrap().formatted()).unwrap()
+        String::from_utf8(wire_bytes(&compose(&draft, bcc).unwrap())).unwrap()
     }
 
     #[test]

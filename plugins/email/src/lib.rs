@@ -60,6 +60,7 @@ mod address;
 mod attachment;
 mod compose;
 mod config;
+mod header_fold;
 mod input;
 mod message_id;
 mod outbox;

@@ -9,6 +9,11 @@ use lettre::message::Mailbox;
 
 use crate::input::InputReader;
 
+/// Most recipients one message may have across `to`, `cc` and `bcc`: far
+/// above any notice Garita sends, low enough that a mistaken list (a whole
+/// directory pasted in) is refused before a server sees it.
+pub(crate) const MAX_RECIPIENTS: usize = 2_000;
+
 /// A file to attach, as asked for (not read yet).
 #[derive(Debug, Clone)]
 pub(crate) struct AttachmentRequest {
@@ -54,6 +59,21 @@ impl EmailRequest {
         let from = reader.mailboxes("from");
         if from.len() > 1 {
             reader.fail("/from", "indique un solo remitente", "give a single sender");
+        }
+        let listed: usize = ["to", "cc", "bcc"]
+            .iter()
+            .map(|field| match reader.raw(field) {
+                Some(Value::Array(items)) => items.len(),
+                Some(_) => 1,
+                None => 0,
+            })
+            .sum();
+        if listed > MAX_RECIPIENTS {
+            reader.fail(
+                "/to",
+                format!("{listed} destinatarios entre to, cc y bcc; un mensaje admite como máximo {MAX_RECIPIENTS} (envíe varios mensajes o use una lista de distribución)"),
+                format!("{listed} recipients across to, cc and bcc; one message takes at most {MAX_RECIPIENTS} (send several messages or use a distribution list)"),
+            );
         }
         let to = reader.mailboxes("to");
         let no_recipient = match reader.raw("to") {
@@ -231,6 +251,18 @@ mod tests {
         });
         let err = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap_err();
         assert_eq!(paths(err), ["/to", "/subject", "/attachments/0/filename"]);
+    }
+
+    #[test]
+    fn refuses_more_recipients_than_the_limit_across_the_lists() {
+        let many =
+            |n: usize| -> Vec<String> { (0..n).map(|i| format!("p{i}@example.com")).collect() };
+        let input = json!({"to": many(1_500), "cc": many(400), "bcc": many(101), "subject": "s", "body": "b"});
+        let err = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap_err();
+        assert!(err.to_string().contains("2001"), "{err}");
+        assert_eq!(paths(err), ["/to"]);
+        let input = json!({"to": many(1_500), "cc": many(400), "bcc": many(100), "subject": "s", "body": "b"});
+        assert!(EmailRequest::read(&InvokeContext::for_test(), &input).is_ok());
     }
 
     #[test]

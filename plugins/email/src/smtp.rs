@@ -86,7 +86,7 @@ fn deliver(
             .map_err(|err| failure.of(Step::Auth, &err))?;
     }
     let response = connection
-        .send(message.envelope(), &message.formatted())
+        .send(message.envelope(), &crate::compose::wire_bytes(message))
         .map_err(|err| failure.of(Step::Delivery, &err))?;
     let text: Vec<&str> = response.message().collect();
     Ok(format!("{} {}", response.code(), text.join(" "))

@@ -325,3 +325,50 @@ fn the_sender_can_come_from_the_config() {
         ("Aduanas Peñasco".into(), "avisos@garita.test".into())
     );
 }
+
+/// `count` ordinary recipients, as a compliance team's notices have them.
+fn recipients(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| format!("persona.numero{i}@empresa-importadora.test"))
+        .collect()
+}
+
+/// Sends one message to `count` recipients through the sink and checks
+/// that it arrived whole, to all of them, with no over-long line.
+fn many_recipients_go_through(count: usize) {
+    let Some(sink) = Sink::start(&[]) else { return };
+    let ctx = support::context(sink.config(json!({})));
+    let to = recipients(count);
+    let input = json!({"from": "robot@garita.test", "to": to, "subject": "Recordatorio de ingreso", "body": "Hola"});
+    let out = EmailConnector.invoke(&ctx, "send", input);
+    assert!(out.is_ok(), "{count} recipients: {out:?}");
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    let (envelope, raw) = &received[0];
+    assert_eq!(envelope["rcpt_tos"], json!(to));
+    let text = String::from_utf8_lossy(raw);
+    let (header, _) = text.split_once("\r\n\r\n").expect("a header block");
+    for line in text.split("\r\n") {
+        assert!(line.len() <= 998, "a line of {} characters", line.len());
+    }
+    for line in header.split("\r\n") {
+        assert!(line.len() <= 78, "a header line of {}: {line}", line.len());
+    }
+    let parsed = mailparse::parse_mail(raw).expect("parses");
+    let listed = parsed.headers.get_first_value("To").expect("a To header");
+    let listed: Vec<String> = listed
+        .split(',')
+        .map(|address| address.trim().to_owned())
+        .collect();
+    assert_eq!(listed, to, "the folded To header unfolds to the same list");
+}
+
+#[test]
+fn thirty_recipients_go_through_with_folded_headers() {
+    many_recipients_go_through(30);
+}
+
+#[test]
+fn a_thousand_recipients_go_through_with_folded_headers() {
+    many_recipients_go_through(1_000);
+}

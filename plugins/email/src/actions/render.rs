@@ -22,7 +22,7 @@ pub fn spec() -> ActionSpec {
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = EmailConfig::from_context(ctx)?;
     let prepared = prepare(ctx, config, input, BccHeader::Drop)?;
-    let raw = String::from_utf8_lossy(&prepared.message.formatted()).into_owned();
+    let raw = String::from_utf8_lossy(&crate::compose::wire_bytes(&prepared.message)).into_owned();
     Ok(json!({
         "message_id": prepared.message_id,
         "raw": raw,

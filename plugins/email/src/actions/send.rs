@@ -41,7 +41,7 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
             let path = outbox::write(
                 outbox_dir,
                 &prepared.file_stem,
-                &prepared.message.formatted(),
+                &crate::compose::wire_bytes(&prepared.message),
             )
             .map_err(|err| {
                 let shown = outbox_dir.display();
