@@ -22,6 +22,11 @@ const FUEL: u64 = 200_000;
 
 /// Longest rendered string accepted (1 MiB): rendering stops there.
 const MAX_OUTPUT: usize = size_guards::MAX_BUILT;
+/// Most bytes of strings and lists one render or evaluation may build in
+/// all (16 MiB): every `~`, `+`, `*` and filter result counts, so a template
+/// that doubles a string thirty times fails its step instead of taking the
+/// server's memory (minijinja's fuel counts instructions, not bytes).
+pub const MAX_BUILT_PER_RENDER: usize = 16 << 20;
 
 /// A template or expression failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,15 +87,15 @@ impl Evaluator {
     /// Checks that `template` parses, without evaluating it.
     pub fn check_template(&self, template: &str) -> Result<(), ExprError> {
         refuse_forbidden(template)?;
-        self.env
-            .template_from_str(template)
+        // Compiling folds constants (`'x' * 10**8`): under the budget too.
+        within_budget(|| self.env.template_from_str(template))
             .map(|_| ())
             .map_err(|e| ExprError::from_mj("invalid template", template, e))
     }
 
     /// Checks that `expr` parses as an expression.
     pub fn check_expression(&self, expr: &str) -> Result<(), ExprError> {
-        compile_expression(&self.env, strip_braces(expr))
+        within_budget(|| compile_expression(&self.env, strip_braces(expr)))
             .map(|_| ())
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))
     }
@@ -101,10 +106,10 @@ impl Evaluator {
         expr: &str,
         ctx: &serde_json::Value,
     ) -> Result<serde_json::Value, ExprError> {
-        let compiled = compile_expression(&self.env, strip_braces(expr))
+        let compiled = within_budget(|| compile_expression(&self.env, strip_braces(expr)))
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
-        let value = compiled
-            .eval(Value::from_serialize(ctx))
+        let context = Value::from_serialize(ctx);
+        let value = within_budget(|| compiled.eval(context))
             .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?;
         if value.is_undefined() {
             // Strict mode only complains when an undefined value is used; a
@@ -113,15 +118,16 @@ impl Evaluator {
                 message: format!("`{}` is undefined: no such value in this run (check the name and that the step producing it ran before)", abbreviate(strip_braces(expr))),
             });
         }
-        to_json(&value, expr)
+        // Converting may iterate a lazy sequence: it builds values too.
+        within_budget(|| to_json(&value, expr))
     }
 
     /// Evaluates a condition: the expression's truthiness.
     pub fn eval_bool(&self, expr: &str, ctx: &serde_json::Value) -> Result<bool, ExprError> {
-        let compiled = compile_expression(&self.env, strip_braces(expr))
+        let compiled = within_budget(|| compile_expression(&self.env, strip_braces(expr)))
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
-        let value = compiled
-            .eval(Value::from_serialize(ctx))
+        let context = Value::from_serialize(ctx);
+        let value = within_budget(|| compiled.eval(context))
             .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?;
         Ok(value.is_true())
     }
@@ -129,12 +135,11 @@ impl Evaluator {
     /// Renders a template string, stopping once the output passes 1 MiB.
     pub fn render(&self, template: &str, ctx: &serde_json::Value) -> Result<String, ExprError> {
         refuse_forbidden(template)?;
-        let compiled = self
-            .env
-            .template_from_str(template)
+        let compiled = within_budget(|| self.env.template_from_str(template))
             .map_err(|e| ExprError::from_mj("cannot render", template, e))?;
         let mut out = CappedOutput::default();
-        let rendered = compiled.render_captured_to(Value::from_serialize(ctx), &mut out);
+        let context = Value::from_serialize(ctx);
+        let rendered = within_budget(|| compiled.render_captured_to(context, &mut out));
         if out.overflowed {
             return Err(ExprError {
                 message: format!(
@@ -185,6 +190,13 @@ impl Evaluator {
             other => other.clone(),
         })
     }
+}
+
+/// Runs `f` (one render or evaluation) with the byte budget of
+/// [`MAX_BUILT_PER_RENDER`]: the context is converted before, so only what
+/// the template itself builds counts.
+fn within_budget<R>(f: impl FnOnce() -> R) -> R {
+    minijinja::budget::with_byte_budget(MAX_BUILT_PER_RENDER, f)
 }
 
 /// The rendered bytes, up to [`MAX_OUTPUT`]; a write past it fails, which
@@ -331,6 +343,82 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    /// `{% set a = 'xxxxxxxx' %}` then `{% set a = a ~ a %}` thirty times:
+    /// 8 bytes doubled to 8 GiB, in thirty instructions.
+    fn doubling(times: usize) -> String {
+        let mut template = String::from("{% set a = 'xxxxxxxx' %}");
+        for _ in 0..times {
+            template.push_str("{% set a = a ~ a %}");
+        }
+        template.push_str("${{ a | length }}");
+        template
+    }
+
+    fn assert_over_budget(result: Result<impl std::fmt::Debug, ExprError>, what: &str) {
+        let err = result.expect_err(what);
+        assert!(
+            err.message.contains("would build more than 16777216 bytes"),
+            "{what}: {}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_string_doubled_thirty_times_fails_on_the_byte_budget() {
+        let ev = Evaluator::new();
+        assert_over_budget(ev.render(&doubling(30), &json!({})), "doubling");
+        // Below the budget the same template works: 8 << 20 bytes.
+        assert_eq!(ev.render(&doubling(20), &json!({})).unwrap(), "8388608");
+    }
+
+    #[test]
+    fn repetition_and_concatenation_bombs_fail_before_they_allocate() {
+        let ev = Evaluator::new();
+        let ctx = json!({});
+        assert_over_budget(
+            ev.eval("(['x' * 10**8] * 1000) | map('upper') | list", &ctx),
+            "list bomb",
+        );
+        assert_over_budget(ev.eval("'x' * 10**8", &ctx), "string repetition");
+        assert_over_budget(ev.eval("([1] * 10**9) | list", &ctx), "list repetition");
+        assert_over_budget(ev.eval("[1] * 10**9", &ctx), "lazy list repetition");
+        assert_over_budget(
+            ev.render(
+                "{% set a = 'x' * 10**7 %}{% set b = a + a %}${{ (b + b) | length }}",
+                &ctx,
+            ),
+            "concatenation with +",
+        );
+        assert_over_budget(
+            ev.render(
+                "{% set a = 'x' * 10**6 %}{% for i in range(100) %}${{ (a ~ i) | length }}{% endfor %}",
+                &ctx,
+            ),
+            "a loop that builds a string each time",
+        );
+    }
+
+    #[test]
+    fn the_budget_is_per_render_and_leaves_ordinary_templates_alone() {
+        let ev = Evaluator::new();
+        let ctx = json!({"inputs": {"who": "Ana", "items": [1, 2, 3]}});
+        for _ in 0..50 {
+            // 8 MiB each time: the budget starts again with every render.
+            assert_eq!(ev.render(&doubling(20), &json!({})).unwrap(), "8388608");
+        }
+        assert_eq!(
+            ev.render(
+                "hola ${{ inputs.who ~ '!' }} ${{ inputs.items | join(',') }}",
+                &ctx
+            )
+            .unwrap(),
+            "hola Ana! 1,2,3"
+        );
+        // A large context does not count: only what the template builds.
+        let big = json!({"text": "y".repeat(20 << 20)});
+        assert_eq!(ev.eval("text | length", &big).unwrap(), json!(20 << 20));
     }
 
     #[test]
