@@ -15,6 +15,9 @@
 //! valgrind --tool=callgrind --toggle-collect='*bare_calls*' target/release/deps/plugin_call-HASH`
 
 #[path = "support/plugin_calls.rs"]
+// The worker comparison needs the `garita` binary; the report bench
+// (tests/benches/report.rs) runs it.
+#[allow(dead_code)]
 mod plugin_calls;
 
 use plugin_calls::{fastest, Comparison, Fixture};

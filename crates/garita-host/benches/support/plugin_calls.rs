@@ -34,6 +34,8 @@ pub struct Fixture {
     pub library: PluginLibrary,
     /// Two workers, as `garita` runs.
     pub runtime: tokio::runtime::Runtime,
+    /// The installed copy of the cdylib (for a host that runs it in workers).
+    pub installed: PathBuf,
     /// Keeps the installed copy of the library (never unloaded) in place.
     _dir: tempfile::TempDir,
 }
@@ -70,6 +72,7 @@ impl Fixture {
             dynamic,
             library,
             runtime,
+            installed,
             _dir: dir,
         }
     }
@@ -204,6 +207,27 @@ pub fn compare_through_host(fixture: &Fixture, rounds: usize) -> Comparison {
         rounds,
         || host_calls(&fixture.runtime, &fixture.linked, &input, CALLS_PER_ROUND),
         || host_calls(&fixture.runtime, &fixture.dynamic, &input, CALLS_PER_ROUND),
+    )
+}
+
+/// A host that runs the cdylib in worker processes of `program` (the
+/// `garita` binary), as garita runs every plugin not pinned in process.
+pub fn worker_host(fixture: &Fixture, program: &Path) -> PluginHost {
+    let mut host = PluginHost::new(HostConfig::empty());
+    host.run_libraries_in_workers(program.to_path_buf());
+    host.load_library(&fixture.installed)
+        .expect("load the core cdylib in a worker");
+    host
+}
+
+/// The cdylib in process against the same cdylib in a worker process,
+/// through the host: what isolation costs per call.
+pub fn compare_worker(fixture: &Fixture, worker: &PluginHost, rounds: usize) -> Comparison {
+    let input = sample_input();
+    compare(
+        rounds,
+        || host_calls(&fixture.runtime, &fixture.dynamic, &input, CALLS_PER_ROUND),
+        || host_calls(&fixture.runtime, worker, &input, CALLS_PER_ROUND),
     )
 }
 
