@@ -12,10 +12,15 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `target/release/garita`, built with `cargo build --release` on first use.
+/// `target/release/garita`, built with `cargo build --release` on first use;
+/// or the binary `GARITA_BENCH_BINARY` names (to measure another build, e.g.
+/// an older commit's, with the same bench).
 pub fn release_garita() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        if let Some(given) = std::env::var_os("GARITA_BENCH_BINARY") {
+            return PathBuf::from(given);
+        }
         let status = Command::new(env!("CARGO"))
             .args(["build", "--quiet", "--release", "-p", "garita-cli"])
             .current_dir(root())
