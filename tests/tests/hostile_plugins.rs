@@ -462,3 +462,67 @@ fn read_only_commands_never_start_a_plugin_and_a_broken_one_costs_its_limit_once
         "two stuck manifests took {took:?}"
     );
 }
+
+#[test]
+fn a_plugin_seen_before_starts_only_when_one_of_its_actions_is_called() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = plugin_dir(dir.path());
+    let alpha = hostile_library(&plugins, "alpha", &[])
+        .canonicalize()
+        .unwrap();
+    let beta = hostile_library(&plugins, "beta", &[])
+        .canonicalize()
+        .unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let log = dir.path().join("daemon.log");
+    let config = write(
+        dir.path(),
+        "garita.toml",
+        &format!(
+            "[plugins]\ndirs = [\"{}\"]\n\n[daemon]\nshutdown_grace = \"2s\"\n",
+            plugins.display()
+        ),
+    );
+    let wf = one_step(dir.path(), "alpha-ok", "alpha.ok", None);
+    // The first command that needs connectors asks every library for its
+    // manifest and remembers it by SHA-256.
+    let first = run(garita(&store)
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .arg(&wf));
+    assert_success(&first, "the first run");
+    assert_eq!(
+        std::fs::read_dir(store.join("plugin-manifests"))
+            .unwrap()
+            .count(),
+        2,
+        "both manifests remembered"
+    );
+    // From then on, a daemon registers both without starting either, and a
+    // call starts only the library it calls.
+    let mut daemon = Daemon::start(&store, &config, &workflows, &log);
+    daemon.wait_for_socket(&store);
+    let listed = run(garita(&store)
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "list"]));
+    assert_success(&listed, "plugins list");
+    assert!(stdout(&listed).contains("alpha") && stdout(&listed).contains("beta"));
+    assert!(workers_of(&alpha).is_empty() && workers_of(&beta).is_empty());
+    let second = run(garita(&store)
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .arg(&wf));
+    assert_success(&second, "a run through the daemon");
+    assert_eq!(
+        workers_of(&alpha).len(),
+        1,
+        "alpha's worker serves the call"
+    );
+    assert!(workers_of(&beta).is_empty(), "beta was never needed");
+    daemon.stop(Duration::from_secs(10));
+}

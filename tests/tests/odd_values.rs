@@ -97,3 +97,36 @@ fn a_closed_stdout_or_stderr_is_not_a_panic() {
     assert!(!text.contains("rc=101"), "{text}");
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// A message whose recipients fill a table cell far past 65,535 characters
+/// (the limit of `format!` padding, which panicked): `outbox list` cuts the
+/// cell, `--json` keeps the whole value.
+#[test]
+fn an_outbox_entry_with_a_huge_cell_is_listed_without_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    let recipients: Vec<String> = (0..1_900)
+        .map(|i| format!("\"persona.numero{i}@empresa-importadora-del-ecuador.example\""))
+        .collect();
+    let wf = write(
+        dir.path(),
+        "many.yaml",
+        &format!(
+            "name: many\nsteps:\n  - id: mail\n    uses: email.send\n    with:\n      to: [{}]\n      subject: Aviso\n      body: Hola\n",
+            recipients.join(", ")
+        ),
+    );
+    let out = run(garita(&store).arg("run").arg(&wf));
+    assert_success(&out, "a message to 1,900 recipients");
+    let list = run(garita(&store).args(["outbox", "list"]));
+    assert_success(&list, "outbox list");
+    let text = stdout(&list);
+    assert!(
+        text.lines().all(|line| line.chars().count() < 1_000),
+        "a cell was not cut"
+    );
+    assert!(text.contains('…'), "{text}");
+    let json = run(garita(&store).args(["outbox", "list", "--json"]));
+    assert_success(&json, "outbox list --json");
+    assert!(stdout(&json).len() > 65_535, "--json keeps every recipient");
+}

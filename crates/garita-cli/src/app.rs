@@ -93,6 +93,7 @@ impl App {
             RecordingClock::new(Arc::new(SystemClock), pinned_clock.then(|| clock.clone()));
         let plugins = Arc::new(crate::connectors::PluginsOnUse::new(
             settings.plugins.clone(),
+            store_dir(&global, &settings),
         ));
         // Every call, whatever starts it, has its file paths confined.
         let allowed = crate::allowed_dirs::AllowedDirs::new(

@@ -4,6 +4,7 @@
 //! `tasks list`, `audit`, `backup`, `outbox list`, …) never start a plugin,
 //! so a broken one cannot stop them.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
@@ -14,7 +15,7 @@ use garita_sdk::{ActionError, InvokeContext, Manifest};
 /// Builds the plugin host: built-ins first, then libraries (a refused library
 /// is a warning, so one bad file never stops the other connectors). Each
 /// library runs in worker processes of this binary unless pinned in process.
-pub fn build(config: &HostConfig) -> Arc<PluginHost> {
+pub fn build(config: &HostConfig, store_dir: &Path) -> Arc<PluginHost> {
     let mut host = PluginHost::new(config.clone());
     let builtins: Vec<Arc<dyn garita_sdk::Connector>> = vec![
         Arc::new(garita_core::Core),
@@ -33,7 +34,12 @@ pub fn build(config: &HostConfig) -> Arc<PluginHost> {
     // Libraries run in worker processes of this same binary; without it
     // (an unusual install) they could only run in process, so say so.
     match std::env::current_exe() {
-        Ok(program) => host.run_libraries_in_workers(program),
+        Ok(program) => {
+            host.run_libraries_in_workers(program);
+            // A library seen before starts only when one of its actions is
+            // called: a command that needs one plugin starts only that one.
+            host.remember_manifests_in(store_dir.join(MANIFESTS_DIR));
+        }
         Err(e) => {
             tracing::warn!("cannot find the garita binary to start plugin workers ({e}); plugin libraries run inside this process")
         }
@@ -46,17 +52,23 @@ pub fn build(config: &HostConfig) -> Arc<PluginHost> {
     Arc::new(host)
 }
 
+/// Where, in the store directory, the manifests of plugin libraries are
+/// remembered by SHA-256.
+pub const MANIFESTS_DIR: &str = "plugin-manifests";
+
 /// The plugin host, built the first time anything asks for a connector.
 pub struct PluginsOnUse {
     config: HostConfig,
+    store_dir: PathBuf,
     host: OnceLock<Arc<PluginHost>>,
     connectors: OnceLock<Arc<dyn Connectors>>,
 }
 
 impl PluginsOnUse {
-    pub fn new(config: HostConfig) -> Self {
+    pub fn new(config: HostConfig, store_dir: PathBuf) -> Self {
         Self {
             config,
+            store_dir,
             host: OnceLock::new(),
             connectors: OnceLock::new(),
         }
@@ -64,7 +76,8 @@ impl PluginsOnUse {
 
     /// The host, with every plugin library loaded.
     pub fn host(&self) -> &Arc<PluginHost> {
-        self.host.get_or_init(|| build(&self.config))
+        self.host
+            .get_or_init(|| build(&self.config, &self.store_dir))
     }
 
     fn connectors(&self) -> &Arc<dyn Connectors> {

@@ -29,6 +29,7 @@ pub mod isolation;
 // The only module that crosses the C ABI; every unsafe block says why it holds.
 #[allow(unsafe_code)]
 mod library;
+mod manifest_cache;
 mod manifest_rules;
 mod registry;
 mod schemas;

@@ -14,6 +14,7 @@ use crate::discovery::{check_permissions, libraries_in, sha256_of};
 use crate::error::HostError;
 use crate::isolation::{PluginWorker, WorkerLaunch};
 use crate::library::PluginLibrary;
+use crate::manifest_cache::{CachedManifest, ManifestCache};
 use crate::manifest_rules::manifest_problems;
 use crate::schemas::{compile, ActionSchemas};
 
@@ -145,6 +146,8 @@ pub struct PluginHost {
     /// How libraries run out of process; `None` loads them in this process
     /// (tests and benches of this crate, which have no worker program).
     workers: Option<WorkerLaunch>,
+    /// Manifests remembered by SHA-256, when set.
+    manifests_seen: Option<ManifestCache>,
 }
 
 impl std::fmt::Debug for PluginHost {
@@ -162,7 +165,15 @@ impl PluginHost {
             config,
             connectors: BTreeMap::new(),
             workers: None,
+            manifests_seen: None,
         }
+    }
+
+    /// Remembers the manifests of libraries run in workers in `dir` (by
+    /// SHA-256), so that a later load registers a library seen before
+    /// without starting its worker until one of its actions is called.
+    pub fn remember_manifests_in(&mut self, dir: PathBuf) {
+        self.manifests_seen = Some(ManifestCache::new(dir));
     }
 
     /// Runs every library loaded from now on in worker processes of
@@ -310,7 +321,31 @@ impl PluginHost {
     fn open_checked(&self, file: &CheckedLibrary) -> Result<OpenedLibrary, HostError> {
         match &self.workers {
             Some(launch) if !self.config.runs_in_process(&file.sha256) => {
-                let worker = PluginWorker::start(&file.exact, launch.clone())?;
+                let seen = self
+                    .manifests_seen
+                    .as_ref()
+                    .and_then(|cache| cache.get(&file.sha256));
+                let worker = match seen {
+                    Some(seen) => PluginWorker::deferred(
+                        &file.exact,
+                        launch.clone(),
+                        seen.manifest,
+                        seen.sdk_version,
+                    ),
+                    None => {
+                        let worker = PluginWorker::start(&file.exact, launch.clone())?;
+                        if let Some(cache) = &self.manifests_seen {
+                            cache.put(
+                                &file.sha256,
+                                &CachedManifest {
+                                    sdk_version: worker.sdk_version().to_owned(),
+                                    manifest: worker.cached_manifest().clone(),
+                                },
+                            );
+                        }
+                        worker
+                    }
+                };
                 let manifest = worker.cached_manifest().clone();
                 // Checked again here: the worker runs the plugin's code.
                 let problems = manifest_problems(&manifest);

@@ -132,6 +132,25 @@ impl PluginWorker {
         }
     }
 
+    /// A worker for `library` whose manifest is already known (remembered
+    /// from an earlier load of the same bytes): no process starts until the
+    /// first call.
+    pub fn deferred(
+        library: &Path,
+        launch: WorkerLaunch,
+        manifest: Manifest,
+        sdk_version: String,
+    ) -> Self {
+        Self {
+            library: library.to_path_buf(),
+            launch,
+            manifest,
+            sdk_version,
+            idle: Mutex::new(Vec::new()),
+            streak: Mutex::new(FailureStreak::default()),
+        }
+    }
+
     /// The manifest the first worker sent.
     pub fn cached_manifest(&self) -> &Manifest {
         &self.manifest
