@@ -34,7 +34,7 @@ pub fn now() -> DateTime<Utc> {
         .expect("valid instant")
 }
 
-fn account(i: usize, today: NaiveDate) -> Account {
+fn account(i: usize, today: NaiveDate, spread_days: usize) -> Account {
     let mut account = Account::new(
         "ctpat",
         &format!("user{i}@importadora{}.example.com", i % 500),
@@ -50,14 +50,26 @@ fn account(i: usize, today: NaiveDate) -> Account {
             ctpat_account_number: Some(format!("CT{:08}", i % 500)),
         },
     );
-    let last = today - TimeDelta::days((i % 60) as i64);
+    let last = today - TimeDelta::days((i % spread_days) as i64);
     account.last_sign_in = Some(last);
     account.deactivates_on = Some(last + TimeDelta::days(46));
     account
 }
 
-/// Upserts `n` CTPAT accounts, signed in over the last 60 days.
+/// Upserts `n` CTPAT accounts, signed in over the last 60 days (so about a
+/// quarter are past the 45-day rule: the recomputation has work to do).
 pub async fn fill_accounts(store: &SledStore, n: usize) {
+    fill_accounts_signed_in_within(store, n, 60).await;
+}
+
+/// Upserts `n` CTPAT accounts, signed in over the last 25 days: nothing is
+/// due for any of them at [`now`] (no reminder before day 30, no
+/// deactivation before day 46), as the idle daemon's measurement needs.
+pub async fn fill_quiet_accounts(store: &SledStore, n: usize) {
+    fill_accounts_signed_in_within(store, n, 25).await;
+}
+
+async fn fill_accounts_signed_in_within(store: &SledStore, n: usize, spread_days: usize) {
     let today = now().date_naive();
     let meta = ChangeMeta {
         by: "bench".into(),
@@ -68,7 +80,7 @@ pub async fn fill_accounts(store: &SledStore, n: usize) {
         let updates: Vec<AccountUpdate> = chunk
             .iter()
             .map(|&i| AccountUpdate {
-                account: account(i, today),
+                account: account(i, today, spread_days),
                 reason: "import".into(),
                 expected_revision: None,
             })

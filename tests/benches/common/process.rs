@@ -136,7 +136,10 @@ pub fn idle_daemon(
     {
         let store =
             Arc::new(SledStore::open(&store_dir, StoreOptions::default()).expect("open store"));
-        runtime.block_on(super::inventory::fill_accounts(&store, accounts));
+        // Quiet accounts: "idle" means nothing is due. (With accounts past
+        // the 45-day rule, the daemon's first reconcile deactivates them and
+        // starts their alert and reactivation runs: work, not idleness.)
+        runtime.block_on(super::inventory::fill_quiet_accounts(&store, accounts));
         // Dropped here: the daemon opens the store alone.
     }
     let mut child = garita(&store_dir)
