@@ -18,12 +18,12 @@ pub struct CtpatRule {
 impl CtpatRule {
     /// Reads a `[connectors.ctpat]` section (`null`: defaults).
     pub fn from_section(section: serde_json::Value) -> Result<Self, InventoryError> {
-        let ctx = InvokeContext {
-            config: section,
-            // English messages, like the rest of the command line.
-            locale: "en".into(),
-            ..InvokeContext::for_test()
-        };
+        // Only the configuration is read here (no date, no run): English
+        // messages, like the rest of the command line.
+        let ctx = InvokeContext::builder()
+            .config(section)
+            .locale("en")
+            .build();
         let config = CtpatConfig::from_context(&ctx)
             .map_err(|e| InventoryError::CtpatSection(e.to_string()))?;
         Ok(Self { config })

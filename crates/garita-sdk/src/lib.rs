@@ -18,12 +18,19 @@ mod error;
 mod export;
 mod manifest;
 
-pub use context::{IdempotencyKey, InvokeContext};
+pub use context::{IdempotencyKey, InvokeContext, InvokeContextBuilder};
 pub use error::{ActionError, FieldError};
 pub use manifest::{ActionSpec, Manifest};
 
 /// Re-exported so authors and the export macro use the same `serde_json`.
 pub use serde_json;
+
+/// Re-exported because [`InvokeContext::now`] is a chrono type: authors use
+/// the same chrono as the SDK without naming a version of their own.
+pub use chrono;
+
+/// Re-exported for [`InvokeContext::time_zone_of_run`]'s zone type.
+pub use chrono_tz;
 
 /// The SDK's own version, checked by the host next to the ABI version.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
