@@ -1103,8 +1103,11 @@ impl RunDriver<'_, '_> {
                     at: now,
                 });
                 // A slow step is not run again for a crash during the next
-                // one. (A failed attempt stops the drive, which commits.)
-                if slow {
+                // one. (A failed attempt stops the drive, which commits.) A
+                // resumed step's outcome is made durable at once: only a stop
+                // during the call itself may then count as its second stop
+                // (quarantine), not one during the steps after it.
+                if slow || resuming {
                     self.commit().await?;
                 }
                 Ok(StepProgress::Next)
