@@ -81,7 +81,6 @@ mod curp;
 mod email;
 pub mod guides;
 mod inconvenient_words;
-mod label_fold;
 mod postal_code;
 mod problem;
 mod registration_check;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::label_fold::fold_label;
+use garita_portal_kit::fold_label;
 
 /// "Tipo de usuario" in the Acceso Único registration form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

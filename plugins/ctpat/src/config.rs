@@ -5,7 +5,7 @@ use garita_sdk::serde_json::Value;
 use garita_sdk::{ActionError, InvokeContext};
 
 use crate::dates::parse_zone;
-use crate::text::pick;
+use garita_portal_kit::pick_for;
 
 /// CBP deactivates a user who has not signed in for more than this many days.
 pub const DEFAULT_INACTIVITY_LIMIT_DAYS: i64 = 45;
@@ -148,8 +148,8 @@ fn bad_setting(
     } else {
         format!("[connectors.ctpat] {key}")
     };
-    let problem = pick(ctx, spanish, english);
-    ActionError::permanent(pick(
+    let problem = pick_for(ctx, spanish, english);
+    ActionError::permanent(pick_for(
         ctx,
         format!("configuración inválida: {setting} {problem}"),
         format!("invalid configuration: {setting} {problem}"),

@@ -4,7 +4,7 @@
 use garita_sdk::serde_json::{Map, Value};
 use garita_sdk::{ActionError, FieldError, InvokeContext};
 
-use crate::text::pick;
+use garita_portal_kit::pick_for;
 
 /// A cursor over one JSON object of input that remembers the problems found.
 pub(crate) struct InputReader<'a> {
@@ -24,7 +24,7 @@ impl<'a> InputReader<'a> {
             errors: Vec::new(),
         };
         if reader.object.is_none() {
-            let message = pick(
+            let message = pick_for(
                 ctx,
                 "la entrada debe ser un objeto JSON",
                 "the input must be a JSON object",
@@ -46,7 +46,7 @@ impl<'a> InputReader<'a> {
         spanish: impl Into<String>,
         english: impl Into<String>,
     ) {
-        let message = pick(self.ctx, spanish, english);
+        let message = pick_for(self.ctx, spanish, english);
         self.errors.push(FieldError::new(path, message));
     }
 
@@ -190,7 +190,7 @@ impl<'a> InputReader<'a> {
         match value {
             Some(value) if self.errors.is_empty() => Ok(value),
             _ => {
-                let message = pick(
+                let message = pick_for(
                     self.ctx,
                     format!("la entrada tiene {} problema(s)", self.errors.len().max(1)),
                     format!("the input has {} problem(s)", self.errors.len().max(1)),

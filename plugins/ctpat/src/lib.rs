@@ -26,7 +26,6 @@ mod address;
 mod config;
 mod dates;
 mod input;
-mod text;
 
 pub use actions::email_list_review::{
     review, InventoryAccount, Kept, Removal, RemovalReason, Review,

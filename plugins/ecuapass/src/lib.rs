@@ -61,7 +61,6 @@ mod cedula;
 mod connector;
 mod email_shape;
 pub mod guides;
-mod label_fold;
 mod province;
 mod ruc;
 mod validation;

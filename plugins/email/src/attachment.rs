@@ -7,7 +7,7 @@ use garita_sdk::{FieldError, InvokeContext};
 use lettre::message::header::ContentType;
 
 use crate::request::AttachmentRequest;
-use crate::text::pick;
+use garita_portal_kit::pick_for;
 
 /// An attachment read into memory.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ pub(crate) fn load(
     let problem = |spanish: String, english: String| {
         FieldError::new(
             format!("{}/path", request.pointer),
-            pick(ctx, spanish, english),
+            pick_for(ctx, spanish, english),
         )
     };
     let file = File::open(&request.path).map_err(|err| match err.kind() {

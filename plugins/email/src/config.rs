@@ -12,7 +12,7 @@ use lettre::message::Mailbox;
 
 use crate::address::parse_mailbox;
 use crate::message_id::{is_valid_domain, DEFAULT_MESSAGE_ID_DOMAIN};
-use crate::text::pick;
+use garita_portal_kit::pick_for;
 
 /// Where the file transport writes messages by default.
 pub const DEFAULT_OUTBOX_DIR: &str = ".garita/outbox";
@@ -284,8 +284,8 @@ fn bad_setting(
     } else {
         format!("[connectors.email] {key}")
     };
-    let problem = pick(ctx, spanish, english);
-    ActionError::permanent(pick(
+    let problem = pick_for(ctx, spanish, english);
+    ActionError::permanent(pick_for(
         ctx,
         format!("configuración inválida: {setting} {problem}"),
         format!("invalid configuration: {setting} {problem}"),

@@ -6,7 +6,7 @@ use garita_sdk::{ActionError, FieldError, InvokeContext};
 use lettre::message::Mailbox;
 
 use crate::address::{parse_mailbox, MailboxProblem};
-use crate::text::pick;
+use garita_portal_kit::pick_for;
 
 /// A cursor over one JSON object of input that remembers the problems found.
 pub(crate) struct InputReader<'a> {
@@ -40,7 +40,7 @@ impl<'a> InputReader<'a> {
         spanish: impl Into<String>,
         english: impl Into<String>,
     ) {
-        let message = pick(self.ctx, spanish, english);
+        let message = pick_for(self.ctx, spanish, english);
         self.errors.push(FieldError::new(path, message));
     }
 
@@ -166,7 +166,7 @@ impl<'a> InputReader<'a> {
         if self.errors.is_empty() {
             return Ok(value);
         }
-        let message = pick(
+        let message = pick_for(
             self.ctx,
             format!("la entrada tiene {} problema(s)", self.errors.len()),
             format!("the input has {} problem(s)", self.errors.len()),

@@ -67,7 +67,6 @@ mod outbox;
 mod request;
 mod schema;
 mod smtp;
-mod text;
 
 pub use config::{
     EmailConfig, SmtpSettings, SmtpTls, Transport, DEFAULT_CONNECT_TIMEOUT_SECS,

@@ -15,7 +15,7 @@ use lettre::transport::smtp::Error as SmtpError;
 use lettre::Message;
 
 use crate::config::{SmtpSettings, SmtpTls};
-use crate::text::pick;
+use garita_portal_kit::pick_for;
 
 /// Sends `message` and returns the server's reply to the message data
 /// (for example `250 OK queued as 1234`).
@@ -68,7 +68,7 @@ fn deliver(
     connection
         .set_timeout(Some(Duration::from_secs(settings.timeout_secs)))
         .map_err(|err| {
-            ActionError::retryable(pick(
+            ActionError::retryable(pick_for(
                 failure.ctx,
                 format!("error de red: {err}"),
                 format!("network error: {err}"),
@@ -104,7 +104,7 @@ fn read_password(
     };
     match std::env::var(name) {
         Ok(password) if !password.is_empty() => Ok(Some(password)),
-        _ => Err(ActionError::permanent(pick(
+        _ => Err(ActionError::permanent(pick_for(
             ctx,
             format!("la variable de entorno `{name}` (password_env de [connectors.email]) no está definida o está vacía: defina en ella la contraseña SMTP"),
             format!("the environment variable `{name}` ([connectors.email] password_env) is unset or empty: put the SMTP password in it"),
@@ -150,7 +150,7 @@ impl Failure<'_> {
                 format!("the SMTP server {server} did not accept the message: {err}"),
             ),
         };
-        let message = scrub(&pick(self.ctx, spanish, english), self.password);
+        let message = scrub(&pick_for(self.ctx, spanish, english), self.password);
         if is_transient(err) {
             ActionError::retryable(message)
         } else {

@@ -4,7 +4,7 @@
 mod input;
 mod password_recovery;
 mod registration;
-mod schemas;
+use garita_portal_kit::schemas;
 mod validate;
 
 use garita_sdk::{ActionError, ActionSpec, InvokeContext};

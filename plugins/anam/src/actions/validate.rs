@@ -66,7 +66,7 @@ pub(super) fn specs() -> Vec<ActionSpec> {
                     },
                     "additionalProperties": false
                 }))
-                .output_schema(schemas::validation(v.kinds))
+                .output_schema(schemas::validation(v.kinds, "The value as it should be stored."))
         })
         .collect()
 }

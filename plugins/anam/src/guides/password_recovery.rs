@@ -1,6 +1,8 @@
 //! Recovering a forgotten Acceso Único password ("¿Olvidó su contraseña?").
 
-use super::{pick, Guide, StepList};
+use garita_portal_kit::pick;
+
+use super::{Guide, StepList};
 
 /// The recovery guide; `username`, when known, is written into the steps.
 pub fn password_recovery_guide(username: Option<&str>, english: bool) -> Guide {

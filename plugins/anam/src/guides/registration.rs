@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use super::{pick, Guide, StepList};
+use garita_portal_kit::pick;
+
+use super::{Guide, StepList};
 
 /// The URL of the Acceso Único sign-in and registration page.
 pub const ACCESO_UNICO_URL: &str = "https://accesounico.anam.gob.mx";

@@ -4,7 +4,7 @@
 mod annual_update;
 mod input;
 mod password_reset;
-mod schemas;
+use garita_portal_kit::schemas;
 mod validate;
 
 use garita_sdk::{ActionError, ActionSpec, InvokeContext};

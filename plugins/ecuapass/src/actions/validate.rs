@@ -7,6 +7,9 @@ use super::input::InputReader;
 use super::schemas;
 use crate::{validate_cedula, validate_ruc};
 
+/// What `normalized` holds in this portal's validation results.
+const NORMALIZED: &str = "The input without spaces, dashes and dots.";
+
 pub(super) const CEDULA_ACTION: &str = "validate_cedula";
 pub(super) const RUC_ACTION: &str = "validate_ruc";
 
@@ -23,7 +26,7 @@ pub(super) fn cedula_spec() -> ActionSpec {
         },
         "additionalProperties": false
     }))
-    .output_schema(schemas::validation(&["natural_person"]))
+    .output_schema(schemas::validation(&["natural_person"], NORMALIZED))
 }
 
 pub(super) fn ruc_spec() -> ActionSpec {
@@ -39,7 +42,7 @@ pub(super) fn ruc_spec() -> ActionSpec {
         },
         "additionalProperties": false
     }))
-    .output_schema(schemas::validation(&["natural_person", "public_entity", "private_company"]))
+    .output_schema(schemas::validation(&["natural_person", "public_entity", "private_company"], NORMALIZED))
 }
 
 pub(super) fn cedula(input: &Value, english: bool) -> Result<Value, ActionError> {

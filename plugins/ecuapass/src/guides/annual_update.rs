@@ -4,8 +4,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{pick, Guide, StepList};
-use crate::label_fold::fold_label;
+use garita_portal_kit::pick;
+
+use super::{Guide, StepList};
+use garita_portal_kit::fold_label;
 
 /// The resolution that makes the update mandatory every January.
 pub const LEGAL_BASIS_RESOLUTION: &str = "SENAE-DGN-2016-0364-RE";

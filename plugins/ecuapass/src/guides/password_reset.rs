@@ -4,12 +4,14 @@
 use garita_sdk::FieldError;
 use serde::Serialize;
 
-use super::{pick, Guide, Part, StepList};
+use garita_portal_kit::pick;
+
+use super::{Guide, Part, StepList};
 use crate::cedula::validate_cedula;
 use crate::email_shape::looks_like_email;
-use crate::label_fold::fold_label;
 use crate::ruc::validate_ruc;
 use crate::validation::{strip_separators, Issue};
+use garita_portal_kit::fold_label;
 
 /// The "Clasificación de usuario" options of the reset form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -12,7 +12,7 @@ use crate::compose::{compose, BccHeader, Draft};
 use crate::config::EmailConfig;
 use crate::message_id::{message_id_for, step_hash};
 use crate::request::EmailRequest;
-use crate::text::pick;
+use garita_portal_kit::pick_for;
 
 /// A message built for the current step.
 pub(crate) struct Prepared {
@@ -36,7 +36,7 @@ pub(crate) fn prepare(
     if from.is_none() {
         problems.push(FieldError::new(
             "/from",
-            pick(
+            pick_for(
                 ctx,
                 "falta el remitente: indíquelo en from o en from de [connectors.email]",
                 "the sender is missing: give from here or in [connectors.email]",
@@ -51,7 +51,7 @@ pub(crate) fn prepare(
         }
     }
     let Some(from) = from.filter(|_| problems.is_empty()) else {
-        let message = pick(
+        let message = pick_for(
             ctx,
             format!("la entrada tiene {} problema(s)", problems.len()),
             format!("the input has {} problem(s)", problems.len()),

@@ -6,8 +6,8 @@ use garita_sdk::{ActionError, ActionSpec, InvokeContext};
 use super::{envelope_json, prepare};
 use crate::compose::BccHeader;
 use crate::config::{EmailConfig, Transport};
-use crate::text::pick;
 use crate::{outbox, schema, smtp};
+use garita_portal_kit::pick_for;
 
 /// The action's name after the dot.
 pub const NAME: &str = "send";
@@ -45,7 +45,7 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
             )
             .map_err(|err| {
                 let shown = outbox_dir.display();
-                ActionError::permanent(pick(
+                ActionError::permanent(pick_for(
                     ctx,
                     format!(
                         "no se pudo escribir el mensaje en la bandeja de salida `{shown}`: {err}"

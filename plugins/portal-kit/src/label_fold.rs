@@ -1,10 +1,11 @@
-//! Folding of free-typed labels ("Representante de la Entidad", "REPRESENTANTE DE LA ENTIDAD")
+//! Folding of free-typed labels ("Agente Aduanal", "AGENTE ADUANAL",
+//! "Representante de la Entidad")
 //! so that case, accents and spacing do not matter when matching them.
 
 /// Lowercases, removes Spanish accents and diaeresis, turns `_`/`-` into spaces
-/// and collapses runs of whitespace, so `"  Funcionario_PÚBLICO "` becomes
-/// `"funcionario publico"`.
-pub(crate) fn fold_label(input: &str) -> String {
+/// and collapses runs of whitespace, so `"  Apoderado de ALMACÉN_general "` becomes
+/// `"apoderado de almacen general"`.
+pub fn fold_label(input: &str) -> String {
     let mut folded = String::with_capacity(input.len());
     let mut pending_space = false;
     for c in input.chars() {
@@ -37,11 +38,12 @@ mod tests {
 
     #[test]
     fn folds_case_accents_and_spacing() {
-        assert_eq!(fold_label("  Funcionario_PÚBLICO "), "funcionario publico");
         assert_eq!(
-            fold_label("Representante   de la\tEntidad"),
-            "representante de la entidad"
+            fold_label("  Apoderado de ALMACÉN_general "),
+            "apoderado de almacen general"
         );
+        assert_eq!(fold_label("Apoyo   y\tServicio"), "apoyo y servicio");
+        assert_eq!(fold_label("  Funcionario_PÚBLICO "), "funcionario publico");
         assert_eq!(fold_label(""), "");
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 /// Schema of one issue: `{code, message, message_es, message_en}`.
-pub(crate) fn issue() -> Value {
+pub fn issue() -> Value {
     json!({
         "type": "object",
         "required": ["code", "message", "message_es", "message_en"],
@@ -17,8 +17,9 @@ pub(crate) fn issue() -> Value {
     })
 }
 
-/// Schema of a validation result whose `kind` is one of `kinds` or null.
-pub(crate) fn validation(kinds: &[&str]) -> Value {
+/// Schema of a validation result whose `kind` is one of `kinds` or null;
+/// `normalized` says what the normalised value is (per portal).
+pub fn validation(kinds: &[&str], normalized: &str) -> Value {
     let mut kind_values: Vec<Value> = kinds.iter().map(|k| json!(k)).collect();
     kind_values.push(Value::Null);
     json!({
@@ -26,7 +27,7 @@ pub(crate) fn validation(kinds: &[&str]) -> Value {
         "required": ["valid", "normalized", "kind", "warnings", "errors"],
         "properties": {
             "valid": {"type": "boolean", "description": "True exactly when `errors` is empty."},
-            "normalized": {"type": "string", "description": "The value as it should be stored."},
+            "normalized": {"type": "string", "description": normalized},
             "kind": {"enum": kind_values},
             "warnings": {"type": "array", "items": issue()},
             "errors": {"type": "array", "items": issue()}
@@ -36,7 +37,7 @@ pub(crate) fn validation(kinds: &[&str]) -> Value {
 }
 
 /// Schema of the guide fields every guide action returns.
-pub(crate) fn guide_properties() -> Value {
+pub fn guide_properties() -> Value {
     json!({
         "title": {"type": "string"},
         "summary": {"type": "string"},
@@ -72,7 +73,7 @@ pub(crate) fn guide_properties() -> Value {
 }
 
 /// The names of [`guide_properties`], all required.
-pub(crate) const GUIDE_REQUIRED: [&str; 8] = [
+pub const GUIDE_REQUIRED: [&str; 8] = [
     "title",
     "summary",
     "preparations",
@@ -84,7 +85,7 @@ pub(crate) const GUIDE_REQUIRED: [&str; 8] = [
 ];
 
 /// Merges the guide properties with an action's own, into one object schema.
-pub(crate) fn guide_output(extra_properties: Value, extra_required: &[&str]) -> Value {
+pub fn guide_output(extra_properties: Value, extra_required: &[&str]) -> Value {
     let mut properties = guide_properties();
     if let (Some(target), Value::Object(extra)) = (properties.as_object_mut(), extra_properties) {
         target.extend(extra);
@@ -103,7 +104,7 @@ pub(crate) fn guide_output(extra_properties: Value, extra_required: &[&str]) -> 
 }
 
 /// Schema of a problem tied to a field: an issue plus its `path`.
-pub(crate) fn problem() -> Value {
+pub fn problem() -> Value {
     let mut schema = issue();
     if let Some(properties) = schema["properties"].as_object_mut() {
         properties.insert(

@@ -1,0 +1,19 @@
+//! The portal kit: what Garita's portal connectors (ecuapass, anam, ctpat,
+//! and the email connector's texts) share, so that a new portal connector
+//! writes only its rules and its texts.
+//!
+//! It owns the structured [`Guide`] every guide action returns and its
+//! Markdown, the JSON Schema fragments of those outputs and of validation
+//! results ([`schemas`]), the folding of free-typed labels ([`fold_label`])
+//! and the choice between Spanish and English text ([`pick`],
+//! [`pick_for`]). It depends on garita-sdk alone and must never name a
+//! portal: anything specific to one belongs in that portal's connector.
+
+mod guide;
+mod label_fold;
+mod locale;
+pub mod schemas;
+
+pub use guide::{Guide, Part, Step, StepList};
+pub use label_fold::fold_label;
+pub use locale::{pick, pick_for};
