@@ -3,8 +3,8 @@
 //! writes only its rules and its texts.
 //!
 //! It owns the structured [`Guide`] every guide action returns and its
-//! Markdown, the JSON Schema fragments of those outputs and of validation
-//! results ([`schemas`]), the folding of free-typed labels ([`fold_label`])
+//! Markdown, the verdict of identifier validators ([`Validation`] with its
+//! [`Issue`]s) and the JSON Schema fragments of those outputs ([`schemas`]), the folding of free-typed labels ([`fold_label`])
 //! and the choice between Spanish and English text ([`pick`],
 //! [`pick_for`]). It depends on garita-sdk alone and must never name a
 //! portal: anything specific to one belongs in that portal's connector.
@@ -13,7 +13,9 @@ mod guide;
 mod label_fold;
 mod locale;
 pub mod schemas;
+mod validation;
 
 pub use guide::{Guide, Part, Step, StepList};
 pub use label_fold::fold_label;
 pub use locale::{pick, pick_for};
+pub use validation::{Issue, KindName, Validation};
