@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
-use garita_sdk::{ActionError, InvokeContext, Manifest};
+use garita_sdk::{ActionError, IdempotencyKey, InvokeContext, Manifest};
 use serde_json::{json, Value};
 
+use super::commit_deferral::MAX_UNCOMMITTED_EVENTS;
 use super::*;
 use crate::clock::ManualClock;
 use crate::memory_store::MemoryStore;
 use crate::model::*;
+use crate::task::Task;
 
 /// Records every call; `flaky` fails with a retryable error until its counter runs out.
 #[derive(Default)]

@@ -1,0 +1,233 @@
+//! `for_each:` steps: child runs over a list, their concurrency and their
+//! collected outputs.
+
+use super::state::{CurrentStep, Parked};
+use super::{EngineError, RunDriver, StepProgress};
+use crate::model::{ForEachSpec, Step};
+use crate::run::{ParentRef, RunEvent, RunId, RunRecord, RunStatus};
+use serde_json::{json, Value};
+
+/// Most items a `for_each` may fan out to.
+const MAX_FAN_OUT: usize = 10_000;
+
+impl RunDriver<'_, '_> {
+    pub(super) async fn for_each(
+        &mut self,
+        step: &Step,
+        current: Option<CurrentStep>,
+        spec: &ForEachSpec,
+    ) -> Result<StepProgress, EngineError> {
+        let now = self.now();
+        let parked = match current.and_then(|c| c.waiting) {
+            Some(p) => p,
+            None => {
+                let ctx = self.context(None);
+                let items = match self.services.evaluator.eval(&spec.items, &ctx) {
+                    Ok(Value::Array(items)) => items,
+                    Ok(other) => {
+                        self.fail(
+                            step,
+                            format!("`for_each` must give a list, got {}", kind_of(&other)),
+                        );
+                        return Ok(StepProgress::Stop);
+                    }
+                    Err(e) => {
+                        self.fail(step, format!("`for_each`: {e}"));
+                        return Ok(StepProgress::Stop);
+                    }
+                };
+                if items.len() > MAX_FAN_OUT {
+                    self.fail(
+                        step,
+                        format!(
+                            "`for_each` gave {} items; the limit is {MAX_FAN_OUT}",
+                            items.len()
+                        ),
+                    );
+                    return Ok(StepProgress::Stop);
+                }
+                let children: Vec<RunId> = (0..items.len())
+                    .map(|i| format!("{}.{}.{i}", self.batch.record.id, step.id))
+                    .collect();
+                self.record(RunEvent::StepStarted {
+                    step: step.id.clone(),
+                    attempt: 1,
+                    at: now,
+                });
+                self.record(RunEvent::StepWaiting {
+                    step: step.id.clone(),
+                    until: None,
+                    signal: None,
+                    task: None,
+                    children: children.clone(),
+                    items: items.clone(),
+                    at: now,
+                });
+                Parked {
+                    children,
+                    items,
+                    ..Default::default()
+                }
+            }
+        };
+        let existing = self
+            .services
+            .store
+            .children(&self.batch.record.id, &step.id)
+            .await?;
+        let unfinished = existing.iter().filter(|r| !r.status.is_terminal()).count();
+        let mut room = (spec.concurrency as usize).saturating_sub(unfinished);
+        let mut to_create = Vec::new();
+        for (index, id) in parked.children.iter().enumerate() {
+            if room == 0 {
+                break;
+            }
+            if existing.iter().any(|r| &r.id == id) {
+                continue;
+            }
+            to_create.push((index, id.clone()));
+            room -= 1;
+        }
+        if !to_create.is_empty() {
+            // Children are created after the parent's decision is durable, so
+            // a crash in between re-creates exactly the same (deterministic) ids.
+            self.commit().await?;
+            let parent_steps = self.steps_context();
+            for (index, id) in to_create {
+                let item = parked.items.get(index).cloned().unwrap_or(Value::Null);
+                let mut scope = serde_json::Map::new();
+                scope.insert(spec.item_var.clone(), item);
+                scope.insert("index".into(), json!(index));
+                scope.insert(
+                    "parent".into(),
+                    json!({"run": self.batch.record.id, "steps": parent_steps}),
+                );
+                let mut child = RunRecord {
+                    id: id.clone(),
+                    workflow: format!("{}/{}", self.workflow.name, step.id),
+                    source: self.batch.record.source.clone(),
+                    source_path: self.batch.record.source_path.clone(),
+                    inputs: self.batch.record.inputs.clone(),
+                    parent: Some(ParentRef {
+                        run_id: self.batch.record.id.clone(),
+                        step_id: step.id.clone(),
+                        index: index as u32,
+                    }),
+                    status: RunStatus::Running,
+                    created_at: now,
+                    updated_at: now,
+                    next_seq: 0,
+                    wake_at: None,
+                    error: None,
+                    scope: Value::Object(scope),
+                };
+                if let Some(secret) = self
+                    .services
+                    .lock_secrets()
+                    .get(&self.batch.record.id)
+                    .cloned()
+                {
+                    self.services.lock_secrets().insert(id.clone(), secret);
+                }
+                match self
+                    .services
+                    .store
+                    .create_run(&mut child, &[RunEvent::RunCreated { at: now }])
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                self.touched.push(id);
+            }
+            self.park(None);
+            return Ok(StepProgress::Stop);
+        }
+        let all = self
+            .services
+            .store
+            .children(&self.batch.record.id, &step.id)
+            .await?;
+        let done = all.iter().filter(|r| r.status.is_terminal()).count();
+        if done < parked.children.len() {
+            // Unfinished children exist (or are still to be created next time a child ends).
+            for child in all.iter().filter(|r| r.status == RunStatus::Running) {
+                self.touched.push(child.id.clone());
+            }
+            self.park(None);
+            return Ok(StepProgress::Stop);
+        }
+        let failed: Vec<String> = all
+            .iter()
+            .filter(|r| r.status != RunStatus::Succeeded)
+            .map(|r| {
+                let index = r.parent.as_ref().map_or(0, |p| p.index);
+                format!(
+                    "item {index}: {}",
+                    r.error.clone().unwrap_or_else(|| r.status.to_string())
+                )
+            })
+            .collect();
+        if !failed.is_empty() {
+            self.record(RunEvent::StepFailed {
+                step: step.id.clone(),
+                attempt: 1,
+                error: failed.join("; "),
+                retry_at: None,
+                at: now,
+            });
+            self.fail(
+                step,
+                format!(
+                    "{} of {} items failed: {}",
+                    failed.len(),
+                    all.len(),
+                    failed.join("; ")
+                ),
+            );
+            return Ok(StepProgress::Stop);
+        }
+        let mut outputs = Vec::with_capacity(all.len());
+        for child in &all {
+            let events = self.services.store.events(&child.id).await?;
+            let out = events
+                .iter()
+                .rev()
+                .find_map(|e| match &e.event {
+                    RunEvent::RunSucceeded { .. } => Some(child_steps_output(&events)),
+                    _ => None,
+                })
+                .unwrap_or(Value::Null);
+            outputs.push(out);
+        }
+        self.record(RunEvent::StepSucceeded {
+            step: step.id.clone(),
+            attempt: 1,
+            output: json!({"items": outputs, "count": all.len()}),
+            at: now,
+        });
+        Ok(StepProgress::Next)
+    }
+}
+
+/// The outputs of a finished child: each step id → its output.
+fn child_steps_output(events: &[crate::run::StoredEvent]) -> Value {
+    let mut out = serde_json::Map::new();
+    for e in events {
+        if let RunEvent::StepSucceeded { step, output, .. } = &e.event {
+            out.insert(step.clone(), output.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
