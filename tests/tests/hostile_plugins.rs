@@ -46,6 +46,31 @@ fn plugin_dir(parent: &Path) -> PathBuf {
     dir
 }
 
+/// A store, an empty workflows folder, a daemon log and a configuration
+/// whose `[plugins]` table is `plugins_table`, with a 2 s shutdown grace.
+struct Place {
+    store: PathBuf,
+    workflows: PathBuf,
+    log: PathBuf,
+    config: PathBuf,
+}
+
+fn place(dir: &Path, plugins_table: &str) -> Place {
+    let workflows = dir.join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let config = write(
+        dir,
+        "garita.toml",
+        &format!("[plugins]\n{plugins_table}\n[daemon]\nshutdown_grace = \"2s\"\n"),
+    );
+    Place {
+        store: dir.join("store"),
+        workflows,
+        log: dir.join("daemon.log"),
+        config,
+    }
+}
+
 fn one_step(dir: &Path, name: &str, action: &str, timeout: Option<&str>) -> PathBuf {
     let timeout = timeout.map_or(String::new(), |t| format!("    timeout: {t}\n"));
     write(
@@ -109,15 +134,15 @@ fn every_hostile_plugin_fails_only_its_own_call_and_the_daemon_keeps_answering()
     let plugins = plugin_dir(dir.path());
     let lib = hostile_library(&plugins, "hostile", &[]);
     let lib = lib.canonicalize().unwrap();
-    let store = dir.path().join("store");
-    let workflows = dir.path().join("workflows");
-    std::fs::create_dir(&workflows).unwrap();
-    let log = dir.path().join("daemon.log");
-    let config = write(
+    let Place {
+        store,
+        workflows,
+        log,
+        config,
+    } = place(
         dir.path(),
-        "garita.toml",
         &format!(
-            "[plugins]\ndirs = [\"{}\"]\nworker_memory_mib = 512\n\n[daemon]\nshutdown_grace = \"2s\"\n",
+            "dirs = [\"{}\"]\nworker_memory_mib = 512\n",
             plugins.display()
         ),
     );
@@ -225,16 +250,16 @@ fn a_run_that_keeps_stopping_the_daemon_is_quarantined_not_resumed_forever() {
     assert_success(&check, "plugins check");
     let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
     let sha = report["sha256"].as_str().unwrap().to_owned();
-    let store = dir.path().join("store");
-    let workflows = dir.path().join("workflows");
-    std::fs::create_dir(&workflows).unwrap();
-    let log = dir.path().join("daemon.log");
     // Pinned in process: its exit() ends whatever process calls it.
-    let config = write(
+    let Place {
+        store,
+        workflows,
+        log,
+        config,
+    } = place(
         dir.path(),
-        "garita.toml",
         &format!(
-            "[plugins]\ndirs = [\"{}\"]\nallow_sha256 = [\"{sha}\"]\nin_process = [\"{sha}\"]\n\n[daemon]\nshutdown_grace = \"2s\"\n",
+            "dirs = [\"{}\"]\nallow_sha256 = [\"{sha}\"]\nin_process = [\"{sha}\"]\n",
             plugins.display()
         ),
     );
@@ -473,18 +498,12 @@ fn a_plugin_seen_before_starts_only_when_one_of_its_actions_is_called() {
     let beta = hostile_library(&plugins, "beta", &[])
         .canonicalize()
         .unwrap();
-    let store = dir.path().join("store");
-    let workflows = dir.path().join("workflows");
-    std::fs::create_dir(&workflows).unwrap();
-    let log = dir.path().join("daemon.log");
-    let config = write(
-        dir.path(),
-        "garita.toml",
-        &format!(
-            "[plugins]\ndirs = [\"{}\"]\n\n[daemon]\nshutdown_grace = \"2s\"\n",
-            plugins.display()
-        ),
-    );
+    let Place {
+        store,
+        workflows,
+        log,
+        config,
+    } = place(dir.path(), &format!("dirs = [\"{}\"]\n", plugins.display()));
     let wf = one_step(dir.path(), "alpha-ok", "alpha.ok", None);
     // The first command that needs connectors asks every library for its
     // manifest and remembers it by SHA-256.
