@@ -29,6 +29,7 @@ pub mod schema;
 pub mod secret_inputs;
 pub mod secret_redactor;
 pub mod store;
+pub mod store_conformance;
 pub mod task;
 
 pub use account::{

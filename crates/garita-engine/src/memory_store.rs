@@ -34,28 +34,10 @@ impl MemoryStore {
     }
 }
 
-#[async_trait]
-impl Store for MemoryStore {
-    async fn create_run(
-        &self,
-        record: &mut RunRecord,
-        events: &[RunEvent],
-    ) -> Result<(), StoreError> {
-        {
-            let inner = self.lock();
-            if inner.runs.contains_key(&record.id) {
-                return Err(StoreError::Corrupt {
-                    what: format!("run {}", record.id),
-                    detail: "id already exists".into(),
-                });
-            }
-        }
-        self.append(record, events).await
-    }
-
-    async fn append(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let list = inner.events.entry(record.id.clone()).or_default();
+impl Inner {
+    /// Appends `events` after the run's last and stores its summary.
+    fn write(&mut self, record: &mut RunRecord, events: &[RunEvent]) {
+        let list = self.events.entry(record.id.clone()).or_default();
         for event in events {
             list.push(StoredEvent {
                 seq: record.next_seq,
@@ -63,7 +45,46 @@ impl Store for MemoryStore {
             });
             record.next_seq += 1;
         }
-        inner.runs.insert(record.id.clone(), record.clone());
+        self.runs.insert(record.id.clone(), record.clone());
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn create_run(
+        &self,
+        record: &mut RunRecord,
+        events: &[RunEvent],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner.runs.contains_key(&record.id) {
+            return Err(StoreError::Corrupt {
+                what: format!("run {}", record.id),
+                detail: "a run with this id already exists; run ids must be unique".into(),
+            });
+        }
+        inner.write(record, events);
+        Ok(())
+    }
+
+    async fn append(&self, record: &mut RunRecord, events: &[RunEvent]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        // The same refusals as every store (store_conformance): a missing
+        // run, or a copy of it that another writer has appended past.
+        if !inner.runs.contains_key(&record.id) {
+            return Err(StoreError::NoSuchRun(record.id.clone()));
+        }
+        let stored_seq = inner.events.get(&record.id).map_or(0, |e| e.len() as u64);
+        if record.next_seq != stored_seq {
+            return Err(StoreError::Corrupt {
+                what: format!("run {}", record.id),
+                detail: format!(
+                    "the caller appends at event {} but the store holds {stored_seq} events: its copy of the run is stale; nothing was written",
+                    record.next_seq
+                ),
+            });
+        }
+        inner.write(record, events);
         Ok(())
     }
 
@@ -158,5 +179,16 @@ impl Store for MemoryStore {
             .collect();
         out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store_conformance::{run_all, FreshStore};
+
+    #[tokio::test]
+    async fn the_memory_store_keeps_the_store_contract() {
+        run_all(&|| Box::pin(async { Box::new(MemoryStore::new()) as FreshStore })).await;
     }
 }

@@ -86,7 +86,9 @@ pub struct RunFilter {
     pub limit: Option<usize>,
 }
 
-/// Durable storage of runs and their events.
+/// Durable storage of runs, their events and their tasks. What every
+/// implementation must do is checked by [`crate::store_conformance`] (and
+/// [`crate::account::conformance`] for accounts), which both stores run.
 ///
 /// Contract: [`Store::append`] returns only after the events and the new summary
 /// are durable (flushed), so the executor may start the next side effect.
@@ -129,24 +131,11 @@ pub trait Store: Send + Sync {
     async fn children(&self, parent: &str, step: &str) -> Result<Vec<RunRecord>, StoreError>;
 
     /// Creates or replaces a task, durably.
-    async fn put_task(&self, task: &Task) -> Result<(), StoreError> {
-        Err(no_tasks(&task.id))
-    }
+    async fn put_task(&self, task: &Task) -> Result<(), StoreError>;
 
     /// One task by id.
-    async fn task(&self, id: &str) -> Result<Option<Task>, StoreError> {
-        Err(no_tasks(id))
-    }
+    async fn task(&self, id: &str) -> Result<Option<Task>, StoreError>;
 
     /// Tasks matching `filter`, oldest first.
-    async fn list_tasks(&self, _filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
-        Err(no_tasks("*"))
-    }
-}
-
-fn no_tasks(id: &str) -> StoreError {
-    StoreError::Io {
-        path: format!("task {id}"),
-        detail: "this store does not keep human tasks".into(),
-    }
+    async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
 }

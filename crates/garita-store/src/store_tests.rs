@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
-use garita_engine::run::ParentRef;
+use chrono::{DateTime, Utc};
+use garita_engine::store_conformance::{run_all, FreshStore};
 use garita_engine::{RunEvent, RunFilter, RunRecord, RunStatus, Store, StoreError};
 use serde_json::json;
 
@@ -53,28 +53,6 @@ fn open(dir: &Path) -> SledStore {
     SledStore::open(dir, StoreOptions::default()).unwrap()
 }
 
-/// Creates a run waiting until `wake_ms` (or finished, when `status` is terminal).
-async fn waiting_run(
-    store: &SledStore,
-    id: &str,
-    created: i64,
-    wake_ms: i64,
-    status: RunStatus,
-) -> RunRecord {
-    let mut r = record(id, created);
-    store
-        .create_run(&mut r, &[RunEvent::RunCreated { at: at(created) }])
-        .await
-        .unwrap();
-    r.status = status;
-    r.wake_at = Some(at(wake_ms));
-    store
-        .append(&mut r, &[started("wait", created)])
-        .await
-        .unwrap();
-    r
-}
-
 #[tokio::test]
 async fn create_append_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,24 +82,6 @@ async fn create_append_and_read_back() {
     assert!(store.db_size_on_disk().unwrap() > 0);
     assert_eq!(store.path(), dir.path());
     store.flush_now().unwrap();
-}
-
-#[tokio::test]
-async fn events_of_runs_with_prefix_ids_stay_apart() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    let mut short = record("R", 0);
-    let mut long = record("RR", 1);
-    store
-        .create_run(&mut short, &[started("s", 0)])
-        .await
-        .unwrap();
-    store
-        .create_run(&mut long, &[started("l", 0), started("l2", 0)])
-        .await
-        .unwrap();
-    assert_eq!(store.events("R").await.unwrap().len(), 1);
-    assert_eq!(store.events("RR").await.unwrap().len(), 2);
 }
 
 #[tokio::test]
@@ -175,176 +135,29 @@ async fn process_crash_durability_also_persists() {
     assert_eq!(store.events("01RUN").await.unwrap().len(), 1);
 }
 
+/// The store contract every backend keeps (garita_engine::store_conformance),
+/// each check on a fresh store in its own directory.
 #[tokio::test]
-async fn due_runs_are_exactly_the_due_ones_in_order_without_terminal_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    waiting_run(&store, "A-late", 0, 300, RunStatus::Waiting).await;
-    waiting_run(&store, "B-early", 1, 100, RunStatus::Waiting).await;
-    waiting_run(&store, "C-mid", 2, 200, RunStatus::Waiting).await;
-    waiting_run(&store, "D-future", 3, 10_000, RunStatus::Waiting).await;
-    waiting_run(&store, "E-done", 4, 50, RunStatus::Succeeded).await;
-
-    assert_eq!(store.due_runs(at(99)).await.unwrap(), Vec::<String>::new());
-    assert_eq!(
-        store.due_runs(at(250)).await.unwrap(),
-        vec!["B-early", "C-mid"]
-    );
-    assert_eq!(
-        store.due_runs(at(300)).await.unwrap(),
-        vec!["B-early", "C-mid", "A-late"]
-    );
-    assert_eq!(store.next_wake().await.unwrap(), Some(at(100)));
-}
-
-#[tokio::test]
-async fn due_runs_is_exact_below_the_millisecond() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    let mut r = record("R", 0);
-    store.create_run(&mut r, &[]).await.unwrap();
-    let wake = at(100) + Duration::microseconds(500);
-    r.status = RunStatus::Waiting;
-    r.wake_at = Some(wake);
-    store.append(&mut r, &[]).await.unwrap();
-    assert!(store.due_runs(at(100)).await.unwrap().is_empty());
-    assert!(store
-        .due_runs(wake - Duration::microseconds(1))
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(store.due_runs(wake).await.unwrap(), vec!["R"]);
-    assert_eq!(store.next_wake().await.unwrap(), Some(wake));
-}
-
-#[tokio::test]
-async fn indexes_follow_wake_changes_and_termination() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    let mut r = waiting_run(&store, "R", 0, 100, RunStatus::Waiting).await;
-    waiting_run(&store, "S", 1, 150, RunStatus::Waiting).await;
-    assert_eq!(store.unfinished_runs().await.unwrap(), vec!["R", "S"]);
-
-    r.wake_at = Some(at(200));
-    store.append(&mut r, &[]).await.unwrap();
-    assert_eq!(
-        store.due_runs(at(160)).await.unwrap(),
-        vec!["S"],
-        "the old timer entry is gone"
-    );
-    assert_eq!(store.due_runs(at(200)).await.unwrap(), vec!["S", "R"]);
-
-    r.status = RunStatus::Failed;
-    store
-        .append(
-            &mut r,
-            &[RunEvent::RunFailed {
-                error: "boom".into(),
-                at: at(201),
-            }],
-        )
-        .await
-        .unwrap();
-    assert_eq!(store.due_runs(at(1_000)).await.unwrap(), vec!["S"]);
-    assert_eq!(store.unfinished_runs().await.unwrap(), vec!["S"]);
-    assert_eq!(store.next_wake().await.unwrap(), Some(at(150)));
-}
-
-#[tokio::test]
-async fn list_runs_newest_first_with_filters() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    for (i, id) in ["01A", "01B", "01C"].iter().enumerate() {
-        let mut r = record(id, i as i64);
-        if *id == "01B" {
-            r.status = RunStatus::Succeeded;
-            r.workflow = "other".into();
-        }
-        store.create_run(&mut r, &[]).await.unwrap();
-    }
-    let ids = |runs: Vec<RunRecord>| runs.into_iter().map(|r| r.id).collect::<Vec<_>>();
-    assert_eq!(
-        ids(store.list_runs(&RunFilter::default()).await.unwrap()),
-        vec!["01C", "01B", "01A"]
-    );
-    let running = RunFilter {
-        statuses: vec![RunStatus::Running],
-        ..RunFilter::default()
+async fn the_sled_store_keeps_the_store_contract() {
+    let parent = tempfile::tempdir().unwrap();
+    let base = parent.path().to_path_buf();
+    let made = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let fresh = move || {
+        let dir = base.join(format!(
+            "store-{}",
+            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        Box::pin(async move { Box::new(open(&dir)) as FreshStore })
+            as std::pin::Pin<Box<dyn std::future::Future<Output = FreshStore> + Send>>
     };
-    assert_eq!(
-        ids(store.list_runs(&running).await.unwrap()),
-        vec!["01C", "01A"]
-    );
-    let other = RunFilter {
-        workflow: Some("other".into()),
-        ..RunFilter::default()
-    };
-    assert_eq!(ids(store.list_runs(&other).await.unwrap()), vec!["01B"]);
-    let one = RunFilter {
-        limit: Some(1),
-        ..RunFilter::default()
-    };
-    assert_eq!(ids(store.list_runs(&one).await.unwrap()), vec!["01C"]);
+    run_all(&fresh).await;
 }
 
+/// A run id with a NUL byte could not be told apart in the key layout.
 #[tokio::test]
-async fn children_come_back_by_item_index() {
+async fn an_id_with_a_nul_byte_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
-    store.create_run(&mut record("P", 0), &[]).await.unwrap();
-    // Created out of order, with an index past 255 to check the byte order.
-    for (id, index) in [("C-300", 300u32), ("C-2", 2), ("C-0", 0)] {
-        let mut child = record(id, 1);
-        child.parent = Some(ParentRef {
-            run_id: "P".into(),
-            step_id: "each".into(),
-            index,
-        });
-        store.create_run(&mut child, &[]).await.unwrap();
-    }
-    let mut stray = record("X", 1);
-    stray.parent = Some(ParentRef {
-        run_id: "P".into(),
-        step_id: "each2".into(),
-        index: 0,
-    });
-    store.create_run(&mut stray, &[]).await.unwrap();
-
-    let children = store.children("P", "each").await.unwrap();
-    assert_eq!(
-        children.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        vec!["C-0", "C-2", "C-300"]
-    );
-    assert!(store.children("P", "none").await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn refused_writes_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    let mut r = record("R", 0);
-    store.create_run(&mut r, &[started("a", 0)]).await.unwrap();
-
-    let mut again = record("R", 0);
-    let err = store.create_run(&mut again, &[]).await.unwrap_err();
-    assert!(err.to_string().contains("already exists"), "{err}");
-    assert_eq!(again.next_seq, 0, "a refused write leaves the record alone");
-
-    let err = store
-        .append(&mut record("missing", 0), &[])
-        .await
-        .unwrap_err();
-    assert_eq!(err, StoreError::NoSuchRun("missing".into()));
-
-    let mut stale = r.clone();
-    stale.next_seq = 0;
-    let err = store
-        .append(&mut stale, &[started("x", 1)])
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("stale"), "{err}");
-    assert_eq!(store.events("R").await.unwrap()[0].event, started("a", 0));
-
     let err = store
         .create_run(&mut record("bad\0id", 0), &[])
         .await

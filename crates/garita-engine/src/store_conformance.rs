@@ -1,0 +1,417 @@
+//! What every [`Store`] must do, as a suite each implementation runs from
+//! its own tests with one line (the in-memory store here, sled in
+//! `garita-store`, and any later backend):
+//!
+//! ```ignore
+//! garita_engine::store_conformance::run_all(&|| Box::pin(async { fresh_store() })).await;
+//! ```
+//!
+//! Each check gets a store of its own and panics, naming the broken
+//! promise, on the first one it finds. Together they are the contract the
+//! executor relies on: events come back in order with their sequence
+//! numbers; a run's summary is rewritten with each append; the unfinished
+//! and timer indexes follow every status and wake-up change, to the
+//! microsecond; listing is newest first with its filters; children come
+//! back by item index; a refused write (an existing id, a missing run, a
+//! stale summary) changes nothing; tasks round-trip and list oldest first.
+//! Durability across a reopen is each backend's own test (only it knows
+//! how to reopen).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::run::{ParentRef, RunEvent, RunRecord, RunStatus};
+use crate::store::{RunFilter, Store, StoreError};
+use crate::task::{Task, TaskFilter, TaskStatus};
+
+/// A fresh, empty store (and whatever must live as long as it, such as its
+/// temporary directory).
+pub type FreshStore = Box<dyn Store>;
+
+/// Makes fresh stores for the checks.
+pub type StoreFactory<'a> =
+    &'a (dyn Fn() -> Pin<Box<dyn Future<Output = FreshStore> + Send>> + Sync);
+
+/// Runs every check, each on a store from `fresh`.
+pub async fn run_all(fresh: StoreFactory<'_>) {
+    create_append_and_read_back(fresh().await.as_ref()).await;
+    events_of_runs_with_prefix_ids_stay_apart(fresh().await.as_ref()).await;
+    due_runs_are_the_due_ones_in_order_without_finished_runs(fresh().await.as_ref()).await;
+    due_runs_are_exact_below_the_millisecond(fresh().await.as_ref()).await;
+    indexes_follow_wake_changes_and_termination(fresh().await.as_ref()).await;
+    list_runs_is_newest_first_with_filters(fresh().await.as_ref()).await;
+    children_come_back_by_item_index(fresh().await.as_ref()).await;
+    refused_writes_change_nothing(fresh().await.as_ref()).await;
+    tasks_round_trip_and_list_oldest_first(fresh().await.as_ref()).await;
+}
+
+fn at(millis: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(1_772_000_000_000 + millis).unwrap_or_default()
+}
+
+fn record(id: &str, created: i64) -> RunRecord {
+    RunRecord {
+        id: id.into(),
+        workflow: "wf".into(),
+        source: "name: wf\nsteps: []\n".into(),
+        source_path: "workflows/wf.yaml".into(),
+        inputs: json!({"ruc": "0991234567001"}),
+        parent: None,
+        status: RunStatus::Running,
+        created_at: at(created),
+        updated_at: at(created),
+        next_seq: 0,
+        wake_at: None,
+        error: None,
+        scope: serde_json::Value::Null,
+    }
+}
+
+fn started(step: &str, ms: i64) -> RunEvent {
+    RunEvent::StepStarted {
+        step: step.into(),
+        attempt: 1,
+        at: at(ms),
+    }
+}
+
+/// Creates a run waiting until `wake_ms` (or finished, when `status` is terminal).
+async fn waiting_run(
+    store: &dyn Store,
+    id: &str,
+    created: i64,
+    wake_ms: i64,
+    status: RunStatus,
+) -> RunRecord {
+    let mut r = record(id, created);
+    store
+        .create_run(&mut r, &[RunEvent::RunCreated { at: at(created) }])
+        .await
+        .expect("create_run");
+    r.status = status;
+    r.wake_at = Some(at(wake_ms));
+    store.append(&mut r, &[]).await.expect("append");
+    r
+}
+
+fn ids(runs: Vec<RunRecord>) -> Vec<String> {
+    runs.into_iter().map(|r| r.id).collect()
+}
+
+/// A run's events come back in order, numbered from 0; its summary is the
+/// one last written, `next_seq` included; an unknown run is absent.
+pub async fn create_append_and_read_back(store: &dyn Store) {
+    let mut r = record("01RUN", 0);
+    store
+        .create_run(&mut r, &[RunEvent::RunCreated { at: at(0) }])
+        .await
+        .expect("create_run");
+    assert_eq!(r.next_seq, 1, "create_run numbers the events it writes");
+    store
+        .append(&mut r, &[started("a", 1), started("b", 2)])
+        .await
+        .expect("append");
+    assert_eq!(r.next_seq, 3, "append advances next_seq");
+    assert_eq!(
+        store.run("01RUN").await.expect("run"),
+        Some(r.clone()),
+        "run() gives the summary as last written"
+    );
+    let events = store.events("01RUN").await.expect("events");
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![0, 1, 2],
+        "events come back in order, numbered from 0"
+    );
+    assert_eq!(events[2].event, started("b", 2));
+    assert_eq!(store.run("nope").await.expect("run"), None);
+    assert!(store.events("nope").await.expect("events").is_empty());
+}
+
+/// Runs whose ids are prefixes of each other keep their own events.
+pub async fn events_of_runs_with_prefix_ids_stay_apart(store: &dyn Store) {
+    let mut short = record("R", 0);
+    let mut long = record("RR", 1);
+    store
+        .create_run(&mut short, &[started("s", 0)])
+        .await
+        .expect("create R");
+    store
+        .create_run(&mut long, &[started("l", 0), started("l2", 0)])
+        .await
+        .expect("create RR");
+    assert_eq!(store.events("R").await.expect("events").len(), 1);
+    assert_eq!(store.events("RR").await.expect("events").len(), 2);
+}
+
+/// `due_runs(now)` is every unfinished run whose wake-up has come, earliest
+/// first, and nothing else; `next_wake` is the earliest wake-up.
+pub async fn due_runs_are_the_due_ones_in_order_without_finished_runs(store: &dyn Store) {
+    waiting_run(store, "A-late", 0, 300, RunStatus::Waiting).await;
+    waiting_run(store, "B-early", 1, 100, RunStatus::Waiting).await;
+    waiting_run(store, "C-mid", 2, 200, RunStatus::Waiting).await;
+    waiting_run(store, "D-future", 3, 10_000, RunStatus::Waiting).await;
+    waiting_run(store, "E-done", 4, 50, RunStatus::Succeeded).await;
+    assert!(store.due_runs(at(99)).await.expect("due").is_empty());
+    assert_eq!(
+        store.due_runs(at(250)).await.expect("due"),
+        vec!["B-early", "C-mid"]
+    );
+    assert_eq!(
+        store.due_runs(at(300)).await.expect("due"),
+        vec!["B-early", "C-mid", "A-late"],
+        "a wake-up at exactly `now` is due"
+    );
+    assert_eq!(store.next_wake().await.expect("next_wake"), Some(at(100)));
+}
+
+/// Wake-ups are kept to the microsecond: a run is not due a microsecond early.
+pub async fn due_runs_are_exact_below_the_millisecond(store: &dyn Store) {
+    let mut r = record("R", 0);
+    store.create_run(&mut r, &[]).await.expect("create");
+    let wake = at(100) + Duration::microseconds(500);
+    r.status = RunStatus::Waiting;
+    r.wake_at = Some(wake);
+    store.append(&mut r, &[]).await.expect("append");
+    assert!(store.due_runs(at(100)).await.expect("due").is_empty());
+    assert!(store
+        .due_runs(wake - Duration::microseconds(1))
+        .await
+        .expect("due")
+        .is_empty());
+    assert_eq!(store.due_runs(wake).await.expect("due"), vec!["R"]);
+    assert_eq!(store.next_wake().await.expect("next_wake"), Some(wake));
+}
+
+/// Moving a wake-up moves the timer (the old one is gone); finishing a run
+/// takes it out of the timer and unfinished indexes.
+pub async fn indexes_follow_wake_changes_and_termination(store: &dyn Store) {
+    let mut r = waiting_run(store, "R", 0, 100, RunStatus::Waiting).await;
+    waiting_run(store, "S", 1, 150, RunStatus::Waiting).await;
+    let mut unfinished = store.unfinished_runs().await.expect("unfinished");
+    unfinished.sort();
+    assert_eq!(unfinished, vec!["R", "S"]);
+
+    r.wake_at = Some(at(200));
+    store.append(&mut r, &[]).await.expect("append");
+    assert_eq!(
+        store.due_runs(at(160)).await.expect("due"),
+        vec!["S"],
+        "the old timer entry is gone"
+    );
+    assert_eq!(store.due_runs(at(200)).await.expect("due"), vec!["S", "R"]);
+
+    r.status = RunStatus::Failed;
+    store
+        .append(
+            &mut r,
+            &[RunEvent::RunFailed {
+                error: "boom".into(),
+                at: at(201),
+            }],
+        )
+        .await
+        .expect("append");
+    assert_eq!(store.due_runs(at(1_000)).await.expect("due"), vec!["S"]);
+    assert_eq!(
+        store.unfinished_runs().await.expect("unfinished"),
+        vec!["S"]
+    );
+    assert_eq!(store.next_wake().await.expect("next_wake"), Some(at(150)));
+}
+
+/// `list_runs` is newest first (ids sort by creation), filtered by status
+/// and workflow, cut at `limit`.
+pub async fn list_runs_is_newest_first_with_filters(store: &dyn Store) {
+    for (i, id) in ["01A", "01B", "01C"].iter().enumerate() {
+        let mut r = record(id, i as i64);
+        if *id == "01B" {
+            r.status = RunStatus::Succeeded;
+            r.workflow = "other".into();
+        }
+        store.create_run(&mut r, &[]).await.expect("create");
+    }
+    assert_eq!(
+        ids(store.list_runs(&RunFilter::default()).await.expect("list")),
+        vec!["01C", "01B", "01A"]
+    );
+    let running = RunFilter {
+        statuses: vec![RunStatus::Running],
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.list_runs(&running).await.expect("list")),
+        vec!["01C", "01A"]
+    );
+    let other = RunFilter {
+        workflow: Some("other".into()),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.list_runs(&other).await.expect("list")),
+        vec!["01B"]
+    );
+    let one = RunFilter {
+        limit: Some(1),
+        ..RunFilter::default()
+    };
+    assert_eq!(ids(store.list_runs(&one).await.expect("list")), vec!["01C"]);
+}
+
+/// `children(parent, step)` is that step's child runs by item index (not by
+/// creation, not by id), and no other step's.
+pub async fn children_come_back_by_item_index(store: &dyn Store) {
+    store
+        .create_run(&mut record("P", 0), &[])
+        .await
+        .expect("create parent");
+    // Created out of order, with an index past 255 to check the byte order.
+    for (id, index) in [("C-300", 300u32), ("C-2", 2), ("C-0", 0)] {
+        let mut child = record(id, 1);
+        child.parent = Some(ParentRef {
+            run_id: "P".into(),
+            step_id: "each".into(),
+            index,
+        });
+        store
+            .create_run(&mut child, &[])
+            .await
+            .expect("create child");
+    }
+    let mut stray = record("X", 1);
+    stray.parent = Some(ParentRef {
+        run_id: "P".into(),
+        step_id: "each2".into(),
+        index: 0,
+    });
+    store
+        .create_run(&mut stray, &[])
+        .await
+        .expect("create stray");
+    let children = store.children("P", "each").await.expect("children");
+    assert_eq!(
+        children.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec!["C-0", "C-2", "C-300"]
+    );
+    assert!(store
+        .children("P", "none")
+        .await
+        .expect("children")
+        .is_empty());
+}
+
+/// A second run with an existing id, an append to a missing run and an
+/// append with a stale summary (another writer appended since) are refused
+/// and change nothing, not even the caller's record.
+pub async fn refused_writes_change_nothing(store: &dyn Store) {
+    let mut r = record("R", 0);
+    store
+        .create_run(&mut r, &[started("a", 0)])
+        .await
+        .expect("create");
+
+    let mut again = record("R", 0);
+    let err = store
+        .create_run(&mut again, &[])
+        .await
+        .expect_err("a second run with the same id is refused");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(again.next_seq, 0, "a refused write leaves the record alone");
+
+    let err = store
+        .append(&mut record("missing", 0), &[])
+        .await
+        .expect_err("an append to a missing run is refused");
+    assert_eq!(err, StoreError::NoSuchRun("missing".into()));
+
+    let mut stale = r.clone();
+    stale.next_seq = 0;
+    let err = store
+        .append(&mut stale, &[started("x", 1)])
+        .await
+        .expect_err("an append with a stale summary is refused");
+    assert!(err.to_string().contains("stale"), "{err}");
+    assert_eq!(
+        stale.next_seq, 0,
+        "a refused append leaves the record alone"
+    );
+    let events = store.events("R").await.expect("events");
+    assert_eq!(events.len(), 1, "nothing of a refused append is stored");
+    assert_eq!(events[0].event, started("a", 0));
+}
+
+fn task(id: &str, run: &str, created: i64, assignee: Option<&str>) -> Task {
+    Task {
+        id: id.into(),
+        run_id: run.into(),
+        step_id: "approve".into(),
+        workflow: "wf".into(),
+        title: "Aprobar".into(),
+        body: "Revise y apruebe.".into(),
+        assignee: assignee.map(str::to_owned),
+        due: Some(at(created + 86_400_000)),
+        fields: Some(json!({"type": "object"})),
+        status: TaskStatus::Open,
+        created_at: at(created),
+        answer: None,
+    }
+}
+
+/// A task comes back as written (a rewrite replaces it); `list_tasks` is
+/// oldest first and honours status, assignee (any case) and run filters.
+pub async fn tasks_round_trip_and_list_oldest_first(store: &dyn Store) {
+    let first = task("R1.approve.1", "R1", 10, Some("Ana@Example.com"));
+    let second = task("R2.approve.1", "R2", 5, None);
+    let third = task("R1.approve.2", "R1", 20, Some("luis@example.com"));
+    for t in [&first, &second, &third] {
+        store.put_task(t).await.expect("put_task");
+    }
+    assert_eq!(
+        store.task("R1.approve.1").await.expect("task"),
+        Some(first.clone())
+    );
+    assert_eq!(store.task("nope").await.expect("task"), None);
+    let all = store
+        .list_tasks(&TaskFilter::default())
+        .await
+        .expect("list_tasks");
+    assert_eq!(
+        all.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        vec!["R2.approve.1", "R1.approve.1", "R1.approve.2"],
+        "oldest first"
+    );
+    let mut answered = third.clone();
+    answered.status = TaskStatus::Completed;
+    store.put_task(&answered).await.expect("rewrite");
+    assert_eq!(
+        store.task("R1.approve.2").await.expect("task"),
+        Some(answered)
+    );
+    let open = TaskFilter {
+        statuses: vec![TaskStatus::Open],
+        ..TaskFilter::default()
+    };
+    assert_eq!(store.list_tasks(&open).await.expect("list").len(), 2);
+    let ana = TaskFilter {
+        assignee: Some("ana@example.com".into()),
+        ..TaskFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_tasks(&ana)
+            .await
+            .expect("list")
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["R1.approve.1"]
+    );
+    let of_r1 = TaskFilter {
+        run_id: Some("R1".into()),
+        ..TaskFilter::default()
+    };
+    assert_eq!(store.list_tasks(&of_r1).await.expect("list").len(), 2);
+}
