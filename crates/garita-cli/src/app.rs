@@ -10,15 +10,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::{Mutex, OnceLock, Weak};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use garita_engine::executor::{Engine, EngineSettings, WorkflowLoader};
-use garita_engine::{Clock, Connectors, ManualClock, RecordingClock, Store, SystemClock, Workflow};
+use garita_engine::{Clock, Connectors, ManualClock, RecordingClock, SystemClock, Workflow};
 use garita_sdk::Manifest;
 use garita_store::{Durability, SledStore, StoreOptions};
 
+use crate::backend::Backend;
 use crate::cli::GlobalArgs;
 use crate::config::Settings;
 use crate::outbox_connectors::OutboxConnectors;
@@ -44,10 +45,6 @@ pub struct App {
     manifests: Arc<OnceLock<Arc<[Manifest]>>>,
     /// The plugin host, loaded on first use.
     plugins: Arc<crate::connectors::PluginsOnUse>,
-    /// The store `open_store` opened, if it is still in use: an engine on it
-    /// sends email through its durable outbox. Weak, so that dropping the
-    /// store releases its lock as before.
-    opened: Mutex<Option<Weak<SledStore>>>,
     /// In the daemon: its open store and engine, lent to a client's command.
     lent: Option<Lent>,
     /// In the daemon: the files a client's command names, as the client sent them.
@@ -112,7 +109,6 @@ impl App {
             connectors,
             manifests: Arc::new(OnceLock::new()),
             plugins,
-            opened: Mutex::new(None),
             lent: None,
             client_files: None,
         })
@@ -131,7 +127,6 @@ impl App {
             connectors: self.connectors.clone(),
             manifests: self.manifests.clone(),
             plugins: self.plugins.clone(),
-            opened: Mutex::new(Some(Arc::downgrade(&lent.store))),
             lent: Some(lent),
             client_files: Some(files),
         }
@@ -239,7 +234,6 @@ impl App {
             }
             other => other,
         })?);
-        *self.opened.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::downgrade(&store));
         Ok(store)
     }
 
@@ -254,49 +248,33 @@ impl App {
         })
     }
 
-    /// An engine over `store`; in the daemon, the daemon's own engine (one
-    /// engine per store, so no run is ever driven twice at once).
-    pub fn engine(&self, store: Arc<dyn Store>) -> Arc<Engine> {
+    /// An engine over `backend`, sending email through its outbox; in the
+    /// daemon, the daemon's own engine (its commands all work on the store
+    /// it holds, and one engine per store drives each run once at a time).
+    pub fn engine(&self, backend: &Backend) -> Arc<Engine> {
         if let Some(lent) = &self.lent {
-            if Arc::as_ptr(&store).cast::<()>() == Arc::as_ptr(&lent.store).cast::<()>() {
-                return lent.engine.clone();
-            }
+            return lent.engine.clone();
         }
         let settings = EngineSettings {
             connector_config: self.connector_config(),
         };
-        let connectors = self.engine_connectors(&store);
         Arc::new(Engine::new(
-            store,
-            connectors,
+            backend.runs.clone(),
+            Arc::new(self.outbox_connectors(backend)),
             self.clock.clone(),
             self.loader(),
             settings,
         ))
     }
 
-    /// What an engine on `store` calls: when `store` is the sled store this
-    /// app opened, `email.send` goes through the store's durable outbox.
-    fn engine_connectors(&self, store: &Arc<dyn Store>) -> Arc<dyn Connectors> {
-        let opened = self
-            .opened
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .and_then(Weak::upgrade);
-        match opened {
-            Some(sled) if Arc::as_ptr(store).cast::<()>() == Arc::as_ptr(&sled).cast::<()>() => {
-                Arc::new(self.outbox_connectors(sled))
-            }
-            _ => self.connectors.clone(),
-        }
-    }
-
-    /// The connectors with `email.send` recorded in `store`'s outbox.
-    pub fn outbox_connectors(&self, store: Arc<SledStore>) -> OutboxConnectors {
-        let lookup =
-            crate::account_lookup::AccountLookup::new(self.connectors.clone(), store.clone());
-        OutboxConnectors::new(Arc::new(lookup), store, self.clock.clone())
+    /// The connectors with accounts read from `backend` and `email.send`
+    /// recorded in its outbox.
+    pub fn outbox_connectors(&self, backend: &Backend) -> OutboxConnectors {
+        let lookup = crate::account_lookup::AccountLookup::new(
+            self.connectors.clone(),
+            backend.accounts.clone(),
+        );
+        OutboxConnectors::new(Arc::new(lookup), backend.outbox.clone(), self.clock.clone())
     }
 
     /// Each connector's configuration section; the email connector's outbox

@@ -8,6 +8,7 @@
 mod account_lookup;
 mod allowed_dirs;
 mod app;
+mod backend;
 mod cli;
 mod commands;
 mod config;

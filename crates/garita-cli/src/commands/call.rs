@@ -8,6 +8,7 @@ use garita_sdk::{ActionError, FieldError, IdempotencyKey, InvokeContext};
 use serde_json::Value;
 
 use crate::app::App;
+use crate::backend::Backend;
 use crate::output::say;
 use crate::usage::UsageError;
 
@@ -60,7 +61,7 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
             // Naming an inventory account needs the store; plain calls never open it.
             let connectors: std::sync::Arc<dyn garita_engine::Connectors> =
                 if input.get("account").is_some() {
-                    std::sync::Arc::new(app.outbox_connectors(app.open_store()?))
+                    std::sync::Arc::new(app.outbox_connectors(&Backend::sled(&app.open_store()?)))
                 } else {
                     app.connectors().clone()
                 };

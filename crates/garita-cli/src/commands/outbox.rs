@@ -9,6 +9,7 @@ use garita_store::SledStore;
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::backend::Backend;
 use crate::cli::OutboxCommand;
 use crate::output::{say, Table};
 use crate::usage::UsageError;
@@ -196,7 +197,7 @@ async fn retry(
         deadline: None,
         config,
     };
-    let connectors = app.outbox_connectors(store.clone());
+    let connectors = app.outbox_connectors(&Backend::sled(store));
     let result = if entry.status == OutboxStatus::Written {
         refuse_rewriting(&entry, &ctx)?;
         connectors.deliver_written(ctx, entry.input.clone()).await

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use garita_engine::executor::{run_view, Engine, SignalOutcome};
@@ -11,6 +10,7 @@ use serde_json::Value;
 
 use super::runs::resolve_run;
 use crate::app::App;
+use crate::backend::Backend;
 use crate::output::say;
 use crate::usage::UsageError;
 
@@ -29,7 +29,7 @@ pub async fn run(
     let (workflow, source) = app.load_workflow(file)?;
     warn_of_secrets_on_the_command_line(&workflow, inputs);
     let store = app.open_store()?;
-    let engine = app.engine(store.clone());
+    let engine = app.engine(&Backend::sled(&store));
     let id = engine
         .start(&workflow, &source, &file.display().to_string(), &given)
         .await?;
@@ -106,7 +106,7 @@ fn exit_for(status: RunStatus) -> ExitCode {
 
 pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
-    let engine = app.engine(store.clone());
+    let engine = app.engine(&Backend::sled(&store));
     let results = engine.resume_all().await?;
     let failed = results
         .iter()
@@ -144,7 +144,7 @@ pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
 pub async fn force_resume(app: &App, run: &str, by: Option<String>) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
     let id = resolve_run(store.as_ref(), run).await?;
-    let engine = app.engine(store.clone());
+    let engine = app.engine(&Backend::sled(&store));
     let by = crate::identity::author(by, &app.settings);
     let status = engine.lift_quarantine(&id, Some(by)).await?;
     if app.global.json {
@@ -158,7 +158,7 @@ pub async fn force_resume(app: &App, run: &str, by: Option<String>) -> anyhow::R
 pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
     let id = resolve_run(store.as_ref(), run).await?;
-    let engine = app.engine(store.clone());
+    let engine = app.engine(&Backend::sled(&store));
     engine.cancel(&id, reason).await?;
     if app.global.json {
         crate::output::json(&serde_json::json!({"run": id, "status": "cancelled"}))?;
@@ -196,7 +196,7 @@ pub async fn signal(
     };
     let store = app.open_store()?;
     let id = resolve_run(store.as_ref(), run).await?;
-    let engine = app.engine(store.clone() as Arc<dyn Store>);
+    let engine = app.engine(&Backend::sled(&store));
     let outcome = engine.signal(&id, name, data).await?;
     let (delivered, status) = match outcome {
         SignalOutcome::Delivered(s) => (true, s),

@@ -7,6 +7,7 @@ use garita_engine::executor::run_view;
 use garita_engine::{RunFilter, RunStatus, Store};
 
 use crate::app::App;
+use crate::backend::Backend;
 use crate::cli::RunsCommand;
 use crate::output::say;
 use crate::output::Table;
@@ -67,7 +68,7 @@ pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
                 .run(&id)
                 .await?
                 .context("the run vanished from the store")?;
-            let engine = app.engine(store.clone());
+            let engine = app.engine(&Backend::sled(&store));
             let workflow = engine.workflow_of(&record).await?;
             let events = store.events(&id).await?;
             let view = run_view(&record, &workflow, &events);

@@ -6,6 +6,7 @@ use garita_engine::{RunStatus, Store, Task, TaskFilter, TaskStatus};
 use serde_json::Value;
 
 use crate::app::App;
+use crate::backend::Backend;
 use crate::cli::TasksCommand;
 use crate::output::{say, Table};
 use crate::usage::UsageError;
@@ -91,7 +92,7 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             // Usage mistakes first: they need no store lookup.
             let fields = parse_fields(&fields)?;
             let task = resolve_task(store.as_ref(), &task).await?;
-            let engine = app.engine(store.clone());
+            let engine = app.engine(&Backend::sled(&store));
             let by = crate::identity::author(by, &app.settings);
             let status = engine
                 .answer_task(&task.id, TaskStatus::Completed, fields, note, Some(by))
@@ -103,7 +104,7 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
                 return Err(UsageError("--note must say why the task is rejected".into()).into());
             }
             let task = resolve_task(store.as_ref(), &task).await?;
-            let engine = app.engine(store.clone());
+            let engine = app.engine(&Backend::sled(&store));
             // Who refused is part of the record, as for a completion.
             let by = crate::identity::author(by, &app.settings);
             let status = engine

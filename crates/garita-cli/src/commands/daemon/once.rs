@@ -14,12 +14,13 @@ use serde_json::{json, Value};
 use super::workflow_dir::{load_workflow_dir, log_refused, warn_if_empty, RefusedFile};
 use super::DaemonConfig;
 use crate::app::App;
+use crate::backend::Backend;
 use crate::output::say;
 
 pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
     let set = load_workflow_dir(app, &config.workflows_dir, &[])?;
     let store = app.open_store()?;
-    let engine = app.engine(store.clone());
+    let engine = app.engine(&Backend::sled(&store));
     let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
     let refused = set.refused;
     let loaded = scheduler.load(set.loaded).await?;

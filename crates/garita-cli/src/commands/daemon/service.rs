@@ -18,6 +18,7 @@ use super::workflow_dir::{
 use super::DaemonConfig;
 use crate::app::App;
 use crate::app::Lent;
+use crate::backend::Backend;
 use crate::control::execute::ControlState;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
@@ -66,7 +67,7 @@ pub async fn serve(
         .daemon
         .control_tcp(std::env::var(super::TOKEN_ENV).ok())?;
     let store = app.open_store()?;
-    let engine = app.engine(store.clone());
+    let engine = app.engine(&Backend::sled(&store));
     let clock = engine.clock().clone();
     let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
     let refused = set.refused;

@@ -41,6 +41,7 @@ use serde_json::{json, Value};
 
 use super::daemon::workflow_dir::load_or_explain;
 use crate::app::App;
+use crate::backend::Backend;
 use assume::TaskAssumption;
 use capture::{performed_on_the_copy, recipients, CapturingConnectors};
 use store_copy::StoreCopy;
@@ -76,7 +77,7 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
     // The daemon's connector stack over the copy (inventory lookups read the
     // copy), with side effects captured in front of it.
     let capture = Arc::new(CapturingConnectors::new(Arc::new(
-        app.outbox_connectors(store.clone()),
+        app.outbox_connectors(&Backend::sled(&store)),
     )));
     let mut connector_config = app.connector_config();
     if let Some(email) = connector_config

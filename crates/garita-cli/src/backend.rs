@@ -1,0 +1,32 @@
+//! The store a command works on, as the traits the engine and the commands
+//! need, composed in one place. Every engine built on a backend sends
+//! `email.send` through the backend's durable outbox and reads accounts
+//! from it: that wiring follows from the backend, whatever store it is,
+//! never from which object happens to be which.
+
+use std::sync::Arc;
+
+use garita_engine::{AccountStore, OutboxStore, Store};
+use garita_store::SledStore;
+
+/// One store seen through each trait it provides.
+#[derive(Clone)]
+pub struct Backend {
+    /// Runs, events, timers and tasks.
+    pub runs: Arc<dyn Store>,
+    /// The accounts inventory.
+    pub accounts: Arc<dyn AccountStore>,
+    /// The durable outbox of email.
+    pub outbox: Arc<dyn OutboxStore>,
+}
+
+impl Backend {
+    /// The sled store (the embedded default) as a backend.
+    pub fn sled(store: &Arc<SledStore>) -> Self {
+        Self {
+            runs: store.clone(),
+            accounts: store.clone(),
+            outbox: store.clone(),
+        }
+    }
+}
