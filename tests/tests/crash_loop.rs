@@ -112,6 +112,11 @@ struct Harness {
     observing: Duration,
     /// Quarantined runs forced with `garita resume RUN --force`.
     forced: usize,
+    /// The poison workflow: one step whose plugin (pinned in process) ends
+    /// the process that calls it.
+    poison_file: PathBuf,
+    /// The poison run, once started.
+    poison: Option<String>,
 }
 
 impl Harness {
@@ -122,14 +127,21 @@ impl Harness {
         std::fs::create_dir(&workflows).expect("workflows dir");
         let recorder = dir.path().join("recorder");
         std::fs::create_dir(&recorder).expect("recorder dir");
+        let (plugins, poison_sha) = poison_plugin(dir.path());
         let config = write(
             dir.path(),
             "garita.toml",
             &format!(
-                "[daemon]\nmax_concurrent_runs = 16\nreload_poll = \"0s\"\nshutdown_grace = \"2s\"\n\n[files]\nallowed_dirs = [\"{}\"]\n\n{}",
+                "[daemon]\nmax_concurrent_runs = 16\nreload_poll = \"0s\"\nshutdown_grace = \"2s\"\n\n[files]\nallowed_dirs = [\"{}\"]\n\n[plugins]\ndirs = [\"{}\"]\nallow_sha256 = [\"{poison_sha}\"]\nin_process = [\"{poison_sha}\"]\n\n{}",
                 recorder.display(),
+                plugins.display(),
                 sink.config_toml()
             ),
+        );
+        let poison_file = write(
+            dir.path(),
+            "poison.yaml",
+            "name: poison\nsteps:\n  - id: boom\n    uses: poison.exit\n    with: {}\n",
         );
         let workflow_file = write(dir.path(), "crash-loop.yaml", &workflow_yaml());
         let log = dir.path().join("daemon.log");
@@ -153,6 +165,8 @@ impl Harness {
             in_commands: Duration::ZERO,
             observing: Duration::ZERO,
             forced: 0,
+            poison_file,
+            poison: None,
         }
     }
 
@@ -299,6 +313,7 @@ impl Harness {
             .runs
             .iter()
             .filter(|(_, r)| r.status == Some(garita_engine::RunStatus::Quarantined))
+            .filter(|(id, _)| Some(*id) != self.poison.as_ref())
             .map(|(id, r)| (id.clone(), r.in_flight.iter().cloned().collect()))
             .collect();
         for (run, steps) in quarantined {
@@ -348,6 +363,50 @@ impl Harness {
                 )
             })
             .collect()
+    }
+
+    /// Starts the poison run (the command itself dies in its step), then
+    /// restarts the daemon until it has quarantined the run: the daemon dies
+    /// resuming it a few times, then never again.
+    fn quarantine_poison(&mut self) {
+        let out = run(garita(&self.store)
+            .arg("--config")
+            .arg(&self.config)
+            .arg("run")
+            .arg("--no-wait")
+            .arg(&self.poison_file));
+        assert_eq!(
+            out.status.code(),
+            Some(9),
+            "the poison step ends the command"
+        );
+        let listed = self.garita_ok(&["runs", "list", "--json"]);
+        let runs: Vec<Value> = serde_json::from_slice(&listed.stdout).expect("runs list --json");
+        let id = runs
+            .iter()
+            .find(|r| r["workflow"] == "poison")
+            .and_then(|r| r["id"].as_str())
+            .expect("the poison run is stored")
+            .to_owned();
+        let mut deaths = 0;
+        loop {
+            let from = log_len(&self.log);
+            let daemon = self.daemon();
+            if wait_for_log(&self.log, from, "run quarantined", Duration::from_secs(10)) {
+                let status = daemon.stop(Duration::from_secs(15));
+                assert!(status.success(), "{status}");
+                break;
+            }
+            let status = daemon.wait_end(Duration::from_secs(10));
+            assert_eq!(status.code(), Some(9), "{}", log_tail(&self.log, 20));
+            deaths += 1;
+            assert!(
+                deaths <= 3,
+                "the poison run was not quarantined after {deaths} deaths"
+            );
+        }
+        println!("crash loop: the poison run {id} stopped the daemon {deaths} time(s), then was quarantined");
+        self.poison = Some(id);
     }
 
     fn daemon(&self) -> Daemon {
@@ -423,6 +482,7 @@ fn sigkill_at_random_moments_loses_no_run_repeats_no_finished_step_and_sends_eac
     garita_bin(); // built before the clock starts
     let began = Instant::now();
 
+    h.quarantine_poison();
     h.start_runs(plan.initial_runs);
     for k in 0..plan.kills {
         let log_before = log_len(&h.log);
@@ -514,6 +574,7 @@ fn sigkill_at_random_moments_loses_no_run_repeats_no_finished_step_and_sends_eac
         );
     }
 
+    check_poison(&mut h);
     check_runs(&mut h);
     check_recorder(&h);
     let emails = check_emails(&mut h, &sink);
@@ -546,6 +607,17 @@ fn sigkill_at_random_moments_loses_no_run_repeats_no_finished_step_and_sends_eac
 }
 
 /// Every started run and each of its children is in `runs list`, succeeded.
+/// The poison run stayed set aside through every kill and restart: no
+/// daemon resumed it (the daemon never died by itself again) and it still
+/// says why.
+fn check_poison(h: &mut Harness) {
+    let id = h.poison.clone().expect("the poison run was started");
+    let out = h.garita_ok(&["runs", "show", &id]);
+    let text = stdout(&out);
+    assert!(text.contains("status    quarantined"), "{text}");
+    assert!(text.contains("step `boom`"), "{text}");
+}
+
 fn check_runs(h: &mut Harness) {
     let out = h.garita_ok(&["runs", "list", "--limit", "1000000", "--json"]);
     let listed: Vec<Value> = serde_json::from_slice(&out.stdout).expect("runs list --json");
@@ -567,7 +639,7 @@ fn check_runs(h: &mut Harness) {
     }
     let extra: Vec<&&str> = status
         .keys()
-        .filter(|id| !expected.contains(**id))
+        .filter(|id| !expected.contains(**id) && Some(**id) != h.poison.as_deref())
         .collect();
     assert!(extra.is_empty(), "runs nobody started: {extra:?}");
 }
@@ -710,4 +782,37 @@ fn check_store_and_audit(h: &mut Harness) {
     } else {
         println!("crash loop: this garita has no `audit verify` command yet; audit not checked");
     }
+}
+
+/// Compiles tests/fixtures/hostile.c as connector `poison` into a private
+/// plugin directory; returns the directory and the library's SHA-256 (as
+/// `garita plugins check` prints it), to pin it in process.
+fn poison_plugin(dir: &Path) -> (PathBuf, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let plugins = dir.join("plugins");
+    std::fs::create_dir(&plugins).expect("plugins dir");
+    std::fs::set_permissions(&plugins, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let lib = plugins.join("libpoison.so");
+    let status = Command::new("cc")
+        .args([
+            "-shared",
+            "-fPIC",
+            "-Wall",
+            "-Werror",
+            "-DNAME=\"poison\"",
+            "-o",
+        ])
+        .arg(&lib)
+        .arg(root().join("tests/fixtures/hostile.c"))
+        .status()
+        .expect("cc runs");
+    assert!(status.success(), "compiling hostile.c failed");
+    std::fs::set_permissions(&lib, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let check = run(garita(&dir.join("check-store"))
+        .args(["plugins", "check", "--json"])
+        .arg(&lib));
+    assert!(check.status.success(), "{}", stderr(&check));
+    let report: Value = serde_json::from_slice(&check.stdout).expect("plugins check --json");
+    let sha = report["sha256"].as_str().expect("sha256").to_owned();
+    (plugins, sha)
 }
