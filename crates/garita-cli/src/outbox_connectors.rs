@@ -227,11 +227,22 @@ mod tests {
 
         async fn list(&self, filter: &OutboxFilter) -> Result<Vec<OutboxEntry>, StoreError> {
             let entries = self.entries.lock().map(|e| e.clone()).unwrap_or_default();
-            Ok(entries
+            let mut listed: Vec<OutboxEntry> = entries
                 .into_values()
                 .filter(|e| filter.matches(e))
-                .collect())
+                .collect();
+            listed.sort_by(|a, b| {
+                a.created_at
+                    .cmp(&b.created_at)
+                    .then_with(|| a.message_id.cmp(&b.message_id))
+            });
+            Ok(listed)
         }
+    }
+
+    #[tokio::test]
+    async fn the_test_outbox_keeps_the_outbox_contract() {
+        garita_engine::outbox_conformance::outbox_checks(&MemoryOutbox::default()).await;
     }
 
     /// A connector set that answers from a script and remembers, for each

@@ -21,6 +21,7 @@ pub mod memory_accounts;
 pub mod memory_store;
 pub mod model;
 pub mod outbox;
+pub mod outbox_conformance;
 pub mod parse;
 pub mod reconcile;
 pub mod run;

@@ -165,4 +165,11 @@ mod tests {
         assert_eq!(listed[0].message_id, "<b@garita.local>");
         Ok(())
     }
+
+    #[tokio::test]
+    async fn the_sled_outbox_keeps_the_outbox_contract() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        garita_engine::outbox_conformance::outbox_checks(&store).await;
+    }
 }

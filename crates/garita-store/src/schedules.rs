@@ -191,4 +191,11 @@ mod tests {
         let all = store.trigger_states().await.unwrap();
         assert_eq!(all.iter().map(|(k, _)| k.index).collect::<Vec<_>>(), [0, 1]);
     }
+
+    #[tokio::test]
+    async fn the_sled_schedule_store_keeps_the_schedule_contract() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        garita_engine::outbox_conformance::schedule_checks(&store).await;
+    }
 }

@@ -1,0 +1,127 @@
+//! What every [`OutboxStore`] and [`ScheduleStore`] must do, as suites each
+//! implementation runs from its own tests (the memory ones here and in the
+//! CLI's tests, sled in `garita-store`): records come back as written, a
+//! rewrite replaces (never duplicates), lists are oldest first with their
+//! filters, and a trigger's state is one value per key.
+
+use chrono::{DateTime, Utc};
+use garita_sdk::InvokeContext;
+use serde_json::json;
+
+use crate::outbox::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore};
+use crate::schedule::{ScheduleStore, TriggerKey, TriggerState};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(1_772_000_000 + seconds, 0).unwrap_or_default()
+}
+
+fn queued(message_id: &str, run: &str, created: i64) -> OutboxEntry {
+    let ctx = InvokeContext::builder()
+        .now(at(created))
+        .attempt(run, "notify", 1)
+        .build();
+    OutboxEntry::queued(
+        message_id,
+        &ctx,
+        json!({"to": "a@example.com"}),
+        at(created),
+    )
+}
+
+/// Every outbox check, on `store` (which must start empty).
+pub async fn outbox_checks(store: &dyn OutboxStore) {
+    let first = queued("<b@garita.local>", "R1", 20);
+    let second = queued("<a@garita.local>", "R2", 10);
+    let third = queued("<c@garita.local>", "R1", 30);
+    for entry in [&first, &second, &third] {
+        store.record(entry).await.expect("record");
+    }
+    assert_eq!(
+        store.get("<b@garita.local>").await.expect("get"),
+        Some(first.clone()),
+        "a record comes back as written"
+    );
+    assert_eq!(store.get("<none@garita.local>").await.expect("get"), None);
+
+    let mut sent = first.clone();
+    sent.mark_sending(at(21));
+    store.record(&sent).await.expect("rewrite");
+    assert_eq!(
+        store.get("<b@garita.local>").await.expect("get"),
+        Some(sent.clone()),
+        "a rewrite replaces the record"
+    );
+
+    let all = store.list(&OutboxFilter::default()).await.expect("list");
+    assert_eq!(
+        all.iter()
+            .map(|e| e.message_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["<a@garita.local>", "<b@garita.local>", "<c@garita.local>"],
+        "oldest first, each message once"
+    );
+    let queued_only = OutboxFilter {
+        statuses: vec![OutboxStatus::Queued],
+        ..OutboxFilter::default()
+    };
+    assert_eq!(
+        store
+            .list(&queued_only)
+            .await
+            .expect("list")
+            .iter()
+            .map(|e| e.message_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["<a@garita.local>", "<c@garita.local>"]
+    );
+    let of_r1 = OutboxFilter {
+        run_id: Some("R1".into()),
+        ..OutboxFilter::default()
+    };
+    assert_eq!(store.list(&of_r1).await.expect("list").len(), 2);
+}
+
+/// Every schedule-state check, on `store` (which must start empty).
+pub async fn schedule_checks(store: &dyn ScheduleStore) {
+    let daily = TriggerKey::new("ctpat-watch", 0);
+    let weekly = TriggerKey::new("ctpat-watch", 1);
+    let other = TriggerKey::new("ecuapass-january", 0);
+    assert_eq!(store.trigger_state(&daily).await.expect("get"), None);
+    let seen = TriggerState::first_seen(at(0));
+    store.put_trigger_state(&daily, &seen).await.expect("put");
+    store.put_trigger_state(&other, &seen).await.expect("put");
+    assert_eq!(
+        store.trigger_state(&daily).await.expect("get"),
+        Some(seen.clone())
+    );
+    assert_eq!(store.trigger_state(&weekly).await.expect("get"), None);
+    let fired = TriggerState {
+        last_fire: Some(at(3600)),
+        covered_until: at(3600),
+        paused: true,
+    };
+    store.put_trigger_state(&daily, &fired).await.expect("put");
+    assert_eq!(
+        store.trigger_state(&daily).await.expect("get"),
+        Some(fired.clone()),
+        "a write replaces the state"
+    );
+    let mut all = store.trigger_states().await.expect("list");
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        all,
+        vec![(daily, fired), (other, seen)],
+        "one state per key"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::MemoryScheduleStore;
+
+    #[tokio::test]
+    async fn the_memory_schedule_store_keeps_the_contract() {
+        schedule_checks(&MemoryScheduleStore::new()).await;
+    }
+}
