@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::input::InputReader;
+use garita_portal_kit::FieldReader;
 
 /// The input format of a calendar date.
 pub(crate) const DATE_FORMAT: &str = "%Y-%m-%d";
@@ -47,7 +47,7 @@ pub(crate) fn start_of_day(date: NaiveDate, zone: Tz) -> Option<DateTime<Tz>> {
 }
 
 /// Reads an optional `YYYY-MM-DD` field.
-pub(crate) fn optional_date(reader: &mut InputReader<'_>, field: &str) -> Option<NaiveDate> {
+pub(crate) fn optional_date(reader: &mut FieldReader<'_>, field: &str) -> Option<NaiveDate> {
     let text = reader.optional_str(field)?;
     match NaiveDate::parse_from_str(&text, DATE_FORMAT) {
         Ok(date) => Some(date),
@@ -64,7 +64,7 @@ pub(crate) fn optional_date(reader: &mut InputReader<'_>, field: &str) -> Option
 }
 
 /// Reads a required `YYYY-MM-DD` field.
-pub(crate) fn required_date(reader: &mut InputReader<'_>, field: &str) -> Option<NaiveDate> {
+pub(crate) fn required_date(reader: &mut FieldReader<'_>, field: &str) -> Option<NaiveDate> {
     if reader.raw(field).is_none() {
         let path = reader.path(field);
         reader.fail(
@@ -78,7 +78,7 @@ pub(crate) fn required_date(reader: &mut InputReader<'_>, field: &str) -> Option
 }
 
 /// Reads an optional IANA time-zone field.
-pub(crate) fn optional_zone(reader: &mut InputReader<'_>, field: &str) -> Option<Tz> {
+pub(crate) fn optional_zone(reader: &mut FieldReader<'_>, field: &str) -> Option<Tz> {
     let text = reader.optional_str(field)?;
     match parse_zone(&text) {
         Some(zone) => Some(zone),
@@ -97,7 +97,7 @@ pub(crate) fn optional_zone(reader: &mut InputReader<'_>, field: &str) -> Option
 }
 
 /// Reads an optional RFC 3339 instant field.
-pub(crate) fn optional_instant(reader: &mut InputReader<'_>, field: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn optional_instant(reader: &mut FieldReader<'_>, field: &str) -> Option<DateTime<Utc>> {
     let text = reader.optional_str(field)?;
     match DateTime::parse_from_rfc3339(&text) {
         Ok(instant) => Some(instant.with_timezone(&Utc)),

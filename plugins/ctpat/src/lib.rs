@@ -25,7 +25,6 @@ mod actions;
 mod address;
 mod config;
 mod dates;
-mod input;
 
 pub use actions::email_list_review::{
     review, InventoryAccount, Kept, Removal, RemovalReason, Review,

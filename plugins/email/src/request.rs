@@ -7,7 +7,9 @@ use garita_sdk::{ActionError, InvokeContext};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 
-use crate::input::InputReader;
+use garita_portal_kit::FieldReader;
+
+use crate::input::EmailFields;
 
 /// Most recipients one message may have across `to`, `cc` and `bcc`: far
 /// above any notice Garita sends, low enough that a mistaken list (a whole
@@ -44,7 +46,7 @@ pub(crate) struct EmailRequest {
 impl EmailRequest {
     /// Reads and validates `input`, reporting every problem at once.
     pub(crate) fn read(ctx: &InvokeContext, input: &Value) -> Result<Self, ActionError> {
-        let mut reader = InputReader::new(ctx, input);
+        let mut reader = FieldReader::new(ctx, input);
         reader.refuse_unknown(&[
             "from",
             "to",
@@ -107,11 +109,11 @@ impl EmailRequest {
             html,
             attachments,
         };
-        reader.finish(request)
+        reader.finish(Some(request))
     }
 }
 
-fn read_attachments(reader: &mut InputReader<'_>) -> Vec<AttachmentRequest> {
+fn read_attachments(reader: &mut FieldReader<'_>) -> Vec<AttachmentRequest> {
     let Some(items) = reader.optional_array("attachments") else {
         return Vec::new();
     };

@@ -14,7 +14,7 @@ use garita_sdk::{ActionError, ActionSpec, InvokeContext};
 use serde::Serialize;
 
 use crate::address::{self, comparable};
-use crate::input::InputReader;
+use garita_portal_kit::FieldReader;
 
 /// The action's name after the dot.
 pub const NAME: &str = "email_list_review";
@@ -183,7 +183,7 @@ pub fn spec() -> ActionSpec {
 
 /// Runs the action.
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
-    let mut reader = InputReader::new(ctx, input);
+    let mut reader = FieldReader::new(ctx, input);
     reader.refuse_unknown(&["enabled_emails", "accounts"]);
     let enabled = reader
         .required_array("enabled_emails")
@@ -196,7 +196,7 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     garita_sdk::serde_json::to_value(review).map_err(|err| ActionError::permanent(err.to_string()))
 }
 
-fn read_enabled(reader: &mut InputReader<'_>, items: &[Value]) -> Vec<String> {
+fn read_enabled(reader: &mut FieldReader<'_>, items: &[Value]) -> Vec<String> {
     let mut emails = Vec::new();
     for (index, item) in items.iter().enumerate() {
         match item.as_str() {
@@ -211,7 +211,7 @@ fn read_enabled(reader: &mut InputReader<'_>, items: &[Value]) -> Vec<String> {
     emails
 }
 
-fn read_accounts<'a>(reader: &mut InputReader<'a>, items: &'a [Value]) -> Vec<InventoryAccount> {
+fn read_accounts<'a>(reader: &mut FieldReader<'a>, items: &'a [Value]) -> Vec<InventoryAccount> {
     let mut accounts = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let mut nested = reader.nested(item, format!("/accounts/{index}"));

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::config::CtpatConfig;
 use crate::dates::{add_days, days_between, local_date, optional_date, required_date};
-use crate::input::InputReader;
+use garita_portal_kit::FieldReader;
 
 /// The action's name after the dot.
 pub const NAME: &str = "inactivity_status";
@@ -121,7 +121,7 @@ pub fn spec() -> ActionSpec {
 /// Runs the action.
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = CtpatConfig::from_context(ctx)?;
-    let mut reader = InputReader::new(ctx, input);
+    let mut reader = FieldReader::new(ctx, input);
     reader.refuse_unknown(&["last_sign_in", "account", "today"]);
     // Checked for its type only: the host has already turned it into last_sign_in.
     let account = reader.optional_str("account");

@@ -15,7 +15,7 @@ use crate::config::CtpatConfig;
 use crate::dates::{
     add_days, local_date, optional_date, optional_instant, optional_zone, start_of_day,
 };
-use crate::input::InputReader;
+use garita_portal_kit::FieldReader;
 
 /// The action's name after the dot.
 pub const NAME: &str = "reactivation_deadline";
@@ -86,7 +86,7 @@ pub fn spec() -> ActionSpec {
 /// Runs the action.
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = CtpatConfig::from_context(ctx)?;
-    let mut reader = InputReader::new(ctx, input);
+    let mut reader = FieldReader::new(ctx, input);
     reader.refuse_unknown(&[
         "reactivated_on",
         "reactivated_at",

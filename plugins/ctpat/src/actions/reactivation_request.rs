@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::address;
 use crate::config::CtpatConfig;
 use crate::dates::required_date;
-use crate::input::InputReader;
+use garita_portal_kit::FieldReader;
 
 /// The action's name after the dot.
 pub const NAME: &str = "reactivation_request";
@@ -128,7 +128,7 @@ pub fn spec() -> ActionSpec {
 /// Runs the action.
 pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let config = CtpatConfig::from_context(ctx)?;
-    let mut reader = InputReader::new(ctx, input);
+    let mut reader = FieldReader::new(ctx, input);
     reader.refuse_unknown(&[
         "company_legal_name",
         "ctpat_account_number",
@@ -173,7 +173,7 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     garita_sdk::serde_json::to_value(draft).map_err(|err| ActionError::permanent(err.to_string()))
 }
 
-fn read_address(reader: &mut InputReader<'_>, field: &str, required: bool) -> Option<String> {
+fn read_address(reader: &mut FieldReader<'_>, field: &str, required: bool) -> Option<String> {
     let text = if required {
         reader.required_str(field)?
     } else {

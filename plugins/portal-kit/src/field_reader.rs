@@ -1,22 +1,24 @@
 //! Reads an action's JSON input field by field, collecting every problem with
-//! its JSON Pointer path so the caller sees all of them at once.
+//! its JSON Pointer path (in the caller's language) so the caller sees all
+//! of them at once. Connectors add their own field kinds (dates, addresses)
+//! on top with [`FieldReader::raw`] and [`FieldReader::fail`].
 
 use garita_sdk::serde_json::{Map, Value};
 use garita_sdk::{ActionError, FieldError, InvokeContext};
 
-use garita_portal_kit::pick_for;
+use crate::pick_for;
 
 /// A cursor over one JSON object of input that remembers the problems found.
-pub(crate) struct InputReader<'a> {
+pub struct FieldReader<'a> {
     ctx: &'a InvokeContext,
     object: Option<&'a Map<String, Value>>,
     prefix: String,
     errors: Vec<FieldError>,
 }
 
-impl<'a> InputReader<'a> {
+impl<'a> FieldReader<'a> {
     /// Starts reading `input`, which must be a JSON object.
-    pub(crate) fn new(ctx: &'a InvokeContext, input: &'a Value) -> Self {
+    pub fn new(ctx: &'a InvokeContext, input: &'a Value) -> Self {
         let mut reader = Self {
             ctx,
             object: input.as_object(),
@@ -35,12 +37,12 @@ impl<'a> InputReader<'a> {
     }
 
     /// The JSON Pointer of `field` inside the object being read.
-    pub(crate) fn path(&self, field: &str) -> String {
+    pub fn path(&self, field: &str) -> String {
         format!("{}/{}", self.prefix, field)
     }
 
     /// Records a problem at `path` (a full JSON Pointer).
-    pub(crate) fn fail(
+    pub fn fail(
         &mut self,
         path: impl Into<String>,
         spanish: impl Into<String>,
@@ -53,7 +55,7 @@ impl<'a> InputReader<'a> {
     /// Refuses every field not in `known`: the schemas declare
     /// `additionalProperties: false`, and a misspelt optional field silently
     /// ignored would be worse than an error.
-    pub(crate) fn refuse_unknown(&mut self, known: &[&str]) {
+    pub fn refuse_unknown(&mut self, known: &[&str]) {
         let unknown: Vec<String> = self
             .object
             .map(|object| {
@@ -78,7 +80,7 @@ impl<'a> InputReader<'a> {
     }
 
     /// The raw value of `field`, treating JSON `null` as absent.
-    pub(crate) fn raw(&self, field: &str) -> Option<&'a Value> {
+    pub fn raw(&self, field: &str) -> Option<&'a Value> {
         self.object
             .and_then(|o| o.get(field))
             .filter(|v| !v.is_null())
@@ -86,7 +88,7 @@ impl<'a> InputReader<'a> {
 
     /// A string field that may be absent; present but empty (after trimming)
     /// or not a string is a problem. Returns the trimmed text.
-    pub(crate) fn optional_str(&mut self, field: &str) -> Option<String> {
+    pub fn optional_str(&mut self, field: &str) -> Option<String> {
         let value = self.raw(field)?;
         let path = self.path(field);
         match value.as_str().map(str::trim) {
@@ -103,7 +105,7 @@ impl<'a> InputReader<'a> {
     }
 
     /// A string field that must be present and not empty.
-    pub(crate) fn required_str(&mut self, field: &str) -> Option<String> {
+    pub fn required_str(&mut self, field: &str) -> Option<String> {
         if self.raw(field).is_none() {
             let path = self.path(field);
             self.fail(
@@ -116,9 +118,37 @@ impl<'a> InputReader<'a> {
         self.optional_str(field)
     }
 
+    /// A string field that may be absent, returned as given (not trimmed;
+    /// empty allowed): a subject or a body.
+    pub fn optional_text(&mut self, field: &str) -> Option<String> {
+        let value = self.raw(field)?;
+        match value.as_str() {
+            Some(text) => Some(text.to_owned()),
+            None => {
+                let path = self.path(field);
+                self.fail(path, "debe ser un texto", "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A string field that must be present, returned as given.
+    pub fn required_text(&mut self, field: &str) -> Option<String> {
+        if self.raw(field).is_none() {
+            let path = self.path(field);
+            self.fail(
+                path,
+                "falta este dato obligatorio",
+                "this required field is missing",
+            );
+            return None;
+        }
+        self.optional_text(field)
+    }
+
     /// A one-line text (a name, a number): CR, LF and other control
     /// characters are refused because the text may end up in an email header.
-    pub(crate) fn required_line(&mut self, field: &str) -> Option<String> {
+    pub fn required_line(&mut self, field: &str) -> Option<String> {
         let text = self.required_str(field)?;
         if text.chars().any(char::is_control) {
             let path = self.path(field);
@@ -133,7 +163,7 @@ impl<'a> InputReader<'a> {
     }
 
     /// An array field that may be absent.
-    pub(crate) fn optional_array(&mut self, field: &str) -> Option<&'a Vec<Value>> {
+    pub fn optional_array(&mut self, field: &str) -> Option<&'a Vec<Value>> {
         let value = self.raw(field)?;
         match value.as_array() {
             Some(items) => Some(items),
@@ -146,7 +176,7 @@ impl<'a> InputReader<'a> {
     }
 
     /// An array field that must be present.
-    pub(crate) fn required_array(&mut self, field: &str) -> Option<&'a Vec<Value>> {
+    pub fn required_array(&mut self, field: &str) -> Option<&'a Vec<Value>> {
         if self.raw(field).is_none() {
             let path = self.path(field);
             self.fail(
@@ -160,9 +190,9 @@ impl<'a> InputReader<'a> {
     }
 
     /// A reader for the object at `value`, whose pointer is `path`; its
-    /// problems are merged back with [`InputReader::absorb`].
-    pub(crate) fn nested(&self, value: &'a Value, path: String) -> InputReader<'a> {
-        let mut reader = InputReader {
+    /// problems are merged back with [`FieldReader::absorb`].
+    pub fn nested(&self, value: &'a Value, path: String) -> FieldReader<'a> {
+        let mut reader = FieldReader {
             ctx: self.ctx,
             object: value.as_object(),
             prefix: path.clone(),
@@ -175,18 +205,18 @@ impl<'a> InputReader<'a> {
     }
 
     /// Takes over the problems of a nested reader.
-    pub(crate) fn absorb(&mut self, nested: InputReader<'a>) {
+    pub fn absorb(&mut self, nested: FieldReader<'a>) {
         self.errors.extend(nested.errors);
     }
 
     /// Whether no problem has been found so far.
-    pub(crate) fn is_clean(&self) -> bool {
+    pub fn is_clean(&self) -> bool {
         self.errors.is_empty()
     }
 
     /// `Ok(value)` when no problem was found, otherwise one
     /// [`ActionError::InvalidInput`] listing every problem.
-    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, ActionError> {
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, ActionError> {
         match value {
             Some(value) if self.errors.is_empty() => Ok(value),
             _ => {
@@ -210,7 +240,7 @@ mod tests {
     fn collects_every_missing_field_with_its_path() {
         let ctx = InvokeContext::for_test();
         let input = json!({"b": "  "});
-        let mut reader = InputReader::new(&ctx, &input);
+        let mut reader = FieldReader::new(&ctx, &input);
         let a = reader.required_str("a");
         let b = reader.required_str("b");
         let err = reader.finish(a.zip(b)).unwrap_err();
@@ -225,7 +255,7 @@ mod tests {
     fn refuses_line_breaks_in_one_line_fields() {
         let ctx = InvokeContext::for_test();
         let input = json!({"name": "ACME\r\nBcc: x@y.z"});
-        let mut reader = InputReader::new(&ctx, &input);
+        let mut reader = FieldReader::new(&ctx, &input);
         let name = reader.required_line("name");
         assert!(reader.finish(name).is_err());
     }
@@ -234,7 +264,7 @@ mod tests {
     fn refuses_unknown_fields_such_as_typos() {
         let ctx = InvokeContext::for_test();
         let input = json!({"last_sign_in": "2026-01-01", "tody": "2026-02-01"});
-        let mut reader = InputReader::new(&ctx, &input);
+        let mut reader = FieldReader::new(&ctx, &input);
         reader.refuse_unknown(&["last_sign_in", "today"]);
         let err = reader.finish(Some(())).unwrap_err();
         assert!(err.to_string().contains("/tody"), "{err}");
@@ -244,7 +274,7 @@ mod tests {
     fn refuses_input_that_is_not_an_object() {
         let ctx = InvokeContext::for_test();
         let input = json!([1]);
-        let reader = InputReader::new(&ctx, &input);
+        let reader = FieldReader::new(&ctx, &input);
         assert!(reader.finish(Some(())).is_err());
     }
 }
