@@ -263,6 +263,17 @@ fn a_run_that_keeps_stopping_the_daemon_is_quarantined_not_resumed_forever() {
             plugins.display()
         ),
     );
+    let listed = run(garita(&dir.path().join("listing"))
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "list"]));
+    assert!(
+        stdout(&listed)
+            .lines()
+            .any(|l| l.starts_with("hostile") && l.contains("garita (pinned)")),
+        "{}",
+        stdout(&listed)
+    );
     let poison = one_step(dir.path(), "poison", "hostile.exit", None);
     let out = run(garita(&store)
         .arg("--config")
@@ -530,6 +541,19 @@ fn a_plugin_seen_before_starts_only_when_one_of_its_actions_is_called() {
         .args(["plugins", "list"]));
     assert_success(&listed, "plugins list");
     assert!(stdout(&listed).contains("alpha") && stdout(&listed).contains("beta"));
+    let json = run(garita(&store)
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "list", "--json"]));
+    let plugins_listed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    for plugin in plugins_listed.as_array().unwrap() {
+        let expected = if plugin["origin"] == "built_in" {
+            "built_in"
+        } else {
+            "worker"
+        };
+        assert_eq!(plugin["isolation"], expected, "{plugin}");
+    }
     assert!(workers_of(&alpha).is_empty() && workers_of(&beta).is_empty());
     let second = run(garita(&store)
         .arg("--config")

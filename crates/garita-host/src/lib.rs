@@ -43,5 +43,5 @@ pub use discovery::{check_permissions, sha256_of};
 pub use error::HostError;
 pub use library::PluginLibrary;
 pub use manifest_rules::manifest_problems;
-pub use registry::{LoadReport, Origin, PluginHost, PluginInfo};
+pub use registry::{Isolation, LoadReport, Origin, PluginHost, PluginInfo};
 pub use version::sdk_compatible;

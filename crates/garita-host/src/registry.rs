@@ -37,6 +37,28 @@ impl std::fmt::Display for Origin {
     }
 }
 
+/// Where a connector's code runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Isolation {
+    /// Linked into garita: runs in its process.
+    BuiltIn,
+    /// A plugin library in a worker process of its own (the default).
+    Worker,
+    /// A plugin library pinned in garita's process (`plugins.in_process`).
+    InProcess,
+}
+
+impl std::fmt::Display for Isolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::BuiltIn => "garita",
+            Self::Worker => "worker",
+            Self::InProcess => "garita (pinned)",
+        })
+    }
+}
+
 /// One line of `garita plugins list`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PluginInfo {
@@ -52,6 +74,8 @@ pub struct PluginInfo {
     pub actions: Vec<String>,
     /// SHA-256 of the library (for `plugins.allow_sha256`); `None` for built-ins.
     pub sha256: Option<String>,
+    /// Where its code runs.
+    pub isolation: Isolation,
 }
 
 /// What [`PluginHost::load_plugins`] did.
@@ -78,6 +102,7 @@ struct CheckedLibrary {
 struct OpenedLibrary {
     connector: Arc<dyn Connector>,
     manifest: Manifest,
+    isolation: Isolation,
 }
 
 /// A registered connector with its manifest read once.
@@ -86,6 +111,7 @@ pub(crate) struct Registered {
     pub(crate) manifest: Arc<Manifest>,
     pub(crate) origin: Origin,
     pub(crate) sha256: Option<String>,
+    pub(crate) isolation: Isolation,
     /// Compiled schemas by action name.
     pub(crate) schemas: HashMap<String, ActionSchemas>,
 }
@@ -96,6 +122,7 @@ impl Registered {
         manifest: Manifest,
         origin: Origin,
         sha256: Option<String>,
+        isolation: Isolation,
     ) -> Self {
         let schemas = compile(&manifest);
         Self {
@@ -103,6 +130,7 @@ impl Registered {
             manifest: Arc::new(manifest),
             origin,
             sha256,
+            isolation,
             schemas,
         }
     }
@@ -120,6 +148,7 @@ impl Registered {
                 .map(|a| a.name.clone())
                 .collect(),
             sha256: self.sha256.clone(),
+            isolation: self.isolation,
         }
     }
 }
@@ -209,7 +238,13 @@ impl PluginHost {
             });
         }
         let name = manifest.name.clone();
-        let entry = Registered::new(connector, manifest, Origin::BuiltIn, None);
+        let entry = Registered::new(
+            connector,
+            manifest,
+            Origin::BuiltIn,
+            None,
+            Isolation::BuiltIn,
+        );
         match self
             .connectors
             .get(&name)
@@ -358,6 +393,7 @@ impl PluginHost {
                 Ok(OpenedLibrary {
                     connector: Arc::new(worker),
                     manifest,
+                    isolation: Isolation::Worker,
                 })
             }
             _ => {
@@ -367,6 +403,7 @@ impl PluginHost {
                 Ok(OpenedLibrary {
                     connector: Arc::new(library),
                     manifest,
+                    isolation: Isolation::InProcess,
                 })
             }
         }
@@ -381,6 +418,7 @@ impl PluginHost {
         let OpenedLibrary {
             connector,
             manifest,
+            isolation,
         } = opened;
         let path = file.path;
         let name = manifest.name.clone();
@@ -400,7 +438,13 @@ impl PluginHost {
             }
             None => {}
         }
-        let entry = Registered::new(connector, manifest, Origin::Path(path), Some(file.sha256));
+        let entry = Registered::new(
+            connector,
+            manifest,
+            Origin::Path(path),
+            Some(file.sha256),
+            isolation,
+        );
         let info = entry.info();
         self.connectors.insert(name, entry);
         Ok(info)

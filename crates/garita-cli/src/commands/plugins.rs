@@ -16,12 +16,14 @@ pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
             if app.global.json {
                 crate::output::json(&list)?;
             } else {
-                let mut table = Table::new(&["CONNECTOR", "VERSION", "ORIGIN", "ACTIONS"]);
+                let mut table =
+                    Table::new(&["CONNECTOR", "VERSION", "ORIGIN", "RUNS IN", "ACTIONS"]);
                 for p in &list {
                     table.row(vec![
                         p.name.clone(),
                         p.version.clone(),
                         p.origin.to_string(),
+                        p.isolation.to_string(),
                         p.actions.join(", "),
                     ]);
                 }
