@@ -162,6 +162,28 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_words_the_request_accepts_still_fit_in_998() {
+        // The boundary of `MAX_UNBROKEN_RUN`, through lettre: an ASCII word
+        // is written as it is (lettre encodes only non-ASCII words), and a
+        // name of quotes doubles with its escapes.
+        let word = "x".repeat(crate::input::MAX_UNBROKEN_RUN);
+        let quotes = "\"".repeat(crate::input::MAX_UNBROKEN_RUN / 2);
+        let request = request(json!({
+            "to": [format!("{word} <a@example.com>"), format!("{quotes} <b@example.com>"), "c@example.com"],
+            "reply_to": format!("{word} <r@example.com>"),
+            "subject": format!("Aviso {word} {word}"),
+            "body": "b",
+        }));
+        let raw = render(&request, &[], BccHeader::Keep);
+        let longest = raw.split("\r\n").map(str::len).max().unwrap_or(0);
+        assert!(longest <= crate::header_fold::MAX_LINE, "{longest}");
+        assert!(
+            longest > crate::header_fold::FOLD_AT,
+            "the words are left whole"
+        );
+    }
+
+    #[test]
     fn a_date_before_1970_is_an_error_not_a_panic() {
         let request = request(json!({"to": "ana@example.com", "subject": "s", "body": "b"}));
         let date = "1969-07-20T20:17:00Z".parse().unwrap();

@@ -7,13 +7,48 @@
 //! block, rather than re-implementing lettre's address encoding, keeps every
 //! byte lettre chose and only inserts CRLF before whitespace where a line is
 //! too long, which is exactly what unfolding removes again.
+//!
+//! Each field is unfolded and folded again by one set of rules, lettre's own
+//! folds included: after the commas of an address list, inside an address
+//! too long for a line, anywhere in a subject (free text, where a `"` is
+//! just a character). Only a word without whitespace stays whole; the
+//! request refuses those that could pass 998 (`crate::input`).
 
 /// The length a folded line aims for (RFC 5322 "should").
 pub(crate) const FOLD_AT: usize = 78;
 
+/// The length no line may exceed (RFC 5322 "must"; SMTP servers answer
+/// `500 Line too long` past it).
+pub(crate) const MAX_LINE: usize = 998;
+
 /// Header fields whose values are address lists: folded after the commas
 /// between addresses, so each continuation line starts with an address.
 const ADDRESS_FIELDS: [&str; 6] = ["from", "sender", "reply-to", "to", "cc", "bcc"];
+
+/// Header fields of free text (RFC 5322 "unstructured"): a quote or `<` in
+/// them is only a character, so every space is a fold point. Tracking quotes
+/// there would let one stray `"` in a subject forbid every fold after it.
+const UNSTRUCTURED_FIELDS: [&str; 2] = ["subject", "comments"];
+
+/// A place where a fold may go: before the whitespace at `at`.
+#[derive(Debug, Clone, Copy)]
+struct FoldPoint {
+    at: usize,
+    kind: FoldKind,
+}
+
+/// The kinds of fold point, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum FoldKind {
+    /// After the comma between two addresses of a list.
+    AfterComma,
+    /// Any other whitespace outside quoted strings and angle brackets.
+    Whitespace,
+    /// Whitespace inside a quoted string: legal (RFC 5322 allows FWS there
+    /// and unfolding gives the same name back) but the last choice, so a
+    /// quoted name stays on one line whenever it fits on one.
+    InQuotes,
+}
 
 /// `message` with every header field folded to lines of at most [`FOLD_AT`]
 /// characters where a fold point exists; the body is left as it is.
@@ -75,34 +110,16 @@ fn fold_field(field: &[u8], out: &mut Vec<u8>) {
     }
     let name_end = unfolded.iter().position(|b| *b == b':').unwrap_or(0);
     let name = String::from_utf8_lossy(&unfolded[..name_end]).to_ascii_lowercase();
-    let after_commas = ADDRESS_FIELDS.contains(&name.trim());
-    let breaks = fold_points(&unfolded, name_end + 1, after_commas);
-    let breaks = if breaks.is_empty() && after_commas {
-        // An address list with a single, very long address: any space will do.
-        fold_points(&unfolded, name_end + 1, false)
+    let name = name.trim();
+    let syntax = if ADDRESS_FIELDS.contains(&name) {
+        FieldSyntax::AddressList
+    } else if UNSTRUCTURED_FIELDS.contains(&name) {
+        FieldSyntax::Unstructured
     } else {
-        breaks
+        FieldSyntax::Structured
     };
-    let mut line_start = 0;
-    let mut last_fit: Option<usize> = None;
-    let mut chosen = Vec::new();
-    for point in breaks {
-        if point - line_start > FOLD_AT {
-            // Break at the last point that kept the line short, or here if
-            // the piece before it is longer than a line on its own.
-            let at = last_fit.filter(|p| *p > line_start).unwrap_or(point);
-            chosen.push(at);
-            line_start = at;
-            last_fit = (point > at).then_some(point);
-        } else {
-            last_fit = Some(point);
-        }
-    }
-    if unfolded.len() - line_start > FOLD_AT {
-        if let Some(at) = last_fit.filter(|p| *p > line_start) {
-            chosen.push(at);
-        }
-    }
+    let points = fold_points(&unfolded, name_end + 1, syntax);
+    let chosen = choose_folds(unfolded.len(), &points);
     let mut from = 0;
     for at in chosen {
         out.extend_from_slice(&unfolded[from..at]);
@@ -113,35 +130,89 @@ fn fold_field(field: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Positions of whitespace where a fold may go (the CRLF is inserted before
-/// it): outside quoted strings and angle brackets, after the field name and
-/// its first word; with `after_commas`, only whitespace that follows a comma.
-fn fold_points(field: &[u8], value_start: usize, after_commas: bool) -> Vec<usize> {
+/// How a field's value is read, which decides where it may be folded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldSyntax {
+    /// A list of addresses: folded after commas first.
+    AddressList,
+    /// Free text: any whitespace will do.
+    Unstructured,
+    /// Anything else lettre writes (dates, MIME parameters): whitespace
+    /// outside quoted strings and angle brackets.
+    Structured,
+}
+
+/// The whitespace where a fold may go (the CRLF is inserted before it),
+/// after the field name and the value's first word, in order.
+fn fold_points(field: &[u8], value_start: usize, syntax: FieldSyntax) -> Vec<FoldPoint> {
     let mut points = Vec::new();
     let mut quoted = false;
     let mut angle = false;
     let mut escaped = false;
     let mut seen_word = false;
+    let structured = syntax != FieldSyntax::Unstructured;
     for (i, &b) in field.iter().enumerate().skip(value_start) {
         if escaped {
             escaped = false;
             continue;
         }
         match b {
-            b'\\' if quoted => escaped = true,
-            b'"' => quoted = !quoted,
-            b'<' if !quoted => angle = true,
-            b'>' if !quoted => angle = false,
-            b' ' | b'\t' if !quoted && !angle => {
-                let after_comma = field[..i].last() == Some(&b',');
-                if seen_word && (!after_commas || after_comma) {
-                    points.push(i);
-                }
+            b'\\' if structured && quoted => escaped = true,
+            b'"' if structured => quoted = !quoted,
+            b'<' if structured && !quoted => angle = true,
+            b'>' if structured && !quoted => angle = false,
+            b' ' | b'\t' if seen_word && !angle => {
+                let kind = if quoted {
+                    FoldKind::InQuotes
+                } else if syntax == FieldSyntax::AddressList && field[..i].last() == Some(&b',') {
+                    FoldKind::AfterComma
+                } else {
+                    FoldKind::Whitespace
+                };
+                points.push(FoldPoint { at: i, kind });
             }
+            b' ' | b'\t' => {}
             _ => seen_word = true,
         }
     }
     points
+}
+
+/// Where to fold a field of `len` bytes, given its fold `points` in order.
+///
+/// Greedy, line by line: the last point that keeps the line within
+/// [`FOLD_AT`], of the best kind there is (after a comma, so addresses stay
+/// whole; then other whitespace; then inside quotes); failing that, the
+/// first point of any kind, which makes the shortest possible longer line.
+/// A line passes [`FOLD_AT`] only where it has no whitespace to fold at, and
+/// [`MAX_LINE`] only for a word that long, which the request refuses
+/// (`crate::input::MAX_UNBROKEN_RUN`).
+fn choose_folds(len: usize, points: &[FoldPoint]) -> Vec<usize> {
+    let mut chosen = Vec::new();
+    let mut line_start = 0;
+    let mut next = 0;
+    while len - line_start > FOLD_AT {
+        while points.get(next).is_some_and(|point| point.at <= line_start) {
+            next += 1;
+        }
+        let ahead = &points[next..];
+        let within = |limit: usize| {
+            ahead
+                .iter()
+                .take_while(move |point| point.at - line_start <= limit)
+        };
+        let last_within = |limit: usize, worst: FoldKind| {
+            within(limit).filter(|point| point.kind <= worst).last()
+        };
+        let pick = last_within(FOLD_AT, FoldKind::AfterComma)
+            .or_else(|| last_within(FOLD_AT, FoldKind::Whitespace))
+            .or_else(|| last_within(FOLD_AT, FoldKind::InQuotes))
+            .or_else(|| ahead.first());
+        let Some(pick) = pick else { break };
+        chosen.push(pick.at);
+        line_start = pick.at;
+    }
+    chosen
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -154,10 +225,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    /// The length no line may exceed (RFC 5322 "must"); an address longer
-    /// than that cannot exist (RFC 5321 caps a path at 256).
-    const MAX_LINE: usize = 998;
 
     fn lines(message: &[u8]) -> Vec<String> {
         String::from_utf8_lossy(message)
@@ -216,6 +283,70 @@ mod tests {
         assert_eq!(unfold(&folded), message);
     }
 
+    fn header_lines(message: &str) -> Vec<&str> {
+        message
+            .split("\r\n")
+            .take_while(|line| !line.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn a_stray_quote_or_angle_in_the_subject_does_not_stop_the_folding() {
+        // Found while checking lettre's own folding: lettre folds a subject,
+        // but once our pass refolded it, one `"` used to make the rest of
+        // the subject a single line of over 1,700 characters.
+        for opening in ["Re: \"Informe", "a < b", "Ver >> anexo"] {
+            let words = "palabra ".repeat(200);
+            let message = format!("Subject: {opening} {} {words}\r\n\r\nbody", "x".repeat(100));
+            let folded = String::from_utf8(fold_headers(message.as_bytes())).unwrap();
+            for line in header_lines(&folded) {
+                let breakable = line.trim_start().contains(' ');
+                assert!(line.len() <= FOLD_AT || !breakable, "{opening}: {line}");
+            }
+            assert_eq!(unfold(&folded), message);
+        }
+    }
+
+    #[test]
+    fn an_address_longer_than_a_line_folds_inside_its_display_name() {
+        let long_name = format!("{}<ana@example.com>", "Ana María ".repeat(30));
+        let message = format!("To: ana@example.com, {long_name}, pepe@example.com\r\n\r\nx");
+        let folded = String::from_utf8(fold_headers(message.as_bytes())).unwrap();
+        for line in header_lines(&folded) {
+            assert!(line.len() <= FOLD_AT, "{} chars: {line}", line.len());
+        }
+        assert!(folded.starts_with("To: ana@example.com,\r\n"), "{folded}");
+        assert_eq!(unfold(&folded), message);
+    }
+
+    #[test]
+    fn a_quoted_name_longer_than_a_line_is_folded_inside_its_quotes() {
+        let name = "Quispe, Ana".repeat(150);
+        let name = name.replace(",A", ", A");
+        let message = format!("To: \"{name}\" <ana@example.com>, b@example.com\r\n\r\nx");
+        let folded = String::from_utf8(fold_headers(message.as_bytes())).unwrap();
+        for line in header_lines(&folded) {
+            assert!(line.len() <= FOLD_AT, "{} chars: {line}", line.len());
+        }
+        assert_eq!(unfold(&folded), message);
+
+        let short = "To: \"Quispe, Ana María Fernanda de los Ríos\" <ana.maria.fernanda@example.com>\r\n\r\nx";
+        let folded = String::from_utf8(fold_headers(short.as_bytes())).unwrap();
+        assert_eq!(
+            header_lines(&folded),
+            [
+                "To: \"Quispe, Ana María Fernanda de los Ríos\"",
+                " <ana.maria.fernanda@example.com>"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_word_with_no_whitespace_is_left_whole() {
+        let message = format!("Subject: {}\r\n\r\nx", "x".repeat(1_200));
+        assert_eq!(fold_headers(message.as_bytes()), message.into_bytes());
+    }
+
     proptest! {
         #[test]
         fn folding_never_loses_a_byte_and_never_leaves_a_line_over_998(
@@ -234,6 +365,45 @@ mod tests {
             let to: Vec<&str> = folded.split("\r\n").take_while(|l| !l.starts_with("Subject")).collect();
             for line in to {
                 prop_assert!(line.len() <= FOLD_AT || !line.contains(", "), "{}", line);
+            }
+        }
+
+        #[test]
+        fn every_header_line_is_within_78_when_no_piece_is_longer(
+            entries in prop::collection::vec(
+                (
+                    prop::option::of("[A-Za-zñá]{1,12}( [A-Za-zñá,.]{1,12}){0,6}"),
+                    "[a-z.]{1,30}@[a-z]{1,20}\\.example",
+                ),
+                1..120,
+            ),
+            subject in "[A-Za-z\"<>,.!?ñ ]{0,400}",
+        ) {
+            // Every run without whitespace is shorter than a line, so a fold
+            // that keeps each line within 78 always exists.
+            let list: Vec<String> = entries
+                .iter()
+                .map(|(name, address)| match name {
+                    Some(name) if name.contains(',') => format!("\"{name}\" <{address}>"),
+                    Some(name) => format!("{name} <{address}>"),
+                    None => address.clone(),
+                })
+                .collect();
+            let subject = subject
+                .split(' ')
+                .map(|word| &word[..word.char_indices().nth(60).map_or(word.len(), |(at, _)| at)])
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = format!(
+                "To: {}\r\nCc: {}\r\nSubject: {subject}\r\n\r\nbody\r\n",
+                list.join(", "),
+                list.join(", ")
+            );
+            let folded = String::from_utf8(fold_headers(message.as_bytes())).unwrap();
+            prop_assert_eq!(unfold(&folded), message.clone());
+            for line in header_lines(&folded) {
+                prop_assert!(line.chars().count() <= FOLD_AT || !line.trim_start().contains(' '), "{} chars: {}", line.len(), line);
+                prop_assert!(line.len() <= MAX_LINE);
             }
         }
     }

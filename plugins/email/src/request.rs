@@ -94,7 +94,9 @@ impl EmailRequest {
         let bcc = reader.mailboxes("bcc");
         let reply_to = reader.mailboxes("reply_to");
         let subject = reader.required_text("subject").unwrap_or_default();
-        reader.check_one_line("/subject", &subject);
+        if reader.check_one_line("/subject", &subject) {
+            reader.check_foldable("/subject", &subject);
+        }
         let body = reader.required_text("body").unwrap_or_default();
         let html = reader.optional_text("html");
         let attachments = read_attachments(&mut reader);
@@ -253,6 +255,15 @@ mod tests {
         });
         let err = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap_err();
         assert_eq!(paths(err), ["/to", "/subject", "/attachments/0/filename"]);
+    }
+
+    #[test]
+    fn refuses_a_subject_word_too_long_for_a_header_line() {
+        let word = "x".repeat(crate::input::MAX_UNBROKEN_RUN + 1);
+        let input = json!({"to": "a@example.com", "subject": format!("Aviso {word}"), "body": "b"});
+        let err = EmailRequest::read(&InvokeContext::for_test(), &input).unwrap_err();
+        assert!(err.to_string().contains("998"), "{err}");
+        assert_eq!(paths(err), ["/subject"]);
     }
 
     #[test]
