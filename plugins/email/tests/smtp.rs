@@ -372,3 +372,74 @@ fn thirty_recipients_go_through_with_folded_headers() {
 fn a_thousand_recipients_go_through_with_folded_headers() {
     many_recipients_go_through(1_000);
 }
+
+/// Named recipients (quotes, commas, accents, one name longer than a line)
+/// and a subject with a stray quote, whose lines lettre folds but a second
+/// pass must not unfold into one: everything arrives, within 998, and the
+/// names and subject read back as they were given.
+#[test]
+fn named_recipients_and_a_quoted_subject_go_through_folded() {
+    let Some(sink) = Sink::start(&[]) else { return };
+    let ctx = support::context(sink.config(json!({})));
+    let mut names: Vec<String> = (0..200)
+        .map(|i| match i % 3 {
+            0 => format!("Quispe, Ana María {i}"),
+            1 => format!("Pedro Núñez {i}"),
+            _ => format!("Despacho {i}"),
+        })
+        .collect();
+    names.push(
+        "Agencia Afianzada de Aduanas del Pacífico y del Atlántico, Oficina Principal de Guayaquil"
+            .into(),
+    );
+    let addresses: Vec<String> = (0..names.len())
+        .map(|i| format!("destinatario{i}@empresa-importadora.test"))
+        .collect();
+    let to: Vec<String> = names
+        .iter()
+        .zip(&addresses)
+        .map(|(name, address)| format!("\"{}\" <{address}>", name.replace('"', "\\\"")))
+        .collect();
+    let subject = format!(
+        "Re: \"Informe {} {}",
+        "x".repeat(100),
+        "de la declaración aduanera pendiente ".repeat(20)
+    );
+    let input = json!({"from": "robot@garita.test", "to": to, "subject": subject, "body": "Hola"});
+    let out = EmailConnector.invoke(&ctx, "send", input);
+    assert!(out.is_ok(), "{out:?}");
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    let (envelope, raw) = &received[0];
+    assert_eq!(envelope["rcpt_tos"], json!(addresses));
+    let text = String::from_utf8_lossy(raw);
+    let (header, _) = text.split_once("\r\n\r\n").expect("a header block");
+    for line in header.split("\r\n") {
+        let breakable = line.trim_start().contains(' ');
+        assert!(
+            line.len() <= 78 || !breakable,
+            "a header line of {}: {line}",
+            line.len()
+        );
+        assert!(line.len() <= 998, "a header line of {}", line.len());
+    }
+    let parsed = mailparse::parse_mail(raw).expect("parses");
+    assert_eq!(
+        parsed.headers.get_first_value("Subject").as_deref(),
+        Some(subject.as_str())
+    );
+    let to_header = parsed.headers.get_first_header("To").expect("a To header");
+    let listed = mailparse::addrparse_header(to_header).expect("an address list");
+    let listed: Vec<(String, String)> = listed
+        .iter()
+        .map(|entry| match entry {
+            mailparse::MailAddr::Single(info) => (
+                info.display_name.clone().unwrap_or_default(),
+                info.addr.clone(),
+            ),
+            mailparse::MailAddr::Group(group) => panic!("unexpected group {}", group.group_name),
+        })
+        .collect();
+    let expected: Vec<(String, String)> = names.into_iter().zip(addresses).collect();
+    assert_eq!(listed, expected);
+}
