@@ -48,11 +48,14 @@ pub async fn run_all(fresh: StoreFactory<'_>) {
     tasks_round_trip_and_list_oldest_first(fresh().await.as_ref()).await;
 }
 
-fn at(millis: i64) -> DateTime<Utc> {
+/// The instant `millis` after the suite's origin (fixtures for a backend's
+/// own tests too, so they build runs the way the suite does).
+pub fn at(millis: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(1_772_000_000_000 + millis).unwrap_or_default()
 }
 
-fn record(id: &str, created: i64) -> RunRecord {
+/// A running run `id` of workflow `wf`, created at [`at`]`(created)`, not yet stored.
+pub fn record(id: &str, created: i64) -> RunRecord {
     RunRecord {
         id: id.into(),
         workflow: "wf".into(),
@@ -70,7 +73,8 @@ fn record(id: &str, created: i64) -> RunRecord {
     }
 }
 
-fn started(step: &str, ms: i64) -> RunEvent {
+/// Attempt 1 of `step` started at [`at`]`(ms)`.
+pub fn started(step: &str, ms: i64) -> RunEvent {
     RunEvent::StepStarted {
         step: step.into(),
         attempt: 1,

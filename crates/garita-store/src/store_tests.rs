@@ -6,10 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use garita_engine::store_conformance::{run_all, FreshStore};
+use garita_engine::store_conformance::{at, record, run_all, started, FreshStore};
 use garita_engine::{RunEvent, RunFilter, RunRecord, RunStatus, Store, StoreError};
-use serde_json::json;
 
 use crate::keys::SCHEMA_VERSION_KEY;
 use crate::{Durability, SledStore, StoreOptions, SCHEMA_VERSION};
@@ -18,36 +16,6 @@ use crate::{Durability, SledStore, StoreOptions, SCHEMA_VERSION};
 const HOLD_LOCK_ENV: &str = "GARITA_STORE_TEST_HOLD_LOCK";
 /// What the helper prints once it holds the store.
 const HELD_LINE: &str = "garita-store-test: lock held";
-
-fn at(millis: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(1_700_000_000_000 + millis).unwrap()
-}
-
-fn record(id: &str, created: i64) -> RunRecord {
-    RunRecord {
-        id: id.into(),
-        workflow: "wf".into(),
-        source: "name: wf\nsteps: []\n".into(),
-        source_path: "workflows/wf.yaml".into(),
-        inputs: json!({"ruc": "0991234567001"}),
-        parent: None,
-        status: RunStatus::Running,
-        created_at: at(created),
-        updated_at: at(created),
-        next_seq: 0,
-        wake_at: None,
-        error: None,
-        scope: serde_json::Value::Null,
-    }
-}
-
-fn started(step: &str, ms: i64) -> RunEvent {
-    RunEvent::StepStarted {
-        step: step.into(),
-        attempt: 1,
-        at: at(ms),
-    }
-}
 
 fn open(dir: &Path) -> SledStore {
     SledStore::open(dir, StoreOptions::default()).unwrap()

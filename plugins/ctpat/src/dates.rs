@@ -65,13 +65,7 @@ pub(crate) fn optional_date(reader: &mut FieldReader<'_>, field: &str) -> Option
 
 /// Reads a required `YYYY-MM-DD` field.
 pub(crate) fn required_date(reader: &mut FieldReader<'_>, field: &str) -> Option<NaiveDate> {
-    if reader.raw(field).is_none() {
-        let path = reader.path(field);
-        reader.fail(
-            path,
-            "falta este dato obligatorio",
-            "this required field is missing",
-        );
+    if !reader.require(field) {
         return None;
     }
     optional_date(reader, field)

@@ -86,6 +86,22 @@ impl<'a> FieldReader<'a> {
             .filter(|v| !v.is_null())
     }
 
+    /// Whether `field` is present (not absent, not `null`); records that a
+    /// required field is missing when it is not. Connectors' own required
+    /// kinds (dates, zones) start with it.
+    pub fn require(&mut self, field: &str) -> bool {
+        if self.raw(field).is_some() {
+            return true;
+        }
+        let path = self.path(field);
+        self.fail(
+            path,
+            "falta este dato obligatorio",
+            "this required field is missing",
+        );
+        false
+    }
+
     /// A string field that may be absent; present but empty (after trimming)
     /// or not a string is a problem. Returns the trimmed text.
     pub fn optional_str(&mut self, field: &str) -> Option<String> {
@@ -106,13 +122,7 @@ impl<'a> FieldReader<'a> {
 
     /// A string field that must be present and not empty.
     pub fn required_str(&mut self, field: &str) -> Option<String> {
-        if self.raw(field).is_none() {
-            let path = self.path(field);
-            self.fail(
-                path,
-                "falta este dato obligatorio",
-                "this required field is missing",
-            );
+        if !self.require(field) {
             return None;
         }
         self.optional_str(field)
@@ -134,13 +144,7 @@ impl<'a> FieldReader<'a> {
 
     /// A string field that must be present, returned as given.
     pub fn required_text(&mut self, field: &str) -> Option<String> {
-        if self.raw(field).is_none() {
-            let path = self.path(field);
-            self.fail(
-                path,
-                "falta este dato obligatorio",
-                "this required field is missing",
-            );
+        if !self.require(field) {
             return None;
         }
         self.optional_text(field)
@@ -177,13 +181,7 @@ impl<'a> FieldReader<'a> {
 
     /// An array field that must be present.
     pub fn required_array(&mut self, field: &str) -> Option<&'a Vec<Value>> {
-        if self.raw(field).is_none() {
-            let path = self.path(field);
-            self.fail(
-                path,
-                "falta este dato obligatorio",
-                "this required field is missing",
-            );
+        if !self.require(field) {
             return None;
         }
         self.optional_array(field)
