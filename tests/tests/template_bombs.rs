@@ -1,7 +1,8 @@
 //! Templates are bounded in bytes (issue 17.3): a workflow whose template
-//! doubles a string thirty times, or repeats a 100 MB string a thousand
-//! times, validates (the sizes are only known when it runs) but fails its
-//! step with the byte budget's message, in the daemon too, which stays small.
+//! doubles a string thirty times, repeats a 100 MB string a thousand times,
+//! or expands a string into millions of values with one filter, validates
+//! (the sizes are only known when it runs) but fails its step with the byte
+//! budget's message, in the daemon too, which stays small.
 
 mod support;
 
@@ -38,14 +39,35 @@ fn list_bomb_workflow(dir: &Path) -> std::path::PathBuf {
     )
 }
 
-fn resident_kib(pid: u32) -> u64 {
+/// One filter call that used to build far more than its input: a 16 MB
+/// string as sixteen million one-item lists (the daemon peaked at 1.7 GB).
+fn expanding_bomb_workflow(dir: &Path) -> std::path::PathBuf {
+    write(
+        dir,
+        "expanding-bomb.yaml",
+        "name: expanding-bomb\nsteps:\n  - id: grow\n    uses: core.set\n    with:\n      values:\n        batches: \"${{ ('x' * 16000000) | batch(1) | list }}\"\n",
+    )
+}
+
+/// A count that reserved a billion values at once (24 GB: the allocation
+/// failed and the process aborted).
+fn reserving_bomb_workflow(dir: &Path) -> std::path::PathBuf {
+    write(
+        dir,
+        "reserving-bomb.yaml",
+        "name: reserving-bomb\nsteps:\n  - id: grow\n    uses: core.set\n    with:\n      values:\n        slices: \"${{ [1, 2, 3] | slice(10**9) }}\"\n",
+    )
+}
+
+/// A line of `/proc/PID/status` in KiB: `VmRSS` now, `VmHWM` the peak.
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap()
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next())
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
-        .expect("VmRSS")
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
 }
 
 #[test]
@@ -55,6 +77,8 @@ fn template_bombs_fail_their_step_on_the_byte_budget() {
     for wf in [
         doubling_workflow(dir.path()),
         list_bomb_workflow(dir.path()),
+        expanding_bomb_workflow(dir.path()),
+        reserving_bomb_workflow(dir.path()),
     ] {
         let valid = run(garita(&store).arg("validate").arg(&wf));
         assert_success(
@@ -86,20 +110,32 @@ fn a_template_bomb_run_by_the_daemon_leaves_it_small_and_answering() {
     let log = dir.path().join("daemon.log");
     let mut daemon = Daemon::start(&store, &config, &workflows, &log);
     daemon.wait_for_socket(&store);
-    let out = run(garita(&store)
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .arg(doubling_workflow(dir.path())));
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    for wf in [
+        doubling_workflow(dir.path()),
+        expanding_bomb_workflow(dir.path()),
+        reserving_bomb_workflow(dir.path()),
+    ] {
+        let out = run(garita(&store)
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .arg(&wf));
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("would build more than 16777216 bytes"),
+            "{}",
+            stderr(&out)
+        );
+        daemon.assert_alive("after the template bomb");
+    }
+    let rss = status_kib(daemon.pid(), "VmRSS");
+    assert!(rss < 150 * 1024, "daemon RSS {rss} KiB after the bombs");
+    // The peak too: a bomb that allocated and freed would pass the above.
+    let peak = status_kib(daemon.pid(), "VmHWM");
     assert!(
-        stderr(&out).contains("would build more than 16777216 bytes"),
-        "{}",
-        stderr(&out)
+        peak < 200 * 1024,
+        "daemon peak RSS {peak} KiB during the bombs"
     );
-    daemon.assert_alive("after the template bomb");
-    let rss = resident_kib(daemon.pid());
-    assert!(rss < 150 * 1024, "daemon RSS {rss} KiB after the bomb");
     let list = run(garita(&store)
         .arg("--config")
         .arg(&config)

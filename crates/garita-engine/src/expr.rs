@@ -119,7 +119,8 @@ impl Evaluator {
             });
         }
         // Converting may iterate a lazy sequence: it builds values too.
-        within_budget(|| to_json(&value, expr))
+        within_budget(|| Ok(to_json(&value, expr)))
+            .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?
     }
 
     /// Evaluates a condition: the expression's truthiness.
@@ -195,8 +196,20 @@ impl Evaluator {
 /// Runs `f` (one render or evaluation) with the byte budget of
 /// [`MAX_BUILT_PER_RENDER`]: the context is converted before, so only what
 /// the template itself builds counts.
-fn within_budget<R>(f: impl FnOnce() -> R) -> R {
-    minijinja::budget::with_byte_budget(MAX_BUILT_PER_RENDER, f)
+///
+/// The budget is checked once more after `f`: an iteration that reaches the
+/// budget ends early rather than failing (an iterator cannot fail), and the
+/// VM reports that only at its next instruction. Without this check the
+/// last instruction's cut-short value, or a conversion done outside the
+/// VM, would pass as a result.
+fn within_budget<T>(
+    f: impl FnOnce() -> Result<T, minijinja::Error>,
+) -> Result<T, minijinja::Error> {
+    minijinja::budget::with_byte_budget(MAX_BUILT_PER_RENDER, || {
+        let result = f();
+        minijinja::budget::check()?;
+        result
+    })
 }
 
 /// The rendered bytes, up to [`MAX_OUTPUT`]; a write past it fails, which
@@ -357,7 +370,11 @@ mod tests {
     }
 
     fn assert_over_budget(result: Result<impl std::fmt::Debug, ExprError>, what: &str) {
-        let err = result.expect_err(what);
+        // A bomb that got through may be huge: show its start only.
+        let err = match result {
+            Ok(value) => panic!("{what}: {}", abbreviate(&format!("{value:?}"))),
+            Err(err) => err,
+        };
         assert!(
             err.message.contains("would build more than 16777216 bytes"),
             "{what}: {}",
@@ -397,6 +414,91 @@ mod tests {
                 &ctx,
             ),
             "a loop that builds a string each time",
+        );
+    }
+
+    /// One filter call can turn a string that fits the budget into far
+    /// more memory than the string: a 16 MB string is sixteen million
+    /// one-character values in `list`, sixteen million one-item lists in
+    /// `batch(1)`; a count alone makes `slice` build that many lists. These
+    /// must stop at the budget while they iterate, or before they reserve,
+    /// not after they built gigabytes.
+    const EXPANDING_BOMBS: [&str; 10] = [
+        "('x' * 16000000) | list",
+        "('x' * 16000000) | list | length",
+        "('x' * 16000000) | batch(1) | list | length",
+        "('x' * 16000000) | slice(16000000) | list | length",
+        "('x' * 16000000) | map('upper') | list | length",
+        "('x' * 16000000) | sort | length",
+        "('x' * 16000000) | reverse | list | length",
+        // A count that makes lists whatever the input: a billion empty
+        // slices, a last batch filled up to a billion items.
+        "[1, 2, 3] | slice(10**9) | length",
+        "[1, 2, 3] | batch(10**9, 0) | list | length",
+        "('x' * 16000000) | batch(1) | map('list') | list | length",
+    ];
+
+    /// Set in the child process that [`filters_that_expand_a_string_stop_at_the_budget_without_allocating`]
+    /// starts under an address-space limit.
+    const BOMB_CHILD: &str = "GARITA_EXPR_BOMB_CHILD";
+
+    /// Address space for that child (1 GiB): the tests need under 100 MiB;
+    /// without the budget stopping the iteration, `batch(1)` alone reaches
+    /// 1.6 GiB, and `slice(10**9)` asks for 24 GB at once (which aborts
+    /// any process on a machine with less memory than that).
+    const BOMB_CHILD_ADDRESS_SPACE_KIB: u64 = 1 << 20;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn filters_that_expand_a_string_stop_at_the_budget_without_allocating() {
+        if std::env::var_os(BOMB_CHILD).is_some() {
+            let ev = Evaluator::new();
+            for bomb in EXPANDING_BOMBS {
+                assert_over_budget(ev.eval(bomb, &json!({})), bomb);
+            }
+            assert_over_budget(
+                ev.render(
+                    "{% set s = 'x' * 16000000 %}${{ s | batch(1) | list | length }}",
+                    &json!({}),
+                ),
+                "batch in a template",
+            );
+            // A large batch size alone builds nothing large.
+            assert_eq!(
+                ev.eval("[1, 2, 3] | batch(10**9) | list | length", &json!({}))
+                    .unwrap(),
+                json!(1)
+            );
+            return;
+        }
+        // The same test again, in a child whose address space is limited:
+        // an allocation past the limit aborts it, which fails this test.
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v {BOMB_CHILD_ADDRESS_SPACE_KIB} && exec \"$0\" \"$@\""
+            ))
+            .arg(exe)
+            .args([
+                "expr::tests::filters_that_expand_a_string_stop_at_the_budget_without_allocating",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env(BOMB_CHILD, "1")
+            .output()
+            .expect("start the test binary again");
+        assert!(
+            out.status.success(),
+            "the child under a {BOMB_CHILD_ADDRESS_SPACE_KIB} KiB address space failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "the child ran the test: {}",
+            String::from_utf8_lossy(&out.stdout)
         );
     }
 

@@ -5,10 +5,14 @@
 //! (see [`with_byte_budget`]), every string and sequence value created on
 //! this thread is charged its size; once the budget is spent, the VM stops
 //! at its next instruction with an error. Operations whose result size is
-//! known before they allocate (repetition with `*`) check first, so they
-//! never allocate past the budget; any other single operation allocates at
-//! most the size of its operands, which were charged already, so memory
-//! stays within a small multiple of the budget.
+//! known before they allocate (repetition with `*`, `slice(n)`) check first,
+//! so they never allocate past the budget. Iterating a value charges each
+//! item it yields as one value and ends the iteration once the budget is
+//! spent: a filter that collects items (`list`, `batch`, `map`, `sort`, ...)
+//! stops there instead of turning a 16 MB string into sixteen million
+//! values in one instruction. A collection cut short this way is never seen:
+//! the VM fails at its next instruction, and whoever set the budget checks
+//! [`check`] once more after the last one (see [`with_byte_budget`]).
 //!
 //! Not part of upstream minijinja; see vendor/minijinja/GARITA-PATCH.md.
 
@@ -23,6 +27,10 @@ thread_local! {
 
 /// Runs `f` with a budget of `limit` bytes for the values it builds on this
 /// thread; the previous budget (if any) is restored afterwards.
+///
+/// The caller should call [`check`] at the end of `f`: the result of the
+/// last instruction, or anything `f` does outside the VM, may come from an
+/// iteration the budget ended early.
 pub fn with_byte_budget<R>(limit: usize, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<(usize, usize)>);
     impl Drop for Restore {
@@ -62,11 +70,23 @@ pub(crate) fn check_room(bytes: usize) -> Result<(), Error> {
 
 /// An error once the budget is spent.
 #[inline]
-pub(crate) fn check() -> Result<(), Error> {
+pub fn check() -> Result<(), Error> {
     BUDGET.with(|cell| match cell.get() {
         Some((limit, spent)) if spent > limit => Err(overrun(limit)),
         _ => Ok(()),
     })
+}
+
+/// Charges one item an iteration is about to yield (it takes a value's
+/// room in whatever collects it); false once the budget is spent, which
+/// ends the iteration (an iterator cannot fail; see [`check`]).
+#[inline]
+pub(crate) fn charge_item() -> bool {
+    if check().is_err() {
+        return false;
+    }
+    charge(std::mem::size_of::<crate::value::Value>());
+    true
 }
 
 fn overrun(limit: usize) -> Error {

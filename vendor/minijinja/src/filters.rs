@@ -1023,6 +1023,10 @@ mod builtins {
         if count == 0 {
             return Err(Error::new(ErrorKind::InvalidOperation, "count cannot be 0"));
         }
+        // GARITA PATCH: `count` lists are made whatever the input's length.
+        ok!(crate::budget::check_room(
+            count.saturating_mul(std::mem::size_of::<Value>())
+        ));
         let items = ok!(state.undefined_behavior().try_iter(value)).collect::<Vec<_>>();
         let len = items.len();
         let items_per_slice = len / count;
@@ -1080,14 +1084,23 @@ mod builtins {
         if count == 0 {
             return Err(Error::new(ErrorKind::InvalidOperation, "count cannot be 0"));
         }
+        // GARITA PATCH: `count` comes from the template: a filler makes the
+        // last batch `count` items long, and no buffer reserves more room
+        // than the input has items.
+        if fill_with.is_some() {
+            ok!(crate::budget::check_room(
+                count.saturating_mul(std::mem::size_of::<Value>())
+            ));
+        }
+        let batch_capacity = count.min(value.len().unwrap_or(0));
         let mut rv = Vec::with_capacity(value.len().unwrap_or(0) / count);
-        let mut tmp = Vec::with_capacity(count);
+        let mut tmp = Vec::with_capacity(batch_capacity);
 
         for item in ok!(state.undefined_behavior().try_iter(value)) {
             if tmp.len() == count {
                 rv.push(Value::from(mem::replace(
                     &mut tmp,
-                    Vec::with_capacity(count),
+                    Vec::with_capacity(batch_capacity),
                 )));
             }
             tmp.push(item);

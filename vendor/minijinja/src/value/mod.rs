@@ -1935,6 +1935,11 @@ impl Iterator for ValueIter {
     type Item = Value;
 
     fn next(&mut self) -> Option<Self::Item> {
+        // GARITA PATCH: each item counts against the byte budget, and the
+        // iteration ends once it is spent (see budget.rs).
+        if !matches!(self.imp, ValueIterImpl::Empty) && !crate::budget::charge_item() {
+            return None;
+        }
         match self.imp {
             ValueIterImpl::Empty => None,
             ValueIterImpl::Chars(ref mut offset, ref mut len, ref s) => {
