@@ -5,22 +5,12 @@
 //! here already saying what went wrong and what to do; we add context and map
 //! them to exit codes (0 success, 1 the work failed, 2 usage error).
 
-mod account_lookup;
-mod allowed_dirs;
 mod app;
-mod backend;
 mod cli;
 mod commands;
-mod config;
-mod confined_connectors;
-mod connectors;
 mod control;
-mod identity;
 mod logging;
-mod mail_transport;
-mod outbox_connectors;
 mod output;
-mod reconcile;
 mod usage;
 
 use std::process::ExitCode;
@@ -83,7 +73,11 @@ fn main() -> ExitCode {
 /// The exit code a command's error ends the process with: 2 for a usage
 /// error, 1 for work that failed. The daemon answers its clients with the same.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    if err.downcast_ref::<usage::UsageError>().is_some() {
+    let usage = err.downcast_ref::<usage::UsageError>().is_some()
+        || err
+            .downcast_ref::<garita_app::AppError>()
+            .is_some_and(|e| e.class() == garita_app::ErrorClass::Usage);
+    if usage {
         2
     } else {
         1

@@ -2,7 +2,6 @@
 //! inventory of customs-portal accounts (docs/accounts.md).
 
 mod add;
-pub mod ctpat_rule;
 mod export;
 mod history;
 mod import;
@@ -71,7 +70,7 @@ fn known_portals(app: &App) -> Vec<String> {
 /// Who makes a change, for the history: `--by`, else `[identity]
 /// default_by`, else the operating-system user (see `identity`).
 fn author(app: &App, by: Option<String>) -> String {
-    crate::identity::author(by, &app.settings)
+    garita_app::identity::author(by, &app.settings)
 }
 
 /// Finds an account given as `PORTAL:IDENTIFIER`, or as a bare identifier

@@ -85,7 +85,7 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
         })
         .await?;
     // The restored facts may be past deadlines the backup did not know of.
-    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
+    let rules = garita_app::reconcile::reconcile_now(app, store.clone()).await?;
     drop(store);
     if app.global.json {
         crate::output::json(&serde_json::json!({
@@ -109,7 +109,7 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
                 previous.display()
             );
         }
-        for line in crate::reconcile::describe(&rules) {
+        for line in garita_app::reconcile::describe(&rules) {
             say!("{line}");
         }
     }

@@ -8,9 +8,9 @@ use garita_sdk::{ActionError, FieldError, IdempotencyKey, InvokeContext};
 use serde_json::Value;
 
 use crate::app::App;
-use crate::backend::Backend;
 use crate::output::say;
 use crate::usage::UsageError;
+use garita_app::backend::Backend;
 
 /// Longest stdin line accepted in batch mode (1 MiB).
 const MAX_LINE: usize = 1 << 20;

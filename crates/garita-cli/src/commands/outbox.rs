@@ -9,10 +9,10 @@ use garita_store::SledStore;
 use serde_json::{json, Value};
 
 use crate::app::App;
-use crate::backend::Backend;
 use crate::cli::OutboxCommand;
 use crate::output::{say, Table};
 use crate::usage::UsageError;
+use garita_app::backend::Backend;
 
 pub async fn outbox(app: &App, command: OutboxCommand) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;

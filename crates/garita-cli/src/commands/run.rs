@@ -10,9 +10,9 @@ use serde_json::Value;
 
 use super::runs::resolve_run;
 use crate::app::App;
-use crate::backend::Backend;
 use crate::output::say;
 use crate::usage::UsageError;
+use garita_app::backend::Backend;
 
 /// `garita run` keeps driving a run whose next wake-up is at most this far
 /// away (a retry back-off), instead of leaving it for `resume` or the daemon.
@@ -145,7 +145,7 @@ pub async fn force_resume(app: &App, run: &str, by: Option<String>) -> anyhow::R
     let store = app.open_store()?;
     let id = resolve_run(store.as_ref(), run).await?;
     let engine = app.engine(&Backend::sled(&store));
-    let by = crate::identity::author(by, &app.settings);
+    let by = garita_app::identity::author(by, &app.settings);
     let status = engine.lift_quarantine(&id, Some(by)).await?;
     if app.global.json {
         crate::output::json(&serde_json::json!({"run": id, "status": status}))?;

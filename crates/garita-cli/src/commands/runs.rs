@@ -7,11 +7,11 @@ use garita_engine::executor::run_view;
 use garita_engine::{RunFilter, RunStatus, Store};
 
 use crate::app::App;
-use crate::backend::Backend;
 use crate::cli::RunsCommand;
 use crate::output::say;
 use crate::output::Table;
 use crate::usage::UsageError;
+use garita_app::backend::Backend;
 
 pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;

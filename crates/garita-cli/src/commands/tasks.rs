@@ -6,10 +6,10 @@ use garita_engine::{RunStatus, Store, Task, TaskFilter, TaskStatus};
 use serde_json::Value;
 
 use crate::app::App;
-use crate::backend::Backend;
 use crate::cli::TasksCommand;
 use crate::output::{say, Table};
 use crate::usage::UsageError;
+use garita_app::backend::Backend;
 
 pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode> {
     let store = app.open_store()?;
@@ -93,7 +93,7 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             let fields = parse_fields(&fields)?;
             let task = resolve_task(store.as_ref(), &task).await?;
             let engine = app.engine(&Backend::sled(&store));
-            let by = crate::identity::author(by, &app.settings);
+            let by = garita_app::identity::author(by, &app.settings);
             let status = engine
                 .answer_task(&task.id, TaskStatus::Completed, fields, note, Some(by))
                 .await?;
@@ -106,7 +106,7 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             let task = resolve_task(store.as_ref(), &task).await?;
             let engine = app.engine(&Backend::sled(&store));
             // Who refused is part of the record, as for a completion.
-            let by = crate::identity::author(by, &app.settings);
+            let by = garita_app::identity::author(by, &app.settings);
             let status = engine
                 .answer_task(
                     &task.id,

@@ -11,9 +11,6 @@ use subtle::ConstantTimeEq;
 
 use super::protocol::ApiError;
 
-/// Shortest token accepted: anything shorter is guessable.
-pub const MIN_TOKEN_LEN: usize = 16;
-
 /// True when `given` is `expected`, compared in time that does not depend on
 /// where they differ (only on their lengths).
 pub fn token_matches(given: &str, expected: &str) -> bool {

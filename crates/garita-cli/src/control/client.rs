@@ -24,8 +24,8 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 /// Sends the command to the daemon holding the store, if one does, and
 /// replays its answer; `None` when no daemon holds it (run it directly).
 pub fn forward_to_daemon(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
-    let settings = crate::config::load(cli.global.config.as_deref())?;
-    let dir = crate::app::store_dir(&cli.global, &settings);
+    let settings = garita_app::config::load(cli.global.config.as_deref())?;
+    let dir = garita_app::wiring::store_dir(cli.global.store.as_deref(), &settings);
     let Some(health) = find_daemon(&dir) else {
         return Ok(None);
     };
@@ -37,7 +37,7 @@ pub fn forward_to_daemon(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
             .collect(),
         now: cli.global.now.clone(),
         cwd: std::env::current_dir().ok(),
-        user: Some(crate::identity::default_by(&settings)),
+        user: Some(garita_app::identity::default_by(&settings)),
         files: files.into_iter().collect(),
     };
     let body = serde_json::to_vec(&request)?;

@@ -22,15 +22,7 @@ use tokio::task::JoinSet;
 
 use super::server::PeerUid;
 
-/// What one listener allows.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectionLimits {
-    /// Connections served at once; more wait in the kernel's backlog.
-    pub max_connections: usize,
-    /// Time a client has to send a request's headers, and time an idle
-    /// connection is kept waiting for its next request.
-    pub header_timeout: Duration,
-}
+pub use garita_app::daemon_settings::ConnectionLimits;
 
 /// How often "connection limit reached" may be logged per listener.
 const LIMIT_LOG_EVERY: Duration = Duration::from_secs(60);

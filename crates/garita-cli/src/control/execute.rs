@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
+use garita_app::{AppError, ErrorClass};
 use garita_engine::executor::EngineError;
 use garita_engine::StoreError;
 use tokio::sync::Notify;
@@ -95,8 +96,8 @@ pub async fn execute(
     }
     let mut global = cli.global;
     global.now = request.now.clone();
-    let author = crate::identity::client_author(
-        peer_uid.map(crate::identity::user_of_uid).as_deref(),
+    let author = garita_app::identity::client_author(
+        peer_uid.map(garita_app::identity::user_of_uid).as_deref(),
         request.user.as_deref(),
     );
     if !is_trusted_peer(peer_uid) {
@@ -342,30 +343,27 @@ pub fn http_status_of(err: &anyhow::Error) -> u16 {
         if cause.downcast_ref::<UsageError>().is_some() {
             return 400;
         }
+        if let Some(e) = cause.downcast_ref::<AppError>() {
+            return status_of_class(e.class());
+        }
         if let Some(e) = cause.downcast_ref::<EngineError>() {
-            return match e {
-                EngineError::NoSuchRun(_) | EngineError::NoSuchTask(_) => 404,
-                EngineError::Finished { .. }
-                | EngineError::TaskClosed { .. }
-                | EngineError::NotQuarantined { .. } => 409,
-                EngineError::Inputs(_)
-                | EngineError::TaskFields { .. }
-                | EngineError::BadSignalName { .. } => 422,
-                EngineError::Workflow { .. } => 422,
-                EngineError::Store(s) => store_status(s),
-            };
+            return status_of_class(garita_app::error::engine_class(e));
         }
         if let Some(e) = cause.downcast_ref::<StoreError>() {
-            return store_status(e);
+            return status_of_class(garita_app::error::store_class(e));
         }
     }
     422
 }
 
-fn store_status(err: &StoreError) -> u16 {
-    match err {
-        StoreError::NoSuchRun(_) => 404,
-        _ => 500,
+/// The HTTP status of each class of failure.
+pub fn status_of_class(class: ErrorClass) -> u16 {
+    match class {
+        ErrorClass::Usage => 400,
+        ErrorClass::NotFound => 404,
+        ErrorClass::Conflict => 409,
+        ErrorClass::Refused => 422,
+        ErrorClass::Internal => 500,
     }
 }
 

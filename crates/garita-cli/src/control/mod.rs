@@ -20,7 +20,7 @@ pub mod auth;
 pub mod client;
 pub mod connections;
 pub mod execute;
-pub mod holder;
+pub use garita_app::store_holder as holder;
 pub mod http1;
 pub mod openapi;
 pub mod protocol;
@@ -30,7 +30,7 @@ pub mod server;
 use crate::cli::Command;
 
 /// The control socket's file name, inside the store directory.
-pub const SOCKET_NAME: &str = "control.sock";
+pub use garita_app::store_holder::SOCKET_NAME;
 
 /// What `/v1/health` says a Garita daemon is (`service`).
 pub const SERVICE_NAME: &str = "garita-daemon";

@@ -38,15 +38,7 @@ const DIR_MODE: u32 = 0o700;
 /// Header with the exit code of the command behind a typed endpoint.
 pub const EXIT_CODE_HEADER: &str = "garita-exit-code";
 
-/// The limits of each listener: separate, so connections to the TCP port
-/// (anyone local can open them) never use up the owner's Unix socket.
-#[derive(Debug, Clone, Copy)]
-pub struct ListenerLimits {
-    /// The Unix socket's.
-    pub unix: super::connections::ConnectionLimits,
-    /// The TCP listener's.
-    pub tcp: super::connections::ConnectionLimits,
-}
+pub use garita_app::daemon_settings::ListenerLimits;
 
 /// The running listeners.
 pub struct ControlServer {

@@ -9,12 +9,12 @@ use garita_engine::account::{
 };
 
 use super::columns::{self, Cells};
-use super::ctpat_rule;
 use super::row::{self, Problem, RowContext};
 use super::{account_json, author, known_portals, WRITE_ATTEMPTS};
 use crate::app::App;
 use crate::cli::AccountArgs;
 use crate::output::say;
+use garita_app::ctpat_rule;
 
 pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
     let by = args.by.clone();
@@ -71,7 +71,7 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
             Err(e) => return Err(e.into()),
         }
     };
-    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
+    let rules = garita_app::reconcile::reconcile_now(app, store.clone()).await?;
     let stored = store.account(&key).await?;
     if app.global.json {
         crate::output::json(&serde_json::json!({
@@ -87,7 +87,7 @@ pub async fn add(app: &App, args: AccountArgs) -> anyhow::Result<ExitCode> {
             UpsertOutcome::Unchanged => "unchanged",
         };
         say!("{verb} {key}");
-        for line in crate::reconcile::describe(&rules) {
+        for line in garita_app::reconcile::describe(&rules) {
             say!("{line}");
         }
     }

@@ -20,9 +20,10 @@ use garita_inventory::columns::{self, Column};
 use garita_inventory::csv_file::{self, CsvFileError, MAX_FILE_BYTES};
 use garita_inventory::row::{self, Problem, RowContext};
 
-use super::{author, ctpat_rule, known_portals, WRITE_ATTEMPTS};
+use super::{author, known_portals, WRITE_ATTEMPTS};
 use crate::app::App;
 use crate::output::say;
+use garita_app::ctpat_rule;
 
 /// Accounts written per commit: one transaction and one durable flush each.
 const BATCH: usize = 500;
@@ -161,7 +162,7 @@ pub async fn import(
     report_problems(app, &shown, &summary)?;
     // What the new facts mean now: deadlines that passed before Garita knew
     // of the accounts are applied (once) and said plainly.
-    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
+    let rules = garita_app::reconcile::reconcile_now(app, store.clone()).await?;
     summary.past_deadline = rules.late().count();
     summary.rules = rules.applied.clone();
     if app.global.json {
@@ -173,7 +174,7 @@ pub async fn import(
             summary.unchanged,
             summary.skipped
         );
-        for line in crate::reconcile::describe(&rules) {
+        for line in garita_app::reconcile::describe(&rules) {
             say!("{line}");
         }
     }

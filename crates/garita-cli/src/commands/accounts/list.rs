@@ -7,10 +7,10 @@ use chrono::Days;
 use garita_engine::account::{AccountFilter, AccountStatus, AccountStore};
 
 use super::account_json;
-use super::ctpat_rule;
 use crate::app::App;
 use crate::output::{say, Table};
 use crate::usage::UsageError;
+use garita_app::ctpat_rule;
 
 pub async fn list(
     app: &App,

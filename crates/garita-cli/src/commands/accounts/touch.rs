@@ -7,11 +7,11 @@ use garita_engine::account::{
     AccountStatus, AccountStore, AccountUpdate, ChangeMeta, CTPAT_PORTAL,
 };
 
-use super::ctpat_rule;
 use super::{account_json, author, resolve, validate, WRITE_ATTEMPTS};
 use crate::app::App;
 use crate::output::say;
 use crate::usage::UsageError;
+use garita_app::ctpat_rule;
 
 pub async fn touch(
     app: &App,
@@ -69,7 +69,7 @@ pub async fn touch(
     };
     let key = update.account.key();
     // A sign-in dated in the past may already be past the limit.
-    let rules = crate::reconcile::reconcile_now(app, store.clone()).await?;
+    let rules = garita_app::reconcile::reconcile_now(app, store.clone()).await?;
     let stored = store.account(&key).await?;
     let account = stored.as_ref().unwrap_or(&update.account);
     if app.global.json {
@@ -77,7 +77,7 @@ pub async fn touch(
         return Ok(ExitCode::SUCCESS);
     }
     say!("recorded a sign-in on {day} for {key}");
-    for line in crate::reconcile::describe(&rules) {
+    for line in garita_app::reconcile::describe(&rules) {
         say!("{line}");
     }
     if let Some(date) = account.indexed_deactivation() {

@@ -12,9 +12,7 @@
 
 mod once;
 mod run_pool;
-mod schedule_control;
 mod service;
-mod settings;
 mod signals;
 mod store_recovery;
 pub mod workflow_dir;
@@ -28,8 +26,8 @@ use garita_engine::schedule::{ScheduleStore, Scheduler};
 use garita_engine::{RunId, RunStatus};
 use garita_store::SledStore;
 
-pub use schedule_control::ScheduleControl;
-pub use settings::{ControlTcp, DaemonConfig, DaemonSettings, TOKEN_ENV};
+pub use garita_app::daemon_settings::{ControlTcp, DaemonConfig, TOKEN_ENV};
+pub use garita_app::schedule_control::ScheduleControl;
 
 use crate::app::App;
 

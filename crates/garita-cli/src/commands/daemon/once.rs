@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use super::workflow_dir::{load_workflow_dir, log_refused, warn_if_empty, RefusedFile};
 use super::DaemonConfig;
 use crate::app::App;
-use crate::backend::Backend;
 use crate::output::say;
+use garita_app::backend::Backend;
 
 pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
     let set = load_workflow_dir(app, &config.workflows_dir, &[])?;
@@ -34,7 +34,7 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
         now = %instant_text(engine.clock().now()),
         "daemon --once"
     );
-    crate::mail_transport::warn_if_mail_goes_only_to_files(app);
+    garita_app::mail_transport::warn_if_mail_goes_only_to_files(app);
     let resumed = engine.resume_all().await?;
     for (run, status) in &resumed {
         super::log_driven(run, &Ok(*status));
@@ -90,7 +90,7 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
         }))?;
     } else {
         for report in &reconciled {
-            for line in crate::reconcile::describe(report) {
+            for line in garita_app::reconcile::describe(report) {
                 say!("{line}");
             }
         }

@@ -18,10 +18,10 @@ use super::workflow_dir::{
 use super::DaemonConfig;
 use crate::app::App;
 use crate::app::Lent;
-use crate::backend::Backend;
 use crate::control::execute::ControlState;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
+use garita_app::backend::Backend;
 
 /// Longest sleep between two looks at the store: bounds the delay in
 /// noticing queued events and wall-clock jumps (NTP, a resumed laptop).
@@ -88,7 +88,7 @@ pub async fn serve(
         workflows: loaded.workflows,
         refused,
     }));
-    crate::mail_transport::warn_if_mail_goes_only_to_files(app);
+    garita_app::mail_transport::warn_if_mail_goes_only_to_files(app);
     // Commands from clients run on this same engine: a run they start,
     // signal or answer is driven by it, never by a second engine.
     let nudge = Arc::new(tokio::sync::Notify::new());

@@ -41,9 +41,9 @@ use serde_json::{json, Value};
 
 use super::daemon::workflow_dir::load_or_explain;
 use crate::app::App;
-use crate::backend::Backend;
 use assume::TaskAssumption;
 use capture::{performed_on_the_copy, recipients, CapturingConnectors};
+use garita_app::backend::Backend;
 use store_copy::StoreCopy;
 use timeline::{Happening, Timeline};
 use window::SimWindow;

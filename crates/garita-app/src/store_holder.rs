@@ -5,6 +5,9 @@
 
 use std::path::Path;
 
+/// The daemon's control socket's file name, inside the store directory.
+pub const SOCKET_NAME: &str = "control.sock";
+
 /// Longest command line shown in a message.
 const MAX_SHOWN: usize = 200;
 
@@ -81,7 +84,7 @@ pub fn describe(dir: &Path) -> Option<String> {
             " (pid {}: `{}`, the garita daemon: commands that read or change the store go through its control socket {}; if that does not answer, check the daemon's log)",
             holder.pid,
             holder.shown_command(),
-            dir.join(super::SOCKET_NAME).display()
+            dir.join(SOCKET_NAME).display()
         )
     } else {
         format!(" (pid {}: `{}`)", holder.pid, holder.shown_command())

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::app::App;
+use crate::wiring::App;
 
 /// Logs a warning when email goes only to files (the default transport).
 pub fn warn_if_mail_goes_only_to_files(app: &App) {

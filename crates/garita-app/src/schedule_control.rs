@@ -7,6 +7,8 @@
 use garita_engine::schedule::{ScheduleError, TriggerKey};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::error::AppError;
+
 /// One pause or unpause, with where to send the outcome.
 #[derive(Debug)]
 pub struct PauseRequest {
@@ -36,7 +38,7 @@ impl ScheduleControl {
         &self,
         workflow: &str,
         paused: bool,
-    ) -> anyhow::Result<Vec<TriggerKey>> {
+    ) -> Result<Vec<TriggerKey>, AppError> {
         let (reply, answer) = oneshot::channel();
         let request = PauseRequest {
             workflow: workflow.to_owned(),
@@ -44,8 +46,9 @@ impl ScheduleControl {
             reply,
         };
         let stopped = || {
-            anyhow::anyhow!(
+            AppError::Refused(
                 "the daemon is stopping; run the command again once it has stopped (or restarted)"
+                    .into(),
             )
         };
         self.requests.send(request).await.map_err(|_| stopped())?;

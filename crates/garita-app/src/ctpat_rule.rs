@@ -4,15 +4,16 @@
 
 pub use garita_inventory::CtpatRule;
 
-use crate::app::App;
+use crate::error::AppError;
+use crate::wiring::App;
 
 /// Reads `[connectors.ctpat]` of the configuration (absent: the defaults).
-pub fn from_app(app: &App) -> anyhow::Result<CtpatRule> {
+pub fn from_app(app: &App) -> Result<CtpatRule, AppError> {
     let section = app
         .settings
         .connectors
         .get(ctpat::CONNECTOR_NAME)
         .cloned()
         .unwrap_or(serde_json::Value::Null);
-    Ok(CtpatRule::from_section(section)?)
+    CtpatRule::from_section(section).map_err(|e| AppError::Config(e.to_string()))
 }

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::Deserialize;
+
+use crate::error::AppError;
 
 /// Everything configurable. Unknown keys are ignored so an older garita can
 /// read a newer file. Its `Debug` never prints a secret (see below).
@@ -16,7 +17,7 @@ pub struct Settings {
     /// `[connectors.NAME]` sections, handed to each connector.
     pub connectors: BTreeMap<String, serde_json::Value>,
     /// `[daemon]`: the scheduled runner.
-    pub daemon: crate::commands::daemon::DaemonSettings,
+    pub daemon: crate::daemon_settings::DaemonSettings,
     /// `[rules]`: the portal rules' reconcile.
     pub rules: crate::reconcile::RulesSettings,
     /// `[identity]`: who changes are recorded as when `--by` is not given.
@@ -91,15 +92,15 @@ impl Default for StoreSettings {
 
 /// Reads the configuration: `explicit` (must exist) or `./garita.toml` (when
 /// present), then `GARITA_*` variables (`GARITA_STORE__CACHE_MB=128`).
-pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
+pub fn load(explicit: Option<&Path>) -> Result<Settings, AppError> {
     let mut builder = config::Config::builder();
     match explicit {
         Some(path) => {
             if !path.is_file() {
-                anyhow::bail!(
+                return Err(AppError::Config(format!(
                     "configuration file {} does not exist; check the --config path",
                     path.display()
-                );
+                )));
             }
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
         }
@@ -128,11 +129,11 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
     let shown = explicit.map_or_else(|| "garita.toml".to_owned(), |p| p.display().to_string());
     let built = builder
         .build()
-        .with_context(|| format!("cannot read the configuration ({shown})"))?;
-    built.try_deserialize::<Settings>().with_context(|| {
-        format!(
-            "the configuration ({shown}) has a wrong value; see docs/operations.md for the keys"
-        )
+        .map_err(|e| AppError::Config(format!("cannot read the configuration ({shown}): {e}")))?;
+    built.try_deserialize::<Settings>().map_err(|e| {
+        AppError::Config(format!(
+            "the configuration ({shown}) has a wrong value; see docs/operations.md for the keys: {e}"
+        ))
     })
 }
 

@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context;
 use garita_engine::schedule::SchedulerSettings;
 use serde::Deserialize;
+
+use crate::error::AppError;
 
 /// `[daemon]`: where the workflows are and how the scheduled runner behaves.
 /// Durations are written as `10m`, `5s`, `1h 30m`.
@@ -42,6 +43,29 @@ pub struct DaemonSettings {
     /// Time a client has to send a request's headers; also how long an
     /// idle connection is kept.
     pub control_header_timeout: String,
+}
+
+/// Shortest control token accepted: anything shorter is guessable.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// What one control listener allows.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, and time an idle
+    /// connection is kept waiting for its next request.
+    pub header_timeout: Duration,
+}
+
+/// The limits of each control listener: separate, so connections to the
+/// TCP port (anyone local can open them) never use up the owner's Unix socket.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenerLimits {
+    /// The Unix socket's.
+    pub unix: ConnectionLimits,
+    /// The TCP listener's.
+    pub tcp: ConnectionLimits,
 }
 
 /// The environment variable with the control API's bearer token.
@@ -84,12 +108,12 @@ pub struct DaemonConfig {
     pub reload_poll: Option<Duration>,
     pub shutdown_grace: Duration,
     /// The control API's listeners' limits.
-    pub control_limits: crate::control::server::ListenerLimits,
+    pub control_limits: ListenerLimits,
 }
 
 impl DaemonSettings {
     /// Checks and parses the section; `flag` is `--workflows`, which wins.
-    pub fn resolve(&self, flag: Option<&Path>) -> anyhow::Result<DaemonConfig> {
+    pub fn resolve(&self, flag: Option<&Path>) -> Result<DaemonConfig, AppError> {
         let workflows_dir = flag
             .map(Path::to_path_buf)
             .or_else(|| self.workflows_dir.clone())
@@ -102,23 +126,24 @@ impl DaemonSettings {
             &self.control_header_timeout,
         )?;
         if header_timeout.is_zero() {
-            anyhow::bail!(
-                "daemon.control_header_timeout must be more than 0s (10s is the default)"
-            );
+            return Err(AppError::Config(
+                "daemon.control_header_timeout must be more than 0s (10s is the default)".into(),
+            ));
         }
-        let limits = |max: usize| crate::control::connections::ConnectionLimits {
+        let limits = |max: usize| ConnectionLimits {
             max_connections: max.clamp(1, 4096),
             header_timeout,
         };
-        let control_limits = crate::control::server::ListenerLimits {
+        let control_limits = ListenerLimits {
             unix: limits(self.control_max_connections),
             tcp: limits(self.control_tcp_max_connections),
         };
         Ok(DaemonConfig {
             workflows_dir,
             scheduler: SchedulerSettings {
-                on_time_window: chrono::TimeDelta::from_std(on_time)
-                    .context("daemon.on_time_window is too long")?,
+                on_time_window: chrono::TimeDelta::from_std(on_time).map_err(|e| {
+                    AppError::Config(format!("daemon.on_time_window is too long: {e}"))
+                })?,
                 ..SchedulerSettings::default()
             },
             max_concurrent_runs: self.max_concurrent_runs.clamp(1, 256),
@@ -132,9 +157,9 @@ impl DaemonSettings {
 impl DaemonSettings {
     /// The control API's TCP listener, if configured: a loopback address
     /// (unless `control_tcp_allow_remote`) and a token of at least
-    /// [`crate::control::auth::MIN_TOKEN_LEN`] characters. `env_token` is
+    /// [`MIN_TOKEN_LEN`] characters. `env_token` is
     /// `GARITA_CONTROL_TOKEN`.
-    pub fn control_tcp(&self, env_token: Option<String>) -> anyhow::Result<Option<ControlTcp>> {
+    pub fn control_tcp(&self, env_token: Option<String>) -> Result<Option<ControlTcp>, AppError> {
         let Some(text) = self
             .control_tcp
             .as_deref()
@@ -143,32 +168,34 @@ impl DaemonSettings {
         else {
             return Ok(None);
         };
-        let address: SocketAddr = text.parse().with_context(|| {
-            format!("daemon.control_tcp must be an IP address and port such as `127.0.0.1:7311`, not `{text}` (check garita.toml or GARITA_DAEMON__CONTROL_TCP)")
+        let address: SocketAddr = text.parse().map_err(|e| {
+            AppError::Config(format!("daemon.control_tcp must be an IP address and port such as `127.0.0.1:7311`, not `{text}` (check garita.toml or GARITA_DAEMON__CONTROL_TCP): {e}"))
         })?;
         if !address.ip().is_loopback() && !self.control_tcp_allow_remote {
-            anyhow::bail!(
+            return Err(AppError::Config(format!(
                 "daemon.control_tcp is {address}, which is not a loopback address: the control API would be reachable from the network. Use 127.0.0.1 or ::1, or set daemon.control_tcp_allow_remote = true if that is really meant"
-            );
+            )));
         }
         let token = env_token
             .filter(|t| !t.trim().is_empty())
             .or_else(|| self.control_token.clone())
             .map(|t| t.trim().to_owned())
             .unwrap_or_default();
-        let min = crate::control::auth::MIN_TOKEN_LEN;
+        let min = MIN_TOKEN_LEN;
         if token.chars().count() < min {
-            anyhow::bail!(
+            return Err(AppError::Config(format!(
                 "daemon.control_tcp needs a bearer token of at least {min} characters: set {TOKEN_ENV} (or [daemon] control_token), for example to the output of `openssl rand -hex 24`"
-            );
+            )));
         }
         Ok(Some(ControlTcp { address, token }))
     }
 }
 
-fn duration(key: &str, text: &str) -> anyhow::Result<Duration> {
-    humantime::parse_duration(text.trim()).with_context(|| {
-        format!("{key} must be a duration such as `10m` or `5s`, not `{text}` (check garita.toml)")
+fn duration(key: &str, text: &str) -> Result<Duration, AppError> {
+    humantime::parse_duration(text.trim()).map_err(|e| {
+        AppError::Config(format!(
+            "{key} must be a duration such as `10m` or `5s`, not `{text}` (check garita.toml): {e}"
+        ))
     })
 }
 

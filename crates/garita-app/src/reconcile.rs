@@ -13,8 +13,9 @@ use garita_engine::Clock;
 use garita_store::SledStore;
 use serde::Deserialize;
 
-use crate::app::App;
-use crate::commands::accounts::ctpat_rule;
+use crate::ctpat_rule;
+use crate::error::AppError;
+use crate::wiring::App;
 
 /// `[rules]` of garita.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -34,7 +35,7 @@ impl App {
         &self,
         store: Arc<SledStore>,
         clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Reconciler> {
+    ) -> Result<Reconciler, AppError> {
         let ctpat = ctpat_rule::from_app(self)?;
         let accounts: Arc<dyn AccountStore> = store;
         Ok(Reconciler::new(
@@ -47,7 +48,7 @@ impl App {
 }
 
 /// Applies the rules to `store` now (after a command changed the facts).
-pub async fn reconcile_now(app: &App, store: Arc<SledStore>) -> anyhow::Result<ReconcileReport> {
+pub async fn reconcile_now(app: &App, store: Arc<SledStore>) -> Result<ReconcileReport, AppError> {
     Ok(app
         .reconciler(store, app.clock.clone())?
         .reconcile()
