@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use clap::Parser;
 use garita_app::{AppError, ErrorClass};
 use garita_engine::executor::EngineError;
@@ -203,22 +202,16 @@ fn refused(err: anyhow::Error) -> Executed {
 
 /// The daemon's clock decides for every command it runs: a client's
 /// `--now` is accepted only when it is the daemon's own pinned instant.
-fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), UsageError> {
+fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), AppError> {
     let Some(text) = now else {
         return Ok(());
     };
-    let asked = DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            UsageError(format!(
-                "--now / GARITA_NOW must be an RFC 3339 instant such as 2026-01-05T08:00:00-05:00, got `{text}`: {e}"
-            ))
-        })?;
+    let asked = garita_app::wiring::parse_now(text)?;
     let daemon_now = state.lent.engine.clock().now();
     if state.app.pinned_clock && daemon_now == asked {
         return Ok(());
     }
-    Err(UsageError(format!(
+    Err(AppError::Usage(format!(
         "--now / GARITA_NOW ({text}) cannot be used while `garita daemon` (pid {}) holds the store: the daemon's clock decides. Drop --now, or stop the daemon to rehearse on a pinned clock",
         state.health.pid
     )))
