@@ -30,6 +30,15 @@ pub enum AppError {
     /// state, a file that cannot be read).
     #[error("{0}")]
     Refused(String),
+    /// The daemon that ran the operation for this front end failed it (or
+    /// could not be reached); its words and class, as it reported them.
+    #[error("{message}")]
+    Reported {
+        /// The kind of failure, as the daemon classed it.
+        class: ErrorClass,
+        /// What the daemon said.
+        message: String,
+    },
 }
 
 /// What kind of failure an [`AppError`] is, whatever its cause.
@@ -57,6 +66,7 @@ impl AppError {
             AppError::Store(e) => store_class(e),
             AppError::Schedule(_) => ErrorClass::Refused,
             AppError::Refused(_) => ErrorClass::Refused,
+            AppError::Reported { class, .. } => *class,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod daemon_settings;
 pub mod error;
 pub mod identity;
 pub mod mail_transport;
+pub mod ops;
 pub mod outbox_connectors;
 pub mod plugins_on_use;
 pub mod reconcile;
@@ -32,4 +33,5 @@ pub mod wiring;
 
 pub use backend::Backend;
 pub use error::{AppError, ErrorClass};
+pub use ops::{Operations, Session};
 pub use wiring::{App, AppOptions};

@@ -139,6 +139,20 @@ impl App {
         }
     }
 
+    /// The session the operations work on: the daemon's store and engine
+    /// when it lends them, else the store opened here with an engine of its own.
+    pub fn session(&self) -> anyhow::Result<garita_app::Session> {
+        Ok(match &self.lent {
+            Some(lent) => garita_app::Session::lent(
+                self.wiring.clone(),
+                lent.store.clone(),
+                lent.engine.clone(),
+                lent.schedules.clone(),
+            ),
+            None => garita_app::Session::open(self.wiring.clone())?,
+        })
+    }
+
     /// Opens the store; in the daemon, the one it holds.
     pub fn open_store(&self) -> anyhow::Result<Arc<SledStore>> {
         match &self.lent {

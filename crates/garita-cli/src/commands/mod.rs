@@ -26,6 +26,19 @@ use crate::cli::{AccountsCommand, BackupCommand, Cli, Command, PluginsCommand, S
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cli.global.clone();
+    // Commands on typed operations: through the daemon's typed endpoints
+    // when it holds the store, else on the store here; rendered here either way.
+    match cli.command {
+        Command::Runs { command } => {
+            let ops = operations(&global, false)?;
+            return runs::runs(ops.as_ref(), global.json, command).await;
+        }
+        Command::Tasks { command } => {
+            let ops = operations(&global, true)?;
+            return tasks::tasks(ops.as_ref(), global.json, command).await;
+        }
+        _ => {}
+    }
     if crate::control::is_routable(&cli.command) {
         if let Some(code) = crate::control::client::forward_to_daemon(&cli)? {
             return Ok(code);
@@ -96,6 +109,23 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The operations a command calls: the daemon's, over its control API,
+/// when a daemon holds the store; else a session on the store opened here
+/// (`checks_schemas`: the command may check values against JSON Schemas
+/// here, so their validator starts building at once).
+fn operations(
+    global: &crate::cli::GlobalArgs,
+    checks_schemas: bool,
+) -> anyhow::Result<Box<dyn garita_app::Operations>> {
+    if let Some(daemon) = crate::control::daemon_operations::DaemonOperations::find(global)? {
+        return Ok(Box::new(daemon));
+    }
+    if checks_schemas {
+        garita_engine::schema::prewarm();
+    }
+    Ok(Box::new(App::new(global.clone())?.session()?))
+}
+
 /// Whether `command` parses workflows or calls actions, and so checks values
 /// against JSON Schemas in this process.
 fn checks_schemas(command: &Command) -> bool {
@@ -123,14 +153,14 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
             input_files,
             no_wait,
         } => run::run(app, &file, &inputs, &input_files, no_wait).await,
-        Command::Runs { command } => runs::runs(app, command).await,
+        Command::Runs { command } => runs::runs(&app.session()?, app.global.json, command).await,
         Command::Resume { run, force, by } => match run {
             Some(run) if force => run::force_resume(app, &run, by).await,
             _ => run::resume(app).await,
         },
         Command::Cancel { run, reason } => run::cancel(app, &run, reason).await,
         Command::Signal { run, name, data } => run::signal(app, &run, &name, data.as_deref()).await,
-        Command::Tasks { command } => tasks::tasks(app, command).await,
+        Command::Tasks { command } => tasks::tasks(&app.session()?, app.global.json, command).await,
         Command::Outbox { command } => outbox::outbox(app, command).await,
         Command::Accounts { command } => accounts::accounts(app, command).await,
         Command::Schedules { command, workflows } => {

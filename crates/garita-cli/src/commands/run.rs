@@ -8,11 +8,11 @@ use garita_engine::executor::{run_view, Engine, SignalOutcome};
 use garita_engine::{RunStatus, Store};
 use serde_json::Value;
 
-use super::runs::resolve_run;
 use crate::app::App;
 use crate::output::say;
 use crate::usage::UsageError;
 use garita_app::backend::Backend;
+use garita_app::ops::runs::resolve_run;
 
 /// `garita run` keeps driving a run whose next wake-up is at most this far
 /// away (a retry back-off), instead of leaving it for `resume` or the daemon.

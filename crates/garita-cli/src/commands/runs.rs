@@ -1,48 +1,33 @@
-//! `garita runs list|show`
+//! `garita runs list|show`: asks the operations and renders their answer.
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use garita_engine::executor::run_view;
-use garita_engine::{RunFilter, RunStatus, Store};
+use garita_app::ops::runs::RunQuery;
+use garita_app::Operations;
 
-use crate::app::App;
 use crate::cli::RunsCommand;
 use crate::output::say;
 use crate::output::Table;
-use crate::usage::UsageError;
-use garita_app::backend::Backend;
 
-pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
+pub async fn runs(
+    ops: &dyn Operations,
+    json: bool,
+    command: RunsCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         RunsCommand::List {
             status,
             workflow,
             limit,
         } => {
-            let statuses = match status.as_deref() {
-                None => Vec::new(),
-                Some(s) => vec![parse_status(s)?],
-            };
-            let filter = RunFilter {
-                statuses,
+            let query = RunQuery {
+                status,
                 workflow,
                 limit: Some(limit),
             };
-            let list = store.list_runs(&filter).await?;
-            if app.global.json {
-                let rows: Vec<serde_json::Value> = list
-                    .iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "id": r.id, "workflow": r.workflow, "status": r.status,
-                            "created_at": r.created_at, "updated_at": r.updated_at,
-                            "wake_at": r.wake_at, "error": r.error, "parent": r.parent.as_ref().map(|p| &p.run_id),
-                        })
-                    })
-                    .collect();
-                crate::output::json(&rows)?;
+            let list = ops.list_runs(query).await?;
+            if json {
+                crate::output::json(&list)?;
             } else {
                 let mut table = Table::new(&["RUN", "WORKFLOW", "STATUS", "CREATED", "NOTE"]);
                 for r in &list {
@@ -63,16 +48,8 @@ pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
             }
         }
         RunsCommand::Show { run } => {
-            let id = resolve_run(store.as_ref(), &run).await?;
-            let record = store
-                .run(&id)
-                .await?
-                .context("the run vanished from the store")?;
-            let engine = app.engine(&Backend::sled(&store));
-            let workflow = engine.workflow_of(&record).await?;
-            let events = store.events(&id).await?;
-            let view = run_view(&record, &workflow, &events);
-            if app.global.json {
+            let view = ops.show_run(&run).await?;
+            if json {
                 crate::output::json(&view)?;
             } else {
                 say!("run       {}", view.id);
@@ -117,33 +94,4 @@ pub async fn runs(app: &App, command: RunsCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn parse_status(s: &str) -> Result<RunStatus, UsageError> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
-        UsageError(format!("--status `{s}` is not a run status; use running, waiting, succeeded, failed or cancelled"))
-    })
-}
-
-/// Finds a run by id or by a unique prefix of its id.
-pub async fn resolve_run(store: &dyn Store, given: &str) -> anyhow::Result<String> {
-    if store.run(given).await?.is_some() {
-        return Ok(given.to_owned());
-    }
-    let all = store.list_runs(&RunFilter::default()).await?;
-    let matches: Vec<&str> = all
-        .iter()
-        .map(|r| r.id.as_str())
-        .filter(|id| id.starts_with(given))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok((*one).to_owned()),
-        [] => Err(garita_engine::StoreError::NoSuchRun(given.to_owned()).into()),
-        many => Err(UsageError(format!(
-            "`{given}` matches {} runs ({}, ...); give more of the id",
-            many.len(),
-            many.iter().take(3).copied().collect::<Vec<_>>().join(", ")
-        ))
-        .into()),
-    }
 }

@@ -2,30 +2,24 @@
 
 use std::process::ExitCode;
 
-use garita_engine::{RunStatus, Store, Task, TaskFilter, TaskStatus};
-use serde_json::Value;
+use garita_app::ops::tasks::{field_value, TaskAnswered, TaskQuery, TaskReply, MAX_FIELD_BYTES};
+use garita_app::Operations;
+use garita_engine::RunStatus;
+use serde_json::{Map, Value};
 
-use crate::app::App;
 use crate::cli::TasksCommand;
 use crate::output::{say, Table};
 use crate::usage::UsageError;
-use garita_app::backend::Backend;
 
-pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
+pub async fn tasks(
+    ops: &dyn Operations,
+    json: bool,
+    command: TasksCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         TasksCommand::List { mine, all, run } => {
-            let filter = TaskFilter {
-                statuses: if all {
-                    Vec::new()
-                } else {
-                    vec![TaskStatus::Open]
-                },
-                assignee: mine,
-                run_id: run,
-            };
-            let list = store.list_tasks(&filter).await?;
-            if app.global.json {
+            let list = ops.list_tasks(TaskQuery { mine, all, run }).await?;
+            if json {
                 crate::output::json(&list)?;
             } else if list.is_empty() {
                 say!("no tasks");
@@ -47,8 +41,8 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
             Ok(ExitCode::SUCCESS)
         }
         TasksCommand::Show { task } => {
-            let task = resolve_task(store.as_ref(), &task).await?;
-            if app.global.json {
+            let task = ops.show_task(&task).await?;
+            if json {
                 crate::output::json(&task)?;
             } else {
                 say!("task      {}", task.id);
@@ -91,49 +85,33 @@ pub async fn tasks(app: &App, command: TasksCommand) -> anyhow::Result<ExitCode>
         } => {
             // Usage mistakes first: they need no store lookup.
             let fields = parse_fields(&fields)?;
-            let task = resolve_task(store.as_ref(), &task).await?;
-            let engine = app.engine(&Backend::sled(&store));
-            let by = garita_app::identity::author(by, &app.settings);
-            let status = engine
-                .answer_task(&task.id, TaskStatus::Completed, fields, note, Some(by))
-                .await?;
-            report(app, &task, "completed", status)
+            let reply = TaskReply { fields, note, by };
+            report(json, &ops.complete_task(&task, reply).await?)
         }
         TasksCommand::Reject { task, note, by } => {
-            if note.trim().is_empty() {
-                return Err(UsageError("--note must say why the task is rejected".into()).into());
-            }
-            let task = resolve_task(store.as_ref(), &task).await?;
-            let engine = app.engine(&Backend::sled(&store));
-            // Who refused is part of the record, as for a completion.
-            let by = garita_app::identity::author(by, &app.settings);
-            let status = engine
-                .answer_task(
-                    &task.id,
-                    TaskStatus::Rejected,
-                    Value::Object(Default::default()),
-                    Some(note),
-                    Some(by),
-                )
-                .await?;
-            report(app, &task, "rejected", status)
+            let reply = TaskReply {
+                fields: Map::new(),
+                note: Some(note),
+                by,
+            };
+            report(json, &ops.reject_task(&task, reply).await?)
         }
     }
 }
 
-fn report(app: &App, task: &Task, outcome: &str, status: RunStatus) -> anyhow::Result<ExitCode> {
-    if app.global.json {
-        crate::output::json(
-            &serde_json::json!({"task": task.id, "outcome": outcome, "run": task.run_id, "run_status": status}),
-        )?;
+fn report(json: bool, answered: &TaskAnswered) -> anyhow::Result<ExitCode> {
+    if json {
+        crate::output::json(answered)?;
     } else {
         say!(
-            "task {} {outcome}; run {} is {status}",
-            task.id,
-            task.run_id
+            "task {} {}; run {} is {}",
+            answered.task,
+            answered.outcome,
+            answered.run,
+            answered.run_status
         );
     }
-    Ok(if status == RunStatus::Failed {
+    Ok(if answered.run_status == RunStatus::Failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -148,13 +126,9 @@ fn field_names(schema: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Longest `--field` value: answers are kept in every copy of the run's
-/// history, so long evidence belongs in a file the answer names.
-const MAX_FIELD_BYTES: usize = 64 * 1024;
-
 /// `KEY=VALUE` pairs; a VALUE that parses as JSON (number, bool, object) is
 /// taken as such, anything else as a string.
-fn parse_fields(pairs: &[String]) -> Result<Value, UsageError> {
+fn parse_fields(pairs: &[String]) -> Result<Map<String, Value>, UsageError> {
     let mut out = serde_json::Map::new();
     for pair in pairs {
         let Some((key, value)) = pair.split_once('=') else {
@@ -173,36 +147,10 @@ fn parse_fields(pairs: &[String]) -> Result<Value, UsageError> {
                 value.len()
             )));
         }
-        let parsed = match serde_json::from_str::<Value>(value) {
-            Ok(
-                v @ (Value::Number(_)
-                | Value::Bool(_)
-                | Value::Object(_)
-                | Value::Array(_)
-                | Value::Null),
-            ) => v,
-            _ => Value::String(value.to_owned()),
-        };
+        let parsed = field_value(value);
         if out.insert(key.to_owned(), parsed).is_some() {
             return Err(UsageError(format!("--field `{key}` is given twice")));
         }
     }
-    Ok(Value::Object(out))
-}
-
-async fn resolve_task(store: &dyn Store, given: &str) -> anyhow::Result<Task> {
-    if let Some(task) = store.task(given).await? {
-        return Ok(task);
-    }
-    let all = store.list_tasks(&TaskFilter::default()).await?;
-    let matches: Vec<&Task> = all.iter().filter(|t| t.id.starts_with(given)).collect();
-    match matches.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(garita_engine::executor::EngineError::NoSuchTask(given.to_owned()).into()),
-        many => Err(UsageError(format!(
-            "`{given}` matches {} tasks; give more of the id",
-            many.len()
-        ))
-        .into()),
-    }
+    Ok(out)
 }

@@ -23,6 +23,8 @@ use crate::usage::UsageError;
 pub struct ControlState {
     /// The daemon's app: settings, connectors, clock.
     pub app: App,
+    /// The daemon's store, engine and scheduler, for the typed operations.
+    pub session: garita_app::Session,
     /// The daemon's store and engine.
     pub lent: Lent,
     /// The workflows directory the daemon loaded (the default of `schedules`).
@@ -202,7 +204,7 @@ fn refused(err: anyhow::Error) -> Executed {
 
 /// The daemon's clock decides for every command it runs: a client's
 /// `--now` is accepted only when it is the daemon's own pinned instant.
-fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), AppError> {
+pub fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), AppError> {
     let Some(text) = now else {
         return Ok(());
     };
@@ -347,6 +349,19 @@ pub fn http_status_of(err: &anyhow::Error) -> u16 {
         }
     }
     422
+}
+
+/// An operation's error in the words the command line prints after
+/// `error: `: its message, then each cause after a colon.
+pub fn error_words(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut words = err.to_string();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        words.push_str(": ");
+        words.push_str(&e.to_string());
+        cause = e.source();
+    }
+    words
 }
 
 /// The HTTP status of each class of failure.

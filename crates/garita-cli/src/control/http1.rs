@@ -21,7 +21,22 @@ pub fn request(
     path: &str,
     body: Option<&[u8]>,
 ) -> io::Result<Reply> {
+    request_with_headers(stream, method, path, &[], body)
+}
+
+/// [`request`] with extra headers (names and values the caller made safe:
+/// no line breaks).
+pub fn request_with_headers(
+    stream: &mut (impl Read + Write),
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> io::Result<Reply> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: garita\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
     if let Some(body) = body {
         head.push_str(&format!(
             "Content-Type: application/json\r\nContent-Length: {}\r\n",

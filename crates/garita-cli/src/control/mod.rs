@@ -19,10 +19,12 @@
 pub mod auth;
 pub mod client;
 pub mod connections;
+pub mod daemon_operations;
 pub mod execute;
 pub use garita_app::store_holder as holder;
 pub mod http1;
 pub mod openapi;
+pub mod percent;
 pub mod protocol;
 pub mod routes;
 pub mod server;

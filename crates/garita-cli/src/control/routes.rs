@@ -8,6 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use std::future::Future;
+use std::pin::Pin;
+
+use garita_app::ops::runs::RunQuery;
+use garita_app::ops::tasks::{field_value, TaskQuery, TaskReply};
+use garita_app::{AppError, Operations, Session};
+use garita_engine::RunStatus;
 use serde_json::{Map, Value};
 
 /// An HTTP method the API uses.
@@ -133,8 +140,88 @@ pub struct Route {
     pub answer: Answer,
     /// What to do when it fails, for the error answer's `hint`.
     pub hint: &'static str,
-    /// The command line for the given (already type-checked) parameters.
-    pub invocation: fn(&Given) -> Invocation,
+    /// What serves it.
+    pub handler: Handler,
+}
+
+/// What serves an endpoint.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// The command line for the given (already type-checked) parameters,
+    /// run as the command (the endpoints not yet on typed operations).
+    Command(fn(&Given) -> Invocation),
+    /// A typed operation, whose answer is the endpoint's JSON.
+    Operation(fn(Session, Given, Caller) -> OperationFuture),
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Handler::Command(_) => "Command",
+            Handler::Operation(_) => "Operation",
+        })
+    }
+}
+
+/// What a typed operation's handler answers.
+pub type OperationFuture = Pin<Box<dyn Future<Output = Result<Answered, AppError>> + Send>>;
+
+/// An operation's answer: its value as JSON, and the exit code the command
+/// ends with for it (header `garita-exit-code`: 1 when a task's run failed,
+/// a schedule file was refused or the audit chain is broken).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    /// The answer.
+    pub value: Value,
+    /// 0, or 1 when the answer reports a failure.
+    pub exit_code: u8,
+}
+
+/// Who calls an endpoint, as the server worked it out.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Recorded as the author of what the call changes when it gives no `by`.
+    pub author: String,
+}
+
+/// The handler's answer from an operation's result (exit code 0).
+fn answer_of<T: serde::Serialize>(result: Result<T, AppError>) -> Result<Answered, AppError> {
+    answer_with(result, |_| 0)
+}
+
+/// The handler's answer, with the exit code `exit_code` reads from it.
+fn answer_with<T: serde::Serialize>(
+    result: Result<T, AppError>,
+    exit_code: impl FnOnce(&T) -> u8,
+) -> Result<Answered, AppError> {
+    let value = result?;
+    let exit_code = exit_code(&value);
+    let value = serde_json::to_value(value)
+        .map_err(|e| AppError::Refused(format!("the answer cannot be written as JSON: {e}")))?;
+    Ok(Answered { value, exit_code })
+}
+
+/// A task answer from the call: its fields (a string that reads as a JSON
+/// number or boolean taken as one, as `--field` does), note and author
+/// (the caller unless `by` is given).
+fn reply_of(g: &Given, caller: Caller) -> TaskReply {
+    let fields = g
+        .object("fields")
+        .into_iter()
+        .map(|(key, value)| match value {
+            Value::String(text) => (key, field_value(&text)),
+            other => (key, other),
+        })
+        .collect();
+    TaskReply {
+        fields,
+        note: g.text("note"),
+        by: Some(
+            g.text("by")
+                .filter(|b| !b.trim().is_empty())
+                .unwrap_or(caller.author),
+        ),
+    }
 }
 
 /// The parameters of one call, type-checked against the route.
@@ -147,6 +234,19 @@ impl Given {
     /// A string parameter (integers and booleans as their text).
     pub fn text(&self, name: &str) -> Option<String> {
         self.values.get(name).and_then(as_text)
+    }
+
+    /// An integer parameter, when given.
+    pub fn number(&self, name: &str) -> Result<Option<usize>, AppError> {
+        match self.values.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => value
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+                .map(Some)
+                .ok_or_else(|| AppError::Usage(format!("`{name}` must be a non-negative integer"))),
+        }
     }
 
     /// True when a boolean parameter is given and true.
@@ -300,13 +400,16 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "check the filters: status is one of running, waiting, succeeded, failed, cancelled",
-        invocation: |g| {
-            Line::new(&["runs", "list"])
-                .opt(g, "status", "--status")
-                .opt(g, "workflow", "--workflow")
-                .opt(g, "limit", "--limit")
-                .done()
-        },
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let query = RunQuery {
+                    status: g.text("status"),
+                    workflow: g.text("workflow"),
+                    limit: g.number("limit")?,
+                };
+                answer_of(session.list_runs(query).await)
+            })
+        }),
     },
     Route {
         method: Method::Get,
@@ -317,7 +420,9 @@ pub static ROUTES: &[Route] = &[
         params: &[RUN],
         answer: Answer::Json,
         hint: "GET /v1/runs lists the run ids",
-        invocation: |g| Line::new(&["runs", "show"]).arg(g, "run").done(),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move { answer_of(session.show_run(&g.text("run").unwrap_or_default()).await) })
+        }),
     },
     Route {
         method: Method::Post,
@@ -333,7 +438,7 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "`garita validate FILE` checks a workflow; every input the workflow requires must be in `inputs`",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             let file = g.text("file").unwrap_or_default();
             let mut invocation = Line::new(&["run"])
                 .word(&file)
@@ -344,7 +449,7 @@ pub static ROUTES: &[Route] = &[
                 .files
                 .insert(PathBuf::from(file), g.text("source").unwrap_or_default());
             invocation
-        },
+        }),
     },
     Route {
         method: Method::Post,
@@ -355,12 +460,12 @@ pub static ROUTES: &[Route] = &[
         params: &[RUN, param("reason", In::Body, Kind::Text, false, "Why, for the record.")],
         answer: Answer::Json,
         hint: "only a run that is still going can be cancelled; GET /v1/runs/{run} shows its status",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["cancel"])
                 .arg(g, "run")
                 .opt(g, "reason", "--reason")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Post,
@@ -375,14 +480,14 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "a finished run takes no signals; GET /v1/runs/{run} shows its status",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             let mut line = Line::new(&["signal"]).arg(g, "run").arg(g, "name");
             if g.values.contains_key("data") {
                 line.args
                     .push(format!("--data={}", Value::Object(g.object("data"))));
             }
             line.done()
-        },
+        }),
     },
     Route {
         method: Method::Post,
@@ -393,7 +498,7 @@ pub static ROUTES: &[Route] = &[
         params: &[],
         answer: Answer::Json,
         hint: "GET /v1/runs?status=failed shows runs that failed",
-        invocation: |_| Line::new(&["resume"]).done(),
+        handler: Handler::Command(|_| Line::new(&["resume"]).done()),
     },
     Route {
         method: Method::Post,
@@ -407,13 +512,13 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "only a quarantined run can be forced; GET /v1/runs/{run} shows its status and why",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["resume"])
                 .arg(g, "run")
                 .flag("--force")
                 .opt(g, "by", "--by")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Get,
@@ -428,13 +533,16 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "check the filters",
-        invocation: |g| {
-            Line::new(&["tasks", "list"])
-                .opt(g, "mine", "--mine")
-                .switch(g, "all", "--all")
-                .opt(g, "run", "--run")
-                .done()
-        },
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let query = TaskQuery {
+                    mine: g.text("mine"),
+                    all: g.flag("all"),
+                    run: g.text("run"),
+                };
+                answer_of(session.list_tasks(query).await)
+            })
+        }),
     },
     Route {
         method: Method::Get,
@@ -445,7 +553,9 @@ pub static ROUTES: &[Route] = &[
         params: &[TASK],
         answer: Answer::Json,
         hint: "GET /v1/tasks lists the open tasks",
-        invocation: |g| Line::new(&["tasks", "show"]).arg(g, "task").done(),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move { answer_of(session.show_task(&g.text("task").unwrap_or_default()).await) })
+        }),
     },
     Route {
         method: Method::Post,
@@ -461,14 +571,13 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "GET /v1/tasks/{task} shows the fields to fill in; only open tasks can be answered",
-        invocation: |g| {
-            Line::new(&["tasks", "complete"])
-                .arg(g, "task")
-                .pairs(g, "fields", "--field")
-                .opt(g, "note", "--note")
-                .opt(g, "by", "--by")
-                .done()
-        },
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let task = g.text("task").unwrap_or_default();
+                let answered = session.complete_task(&task, reply_of(&g, caller)).await;
+                answer_with(answered, |a| u8::from(a.run_status == RunStatus::Failed))
+            })
+        }),
     },
     Route {
         method: Method::Post,
@@ -483,13 +592,13 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "only open tasks can be answered; the note must say why",
-        invocation: |g| {
-            Line::new(&["tasks", "reject"])
-                .arg(g, "task")
-                .opt(g, "note", "--note")
-                .opt(g, "by", "--by")
-                .done()
-        },
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let task = g.text("task").unwrap_or_default();
+                let answered = session.reject_task(&task, reply_of(&g, caller)).await;
+                answer_with(answered, |a| u8::from(a.run_status == RunStatus::Failed))
+            })
+        }),
     },
     Route {
         method: Method::Get,
@@ -505,14 +614,14 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "check the filters (docs/accounts.md)",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["accounts", "list"])
                 .opt(g, "portal", "--portal")
                 .opt(g, "status", "--status")
                 .opt(g, "company", "--company")
                 .opt(g, "deactivates_within", "--deactivates-within")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Post,
@@ -538,7 +647,7 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "docs/accounts.md lists the fields and their checks",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["accounts", "add"])
                 .opt(g, "portal", "--portal")
                 .opt(g, "account", "--account")
@@ -555,7 +664,7 @@ pub static ROUTES: &[Route] = &[
                 .pairs(g, "attributes", "--attr")
                 .opt(g, "by", "--by")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Post,
@@ -571,7 +680,7 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "fix the rows the error lists and import again, or set skip_invalid",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             let file = g.text("file").unwrap_or_default();
             let mut invocation = Line::new(&["accounts", "import"])
                 .word(&file)
@@ -582,7 +691,7 @@ pub static ROUTES: &[Route] = &[
                 .files
                 .insert(PathBuf::from(file), g.text("csv").unwrap_or_default());
             invocation
-        },
+        }),
     },
     Route {
         method: Method::Get,
@@ -593,7 +702,7 @@ pub static ROUTES: &[Route] = &[
         params: &[],
         answer: Answer::Csv,
         hint: "the store could not be read; check the daemon's log",
-        invocation: |_| Line::new(&["accounts", "export"]).done(),
+        handler: Handler::Command(|_| Line::new(&["accounts", "export"]).done()),
     },
     Route {
         method: Method::Post,
@@ -608,13 +717,13 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["accounts", "touch"])
                 .arg(g, "account")
                 .opt(g, "at", "--at")
                 .opt(g, "by", "--by")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Get,
@@ -625,7 +734,7 @@ pub static ROUTES: &[Route] = &[
         params: &[ACCOUNT],
         answer: Answer::Json,
         hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
-        invocation: |g| Line::new(&["accounts", "history"]).arg(g, "account").done(),
+        handler: Handler::Command(|g| Line::new(&["accounts", "history"]).arg(g, "account").done()),
     },
     Route {
         method: Method::Post,
@@ -640,13 +749,13 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "give the holder's email or employee id as the inventory has it",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["accounts", "offboard"])
                 .arg(g, "person")
                 .opt(g, "note", "--note")
                 .opt(g, "by", "--by")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Get,
@@ -657,7 +766,7 @@ pub static ROUTES: &[Route] = &[
         params: &[param("status", In::Query, Kind::Text, false, "Only messages in this state: queued, sending, sent, written or failed.")],
         answer: Answer::Json,
         hint: "status is one of queued, sending, sent, written, failed",
-        invocation: |g| Line::new(&["outbox", "list"]).opt(g, "status", "--status").done(),
+        handler: Handler::Command(|g| Line::new(&["outbox", "list"]).opt(g, "status", "--status").done()),
     },
     Route {
         method: Method::Get,
@@ -668,7 +777,7 @@ pub static ROUTES: &[Route] = &[
         params: &[MESSAGE],
         answer: Answer::Json,
         hint: "GET /v1/outbox lists the Message-IDs",
-        invocation: |g| Line::new(&["outbox", "show"]).arg(g, "id").done(),
+        handler: Handler::Command(|g| Line::new(&["outbox", "show"]).arg(g, "id").done()),
     },
     Route {
         method: Method::Post,
@@ -679,7 +788,7 @@ pub static ROUTES: &[Route] = &[
         params: &[MESSAGE],
         answer: Answer::Json,
         hint: "only failed messages, and written ones once SMTP is configured, are retried",
-        invocation: |g| Line::new(&["outbox", "retry"]).arg(g, "id").done(),
+        handler: Handler::Command(|g| Line::new(&["outbox", "retry"]).arg(g, "id").done()),
     },
     Route {
         method: Method::Get,
@@ -690,7 +799,7 @@ pub static ROUTES: &[Route] = &[
         params: &[],
         answer: Answer::Json,
         hint: "the daemon's workflows directory must be readable; `garita validate FILE` checks a refused file",
-        invocation: |_| Line::new(&["schedules", "list"]).done(),
+        handler: Handler::Command(|_| Line::new(&["schedules", "list"]).done()),
     },
     Route {
         method: Method::Post,
@@ -701,7 +810,7 @@ pub static ROUTES: &[Route] = &[
         params: &[WORKFLOW],
         answer: Answer::Json,
         hint: "GET /v1/schedules lists the workflows with schedules",
-        invocation: |g| Line::new(&["schedules", "pause"]).arg(g, "workflow").done(),
+        handler: Handler::Command(|g| Line::new(&["schedules", "pause"]).arg(g, "workflow").done()),
     },
     Route {
         method: Method::Post,
@@ -712,7 +821,7 @@ pub static ROUTES: &[Route] = &[
         params: &[WORKFLOW],
         answer: Answer::Json,
         hint: "GET /v1/schedules lists the workflows with schedules",
-        invocation: |g| Line::new(&["schedules", "unpause"]).arg(g, "workflow").done(),
+        handler: Handler::Command(|g| Line::new(&["schedules", "unpause"]).arg(g, "workflow").done()),
     },
     Route {
         method: Method::Get,
@@ -723,11 +832,11 @@ pub static ROUTES: &[Route] = &[
         params: &[param("expect_head", In::Query, Kind::Text, false, "Also require this entry hash (a head copied off-machine earlier) to be in the chain.")],
         answer: Answer::Json,
         hint: "docs/audit.md says what a broken chain means and what to do",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["audit", "verify"])
                 .opt(g, "expect_head", "--expect-head")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Get,
@@ -741,12 +850,12 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "from must come before to; dates are YYYY-MM-DD",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["audit", "export", "--format=json"])
                 .opt(g, "from", "--from")
                 .opt(g, "to", "--to")
                 .done()
-        },
+        }),
     },
     Route {
         method: Method::Get,
@@ -760,12 +869,12 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Csv,
         hint: "from must come before to; dates are YYYY-MM-DD",
-        invocation: |g| {
+        handler: Handler::Command(|g| {
             Line::new(&["audit", "export", "--format=csv"])
                 .opt(g, "from", "--from")
                 .opt(g, "to", "--to")
                 .done()
-        },
+        }),
     },
 ];
 
@@ -903,6 +1012,13 @@ mod tests {
             .collect()
     }
 
+    fn command_line(r: &Route, given: &Given) -> Invocation {
+        match r.handler {
+            Handler::Command(line) => line(given),
+            Handler::Operation(_) => panic!("{} is served by an operation", r.path),
+        }
+    }
+
     #[test]
     fn every_route_is_unique_and_its_path_params_are_in_its_path() {
         let mut seen = std::collections::HashSet::new();
@@ -917,25 +1033,27 @@ mod tests {
     }
 
     #[test]
-    fn a_typed_call_becomes_its_command_line() {
+    fn a_task_answer_takes_typed_fields_and_the_caller_as_author() {
         let r = route("/v1/tasks/{task}/complete", Method::Post);
-        let body = serde_json::json!({"fields": {"ok": true, "ref": "A-1"}, "note": "done"});
+        let caller = || Caller {
+            author: "ana".into(),
+        };
+        let body =
+            serde_json::json!({"fields": {"ok": "true", "ref": "A-1", "n": 2}, "note": "done"});
+        let given = check(r, &pairs(&[("task", "01T")]), &[], body.as_object()).unwrap();
+        let reply = reply_of(&given, caller());
+        assert_eq!(
+            Value::Object(reply.fields),
+            serde_json::json!({"ok": true, "ref": "A-1", "n": 2})
+        );
+        assert_eq!(reply.note.as_deref(), Some("done"));
+        assert_eq!(reply.by.as_deref(), Some("ana"));
+        let body = serde_json::json!({"by": "luis@example.com"});
         let given = check(r, &pairs(&[("task", "01T")]), &[], body.as_object()).unwrap();
         assert_eq!(
-            (r.invocation)(&given).args,
-            [
-                "tasks",
-                "complete",
-                "--field=ok=true",
-                "--field=ref=A-1",
-                "--note=done",
-                "--",
-                "01T"
-            ]
+            reply_of(&given, caller()).by.as_deref(),
+            Some("luis@example.com")
         );
-        let r = route("/v1/runs", Method::Get);
-        let given = check(r, &[], &pairs(&[("limit", "5")]), None).unwrap();
-        assert_eq!((r.invocation)(&given).args, ["runs", "list", "--limit=5"]);
     }
 
     #[test]
@@ -952,9 +1070,12 @@ mod tests {
         let err = check(r, &pairs(&[("task", "t")]), &[], body.as_object()).unwrap_err();
         assert!(err.contains("must be a string"), "{err}");
         // A value that looks like an option stays a value.
-        let r = route("/v1/runs/{run}", Method::Get);
-        let given = check(r, &pairs(&[("run", "--all")]), &[], None).unwrap();
-        assert_eq!((r.invocation)(&given).args, ["runs", "show", "--", "--all"]);
+        let r = route("/v1/accounts/{account}/history", Method::Get);
+        let given = check(r, &pairs(&[("account", "--all")]), &[], None).unwrap();
+        assert_eq!(
+            command_line(r, &given).args,
+            ["accounts", "history", "--", "--all"]
+        );
     }
 
     #[test]
@@ -962,7 +1083,7 @@ mod tests {
         let r = route("/v1/runs", Method::Post);
         let body = serde_json::json!({"file": "wf.yaml", "source": "name: x", "inputs": {"n": 3}});
         let given = check(r, &[], &[], body.as_object()).unwrap();
-        let invocation = (r.invocation)(&given);
+        let invocation = command_line(r, &given);
         assert_eq!(invocation.args, ["run", "--input=n=3", "--", "wf.yaml"]);
         assert_eq!(invocation.files[&PathBuf::from("wf.yaml")], "name: x");
     }

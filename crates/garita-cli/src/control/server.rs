@@ -13,7 +13,7 @@ use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodFilter, MethodRouter};
 use axum::{Extension, Json, Router};
@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 
 use super::execute::{execute, ControlState, Executed};
 use super::protocol::{ApiError, ForwardRequest};
-use super::routes::{Answer, Method, Route, ROUTES};
+use super::routes::{Answer, Caller, Given, Handler, Method, OperationFuture, Route, ROUTES};
 use crate::commands::daemon::ControlTcp;
 
 /// Largest request body: an inventory CSV or a workflow travels in it.
@@ -181,8 +181,18 @@ pub fn router(state: Arc<ControlState>) -> Router {
             Query<Vec<(String, String)>>,
             axum::extract::rejection::QueryRejection,
         >,
+                            headers: HeaderMap,
                             body: Bytes| async move {
-            typed(&state, route, peer_uid(peer), &params, query, &body).await
+            typed(
+                &state,
+                route,
+                peer_uid(peer),
+                &headers,
+                &params,
+                query,
+                &body,
+            )
+            .await
         };
         let methods = by_path.remove(route.path).unwrap_or_default();
         by_path.insert(route.path, methods.on(filter, handler));
@@ -279,11 +289,13 @@ async fn forward(State(state): State<Arc<ControlState>>, peer: Peer, body: Bytes
     Json(executed.response).into_response()
 }
 
-/// A typed endpoint: checked, turned into its command line, run.
+/// A typed endpoint: checked, then served by its operation (or, for the
+/// endpoints not yet on operations, turned into its command line and run).
 async fn typed(
     state: &ControlState,
     route: &'static Route,
     peer: Option<u32>,
+    headers: &HeaderMap,
     params: &RawPathParams,
     query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
     body: &[u8],
@@ -321,7 +333,13 @@ async fn typed(
         Ok(given) => given,
         Err(message) => return error(StatusCode::BAD_REQUEST, message, route.hint),
     };
-    let invocation = (route.invocation)(&given);
+    let line = match route.handler {
+        Handler::Command(line) => line,
+        Handler::Operation(operation) => {
+            return served(state, route, peer, headers, given, operation).await
+        }
+    };
+    let invocation = line(&given);
     let mut args = vec!["garita".to_owned(), "--json".to_owned()];
     args.extend(invocation.args);
     let request = ForwardRequest {
@@ -330,6 +348,73 @@ async fn typed(
         ..ForwardRequest::default()
     };
     answer(route, execute(state, request, peer).await)
+}
+
+/// A typed endpoint served by its operation, on the daemon's session: the
+/// caller's `--now` (header `garita-now`) must be the daemon's own pinned
+/// instant, and its author is the peer's user, with the name the client
+/// gives (header `garita-user`) when it differs.
+async fn served(
+    state: &ControlState,
+    route: &Route,
+    peer: Option<u32>,
+    headers: &HeaderMap,
+    given: Given,
+    operation: fn(garita_app::Session, Given, Caller) -> OperationFuture,
+) -> Response {
+    // A header the client percent-encoded; Err(name) when it is not.
+    let header = |name: &'static str| -> Result<Option<String>, &'static str> {
+        match headers.get(name) {
+            None => Ok(None),
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(super::percent::decode)
+                .map(Some)
+                .ok_or(name),
+        }
+    };
+    let (now, user) = match (
+        header(super::daemon_operations::NOW_HEADER),
+        header(super::daemon_operations::USER_HEADER),
+    ) {
+        (Ok(now), Ok(user)) => (now, user),
+        (Err(name), _) | (_, Err(name)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("the `{name}` header is not percent-encoded UTF-8"),
+                route.hint,
+            )
+        }
+    };
+    if let Err(e) = super::execute::check_clock(state, now.as_deref()) {
+        return failed(route, &e);
+    }
+    let author = garita_app::identity::client_author(
+        peer.map(garita_app::identity::user_of_uid).as_deref(),
+        user.as_deref(),
+    );
+    let result = operation(state.session.clone(), given, Caller { author }).await;
+    state.nudge.notify_one();
+    match result {
+        Ok(answered) => {
+            let mut http = Json(answered.value).into_response();
+            http.headers_mut().insert(
+                EXIT_CODE_HEADER,
+                HeaderValue::from(u16::from(answered.exit_code)),
+            );
+            http
+        }
+        Err(e) => failed(route, &e),
+    }
+}
+
+/// The error answer for an operation's failure: its class's status, and its
+/// words with their causes as the command line prints them after `error:`.
+fn failed(route: &Route, err: &garita_app::AppError) -> Response {
+    let status = StatusCode::from_u16(super::execute::status_of_class(err.class()))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error(status, super::execute::error_words(err), route.hint)
 }
 
 /// The HTTP answer for a typed endpoint's command.

@@ -1,14 +1,14 @@
 //! What `garita runs show` prints: a run and each of its steps, derived from the events.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::Workflow;
 use crate::run::{RunEvent, RunRecord, RunStatus, StoredEvent};
 
 /// One step as seen from outside.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepView {
     /// Step id.
     pub id: String,
@@ -29,7 +29,7 @@ pub struct StepView {
 }
 
 /// A run with its steps.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunView {
     /// Run id.
     pub id: String,

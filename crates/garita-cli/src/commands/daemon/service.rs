@@ -94,16 +94,18 @@ pub async fn serve(
     let nudge = Arc::new(tokio::sync::Notify::new());
     let (schedules, mut pause_requests) = super::ScheduleControl::channel();
     let store_dir = app.store_dir();
+    let lent_app = app.for_client(
+        app.global.clone(),
+        Lent {
+            store: store.clone(),
+            engine: engine.clone(),
+            schedules: schedules.clone(),
+        },
+        Default::default(),
+    );
     let state = Arc::new(ControlState {
-        app: app.for_client(
-            app.global.clone(),
-            Lent {
-                store: store.clone(),
-                engine: engine.clone(),
-                schedules: schedules.clone(),
-            },
-            Default::default(),
-        ),
+        session: lent_app.session()?,
+        app: lent_app,
         lent: Lent {
             store: store.clone(),
             engine: engine.clone(),

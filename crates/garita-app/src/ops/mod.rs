@@ -1,0 +1,82 @@
+//! The typed operations every front end calls, grouped by what users do
+//! (runs, tasks, outbox, schedules, ...). Each takes a typed request and
+//! answers a serde type: the `garita` command renders it as text or prints
+//! it with `--json`, the control API sends it as JSON, so both say the same.
+//!
+//! [`Operations`] is the one interface a front end holds. [`Session`]
+//! implements it on an open store (a command run directly, or the daemon
+//! serving its API); a front end that reaches a daemon over its API
+//! implements it by calling the typed endpoints, and answers the same types.
+
+pub mod runs;
+mod session;
+pub mod tasks;
+
+pub use session::Session;
+
+use async_trait::async_trait;
+use garita_engine::Task;
+
+use crate::AppError;
+
+/// Everything users do, as one interface over plain data.
+#[async_trait]
+pub trait Operations: Send + Sync {
+    /// Runs, newest first (`garita runs list`).
+    async fn list_runs(&self, query: runs::RunQuery) -> Result<Vec<runs::RunRow>, AppError>;
+    /// One run with its steps (`garita runs show`); `run` may be a unique prefix.
+    async fn show_run(&self, run: &str) -> Result<runs::RunView, AppError>;
+    /// Tasks (`garita tasks list`).
+    async fn list_tasks(&self, query: tasks::TaskQuery) -> Result<Vec<Task>, AppError>;
+    /// One task (`garita tasks show`); `task` may be a unique prefix.
+    async fn show_task(&self, task: &str) -> Result<Task, AppError>;
+    /// Completes a task (`garita tasks complete`).
+    async fn complete_task(
+        &self,
+        task: &str,
+        reply: tasks::TaskReply,
+    ) -> Result<tasks::TaskAnswered, AppError>;
+    /// Rejects a task (`garita tasks reject`); `reply.note` says why.
+    async fn reject_task(
+        &self,
+        task: &str,
+        reply: tasks::TaskReply,
+    ) -> Result<tasks::TaskAnswered, AppError>;
+}
+
+#[async_trait]
+impl Operations for Session {
+    async fn list_runs(&self, query: runs::RunQuery) -> Result<Vec<runs::RunRow>, AppError> {
+        runs::list(self, query).await
+    }
+
+    async fn show_run(&self, run: &str) -> Result<runs::RunView, AppError> {
+        runs::show(self, run).await
+    }
+
+    async fn list_tasks(&self, query: tasks::TaskQuery) -> Result<Vec<Task>, AppError> {
+        tasks::list(self, query).await
+    }
+
+    async fn show_task(&self, task: &str) -> Result<Task, AppError> {
+        tasks::show(self, task).await
+    }
+
+    async fn complete_task(
+        &self,
+        task: &str,
+        mut reply: tasks::TaskReply,
+    ) -> Result<tasks::TaskAnswered, AppError> {
+        let by = self.author(reply.by.take());
+        tasks::complete(self, task, reply, by).await
+    }
+
+    async fn reject_task(
+        &self,
+        task: &str,
+        reply: tasks::TaskReply,
+    ) -> Result<tasks::TaskAnswered, AppError> {
+        let by = self.author(reply.by);
+        tasks::reject(self, task, reply.note.unwrap_or_default(), by).await
+    }
+}

@@ -1,0 +1,204 @@
+//! The operations, answered by the daemon that holds the store: each call
+//! is one request to a typed endpoint of its control API, and its answer is
+//! the operation's own type. The command renders it exactly as it renders
+//! a local answer.
+
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use garita_app::ops::runs::{RunQuery, RunRow, RunView};
+use garita_app::ops::tasks::{TaskAnswered, TaskQuery, TaskReply};
+use garita_app::{AppError, ErrorClass, Operations};
+use garita_engine::Task;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::http1;
+use super::percent::{encode, query};
+use super::protocol::ApiError;
+use crate::cli::GlobalArgs;
+
+/// Header with who the client says it is (percent-encoded): the default
+/// author of what the request changes.
+pub const USER_HEADER: &str = "garita-user";
+
+/// Header with the client's `--now` (percent-encoded), which the daemon
+/// accepts only when it is its own pinned instant.
+pub const NOW_HEADER: &str = "garita-now";
+
+/// The daemon holding the store, as the operations' provider.
+pub struct DaemonOperations {
+    socket: PathBuf,
+    pid: u32,
+    user: String,
+    now: Option<String>,
+}
+
+impl DaemonOperations {
+    /// The daemon holding the store the global options name, if one does.
+    pub fn find(global: &GlobalArgs) -> anyhow::Result<Option<Self>> {
+        let settings = garita_app::config::load(global.config.as_deref())?;
+        let dir = garita_app::wiring::store_dir(global.store.as_deref(), &settings);
+        let Some(health) = super::client::find_daemon(&dir) else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            socket: dir.join(super::SOCKET_NAME),
+            pid: health.pid,
+            user: garita_app::identity::default_by(&settings),
+            now: global.now.clone(),
+        }))
+    }
+
+    /// One request; the answer as `T`, or the daemon's error.
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T, AppError> {
+        let unreachable = |what: String| AppError::Reported {
+            class: ErrorClass::Internal,
+            message: what,
+        };
+        let body = body.map(|b| b.to_string());
+        let user = encode(&self.user);
+        let now = self.now.as_deref().map(encode);
+        let mut headers = vec![(USER_HEADER, user.as_str())];
+        if let Some(now) = &now {
+            headers.push((NOW_HEADER, now.as_str()));
+        }
+        let mut stream = UnixStream::connect(&self.socket).map_err(|e| {
+            unreachable(format!(
+                "the garita daemon (pid {}) stopped answering on {} ({e}); run the command again (it then runs on the store directly if the daemon has stopped)",
+                self.pid,
+                self.socket.display()
+            ))
+        })?;
+        let reply = http1::request_with_headers(
+            &mut stream,
+            method,
+            path,
+            &headers,
+            body.as_deref().map(str::as_bytes),
+        )
+        .map_err(|e| {
+            unreachable(format!(
+                "the garita daemon (pid {}) closed the connection before answering ({e}); check its log (`garita runs list` shows whether the command took effect)",
+                self.pid
+            ))
+        })?;
+        if reply.status != 200 {
+            let message = serde_json::from_slice::<ApiError>(&reply.body).map_or_else(
+                |_| String::from_utf8_lossy(&reply.body).into_owned(),
+                |e| e.error,
+            );
+            return Err(AppError::Reported {
+                class: class_of_status(reply.status),
+                message,
+            });
+        }
+        serde_json::from_slice(&reply.body).map_err(|e| {
+            unreachable(format!(
+                "the garita daemon (pid {}) answered {method} {path} with something this garita ({}) cannot read ({e}); are the daemon and this garita the same version?",
+                self.pid,
+                env!("CARGO_PKG_VERSION")
+            ))
+        })
+    }
+}
+
+/// The class of failure an HTTP status stands for (the inverse of
+/// `execute::status_of_class`).
+fn class_of_status(status: u16) -> ErrorClass {
+    match status {
+        400 => ErrorClass::Usage,
+        404 => ErrorClass::NotFound,
+        409 => ErrorClass::Conflict,
+        422 => ErrorClass::Refused,
+        _ => ErrorClass::Internal,
+    }
+}
+
+#[async_trait]
+impl Operations for DaemonOperations {
+    async fn list_runs(&self, q: RunQuery) -> Result<Vec<RunRow>, AppError> {
+        let path = format!(
+            "/v1/runs{}",
+            query(&[
+                ("status", q.status),
+                ("workflow", q.workflow),
+                ("limit", q.limit.map(|l| l.to_string())),
+            ])
+        );
+        self.call("GET", &path, None)
+    }
+
+    async fn show_run(&self, run: &str) -> Result<RunView, AppError> {
+        self.call("GET", &format!("/v1/runs/{}", encode(run)), None)
+    }
+
+    async fn list_tasks(&self, q: TaskQuery) -> Result<Vec<Task>, AppError> {
+        let path = format!(
+            "/v1/tasks{}",
+            query(&[
+                ("mine", q.mine),
+                ("all", q.all.then(|| "true".to_owned())),
+                ("run", q.run),
+            ])
+        );
+        self.call("GET", &path, None)
+    }
+
+    async fn show_task(&self, task: &str) -> Result<Task, AppError> {
+        self.call("GET", &format!("/v1/tasks/{}", encode(task)), None)
+    }
+
+    async fn complete_task(&self, task: &str, reply: TaskReply) -> Result<TaskAnswered, AppError> {
+        let path = format!("/v1/tasks/{}/complete", encode(task));
+        self.call("POST", &path, Some(&reply_body(reply)))
+    }
+
+    async fn reject_task(&self, task: &str, reply: TaskReply) -> Result<TaskAnswered, AppError> {
+        let path = format!("/v1/tasks/{}/reject", encode(task));
+        self.call("POST", &path, Some(&reply_body(reply)))
+    }
+}
+
+/// A task answer as the endpoints take it: only the members given (the
+/// daemon records the caller when `by` is absent).
+fn reply_body(reply: TaskReply) -> Value {
+    let mut body = serde_json::Map::new();
+    if !reply.fields.is_empty() {
+        body.insert("fields".into(), Value::Object(reply.fields));
+    }
+    if let Some(note) = reply.note {
+        body.insert("note".into(), Value::String(note));
+    }
+    if let Some(by) = reply.by {
+        body.insert("by".into(), Value::String(by));
+    }
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_back_to_the_classes_they_came_from() {
+        for class in [
+            ErrorClass::Usage,
+            ErrorClass::NotFound,
+            ErrorClass::Conflict,
+            ErrorClass::Refused,
+            ErrorClass::Internal,
+        ] {
+            assert_eq!(
+                class_of_status(super::super::execute::status_of_class(class)),
+                class
+            );
+        }
+    }
+}
