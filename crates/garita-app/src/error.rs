@@ -13,6 +13,10 @@ pub enum AppError {
     /// malformed value, an ambiguous id): ask again differently.
     #[error("{0}")]
     Usage(String),
+    /// What the request names does not exist; the message says where to
+    /// find what does.
+    #[error("{0}")]
+    NotFound(String),
     /// The configuration (garita.toml, `GARITA_*`) cannot be read or has a
     /// wrong value.
     #[error("{0}")]
@@ -61,6 +65,7 @@ impl AppError {
     pub fn class(&self) -> ErrorClass {
         match self {
             AppError::Usage(_) => ErrorClass::Usage,
+            AppError::NotFound(_) => ErrorClass::NotFound,
             AppError::Config(_) => ErrorClass::Internal,
             AppError::Engine(e) => engine_class(e),
             AppError::Store(e) => store_class(e),

@@ -8,6 +8,7 @@
 //! serving its API); a front end that reaches a daemon over its API
 //! implements it by calling the typed endpoints, and answers the same types.
 
+pub mod outbox;
 pub mod runs;
 mod session;
 pub mod tasks;
@@ -15,7 +16,7 @@ pub mod tasks;
 pub use session::Session;
 
 use async_trait::async_trait;
-use garita_engine::Task;
+use garita_engine::{OutboxEntry, Task};
 
 use crate::AppError;
 
@@ -42,6 +43,12 @@ pub trait Operations: Send + Sync {
         task: &str,
         reply: tasks::TaskReply,
     ) -> Result<tasks::TaskAnswered, AppError>;
+    /// Messages of the outbox (`garita outbox list`).
+    async fn list_outbox(&self, query: outbox::OutboxQuery) -> Result<Vec<OutboxEntry>, AppError>;
+    /// One message (`garita outbox show`); `id` may be a unique prefix.
+    async fn show_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError>;
+    /// Sends a failed or written message again (`garita outbox retry`).
+    async fn retry_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError>;
 }
 
 #[async_trait]
@@ -78,5 +85,17 @@ impl Operations for Session {
     ) -> Result<tasks::TaskAnswered, AppError> {
         let by = self.author(reply.by);
         tasks::reject(self, task, reply.note.unwrap_or_default(), by).await
+    }
+
+    async fn list_outbox(&self, query: outbox::OutboxQuery) -> Result<Vec<OutboxEntry>, AppError> {
+        outbox::list(self, query).await
+    }
+
+    async fn show_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError> {
+        outbox::show(self, id).await
+    }
+
+    async fn retry_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError> {
+        outbox::retry(self, id).await
     }
 }

@@ -37,6 +37,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let ops = operations(&global, true)?;
             return tasks::tasks(ops.as_ref(), global.json, command).await;
         }
+        Command::Outbox { command } => {
+            let ops = operations(&global, false)?;
+            return outbox::outbox(ops.as_ref(), global.json, command).await;
+        }
         _ => {}
     }
     if crate::control::is_routable(&cli.command) {
@@ -161,7 +165,9 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
         Command::Cancel { run, reason } => run::cancel(app, &run, reason).await,
         Command::Signal { run, name, data } => run::signal(app, &run, &name, data.as_deref()).await,
         Command::Tasks { command } => tasks::tasks(&app.session()?, app.global.json, command).await,
-        Command::Outbox { command } => outbox::outbox(app, command).await,
+        Command::Outbox { command } => {
+            outbox::outbox(&app.session()?, app.global.json, command).await
+        }
         Command::Accounts { command } => accounts::accounts(app, command).await,
         Command::Schedules { command, workflows } => {
             schedules::schedules(app, command, workflows.as_deref()).await

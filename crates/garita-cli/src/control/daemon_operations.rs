@@ -7,10 +7,11 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
+use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunQuery, RunRow, RunView};
 use garita_app::ops::tasks::{TaskAnswered, TaskQuery, TaskReply};
 use garita_app::{AppError, ErrorClass, Operations};
-use garita_engine::Task;
+use garita_engine::{OutboxEntry, Task};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -164,6 +165,27 @@ impl Operations for DaemonOperations {
         let path = format!("/v1/tasks/{}/reject", encode(task));
         self.call("POST", &path, Some(&reply_body(reply)))
     }
+
+    async fn list_outbox(&self, q: OutboxQuery) -> Result<Vec<OutboxEntry>, AppError> {
+        self.call(
+            "GET",
+            &format!("/v1/outbox{}", query(&[("status", q.status)])),
+            None,
+        )
+    }
+
+    async fn show_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError> {
+        self.call("GET", &outbox_path(id, ""), None)
+    }
+
+    async fn retry_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError> {
+        self.call("POST", &outbox_path(id, "/retry"), None)
+    }
+}
+
+/// A path with `id` as its percent-encoded segment.
+fn outbox_path(id: &str, action: &str) -> String {
+    format!("/v1/outbox/{}{action}", encode(id))
 }
 
 /// A task answer as the endpoints take it: only the members given (the

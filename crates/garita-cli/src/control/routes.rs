@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::future::Future;
 use std::pin::Pin;
 
+use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::RunQuery;
 use garita_app::ops::tasks::{field_value, TaskQuery, TaskReply};
 use garita_app::{AppError, Operations, Session};
@@ -766,7 +767,11 @@ pub static ROUTES: &[Route] = &[
         params: &[param("status", In::Query, Kind::Text, false, "Only messages in this state: queued, sending, sent, written or failed.")],
         answer: Answer::Json,
         hint: "status is one of queued, sending, sent, written, failed",
-        handler: Handler::Command(|g| Line::new(&["outbox", "list"]).opt(g, "status", "--status").done()),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                answer_of(session.list_outbox(OutboxQuery { status: g.text("status") }).await)
+            })
+        }),
     },
     Route {
         method: Method::Get,
@@ -777,7 +782,11 @@ pub static ROUTES: &[Route] = &[
         params: &[MESSAGE],
         answer: Answer::Json,
         hint: "GET /v1/outbox lists the Message-IDs",
-        handler: Handler::Command(|g| Line::new(&["outbox", "show"]).arg(g, "id").done()),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                answer_of(session.show_outbox_message(&g.text("id").unwrap_or_default()).await)
+            })
+        }),
     },
     Route {
         method: Method::Post,
@@ -788,7 +797,11 @@ pub static ROUTES: &[Route] = &[
         params: &[MESSAGE],
         answer: Answer::Json,
         hint: "only failed messages, and written ones once SMTP is configured, are retried",
-        handler: Handler::Command(|g| Line::new(&["outbox", "retry"]).arg(g, "id").done()),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                answer_of(session.retry_outbox_message(&g.text("id").unwrap_or_default()).await)
+            })
+        }),
     },
     Route {
         method: Method::Get,
