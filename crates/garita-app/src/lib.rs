@@ -15,6 +15,7 @@
 
 pub mod account_lookup;
 pub mod allowed_dirs;
+pub mod audit_records;
 pub mod backend;
 pub mod config;
 pub mod confined_connectors;
@@ -30,6 +31,7 @@ pub mod reconcile;
 pub mod schedule_control;
 pub mod store_holder;
 pub mod wiring;
+pub mod workflow_dir;
 
 pub use backend::Backend;
 pub use error::{AppError, ErrorClass};

@@ -88,12 +88,6 @@ impl App {
         }
     }
 
-    /// In the daemon: its scheduler, which pauses and unpauses schedules
-    /// (writing the store behind its back would be overwritten).
-    pub fn daemon_schedules(&self) -> Option<&garita_app::schedule_control::ScheduleControl> {
-        self.lent.as_ref().map(|lent| &lent.schedules)
-    }
-
     /// The files the command wrote for its client (empty outside the daemon).
     pub fn take_written_files(&self) -> Vec<(PathBuf, String)> {
         self.client_files.as_ref().map_or_else(Vec::new, |files| {

@@ -10,10 +10,13 @@
 
 pub mod outbox;
 pub mod runs;
+pub mod schedules;
 mod session;
 pub mod tasks;
 
 pub use session::Session;
+
+use std::path::PathBuf;
 
 use async_trait::async_trait;
 use garita_engine::{OutboxEntry, Task};
@@ -49,6 +52,19 @@ pub trait Operations: Send + Sync {
     async fn show_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError>;
     /// Sends a failed or written message again (`garita outbox retry`).
     async fn retry_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError>;
+    /// The schedules of a workflows directory (`garita schedules`; default:
+    /// the daemon's, else the configured one).
+    async fn list_schedules(
+        &self,
+        workflows: Option<PathBuf>,
+    ) -> Result<schedules::ScheduleList, AppError>;
+    /// Pauses or unpauses a workflow's schedules (`garita schedules pause|unpause`).
+    async fn pause_schedules(
+        &self,
+        workflow: &str,
+        paused: bool,
+        workflows: Option<PathBuf>,
+    ) -> Result<schedules::SchedulesPaused, AppError>;
 }
 
 #[async_trait]
@@ -97,5 +113,23 @@ impl Operations for Session {
 
     async fn retry_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError> {
         outbox::retry(self, id).await
+    }
+
+    async fn list_schedules(
+        &self,
+        workflows: Option<PathBuf>,
+    ) -> Result<schedules::ScheduleList, AppError> {
+        let dir = schedules::workflows_dir(self, workflows)?;
+        schedules::list(self, &dir).await
+    }
+
+    async fn pause_schedules(
+        &self,
+        workflow: &str,
+        paused: bool,
+        workflows: Option<PathBuf>,
+    ) -> Result<schedules::SchedulesPaused, AppError> {
+        let dir = schedules::workflows_dir(self, workflows)?;
+        schedules::pause(self, &dir, workflow, paused).await
     }
 }

@@ -2,6 +2,7 @@
 //! work on, whether a command opened the store itself or the daemon lends
 //! the one it holds.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use garita_engine::executor::Engine;
@@ -24,6 +25,9 @@ pub struct Session {
     /// The daemon's scheduler, when the daemon serves this session (pausing
     /// a schedule behind its back would be overwritten).
     pub schedules: Option<ScheduleControl>,
+    /// The workflows directory the daemon serving this session loaded (the
+    /// default of the schedule operations there).
+    pub workflows_dir: Option<PathBuf>,
 }
 
 impl Session {
@@ -38,6 +42,7 @@ impl Session {
             store,
             engine,
             schedules: None,
+            workflows_dir: None,
         })
     }
 
@@ -60,6 +65,7 @@ impl Session {
             store,
             engine,
             schedules: Some(schedules),
+            workflows_dir: None,
         }
     }
 }

@@ -41,6 +41,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let ops = operations(&global, false)?;
             return outbox::outbox(ops.as_ref(), global.json, command).await;
         }
+        Command::Schedules { command, workflows } => {
+            return schedules::schedules(&global, command, workflows.as_deref()).await;
+        }
         _ => {}
     }
     if crate::control::is_routable(&cli.command) {
@@ -170,7 +173,8 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
         }
         Command::Accounts { command } => accounts::accounts(app, command).await,
         Command::Schedules { command, workflows } => {
-            schedules::schedules(app, command, workflows.as_deref()).await
+            let command = command.unwrap_or(crate::cli::SchedulesCommand::List);
+            schedules::run(&app.session()?, app.global.json, command, workflows).await
         }
         Command::Audit { command } => audit::audit(app, command).await,
         Command::Backup {

@@ -3,74 +3,103 @@
 //! pause, and the workflow files refused (with their problems, exit code 1);
 //! `pause` / `unpause WORKFLOW`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use garita_engine::schedule::{
-    instant_text, schedule_views, set_paused, ScheduleStore, ScheduleView, TriggerKey, TriggerState,
-};
+use garita_app::ops::schedules::{list_without_state, ScheduleList};
+use garita_app::{AppError, Operations};
+use garita_engine::schedule::{instant_text, ScheduleView};
 use garita_engine::StoreError;
 
-use super::daemon::workflow_dir::{load_workflow_dir, RefusedFile};
 use crate::app::App;
-use crate::cli::SchedulesCommand;
+use crate::cli::{GlobalArgs, SchedulesCommand};
+use crate::control::daemon_operations::DaemonOperations;
 use crate::output::{say, Table};
+use garita_app::workflow_dir::RefusedFile;
 
+/// `garita schedules`: through the daemon when one holds the store; else on
+/// the store here, and, when another process holds it, the list without
+/// the triggers' state rather than an error.
 pub async fn schedules(
-    app: &App,
+    global: &GlobalArgs,
     command: Option<SchedulesCommand>,
     workflows: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let config = app.settings.daemon.resolve(workflows)?;
-    // The files as they are now: the same sorting the daemon does, so a
-    // refused file shows here with its problems while the rest are listed.
-    let set = load_workflow_dir(app, &config.workflows_dir, &[])?;
-    match command.unwrap_or(SchedulesCommand::List) {
-        SchedulesCommand::List => list(app, &set.loaded, &set.refused).await,
-        SchedulesCommand::Pause { workflow } => pause(app, &set.loaded, &workflow, true).await,
-        SchedulesCommand::Unpause { workflow } => pause(app, &set.loaded, &workflow, false).await,
+    // A relative directory is the caller's, also when a daemon reads it.
+    let workflows = match workflows {
+        Some(dir) if dir.is_relative() => Some(std::env::current_dir()?.join(dir)),
+        other => other.map(Path::to_path_buf),
+    };
+    let command = command.unwrap_or(SchedulesCommand::List);
+    if let Some(daemon) = DaemonOperations::find(global)? {
+        return run(&daemon, global.json, command, workflows).await;
+    }
+    garita_engine::schema::prewarm();
+    let app = App::new(global.clone())?;
+    match app.session() {
+        Ok(session) => run(&session, global.json, command, workflows).await,
+        Err(e) if is_locked(&e) && matches!(command, SchedulesCommand::List) => {
+            let dir = app
+                .settings
+                .daemon
+                .resolve(workflows.as_deref())?
+                .workflows_dir;
+            let why = format!("{e}; last fires and pauses are not shown");
+            print_list(&list_without_state(&app, &dir, why)?, global.json)
+        }
+        Err(e) => Err(e),
     }
 }
 
-async fn list(
-    app: &App,
-    loaded: &[garita_engine::schedule::LoadedWorkflow],
-    refused: &[RefusedFile],
+fn is_locked(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<AppError>(),
+        Some(AppError::Store(StoreError::Locked { .. }))
+    ) || matches!(
+        err.downcast_ref::<StoreError>(),
+        Some(StoreError::Locked { .. })
+    )
+}
+
+/// Runs `command` on `ops` and renders its answer.
+pub async fn run(
+    ops: &dyn Operations,
+    json: bool,
+    command: SchedulesCommand,
+    workflows: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
+    match command {
+        SchedulesCommand::List => print_list(&ops.list_schedules(workflows).await?, json),
+        SchedulesCommand::Pause { workflow } => print_paused(
+            &ops.pause_schedules(&workflow, true, workflows).await?,
+            json,
+        ),
+        SchedulesCommand::Unpause { workflow } => print_paused(
+            &ops.pause_schedules(&workflow, false, workflows).await?,
+            json,
+        ),
+    }
+}
+
+fn print_list(list: &ScheduleList, json: bool) -> anyhow::Result<ExitCode> {
     // Exit 1 with refused files, so a check in a script or a monitor notices.
-    let code = if refused.is_empty() {
+    let code = if list.refused.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     };
-    // The running daemon holds the store: show the schedules without their
-    // state rather than fail.
-    let (states, note) = match app.open_store() {
-        Ok(store) => {
-            let states: BTreeMap<TriggerKey, TriggerState> =
-                store.trigger_states().await?.into_iter().collect();
-            (states, None)
-        }
-        Err(e) => match e.downcast_ref::<StoreError>() {
-            Some(StoreError::Locked { .. }) => (
-                BTreeMap::new(),
-                Some(format!("{e}; last fires and pauses are not shown")),
-            ),
-            _ => return Err(e),
-        },
-    };
-    let views = schedule_views(loaded, &states, app.clock.now())?;
-    if let Some(note) = &note {
+    if let Some(note) = &list.state_unknown {
         crate::output::say_stderr!("note: {note}");
     }
-    if app.global.json {
-        crate::output::json(&serde_json::json!({"schedules": views, "refused": refused}))?;
+    if json {
+        crate::output::json(
+            &serde_json::json!({"schedules": list.schedules, "refused": list.refused}),
+        )?;
         return Ok(code);
     }
-    if views.is_empty() {
+    if list.schedules.is_empty() {
         say!("no workflow in the workflows directory has a schedule trigger");
-        print_refused(refused);
+        print_refused(&list.refused);
         return Ok(code);
     }
     let mut table = Table::new(&[
@@ -82,11 +111,11 @@ async fn list(
         "NEXT FIRE",
         "PAUSED",
     ]);
-    for view in &views {
-        table.row(row(view, note.is_some()));
+    for view in &list.schedules {
+        table.row(row(view, list.state_unknown.is_some()));
     }
     table.print();
-    print_refused(refused);
+    print_refused(&list.refused);
     Ok(code)
 }
 
@@ -132,28 +161,19 @@ fn row(view: &ScheduleView, state_unknown: bool) -> Vec<String> {
     ]
 }
 
-async fn pause(
-    app: &App,
-    loaded: &[garita_engine::schedule::LoadedWorkflow],
-    workflow: &str,
-    paused: bool,
+fn print_paused(
+    paused: &garita_app::ops::schedules::SchedulesPaused,
+    json: bool,
 ) -> anyhow::Result<ExitCode> {
-    // In the daemon, the store it holds; the pause goes through its
-    // scheduler, whose in-memory state would overwrite a pause written here.
-    let store = app.open_store()?;
-    let keys = match app.daemon_schedules() {
-        Some(daemon) => daemon.set_paused(workflow, paused).await?,
-        None => set_paused(store.as_ref(), loaded, workflow, paused, app.clock.now()).await?,
-    };
-    super::audit::record_pause(&store, app.clock.now(), workflow, paused, &keys).await?;
-    let word = if paused { "paused" } else { "unpaused" };
-    if app.global.json {
-        let triggers: Vec<String> = keys.iter().map(ToString::to_string).collect();
-        crate::output::json(
-            &serde_json::json!({"workflow": workflow, "paused": paused, "triggers": triggers}),
-        )?;
+    if json {
+        crate::output::json(paused)?;
     } else {
-        say!("{workflow}: {} schedule(s) {word}", keys.len());
+        let word = if paused.paused { "paused" } else { "unpaused" };
+        say!(
+            "{}: {} schedule(s) {word}",
+            paused.workflow,
+            paused.triggers.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

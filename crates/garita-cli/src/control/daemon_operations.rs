@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunQuery, RunRow, RunView};
+use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
 use garita_app::ops::tasks::{TaskAnswered, TaskQuery, TaskReply};
 use garita_app::{AppError, ErrorClass, Operations};
 use garita_engine::{OutboxEntry, Task};
@@ -180,6 +181,27 @@ impl Operations for DaemonOperations {
 
     async fn retry_outbox_message(&self, id: &str) -> Result<OutboxEntry, AppError> {
         self.call("POST", &outbox_path(id, "/retry"), None)
+    }
+
+    async fn list_schedules(&self, workflows: Option<PathBuf>) -> Result<ScheduleList, AppError> {
+        let dir = workflows.map(|d| d.display().to_string());
+        self.call(
+            "GET",
+            &format!("/v1/schedules{}", query(&[("workflows", dir)])),
+            None,
+        )
+    }
+
+    /// The daemon's scheduler changes its own workflows: `workflows` is not sent.
+    async fn pause_schedules(
+        &self,
+        workflow: &str,
+        paused: bool,
+        _workflows: Option<PathBuf>,
+    ) -> Result<SchedulesPaused, AppError> {
+        let action = if paused { "pause" } else { "unpause" };
+        let path = format!("/v1/schedules/{}/{action}", encode(workflow));
+        self.call("POST", &path, None)
     }
 }
 

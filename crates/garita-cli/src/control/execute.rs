@@ -16,8 +16,8 @@ use tokio::sync::Notify;
 use super::protocol::{ForwardRequest, ForwardResponse, Health, WrittenFile};
 use crate::app::{App, ClientFiles, Lent};
 use crate::cli::{AccountsCommand, Cli, Command, TasksCommand};
-use crate::commands::daemon::workflow_dir::SharedDirStatus;
 use crate::usage::UsageError;
+use garita_app::workflow_dir::SharedDirStatus;
 
 /// What the control server needs from the daemon.
 pub struct ControlState {
@@ -147,7 +147,7 @@ pub async fn execute(
 /// the daemon can, so the paths it names are its own business. A client
 /// over TCP (the token is all that vouches for it) or of another uid names
 /// only files in `[files] allowed_dirs`.
-fn is_trusted_peer(peer_uid: Option<u32>) -> bool {
+pub fn is_trusted_peer(peer_uid: Option<u32>) -> bool {
     peer_uid.is_some_and(|uid| uid == 0 || uid == rustix::process::geteuid().as_raw())
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::commands::daemon::workflow_dir::RefusedFile;
+use garita_app::workflow_dir::RefusedFile;
 
 /// `GET /v1/health`: who answers on this socket.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! this table, and the router ([`super::server`]) is built from it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -183,6 +183,24 @@ pub struct Answered {
 pub struct Caller {
     /// Recorded as the author of what the call changes when it gives no `by`.
     pub author: String,
+    /// True when the caller may name only paths in `[files] allowed_dirs`:
+    /// a client over TCP, or of another user than the daemon's (or root).
+    pub confined: bool,
+}
+
+impl Caller {
+    /// Refuses a path a confined caller names outside `[files] allowed_dirs`.
+    pub fn may_read(&self, session: &Session, path: &Path) -> Result<(), AppError> {
+        if !self.confined {
+            return Ok(());
+        }
+        session
+            .app
+            .allowed_dirs()
+            .judge(path)
+            .map(|_| ())
+            .map_err(|e| AppError::Usage(e.to_string()))
+    }
 }
 
 /// The handler's answer from an operation's result (exit code 0).
@@ -809,10 +827,19 @@ pub static ROUTES: &[Route] = &[
         operation: "listSchedules",
         command: "garita schedules",
         summary: "Every schedule trigger of the daemon's workflows with its last and next fire and pause (`schedules`), and the workflow files refused with their problems (`refused`; garita-exit-code 1 when there are some).",
-        params: &[],
+        params: &[param("workflows", In::Query, Kind::Text, false, "The workflows directory to read, an absolute path on the daemon's machine (default: the directory the daemon loaded). Outside `[files] allowed_dirs` only for the daemon's own user.")],
         answer: Answer::Json,
         hint: "the daemon's workflows directory must be readable; `garita validate FILE` checks a refused file",
-        handler: Handler::Command(|_| Line::new(&["schedules", "list"]).done()),
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let workflows = g.text("workflows").map(PathBuf::from);
+                if let Some(dir) = &workflows {
+                    caller.may_read(&session, dir)?;
+                }
+                let list = session.list_schedules(workflows).await;
+                answer_with(list, |l| u8::from(!l.refused.is_empty()))
+            })
+        }),
     },
     Route {
         method: Method::Post,
@@ -823,7 +850,12 @@ pub static ROUTES: &[Route] = &[
         params: &[WORKFLOW],
         answer: Answer::Json,
         hint: "GET /v1/schedules lists the workflows with schedules",
-        handler: Handler::Command(|g| Line::new(&["schedules", "pause"]).arg(g, "workflow").done()),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let workflow = g.text("workflow").unwrap_or_default();
+                answer_of(session.pause_schedules(&workflow, true, None).await)
+            })
+        }),
     },
     Route {
         method: Method::Post,
@@ -834,7 +866,12 @@ pub static ROUTES: &[Route] = &[
         params: &[WORKFLOW],
         answer: Answer::Json,
         hint: "GET /v1/schedules lists the workflows with schedules",
-        handler: Handler::Command(|g| Line::new(&["schedules", "unpause"]).arg(g, "workflow").done()),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let workflow = g.text("workflow").unwrap_or_default();
+                answer_of(session.pause_schedules(&workflow, false, None).await)
+            })
+        }),
     },
     Route {
         method: Method::Get,
@@ -1050,6 +1087,7 @@ mod tests {
         let r = route("/v1/tasks/{task}/complete", Method::Post);
         let caller = || Caller {
             author: "ana".into(),
+            confined: true,
         };
         let body =
             serde_json::json!({"fields": {"ok": "true", "ref": "A-1", "n": 2}, "note": "done"});

@@ -394,7 +394,11 @@ async fn served(
         peer.map(garita_app::identity::user_of_uid).as_deref(),
         user.as_deref(),
     );
-    let result = operation(state.session.clone(), given, Caller { author }).await;
+    let caller = Caller {
+        author,
+        confined: !super::execute::is_trusted_peer(peer),
+    };
+    let result = operation(state.session.clone(), given, caller).await;
     state.nudge.notify_one();
     match result {
         Ok(answered) => {

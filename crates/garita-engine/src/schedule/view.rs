@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::ScheduleError;
 use super::state::{TriggerKey, TriggerState};
@@ -11,7 +11,7 @@ use super::workflow_set::{schedule_triggers, LoadedWorkflow};
 use crate::model::CatchUp;
 
 /// One schedule trigger with its state.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleView {
     /// The workflow's name.
     pub workflow: String,

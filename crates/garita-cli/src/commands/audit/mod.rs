@@ -1,16 +1,11 @@
 //! `garita audit verify|export`: the store's tamper-evident audit log
-//! (docs/audit.md), and the entry the daemon appends on a reload.
+//! (docs/audit.md).
 
 mod export;
-mod pause;
 mod period;
-mod reload;
 mod verify;
 
 use std::process::ExitCode;
-
-pub use pause::record_pause;
-pub use reload::record_reload;
 
 use crate::app::App;
 use crate::cli::AuditCommand;

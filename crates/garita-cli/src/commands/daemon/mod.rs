@@ -15,7 +15,6 @@ mod run_pool;
 mod service;
 mod signals;
 mod store_recovery;
-pub mod workflow_dir;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -11,11 +11,11 @@ use garita_engine::schedule::{instant_text, StartCause};
 use garita_engine::RunStatus;
 use serde_json::{json, Value};
 
-use super::workflow_dir::{load_workflow_dir, log_refused, warn_if_empty, RefusedFile};
 use super::DaemonConfig;
 use crate::app::App;
 use crate::output::say;
 use garita_app::backend::Backend;
+use garita_app::workflow_dir::{load_workflow_dir, log_refused, warn_if_empty, RefusedFile};
 
 pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
     let set = load_workflow_dir(app, &config.workflows_dir, &[])?;

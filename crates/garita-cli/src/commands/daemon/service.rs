@@ -11,10 +11,6 @@ use garita_engine::Store;
 
 use super::run_pool::RunPool;
 use super::signals::{Request, Signals};
-use super::workflow_dir::{
-    load_workflow_dir, log_refused, warn_if_empty, DirFingerprint, SharedDirStatus,
-    WorkflowDirStatus,
-};
 use super::DaemonConfig;
 use crate::app::App;
 use crate::app::Lent;
@@ -22,6 +18,10 @@ use crate::control::execute::ControlState;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
 use garita_app::backend::Backend;
+use garita_app::workflow_dir::{
+    load_workflow_dir, log_refused, warn_if_empty, DirFingerprint, SharedDirStatus,
+    WorkflowDirStatus,
+};
 
 /// Longest sleep between two looks at the store: bounds the delay in
 /// noticing queued events and wall-clock jumps (NTP, a resumed laptop).
@@ -104,7 +104,10 @@ pub async fn serve(
         Default::default(),
     );
     let state = Arc::new(ControlState {
-        session: lent_app.session()?,
+        session: garita_app::Session {
+            workflows_dir: Some(dir.clone()),
+            ..lent_app.session()?
+        },
         app: lent_app,
         lent: Lent {
             store: store.clone(),
@@ -189,7 +192,7 @@ pub async fn serve(
                 Request::Reload => {
                     tracing::info!(signal = "SIGHUP", "reloading workflows");
                     reload(app, config, &mut scheduler, &dir_status).await;
-                    crate::commands::audit::record_reload(&store, clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
+                    garita_app::audit_records::record_reload(&store, clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
                     fingerprint = DirFingerprint::read(dir);
                 }
             },
@@ -199,7 +202,7 @@ pub async fn serve(
                 if now != fingerprint {
                     tracing::info!(workflows_dir = %dir.display(), "workflow files changed; reloading");
                     reload(app, config, &mut scheduler, &dir_status).await;
-                    crate::commands::audit::record_reload(&store, clock.now(), dir, "files changed", scheduler.workflows()).await;
+                    garita_app::audit_records::record_reload(&store, clock.now(), dir, "files changed", scheduler.workflows()).await;
                     fingerprint = now;
                 }
             }

@@ -39,11 +39,11 @@ use garita_engine::{Clock, ManualClock, RunStatus, Store, TaskFilter, TaskStatus
 use garita_store::{Durability, SledStore, StoreOptions};
 use serde_json::{json, Value};
 
-use super::daemon::workflow_dir::load_or_explain;
 use crate::app::App;
 use assume::TaskAssumption;
 use capture::{performed_on_the_copy, recipients, CapturingConnectors};
 use garita_app::backend::Backend;
+use garita_app::workflow_dir::load_or_explain;
 use store_copy::StoreCopy;
 use timeline::{Happening, Timeline};
 use window::SimWindow;

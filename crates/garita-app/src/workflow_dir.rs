@@ -15,7 +15,8 @@ use std::time::SystemTime;
 use garita_engine::schedule::{problems_by_workflow, LoadedWorkflow};
 use serde::{Deserialize, Serialize};
 
-use crate::app::{read_workflow_source, App};
+use crate::wiring::read_workflow_source;
+use crate::{App, AppError};
 
 /// The workflows directory cannot be read at all: nothing can be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -169,8 +170,8 @@ fn settle(
 
 /// [`load_workflow_dir`] for commands that need every file: any refused
 /// file is an error that lists the problems and says what to do.
-pub fn load_or_explain(app: &App, dir: &Path) -> anyhow::Result<Vec<LoadedWorkflow>> {
-    let set = load_workflow_dir(app, dir, &[])?;
+pub fn load_or_explain(app: &App, dir: &Path) -> Result<Vec<LoadedWorkflow>, AppError> {
+    let set = load_workflow_dir(app, dir, &[]).map_err(|e| AppError::Refused(e.to_string()))?;
     if set.refused.is_empty() {
         return Ok(set.loaded);
     }
@@ -179,13 +180,13 @@ pub fn load_or_explain(app: &App, dir: &Path) -> anyhow::Result<Vec<LoadedWorkfl
         .iter()
         .flat_map(|r| r.problems.iter().map(String::as_str))
         .collect();
-    anyhow::bail!(
+    Err(AppError::Refused(format!(
         "{}\n{} problem(s) in {} file(s) of the workflows of {}; fix them (`garita validate FILE`) and run again",
         problems.join("\n"),
         problems.len(),
         set.refused.len(),
         dir.display()
-    )
+    )))
 }
 
 /// Logs each refused file: one error line per problem, then what becomes
