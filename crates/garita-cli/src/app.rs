@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 
 use garita_app::Backend;
 use garita_engine::executor::Engine;
-use garita_engine::Workflow;
 use garita_store::SledStore;
 
 use crate::cli::GlobalArgs;
@@ -163,13 +162,6 @@ impl App {
             Some(lent) => lent.engine.clone(),
             None => self.wiring.engine(backend),
         }
-    }
-
-    /// Reads and validates a workflow file.
-    pub fn load_workflow(&self, path: &Path) -> anyhow::Result<(Workflow, String)> {
-        let source = self.read_named_file(path, |p| Ok(read_workflow_source(p)?))?;
-        let workflow = self.parse_workflow(&path.display().to_string(), &source)?;
-        Ok((workflow, source))
     }
 }
 

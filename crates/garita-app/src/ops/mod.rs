@@ -30,6 +30,29 @@ pub trait Operations: Send + Sync {
     async fn list_runs(&self, query: runs::RunQuery) -> Result<Vec<runs::RunRow>, AppError>;
     /// One run with its steps (`garita runs show`); `run` may be a unique prefix.
     async fn show_run(&self, run: &str) -> Result<runs::RunView, AppError>;
+    /// Starts a run and drives it until it waits or ends (`garita run`).
+    async fn start_run(&self, request: runs::StartRun) -> Result<runs::RunView, AppError>;
+    /// Drives every unfinished run (`garita resume`).
+    async fn resume_runs(&self) -> Result<Vec<runs::RunMoved>, AppError>;
+    /// Tries a quarantined run again (`garita resume RUN --force`).
+    async fn force_resume_run(
+        &self,
+        run: &str,
+        by: Option<String>,
+    ) -> Result<runs::RunMoved, AppError>;
+    /// Cancels a run (`garita cancel`).
+    async fn cancel_run(
+        &self,
+        run: &str,
+        reason: Option<String>,
+    ) -> Result<runs::RunMoved, AppError>;
+    /// Delivers a signal to a run (`garita signal`).
+    async fn signal_run(
+        &self,
+        run: &str,
+        name: &str,
+        data: serde_json::Value,
+    ) -> Result<runs::SignalSent, AppError>;
     /// Tasks (`garita tasks list`).
     async fn list_tasks(&self, query: tasks::TaskQuery) -> Result<Vec<Task>, AppError>;
     /// One task (`garita tasks show`); `task` may be a unique prefix.
@@ -75,6 +98,39 @@ impl Operations for Session {
 
     async fn show_run(&self, run: &str) -> Result<runs::RunView, AppError> {
         runs::show(self, run).await
+    }
+
+    async fn start_run(&self, request: runs::StartRun) -> Result<runs::RunView, AppError> {
+        runs::start(self, request).await
+    }
+
+    async fn resume_runs(&self) -> Result<Vec<runs::RunMoved>, AppError> {
+        runs::resume_all(self).await
+    }
+
+    async fn force_resume_run(
+        &self,
+        run: &str,
+        by: Option<String>,
+    ) -> Result<runs::RunMoved, AppError> {
+        runs::force_resume(self, run, self.author(by)).await
+    }
+
+    async fn cancel_run(
+        &self,
+        run: &str,
+        reason: Option<String>,
+    ) -> Result<runs::RunMoved, AppError> {
+        runs::cancel(self, run, reason).await
+    }
+
+    async fn signal_run(
+        &self,
+        run: &str,
+        name: &str,
+        data: serde_json::Value,
+    ) -> Result<runs::SignalSent, AppError> {
+        runs::signal(self, run, name, data).await
     }
 
     async fn list_tasks(&self, query: tasks::TaskQuery) -> Result<Vec<Task>, AppError> {

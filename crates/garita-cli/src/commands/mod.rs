@@ -29,6 +29,29 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands on typed operations: through the daemon's typed endpoints
     // when it holds the store, else on the store here; rendered here either way.
     match cli.command {
+        Command::Run {
+            file,
+            inputs,
+            input_files,
+            no_wait,
+        } => {
+            return run::run(&global, &file, &inputs, &input_files, no_wait).await;
+        }
+        Command::Resume { run, force, by } => {
+            let ops = operations(&global, true)?;
+            return match run {
+                Some(run) if force => run::force_resume(ops.as_ref(), global.json, &run, by).await,
+                _ => run::resume(ops.as_ref(), global.json).await,
+            };
+        }
+        Command::Cancel { run, reason } => {
+            let ops = operations(&global, false)?;
+            return run::cancel(ops.as_ref(), global.json, &run, reason).await;
+        }
+        Command::Signal { run, name, data } => {
+            let ops = operations(&global, true)?;
+            return run::signal(ops.as_ref(), global.json, &run, &name, data.as_deref()).await;
+        }
         Command::Runs { command } => {
             let ops = operations(&global, false)?;
             return runs::runs(ops.as_ref(), global.json, command).await;
@@ -159,14 +182,24 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
             inputs,
             input_files,
             no_wait,
-        } => run::run(app, &file, &inputs, &input_files, no_wait).await,
-        Command::Runs { command } => runs::runs(&app.session()?, app.global.json, command).await,
+        } => {
+            let ops = app.session()?;
+            run::run_on(&ops, app.global.json, &file, &inputs, &input_files, no_wait).await
+        }
         Command::Resume { run, force, by } => match run {
-            Some(run) if force => run::force_resume(app, &run, by).await,
-            _ => run::resume(app).await,
+            Some(run) if force => {
+                run::force_resume(&app.session()?, app.global.json, &run, by).await
+            }
+            _ => run::resume(&app.session()?, app.global.json).await,
         },
-        Command::Cancel { run, reason } => run::cancel(app, &run, reason).await,
-        Command::Signal { run, name, data } => run::signal(app, &run, &name, data.as_deref()).await,
+        Command::Cancel { run, reason } => {
+            run::cancel(&app.session()?, app.global.json, &run, reason).await
+        }
+        Command::Signal { run, name, data } => {
+            let ops = app.session()?;
+            run::signal(&ops, app.global.json, &run, &name, data.as_deref()).await
+        }
+        Command::Runs { command } => runs::runs(&app.session()?, app.global.json, command).await,
         Command::Tasks { command } => tasks::tasks(&app.session()?, app.global.json, command).await,
         Command::Outbox { command } => {
             outbox::outbox(&app.session()?, app.global.json, command).await
@@ -203,28 +236,6 @@ fn command_name(command: &Command) -> String {
 /// missing or oversized file fails the same way, before anything is sent).
 pub fn client_files(command: &Command) -> anyhow::Result<Vec<(PathBuf, String)>> {
     Ok(match command {
-        Command::Run {
-            file,
-            inputs,
-            input_files,
-            ..
-        } => {
-            let mut files = vec![(file.clone(), crate::app::read_workflow_source(file)?)];
-            for input_file in input_files {
-                files.push((input_file.clone(), run_inputs::read_input_file(input_file)?));
-            }
-            // A value given as KEY=- is read here, from this terminal or pipe.
-            if inputs.iter().any(|p| {
-                p.split_once('=')
-                    .is_some_and(|(_, v)| v == run_inputs::STDIN_NAME)
-            }) {
-                files.push((
-                    PathBuf::from(run_inputs::STDIN_NAME),
-                    run_inputs::read_stdin()?,
-                ));
-            }
-            files
-        }
         Command::Accounts {
             command: AccountsCommand::Import { file, .. },
         } => vec![(file.clone(), accounts::read_import_file(file)?)],

@@ -1,100 +1,112 @@
-//! `garita run`, `resume`, `cancel`, `signal`: commands that move runs forward.
+//! `garita run`, `resume`, `cancel`, `signal`: commands that move runs
+//! forward. The inputs and the workflow file are read here (the caller's
+//! files, also when a daemon runs the workflow); the operations do the rest.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-use garita_engine::executor::{run_view, Engine, SignalOutcome};
-use garita_engine::{RunStatus, Store};
+use garita_app::ops::runs::{self, check_signal_data_len, RunMoved, RunView, StartRun};
+use garita_app::Operations;
+use garita_engine::RunStatus;
 use serde_json::Value;
 
 use crate::app::App;
+use crate::cli::GlobalArgs;
+use crate::control::daemon_operations::DaemonOperations;
 use crate::output::say;
 use crate::usage::UsageError;
-use garita_app::backend::Backend;
-use garita_app::ops::runs::resolve_run;
 
-/// `garita run` keeps driving a run whose next wake-up is at most this far
-/// away (a retry back-off), instead of leaving it for `resume` or the daemon.
-const INLINE_WAIT_LIMIT: chrono::Duration = chrono::Duration::seconds(30);
-
+/// `garita run`: through the daemon when one holds the store, else here.
 pub async fn run(
-    app: &App,
+    global: &GlobalArgs,
     file: &Path,
     inputs: &[String],
-    input_files: &[std::path::PathBuf],
+    input_files: &[PathBuf],
     no_wait: bool,
 ) -> anyhow::Result<ExitCode> {
-    let given = super::run_inputs::gather(app, inputs, input_files)?;
-    let (workflow, source) = app.load_workflow(file)?;
-    warn_of_secrets_on_the_command_line(&workflow, inputs);
-    let store = app.open_store()?;
-    let engine = app.engine(&Backend::sled(&store));
-    let id = engine
-        .start(&workflow, &source, &file.display().to_string(), &given)
-        .await?;
-    if !app.global.json {
+    let given = super::run_inputs::gather(inputs, input_files)?;
+    let source = garita_app::wiring::read_workflow_source(file)?;
+    let request = StartRun {
+        file: file.display().to_string(),
+        source,
+        inputs: given.into_iter().collect(),
+        no_wait,
+    };
+    if let Some(daemon) = DaemonOperations::find(global)? {
+        let view = daemon.start_run(request).await?;
+        return finish(global.json, &view, inputs);
+    }
+    garita_engine::schema::prewarm();
+    let app = App::new(global.clone())?;
+    // Checked before the store is opened: a workflow that does not
+    // validate leaves no store behind.
+    let workflow = app.parse_workflow(&request.file, &request.source)?;
+    let secrets = garita_engine::secret_inputs::secret_input_names(&workflow);
+    warn_of_secrets_on_the_command_line(&secrets, inputs);
+    let session = app.session()?;
+    let id = runs::begin(&session, &workflow, &request).await?;
+    // Said at once: a long step may take minutes to settle.
+    if !global.json {
         crate::output::say_stderr!("run {id} started ({})", workflow.name);
     }
-    let status = drive_settled(app, &engine, store.as_ref(), &id, no_wait).await?;
-    report(app, &engine, store.as_ref(), &id, status).await
+    let view = runs::drive_to_rest(&session, &id, request.no_wait).await?;
+    report(global.json, &view)
 }
 
-/// Drives a run; while it only waits for a short retry back-off on the real
-/// clock, sleeps and drives again.
-async fn drive_settled(
-    app: &App,
-    engine: &Engine,
-    store: &dyn Store,
-    id: &str,
+/// `garita run` in the daemon, for a client of its command-line endpoint.
+pub async fn run_on(
+    ops: &dyn Operations,
+    json: bool,
+    file: &Path,
+    inputs: &[String],
+    input_files: &[PathBuf],
     no_wait: bool,
-) -> anyhow::Result<RunStatus> {
-    loop {
-        let status = engine.drive(id).await?;
-        if status != RunStatus::Waiting || no_wait || app.pinned_clock {
-            return Ok(status);
-        }
-        let record = store
-            .run(id)
-            .await?
-            .context("the run vanished from the store")?;
-        let Some(wake) = record.wake_at else {
-            return Ok(status);
-        };
-        let left = wake - engine.clock().now();
-        if left > INLINE_WAIT_LIMIT {
-            return Ok(status);
-        }
-        tokio::time::sleep(left.to_std().unwrap_or_default()).await;
-    }
+) -> anyhow::Result<ExitCode> {
+    let given = super::run_inputs::gather(inputs, input_files)?;
+    let request = StartRun {
+        file: file.display().to_string(),
+        source: garita_app::wiring::read_workflow_source(file)?,
+        inputs: given.into_iter().collect(),
+        no_wait,
+    };
+    let view = ops.start_run(request).await?;
+    finish(json, &view, inputs)
 }
 
-async fn report(
-    app: &App,
-    engine: &Engine,
-    store: &dyn Store,
-    id: &str,
-    status: RunStatus,
-) -> anyhow::Result<ExitCode> {
-    let record = store
-        .run(id)
-        .await?
-        .context("the run vanished from the store")?;
-    if app.global.json {
-        let workflow = engine.workflow_of(&record).await?;
-        let events = store.events(id).await?;
-        crate::output::json(&run_view(&record, &workflow, &events))?;
+/// After a run the daemon started and drove: warns of secrets given on
+/// the command line (the run's inputs show which are secret: their values
+/// are recorded as `***`), says the run started and reports where it is.
+fn finish(json: bool, view: &RunView, inputs: &[String]) -> anyhow::Result<ExitCode> {
+    let secrets: Vec<String> = match &view.inputs {
+        Value::Object(given) => given
+            .iter()
+            .filter(|(_, v)| v.as_str() == Some("***"))
+            .map(|(k, _)| k.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
+    warn_of_secrets_on_the_command_line(&secrets, inputs);
+    if !json {
+        crate::output::say_stderr!("run {} started ({})", view.id, view.workflow);
+    }
+    report(json, view)
+}
+
+fn report(json: bool, view: &RunView) -> anyhow::Result<ExitCode> {
+    let id = &view.id;
+    if json {
+        crate::output::json(view)?;
     } else {
-        match (status, &record.wake_at, &record.error) {
+        match (view.status, &view.wake_at, &view.error) {
             (RunStatus::Waiting, Some(at), _) => say!("{id} waiting (until {})", at.to_rfc3339()),
-            (_, _, Some(error)) if status == RunStatus::Failed => {
+            (RunStatus::Failed, _, Some(error)) => {
                 say!("{id} failed");
                 crate::output::say_stderr!("error: {error}");
             }
-            _ => say!("{id} {status}"),
+            (status, _, _) => say!("{id} {status}"),
         }
     }
-    Ok(exit_for(status))
+    Ok(exit_for(view.status))
 }
 
 fn exit_for(status: RunStatus) -> ExitCode {
@@ -104,32 +116,25 @@ fn exit_for(status: RunStatus) -> ExitCode {
     }
 }
 
-pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
-    let engine = app.engine(&Backend::sled(&store));
-    let results = engine.resume_all().await?;
+pub async fn resume(ops: &dyn Operations, json: bool) -> anyhow::Result<ExitCode> {
+    let results = ops.resume_runs().await?;
     let failed = results
         .iter()
-        .filter(|(_, s)| *s == RunStatus::Failed)
+        .filter(|r| r.status == RunStatus::Failed)
         .count();
-    let quarantined: Vec<&str> = results
-        .iter()
-        .filter(|(_, s)| *s == RunStatus::Quarantined)
-        .map(|(id, _)| id.as_str())
-        .collect();
-    if app.global.json {
-        let list: Vec<Value> = results
-            .iter()
-            .map(|(id, s)| serde_json::json!({"run": id, "status": s}))
-            .collect();
-        crate::output::json(&list)?;
+    if json {
+        crate::output::json(&results)?;
     } else if results.is_empty() {
         say!("no unfinished runs");
     } else {
-        for (id, status) in &results {
-            say!("{id} {status}");
+        for r in &results {
+            say!("{} {}", r.run, r.status);
         }
-        for id in &quarantined {
+        for r in results
+            .iter()
+            .filter(|r| r.status == RunStatus::Quarantined)
+        {
+            let id = &r.run;
             say!("note: {id} is quarantined and was not driven; `garita runs show {id}` says why, `garita resume {id} --force` tries it again");
         }
     }
@@ -141,50 +146,48 @@ pub async fn resume(app: &App) -> anyhow::Result<ExitCode> {
 }
 
 /// `garita resume RUN --force`: a quarantined run is tried again.
-pub async fn force_resume(app: &App, run: &str, by: Option<String>) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
-    let id = resolve_run(store.as_ref(), run).await?;
-    let engine = app.engine(&Backend::sled(&store));
-    let by = garita_app::identity::author(by, &app.settings);
-    let status = engine.lift_quarantine(&id, Some(by)).await?;
-    if app.global.json {
-        crate::output::json(&serde_json::json!({"run": id, "status": status}))?;
-    } else {
-        say!("{id} {status}");
-    }
-    Ok(exit_for(status))
+pub async fn force_resume(
+    ops: &dyn Operations,
+    json: bool,
+    run: &str,
+    by: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let moved = ops.force_resume_run(run, by).await?;
+    print_moved(json, &moved)?;
+    Ok(exit_for(moved.status))
 }
 
-pub async fn cancel(app: &App, run: &str, reason: Option<String>) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
-    let id = resolve_run(store.as_ref(), run).await?;
-    let engine = app.engine(&Backend::sled(&store));
-    engine.cancel(&id, reason).await?;
-    if app.global.json {
-        crate::output::json(&serde_json::json!({"run": id, "status": "cancelled"}))?;
-    } else {
-        say!("{id} cancelled");
-    }
+pub async fn cancel(
+    ops: &dyn Operations,
+    json: bool,
+    run: &str,
+    reason: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let moved = ops.cancel_run(run, reason).await?;
+    print_moved(json, &moved)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Largest `--data` of a signal: it is recorded in the run's event log.
-const MAX_SIGNAL_DATA_BYTES: usize = 64 * 1024;
+fn print_moved(json: bool, moved: &RunMoved) -> anyhow::Result<()> {
+    if json {
+        crate::output::json(moved)?;
+    } else {
+        say!("{} {}", moved.run, moved.status);
+    }
+    Ok(())
+}
 
 pub async fn signal(
-    app: &App,
+    ops: &dyn Operations,
+    json: bool,
     run: &str,
     name: &str,
     data: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    // Usage mistakes first, before any store or daemon is asked.
     garita_engine::executor::check_signal_name(name).map_err(UsageError)?;
-    if let Some(text) = data.filter(|t| t.len() > MAX_SIGNAL_DATA_BYTES) {
-        return Err(UsageError(format!(
-            "--data is {} bytes; signal data is limited to {MAX_SIGNAL_DATA_BYTES} bytes \
-             (send the facts a workflow needs, and a link to anything longer)",
-            text.len()
-        ))
-        .into());
+    if let Some(text) = data {
+        check_signal_data_len(text.len())?;
     }
     let data: Value = match data {
         Some(text) => serde_json::from_str(text).map_err(|e| {
@@ -194,19 +197,11 @@ pub async fn signal(
         })?,
         None => Value::Null,
     };
-    let store = app.open_store()?;
-    let id = resolve_run(store.as_ref(), run).await?;
-    let engine = app.engine(&Backend::sled(&store));
-    let outcome = engine.signal(&id, name, data).await?;
-    let (delivered, status) = match outcome {
-        SignalOutcome::Delivered(s) => (true, s),
-        SignalOutcome::Queued(s) => (false, s),
-    };
-    if app.global.json {
-        crate::output::json(
-            &serde_json::json!({"run": id, "signal": name, "delivered": delivered, "status": status}),
-        )?;
-    } else if delivered {
+    let sent = ops.signal_run(run, name, data).await?;
+    let (id, status) = (&sent.run, sent.status);
+    if json {
+        crate::output::json(&sent)?;
+    } else if sent.delivered {
         say!("{id} {status} (signal `{name}` delivered)");
     } else {
         say!("{id} {status} (signal `{name}` kept: the run is not waiting for it yet)");
@@ -217,18 +212,13 @@ pub async fn signal(
 /// A secret given as `--input KEY=VALUE` was readable by every user of the
 /// machine while the command ran (`ps`): say so, and what to do instead. A
 /// warning, not a refusal: scripts that do it keep working.
-fn warn_of_secrets_on_the_command_line(
-    workflow: &garita_engine::model::Workflow,
-    inputs: &[String],
-) {
-    let secrets = garita_engine::secret_inputs::secret_input_names(workflow);
+fn warn_of_secrets_on_the_command_line(secrets: &[String], inputs: &[String]) {
     for pair in inputs {
         if let Some((key, value)) = pair.split_once('=') {
-            if value != super::run_inputs::STDIN_NAME && secrets.iter().any(|s| s == key.trim()) {
+            let key = key.trim();
+            if value != super::run_inputs::STDIN_NAME && secrets.iter().any(|s| s == key) {
                 crate::output::say_stderr!(
-                    "warning: the secret input `{}` was given on the command line, which every user of this machine can read while it runs (ps); use `--input {}=-` (standard input) or `--input-file FILE` instead",
-                    key.trim(),
-                    key.trim()
+                    "warning: the secret input `{key}` was given on the command line, which every user of this machine can read while it runs (ps); use `--input {key}=-` (standard input) or `--input-file FILE` instead"
                 );
             }
         }

@@ -1,9 +1,8 @@
 //! Where `garita run` takes its inputs from: `--input KEY=VALUE` (visible to
 //! every user in `ps`, so fine for what is not secret), `--input KEY=-` (the
 //! value read from standard input), and `--input-file FILE` (`KEY=VALUE`
-//! lines). Through the daemon the client reads the file and stdin and sends
-//! them with the request (commands/mod.rs, `client_files`), so the daemon
-//! sees the same values and nothing lands on a command line.
+//! lines). They are read here, by the caller, also when a daemon runs the
+//! workflow: it receives the values, and nothing lands on a command line.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -11,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::app::App;
 use crate::usage::UsageError;
 
 /// The name standard input travels under among a client's files.
@@ -22,7 +20,6 @@ const MAX_BYTES: u64 = 1 << 20;
 
 /// The inputs of a run, from every source; a name given twice is refused.
 pub fn gather(
-    app: &App,
     pairs: &[String],
     files: &[PathBuf],
 ) -> Result<BTreeMap<String, Value>, anyhow::Error> {
@@ -52,14 +49,14 @@ pub fn gather(
                 .into());
             }
             stdin_used = true;
-            let text = app.read_named_file(Path::new(STDIN_NAME), |_| read_stdin())?;
+            let text = read_stdin()?;
             insert(key, strip_newline(text), "--input KEY=-")?;
         } else {
             insert(key, value.to_owned(), "--input")?;
         }
     }
     for file in files {
-        let text = app.read_named_file(file, read_input_file)?;
+        let text = read_input_file(file)?;
         for (line_no, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
             if line.trim().is_empty() || line.trim_start().starts_with('#') {

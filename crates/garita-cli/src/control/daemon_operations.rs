@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use garita_app::ops::outbox::OutboxQuery;
-use garita_app::ops::runs::{RunQuery, RunRow, RunView};
+use garita_app::ops::runs::{RunMoved, RunQuery, RunRow, RunView, SignalSent, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
 use garita_app::ops::tasks::{TaskAnswered, TaskQuery, TaskReply};
 use garita_app::{AppError, ErrorClass, Operations};
@@ -141,6 +141,47 @@ impl Operations for DaemonOperations {
         self.call("GET", &format!("/v1/runs/{}", encode(run)), None)
     }
 
+    async fn start_run(&self, request: StartRun) -> Result<RunView, AppError> {
+        let mut body = serde_json::Map::new();
+        body.insert("file".into(), Value::String(request.file));
+        body.insert("source".into(), Value::String(request.source));
+        if !request.inputs.is_empty() {
+            body.insert("inputs".into(), Value::Object(request.inputs));
+        }
+        if request.no_wait {
+            body.insert("no_wait".into(), Value::Bool(true));
+        }
+        self.call("POST", "/v1/runs", Some(&Value::Object(body)))
+    }
+
+    async fn resume_runs(&self) -> Result<Vec<RunMoved>, AppError> {
+        self.call("POST", "/v1/resume", None)
+    }
+
+    async fn force_resume_run(&self, run: &str, by: Option<String>) -> Result<RunMoved, AppError> {
+        let path = format!("/v1/runs/{}/resume", encode(run));
+        self.call(
+            "POST",
+            &path,
+            Some(&members(&[("by", by.map(Value::String))])),
+        )
+    }
+
+    async fn cancel_run(&self, run: &str, reason: Option<String>) -> Result<RunMoved, AppError> {
+        let path = format!("/v1/runs/{}/cancel", encode(run));
+        self.call(
+            "POST",
+            &path,
+            Some(&members(&[("reason", reason.map(Value::String))])),
+        )
+    }
+
+    async fn signal_run(&self, run: &str, name: &str, data: Value) -> Result<SignalSent, AppError> {
+        let path = format!("/v1/runs/{}/signals/{}", encode(run), encode(name));
+        let data = (!data.is_null()).then_some(data);
+        self.call("POST", &path, Some(&members(&[("data", data)])))
+    }
+
     async fn list_tasks(&self, q: TaskQuery) -> Result<Vec<Task>, AppError> {
         let path = format!(
             "/v1/tasks{}",
@@ -208,6 +249,16 @@ impl Operations for DaemonOperations {
 /// A path with `id` as its percent-encoded segment.
 fn outbox_path(id: &str, action: &str) -> String {
     format!("/v1/outbox/{}{action}", encode(id))
+}
+
+/// A JSON object of the members given.
+fn members(pairs: &[(&str, Option<Value>)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .filter_map(|(name, value)| value.clone().map(|v| ((*name).to_owned(), v)))
+            .collect(),
+    )
 }
 
 /// A task answer as the endpoints take it: only the members given (the

@@ -54,7 +54,7 @@ pub fn document() -> Value {
                     "in": if p.location == In::Path { "path" } else { "query" },
                     "required": p.required || p.location == In::Path,
                     "description": p.doc,
-                    "schema": {"type": p.kind.schema_type()}
+                    "schema": p.kind.schema()
                 })
             })
             .collect();
@@ -84,10 +84,13 @@ pub fn document() -> Value {
             let properties: Map<String, Value> = body
                 .iter()
                 .map(|p| {
-                    (
-                        p.name.to_owned(),
-                        json!({"type": p.kind.schema_type(), "description": p.doc}),
-                    )
+                    (p.name.to_owned(), {
+                        let mut schema = p.kind.schema();
+                        if let Some(map) = schema.as_object_mut() {
+                            map.insert("description".into(), json!(p.doc));
+                        }
+                        schema
+                    })
                 })
                 .collect();
             let required: Vec<&str> = body.iter().filter(|p| p.required).map(|p| p.name).collect();

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use garita_app::ops::outbox::OutboxQuery;
-use garita_app::ops::runs::RunQuery;
+use garita_app::ops::runs::{RunQuery, StartRun};
 use garita_app::ops::tasks::{field_value, TaskQuery, TaskReply};
 use garita_app::{AppError, Operations, Session};
 use garita_engine::RunStatus;
@@ -59,17 +59,21 @@ pub enum Kind {
     Boolean,
     /// An object of any members.
     Object,
+    /// Any JSON value (signal data).
+    Any,
 }
 
 impl Kind {
-    /// The JSON Schema type name.
-    pub fn schema_type(self) -> &'static str {
-        match self {
+    /// Its JSON Schema.
+    pub fn schema(self) -> Value {
+        let name = match self {
             Kind::Text => "string",
             Kind::Integer => "integer",
             Kind::Boolean => "boolean",
             Kind::Object => "object",
-        }
+            Kind::Any => return Value::Object(Map::new()),
+        };
+        serde_json::json!({ "type": name })
     }
 }
 
@@ -235,12 +239,15 @@ fn reply_of(g: &Given, caller: Caller) -> TaskReply {
     TaskReply {
         fields,
         note: g.text("note"),
-        by: Some(
-            g.text("by")
-                .filter(|b| !b.trim().is_empty())
-                .unwrap_or(caller.author),
-        ),
+        by: Some(by_or_caller(g, caller)),
     }
+}
+
+/// The call's `by`, else the caller.
+fn by_or_caller(g: &Given, caller: Caller) -> String {
+    g.text("by")
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or(caller.author)
 }
 
 /// The parameters of one call, type-checked against the route.
@@ -330,12 +337,6 @@ impl Line {
     }
 
     /// `--flag` when the boolean parameter is true.
-    /// A flag the route always passes.
-    fn flag(mut self, flag: &str) -> Self {
-        self.args.push(flag.to_owned());
-        self
-    }
-
     fn switch(mut self, given: &Given, name: &str, flag: &str) -> Self {
         if given.flag(name) {
             self.args.push(flag.to_owned());
@@ -457,17 +458,17 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "`garita validate FILE` checks a workflow; every input the workflow requires must be in `inputs`",
-        handler: Handler::Command(|g| {
-            let file = g.text("file").unwrap_or_default();
-            let mut invocation = Line::new(&["run"])
-                .word(&file)
-                .pairs(g, "inputs", "--input")
-                .switch(g, "no_wait", "--no-wait")
-                .done();
-            invocation
-                .files
-                .insert(PathBuf::from(file), g.text("source").unwrap_or_default());
-            invocation
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let request = StartRun {
+                    file: g.text("file").unwrap_or_default(),
+                    source: g.text("source").unwrap_or_default(),
+                    inputs: g.object("inputs"),
+                    no_wait: g.flag("no_wait"),
+                };
+                let view = session.start_run(request).await;
+                answer_with(view, |v| u8::from(v.status == RunStatus::Failed))
+            })
         }),
     },
     Route {
@@ -479,11 +480,11 @@ pub static ROUTES: &[Route] = &[
         params: &[RUN, param("reason", In::Body, Kind::Text, false, "Why, for the record.")],
         answer: Answer::Json,
         hint: "only a run that is still going can be cancelled; GET /v1/runs/{run} shows its status",
-        handler: Handler::Command(|g| {
-            Line::new(&["cancel"])
-                .arg(g, "run")
-                .opt(g, "reason", "--reason")
-                .done()
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let run = g.text("run").unwrap_or_default();
+                answer_of(session.cancel_run(&run, g.text("reason")).await)
+            })
         }),
     },
     Route {
@@ -495,17 +496,18 @@ pub static ROUTES: &[Route] = &[
         params: &[
             RUN,
             param("name", In::Path, Kind::Text, true, "Signal name."),
-            param("data", In::Body, Kind::Object, false, "Signal data."),
+            param("data", In::Body, Kind::Any, false, "Signal data (any JSON; the workflow reads it)."),
         ],
         answer: Answer::Json,
         hint: "a finished run takes no signals; GET /v1/runs/{run} shows its status",
-        handler: Handler::Command(|g| {
-            let mut line = Line::new(&["signal"]).arg(g, "run").arg(g, "name");
-            if g.values.contains_key("data") {
-                line.args
-                    .push(format!("--data={}", Value::Object(g.object("data"))));
-            }
-            line.done()
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let run = g.text("run").unwrap_or_default();
+                let name = g.text("name").unwrap_or_default();
+                let data = g.values.get("data").cloned().unwrap_or(Value::Null);
+                let sent = session.signal_run(&run, &name, data).await;
+                answer_with(sent, |s| u8::from(s.status == RunStatus::Failed))
+            })
         }),
     },
     Route {
@@ -517,7 +519,14 @@ pub static ROUTES: &[Route] = &[
         params: &[],
         answer: Answer::Json,
         hint: "GET /v1/runs?status=failed shows runs that failed",
-        handler: Handler::Command(|_| Line::new(&["resume"]).done()),
+        handler: Handler::Operation(|session, _, _| {
+            Box::pin(async move {
+                let resumed = session.resume_runs().await;
+                answer_with(resumed, |r| {
+                    u8::from(r.iter().any(|m| m.status == RunStatus::Failed))
+                })
+            })
+        }),
     },
     Route {
         method: Method::Post,
@@ -531,12 +540,12 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "only a quarantined run can be forced; GET /v1/runs/{run} shows its status and why",
-        handler: Handler::Command(|g| {
-            Line::new(&["resume"])
-                .arg(g, "run")
-                .flag("--force")
-                .opt(g, "by", "--by")
-                .done()
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let run = g.text("run").unwrap_or_default();
+                let moved = session.force_resume_run(&run, Some(by_or_caller(&g, caller))).await;
+                answer_with(moved, |m| u8::from(m.status == RunStatus::Failed))
+            })
         }),
     },
     Route {
@@ -1009,6 +1018,7 @@ pub fn check(
             Kind::Integer => value.as_u64().is_some(),
             Kind::Boolean => value.is_boolean(),
             Kind::Object => value.is_object(),
+            Kind::Any => true,
         };
         if !fits {
             return Err(format!(
@@ -1019,6 +1029,7 @@ pub fn check(
                     Kind::Integer => "a non-negative integer",
                     Kind::Boolean => "true or false",
                     Kind::Object => "a JSON object",
+                    Kind::Any => "JSON",
                 },
                 p.doc
             ));
@@ -1041,7 +1052,7 @@ fn query_value(p: &Param, text: &str) -> Result<Value, String> {
             "false" | "0" => Ok(Value::Bool(false)),
             _ => Err(format!("`{}` must be true or false, not `{text}`", p.name)),
         },
-        Kind::Object => Err(format!("`{}` cannot be given in the query", p.name)),
+        Kind::Object | Kind::Any => Err(format!("`{}` cannot be given in the query", p.name)),
     }
 }
 
@@ -1127,15 +1138,5 @@ mod tests {
             command_line(r, &given).args,
             ["accounts", "history", "--", "--all"]
         );
-    }
-
-    #[test]
-    fn a_started_run_carries_its_source_as_a_file() {
-        let r = route("/v1/runs", Method::Post);
-        let body = serde_json::json!({"file": "wf.yaml", "source": "name: x", "inputs": {"n": 3}});
-        let given = check(r, &[], &[], body.as_object()).unwrap();
-        let invocation = command_line(r, &given);
-        assert_eq!(invocation.args, ["run", "--input=n=3", "--", "wf.yaml"]);
-        assert_eq!(invocation.files[&PathBuf::from("wf.yaml")], "name: x");
     }
 }
