@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use garita_engine::account::AccountStore;
-use garita_engine::reconcile::{ReconcileReport, Reconciler};
+use garita_engine::reconcile::{ReconcileReport, ReconciledTransition, Reconciler};
 use garita_engine::Clock;
 use garita_store::SledStore;
 use serde::Deserialize;
@@ -61,23 +61,29 @@ const SHOWN: usize = 20;
 
 /// The report as lines for a person; empty when nothing was applied.
 pub fn describe(report: &ReconcileReport) -> Vec<String> {
-    if report.applied.is_empty() {
+    describe_applied(&report.applied)
+}
+
+/// The transitions a reconcile applied, as lines for a person; empty when
+/// there are none.
+pub fn describe_applied(applied: &[ReconciledTransition]) -> Vec<String> {
+    if applied.is_empty() {
         return Vec::new();
     }
-    let late = report.late().count();
-    let mut lines = Vec::with_capacity(report.applied.len() + 2);
+    let late = applied.iter().filter(|t| t.days_late > 0).count();
+    let mut lines = Vec::with_capacity(applied.len() + 2);
     lines.push(if late > 0 {
         format!(
             "{late} account(s) were already past a deadline; the portal rules applied {} transition(s):",
-            report.applied.len()
+            applied.len()
         )
     } else {
         format!(
             "the portal rules applied {} transition(s):",
-            report.applied.len()
+            applied.len()
         )
     });
-    for t in report.applied.iter().take(SHOWN) {
+    for t in applied.iter().take(SHOWN) {
         let when = match t.days_late {
             0 => "today".to_owned(),
             1 => "1 day ago".to_owned(),
@@ -88,13 +94,13 @@ pub fn describe(report: &ReconcileReport) -> Vec<String> {
             t.account, t.transition, t.effective_on, t.status_before, t.status_after
         ));
     }
-    if report.applied.len() > SHOWN {
+    if applied.len() > SHOWN {
         lines.push(format!(
             "  ... and {} more (`garita accounts list --status deactivated|disabled`, or --json for all)",
-            report.applied.len() - SHOWN
+            applied.len() - SHOWN
         ));
     }
-    if report.applied.iter().any(|t| t.event.is_some()) {
+    if applied.iter().any(|t| t.event.is_some()) {
         lines.push(
             "their events are queued: the running daemon (or `garita daemon --once`) starts the \
              workflows that alert the officer and follow up (docs/accounts.md, \"Portal rules\")"

@@ -8,6 +8,7 @@
 //! serving its API); a front end that reaches a daemon over its API
 //! implements it by calling the typed endpoints, and answers the same types.
 
+pub mod accounts;
 pub mod outbox;
 pub mod runs;
 pub mod schedules;
@@ -88,6 +89,41 @@ pub trait Operations: Send + Sync {
         paused: bool,
         workflows: Option<PathBuf>,
     ) -> Result<schedules::SchedulesPaused, AppError>;
+    /// Accounts of the inventory (`garita accounts list`).
+    async fn list_accounts(
+        &self,
+        query: accounts::AccountQuery,
+    ) -> Result<Vec<accounts::AccountView>, AppError>;
+    /// Adds or changes an account (`garita accounts add`).
+    async fn add_account(
+        &self,
+        fields: accounts::AccountFields,
+    ) -> Result<accounts::AccountAdded, AppError>;
+    /// Imports an inventory CSV (`garita accounts import`); `progress` is
+    /// told how far it got when the work is done in this process.
+    async fn import_accounts(
+        &self,
+        request: accounts::ImportRequest,
+        progress: &dyn accounts::ImportProgress,
+    ) -> Result<accounts::ImportReport, AppError>;
+    /// The inventory as CSV (`garita accounts export`).
+    async fn export_accounts(&self) -> Result<accounts::AccountsCsv, AppError>;
+    /// Records a sign-in (`garita accounts touch`).
+    async fn touch_account(
+        &self,
+        account: &str,
+        at: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::SignInRecorded, AppError>;
+    /// An account's history (`garita accounts history`).
+    async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError>;
+    /// Offboards a person (`garita accounts offboard`).
+    async fn offboard(
+        &self,
+        person: &str,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::Offboarded, AppError>;
 }
 
 #[async_trait]
@@ -187,5 +223,55 @@ impl Operations for Session {
     ) -> Result<schedules::SchedulesPaused, AppError> {
         let dir = schedules::workflows_dir(self, workflows)?;
         schedules::pause(self, &dir, workflow, paused).await
+    }
+
+    async fn list_accounts(
+        &self,
+        query: accounts::AccountQuery,
+    ) -> Result<Vec<accounts::AccountView>, AppError> {
+        accounts::list(self, query).await
+    }
+
+    async fn add_account(
+        &self,
+        mut fields: accounts::AccountFields,
+    ) -> Result<accounts::AccountAdded, AppError> {
+        let by = self.author(fields.by.take());
+        accounts::add(self, fields, by).await
+    }
+
+    async fn import_accounts(
+        &self,
+        mut request: accounts::ImportRequest,
+        progress: &dyn accounts::ImportProgress,
+    ) -> Result<accounts::ImportReport, AppError> {
+        let by = self.author(request.by.take());
+        accounts::import(self, request, by, progress).await
+    }
+
+    async fn export_accounts(&self) -> Result<accounts::AccountsCsv, AppError> {
+        accounts::export(self).await
+    }
+
+    async fn touch_account(
+        &self,
+        account: &str,
+        at: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::SignInRecorded, AppError> {
+        accounts::touch(self, account, at, self.author(by)).await
+    }
+
+    async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError> {
+        accounts::history(self, account).await
+    }
+
+    async fn offboard(
+        &self,
+        person: &str,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::Offboarded, AppError> {
+        accounts::offboard(self, person, note, self.author(by)).await
     }
 }

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::app::App;
-use crate::cli::{AccountsCommand, BackupCommand, Cli, Command, PluginsCommand, SchemaCommand};
+use crate::cli::{BackupCommand, Cli, Command, PluginsCommand, SchemaCommand};
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cli.global.clone();
@@ -66,6 +66,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schedules { command, workflows } => {
             return schedules::schedules(&global, command, workflows.as_deref()).await;
+        }
+        Command::Accounts { command } => {
+            let settings = garita_app::config::load(global.config.as_deref())?;
+            let store_dir = garita_app::wiring::store_dir(global.store.as_deref(), &settings);
+            let ops = operations(&global, false)?;
+            return accounts::accounts(ops.as_ref(), global.json, &store_dir, command).await;
         }
         _ => {}
     }
@@ -204,7 +210,10 @@ pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCod
         Command::Outbox { command } => {
             outbox::outbox(&app.session()?, app.global.json, command).await
         }
-        Command::Accounts { command } => accounts::accounts(app, command).await,
+        Command::Accounts { command } => {
+            let ops = app.session()?;
+            accounts::accounts(&ops, app.global.json, &app.store_dir(), command).await
+        }
         Command::Schedules { command, workflows } => {
             let command = command.unwrap_or(crate::cli::SchedulesCommand::List);
             schedules::run(&app.session()?, app.global.json, command, workflows).await
@@ -236,9 +245,6 @@ fn command_name(command: &Command) -> String {
 /// missing or oversized file fails the same way, before anything is sent).
 pub fn client_files(command: &Command) -> anyhow::Result<Vec<(PathBuf, String)>> {
     Ok(match command {
-        Command::Accounts {
-            command: AccountsCommand::Import { file, .. },
-        } => vec![(file.clone(), accounts::read_import_file(file)?)],
         _ => Vec::new(),
     })
 }

@@ -7,6 +7,10 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
+use garita_app::ops::accounts::{
+    AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsCsv,
+    ImportProgress, ImportReport, ImportRequest, Offboarded, SignInRecorded,
+};
 use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunMoved, RunQuery, RunRow, RunView, SignalSent, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
@@ -60,6 +64,24 @@ impl DaemonOperations {
         path: &str,
         body: Option<&Value>,
     ) -> Result<T, AppError> {
+        let answer = self.exchange(method, path, body)?;
+        serde_json::from_slice(&answer).map_err(|e| AppError::Reported {
+            class: ErrorClass::Internal,
+            message: format!(
+                "the garita daemon (pid {}) answered {method} {path} with something this garita ({}) cannot read ({e}); are the daemon and this garita the same version?",
+                self.pid,
+                env!("CARGO_PKG_VERSION")
+            ),
+        })
+    }
+
+    /// One request; the answer's body, or the daemon's error.
+    fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>, AppError> {
         let unreachable = |what: String| AppError::Reported {
             class: ErrorClass::Internal,
             message: what,
@@ -101,13 +123,7 @@ impl DaemonOperations {
                 message,
             });
         }
-        serde_json::from_slice(&reply.body).map_err(|e| {
-            unreachable(format!(
-                "the garita daemon (pid {}) answered {method} {path} with something this garita ({}) cannot read ({e}); are the daemon and this garita the same version?",
-                self.pid,
-                env!("CARGO_PKG_VERSION")
-            ))
-        })
+        Ok(reply.body)
     }
 }
 
@@ -180,6 +196,92 @@ impl Operations for DaemonOperations {
         let path = format!("/v1/runs/{}/signals/{}", encode(run), encode(name));
         let data = (!data.is_null()).then_some(data);
         self.call("POST", &path, Some(&members(&[("data", data)])))
+    }
+
+    async fn list_accounts(&self, q: AccountQuery) -> Result<Vec<AccountView>, AppError> {
+        let path = format!(
+            "/v1/accounts{}",
+            query(&[
+                ("portal", q.portal),
+                ("status", q.status),
+                ("company", q.company),
+                (
+                    "deactivates_within",
+                    q.deactivates_within.map(|d| d.to_string())
+                ),
+            ])
+        );
+        self.call("GET", &path, None)
+    }
+
+    async fn add_account(&self, fields: AccountFields) -> Result<AccountAdded, AppError> {
+        let body = serde_json::to_value(&fields).map_err(|e| AppError::Usage(e.to_string()))?;
+        self.call("POST", "/v1/accounts", Some(&body))
+    }
+
+    /// The daemon does the work: no progress is shown here.
+    async fn import_accounts(
+        &self,
+        request: ImportRequest,
+        _progress: &dyn ImportProgress,
+    ) -> Result<ImportReport, AppError> {
+        let body = members(&[
+            ("file", Some(Value::String(request.file))),
+            ("csv", Some(Value::String(request.csv))),
+            (
+                "skip_invalid",
+                request.skip_invalid.then_some(Value::Bool(true)),
+            ),
+            ("by", request.by.map(Value::String)),
+        ]);
+        self.call("POST", "/v1/accounts/import", Some(&body))
+    }
+
+    async fn export_accounts(&self) -> Result<AccountsCsv, AppError> {
+        let body = self.exchange("GET", "/v1/accounts/export", None)?;
+        let csv = String::from_utf8(body).map_err(|_| AppError::Reported {
+            class: ErrorClass::Internal,
+            message: format!(
+                "the garita daemon (pid {}) sent an export that is not UTF-8",
+                self.pid
+            ),
+        })?;
+        // The rows after the header (a cell may hold a line break).
+        let accounts = csv::Reader::from_reader(csv.as_bytes()).records().count();
+        Ok(AccountsCsv { accounts, csv })
+    }
+
+    async fn touch_account(
+        &self,
+        account: &str,
+        at: Option<String>,
+        by: Option<String>,
+    ) -> Result<SignInRecorded, AppError> {
+        let path = format!("/v1/accounts/{}/touch", encode(account));
+        let body = members(&[("at", at.map(Value::String)), ("by", by.map(Value::String))]);
+        self.call("POST", &path, Some(&body))
+    }
+
+    async fn account_history(&self, account: &str) -> Result<AccountHistory, AppError> {
+        self.call(
+            "GET",
+            &format!("/v1/accounts/{}/history", encode(account)),
+            None,
+        )
+    }
+
+    async fn offboard(
+        &self,
+        person: &str,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<Offboarded, AppError> {
+        let body = members(&[
+            ("person", Some(Value::String(person.to_owned()))),
+            ("note", note.map(Value::String)),
+            ("by", by.map(Value::String)),
+        ]);
+        self.call("POST", "/v1/offboard", Some(&body))
     }
 
     async fn list_tasks(&self, q: TaskQuery) -> Result<Vec<Task>, AppError> {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::future::Future;
 use std::pin::Pin;
 
+use garita_app::ops::accounts::{AccountFields, AccountQuery, ImportRequest, NoProgress};
 use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunQuery, StartRun};
 use garita_app::ops::tasks::{field_value, TaskQuery, TaskReply};
@@ -642,13 +643,18 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "check the filters (docs/accounts.md)",
-        handler: Handler::Command(|g| {
-            Line::new(&["accounts", "list"])
-                .opt(g, "portal", "--portal")
-                .opt(g, "status", "--status")
-                .opt(g, "company", "--company")
-                .opt(g, "deactivates_within", "--deactivates-within")
-                .done()
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let within = g.number("deactivates_within")?;
+                let query = AccountQuery {
+                    portal: g.text("portal"),
+                    status: g.text("status"),
+                    company: g.text("company"),
+                    deactivates_within: within
+                        .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+                };
+                answer_of(session.list_accounts(query).await)
+            })
         }),
     },
     Route {
@@ -675,23 +681,34 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "docs/accounts.md lists the fields and their checks",
-        handler: Handler::Command(|g| {
-            Line::new(&["accounts", "add"])
-                .opt(g, "portal", "--portal")
-                .opt(g, "account", "--account")
-                .opt(g, "holder_name", "--holder-name")
-                .opt(g, "holder_email", "--holder-email")
-                .opt(g, "employee_id", "--employee-id")
-                .opt(g, "holder_national_id", "--holder-national-id")
-                .opt(g, "company", "--company")
-                .opt(g, "tax_id", "--tax-id")
-                .opt(g, "ctpat_account_number", "--ctpat-account-number")
-                .opt(g, "role", "--role")
-                .opt(g, "status", "--status")
-                .opt(g, "last_sign_in", "--last-sign-in")
-                .pairs(g, "attributes", "--attr")
-                .opt(g, "by", "--by")
-                .done()
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let attributes = g
+                    .object("attributes")
+                    .into_iter()
+                    .map(|(name, value)| match value {
+                        Value::String(text) => (name, text),
+                        other => (name, other.to_string()),
+                    })
+                    .collect();
+                let fields = AccountFields {
+                    portal: g.text("portal").unwrap_or_default(),
+                    account: g.text("account").unwrap_or_default(),
+                    holder_name: g.text("holder_name"),
+                    holder_email: g.text("holder_email"),
+                    employee_id: g.text("employee_id"),
+                    holder_national_id: g.text("holder_national_id"),
+                    company: g.text("company"),
+                    tax_id: g.text("tax_id"),
+                    ctpat_account_number: g.text("ctpat_account_number"),
+                    role: g.text("role"),
+                    status: g.text("status"),
+                    last_sign_in: g.text("last_sign_in"),
+                    attributes,
+                    by: Some(by_or_caller(&g, caller)),
+                };
+                answer_of(session.add_account(fields).await)
+            })
         }),
     },
     Route {
@@ -708,17 +725,17 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "fix the rows the error lists and import again, or set skip_invalid",
-        handler: Handler::Command(|g| {
-            let file = g.text("file").unwrap_or_default();
-            let mut invocation = Line::new(&["accounts", "import"])
-                .word(&file)
-                .switch(g, "skip_invalid", "--skip-invalid")
-                .opt(g, "by", "--by")
-                .done();
-            invocation
-                .files
-                .insert(PathBuf::from(file), g.text("csv").unwrap_or_default());
-            invocation
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let request = ImportRequest {
+                    file: g.text("file").unwrap_or_default(),
+                    csv: g.text("csv").unwrap_or_default(),
+                    skip_invalid: g.flag("skip_invalid"),
+                    by: Some(by_or_caller(&g, caller)),
+                };
+                let report = session.import_accounts(request, &NoProgress).await;
+                answer_with(report, |r| u8::from(r.refused.is_some()))
+            })
         }),
     },
     Route {
@@ -730,7 +747,15 @@ pub static ROUTES: &[Route] = &[
         params: &[],
         answer: Answer::Csv,
         hint: "the store could not be read; check the daemon's log",
-        handler: Handler::Command(|_| Line::new(&["accounts", "export"]).done()),
+        handler: Handler::Operation(|session, _, _| {
+            Box::pin(async move {
+                let export = session.export_accounts().await?;
+                Ok(Answered {
+                    value: Value::String(export.csv),
+                    exit_code: 0,
+                })
+            })
+        }),
     },
     Route {
         method: Method::Post,
@@ -745,12 +770,12 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
-        handler: Handler::Command(|g| {
-            Line::new(&["accounts", "touch"])
-                .arg(g, "account")
-                .opt(g, "at", "--at")
-                .opt(g, "by", "--by")
-                .done()
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let account = g.text("account").unwrap_or_default();
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(session.touch_account(&account, g.text("at"), by).await)
+            })
         }),
     },
     Route {
@@ -762,7 +787,12 @@ pub static ROUTES: &[Route] = &[
         params: &[ACCOUNT],
         answer: Answer::Json,
         hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
-        handler: Handler::Command(|g| Line::new(&["accounts", "history"]).arg(g, "account").done()),
+        handler: Handler::Operation(|session, g, _| {
+            Box::pin(async move {
+                let account = g.text("account").unwrap_or_default();
+                answer_of(session.account_history(&account).await)
+            })
+        }),
     },
     Route {
         method: Method::Post,
@@ -777,12 +807,12 @@ pub static ROUTES: &[Route] = &[
         ],
         answer: Answer::Json,
         hint: "give the holder's email or employee id as the inventory has it",
-        handler: Handler::Command(|g| {
-            Line::new(&["accounts", "offboard"])
-                .arg(g, "person")
-                .opt(g, "note", "--note")
-                .opt(g, "by", "--by")
-                .done()
+        handler: Handler::Operation(|session, g, caller| {
+            Box::pin(async move {
+                let person = g.text("person").unwrap_or_default();
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(session.offboard(&person, g.text("note"), by).await)
+            })
         }),
     },
     Route {

@@ -402,7 +402,12 @@ async fn served(
     state.nudge.notify_one();
     match result {
         Ok(answered) => {
-            let mut http = Json(answered.value).into_response();
+            let mut http = match (route.answer, answered.value) {
+                (Answer::Csv, Value::String(text)) => {
+                    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response()
+                }
+                (_, value) => Json(value).into_response(),
+            };
             http.headers_mut().insert(
                 EXIT_CODE_HEADER,
                 HeaderValue::from(u16::from(answered.exit_code)),

@@ -1,44 +1,48 @@
-//! `garita accounts export [--output FILE]`: the inventory as CSV with the
-//! import's header (so it imports back unchanged), safe to open in a
-//! spreadsheet: formula-like cells are prefixed with a quote.
+//! Exporting the inventory as CSV with the import's header (so it imports
+//! back unchanged), safe to open in a spreadsheet: formula-like cells are
+//! prefixed with a quote.
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::Path;
-use std::process::ExitCode;
 
-use anyhow::Context;
-use garita_engine::account::{Account, AccountFilter, AccountStore};
+use garita_engine::account::{Account, AccountFilter};
+use serde::{Deserialize, Serialize};
 
 use super::columns::{ATTRIBUTE_PREFIX, COLUMNS};
 use super::csv_cells::escape_formula;
-use crate::app::App;
-use crate::output::say;
+use crate::ops::Session;
+use crate::AppError;
 
-pub async fn export(app: &App, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
-    let accounts = store.list_accounts(&AccountFilter::default()).await?;
+/// The inventory as CSV.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountsCsv {
+    /// How many accounts (rows after the header).
+    pub accounts: usize,
+    /// The CSV text.
+    pub csv: String,
+}
+
+/// Every account as CSV with the import's header (so it imports back
+/// unchanged), formula-like cells prefixed with a quote.
+pub async fn export(session: &Session) -> Result<AccountsCsv, AppError> {
+    let accounts = session
+        .backend
+        .accounts
+        .list_accounts(&AccountFilter::default())
+        .await?;
     let mut csv = Vec::new();
-    write_csv(&mut csv, &accounts).context("cannot write the export")?;
-    match output {
-        // Through the output sink, so a client of the daemon gets it too.
-        None => crate::output::write_raw(&csv),
-        Some(path) => {
-            // Whole or not at all; for a client of the daemon, the client writes it.
-            let text = String::from_utf8(csv).context("the export is not UTF-8")?;
-            app.write_named_file(path, text)?;
-            say!(
-                "exported {} account(s) to {}",
-                accounts.len(),
-                path.display()
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    write_csv(&mut csv, &accounts)
+        .map_err(|e| AppError::Refused(format!("cannot write the export: {e}")))?;
+    let csv =
+        String::from_utf8(csv).map_err(|_| AppError::Refused("the export is not UTF-8".into()))?;
+    Ok(AccountsCsv {
+        accounts: accounts.len(),
+        csv,
+    })
 }
 
 /// Writes the header and one row per account.
-fn write_csv(out: impl Write, accounts: &[Account]) -> anyhow::Result<()> {
+fn write_csv(out: impl Write, accounts: &[Account]) -> Result<(), csv::Error> {
     let attributes: BTreeSet<&String> = accounts.iter().flat_map(|a| a.attributes.keys()).collect();
     let mut writer = csv::Writer::from_writer(out);
     let header = COLUMNS

@@ -1,85 +1,122 @@
-//! `garita accounts import FILE.csv`: check every row, report every bad one
-//! with its line and column, and write nothing unless all are good (or
-//! `--skip-invalid`). Rows that match the stored account change nothing, so
-//! importing the same file twice is harmless.
+//! Importing an inventory CSV: every row checked, every bad one reported
+//! with its line and column, nothing written unless all are good.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
-use std::path::Path;
-use std::process::ExitCode;
 
-use anyhow::Context;
 use garita_engine::account::{
     changes, revision_of, Account, AccountKey, AccountStore, AccountUpdate, ChangeMeta,
     UpsertOutcome,
 };
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::Serialize;
+use garita_engine::reconcile::ReconciledTransition;
+use serde::{Deserialize, Serialize};
 
 use garita_inventory::columns::{self, Column};
-use garita_inventory::csv_file::{self, CsvFileError, MAX_FILE_BYTES};
+use garita_inventory::csv_file::{self, CsvFileError};
 use garita_inventory::row::{self, Problem, RowContext};
 
-use super::{author, known_portals, WRITE_ATTEMPTS};
-use crate::app::App;
-use crate::output::say;
-use garita_app::ctpat_rule;
+use super::{known_portals, WRITE_ATTEMPTS};
+use crate::ops::Session;
+use crate::{ctpat_rule, AppError};
 
 /// Accounts written per commit: one transaction and one durable flush each.
 const BATCH: usize = 500;
-/// From this many rows on, a terminal gets a progress bar.
-const LARGE_FILE_ROWS: usize = 1_000;
+
+/// An inventory to import.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportRequest {
+    /// The file's name, for messages and the history.
+    pub file: String,
+    /// The CSV text.
+    pub csv: String,
+    /// Import the good rows even when some are bad.
+    pub skip_invalid: bool,
+    /// Who imports, for the history (default: the caller).
+    pub by: Option<String>,
+}
 
 /// A bad row's problem, located.
-#[derive(Debug, Serialize)]
-struct Located {
-    line: u64,
-    column: String,
-    message: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocatedProblem {
+    /// The row's line in the file.
+    pub line: u64,
+    /// The column at fault.
+    pub column: String,
+    /// What is wrong.
+    pub message: String,
 }
 
-/// What the import did (also its `--json` output).
-#[derive(Debug, Default, Serialize)]
-struct Summary {
-    imported: usize,
-    unchanged: usize,
-    skipped: usize,
-    problems: Vec<Located>,
+/// What an import did: the per-row report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Accounts created or changed.
+    pub imported: usize,
+    /// Rows equal to the stored account.
+    pub unchanged: usize,
+    /// Bad rows, not imported.
+    pub skipped: usize,
+    /// Each bad row's problems.
+    pub problems: Vec<LocatedProblem>,
     /// Accounts whose deadline had already passed (see `rules`).
-    past_deadline: usize,
+    pub past_deadline: usize,
     /// The transitions the portal rules applied after the import.
-    rules: Vec<garita_engine::reconcile::ReconciledTransition>,
+    pub rules: Vec<ReconciledTransition>,
+    /// Set when nothing was imported because rows are bad (and
+    /// `skip_invalid` was not given): why, and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
-pub async fn import(
-    app: &App,
-    file: &Path,
-    skip_invalid: bool,
-    by: Option<String>,
-) -> anyhow::Result<ExitCode> {
-    let shown = file.display().to_string();
-    let text = app.read_named_file(file, read_text)?;
-    let csv_file::InventoryCsv {
-        header,
-        records,
-    } = csv_file::read_csv(&text).map_err(|err| match err {
-        CsvFileError::Header(e) => {
-            anyhow::Error::new(e).context(format!("{shown}:1: cannot read the header row"))
-        }
-        CsvFileError::Columns(problems) => {
-            let lines: Vec<String> = problems.iter().map(|p| format!("{shown}:1: {p}")).collect();
-            anyhow::anyhow!(
-                "{}\nthe header of {shown} has {} problem(s); nothing was imported (docs/accounts.md lists the columns)",
-                lines.join("\n"),
-                problems.len()
-            )
-        }
-        CsvFileError::Record { line, source } => anyhow::anyhow!(
-            "{shown}:{line}: {source}; fix the CSV (quotes must be paired) and import again"
-        ),
-    })?;
+/// Told how far a long import got (a front end draws a progress bar).
+pub trait ImportProgress: Send + Sync {
+    /// A phase starts: `what` (`checking`, `writing`) over `rows` rows.
+    fn start(&self, what: &'static str, rows: usize);
+    /// `rows` more rows are done.
+    fn advance(&self, rows: usize);
+    /// The phase is over.
+    fn finish(&self);
+}
 
-    let store = app.open_store()?;
+/// No progress shown.
+pub struct NoProgress;
+
+impl ImportProgress for NoProgress {
+    fn start(&self, _: &'static str, _: usize) {}
+    fn advance(&self, _: usize) {}
+    fn finish(&self) {}
+}
+
+/// Checks every row, reports every bad one with its line and column, and
+/// writes nothing unless all are good (or `skip_invalid`). Rows that match
+/// the stored account change nothing, so importing the same file twice is
+/// harmless.
+pub async fn import(
+    session: &Session,
+    request: ImportRequest,
+    by: String,
+    progress: &dyn ImportProgress,
+) -> Result<ImportReport, AppError> {
+    let shown = request.file.as_str();
+    let csv_file::InventoryCsv { header, records } =
+        csv_file::read_csv(&request.csv).map_err(|err| match err {
+            CsvFileError::Header(e) => {
+                AppError::Refused(format!("{shown}:1: cannot read the header row: {e}"))
+            }
+            CsvFileError::Columns(problems) => {
+                let lines: Vec<String> =
+                    problems.iter().map(|p| format!("{shown}:1: {p}")).collect();
+                AppError::Refused(format!(
+                    "{}\nthe header of {shown} has {} problem(s); nothing was imported (docs/accounts.md lists the columns)",
+                    lines.join("\n"),
+                    problems.len()
+                ))
+            }
+            CsvFileError::Record { line, source } => AppError::Refused(format!(
+                "{shown}:{line}: {source}; fix the CSV (quotes must be paired) and import again"
+            )),
+        })?;
+
+    let app = &session.app;
+    let store = session.backend.accounts.as_ref();
     let rule = ctpat_rule::from_app(app)?;
     let portals = known_portals(app);
     let now = app.clock.now();
@@ -89,15 +126,14 @@ pub async fn import(
         ctpat: &rule,
         may_reinstate: false,
     };
-    let progress = progress_bar(records.len(), "checking");
-    let mut summary = Summary::default();
+    progress.start("checking", records.len());
+    let mut summary = ImportReport::default();
     let mut updates = Vec::with_capacity(records.len());
     let mut first_line: HashMap<AccountKey, u64> = HashMap::new();
     for (index, record) in records.iter().enumerate() {
-        progress.inc(1);
+        progress.advance(1);
         let line = line_of(record);
-        let checked =
-            check_row(record, &header, &ctx, &mut first_line, line, store.as_ref()).await?;
+        let checked = check_row(record, &header, &ctx, &mut first_line, line, store).await?;
         match checked {
             // Same as stored: nothing to write (the store would skip it too,
             // but not sending it halves the time of a repeated import).
@@ -114,7 +150,7 @@ pub async fn import(
                 summary.skipped += 1;
                 summary
                     .problems
-                    .extend(problems.into_iter().map(|p| Located {
+                    .extend(problems.into_iter().map(|p| LocatedProblem {
                         line,
                         column: p.column,
                         message: p.message,
@@ -122,63 +158,43 @@ pub async fn import(
             }
         }
     }
-    progress.finish_and_clear();
+    progress.finish();
 
-    if summary.skipped > 0 && !skip_invalid {
-        report_problems(app, &shown, &summary)?;
-        if app.global.json {
-            crate::output::json(&summary)?;
-        }
-        anyhow::bail!(
+    if summary.skipped > 0 && !request.skip_invalid {
+        summary.refused = Some(format!(
             "{} of {} rows in {shown} have problems; nothing was imported. Fix them and import again, \
              or pass --skip-invalid to import the other rows",
             summary.skipped,
             records.len()
-        );
+        ));
+        return Ok(summary);
     }
 
-    let meta = ChangeMeta {
-        by: author(app, by),
-        at: now,
-    };
-    let progress = progress_bar(updates.len(), "writing");
+    let meta = ChangeMeta { by, at: now };
+    progress.start("writing", updates.len());
     for batch in updates.chunks_mut(BATCH) {
         let rows = BatchRows {
             records: &records,
             header: &header,
             ctx: &ctx,
         };
-        let outcomes = write_batch(store.as_ref(), batch, &rows, &meta).await?;
+        let outcomes = write_batch(store, batch, &rows, &meta).await?;
         for outcome in outcomes {
             match outcome {
                 UpsertOutcome::Unchanged => summary.unchanged += 1,
                 UpsertOutcome::Created | UpsertOutcome::Updated => summary.imported += 1,
             }
         }
-        progress.inc(batch.len() as u64);
+        progress.advance(batch.len());
     }
-    progress.finish_and_clear();
+    progress.finish();
 
-    report_problems(app, &shown, &summary)?;
     // What the new facts mean now: deadlines that passed before Garita knew
     // of the accounts are applied (once) and said plainly.
-    let rules = garita_app::reconcile::reconcile_now(app, store.clone()).await?;
+    let rules = crate::reconcile::reconcile_now(app, session.store.clone()).await?;
     summary.past_deadline = rules.late().count();
-    summary.rules = rules.applied.clone();
-    if app.global.json {
-        crate::output::json(&summary)?;
-    } else {
-        say!(
-            "imported {}, unchanged {}, skipped {}",
-            summary.imported,
-            summary.unchanged,
-            summary.skipped
-        );
-        for line in garita_app::reconcile::describe(&rules) {
-            say!("{line}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    summary.rules = rules.applied;
+    Ok(summary)
 }
 
 /// A good row to write: its index in the file's records, and its update.
@@ -208,7 +224,7 @@ async fn write_batch(
     batch: &mut [RowWrite],
     rows: &BatchRows<'_>,
     meta: &ChangeMeta,
-) -> anyhow::Result<Vec<UpsertOutcome>> {
+) -> Result<Vec<UpsertOutcome>, AppError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -243,10 +259,10 @@ async fn write_batch(
                                 .first()
                                 .map(|p| format!("column `{}`: {}", p.column, p.message))
                                 .unwrap_or_default();
-                            anyhow::bail!(
+                            return Err(AppError::Refused(format!(
                                 "line {line}: another command changed account {} while this import ran, and the row no longer fits it ({first}); nothing of this batch was written. Import the file again",
                                 write.update.account.key()
-                            );
+                            )));
                         }
                     }
                 }
@@ -265,7 +281,7 @@ async fn check_row(
     first_line: &mut HashMap<AccountKey, u64>,
     line: u64,
     store: &dyn AccountStore,
-) -> anyhow::Result<Result<Checked, Vec<Problem>>> {
+) -> Result<Result<Checked, Vec<Problem>>, AppError> {
     let cells = match csv_file::cells_of(record, header) {
         Ok(cells) => cells,
         Err(problem) => return Ok(Err(vec![problem])),
@@ -302,48 +318,4 @@ enum Checked {
     Unchanged,
     /// New or changed: write it, over the revision read (0: none).
     Write(Box<Account>, u64),
-}
-
-fn report_problems(app: &App, shown: &str, summary: &Summary) -> anyhow::Result<()> {
-    if app.global.json {
-        // The problems are part of the JSON summary.
-        return Ok(());
-    }
-    for p in &summary.problems {
-        say!("{shown}:{}: column `{}`: {}", p.line, p.column, p.message);
-    }
-    Ok(())
-}
-
-pub(super) fn read_text(file: &Path) -> anyhow::Result<String> {
-    let shown = file.display();
-    let meta = std::fs::metadata(file).with_context(|| format!("cannot read {shown}"))?;
-    if meta.len() > MAX_FILE_BYTES {
-        anyhow::bail!(
-            "{shown} is {} bytes; an inventory file is limited to {MAX_FILE_BYTES} bytes (split it)",
-            meta.len()
-        );
-    }
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {shown}"))?;
-    csv_file::decode_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{shown}:{}: not valid UTF-8 (byte {}); save the file as CSV UTF-8 and import again",
-            e.line,
-            e.byte
-        )
-    })
-}
-
-/// A bar on stderr for a large file when stderr is a terminal; else hidden.
-fn progress_bar(len: usize, what: &'static str) -> ProgressBar {
-    // Captured for a client of the daemon: the bar would draw on the daemon's terminal.
-    if len < LARGE_FILE_ROWS || !std::io::stderr().is_terminal() || crate::output::is_captured() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} rows") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(what);
-    bar
 }

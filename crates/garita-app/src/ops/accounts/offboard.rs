@@ -1,32 +1,49 @@
-//! `garita accounts offboard PERSON`: when someone leaves, every account
-//! they hold is marked `offboarded` (with history) and the event
-//! `account.offboarded` is queued for the daemon in the same commit, so the
-//! workflows that remove the accesses run even if the process stops right
-//! after.
-
-use std::process::ExitCode;
+//! Offboarding: when someone leaves, every account they hold is marked
+//! `offboarded` (with history) and the event `account.offboarded` is queued
+//! for the daemon in the same commit.
 
 use garita_engine::account::{
-    Account, AccountFilter, AccountStatus, AccountStore, AccountUpdate, ChangeMeta, NewEvent,
-    ACCOUNT_OFFBOARDED,
+    Account, AccountFilter, AccountStatus, AccountUpdate, ChangeMeta, NewEvent, ACCOUNT_OFFBOARDED,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{author, WRITE_ATTEMPTS};
-use crate::app::App;
-use crate::output::{say, Table};
+use super::{AccountView, WRITE_ATTEMPTS};
+use crate::ops::Session;
+use crate::AppError;
 
+/// What offboarding a person did. Fields in name order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offboarded {
+    /// The accounts offboarded now, as they were before (empty when every
+    /// account of the person was offboarded already).
+    pub accounts: Vec<AccountView>,
+    /// The event's data (who left, each account, by whom, when).
+    pub data: serde_json::Value,
+    /// The event queued for the daemon (`account.offboarded`); absent when
+    /// nothing changed.
+    pub event: Option<String>,
+    /// How many accounts the person holds in all.
+    pub held: usize,
+    /// The person, as given.
+    pub person: String,
+}
+
+/// Marks every account `person` (an email or employee id) holds as
+/// offboarded, with history, and queues the event `account.offboarded` in
+/// the same commit, so the workflows that remove the accesses run even if
+/// the process stops right after.
 pub async fn offboard(
-    app: &App,
+    session: &Session,
     person: &str,
     note: Option<String>,
-    by: Option<String>,
-) -> anyhow::Result<ExitCode> {
+    by: String,
+) -> Result<Offboarded, AppError> {
     let person = person.trim();
-    let store = app.open_store()?;
+    let store = session.backend.accounts.as_ref();
     let meta = ChangeMeta {
-        by: author(app, by),
-        at: app.clock.now(),
+        by,
+        at: session.app.clock.now(),
     };
     let reason = match &note {
         Some(note) => format!("offboarded {person}: {}", note.trim()),
@@ -37,7 +54,7 @@ pub async fn offboard(
     // write; the offboarding is then applied again over what is stored now,
     // so neither change is lost.
     let mut attempt = 0;
-    let (to_change, event) = loop {
+    loop {
         attempt += 1;
         let held = store
             .list_accounts(&AccountFilter {
@@ -46,10 +63,10 @@ pub async fn offboard(
             })
             .await?;
         if held.is_empty() {
-            anyhow::bail!(
+            return Err(AppError::NotFound(format!(
                 "no account is held by `{person}` (compared with each holder's email and employee id); \
                  `garita accounts list --json` shows the holders"
-            );
+            )));
         }
         let to_change: Vec<Account> = held
             .iter()
@@ -57,11 +74,13 @@ pub async fn offboard(
             .cloned()
             .collect();
         if to_change.is_empty() {
-            say!(
-                "every account of {person} is already offboarded ({}); nothing changed",
-                held.len()
-            );
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Offboarded {
+                accounts: Vec::new(),
+                data: serde_json::Value::Null,
+                event: None,
+                held: held.len(),
+                person: person.to_owned(),
+            });
         }
         let updates: Vec<AccountUpdate> = to_change
             .iter()
@@ -82,30 +101,19 @@ pub async fn offboard(
             data: event_data(person, &refs, &meta, note.as_deref()),
         };
         match store.upsert_accounts(&updates, &meta, Some(&event)).await {
-            Ok(_) => break (to_change, event),
+            Ok(_) => {
+                return Ok(Offboarded {
+                    accounts: to_change.into_iter().map(AccountView::from).collect(),
+                    data: event.data,
+                    event: Some(event.name),
+                    held: held.len(),
+                    person: person.to_owned(),
+                })
+            }
             Err(e) if e.is_conflict() && attempt < WRITE_ATTEMPTS => continue,
             Err(e) => return Err(e.into()),
         }
-    };
-
-    if app.global.json {
-        crate::output::json(&json!({"event": event.name, "data": event.data}))?;
-        return Ok(ExitCode::SUCCESS);
     }
-    let mut table = Table::new(&["ACCOUNT", "WAS", "COMPANY"]);
-    for a in &to_change {
-        table.row(vec![
-            a.key().to_string(),
-            a.status.to_string(),
-            a.company.legal_name.clone(),
-        ]);
-    }
-    table.print();
-    say!(
-        "offboarded {} account(s) of {person}; queued event {ACCOUNT_OFFBOARDED} for `garita daemon`",
-        to_change.len()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The event's data: who left, and each account with what a workflow needs
