@@ -24,14 +24,18 @@ const TOKEN: &str = "confined-paths-token-0123456789";
 
 /// A POST with the token on the TCP listener: (status, body).
 fn post(address: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
-    let body = body.to_string();
+    request(address, "POST", path, &body.to_string())
+}
+
+/// A request with the token on the TCP listener: (status, body).
+fn request(address: SocketAddr, method: &str, path: &str, body: &str) -> (u16, Value) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -131,42 +135,37 @@ fn a_token_holder_names_no_backup_or_workflows_directory_outside_the_allowed_one
         root,
         &format!("\n[files]\nallowed_dirs = [\"{}\"]\n", allowed.display()),
     );
-    let cli = |args: &[&str], cwd: &str| {
-        let mut all = vec!["garita"];
-        all.extend_from_slice(args);
-        post(address, "/v1/cli", &json!({"args": all, "cwd": cwd}))
-    };
     let escape = root.join("escaped.backup");
-    let relative = format!("../..{}", escape.display());
-    // `POST /v1/cli` answers 200 with the command's exit code (2: refused).
-    let (status, answer) = cli(&["backup", &relative], "/");
-    assert_eq!(
-        (status, answer["exit_code"].as_u64()),
-        (200, Some(2)),
-        "{answer}"
+    // A backup outside the allowed directories is refused (400), naming them.
+    let (status, answer) = post(
+        address,
+        "/v1/backup",
+        &json!({"file": escape.display().to_string()}),
     );
+    assert_eq!(status, 400, "{answer}");
     assert!(
         answer.to_string().contains("[files] allowed_dirs"),
         "{answer}"
     );
     assert!(!escape.exists(), "the backup was written outside");
+    // A path that climbs out of an allowed one is no way around it.
+    let climbing = format!("{}/../escaped.backup", allowed.display());
+    let (status, answer) = post(address, "/v1/backup", &json!({"file": climbing}));
+    assert_eq!(status, 400, "{answer}");
+    assert!(!escape.exists(), "the backup was written outside");
 
-    let (status, answer) = cli(&["schedules", "--workflows", "/etc"], "/");
-    assert_eq!(
-        (status, answer["exit_code"].as_u64()),
-        (200, Some(2)),
-        "{answer}"
-    );
+    let (status, answer) = request(address, "GET", "/v1/schedules?workflows=%2Fetc", "");
+    assert_eq!(status, 400, "{answer}");
     assert!(answer.to_string().contains("/etc is outside"), "{answer}");
 
     // In the allowed directory a backup is written.
     let inside = allowed.join("ok.backup");
-    let (status, answer) = cli(&["backup", &inside.display().to_string()], "/");
-    assert_eq!(
-        (status, answer["exit_code"].as_u64()),
-        (200, Some(0)),
-        "{answer}"
+    let (status, answer) = post(
+        address,
+        "/v1/backup",
+        &json!({"file": inside.display().to_string()}),
     );
+    assert_eq!(status, 200, "{answer}");
     assert!(inside.exists());
     // The daemon's own user on the Unix socket is not confined: it can
     // write those files anyway.

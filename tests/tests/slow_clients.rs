@@ -136,7 +136,7 @@ fn an_oversized_body_is_refused_at_once_and_the_scheme_is_read_without_case() {
     let started = Instant::now();
     let code = status_of(
         address,
-        &format!("POST /v1/cli HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n"),
+        &format!("POST /v1/accounts/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n"),
     );
     assert_eq!(code, 413);
     assert!(

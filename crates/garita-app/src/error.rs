@@ -76,6 +76,19 @@ impl AppError {
     }
 }
 
+/// An error's words with each of its causes after a colon, as a command
+/// line prints an error that ends it.
+pub fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut words = err.to_string();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        words.push_str(": ");
+        words.push_str(&e.to_string());
+        cause = e.source();
+    }
+    words
+}
+
 /// The class of an engine error (also for front ends that meet one outside
 /// an [`AppError`]).
 pub fn engine_class(err: &EngineError) -> ErrorClass {

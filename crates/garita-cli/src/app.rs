@@ -1,18 +1,11 @@
 //! The command line's view of the application layer: [`garita_app::App`]
 //! (the wiring every command needs) with the global options a command was
-//! given, and, when the daemon runs a command for a client of its control
-//! API, the daemon's own store and engine and the client's files.
-//!
-//! When the daemon runs a command for a client, the app is a
-//! [`App::for_client`] fork: the store and the engine are the daemon's own
-//! (so a run is never driven by two engines at once), and the files the
-//! client named on its command line come from the request, not the daemon's
-//! disk.
+//! given, and, in the daemon, the store and engine it lends to the
+//! operations its control API serves (so a run is never driven by two
+//! engines at once).
 
-use std::collections::BTreeMap;
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use garita_app::Backend;
 use garita_engine::executor::Engine;
@@ -20,7 +13,7 @@ use garita_store::SledStore;
 
 use crate::cli::GlobalArgs;
 
-pub use garita_app::wiring::{read_workflow_source, write_file_whole};
+pub use garita_app::wiring::read_workflow_source;
 
 pub struct App {
     pub global: GlobalArgs,
@@ -28,8 +21,6 @@ pub struct App {
     wiring: Arc<garita_app::App>,
     /// In the daemon: its open store and engine, lent to a client's command.
     lent: Option<Lent>,
-    /// In the daemon: the files a client's command names, as the client sent them.
-    client_files: Option<ClientFiles>,
 }
 
 /// The commands reach the wiring's settings, clocks and connectors
@@ -55,16 +46,6 @@ pub struct Lent {
     pub schedules: garita_app::schedule_control::ScheduleControl,
 }
 
-/// Files named on a client's command line: read by the client and sent in
-/// the request; files the command writes are kept here for the client to write.
-#[derive(Debug, Default)]
-pub struct ClientFiles {
-    /// Contents of the files the client read, by the path as the client gave it.
-    pub read: BTreeMap<PathBuf, String>,
-    /// Files the command wrote, in order, for the client to write.
-    pub written: Mutex<Vec<(PathBuf, String)>>,
-}
-
 impl App {
     pub fn new(global: GlobalArgs) -> anyhow::Result<Self> {
         let wiring = garita_app::App::new(options_of(&global))?;
@@ -72,63 +53,15 @@ impl App {
             global,
             wiring: Arc::new(wiring),
             lent: None,
-            client_files: None,
         })
     }
 
-    /// This app for one command the daemon runs for a client: the client's
-    /// global options, the daemon's store and engine, the client's files.
-    pub fn for_client(&self, global: GlobalArgs, lent: Lent, files: ClientFiles) -> Self {
+    /// This app with the daemon's store and engine lent to what it serves.
+    pub fn lending(&self, lent: Lent) -> Self {
         Self {
-            global,
+            global: self.global.clone(),
             wiring: self.wiring.clone(),
             lent: Some(lent),
-            client_files: Some(files),
-        }
-    }
-
-    /// The files the command wrote for its client (empty outside the daemon).
-    pub fn take_written_files(&self) -> Vec<(PathBuf, String)> {
-        self.client_files.as_ref().map_or_else(Vec::new, |files| {
-            std::mem::take(&mut *files.written.lock().unwrap_or_else(|p| p.into_inner()))
-        })
-    }
-
-    /// Reads a text file named on the command line with `read`; for a
-    /// client's command, the contents the client sent instead.
-    pub fn read_named_file(
-        &self,
-        path: &Path,
-        read: impl FnOnce(&Path) -> anyhow::Result<String>,
-    ) -> anyhow::Result<String> {
-        match &self.client_files {
-            None => read(path),
-            Some(files) => files.read.get(path).cloned().ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{} was not sent with the request; the client reads the files it names and sends them (this is a bug in the client)",
-                    path.display()
-                )
-            }),
-        }
-    }
-
-    /// Writes a file named on the command line, whole or not at all (written
-    /// aside, then renamed); for a client's command, kept for the client.
-    pub fn write_named_file(&self, path: &Path, contents: String) -> anyhow::Result<()> {
-        match &self.client_files {
-            None => Ok(write_file_whole(
-                &self.store_dir(),
-                path,
-                contents.as_bytes(),
-            )?),
-            Some(files) => {
-                files
-                    .written
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((path.to_path_buf(), contents));
-                Ok(())
-            }
         }
     }
 

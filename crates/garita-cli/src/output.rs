@@ -1,14 +1,10 @@
 //! Printing results: a table or text for people, JSON with `--json`.
 //!
 //! Everything a command prints goes through here (`say!`, `say_stderr!`,
-//! [`json`], [`Table`], [`write_raw`]). Inside [`capture`] (how the daemon runs
-//! a command for a client of its control API) the text is collected instead
-//! of printed, so the client can replay exactly what the command would have
-//! printed had it run in the client's own process.
+//! [`json`], [`Table`], [`write_raw`]), so a closed pipe ends the process
+//! quietly and no cell is wider than a screen.
 
-use std::future::Future;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -19,54 +15,11 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// `eprintln!` for commands: one line on stderr (or in the capture).
+/// `eprintln!` for commands: one line on stderr.
 macro_rules! say_stderr {
     ($($arg:tt)*) => { $crate::output::write_stderr_line(format_args!($($arg)*)) };
 }
 pub(crate) use say_stderr;
-
-/// What a command printed while captured.
-#[derive(Debug, Default)]
-pub struct Captured {
-    /// Bytes meant for stdout.
-    pub stdout: Vec<u8>,
-    /// Bytes meant for stderr.
-    pub stderr: Vec<u8>,
-}
-
-tokio::task_local! {
-    // Set only around a command the daemon runs for a client; a task-local
-    // (not a global) so concurrent requests never mix their output.
-    static CAPTURE: Arc<Mutex<Captured>>;
-}
-
-/// Runs `work` with everything it prints collected rather than printed.
-pub async fn capture<F: Future>(work: F) -> (F::Output, Captured) {
-    let sink = Arc::new(Mutex::new(Captured::default()));
-    let output = CAPTURE.scope(sink.clone(), work).await;
-    let captured = std::mem::take(&mut *sink.lock().unwrap_or_else(|p| p.into_inner()));
-    (output, captured)
-}
-
-/// True inside [`capture`]: nothing reaches this process's terminal.
-pub fn is_captured() -> bool {
-    CAPTURE.try_with(|_| ()).is_ok()
-}
-
-/// Appends to the capture when one is active; false when there is none.
-fn captured(bytes: &[u8], to_stdout: bool) -> bool {
-    CAPTURE
-        .try_with(|sink| {
-            let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-            let buffer = if to_stdout {
-                &mut sink.stdout
-            } else {
-                &mut sink.stderr
-            };
-            buffer.extend_from_slice(bytes);
-        })
-        .is_ok()
-}
 
 /// Writes one line to stdout; a closed pipe ends the process with success,
 /// as `head` expects, instead of a panic.
@@ -79,9 +32,6 @@ pub fn write_line(args: std::fmt::Arguments<'_>) {
 /// Writes bytes to stdout as they are (a CSV export), with the same
 /// closed-pipe handling as [`write_line`].
 pub fn write_raw(bytes: &[u8]) {
-    if captured(bytes, true) {
-        return;
-    }
     let mut out = std::io::stdout().lock();
     let result = out.write_all(bytes).and_then(|()| out.flush());
     if let Err(e) = result {
@@ -93,13 +43,10 @@ pub fn write_raw(bytes: &[u8]) {
     }
 }
 
-/// Writes one line to stderr (or the capture).
+/// Writes one line to stderr.
 pub fn write_stderr_line(args: std::fmt::Arguments<'_>) {
     let mut line = args.to_string();
     line.push('\n');
-    if captured(line.as_bytes(), false) {
-        return;
-    }
     // Nothing sensible is left to do when stderr itself is gone.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
@@ -188,43 +135,5 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_CELL_CHARS);
         assert!(cut.ends_with('…'));
         assert_eq!(cut_cell("short".into()), "short");
-    }
-
-    #[tokio::test]
-    async fn a_capture_collects_both_streams_and_nothing_leaks_outside_it() {
-        assert!(!is_captured());
-        let (value, captured) = capture(async {
-            assert!(is_captured());
-            say!("one {}", 1);
-            say_stderr!("note: two");
-            let mut table = Table::new(&["A", "B"]);
-            table.row(vec!["long cell".into(), "x".into()]);
-            table.print();
-            write_raw(b"raw,csv\n");
-            7
-        })
-        .await;
-        assert_eq!(value, 7);
-        assert_eq!(
-            String::from_utf8(captured.stdout).unwrap(),
-            "one 1\nA          B\nlong cell  x\nraw,csv\n"
-        );
-        assert_eq!(String::from_utf8(captured.stderr).unwrap(), "note: two\n");
-        assert!(!is_captured());
-    }
-
-    #[tokio::test]
-    async fn concurrent_captures_stay_apart() {
-        let a = capture(async {
-            tokio::task::yield_now().await;
-            say!("a");
-        });
-        let b = capture(async {
-            say!("b");
-            tokio::task::yield_now().await;
-        });
-        let (((), a), ((), b)) = tokio::join!(a, b);
-        assert_eq!(a.stdout, b"a\n");
-        assert_eq!(b.stdout, b"b\n");
     }
 }

@@ -9,6 +9,9 @@
 //! implements it by calling the typed endpoints, and answers the same types.
 
 pub mod accounts;
+pub mod audit;
+mod audit_period;
+pub mod backup;
 pub mod outbox;
 pub mod runs;
 pub mod schedules;
@@ -124,6 +127,16 @@ pub trait Operations: Send + Sync {
         note: Option<String>,
         by: Option<String>,
     ) -> Result<accounts::Offboarded, AppError>;
+    /// Verifies the audit chain (`garita audit verify`).
+    async fn verify_audit(
+        &self,
+        expect_head: Option<String>,
+    ) -> Result<audit::AuditVerification, AppError>;
+    /// The audit entries written in a period (`garita audit export`).
+    async fn export_audit(&self, from: &str, to: &str) -> Result<audit::AuditExport, AppError>;
+    /// Writes a backup of the whole store to `file`, a path on the machine
+    /// that holds the store (`garita backup FILE`).
+    async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError>;
 }
 
 #[async_trait]
@@ -273,5 +286,20 @@ impl Operations for Session {
         by: Option<String>,
     ) -> Result<accounts::Offboarded, AppError> {
         accounts::offboard(self, person, note, self.author(by)).await
+    }
+
+    async fn verify_audit(
+        &self,
+        expect_head: Option<String>,
+    ) -> Result<audit::AuditVerification, AppError> {
+        audit::verify(self, expect_head).await
+    }
+
+    async fn export_audit(&self, from: &str, to: &str) -> Result<audit::AuditExport, AppError> {
+        audit::export(self, from, to).await
+    }
+
+    async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError> {
+        backup::backup(self, file).await
     }
 }

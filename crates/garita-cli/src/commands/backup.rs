@@ -10,27 +10,29 @@ use garita_store::{AuditRecord, BackupHeader, SledStore, StoreOptions};
 
 use crate::app::App;
 use crate::output::say;
+use garita_app::Operations;
 
-/// `garita backup FILE`: a consistent copy of every tree of the store.
-/// In the daemon (through its control API) `app` lends the store it holds,
-/// so this is also how a running daemon is backed up.
-pub async fn backup(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
-    let now = app.clock.now();
-    let path = file.to_path_buf();
-    let header = tokio::task::spawn_blocking(move || store.backup_to(&path, now))
-        .await
-        .context("the backup task stopped unexpectedly")??;
-    if app.global.json {
-        crate::output::json(&header)?;
+/// `garita backup FILE`: a consistent copy of every tree of the store,
+/// written by whoever holds it (a running daemon writes it itself, at FILE
+/// taken from this command's working directory).
+pub async fn backup(ops: &dyn Operations, json: bool, file: &Path) -> anyhow::Result<ExitCode> {
+    let file = if file.is_relative() {
+        std::env::current_dir()?.join(file)
+    } else {
+        file.to_path_buf()
+    };
+    let made = ops.backup(file).await?;
+    let header = &made.header;
+    if json {
+        crate::output::json(header)?;
     } else {
         say!(
             "backup written to {}: {} records in {} trees ({}); check it with `garita backup verify {}`",
-            file.display(),
+            made.file.display(),
             header.records,
             header.trees.len(),
-            tree_counts(&header),
-            file.display()
+            tree_counts(header),
+            made.file.display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,9 @@
 //! One module per command; `dispatch` routes to them. Commands that read or
-//! change the store go through the daemon's control API when a daemon holds
-//! the store (`crate::control::client`), else run here on the store directly;
-//! either way [`run_routable`] is what runs them.
+//! change the store call the application layer's operations
+//! (`garita_app::Operations`): the daemon's, through its typed endpoints,
+//! when a daemon holds the store (`crate::control::daemon_operations`), else
+//! a session on the store opened here; either way they render the same
+//! answer the same way.
 
 pub mod accounts;
 mod audit;
@@ -68,21 +70,23 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             return schedules::schedules(&global, command, workflows.as_deref()).await;
         }
         Command::Accounts { command } => {
-            let settings = garita_app::config::load(global.config.as_deref())?;
-            let store_dir = garita_app::wiring::store_dir(global.store.as_deref(), &settings);
             let ops = operations(&global, false)?;
+            let store_dir = store_dir_of(&global)?;
             return accounts::accounts(ops.as_ref(), global.json, &store_dir, command).await;
         }
+        Command::Audit { command } => {
+            let ops = operations(&global, false)?;
+            let store_dir = store_dir_of(&global)?;
+            return audit::audit(ops.as_ref(), global.json, &store_dir, command).await;
+        }
+        Command::Backup {
+            command: None,
+            file: Some(file),
+        } => {
+            let ops = operations(&global, false)?;
+            return backup::backup(ops.as_ref(), global.json, &file).await;
+        }
         _ => {}
-    }
-    if crate::control::is_routable(&cli.command) {
-        if let Some(code) = crate::control::client::forward_to_daemon(&cli)? {
-            return Ok(code);
-        }
-        if checks_schemas(&cli.command) {
-            garita_engine::schema::prewarm();
-        }
-        return run_routable(&App::new(global)?, cli.command).await;
     }
     if checks_schemas(&cli.command) {
         garita_engine::schema::prewarm();
@@ -141,7 +145,11 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             simulate::simulate(&App::new(global)?, args).await
         }
-        routable => run_routable(&App::new(global)?, routable).await,
+        other => Err(crate::usage::UsageError(format!(
+            "`{}` is not a command this garita knows how to run",
+            command_name(&other)
+        ))
+        .into()),
     }
 }
 
@@ -162,6 +170,15 @@ fn operations(
     Ok(Box::new(App::new(global.clone())?.session()?))
 }
 
+/// The store directory the global options name (where no output may go).
+fn store_dir_of(global: &crate::cli::GlobalArgs) -> anyhow::Result<PathBuf> {
+    let settings = garita_app::config::load(global.config.as_deref())?;
+    Ok(garita_app::wiring::store_dir(
+        global.store.as_deref(),
+        &settings,
+    ))
+}
+
 /// Whether `command` parses workflows or calls actions, and so checks values
 /// against JSON Schemas in this process.
 fn checks_schemas(command: &Command) -> bool {
@@ -179,58 +196,6 @@ fn checks_schemas(command: &Command) -> bool {
     )
 }
 
-/// Runs a command that reads or changes the store, on `app`'s store: in this
-/// process, or in the daemon for a client (same code, same output).
-pub async fn run_routable(app: &App, command: Command) -> anyhow::Result<ExitCode> {
-    match command {
-        Command::Run {
-            file,
-            inputs,
-            input_files,
-            no_wait,
-        } => {
-            let ops = app.session()?;
-            run::run_on(&ops, app.global.json, &file, &inputs, &input_files, no_wait).await
-        }
-        Command::Resume { run, force, by } => match run {
-            Some(run) if force => {
-                run::force_resume(&app.session()?, app.global.json, &run, by).await
-            }
-            _ => run::resume(&app.session()?, app.global.json).await,
-        },
-        Command::Cancel { run, reason } => {
-            run::cancel(&app.session()?, app.global.json, &run, reason).await
-        }
-        Command::Signal { run, name, data } => {
-            let ops = app.session()?;
-            run::signal(&ops, app.global.json, &run, &name, data.as_deref()).await
-        }
-        Command::Runs { command } => runs::runs(&app.session()?, app.global.json, command).await,
-        Command::Tasks { command } => tasks::tasks(&app.session()?, app.global.json, command).await,
-        Command::Outbox { command } => {
-            outbox::outbox(&app.session()?, app.global.json, command).await
-        }
-        Command::Accounts { command } => {
-            let ops = app.session()?;
-            accounts::accounts(&ops, app.global.json, &app.store_dir(), command).await
-        }
-        Command::Schedules { command, workflows } => {
-            let command = command.unwrap_or(crate::cli::SchedulesCommand::List);
-            schedules::run(&app.session()?, app.global.json, command, workflows).await
-        }
-        Command::Audit { command } => audit::audit(app, command).await,
-        Command::Backup {
-            command: None,
-            file: Some(file),
-        } => backup::backup(app, &file).await,
-        other => Err(crate::usage::UsageError(format!(
-            "`{}` does not read or change the store this way; run it directly",
-            command_name(&other)
-        ))
-        .into()),
-    }
-}
-
 /// The command's name, for messages.
 fn command_name(command: &Command) -> String {
     format!("{command:?}")
@@ -238,13 +203,4 @@ fn command_name(command: &Command) -> String {
         .next()
         .unwrap_or_default()
         .to_lowercase()
-}
-
-/// The files a command names that the client reads and sends to the daemon,
-/// each read and checked here exactly as the command reads it locally (so a
-/// missing or oversized file fails the same way, before anything is sent).
-pub fn client_files(command: &Command) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    Ok(match command {
-        _ => Vec::new(),
-    })
 }

@@ -53,26 +53,6 @@ pub async fn run(
     report(global.json, &view)
 }
 
-/// `garita run` in the daemon, for a client of its command-line endpoint.
-pub async fn run_on(
-    ops: &dyn Operations,
-    json: bool,
-    file: &Path,
-    inputs: &[String],
-    input_files: &[PathBuf],
-    no_wait: bool,
-) -> anyhow::Result<ExitCode> {
-    let given = super::run_inputs::gather(inputs, input_files)?;
-    let request = StartRun {
-        file: file.display().to_string(),
-        source: garita_app::wiring::read_workflow_source(file)?,
-        inputs: given.into_iter().collect(),
-        no_wait,
-    };
-    let view = ops.start_run(request).await?;
-    finish(json, &view, inputs)
-}
-
 /// After a run the daemon started and drove: warns of secrets given on
 /// the command line (the run's inputs show which are secret: their values
 /// are recorded as `***`), says the run started and reports where it is.

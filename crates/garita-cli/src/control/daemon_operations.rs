@@ -11,6 +11,8 @@ use garita_app::ops::accounts::{
     AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsCsv,
     ImportProgress, ImportReport, ImportRequest, Offboarded, SignInRecorded,
 };
+use garita_app::ops::audit::{AuditExport, AuditVerification};
+use garita_app::ops::backup::BackupMade;
 use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunMoved, RunQuery, RunRow, RunView, SignalSent, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
@@ -22,7 +24,7 @@ use serde_json::Value;
 
 use super::http1;
 use super::percent::{encode, query};
-use super::protocol::ApiError;
+use super::protocol::{ApiError, Health};
 use crate::cli::GlobalArgs;
 
 /// Header with who the client says it is (percent-encoded): the default
@@ -55,6 +57,24 @@ impl DaemonOperations {
             user: garita_app::identity::default_by(&settings),
             now: global.now.clone(),
         }))
+    }
+
+    /// The daemon `health` describes, serving the store directory `dir`,
+    /// asked on behalf of `user`.
+    pub fn serving(dir: &std::path::Path, health: &Health, user: String) -> Self {
+        Self {
+            socket: dir.join(super::SOCKET_NAME),
+            pid: health.pid,
+            user,
+            now: None,
+        }
+    }
+
+    /// Has the daemon write a backup of its store to `file` (an absolute
+    /// path on its machine); answers once it is written.
+    pub fn backup_now(&self, file: PathBuf) -> Result<BackupMade, AppError> {
+        let body = members(&[("file", Some(Value::String(file.display().to_string())))]);
+        self.call("POST", "/v1/backup", Some(&body))
     }
 
     /// One request; the answer as `T`, or the daemon's error.
@@ -284,6 +304,26 @@ impl Operations for DaemonOperations {
         self.call("POST", "/v1/offboard", Some(&body))
     }
 
+    async fn verify_audit(
+        &self,
+        expect_head: Option<String>,
+    ) -> Result<AuditVerification, AppError> {
+        let path = format!("/v1/audit/verify{}", query(&[("expect_head", expect_head)]));
+        self.call("GET", &path, None)
+    }
+
+    async fn export_audit(&self, from: &str, to: &str) -> Result<AuditExport, AppError> {
+        let path = format!(
+            "/v1/audit/export{}",
+            query(&[("from", Some(from.to_owned())), ("to", Some(to.to_owned()))])
+        );
+        self.call("GET", &path, None)
+    }
+
+    async fn backup(&self, file: PathBuf) -> Result<BackupMade, AppError> {
+        self.backup_now(file)
+    }
+
     async fn list_tasks(&self, q: TaskQuery) -> Result<Vec<Task>, AppError> {
         let path = format!(
             "/v1/tasks{}",
@@ -393,7 +433,7 @@ mod tests {
             ErrorClass::Internal,
         ] {
             assert_eq!(
-                class_of_status(super::super::execute::status_of_class(class)),
+                class_of_status(super::super::state::status_of_class(class)),
                 class
             );
         }

@@ -4,14 +4,14 @@
 //! - [`server`] serves HTTP/JSON (axum) on `control.sock` in the store
 //!   directory (owner-only) and, when configured, on a loopback TCP address
 //!   behind a bearer token ([`auth`]).
-//! - [`routes`] is the route table: the typed REST endpoints, each turned
-//!   into the command line it stands for, and the OpenAPI description
-//!   ([`openapi`]) generated from it.
-//! - [`execute`] runs a command inside the daemon on the daemon's own store
-//!   and engine, with its output captured, so a client sees exactly what the
-//!   command prints when it runs locally.
+//! - [`routes`] is the route table: the typed REST endpoints, each served
+//!   by an operation of the application layer on the daemon's own store and
+//!   engine ([`state`]), and the OpenAPI description ([`openapi`])
+//!   generated from it.
 //! - [`client`] decides, in every `garita` process, whether a daemon holds
-//!   the store and, if so, forwards the command and replays the answer.
+//!   the store; [`daemon_operations`] then implements the operations by
+//!   calling the typed endpoints, so a command renders the same answer
+//!   whether it ran here or in the daemon.
 //! - [`holder`] names the process that holds a store (pid and command line).
 //!
 //! docs/api.md documents the API.
@@ -20,7 +20,6 @@ pub mod auth;
 pub mod client;
 pub mod connections;
 pub mod daemon_operations;
-pub mod execute;
 pub use garita_app::store_holder as holder;
 pub mod http1;
 pub mod openapi;
@@ -28,35 +27,10 @@ pub mod percent;
 pub mod protocol;
 pub mod routes;
 pub mod server;
-
-use crate::cli::Command;
+pub mod state;
 
 /// The control socket's file name, inside the store directory.
 pub use garita_app::store_holder::SOCKET_NAME;
 
 /// What `/v1/health` says a Garita daemon is (`service`).
 pub const SERVICE_NAME: &str = "garita-daemon";
-
-/// True for the commands that read or change the store: they go through the
-/// daemon when one holds the store. The others (validate, call, plugins,
-/// schema, simulate, daemon, backup verify, restore) never do; `backup FILE`
-/// does, so a running daemon's store can be backed up.
-pub fn is_routable(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Run { .. }
-            | Command::Runs { .. }
-            | Command::Resume { .. }
-            | Command::Cancel { .. }
-            | Command::Signal { .. }
-            | Command::Tasks { .. }
-            | Command::Outbox { .. }
-            | Command::Accounts { .. }
-            | Command::Schedules { .. }
-            | Command::Audit { .. }
-            | Command::Backup {
-                command: None,
-                file: Some(_)
-            }
-    )
-}

@@ -29,20 +29,6 @@ pub fn document() -> Value {
             }
         }),
     );
-    add(
-        "/v1/cli",
-        "post",
-        json!({
-            "operationId": "runCommandLine",
-            "summary": "Run one `garita` command line in the daemon, as the `garita` client does; answers what to print and the exit code.",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandRequest"}}}},
-            "responses": {
-                "200": {"description": "The command ran (its exit code may still say it failed).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandResult"}}}},
-                "400": {"$ref": "#/components/responses/Error"},
-                "401": {"$ref": "#/components/responses/Unauthorized"}
-            }
-        }),
-    );
     for route in ROUTES {
         let parameters: Vec<Value> = route
             .params
@@ -66,7 +52,7 @@ pub fn document() -> Value {
         let mut operation = json!({
             "operationId": route.operation,
             "summary": route.summary,
-            "description": format!("Same as `{}` with `--json`. On failure: {}.", route.command, route.hint),
+            "description": format!("What `{}` shows (its `--json` is this answer). A caller may send `garita-user` (who it says it is; percent-encoded) and `garita-now` (its pinned instant, refused unless it is the daemon's own). On failure: {}.", route.command, route.hint),
             "responses": {
                 "200": success(route.answer),
                 "400": {"$ref": "#/components/responses/Error"},
@@ -143,19 +129,6 @@ pub fn document() -> Value {
                     "file": {"type": "string"},
                     "problems": {"type": "array", "items": {"type": "string"}, "description": "Each as file:line:col: message, as `garita validate` prints it."},
                     "previous_version_in_force": {"type": "boolean", "description": "The daemon keeps the version it loaded before the file broke."}
-                }},
-                "CommandRequest": {"type": "object", "required": ["args"], "additionalProperties": false, "properties": {
-                    "args": {"type": "array", "items": {"type": "string"}, "description": "The command line, program name first."},
-                    "now": {"type": ["string", "null"], "description": "The client's --now; refused unless it is the daemon's own pinned instant."},
-                    "cwd": {"type": ["string", "null"], "description": "The client's working directory, for relative --workflows."},
-                    "user": {"type": ["string", "null"], "description": "Who the client says it is ([identity] default_by, else its OS user): the default --by of account changes and task answers. On the Unix socket the peer's user (SO_PEERCRED) is recorded first, and this name too when it differs."},
-                    "files": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Contents of the files named on the command line, by the path as given."}
-                }},
-                "CommandResult": {"type": "object", "required": ["exit_code", "stdout", "stderr"], "properties": {
-                    "exit_code": {"type": "integer", "description": "0 success, 1 the work failed, 2 usage error."},
-                    "stdout": {"type": "string"},
-                    "stderr": {"type": "string"},
-                    "files": {"type": "array", "items": {"type": "object", "required": ["path", "contents"], "properties": {"path": {"type": "string"}, "contents": {"type": "string"}}}, "description": "Files the command wrote, for the client to write."}
                 }}
             }
         }
@@ -165,7 +138,7 @@ pub fn document() -> Value {
 fn success(answer: Answer) -> Value {
     match answer {
         Answer::Json => json!({
-            "description": "The command's --json output; header garita-exit-code carries its exit code (1 when the run it drove failed).",
+            "description": "The operation's answer; header garita-exit-code carries the exit code the command ends with for it (1 when a run it drove failed, a workflow file was refused or the audit chain is broken).",
             "content": {"application/json": {"schema": {}}}
         }),
         Answer::Csv => json!({

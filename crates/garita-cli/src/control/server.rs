@@ -15,15 +15,15 @@ use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodFilter, MethodRouter};
+use axum::routing::{get, MethodFilter, MethodRouter};
 use axum::{Extension, Json, Router};
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::execute::{execute, ControlState, Executed};
-use super::protocol::{ApiError, ForwardRequest};
-use super::routes::{Answer, Caller, Given, Handler, Method, OperationFuture, Route, ROUTES};
+use super::protocol::ApiError;
+use super::routes::{Answer, Caller, Given, Method, OperationFuture, Route, ROUTES};
+use super::state::ControlState;
 use crate::commands::daemon::ControlTcp;
 
 /// Largest request body: an inventory CSV or a workflow travels in it.
@@ -166,7 +166,7 @@ fn peer_uid(peer: Peer) -> Option<u32> {
     peer.and_then(|Extension(ConnectInfo(PeerUid(uid)))| uid)
 }
 
-/// The router: health, the command-line endpoint and every typed route.
+/// The router: health and every typed route.
 pub fn router(state: Arc<ControlState>) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<ControlState>>> = BTreeMap::new();
     for route in ROUTES {
@@ -197,9 +197,7 @@ pub fn router(state: Arc<ControlState>) -> Router {
         let methods = by_path.remove(route.path).unwrap_or_default();
         by_path.insert(route.path, methods.on(filter, handler));
     }
-    let mut router = Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/cli", post(forward));
+    let mut router = Router::new().route("/v1/health", get(health));
     for (path, methods) in by_path {
         router = router.route(path, methods);
     }
@@ -266,31 +264,7 @@ async fn not_found() -> Response {
     )
 }
 
-/// `POST /v1/cli`: a whole command line from the `garita` client.
-async fn forward(State(state): State<Arc<ControlState>>, peer: Peer, body: Bytes) -> Response {
-    let request: ForwardRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("the body is not a command request: {e}"),
-                "send {\"args\": [\"garita\", ...], \"files\": {...}} (docs/api.md)",
-            )
-        }
-    };
-    if request.args.is_empty() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "`args` is empty".into(),
-            "the first argument is the program name, for example [\"garita\", \"runs\", \"list\"]",
-        );
-    }
-    let executed = execute(&state, request, peer_uid(peer)).await;
-    Json(executed.response).into_response()
-}
-
-/// A typed endpoint: checked, then served by its operation (or, for the
-/// endpoints not yet on operations, turned into its command line and run).
+/// A typed endpoint: checked, then served by its operation.
 async fn typed(
     state: &ControlState,
     route: &'static Route,
@@ -333,21 +307,7 @@ async fn typed(
         Ok(given) => given,
         Err(message) => return error(StatusCode::BAD_REQUEST, message, route.hint),
     };
-    let line = match route.handler {
-        Handler::Command(line) => line,
-        Handler::Operation(operation) => {
-            return served(state, route, peer, headers, given, operation).await
-        }
-    };
-    let invocation = line(&given);
-    let mut args = vec!["garita".to_owned(), "--json".to_owned()];
-    args.extend(invocation.args);
-    let request = ForwardRequest {
-        args,
-        files: invocation.files,
-        ..ForwardRequest::default()
-    };
-    answer(route, execute(state, request, peer).await)
+    served(state, route, peer, headers, given, route.handler).await
 }
 
 /// A typed endpoint served by its operation, on the daemon's session: the
@@ -387,7 +347,7 @@ async fn served(
             )
         }
     };
-    if let Err(e) = super::execute::check_clock(state, now.as_deref()) {
+    if let Err(e) = super::state::check_clock(state, now.as_deref()) {
         return failed(route, &e);
     }
     let author = garita_app::identity::client_author(
@@ -396,7 +356,7 @@ async fn served(
     );
     let caller = Caller {
         author,
-        confined: !super::execute::is_trusted_peer(peer),
+        confined: !super::state::is_trusted_peer(peer),
     };
     let result = operation(state.session.clone(), given, caller).await;
     state.nudge.notify_one();
@@ -421,36 +381,9 @@ async fn served(
 /// The error answer for an operation's failure: its class's status, and its
 /// words with their causes as the command line prints them after `error:`.
 fn failed(route: &Route, err: &garita_app::AppError) -> Response {
-    let status = StatusCode::from_u16(super::execute::status_of_class(err.class()))
+    let status = StatusCode::from_u16(super::state::status_of_class(err.class()))
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    error(status, super::execute::error_words(err), route.hint)
-}
-
-/// The HTTP answer for a typed endpoint's command.
-fn answer(route: &Route, executed: Executed) -> Response {
-    if let Some(failure) = executed.failure {
-        let status =
-            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-        return error(status, failure.message, route.hint);
-    }
-    let response = executed.response;
-    let mut http = match route.answer {
-        Answer::Csv => (
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            response.stdout,
-        )
-            .into_response(),
-        Answer::Json => match serde_json::from_str::<Value>(&response.stdout) {
-            Ok(value) => Json(value).into_response(),
-            // A command without JSON output: its text, as printed.
-            Err(_) => Json(serde_json::json!({ "output": response.stdout })).into_response(),
-        },
-    };
-    http.headers_mut().insert(
-        EXIT_CODE_HEADER,
-        HeaderValue::from(u16::from(response.exit_code)),
-    );
-    http
+    error(status, super::state::error_words(err), route.hint)
 }
 
 /// An error answer.

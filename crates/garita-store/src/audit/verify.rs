@@ -15,7 +15,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use garita_engine::StoreError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::chain::{stored_head, AuditHead, ChainHead};
 use super::entry::{hex, AuditEntry, GENESIS_PREV_HASH};
@@ -33,7 +33,7 @@ pub const CLOCK_STEP_TOLERANCE: Duration = Duration::seconds(2);
 /// A place where `recorded_at` goes backwards along the chain by more than
 /// [`CLOCK_STEP_TOLERANCE`]: the system clock was set back between the two
 /// writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockWarning {
     /// The entry recorded earlier than the one before it.
     pub seq: u64,
@@ -74,7 +74,7 @@ fn shown_duration(ms: i64) -> String {
 }
 
 /// One broken place in the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditProblem {
     /// The seq where it was found (the key's seq when the entry is unreadable).
     pub seq: u64,
@@ -106,7 +106,7 @@ impl std::fmt::Display for AuditProblem {
 }
 
 /// What `verify_audit` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditReport {
     /// Entries read.
     pub entries: u64,

@@ -2,22 +2,29 @@
 //! (docs/audit.md).
 
 mod export;
-mod period;
 mod verify;
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::app::App;
+use garita_app::Operations;
+
 use crate::cli::AuditCommand;
 
-pub async fn audit(app: &App, command: AuditCommand) -> anyhow::Result<ExitCode> {
+/// `store_dir`: where the store is (an export is never written into it).
+pub async fn audit(
+    ops: &dyn Operations,
+    json: bool,
+    store_dir: &Path,
+    command: AuditCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
-        AuditCommand::Verify { expect_head } => verify::verify(app, expect_head.as_deref()),
+        AuditCommand::Verify { expect_head } => verify::verify(ops, json, expect_head).await,
         AuditCommand::Export {
             from,
             to,
             format,
             output,
-        } => export::export(app, &from, &to, format, output.as_deref()),
+        } => export::export(ops, store_dir, (&from, &to, format, output.as_deref())).await,
     }
 }

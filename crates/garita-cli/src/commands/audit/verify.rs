@@ -7,63 +7,41 @@
 
 use std::process::ExitCode;
 
-use garita_store::{AuditReport, SledStore};
-use serde_json::json;
+use garita_app::ops::audit::AuditVerification;
+use garita_app::Operations;
 
-use crate::app::App;
 use crate::output::say;
 
-pub fn verify(app: &App, expect_head: Option<&str>) -> anyhow::Result<ExitCode> {
-    let store = app.open_store()?;
-    let report = store.verify_audit()?;
-    let expected = expect_head
-        .map(|hash| find_hash(&store, hash))
-        .transpose()?;
-    let missing_head = matches!(expected, Some(None));
-    let intact = report.is_intact() && !missing_head;
-    if app.global.json {
-        crate::output::json(&json!({
-            "intact": intact,
-            "damaged_only": report.is_only_damaged(),
-            "entries": report.entries,
-            "head": report.head,
-            "problems": report.problems,
-            "more_problems": report.more_problems,
-            "records_checked": report.records_checked,
-            "pinned": {
-                "entries": report.pinned.len(),
-                "seqs": report.pinned,
-            },
-            "without_recorded_at": report.without_recorded_at,
-            "clock_warnings": report.clock_warnings,
-            "more_clock_warnings": report.more_clock_warnings,
-            "expected_head": expect_head.map(|hash| json!({
-                "hash": hash,
-                "found_at": expected.flatten(),
-            })),
-        }))?;
+pub async fn verify(
+    ops: &dyn Operations,
+    json: bool,
+    expect_head: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let report = ops.verify_audit(expect_head).await?;
+    if json {
+        crate::output::json(&serde_json::to_value(&report)?)?;
     } else {
-        print_report(&report, intact);
+        print_report(&report);
         print_write_times(&report);
-        match (expect_head, expected) {
-            (Some(hash), Some(Some(seq))) => {
-                say!("the expected head {hash} is entry {seq} of the chain")
+        if let Some(expected) = &report.expected_head {
+            match expected.found_at {
+                Some(seq) => say!("the expected head {} is entry {seq} of the chain", expected.hash),
+                None => say!(
+                    "the expected head {} is not in the chain: the history up to it was rewritten or removed",
+                    expected.hash
+                ),
             }
-            (Some(hash), _) => say!(
-                "the expected head {hash} is not in the chain: the history up to it was rewritten or removed"
-            ),
-            _ => {}
         }
     }
-    Ok(if intact {
+    Ok(if report.intact {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
 
-fn print_report(report: &AuditReport, intact: bool) {
-    if report.is_intact() {
+fn print_report(report: &AuditVerification) {
+    if report.problems.is_empty() {
         say!(
             "audit chain intact: {} entries, head {}",
             report.entries,
@@ -76,7 +54,7 @@ fn print_report(report: &AuditReport, intact: bool) {
         return;
     }
     let total = report.problems.len() as u64 + report.more_problems;
-    let damaged_only = report.is_only_damaged();
+    let damaged_only = report.damaged_only;
     say!(
         "audit chain {}: {total} problem(s) in {} entries (recorded head: entry {}, {})",
         if damaged_only { "DAMAGED" } else { "BROKEN" },
@@ -92,19 +70,19 @@ fn print_report(report: &AuditReport, intact: bool) {
     }
     if damaged_only {
         say!("the end of the log cannot be read: damaged data, as an interrupted write (a full disk, a crash) leaves it, not a sign that someone altered the history. Keep this store as it is: copy the store directory aside (`cp -a STORE STORE.copy`) before anything else, make sure the disk has free space, and compare with your latest backup (`garita backup verify FILE`)");
-    } else if !intact {
+    } else if !report.intact {
         say!("the store's history was altered after it was written; keep this store for investigation (copy the store directory aside first), and restore into a new directory a backup whose head verifies to compare");
     }
 }
 
 /// What the entries' write times show: pinned entries, entries from before
 /// `recorded_at`, and the system clock going backwards.
-fn print_write_times(report: &AuditReport) {
-    if !report.pinned.is_empty() {
+fn print_write_times(report: &AuditVerification) {
+    if !report.pinned.seqs.is_empty() {
         say!(
             "{} entries were written with the business clock pinned (--now/GARITA_NOW): {}; their recorded_at is the real time",
-            report.pinned.len(),
-            seq_ranges(&report.pinned)
+            report.pinned.entries,
+            seq_ranges(&report.pinned.seqs)
         );
     }
     if report.without_recorded_at > 0 {
@@ -149,22 +127,6 @@ fn seq_ranges(seqs: &[u64]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The seq of the entry whose hash is `hash` (as exported earlier), if any.
-fn find_hash(store: &SledStore, hash: &str) -> anyhow::Result<Option<u64>> {
-    let wanted = hash.trim().to_ascii_lowercase();
-    if garita_store::audit::parse_hash(&wanted).is_none() {
-        return Err(crate::usage::UsageError(format!(
-            "--expect-head must be the 64 hex digits of an entry's hash (as `garita audit verify` printed it), got `{hash}`"
-        ))
-        .into());
-    }
-    Ok(store
-        .audit_entries(..)?
-        .into_iter()
-        .find(|entry| entry.hash == wanted)
-        .map(|entry| entry.seq))
 }
 
 #[cfg(test)]

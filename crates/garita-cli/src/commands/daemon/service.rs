@@ -14,9 +14,9 @@ use super::signals::{Request, Signals};
 use super::DaemonConfig;
 use crate::app::App;
 use crate::app::Lent;
-use crate::control::execute::ControlState;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
+use crate::control::state::ControlState;
 use garita_app::backend::Backend;
 use garita_app::workflow_dir::{
     load_workflow_dir, log_refused, warn_if_empty, DirFingerprint, SharedDirStatus,
@@ -94,15 +94,11 @@ pub async fn serve(
     let nudge = Arc::new(tokio::sync::Notify::new());
     let (schedules, mut pause_requests) = super::ScheduleControl::channel();
     let store_dir = app.store_dir();
-    let lent_app = app.for_client(
-        app.global.clone(),
-        Lent {
-            store: store.clone(),
-            engine: engine.clone(),
-            schedules: schedules.clone(),
-        },
-        Default::default(),
-    );
+    let lent_app = app.lending(Lent {
+        store: store.clone(),
+        engine: engine.clone(),
+        schedules: schedules.clone(),
+    });
     let state = Arc::new(ControlState {
         session: garita_app::Session {
             workflows_dir: Some(dir.clone()),
@@ -114,7 +110,6 @@ pub async fn serve(
             engine: engine.clone(),
             schedules,
         },
-        workflows_dir: dir.clone(),
         health: Health {
             service: crate::control::SERVICE_NAME.into(),
             pid: std::process::id(),

@@ -13,15 +13,14 @@
 //! gives the daemon its own /tmp, and a client that can use the control
 //! socket can read the directory that holds it).
 
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use garita_store::{SledStore, StoreOptions};
 
-use crate::control::http1;
-use crate::control::protocol::{ApiError, ForwardRequest, ForwardResponse, Health};
+use crate::control::daemon_operations::DaemonOperations;
+use crate::control::protocol::Health;
 
 /// Name prefix of the temporary backup file in the store directory: the
 /// only name a backup may have there (`garita_store::private_file`).
@@ -48,18 +47,12 @@ pub fn restore_daemon_backup(
                 health.pid
             )
         })?;
-    let path = pending.path().display().to_string();
-    let request = ForwardRequest {
-        args: vec!["garita".into(), "--json".into(), "backup".into(), path],
-        ..ForwardRequest::default()
-    };
-    let answer = ask(real, health, &request)?;
-    if answer.exit_code != 0 {
+    let daemon = DaemonOperations::serving(real, health, "garita simulate".into());
+    let asked = daemon.backup_now(pending.path().to_path_buf());
+    if let Err(e) = asked {
         anyhow::bail!(
-            "the garita daemon (pid {}) could not back up the store for the simulation (exit code {}): {}",
-            health.pid,
-            answer.exit_code,
-            answer.stderr.trim()
+            "the garita daemon (pid {}) could not back up the store for the simulation: {e}",
+            health.pid
         );
     }
     SledStore::restore_from(pending.path(), copy, options, now).with_context(|| {
@@ -69,38 +62,4 @@ pub fn restore_daemon_backup(
         )
     })?;
     Ok(())
-}
-
-/// One command line sent to the daemon, its answer read.
-fn ask(real: &Path, health: &Health, request: &ForwardRequest) -> anyhow::Result<ForwardResponse> {
-    let socket = real.join(crate::control::SOCKET_NAME);
-    let stopped = || {
-        format!(
-            "the garita daemon (pid {}) stopped answering on {} while the simulation asked it for a copy of the store; run the simulation again",
-            health.pid,
-            socket.display()
-        )
-    };
-    let mut stream = UnixStream::connect(&socket).with_context(stopped)?;
-    let body = serde_json::to_vec(request)?;
-    let reply =
-        http1::request(&mut stream, "POST", "/v1/cli", Some(&body)).with_context(stopped)?;
-    if reply.status != 200 {
-        let why = serde_json::from_slice::<ApiError>(&reply.body).map_or_else(
-            |_| String::from_utf8_lossy(&reply.body).into_owned(),
-            |e| format!("{}; {}", e.error, e.hint),
-        );
-        anyhow::bail!(
-            "the garita daemon (pid {}) refused to back up the store for the simulation ({}): {why}",
-            health.pid,
-            reply.status
-        );
-    }
-    serde_json::from_slice(&reply.body).with_context(|| {
-        format!(
-            "the garita daemon (pid {}) answered something that is not a command result; are the daemon and this garita the same version ({})?",
-            health.pid,
-            env!("CARGO_PKG_VERSION")
-        )
-    })
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
-use crate::usage::UsageError;
+use crate::AppError;
 
 /// Which end of the period a bound is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub enum End {
 /// The instant `text` stands for as the `end` of a period: a day starts at
 /// its UTC midnight, and a `--to` day is included (its end is the next
 /// midnight).
-pub fn bound(text: &str, end: End) -> Result<DateTime<Utc>, UsageError> {
+pub fn bound(text: &str, end: End) -> Result<DateTime<Utc>, AppError> {
     let option = match end {
         End::From => "--from",
         End::To => "--to",
@@ -32,7 +32,7 @@ pub fn bound(text: &str, end: End) -> Result<DateTime<Utc>, UsageError> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| {
-            UsageError(format!(
+            AppError::Usage(format!(
                 "{option} must be a day such as 2026-01-31 (UTC) or an RFC 3339 instant such as 2026-01-31T08:00:00-05:00, got `{text}`"
             ))
         })
@@ -58,11 +58,7 @@ mod tests {
                 .to_rfc3339(),
             "2026-01-31T13:00:00+00:00"
         );
-        let err = bound("31/01/2026", End::To).unwrap_err();
-        assert!(
-            err.0.contains("--to") && err.0.contains("31/01/2026"),
-            "{}",
-            err.0
-        );
+        let err = bound("31/01/2026", End::To).unwrap_err().to_string();
+        assert!(err.contains("--to") && err.contains("31/01/2026"), "{err}");
     }
 }
