@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use super::protocol::ApiError;
 use super::routes::{Answer, Caller, Given, Method, OperationFuture, Route, ROUTES};
 use super::state::ControlState;
-use crate::commands::daemon::ControlTcp;
+use garita_app::daemon_settings::ControlTcp;
 
 /// Largest request body: an inventory CSV or a workflow travels in it.
 const MAX_BODY: usize = 64 << 20;
