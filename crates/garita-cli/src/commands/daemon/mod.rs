@@ -25,7 +25,7 @@ use garita_engine::schedule::{ScheduleStore, Scheduler};
 use garita_engine::{RunId, RunStatus};
 use garita_store::SledStore;
 
-pub use garita_app::daemon_settings::{ControlTcp, DaemonConfig, TOKEN_ENV};
+pub use garita_app::daemon_settings::{DaemonConfig, TOKEN_ENV};
 pub use garita_app::schedule_control::ScheduleControl;
 
 use crate::app::App;
