@@ -4,7 +4,6 @@
 //! operations its control API serves (so a run is never driven by two
 //! engines at once).
 
-use std::ops::Deref;
 use std::sync::Arc;
 
 use garita_app::Backend;
@@ -21,18 +20,6 @@ pub struct App {
     wiring: Arc<garita_app::App>,
     /// In the daemon: its open store and engine, lent to a client's command.
     lent: Option<Lent>,
-}
-
-/// The commands reach the wiring's settings, clocks and connectors
-/// directly (`app.settings`, `app.clock`); the store and the engine go
-/// through [`App::open_store`] and [`App::engine`], which are the daemon's
-/// when it lends them.
-impl Deref for App {
-    type Target = garita_app::App;
-
-    fn deref(&self) -> &garita_app::App {
-        &self.wiring
-    }
 }
 
 /// The daemon's store and engine, used by the commands it runs for clients.
@@ -63,6 +50,11 @@ impl App {
             wiring: self.wiring.clone(),
             lent: Some(lent),
         }
+    }
+
+    /// The wiring: settings, clocks, connectors.
+    pub fn wiring(&self) -> &garita_app::App {
+        &self.wiring
     }
 
     /// The session the operations work on: the daemon's store and engine

@@ -59,12 +59,12 @@ pub fn verify(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
 
 /// `garita restore FILE`: replaces the store with the backup, verified first.
 pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
-    let store_dir = app.store_dir();
+    let store_dir = app.wiring().store_dir();
     let options = StoreOptions {
-        cache_capacity: app.settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
+        cache_capacity: app.wiring().settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
         ..StoreOptions::default()
     };
-    let now = app.clock.now();
+    let now = app.wiring().clock.now();
     let (backup, dir) = (file.to_path_buf(), store_dir.clone());
     let report =
         tokio::task::spawn_blocking(move || SledStore::restore_from(&backup, &dir, options, now))
@@ -87,7 +87,7 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
         })
         .await?;
     // The restored facts may be past deadlines the backup did not know of.
-    let rules = garita_app::reconcile::reconcile_now(app, store.clone()).await?;
+    let rules = garita_app::reconcile::reconcile_now(app.wiring(), store.clone()).await?;
     drop(store);
     if app.global.json {
         crate::output::json(&serde_json::json!({

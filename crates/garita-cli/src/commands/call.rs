@@ -30,9 +30,10 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
         },
         locale: "es".into(),
         time_zone: "UTC".into(),
-        now: app.clock.now(),
+        now: app.wiring().clock.now(),
         deadline: None,
         config: app
+            .wiring()
             .connector_config()
             .get(connector)
             .cloned()
@@ -41,7 +42,7 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
     match input {
         Some("-") => {
             let (connector, action) = (connector.to_owned(), action.to_owned());
-            let host = app.host().clone();
+            let host = app.wiring().host().clone();
             let failures =
                 tokio::task::spawn_blocking(move || batch(&host, &connector, &action, &ctx))
                     .await??;
@@ -61,9 +62,12 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
             // Naming an inventory account needs the store; plain calls never open it.
             let connectors: std::sync::Arc<dyn garita_engine::Connectors> =
                 if input.get("account").is_some() {
-                    std::sync::Arc::new(app.outbox_connectors(&Backend::sled(&app.open_store()?)))
+                    std::sync::Arc::new(
+                        app.wiring()
+                            .outbox_connectors(&Backend::sled(&app.open_store()?)),
+                    )
                 } else {
-                    app.connectors().clone()
+                    app.wiring().connectors().clone()
                 };
             match connectors.invoke(connector, action, ctx, input).await {
                 Ok(output) => {

@@ -12,7 +12,7 @@ use crate::output::Table;
 pub fn plugins(app: &App, command: PluginsCommand) -> anyhow::Result<ExitCode> {
     match command {
         PluginsCommand::List => {
-            let list = app.host().list();
+            let list = app.wiring().host().list();
             if app.global.json {
                 crate::output::json(&list)?;
             } else {
@@ -75,7 +75,7 @@ fn check(app: &App, lib: &Path) -> anyhow::Result<ExitCode> {
         Ok(report) => report,
         Err(problem) => return refuse(&problem),
     };
-    let allowed = app.host().config().allows_sha256(&report.sha256);
+    let allowed = app.wiring().host().config().allows_sha256(&report.sha256);
     if app.global.json {
         let mut value = serde_json::to_value(&report)?;
         value["valid"] = serde_json::json!(true);

@@ -40,7 +40,9 @@ pub async fn run(
     let app = App::new(global.clone())?;
     // Checked before the store is opened: a workflow that does not
     // validate leaves no store behind.
-    let workflow = app.parse_workflow(&request.file, &request.source)?;
+    let workflow = app
+        .wiring()
+        .parse_workflow(&request.file, &request.source)?;
     let secrets = garita_engine::secret_inputs::secret_input_names(&workflow);
     warn_of_secrets_on_the_command_line(&secrets, inputs);
     let session = app.session()?;

@@ -40,12 +40,13 @@ pub async fn schedules(
         Ok(session) => run(&session, global.json, command, workflows).await,
         Err(e) if is_locked(&e) && matches!(command, SchedulesCommand::List) => {
             let dir = app
+                .wiring()
                 .settings
                 .daemon
                 .resolve(workflows.as_deref())?
                 .workflows_dir;
             let why = format!("{e}; last fires and pauses are not shown");
-            print_list(&list_without_state(&app, &dir, why)?, global.json)
+            print_list(&list_without_state(app.wiring(), &dir, why)?, global.json)
         }
         Err(e) => Err(e),
     }

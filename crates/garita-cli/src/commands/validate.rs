@@ -7,7 +7,7 @@ use crate::app::{read_workflow_source, App};
 use crate::output::say;
 
 pub fn validate(app: &App, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let manifests = app.manifests();
+    let manifests = app.wiring().manifests();
     let mut report = Vec::new();
     let mut problems = 0usize;
     for file in files {

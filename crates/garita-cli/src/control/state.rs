@@ -45,7 +45,7 @@ pub fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), AppErr
     };
     let asked = garita_app::wiring::parse_now(text)?;
     let daemon_now = state.lent.engine.clock().now();
-    if state.app.pinned_clock && daemon_now == asked {
+    if state.app.wiring().pinned_clock && daemon_now == asked {
         return Ok(());
     }
     Err(AppError::Usage(format!(

@@ -31,7 +31,7 @@ pub use garita_app::schedule_control::ScheduleControl;
 use crate::app::App;
 
 pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let config = app.settings.daemon.resolve(workflows)?;
+    let config = app.wiring().settings.daemon.resolve(workflows)?;
     if once {
         return once::run_once(app, &config).await;
     }
@@ -41,10 +41,15 @@ pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::
         match service::serve(app, &config, &mut signals).await? {
             service::Served::Stopped(code) => return Ok(code),
             service::Served::StoreFailed(failure) => {
-                match store_recovery::wait_for_room(&app.store_dir(), &failure, &mut signals).await
+                match store_recovery::wait_for_room(
+                    &app.wiring().store_dir(),
+                    &failure,
+                    &mut signals,
+                )
+                .await
                 {
                     store_recovery::Waited::Room => {
-                        tracing::info!(store = %app.store_dir().display(), "the disk has room again; reopening the store")
+                        tracing::info!(store = %app.wiring().store_dir().display(), "the disk has room again; reopening the store")
                     }
                     store_recovery::Waited::Stopped(name) => {
                         tracing::info!(
@@ -69,7 +74,9 @@ pub fn scheduler(
     config: &DaemonConfig,
 ) -> anyhow::Result<Scheduler> {
     let states: Arc<dyn ScheduleStore> = store.clone();
-    let reconciler = app.reconciler(store.clone(), engine.clock().clone())?;
+    let reconciler = app
+        .wiring()
+        .reconciler(store.clone(), engine.clock().clone())?;
     Ok(Scheduler::new(engine, states, config.scheduler.clone())
         .with_events(store)
         .with_reconciler(reconciler))

@@ -18,7 +18,7 @@ use garita_app::backend::Backend;
 use garita_app::workflow_dir::{load_workflow_dir, log_refused, warn_if_empty, RefusedFile};
 
 pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
-    let set = load_workflow_dir(app, &config.workflows_dir, &[])?;
+    let set = load_workflow_dir(app.wiring(), &config.workflows_dir, &[])?;
     let store = app.open_store()?;
     let engine = app.engine(&Backend::sled(&store));
     let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
@@ -34,7 +34,7 @@ pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCo
         now = %instant_text(engine.clock().now()),
         "daemon --once"
     );
-    garita_app::mail_transport::warn_if_mail_goes_only_to_files(app);
+    garita_app::mail_transport::warn_if_mail_goes_only_to_files(app.wiring());
     let resumed = engine.resume_all().await?;
     for (run, status) in &resumed {
         super::log_driven(run, &Ok(*status));

@@ -60,9 +60,10 @@ pub async fn serve(
     let dir = &config.workflows_dir;
     // Only an unreadable directory stops the daemon here; bad files are
     // refused and the others load.
-    let set = load_workflow_dir(app, dir, &[])?;
+    let set = load_workflow_dir(app.wiring(), dir, &[])?;
     // Checked before the store is opened: a wrong listener setting stops here.
     let control_tcp = app
+        .wiring()
         .settings
         .daemon
         .control_tcp(std::env::var(super::TOKEN_ENV).ok())?;
@@ -73,7 +74,7 @@ pub async fn serve(
     let refused = set.refused;
     let loaded = scheduler.load(set.loaded).await?;
     tracing::info!(
-        store = %app.store_dir().display(),
+        store = %app.wiring().store_dir().display(),
         workflows_dir = %dir.display(),
         workflows = loaded.workflows,
         refused_files = refused.len(),
@@ -88,12 +89,12 @@ pub async fn serve(
         workflows: loaded.workflows,
         refused,
     }));
-    garita_app::mail_transport::warn_if_mail_goes_only_to_files(app);
+    garita_app::mail_transport::warn_if_mail_goes_only_to_files(app.wiring());
     // Commands from clients run on this same engine: a run they start,
     // signal or answer is driven by it, never by a second engine.
     let nudge = Arc::new(tokio::sync::Notify::new());
     let (schedules, mut pause_requests) = super::ScheduleControl::channel();
-    let store_dir = app.store_dir();
+    let store_dir = app.wiring().store_dir();
     let lent_app = app.lending(Lent {
         store: store.clone(),
         engine: engine.clone(),
@@ -267,7 +268,7 @@ async fn reload(
 ) {
     let dir = &config.workflows_dir;
     let kept = scheduler.workflows().len();
-    let set = match load_workflow_dir(app, dir, scheduler.workflows()) {
+    let set = match load_workflow_dir(app.wiring(), dir, scheduler.workflows()) {
         Ok(set) => set,
         Err(e) => {
             tracing::error!(

@@ -63,23 +63,23 @@ pub struct SimulateArgs<'a> {
 pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitCode> {
     let window = SimWindow::parse(args.from, args.to, args.time_zone)?;
     let assumption = TaskAssumption::parse(args.assume)?;
-    let config = app.settings.daemon.resolve(args.workflows)?;
-    let workflows = load_or_explain(app, &config.workflows_dir)?;
-    let real = app.store_dir();
+    let config = app.wiring().settings.daemon.resolve(args.workflows)?;
+    let workflows = load_or_explain(app.wiring(), &config.workflows_dir)?;
+    let real = app.wiring().store_dir();
     let options = StoreOptions {
-        cache_capacity: app.settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
+        cache_capacity: app.wiring().settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
         // A throwaway copy needs no protection against power loss.
         durability: Durability::ProcessCrash,
     };
-    let copy = StoreCopy::take(&real, options.clone(), app.clock.now())?;
+    let copy = StoreCopy::take(&real, options.clone(), app.wiring().clock.now())?;
     let store = Arc::new(SledStore::open(&copy.path(), options)?);
     let clock = Arc::new(ManualClock::new(window.start));
     // The daemon's connector stack over the copy (inventory lookups read the
     // copy), with side effects captured in front of it.
     let capture = Arc::new(CapturingConnectors::new(Arc::new(
-        app.outbox_connectors(&Backend::sled(&store)),
+        app.wiring().outbox_connectors(&Backend::sled(&store)),
     )));
-    let mut connector_config = app.connector_config();
+    let mut connector_config = app.wiring().connector_config();
     if let Some(email) = connector_config
         .get_mut("email")
         .and_then(Value::as_object_mut)
@@ -93,7 +93,7 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         store.clone(),
         capture.clone(),
         clock.clone(),
-        app.loader(),
+        app.wiring().loader(),
         EngineSettings { connector_config },
     ));
     rewind_schedules(store.as_ref(), &workflows, window.start).await?;
