@@ -440,6 +440,71 @@ fn commands_from_another_process_go_through_the_daemon_and_land_in_its_runs() {
     assert_eq!(history, ["2026-11-02"]);
 }
 
+/// The answer `body` of `method path` is valid against the schema the
+/// OpenAPI description (`garita schema api`) gives for its 200 response.
+fn assert_matches_openapi(openapi: &Value, method: &str, route: &str, body: &Value) {
+    let response = &openapi["paths"][route][method]["responses"]["200"]["content"]
+        ["application/json"]["schema"];
+    assert!(
+        response.get("$ref").is_some() || response.get("type").is_some(),
+        "no 200 schema for {method} {route}: {response}"
+    );
+    // The response schema with the components beside it, so its
+    // `#/components/schemas/...` references resolve.
+    let mut schema = response.clone();
+    schema["components"] = openapi["components"].clone();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {route} answered outside its OpenAPI schema: {errors:?}\n{body}"
+    );
+}
+
+#[test]
+fn every_answer_matches_the_schema_the_openapi_description_gives_it() {
+    let setup = Setup::new();
+    add_account(&setup);
+    let openapi: Value = serde_json::from_str(&setup.ok(&["schema", "api"])).unwrap();
+    let _daemon = setup.daemon(&[]);
+    let run = drive_ask(&setup, "Ana");
+    let socket = setup.socket();
+    let mut checked = 0;
+    for (method, path, route) in [
+        ("get", "/v1/runs".to_owned(), "/v1/runs"),
+        ("get", format!("/v1/runs/{run}"), "/v1/runs/{run}"),
+        ("get", "/v1/tasks?all=true".to_owned(), "/v1/tasks"),
+        ("get", "/v1/accounts".to_owned(), "/v1/accounts"),
+        (
+            "get",
+            "/v1/accounts/ctpat:ana@example.com/history".to_owned(),
+            "/v1/accounts/{account}/history",
+        ),
+        ("get", "/v1/outbox".to_owned(), "/v1/outbox"),
+        ("get", "/v1/schedules".to_owned(), "/v1/schedules"),
+        ("get", "/v1/audit/verify".to_owned(), "/v1/audit/verify"),
+        (
+            "get",
+            "/v1/audit/export?from=2020-01-01&to=2030-12-31".to_owned(),
+            "/v1/audit/export",
+        ),
+        ("post", "/v1/resume".to_owned(), "/v1/resume"),
+    ] {
+        let (status, body) = unix_http(&socket, &method.to_uppercase(), &path, None);
+        assert_eq!(status, 200, "{method} {path}: {body}");
+        assert_matches_openapi(&openapi, method, route, &body);
+        checked += 1;
+    }
+    let touch = "/v1/accounts/ctpat:ana@example.com/touch";
+    let (status, body) = unix_http(&socket, "POST", touch, Some(r#"{"at": "2026-11-03"}"#));
+    assert_eq!(status, 200, "{body}");
+    assert_matches_openapi(&openapi, "post", "/v1/accounts/{account}/touch", &body);
+    assert_eq!(checked, 10);
+}
+
 #[test]
 fn with_the_daemon_stopped_the_same_commands_work_directly_with_the_same_output() {
     let setup = Setup::new();

@@ -26,7 +26,7 @@ pub struct WorkflowDirError {
 }
 
 /// A workflow file that is not loaded, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RefusedFile {
     /// The file, as the workflows directory was given.
     pub file: String,

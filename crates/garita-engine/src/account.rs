@@ -46,7 +46,19 @@ pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, Transi
 pub const CTPAT_PORTAL: &str = "ctpat";
 
 /// Where an account stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     /// In use and in good standing.
@@ -108,7 +120,7 @@ impl std::fmt::Display for AccountStatus {
 }
 
 /// The person who holds an account.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Holder {
     /// Full name.
     pub name: String,
@@ -124,7 +136,7 @@ pub struct Holder {
 }
 
 /// The company an account acts for.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Company {
     /// Legal name.
     pub legal_name: String,
@@ -136,7 +148,7 @@ pub struct Company {
 }
 
 /// One account on one portal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Account {
     /// Portal name: `ctpat`, `ecuapass`, `anam` or a plugin's name (lower case).
     pub portal: String,

@@ -85,7 +85,9 @@ pub struct InputDef {
 }
 
 /// What to do with schedule fires missed while Garita was not running.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CatchUp {
     /// Run once for every missed fire.

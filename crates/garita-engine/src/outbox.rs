@@ -36,7 +36,7 @@ use serde_json::Value;
 use crate::store::StoreError;
 
 /// How far the sending of one message got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxStatus {
     /// Recorded; nothing has gone to the transport for this attempt yet.
@@ -104,7 +104,7 @@ impl FromStr for OutboxStatus {
 }
 
 /// What a finished message went through, as the connector reported it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OutboxTransport {
     /// Written as a file (the default transport): nobody received it.
@@ -155,7 +155,7 @@ impl OutboxTransport {
 }
 
 /// One outgoing message and where its sending stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OutboxEntry {
     /// The message's Message-ID, with its angle brackets: the record's key.
     pub message_id: String,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where a task is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     /// Waiting for a person.
@@ -44,7 +44,7 @@ impl std::fmt::Display for TaskStatus {
 }
 
 /// A person's answer to a task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskAnswer {
     /// `completed` or `rejected`.
     pub outcome: TaskStatus,
@@ -62,7 +62,7 @@ pub struct TaskAnswer {
 }
 
 /// A task for a person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
     /// `<run id>.<step id>.<attempt>`: deterministic, so re-creating it after a crash is harmless.
     pub id: String,

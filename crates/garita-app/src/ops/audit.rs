@@ -21,7 +21,7 @@ use super::Session;
 use crate::AppError;
 
 /// What verifying the chain found. Fields in name order, as printed before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditVerification {
     /// Places where the system time of writing goes backwards.
     pub clock_warnings: Vec<ClockWarning>,
@@ -51,7 +51,7 @@ pub struct AuditVerification {
 }
 
 /// The expected head and the entry that has it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExpectedHead {
     /// The hash given.
     pub hash: String,
@@ -60,7 +60,7 @@ pub struct ExpectedHead {
 }
 
 /// Entries written under a pinned clock (`--now`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PinnedEntries {
     /// How many.
     pub entries: usize,
@@ -141,7 +141,7 @@ const COLUMNS: [&str; 10] = [
 
 /// An export: the period, the chain's state and the entries (the JSON
 /// export's document, `garita-audit-export-v2`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditExport {
     /// `garita-audit-export-v2`.
     pub format: String,
@@ -160,7 +160,7 @@ pub struct AuditExport {
 }
 
 /// The chain's state at an export.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChainState {
     /// Entries in the whole chain.
     pub entries: u64,
@@ -178,7 +178,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// One entry as exported: times as the hash covers them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExportedEntry {
     /// Position in the chain.
     pub seq: u64,

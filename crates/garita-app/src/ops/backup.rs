@@ -10,7 +10,7 @@ use super::Session;
 use crate::AppError;
 
 /// A backup written: where, and its header (what it holds).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BackupMade {
     /// The file, as written.
     pub file: PathBuf,

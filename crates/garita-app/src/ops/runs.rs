@@ -28,7 +28,7 @@ pub const DEFAULT_LIMIT: usize = 50;
 
 /// One run in a list. Fields are in name order, as the JSON was printed
 /// before the operations were typed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunRow {
     /// Created.
     pub created_at: DateTime<Utc>,
@@ -130,7 +130,7 @@ pub struct StartRun {
 }
 
 /// A run and where it is now. Fields in name order, as printed before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunMoved {
     /// Run id.
     pub run: String,
@@ -139,7 +139,7 @@ pub struct RunMoved {
 }
 
 /// What delivering a signal did. Fields in name order, as printed before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SignalSent {
     /// True when the run was waiting for it; false when it is kept until
     /// the run waits for it.

@@ -15,7 +15,7 @@ use crate::{App, AppError};
 
 /// The schedules of a workflows directory. Fields in name order, as the
 /// JSON was printed before the operations were typed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScheduleList {
     /// Workflow files not loaded, with their problems.
     pub refused: Vec<RefusedFile>,
@@ -29,7 +29,7 @@ pub struct ScheduleList {
 
 /// What pausing (or unpausing) a workflow's schedules did. Fields in name
 /// order, as printed before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SchedulesPaused {
     /// True for a pause, false for an unpause.
     pub paused: bool,

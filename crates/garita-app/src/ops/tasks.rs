@@ -30,7 +30,7 @@ pub struct TaskReply {
 }
 
 /// What answering a task did. Fields in name order, as printed before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskAnswered {
     /// `completed` or `rejected`.
     pub outcome: String,

@@ -2,12 +2,18 @@
 //! table (so it cannot drift from what the router serves). `garita schema
 //! api` prints it; docs/openapi.json is a copy a test keeps in step.
 
+use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 
 use super::routes::{Answer, In, Method, ROUTES};
 
 /// The whole OpenAPI document.
 pub fn document() -> Value {
+    // The answers' schemas come from the operations' types; named types go
+    // to components/schemas, referenced from each response.
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
     let mut paths = Map::new();
     let mut add = |path: &str, method: &str, operation: Value| {
         let entry = paths
@@ -54,7 +60,7 @@ pub fn document() -> Value {
             "summary": route.summary,
             "description": format!("What `{}` shows (its `--json` is this answer). A caller may send `garita-user` (who it says it is; percent-encoded) and `garita-now` (its pinned instant, refused unless it is the daemon's own). On failure: {}.", route.command, route.hint),
             "responses": {
-                "200": success(route.answer),
+                "200": success(route.answer, (route.schema)(&mut generator).to_value()),
                 "400": {"$ref": "#/components/responses/Error"},
                 "401": {"$ref": "#/components/responses/Unauthorized"},
                 "404": {"$ref": "#/components/responses/Error"},
@@ -96,7 +102,7 @@ pub fn document() -> Value {
         };
         add(route.path, method, operation);
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Garita daemon control API",
@@ -132,14 +138,25 @@ pub fn document() -> Value {
                 }}
             }
         }
-    })
+    });
+    if let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in generator.take_definitions(true) {
+            // The hand-written ones (Error, Health) stay; RefusedFile is
+            // both and the same.
+            schemas.entry(name).or_insert(schema);
+        }
+    }
+    document
 }
 
-fn success(answer: Answer) -> Value {
+fn success(answer: Answer, schema: Value) -> Value {
     match answer {
         Answer::Json => json!({
             "description": "The operation's answer; header garita-exit-code carries the exit code the command ends with for it (1 when a run it drove failed, a workflow file was refused or the audit chain is broken).",
-            "content": {"application/json": {"schema": {}}}
+            "content": {"application/json": {"schema": schema}}
         }),
         Answer::Csv => json!({
             "description": "CSV with the import's header.",

@@ -12,13 +12,23 @@ use std::path::{Path, PathBuf};
 use std::future::Future;
 use std::pin::Pin;
 
+use garita_app::ops::accounts::{
+    AccountAdded, AccountHistory, AccountView, ImportReport, Offboarded, SignInRecorded,
+};
 use garita_app::ops::accounts::{AccountFields, AccountQuery, ImportRequest, NoProgress};
 use garita_app::ops::audit::csv_text;
+use garita_app::ops::audit::{AuditExport, AuditVerification};
+use garita_app::ops::backup::BackupMade;
 use garita_app::ops::outbox::OutboxQuery;
+use garita_app::ops::runs::{RunMoved, RunRow, RunView, SignalSent};
 use garita_app::ops::runs::{RunQuery, StartRun};
+use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
+use garita_app::ops::tasks::TaskAnswered;
 use garita_app::ops::tasks::{field_value, TaskQuery, TaskReply};
 use garita_app::{AppError, Operations, Session};
 use garita_engine::RunStatus;
+use garita_engine::{OutboxEntry, Task};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
 /// An HTTP method the API uses.
@@ -137,10 +147,18 @@ pub struct Route {
     pub params: &'static [Param],
     /// What it answers.
     pub answer: Answer,
+    /// The JSON Schema of its answer, from the operation's answer type.
+    pub schema: fn(&mut SchemaGenerator) -> Schema,
     /// What to do when it fails, for the error answer's `hint`.
     pub hint: &'static str,
     /// The operation that serves it; its answer is the endpoint's JSON.
     pub handler: fn(Session, Given, Caller) -> OperationFuture,
+}
+
+/// The schema of `T` as a route's answer (a reference into the OpenAPI
+/// document's components for named types).
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
 }
 
 /// What a typed operation's handler answers.
@@ -326,6 +344,7 @@ pub static ROUTES: &[Route] = &[
             param("limit", In::Query, Kind::Integer, false, "At most this many (default 50)."),
         ],
         answer: Answer::Json,
+        schema: schema_of::<Vec<RunRow>>,
         hint: "check the filters: status is one of running, waiting, succeeded, failed, cancelled",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -346,6 +365,7 @@ pub static ROUTES: &[Route] = &[
         summary: "One run with each step's status, attempts, times and outputs.",
         params: &[RUN],
         answer: Answer::Json,
+        schema: schema_of::<RunView>,
         hint: "GET /v1/runs lists the run ids",
         handler: |session, g, _| {
             Box::pin(async move { answer_of(session.show_run(&g.text("run").unwrap_or_default()).await) })
@@ -364,6 +384,7 @@ pub static ROUTES: &[Route] = &[
             param("no_wait", In::Body, Kind::Boolean, false, "Return as soon as the run waits, even for a short retry back-off."),
         ],
         answer: Answer::Json,
+        schema: schema_of::<RunView>,
         hint: "`garita validate FILE` checks a workflow; every input the workflow requires must be in `inputs`",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -386,6 +407,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Cancel a run and its child runs.",
         params: &[RUN, param("reason", In::Body, Kind::Text, false, "Why, for the record.")],
         answer: Answer::Json,
+        schema: schema_of::<RunMoved>,
         hint: "only a run that is still going can be cancelled; GET /v1/runs/{run} shows its status",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -406,6 +428,7 @@ pub static ROUTES: &[Route] = &[
             param("data", In::Body, Kind::Any, false, "Signal data (any JSON; the workflow reads it)."),
         ],
         answer: Answer::Json,
+        schema: schema_of::<SignalSent>,
         hint: "a finished run takes no signals; GET /v1/runs/{run} shows its status",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -425,6 +448,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Drive every unfinished run as far as it can go now.",
         params: &[],
         answer: Answer::Json,
+        schema: schema_of::<Vec<RunMoved>>,
         hint: "GET /v1/runs?status=failed shows runs that failed",
         handler: |session, _, _| {
             Box::pin(async move {
@@ -446,6 +470,7 @@ pub static ROUTES: &[Route] = &[
             param("by", In::Body, Kind::Text, false, "Who asks, for the record."),
         ],
         answer: Answer::Json,
+        schema: schema_of::<RunMoved>,
         hint: "only a quarantined run can be forced; GET /v1/runs/{run} shows its status and why",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -467,6 +492,7 @@ pub static ROUTES: &[Route] = &[
             param("run", In::Query, Kind::Text, false, "Only tasks of this run."),
         ],
         answer: Answer::Json,
+        schema: schema_of::<Vec<Task>>,
         hint: "check the filters",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -487,6 +513,7 @@ pub static ROUTES: &[Route] = &[
         summary: "One task with its body and fields.",
         params: &[TASK],
         answer: Answer::Json,
+        schema: schema_of::<Task>,
         hint: "GET /v1/tasks lists the open tasks",
         handler: |session, g, _| {
             Box::pin(async move { answer_of(session.show_task(&g.text("task").unwrap_or_default()).await) })
@@ -505,6 +532,7 @@ pub static ROUTES: &[Route] = &[
             BY,
         ],
         answer: Answer::Json,
+        schema: schema_of::<TaskAnswered>,
         hint: "GET /v1/tasks/{task} shows the fields to fill in; only open tasks can be answered",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -526,6 +554,7 @@ pub static ROUTES: &[Route] = &[
             BY,
         ],
         answer: Answer::Json,
+        schema: schema_of::<TaskAnswered>,
         hint: "only open tasks can be answered; the note must say why",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -548,6 +577,7 @@ pub static ROUTES: &[Route] = &[
             param("deactivates_within", In::Query, Kind::Integer, false, "Only CTPAT accounts the portal deactivates on one of the next N days."),
         ],
         answer: Answer::Json,
+        schema: schema_of::<Vec<AccountView>>,
         hint: "check the filters (docs/accounts.md)",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -586,6 +616,7 @@ pub static ROUTES: &[Route] = &[
             BY,
         ],
         answer: Answer::Json,
+        schema: schema_of::<AccountAdded>,
         hint: "docs/accounts.md lists the fields and their checks",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -630,6 +661,7 @@ pub static ROUTES: &[Route] = &[
             BY,
         ],
         answer: Answer::Json,
+        schema: schema_of::<ImportReport>,
         hint: "fix the rows the error lists and import again, or set skip_invalid",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -652,6 +684,7 @@ pub static ROUTES: &[Route] = &[
         summary: "The inventory as CSV with the import's header, safe to open in a spreadsheet.",
         params: &[],
         answer: Answer::Csv,
+        schema: schema_of::<String>,
         hint: "the store could not be read; check the daemon's log",
         handler: |session, _, _| {
             Box::pin(async move {
@@ -675,6 +708,7 @@ pub static ROUTES: &[Route] = &[
             BY,
         ],
         answer: Answer::Json,
+        schema: schema_of::<SignInRecorded>,
         hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -692,6 +726,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Every recorded change of an account: who, when, what.",
         params: &[ACCOUNT],
         answer: Answer::Json,
+        schema: schema_of::<AccountHistory>,
         hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -712,6 +747,7 @@ pub static ROUTES: &[Route] = &[
             BY,
         ],
         answer: Answer::Json,
+        schema: schema_of::<Offboarded>,
         hint: "give the holder's email or employee id as the inventory has it",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -729,6 +765,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Messages in the outbox, oldest first.",
         params: &[param("status", In::Query, Kind::Text, false, "Only messages in this state: queued, sending, sent, written or failed.")],
         answer: Answer::Json,
+        schema: schema_of::<Vec<OutboxEntry>>,
         hint: "status is one of queued, sending, sent, written, failed",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -744,6 +781,7 @@ pub static ROUTES: &[Route] = &[
         summary: "One message with its state, attempts and outcome.",
         params: &[MESSAGE],
         answer: Answer::Json,
+        schema: schema_of::<OutboxEntry>,
         hint: "GET /v1/outbox lists the Message-IDs",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -759,6 +797,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Send a failed message again, with the same Message-ID and content; deliver a written one once SMTP is configured.",
         params: &[MESSAGE],
         answer: Answer::Json,
+        schema: schema_of::<OutboxEntry>,
         hint: "only failed messages, and written ones once SMTP is configured, are retried",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -774,6 +813,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Every schedule trigger of the daemon's workflows with its last and next fire and pause (`schedules`), and the workflow files refused with their problems (`refused`; garita-exit-code 1 when there are some).",
         params: &[param("workflows", In::Query, Kind::Text, false, "The workflows directory to read, an absolute path on the daemon's machine (default: the directory the daemon loaded). Outside `[files] allowed_dirs` only for the daemon's own user.")],
         answer: Answer::Json,
+        schema: schema_of::<ScheduleList>,
         hint: "the daemon's workflows directory must be readable; `garita validate FILE` checks a refused file",
         handler: |session, g, caller| {
             Box::pin(async move {
@@ -794,6 +834,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Skip the fires of every schedule trigger of a workflow.",
         params: &[WORKFLOW],
         answer: Answer::Json,
+        schema: schema_of::<SchedulesPaused>,
         hint: "GET /v1/schedules lists the workflows with schedules",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -810,6 +851,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Fire again from now on (fires skipped while paused are not caught up).",
         params: &[WORKFLOW],
         answer: Answer::Json,
+        schema: schema_of::<SchedulesPaused>,
         hint: "GET /v1/schedules lists the workflows with schedules",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -826,6 +868,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Check the audit log's hash chain; garita-exit-code 1 when it is broken (each broken entry named).",
         params: &[param("expect_head", In::Query, Kind::Text, false, "Also require this entry hash (a head copied off-machine earlier) to be in the chain.")],
         answer: Answer::Json,
+        schema: schema_of::<AuditVerification>,
         hint: "docs/audit.md says what a broken chain means and what to do",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -845,6 +888,7 @@ pub static ROUTES: &[Route] = &[
             param("to", In::Query, Kind::Text, true, "Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded)."),
         ],
         answer: Answer::Json,
+        schema: schema_of::<AuditExport>,
         hint: "from must come before to; dates are YYYY-MM-DD",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -864,6 +908,7 @@ pub static ROUTES: &[Route] = &[
             param("to", In::Query, Kind::Text, true, "Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded)."),
         ],
         answer: Answer::Csv,
+        schema: schema_of::<String>,
         hint: "from must come before to; dates are YYYY-MM-DD",
         handler: |session, g, _| {
             Box::pin(async move {
@@ -884,6 +929,7 @@ pub static ROUTES: &[Route] = &[
         summary: "Write a consistent backup of the whole store to a file on the daemon's machine.",
         params: &[param("file", In::Body, Kind::Text, true, "The backup file, an absolute path on the daemon's machine. Outside `[files] allowed_dirs` only for the daemon's own user.")],
         answer: Answer::Json,
+        schema: schema_of::<BackupMade>,
         hint: "give an absolute path in a directory the daemon may write; `garita backup verify FILE` checks the result",
         handler: |session, g, caller| {
             Box::pin(async move {

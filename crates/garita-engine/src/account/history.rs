@@ -9,7 +9,7 @@ use super::Account;
 use crate::StoreError;
 
 /// One field's change. Values are shown as text; `None` is "no value".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldChange {
     /// Dotted field name: `status`, `holder.email`, `attributes.site`, ...
     pub field: String,
@@ -20,7 +20,7 @@ pub struct FieldChange {
 }
 
 /// One write that changed an account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HistoryEntry {
     /// Position in the account's history, from 1.
     pub seq: u64,
@@ -69,7 +69,7 @@ pub struct AccountUpdate {
 }
 
 /// What a write did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UpsertOutcome {
     /// The account was new.

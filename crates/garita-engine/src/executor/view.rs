@@ -8,7 +8,7 @@ use crate::model::Workflow;
 use crate::run::{RunEvent, RunRecord, RunStatus, StoredEvent};
 
 /// One step as seen from outside.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StepView {
     /// Step id.
     pub id: String,
@@ -29,7 +29,7 @@ pub struct StepView {
 }
 
 /// A run with its steps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunView {
     /// Run id.
     pub id: String,

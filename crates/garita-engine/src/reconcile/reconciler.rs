@@ -39,7 +39,7 @@ impl std::fmt::Debug for Reconciler {
 }
 
 /// One transition applied by a reconcile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ReconciledTransition {
     /// The account (`portal:identifier`).
     pub account: String,

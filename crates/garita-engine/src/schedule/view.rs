@@ -11,7 +11,7 @@ use super::workflow_set::{schedule_triggers, LoadedWorkflow};
 use crate::model::CatchUp;
 
 /// One schedule trigger with its state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScheduleView {
     /// The workflow's name.
     pub workflow: String,

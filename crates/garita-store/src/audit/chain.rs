@@ -50,7 +50,7 @@ impl ChainHead {
 }
 
 /// The head as stored in `meta` and shown to people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditHead {
     /// Seq of the last entry (0: no entry yet).
     pub seq: u64,

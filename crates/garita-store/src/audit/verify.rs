@@ -33,7 +33,7 @@ pub const CLOCK_STEP_TOLERANCE: Duration = Duration::seconds(2);
 /// A place where `recorded_at` goes backwards along the chain by more than
 /// [`CLOCK_STEP_TOLERANCE`]: the system clock was set back between the two
 /// writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClockWarning {
     /// The entry recorded earlier than the one before it.
     pub seq: u64,
@@ -74,7 +74,7 @@ fn shown_duration(ms: i64) -> String {
 }
 
 /// One broken place in the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditProblem {
     /// The seq where it was found (the key's seq when the entry is unreadable).
     pub seq: u64,

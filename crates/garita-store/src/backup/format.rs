@@ -32,7 +32,7 @@ const TRAILER_LEN: usize = 8 + 64 + 1;
 const MAX_HEADER: usize = 1 << 20;
 
 /// What a backup holds, as its header line says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BackupHeader {
     /// Layout of the file ([`BACKUP_FORMAT_VERSION`]).
     pub format_version: u32,
@@ -49,7 +49,7 @@ pub struct BackupHeader {
 }
 
 /// One tree and how many records it held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TreeCount {
     /// The sled tree name.
     pub name: String,

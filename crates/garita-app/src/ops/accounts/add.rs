@@ -50,7 +50,7 @@ pub struct AccountFields {
 
 /// What adding (or changing) an account did. Fields in name order, as
 /// printed before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountAdded {
     /// The account as stored afterwards.
     pub account: Option<AccountView>,

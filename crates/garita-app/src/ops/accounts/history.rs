@@ -10,7 +10,7 @@ use crate::ops::Session;
 use crate::AppError;
 
 /// An account's history. Fields in name order, as printed before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountHistory {
     /// Every change, oldest first.
     pub history: Vec<HistoryEntry>,

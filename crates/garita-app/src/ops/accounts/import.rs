@@ -35,7 +35,7 @@ pub struct ImportRequest {
 }
 
 /// A bad row's problem, located.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LocatedProblem {
     /// The row's line in the file.
     pub line: u64,
@@ -46,7 +46,7 @@ pub struct LocatedProblem {
 }
 
 /// What an import did: the per-row report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportReport {
     /// Accounts created or changed.
     pub imported: usize,

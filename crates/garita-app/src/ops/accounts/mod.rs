@@ -38,7 +38,7 @@ const NOT_PORTALS: [&str; 4] = ["core", "email", "accounts", "event"];
 
 /// An account as the operations answer it: its key (`PORTAL:IDENTIFIER`)
 /// first, then its fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountView {
     /// `PORTAL:IDENTIFIER`.
     pub key: String,

@@ -13,7 +13,7 @@ use crate::ops::Session;
 use crate::AppError;
 
 /// What offboarding a person did. Fields in name order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Offboarded {
     /// The accounts offboarded now, as they were before (empty when every
     /// account of the person was offboarded already).

@@ -12,7 +12,7 @@ use crate::{ctpat_rule, AppError};
 
 /// What recording a sign-in did: the account as stored afterwards, with
 /// the day recorded and what the portal rules applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SignInRecorded {
     /// The account afterwards.
     #[serde(flatten)]
