@@ -17,6 +17,8 @@ pub mod runs;
 pub mod schedules;
 mod session;
 pub mod tasks;
+#[cfg(test)]
+mod tests;
 
 pub use session::Session;
 

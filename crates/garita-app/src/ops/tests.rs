@@ -1,0 +1,146 @@
+//! The operations on a real store (sled in a temporary directory), as a
+//! front end calls them through [`Operations`].
+
+use std::sync::Arc;
+
+use serde_json::{json, Map};
+
+use super::runs::{RunQuery, StartRun};
+use super::tasks::{TaskQuery, TaskReply};
+use super::{Operations, Session};
+use crate::{App, AppError, AppOptions, ErrorClass};
+
+const ASK: &str = r#"
+name: ask-demo
+inputs:
+  who: { type: string }
+steps:
+  - id: ask
+    task:
+      title: "Approve"
+      fields:
+        type: object
+        properties:
+          ok: { type: boolean }
+  - id: done
+    uses: core.set
+    with: { value: "{{ inputs.who }}" }
+"#;
+
+fn session(dir: &std::path::Path) -> Session {
+    // An empty configuration: the defaults, whatever the working directory holds.
+    let config = dir.join("garita.toml");
+    std::fs::write(&config, "").unwrap();
+    let app = App::new(AppOptions {
+        config: Some(config),
+        store: Some(dir.join("store")),
+        now: Some("2026-12-05T12:00:00Z".into()),
+    })
+    .unwrap();
+    Session::open(Arc::new(app)).unwrap()
+}
+
+fn start(who: &str) -> StartRun {
+    let mut inputs = Map::new();
+    inputs.insert("who".into(), json!(who));
+    StartRun {
+        file: "ask.yaml".into(),
+        source: ASK.into(),
+        inputs,
+        no_wait: true,
+    }
+}
+
+#[tokio::test]
+async fn a_run_started_waits_for_its_task_and_the_answer_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ops = session(dir.path());
+    let view = ops.start_run(start("Ana")).await.unwrap();
+    assert_eq!(view.status.to_string(), "waiting");
+    assert_eq!(view.workflow, "ask-demo");
+
+    let listed = ops.list_runs(RunQuery::default()).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    // A unique prefix finds the run.
+    let shown = ops.show_run(&view.id[..10]).await.unwrap();
+    assert_eq!(shown.id, view.id);
+
+    let tasks = ops.list_tasks(TaskQuery::default()).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    let mut fields = Map::new();
+    fields.insert("ok".into(), json!(true));
+    let reply = TaskReply {
+        fields,
+        note: None,
+        by: Some("ana@example.com".into()),
+    };
+    let answered = ops.complete_task(&tasks[0].id, reply).await.unwrap();
+    assert_eq!(answered.outcome, "completed");
+    assert_eq!(answered.run_status.to_string(), "succeeded");
+    let task = ops.show_task(&tasks[0].id).await.unwrap();
+    assert_eq!(
+        task.answer.and_then(|a| a.by).as_deref(),
+        Some("ana@example.com")
+    );
+    // Answering again is a conflict, and the class says so.
+    let again = ops
+        .complete_task(&tasks[0].id, TaskReply::default())
+        .await
+        .unwrap_err();
+    assert_eq!(again.class(), ErrorClass::Conflict, "{again}");
+
+    // The audit chain holds what happened, and exports it.
+    let verified = ops.verify_audit(None).await.unwrap();
+    assert!(verified.intact, "{verified:?}");
+    assert!(verified.entries > 0);
+    let export = ops.export_audit("2000-01-01", "2100-12-31").await.unwrap();
+    let csv = super::audit::csv_text(&export).unwrap();
+    assert_eq!(csv.lines().count(), export.entries.len() + 1);
+}
+
+#[tokio::test]
+async fn requests_that_are_wrong_are_usage_errors_and_unknown_ids_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let ops = session(dir.path());
+    let query = RunQuery {
+        status: Some("sleeping".into()),
+        ..RunQuery::default()
+    };
+    let wrong = ops.list_runs(query).await.unwrap_err();
+    assert_eq!(wrong.class(), ErrorClass::Usage, "{wrong}");
+    assert!(wrong.to_string().contains("not a run status"), "{wrong}");
+    let missing = ops.show_run("nope").await.unwrap_err();
+    assert_eq!(missing.class(), ErrorClass::NotFound, "{missing}");
+    let missing = ops.show_outbox_message("nope@x").await.unwrap_err();
+    assert!(matches!(missing, AppError::NotFound(_)), "{missing}");
+    let missing = ops.account_history("ctpat:nobody@x.com").await.unwrap_err();
+    assert_eq!(missing.class(), ErrorClass::NotFound, "{missing}");
+    let empty = ops
+        .export_audit("2026-02-01", "2026-01-01")
+        .await
+        .unwrap_err();
+    assert_eq!(empty.class(), ErrorClass::Usage, "{empty}");
+    let signal = ops.signal_run("nope", "", json!(null)).await.unwrap_err();
+    assert_eq!(signal.class(), ErrorClass::Usage, "{signal}");
+}
+
+#[tokio::test]
+async fn two_runs_with_one_prefix_are_ambiguous_not_a_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let ops = session(dir.path());
+    let a = ops.start_run(start("Ana")).await.unwrap();
+    let b = ops.start_run(start("Luis")).await.unwrap();
+    let common: String =
+        a.id.chars()
+            .zip(b.id.chars())
+            .take_while(|(x, y)| x == y)
+            .map(|(x, _)| x)
+            .collect();
+    if !common.is_empty() {
+        let err = ops.cancel_run(&common, None).await.unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Usage, "{err}");
+        assert!(err.to_string().contains("matches 2 runs"), "{err}");
+    }
+    let cancelled = ops.cancel_run(&a.id, Some("test".into())).await.unwrap();
+    assert_eq!(cancelled.status.to_string(), "cancelled");
+}
