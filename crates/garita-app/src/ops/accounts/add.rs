@@ -9,10 +9,10 @@ use garita_engine::reconcile::ReconciledTransition;
 use serde::{Deserialize, Serialize};
 
 use super::columns::{self, Cells};
-use super::row::{self, Problem, RowContext};
-use super::{known_portals, AccountView, WRITE_ATTEMPTS};
+use super::row::{self, Problem};
+use super::{AccountView, RowRules, WRITE_ATTEMPTS};
 use crate::ops::Session;
-use crate::{ctpat_rule, AppError};
+use crate::AppError;
 
 /// An account's fields as given (only those given change), named as the
 /// import's columns.
@@ -71,15 +71,9 @@ pub async fn add(
     let cells = cells_of(fields)?;
     let app = &session.app;
     let store = session.backend.accounts.as_ref();
-    let rule = ctpat_rule::from_app(app)?;
-    let portals = known_portals(app);
-    let now = app.clock.now();
-    let ctx = RowContext {
-        portals: &portals,
-        today: rule.today(now),
-        ctpat: &rule,
-        may_reinstate: true,
-    };
+    let rules = RowRules::of(app)?;
+    let now = rules.now;
+    let ctx = rules.context(true);
     let key = row::key_of(&cells, &ctx).map_err(field_problems)?;
     let meta = ChangeMeta { by, at: now };
     // Another command may change the account between this read and the

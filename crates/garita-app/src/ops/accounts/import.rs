@@ -14,9 +14,9 @@ use garita_inventory::columns::{self, Column};
 use garita_inventory::csv_file::{self, CsvFileError};
 use garita_inventory::row::{self, Problem, RowContext};
 
-use super::{known_portals, WRITE_ATTEMPTS};
+use super::{RowRules, WRITE_ATTEMPTS};
 use crate::ops::Session;
-use crate::{ctpat_rule, AppError};
+use crate::AppError;
 
 /// Accounts written per commit: one transaction and one durable flush each.
 const BATCH: usize = 500;
@@ -117,15 +117,9 @@ pub async fn import(
 
     let app = &session.app;
     let store = session.backend.accounts.as_ref();
-    let rule = ctpat_rule::from_app(app)?;
-    let portals = known_portals(app);
-    let now = app.clock.now();
-    let ctx = RowContext {
-        portals: &portals,
-        today: rule.today(now),
-        ctpat: &rule,
-        may_reinstate: false,
-    };
+    let rules = RowRules::of(app)?;
+    let now = rules.now;
+    let ctx = rules.context(false);
     progress.start("checking", records.len());
     let mut summary = ImportReport::default();
     let mut updates = Vec::with_capacity(records.len());

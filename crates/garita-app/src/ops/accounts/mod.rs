@@ -61,6 +61,35 @@ impl From<Account> for AccountView {
     }
 }
 
+/// What a row of accounts is checked against, as of now: the portals
+/// known, today and the CTPAT rule of the configuration.
+struct RowRules {
+    portals: Vec<String>,
+    rule: crate::ctpat_rule::CtpatRule,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl RowRules {
+    fn of(app: &App) -> Result<Self, AppError> {
+        Ok(Self {
+            portals: known_portals(app),
+            rule: crate::ctpat_rule::from_app(app)?,
+            now: app.clock.now(),
+        })
+    }
+
+    /// The checks' context; `may_reinstate`: whether a row may move an
+    /// offboarded account to another status.
+    fn context(&self, may_reinstate: bool) -> row::RowContext<'_> {
+        row::RowContext {
+            portals: &self.portals,
+            today: self.rule.today(self.now),
+            ctpat: &self.rule,
+            may_reinstate,
+        }
+    }
+}
+
 /// Portal names an account may have: every loaded connector (the built-in
 /// `ctpat`, `ecuapass`, `anam`, and plugins) except the non-portal ones.
 fn known_portals(app: &App) -> Vec<String> {
