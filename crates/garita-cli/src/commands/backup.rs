@@ -5,8 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use garita_store::{AuditRecord, BackupHeader, SledStore, StoreOptions};
+use garita_store::BackupHeader;
 
 use crate::app::App;
 use crate::output::say;
@@ -40,7 +39,7 @@ pub async fn backup(ops: &dyn Operations, json: bool, file: &Path) -> anyhow::Re
 
 /// `garita backup verify FILE`: checks a backup without touching any store.
 pub fn verify(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
-    let header = SledStore::verify_backup(file)?;
+    let header = garita_app::ops::backup::verify_file(file)?;
     if app.global.json {
         crate::output::json(&header)?;
     } else {
@@ -59,59 +58,25 @@ pub fn verify(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
 
 /// `garita restore FILE`: replaces the store with the backup, verified first.
 pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
-    let store_dir = app.wiring().store_dir();
-    let options = StoreOptions {
-        cache_capacity: app.wiring().settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
-        ..StoreOptions::default()
-    };
-    let now = app.wiring().clock.now();
-    let (backup, dir) = (file.to_path_buf(), store_dir.clone());
-    let report =
-        tokio::task::spawn_blocking(move || SledStore::restore_from(&backup, &dir, options, now))
-            .await
-            .context("the restore task stopped unexpectedly")??;
-    // The restore itself goes on the record, as the first entry after the
-    // restored chain.
-    let store = app.open_store()?;
-    store
-        .record_audit(AuditRecord {
-            at: now,
-            kind: "store.restored".into(),
-            subject: file.display().to_string(),
-            actor: None,
-            summary: serde_json::json!({
-                "backup_created_at": report.header.created_at,
-                "records": report.header.records,
-                "previous_store": report.previous,
-            }),
-        })
-        .await?;
-    // The restored facts may be past deadlines the backup did not know of.
-    let rules = garita_app::reconcile::reconcile_now(app.wiring(), store.clone()).await?;
-    drop(store);
+    let restored = garita_app::ops::backup::restore(app.wiring(), file).await?;
     if app.global.json {
-        crate::output::json(&serde_json::json!({
-            "store": report.store,
-            "previous": report.previous,
-            "backup": report.header,
-            "rules": rules.applied,
-        }))?;
+        crate::output::json(&serde_json::to_value(&restored)?)?;
     } else {
         say!(
             "restored {} into {}: {} records in {} trees ({})",
             file.display(),
-            store_dir.display(),
-            report.header.records,
-            report.header.trees.len(),
-            tree_counts(&report.header)
+            restored.store.display(),
+            restored.backup.records,
+            restored.backup.trees.len(),
+            tree_counts(&restored.backup)
         );
-        if let Some(previous) = &report.previous {
+        if let Some(previous) = &restored.previous {
             say!(
                 "the store it replaced is kept in {}; remove it once you have checked the restored store",
                 previous.display()
             );
         }
-        for line in garita_app::reconcile::describe(&rules) {
+        for line in garita_app::reconcile::describe_applied(&restored.rules) {
             say!("{line}");
         }
     }
