@@ -60,6 +60,13 @@ impl App {
     /// (no plugin is loaded and no store opened yet).
     pub fn new(options: AppOptions) -> Result<Self, AppError> {
         let settings = crate::config::load(options.config.as_deref())?;
+        Self::with_settings(options, settings)
+    }
+
+    /// [`App::new`] with the configuration already read from
+    /// `options.config` (a front end that needed it first, to find a
+    /// daemon, does not read it twice).
+    pub fn with_settings(options: AppOptions, settings: Settings) -> Result<Self, AppError> {
         let (clock, pinned_clock): (Arc<dyn Clock>, bool) = match &options.now {
             Some(text) => (Arc::new(ManualClock::new(parse_now(text)?)), true),
             None => (Arc::new(SystemClock), false),

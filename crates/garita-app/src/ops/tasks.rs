@@ -150,12 +150,20 @@ fn check_fields(fields: &Map<String, Value>) -> Result<(), AppError> {
             Value::String(s) => s.len(),
             other => other.to_string().len(),
         };
-        if len > MAX_FIELD_BYTES {
-            return Err(AppError::Usage(format!(
-                "--field `{key}` is {len} bytes; a field value is limited to {MAX_FIELD_BYTES} bytes \
-                 (attach long evidence as a file and give its path or link instead)"
-            )));
-        }
+        check_field_len(key, len)?;
+    }
+    Ok(())
+}
+
+/// Refuses the field `key` when its value is `len` bytes, over
+/// [`MAX_FIELD_BYTES`] (a front end checks the text it was given too,
+/// before it reads it as JSON).
+pub fn check_field_len(key: &str, len: usize) -> Result<(), AppError> {
+    if len > MAX_FIELD_BYTES {
+        return Err(AppError::Usage(format!(
+            "--field `{key}` is {len} bytes; a field value is limited to {MAX_FIELD_BYTES} bytes \
+             (attach long evidence as a file and give its path or link instead)"
+        )));
     }
     Ok(())
 }

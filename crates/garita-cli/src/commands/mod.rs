@@ -70,13 +70,11 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             return schedules::schedules(&global, command, workflows.as_deref()).await;
         }
         Command::Accounts { command } => {
-            let ops = operations(&global, false)?;
-            let store_dir = store_dir_of(&global)?;
+            let (ops, store_dir) = operations_in(&global, false)?;
             return accounts::accounts(ops.as_ref(), global.json, &store_dir, command).await;
         }
         Command::Audit { command } => {
-            let ops = operations(&global, false)?;
-            let store_dir = store_dir_of(&global)?;
+            let (ops, store_dir) = operations_in(&global, false)?;
             return audit::audit(ops.as_ref(), global.json, &store_dir, command).await;
         }
         Command::Backup {
@@ -161,35 +159,36 @@ fn operations(
     global: &crate::cli::GlobalArgs,
     checks_schemas: bool,
 ) -> anyhow::Result<Box<dyn garita_app::Operations>> {
-    if let Some(daemon) = crate::control::daemon_operations::DaemonOperations::find(global)? {
-        return Ok(Box::new(daemon));
+    Ok(operations_in(global, checks_schemas)?.0)
+}
+
+/// [`operations`], with the store directory they work on (where no output
+/// may go). The configuration is read once for both.
+fn operations_in(
+    global: &crate::cli::GlobalArgs,
+    checks_schemas: bool,
+) -> anyhow::Result<(Box<dyn garita_app::Operations>, PathBuf)> {
+    let settings = garita_app::config::load(global.config.as_deref())?;
+    let store_dir = garita_app::wiring::store_dir(global.store.as_deref(), &settings);
+    if let Some(daemon) =
+        crate::control::daemon_operations::DaemonOperations::find(global, &settings)
+    {
+        return Ok((Box::new(daemon), store_dir));
     }
     if checks_schemas {
         garita_engine::schema::prewarm();
     }
-    Ok(Box::new(App::new(global.clone())?.session()?))
-}
-
-/// The store directory the global options name (where no output may go).
-fn store_dir_of(global: &crate::cli::GlobalArgs) -> anyhow::Result<PathBuf> {
-    let settings = garita_app::config::load(global.config.as_deref())?;
-    Ok(garita_app::wiring::store_dir(
-        global.store.as_deref(),
-        &settings,
-    ))
+    let session = App::with_settings(global.clone(), settings)?.session()?;
+    Ok((Box::new(session), store_dir))
 }
 
 /// Whether `command` parses workflows or calls actions, and so checks values
-/// against JSON Schemas in this process.
+/// against JSON Schemas in this process (the commands on operations, handled
+/// before, start the build themselves when they run here).
 fn checks_schemas(command: &Command) -> bool {
     matches!(
         command,
-        Command::Run { .. }
-            | Command::Resume { .. }
-            | Command::Signal { .. }
-            | Command::Tasks { .. }
-            | Command::Schedules { .. }
-            | Command::Validate { .. }
+        Command::Validate { .. }
             | Command::Call { .. }
             | Command::Daemon { .. }
             | Command::Simulate { .. }

@@ -32,12 +32,13 @@ pub async fn run(
         inputs: given.into_iter().collect(),
         no_wait,
     };
-    if let Some(daemon) = DaemonOperations::find(global)? {
+    let settings = garita_app::config::load(global.config.as_deref())?;
+    if let Some(daemon) = DaemonOperations::find(global, &settings) {
         let view = daemon.start_run(request).await?;
         return finish(global.json, &view, inputs);
     }
     garita_engine::schema::prewarm();
-    let app = App::new(global.clone())?;
+    let app = App::with_settings(global.clone(), settings)?;
     // Checked before the store is opened: a workflow that does not
     // validate leaves no store behind.
     let workflow = app

@@ -31,11 +31,12 @@ pub async fn schedules(
         other => other.map(Path::to_path_buf),
     };
     let command = command.unwrap_or(SchedulesCommand::List);
-    if let Some(daemon) = DaemonOperations::find(global)? {
+    let settings = garita_app::config::load(global.config.as_deref())?;
+    if let Some(daemon) = DaemonOperations::find(global, &settings) {
         return run(&daemon, global.json, command, workflows).await;
     }
     garita_engine::schema::prewarm();
-    let app = App::new(global.clone())?;
+    let app = App::with_settings(global.clone(), settings)?;
     match app.session() {
         Ok(session) => run(&session, global.json, command, workflows).await,
         Err(e) if is_locked(&e) && matches!(command, SchedulesCommand::List) => {
@@ -52,13 +53,12 @@ pub async fn schedules(
     }
 }
 
+/// The store is held by another process (`Session::open` reports it as an
+/// `AppError`).
 fn is_locked(err: &anyhow::Error) -> bool {
     matches!(
         err.downcast_ref::<AppError>(),
         Some(AppError::Store(StoreError::Locked { .. }))
-    ) || matches!(
-        err.downcast_ref::<StoreError>(),
-        Some(StoreError::Locked { .. })
     )
 }
 

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use garita_app::ops::tasks::{field_value, TaskAnswered, TaskQuery, TaskReply, MAX_FIELD_BYTES};
+use garita_app::ops::tasks::{check_field_len, field_value, TaskAnswered, TaskQuery, TaskReply};
 use garita_app::Operations;
 use garita_engine::RunStatus;
 use serde_json::{Map, Value};
@@ -128,28 +128,20 @@ fn field_names(schema: &Value) -> Vec<String> {
 
 /// `KEY=VALUE` pairs; a VALUE that parses as JSON (number, bool, object) is
 /// taken as such, anything else as a string.
-fn parse_fields(pairs: &[String]) -> Result<Map<String, Value>, UsageError> {
+fn parse_fields(pairs: &[String]) -> anyhow::Result<Map<String, Value>> {
     let mut out = serde_json::Map::new();
     for pair in pairs {
         let Some((key, value)) = pair.split_once('=') else {
-            return Err(UsageError(format!(
-                "--field `{pair}` must look like KEY=VALUE"
-            )));
+            return Err(UsageError(format!("--field `{pair}` must look like KEY=VALUE")).into());
         };
         let key = key.trim();
         if key.is_empty() {
-            return Err(UsageError(format!("--field `{pair}` has an empty name")));
+            return Err(UsageError(format!("--field `{pair}` has an empty name")).into());
         }
-        if value.len() > MAX_FIELD_BYTES {
-            return Err(UsageError(format!(
-                "--field `{key}` is {} bytes; a field value is limited to {MAX_FIELD_BYTES} bytes \
-                 (attach long evidence as a file and give its path or link instead)",
-                value.len()
-            )));
-        }
+        check_field_len(key, value.len())?;
         let parsed = field_value(value);
         if out.insert(key.to_owned(), parsed).is_some() {
-            return Err(UsageError(format!("--field `{key}` is given twice")));
+            return Err(UsageError(format!("--field `{key}` is given twice")).into());
         }
     }
     Ok(out)

@@ -26,6 +26,7 @@ use super::http1;
 use super::percent::{encode, query};
 use super::protocol::{ApiError, Health};
 use crate::cli::GlobalArgs;
+use garita_app::config::Settings;
 
 /// Header with who the client says it is (percent-encoded): the default
 /// author of what the request changes.
@@ -44,19 +45,17 @@ pub struct DaemonOperations {
 }
 
 impl DaemonOperations {
-    /// The daemon holding the store the global options name, if one does.
-    pub fn find(global: &GlobalArgs) -> anyhow::Result<Option<Self>> {
-        let settings = garita_app::config::load(global.config.as_deref())?;
-        let dir = garita_app::wiring::store_dir(global.store.as_deref(), &settings);
-        let Some(health) = super::client::find_daemon(&dir) else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
+    /// The daemon holding the store the global options and `settings` (the
+    /// configuration they name) point to, if one does.
+    pub fn find(global: &GlobalArgs, settings: &Settings) -> Option<Self> {
+        let dir = garita_app::wiring::store_dir(global.store.as_deref(), settings);
+        let health = super::client::find_daemon(&dir)?;
+        Some(Self {
             socket: dir.join(super::SOCKET_NAME),
             pid: health.pid,
-            user: garita_app::identity::default_by(&settings),
+            user: garita_app::identity::default_by(settings),
             now: global.now.clone(),
-        }))
+        })
     }
 
     /// The daemon `health` describes, serving the store directory `dir`,
@@ -147,16 +146,19 @@ impl DaemonOperations {
     }
 }
 
-/// The class of failure an HTTP status stands for (the inverse of
-/// `execute::status_of_class`).
+/// The class of failure an HTTP status stands for: the inverse of
+/// [`super::state::status_of_class`], read from it; any other status is
+/// the daemon's own trouble.
 fn class_of_status(status: u16) -> ErrorClass {
-    match status {
-        400 => ErrorClass::Usage,
-        404 => ErrorClass::NotFound,
-        409 => ErrorClass::Conflict,
-        422 => ErrorClass::Refused,
-        _ => ErrorClass::Internal,
-    }
+    [
+        ErrorClass::Usage,
+        ErrorClass::NotFound,
+        ErrorClass::Conflict,
+        ErrorClass::Refused,
+    ]
+    .into_iter()
+    .find(|class| super::state::status_of_class(*class) == status)
+    .unwrap_or(ErrorClass::Internal)
 }
 
 #[async_trait]

@@ -188,7 +188,7 @@ pub struct Caller {
 impl Caller {
     /// Refuses a path a confined caller names (to read or to write)
     /// outside `[files] allowed_dirs`.
-    pub fn may_read(&self, session: &Session, path: &Path) -> Result<(), AppError> {
+    pub fn may_name(&self, session: &Session, path: &Path) -> Result<(), AppError> {
         if !self.confined {
             return Ok(());
         }
@@ -819,7 +819,7 @@ pub static ROUTES: &[Route] = &[
             Box::pin(async move {
                 let workflows = g.text("workflows").map(PathBuf::from);
                 if let Some(dir) = &workflows {
-                    caller.may_read(&session, dir)?;
+                    caller.may_name(&session, dir)?;
                 }
                 let list = session.list_schedules(workflows).await;
                 answer_with(list, |l| u8::from(!l.refused.is_empty()))
@@ -940,7 +940,7 @@ pub static ROUTES: &[Route] = &[
                         file.display()
                     )));
                 }
-                caller.may_read(&session, &file)?;
+                caller.may_name(&session, &file)?;
                 answer_of(session.backup(file).await)
             })
         },

@@ -238,7 +238,7 @@ async fn health(State(state): State<Arc<ControlState>>) -> Response {
         health.refused_files = status.refused.clone();
     }
     // A daemon whose store cannot write must not look healthy to a monitor.
-    let store = state.lent.store.clone();
+    let store = state.session.store.clone();
     let failure = tokio::task::spawn_blocking(move || store.write_failure())
         .await
         .unwrap_or_else(|e| {
@@ -383,7 +383,7 @@ async fn served(
 fn failed(route: &Route, err: &garita_app::AppError) -> Response {
     let status = StatusCode::from_u16(super::state::status_of_class(err.class()))
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    error(status, super::state::error_words(err), route.hint)
+    error(status, garita_app::error::with_causes(err), route.hint)
 }
 
 /// An error answer.

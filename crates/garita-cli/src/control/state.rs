@@ -8,17 +8,13 @@ use garita_app::{AppError, ErrorClass};
 use tokio::sync::Notify;
 
 use super::protocol::Health;
-use crate::app::{App, Lent};
 use garita_app::workflow_dir::SharedDirStatus;
 
 /// What the control server needs from the daemon.
 pub struct ControlState {
-    /// The daemon's app: settings, connectors, clock.
-    pub app: App,
-    /// The daemon's store, engine and scheduler, for the typed operations.
+    /// The daemon's wiring, store, engine and scheduler, for the typed
+    /// operations.
     pub session: garita_app::Session,
-    /// The daemon's store and engine.
-    pub lent: Lent,
     /// What `/v1/health` answers (its workflow counts come from `workflow_dir`).
     pub health: Health,
     /// The workflows the daemon has in force and the files it refused.
@@ -44,20 +40,14 @@ pub fn check_clock(state: &ControlState, now: Option<&str>) -> Result<(), AppErr
         return Ok(());
     };
     let asked = garita_app::wiring::parse_now(text)?;
-    let daemon_now = state.lent.engine.clock().now();
-    if state.app.wiring().pinned_clock && daemon_now == asked {
+    let daemon_now = state.session.engine.clock().now();
+    if state.session.app.pinned_clock && daemon_now == asked {
         return Ok(());
     }
     Err(AppError::Usage(format!(
         "--now / GARITA_NOW ({text}) cannot be used while `garita daemon` (pid {}) holds the store: the daemon's clock decides. Drop --now, or stop the daemon to rehearse on a pinned clock",
         state.health.pid
     )))
-}
-
-/// An operation's error in the words the command line prints after
-/// `error: `: its message, then each cause after a colon.
-pub fn error_words(err: &(dyn std::error::Error + 'static)) -> String {
-    garita_app::error::with_causes(err)
 }
 
 /// The HTTP status of each class of failure.

@@ -13,7 +13,6 @@ use super::run_pool::RunPool;
 use super::signals::{Request, Signals};
 use super::DaemonConfig;
 use crate::app::App;
-use crate::app::Lent;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
 use crate::control::state::ControlState;
@@ -95,21 +94,16 @@ pub async fn serve(
     let nudge = Arc::new(tokio::sync::Notify::new());
     let (schedules, mut pause_requests) = super::ScheduleControl::channel();
     let store_dir = app.wiring().store_dir();
-    let lent_app = app.lending(Lent {
-        store: store.clone(),
-        engine: engine.clone(),
-        schedules: schedules.clone(),
-    });
+    let session = garita_app::Session::lent(
+        app.shared_wiring(),
+        store.clone(),
+        engine.clone(),
+        schedules,
+    );
     let state = Arc::new(ControlState {
         session: garita_app::Session {
             workflows_dir: Some(dir.clone()),
-            ..lent_app.session()?
-        },
-        app: lent_app,
-        lent: Lent {
-            store: store.clone(),
-            engine: engine.clone(),
-            schedules,
+            ..session
         },
         health: Health {
             service: crate::control::SERVICE_NAME.into(),
