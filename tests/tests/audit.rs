@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use garita_store::AuditEntry;
+use garita_engine::audit::AuditEntry;
 use serde_json::Value;
 use support::*;
 
@@ -580,7 +580,7 @@ fn a_daemon_reload_records_the_workflows_in_force() {
     assert_eq!(names, ["first", "second"], "{summary}");
     assert_eq!(
         summary["workflows"][1]["source_sha256"],
-        garita_store::audit::digest(second.as_bytes()),
+        garita_engine::audit::digest(second.as_bytes()),
         "{summary}"
     );
     assert!(ok(garita(&store).args(["audit", "verify"]))

@@ -6,9 +6,8 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use garita_engine::audit::{config_reload, digest, AuditLog, AuditRecord};
 use garita_engine::schedule::{LoadedWorkflow, TriggerKey};
-use garita_store::audit::{config_reload, digest};
-use garita_store::{AuditRecord, SledStore};
 use serde_json::json;
 
 use crate::AppError;
@@ -18,7 +17,7 @@ use crate::AppError;
 /// pause is durable: the schedule store records no time a pause could be
 /// dated by. Returns once the entry is durable.
 pub async fn record_pause(
-    store: &SledStore,
+    store: &dyn AuditLog,
     at: DateTime<Utc>,
     workflow: &str,
     paused: bool,
@@ -46,7 +45,7 @@ pub async fn record_pause(
 /// durable. A failure is logged, not returned: the reload has happened
 /// either way, and the daemon goes on.
 pub async fn record_reload(
-    store: &SledStore,
+    store: &dyn AuditLog,
     at: DateTime<Utc>,
     dir: &Path,
     trigger: &str,

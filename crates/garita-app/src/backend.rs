@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use garita_engine::audit::AuditLog;
+use garita_engine::schedule::ScheduleStore;
 use garita_engine::{AccountStore, OutboxStore, Store};
 use garita_store::SledStore;
 
@@ -18,6 +20,10 @@ pub struct Backend {
     pub accounts: Arc<dyn AccountStore>,
     /// The durable outbox of email.
     pub outbox: Arc<dyn OutboxStore>,
+    /// The schedule triggers' states.
+    pub schedules: Arc<dyn ScheduleStore>,
+    /// The tamper-evident audit log.
+    pub audit: Arc<dyn AuditLog>,
 }
 
 impl Backend {
@@ -27,6 +33,8 @@ impl Backend {
             runs: store.clone(),
             accounts: store.clone(),
             outbox: store.clone(),
+            schedules: store.clone(),
+            audit: store.clone(),
         }
     }
 }

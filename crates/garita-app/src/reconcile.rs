@@ -10,7 +10,6 @@ use std::sync::Arc;
 use garita_engine::account::AccountStore;
 use garita_engine::reconcile::{ReconcileReport, ReconciledTransition, Reconciler};
 use garita_engine::Clock;
-use garita_store::SledStore;
 use serde::Deserialize;
 
 use crate::ctpat_rule;
@@ -29,15 +28,14 @@ pub struct RulesSettings {
 }
 
 impl App {
-    /// The shipped portal rules over `store`, at `clock` (the engine's:
+    /// The shipped portal rules over `accounts`, at `clock` (the engine's:
     /// virtual in `simulate`).
     pub fn reconciler(
         &self,
-        store: Arc<SledStore>,
+        accounts: Arc<dyn AccountStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Reconciler, AppError> {
         let ctpat = ctpat_rule::from_app(self)?;
-        let accounts: Arc<dyn AccountStore> = store;
         Ok(Reconciler::new(
             accounts,
             clock,
@@ -47,10 +45,13 @@ impl App {
     }
 }
 
-/// Applies the rules to `store` now (after a command changed the facts).
-pub async fn reconcile_now(app: &App, store: Arc<SledStore>) -> Result<ReconcileReport, AppError> {
+/// Applies the rules to `accounts` now (after a command changed the facts).
+pub async fn reconcile_now(
+    app: &App,
+    accounts: Arc<dyn AccountStore>,
+) -> Result<ReconcileReport, AppError> {
     Ok(app
-        .reconciler(store, app.clock.clone())?
+        .reconciler(accounts, app.clock.clone())?
         .reconcile()
         .await?)
 }

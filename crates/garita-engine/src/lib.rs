@@ -11,6 +11,7 @@
 //! next side effect starts.
 
 pub mod account;
+pub mod audit;
 pub mod clock;
 pub mod connectors;
 pub mod diagnostic;

@@ -347,7 +347,8 @@ pub async fn refused_writes_change_nothing(store: &dyn Store) {
     assert_eq!(events[0].event, started("a", 0));
 }
 
-fn task(id: &str, run: &str, created: i64, assignee: Option<&str>) -> Task {
+/// An open task `id` of run `run`, created at [`at`]`(created)`.
+pub fn task(id: &str, run: &str, created: i64, assignee: Option<&str>) -> Task {
     Task {
         id: id.into(),
         run_id: run.into(),

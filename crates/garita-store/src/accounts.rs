@@ -37,7 +37,7 @@
 //!
 //! [`DurableFlush`]: crate::durable_flush::DurableFlush
 
-mod blocking;
+pub(crate) mod blocking;
 pub(crate) mod keys;
 mod read;
 mod transition;

@@ -35,7 +35,7 @@
 //! | `children` | parent id, `0x00`, step id, `0x00`, index `u32` BE | child run id |
 //! | `outbox` | Message-ID, with its angle brackets | [`OutboxEntry`](garita_engine::OutboxEntry) (see `outbox.rs`) |
 //! | `sources` | SHA-256 (hex) of a workflow source | the source text; summaries refer to it |
-//! | `audit` | seq `u64` BE | [`AuditEntry`]: the hash-chained audit log, head in `meta.audit_head` (see [`audit`]) |
+//! | `audit` | seq `u64` BE | `AuditEntry`: the hash-chained audit log, head in `meta.audit_head` (see `audit.rs`; the chain itself is `garita_engine::audit`) |
 //!
 //! Ids never contain `0x00`. `timers` and `unfinished` hold only runs that are
 //! not terminal; an entry leaves when its run's `wake_at` changes or the run
@@ -72,7 +72,7 @@
 //! failed `fdatasync` a later one may succeed without the lost pages.
 
 mod accounts;
-pub mod audit;
+mod audit;
 pub mod backup;
 mod codec;
 mod durable_flush;
@@ -100,7 +100,6 @@ mod write;
 #[cfg(test)]
 mod store_tests;
 
-pub use audit::{AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditReport, ClockWarning};
 pub use backup::{BackupError, BackupHeader, RestoreReport, TreeCount, BACKUP_FORMAT_VERSION};
 pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};

@@ -11,9 +11,10 @@
 //! are prefixed with a quote, as in the accounts export.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use garita_engine::audit::{
+    canonical_json, parse_hash, AuditEntry, AuditHead, AuditLog, AuditProblem, ClockWarning,
+};
 use garita_inventory::csv_cells::escape_formula;
-use garita_store::audit::canonical_json;
-use garita_store::{AuditEntry, AuditHead, AuditProblem, ClockWarning};
 use serde::{Deserialize, Serialize};
 
 use super::audit_period::{bound, End};
@@ -74,21 +75,15 @@ pub async fn verify(
     session: &Session,
     expect_head: Option<String>,
 ) -> Result<AuditVerification, AppError> {
-    let store = session.store.clone();
-    let blocking = tokio::task::spawn_blocking(move || {
-        let report = store.verify_audit()?;
-        let expected = match expect_head {
-            None => None,
-            Some(hash) => {
-                let found_at = find_hash(&store, &hash)?;
-                Some(ExpectedHead { hash, found_at })
-            }
-        };
-        Ok::<_, AppError>((report, expected))
-    });
-    let (report, expected_head) = blocking
-        .await
-        .map_err(|e| AppError::Refused(format!("the audit check stopped unexpectedly: {e}")))??;
+    let log = session.backend.audit.as_ref();
+    let report = log.verify_audit().await?;
+    let expected_head = match expect_head {
+        None => None,
+        Some(hash) => {
+            let found_at = find_hash(log, &hash).await?;
+            Some(ExpectedHead { hash, found_at })
+        }
+    };
     let missing_head = expected_head.as_ref().is_some_and(|e| e.found_at.is_none());
     Ok(AuditVerification {
         intact: report.is_intact() && !missing_head,
@@ -110,15 +105,16 @@ pub async fn verify(
 }
 
 /// The seq of the entry whose hash is `hash` (as exported earlier), if any.
-fn find_hash(store: &garita_store::SledStore, hash: &str) -> Result<Option<u64>, AppError> {
+async fn find_hash(log: &dyn AuditLog, hash: &str) -> Result<Option<u64>, AppError> {
     let wanted = hash.trim().to_ascii_lowercase();
-    if garita_store::audit::parse_hash(&wanted).is_none() {
+    if parse_hash(&wanted).is_none() {
         return Err(AppError::Usage(format!(
             "--expect-head must be the 64 hex digits of an entry's hash (as `garita audit verify` printed it), got `{hash}`"
         )));
     }
-    Ok(store
-        .audit_entries(..)?
+    Ok(log
+        .audit_entries(1, None)
+        .await?
         .into_iter()
         .find(|entry| entry.hash == wanted)
         .map(|entry| entry.seq))
@@ -213,14 +209,9 @@ pub async fn export(session: &Session, from: &str, to: &str) -> Result<AuditExpo
             at_text(&to)
         )));
     }
-    let store = session.store.clone();
-    let (report, entries) = tokio::task::spawn_blocking(move || {
-        let report = store.verify_audit()?;
-        let entries = store.audit_entries_between(from, to)?;
-        Ok::<_, AppError>((report, entries))
-    })
-    .await
-    .map_err(|e| AppError::Refused(format!("the audit export stopped unexpectedly: {e}")))??;
+    let log = session.backend.audit.as_ref();
+    let report = log.verify_audit().await?;
+    let entries = log.audit_entries_between(from, to).await?;
     // When the export was made is evidence too: the system time, with the
     // pinned business time beside it when --now was given.
     let exported = session.app.recording.now();

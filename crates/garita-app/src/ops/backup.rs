@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use garita_store::{AuditRecord, BackupHeader, SledStore, StoreOptions};
+use garita_engine::audit::{AuditLog, AuditRecord};
+use garita_store::{BackupHeader, SledStore, StoreOptions};
 use serde::{Deserialize, Serialize};
 
 use super::Session;

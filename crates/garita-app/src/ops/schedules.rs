@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use garita_engine::schedule::{
-    schedule_views, set_paused, ScheduleStore, ScheduleView, TriggerKey, TriggerState,
-};
+use garita_engine::schedule::{schedule_views, set_paused, ScheduleView, TriggerKey, TriggerState};
 use serde::{Deserialize, Serialize};
 
 use super::Session;
@@ -54,8 +52,13 @@ pub fn workflows_dir(session: &Session, given: Option<PathBuf>) -> Result<PathBu
 pub async fn list(session: &Session, dir: &Path) -> Result<ScheduleList, AppError> {
     let set =
         load_workflow_dir(&session.app, dir, &[]).map_err(|e| AppError::Refused(e.to_string()))?;
-    let states: BTreeMap<TriggerKey, TriggerState> =
-        session.store.trigger_states().await?.into_iter().collect();
+    let states: BTreeMap<TriggerKey, TriggerState> = session
+        .backend
+        .schedules
+        .trigger_states()
+        .await?
+        .into_iter()
+        .collect();
     let schedules = schedule_views(&set.loaded, &states, session.app.clock.now())?;
     Ok(ScheduleList {
         refused: set.refused,
@@ -91,10 +94,24 @@ pub async fn pause(
         None => {
             let set = load_workflow_dir(&session.app, dir, &[])
                 .map_err(|e| AppError::Refused(e.to_string()))?;
-            set_paused(session.store.as_ref(), &set.loaded, workflow, paused, now).await?
+            set_paused(
+                session.backend.schedules.as_ref(),
+                &set.loaded,
+                workflow,
+                paused,
+                now,
+            )
+            .await?
         }
     };
-    crate::audit_records::record_pause(&session.store, now, workflow, paused, &keys).await?;
+    crate::audit_records::record_pause(
+        session.backend.audit.as_ref(),
+        now,
+        workflow,
+        paused,
+        &keys,
+    )
+    .await?;
     Ok(SchedulesPaused {
         paused,
         triggers: keys.iter().map(ToString::to_string).collect(),

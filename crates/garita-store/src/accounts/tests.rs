@@ -363,5 +363,5 @@ async fn a_rule_transition_commits_once_with_its_event_and_survives_a_reopen() {
     assert_eq!(events.len(), 1, "exactly one event");
     let history = store.account_history(&key).await.unwrap();
     assert_eq!(history.last().unwrap().reason, "45 days without a sign-in");
-    assert!(store.verify_audit().unwrap().is_intact());
+    assert!(store.audit_trees().unwrap().verify().unwrap().is_intact());
 }

@@ -1,4 +1,5 @@
-//! The chain's head and appending to it inside a writer's sled transaction.
+//! The chain's head and appending to it inside a writer's sled transaction
+//! (the linking itself is `garita_engine::audit::PendingEntry`).
 //!
 //! Every writer that records a change (the group-commit thread for runs,
 //! the account, task and outbox paths, [`crate::SledStore::record_audit`])
@@ -17,14 +18,10 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use garita_engine::audit::{AuditEntry, AuditHead, ChainHead, PendingEntry, GENESIS_PREV_HASH};
 use garita_engine::{RecordingClock, StoreError, WriteTime};
-use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use super::entry::{
-    canonical_body, chain_hash, hex, parse_hash, write_time_bytes, AuditEntry, AuditRecord, Hash,
-    GENESIS_PREV_HASH,
-};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 
@@ -33,81 +30,6 @@ pub(crate) const AUDIT_TREE: &str = "audit";
 
 /// Key of the chain's head in tree `meta`.
 pub(crate) const HEAD_KEY: &[u8] = b"audit_head";
-
-/// The last entry of the chain: its seq (0 before the first) and hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ChainHead {
-    pub(crate) seq: u64,
-    pub(crate) hash: Hash,
-}
-
-impl ChainHead {
-    /// The head of an empty chain.
-    pub(crate) const GENESIS: Self = Self {
-        seq: 0,
-        hash: GENESIS_PREV_HASH,
-    };
-}
-
-/// The head as stored in `meta` and shown to people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct AuditHead {
-    /// Seq of the last entry (0: no entry yet).
-    pub seq: u64,
-    /// Hex SHA-256 of the last entry (64 zeros: no entry yet).
-    pub hash: String,
-}
-
-impl From<ChainHead> for AuditHead {
-    fn from(head: ChainHead) -> Self {
-        Self {
-            seq: head.seq,
-            hash: hex(&head.hash),
-        }
-    }
-}
-
-/// A record with its canonical body computed (outside the chain's lock).
-#[derive(Debug, Clone)]
-pub(crate) struct PendingEntry {
-    record: AuditRecord,
-    body: Vec<u8>,
-}
-
-impl PendingEntry {
-    /// Prepares `record` for appending.
-    pub(crate) fn new(record: AuditRecord) -> Self {
-        let body = canonical_body(
-            &record.at,
-            &record.kind,
-            &record.subject,
-            record.actor.as_deref(),
-            &record.summary,
-        );
-        Self { record, body }
-    }
-
-    /// The entry this record becomes after `head`, written at `time`.
-    fn chained(&self, head: &ChainHead, time: &WriteTime) -> (AuditEntry, Hash) {
-        let seq = head.seq + 1;
-        let written = write_time_bytes(Some(&time.recorded_at), time.pinned_at.as_ref());
-        let hash = chain_hash(seq, &self.body, written.as_deref(), &head.hash);
-        let record = &self.record;
-        let entry = AuditEntry {
-            seq,
-            at: record.at,
-            kind: record.kind.clone(),
-            subject: record.subject.clone(),
-            actor: record.actor.clone(),
-            summary: record.summary.clone(),
-            recorded_at: Some(time.recorded_at),
-            pinned_at: time.pinned_at,
-            prev_hash: hex(&head.hash),
-            hash: hex(&hash),
-        };
-        (entry, hash)
-    }
-}
 
 /// The tree of entries, the head in memory and the clock that dates the
 /// entries, shared by every writer.
@@ -169,14 +91,11 @@ pub(crate) fn append_in(
     pending: &PendingEntry,
     time: &WriteTime,
 ) -> Result<AuditEntry, ConflictableTransactionError<StoreError>> {
-    let (entry, hash) = pending.chained(head, time);
+    let (entry, next) = pending.chained(head, time);
     let bytes = encode(&entry, &format!("audit entry {}", entry.seq))
         .map_err(ConflictableTransactionError::Abort)?;
     audit.insert(&entry.seq.to_be_bytes(), bytes)?;
-    *head = ChainHead {
-        seq: entry.seq,
-        hash,
-    };
+    *head = next;
     Ok(entry)
 }
 
@@ -207,11 +126,8 @@ pub(crate) fn stored_head(meta: &sled::Tree, path: &Path) -> Result<Option<Audit
 fn load_head(tree: &sled::Tree, meta: &sled::Tree, path: &Path) -> Result<ChainHead, StoreError> {
     match stored_head(meta, path) {
         Ok(Some(head)) => {
-            if let Some(hash) = parse_hash(&head.hash) {
-                return Ok(ChainHead {
-                    seq: head.seq,
-                    hash,
-                });
+            if let Some(head) = ChainHead::parse(&head) {
+                return Ok(head);
             }
         }
         Ok(None) if tree.is_empty() => return Ok(ChainHead::GENESIS),
@@ -227,7 +143,7 @@ fn load_head(tree: &sled::Tree, meta: &sled::Tree, path: &Path) -> Result<ChainH
     let seq = <[u8; 8]>::try_from(key.as_ref()).map_or(0, u64::from_be_bytes);
     let hash = decode::<AuditEntry>(&value, || format!("audit entry {seq}"))
         .ok()
-        .and_then(|entry| parse_hash(&entry.hash))
+        .and_then(|entry| garita_engine::audit::parse_hash(&entry.hash))
         .unwrap_or(GENESIS_PREV_HASH);
     Ok(ChainHead { seq, hash })
 }

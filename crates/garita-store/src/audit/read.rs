@@ -6,9 +6,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use garita_engine::StoreError;
 
-use super::entry::AuditEntry;
 use crate::codec::decode;
 use crate::errors::sled_error;
+use garita_engine::audit::AuditEntry;
 
 /// The entries whose seq is in `seqs`, in chain order. An entry that cannot
 /// be decoded is an error naming it (`garita audit verify` says more).

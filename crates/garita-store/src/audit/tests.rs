@@ -15,8 +15,10 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::chain::{AUDIT_TREE, HEAD_KEY};
-use super::*;
+
+use crate::SledStore;
 use crate::{Durability, StoreOptions};
+use garita_engine::audit::{config_reload, AuditEntry, AuditHead, AuditLog, AuditReport};
 
 fn at(minutes: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_772_000_000, 0).unwrap() + Duration::minutes(minutes)
@@ -113,7 +115,7 @@ fn account(identifier: &str, role: &str) -> AccountUpdate {
 }
 
 fn head_seq(store: &SledStore) -> u64 {
-    store.audit_head().seq
+    store.trees.audit.head().seq
 }
 
 /// A store holding one of every kind of entry: 11 entries.
@@ -203,7 +205,7 @@ pub(super) fn raw_sled(dir: &Path) -> sled::Db {
 }
 
 fn verify(dir: &Path) -> AuditReport {
-    open(dir).verify_audit().unwrap()
+    open(dir).audit_trees().unwrap().verify().unwrap()
 }
 
 #[tokio::test]
@@ -275,7 +277,7 @@ async fn every_change_appends_exactly_one_entry_and_the_chain_verifies() {
     store.emit_event(&event).await.unwrap();
     assert_eq!(head_seq(&store), 10);
 
-    let entries = store.audit_entries(..).unwrap();
+    let entries = store.audit_entries_now(1, None).unwrap();
     let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -305,10 +307,10 @@ async fn every_change_appends_exactly_one_entry_and_the_chain_verifies() {
     assert_eq!(entries[4].summary["to"], "ana@example.com");
     assert!(entries[4].summary.get("body").is_none());
 
-    let report = store.verify_audit().unwrap();
+    let report = store.audit_trees().unwrap().verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.entries, 10);
-    assert_eq!(report.head, store.audit_head());
+    assert_eq!(report.head, AuditHead::from(store.trees.audit.head()));
     assert_eq!(report.head.hash, entries[9].hash);
 }
 
@@ -319,11 +321,11 @@ async fn the_chain_continues_across_reopening() {
     let store = open(dir.path());
     assert_eq!(head_seq(&store), 11);
     store.put_task(&task("t2")).await.unwrap();
-    let report = store.verify_audit().unwrap();
+    let report = store.audit_trees().unwrap().verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.entries, 12);
     // (Selecting a period by write time: write_time_tests.rs.)
-    assert_eq!(store.audit_entries(3..5).unwrap().len(), 2);
+    assert_eq!(store.audit_entries_now(3, Some(4)).unwrap().len(), 2);
 }
 
 #[tokio::test]
@@ -433,7 +435,7 @@ async fn a_replaced_head_or_an_unreadable_entry_is_reported_and_the_store_still_
         meta.insert(HEAD_KEY, &b"garbage"[..]).unwrap();
     });
     let store = open(dir.path());
-    let report = store.verify_audit().unwrap();
+    let report = store.audit_trees().unwrap().verify().unwrap();
     let seqs: Vec<u64> = report.problems.iter().map(|p| p.seq).collect();
     assert!(seqs.contains(&2), "{:?}", report.problems);
     assert!(report.problems.iter().any(|p| p.problem.contains("head")));
@@ -491,7 +493,7 @@ proptest! {
                 audit.insert(key, bytes).unwrap();
             }
         });
-        let report = runtime.block_on(async { open(dir.path()).verify_audit().unwrap() });
+        let report = runtime.block_on(async { open(dir.path()).audit_trees().unwrap().verify().unwrap() });
         prop_assert!(!report.is_intact(), "undetected: {flip:?}");
         prop_assert!(
             report.problems.iter().any(|p| p.seq == flip.entry),
@@ -598,16 +600,34 @@ async fn commits_that_land_while_verifying_are_not_reported() {
     // As if the check had taken its snapshot at entry 3 and everything after
     // it was committed meanwhile (through the daemon): the task answered
     // and the run's last event are explained by the newer entries.
-    let third = store.audit_entries(3..=3).unwrap().remove(0);
-    let found = super::records::check(&store, 3, &third.hash).unwrap();
-    assert!(found.mismatches.is_empty(), "{:?}", found.mismatches);
+    let third = store.audit_entries_now(3, Some(3)).unwrap().remove(0);
+    let audit = store.audit_trees().unwrap();
+    let records_to = |hash: String| async {
+        let mut report = AuditReport {
+            entries: 3,
+            head: AuditHead { seq: 3, hash },
+            problems: Vec::new(),
+            more_problems: 0,
+            records_checked: 0,
+            pinned: Vec::new(),
+            without_recorded_at: 0,
+            clock_warnings: Vec::new(),
+            more_clock_warnings: 0,
+        };
+        garita_engine::audit::check_records(&audit, &mut report)
+            .await
+            .unwrap();
+        report
+    };
+    let found = records_to(third.hash.clone()).await;
+    assert!(found.problems.is_empty(), "{:?}", found.problems);
     assert_eq!(
-        found.compared, 3,
+        found.records_checked, 3,
         "two run events and the task as of entry 3"
     );
     // Entries that do not chain on from the head explain nothing.
-    let found = super::records::check(&store, 3, &"0".repeat(64)).unwrap();
-    assert_eq!(found.mismatches.len(), 2, "{:?}", found.mismatches);
+    let found = records_to("0".repeat(64)).await;
+    assert_eq!(found.problems.len(), 2, "{:?}", found.problems);
 }
 
 #[tokio::test]
@@ -643,4 +663,21 @@ async fn an_unreadable_end_of_the_log_is_damage_and_unreadable_middle_entries_ar
     let report = verify(dir.path());
     assert!(!report.is_only_damaged(), "{:?}", report.problems);
     assert!(report.problems.iter().any(|p| p.seq == 3 && !p.damaged));
+}
+
+#[tokio::test]
+async fn the_sled_log_passes_the_audit_conformance_suite() {
+    use garita_engine::audit::conformance::{audit_checks, FreshLog};
+    audit_checks(&|| {
+        Box::pin(async {
+            let dir = tempfile::tempdir().unwrap();
+            let store = open(dir.path());
+            let log: FreshLog = (std::sync::Arc::new(store), Box::new(dir));
+            log
+        })
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    garita_engine::audit::conformance::audited_write_checks(&store, &store).await;
 }

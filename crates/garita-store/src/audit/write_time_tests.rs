@@ -16,10 +16,12 @@ use garita_engine::{
 };
 use serde_json::json;
 
-use super::chain::{AuditHead, AUDIT_TREE, HEAD_KEY};
+use super::chain::{AUDIT_TREE, HEAD_KEY};
 use super::tests::raw_sled;
-use super::*;
+
+use crate::SledStore;
 use crate::{Durability, StoreOptions};
+use garita_engine::audit::{config_reload, AuditEntry, AuditHead, AuditLog};
 
 /// The real time the tests pretend it is: 2026-12-04T21:00:00Z, plus `minutes`.
 fn real(minutes: i64) -> DateTime<Utc> {
@@ -151,7 +153,7 @@ async fn a_pinned_clock_dates_the_change_but_never_the_evidence() {
     let store = open(dir.path(), &system, Some(&business));
     one_of_each(&store, pinned()).await;
 
-    let entries = store.audit_entries(..).unwrap();
+    let entries = store.audit_entries_now(1, None).unwrap();
     let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -180,7 +182,7 @@ async fn a_pinned_clock_dates_the_change_but_never_the_evidence() {
     assert_eq!(history[0].recorded_at, Some(real(0)));
     assert_eq!(history[0].pinned_at, Some(pinned()));
 
-    let report = store.verify_audit().unwrap();
+    let report = store.audit_trees().unwrap().verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.pinned, [1, 2, 3, 4, 5, 6]);
     assert_eq!(report.without_recorded_at, 0);
@@ -188,13 +190,21 @@ async fn a_pinned_clock_dates_the_change_but_never_the_evidence() {
 
     // A period is the real time of writing: today holds them, March 2027
     // (what the pinned clock said) holds none.
-    let today = store
-        .audit_entries_between(day("2026-12-04"), day("2026-12-05"))
-        .unwrap();
+    let today = super::read::between(
+        &store.trees.audit.tree,
+        &store.path,
+        day("2026-12-04"),
+        day("2026-12-05"),
+    )
+    .unwrap();
     assert_eq!(today.len(), 6);
-    let march = store
-        .audit_entries_between(day("2027-03-01"), day("2027-04-01"))
-        .unwrap();
+    let march = super::read::between(
+        &store.trees.audit.tree,
+        &store.path,
+        day("2027-03-01"),
+        day("2027-04-01"),
+    )
+    .unwrap();
     assert!(march.is_empty(), "{march:?}");
 
     // Unpinned, the same writes record no pinned instant.
@@ -204,10 +214,13 @@ async fn a_pinned_clock_dates_the_change_but_never_the_evidence() {
         .record_audit(config_reload(real(0), "workflows", json!({})))
         .await
         .unwrap();
-    let last = store.audit_entries(7..).unwrap();
+    let last = store.audit_entries_now(7, None).unwrap();
     assert_eq!(last[0].recorded_at, Some(real(0)));
     assert_eq!(last[0].pinned_at, None);
-    assert_eq!(store.verify_audit().unwrap().pinned, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        store.audit_trees().unwrap().verify().unwrap().pinned,
+        [1, 2, 3, 4, 5, 6]
+    );
 }
 
 #[tokio::test]
@@ -222,7 +235,11 @@ async fn the_write_time_is_covered_by_the_hash() {
     // Someone moves entry 2 into March 2027 and clears entry 3's pin.
     rewrite(dir.path(), 2, |entry| entry.recorded_at = Some(pinned()));
     rewrite(dir.path(), 3, |entry| entry.pinned_at = None);
-    let report = open(dir.path(), &system, None).verify_audit().unwrap();
+    let report = open(dir.path(), &system, None)
+        .audit_trees()
+        .unwrap()
+        .verify()
+        .unwrap();
     let modified: Vec<u64> = report
         .problems
         .iter()
@@ -278,19 +295,18 @@ async fn entries_from_before_recorded_at_still_verify_and_export_by_their_own_ti
         .record_audit(config_reload(real(0), "workflows", json!({})))
         .await
         .unwrap();
-    let report = store.verify_audit().unwrap();
+    let report = store.audit_trees().unwrap().verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.entries, 3);
     assert_eq!(report.without_recorded_at, 2);
     assert!(report.pinned.is_empty());
-    let third = store.audit_entries(3..).unwrap();
+    let third = store.audit_entries_now(3, None).unwrap();
     assert_eq!(third[0].prev_hash, prev);
     assert_eq!(third[0].recorded_at, Some(real(0)));
 
     // Old entries are selected by their `at`, new ones by `recorded_at`.
     let seqs = |from, to| -> Vec<u64> {
-        store
-            .audit_entries_between(from, to)
+        super::read::between(&store.trees.audit.tree, &store.path, from, to)
             .unwrap()
             .iter()
             .map(|e| e.seq)
@@ -318,7 +334,7 @@ async fn a_system_clock_set_back_is_a_warning_with_the_seqs_not_a_break() {
     system.set(real(1));
     append(real(61)).await.unwrap();
 
-    let report = store.verify_audit().unwrap();
+    let report = store.audit_trees().unwrap().verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.more_clock_warnings, 0);
     let [warning] = report.clock_warnings.as_slice() else {

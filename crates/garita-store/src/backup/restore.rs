@@ -249,7 +249,7 @@ fn check_counts(
         }
     }
     // The hash chain must still link, and still match the records it covers.
-    let report = store.verify_audit()?;
+    let report = store.audit_trees()?.verify()?;
     if !report.is_intact() {
         return Err(BackupError::Io {
             path: dir.display().to_string(),

@@ -113,7 +113,7 @@ pub async fn add(
             Err(e) => return Err(e.into()),
         }
     };
-    let rules = crate::reconcile::reconcile_now(app, session.store.clone()).await?;
+    let rules = crate::reconcile::reconcile_now(app, session.backend.accounts.clone()).await?;
     let stored = store.account(&key).await?;
     Ok(AccountAdded {
         account: stored.map(AccountView::from),

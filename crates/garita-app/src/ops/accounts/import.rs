@@ -185,7 +185,7 @@ pub async fn import(
 
     // What the new facts mean now: deadlines that passed before Garita knew
     // of the accounts are applied (once) and said plainly.
-    let rules = crate::reconcile::reconcile_now(app, session.store.clone()).await?;
+    let rules = crate::reconcile::reconcile_now(app, session.backend.accounts.clone()).await?;
     summary.past_deadline = rules.late().count();
     summary.rules = rules.applied;
     Ok(summary)

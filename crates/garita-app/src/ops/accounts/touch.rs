@@ -92,7 +92,7 @@ pub async fn touch(
     };
     let key = update.account.key();
     // A sign-in dated in the past may already be past the limit.
-    let rules = crate::reconcile::reconcile_now(app, session.store.clone()).await?;
+    let rules = crate::reconcile::reconcile_now(app, session.backend.accounts.clone()).await?;
     let account = store.account(&key).await?.unwrap_or(update.account);
     Ok(SignInRecorded {
         view: account.into(),

@@ -182,7 +182,7 @@ pub async fn serve(
                 Request::Reload => {
                     tracing::info!(signal = "SIGHUP", "reloading workflows");
                     reload(app, config, &mut scheduler, &dir_status).await;
-                    garita_app::audit_records::record_reload(&store, clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
+                    garita_app::audit_records::record_reload(store.as_ref(), clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
                     fingerprint = DirFingerprint::read(dir);
                 }
             },
@@ -192,7 +192,7 @@ pub async fn serve(
                 if now != fingerprint {
                     tracing::info!(workflows_dir = %dir.display(), "workflow files changed; reloading");
                     reload(app, config, &mut scheduler, &dir_status).await;
-                    garita_app::audit_records::record_reload(&store, clock.now(), dir, "files changed", scheduler.workflows()).await;
+                    garita_app::audit_records::record_reload(store.as_ref(), clock.now(), dir, "files changed", scheduler.workflows()).await;
                     fingerprint = now;
                 }
             }

@@ -6,9 +6,11 @@
 //! secret the store does not already hold: inputs declared secret are `***`
 //! in the run's record before it reaches the store.
 
+use crate::account::{EmittedEvent, HistoryEntry};
+use crate::outbox::OutboxEntry;
+use crate::run::{RunEvent, RunRecord};
+use crate::task::{Task, TaskStatus};
 use chrono::{DateTime, Utc};
-use garita_engine::account::{EmittedEvent, HistoryEntry};
-use garita_engine::{OutboxEntry, RunEvent, RunRecord, Task, TaskStatus};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -35,12 +37,7 @@ pub fn digest(bytes: &[u8]) -> String {
 }
 
 /// The entry of event `seq` of `record`, stored as `stored` bytes.
-pub(crate) fn run_event(
-    record: &RunRecord,
-    seq: u64,
-    event: &RunEvent,
-    stored: &[u8],
-) -> AuditRecord {
+pub fn run_event(record: &RunRecord, seq: u64, event: &RunEvent, stored: &[u8]) -> AuditRecord {
     let mut summary = match serde_json::to_value(event) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -73,7 +70,7 @@ pub(crate) fn run_event(
 
 /// The entry of a task write; `ended_at` is when its run ended, for a task
 /// cancelled with it (a task records no time of its own for that).
-pub(crate) fn task(task: &Task, stored: &[u8], ended_at: Option<DateTime<Utc>>) -> AuditRecord {
+pub fn task(task: &Task, stored: &[u8], ended_at: Option<DateTime<Utc>>) -> AuditRecord {
     let (kind, at, actor) = match (&task.answer, task.status) {
         (_, TaskStatus::Open) => ("task.opened", task.created_at, None),
         (Some(answer), TaskStatus::Completed | TaskStatus::Rejected) => {
@@ -114,7 +111,7 @@ pub(crate) fn task(task: &Task, stored: &[u8], ended_at: Option<DateTime<Utc>>) 
 /// The entry of an outbox write: `email.queued`, `email.sending`,
 /// `email.sent` or `email.failed`. Recipients and subject are evidence; the
 /// body is represented by the record's digest.
-pub(crate) fn outbox(entry: &OutboxEntry, stored: &[u8]) -> AuditRecord {
+pub fn outbox(entry: &OutboxEntry, stored: &[u8]) -> AuditRecord {
     let mut summary = json!({
         "run": entry.run_id,
         "step": entry.step_id,
@@ -139,12 +136,7 @@ pub(crate) fn outbox(entry: &OutboxEntry, stored: &[u8]) -> AuditRecord {
 }
 
 /// The entry of an account write recorded as history `entry`.
-pub(crate) fn account(
-    account: &str,
-    created: bool,
-    entry: &HistoryEntry,
-    stored: &[u8],
-) -> AuditRecord {
+pub fn account(account: &str, created: bool, entry: &HistoryEntry, stored: &[u8]) -> AuditRecord {
     let changes: Vec<Value> = entry
         .changes
         .iter()
@@ -170,7 +162,7 @@ pub(crate) fn account(
 }
 
 /// The entry of an event queued for the daemon.
-pub(crate) fn emitted(event: &EmittedEvent, stored: &[u8]) -> AuditRecord {
+pub fn emitted(event: &EmittedEvent, stored: &[u8]) -> AuditRecord {
     AuditRecord {
         at: event.at,
         kind: EVENT_EMITTED.into(),
@@ -182,7 +174,7 @@ pub(crate) fn emitted(event: &EmittedEvent, stored: &[u8]) -> AuditRecord {
 
 /// The entry of a configuration reload: the daemon reloaded its workflows
 /// from `source` (a directory or file) at `at`; `summary` says what is in
-/// force afterwards. Append it with [`crate::SledStore::record_audit`].
+/// force afterwards. Append it with [`super::AuditLog::record_audit`].
 pub fn config_reload(at: DateTime<Utc>, source: &str, summary: Value) -> AuditRecord {
     AuditRecord {
         at,
@@ -207,7 +199,7 @@ mod tests {
             source_path: "wf.yaml".into(),
             inputs: json!({"token": "***", "ruc": "1790011674001"}),
             parent: None,
-            status: garita_engine::RunStatus::Running,
+            status: crate::run::RunStatus::Running,
             created_at: at,
             updated_at: at,
             next_seq: 0,

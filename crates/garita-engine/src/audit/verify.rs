@@ -1,6 +1,8 @@
 //! Checking the chain: every entry decodes, sits under its own seq, follows
 //! its predecessor without a gap, links to its hash, and hashes to what it
-//! says; the last one is the head recorded in `meta`.
+//! says; the last one is the recorded head. The backend reads its slots and
+//! feeds them to [`ChainCheck`]; what is checked and how problems are worded
+//! is the same for every backend.
 //!
 //! Along the way it notes the entries written under a pinned business
 //! clock, and every place where `recorded_at` goes backwards by more than
@@ -11,16 +13,11 @@
 //! is also what writing evidence under a system clock set back on purpose
 //! looks like, so it is reported with the seqs for a person to look into.
 
-use std::path::Path;
-
 use chrono::{DateTime, Duration, Utc};
-use garita_engine::StoreError;
 use serde::{Deserialize, Serialize};
 
-use super::chain::{stored_head, AuditHead, ChainHead};
+use super::chain::{AuditHead, ChainHead};
 use super::entry::{hex, AuditEntry, GENESIS_PREV_HASH};
-use crate::codec::decode;
-use crate::errors::sled_error;
 
 /// At most this many problems (and clock warnings) are described; the rest
 /// are only counted.
@@ -105,7 +102,7 @@ impl std::fmt::Display for AuditProblem {
     }
 }
 
-/// What `verify_audit` found.
+/// What [`super::AuditLog::verify_audit`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditReport {
     /// Entries read.
@@ -149,7 +146,7 @@ impl AuditReport {
 
     /// Adds a problem found beyond the chain (a record that no longer
     /// matches its entry), described while there is room.
-    pub(crate) fn add(&mut self, seq: u64, kind: String, subject: String, problem: String) {
+    pub fn add(&mut self, seq: u64, kind: String, subject: String, problem: String) {
         if self.problems.len() >= MAX_DESCRIBED {
             self.more_problems += 1;
         } else {
@@ -165,6 +162,7 @@ impl AuditReport {
 }
 
 /// Collects problems, describing the first [`MAX_DESCRIBED`].
+#[derive(Debug)]
 struct Findings {
     problems: Vec<AuditProblem>,
     more: u64,
@@ -200,91 +198,130 @@ impl Findings {
     }
 }
 
-/// Verifies the chain in `tree` against the head recorded in `meta`.
-/// `head` is the head in memory, taken under the chain's lock together
-/// with the recorded one; entries appended after it are checked next time.
-pub(crate) fn verify(
-    tree: &sled::Tree,
-    meta: &sled::Tree,
-    path: &Path,
-    head: ChainHead,
-) -> Result<AuditReport, StoreError> {
-    let mut found = Findings {
-        problems: Vec::new(),
-        more: 0,
-    };
-    let recorded = match stored_head(meta, path) {
-        Ok(Some(recorded)) => recorded,
-        Ok(None) => {
-            if head.seq > 0 {
+/// The chain check, fed one stored slot at a time in key order by the
+/// backend that holds the log (so a log of millions of entries is never in
+/// memory at once):
+///
+/// ```ignore
+/// let mut check = ChainCheck::new(head, recorded);
+/// for (key, value) in backend_entries_up_to(check.up_to()) {
+///     check.slot(key, value);
+/// }
+/// let report = check.finish();
+/// ```
+///
+/// `head` is the head the backend appends after (in memory), read together
+/// with the recorded one so that no append falls between them; entries
+/// appended afterwards are checked next time.
+#[derive(Debug)]
+pub struct ChainCheck {
+    found: Findings,
+    recorded: AuditHead,
+    /// Expected seq and prev_hash of the next entry; `None` after an
+    /// unreadable entry, whose hash is unknown.
+    expected_seq: u64,
+    expected_prev: Option<String>,
+    last: Option<(u64, String)>,
+    entries: u64,
+    times: WriteTimes,
+    /// The first of the unreadable entries that end the log, if any: there
+    /// they are damage from an interrupted write; between readable entries
+    /// they are modifications.
+    unreadable_tail: Option<u64>,
+    unreadable: Vec<u64>,
+}
+
+impl ChainCheck {
+    /// Starts a check of a chain whose head in memory is `head` and whose
+    /// recorded head reads as `recorded` (`Ok(None)`: none recorded;
+    /// `Err`: unreadable, with why).
+    pub fn new(head: ChainHead, recorded: Result<Option<AuditHead>, String>) -> Self {
+        let mut found = Findings {
+            problems: Vec::new(),
+            more: 0,
+        };
+        let recorded = match recorded {
+            Ok(Some(recorded)) => recorded,
+            Ok(None) => {
+                if head.seq > 0 {
+                    found.add(
+                        head.seq,
+                        None,
+                        "the chain's recorded head is missing".into(),
+                    );
+                }
+                AuditHead::from(head)
+            }
+            Err(e) => {
                 found.add(
                     head.seq,
                     None,
-                    "the chain's recorded head is missing".into(),
+                    format!("the chain's recorded head is unreadable: {e}"),
                 );
+                AuditHead::from(head)
             }
-            AuditHead::from(head)
-        }
-        Err(e) => {
+        };
+        if recorded != AuditHead::from(head) {
             found.add(
-                head.seq,
-                None,
-                format!("the chain's recorded head is unreadable: {e}"),
-            );
-            AuditHead::from(head)
-        }
-    };
-    if recorded != AuditHead::from(head) {
-        found.add(
-            recorded.seq,
-            None,
-            format!(
-                "the recorded head (entry {}, {}) differs from the head this process appended to (entry {}, {}): it was changed while the store was open",
-                recorded.seq, recorded.hash, head.seq, hex(&head.hash)
-            ),
-        );
-    }
-    // Expected seq and prev_hash of the next entry; None after an
-    // unreadable entry, whose hash is unknown.
-    let mut expected_seq = 1u64;
-    let mut expected_prev = Some(hex(&GENESIS_PREV_HASH));
-    let mut last: Option<(u64, String)> = None;
-    let mut entries = 0u64;
-    let mut times = WriteTimes::default();
-    // The first of the unreadable entries that end the log, if any: there
-    // they are damage from an interrupted write; between readable entries
-    // they are modifications.
-    let mut unreadable_tail: Option<u64> = None;
-    let mut unreadable = Vec::new();
-    for item in tree.range(..=recorded.seq.to_be_bytes()) {
-        let (key, value) = item.map_err(|e| sled_error(path, "reading the audit log", e))?;
-        entries += 1;
-        let Ok(key_seq) = <[u8; 8]>::try_from(key.as_ref()).map(u64::from_be_bytes) else {
-            found.add(
-                expected_seq,
+                recorded.seq,
                 None,
                 format!(
-                    "a key of {} bytes that is not an entry's seq was added",
-                    key.len()
+                    "the recorded head (entry {}, {}) differs from the head this process appended to (entry {}, {}): it was changed while the store was open",
+                    recorded.seq, recorded.hash, head.seq, hex(&head.hash)
                 ),
             );
-            continue;
-        };
-        if key_seq > expected_seq {
-            let missing = if key_seq - expected_seq == 1 {
-                format!("entry {expected_seq} is missing (removed)")
+        }
+        Self {
+            found,
+            recorded,
+            expected_seq: 1,
+            expected_prev: Some(hex(&GENESIS_PREV_HASH)),
+            last: None,
+            entries: 0,
+            times: WriteTimes::default(),
+            unreadable_tail: None,
+            unreadable: Vec::new(),
+        }
+    }
+
+    /// The last seq to feed: every stored slot whose key is at most this
+    /// (the recorded head), in key order.
+    pub fn up_to(&self) -> u64 {
+        self.recorded.seq
+    }
+
+    /// A stored key that is not an entry's seq at all (`what` describes
+    /// it, e.g. "a key of 3 bytes"): something was added to the log.
+    pub fn foreign_key(&mut self, what: &str) {
+        self.entries += 1;
+        self.found.add(
+            self.expected_seq,
+            None,
+            format!("{what} that is not an entry's seq was added"),
+        );
+    }
+
+    /// The slot stored under seq `key_seq`: its entry, or why it cannot be
+    /// read.
+    pub fn slot(&mut self, key_seq: u64, entry: Result<AuditEntry, String>) {
+        self.entries += 1;
+        let found = &mut self.found;
+        if key_seq > self.expected_seq {
+            let missing = if key_seq - self.expected_seq == 1 {
+                format!("entry {} is missing (removed)", self.expected_seq)
             } else {
                 format!(
-                    "entries {expected_seq} to {} are missing (removed)",
+                    "entries {} to {} are missing (removed)",
+                    self.expected_seq,
                     key_seq - 1
                 )
             };
-            found.add(expected_seq, None, missing);
+            found.add(self.expected_seq, None, missing);
             // The link check below then names the entry after the hole.
-            expected_prev = None;
+            self.expected_prev = None;
         }
-        expected_seq = key_seq + 1;
-        let entry: AuditEntry = match decode(&value, || format!("audit entry {key_seq}")) {
+        self.expected_seq = key_seq + 1;
+        let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
                 found.add(
@@ -292,34 +329,38 @@ pub(crate) fn verify(
                     None,
                     format!("cannot be read ({e}): it was modified"),
                 );
-                unreadable.push(key_seq);
-                unreadable_tail.get_or_insert(key_seq);
-                expected_prev = None;
-                last = Some((key_seq, String::new()));
-                continue;
+                self.unreadable.push(key_seq);
+                self.unreadable_tail.get_or_insert(key_seq);
+                self.expected_prev = None;
+                self.last = Some((key_seq, String::new()));
+                return;
             }
         };
-        unreadable_tail = None;
-        check_entry(&entry, key_seq, expected_prev.as_deref(), &mut found);
-        times.note(&entry);
-        expected_prev = Some(entry.hash.clone());
-        last = Some((key_seq, entry.hash));
+        self.unreadable_tail = None;
+        check_entry(&entry, key_seq, self.expected_prev.as_deref(), found);
+        self.times.note(&entry);
+        self.expected_prev = Some(entry.hash.clone());
+        self.last = Some((key_seq, entry.hash));
     }
-    if let Some(first) = unreadable_tail {
-        found.mark_damaged_tail(first, &unreadable);
+
+    /// The report of what was fed.
+    pub fn finish(mut self) -> AuditReport {
+        if let Some(first) = self.unreadable_tail {
+            self.found.mark_damaged_tail(first, &self.unreadable);
+        }
+        check_tail(&self.recorded, self.last, &mut self.found);
+        AuditReport {
+            entries: self.entries,
+            head: self.recorded,
+            problems: self.found.problems,
+            more_problems: self.found.more,
+            records_checked: 0,
+            pinned: self.times.pinned,
+            without_recorded_at: self.times.without_recorded_at,
+            clock_warnings: self.times.warnings,
+            more_clock_warnings: self.times.more_warnings,
+        }
     }
-    check_tail(&recorded, last, &mut found);
-    Ok(AuditReport {
-        entries,
-        head: recorded,
-        problems: found.problems,
-        more_problems: found.more,
-        records_checked: 0,
-        pinned: times.pinned,
-        without_recorded_at: times.without_recorded_at,
-        clock_warnings: times.warnings,
-        more_clock_warnings: times.more_warnings,
-    })
 }
 
 /// What the entries' write times show, gathered in chain order.

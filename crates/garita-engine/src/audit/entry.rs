@@ -111,7 +111,7 @@ impl AuditEntry {
 
 /// The hashed bytes of an entry's write time, or `None` for an entry that
 /// has none (format v1).
-pub(crate) fn write_time_bytes(
+pub(super) fn write_time_bytes(
     recorded_at: Option<&DateTime<Utc>>,
     pinned_at: Option<&DateTime<Utc>>,
 ) -> Option<Vec<u8>> {
@@ -133,7 +133,7 @@ pub(crate) fn write_time_bytes(
 
 /// The hashed bytes between `seq` and `prev_hash`; computed before the
 /// chain's lock is taken, so that under it only one SHA-256 remains.
-pub(crate) fn canonical_body(
+pub(super) fn canonical_body(
     at: &DateTime<Utc>,
     kind: &str,
     subject: &str,
@@ -159,7 +159,7 @@ pub(crate) fn canonical_body(
 
 /// SHA-256 of the tag, `seq`, the canonical body, the write time (format
 /// v2; `None`: v1) and `prev`.
-pub(crate) fn chain_hash(seq: u64, body: &[u8], written: Option<&[u8]>, prev: &Hash) -> Hash {
+pub(super) fn chain_hash(seq: u64, body: &[u8], written: Option<&[u8]>, prev: &Hash) -> Hash {
     let mut hasher = Sha256::new();
     hasher.update(if written.is_some() {
         HASH_TAG_V2
