@@ -2,7 +2,8 @@
 //! implementation runs from its own tests (the memory ones here and in the
 //! CLI's tests, sled in `garita-store`): records come back as written, a
 //! rewrite replaces (never duplicates), lists are oldest first with their
-//! filters, and a trigger's state is one value per key.
+//! filters, and a trigger's state is one value per key, listed in key order,
+//! with its instants to the microsecond.
 
 use chrono::{DateTime, Utc};
 use garita_sdk::InvokeContext;
@@ -112,6 +113,57 @@ pub async fn schedule_checks(store: &dyn ScheduleStore) {
         all,
         vec![(daily, fired), (other, seen)],
         "one state per key"
+    );
+    keys_stay_apart_and_times_keep_their_microseconds(store).await;
+}
+
+/// Names that are prefixes of each other and indexes that share bytes keep
+/// their own states; `trigger_states` lists keys in order (workflow name,
+/// then index); instants keep their microseconds.
+async fn keys_stay_apart_and_times_keep_their_microseconds(store: &dyn ScheduleStore) {
+    let keys = [
+        TriggerKey::new("z", 0),
+        TriggerKey::new("z", 1),
+        TriggerKey::new("z", 256),
+        TriggerKey::new("z-b", 0),
+        TriggerKey::new("zz", 0),
+        TriggerKey::new("zé", u32::MAX),
+    ];
+    for (i, key) in keys.iter().enumerate().rev() {
+        let offset = i64::try_from(i).unwrap_or_default();
+        let state = TriggerState {
+            last_fire: Some(at(offset) + chrono::Duration::microseconds(offset * 7 + 1)),
+            covered_until: at(offset) + chrono::Duration::microseconds(offset * 7 + 3),
+            paused: i % 2 == 0,
+        };
+        store.put_trigger_state(key, &state).await.expect("put");
+    }
+    for (i, key) in keys.iter().enumerate() {
+        let offset = i64::try_from(i).unwrap_or_default();
+        let state = store
+            .trigger_state(key)
+            .await
+            .expect("get")
+            .unwrap_or_else(|| panic!("the state of {key} is missing"));
+        assert_eq!(
+            state.covered_until,
+            at(offset) + chrono::Duration::microseconds(offset * 7 + 3),
+            "the state of {key} is its own, to the microsecond"
+        );
+        assert_eq!(state.paused, i % 2 == 0, "the state of {key} is its own");
+    }
+    let listed: Vec<TriggerKey> = store
+        .trigger_states()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|(key, _)| key)
+        .filter(|key| key.workflow.starts_with('z'))
+        .collect();
+    assert_eq!(
+        listed,
+        keys.to_vec(),
+        "trigger_states lists every key once, by workflow name and then index"
     );
 }
 

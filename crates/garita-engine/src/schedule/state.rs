@@ -82,7 +82,9 @@ pub trait ScheduleStore: Send + Sync {
         state: &TriggerState,
     ) -> Result<(), StoreError>;
 
-    /// Every recorded trigger state, by key.
+    /// Every recorded trigger state, one per key, in key order (workflow
+    /// name, then index), as `crate::outbox_conformance::schedule_checks`
+    /// checks.
     async fn trigger_states(&self) -> Result<Vec<(TriggerKey, TriggerState)>, StoreError>;
 }
 
