@@ -18,7 +18,8 @@ pub struct Session {
     pub app: Arc<App>,
     /// The store as the traits the operations need.
     pub backend: Backend,
-    /// The store itself, for what its traits do not cover yet (audit, backup).
+    /// The store itself, for what its traits do not cover yet: backup,
+    /// whose file format is still sled's own.
     pub store: Arc<SledStore>,
     /// The engine that drives the store's runs.
     pub engine: Arc<Engine>,
