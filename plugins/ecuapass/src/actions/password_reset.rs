@@ -1,12 +1,12 @@
 //! `password_reset_guide`.
 
-use garita_sdk::{ActionError, ActionSpec};
+use garita_sdk::{ActionError, ActionSpec, FieldError};
 use serde_json::{json, Value};
 
 use super::input::InputReader;
 use super::{guide_fields, schemas};
 use crate::guides::password_reset::{
-    password_reset_guide, PasswordResetRequest, UserClassification,
+    password_reset_guide, IdentificationKind, PasswordResetRequest, UserClassification,
 };
 
 pub(super) const ACTION: &str = "password_reset_guide";
@@ -28,6 +28,10 @@ pub(super) fn spec() -> ActionSpec {
             "identification": {
                 "type": "string",
                 "description": "Cédula (10 digits, checked) or passport number (5 to 20 letters and digits), as in the usage request."
+            },
+            "identification_kind": {
+                "enum": ["cedula", "passport"],
+                "description": "What identification is; unsaid, ten digits are read as a cédula. Give passport for a passport number of ten digits."
             },
             "ruc": {
                 "type": "string",
@@ -57,11 +61,33 @@ pub(super) fn spec() -> ActionSpec {
 pub(super) fn invoke(input: &Value, english: bool) -> Result<Value, ActionError> {
     let mut reader = InputReader::new(
         input,
-        &["classification", "identification", "ruc", "personal_email"],
+        &[
+            "classification",
+            "identification",
+            "identification_kind",
+            "ruc",
+            "personal_email",
+        ],
         english,
     )?;
     let classification = reader.required_str("classification");
     let identification = reader.required_str("identification");
+    let identification_kind = match reader.optional_str("identification_kind") {
+        None => None,
+        Some("cedula") => Some(IdentificationKind::Cedula),
+        Some("passport") => Some(IdentificationKind::Passport),
+        Some(other) => {
+            reader.extend(vec![FieldError::new(
+                "/identification_kind",
+                if english {
+                    format!("\"{other}\" is not an identification kind: write cedula or passport.")
+                } else {
+                    format!("«{other}» no es un tipo de identificación: escriba cedula o passport.")
+                },
+            )]);
+            None
+        }
+    };
     let ruc = reader.optional_str("ruc");
     let personal_email = reader.optional_str("personal_email");
     let (Some(classification), Some(identification)) = (classification, identification) else {
@@ -73,6 +99,7 @@ pub(super) fn invoke(input: &Value, english: bool) -> Result<Value, ActionError>
     let request = PasswordResetRequest {
         classification,
         identification,
+        identification_kind,
         ruc,
         personal_email,
     };

@@ -118,6 +118,9 @@ pub struct PasswordResetRequest<'a> {
     pub classification: &'a str,
     /// Cédula or passport number as given in the usage request.
     pub identification: &'a str,
+    /// What `identification` is, when the caller says so: a passport number
+    /// may be ten digits too. `None` reads ten digits as a cédula.
+    pub identification_kind: Option<IdentificationKind>,
     /// Company RUC, for the classifications that need it.
     pub ruc: Option<&'a str>,
     /// Personal email, for the classifications that need it.
@@ -167,7 +170,12 @@ pub fn password_reset_guide(
         ));
     }
 
-    let identification = check_identification(request.identification, english, &mut problems);
+    let identification = check_identification(
+        request.identification,
+        request.identification_kind,
+        english,
+        &mut problems,
+    );
 
     let mut ruc = None;
     let mut personal_email = None;
@@ -256,28 +264,35 @@ pub fn password_reset_guide(
     }
 }
 
-/// A cédula when the input is ten digits, otherwise a passport number.
+/// A cédula when the caller says so or, unsaid, when the input is ten
+/// digits; otherwise a passport number.
 fn check_identification(
     raw: &str,
+    kind: Option<IdentificationKind>,
     english: bool,
     problems: &mut Vec<FieldError>,
 ) -> Option<(IdentificationKind, String)> {
     let normalized = strip_separators(raw);
-    if normalized.len() == 10 && normalized.bytes().all(|b| b.is_ascii_digit()) {
+    let ten_digits = normalized.len() == 10 && normalized.bytes().all(|b| b.is_ascii_digit());
+    if kind == Some(IdentificationKind::Cedula) || (kind.is_none() && ten_digits) {
         let verdict = validate_cedula(&normalized);
         if verdict.valid {
             return Some((IdentificationKind::Cedula, verdict.normalized));
         }
         let reasons: Vec<&str> = verdict.errors.iter().map(|i| i.message(english)).collect();
-        let lead = pick(
-            english,
-            "Ten digits are read as a cédula, and this one is not valid:",
-            "Diez dígitos se leen como cédula, y esta no es válida:",
-        );
-        problems.push(FieldError::new(
-            "/identification",
-            format!("{lead} {}", reasons.join(" ")),
-        ));
+        let message = match (kind, english) {
+            (Some(_), true) => format!("The cédula is not valid: {}", reasons.join(" ")),
+            (Some(_), false) => format!("La cédula no es válida: {}", reasons.join(" ")),
+            (None, true) => format!(
+                "Ten digits are read as a cédula, and this one is not valid: {} If it is a passport number, give identification_kind: passport.",
+                reasons.join(" ")
+            ),
+            (None, false) => format!(
+                "Diez dígitos se leen como cédula, y esta no es válida: {} Si es un número de pasaporte, indique identification_kind: passport.",
+                reasons.join(" ")
+            ),
+        };
+        problems.push(FieldError::new("/identification", message));
         return None;
     }
     let passport = normalized.to_uppercase();
@@ -289,8 +304,8 @@ fn check_identification(
         "/identification",
         pick(
             english,
-            "Write a 10-digit cédula or a passport number of 5 to 20 letters and digits, as given in the usage request.",
             "Escriba una cédula de 10 dígitos o un número de pasaporte de 5 a 20 letras y números, tal como consta en la solicitud de uso.",
+            "Write a 10-digit cédula or a passport number of 5 to 20 letters and digits, as given in the usage request.",
         ),
     ));
     None
@@ -458,6 +473,7 @@ mod tests {
         PasswordResetRequest {
             classification,
             identification,
+            identification_kind: None,
             ruc,
             personal_email: email,
         }
@@ -598,5 +614,59 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.code == "ruc_check_digit_mismatch"));
+    }
+
+    #[test]
+    fn identification_messages_are_in_the_reader_s_language() {
+        let bad_cedula = request("Auditor", "1710034066", None, Some("ana@example.com"));
+        let spanish = password_reset_guide(&bad_cedula, false).unwrap_err();
+        assert!(
+            spanish[0]
+                .message
+                .starts_with("Diez dígitos se leen como cédula"),
+            "{:?}",
+            spanish[0].message
+        );
+        let english = password_reset_guide(&bad_cedula, true).unwrap_err();
+        assert!(
+            english[0]
+                .message
+                .starts_with("Ten digits are read as a cédula"),
+            "{:?}",
+            english[0].message
+        );
+        let nonsense = request("Auditor", "a-b", None, Some("ana@example.com"));
+        let spanish = password_reset_guide(&nonsense, false).unwrap_err();
+        assert!(
+            spanish[0].message.starts_with("Escriba una cédula"),
+            "{:?}",
+            spanish[0].message
+        );
+        let english = password_reset_guide(&nonsense, true).unwrap_err();
+        assert!(
+            english[0].message.starts_with("Write a 10-digit"),
+            "{:?}",
+            english[0].message
+        );
+    }
+
+    #[test]
+    fn a_ten_digit_passport_number_is_a_passport_when_the_caller_says_so() {
+        let mut passport = request("Auditor", "1234567890", None, Some("ana@example.com"));
+        let unsaid = password_reset_guide(&passport, false).unwrap_err();
+        assert!(
+            unsaid[0].message.contains("identification_kind: passport"),
+            "{:?}",
+            unsaid[0].message
+        );
+        passport.identification_kind = Some(IdentificationKind::Passport);
+        let guide = password_reset_guide(&passport, false).unwrap();
+        assert_eq!(guide.identification_kind, IdentificationKind::Passport);
+        assert_eq!(guide.identification, "1234567890");
+        let mut said_cedula = request("Auditor", "AB12345", None, Some("ana@example.com"));
+        said_cedula.identification_kind = Some(IdentificationKind::Cedula);
+        assert!(password_reset_guide(&said_cedula, true).unwrap_err()[0]
+            .message
+            .starts_with("The cédula is not valid"));
     }
 }
