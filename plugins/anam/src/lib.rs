@@ -46,7 +46,7 @@
 //!   translations.
 //!
 //! Codes: `rfc_empty`, `rfc_bad_length`, `rfc_bad_letters`, `rfc_bad_date`,
-//! `rfc_bad_homoclave`, `rfc_inconvenient_word`, `rfc_check_digit_mismatch`
+//! `rfc_bad_homoclave`, `rfc_no_homoclave`, `rfc_inconvenient_word`, `rfc_check_digit_mismatch`
 //! (a warning: some real RFCs fail it); `curp_empty`, `curp_bad_length`,
 //! `curp_bad_letters`, `curp_bad_date`, `curp_bad_sex`, `curp_bad_state`,
 //! `curp_bad_consonants`, `curp_bad_differentiator`, `curp_inconvenient_word`,

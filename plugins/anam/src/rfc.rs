@@ -98,6 +98,14 @@ pub fn validate_rfc(input: &str) -> Validation {
     let kind = match chars.len() {
         13 => IdentifierKind::Person,
         12 => IdentifierKind::Company,
+        other if without_homoclave(&chars) => {
+            errors.push(Issue::new(
+                "rfc_no_homoclave",
+                format!("Al RFC le falta la homoclave: los tres caracteres que el SAT asigna al final (tiene {other}; completo tiene 13 para una persona física o 12 para una persona moral). Cópielo de la constancia de situación fiscal."),
+                format!("The RFC lacks its homoclave: the three characters the SAT assigns at the end (it has {other}; a complete one has 13 for a person or 12 for a company). Copy it from the tax status certificate (constancia de situación fiscal)."),
+            ));
+            return Validation::from_parts(normalized, None, errors, warnings);
+        }
         other => {
             errors.push(Issue::new(
                 "rfc_bad_length",
@@ -147,15 +155,22 @@ pub fn validate_rfc(input: &str) -> Validation {
             "The letters are followed by six digits with the date (YYMMDD).",
         )),
     }
-    let homoclave_ok = homoclave[..2]
-        .iter()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && (homoclave[2].is_ascii_digit() || homoclave[2] == 'A');
+    // SAT's structure: the two characters it assigns are 1-9 or a letter
+    // (the first only A to V), then the check digit, 0-9 or A.
+    let homoclave_ok = matches!(homoclave[0], '1'..='9' | 'A'..='V')
+        && matches!(homoclave[1], '1'..='9' | 'A'..='Z')
+        && matches!(homoclave[2], '0'..='9' | 'A');
     if !homoclave_ok {
         errors.push(Issue::new(
             "rfc_bad_homoclave",
-            "La homoclave (tres últimos caracteres) lleva dos letras o dígitos y, al final, un dígito o la letra A.",
-            "The homoclave (last three characters) is two letters or digits followed by a digit or the letter A.",
+            format!(
+                "La homoclave «{}» (tres últimos caracteres) no tiene la forma que asigna el SAT: un dígito del 1 al 9 o una letra de la A a la V, luego un dígito del 1 al 9 o una letra, y al final el dígito verificador (0 a 9 o A).",
+                homoclave.iter().collect::<String>()
+            ),
+            format!(
+                "The homoclave \"{}\" (last three characters) does not have the form the SAT assigns: a digit 1 to 9 or a letter A to V, then a digit 1 to 9 or a letter, and last the check digit (0 to 9 or A).",
+                homoclave.iter().collect::<String>()
+            ),
         ));
     }
     if kind == IdentifierKind::Person {
@@ -182,6 +197,20 @@ pub fn validate_rfc(input: &str) -> Validation {
         }
     }
     Validation::from_parts(normalized, Some(kind), errors, warnings)
+}
+
+/// Letters then six digits and nothing after: an RFC whose homoclave was
+/// left off (10 characters for a person, 9 for a company).
+fn without_homoclave(chars: &[char]) -> bool {
+    let letters = match chars.len() {
+        10 => 4,
+        9 => 3,
+        _ => return false,
+    };
+    chars[..letters]
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || *c == 'Ñ' || *c == '&')
+        && chars[letters..].iter().all(char::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -332,6 +361,38 @@ mod tests {
                 &[],
             ),
             (
+                "GODE561231XU4",
+                false,
+                "GODE561231XU4",
+                Some(Person),
+                &["rfc_bad_homoclave"],
+                &[],
+            ),
+            (
+                "GODE5612310CA",
+                false,
+                "GODE5612310CA",
+                Some(Person),
+                &["rfc_bad_homoclave"],
+                &[],
+            ),
+            (
+                "GODE561231",
+                false,
+                "GODE561231",
+                None,
+                &["rfc_no_homoclave"],
+                &[],
+            ),
+            (
+                "ABC970701",
+                false,
+                "ABC970701",
+                None,
+                &["rfc_no_homoclave"],
+                &[],
+            ),
+            (
                 "CACA7605101P8",
                 false,
                 "CACA7605101P8",
@@ -390,7 +451,7 @@ mod tests {
             prop_oneof![8 => proptest::char::range('A', 'Z'), 1 => Just('Ñ'), 1 => Just('&')],
             letter_count,
         );
-        (letters, 0u32..100, 1u32..=12, 1u32..=28, "[A-Z0-9]{2}")
+        (letters, 0u32..100, 1u32..=12, 1u32..=28, "[1-9A-V][1-9A-Z]")
             .prop_map(|(letters, yy, mm, dd, homoclave)| {
                 let letters: String = letters.into_iter().collect();
                 format!("{letters}{yy:02}{mm:02}{dd:02}{homoclave}")
