@@ -102,14 +102,21 @@ fn shape_problem(normalized: &str) -> Option<Issue> {
         ));
     }
     if normalized.len() != 10 {
-        return Some(Issue::new(
-            "cedula_bad_length",
-            format!(
-                "La cédula tiene 10 dígitos; se recibieron {}.",
-                normalized.len()
-            ),
-            format!("A cédula has 10 digits; {} were given.", normalized.len()),
-        ));
+        let mut es = format!(
+            "La cédula tiene 10 dígitos; se recibieron {}.",
+            normalized.len()
+        );
+        let mut en = format!("A cédula has 10 digits; {} were given.", normalized.len());
+        // Provinces 01 to 09 start with a zero that a spreadsheet drops
+        // when it reads the column as a number.
+        if normalized.len() == 9 {
+            let restored = format!("0{normalized}");
+            if validate_cedula(&restored).valid {
+                es.push_str(&format!(" Parece que una hoja de cálculo quitó el cero inicial: con él es {restored}, una cédula válida. Guarde la columna como texto."));
+                en.push_str(&format!(" A spreadsheet seems to have dropped the leading zero: with it, {restored} is a valid cédula. Keep the column as text."));
+            }
+        }
+        return Some(Issue::new("cedula_bad_length", es, en));
     }
     None
 }
@@ -145,6 +152,7 @@ pub(crate) mod tests {
             ),
             ("", false, "", &["cedula_empty"]),
             ("17100340", false, "17100340", &["cedula_bad_length"]),
+            ("912345678", false, "912345678", &["cedula_bad_length"]),
             ("17100340655", false, "17100340655", &["cedula_bad_length"]),
             ("17100A4065", false, "17100A4065", &["cedula_not_digits"]),
             ("2510034065", false, "2510034065", &["cedula_bad_province"]),
@@ -240,5 +248,26 @@ pub(crate) mod tests {
         fn never_panics(input in "\\PC{0,20}") {
             let _ = validate_cedula(&input);
         }
+    }
+
+    #[test]
+    fn a_cedula_missing_its_leading_zero_is_named_with_the_zero_restored() {
+        let restored = (0..=9)
+            .map(|d| format!("091234567{d}"))
+            .find(|c| validate_cedula(c).valid)
+            .expect("some check digit makes 091234567? valid");
+        let verdict = validate_cedula(&restored[1..]);
+        assert!(!verdict.valid);
+        let issue = &verdict.errors[0];
+        assert_eq!(issue.code, "cedula_bad_length");
+        assert!(issue.message_es.contains(&restored), "{}", issue.message_es);
+        assert!(
+            issue.message_en.contains("leading zero"),
+            "{}",
+            issue.message_en
+        );
+        // Nine digits that no zero can mend get the plain length message.
+        let other = validate_cedula("999999999");
+        assert!(!other.errors[0].message_en.contains("leading zero"));
     }
 }

@@ -142,14 +142,21 @@ fn shape_problem(normalized: &str) -> Option<Issue> {
         ));
     }
     if normalized.len() != 13 {
-        return Some(Issue::new(
-            "ruc_bad_length",
-            format!(
-                "El RUC tiene 13 dígitos; se recibieron {}.",
-                normalized.len()
-            ),
-            format!("A RUC has 13 digits; {} were given.", normalized.len()),
-        ));
+        let mut es = format!(
+            "El RUC tiene 13 dígitos; se recibieron {}.",
+            normalized.len()
+        );
+        let mut en = format!("A RUC has 13 digits; {} were given.", normalized.len());
+        // Provinces 01 to 09 start with a zero that a spreadsheet drops
+        // when it reads the column as a number.
+        if normalized.len() == 12 {
+            let restored = format!("0{normalized}");
+            if validate_ruc(&restored).valid {
+                es.push_str(&format!(" Parece que una hoja de cálculo quitó el cero inicial: con él es {restored}, un RUC válido. Guarde la columna como texto."));
+                en.push_str(&format!(" A spreadsheet seems to have dropped the leading zero: with it, {restored} is a valid RUC. Keep the column as text."));
+            }
+        }
+        return Some(Issue::new("ruc_bad_length", es, en));
     }
     None
 }
@@ -420,5 +427,31 @@ mod tests {
         fn never_panics(input in "\\PC{0,20}") {
             let _ = validate_ruc(&input);
         }
+    }
+
+    #[test]
+    fn a_ruc_missing_its_leading_zero_is_named_with_the_zero_restored() {
+        // A natural person's RUC: a valid cédula of province 09 and 001.
+        let cedula = (0..=9)
+            .map(|d| format!("091234567{d}"))
+            .find(|c| crate::validate_cedula(c).valid)
+            .expect("some check digit makes 091234567? valid");
+        let restored = format!("{cedula}001");
+        assert!(validate_ruc(&restored).valid, "{restored}");
+        let verdict = validate_ruc(&restored[1..]);
+        let issue = &verdict.errors[0];
+        assert_eq!(issue.code, "ruc_bad_length");
+        assert!(issue.message_es.contains(&restored), "{}", issue.message_es);
+        assert!(
+            issue.message_en.contains("leading zero"),
+            "{}",
+            issue.message_en
+        );
+        // Twelve digits that no zero mends get the plain length message.
+        let unmendable = "912345678002";
+        assert!(!validate_ruc(&format!("0{unmendable}")).valid);
+        assert!(!validate_ruc(unmendable).errors[0]
+            .message_en
+            .contains("leading zero"));
     }
 }
