@@ -61,7 +61,7 @@
 //! `ok: false` with every problem as `{path, code, message, message_es,
 //! message_en}` so a workflow can branch on it. Besides the validator codes
 //! above, problems use `required`, `unknown_user_type`,
-//! `foreigner_tax_id_required`, `foreigner_passport_required`,
+//! `foreigner_tax_id_required`, `foreigner_passport_required`, `agente_aduanal_foreigner`,
 //! `tax_id_bad_format` and `passport_bad_format`; warnings use
 //! `rfc_curp_mismatch`, `rfc_not_personal` and `field_not_used`. `foreigner`
 //! defaults to false, like the form's unticked box. Input that breaks the

@@ -75,6 +75,18 @@ pub fn check_registration(form: &RegistrationForm<'_>, english: bool) -> Registr
     };
 
     let user_type = check.user_type(form.user_type);
+    if user_type == Some(AnamUserType::AgenteAduanal) && form.foreigner {
+        // The Ley Aduanera asks a customs agent to be Mexican by birth, so
+        // the two answers contradict each other: one of them is a slip.
+        check.problems.push(Problem::new(
+            "/foreigner".to_owned(),
+            Issue::new(
+                "agente_aduanal_foreigner",
+                "Un agente aduanal es de nacionalidad mexicana por ley, así que no se registra como extranjero: revise el tipo de usuario o la respuesta «¿Es extranjero?».",
+                "A customs agent (Agente Aduanal) is Mexican by law, so the registration cannot be a foreigner's: check the user type or the answer to \"¿Es extranjero?\".",
+            ),
+        ));
+    }
     let curp = check.identifier("curp", form.curp, !form.foreigner, validate_curp);
     let rfc = check.identifier("rfc", form.rfc, !form.foreigner, validate_rfc);
     if let (Some(curp), Some(rfc)) = (&curp, &rfc) {
@@ -357,6 +369,7 @@ mod tests {
     #[test]
     fn foreigner_needs_tax_id_and_passport_not_curp_or_rfc() {
         let form = RegistrationForm {
+            user_type: Some("Mandatario"),
             foreigner: true,
             curp: None,
             rfc: None,
@@ -426,5 +439,27 @@ mod tests {
                 ("/passport", "field_not_used")
             ]
         );
+    }
+
+    #[test]
+    fn an_agente_aduanal_cannot_be_registered_as_a_foreigner() {
+        let form = RegistrationForm {
+            foreigner: true,
+            curp: None,
+            rfc: None,
+            tax_id: Some("123-45-6789"),
+            passport: Some("X1234567"),
+            ..complete_form()
+        };
+        let check = check_registration(&form, false);
+        assert!(!check.ok);
+        assert_eq!(
+            codes(&check.problems),
+            [("/foreigner", "agente_aduanal_foreigner")]
+        );
+        assert!(check.problems[0]
+            .issue
+            .message(false)
+            .contains("agente aduanal"));
     }
 }
