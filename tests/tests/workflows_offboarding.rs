@@ -85,10 +85,17 @@ fn offboarding_event_opens_a_removal_task_per_account_and_reports_the_evidence()
     let body = text(&ctpat["body"]);
     assert!(body.contains("Carlos Ibarra Hernández dejó la empresa (Ticket RR. HH. 4411)."));
     assert!(body.contains("abre «Company Details» (Detalles de la Empresa) y quita carlos.ibarra@tfnorte.example de la lista de correos habilitados"));
-    assert!(text(&task_about(&store, "Ecuapass (SENAE)")["body"])
-        .contains("actuar por Exportadora Bananera del Pacífico S.A. (RUC 0992147350001)"));
-    assert!(text(&task_about(&store, "Acceso Único (ANAM)")["body"])
-        .contains("dé de baja el usuario cibarra.tfn de Acceso Único"));
+    let ecuapass = text(&task_about(&store, "Ecuapass (SENAE)")["body"]);
+    assert!(
+        ecuapass.contains("actuar por Exportadora Bananera del Pacífico S.A. (RUC 0992147350001)")
+    );
+    // A signing certificate is the person's own signature: revoked with its
+    // issuer, never reclaimed for someone else.
+    assert!(ecuapass.contains("pida su revocación a la entidad que lo emitió"));
+    assert!(!ecuapass.contains("recupérelo"), "{ecuapass}");
+    let anam = text(&task_about(&store, "Acceso Único (ANAM)")["body"]);
+    assert!(anam.contains("dé de baja el usuario cibarra.tfn de Acceso Único"));
+    assert!(anam.contains("pídale que la revoque ante el SAT"), "{anam}");
     assert!(
         titles.iter().all(|t| !t.contains("Otra")),
         "only the person who left"
