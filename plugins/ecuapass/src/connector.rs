@@ -196,7 +196,7 @@ mod tests {
         let err = EcuapassConnector
             .invoke(&ctx("en"), "password_reset_guide", json!({"classification": "Empleado", "identification": "1710034065", "personal_email": "a@b.ec"}))
             .unwrap_err();
-        assert_eq!(invalid_paths(err), ["/personal_email", "/ruc"]);
+        assert_eq!(invalid_paths(err), ["/ruc"]);
         let err = EcuapassConnector
             .invoke(&ctx("en"), "password_reset_guide", json!({}))
             .unwrap_err();

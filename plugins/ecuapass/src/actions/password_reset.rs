@@ -39,7 +39,7 @@ pub(super) fn spec() -> ActionSpec {
             },
             "personal_email": {
                 "type": "string",
-                "description": "Personal email of the usage request: required for Usuario general, Auditor and Perito, and refused for the others."
+                "description": "Personal email of the usage request, where the temporary password goes: required for Usuario general, Auditor and Perito (their user-ID search uses it), optional for the others (only the second part asks for it)."
             }
         },
         "additionalProperties": false

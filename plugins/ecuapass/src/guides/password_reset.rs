@@ -183,12 +183,11 @@ pub fn password_reset_guide(
         let label = classification.label();
         match classification.search_key() {
             SearchKey::CompanyRuc => {
-                if request.personal_email.is_some() {
-                    problems.push(FieldError::new("/personal_email", if english {
-                        format!("\"{label}\" finds the user ID with the company RUC; the portal locks the personal-email field for it, so leave personal_email out.")
-                    } else {
-                        format!("«{label}» busca el ID de usuario con el RUC de la empresa; el portal bloquea el correo personal para esa clasificación, así que no envíe personal_email.")
-                    }));
+                // The search locks the email field for these classifications,
+                // but part 2 asks every user for the personal email the
+                // temporary password goes to: accepted, not required.
+                if let Some(email) = request.personal_email.map(str::trim) {
+                    personal_email = checked_email(email, english, &mut problems);
                 }
                 match request.ruc {
                     None => problems.push(FieldError::new("/ruc", if english {
@@ -223,15 +222,7 @@ pub fn password_reset_guide(
                     } else {
                         format!("«{label}» necesita el correo personal registrado en la solicitud de uso.")
                     })),
-                    Some(email) if !looks_like_email(email) => problems.push(FieldError::new(
-                        "/personal_email",
-                        if english {
-                            format!("\"{email}\" does not look like an email address (name@domain.tld).")
-                        } else {
-                            format!("«{email}» no parece una dirección de correo (nombre@dominio.ec).")
-                        },
-                    )),
-                    Some(email) => personal_email = Some(email.to_owned()),
+                    Some(email) => personal_email = checked_email(email, english, &mut problems),
                 }
             }
         }
@@ -262,6 +253,23 @@ pub fn password_reset_guide(
         }
         _ => Err(problems),
     }
+}
+
+/// `email` when it looks like an address; otherwise a problem at
+/// `/personal_email`.
+fn checked_email(email: &str, english: bool, problems: &mut Vec<FieldError>) -> Option<String> {
+    if looks_like_email(email) {
+        return Some(email.to_owned());
+    }
+    problems.push(FieldError::new(
+        "/personal_email",
+        if english {
+            format!("\"{email}\" does not look like an email address (name@domain.tld).")
+        } else {
+            format!("«{email}» no parece una dirección de correo (nombre@dominio.ec).")
+        },
+    ));
+    None
 }
 
 /// A cédula when the caller says so or, unsaid, when the input is ten
@@ -568,7 +576,7 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(paths(&problems), ["/personal_email", "/ruc"]);
+        assert_eq!(paths(&problems), ["/ruc"]);
         let problems = password_reset_guide(
             &request("perito", "1710034065", Some("1790011674001"), None),
             true,
@@ -668,5 +676,40 @@ mod tests {
         assert!(password_reset_guide(&said_cedula, true).unwrap_err()[0]
             .message
             .starts_with("The cédula is not valid"));
+    }
+
+    #[test]
+    fn a_company_ruc_classification_takes_the_personal_email_for_part_two() {
+        let guide = password_reset_guide(
+            &request(
+                "empleado",
+                "1710034065",
+                Some("1790011674001"),
+                Some("ana@correo.ec"),
+            ),
+            false,
+        )
+        .unwrap();
+        assert_eq!(guide.personal_email.as_deref(), Some("ana@correo.ec"));
+        let markdown = guide.guide.to_markdown(false);
+        let (part_one, part_two) = markdown
+            .split_once("Parte 2")
+            .unwrap_or_else(|| panic!("two parts in {markdown}"));
+        assert!(
+            part_one.contains("El campo de correo queda bloqueado"),
+            "{part_one}"
+        );
+        assert!(part_two.contains("ana@correo.ec"), "{part_two}");
+        let problems = password_reset_guide(
+            &request(
+                "empleado",
+                "1710034065",
+                Some("1790011674001"),
+                Some("ana@"),
+            ),
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(paths(&problems), ["/personal_email"]);
     }
 }
