@@ -148,10 +148,11 @@ pub fn annual_update_guide(
                 user_type.label()
             )
         },
-        summary: if english {
-            format!("Complete it between 1 and 31 January {year}; the deadline is 31 January at 23:59:59 Ecuador time ({}). {legal_basis}", closes.to_rfc3339_opts(SecondsFormat::Secs, false))
-        } else {
-            format!("Hágala entre el 1 y el 31 de enero de {year}; el plazo vence el 31 de enero a las 23:59:59, hora de Ecuador ({}). {legal_basis}", closes.to_rfc3339_opts(SecondsFormat::Secs, false))
+        summary: match (window_status, english) {
+            (WindowStatus::Closed, true) => format!("The January {year} window closed on 31 January at 23:59:59 Ecuador time. {legal_basis} {}", after_deadline_advice(true)),
+            (WindowStatus::Closed, false) => format!("El plazo de enero de {year} venció el 31 de enero a las 23:59:59, hora de Ecuador. {legal_basis} {}", after_deadline_advice(false)),
+            (_, true) => format!("Complete it between 1 and 31 January {year}; the deadline is 31 January at 23:59:59 Ecuador time ({}). {legal_basis}", closes.to_rfc3339_opts(SecondsFormat::Secs, false)),
+            (_, false) => format!("Hágala entre el 1 y el 31 de enero de {year}; el plazo vence el 31 de enero a las 23:59:59, hora de Ecuador ({}). {legal_basis}", closes.to_rfc3339_opts(SecondsFormat::Secs, false)),
         },
         preparations: preparations(english),
         parts: Vec::new(),
@@ -167,6 +168,17 @@ pub fn annual_update_guide(
         legal_basis,
         guide,
     })
+}
+
+/// What to do once January has passed. The resolution says what happens to
+/// an operator that does not update (its user ID is disabled); how to get
+/// going again is Garita's advice, and says so.
+fn after_deadline_advice(english: bool) -> &'static str {
+    pick(
+        english,
+        "Consejo de Garita (no es texto de la resolución): primero intente ingresar a Ecuapass para saber si el ID de usuario sigue habilitado. Si entra, haga la actualización ya con los pasos de abajo. Si el ID fue inhabilitado, pida al SENAE que lo vuelva a habilitar por el canal de atención que la empresa usa para sus trámites, indicando el RUC y el ID de usuario; guarde el acuse como evidencia y, una vez habilitado, complete la actualización.",
+        "Garita's advice (not the resolution's text): first try to sign in to Ecuapass to learn whether the user ID is still enabled. If you can, make the update now with the steps below. If the ID was disabled, ask SENAE to enable it again through the service channel the company uses for its Ecuapass procedures, giving the RUC and the user ID; keep the acknowledgement as evidence and, once enabled, complete the update.",
+    )
 }
 
 fn preparations(english: bool) -> Vec<String> {
@@ -468,5 +480,51 @@ mod tests {
             .guide
             .to_markdown(true)
             .contains("## Before you start"));
+    }
+
+    #[test]
+    fn after_january_the_guide_advises_instead_of_quoting_the_window() {
+        let february = annual_update_guide(
+            AnnualUpdateUserType::General,
+            2026,
+            at("2026-02-01T12:00:00Z"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(february.window_status, WindowStatus::Closed);
+        let summary = &february.guide.summary;
+        assert!(
+            !summary.contains("Hágala entre el 1 y el 31 de enero"),
+            "{summary}"
+        );
+        assert!(summary.contains("venció el 31 de enero"), "{summary}");
+        assert!(
+            summary.contains("Consejo de Garita (no es texto de la resolución)"),
+            "{summary}"
+        );
+        assert!(summary.contains("vuelva a habilitar"), "{summary}");
+        let english = annual_update_guide(
+            AnnualUpdateUserType::General,
+            2026,
+            at("2026-02-01T12:00:00Z"),
+            true,
+        )
+        .unwrap();
+        assert!(english
+            .guide
+            .summary
+            .contains("Garita's advice (not the resolution's text)"));
+        // In January the window is still quoted.
+        let january = annual_update_guide(
+            AnnualUpdateUserType::General,
+            2026,
+            at("2026-01-31T12:00:00Z"),
+            false,
+        )
+        .unwrap();
+        assert!(january
+            .guide
+            .summary
+            .starts_with("Hágala entre el 1 y el 31 de enero de 2026"));
     }
 }
