@@ -142,25 +142,27 @@ where
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Utc};
+    use garita_engine::schedule::conformance::{at, schedule_checks};
 
     use super::*;
     use crate::{Durability, StoreOptions};
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap()
-    }
-
     #[test]
     fn keys_round_trip_and_refuse_nul() {
-        let key = TriggerKey::new("ecuapass-annual-update", 2);
-        assert_eq!(parse_schedule_key(&schedule_key(&key).unwrap()), Some(key));
+        for key in [
+            TriggerKey::new("ecuapass-annual-update", 2),
+            TriggerKey::new("a", 256),
+            TriggerKey::new("zé", u32::MAX),
+        ] {
+            assert_eq!(parse_schedule_key(&schedule_key(&key).unwrap()), Some(key));
+        }
         assert!(schedule_key(&TriggerKey::new("a\0b", 0)).is_err());
+        assert!(schedule_key(&TriggerKey::new("", 0)).is_err());
         assert_eq!(parse_schedule_key(b"ab"), None);
     }
 
+    /// Every field, to the microsecond, and the last of two writes survive
+    /// closing and reopening the store.
     #[tokio::test]
     async fn states_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
@@ -170,32 +172,48 @@ mod tests {
         };
         let key = TriggerKey::new("daily", 0);
         let state = TriggerState {
-            last_fire: Some(at("2026-01-02T13:00:00Z")),
-            covered_until: at("2026-01-02T13:00:01Z"),
+            last_fire: Some(at(3600, 123_457)),
+            covered_until: at(3600, 999_999),
             paused: true,
         };
+        let other = TriggerKey::new("daily", 1);
+        let other_state = TriggerState::first_seen(at(0, 1));
         {
             let store = SledStore::open(dir.path(), options.clone()).unwrap();
             assert_eq!(store.trigger_state(&key).await.unwrap(), None);
-            store.put_trigger_state(&key, &state).await.unwrap();
             store
-                .put_trigger_state(
-                    &TriggerKey::new("daily", 1),
-                    &TriggerState::first_seen(at("2026-01-01T00:00:00Z")),
-                )
+                .put_trigger_state(&key, &TriggerState::first_seen(at(0, 0)))
                 .await
                 .unwrap();
+            store.put_trigger_state(&key, &state).await.unwrap();
+            store.put_trigger_state(&other, &other_state).await.unwrap();
         }
         let store = SledStore::open(dir.path(), options).unwrap();
-        assert_eq!(store.trigger_state(&key).await.unwrap(), Some(state));
-        let all = store.trigger_states().await.unwrap();
-        assert_eq!(all.iter().map(|(k, _)| k.index).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(
+            store.trigger_state(&key).await.unwrap(),
+            Some(state.clone())
+        );
+        assert_eq!(
+            store.trigger_states().await.unwrap(),
+            vec![(key, state), (other, other_state)]
+        );
     }
 
+    /// The schedule-store contract every backend keeps
+    /// (garita_engine::schedule::conformance), each check on a fresh store
+    /// in its own directory.
     #[tokio::test]
     async fn the_sled_schedule_store_keeps_the_schedule_contract() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        garita_engine::outbox_conformance::schedule_checks(&store).await;
+        schedule_checks(&|| {
+            Box::pin(async {
+                let dir = tempfile::tempdir().unwrap();
+                let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+                (
+                    Box::new(store) as Box<dyn ScheduleStore>,
+                    Box::new(dir) as Box<dyn std::any::Any + Send>,
+                )
+            })
+        })
+        .await;
     }
 }

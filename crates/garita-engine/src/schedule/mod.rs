@@ -16,6 +16,9 @@
 //!   emitted events ([`crate::account::AccountStore::pending_events`]).
 
 mod catch_up;
+/// What every [`ScheduleStore`] must do: the suite each backend runs from its
+/// own tests with one line (`schedule_checks`).
+pub mod conformance;
 mod cron_trigger;
 mod error;
 mod pause;

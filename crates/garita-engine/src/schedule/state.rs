@@ -70,21 +70,30 @@ impl TriggerState {
 /// Durable storage of trigger states. Writes return once durable, like
 /// [`crate::Store::append`]: the scheduler records a fire right after its
 /// run is created, so a crash between the two repeats that fire at most once.
+///
+/// A key's workflow is a workflow name as the parser accepts it
+/// (`[a-z0-9][a-z0-9-]*`, at most 64 bytes) and its index any `u32`; a
+/// store may refuse other names (sled refuses empty ones and NUL bytes).
+/// Every implementation passes [`super::conformance::schedule_checks`],
+/// which checks the promises below.
 #[async_trait]
 pub trait ScheduleStore: Send + Sync {
-    /// The state of one trigger, if it was ever recorded.
+    /// The state of one trigger, if it was ever recorded: `None` for a key
+    /// never written, however many of its bytes it shares with written ones.
     async fn trigger_state(&self, key: &TriggerKey) -> Result<Option<TriggerState>, StoreError>;
 
-    /// Records the state of one trigger, durably.
+    /// Records the state of one trigger, durably, replacing any earlier
+    /// state of that key whole (last write wins) and touching no other key.
+    /// Both instants are kept to the microsecond at least.
     async fn put_trigger_state(
         &self,
         key: &TriggerKey,
         state: &TriggerState,
     ) -> Result<(), StoreError>;
 
-    /// Every recorded trigger state, one per key, in key order (workflow
-    /// name, then index), as `crate::outbox_conformance::schedule_checks`
-    /// checks.
+    /// Every recorded trigger state, each key exactly once, in
+    /// [`TriggerKey`]'s order: workflow name compared byte by byte, then
+    /// index as a number.
     async fn trigger_states(&self) -> Result<Vec<(TriggerKey, TriggerState)>, StoreError>;
 }
 
