@@ -1,7 +1,9 @@
 //! Ecuadorian cédula de identidad: ten digits, a province, and a modulus-10 check digit.
 
 use crate::province::is_valid_province_code;
-use crate::validation::{ascii_digits, strip_separators, IdentifierKind, Issue, Validation};
+use crate::validation::{
+    ascii_digits, dropped_zero_hint, strip_separators, IdentifierKind, Issue, Validation,
+};
 
 /// The check digit (10th digit) of a cédula whose first nine digits are `first_nine`
 /// (each 0–9).
@@ -107,14 +109,14 @@ fn shape_problem(normalized: &str) -> Option<Issue> {
             normalized.len()
         );
         let mut en = format!("A cédula has 10 digits; {} were given.", normalized.len());
-        // Provinces 01 to 09 start with a zero that a spreadsheet drops
-        // when it reads the column as a number.
-        if normalized.len() == 9 {
-            let restored = format!("0{normalized}");
-            if validate_cedula(&restored).valid {
-                es.push_str(&format!(" Parece que una hoja de cálculo quitó el cero inicial: con él es {restored}, una cédula válida. Guarde la columna como texto."));
-                en.push_str(&format!(" A spreadsheet seems to have dropped the leading zero: with it, {restored} is a valid cédula. Keep the column as text."));
-            }
+        if let Some((hint_es, hint_en)) = dropped_zero_hint(
+            normalized,
+            10,
+            |c| validate_cedula(c).valid,
+            ("una cédula válida", "a valid cédula"),
+        ) {
+            es.push_str(&hint_es);
+            en.push_str(&hint_en);
         }
         return Some(Issue::new("cedula_bad_length", es, en));
     }

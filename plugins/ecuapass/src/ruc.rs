@@ -3,7 +3,9 @@
 
 use crate::cedula::cedula_check_digit;
 use crate::province::is_valid_province_code;
-use crate::validation::{ascii_digits, strip_separators, IdentifierKind, Issue, Validation};
+use crate::validation::{
+    ascii_digits, dropped_zero_hint, strip_separators, IdentifierKind, Issue, Validation,
+};
 
 /// Weights of the modulus-11 check for public entities (first eight digits).
 const PUBLIC_ENTITY_WEIGHTS: [u32; 8] = [3, 2, 7, 6, 5, 4, 3, 2];
@@ -147,14 +149,14 @@ fn shape_problem(normalized: &str) -> Option<Issue> {
             normalized.len()
         );
         let mut en = format!("A RUC has 13 digits; {} were given.", normalized.len());
-        // Provinces 01 to 09 start with a zero that a spreadsheet drops
-        // when it reads the column as a number.
-        if normalized.len() == 12 {
-            let restored = format!("0{normalized}");
-            if validate_ruc(&restored).valid {
-                es.push_str(&format!(" Parece que una hoja de cálculo quitó el cero inicial: con él es {restored}, un RUC válido. Guarde la columna como texto."));
-                en.push_str(&format!(" A spreadsheet seems to have dropped the leading zero: with it, {restored} is a valid RUC. Keep the column as text."));
-            }
+        if let Some((hint_es, hint_en)) = dropped_zero_hint(
+            normalized,
+            13,
+            |r| validate_ruc(r).valid,
+            ("un RUC válido", "a valid RUC"),
+        ) {
+            es.push_str(&hint_es);
+            en.push_str(&hint_en);
         }
         return Some(Issue::new("ruc_bad_length", es, en));
     }

@@ -30,6 +30,29 @@ impl KindName for IdentifierKind {
     }
 }
 
+/// The sentence (Spanish, English) that tells someone a spreadsheet dropped
+/// the leading zero of `digits`: when it is one digit short and, with a zero
+/// in front, `is_valid`. Provinces 01 to 09 start with that zero, which a
+/// spreadsheet drops when it reads the column as a number. `valid_one`
+/// names the value in each language ("una cédula válida", "a valid cédula").
+pub(crate) fn dropped_zero_hint(
+    digits: &str,
+    full_len: usize,
+    is_valid: impl Fn(&str) -> bool,
+    (valid_es, valid_en): (&str, &str),
+) -> Option<(String, String)> {
+    if digits.len() + 1 != full_len {
+        return None;
+    }
+    let restored = format!("0{digits}");
+    is_valid(&restored).then(|| {
+        (
+            format!(" Parece que una hoja de cálculo quitó el cero inicial: con él es {restored}, {valid_es}. Guarde la columna como texto."),
+            format!(" A spreadsheet seems to have dropped the leading zero: with it, {restored} is {valid_en}. Keep the column as text."),
+        )
+    })
+}
+
 /// Removes the separators people type inside identifiers (whitespace, `-`, `.`)
 /// and keeps everything else, so that stray letters are still reported.
 pub(crate) fn strip_separators(input: &str) -> String {
