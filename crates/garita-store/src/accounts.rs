@@ -38,6 +38,7 @@
 //! [`DurableFlush`]: crate::durable_flush::DurableFlush
 
 pub(crate) mod blocking;
+
 pub(crate) mod keys;
 mod read;
 mod transition;
@@ -57,6 +58,10 @@ use garita_engine::StoreError;
 use crate::store::SledStore;
 use blocking::run_blocking;
 use keys::AccountTrees;
+
+/// What to do when an account write was cut short by a shutdown.
+const ACCOUNT_WRITE_INTERRUPTED: &str =
+    "the write may not have happened, check with `garita accounts list` and repeat it";
 
 impl SledStore {
     /// The account trees, opened (or created) on first use; sled hands out
@@ -81,13 +86,18 @@ impl AccountStore for SledStore {
         let path = self.path.clone();
         let flush = self.flush.clone();
         let batch = write::Batch::prepare(updates, meta, event)?;
-        run_blocking(&self.path, "writing accounts", move || {
-            let written = write::apply(&trees, &chain, &meta_tree, &path, &batch)?;
-            if written.changed {
-                flush.run()?;
-            }
-            Ok(written.outcomes)
-        })
+        run_blocking(
+            &self.path,
+            "writing accounts",
+            ACCOUNT_WRITE_INTERRUPTED,
+            move || {
+                let written = write::apply(&trees, &chain, &meta_tree, &path, &batch)?;
+                if written.changed {
+                    flush.run()?;
+                }
+                Ok(written.outcomes)
+            },
+        )
         .await
     }
 
@@ -126,13 +136,19 @@ impl AccountStore for SledStore {
         let path = self.path.clone();
         let flush = self.flush.clone();
         let (writes, meta) = (writes.to_vec(), meta.clone());
-        run_blocking(&self.path, "applying rule transitions", move || {
-            let outcomes = transition::apply(&trees, &chain, &meta_tree, &path, &writes, &meta)?;
-            if outcomes.contains(&TransitionOutcome::Applied) {
-                flush.run()?;
-            }
-            Ok(outcomes)
-        })
+        run_blocking(
+            &self.path,
+            "applying rule transitions",
+            ACCOUNT_WRITE_INTERRUPTED,
+            move || {
+                let outcomes =
+                    transition::apply(&trees, &chain, &meta_tree, &path, &writes, &meta)?;
+                if outcomes.contains(&TransitionOutcome::Applied) {
+                    flush.run()?;
+                }
+                Ok(outcomes)
+            },
+        )
         .await
     }
 
@@ -148,11 +164,16 @@ impl AccountStore for SledStore {
         let path = self.path.clone();
         let flush = self.flush.clone();
         let event = event.clone();
-        run_blocking(&self.path, "queueing an event", move || {
-            let emitted = write::emit(&trees, &chain, &meta, &path, &event)?;
-            flush.run()?;
-            Ok(emitted)
-        })
+        run_blocking(
+            &self.path,
+            "queueing an event",
+            ACCOUNT_WRITE_INTERRUPTED,
+            move || {
+                let emitted = write::emit(&trees, &chain, &meta, &path, &event)?;
+                flush.run()?;
+                Ok(emitted)
+            },
+        )
         .await
     }
 
@@ -165,13 +186,18 @@ impl AccountStore for SledStore {
         let trees = self.account_trees()?;
         let path = self.path.clone();
         let flush = self.flush.clone();
-        run_blocking(&self.path, "acknowledging an event", move || {
-            let removed = write::ack(&trees, &path, id)?;
-            if removed {
-                flush.run()?;
-            }
-            Ok(removed)
-        })
+        run_blocking(
+            &self.path,
+            "acknowledging an event",
+            ACCOUNT_WRITE_INTERRUPTED,
+            move || {
+                let removed = write::ack(&trees, &path, id)?;
+                if removed {
+                    flush.run()?;
+                }
+                Ok(removed)
+            },
+        )
         .await
     }
 }

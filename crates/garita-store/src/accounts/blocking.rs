@@ -11,10 +11,12 @@ use garita_engine::StoreError;
 use crate::open::panic_message;
 
 /// Runs `work` on tokio's blocking pool (inline when there is no runtime),
-/// turning a sled panic into [`StoreError::Corrupt`].
+/// turning a sled panic into [`StoreError::Corrupt`]. `if_interrupted` is
+/// what to tell someone whose work the runtime's shutdown cut short.
 pub(crate) async fn run_blocking<T, F>(
     path: &Path,
     doing: &'static str,
+    if_interrupted: &'static str,
     work: F,
 ) -> Result<T, StoreError>
 where
@@ -28,10 +30,7 @@ where
             Err(_) => {
                 return Err(StoreError::Io {
                     path: path.display().to_string(),
-                    detail: format!(
-                        "{doing}: the runtime is shutting down; the write may not have happened, \
-                         check with `garita accounts list` and repeat it"
-                    ),
+                    detail: format!("{doing}: the runtime is shutting down; {if_interrupted}"),
                 })
             }
         },

@@ -2,7 +2,7 @@
 //! (the linking itself is `garita_engine::audit::PendingEntry`).
 //!
 //! Every writer that records a change (the group-commit thread for runs,
-//! the account, task and outbox paths, [`crate::SledStore::record_audit`])
+//! the account, task and outbox paths, `AuditLog::record_audit`)
 //! holds the chain's mutex across its whole transaction: it reads the head,
 //! appends its entries after it, stores the new head in tree `meta` in the
 //! same transaction, and only once sled has applied it moves the head in

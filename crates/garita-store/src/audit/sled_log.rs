@@ -59,8 +59,9 @@ impl SledStore {
     }
 
     /// The entries whose seq is in `from..=to` (`None`: to the end), read
-    /// on the calling thread (for tools and tests that are not async).
-    pub fn audit_entries_now(
+    /// on the calling thread, for tests that are not async.
+    #[cfg(test)]
+    pub(crate) fn audit_entries_now(
         &self,
         from: u64,
         to: Option<u64>,
@@ -220,9 +221,12 @@ impl AuditLog for SledStore {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let tree = self.trees.audit.tree.clone();
         let path = self.path.clone();
-        run_blocking(&self.path, "reading the audit log", move || {
-            seq_range(&tree, &path, from, to)
-        })
+        run_blocking(
+            &self.path,
+            "reading the audit log",
+            "nothing was changed; repeat it",
+            move || seq_range(&tree, &path, from, to),
+        )
         .await
     }
 
@@ -236,9 +240,12 @@ impl AuditLog for SledStore {
         if from >= to {
             return Ok(Vec::new());
         }
-        run_blocking(&self.path, "reading the audit log", move || {
-            read::between(&tree, &path, from, to)
-        })
+        run_blocking(
+            &self.path,
+            "reading the audit log",
+            "nothing was changed; repeat it",
+            move || read::between(&tree, &path, from, to),
+        )
         .await
     }
 
@@ -249,25 +256,30 @@ impl AuditLog for SledStore {
         let meta = self.trees.meta.clone();
         let path = self.path.clone();
         let flush = self.flush.clone();
-        run_blocking(&self.path, "recording an audit entry", move || {
-            let entry = chain.write(|head, time| {
-                let trees = (&chain.tree, &meta);
-                let result = trees.transaction(|(audit, meta)| {
-                    let mut head = head;
-                    let entry = append_in(audit, &mut head, &pending, time)?;
-                    store_head(meta, &head)?;
-                    Ok::<_, ConflictableTransactionError<StoreError>>((entry, head))
-                });
-                result.map_err(|e| match e {
-                    TransactionError::Abort(err) => err,
-                    TransactionError::Storage(err) => {
-                        sled_error(&path, "recording an audit entry", err)
-                    }
-                })
-            })?;
-            flush.run()?;
-            Ok(entry)
-        })
+        run_blocking(
+            &self.path,
+            "recording an audit entry",
+            "`garita audit verify` shows whether it was recorded",
+            move || {
+                let entry = chain.write(|head, time| {
+                    let trees = (&chain.tree, &meta);
+                    let result = trees.transaction(|(audit, meta)| {
+                        let mut head = head;
+                        let entry = append_in(audit, &mut head, &pending, time)?;
+                        store_head(meta, &head)?;
+                        Ok::<_, ConflictableTransactionError<StoreError>>((entry, head))
+                    });
+                    result.map_err(|e| match e {
+                        TransactionError::Abort(err) => err,
+                        TransactionError::Storage(err) => {
+                            sled_error(&path, "recording an audit entry", err)
+                        }
+                    })
+                })?;
+                flush.run()?;
+                Ok(entry)
+            },
+        )
         .await
     }
 
@@ -276,9 +288,12 @@ impl AuditLog for SledStore {
     /// every entry and every run event, on the blocking pool.
     async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
         let audit = self.audit_trees()?;
-        run_blocking(&self.path, "verifying the audit log", move || {
-            audit.verify()
-        })
+        run_blocking(
+            &self.path,
+            "verifying the audit log",
+            "nothing was changed; repeat it",
+            move || audit.verify(),
+        )
         .await
     }
 }
