@@ -105,15 +105,17 @@ fn a_store_is_backed_up_changed_deleted_and_restored_exactly() {
         .arg(&file)))
     .unwrap();
     assert_eq!(header["created_at"], "2026-01-10T12:00:00Z");
-    let trees: Vec<&str> = header["trees"]
+    assert_eq!(header["format_version"], 2, "a backup of records");
+    let sections: Vec<&str> = header["sections"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    for tree in ["runs", "events", "accounts", "outbox", "tasks", "meta"] {
-        assert!(trees.contains(&tree), "{tree} missing from {trees:?}");
+    for kind in ["runs", "events", "accounts", "outbox", "tasks", "audit"] {
+        assert!(sections.contains(&kind), "{kind} missing from {sections:?}");
     }
+    assert!(header["audit_head"]["seq"].as_u64().unwrap() > 0);
 
     // Changed after the backup: a new run, a new account.
     ok(garita(&store)
@@ -281,4 +283,36 @@ fn the_store_and_the_outbox_are_owner_only_and_a_widened_store_is_tightened() {
     );
     assert_eq!(mode(&store), 0o700);
     assert_eq!(mode(&store.join("db")), 0o600);
+}
+
+/// A backup written by the garita of December 2026 before backups were
+/// records (format 1, a copy of sled's trees; `tests/fixtures/backup-format1`
+/// holds it with the listings its store gave) is still verified and
+/// restored, and the restored store lists exactly what that store listed.
+#[test]
+fn a_format_1_backup_from_an_earlier_garita_is_still_restored() {
+    let fixture = support::root().join("tests/fixtures/backup-format1");
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let said = ok(garita(&store)
+        .args(["backup", "verify"])
+        .arg(fixture.join("format1.backup")));
+    assert!(
+        said.contains("format 1") && said.contains("38 records"),
+        "{said}"
+    );
+    let said = ok(garita(&store)
+        .args(["--now", NOW, "restore"])
+        .arg(fixture.join("format1.backup")));
+    assert!(said.contains("restored"), "{said}");
+    let expected = ["runs", "accounts", "outbox", "tasks"]
+        .map(|what| std::fs::read_to_string(fixture.join(format!("listing-{what}.json"))).unwrap());
+    assert_eq!(listings(&store), expected);
+    ok(garita(&store).args(["audit", "verify"]));
+    // And the restored store backs up as records and restores again.
+    let file = tmp.path().join("again.backup");
+    ok(garita(&store).args(["--now", NOW, "backup"]).arg(&file));
+    let again = tmp.path().join("again");
+    ok(garita(&again).args(["--now", NOW, "restore"]).arg(&file));
+    assert_eq!(listings(&again), expected);
 }

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use garita_engine::audit::AuditLog;
+use garita_engine::backup::BackupRecords;
 use garita_engine::schedule::ScheduleStore;
-use garita_engine::{AccountStore, OutboxStore, Store};
+use garita_engine::{AccountStore, OutboxStore, Store, StoreHealth};
 use garita_store::SledStore;
 
 /// One store seen through each trait it provides.
@@ -24,6 +25,10 @@ pub struct Backend {
     pub schedules: Arc<dyn ScheduleStore>,
     /// The tamper-evident audit log.
     pub audit: Arc<dyn AuditLog>,
+    /// Every record at once: backups, restores, copies between stores.
+    pub backup: Arc<dyn BackupRecords>,
+    /// Whether the store can still write.
+    pub health: Arc<dyn StoreHealth>,
 }
 
 impl Backend {
@@ -35,6 +40,8 @@ impl Backend {
             outbox: store.clone(),
             schedules: store.clone(),
             audit: store.clone(),
+            backup: store.clone(),
+            health: store.clone(),
         }
     }
 }

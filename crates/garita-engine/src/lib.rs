@@ -12,6 +12,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod backup;
 pub mod clock;
 pub mod connectors;
 pub mod diagnostic;
@@ -25,6 +26,7 @@ pub mod outbox;
 pub mod outbox_conformance;
 pub mod parse;
 pub mod reconcile;
+pub mod record_codec;
 pub mod run;
 pub mod schedule;
 pub mod schema;
@@ -46,5 +48,5 @@ pub use memory_store::MemoryStore;
 pub use model::{Span, Step, StepKind, Workflow};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, OutboxTransport};
 pub use run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
-pub use store::{RunFilter, Store, StoreError};
+pub use store::{RunFilter, Store, StoreError, StoreHealth};
 pub use task::{Task, TaskAnswer, TaskFilter, TaskStatus};

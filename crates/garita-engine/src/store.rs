@@ -139,3 +139,12 @@ pub trait Store: Send + Sync {
     /// Tasks matching `filter`, oldest first.
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
 }
+
+/// Whether a store can still write: a health check a daemon reports to its
+/// monitor, so that a store that cannot write never looks healthy.
+pub trait StoreHealth: Send + Sync {
+    /// Why this store can no longer write, if it cannot (a failed durable
+    /// flush, a full disk, a lost connection). May block briefly: call it
+    /// off the async executor.
+    fn write_failure(&self) -> Option<StoreError>;
+}

@@ -48,7 +48,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::IVec;
 use sled::Transactional;
 
-pub(crate) use chain::{append_in, store_head, AuditChain};
+pub(crate) use chain::{append_in, store_head, stored_head, AuditChain, HEAD_KEY};
 pub(crate) use garita_engine::audit::summaries::{account, emitted, outbox, run_event, task};
 pub(crate) use garita_engine::audit::{AuditRecord, ChainHead, PendingEntry};
 

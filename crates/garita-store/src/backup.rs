@@ -1,21 +1,22 @@
-//! Backups of a whole store in one file, and restoring them.
+//! Backups of the sled store: its records exported and imported through
+//! [`BackupRecords`](garita_engine::backup::BackupRecords) (`record_io.rs`;
+//! the file format is the engine's, the same for every backend), and
+//! restoring a file into a store directory.
 //!
-//! [`SledStore::backup_to`] copies every sled tree consistently, even while
-//! the store is in use (the daemon calls it through its control API);
 //! [`SledStore::verify_backup`] checks a file; [`SledStore::restore_from`]
-//! verifies a file whole before it replaces anything. The file layout is in
-//! `backup/format.rs`; docs/operations.md, "Backups and restore", is the
+//! verifies a file whole before it replaces anything. Files of format 1
+//! (sled's trees, which earlier versions wrote) are still restored
+//! (`format.rs`). docs/operations.md, "Backups and restore", is the
 //! operator's guide.
 
 mod error;
 mod format;
-mod records;
+mod record_io;
 mod restore;
-mod snapshot;
+mod tree_check;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::BackupError;
-pub use format::{BackupHeader, TreeCount, BACKUP_FORMAT_VERSION};
 pub use restore::RestoreReport;

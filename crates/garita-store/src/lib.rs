@@ -100,7 +100,7 @@ mod write;
 #[cfg(test)]
 mod store_tests;
 
-pub use backup::{BackupError, BackupHeader, RestoreReport, TreeCount, BACKUP_FORMAT_VERSION};
+pub use backup::{BackupError, RestoreReport};
 pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};
 pub use schema::SCHEMA_VERSION;

@@ -69,6 +69,12 @@ impl SledStore {
     }
 }
 
+impl garita_engine::StoreHealth for SledStore {
+    fn write_failure(&self) -> Option<StoreError> {
+        SledStore::write_failure(self)
+    }
+}
+
 impl Drop for SledStore {
     fn drop(&mut self) {
         // Answer every queued committer before the handles go away.

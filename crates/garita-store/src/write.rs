@@ -52,10 +52,23 @@ pub(crate) struct RunWrite {
 
 /// The index entries a summary implies; each value is the run id.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct IndexKeys {
-    timer: Option<Vec<u8>>,
-    unfinished: Option<Vec<u8>>,
-    child: Option<Vec<u8>>,
+pub(crate) struct IndexKeys {
+    pub(crate) timer: Option<Vec<u8>>,
+    pub(crate) unfinished: Option<Vec<u8>>,
+    pub(crate) child: Option<Vec<u8>>,
+}
+
+/// The index entries the stored summary `bytes` of run `id` implies (an
+/// import rebuilds the indexes with it).
+pub(crate) fn index_keys_of_summary(id: &str, bytes: &[u8]) -> Result<IndexKeys, StoreError> {
+    let head: IndexedFields = decode(bytes, || format!("summary of run {id}"))?;
+    Ok(IndexKeys::of(
+        id,
+        head.status,
+        head.created_at,
+        head.wake_at,
+        head.parent.as_ref(),
+    ))
 }
 
 impl IndexKeys {

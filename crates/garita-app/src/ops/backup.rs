@@ -1,11 +1,17 @@
 //! Backing up the whole store into one checked file, also while the daemon
 //! holds it; checking such a file; restoring it (docs/operations.md,
 //! "Backups and restore").
+//!
+//! A backup is the store's records ([`BackupRecords::export_records`]) in
+//! the engine's file format, whatever the backend; restoring imports them
+//! into a new store that replaces the old one.
 
 use std::path::{Path, PathBuf};
 
 use garita_engine::audit::{AuditLog, AuditRecord};
-use garita_store::{BackupHeader, SledStore, StoreOptions};
+use garita_engine::backup::{encode_file, BackupHeader};
+use garita_store::private_file::{refuse_inside_store, write_private_file};
+use garita_store::{SledStore, StoreOptions};
 use serde::{Deserialize, Serialize};
 
 use super::Session;
@@ -21,15 +27,42 @@ pub struct BackupMade {
     pub header: BackupHeader,
 }
 
-/// Writes a consistent copy of every tree of the store to `file`.
+/// Writes every record of the store, as one consistent state, to `file`:
+/// whole or not at all, owner-only, never inside the store directory.
 pub async fn backup(session: &Session, file: PathBuf) -> Result<BackupMade, AppError> {
-    let store = session.store.clone();
-    let now = session.app.clock.now();
+    let refused = |detail: String| AppError::Refused(detail);
+    if file.file_name().is_none() {
+        return Err(refused(format!(
+            "{} names a directory, not a file; give a file name such as garita-2026-01-05.backup",
+            file.display()
+        )));
+    }
+    // Before anything else: a backup written over one of the store's own
+    // files (`STORE/db`) destroys the store it copies.
+    refuse_inside_store(&session.app.store_dir(), &file)
+        .map_err(|e| refused(format!("{e}; nothing was written")))?;
+    let set = session.backend.backup.export_records().await?;
+    let (header, bytes) = encode_file(&set, session.app.clock.now()).map_err(|e| {
+        refused(format!(
+            "encoding the backup failed: {e}; nothing was written"
+        ))
+    })?;
     let path = file.clone();
-    let header = tokio::task::spawn_blocking(move || store.backup_to(&path, now))
+    tokio::task::spawn_blocking(move || write_private_file(&path, &bytes))
         .await
-        .map_err(|e| AppError::Refused(format!("the backup task stopped unexpectedly: {e}")))?
-        .map_err(|e| AppError::Refused(crate::error::with_causes(&e)))?;
+        .map_err(|e| refused(format!("the backup task stopped unexpectedly: {e}")))?
+        .map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                "; check that the user running garita may write there"
+            } else {
+                ""
+            };
+            refused(format!(
+                "backup I/O error at {}: writing the backup file: {e}{hint}",
+                file.display()
+            ))
+        })?;
+    tracing::info!(file = %file.display(), records = header.records, "backup written");
     Ok(BackupMade { file, header })
 }
 

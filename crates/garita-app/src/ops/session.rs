@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use garita_engine::executor::Engine;
-use garita_store::SledStore;
 
 use crate::schedule_control::ScheduleControl;
 use crate::{App, AppError, Backend};
@@ -18,9 +17,6 @@ pub struct Session {
     pub app: Arc<App>,
     /// The store as the traits the operations need.
     pub backend: Backend,
-    /// The store itself, for what its traits do not cover yet: backup,
-    /// whose file format is still sled's own.
-    pub store: Arc<SledStore>,
     /// The engine that drives the store's runs.
     pub engine: Arc<Engine>,
     /// The daemon's scheduler, when the daemon serves this session (pausing
@@ -40,7 +36,6 @@ impl Session {
         Ok(Self {
             app,
             backend,
-            store,
             engine,
             schedules: None,
             workflows_dir: None,
@@ -56,14 +51,13 @@ impl Session {
     /// The daemon's own store, engine and scheduler.
     pub fn lent(
         app: Arc<App>,
-        store: Arc<SledStore>,
+        backend: Backend,
         engine: Arc<Engine>,
         schedules: ScheduleControl,
     ) -> Self {
         Self {
             app,
-            backend: Backend::sled(&store),
-            store,
+            backend,
             engine,
             schedules: Some(schedules),
             workflows_dir: None,

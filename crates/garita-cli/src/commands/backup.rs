@@ -5,13 +5,13 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use garita_store::BackupHeader;
+use garita_engine::backup::BackupHeader;
 
 use crate::app::App;
 use crate::output::say;
 use garita_app::Operations;
 
-/// `garita backup FILE`: a consistent copy of every tree of the store,
+/// `garita backup FILE`: a consistent copy of every record of the store,
 /// written by whoever holds it (a running daemon writes it itself, at FILE
 /// taken from this command's working directory).
 pub async fn backup(ops: &dyn Operations, json: bool, file: &Path) -> anyhow::Result<ExitCode> {
@@ -26,11 +26,10 @@ pub async fn backup(ops: &dyn Operations, json: bool, file: &Path) -> anyhow::Re
         crate::output::json(header)?;
     } else {
         say!(
-            "backup written to {}: {} records in {} trees ({}); check it with `garita backup verify {}`",
+            "backup written to {}: {} records ({}); check it with `garita backup verify {}`",
             made.file.display(),
             header.records,
-            header.trees.len(),
-            tree_counts(header),
+            section_counts(header),
             made.file.display()
         );
     }
@@ -44,13 +43,12 @@ pub fn verify(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
         crate::output::json(&header)?;
     } else {
         say!(
-            "{} is a complete, intact backup taken {} (schema version {}): {} records in {} trees ({})",
+            "{} is a complete, intact backup taken {} ({}): {} records ({})",
             file.display(),
             header.created_at.to_rfc3339(),
-            header.schema_version,
+            format_said(&header),
             header.records,
-            header.trees.len(),
-            tree_counts(&header)
+            section_counts(&header)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -63,12 +61,11 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
         crate::output::json(&serde_json::to_value(&restored)?)?;
     } else {
         say!(
-            "restored {} into {}: {} records in {} trees ({})",
+            "restored {} into {}: {} records ({})",
             file.display(),
             restored.store.display(),
             restored.backup.records,
-            restored.backup.trees.len(),
-            tree_counts(&restored.backup)
+            section_counts(&restored.backup)
         );
         if let Some(previous) = &restored.previous {
             say!(
@@ -83,10 +80,26 @@ pub async fn restore(app: &App, file: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `runs 3, events 12, …` for the trees that hold something.
-fn tree_counts(header: &BackupHeader) -> String {
+/// `format 2, audit chain to entry 15`, or `format 1, schema version 1`
+/// for a copy of sled's trees written by an earlier garita.
+fn format_said(header: &BackupHeader) -> String {
+    match (&header.audit_head, header.schema_version) {
+        (Some(head), _) => format!(
+            "format {}, audit chain verified up to entry {}",
+            header.format_version, head.seq
+        ),
+        (None, Some(schema)) => format!(
+            "format {} written by garita {}, schema version {schema}",
+            header.format_version, header.garita_version
+        ),
+        (None, None) => format!("format {}", header.format_version),
+    }
+}
+
+/// `runs 3, events 12, …` for the sections that hold something.
+fn section_counts(header: &BackupHeader) -> String {
     let shown: Vec<String> = header
-        .trees
+        .sections
         .iter()
         .filter(|t| t.records > 0)
         .map(|t| format!("{} {}", t.name, t.records))

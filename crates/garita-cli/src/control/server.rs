@@ -238,7 +238,7 @@ async fn health(State(state): State<Arc<ControlState>>) -> Response {
         health.refused_files = status.refused.clone();
     }
     // A daemon whose store cannot write must not look healthy to a monitor.
-    let store = state.session.store.clone();
+    let store = state.session.backend.health.clone();
     let failure = tokio::task::spawn_blocking(move || store.write_failure())
         .await
         .unwrap_or_else(|e| {

@@ -1,6 +1,10 @@
 //! [`SledStore::verify_backup`] and [`SledStore::restore_from`]: check a
 //! backup whole before anything is touched, rebuild the store beside the
 //! old one, swap the two directories atomically, and keep the old one.
+//!
+//! A backup of records (format 2) is imported through the store's
+//! [`BackupRecords`] import, which rebuilds the indexes; a copy of sled's
+//! trees (format 1, written by earlier versions) is written back as it was.
 
 use std::fs::{DirBuilder, File};
 use std::io;
@@ -8,11 +12,15 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use garita_engine::backup::{
+    check_record_set, decode_file, format_version_of, unframe, BackupHeader, RecordSet,
+    BACKUP_FORMAT_VERSION,
+};
 use rustix::fs::{FlockOperation, RenameFlags, CWD};
 
 use super::error::BackupError;
-use super::format::{decode_file, BackupHeader, TreeData};
-use super::records::check_records;
+use super::format::{decode_trees, TreeData};
+use super::tree_check::check_records;
 use crate::errors::sled_error;
 use crate::file_sync::{sync_dir, sync_file, FileSyncer};
 use crate::holder;
@@ -35,12 +43,29 @@ pub struct RestoreReport {
     pub previous: Option<PathBuf>,
 }
 
+/// A verified backup, by format.
+enum Verified {
+    /// Format 2: records.
+    Records(BackupHeader, RecordSet),
+    /// Format 1: sled's trees.
+    Trees(BackupHeader, Vec<TreeData>),
+}
+
+impl Verified {
+    fn header(&self) -> &BackupHeader {
+        match self {
+            Self::Records(header, _) | Self::Trees(header, _) => header,
+        }
+    }
+}
+
 impl SledStore {
     /// Checks a backup file without restoring it: magic line, SHA-256,
-    /// format and schema versions, every tree against the header, and that
-    /// every record of a tree this build knows decodes.
+    /// format version, every section against the header, and that every
+    /// record decodes; in a backup of records (format 2) also that its
+    /// audit chain verifies and matches the records it covers.
     pub fn verify_backup(path: &Path) -> Result<BackupHeader, BackupError> {
-        load_verified(path).map(|(header, _)| header)
+        load_verified(path).map(|verified| verified.header().clone())
     }
 
     /// Replaces the store in `store` with the backup in `backup`.
@@ -63,7 +88,8 @@ impl SledStore {
         options: StoreOptions,
         now: DateTime<Utc>,
     ) -> Result<RestoreReport, BackupError> {
-        let (header, trees) = load_verified(backup)?;
+        let verified = load_verified(backup)?;
+        let header = verified.header().clone();
         // Held until the end: no garita can open the old store meanwhile.
         let lock = lock_store(store)?;
         let stamp = now.format("%Y%m%dT%H%M%S%.3fZ").to_string();
@@ -83,7 +109,11 @@ impl SledStore {
                 });
             }
         }
-        if let Err(e) = import(&attempt, &trees, &options) {
+        let imported = match &verified {
+            Verified::Records(_, set) => import_records(&attempt, set, &options),
+            Verified::Trees(_, trees) => import(&attempt, trees, &options),
+        };
+        if let Err(e) = imported {
             let _ = std::fs::remove_dir_all(&attempt);
             return Err(e);
         }
@@ -93,7 +123,11 @@ impl SledStore {
             attempt: attempt.display().to_string(),
             detail,
         };
-        if let Err(e) = check_counts(&attempt, &header, &options) {
+        let checked = match &verified {
+            Verified::Records(_, set) => check_import(&attempt, set, &options),
+            Verified::Trees(header, _) => check_counts(&attempt, header, &options),
+        };
+        if let Err(e) = checked {
             return Err(failed(e.to_string(), &attempt));
         }
         let previous = match lock {
@@ -131,16 +165,29 @@ impl SledStore {
     }
 }
 
-/// Reads and fully verifies a backup file.
-fn load_verified(path: &Path) -> Result<(BackupHeader, Vec<TreeData>), BackupError> {
+/// Reads and fully verifies a backup file of either format.
+fn load_verified(path: &Path) -> Result<Verified, BackupError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => BackupError::invalid(path, "the file does not exist"),
         _ => BackupError::io(path, "reading the backup", &e),
     })?;
-    let (header, trees) =
-        decode_file(&bytes).map_err(|detail| BackupError::invalid(path, detail))?;
-    check_records(&trees).map_err(|detail| BackupError::invalid(path, detail))?;
-    Ok((header, trees))
+    let invalid = |detail: String| BackupError::invalid(path, detail);
+    let framed = unframe(&bytes).map_err(invalid)?;
+    match format_version_of(&framed).map_err(invalid)? {
+        BACKUP_FORMAT_VERSION => {
+            let (header, set) = decode_file(&framed).map_err(invalid)?;
+            check_record_set(&set).map_err(invalid)?;
+            Ok(Verified::Records(header, set))
+        }
+        1 => {
+            let (header, trees) = decode_trees(framed).map_err(invalid)?;
+            check_records(&trees).map_err(invalid)?;
+            Ok(Verified::Trees(header.into_header(), trees))
+        }
+        version => Err(invalid(format!(
+            "it has format version {version}, but this garita reads versions 1 and {BACKUP_FORMAT_VERSION}; restore it with the garita that wrote it or a newer one"
+        ))),
+    }
 }
 
 /// Takes the same lock sled takes (an exclusive `flock` on `db`), so a store
@@ -224,6 +271,30 @@ fn import(dir: &Path, trees: &[TreeData], options: &StoreOptions) -> Result<(), 
         .map_err(|e| BackupError::io(dir, "marking the restored store", &e))
 }
 
+/// Imports `set` into a new store directory `dir`, durably.
+fn import_records(dir: &Path, set: &RecordSet, options: &StoreOptions) -> Result<(), BackupError> {
+    DirBuilder::new()
+        .mode(PRIVATE_DIR_MODE)
+        .create(dir)
+        .map_err(|e| BackupError::io(dir, "creating the directory of the restored store", &e))?;
+    let store = SledStore::open(dir, options.clone())?;
+    store.import_now(set)?;
+    Ok(())
+}
+
+/// Opens the store in `dir` and checks that it exports exactly `set` and
+/// that its audit chain verifies.
+fn check_import(dir: &Path, set: &RecordSet, options: &StoreOptions) -> Result<(), BackupError> {
+    let store = SledStore::open(dir, options.clone())?;
+    if store.export_now()? != *set {
+        return Err(BackupError::Io {
+            path: dir.display().to_string(),
+            detail: "the restored store does not hold exactly the backup's records".into(),
+        });
+    }
+    audit_intact(&store, dir)
+}
+
 /// Opens the store in `dir` and checks that every tree of the backup holds
 /// as many records as the header says, and that its audit chain verifies.
 fn check_counts(
@@ -232,7 +303,7 @@ fn check_counts(
     options: &StoreOptions,
 ) -> Result<(), BackupError> {
     let store = SledStore::open(dir, options.clone())?;
-    for expected in &header.trees {
+    for expected in &header.sections {
         let tree = store
             .db
             .open_tree(&expected.name)
@@ -248,7 +319,11 @@ fn check_counts(
             });
         }
     }
-    // The hash chain must still link, and still match the records it covers.
+    audit_intact(&store, dir)
+}
+
+/// The hash chain must still link, and still match the records it covers.
+fn audit_intact(store: &SledStore, dir: &Path) -> Result<(), BackupError> {
     let report = store.audit_trees()?.verify()?;
     if !report.is_intact() {
         return Err(BackupError::Io {

@@ -1,6 +1,8 @@
-//! Backups of real stores: every tree round-trips, damaged or truncated
-//! files are refused before anything is replaced, a held store is refused,
-//! and a copy taken during commits is consistent.
+//! Backups of real stores: every record round-trips and the indexes come
+//! back, damaged or truncated files are refused before anything is
+//! replaced, a held store is refused, a copy taken during commits is
+//! consistent, a format-1 file (sled's trees) is still restored, and sled
+//! keeps the backup conformance suite.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -8,9 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use garita_engine::{RunEvent, RunFilter, RunRecord, RunStatus, Store};
+use garita_engine::backup::{encode_file, Record};
+use garita_engine::{RunEvent, RunFilter, RunRecord, RunStatus, Store, StoreError};
 use serde_json::json;
 
+use super::format::tests::encode_trees;
+use super::format::{TreeData, TreeHeader};
 use super::BackupError;
 use crate::{SledStore, StoreOptions};
 
@@ -60,7 +65,7 @@ async fn add_run(store: &SledStore, id: &str, steps: usize) {
 }
 
 /// Every tree of a store, by name, as raw key/value pairs.
-type Dump = BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>;
+type Dump = BTreeMap<String, Vec<Record>>;
 
 /// The [`Dump`] of `store`.
 fn dump(store: &SledStore) -> Dump {
@@ -86,49 +91,59 @@ async fn sample_store(dir: &Path) -> SledStore {
     let store = SledStore::open(dir, options()).unwrap();
     add_run(&store, "01RUNA", 3).await;
     add_run(&store, "01RUNB", 1).await;
-    // A tree of JSON values this build knows, and one it has never heard of.
-    let accounts = store.db.open_tree("accounts").unwrap();
-    accounts
-        .insert(b"ctpat/ana", &b"\x01{\"x\":1}"[..])
+    // A waiting run: the timer and unfinished indexes must come back.
+    let mut waiting = record("01RUNW");
+    store
+        .create_run(&mut waiting, &[RunEvent::RunCreated { at: at(0) }])
+        .await
         .unwrap();
-    let future = store.db.open_tree("added_by_a_later_garita").unwrap();
-    future.insert(b"k", &b"raw bytes \x00\xff"[..]).unwrap();
+    waiting.status = RunStatus::Waiting;
+    waiting.wake_at = Some(at(90_000));
+    store.append(&mut waiting, &[]).await.unwrap();
     store.flush_now().unwrap();
     store
 }
 
+/// The backup file of `store`'s records, as `garita backup` writes it.
+fn write_backup(store: &SledStore, file: &Path, created: DateTime<Utc>) {
+    let set = store.export_now().unwrap();
+    let (_, bytes) = encode_file(&set, created).unwrap();
+    std::fs::write(file, bytes).unwrap();
+}
+
+/// Every tree of `a` holds the same pairs in `b` (a tree missing from one
+/// of them counts as empty).
 fn same_trees(a: &Dump, b: &Dump) {
-    for (name, pairs) in a {
-        assert_eq!(b.get(name), Some(pairs), "tree {name}");
-    }
-    for (name, pairs) in b {
-        assert!(
-            a.contains_key(name) || pairs.is_empty(),
-            "extra tree {name}"
+    for (name, pairs) in a.iter().chain(b) {
+        let empty = Vec::new();
+        assert_eq!(
+            a.get(name).unwrap_or(&empty),
+            b.get(name).unwrap_or(&empty),
+            "tree {name}"
         );
     }
 }
 
 #[tokio::test]
-async fn every_tree_round_trips_into_a_new_and_over_an_old_store() {
+async fn every_record_and_index_round_trips_into_a_new_and_over_an_old_store() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
     let file = tmp.path().join("store.backup");
     let store = sample_store(&dir).await;
     let before = dump(&store);
-    let header = store.backup_to(&file, at(5)).unwrap();
+    assert_eq!(before["timers"].len(), 1, "the waiting run has a timer");
+    write_backup(&store, &file, at(5));
+    let header = SledStore::verify_backup(&file).unwrap();
     assert_eq!(header.created_at, at(5));
+    assert_eq!(header.format_version, 2);
     assert!(header
-        .trees
+        .sections
         .iter()
-        .any(|t| t.name == "added_by_a_later_garita" && t.records == 1));
-    assert!(header
-        .trees
-        .iter()
-        .any(|t| t.name == "events" && t.records == 6));
-    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600);
-    assert_eq!(SledStore::verify_backup(&file).unwrap(), header);
+        .any(|t| t.name == "events" && t.records == 7));
+    assert!(
+        header.sections.iter().all(|t| t.name != "timers"),
+        "indexes are not records"
+    );
 
     // Into a directory that does not exist yet.
     let fresh = tmp.path().join("fresh");
@@ -158,7 +173,7 @@ async fn every_tree_round_trips_into_a_new_and_over_an_old_store() {
         .into_iter()
         .map(|r| r.id)
         .collect();
-    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(ids.len(), 3, "{ids:?}");
     drop(restored);
     let old = SledStore::open(&previous, options()).unwrap();
     assert!(
@@ -183,7 +198,7 @@ async fn damaged_or_truncated_backups_are_refused_before_anything_changes() {
     let dir = tmp.path().join("store");
     let file = tmp.path().join("b.backup");
     let store = sample_store(&dir).await;
-    store.backup_to(&file, at(5)).unwrap();
+    write_backup(&store, &file, at(5));
     add_run(&store, "01AFTER", 1).await;
     let after = dump(&store);
     drop(store);
@@ -218,7 +233,7 @@ async fn a_store_in_use_is_not_replaced() {
     let dir = tmp.path().join("store");
     let file = tmp.path().join("b.backup");
     let store = sample_store(&dir).await;
-    store.backup_to(&file, at(5)).unwrap();
+    write_backup(&store, &file, at(5));
     let err = SledStore::restore_from(&file, &dir, options(), at(6)).unwrap_err();
     assert!(matches!(err, BackupError::StoreInUse { .. }), "{err}");
     assert!(err.to_string().contains("stop it"), "{err}");
@@ -242,15 +257,15 @@ async fn a_backup_taken_during_commits_is_consistent() {
     while !writer.is_finished() {
         let file = tmp.path().join(format!("b{checked}.backup"));
         let copy = Arc::clone(&store);
-        let path = file.clone();
-        match tokio::task::spawn_blocking(move || copy.backup_to(&path, at(1)))
+        let set = match tokio::task::spawn_blocking(move || copy.export_now())
             .await
             .unwrap()
         {
-            Ok(_) => {}
-            Err(BackupError::Busy { .. }) => continue,
+            Ok(set) => set,
+            Err(StoreError::Io { detail, .. }) if detail.contains("kept changing") => continue,
             Err(e) => panic!("{e}"),
-        }
+        };
+        std::fs::write(&file, encode_file(&set, at(1)).unwrap().1).unwrap();
         // Every run's summary agrees with its events: no half commit.
         let restored_dir = tmp.path().join(format!("r{checked}"));
         SledStore::restore_from(&file, &restored_dir, options(), at(2)).unwrap();
@@ -263,4 +278,79 @@ async fn a_backup_taken_during_commits_is_consistent() {
     }
     writer.await.unwrap();
     assert!(checked > 0, "no backup was taken while commits ran");
+}
+
+/// A copy of sled's trees as earlier versions wrote it (format 1) is still
+/// verified and restored as it was.
+#[tokio::test]
+async fn a_format_1_copy_of_the_trees_is_still_restored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = sample_store(&tmp.path().join("old")).await;
+    let before = dump(&store);
+    drop(store);
+    let trees: Vec<TreeData> = before
+        .iter()
+        .map(|(name, records)| TreeData {
+            name: name.clone(),
+            records: records.clone(),
+        })
+        .collect();
+    let header = TreeHeader {
+        format_version: 1,
+        schema_version: crate::SCHEMA_VERSION,
+        garita_version: "0.1.0".into(),
+        created_at: at(5),
+        trees: trees
+            .iter()
+            .map(|t| garita_engine::backup::SectionCount {
+                name: t.name.clone(),
+                records: t.records.len() as u64,
+            })
+            .collect(),
+        records: trees.iter().map(|t| t.records.len() as u64).sum(),
+    };
+    let file = tmp.path().join("format1.backup");
+    std::fs::write(&file, encode_trees(&header, &trees)).unwrap();
+    let verified = SledStore::verify_backup(&file).unwrap();
+    assert_eq!(verified.format_version, 1);
+    assert_eq!(verified.schema_version, Some(crate::SCHEMA_VERSION));
+    let restored_dir = tmp.path().join("restored");
+    SledStore::restore_from(&file, &restored_dir, options(), at(6)).unwrap();
+    let restored = SledStore::open(&restored_dir, options()).unwrap();
+    same_trees(&before, &dump(&restored));
+}
+
+/// A format this build does not know is refused by number.
+#[tokio::test]
+async fn a_newer_format_is_refused_by_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("future.backup");
+    let bytes = garita_engine::backup::frame(br#"{"format_version":3}"#, &[]).unwrap();
+    std::fs::write(&file, bytes).unwrap();
+    let err = SledStore::verify_backup(&file).unwrap_err().to_string();
+    assert!(
+        err.contains("format version 3") && err.contains("1 and 2"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn sled_keeps_the_backup_conformance_suite() {
+    use garita_engine::backup::conformance::{backup_checks, BackupSubject};
+    backup_checks(&|| {
+        Box::pin(async {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Arc::new(SledStore::open(dir.path(), options()).unwrap());
+            BackupSubject {
+                runs: store.clone(),
+                accounts: store.clone(),
+                outbox: store.clone(),
+                schedules: store.clone(),
+                audit: store.clone(),
+                backup: store,
+                keep: Box::new(dir),
+            }
+        })
+    })
+    .await;
 }

@@ -67,7 +67,8 @@ pub async fn serve(
         .daemon
         .control_tcp(std::env::var(super::TOKEN_ENV).ok())?;
     let store = app.open_store()?;
-    let engine = app.engine(&Backend::sled(&store));
+    let backend = Backend::sled(&store);
+    let engine = app.engine(&backend);
     let clock = engine.clock().clone();
     let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
     let refused = set.refused;
@@ -96,7 +97,7 @@ pub async fn serve(
     let store_dir = app.wiring().store_dir();
     let session = garita_app::Session::lent(
         app.shared_wiring(),
-        store.clone(),
+        backend.clone(),
         engine.clone(),
         schedules,
     );

@@ -1,4 +1,4 @@
-//! "Every record decodes": the check a backup passes before it may replace
+//! "Every record decodes", for a format-1 file: the check it passes before it may replace
 //! a store. Trees whose values this build knows are decoded as their types;
 //! trees of versioned JSON values are parsed as JSON; the rest (indexes of
 //! raw ids, workflow sources, trees a newer build added) are protected by
