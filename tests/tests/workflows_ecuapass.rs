@@ -486,24 +486,194 @@ fn annual_update_by_hand_keeps_the_evidence_and_reports_who_is_at_risk() {
     );
 }
 
+/// A campaign inventory with roles the annual update must read or report:
+/// "Representante legal" is the password-reset form's name for the
+/// operator's representative; "Perito" is a reset classification with no
+/// annual-update counterpart; "Gerente" is nobody's user type; one role is blank.
+const MIXED_ROLES: &str = "\
+portal,account,holder_name,holder_email,employee_id,holder_national_id,company,tax_id,role,status,last_sign_in
+ecuapass,RZAMBRANO1,Rosa Zambrano,rosa.zambrano@bananera-pacifico.example,BP-015,0915487326,Exportadora Bananera del Pacífico S.A.,0992147350001,Representante,active,2025-10-19
+ecuapass,JVERA2024,Jorge Vera,jorge.vera@bananera-pacifico.example,BP-031,0923456784,Exportadora Bananera del Pacífico S.A.,0992147350001,Empleado,active,2025-10-22
+ecuapass,MCEDENO,María Cedeño,maria.cedeno@bananera-pacifico.example,BP-002,,Exportadora Bananera del Pacífico S.A.,0992147350001,Representante legal,active,2025-10-25
+ecuapass,AMORA,Andrés Mora,andres.mora@bananera-pacifico.example,BP-077,,Exportadora Bananera del Pacífico S.A.,0992147350001,Perito,active,2025-10-25
+ecuapass,GERENTE1,Gustavo Ortiz,gustavo.ortiz@bananera-pacifico.example,BP-001,,Exportadora Bananera del Pacífico S.A.,0992147350001,Gerente,active,2025-10-25
+ecuapass,SINROL,Sonia Ruiz,sonia.ruiz@bananera-pacifico.example,BP-090,,Exportadora Bananera del Pacífico S.A.,0992147350001,,active,2025-10-25
+";
+
+/// The accounts of `MIXED_ROLES` the campaign cannot include, with why.
+const PROBLEM_ACCOUNTS: [(&str, &str); 3] = [
+    ("AMORA", "role_without_counterpart"),
+    ("GERENTE1", "role_unknown"),
+    ("SINROL", "role_missing"),
+];
+
+/// The `problems` a run's `roles` step reports: (identifier, code).
+fn reported_problems(shown: &serde_json::Value) -> Vec<(String, String)> {
+    step(shown, "roles")["outputs"]["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no problems list in {shown:#}"))
+        .iter()
+        .map(|p| {
+            (
+                text(&p["account"]["identifier"]),
+                text(&p["problem"]["code"]),
+            )
+        })
+        .collect()
+}
+
 #[test]
-fn annual_update_refuses_a_role_that_is_not_an_ecuapass_user_type_before_sending_anything() {
+fn annual_update_reads_reset_classifications_and_reports_problem_accounts_per_account() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let header = INVENTORY.lines().next().unwrap();
-    let csv = format!(
-        "{header}\necuapass,X1,Equis Ejemplo,x@example.com,,,Ejemplo S.A.,0992147350001,Gerente,active,\n"
-    );
-    import(&store, dir.path(), &csv, IMPORTED);
+    import(&store, dir.path(), MIXED_ROLES, IMPORTED);
+    let maria = "maria.cedeno@bananera-pacifico.example";
+
+    // 1 December: one account with a role nobody can read does not stop
+    // the others' campaign.
     let out = run(at(&store, "2025-12-01T14:00:00Z")
         .arg("run")
-        .arg(root().join(ANNUAL)));
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stderr(&out).contains("Gerente"), "{}", stderr(&out));
-    assert!(
-        outbox(&store).is_empty(),
-        "nothing is sent when a role is wrong"
+        .arg(root().join(ANNUAL))
+        .args(["--input", &format!("officer={OFFICER}"), "--json"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the campaign must go on\nstdout: {}\nstderr: {}",
+        stdout(&out),
+        stderr(&out)
     );
+    let started: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run_id = run_id(&started);
+    assert_eq!(started["status"], "waiting");
+    let shown = show(&store, &run_id);
+    assert_eq!(
+        reported_problems(&shown),
+        PROBLEM_ACCOUNTS.map(|(id, code)| (id.to_owned(), code.to_owned()))
+    );
+    for problem in step(&shown, "roles")["outputs"]["problems"]
+        .as_array()
+        .unwrap()
+    {
+        let what = text(&problem["problem"]["message"]);
+        let todo = text(&problem["problem"]["advice"]);
+        assert!(!what.is_empty() && !todo.is_empty(), "{problem:#}");
+    }
+
+    // Notices to the three holders whose role reads as a user type; María's
+    // "Representante legal" is the annual update's "Representante".
+    let notices = mails_about(&store, "en enero toca actualizar");
+    let notified: Vec<&str> = notices.iter().map(|m| m.to.as_str()).collect();
+    assert_eq!(notices.len(), 3, "{notified:?}");
+    let to_maria = notices.iter().find(|m| m.to == maria).unwrap();
+    assert!(
+        to_maria.body.contains("(Representante)"),
+        "{}",
+        to_maria.body
+    );
+    for (id, _) in PROBLEM_ACCOUNTS {
+        assert!(
+            mails_about(&store, id).is_empty(),
+            "no notice to the holder of {id}"
+        );
+    }
+
+    // The officer's notice: the campaign, and each account left out with
+    // what is wrong and what to do.
+    let campaign = one_mail(&store, "campaña");
+    assert_eq!(campaign.to, OFFICER);
+    assert!(
+        campaign.subject.ends_with("cuentas: 3"),
+        "{}",
+        campaign.subject
+    );
+    for line in [
+        "- MCEDENO: María Cedeño <maria.cedeno@bananera-pacifico.example>, Representante",
+        "- AMORA (Andrés Mora <andres.mora@bananera-pacifico.example>), rol «Perito»:",
+        "- GERENTE1 (Gustavo Ortiz <gustavo.ortiz@bananera-pacifico.example>), rol «Gerente»:",
+        "- SINROL (Sonia Ruiz <sonia.ruiz@bananera-pacifico.example>), sin rol:",
+        "garita accounts add --portal ecuapass --account AMORA --role",
+    ] {
+        assert!(
+            campaign.body.contains(line),
+            "{line:?} in\n{}",
+            campaign.body
+        );
+    }
+
+    // 2 January: the guide and a task for each of the three, María's for
+    // the user type "Representante".
+    resume(&store, "2026-01-02T13:00:00Z");
+    let guides = mails_about(&store, "antes del 31 de enero");
+    assert_eq!(guides.len(), 3);
+    let to_maria = guides.iter().find(|m| m.to == maria).unwrap();
+    assert!(
+        to_maria.body.contains("tipo de usuario «Representante»"),
+        "{}",
+        to_maria.body
+    );
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 3, "{open:#?}");
+    for task in open {
+        ok(at(&store, "2026-01-05T15:00:00Z").args([
+            "tasks",
+            "complete",
+            &text(&task["id"]),
+            "--field",
+            "updated_on=2026-01-05",
+            "--field",
+            "confirmation=Su actualización de Datos se ha realizado con éxito",
+        ]));
+    }
+
+    // 1 February: the report names the accounts left out, and so do the
+    // run's outputs.
+    resume(&store, "2026-02-01T13:00:00Z");
+    let shown = show(&store, &run_id);
+    assert_eq!(shown["status"], "succeeded", "{shown:#}");
+    assert_eq!(
+        shown["outputs"]["left_out_for_role"],
+        json!(["ecuapass:amora", "ecuapass:gerente1", "ecuapass:sinrol"])
+    );
+    let report = one_mail(&store, "Ecuapass 2026: actualizadas 3, en riesgo 0");
+    for line in [
+        "Fuera de la campaña por el rol del inventario (3):",
+        "- AMORA (Andrés Mora <andres.mora@bananera-pacifico.example>), rol «Perito»:",
+    ] {
+        assert!(report.body.contains(line), "{line:?} in\n{}", report.body);
+    }
+}
+
+#[test]
+fn annual_update_started_in_january_tells_the_officer_at_once_which_accounts_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    import(&store, dir.path(), MIXED_ROLES, IMPORTED);
+
+    let out = run(at(&store, "2026-01-05T15:00:00Z")
+        .arg("run")
+        .arg(root().join(ANNUAL))
+        .args(["--input", &format!("officer={OFFICER}"), "--json"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the campaign must go on\nstdout: {}\nstderr: {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // No December notice in January: the guides go out at once...
+    assert!(mails_about(&store, "en enero toca").is_empty());
+    assert_eq!(mails_about(&store, "antes del 31 de enero").len(), 3);
+    // ...and the officer learns the same day which accounts are left out.
+    let left_out = one_mail(&store, "fuera de la campaña");
+    assert_eq!(left_out.to, OFFICER);
+    assert!(left_out.subject.contains("3"), "{}", left_out.subject);
+    for (id, _) in PROBLEM_ACCOUNTS {
+        assert!(
+            left_out.body.contains(&format!("- {id} (")),
+            "{id} in\n{}",
+            left_out.body
+        );
+    }
 }
 
 // ---- ecuapass-password-reset ------------------------------------------------

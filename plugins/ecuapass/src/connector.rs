@@ -66,6 +66,7 @@ mod tests {
                 "validate_cedula",
                 "validate_ruc",
                 "annual_update_guide",
+                "annual_update_user_type",
                 "password_reset_guide"
             ]
         );
@@ -99,6 +100,11 @@ mod tests {
                 "annual_update_guide",
                 json!({"user_type": "representante", "year": 2026}),
             ),
+            (
+                "annual_update_user_type",
+                json!({"role": "Representante legal"}),
+            ),
+            ("annual_update_user_type", json!({"role": "Gerente"})),
             (
                 "password_reset_guide",
                 json!({"classification": "auditor", "identification": "1710034065", "personal_email": "a@b.ec"}),
@@ -164,6 +170,34 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("1. **Sign in to Ecuapass**"));
+    }
+
+    #[test]
+    fn annual_update_guide_reads_a_corresponding_reset_classification() {
+        let out = EcuapassConnector
+            .invoke(
+                &ctx("es"),
+                "annual_update_guide",
+                json!({"user_type": "Representante legal", "year": 2026}),
+            )
+            .unwrap();
+        assert_eq!(out["user_type"], "Representante");
+        let err = EcuapassConnector
+            .invoke(
+                &ctx("es"),
+                "annual_update_guide",
+                json!({"user_type": "Perito", "year": 2026}),
+            )
+            .unwrap_err();
+        let ActionError::InvalidInput { fields, .. } = err else {
+            panic!("expected invalid input, got {err:?}");
+        };
+        assert_eq!(fields[0].path, "/user_type");
+        assert!(
+            fields[0].message.contains("«Perito»") && fields[0].message.contains("3.2.3"),
+            "{}",
+            fields[0].message
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! |---|---|---|
 //! | `ecuapass.validate_cedula` | `{cedula}` | a validation result (below) |
 //! | `ecuapass.validate_ruc` | `{ruc}` | a validation result; `kind` is `natural_person`, `public_entity` or `private_company` |
-//! | `ecuapass.annual_update_guide` | `{user_type, year?}` | the January data-update checklist, its window and deadline (`YYYY-01-31T23:59:59-05:00`) and the legal basis |
+//! | `ecuapass.annual_update_guide` | `{user_type, year?}` | the January data-update checklist, its window and deadline (`YYYY-01-31T23:59:59-05:00`) and the legal basis; `user_type` may also be a reset classification that corresponds to a user type |
+//! | `ecuapass.annual_update_user_type` | `{role?}` | `{role, user_type, classification, problem}`: the user type an inventory role stands for, or (never an error) the problem with what to do |
 //! | `ecuapass.password_reset_guide` | `{classification, identification, ruc?, personal_email?}` | the two-part reset checklist, or `InvalidInput` naming each wrong field |
 //!
 //! # Validation results

@@ -8,6 +8,7 @@ use super::{guide_fields, schemas};
 use crate::guides::annual_update::{
     annual_update_guide, current_year_in_ecuador, AnnualUpdateUserType, LEGAL_BASIS_RESOLUTION,
 };
+use crate::guides::annual_update_role::read_role;
 
 pub(super) const ACTION: &str = "annual_update_guide";
 
@@ -30,7 +31,7 @@ pub(super) fn spec() -> ActionSpec {
         "properties": {
             "user_type": {
                 "type": "string",
-                "description": format!("One of: {} (case and accents do not matter).", user_types.join(", "))
+                "description": format!("One of: {} (case and accents do not matter), or a password-reset classification that corresponds to one (Representante legal is Representante, Usuario general is General, ...).", user_types.join(", "))
             },
             "year": {
                 "type": "integer",
@@ -66,30 +67,21 @@ pub(super) fn spec() -> ActionSpec {
 pub(super) fn invoke(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
     let english = ctx.is_english();
     let mut reader = InputReader::new(input, &["user_type", "year"], english)?;
-    let user_type = reader.required_str("user_type").and_then(|raw| {
-        let parsed = AnnualUpdateUserType::parse(raw);
-        if parsed.is_none() {
-            let accepted: Vec<&str> = AnnualUpdateUserType::ALL
-                .iter()
-                .map(|t| t.label())
-                .collect();
-            reader.problem(
-                "user_type",
-                if english {
-                    format!(
-                        "\"{raw}\" is not an Ecuapass user type; use one of: {}",
-                        accepted.join(", ")
-                    )
-                } else {
-                    format!(
-                        "«{raw}» no es un tipo de usuario de Ecuapass; use uno de: {}",
-                        accepted.join(", ")
-                    )
-                },
-            );
-        }
-        parsed
-    });
+    // A reset classification that names the same user ("Representante
+    // legal") gets that user type's guide; anything else is refused with
+    // what is wrong and what to do.
+    let user_type = reader
+        .required_str("user_type")
+        .and_then(|raw| match read_role(Some(raw)) {
+            Ok(reading) => Some(reading.user_type()),
+            Err(problem) => {
+                reader.problem(
+                    "user_type",
+                    format!("{} {}", problem.message(english), problem.advice(english)),
+                );
+                None
+            }
+        });
     let year = match reader.optional_i64("year") {
         Some(year) if (FIRST_YEAR..=LAST_YEAR).contains(&year) => i32::try_from(year).ok(),
         Some(_) => {

@@ -2,6 +2,7 @@
 //! around the plain functions of the crate.
 
 mod annual_update;
+mod annual_update_role;
 mod input;
 mod password_reset;
 use garita_portal_kit::schemas;
@@ -18,6 +19,7 @@ pub(crate) fn specs() -> Vec<ActionSpec> {
         validate::cedula_spec(),
         validate::ruc_spec(),
         annual_update::spec(),
+        annual_update_role::spec(),
         password_reset::spec(),
     ]
 }
@@ -33,6 +35,7 @@ pub(crate) fn invoke(
         validate::CEDULA_ACTION => validate::cedula(input, english),
         validate::RUC_ACTION => validate::ruc(input, english),
         annual_update::ACTION => annual_update::invoke(ctx, input),
+        annual_update_role::ACTION => annual_update_role::invoke(ctx, input),
         password_reset::ACTION => password_reset::invoke(input, english),
         other => Err(ActionError::unknown_action(other)),
     }

@@ -2,6 +2,7 @@
 //! kit's [`Guide`] (its structure and Markdown are shared by every portal).
 
 pub mod annual_update;
+pub mod annual_update_role;
 pub mod password_reset;
 
 pub use garita_portal_kit::{Guide, Part, Step, StepList};
