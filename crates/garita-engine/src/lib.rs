@@ -12,6 +12,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod connectors;
 pub mod diagnostic;
