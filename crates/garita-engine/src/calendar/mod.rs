@@ -4,9 +4,8 @@
 //!
 //! A business day is a Monday to Friday that is not a public day off of the
 //! country. Workflow schedules use it to move a fire that lands on a weekend
-//! or a holiday to the next business day (`business_days:` on a schedule);
-//! task due dates can be counted in business days (`due: 5 business days`
-//! with `business_days:` on the task).
+//! or a holiday to the next business day (`business_days:` on a schedule,
+//! `schedule/business_day_fires.rs`).
 //!
 //! # The data: shipped with Garita, computed by rule
 //!
