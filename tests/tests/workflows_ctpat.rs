@@ -759,3 +759,28 @@ fn email_list_review_reports_a_list_nobody_copied() {
         "No se copió la lista del portal: la revisión de este trimestre quedó sin hacer."
     ));
 }
+
+#[test]
+fn email_list_review_of_the_first_quarter_of_2027_waits_for_monday_the_4th() {
+    // "First working morning of the quarter": Friday 1 January 2027 is a US
+    // federal holiday, then a weekend; the review starts on Monday 4
+    // January at 09:00 New York time (EST, UTC-5), once.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = workflows_dir(dir.path(), &[REVIEW]);
+    let config = ctpat_config(dir.path());
+    let report = simulate_with(
+        &store,
+        &workflows,
+        "2026-12-28",
+        "2027-01-08",
+        "America/New_York",
+        &["--config", config.to_str().unwrap()],
+    );
+    let fires: Vec<String> = happenings(&report, "run_started")
+        .iter()
+        .filter(|h| h["workflow"] == "ctpat-email-list-review")
+        .map(|h| text(&h["trigger"]["scheduled_for"]))
+        .collect();
+    assert_eq!(fires, ["2027-01-04T14:00:00Z"], "{report:#}");
+}

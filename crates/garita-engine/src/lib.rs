@@ -13,6 +13,7 @@
 pub mod account;
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod clock;
 pub mod connectors;
 pub mod diagnostic;

@@ -113,6 +113,11 @@ pub enum Trigger {
         time_zone: String,
         /// Missed-fire policy.
         catch_up: CatchUp,
+        /// When set, a fire that lands on a weekend or public holiday of
+        /// this country (in `time_zone`) moves to the next business day at
+        /// the same local time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_days: Option<crate::calendar::Country>,
     },
     /// Started when Garita emits the named event (`account.offboarded`).
     Event {

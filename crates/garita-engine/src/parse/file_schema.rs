@@ -197,6 +197,10 @@ fn schedule() -> Value {
                         "description": "Missed fires: run all, the last one (default) or none.",
                         "enum": ["all", "last", "none"],
                         "default": "last"
+                    },
+                    "business_days": {
+                        "description": "Country (ISO code) whose weekends and public holidays move a fire to its next business day, same local time.",
+                        "enum": ["MX", "EC", "US"]
                     }
                 }
             }

@@ -137,7 +137,8 @@ fn full_example_parses() {
             Trigger::Schedule {
                 cron: "0 8 * * 1-5".into(),
                 time_zone: "America/Guayaquil".into(),
-                catch_up: CatchUp::Last
+                catch_up: CatchUp::Last,
+                business_days: None,
             },
             Trigger::Event {
                 name: "account.offboarded".into()
@@ -362,6 +363,20 @@ fn trigger_problems() {
         &["3:43: `catch_up` must be `all`, `last` or `none`"],
     );
     expect(
+        &format!("name: x\non:\n  schedule: {{cron: \"0 8 * * *\", business_days: us}}\n{steps}"),
+        &["3:48: `business_days` must be `MX`, `EC` or `US`, not `us`"],
+    );
+    assert_eq!(
+        first_hint(&format!(
+            "name: x\non:\n  schedule: {{cron: \"0 8 * * *\", business_days: us}}\n{steps}"
+        )),
+        "write it in capitals: `US`"
+    );
+    expect(
+        &format!("name: x\non:\n  schedule: {{cron: \"0 8 * * *\", business_days: [US]}}\n{steps}"),
+        &["3:48: `business_days` must be `MX`, `EC` or `US`, not a list"],
+    );
+    expect(
         &format!("name: x\non:\n  shedule: {{cron: \"0 8 * * *\"}}\n{steps}"),
         &["3:3: unknown key `shedule` in `on`"],
     );
@@ -373,6 +388,19 @@ fn trigger_problems() {
         &format!("name: x\non:\n  event: Account Offboarded\n{steps}"),
         &["3:10: event name `Account Offboarded` is not a valid name"],
     );
+    let wf = parse(&format!(
+        "name: x\non:\n  schedule: {{cron: \"0 9 1 * *\", time_zone: America/Guayaquil, business_days: EC}}\n{steps}"
+    ))
+    .unwrap();
+    assert_eq!(
+        wf.triggers,
+        vec![Trigger::Schedule {
+            cron: "0 9 1 * *".into(),
+            time_zone: "America/Guayaquil".into(),
+            catch_up: CatchUp::Last,
+            business_days: Some(crate::calendar::Country::Ecuador),
+        }]
+    );
     let wf = parse(&format!("name: x\non: manual\n{steps}")).unwrap();
     assert_eq!(wf.triggers, vec![Trigger::Manual]);
     let wf = parse(&format!("name: x\ntime_zone: America/Mexico_City\non:\n  - manual\n  - schedule: \"0 9 1 1 *\"\n  - event: a.b\n{steps}")).unwrap();
@@ -383,7 +411,8 @@ fn trigger_problems() {
             Trigger::Schedule {
                 cron: "0 9 1 1 *".into(),
                 time_zone: "America/Mexico_City".into(),
-                catch_up: CatchUp::Last
+                catch_up: CatchUp::Last,
+                business_days: None,
             },
             Trigger::Event { name: "a.b".into() },
         ]

@@ -14,7 +14,9 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 
+use super::business_day_fires;
 use super::error::ScheduleError;
+use crate::calendar::BusinessCalendar;
 
 /// Upper bound on croner calls for one "next fire" question. Each call moves
 /// forward in local time; only a fall-back hour can make a call land on an
@@ -22,12 +24,14 @@ use super::error::ScheduleError;
 /// this bound is never reached by a pattern that fires at all.
 const MAX_SEARCH_STEPS: usize = 10_000;
 
-/// A parsed `schedule` trigger: the expression and the zone it is read in.
+/// A parsed `schedule` trigger: the expression, the zone it is read in and,
+/// for a schedule kept to business days, their calendar.
 #[derive(Debug, Clone)]
 pub struct CronTrigger {
     expression: String,
     zone: Tz,
     cron: Cron,
+    business_days: Option<BusinessCalendar>,
 }
 
 impl CronTrigger {
@@ -47,7 +51,23 @@ impl CronTrigger {
             expression: expression.to_owned(),
             zone,
             cron,
+            business_days: None,
         })
+    }
+
+    /// The same schedule kept to the business days of `calendar`: a fire
+    /// the expression puts on a weekend or public holiday (in the
+    /// trigger's zone) moves to the next business day at the same local
+    /// time, and fires that move onto one instant fire once
+    /// (`business_day_fires.rs`).
+    pub fn on_business_days(mut self, calendar: BusinessCalendar) -> Self {
+        self.business_days = Some(calendar);
+        self
+    }
+
+    /// The calendar fires keep to, if any.
+    pub fn business_days(&self) -> Option<&BusinessCalendar> {
+        self.business_days.as_ref()
     }
 
     /// The expression as written.
@@ -61,8 +81,18 @@ impl CronTrigger {
     }
 
     /// The first fire strictly after `after`, or `None` when the expression
-    /// never fires again (croner searches up to the year 5000).
+    /// never fires again (croner searches up to the year 5000). With
+    /// business days, fires are the moved ones.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match &self.business_days {
+            Some(calendar) => business_day_fires::next_after(self, calendar, after),
+            None => self.next_cron_fire_after(after),
+        }
+    }
+
+    /// The first instant the expression itself names strictly after
+    /// `after`, before any move to a business day.
+    pub(super) fn next_cron_fire_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         // Fires fall on whole seconds; dropping the fraction keeps croner's
         // "one second later" step from skipping a fire at the next second.
         let whole = after.duration_trunc(TimeDelta::seconds(1)).unwrap_or(after);
@@ -88,6 +118,9 @@ impl CronTrigger {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Vec<DateTime<Utc>> {
+        if let Some(calendar) = &self.business_days {
+            return business_day_fires::fires_between(self, calendar, after, until, limit);
+        }
         let mut out = Vec::new();
         let mut cursor = after;
         while out.len() < limit {

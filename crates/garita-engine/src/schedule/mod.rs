@@ -9,12 +9,16 @@
 //!
 //! - [`CronTrigger`]: next fire after an instant, fires in a range (croner
 //!   over chrono-tz, daylight-saving changes settled as classic cron does);
+//!   kept to business days when the trigger says `business_days:` (a fire
+//!   on a weekend or holiday moves to the next business day, same local
+//!   time; [`crate::calendar`]);
 //! - [`plan_catch_up`]: the on-time fire and the missed ones per `catch_up`;
 //! - [`TimerWheel`]: the next fire of every trigger, earliest first;
 //! - [`ScheduleStore`]: each trigger's last fire and pause, durably;
 //! - [`Scheduler`]: ties them to the engine, the store and the queue of
 //!   emitted events ([`crate::account::AccountStore::pending_events`]).
 
+mod business_day_fires;
 mod catch_up;
 /// What every [`ScheduleStore`] must do: the suite each backend runs from its
 /// own tests with one line (`schedule_checks`).

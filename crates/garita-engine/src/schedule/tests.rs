@@ -562,3 +562,68 @@ steps:
     world.clock.advance(TimeDelta::minutes(1));
     assert!(scheduler.tick().await.unwrap().reconciled.is_none());
 }
+
+/// The schedule line of `workflows/ctpat-email-list-review.yaml`: 09:00 New
+/// York time on the first business day of each quarter.
+fn quarterly_review() -> LoadedWorkflow {
+    loaded(
+        "review.yaml",
+        r#"
+name: review
+on:
+  schedule: {cron: "0 9 1 1,4,7,10 *", time_zone: America/New_York, catch_up: last, business_days: US}
+steps:
+  - id: hello
+    uses: core.set
+    with: {ok: true}
+"#,
+    )
+}
+
+#[tokio::test]
+async fn a_schedule_kept_to_business_days_skips_new_years_day() {
+    let world = World::new("2026-12-05T12:00:00Z");
+    let mut scheduler = world.scheduler();
+    scheduler.load(vec![quarterly_review()]).await.unwrap();
+    // Friday 1 January 2027 is a federal holiday: Monday the 4th, 09:00 EST.
+    assert_eq!(
+        scheduler.next_due().await.unwrap(),
+        Some(at("2027-01-04T14:00:00Z"))
+    );
+    let started = world
+        .run_until(&mut scheduler, "2027-07-02T00:00:00Z")
+        .await;
+    assert_eq!(
+        fires_of(&started, "review"),
+        [
+            "2027-01-04T14:00:00Z",
+            "2027-04-01T13:00:00Z",
+            "2027-07-01T13:00:00Z"
+        ]
+    );
+    let views = scheduler.schedules().unwrap();
+    assert_eq!(views[0].next_fire, Some(at("2027-10-01T13:00:00Z")));
+}
+
+#[tokio::test]
+async fn a_moved_fire_is_caught_up_whether_or_not_the_daemon_was_up_on_the_holiday() {
+    // Up on the holiday (ticking after its 09:00), then down over the
+    // weekend and the Monday the fire moved to.
+    let world = World::new("2026-12-30T12:00:00Z");
+    let mut first = world.scheduler();
+    first.load(vec![quarterly_review()]).await.unwrap();
+    assert!(world
+        .run_until(&mut first, "2027-01-01T20:00:00Z")
+        .await
+        .is_empty());
+    drop(first);
+    world.clock.set(at("2027-01-05T12:00:00Z"));
+    let mut second = world.scheduler();
+    second.load(vec![quarterly_review()]).await.unwrap();
+    let started = world.run_until(&mut second, "2027-01-06T00:00:00Z").await;
+    assert_eq!(fires_of(&started, "review"), ["2027-01-04T14:00:00Z"]);
+    assert!(matches!(
+        started[0].cause,
+        StartCause::Schedule { catch_up: true, .. }
+    ));
+}

@@ -8,6 +8,7 @@ use super::cron_trigger::CronTrigger;
 use super::error::ScheduleError;
 use super::state::TriggerKey;
 use super::trigger_inputs::unfillable_by_schedule;
+use crate::calendar::BusinessCalendar;
 use crate::model::{CatchUp, Trigger, Workflow};
 
 /// A validated workflow with the source it was parsed from, as runs store it.
@@ -26,7 +27,8 @@ pub struct LoadedWorkflow {
 pub struct ScheduleTrigger {
     /// Its key (workflow name, position under `on:`).
     pub key: TriggerKey,
-    /// Expression and zone.
+    /// Expression, zone and, when the schedule keeps to business days,
+    /// their calendar.
     pub cron: CronTrigger,
     /// Missed-fire policy.
     pub catch_up: CatchUp,
@@ -40,11 +42,16 @@ pub fn schedule_triggers(workflow: &Workflow) -> Result<Vec<ScheduleTrigger>, Sc
             cron,
             time_zone,
             catch_up,
+            business_days,
         } = trigger
         {
+            let mut parsed = CronTrigger::parse(cron, time_zone)?;
+            if let Some(country) = business_days {
+                parsed = parsed.on_business_days(BusinessCalendar::new(*country));
+            }
             out.push(ScheduleTrigger {
                 key: TriggerKey::new(workflow.name.clone(), index as u32),
-                cron: CronTrigger::parse(cron, time_zone)?,
+                cron: parsed,
                 catch_up: *catch_up,
             });
         }
