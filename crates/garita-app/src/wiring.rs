@@ -128,7 +128,13 @@ impl App {
 
     /// Opens the sled store. A store another process holds is refused with
     /// that process named (pid, command line).
-    pub fn open_store(&self) -> Result<Arc<SledStore>, AppError> {
+    /// Opens the configured store as the backend the operations use.
+    pub fn open_backend(&self) -> Result<Backend, AppError> {
+        Ok(Backend::sled(&self.open_sled()?))
+    }
+
+    /// Opens the configured sled store.
+    fn open_sled(&self) -> Result<Arc<SledStore>, AppError> {
         let durability = match self.settings.store.durability.as_str() {
             "power_loss" => Durability::PowerLoss,
             "process_crash" => Durability::ProcessCrash,

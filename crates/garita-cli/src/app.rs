@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use garita_app::Backend;
 use garita_engine::executor::Engine;
-use garita_store::SledStore;
 
 use crate::cli::GlobalArgs;
 
@@ -53,9 +52,9 @@ impl App {
         Ok(garita_app::Session::open(self.wiring.clone())?)
     }
 
-    /// Opens the store.
-    pub fn open_store(&self) -> anyhow::Result<Arc<SledStore>> {
-        Ok(self.wiring.open_store()?)
+    /// Opens the configured store as a backend.
+    pub fn open_backend(&self) -> anyhow::Result<Backend> {
+        Ok(self.wiring.open_backend()?)
     }
 
     /// An engine over `backend`, sending email through its outbox.

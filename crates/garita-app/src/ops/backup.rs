@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use garita_engine::audit::{AuditLog, AuditRecord};
+use garita_engine::audit::AuditRecord;
 use garita_engine::backup::{encode_file, BackupHeader};
 use garita_store::private_file::{refuse_inside_store, write_private_file};
 use garita_store::{SledStore, StoreOptions};
@@ -101,8 +101,9 @@ pub async fn restore(app: &App, file: &Path) -> Result<Restored, AppError> {
             .await
             .map_err(|e| AppError::Refused(format!("the restore task stopped unexpectedly: {e}")))?
             .map_err(|e| AppError::Refused(crate::error::with_causes(&e)))?;
-    let store = app.open_store()?;
-    store
+    let backend = app.open_backend()?;
+    backend
+        .audit
         .record_audit(AuditRecord {
             at: now,
             kind: "store.restored".into(),
@@ -115,7 +116,7 @@ pub async fn restore(app: &App, file: &Path) -> Result<Restored, AppError> {
             }),
         })
         .await?;
-    let rules = crate::reconcile::reconcile_now(app, store).await?;
+    let rules = crate::reconcile::reconcile_now(app, backend.accounts).await?;
     Ok(Restored {
         backup: report.header,
         previous: report.previous,

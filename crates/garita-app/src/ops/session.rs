@@ -30,8 +30,7 @@ pub struct Session {
 impl Session {
     /// Opens the configured store, with an engine of its own.
     pub fn open(app: Arc<App>) -> Result<Self, AppError> {
-        let store = app.open_store()?;
-        let backend = Backend::sled(&store);
+        let backend = app.open_backend()?;
         let engine = app.engine(&backend);
         Ok(Self {
             app,

@@ -10,7 +10,6 @@ use serde_json::Value;
 use crate::app::App;
 use crate::output::say;
 use crate::usage::UsageError;
-use garita_app::backend::Backend;
 
 /// Longest stdin line accepted in batch mode (1 MiB).
 const MAX_LINE: usize = 1 << 20;
@@ -62,10 +61,7 @@ pub async fn call(app: &App, target: &str, input: Option<&str>) -> anyhow::Resul
             // Naming an inventory account needs the store; plain calls never open it.
             let connectors: std::sync::Arc<dyn garita_engine::Connectors> =
                 if input.get("account").is_some() {
-                    std::sync::Arc::new(
-                        app.wiring()
-                            .outbox_connectors(&Backend::sled(&app.open_store()?)),
-                    )
+                    std::sync::Arc::new(app.wiring().outbox_connectors(&app.open_backend()?))
                 } else {
                     app.wiring().connectors().clone()
                 };

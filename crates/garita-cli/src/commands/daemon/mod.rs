@@ -20,10 +20,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use garita_app::backend::Backend;
 use garita_engine::executor::{Engine, EngineError};
-use garita_engine::schedule::{ScheduleStore, Scheduler};
+use garita_engine::schedule::Scheduler;
 use garita_engine::{RunId, RunStatus};
-use garita_store::SledStore;
 
 pub use garita_app::daemon_settings::{DaemonConfig, TOKEN_ENV};
 pub use garita_app::schedule_control::ScheduleControl;
@@ -70,16 +70,17 @@ pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::
 pub fn scheduler(
     app: &App,
     engine: Arc<Engine>,
-    store: Arc<SledStore>,
+    backend: &Backend,
     config: &DaemonConfig,
 ) -> anyhow::Result<Scheduler> {
-    let states: Arc<dyn ScheduleStore> = store.clone();
     let reconciler = app
         .wiring()
-        .reconciler(store.clone(), engine.clock().clone())?;
-    Ok(Scheduler::new(engine, states, config.scheduler.clone())
-        .with_events(store)
-        .with_reconciler(reconciler))
+        .reconciler(backend.accounts.clone(), engine.clock().clone())?;
+    Ok(
+        Scheduler::new(engine, backend.schedules.clone(), config.scheduler.clone())
+            .with_events(backend.accounts.clone())
+            .with_reconciler(reconciler),
+    )
 }
 
 /// Logs how driving a run ended.

@@ -14,14 +14,13 @@ use serde_json::{json, Value};
 use super::DaemonConfig;
 use crate::app::App;
 use crate::output::say;
-use garita_app::backend::Backend;
 use garita_app::workflow_dir::{load_workflow_dir, log_refused, warn_if_empty, RefusedFile};
 
 pub async fn run_once(app: &App, config: &DaemonConfig) -> anyhow::Result<ExitCode> {
     let set = load_workflow_dir(app.wiring(), &config.workflows_dir, &[])?;
-    let store = app.open_store()?;
-    let engine = app.engine(&Backend::sled(&store));
-    let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
+    let backend = app.open_backend()?;
+    let engine = app.engine(&backend);
+    let mut scheduler = super::scheduler(app, engine.clone(), &backend, config)?;
     let refused = set.refused;
     let loaded = scheduler.load(set.loaded).await?;
     log_refused(&refused);

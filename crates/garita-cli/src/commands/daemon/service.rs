@@ -7,7 +7,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use garita_engine::schedule::{instant_text, Scheduler};
-use garita_engine::Store;
 
 use super::run_pool::RunPool;
 use super::signals::{Request, Signals};
@@ -16,7 +15,6 @@ use crate::app::App;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
 use crate::control::state::ControlState;
-use garita_app::backend::Backend;
 use garita_app::workflow_dir::{
     load_workflow_dir, log_refused, warn_if_empty, DirFingerprint, SharedDirStatus,
     WorkflowDirStatus,
@@ -66,11 +64,10 @@ pub async fn serve(
         .settings
         .daemon
         .control_tcp(std::env::var(super::TOKEN_ENV).ok())?;
-    let store = app.open_store()?;
-    let backend = Backend::sled(&store);
+    let backend = app.open_backend()?;
     let engine = app.engine(&backend);
     let clock = engine.clock().clone();
-    let mut scheduler = super::scheduler(app, engine.clone(), store.clone(), config)?;
+    let mut scheduler = super::scheduler(app, engine.clone(), &backend, config)?;
     let refused = set.refused;
     let loaded = scheduler.load(set.loaded).await?;
     tracing::info!(
@@ -126,7 +123,7 @@ pub async fn serve(
     )
     .await?;
     let mut pool = RunPool::new(engine.clone(), config.max_concurrent_runs);
-    let unfinished = store.unfinished_runs().await?;
+    let unfinished = backend.runs.unfinished_runs().await?;
     if !unfinished.is_empty() {
         tracing::info!(runs = unfinished.len(), "resuming unfinished runs");
     }
@@ -183,7 +180,7 @@ pub async fn serve(
                 Request::Reload => {
                     tracing::info!(signal = "SIGHUP", "reloading workflows");
                     reload(app, config, &mut scheduler, &dir_status).await;
-                    garita_app::audit_records::record_reload(store.as_ref(), clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
+                    garita_app::audit_records::record_reload(backend.audit.as_ref(), clock.now(), dir, "SIGHUP", scheduler.workflows()).await;
                     fingerprint = DirFingerprint::read(dir);
                 }
             },
@@ -193,7 +190,7 @@ pub async fn serve(
                 if now != fingerprint {
                     tracing::info!(workflows_dir = %dir.display(), "workflow files changed; reloading");
                     reload(app, config, &mut scheduler, &dir_status).await;
-                    garita_app::audit_records::record_reload(store.as_ref(), clock.now(), dir, "files changed", scheduler.workflows()).await;
+                    garita_app::audit_records::record_reload(backend.audit.as_ref(), clock.now(), dir, "files changed", scheduler.workflows()).await;
                     fingerprint = now;
                 }
             }
@@ -202,7 +199,7 @@ pub async fn serve(
                 let _ = request.reply.send(result);
             }
             _ = store_check.tick() => {
-                let held = store.clone();
+                let held = backend.health.clone();
                 if let Ok(Some(failure)) = tokio::task::spawn_blocking(move || held.write_failure()).await {
                     break Stop::StoreFailed(failure);
                 }
@@ -236,7 +233,7 @@ pub async fn serve(
     drop(pool);
     drop(scheduler);
     drop(engine);
-    drop(store);
+    drop(backend);
     match stop {
         Stop::Signal(_) => {
             tracing::info!(at = %instant_text(clock.now()), "daemon stopped");

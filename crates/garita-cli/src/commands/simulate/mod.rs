@@ -28,14 +28,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use garita_engine::account::AccountStore;
 use garita_engine::executor::{Engine, EngineSettings};
 use garita_engine::reconcile::ReconcileReport;
 use garita_engine::schedule::{
     instant_text, schedule_triggers, DrivenRun, LoadedWorkflow, ScheduleStore, Scheduler,
     StartCause, TriggerKey,
 };
-use garita_engine::{Clock, ManualClock, RunStatus, Store, TaskFilter, TaskStatus};
+use garita_engine::{Clock, ManualClock, RunStatus, TaskFilter, TaskStatus};
 use garita_store::{Durability, SledStore, StoreOptions};
 use serde_json::{json, Value};
 
@@ -72,12 +71,14 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         durability: Durability::ProcessCrash,
     };
     let copy = StoreCopy::take(&real, options.clone(), app.wiring().clock.now())?;
-    let store = Arc::new(SledStore::open(&copy.path(), options)?);
+    // The simulation's private copy is always an embedded store, whatever
+    // the real one is: it is thrown away at the end.
+    let backend = Backend::sled(&Arc::new(SledStore::open(&copy.path(), options)?));
     let clock = Arc::new(ManualClock::new(window.start));
     // The daemon's connector stack over the copy (inventory lookups read the
     // copy), with side effects captured in front of it.
     let capture = Arc::new(CapturingConnectors::new(Arc::new(
-        app.wiring().outbox_connectors(&Backend::sled(&store)),
+        app.wiring().outbox_connectors(&backend),
     )));
     let mut connector_config = app.wiring().connector_config();
     if let Some(email) = connector_config
@@ -90,20 +91,20 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         );
     }
     let engine = Arc::new(Engine::new(
-        store.clone(),
+        backend.runs.clone(),
         capture.clone(),
         clock.clone(),
         app.wiring().loader(),
         EngineSettings { connector_config },
     ));
-    rewind_schedules(store.as_ref(), &workflows, window.start).await?;
+    rewind_schedules(backend.schedules.as_ref(), &workflows, window.start).await?;
     let triggers = trigger_descriptions(&workflows)?;
-    let mut scheduler = super::daemon::scheduler(app, engine.clone(), store.clone(), &config)?;
+    let mut scheduler = super::daemon::scheduler(app, engine.clone(), &backend, &config)?;
     scheduler.load(workflows).await?;
 
     let mut sim = Simulation {
         engine,
-        store,
+        backend,
         clock,
         capture,
         assumption,
@@ -186,7 +187,7 @@ fn trigger_descriptions(
 
 struct Simulation {
     engine: Arc<Engine>,
-    store: Arc<SledStore>,
+    backend: Backend,
     clock: Arc<ManualClock>,
     capture: Arc<CapturingConnectors>,
     assumption: TaskAssumption,
@@ -298,7 +299,7 @@ impl Simulation {
         while let Some((run, status)) = next.take() {
             let record = self.note_one(&run, status).await?;
             if let Some(parent) = record.and_then(|r| r.parent) {
-                if let Some(up) = self.store.run(&parent.run_id).await? {
+                if let Some(up) = self.backend.runs.run(&parent.run_id).await? {
                     next = Some((up.id, up.status));
                 }
             }
@@ -314,7 +315,7 @@ impl Simulation {
     ) -> anyhow::Result<Option<garita_engine::RunRecord>> {
         let before = self.last_status.insert(run.to_owned(), status);
         if status.is_terminal() && before != Some(status) {
-            let record = self.store.run(run).await?;
+            let record = self.backend.runs.run(run).await?;
             let finished = record.clone();
             self.timeline.push(
                 self.clock.now(),
@@ -381,7 +382,12 @@ impl Simulation {
                 ..TaskFilter::default()
             };
             // A store that keeps no tasks has none to report.
-            let open = self.store.list_tasks(&filter).await.unwrap_or_default();
+            let open = self
+                .backend
+                .runs
+                .list_tasks(&filter)
+                .await
+                .unwrap_or_default();
             let new: Vec<_> = open
                 .into_iter()
                 .filter(|t| self.seen_tasks.insert(t.id.clone()))
@@ -446,7 +452,12 @@ impl Simulation {
     async fn accounts_of_the_day(&mut self, window: SimWindow) -> anyhow::Result<()> {
         let now = self.clock.now();
         let day = window.day_of(now);
-        let accounts = match self.store.accounts_deactivating_between(day, day).await {
+        let accounts = match self
+            .backend
+            .accounts
+            .accounts_deactivating_between(day, day)
+            .await
+        {
             Ok(accounts) => accounts,
             Err(e) => {
                 tracing::debug!(error = %e, "no account inventory to look at");
@@ -472,7 +483,7 @@ impl Simulation {
     }
 
     async fn workflow_of(&self, run: &str) -> String {
-        match self.store.run(run).await {
+        match self.backend.runs.run(run).await {
             Ok(Some(record)) => record.workflow,
             _ => String::new(),
         }
