@@ -784,3 +784,86 @@ fn email_list_review_of_the_first_quarter_of_2027_waits_for_monday_the_4th() {
         .collect();
     assert_eq!(fires, ["2027-01-04T14:00:00Z"], "{report:#}");
 }
+
+// ---- the holder's time zone and language --------------------------------------
+
+const ZONED_HEADER: &str = "portal,account,holder_name,holder_email,company,tax_id,ctpat_account_number,role,status,last_sign_in,time_zone,locale\n";
+const ROSA: &str = "rosa.lugo@gulfcoast-produce.example";
+const ANA: &str = "ana.ruiz@gulfcoast-produce.example";
+
+/// Runs `ctpat-reactivation` by hand for `holder` (no `user_time_zone`
+/// input: the inventory says where the holder is), approves the request
+/// and signals the reactivation at 11:30 in New York; returns the notice.
+fn reactivation_notice_for(holder: &str, zone: &str, locale: &str) -> Mail {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    let row = format!(
+        "ctpat,{holder},Holder Name,{holder},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,User,deactivated,2026-03-02,{zone},{locale}\n"
+    );
+    import(
+        &store,
+        dir.path(),
+        &format!("{ZONED_HEADER}{row}"),
+        "2026-04-20T12:00:00Z",
+    );
+    let account = format!("ctpat:{holder}");
+    let run_id = start_reactivation(
+        &store,
+        &config,
+        "2026-04-20T13:00:00Z",
+        &[("account", account.as_str()), ("officer", OFFICER)],
+    );
+    ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
+        "tasks",
+        "complete",
+        &task_of(&store, OFFICER),
+        "--field",
+        "approved=true",
+    ]));
+    ok(atc(&store, &config, "2026-04-20T15:30:00Z").args(["signal", &run_id, "reactivated"]));
+    let done = show(&store, &run_id);
+    assert_eq!(step(&done, "tell_user")["status"], "succeeded", "{done:#}");
+    let mails = outbox(&store);
+    assert_eq!(mails.len(), 2, "the request and the notice: {mails:#?}");
+    let notice = mails.into_iter().find(|m| m.to == holder).unwrap();
+    assert_eq!(notice.cc, OFFICER);
+    notice
+}
+
+#[test]
+fn a_holder_in_tijuana_is_told_in_spanish_the_earliest_midnight_in_pacific_time() {
+    let notice = reactivation_notice_for(ROSA, "America/Tijuana", "es");
+    // CBP does not say whose midnight counts; the earliest plausible one is
+    // New York's (00:00 EDT on the 21st), 21:00 on the 20th in Tijuana.
+    assert_eq!(
+        notice.subject,
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-20 21:00 PDT"
+    );
+    for part in [
+        "Hola, Holder Name:",
+        "Inicie sesión en cuanto reciba este aviso",
+        "antes del 2026-04-20 21:00 PDT (su hora, America/Tijuana)",
+        "CBP no indica en qué zona horaria cuenta la medianoche",
+    ] {
+        assert!(notice.body.contains(part), "{part:?} in {}", notice.body);
+    }
+}
+
+#[test]
+fn a_holder_in_miami_is_told_in_english() {
+    let notice = reactivation_notice_for(ANA, "America/New_York", "en");
+    assert_eq!(
+        notice.subject,
+        "CTPAT: sign in as soon as you read this, before 2026-04-21 00:00 EDT"
+    );
+    for part in [
+        "Hello Holder Name,",
+        "Sign in as soon as you receive this notice",
+        "before 2026-04-21 00:00 EDT (your time, America/New_York)",
+        "CBP does not say in which time zone it counts midnight",
+    ] {
+        assert!(notice.body.contains(part), "{part:?} in {}", notice.body);
+    }
+    assert!(!notice.body.contains("Hola"), "{}", notice.body);
+}
