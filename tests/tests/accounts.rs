@@ -492,7 +492,10 @@ fn export_escapes_formula_cells_and_imports_back_unchanged() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        format!("{},attr.note", HEADER.trim_end_matches(",attr.site"))
+        format!(
+            "{},time_zone,locale,attr.note",
+            HEADER.trim_end_matches(",attr.site")
+        )
     );
     let row = lines.next().unwrap();
     let mut cells = csv_cells(row);
@@ -692,7 +695,10 @@ fn time_zone_and_locale_columns_are_imported_listed_and_exported() {
     );
     // Unset stays unset: the workflows' own defaults apply to Sam.
     let sam = by_key("ctpat:sam.hill@gulfcoast-produce.example");
-    assert!(sam.get("time_zone").is_none() && sam.get("locale").is_none(), "{sam:#}");
+    assert!(
+        sam.get("time_zone").is_none() && sam.get("locale").is_none(),
+        "{sam:#}"
+    );
 
     let exported = dir.path().join("export.csv");
     let out = run(garita(&store)
@@ -702,7 +708,10 @@ fn time_zone_and_locale_columns_are_imported_listed_and_exported() {
     let text = std::fs::read_to_string(&exported).unwrap();
     let mut lines = text.lines();
     assert!(
-        lines.next().unwrap().ends_with(",last_sign_in,time_zone,locale"),
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",last_sign_in,time_zone,locale"),
         "{text}"
     );
     let rows: Vec<&str> = lines.collect();
@@ -749,7 +758,8 @@ fn a_bad_time_zone_or_locale_is_refused_on_its_row_and_column() {
     let file = write(dir.path(), "bad-zones.csv", &bad);
     let out = import(&store, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    let err = stderr(&out);
+    // Row problems are the answer (stdout); the summary goes to stderr.
+    let err = stdout(&out);
     let name = file.display();
     assert!(
         err.contains(&format!("{name}:2: column `locale`: `fr`")),

@@ -412,12 +412,13 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
         r#"{"on":"2026-04-21"}"#,
     ]));
     assert_eq!(status_of(&store, &key), "active");
-    let hurry = one_mail(&store, "inicie sesión hoy");
+    let hurry = one_mail(&store, "inicie sesión en cuanto");
     assert_eq!(hurry.to, LUISA);
     assert_eq!(hurry.date, "2026-04-21T14:00:00Z");
+    // Luisa's account has no zone or language: New York and Spanish.
     assert_eq!(
         hurry.subject,
-        "CTPAT: inicie sesión hoy, a más tardar el 2026-04-21 23:59:59 EDT"
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-22 00:00 EDT"
     );
     let done = show(&store, &reactivation);
     assert_eq!(done["status"], "succeeded", "{done:#}");
@@ -521,14 +522,19 @@ fn reactivation_sends_the_edited_request_and_ends_active_when_the_sign_in_is_rec
 
     // The signal without data: reactivated today (New York).
     ok(atc(&store, &config, "2026-04-20T15:30:00Z").args(["signal", &run_id, "reactivated"]));
-    let hurry = one_mail(&store, "inicie sesión hoy");
+    // The run's `user_time_zone` input wins over the inventory (none here).
+    let hurry = one_mail(&store, "inicie sesión en cuanto");
     assert_eq!(
         hurry.subject,
-        "CTPAT: inicie sesión hoy, a más tardar el 2026-04-20 21:59:59 CST"
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-20 22:00 CST"
     );
-    assert!(hurry
-        .body
-        .contains("a más tardar el 2026-04-20 21:59:59 CST en su zona (America/Mexico_City), que corresponde al 2026-04-20 23:59:59 EDT en America/New_York"));
+    assert!(
+        hurry.body.contains(
+            "antes del 2026-04-20 22:00 CST (su hora, America/Mexico_City). CBP no indica en qué zona horaria cuenta la medianoche; esa es la más temprana posible, la medianoche en America/New_York."
+        ),
+        "{}",
+        hurry.body
+    );
     assert_eq!((hurry.to.as_str(), hurry.cc.as_str()), (TOM, OFFICER));
 
     // Tom signs in that evening and the officer records it.
@@ -866,4 +872,52 @@ fn a_holder_in_miami_is_told_in_english() {
         assert!(notice.body.contains(part), "{part:?} in {}", notice.body);
     }
     assert!(!notice.body.contains("Hola"), "{}", notice.body);
+}
+
+#[test]
+fn the_inactivity_reminder_is_written_in_the_holders_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let row = |holder: &str, zone: &str, locale: &str| {
+        format!("ctpat,{holder},Holder Name,{holder},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,User,active,2026-03-02,{zone},{locale}\n")
+    };
+    let csv = format!(
+        "{ZONED_HEADER}{}{}{}",
+        row(ANA, "America/New_York", "en"),
+        row(ROSA, "America/Tijuana", "es"),
+        row(LUISA, "", "")
+    );
+    import(&store, dir.path(), &csv, "2026-03-25T12:00:00Z");
+    let workflows = workflows_dir(dir.path(), &[WATCH]);
+    // 2026-04-01 is day 30 without a sign-in for all three.
+    let report = simulate(
+        &store,
+        &workflows,
+        "2026-04-01",
+        "2026-04-01",
+        "America/New_York",
+    );
+    let mut sent = simulated_emails(&report);
+    sent.sort_by(|a, b| a.1.cmp(&b.1));
+    let subjects: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|(_, to, subject)| (to[0].as_str(), subject.as_str()))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            (
+                ANA,
+                "CTPAT: sign in to the portal before 2026-04-17 (30 days without signing in)"
+            ),
+            (
+                LUISA,
+                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+            ),
+            (
+                ROSA,
+                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+            ),
+        ]
+    );
 }
