@@ -492,7 +492,10 @@ fn export_escapes_formula_cells_and_imports_back_unchanged() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        format!("{},attr.note", HEADER.trim_end_matches(",attr.site"))
+        format!(
+            "{},time_zone,locale,attr.note",
+            HEADER.trim_end_matches(",attr.site")
+        )
     );
     let row = lines.next().unwrap();
     let mut cells = csv_cells(row);
@@ -649,4 +652,123 @@ fn a_change_without_by_records_the_os_user_in_the_history_and_the_audit_log() {
         .map(|entry| entry["by"].as_str().unwrap())
         .collect();
     assert_eq!(by, ["oficina@example.com", "luis@example.com"]);
+}
+
+/// Two CTPAT holders of the same company: one in Miami (English), one in
+/// Tijuana (Spanish, Pacific time); a third without either column's value.
+const ZONES_CSV: &str = "portal,account,holder_name,holder_email,company,tax_id,time_zone,locale
+ctpat,ana.ruiz@gulfcoast-produce.example,Ana Ruiz,ana.ruiz@gulfcoast-produce.example,Gulf Coast Produce Distributors Inc.,27-5501846,America/New_York,en
+ctpat,rosa.lugo@gulfcoast-produce.example,Rosa Lugo,rosa.lugo@gulfcoast-produce.example,Gulf Coast Produce Distributors Inc.,27-5501846,America/Tijuana,es
+ctpat,sam.hill@gulfcoast-produce.example,Sam Hill,sam.hill@gulfcoast-produce.example,Gulf Coast Produce Distributors Inc.,27-5501846,,
+";
+
+#[test]
+fn time_zone_and_locale_columns_are_imported_listed_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = write(dir.path(), "zones.csv", ZONES_CSV);
+    let out = import(&store, &file, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let listed = list_json(&store, &[]);
+    let by_key = |key: &str| {
+        listed
+            .iter()
+            .find(|a| a["key"] == key)
+            .unwrap_or_else(|| panic!("{key} in {listed:#?}"))
+            .clone()
+    };
+    let ana = by_key("ctpat:ana.ruiz@gulfcoast-produce.example");
+    assert_eq!(
+        (&ana["time_zone"], &ana["locale"]),
+        (&"America/New_York".into(), &"en".into())
+    );
+    let rosa = by_key("ctpat:rosa.lugo@gulfcoast-produce.example");
+    assert_eq!(
+        (&rosa["time_zone"], &rosa["locale"]),
+        (&"America/Tijuana".into(), &"es".into())
+    );
+    // Unset stays unset: the workflows' own defaults apply to Sam.
+    let sam = by_key("ctpat:sam.hill@gulfcoast-produce.example");
+    assert!(
+        sam.get("time_zone").is_none() && sam.get("locale").is_none(),
+        "{sam:#}"
+    );
+
+    let exported = dir.path().join("export.csv");
+    let out = run(garita(&store)
+        .args(["accounts", "export", "--output"])
+        .arg(&exported));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",last_sign_in,time_zone,locale"),
+        "{text}"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows[0].ends_with(",America/New_York,en"), "{text}");
+    assert!(rows[1].ends_with(",America/Tijuana,es"), "{text}");
+    assert!(rows[2].ends_with(",,"), "{text}");
+    let out = import(&store, &exported, &[]);
+    assert!(
+        stdout(&out).contains("imported 0, unchanged 3, skipped 0"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+
+    // `accounts add` takes the same fields as flags.
+    let out = run(garita(&store).args([
+        "--now",
+        NOW,
+        "--json",
+        "accounts",
+        "add",
+        "--portal",
+        "ctpat",
+        "--account",
+        "sam.hill@gulfcoast-produce.example",
+        "--time-zone",
+        "America/Chicago",
+        "--locale",
+        "en",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let added: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(added["account"]["time_zone"], "America/Chicago");
+    assert_eq!(added["account"]["locale"], "en");
+}
+
+#[test]
+fn a_bad_time_zone_or_locale_is_refused_on_its_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let bad = ZONES_CSV
+        .replace("America/Tijuana,es", "America/Tijuna,es")
+        .replace("America/New_York,en", "America/New_York,fr");
+    let file = write(dir.path(), "bad-zones.csv", &bad);
+    let out = import(&store, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // Row problems are the answer (stdout); the summary goes to stderr.
+    let err = stdout(&out);
+    let name = file.display();
+    assert!(
+        err.contains(&format!("{name}:2: column `locale`: `fr`")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{name}:3: column `time_zone`: `America/Tijuna`"))
+            && err.contains("America/Tijuana"),
+        "the nearest valid name is suggested: {err}"
+    );
+    assert!(list_json(&store, &[]).is_empty(), "nothing was imported");
 }

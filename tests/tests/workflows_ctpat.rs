@@ -412,12 +412,13 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
         r#"{"on":"2026-04-21"}"#,
     ]));
     assert_eq!(status_of(&store, &key), "active");
-    let hurry = one_mail(&store, "inicie sesión hoy");
+    let hurry = one_mail(&store, "inicie sesión en cuanto");
     assert_eq!(hurry.to, LUISA);
     assert_eq!(hurry.date, "2026-04-21T14:00:00Z");
+    // Luisa's account has no zone or language: New York and Spanish.
     assert_eq!(
         hurry.subject,
-        "CTPAT: inicie sesión hoy, a más tardar el 2026-04-21 23:59:59 EDT"
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-22 00:00 EDT"
     );
     let done = show(&store, &reactivation);
     assert_eq!(done["status"], "succeeded", "{done:#}");
@@ -521,14 +522,19 @@ fn reactivation_sends_the_edited_request_and_ends_active_when_the_sign_in_is_rec
 
     // The signal without data: reactivated today (New York).
     ok(atc(&store, &config, "2026-04-20T15:30:00Z").args(["signal", &run_id, "reactivated"]));
-    let hurry = one_mail(&store, "inicie sesión hoy");
+    // The run's `user_time_zone` input wins over the inventory (none here).
+    let hurry = one_mail(&store, "inicie sesión en cuanto");
     assert_eq!(
         hurry.subject,
-        "CTPAT: inicie sesión hoy, a más tardar el 2026-04-20 21:59:59 CST"
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-20 22:00 CST"
     );
-    assert!(hurry
-        .body
-        .contains("a más tardar el 2026-04-20 21:59:59 CST en su zona (America/Mexico_City), que corresponde al 2026-04-20 23:59:59 EDT en America/New_York"));
+    assert!(
+        hurry.body.contains(
+            "antes del 2026-04-20 22:00 CST (su hora, America/Mexico_City). CBP no indica en qué zona horaria cuenta la medianoche; esa es la más temprana posible, la medianoche en America/New_York."
+        ),
+        "{}",
+        hurry.body
+    );
     assert_eq!((hurry.to.as_str(), hurry.cc.as_str()), (TOM, OFFICER));
 
     // Tom signs in that evening and the officer records it.
@@ -783,4 +789,135 @@ fn email_list_review_of_the_first_quarter_of_2027_waits_for_monday_the_4th() {
         .map(|h| text(&h["trigger"]["scheduled_for"]))
         .collect();
     assert_eq!(fires, ["2027-01-04T14:00:00Z"], "{report:#}");
+}
+
+// ---- the holder's time zone and language --------------------------------------
+
+const ZONED_HEADER: &str = "portal,account,holder_name,holder_email,company,tax_id,ctpat_account_number,role,status,last_sign_in,time_zone,locale\n";
+const ROSA: &str = "rosa.lugo@gulfcoast-produce.example";
+const ANA: &str = "ana.ruiz@gulfcoast-produce.example";
+
+/// Runs `ctpat-reactivation` by hand for `holder` (no `user_time_zone`
+/// input: the inventory says where the holder is), approves the request
+/// and signals the reactivation at 11:30 in New York; returns the notice.
+fn reactivation_notice_for(holder: &str, zone: &str, locale: &str) -> Mail {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    let row = format!(
+        "ctpat,{holder},Holder Name,{holder},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,User,deactivated,2026-03-02,{zone},{locale}\n"
+    );
+    import(
+        &store,
+        dir.path(),
+        &format!("{ZONED_HEADER}{row}"),
+        "2026-04-20T12:00:00Z",
+    );
+    let account = format!("ctpat:{holder}");
+    let run_id = start_reactivation(
+        &store,
+        &config,
+        "2026-04-20T13:00:00Z",
+        &[("account", account.as_str()), ("officer", OFFICER)],
+    );
+    ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
+        "tasks",
+        "complete",
+        &task_of(&store, OFFICER),
+        "--field",
+        "approved=true",
+    ]));
+    ok(atc(&store, &config, "2026-04-20T15:30:00Z").args(["signal", &run_id, "reactivated"]));
+    let done = show(&store, &run_id);
+    assert_eq!(step(&done, "tell_user")["status"], "succeeded", "{done:#}");
+    let mails = outbox(&store);
+    assert_eq!(mails.len(), 2, "the request and the notice: {mails:#?}");
+    let notice = mails.into_iter().find(|m| m.to == holder).unwrap();
+    assert_eq!(notice.cc, OFFICER);
+    notice
+}
+
+#[test]
+fn a_holder_in_tijuana_is_told_in_spanish_the_earliest_midnight_in_pacific_time() {
+    let notice = reactivation_notice_for(ROSA, "America/Tijuana", "es");
+    // CBP does not say whose midnight counts; the earliest plausible one is
+    // New York's (00:00 EDT on the 21st), 21:00 on the 20th in Tijuana.
+    assert_eq!(
+        notice.subject,
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-20 21:00 PDT"
+    );
+    for part in [
+        "Hola, Holder Name:",
+        "Inicie sesión en cuanto reciba este aviso",
+        "antes del 2026-04-20 21:00 PDT (su hora, America/Tijuana)",
+        "CBP no indica en qué zona horaria cuenta la medianoche",
+    ] {
+        assert!(notice.body.contains(part), "{part:?} in {}", notice.body);
+    }
+}
+
+#[test]
+fn a_holder_in_miami_is_told_in_english() {
+    let notice = reactivation_notice_for(ANA, "America/New_York", "en");
+    assert_eq!(
+        notice.subject,
+        "CTPAT: sign in as soon as you read this, before 2026-04-21 00:00 EDT"
+    );
+    for part in [
+        "Hello Holder Name,",
+        "Sign in as soon as you receive this notice",
+        "before 2026-04-21 00:00 EDT (your time, America/New_York)",
+        "CBP does not say in which time zone it counts midnight",
+    ] {
+        assert!(notice.body.contains(part), "{part:?} in {}", notice.body);
+    }
+    assert!(!notice.body.contains("Hola"), "{}", notice.body);
+}
+
+#[test]
+fn the_inactivity_reminder_is_written_in_the_holders_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let row = |holder: &str, zone: &str, locale: &str| {
+        format!("ctpat,{holder},Holder Name,{holder},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,User,active,2026-03-02,{zone},{locale}\n")
+    };
+    let csv = format!(
+        "{ZONED_HEADER}{}{}{}",
+        row(ANA, "America/New_York", "en"),
+        row(ROSA, "America/Tijuana", "es"),
+        row(LUISA, "", "")
+    );
+    import(&store, dir.path(), &csv, "2026-03-25T12:00:00Z");
+    let workflows = workflows_dir(dir.path(), &[WATCH]);
+    // 2026-04-01 is day 30 without a sign-in for all three.
+    let report = simulate(
+        &store,
+        &workflows,
+        "2026-04-01",
+        "2026-04-01",
+        "America/New_York",
+    );
+    let mut sent = simulated_emails(&report);
+    sent.sort_by(|a, b| a.1.cmp(&b.1));
+    let subjects: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|(_, to, subject)| (to[0].as_str(), subject.as_str()))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            (
+                ANA,
+                "CTPAT: sign in to the portal before 2026-04-17 (30 days without signing in)"
+            ),
+            (
+                LUISA,
+                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+            ),
+            (
+                ROSA,
+                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+            ),
+        ]
+    );
 }

@@ -439,6 +439,12 @@ pub struct AccountArgs {
     /// Last sign-in, YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
     pub last_sign_in: Option<String>,
+    /// Holder's IANA time zone, where notices show deadlines (America/Tijuana); empty clears it.
+    #[arg(long, value_name = "ZONE")]
+    pub time_zone: Option<String>,
+    /// Holder's language for reminders and notices: es or en; empty clears it.
+    #[arg(long, value_name = "LOCALE")]
+    pub locale: Option<String>,
     /// A free attribute, KEY=VALUE (repeatable; an empty VALUE removes it).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attributes: Vec<String>,

@@ -22,6 +22,7 @@ pub mod facts;
 mod filter;
 mod history;
 mod key;
+mod locale;
 mod transition;
 
 use std::collections::BTreeMap;
@@ -39,6 +40,7 @@ pub use history::{
     HistoryEntry, UpsertOutcome,
 };
 pub use key::AccountKey;
+pub use locale::Locale;
 pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, TransitionWrite};
 
 /// The portal name of US CBP's CTPAT portal, the one whose accounts have a
@@ -169,6 +171,16 @@ pub struct Account {
     /// The last day the holder signed in, when known.
     #[serde(default)]
     pub last_sign_in: Option<NaiveDate>,
+    /// The holder's IANA time zone (`America/Tijuana`), when known: where
+    /// notices show deadlines. Unset, a workflow uses its own default.
+    // Skipped when unset so that records written before the field existed
+    // encode to the same bytes (the audit digests cover them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The language the holder reads, when known; unset, a workflow's own
+    /// locale applies. Skipped when unset, as `time_zone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
     /// Current status; its history is in the account's [`HistoryEntry`]s.
     pub status: AccountStatus,
     /// For CTPAT accounts with a known sign-in: the first day the portal
@@ -202,6 +214,8 @@ impl Account {
             role: None,
             attributes: BTreeMap::new(),
             last_sign_in: None,
+            time_zone: None,
+            locale: None,
             status: AccountStatus::Active,
             deactivates_on: None,
             revision: 0,
@@ -323,6 +337,23 @@ mod tests {
             Some(AccountStatus::AtRisk)
         );
         assert_eq!(AccountStatus::parse("gone"), None);
+    }
+
+    #[test]
+    fn an_account_without_zone_or_locale_encodes_as_before_they_existed() {
+        // Bytes of a record written before `time_zone` and `locale`: they
+        // must decode, and encode back to the very same bytes (the audit
+        // digests cover them).
+        let old = r#"{"portal":"ctpat","identifier":"ana@example.com","holder":{"name":"Ana","email":"ana@example.com","employee_id":null,"national_id":null},"company":{"legal_name":"Acme","tax_id":"12-3456789","ctpat_account_number":null},"role":null,"attributes":{},"last_sign_in":"2026-03-01","status":"active","deactivates_on":"2026-04-16","revision":1,"created_at":"2026-03-01T00:00:00Z","updated_at":"2026-03-01T00:00:00Z"}"#;
+        let account: Account = serde_json::from_str(old).unwrap();
+        assert_eq!((account.time_zone.as_deref(), account.locale), (None, None));
+        assert_eq!(serde_json::to_string(&account).unwrap(), old);
+        let mut zoned = account;
+        zoned.time_zone = Some("America/Tijuana".into());
+        zoned.locale = Some(Locale::Es);
+        let json = serde_json::to_value(&zoned).unwrap();
+        assert_eq!(json["time_zone"], "America/Tijuana");
+        assert_eq!(json["locale"], "es");
     }
 
     #[test]

@@ -28,11 +28,15 @@ pub const ROLE: &str = "role";
 pub const STATUS: &str = "status";
 /// Last sign-in date.
 pub const LAST_SIGN_IN: &str = "last_sign_in";
+/// Holder's IANA time zone.
+pub const TIME_ZONE: &str = "time_zone";
+/// Holder's language: `es` or `en`.
+pub const LOCALE: &str = "locale";
 /// Prefix of free-attribute columns: `attr.site` sets attribute `site`.
 pub const ATTRIBUTE_PREFIX: &str = "attr.";
 
 /// Every fixed column, in the order the exporter writes them.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 14] = [
     PORTAL,
     ACCOUNT,
     HOLDER_NAME,
@@ -45,6 +49,8 @@ pub const COLUMNS: [&str; 12] = [
     ROLE,
     STATUS,
     LAST_SIGN_IN,
+    TIME_ZONE,
+    LOCALE,
 ];
 
 /// Columns every file must have (and every new account must fill).
@@ -198,8 +204,8 @@ mod tests {
         cells.push("attr.site".into());
         cells[0] = format!("\u{feff}{}", cells[0]);
         let columns = check_header(&cells).unwrap();
-        assert_eq!(columns.len(), 13);
-        assert_eq!(columns[12], Column::Attribute("site".into()));
+        assert_eq!(columns.len(), 15);
+        assert_eq!(columns[14], Column::Attribute("site".into()));
     }
 
     #[test]

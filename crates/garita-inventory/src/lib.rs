@@ -18,6 +18,7 @@ pub mod columns;
 pub mod csv_cells;
 pub mod csv_file;
 pub mod ctpat_rule;
+pub mod holder_prefs;
 pub mod row;
 pub mod rules;
 pub mod validate;

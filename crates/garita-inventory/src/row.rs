@@ -3,11 +3,13 @@
 //! column, and the values merged over the stored account when there is one.
 
 use chrono::NaiveDate;
-use garita_engine::account::{Account, AccountKey, AccountStatus, Company, Holder, CTPAT_PORTAL};
+use garita_engine::account::{
+    Account, AccountKey, AccountStatus, Company, Holder, Locale, CTPAT_PORTAL,
+};
 
 use crate::columns::{self, Cells};
 use crate::ctpat_rule::CtpatRule;
-use crate::validate;
+use crate::{holder_prefs, validate};
 
 /// One thing wrong with a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +124,10 @@ pub fn build(
     let last_sign_in = set(columns::LAST_SIGN_IN, &|v| {
         validate::date(v, today).map(|d| d.to_string())
     });
+    let time_zone = set(columns::TIME_ZONE, &holder_prefs::time_zone);
+    let locale = set(columns::LOCALE, &|v| {
+        holder_prefs::locale(v).map(|l| l.to_string())
+    });
     let mut attributes = Vec::new();
     for (name, value) in &cells.attributes {
         let column = format!("{}{name}", columns::ATTRIBUTE_PREFIX);
@@ -161,6 +167,12 @@ pub fn build(
     }
     if let Some(v) = last_sign_in {
         account.last_sign_in = v.and_then(|d| d.parse().ok());
+    }
+    if let Some(v) = time_zone {
+        account.time_zone = v;
+    }
+    if let Some(v) = locale {
+        account.locale = v.and_then(|l| Locale::parse(&l));
     }
     for (name, value) in attributes {
         match value {
@@ -348,6 +360,31 @@ mod tests {
             columns,
             ["holder_email", "tax_id", "status", "last_sign_in"]
         );
+    }
+
+    #[test]
+    fn the_holders_zone_and_language_are_checked_and_kept() {
+        let (portals, rule) = (portals(), rule());
+        let mut row = ctpat_row();
+        row.push(("time_zone", "America/Tijuana"));
+        row.push(("locale", "ES"));
+        let account = build(&cells(&row), None, &ctx(&portals, &rule)).unwrap();
+        assert_eq!(account.time_zone.as_deref(), Some("America/Tijuana"));
+        assert_eq!(account.locale, Some(Locale::Es));
+        // Absent keeps, empty clears.
+        let kept = build(&cells(&ctpat_row()), Some(&account), &ctx(&portals, &rule)).unwrap();
+        assert_eq!(kept.time_zone.as_deref(), Some("America/Tijuana"));
+        let mut clear = ctpat_row();
+        clear.push(("time_zone", ""));
+        clear.push(("locale", ""));
+        let cleared = build(&cells(&clear), Some(&account), &ctx(&portals, &rule)).unwrap();
+        assert_eq!((cleared.time_zone, cleared.locale), (None, None));
+        let mut bad = ctpat_row();
+        bad.push(("time_zone", "Mars/Olympus"));
+        bad.push(("locale", "fr"));
+        let problems = build(&cells(&bad), None, &ctx(&portals, &rule)).unwrap_err();
+        let columns: Vec<&str> = problems.iter().map(|p| p.column.as_str()).collect();
+        assert_eq!(columns, ["time_zone", "locale"]);
     }
 
     #[test]

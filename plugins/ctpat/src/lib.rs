@@ -12,7 +12,7 @@
 //! |---|---|
 //! | `ctpat.inactivity_status` | days inactive, deactivation date, stage, whether a reminder is due |
 //! | `ctpat.reactivation_request` | the English email draft to the CBP specialist |
-//! | `ctpat.reactivation_deadline` | the instant by which a reactivated user must sign in |
+//! | `ctpat.reactivation_deadline` | the instant by which a reactivated user must sign in (the earliest plausible midnight: CBP does not say its zone) |
 //! | `ctpat.email_list_review` | which enabled emails to add, remove and keep |
 //!
 //! Settings come from `[connectors.ctpat]` (see [`CtpatConfig`]):
@@ -25,6 +25,7 @@ mod actions;
 mod address;
 mod config;
 mod dates;
+pub mod plausible_zones;
 
 pub use actions::email_list_review::{
     review, InventoryAccount, Kept, Removal, RemovalReason, Review,

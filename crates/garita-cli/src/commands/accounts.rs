@@ -228,6 +228,8 @@ async fn add(ops: &dyn Operations, json: bool, args: AccountArgs) -> anyhow::Res
         role: args.role,
         status: args.status,
         last_sign_in: args.last_sign_in,
+        time_zone: args.time_zone,
+        locale: args.locale,
         attributes,
         by: args.by,
     };

@@ -612,6 +612,8 @@ pub static ROUTES: &[Route] = &[
             param("role", In::Body, Kind::Text, false, "Holder's role on the portal."),
             param("status", In::Body, Kind::Text, false, "active, at_risk, deactivated, disabled or offboarded."),
             param("last_sign_in", In::Body, Kind::Text, false, "Last sign-in, YYYY-MM-DD."),
+            param("time_zone", In::Body, Kind::Text, false, "Holder's IANA time zone (America/Tijuana)."),
+            param("locale", In::Body, Kind::Text, false, "Holder's language: es or en."),
             param("attributes", In::Body, Kind::Object, false, "Free attributes, by name (an empty value removes one)."),
             BY,
         ],
@@ -641,6 +643,8 @@ pub static ROUTES: &[Route] = &[
                     role: g.text("role"),
                     status: g.text("status"),
                     last_sign_in: g.text("last_sign_in"),
+                    time_zone: g.text("time_zone"),
+                    locale: g.text("locale"),
                     attributes,
                     by: Some(by_or_caller(&g, caller)),
                 };

@@ -173,6 +173,8 @@ fn fields(account: &Account) -> std::collections::BTreeMap<String, String> {
     );
     put("role", account.role.clone());
     put("last_sign_in", account.last_sign_in.map(|d| d.to_string()));
+    put("time_zone", account.time_zone.clone());
+    put("locale", account.locale.map(|l| l.to_string()));
     put("status", Some(account.status.to_string()));
     put(
         "deactivates_on",

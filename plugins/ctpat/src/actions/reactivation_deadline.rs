@@ -1,10 +1,12 @@
 //! `ctpat.reactivation_deadline`: by when a reactivated user must sign in.
 //!
 //! CBP deactivates a reactivated user again unless the user signs in the same
-//! calendar day, before midnight. The deadline returned is the last whole
-//! second of that day, 23:59:59 local time (inclusive); put differently, the
-//! sign-in must happen before the next local midnight (exclusive), which is
-//! one second later.
+//! calendar day, before midnight. CBP does not say in which zone, so the
+//! midnight given is the earliest plausible one ([`crate::plausible_zones`]):
+//! `midnight` is that instant (exclusive) and `deadline` its last whole
+//! second, 23:59:59 local time of the zone it belongs to (inclusive). Both
+//! are also shown in the user's zone, for a notice that tells the user to
+//! sign in as soon as it arrives.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -15,6 +17,7 @@ use crate::config::CtpatConfig;
 use crate::dates::{
     add_days, local_date, optional_date, optional_instant, optional_zone, start_of_day,
 };
+use crate::plausible_zones::{earliest_midnight, plausible_zones};
 use garita_portal_kit::FieldReader;
 
 /// The action's name after the dot.
@@ -22,6 +25,8 @@ pub const NAME: &str = "reactivation_deadline";
 
 /// How the local deadline is shown to people: date, time and zone abbreviation.
 const LOCAL_FORMAT: &str = "%Y-%m-%d %H:%M:%S %Z";
+/// How the midnight is shown: a whole minute needs no seconds.
+const MIDNIGHT_FORMAT: &str = "%Y-%m-%d %H:%M %Z";
 
 /// The last instant (23:59:59 local) of `date` in `zone`, or `None` past
 /// chrono's range.
@@ -47,12 +52,14 @@ pub fn spec() -> ActionSpec {
         "properties": {
             "time_zone": {"type": "string"},
             "deadline": {"type": "string", "format": "date-time"},
-            "deadline_local": {"type": "string"}
+            "deadline_local": {"type": "string"},
+            "midnight": {"type": "string", "format": "date-time"},
+            "midnight_local": {"type": "string"}
         }
     });
     ActionSpec::new(
         NAME,
-        "The instant by which a reactivated CTPAT user must sign in: the end (23:59:59) of the reactivation day in the configured zone.",
+        "The instant by which a reactivated CTPAT user must sign in: the end (23:59:59) of the reactivation day at the earliest plausible midnight (CBP does not say its zone: the US zones and the configured one).",
     )
     .input_schema(json!({
         "type": "object",
@@ -64,18 +71,20 @@ pub fn spec() -> ActionSpec {
         "properties": {
             "reactivated_on": {"type": "string", "format": "date", "description": "The day CBP reactivated the user (YYYY-MM-DD)."},
             "reactivated_at": {"type": "string", "format": "date-time", "description": "The instant CBP confirmed the reactivation (RFC 3339); its date in the zone counts."},
-            "time_zone": {"type": "string", "description": "IANA zone of the deadline; default: time_zone of [connectors.ctpat]."},
+            "time_zone": {"type": "string", "description": "IANA zone the reactivation day is read in, also a plausible zone of the midnight; default: time_zone of [connectors.ctpat]."},
             "user_time_zone": {"type": "string", "description": "IANA zone of the user, to show the same deadline in local time."}
         }
     }))
     .output_schema(json!({
         "type": "object",
-        "required": ["reactivated_on", "time_zone", "deadline", "deadline_local", "hours_left"],
+        "required": ["reactivated_on", "time_zone", "deadline", "deadline_local", "midnight", "plausible_zones", "hours_left"],
         "additionalProperties": false,
         "properties": {
             "reactivated_on": {"type": "string", "format": "date"},
-            "time_zone": {"type": "string"},
-            "deadline": {"type": "string", "format": "date-time", "description": "23:59:59 of the reactivation day, inclusive; the sign-in must happen before the following midnight."},
+            "time_zone": {"type": "string", "description": "The zone whose midnight ends the day first."},
+            "deadline": {"type": "string", "format": "date-time", "description": "23:59:59 of the reactivation day in time_zone, inclusive; the sign-in must happen before the following midnight."},
+            "midnight": {"type": "string", "format": "date-time", "description": "The earliest plausible midnight that ends the reactivation day (exclusive)."},
+            "plausible_zones": {"type": "array", "items": {"type": "string"}, "description": "The zones CBP could count the day in; midnight is the earliest of theirs."},
             "deadline_local": {"type": "string", "description": "The deadline as local text, e.g. 2026-03-09 23:59:59 EDT."},
             "hours_left": {"type": "number", "description": "Hours from now to the deadline, two decimals; negative once it has passed."},
             "in_user_zone": rendered
@@ -110,25 +119,33 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
         );
     }
     let reactivated_on = on.or_else(|| at.map(|instant| local_date(instant, zone)));
-    let deadline = reactivated_on.and_then(|date| end_of_day(date, zone));
+    let zones = plausible_zones(&[zone]);
+    let midnight = reactivated_on.and_then(|date| earliest_midnight(date, &zones));
+    let deadline = midnight.and_then(|m| m.checked_sub_signed(TimeDelta::seconds(1)));
     if reader.is_clean() && deadline.is_none() {
         let path = reader.path("reactivated_on");
         reader.fail(path, "fecha fuera de rango", "date out of range");
     }
-    let (reactivated_on, deadline) = reader.finish(reactivated_on.zip(deadline))?;
+    let (reactivated_on, (midnight, deadline)) =
+        reader.finish(reactivated_on.zip(midnight.zip(deadline)))?;
     let mut output = json!({
         "reactivated_on": reactivated_on.to_string(),
-        "time_zone": zone.name(),
+        "time_zone": deadline.timezone().name(),
         "deadline": deadline.to_rfc3339(),
         "deadline_local": deadline.format(LOCAL_FORMAT).to_string(),
+        "midnight": midnight.to_rfc3339(),
+        "plausible_zones": zones.iter().map(|z| z.name()).collect::<Vec<_>>(),
         "hours_left": hours_between(ctx.now, deadline.with_timezone(&Utc)),
     });
     if let Some(user_zone) = user_zone {
         let there = deadline.with_timezone(&user_zone);
+        let midnight_there = midnight.with_timezone(&user_zone);
         output["in_user_zone"] = json!({
             "time_zone": user_zone.name(),
             "deadline": there.to_rfc3339(),
             "deadline_local": there.format(LOCAL_FORMAT).to_string(),
+            "midnight": midnight_there.to_rfc3339(),
+            "midnight_local": midnight_there.format(MIDNIGHT_FORMAT).to_string(),
         });
     }
     Ok(output)
@@ -158,6 +175,9 @@ mod tests {
         assert_eq!(out["deadline"], "2026-03-09T23:59:59-04:00");
         assert_eq!(out["deadline_local"], "2026-03-09 23:59:59 EDT");
         assert_eq!(out["time_zone"], "America/New_York");
+        assert_eq!(out["midnight"], "2026-03-10T00:00:00-04:00");
+        assert_eq!(out["plausible_zones"][0], "America/New_York");
+        assert_eq!(out["plausible_zones"][6], "Pacific/Honolulu");
         // 10:00 EDT to 23:59:59 EDT.
         assert_eq!(out["hours_left"], 14.0);
     }
@@ -204,22 +224,38 @@ mod tests {
             out["in_user_zone"]["deadline_local"],
             "2026-03-09 20:59:59 PDT"
         );
+        assert_eq!(
+            out["in_user_zone"]["midnight_local"],
+            "2026-03-09 21:00 PDT"
+        );
+        assert_eq!(out["in_user_zone"]["midnight"], "2026-03-09T21:00:00-07:00");
     }
 
     #[test]
-    fn the_zone_can_be_configured_or_given() {
+    fn a_configured_or_given_zone_only_ever_makes_the_deadline_earlier() {
+        // Guayaquil (UTC-5) ends 2026-03-09 an hour after New York (EDT):
+        // CBP might count in New York, so New York's midnight stands.
         let ctx = InvokeContext {
             config: json!({"time_zone": "America/Guayaquil"}),
             ..ctx_at("2026-03-09T14:00:00Z")
         };
         let out = run(&ctx, &json!({"reactivated_on": "2026-03-09"})).unwrap();
-        assert_eq!(out["deadline"], "2026-03-09T23:59:59-05:00");
+        assert_eq!(out["deadline"], "2026-03-09T23:59:59-04:00");
+        assert_eq!(out["plausible_zones"][0], "America/Guayaquil");
         let out = run(
             &ctx,
             &json!({"reactivated_on": "2026-03-09", "time_zone": "America/Mexico_City"}),
         )
         .unwrap();
-        assert_eq!(out["deadline"], "2026-03-09T23:59:59-06:00");
+        assert_eq!(out["deadline"], "2026-03-09T23:59:59-04:00");
+        // Puerto Rico keeps UTC-4 in winter, an hour ahead of New York.
+        let out = run(
+            &ctx,
+            &json!({"reactivated_on": "2026-01-15", "time_zone": "America/Puerto_Rico"}),
+        )
+        .unwrap();
+        assert_eq!(out["deadline"], "2026-01-15T23:59:59-04:00");
+        assert_eq!(out["time_zone"], "America/Puerto_Rico");
     }
 
     #[test]

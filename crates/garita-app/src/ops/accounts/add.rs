@@ -42,6 +42,12 @@ pub struct AccountFields {
     pub status: Option<String>,
     /// Last sign-in, `YYYY-MM-DD`.
     pub last_sign_in: Option<String>,
+    /// Holder's IANA time zone (`America/Tijuana`); empty clears it.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Holder's language, `es` or `en`; empty clears it.
+    #[serde(default)]
+    pub locale: Option<String>,
     /// Free attributes, by name (an empty value removes one).
     pub attributes: BTreeMap<String, String>,
     /// Who makes the change, for the history (default: the caller).
@@ -143,6 +149,8 @@ fn cells_of(fields: AccountFields) -> Result<Cells, AppError> {
     put(columns::ROLE, fields.role);
     put(columns::STATUS, fields.status);
     put(columns::LAST_SIGN_IN, fields.last_sign_in);
+    put(columns::TIME_ZONE, fields.time_zone);
+    put(columns::LOCALE, fields.locale);
     for (name, value) in fields.attributes {
         let name = name.trim();
         if !columns::is_attribute_name(name) || columns::classify(&format!("attr.{name}")).is_err()

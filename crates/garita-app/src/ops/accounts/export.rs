@@ -79,6 +79,8 @@ fn fixed_cells(a: &Account) -> Vec<String> {
         opt(&a.role),
         a.status.to_string(),
         a.last_sign_in.map(|d| d.to_string()).unwrap_or_default(),
+        opt(&a.time_zone),
+        a.locale.map(|l| l.to_string()).unwrap_or_default(),
     ]
 }
 
