@@ -216,7 +216,9 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_the_rule_deactivates
             "2026-04-17T04:00:00Z",
             "Revisar la solicitud de reactivación CTPAT de Luisa Méndez",
             DEFAULT_OFFICER,
-            "2026-04-19T04:00:00Z"
+            // Friday at midnight in New York: two business days of the US
+            // calendar end on Tuesday at midnight, not over the weekend.
+            "2026-04-21T04:00:00Z"
         )])
     );
     // The inventory agrees on the day: 2 March + 45 days of grace + 1.
@@ -660,8 +662,8 @@ fn tom_with_backup_owner() -> String {
 }
 
 #[test]
-fn a_review_opened_on_a_friday_is_never_dropped_it_escalates_to_the_backup_owner_then_the_officer(
-) {
+fn a_review_opened_on_a_friday_is_never_dropped_it_escalates_to_the_backup_owner_then_the_officer()
+{
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let config = ctpat_config(dir.path());
@@ -739,6 +741,38 @@ fn a_review_opened_on_a_friday_is_never_dropped_it_escalates_to_the_backup_owner
     let request = one_mail(&store, "reactivation request");
     assert_eq!(request.to, SPECIALIST);
     assert!(dropped().is_empty(), "{:#?}", dropped());
+}
+
+#[test]
+fn without_a_backup_owner_the_unanswered_review_goes_back_to_the_officer_as_urgent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    import(
+        &store,
+        dir.path(),
+        &format!("{HEADER}{TOM_ROW}"),
+        "2026-04-17T12:00:00Z",
+    );
+    let workflows = workflows_dir(dir.path(), &[REACTIVATION]);
+    let run_id = start_reactivation(&store, &config, "2026-04-17T15:00:00Z", &tom_inputs());
+    ok(atc(&store, &config, "2026-04-21T15:00:00Z")
+        .args(["daemon", "--once", "--workflows"])
+        .arg(&workflows));
+    assert!(mails_about(&store, "le pasamos la revisión").is_empty());
+    assert!(mails_about(&store, "no se envió").is_empty());
+    let urgent = one_mail(&store, "sigue sin revisar");
+    assert_eq!((urgent.to.as_str(), urgent.cc.as_str()), (OFFICER, ""));
+    assert!(
+        urgent.body.contains("no tiene suplente en el inventario"),
+        "{}",
+        urgent.body
+    );
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["assignee"], OFFICER);
+    assert_eq!(open[0]["due"], Value::Null);
+    assert_eq!(show(&store, &run_id)["status"], "waiting");
 }
 
 // ---- ctpat-email-list-review -------------------------------------------------
