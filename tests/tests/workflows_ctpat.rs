@@ -216,7 +216,9 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_the_rule_deactivates
             "2026-04-17T04:00:00Z",
             "Revisar la solicitud de reactivación CTPAT de Luisa Méndez",
             DEFAULT_OFFICER,
-            "2026-04-19T04:00:00Z"
+            // Friday at midnight in New York: two business days of the US
+            // calendar end on Tuesday at midnight, not over the weekend.
+            "2026-04-21T04:00:00Z"
         )])
     );
     // The inventory agrees on the day: 2 March + 45 days of grace + 1.
@@ -652,6 +654,131 @@ fn reactivation_escalates_when_cbp_does_not_answer_in_14_days() {
     );
     assert!(chase.body.contains(SPECIALIST));
     assert!(chase.body.contains("CTPAT Portal user reactivation request - Gulf Coast Produce Distributors Inc. (account 80456123)"));
+}
+
+/// Who stands in for Tom: the inventory names her in `attr.backup_owner`.
+const BACKUP: &str = "maria.soto@gulfcoast-produce.example";
+
+fn tom_with_backup_owner() -> String {
+    format!(
+        "{},attr.backup_owner\n{},{BACKUP}\n",
+        HEADER.trim_end(),
+        TOM_ROW.trim_end()
+    )
+}
+
+#[test]
+fn a_review_opened_on_a_friday_is_never_dropped_it_escalates_to_the_backup_owner_then_the_officer()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    import(
+        &store,
+        dir.path(),
+        &tom_with_backup_owner(),
+        "2026-04-17T12:00:00Z",
+    );
+    let workflows = workflows_dir(dir.path(), &[REACTIVATION]);
+    let daemon_once = |now: &str| {
+        ok(atc(&store, &config, now)
+            .args(["daemon", "--once", "--workflows"])
+            .arg(&workflows));
+    };
+    let dropped = || mails_about(&store, "no se envió");
+
+    // Friday 17 April 2026, 11:00 in New York: two business days are
+    // Friday and Monday, so the review is due on Tuesday at 11:00.
+    let run_id = start_reactivation(&store, &config, "2026-04-17T15:00:00Z", &tom_inputs());
+    let review = tasks(&store, false);
+    assert_eq!(review.len(), 1, "{review:#?}");
+    assert_eq!(review[0]["assignee"], OFFICER);
+    assert_eq!(review[0]["due"], "2026-04-21T15:00:00Z");
+
+    // The weekend passes unanswered: on Monday nothing was dropped.
+    daemon_once("2026-04-20T13:00:00Z");
+    assert!(dropped().is_empty(), "{:#?}", dropped());
+    assert_eq!(show(&store, &run_id)["status"], "waiting");
+    assert_eq!(task_of(&store, OFFICER), text(&review[0]["id"]));
+
+    // Garita is down from Monday to Wednesday: the due date passes while
+    // nobody looks, and the escalation happens when it comes back.
+    daemon_once("2026-04-22T14:00:00Z");
+    assert!(dropped().is_empty(), "{:#?}", dropped());
+    let handed = one_mail(&store, "le pasamos la revisión");
+    assert_eq!(
+        (handed.to.as_str(), handed.cc.as_str(), handed.date.as_str()),
+        (BACKUP, OFFICER, "2026-04-22T14:00:00Z")
+    );
+    assert!(handed.body.contains("Tom Okafor"), "{}", handed.body);
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["assignee"], BACKUP);
+    // One business day from when she was asked.
+    assert_eq!(open[0]["due"], "2026-04-23T14:00:00Z");
+
+    // She does not answer either: the officer gets it back, urgent, and
+    // with no deadline left to expire.
+    daemon_once("2026-04-23T14:00:00Z");
+    let urgent = one_mail(&store, "sigue sin revisar");
+    assert_eq!(
+        (urgent.to.as_str(), urgent.date.as_str()),
+        (OFFICER, "2026-04-23T14:00:00Z")
+    );
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["assignee"], OFFICER);
+    assert_eq!(open[0]["due"], Value::Null);
+
+    // Weeks later the request is still there, waiting for an answer.
+    daemon_once("2026-05-15T14:00:00Z");
+    assert!(dropped().is_empty(), "{:#?}", dropped());
+    assert_eq!(show(&store, &run_id)["status"], "waiting");
+
+    ok(atc(&store, &config, "2026-05-15T15:00:00Z").args([
+        "tasks",
+        "complete",
+        &text(&open[0]["id"]),
+        "--field",
+        "approved=true",
+        "--by",
+        OFFICER,
+    ]));
+    let request = one_mail(&store, "reactivation request");
+    assert_eq!(request.to, SPECIALIST);
+    assert!(dropped().is_empty(), "{:#?}", dropped());
+}
+
+#[test]
+fn without_a_backup_owner_the_unanswered_review_goes_back_to_the_officer_as_urgent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    import(
+        &store,
+        dir.path(),
+        &format!("{HEADER}{TOM_ROW}"),
+        "2026-04-17T12:00:00Z",
+    );
+    let workflows = workflows_dir(dir.path(), &[REACTIVATION]);
+    let run_id = start_reactivation(&store, &config, "2026-04-17T15:00:00Z", &tom_inputs());
+    ok(atc(&store, &config, "2026-04-21T15:00:00Z")
+        .args(["daemon", "--once", "--workflows"])
+        .arg(&workflows));
+    assert!(mails_about(&store, "le pasamos la revisión").is_empty());
+    assert!(mails_about(&store, "no se envió").is_empty());
+    let urgent = one_mail(&store, "sigue sin revisar");
+    assert_eq!((urgent.to.as_str(), urgent.cc.as_str()), (OFFICER, ""));
+    assert!(
+        urgent.body.contains("no tiene suplente en el inventario"),
+        "{}",
+        urgent.body
+    );
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["assignee"], OFFICER);
+    assert_eq!(open[0]["due"], Value::Null);
+    assert_eq!(show(&store, &run_id)["status"], "waiting");
 }
 
 // ---- ctpat-email-list-review -------------------------------------------------

@@ -36,6 +36,7 @@ pub mod secret_redactor;
 pub mod store;
 pub mod store_conformance;
 pub mod task;
+pub mod task_due;
 
 pub use account::{
     Account, AccountFilter, AccountKey, AccountStatus, AccountStore, AccountUpdate, ChangeMeta,

@@ -210,6 +210,25 @@ pub struct WaitSpec {
     pub on_timeout: OnTimeout,
 }
 
+/// How long a person has to answer a task (`due:`); the deadline itself is
+/// [`Due::deadline`] (`task_due.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Due {
+    /// Elapsed time from when the step starts (`due: 3d`).
+    Elapsed(#[serde(with = "humantime_serde_compat")] Duration),
+    /// Business days of a country's calendar (`due: {days: 2,
+    /// business_days: US}`): the same local time, in the workflow's time
+    /// zone, on the `days`th business day after the day the step starts.
+    BusinessDays {
+        /// How many business days.
+        days: u32,
+        /// Whose weekends and public holidays do not count.
+        #[serde(rename = "business_days")]
+        calendar: crate::calendar::Country,
+    },
+}
+
 /// A `task:` step: a question for a person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskSpec {
@@ -220,8 +239,7 @@ pub struct TaskSpec {
     /// Assignee (email) template.
     pub assignee: Option<String>,
     /// How long the person has.
-    #[serde(with = "humantime_serde_opt")]
-    pub due: Option<Duration>,
+    pub due: Option<Due>,
     /// JSON Schema of the fields the person fills in.
     pub fields: Option<serde_json::Value>,
     /// What happens when `due` passes.

@@ -5,7 +5,8 @@
 //! A business day is a Monday to Friday that is not a public day off of the
 //! country. Workflow schedules use it to move a fire that lands on a weekend
 //! or a holiday to the next business day (`business_days:` on a schedule,
-//! `schedule/business_day_fires.rs`).
+//! `schedule/business_day_fires.rs`), and tasks to count their due date in
+//! business days (`due: {days: 2, business_days: US}`, `task_due.rs`).
 //!
 //! # The data: shipped with Garita, computed by rule
 //!
@@ -59,6 +60,7 @@ mod country;
 mod date_rules;
 mod ecuador;
 mod error;
+mod local_time;
 mod mexico;
 mod united_states;
 
@@ -68,6 +70,7 @@ mod tests;
 pub use business_calendar::{BusinessCalendar, Holiday};
 pub use country::Country;
 pub use error::CalendarError;
+pub use local_time::at_local_time;
 
 /// The first year whose days off Garita knows.
 pub const FIRST_COVERED_YEAR: i32 = 2021;

@@ -48,8 +48,7 @@ impl RunDriver<'_, '_> {
                 };
                 let due = spec
                     .due
-                    .and_then(|d| chrono::Duration::from_std(d).ok())
-                    .and_then(|d| now.checked_add_signed(d));
+                    .and_then(|d| d.deadline(now, &self.workflow.time_zone));
                 let id = format!("{}.{}.{attempt}", self.batch.record.id, step.id);
                 if !in_flight {
                     self.record(RunEvent::StepStarted {

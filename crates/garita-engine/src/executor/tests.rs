@@ -546,7 +546,7 @@ fn task_step(id: &str, due: Option<Duration>, on_timeout: OnTimeout) -> Step {
             title: "Confirm the update for ${{ inputs.who }}".into(),
             body: Some("Please confirm.".into()),
             assignee: Some("oficial@example.com".into()),
-            due,
+            due: due.map(crate::model::Due::Elapsed),
             fields: Some(
                 json!({"type": "object", "required": ["date"], "properties": {"date": {"type": "string"}}}),
             ),

@@ -1,4 +1,4 @@
-//! Cron expressions and IANA time zones.
+//! Cron expressions, IANA time zones and business-day calendars.
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::{Tz, TZ_VARIANTS};
@@ -8,6 +8,7 @@ use super::node::Node;
 use super::problems::Problems;
 use super::scalars;
 use super::suggest::closest;
+use crate::calendar::Country;
 
 /// Longest cron expression accepted; real ones are a few dozen characters.
 const MAX_CRON_LEN: usize = 200;
@@ -25,6 +26,33 @@ pub(crate) fn time_zone(node: &Node, what: &str, problems: &mut Problems<'_>) ->
     problems.error_hint(
         node.span,
         format!("{what} `{name}` is not a known IANA time zone"),
+        hint,
+    );
+    None
+}
+
+/// The country of a `business_days:` (on a schedule, or in a task's
+/// `due:`): `MX`, `EC` or `US`, whose weekends and public holidays are not
+/// business days.
+pub(crate) fn business_days(node: &Node, problems: &mut Problems<'_>) -> Option<Country> {
+    let codes = || Country::ALL.iter().map(|c| c.code());
+    let text = node.scalar_text();
+    if let Some(country) = text.as_deref().and_then(|t| t.parse::<Country>().ok()) {
+        return Some(country);
+    }
+    let shown = text
+        .as_deref()
+        .map_or_else(|| node.kind_name().to_owned(), |t| format!("`{t}`"));
+    let hint = text
+        .as_deref()
+        .and_then(|t| codes().find(|code| code.eq_ignore_ascii_case(t)))
+        .map_or_else(
+            || "the country whose weekends and public holidays are not business days: `MX` (Mexico), `EC` (Ecuador) or `US` (United States)".to_owned(),
+            |code| format!("write it in capitals: `{code}`"),
+        );
+    problems.error_hint(
+        node.span,
+        format!("`business_days` must be `MX`, `EC` or `US`, not {shown}"),
         hint,
     );
     None

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::for_each::{DEFAULT_CONCURRENCY, DEFAULT_ITEM_VAR};
 use super::inputs::TYPE_NAMES;
-use super::limits::{MAX_CONCURRENCY, MAX_RETRY_ATTEMPTS, MAX_TRIGGERS};
+use super::limits::{MAX_CONCURRENCY, MAX_DUE_BUSINESS_DAYS, MAX_RETRY_ATTEMPTS, MAX_TRIGGERS};
 use super::workflow_file::{DEFAULT_LOCALE, DEFAULT_TIME_ZONE, LOCALES};
 
 /// `[A-Za-z_][A-Za-z0-9_]*`, as checked by `scalars::is_identifier`.
@@ -293,7 +293,21 @@ fn task() -> Value {
             "title": {"$ref": "#/$defs/template"},
             "body": {"$ref": "#/$defs/template", "description": "Markdown."},
             "assignee": {"$ref": "#/$defs/template", "description": "Email of the person."},
-            "due": {"$ref": "#/$defs/duration", "description": "How long the person has."},
+            "due": {
+                "description": "How long the person has: a duration (`3d`, elapsed time) or business days of a country's calendar.",
+                "oneOf": [
+                    {"$ref": "#/$defs/duration"},
+                    {
+                        "type": "object",
+                        "required": ["days", "business_days"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "days": {"type": "integer", "minimum": 1, "maximum": MAX_DUE_BUSINESS_DAYS, "description": "Business days, counted from the day the task opens; due at the same local time (the workflow's time zone)."},
+                            "business_days": {"description": "Country (ISO code) whose weekends and public holidays do not count.", "enum": ["MX", "EC", "US"]}
+                        }
+                    }
+                ]
+            },
             "fields": {"description": "JSON Schema of the answer (an object).", "type": "object"},
             "on_timeout": {"$ref": "#/$defs/on_timeout"}
         },

@@ -14,6 +14,10 @@ pub const MAX_NODES: usize = 20_000;
 /// far beyond any compliance deadline, and safe to add to any date.
 pub const MAX_DURATION_SECS: u64 = 10 * 366 * 24 * 3600;
 
+/// Most business days a `due:` may count: about ten years of them, as
+/// [`MAX_DURATION_SECS`] bounds elapsed time.
+pub const MAX_DUE_BUSINESS_DAYS: u32 = 2_600;
+
 /// Most attempts a retry policy may ask for.
 pub const MAX_RETRY_ATTEMPTS: u32 = 100;
 

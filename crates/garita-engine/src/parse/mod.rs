@@ -17,6 +17,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::{Span, Workflow};
 
 mod calendar;
+mod due;
 mod fields;
 mod file_schema;
 mod for_each;

@@ -1,5 +1,6 @@
 //! `task:` steps: a question for a person, with an optional form and deadline.
 
+use super::due::read_due;
 use super::fields::Fields;
 use super::node::Node;
 use super::on_timeout::read_on_timeout;
@@ -41,7 +42,7 @@ pub(crate) fn read_task(
     let body = template("body", false, problems);
     let assignee = template("assignee", false, problems);
     let due = match fields.get("due") {
-        Some(n) => scalars::duration(n, &format!("`due` of {what}"), problems).map(Some),
+        Some(n) => read_due(n, &format!("`due` of {what}"), problems).map(Some),
         None => Some(None),
     };
     let form = match fields.get("fields") {

@@ -178,7 +178,12 @@ fn full_example_parses() {
     }
     match &wf.steps[1].kind {
         StepKind::Task(task) => {
-            assert_eq!(task.due.map(|d| d.as_secs()), Some(3 * 86400));
+            assert_eq!(
+                task.due,
+                Some(crate::model::Due::Elapsed(std::time::Duration::from_secs(
+                    3 * 86400
+                )))
+            );
             assert_eq!(task.on_timeout, OnTimeout::Goto("fan".into()));
             assert!(task.fields.is_some());
         }

@@ -7,7 +7,6 @@ use super::node::{Node, NodeValue};
 use super::problems::Problems;
 use super::scalars;
 use super::suggest::did_you_mean;
-use crate::calendar::Country;
 use crate::model::{CatchUp, Trigger};
 
 /// The trigger kinds accepted under `on:`.
@@ -168,7 +167,7 @@ fn read_schedule(node: &Node, default_zone: &str, problems: &mut Problems<'_>) -
         None => Some(CatchUp::default()),
     };
     let business_days = match fields.get("business_days") {
-        Some(n) => read_business_days(n, problems).map(Some),
+        Some(n) => calendar::business_days(n, problems).map(Some),
         None => Some(None),
     };
     fields.finish("a schedule", problems);
@@ -178,32 +177,6 @@ fn read_schedule(node: &Node, default_zone: &str, problems: &mut Problems<'_>) -
         catch_up: catch_up?,
         business_days: business_days?,
     })
-}
-
-/// The country whose weekends and public holidays move a fire: `MX`, `EC`
-/// or `US`.
-fn read_business_days(node: &Node, problems: &mut Problems<'_>) -> Option<Country> {
-    let codes = || Country::ALL.iter().map(|c| c.code());
-    let text = node.scalar_text();
-    if let Some(country) = text.as_deref().and_then(|t| t.parse::<Country>().ok()) {
-        return Some(country);
-    }
-    let shown = text
-        .as_deref()
-        .map_or_else(|| node.kind_name().to_owned(), |t| format!("`{t}`"));
-    let hint = text
-        .as_deref()
-        .and_then(|t| codes().find(|code| code.eq_ignore_ascii_case(t)))
-        .map_or_else(
-            || "the country whose weekends and public holidays move a fire to the next business day: `MX` (Mexico), `EC` (Ecuador) or `US` (United States)".to_owned(),
-            |code| format!("write it in capitals: `{code}`"),
-        );
-    problems.error_hint(
-        node.span,
-        format!("`business_days` must be `MX`, `EC` or `US`, not {shown}"),
-        hint,
-    );
-    None
 }
 
 fn read_catch_up(node: &Node, problems: &mut Problems<'_>) -> Option<CatchUp> {

@@ -14,11 +14,10 @@
 //! stays where the expression put it and a warning says why, rather than a
 //! schedule that stops firing.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use super::cron_trigger::CronTrigger;
-use crate::calendar::BusinessCalendar;
+use crate::calendar::{at_local_time, BusinessCalendar};
 
 /// Longest run of non-business days searched back from an instant. The
 /// longest real ones are a long weekend plus Ecuador's Carnival (four or
@@ -28,10 +27,6 @@ const MAX_DAYS_OFF_IN_A_ROW: usize = 31;
 /// Most cron instants read for one question, so a per-minute expression over
 /// a long run of days off still answers in bounded time.
 const MAX_CRON_FIRES_READ: usize = 400_000;
-
-/// Longest a spring-forward gap is searched for its end (real gaps are one
-/// hour, a few historical ones two).
-const MAX_GAP_MINUTES: i64 = 3 * 60;
 
 /// The first moved fire strictly after `after`.
 pub(super) fn next_after(
@@ -115,23 +110,6 @@ pub(super) fn moved_fire(
     }
 }
 
-/// The instant `time` on `day` in `zone`: the first of a repeated local
-/// time, and for one skipped by a spring-forward change the first instant
-/// after the gap (as `cron_trigger.rs` settles it).
-fn at_local_time(zone: Tz, day: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
-    let wall = day.and_time(time);
-    for minutes in 0..=MAX_GAP_MINUTES {
-        let probe = wall + TimeDelta::minutes(minutes);
-        match zone.from_local_datetime(&probe) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
-                return Some(t.with_timezone(&Utc));
-            }
-            LocalResult::None => {}
-        }
-    }
-    None
-}
-
 /// Where to start reading cron instants so that none whose moved fire lies
 /// after `after` is missed: `after` itself when its local day and the day
 /// before are business days, else the day before the run of non-business
@@ -171,6 +149,7 @@ fn search_start(
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
     use proptest::prelude::*;
 
     use super::*;
