@@ -136,6 +136,18 @@ impl AuditReport {
         self.problems.is_empty()
     }
 
+    /// `N problem(s), the first: …`: the problems in one line, for an error
+    /// that refuses a store or a backup whose chain does not verify.
+    pub fn problems_in_brief(&self) -> String {
+        format!(
+            "{} problem(s), the first: {}",
+            self.problems.len() as u64 + self.more_problems,
+            self.problems
+                .first()
+                .map_or_else(String::new, |p| p.to_string())
+        )
+    }
+
     /// True when every problem is damage at the end of the log (see
     /// [`AuditProblem::damaged`]), none a sign of tampering.
     pub fn is_only_damaged(&self) -> bool {

@@ -45,12 +45,8 @@ pub fn check_record_set(set: &RecordSet) -> Result<AuditReport, String> {
     }
     if !report.is_intact() {
         return Err(format!(
-            "its audit chain does not verify ({} problem(s), the first: {})",
-            report.problems.len() as u64 + report.more_problems,
-            report
-                .problems
-                .first()
-                .map_or_else(String::new, |p| p.to_string())
+            "its audit chain does not verify ({})",
+            report.problems_in_brief()
         ));
     }
     Ok(report)

@@ -329,12 +329,8 @@ fn audit_intact(store: &SledStore, dir: &Path) -> Result<(), BackupError> {
         return Err(BackupError::Io {
             path: dir.display().to_string(),
             detail: format!(
-                "the audit chain of the restored store does not verify ({} problem(s), the first: {})",
-                report.problems.len() as u64 + report.more_problems,
-                report
-                    .problems
-                    .first()
-                    .map_or_else(String::new, |p| p.to_string())
+                "the audit chain of the restored store does not verify ({})",
+                report.problems_in_brief()
             ),
         });
     }
