@@ -772,3 +772,49 @@ fn a_bad_time_zone_or_locale_is_refused_on_its_row_and_column() {
     );
     assert!(list_json(&store, &[]).is_empty(), "nothing was imported");
 }
+
+/// What a keyboard or a spreadsheet may write as an N followed by a
+/// combining tilde is stored as the one letter "Ñ" (Unicode NFC), so the
+/// same name typed the other way changes nothing, and `accounts add` with
+/// the precomposed letter names the same account as the import.
+#[test]
+fn names_and_identifiers_are_stored_in_unicode_nfc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let decomposed = format!(
+        "{HEADER}\necuapass,PEN\u{303}A1,Jose\u{301} Pen\u{303}a,pena@exportadora.example,E-1,,Exportadora Pen\u{303}a S.A.,{},,Empleado,active,2026-03-01,Quito\n",
+        RUCS[0]
+    );
+    let file = write(tmp.path(), "decomposed.csv", &decomposed);
+    let out = import(&store, &file, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = list_json(&store, &[]);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["holder"]["name"], "José Peña");
+    assert_eq!(listed[0]["company"]["legal_name"], "Exportadora Peña S.A.");
+    assert_eq!(listed[0]["identifier"], "PEÑA1");
+
+    let precomposed = decomposed
+        .replace("Jose\u{301} Pen\u{303}a", "José Peña")
+        .replace("Pen\u{303}a S.A.", "Peña S.A.")
+        .replace("PEN\u{303}A1", "PEÑA1");
+    let file = write(tmp.path(), "precomposed.csv", &precomposed);
+    let out = import(&store, &file, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 0, unchanged 1"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(garita(&store).args([
+        "--now",
+        NOW,
+        "accounts",
+        "touch",
+        "ecuapass:PEN\u{303}A1",
+        "--at",
+        "2026-03-09",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(list_json(&store, &[]).len(), 1, "the same account");
+}

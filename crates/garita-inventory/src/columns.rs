@@ -76,6 +76,15 @@ pub struct Cells {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// A cell's value as every check sees it: trimmed, and in Unicode NFC. A
+/// spreadsheet or a keyboard may write "Ñ" as an N followed by a combining
+/// tilde; in NFC both are the one letter, so names, identifiers and account
+/// keys compare alike whichever way they were typed.
+pub fn cell_value(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    raw.trim().nfc().collect()
+}
+
 impl Cells {
     /// The value of a fixed column, when the column is present.
     pub fn get(&self, column: &str) -> Option<&str> {
@@ -171,6 +180,13 @@ pub fn check_header(headers: &[String]) -> Result<Vec<Column>, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_is_trimmed_and_composed() {
+        assert_eq!(cell_value("  Pen\u{303}a \t"), "Peña");
+        assert_eq!(cell_value("Peña"), "Peña");
+        assert_eq!(cell_value("Jose\u{301}"), "José");
+    }
 
     fn header(cells: &[&str]) -> Vec<String> {
         cells.iter().map(|c| c.to_string()).collect()

@@ -108,7 +108,7 @@ pub fn cells_of(record: &csv::StringRecord, header: &[Column]) -> Result<Cells, 
     }
     let mut cells = Cells::default();
     for (column, raw) in header.iter().zip(record.iter()) {
-        let value = unescape_formula(raw).trim().to_owned();
+        let value = crate::columns::cell_value(unescape_formula(raw));
         match column {
             Column::Fixed(name) => {
                 cells.fixed.insert(name, value);

@@ -1,10 +1,13 @@
 //! [`AccountKey`]: what makes two inventory rows the same account.
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 /// An account's identity: its portal and its identifier on the portal, both
 /// trimmed and lower-cased, so `CTPAT, Ana@Example.com ` and
-/// `ctpat,ana@example.com` are the same account. Printed (and parsed) as
+/// `ctpat,ana@example.com` are the same account; the identifier is also in
+/// Unicode NFC, so an `Ñ` typed as N plus a combining tilde names the same
+/// account as the precomposed letter. Printed (and parsed) as
 /// `portal:identifier`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AccountKey {
@@ -17,7 +20,7 @@ impl AccountKey {
     pub fn new(portal: &str, identifier: &str) -> Self {
         Self {
             portal: Self::normalise_portal(portal),
-            identifier: identifier.trim().to_lowercase(),
+            identifier: identifier.trim().nfc().collect::<String>().to_lowercase(),
         }
     }
 
@@ -55,6 +58,18 @@ impl std::fmt::Display for AccountKey {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_combining_tilde_names_the_same_account_as_the_precomposed_letter() {
+        assert_eq!(
+            AccountKey::new("ecuapass", "PEN\u{303}A1"),
+            AccountKey::new("ecuapass", "PEÑA1")
+        );
+        assert_eq!(
+            AccountKey::new("ecuapass", "PEN\u{303}A1").identifier(),
+            "peña1"
+        );
+    }
 
     #[test]
     fn case_and_spaces_do_not_make_a_new_account() {

@@ -134,7 +134,7 @@ fn cells_of(fields: AccountFields) -> Result<Cells, AppError> {
     let mut cells = Cells::default();
     let mut put = |column: &'static str, value: Option<String>| {
         if let Some(value) = value {
-            cells.fixed.insert(column, value.trim().to_owned());
+            cells.fixed.insert(column, columns::cell_value(&value));
         }
     };
     put(columns::PORTAL, Some(fields.portal));
@@ -161,7 +161,7 @@ fn cells_of(fields: AccountFields) -> Result<Cells, AppError> {
         }
         cells
             .attributes
-            .insert(name.to_owned(), value.trim().to_owned());
+            .insert(name.to_owned(), columns::cell_value(&value));
     }
     Ok(cells)
 }
