@@ -818,3 +818,51 @@ fn names_and_identifiers_are_stored_in_unicode_nfc() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(list_json(&store, &[]).len(), 1, "the same account");
 }
+
+/// A spreadsheet that read the RUC and cédula columns as numbers drops
+/// their leading zero: the import says so and how to import them, and with
+/// `--fix-leading-zeros` puts the zero back with a warning per cell; a
+/// value wrong for another reason is still refused.
+#[test]
+fn a_dropped_leading_zero_is_explained_and_restored_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let spreadsheet = format!(
+        "{HEADER}\necuapass,OPER1,Operador 1,oper1@exportadora.example,E-1,926687856,Exportadora S.A.,990017514001,,Empleado,active,2026-03-01,Guayaquil\n"
+    );
+    let file = write(tmp.path(), "zeros.csv", &spreadsheet);
+    let out = import(&store, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let said = stdout(&out);
+    assert!(said.contains(":2: column `tax_id`"), "{said}");
+    assert!(said.contains("--fix-leading-zeros"), "{said}");
+
+    let out = import(&store, &file, &["--fix-leading-zeros"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let said = stdout(&out);
+    assert!(
+        said.contains(
+            "zeros.csv:2: warning: column `tax_id`: `990017514001` had lost its leading zero"
+        ) && said.contains("imported as `0990017514001`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("column `holder_national_id`") && said.contains("`0926687856`"),
+        "{said}"
+    );
+    let listed = list_json(&store, &[]);
+    assert_eq!(listed[0]["company"]["tax_id"], "0990017514001");
+    assert_eq!(listed[0]["holder"]["national_id"], "0926687856");
+
+    // Not a dropped zero: refused even with the option.
+    let wrong = spreadsheet.replace("990017514001", "000000000000");
+    let file = write(tmp.path(), "wrong.csv", &wrong);
+    let out = import(&store, &file, &["--fix-leading-zeros"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}

@@ -342,6 +342,10 @@ pub enum AccountsCommand {
         /// Import the good rows even when some are bad (those are reported and skipped).
         #[arg(long)]
         skip_invalid: bool,
+        /// Put back the leading zero a spreadsheet dropped from a cédula or
+        /// RUC (912345678 → 0912345678), with a warning per repaired cell.
+        #[arg(long)]
+        fix_leading_zeros: bool,
         /// Who imports, for the history (default: [identity] default_by, else the OS user).
         #[arg(long, value_name = "WHO")]
         by: Option<String>,

@@ -19,6 +19,7 @@ pub mod csv_cells;
 pub mod csv_file;
 pub mod ctpat_rule;
 pub mod holder_prefs;
+pub mod leading_zeros;
 pub mod row;
 pub mod rules;
 pub mod validate;

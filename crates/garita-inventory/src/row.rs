@@ -9,6 +9,7 @@ use garita_engine::account::{
 
 use crate::columns::{self, Cells};
 use crate::ctpat_rule::CtpatRule;
+use crate::leading_zeros;
 use crate::{holder_prefs, validate};
 
 /// One thing wrong with a row.
@@ -42,6 +43,10 @@ pub struct RowContext<'a> {
     /// (`accounts add` may, an import may not: an old HR file must not
     /// bring back the access of someone who left).
     pub may_reinstate: bool,
+    /// Whether a cédula or RUC that lost its leading zero in a spreadsheet
+    /// is imported with the zero put back (`crate::leading_zeros`); the
+    /// caller reports each repair.
+    pub fix_leading_zeros: bool,
 }
 
 /// The key the row names, or the problems with its `portal` and `account` cells.
@@ -70,6 +75,18 @@ pub fn build(
 ) -> Result<Account, Vec<Problem>> {
     let mut problems = Vec::new();
     let portal = portal(cells, ctx).map_err(|p| problems.push(p)).ok();
+    let repaired_cells;
+    let cells = match &portal {
+        Some(portal) if ctx.fix_leading_zeros => {
+            let mut repaired = cells.clone();
+            for repair in leading_zeros::repairs(cells, portal) {
+                repaired.fixed.insert(repair.column, repair.to);
+            }
+            repaired_cells = repaired;
+            &repaired_cells
+        }
+        _ => cells,
+    };
     let identifier = portal.as_deref().and_then(|p| {
         required(cells, columns::ACCOUNT, |v| validate::identifier(p, v))
             .map_err(|e| problems.push(e))
@@ -207,6 +224,17 @@ pub fn build(
     if problems.is_empty() {
         Ok(account)
     } else {
+        // A value that only lost its leading zero: say how to import it.
+        for problem in &mut problems {
+            let restorable = cells
+                .get(&problem.column)
+                .and_then(|v| leading_zeros::repaired(&portal, &problem.column, v));
+            if restorable.is_some() {
+                problem.message.push_str(
+                    "; to import such values with the zero put back, import with --fix-leading-zeros (fix_leading_zeros in the API)",
+                );
+            }
+        }
         Err(problems)
     }
 }
@@ -306,6 +334,7 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),
             ctpat: rule,
             may_reinstate: false,
+            fix_leading_zeros: false,
         }
     }
 
@@ -454,6 +483,7 @@ mod tests {
         row[7] = ("status", "active");
         let add = RowContext {
             may_reinstate: true,
+            fix_leading_zeros: false,
             ..ctx(&portals, &rule)
         };
         assert_eq!(
@@ -474,6 +504,7 @@ mod tests {
             assert_eq!(again.status, dead, "an old file does not revive it");
             let add = RowContext {
                 may_reinstate: true,
+                fix_leading_zeros: false,
                 ..ctx(&portals, &rule)
             };
             let reactivated = build(&cells(&row), Some(&stored), &add).unwrap();

@@ -36,8 +36,9 @@ pub async fn accounts(
         AccountsCommand::Import {
             file,
             skip_invalid,
+            fix_leading_zeros,
             by,
-        } => import(ops, json, &file, skip_invalid, by).await,
+        } => import(ops, json, &file, skip_invalid, fix_leading_zeros, by).await,
         AccountsCommand::List {
             portal,
             status,
@@ -255,6 +256,7 @@ async fn import(
     json: bool,
     file: &Path,
     skip_invalid: bool,
+    fix_leading_zeros: bool,
     by: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let shown = file.display().to_string();
@@ -262,6 +264,7 @@ async fn import(
         file: shown.clone(),
         csv: read_import_file(file)?,
         skip_invalid,
+        fix_leading_zeros,
         by,
     };
     let report = ops
@@ -270,6 +273,14 @@ async fn import(
     if !json {
         for p in &report.problems {
             say!("{shown}:{}: column `{}`: {}", p.line, p.column, p.message);
+        }
+        for w in &report.warnings {
+            say!(
+                "{shown}:{}: warning: column `{}`: {}",
+                w.line,
+                w.column,
+                w.message
+            );
         }
     }
     if json {

@@ -254,6 +254,10 @@ impl Operations for DaemonOperations {
                 "skip_invalid",
                 request.skip_invalid.then_some(Value::Bool(true)),
             ),
+            (
+                "fix_leading_zeros",
+                request.fix_leading_zeros.then_some(Value::Bool(true)),
+            ),
             ("by", request.by.map(Value::String)),
         ]);
         self.call("POST", "/v1/accounts/import", Some(&body))

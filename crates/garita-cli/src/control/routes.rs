@@ -662,6 +662,7 @@ pub static ROUTES: &[Route] = &[
             param("file", In::Body, Kind::Text, true, "The file's name, for messages and the history (for example staff.csv)."),
             param("csv", In::Body, Kind::Text, true, "The CSV text (comma- or semicolon-separated, with a header row)."),
             param("skip_invalid", In::Body, Kind::Boolean, false, "Import the good rows even when some are bad."),
+            param("fix_leading_zeros", In::Body, Kind::Boolean, false, "Put back the leading zero a spreadsheet dropped from a cédula or RUC (each repair is a warning)."),
             BY,
         ],
         answer: Answer::Json,
@@ -673,6 +674,7 @@ pub static ROUTES: &[Route] = &[
                     file: g.text("file").unwrap_or_default(),
                     csv: g.text("csv").unwrap_or_default(),
                     skip_invalid: g.flag("skip_invalid"),
+                    fix_leading_zeros: g.flag("fix_leading_zeros"),
                     by: Some(by_or_caller(&g, caller)),
                 };
                 let report = session.import_accounts(request, &NoProgress).await;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use garita_inventory::columns::{self, Column};
 use garita_inventory::csv_file::{self, CsvFileError};
+use garita_inventory::leading_zeros;
 use garita_inventory::row::{self, Problem, RowContext};
 
 use super::{RowRules, WRITE_ATTEMPTS};
@@ -30,6 +31,10 @@ pub struct ImportRequest {
     pub csv: String,
     /// Import the good rows even when some are bad.
     pub skip_invalid: bool,
+    /// Put back the leading zero a spreadsheet dropped from a cédula or
+    /// RUC (each repair is reported in `warnings`).
+    #[serde(default)]
+    pub fix_leading_zeros: bool,
     /// Who imports, for the history (default: the caller).
     pub by: Option<String>,
 }
@@ -56,6 +61,10 @@ pub struct ImportReport {
     pub skipped: usize,
     /// Each bad row's problems.
     pub problems: Vec<LocatedProblem>,
+    /// What was imported other than as written: each cell whose dropped
+    /// leading zero was put back (`fix_leading_zeros`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<LocatedProblem>,
     /// Accounts whose deadline had already passed (see `rules`).
     pub past_deadline: usize,
     /// The transitions the portal rules applied after the import.
@@ -119,7 +128,8 @@ pub async fn import(
     let store = session.backend.accounts.as_ref();
     let rules = RowRules::of(app)?;
     let now = rules.now;
-    let ctx = rules.context(false);
+    let mut ctx = rules.context(false);
+    ctx.fix_leading_zeros = request.fix_leading_zeros;
     progress.start("checking", records.len());
     let mut summary = ImportReport::default();
     let mut updates = Vec::with_capacity(records.len());
@@ -128,6 +138,11 @@ pub async fn import(
         progress.advance(1);
         let line = line_of(record);
         let checked = check_row(record, &header, &ctx, &mut first_line, line, store).await?;
+        if let Ok(Checked::Write(..) | Checked::Unchanged) = &checked {
+            summary
+                .warnings
+                .extend(repairs_of(record, &header, &ctx, line));
+        }
         match checked {
             // Same as stored: nothing to write (the store would skip it too,
             // but not sending it halves the time of a repeated import).
@@ -303,6 +318,30 @@ async fn check_row(
             _ => Checked::Write(Box::new(account), revision_of(existing.as_ref())),
         }
     }))
+}
+
+/// The leading zeros put back in a good row, as warnings.
+fn repairs_of(
+    record: &csv::StringRecord,
+    header: &[Column],
+    ctx: &RowContext<'_>,
+    line: u64,
+) -> Vec<LocatedProblem> {
+    if !ctx.fix_leading_zeros {
+        return Vec::new();
+    }
+    let Ok(cells) = csv_file::cells_of(record, header) else {
+        return Vec::new();
+    };
+    let portal = AccountKey::normalise_portal(cells.get(columns::PORTAL).unwrap_or_default());
+    leading_zeros::repairs(&cells, &portal)
+        .into_iter()
+        .map(|repair| LocatedProblem {
+            line,
+            column: repair.column.to_owned(),
+            message: repair.message(),
+        })
+        .collect()
 }
 
 /// A good row: what to do with it.

@@ -86,6 +86,7 @@ impl RowRules {
             today: self.rule.today(self.now),
             ctpat: &self.rule,
             may_reinstate,
+            fix_leading_zeros: false,
         }
     }
 }
