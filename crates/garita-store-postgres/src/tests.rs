@@ -1,0 +1,118 @@
+//! The engine's conformance suites on PostgreSQL, one line each, and what
+//! only this backend can test (reconnecting, the schema version). Every
+//! store gets a database of its own on the test server (`test_cluster`).
+
+use garita_engine::schedule::conformance::{at, schedule_checks};
+use garita_engine::schedule::{ScheduleStore, TriggerKey, TriggerState};
+use garita_engine::StoreError;
+
+use crate::test_cluster::TestDb;
+use crate::{PostgresStore, SCHEMA_VERSION};
+
+#[tokio::test]
+async fn the_postgres_schedule_store_keeps_the_schedule_contract() {
+    schedule_checks(&|| {
+        Box::pin(async {
+            let (s, db) = TestDb::fresh_store().await;
+            (Box::new(s) as Box<dyn ScheduleStore>, db)
+        })
+    })
+    .await;
+}
+
+/// Every field, to the microsecond, and the last of two writes survive
+/// closing the connections and connecting again; connecting again to a
+/// migrated database migrates nothing.
+#[tokio::test]
+async fn states_survive_reconnecting() -> Result<(), StoreError> {
+    let db = TestDb::create().await;
+    let key = TriggerKey::new("daily", 0);
+    let state = TriggerState {
+        last_fire: Some(at(3600, 123_457)),
+        covered_until: at(3600, 999_999),
+        paused: true,
+    };
+    {
+        let store = PostgresStore::connect(&db.url).await?;
+        store
+            .put_trigger_state(&key, &TriggerState::first_seen(at(0, 0)))
+            .await?;
+        store.put_trigger_state(&key, &state).await?;
+        store.close().await;
+    }
+    let store = PostgresStore::connect(&db.url).await?;
+    assert_eq!(store.trigger_states().await?, vec![(key, state)]);
+    Ok(())
+}
+
+/// A database a newer Garita migrated is refused, naming both versions,
+/// and left as it was.
+#[tokio::test]
+async fn a_newer_schema_is_refused() -> Result<(), StoreError> {
+    let db = TestDb::create().await;
+    let store = PostgresStore::connect(&db.url).await?;
+    sqlx::query("UPDATE schema_version SET version = $1")
+        .bind(i32::try_from(SCHEMA_VERSION + 1).unwrap_or(i32::MAX))
+        .execute(&store.pool)
+        .await
+        .map_err(store.error("raising the schema version"))?;
+    store.close().await;
+    match PostgresStore::connect(&db.url).await {
+        Err(StoreError::NewerSchema {
+            found, supported, ..
+        }) => assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION)),
+        other => panic!("a newer schema must be refused, got {other:?}"),
+    }
+    Ok(())
+}
+
+/// Two stores connecting at once to an empty database both end up on the
+/// migrated schema: the second waits for the first's migration.
+#[tokio::test]
+async fn concurrent_first_connects_migrate_once() -> Result<(), StoreError> {
+    let db = TestDb::create().await;
+    let (a, b) = tokio::join!(
+        PostgresStore::connect(&db.url),
+        PostgresStore::connect(&db.url)
+    );
+    let (a, b) = (a?, b?);
+    a.put_trigger_state(
+        &TriggerKey::new("w", 0),
+        &TriggerState::first_seen(at(0, 1)),
+    )
+    .await?;
+    assert_eq!(b.trigger_states().await?.len(), 1);
+    Ok(())
+}
+
+/// A URL that is not one is refused with how to write it; an unreachable
+/// server is an I/O error that does not show the password.
+#[tokio::test]
+async fn bad_urls_say_what_to_do_without_the_password() {
+    let not_a_url = PostgresStore::connect("mysql://x").await;
+    assert!(
+        matches!(not_a_url, Err(StoreError::Io { .. })),
+        "{not_a_url:?}"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(1);
+    let options = crate::PostgresOptions {
+        acquire_timeout: std::time::Duration::from_secs(2),
+        ..crate::PostgresOptions::default()
+    };
+    let unreachable = PostgresStore::connect_with(
+        &format!("postgres://garita:hunter2@127.0.0.1:{port}/garita"),
+        options,
+    )
+    .await;
+    match unreachable {
+        Err(e @ StoreError::Io { .. }) => {
+            let text = e.to_string();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains("garita:***@127.0.0.1"), "{text}");
+        }
+        other => panic!("an unreachable server is an I/O error, got {other:?}"),
+    }
+}
