@@ -9,9 +9,10 @@
 //!
 //! Implemented so far, each checked by the engine's conformance suite in
 //! this crate's tests: [`ScheduleStore`](garita_engine::schedule::ScheduleStore)
-//! (`schedule_checks`). The other traits (audit log, outbox, runs,
-//! accounts, backups) come in later slices of issue 21; until then
-//! `garita_app::backend` cannot compose this store.
+//! (`schedule_checks`), [`AuditLog`](garita_engine::audit::AuditLog) with
+//! [`AuditedRecords`](garita_engine::audit::AuditedRecords) (`audit_checks`).
+//! The other traits (outbox, runs, accounts, backups) come in later slices
+//! of issue 21; until then `garita_app::backend` cannot compose this store.
 //!
 //! Must never: check queries at build time (building needs no database, so
 //! every query is a runtime-checked string); decide anything the engine
@@ -23,6 +24,7 @@
 //! in a row locked by each append, never in a mutex); log or return a
 //! connection URL with its password.
 
+mod audit;
 mod errors;
 mod migrations;
 mod schedules;

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use garita_engine::StoreError;
+use garita_engine::{RecordingClock, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
@@ -18,6 +18,8 @@ pub struct PostgresOptions {
     pub max_connections: u32,
     /// How long a query waits for a free connection before failing.
     pub acquire_timeout: Duration,
+    /// Dates audit entries (`recorded_at`, and `pinned_at` under `--now`).
+    pub clock: RecordingClock,
 }
 
 impl Default for PostgresOptions {
@@ -25,6 +27,7 @@ impl Default for PostgresOptions {
         Self {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(30),
+            clock: RecordingClock::system(),
         }
     }
 }
@@ -35,6 +38,7 @@ pub struct PostgresStore {
     pub(crate) pool: PgPool,
     /// The URL without its password, for messages.
     pub(crate) url: String,
+    pub(crate) clock: RecordingClock,
 }
 
 impl PostgresStore {
@@ -67,7 +71,11 @@ impl PostgresStore {
             .await
             .map_err(|e| db_error(&shown, "connecting", e))?;
         migrate(&pool, &shown).await?;
-        Ok(Self { pool, url: shown })
+        Ok(Self {
+            pool,
+            url: shown,
+            clock: options.clock,
+        })
     }
 
     /// Closes every connection; later calls fail.
