@@ -383,10 +383,11 @@ impl AuditLog for PostgresStore {
     }
 }
 
-/// The records the entries refer to. This store keeps no run events,
-/// account history or tasks yet (those traits come in a later slice of
-/// issue 21), so it has none of them to show: an entry referring to one is
-/// reported missing, which is true of this database.
+/// The records the entries refer to. Outbox messages are in table
+/// `outbox`; this store keeps no run events, account history or tasks yet
+/// (those traits come in a later slice of issue 21), so it has none of them
+/// to show: an entry referring to one is reported missing, which is true of
+/// this database.
 #[async_trait]
 impl AuditedRecords for PostgresStore {
     async fn audit_page(
@@ -429,9 +430,12 @@ impl AuditedRecords for PostgresStore {
 
     async fn stored_current(
         &self,
-        _kind: Rewritten,
-        _id: &str,
+        kind: Rewritten,
+        id: &str,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(None)
+        match kind {
+            Rewritten::Message => self.stored_message(id).await,
+            Rewritten::Task => Ok(None),
+        }
     }
 }

@@ -10,8 +10,9 @@
 //! Implemented so far, each checked by the engine's conformance suite in
 //! this crate's tests: [`ScheduleStore`](garita_engine::schedule::ScheduleStore)
 //! (`schedule_checks`), [`AuditLog`](garita_engine::audit::AuditLog) with
-//! [`AuditedRecords`](garita_engine::audit::AuditedRecords) (`audit_checks`).
-//! The other traits (outbox, runs, accounts, backups) come in later slices
+//! [`AuditedRecords`](garita_engine::audit::AuditedRecords) (`audit_checks`),
+//! [`OutboxStore`](garita_engine::OutboxStore) (`outbox_checks`). The other
+//! traits (runs and tasks, accounts, backups, health) come in later slices
 //! of issue 21; until then `garita_app::backend` cannot compose this store.
 //!
 //! Must never: check queries at build time (building needs no database, so
@@ -27,6 +28,7 @@
 mod audit;
 mod errors;
 mod migrations;
+mod outbox;
 mod schedules;
 mod store;
 

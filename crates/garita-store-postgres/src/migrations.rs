@@ -17,10 +17,13 @@ use crate::errors::db_error;
 
 /// Each migration's version and SQL, in order; a migration once released is
 /// never edited (a change is a new one).
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_schedules_audit.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/0001_schedules_audit.sql")),
+    (2, include_str!("../migrations/0002_outbox.sql")),
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Key of the advisory lock held while migrating ("garita" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7269_7461;
