@@ -45,14 +45,19 @@ fn server() -> &'static Server {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     match SERVER.get_or_init(find_or_start) {
         Ok(server) => server,
-        Err(why) => panic!(
-            "the PostgreSQL tests need a server and none is available: {why}.\n\
-             Install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`; the tests start \
-             their own throwaway cluster from its initdb and pg_ctl), or point \
-             {URL_VARIABLE} at a server whose user may CREATE DATABASE \
-             (postgres://USER[:PASSWORD]@HOST:PORT/DB)."
-        ),
+        Err(why) => panic!("{}", unavailable(why)),
     }
+}
+
+/// Why the tests cannot run, and how to make them run.
+fn unavailable(why: &str) -> String {
+    format!(
+        "the PostgreSQL tests need a server and none is available: {why}.\n\
+         Install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`; the tests start \
+         their own throwaway cluster from its initdb and pg_ctl), or point \
+         {URL_VARIABLE} at a server whose user may CREATE DATABASE \
+         (postgres://USER[:PASSWORD]@HOST:PORT/DB)."
+    )
 }
 
 fn find_or_start() -> Result<Server, String> {
@@ -83,13 +88,18 @@ fn split_url(url: &str) -> Option<Server> {
 /// The directory holding initdb and pg_ctl: on `PATH`, else the newest
 /// `/usr/lib/postgresql/N/bin` (where Debian's package puts them, off `PATH`).
 fn find_bin_dir() -> Result<PathBuf, String> {
+    find_bin_dir_in(std::env::var_os("PATH"), Path::new("/usr/lib/postgresql"))
+}
+
+/// [`find_bin_dir`] with its `PATH` and Debian's root given.
+fn find_bin_dir_in(path: Option<std::ffi::OsString>, debian: &Path) -> Result<PathBuf, String> {
     let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH") {
+    if let Some(path) = path {
         if let Some(dir) = std::env::split_paths(&path).find(|dir| has_tools(dir)) {
             return Ok(dir);
         }
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(debian)
         .map(|dirs| {
             dirs.filter_map(Result::ok)
                 .filter_map(|d| {
@@ -101,10 +111,12 @@ fn find_bin_dir() -> Result<PathBuf, String> {
         })
         .unwrap_or_default();
     versions.sort();
-    versions
-        .pop()
-        .map(|(_, bin)| bin)
-        .ok_or_else(|| "no initdb and pg_ctl on PATH or in /usr/lib/postgresql/*/bin".to_owned())
+    versions.pop().map(|(_, bin)| bin).ok_or_else(|| {
+        format!(
+            "no initdb and pg_ctl on PATH or in {}/*/bin",
+            debian.display()
+        )
+    })
 }
 
 fn is_root() -> bool {
@@ -333,5 +345,52 @@ impl Drop for TestDb {
         if let Ok(Err(e)) = dropped {
             eprintln!("could not drop test database {}: {e}", self.name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With no URL and no binaries, the tests fail (never pass quietly)
+    /// saying how to install PostgreSQL.
+    #[test]
+    fn without_a_server_the_tests_fail_saying_how_to_install_postgresql() {
+        let empty = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(empty) = empty else {
+            panic!("a temporary directory: {empty:?}");
+        };
+        let why = find_bin_dir_in(Some(empty.path().into()), &empty.path().join("none"));
+        let Err(why) = why else {
+            panic!("no binaries must be an error, got {why:?}");
+        };
+        let message = unavailable(&why);
+        assert!(message.contains("apt-get install postgresql"), "{message}");
+        assert!(message.contains(URL_VARIABLE), "{message}");
+    }
+
+    #[test]
+    fn the_newest_debian_version_is_chosen() {
+        let Ok(root) = tempfile::tempdir() else {
+            panic!("a temporary directory");
+        };
+        for version in ["13", "15", "9", "notes"] {
+            let bin = root.path().join(version).join("bin");
+            let made = std::fs::create_dir_all(&bin)
+                .and_then(|()| std::fs::write(bin.join("initdb"), ""))
+                .and_then(|()| std::fs::write(bin.join("pg_ctl"), ""));
+            assert!(made.is_ok(), "{made:?}");
+        }
+        let found = find_bin_dir_in(None, root.path());
+        assert_eq!(found, Ok(root.path().join("15").join("bin")));
+    }
+
+    #[test]
+    fn a_url_splits_into_server_and_database() {
+        let server = split_url("postgres://u:p@h:5/db?sslmode=disable");
+        let server = server.map(|s| (s.base, s.admin_db));
+        assert_eq!(server, Some(("postgres://u:p@h:5".into(), "db".into())));
+        let bare = split_url("postgres://u@h").map(|s| s.admin_db);
+        assert_eq!(bare, Some("postgres".into()));
     }
 }
