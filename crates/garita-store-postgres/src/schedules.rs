@@ -13,9 +13,22 @@ use sqlx::Row;
 use crate::errors::out_of_range;
 use crate::store::PostgresStore;
 
+/// Refuses what PostgreSQL's `text` cannot hold (a NUL byte) before the
+/// server does, with the same error as sled: a caller's bug, not damage.
+fn check_name(key: &TriggerKey) -> Result<(), StoreError> {
+    if key.workflow.is_empty() || key.workflow.contains('\0') {
+        return Err(StoreError::Corrupt {
+            what: format!("workflow name {:?}", key.workflow),
+            detail: "an id must be non-empty and must not contain a NUL byte; this is a bug in the caller, not damage in the database".into(),
+        });
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ScheduleStore for PostgresStore {
     async fn trigger_state(&self, key: &TriggerKey) -> Result<Option<TriggerState>, StoreError> {
+        check_name(key)?;
         let row =
             sqlx::query("SELECT state FROM schedules WHERE workflow = $1 AND trigger_index = $2")
                 .bind(&key.workflow)
@@ -35,6 +48,7 @@ impl ScheduleStore for PostgresStore {
         key: &TriggerKey,
         state: &TriggerState,
     ) -> Result<(), StoreError> {
+        check_name(key)?;
         let value = encode(state, &format!("state of schedule {key}"))?;
         sqlx::query(
             "INSERT INTO schedules (workflow, trigger_index, state) VALUES ($1, $2, $3)

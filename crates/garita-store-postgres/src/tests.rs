@@ -304,3 +304,21 @@ async fn an_older_schema_is_migrated_on_connect() -> Result<(), StoreError> {
     );
     Ok(())
 }
+
+/// Names PostgreSQL's text cannot hold are refused as the caller's bug,
+/// as sled refuses them, and write nothing.
+#[tokio::test]
+async fn empty_names_and_nul_bytes_are_refused() -> Result<(), StoreError> {
+    let (store, _db) = TestDb::fresh_store().await;
+    for name in ["", "a\0b"] {
+        let key = TriggerKey::new(name, 0);
+        let put = store
+            .put_trigger_state(&key, &TriggerState::first_seen(at(0, 1)))
+            .await;
+        assert!(matches!(put, Err(StoreError::Corrupt { .. })), "{put:?}");
+        let get = store.trigger_state(&key).await;
+        assert!(matches!(get, Err(StoreError::Corrupt { .. })), "{get:?}");
+    }
+    assert!(store.trigger_states().await?.is_empty());
+    Ok(())
+}
