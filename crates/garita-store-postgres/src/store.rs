@@ -1,0 +1,91 @@
+//! [`PostgresStore`]: a pool of connections to one database, migrated.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use garita_engine::{RecordingClock, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::errors::{db_error, redacted};
+use crate::migrations::migrate;
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    /// Connections kept at most. Appends to the audit chain wait on one row
+    /// lock anyway, so a few are enough for a daemon.
+    pub max_connections: u32,
+    /// How long a query waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+    /// Dates audit entries (`recorded_at`, and `pinned_at` under `--now`).
+    pub clock: RecordingClock,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(30),
+            clock: RecordingClock::system(),
+        }
+    }
+}
+
+/// The engine's store traits on one PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pub(crate) pool: PgPool,
+    /// The URL without its password, for messages.
+    pub(crate) url: String,
+    pub(crate) clock: RecordingClock,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`) with
+    /// the default options and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, PostgresOptions::default()).await
+    }
+
+    /// Connects with `options` and brings the schema up to date; refuses a
+    /// database a newer Garita migrated ([`StoreError::NewerSchema`]).
+    pub async fn connect_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
+        let shown = redacted(url);
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Io {
+                path: shown.clone(),
+                detail: format!(
+                    "not a PostgreSQL URL ({e}); write it as postgres://USER@HOST[:PORT]/DATABASE"
+                ),
+            })?
+            // Every write's promise is "returns once durable": a database
+            // or role default of `synchronous_commit = off` must not
+            // quietly break it.
+            .options([("synchronous_commit", "on")])
+            .application_name("garita");
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await
+            .map_err(|e| db_error(&shown, "connecting", e))?;
+        migrate(&pool, &shown).await?;
+        Ok(Self {
+            pool,
+            url: shown,
+            clock: options.clock,
+        })
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The failure of `doing` something, as a [`StoreError`].
+    pub(crate) fn error(&self, doing: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+        let doing = doing.to_owned();
+        move |e| db_error(&self.url, &doing, e)
+    }
+}
