@@ -22,7 +22,8 @@
 //! the audit digests keep matching after a copy between backends); keep
 //! state that another process on the same database must agree with in
 //! memory only (several daemons share one database: the chain's head lives
-//! in a row locked by each append, never in a mutex); log or return a
+//! in a row that each append reads and rewrites under a transaction-scoped
+//! advisory lock, never behind a mutex); log or return a
 //! connection URL with its password.
 
 mod audit;
