@@ -69,26 +69,8 @@ pub(crate) fn lock_head<'a>(
             .execute(&mut *conn)
             .await
             .map_err(|e| db_error(url, "waiting for the audit chain's lock", e))?;
-        let row = sqlx::query("SELECT seq, hash FROM audit_head")
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(|e| db_error(url, "reading the audit chain's head", e))?;
-        let recorded = match row {
-            Some(row) => {
-                let seq: i64 = row
-                    .try_get(0)
-                    .map_err(|e| db_error(url, "reading the audit chain's head", e))?;
-                let hash: String = row
-                    .try_get(1)
-                    .map_err(|e| db_error(url, "reading the audit chain's head", e))?;
-                ChainHead::parse(&AuditHead {
-                    seq: seq_of(seq)?,
-                    hash,
-                })
-            }
-            None => None,
-        };
-        if let Some(head) = recorded {
+        let recorded = recorded_head(conn, url).await?;
+        if let Some(head) = recorded.as_ref().and_then(ChainHead::parse) {
             return Ok(head);
         }
         // A missing or altered head must not stop every write: append after
@@ -96,6 +78,29 @@ pub(crate) fn lock_head<'a>(
         tracing::warn!(store = %url, "the audit chain's head is missing or unreadable; appending after the last entry (`garita audit verify` says more)");
         last_entry_head(conn, url).await
     })
+}
+
+/// The head as row `audit_head` records it (`None`: no row), not parsed:
+/// an append, `audit_head` and verify each decide what an unreadable one
+/// means.
+async fn recorded_head(
+    conn: &mut PgConnection,
+    url: &str,
+) -> Result<Option<AuditHead>, StoreError> {
+    let failed = |e| db_error(url, "reading the audit chain's head", e);
+    let Some(row) = sqlx::query("SELECT seq, hash FROM audit_head")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(failed)?
+    else {
+        return Ok(None);
+    };
+    let seq: i64 = row.try_get(0).map_err(failed)?;
+    let hash: String = row.try_get(1).map_err(failed)?;
+    Ok(Some(AuditHead {
+        seq: seq_of(seq)?,
+        hash,
+    }))
 }
 
 /// The head the last stored entry gives (genesis when there is none).
@@ -199,25 +204,7 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(self.error("verifying the audit log"))?;
-        let row = sqlx::query("SELECT seq, hash FROM audit_head")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(self.error("reading the audit chain's head"))?;
-        let recorded = match row {
-            Some(row) => {
-                let seq: i64 = row
-                    .try_get(0)
-                    .map_err(self.error("reading the audit chain's head"))?;
-                let hash: String = row
-                    .try_get(1)
-                    .map_err(self.error("reading the audit chain's head"))?;
-                Some(AuditHead {
-                    seq: seq_of(seq)?,
-                    hash,
-                })
-            }
-            None => None,
-        };
+        let recorded = recorded_head(&mut tx, &self.url).await?;
         let (head, recorded) = match recorded.as_ref().and_then(ChainHead::parse) {
             Some(head) => (head, Ok(recorded)),
             None => {
@@ -278,26 +265,8 @@ impl AuditLog for PostgresStore {
             .acquire()
             .await
             .map_err(self.error("reading the audit chain's head"))?;
-        let row = sqlx::query("SELECT seq, hash FROM audit_head")
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(self.error("reading the audit chain's head"))?;
-        let head = match row {
-            Some(row) => {
-                let seq: i64 = row
-                    .try_get(0)
-                    .map_err(self.error("reading the audit chain's head"))?;
-                let hash: String = row
-                    .try_get(1)
-                    .map_err(self.error("reading the audit chain's head"))?;
-                ChainHead::parse(&AuditHead {
-                    seq: seq_of(seq)?,
-                    hash,
-                })
-            }
-            None => None,
-        };
-        match head {
+        let recorded = recorded_head(&mut conn, &self.url).await?;
+        match recorded.as_ref().and_then(ChainHead::parse) {
             Some(head) => Ok(head.into()),
             None => Ok(last_entry_head(&mut conn, &self.url).await?.into()),
         }
