@@ -231,11 +231,7 @@ mod tests {
                 .into_values()
                 .filter(|e| filter.matches(e))
                 .collect();
-            listed.sort_by(|a, b| {
-                a.created_at
-                    .cmp(&b.created_at)
-                    .then_with(|| a.message_id.cmp(&b.message_id))
-            });
+            garita_engine::outbox::sort_for_listing(&mut listed);
             Ok(listed)
         }
     }

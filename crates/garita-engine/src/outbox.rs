@@ -311,6 +311,17 @@ impl OutboxFilter {
     }
 }
 
+/// Puts `entries` in the order [`OutboxStore::list`] answers: oldest
+/// first, and by Message-ID among records created at the same instant (so
+/// every backend lists the same way).
+pub fn sort_for_listing(entries: &mut [OutboxEntry]) {
+    entries.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.message_id.cmp(&b.message_id))
+    });
+}
+
 /// Durable storage of outbox records.
 ///
 /// Contract: [`OutboxStore::record`] returns only once the record is durable,
@@ -323,7 +334,7 @@ pub trait OutboxStore: Send + Sync {
     /// The record of one Message-ID (written with its angle brackets).
     async fn get(&self, message_id: &str) -> Result<Option<OutboxEntry>, StoreError>;
 
-    /// Records matching `filter`, oldest first.
+    /// Records matching `filter`, oldest first ([`sort_for_listing`]).
     async fn list(&self, filter: &OutboxFilter) -> Result<Vec<OutboxEntry>, StoreError>;
 }
 

@@ -88,11 +88,7 @@ impl OutboxStore for SledStore {
                 out.push(entry);
             }
         }
-        out.sort_by(|a, b| {
-            a.created_at
-                .cmp(&b.created_at)
-                .then_with(|| a.message_id.cmp(&b.message_id))
-        });
+        garita_engine::outbox::sort_for_listing(&mut out);
         Ok(out)
     }
 }
