@@ -61,12 +61,9 @@ pub(crate) fn event_prefix(run_id: &str) -> Vec<u8> {
     key
 }
 
-/// `run_id 0x00 seq(u64 BE)`.
-pub(crate) fn event_key(run_id: &str, seq: u64) -> Vec<u8> {
-    let mut key = event_prefix(run_id);
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
+/// `run_id 0x00 seq(u64 BE)`: the backup's layout of an event key, so the
+/// `events` tree is exported and imported as it is.
+pub(crate) use garita_engine::backup::event_key;
 
 /// The sequence number at the end of an event key.
 pub(crate) fn seq_of_event_key(key: &[u8]) -> Option<u64> {
