@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use garita_engine::audit::AuditRecord;
 use garita_engine::backup::{encode_file, BackupHeader};
 use garita_store::private_file::{refuse_inside_store, write_private_file};
-use garita_store::{SledStore, StoreOptions};
+use garita_store::{BackupError, SledStore, StoreOptions};
 use serde::{Deserialize, Serialize};
 
 use super::Session;
@@ -52,15 +52,11 @@ pub async fn backup(session: &Session, file: PathBuf) -> Result<BackupMade, AppE
         .await
         .map_err(|e| refused(format!("the backup task stopped unexpectedly: {e}")))?
         .map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
-                "; check that the user running garita may write there"
-            } else {
-                ""
-            };
-            refused(format!(
-                "backup I/O error at {}: writing the backup file: {e}{hint}",
-                file.display()
-            ))
+            refused(crate::error::with_causes(&BackupError::io(
+                &file,
+                "writing the backup file",
+                &e,
+            )))
         })?;
     tracing::info!(file = %file.display(), records = header.records, "backup written");
     Ok(BackupMade { file, header })

@@ -64,7 +64,7 @@ pub enum BackupError {
 
 impl BackupError {
     /// An I/O failure at `path` while `doing` something.
-    pub(crate) fn io(path: &Path, doing: &str, err: &std::io::Error) -> Self {
+    pub fn io(path: &Path, doing: &str, err: &std::io::Error) -> Self {
         let hint = if err.kind() == std::io::ErrorKind::PermissionDenied {
             "; check that the user running garita may write there"
         } else {

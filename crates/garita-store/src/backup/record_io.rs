@@ -192,7 +192,12 @@ impl RecordIo {
                 held.push(format!("{name} {count}"));
             }
         }
-        if held.is_empty() && self.trees.meta.get(HEAD_KEY).ok().flatten().is_none() {
+        let head = self
+            .trees
+            .meta
+            .get(HEAD_KEY)
+            .map_err(|e| sled_error(&self.path, "reading the audit chain's head", e))?;
+        if held.is_empty() && head.is_none() {
             return Ok(());
         }
         Err(StoreError::Io {
