@@ -286,7 +286,7 @@ fn import_records(dir: &Path, set: &RecordSet, options: &StoreOptions) -> Result
 /// that its audit chain verifies.
 fn check_import(dir: &Path, set: &RecordSet, options: &StoreOptions) -> Result<(), BackupError> {
     let store = SledStore::open(dir, options.clone())?;
-    if store.export_now()? != *set {
+    if store.export_unshared()? != *set {
         return Err(BackupError::Io {
             path: dir.display().to_string(),
             detail: "the restored store does not hold exactly the backup's records".into(),
