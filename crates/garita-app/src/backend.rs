@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use garita_engine::audit::AuditLog;
 use garita_engine::backup::BackupRecords;
+use garita_engine::lease::{LocalLeases, RunLeases};
 use garita_engine::schedule::ScheduleStore;
 use garita_engine::{AccountStore, OutboxStore, Store, StoreHealth};
 use garita_store::SledStore;
@@ -29,6 +30,8 @@ pub struct Backend {
     pub backup: Arc<dyn BackupRecords>,
     /// Whether the store can still write.
     pub health: Arc<dyn StoreHealth>,
+    /// Which process drives which run.
+    pub leases: Arc<dyn RunLeases>,
 }
 
 impl Backend {
@@ -42,6 +45,9 @@ impl Backend {
             audit: store.clone(),
             backup: store.clone(),
             health: store.clone(),
+            // sled lets one process open a store, so its leases can live in
+            // that process's memory.
+            leases: Arc::new(LocalLeases::new()),
         }
     }
 }

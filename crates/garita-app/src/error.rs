@@ -96,7 +96,8 @@ pub fn engine_class(err: &EngineError) -> ErrorClass {
         EngineError::NoSuchRun(_) | EngineError::NoSuchTask(_) => ErrorClass::NotFound,
         EngineError::Finished { .. }
         | EngineError::TaskClosed { .. }
-        | EngineError::NotQuarantined { .. } => ErrorClass::Conflict,
+        | EngineError::NotQuarantined { .. }
+        | EngineError::DrivenElsewhere { .. } => ErrorClass::Conflict,
         EngineError::Inputs(_)
         | EngineError::TaskFields { .. }
         | EngineError::BadSignalName { .. }

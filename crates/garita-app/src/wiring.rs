@@ -173,18 +173,26 @@ impl App {
     }
 
     /// An engine over `backend`, sending email through its outbox and
-    /// reading accounts from it, at this app's clock.
+    /// reading accounts from it, at this app's clock, driving runs under the
+    /// backend's leases (so daemons sharing a store take turns per run).
     pub fn engine(&self, backend: &Backend) -> Arc<Engine> {
         let settings = EngineSettings {
             connector_config: self.connector_config(),
         };
-        Arc::new(Engine::new(
-            backend.runs.clone(),
-            Arc::new(self.outbox_connectors(backend)),
-            self.clock.clone(),
-            self.loader(),
-            settings,
-        ))
+        Arc::new(
+            Engine::new(
+                backend.runs.clone(),
+                Arc::new(self.outbox_connectors(backend)),
+                self.clock.clone(),
+                self.loader(),
+                settings,
+            )
+            .with_leases(
+                backend.leases.clone(),
+                garita_engine::lease::process_owner(),
+                garita_engine::lease::DEFAULT_LEASE_TTL,
+            ),
+        )
     }
 
     /// The connectors with accounts read from `backend` and `email.send`

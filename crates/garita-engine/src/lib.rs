@@ -20,6 +20,7 @@ pub mod diagnostic;
 pub mod executor;
 pub mod expr;
 pub mod inventory;
+pub mod lease;
 pub mod memory_accounts;
 pub mod memory_store;
 pub mod model;

@@ -62,6 +62,15 @@ pub enum EngineError {
         /// Its status.
         status: TaskStatus,
     },
+    /// Another process sharing the store drives the run and kept its
+    /// lease longer than this one waited; nothing was recorded.
+    #[error("run {run} is being driven by another garita process ({owner}); nothing was recorded, try again in a moment")]
+    DrivenElsewhere {
+        /// The run.
+        run: RunId,
+        /// The process holding its lease.
+        owner: String,
+    },
     /// The answer's fields do not fit the task's schema; nothing was recorded.
     #[error("the answer to task `{id}` does not fit its fields; nothing was recorded:\n{}", .problems.join("\n"))]
     TaskFields {

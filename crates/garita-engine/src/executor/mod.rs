@@ -48,6 +48,7 @@ pub use signal_name::{check_signal_name, MAX_SIGNAL_NAME_CHARS};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -58,11 +59,12 @@ use crate::clock::Clock;
 use crate::connectors::Connectors;
 use crate::diagnostic::Diagnostics;
 use crate::expr::Evaluator;
+use crate::lease::{self, LocalLeases, RunLeases};
 use crate::model::Workflow;
 use crate::run::{RunEvent, RunId, RunRecord, RunStatus};
 use crate::secret_redactor::{self, SecretRedactor};
 use crate::store::Store;
-use crate::task::{signal_for, TaskAnswer, TaskFilter, TaskStatus};
+use crate::task::{signal_for, Task, TaskAnswer, TaskFilter, TaskStatus};
 use state::RunState;
 
 /// Settings of the engine that come from configuration.
@@ -99,6 +101,12 @@ pub struct Engine {
     /// so that a call that ends the process is seen as in flight next time
     /// (and a run that does it again is quarantined, not resumed forever).
     recovering: Mutex<HashSet<RunId>>,
+    /// Who drives which run among the processes sharing the store.
+    leases: Arc<dyn RunLeases>,
+    /// This engine's name as a lease owner.
+    lease_owner: String,
+    /// How long a lease lasts unless renewed.
+    lease_ttl: Duration,
 }
 
 impl std::fmt::Debug for Engine {
@@ -141,7 +149,25 @@ impl Engine {
             secrets: Mutex::new(HashMap::new()),
             config_secrets,
             recovering: Mutex::new(HashSet::new()),
+            leases: Arc::new(LocalLeases::new()),
+            lease_owner: lease::process_owner(),
+            lease_ttl: lease::DEFAULT_LEASE_TTL,
         }
+    }
+
+    /// Drives runs under `leases` as `owner` (see [`crate::lease`]): for a
+    /// store several processes share. The default is leases in this
+    /// process's memory, right for a store only one process can open.
+    pub fn with_leases(mut self, leases: Arc<dyn RunLeases>, owner: String, ttl: Duration) -> Self {
+        self.leases = leases;
+        self.lease_owner = owner;
+        self.lease_ttl = ttl;
+        self
+    }
+
+    /// This engine's name as a lease owner.
+    pub fn lease_owner(&self) -> &str {
+        &self.lease_owner
     }
 
     /// Says that `runs` were left unfinished by an earlier process (the
@@ -176,32 +202,43 @@ impl Engine {
         by: Option<String>,
     ) -> Result<RunStatus, EngineError> {
         {
-            let _guard = self.acquire(run).await;
-            let mut record = self
-                .store
-                .run(run)
-                .await?
-                .ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
-            if record.status != RunStatus::Quarantined {
-                return Err(EngineError::NotQuarantined {
-                    run: run.to_owned(),
-                    status: record.status,
-                });
-            }
-            let now = self.clock.now();
-            record.status = RunStatus::Running;
-            record.error = None;
-            record.updated_at = now;
-            tracing::warn!(
-                run,
-                by = by.as_deref().unwrap_or("-"),
-                "quarantine lifted; the run is tried again"
-            );
-            self.store
-                .append(&mut record, &[RunEvent::QuarantineLifted { by, at: now }])
-                .await?;
+            let guard = self.acquire(run).await?;
+            let lifted = self.lift_quarantine_leased(run, by).await;
+            guard.release().await;
+            lifted?;
         }
         self.drive(run).await
+    }
+
+    async fn lift_quarantine_leased(
+        &self,
+        run: &str,
+        by: Option<String>,
+    ) -> Result<(), EngineError> {
+        let mut record = self
+            .store
+            .run(run)
+            .await?
+            .ok_or_else(|| EngineError::NoSuchRun(run.to_owned()))?;
+        if record.status != RunStatus::Quarantined {
+            return Err(EngineError::NotQuarantined {
+                run: run.to_owned(),
+                status: record.status,
+            });
+        }
+        let now = self.clock.now();
+        record.status = RunStatus::Running;
+        record.error = None;
+        record.updated_at = now;
+        tracing::warn!(
+            run,
+            by = by.as_deref().unwrap_or("-"),
+            "quarantine lifted; the run is tried again"
+        );
+        self.store
+            .append(&mut record, &[RunEvent::QuarantineLifted { by, at: now }])
+            .await?;
+        Ok(())
     }
 
     /// The store this engine writes to.
@@ -317,7 +354,26 @@ impl Engine {
             run: run.to_owned(),
             problem,
         })?;
-        let _guard = self.acquire(run).await;
+        let guard = self.acquire(run).await?;
+        let recorded = self.record_signal(run, name, data).await;
+        guard.release().await;
+        let (status, waiting_for_it) = recorded?;
+        tracing::info!(run, signal = name, waiting_for_it, "signal received");
+        if waiting_for_it {
+            Ok(SignalOutcome::Delivered(self.drive(run).await?))
+        } else {
+            Ok(SignalOutcome::Queued(status))
+        }
+    }
+
+    /// Appends a received signal; returns the run's status and whether the
+    /// run was waiting for it.
+    async fn record_signal(
+        &self,
+        run: &str,
+        name: &str,
+        data: Value,
+    ) -> Result<(RunStatus, bool), EngineError> {
         let mut record = self
             .store
             .run(run)
@@ -350,13 +406,7 @@ impl Engine {
                 }],
             )
             .await?;
-        drop(_guard);
-        tracing::info!(run, signal = name, waiting_for_it, "signal received");
-        if waiting_for_it {
-            Ok(SignalOutcome::Delivered(self.drive(run).await?))
-        } else {
-            Ok(SignalOutcome::Queued(record.status))
-        }
+        Ok((record.status, waiting_for_it))
     }
 
     /// Answers an open task (`outcome` is `Completed` or `Rejected`) and
@@ -381,7 +431,26 @@ impl Engine {
         // still open and the write of the answer happen under the run's
         // guard (which also covers creating and cancelling its tasks), so the
         // second one finds it closed instead of overwriting the first answer.
-        let guard = self.acquire(&run_of_task).await;
+        let guard = self.acquire(&run_of_task).await?;
+        let recorded = self.record_answer(id, outcome, fields, note, by).await;
+        // Delivering the answer takes the guard again.
+        guard.release().await;
+        let (task, data) = recorded?;
+        match self.signal(&task.run_id, &signal_for(id), data).await? {
+            SignalOutcome::Delivered(status) | SignalOutcome::Queued(status) => Ok(status),
+        }
+    }
+
+    /// Checks and stores an answer to an open task; returns the task and the
+    /// signal data that delivers the answer.
+    async fn record_answer(
+        &self,
+        id: &str,
+        outcome: TaskStatus,
+        fields: Value,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<(Task, Value), EngineError> {
         let mut task = self
             .store
             .task(id)
@@ -424,56 +493,70 @@ impl Engine {
         task.status = outcome;
         task.answer = Some(answer);
         self.store.put_task(&task).await?;
-        // Delivering the answer takes the guard again.
-        drop(guard);
-        match self.signal(&task.run_id, &signal_for(id), data).await? {
-            SignalOutcome::Delivered(status) | SignalOutcome::Queued(status) => Ok(status),
-        }
+        Ok((task, data))
     }
 
     /// Cancels a run and its unfinished children.
     pub async fn cancel(&self, run: &str, reason: Option<String>) -> Result<(), EngineError> {
         let mut pending = vec![run.to_owned()];
         while let Some(id) = pending.pop() {
-            let _guard = self.acquire(&id).await;
-            let mut record = self
-                .store
-                .run(&id)
-                .await?
-                .ok_or_else(|| EngineError::NoSuchRun(id.clone()))?;
-            if record.status.is_terminal() {
-                if id == run {
-                    return Err(EngineError::Finished {
-                        run: id,
-                        status: record.status,
-                    });
-                }
-                continue;
-            }
-            let workflow = self.workflow_of(&record).await?;
-            let events = self.store.events(&id).await?;
-            let state = RunState::replay(&workflow, &events);
-            if let Some(parked) = state.current.as_ref().and_then(|c| c.waiting.as_ref()) {
-                pending.extend(parked.children.iter().cloned());
-            }
-            let now = self.clock.now();
-            record.status = RunStatus::Cancelled;
-            record.updated_at = now;
-            record.wake_at = None;
-            record.error = reason.clone().or_else(|| Some("cancelled".into()));
-            self.store
-                .append(
-                    &mut record,
-                    &[RunEvent::RunCancelled {
-                        reason: reason.clone(),
-                        at: now,
-                    }],
-                )
-                .await?;
-            self.close_open_tasks(&id, TaskStatus::Cancelled).await?;
-            tracing::info!(run = %id, "run cancelled");
+            let guard = self.acquire(&id).await?;
+            let cancelled = self.cancel_one(&id, run, &reason).await;
+            guard.release().await;
+            pending.extend(cancelled?);
         }
         Ok(())
+    }
+
+    /// Cancels run `id` (part of cancelling `requested`); returns its
+    /// children still to cancel. A finished child is left alone; a finished
+    /// `requested` run is an error.
+    async fn cancel_one(
+        &self,
+        id: &str,
+        requested: &str,
+        reason: &Option<String>,
+    ) -> Result<Vec<RunId>, EngineError> {
+        let mut record = self
+            .store
+            .run(id)
+            .await?
+            .ok_or_else(|| EngineError::NoSuchRun(id.to_owned()))?;
+        if record.status.is_terminal() {
+            if id == requested {
+                return Err(EngineError::Finished {
+                    run: id.to_owned(),
+                    status: record.status,
+                });
+            }
+            return Ok(Vec::new());
+        }
+        let workflow = self.workflow_of(&record).await?;
+        let events = self.store.events(id).await?;
+        let state = RunState::replay(&workflow, &events);
+        let children = state
+            .current
+            .as_ref()
+            .and_then(|c| c.waiting.as_ref())
+            .map(|parked| parked.children.clone())
+            .unwrap_or_default();
+        let now = self.clock.now();
+        record.status = RunStatus::Cancelled;
+        record.updated_at = now;
+        record.wake_at = None;
+        record.error = reason.clone().or_else(|| Some("cancelled".into()));
+        self.store
+            .append(
+                &mut record,
+                &[RunEvent::RunCancelled {
+                    reason: reason.clone(),
+                    at: now,
+                }],
+            )
+            .await?;
+        self.close_open_tasks(id, TaskStatus::Cancelled).await?;
+        tracing::info!(run = %id, "run cancelled");
+        Ok(children)
     }
 
     async fn close_open_tasks(&self, run: &str, status: TaskStatus) -> Result<(), EngineError> {
@@ -511,7 +594,16 @@ impl Engine {
 
     /// Drives one run as far as it goes; returns other runs that now need driving.
     async fn drive_one(&self, run: &str) -> Result<Vec<RunId>, EngineError> {
-        let _guard = self.acquire(run).await;
+        let Some(guard) = self.acquire_to_drive(run).await? else {
+            return Ok(Vec::new());
+        };
+        let touched = self.with_heartbeat(run, self.drive_leased(run)).await;
+        guard.release().await;
+        touched
+    }
+
+    /// Drives one run whose lease this engine holds.
+    async fn drive_leased(&self, run: &str) -> Result<Vec<RunId>, EngineError> {
         let mut record = self
             .store
             .run(run)

@@ -53,6 +53,10 @@ impl Connectors for Scripted {
                 }
             }
             "fail" => Err(ActionError::permanent("refused")),
+            "slow" => {
+                tokio::time::sleep(Duration::from_millis(900)).await;
+                Ok(json!({"slow": true}))
+            }
             _ => Err(ActionError::unknown_action(action)),
         }
     }
@@ -1236,4 +1240,123 @@ async fn a_step_that_stopped_the_process_twice_quarantines_its_run_until_forced(
     // Only a quarantined run can be forced.
     let err = h.engine.lift_quarantine(&run, None).await.unwrap_err();
     assert!(err.to_string().contains("not quarantined"), "{err}");
+}
+
+/// Two engines on one store sharing one lease table, as two daemons on one
+/// database: (engine, its owner name).
+fn two_processes() -> (Harness, Engine, Arc<crate::lease::LocalLeases>) {
+    let h = harness();
+    let leases = Arc::new(crate::lease::LocalLeases::new());
+    let ttl = Duration::from_millis(300);
+    let Harness {
+        engine,
+        store,
+        clock,
+        connectors,
+    } = h;
+    let engine = engine.with_leases(leases.clone(), "daemon-a".into(), ttl);
+    let (other, _) = engine_on(store.clone(), connectors.clone());
+    let other = other.with_leases(leases.clone(), "daemon-b".into(), ttl);
+    (
+        Harness {
+            engine,
+            store,
+            clock,
+            connectors,
+        },
+        other,
+        leases,
+    )
+}
+
+#[tokio::test]
+async fn a_run_leased_by_another_process_is_left_to_it() {
+    use crate::lease::RunLeases;
+    let (h, _other, leases) = two_processes();
+    let wf = workflow(vec![uses("a", "set", json!({"x": 1}))]);
+    let run = h.start(&wf, &[]).await;
+    assert!(leases
+        .claim(&run, "daemon-b", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .granted());
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Running);
+    assert!(
+        h.calls().is_empty(),
+        "no step may start under another's lease"
+    );
+    leases.release(&run, "daemon-b").await.unwrap();
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    assert_eq!(h.calls().len(), 1);
+    // The driver gave its lease up when the run ended.
+    assert!(leases
+        .claim(&run, "daemon-b", Duration::from_secs(1))
+        .await
+        .unwrap()
+        .granted());
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_taken_over_and_the_run_finishes_once() {
+    use crate::lease::{LeaseOutcome, RunLeases};
+    let (h, _other, leases) = two_processes();
+    let wf = workflow(vec![uses("a", "set", json!({"x": 1}))]);
+    let run = h.start(&wf, &[]).await;
+    // A daemon that died holding the run: its lease is never renewed.
+    leases
+        .claim(&run, "dead-daemon", Duration::from_millis(50))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    assert_eq!(h.calls().len(), 1);
+    assert_eq!(
+        leases
+            .claim(&run, "dead-daemon", Duration::from_secs(1))
+            .await
+            .unwrap(),
+        LeaseOutcome::Granted { taken_over: false },
+        "released after the run ended"
+    );
+}
+
+#[tokio::test]
+async fn a_long_step_keeps_its_lease_by_heartbeat() {
+    let (h, other, _leases) = two_processes();
+    let wf = workflow(vec![uses("a", "slow", json!({}))]);
+    let run = h.start(&wf, &[]).await;
+    let driving = h.engine.drive(&run);
+    let intruder = async {
+        // Well past the 300 ms lease: only renewals keep daemon-a the holder.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        other.drive(&run).await.unwrap()
+    };
+    let (mine, theirs) = tokio::join!(driving, intruder);
+    assert_eq!(mine.unwrap(), RunStatus::Succeeded);
+    assert_eq!(theirs, RunStatus::Running, "the other daemon left it alone");
+    assert_eq!(h.calls().len(), 1, "the slow step ran once");
+}
+
+#[tokio::test]
+async fn a_signal_to_a_run_held_elsewhere_waits_then_says_so() {
+    use crate::lease::RunLeases;
+    let (h, _other, leases) = two_processes();
+    let wf = workflow(vec![uses("a", "set", json!({"x": 1}))]);
+    let run = h.start(&wf, &[]).await;
+    leases
+        .claim(&run, "daemon-b", Duration::from_secs(60))
+        .await
+        .unwrap();
+    let err = h.engine.signal(&run, "go", json!({})).await.unwrap_err();
+    assert!(
+        matches!(&err, EngineError::DrivenElsewhere { owner, .. } if owner == "daemon-b"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("nothing was recorded"), "{err}");
+    let events = h.store.events(&run).await.unwrap();
+    assert_eq!(
+        events.len(),
+        1,
+        "only RunCreated: the signal was not recorded"
+    );
 }
