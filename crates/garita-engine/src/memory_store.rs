@@ -58,10 +58,7 @@ impl Store for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if inner.runs.contains_key(&record.id) {
-            return Err(StoreError::Corrupt {
-                what: format!("run {}", record.id),
-                detail: "a run with this id already exists; run ids must be unique".into(),
-            });
+            return Err(StoreError::RunExists(record.id.clone()));
         }
         inner.write(record, events);
         Ok(())
@@ -76,12 +73,10 @@ impl Store for MemoryStore {
         }
         let stored_seq = inner.events.get(&record.id).map_or(0, |e| e.len() as u64);
         if record.next_seq != stored_seq {
-            return Err(StoreError::Corrupt {
+            return Err(StoreError::Conflict {
                 what: format!("run {}", record.id),
-                detail: format!(
-                    "the caller appends at event {} but the store holds {stored_seq} events: its copy of the run is stale; nothing was written",
-                    record.next_seq
-                ),
+                expected: record.next_seq,
+                found: stored_seq,
             });
         }
         inner.write(record, events);

@@ -52,6 +52,12 @@ pub enum StoreError {
     /// The run does not exist.
     #[error("no run with id `{0}`; `garita runs list` shows the runs in this store")]
     NoSuchRun(String),
+    /// A run with this id is already stored: nothing was written. Schedule
+    /// fires name their runs after the trigger and the instant, so this is
+    /// also how a fire that another daemon (or this one, before a crash)
+    /// already started is recognised.
+    #[error("a run with id `{0}` already exists; run ids are unique, so nothing was written")]
+    RunExists(String),
     /// A read-modify-write found the record changed since it was read (a
     /// compare-and-swap on its revision): nothing was written, so no one's
     /// change is lost. Callers that can recompute their change from the new

@@ -322,7 +322,7 @@ pub async fn refused_writes_change_nothing(store: &dyn Store) {
         .create_run(&mut again, &[])
         .await
         .expect_err("a second run with the same id is refused");
-    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(err, StoreError::RunExists("R".into()), "{err}");
     assert_eq!(again.next_seq, 0, "a refused write leaves the record alone");
 
     let err = store
@@ -337,7 +337,10 @@ pub async fn refused_writes_change_nothing(store: &dyn Store) {
         .append(&mut stale, &[started("x", 1)])
         .await
         .expect_err("an append with a stale summary is refused");
-    assert!(err.to_string().contains("stale"), "{err}");
+    assert!(
+        matches!(&err, StoreError::Conflict { what, expected: 0, found: 1 } if what == "run R"),
+        "a stale append is a conflict on the run's sequence number: {err}"
+    );
     assert_eq!(
         stale.next_seq, 0,
         "a refused append leaves the record alone"

@@ -208,7 +208,7 @@ async fn a_refused_write_in_a_group_leaves_the_others_applied_in_order() {
     first.await.unwrap().unwrap();
     good.await.unwrap().unwrap();
     let err = stale.await.unwrap().unwrap_err();
-    assert!(err.to_string().contains("stale"), "{err}");
+    assert!(err.is_conflict(), "a stale append is a conflict: {err}");
     next.await.unwrap().unwrap();
     let steps: Vec<RunEvent> = store
         .events("R")

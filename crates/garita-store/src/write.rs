@@ -242,22 +242,18 @@ pub(crate) fn apply_group(
 fn check_previous(write: &RunWrite, stored: Option<&[u8]>) -> Result<IndexKeys, StoreError> {
     match (write.kind, stored) {
         (WriteKind::Create, None) => Ok(IndexKeys::default()),
-        (WriteKind::Create, Some(_)) => Err(StoreError::Corrupt {
-            what: format!("run {}", write.id),
-            detail: "a run with this id already exists; run ids must be unique".into(),
-        }),
+        (WriteKind::Create, Some(_)) => Err(StoreError::RunExists(write.id.clone())),
         (WriteKind::Append, None) => Err(StoreError::NoSuchRun(write.id.clone())),
         (WriteKind::Append, Some(bytes)) => {
             let head: IndexedFields = decode(bytes, || format!("summary of run {}", write.id))?;
             if head.next_seq != write.base_seq {
-                // Writing anyway would overwrite or skip events.
-                return Err(StoreError::Corrupt {
+                // Writing anyway would overwrite or skip events. The
+                // sequence number is the run's revision: a driver whose
+                // copy is stale (another driver wrote since) is refused.
+                return Err(StoreError::Conflict {
                     what: format!("run {}", write.id),
-                    detail: format!(
-                        "the caller appends at event {} but the store holds {} events: its copy of the run is stale \
-                         (two drivers of one run?); nothing was written, reload the run and retry",
-                        write.base_seq, head.next_seq
-                    ),
+                    expected: write.base_seq,
+                    found: head.next_seq,
                 });
             }
             Ok(IndexKeys::of(

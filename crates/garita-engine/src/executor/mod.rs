@@ -260,10 +260,26 @@ impl Engine {
         path: &str,
         inputs: &BTreeMap<String, Value>,
     ) -> Result<RunId, EngineError> {
-        let resolved = resolve_inputs(workflow, inputs)?;
         let now = self.clock.now();
         let id =
             ulid::Ulid::from_parts(now.timestamp_millis().max(0) as u64, rand_bits()).to_string();
+        self.start_as(workflow, source, path, inputs, id).await
+    }
+
+    /// Like [`Engine::start`], with the run's id chosen by the caller: a
+    /// schedule fire names its run after the trigger and the instant, so a
+    /// fire started twice (by two daemons, or again after a crash) is
+    /// refused by the store with [`StoreError::RunExists`](crate::StoreError::RunExists).
+    pub async fn start_as(
+        &self,
+        workflow: &Workflow,
+        source: &str,
+        path: &str,
+        inputs: &BTreeMap<String, Value>,
+        id: RunId,
+    ) -> Result<RunId, EngineError> {
+        let resolved = resolve_inputs(workflow, inputs)?;
+        let now = self.clock.now();
         let mut record = RunRecord {
             id: id.clone(),
             workflow: workflow.name.clone(),

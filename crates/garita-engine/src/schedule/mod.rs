@@ -25,6 +25,7 @@ mod catch_up;
 pub mod conformance;
 mod cron_trigger;
 mod error;
+mod fire_run_id;
 mod pause;
 mod scheduler;
 mod state;

@@ -15,6 +15,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::catch_up::{plan_catch_up, CatchUpPlan};
 use super::error::ScheduleError;
+use super::fire_run_id::{event_run_id, schedule_run_id};
 use super::pause;
 use super::state::{ScheduleStore, TriggerKey, TriggerState};
 use super::timer_wheel::TimerWheel;
@@ -26,6 +27,7 @@ use crate::executor::{Engine, EngineError};
 use crate::model::Trigger;
 use crate::reconcile::{ReconcileReport, Reconciler};
 use crate::run::{RunId, RunStatus};
+use crate::store::StoreError;
 
 /// Most rounds of "start and wake, then drive" [`Scheduler::drive_due`] does
 /// for one instant; a run that keeps coming due at the same instant (a retry
@@ -398,7 +400,14 @@ impl Scheduler {
         };
         let loaded = self.workflows[entry.workflow].clone();
         let trigger = entry.trigger.clone();
-        let mut state = entry.state.clone();
+        // Another daemon sharing the store may have fired, paused or
+        // resumed this trigger since this one last looked: its recorded
+        // state is the truth.
+        let mut state = self
+            .states
+            .trigger_state(key)
+            .await?
+            .unwrap_or_else(|| entry.state.clone());
         let plan = plan_catch_up(
             &trigger.cron,
             trigger.catch_up,
@@ -421,7 +430,13 @@ impl Scheduler {
             );
             let started = self
                 .engine
-                .start(&loaded.workflow, &loaded.source, &loaded.path, &inputs)
+                .start_as(
+                    &loaded.workflow,
+                    &loaded.source,
+                    &loaded.path,
+                    &inputs,
+                    schedule_run_id(key, fire.scheduled_for),
+                )
                 .await;
             match started {
                 Ok(run) => {
@@ -443,6 +458,15 @@ impl Scheduler {
                             catch_up: fire.catch_up,
                         },
                     });
+                }
+                Err(EngineError::Store(StoreError::RunExists(run))) => {
+                    tracing::info!(
+                        trigger = %key,
+                        run = %run,
+                        scheduled_for = %instant_text(fire.scheduled_for),
+                        "schedule fire already started (by another daemon, or before a restart)"
+                    );
+                    state.last_fire = Some(fire.scheduled_for);
                 }
                 Err(EngineError::Store(e)) => return Err(e.into()),
                 Err(e) => {
@@ -537,9 +561,10 @@ impl Scheduler {
         work: &mut DueWork,
     ) -> Result<bool, ScheduleError> {
         let inputs = event_inputs(&loaded.workflow, event, now);
+        let id = event_run_id(&loaded.workflow.name, event.id, event.at);
         match self
             .engine
-            .start(&loaded.workflow, &loaded.source, &loaded.path, &inputs)
+            .start_as(&loaded.workflow, &loaded.source, &loaded.path, &inputs, id)
             .await
         {
             Ok(run) => {
@@ -553,6 +578,10 @@ impl Scheduler {
                     },
                 });
                 Ok(true)
+            }
+            Err(EngineError::Store(StoreError::RunExists(run))) => {
+                tracing::info!(workflow = %loaded.workflow.name, event = %event.name, run = %run, "event's run already started (by another daemon, or before a restart)");
+                Ok(false)
             }
             Err(EngineError::Store(e)) => Err(e.into()),
             Err(e) => {

@@ -627,3 +627,92 @@ async fn a_moved_fire_is_caught_up_whether_or_not_the_daemon_was_up_on_the_holid
         StartCause::Schedule { catch_up: true, .. }
     ));
 }
+
+/// Every schedule fire of two daemons on one store (each with its own
+/// scheduler and engine over the same stores), ticked in turn.
+#[tokio::test]
+async fn two_daemons_on_one_store_fire_each_instant_once() {
+    let world = World::new("2026-01-01T14:00:00Z");
+    let mut a = world.scheduler();
+    let mut b = world.scheduler();
+    for s in [&mut a, &mut b] {
+        s.load(vec![daily("wf", "America/Guayaquil", "all")])
+            .await
+            .unwrap();
+    }
+    // Both were down three days: both plan the same three catch-up fires.
+    world.clock.set(at("2026-01-04T17:00:00Z"));
+    let mut started = Vec::new();
+    for s in [&mut b, &mut a] {
+        for driven in s.drive_due().await.unwrap() {
+            started.extend(driven.started);
+        }
+    }
+    assert_eq!(
+        fires_of(&started, "wf"),
+        [
+            "2026-01-02T13:00:00Z",
+            "2026-01-03T13:00:00Z",
+            "2026-01-04T13:00:00Z"
+        ],
+        "each missed fire started once between the two daemons"
+    );
+    let runs = world.store.list_runs(&RunFilter::default()).await.unwrap();
+    assert_eq!(runs.len(), 3, "three runs in the store, not six");
+}
+
+/// A daemon that crashed after starting a fire's run but before recording
+/// the trigger's progress does not start that fire again.
+#[tokio::test]
+async fn a_fire_started_before_a_crash_is_not_started_again() {
+    let world = World::new("2026-01-01T12:00:00Z");
+    let mut first = world.scheduler();
+    first
+        .load(vec![daily("wf", "America/Guayaquil", "all")])
+        .await
+        .unwrap();
+    let before = world.states.trigger_states().await.unwrap();
+    world.clock.set(at("2026-01-01T13:00:00Z"));
+    let started = first.drive_due().await.unwrap();
+    assert_eq!(started.len(), 1);
+    // The crash: the trigger's recorded progress is as it was before the fire.
+    for (key, state) in &before {
+        world.states.put_trigger_state(key, state).await.unwrap();
+    }
+    drop(first);
+    let mut second = world.scheduler();
+    second
+        .load(vec![daily("wf", "America/Guayaquil", "all")])
+        .await
+        .unwrap();
+    let again = second.drive_due().await.unwrap();
+    assert!(
+        again.iter().all(|d| d.started.is_none()),
+        "the 13:00 fire already has its run: {again:?}"
+    );
+    let runs = world.store.list_runs(&RunFilter::default()).await.unwrap();
+    assert_eq!(runs.len(), 1);
+}
+
+/// A pause recorded by one daemon holds for the other.
+#[tokio::test]
+async fn a_pause_by_one_daemon_holds_for_the_other() {
+    let world = World::new("2026-01-01T12:00:00Z");
+    let mut a = world.scheduler();
+    let mut b = world.scheduler();
+    for s in [&mut a, &mut b] {
+        s.load(vec![daily("wf", "America/Guayaquil", "all")])
+            .await
+            .unwrap();
+    }
+    a.set_paused("wf", true).await.unwrap();
+    world.clock.set(at("2026-01-01T13:00:00Z"));
+    let driven = b.drive_due().await.unwrap();
+    assert!(driven.is_empty(), "{driven:?}");
+    assert!(world
+        .store
+        .list_runs(&RunFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+}
