@@ -26,13 +26,25 @@
 //! advisory lock, never behind a mutex); log or return a
 //! connection URL with its password.
 
+mod account_read;
+mod account_write;
+mod accounts;
 mod audit;
 mod errors;
+mod health;
+mod ids;
 mod migrations;
 mod outbox;
+mod run_read;
+mod run_write;
+mod runs;
 mod schedules;
+mod sources;
 mod store;
+mod tasks;
 
+#[cfg(test)]
+mod suite_tests;
 #[cfg(test)]
 mod test_cluster;
 #[cfg(test)]
