@@ -81,9 +81,9 @@ pub(crate) fn lock_head<'a>(
 }
 
 /// The head as row `audit_head` records it (`None`: no row), not parsed:
-/// an append, `audit_head` and verify each decide what an unreadable one
-/// means.
-async fn recorded_head(
+/// an append, `audit_head`, verify and a backup's export each decide what
+/// an unreadable one means.
+pub(crate) async fn recorded_head(
     conn: &mut PgConnection,
     url: &str,
 ) -> Result<Option<AuditHead>, StoreError> {

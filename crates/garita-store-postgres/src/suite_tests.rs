@@ -53,3 +53,24 @@ async fn the_postgres_store_logs_its_own_writes() {
     let (store, _db) = TestDb::fresh_store().await;
     garita_engine::audit::conformance::audited_write_checks(&store, &store).await;
 }
+
+#[tokio::test]
+async fn the_postgres_store_keeps_the_backup_contract() {
+    use garita_engine::backup::conformance::{backup_checks, BackupSubject};
+    backup_checks(&|| {
+        Box::pin(async {
+            let (store, db) = TestDb::fresh_store().await;
+            let store = Arc::new(store);
+            BackupSubject {
+                runs: store.clone(),
+                accounts: store.clone(),
+                outbox: store.clone(),
+                schedules: store.clone(),
+                audit: store.clone(),
+                backup: store,
+                keep: db,
+            }
+        })
+    })
+    .await;
+}
