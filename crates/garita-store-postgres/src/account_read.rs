@@ -12,6 +12,11 @@ use sqlx::Row;
 use crate::account_write::{check_key, check_transition};
 use crate::store::PostgresStore;
 
+/// Accounts under the deactivation dates `$1..=$2`, earliest first, from
+/// index `accounts_deactivating`.
+pub(crate) const DEACTIVATING: &str = "SELECT portal, identifier, record FROM accounts
+     WHERE deactivates_on BETWEEN $1 AND $2 ORDER BY deactivates_on, portal, identifier";
+
 impl PostgresStore {
     pub(crate) async fn read_account(
         &self,
@@ -124,16 +129,12 @@ impl PostgresStore {
             return Ok(Vec::new());
         }
         let doing = "reading the deactivation index";
-        let rows = sqlx::query(
-            "SELECT portal, identifier, record FROM accounts
-             WHERE deactivates_on BETWEEN $1 AND $2
-             ORDER BY deactivates_on, portal, identifier",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.error(doing))?;
+        let rows = sqlx::query(DEACTIVATING)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(doing))?;
         self.accounts_of(&rows, doing)
     }
 

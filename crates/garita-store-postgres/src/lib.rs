@@ -49,6 +49,8 @@ mod store;
 mod tasks;
 
 #[cfg(test)]
+mod copy_tests;
+#[cfg(test)]
 mod suite_tests;
 #[cfg(test)]
 mod test_cluster;

@@ -23,6 +23,29 @@ use crate::store::PostgresStore;
 const SUMMARY_WITH_SOURCE: &str =
     "SELECT r.id, r.summary, s.source FROM runs r LEFT JOIN sources s ON s.digest = r.source_digest";
 
+/// Unfinished runs, oldest first, from index `runs_unfinished`.
+pub(crate) const UNFINISHED_RUNS: &str =
+    "SELECT id FROM runs WHERE unfinished_since IS NOT NULL ORDER BY unfinished_since, id";
+
+/// Timers up to `$2` (a microsecond past `now`'s), earliest first, from
+/// index `runs_timer`; those from `$1` (`now` to the microsecond) on carry
+/// their summary, to be decided exactly.
+pub(crate) const DUE_RUNS: &str = "SELECT id, CASE WHEN timer_at >= $1 THEN summary END FROM runs
+     WHERE timer_at IS NOT NULL AND timer_at <= $2 ORDER BY timer_at, id";
+
+/// The earliest timers to the microsecond, from index `runs_timer`; their
+/// summaries have the exact instants.
+pub(crate) const NEXT_WAKE: &str = "SELECT id, summary FROM runs
+     WHERE timer_at IS NOT NULL
+       AND timer_at <= (SELECT min(timer_at) FROM runs WHERE timer_at IS NOT NULL)
+                       + interval '1 microsecond'";
+
+/// The children of step `$2` of run `$1` by item index, from index
+/// `runs_children` ([`SUMMARY_WITH_SOURCE`] with a condition).
+pub(crate) const CHILDREN: &str = "SELECT r.id, r.summary, s.source
+     FROM runs r LEFT JOIN sources s ON s.digest = r.source_digest
+     WHERE r.parent_run = $1 AND r.parent_step = $2 ORDER BY r.parent_index, r.id";
+
 /// The one field of a summary the timer queries need exactly.
 #[derive(Deserialize)]
 struct WakeAt {
@@ -135,28 +158,21 @@ impl PostgresStore {
 
     pub(crate) async fn read_unfinished_runs(&self) -> Result<Vec<RunId>, StoreError> {
         let doing = "listing unfinished runs";
-        sqlx::query_scalar(
-            "SELECT id FROM runs WHERE unfinished_since IS NOT NULL ORDER BY unfinished_since, id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.error(doing))
+        sqlx::query_scalar(UNFINISHED_RUNS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(doing))
     }
 
     pub(crate) async fn read_due_runs(&self, now: DateTime<Utc>) -> Result<Vec<RunId>, StoreError> {
         let doing = "reading timers";
         let floor = floor_micros(now);
-        // Timers up to a microsecond past `now`'s: those from `floor` on
-        // carry their summary, to be decided exactly.
-        let rows = sqlx::query(
-            "SELECT id, CASE WHEN timer_at >= $1 THEN summary END FROM runs
-             WHERE timer_at IS NOT NULL AND timer_at <= $2 ORDER BY timer_at, id",
-        )
-        .bind(floor)
-        .bind(floor + Duration::microseconds(1))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.error(doing))?;
+        let rows = sqlx::query(DUE_RUNS)
+            .bind(floor)
+            .bind(floor + Duration::microseconds(1))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(doing))?;
         let mut due = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: String = row.try_get(0).map_err(self.error(doing))?;
@@ -174,17 +190,10 @@ impl PostgresStore {
 
     pub(crate) async fn read_next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let doing = "reading timers";
-        // The earliest timers to the microsecond; their summaries have the
-        // exact instants.
-        let rows = sqlx::query(
-            "SELECT id, summary FROM runs
-             WHERE timer_at IS NOT NULL
-               AND timer_at <= (SELECT min(timer_at) FROM runs WHERE timer_at IS NOT NULL)
-                               + interval '1 microsecond'",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.error(doing))?;
+        let rows = sqlx::query(NEXT_WAKE)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(doing))?;
         let mut earliest: Option<DateTime<Utc>> = None;
         for row in &rows {
             let id: String = row.try_get(0).map_err(self.error(doing))?;
@@ -207,15 +216,12 @@ impl PostgresStore {
             return Ok(Vec::new());
         }
         let doing = "reading child runs";
-        let rows = sqlx::query(&format!(
-            "{SUMMARY_WITH_SOURCE} WHERE r.parent_run = $1 AND r.parent_step = $2
-             ORDER BY r.parent_index, r.id"
-        ))
-        .bind(parent)
-        .bind(step)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.error(doing))?;
+        let rows = sqlx::query(CHILDREN)
+            .bind(parent)
+            .bind(step)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(doing))?;
         rows.iter().map(|row| self.run_of(row, doing)).collect()
     }
 }
