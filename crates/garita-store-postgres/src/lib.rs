@@ -51,6 +51,10 @@ mod tasks;
 #[cfg(test)]
 mod copy_tests;
 #[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
+mod sharing_tests;
+#[cfg(test)]
 mod suite_tests;
 #[cfg(test)]
 mod test_cluster;
