@@ -179,7 +179,7 @@ impl PostgresStore {
             let summary: Option<Vec<u8>> = row.try_get(1).map_err(self.error(doing))?;
             if let Some(summary) = summary {
                 let exact: WakeAt = decode(&summary, || format!("summary of run {id}"))?;
-                if !exact.wake_at.is_some_and(|w| w <= now) {
+                if exact.wake_at.is_none_or(|w| w > now) {
                     continue;
                 }
             }
