@@ -239,3 +239,56 @@ fn push_by_run(
     rows.record.push(value);
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use garita_engine::audit::{AuditHead, ChainHead};
+    use garita_engine::record_codec::encode;
+    use garita_engine::store_conformance::record;
+
+    fn set_with(kind: RecordKind, key: &[u8], value: Vec<u8>) -> RecordSet {
+        let mut set = RecordSet::empty(AuditHead::from(ChainHead::GENESIS));
+        set.section_mut(kind).push((key.to_vec(), value));
+        set
+    }
+
+    #[test]
+    fn a_run_gives_its_index_columns() -> Result<(), StoreError> {
+        let mut run = record("R", 0);
+        run.status = garita_engine::RunStatus::Waiting;
+        run.wake_at = Some(garita_engine::store_conformance::at(5));
+        let bytes = encode(&run, "run")?;
+        let rows = ImportRows::of(&set_with(RecordKind::Runs, b"R", bytes))?;
+        assert_eq!(rows.runs.id, ["R"]);
+        assert_eq!(rows.runs.timer_at, [run.wake_at]);
+        assert_eq!(rows.runs.unfinished_since, [Some(run.created_at)]);
+        assert_eq!(
+            rows.runs.source_digest,
+            [None],
+            "a summary holding its text"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn keys_outside_the_layout_are_refused() -> Result<(), StoreError> {
+        let run = encode(&record("R", 0), "run")?;
+        for (kind, key, value) in [
+            (RecordKind::Runs, b"a\0b".to_vec(), run.clone()),
+            (RecordKind::Runs, Vec::new(), run),
+            (RecordKind::Events, b"R".to_vec(), vec![1]),
+            (RecordKind::EmittedEvents, b"short".to_vec(), vec![1]),
+            (RecordKind::Schedules, b"w".to_vec(), vec![1]),
+            (RecordKind::AccountTransitions, b"a\0b".to_vec(), vec![1]),
+        ] {
+            let refused = ImportRows::of(&set_with(kind, &key, value));
+            assert!(
+                matches!(refused, Err(StoreError::Corrupt { .. })),
+                "{}: {refused:?}",
+                kind.name()
+            );
+        }
+        Ok(())
+    }
+}

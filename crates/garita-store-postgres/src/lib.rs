@@ -74,6 +74,8 @@ mod tasks;
 #[cfg(test)]
 mod copy_tests;
 #[cfg(test)]
+mod import_tests;
+#[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
 mod sharing_tests;
