@@ -81,9 +81,9 @@ pub(crate) fn lock_head<'a>(
 }
 
 /// The head as row `audit_head` records it (`None`: no row), not parsed:
-/// an append, `audit_head` and verify each decide what an unreadable one
-/// means.
-async fn recorded_head(
+/// an append, `audit_head`, verify and a backup's export each decide what
+/// an unreadable one means.
+pub(crate) async fn recorded_head(
     conn: &mut PgConnection,
     url: &str,
 ) -> Result<Option<AuditHead>, StoreError> {
@@ -190,6 +190,21 @@ impl PostgresStore {
         decode(bytes, || {
             format!("audit entry {seq} (run `garita audit verify`)")
         })
+    }
+
+    /// Appends one entry reported to the log.
+    async fn append_record(&self, record: AuditRecord) -> Result<AuditEntry, StoreError> {
+        let pending = PendingEntry::new(record);
+        let doing =
+            "recording an audit entry (`garita audit verify` shows whether it was recorded)";
+        let mut tx = self.pool.begin().await.map_err(self.error(doing))?;
+        let mut head = lock_head(&mut tx, &self.url).await?;
+        // Read under the lock, so that entries are dated in chain order.
+        let time = self.clock.now();
+        let entry = append_in(&mut tx, &self.url, &mut head, &pending, &time).await?;
+        store_head(&mut tx, &self.url, &head).await?;
+        tx.commit().await.map_err(self.error(doing))?;
+        Ok(entry)
     }
 
     /// The chain check, in one snapshot: the head and the entries up to it
@@ -329,17 +344,8 @@ impl AuditLog for PostgresStore {
     }
 
     async fn record_audit(&self, record: AuditRecord) -> Result<AuditEntry, StoreError> {
-        let pending = PendingEntry::new(record);
-        let doing =
-            "recording an audit entry (`garita audit verify` shows whether it was recorded)";
-        let mut tx = self.pool.begin().await.map_err(self.error(doing))?;
-        let mut head = lock_head(&mut tx, &self.url).await?;
-        // Read under the lock, so that entries are dated in chain order.
-        let time = self.clock.now();
-        let entry = append_in(&mut tx, &self.url, &mut head, &pending, &time).await?;
-        store_head(&mut tx, &self.url, &head).await?;
-        tx.commit().await.map_err(self.error(doing))?;
-        Ok(entry)
+        let written = self.append_record(record).await;
+        self.health.observe_write(written)
     }
 
     /// Checks the chain in one snapshot, then the records its entries
@@ -352,11 +358,9 @@ impl AuditLog for PostgresStore {
     }
 }
 
-/// The records the entries refer to. Outbox messages are in table
-/// `outbox`; this store keeps no run events, account history or tasks yet
-/// (those traits come in a later slice of issue 21), so it has none of them
-/// to show: an entry referring to one is reported missing, which is true of
-/// this database.
+/// The records the entries refer to, as the bytes stored in their tables:
+/// run events in `run_events`, account history in `account_history`,
+/// tasks in `tasks`, outbox messages in `outbox`.
 #[async_trait]
 impl AuditedRecords for PostgresStore {
     async fn audit_page(
@@ -381,20 +385,20 @@ impl AuditedRecords for PostgresStore {
             .collect()
     }
 
-    async fn stored_event(&self, _run: &str, _seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(None)
+    async fn stored_event(&self, run: &str, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.stored_event_bytes(run, seq).await
     }
 
-    async fn stored_event_seqs(&self, _run: &str) -> Result<Vec<Option<u64>>, StoreError> {
-        Ok(Vec::new())
+    async fn stored_event_seqs(&self, run: &str) -> Result<Vec<Option<u64>>, StoreError> {
+        self.stored_seqs(run).await
     }
 
     async fn stored_history(
         &self,
-        _account: &AccountKey,
-        _seq: u64,
+        account: &AccountKey,
+        seq: u64,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(None)
+        self.stored_history_entry(account, seq).await
     }
 
     async fn stored_current(
@@ -404,7 +408,7 @@ impl AuditedRecords for PostgresStore {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         match kind {
             Rewritten::Message => self.stored_message(id).await,
-            Rewritten::Task => Ok(None),
+            Rewritten::Task => self.stored_task(id).await,
         }
     }
 }

@@ -54,6 +54,24 @@ pub(crate) fn db_error(url: &str, doing: &str, e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Whether `e` means the server cannot be reached or is going away (rather
+/// than refusing one query): the pool, the network, or SQLSTATE class 08
+/// (connection exception) and 57P (operator intervention: shutdown).
+pub(crate) fn is_connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// A number the database holds as `bigint` that a record needs as `u64`
 /// (or the other way): only a damaged or hand-edited row is out of range.
 pub(crate) fn out_of_range(what: &str, value: impl std::fmt::Display) -> StoreError {

@@ -7,13 +7,36 @@
 //! the database, and turning database failures into [`StoreError`](garita_engine::StoreError)s that
 //! say what to do.
 //!
-//! Implemented so far, each checked by the engine's conformance suite in
-//! this crate's tests: [`ScheduleStore`](garita_engine::schedule::ScheduleStore)
+//! Implemented, each checked by the engine's conformance suite, unchanged,
+//! in this crate's tests: [`Store`](garita_engine::Store) (runs, events,
+//! workflow sources, tasks: `store_conformance::run_all`),
+//! [`AccountStore`](garita_engine::AccountStore) (`revision_checks`),
+//! [`ScheduleStore`](garita_engine::schedule::ScheduleStore)
 //! (`schedule_checks`), [`AuditLog`](garita_engine::audit::AuditLog) with
-//! [`AuditedRecords`](garita_engine::audit::AuditedRecords) (`audit_checks`),
-//! [`OutboxStore`](garita_engine::OutboxStore) (`outbox_checks`). The other
-//! traits (runs and tasks, accounts, backups, health) come in later slices
-//! of issue 21; until then `garita_app::backend` cannot compose this store.
+//! [`AuditedRecords`](garita_engine::audit::AuditedRecords) (`audit_checks`,
+//! and `audited_write_checks`: runs, tasks, accounts, transitions, queued
+//! events and outbox messages are logged in the chain in the transaction
+//! that writes them, as on sled), [`OutboxStore`](garita_engine::OutboxStore)
+//! (`outbox_checks`), [`BackupRecords`](garita_engine::backup::BackupRecords)
+//! (`backup_checks`: the export is one read-only REPEATABLE READ snapshot,
+//! the import fills an empty database and derives the index columns) and
+//! [`StoreHealth`](garita_engine::StoreHealth) (a write the server refused
+//! or a lost connection, until it is over; `health.rs`).
+//! `garita_app::backend` does not compose this store yet (a later slice of
+//! issue 21).
+//!
+//! # Tables
+//!
+//! One migration per slice (`migrations/`): 1 schedules and the audit
+//! chain, 2 the outbox, 3 runs, events, sources and tasks, 4 accounts,
+//! history, applied transitions and emitted events. Each record is a row
+//! holding its `record_codec` bytes; the other columns are copies taken
+//! from it on write for keys, filters and partial indexes (`runs.timer_at`,
+//! `runs.unfinished_since`, `runs.parent_*`, `accounts.deactivates_on`), so
+//! `due_runs`, `next_wake`, `unfinished_runs`, `children` and
+//! `accounts_deactivating_between` read only their answer. A run's summary
+//! names its workflow source by SHA-256 as sled's does, so the bytes, and
+//! the audit digests over them, are the same in both stores.
 //!
 //! Must never: check queries at build time (building needs no database, so
 //! every query is a runtime-checked string); decide anything the engine
@@ -26,13 +49,38 @@
 //! advisory lock, never behind a mutex); log or return a
 //! connection URL with its password.
 
+mod account_read;
+mod account_write;
+mod accounts;
 mod audit;
+mod backup;
+mod backup_export;
+mod backup_import;
+mod backup_keys;
 mod errors;
+mod health;
+mod ids;
+mod import_rows;
 mod migrations;
 mod outbox;
+mod run_read;
+mod run_write;
+mod runs;
 mod schedules;
+mod sources;
 mod store;
+mod tasks;
 
+#[cfg(test)]
+mod copy_tests;
+#[cfg(test)]
+mod import_tests;
+#[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
+mod sharing_tests;
+#[cfg(test)]
+mod suite_tests;
 #[cfg(test)]
 mod test_cluster;
 #[cfg(test)]

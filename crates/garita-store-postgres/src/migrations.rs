@@ -20,10 +20,12 @@ use crate::errors::db_error;
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../migrations/0001_schedules_audit.sql")),
     (2, include_str!("../migrations/0002_outbox.sql")),
+    (3, include_str!("../migrations/0003_runs_tasks.sql")),
+    (4, include_str!("../migrations/0004_accounts.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Key of the advisory lock held while migrating ("garita" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7269_7461;

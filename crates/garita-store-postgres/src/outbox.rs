@@ -19,27 +19,8 @@ use crate::audit::{append_in, lock_head, store_head};
 use crate::store::PostgresStore;
 
 impl PostgresStore {
-    /// The stored bytes of one message, for the audit records check.
-    pub(crate) async fn stored_message(
-        &self,
-        message_id: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = sqlx::query("SELECT record FROM outbox WHERE message_id = $1")
-            .bind(message_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(self.error("reading an outbox message"))?;
-        row.map(|row| {
-            row.try_get(0)
-                .map_err(self.error("reading an outbox message"))
-        })
-        .transpose()
-    }
-}
-
-#[async_trait]
-impl OutboxStore for PostgresStore {
-    async fn record(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+    /// Writes one message and its audit entry when it changed.
+    async fn write_message(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
         let what = format!("outbox message {}", entry.message_id);
         let value = encode(entry, &what)?;
         let pending = PendingEntry::new(summaries::outbox(entry, &value));
@@ -76,6 +57,31 @@ impl OutboxStore for PostgresStore {
         append_in(&mut tx, &self.url, &mut head, &pending, &time).await?;
         store_head(&mut tx, &self.url, &head).await?;
         tx.commit().await.map_err(self.error(&doing))
+    }
+
+    /// The stored bytes of one message, for the audit records check.
+    pub(crate) async fn stored_message(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT record FROM outbox WHERE message_id = $1")
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error("reading an outbox message"))?;
+        row.map(|row| {
+            row.try_get(0)
+                .map_err(self.error("reading an outbox message"))
+        })
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl OutboxStore for PostgresStore {
+    async fn record(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        let written = self.write_message(entry).await;
+        self.health.observe_write(written)
     }
 
     async fn get(&self, message_id: &str) -> Result<Option<OutboxEntry>, StoreError> {

@@ -50,7 +50,7 @@ impl ScheduleStore for PostgresStore {
     ) -> Result<(), StoreError> {
         check_name(key)?;
         let value = encode(state, &format!("state of schedule {key}"))?;
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO schedules (workflow, trigger_index, state) VALUES ($1, $2, $3)
              ON CONFLICT (workflow, trigger_index) DO UPDATE SET state = EXCLUDED.state",
         )
@@ -61,8 +61,9 @@ impl ScheduleStore for PostgresStore {
         .await
         .map_err(self.error(&format!(
             "writing the state of schedule {key} (the schedule may fire once more after a restart)"
-        )))?;
-        Ok(())
+        )))
+        .map(drop);
+        self.health.observe_write(written)
     }
 
     async fn trigger_states(&self) -> Result<Vec<(TriggerKey, TriggerState)>, StoreError> {

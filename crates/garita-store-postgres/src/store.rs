@@ -1,13 +1,15 @@
 //! [`PostgresStore`]: a pool of connections to one database, migrated.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use garita_engine::{RecordingClock, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
-use crate::errors::{db_error, redacted};
+use crate::errors::{db_error, is_connection_lost, redacted};
+use crate::health::Health;
 use crate::migrations::migrate;
 
 /// How to connect.
@@ -39,6 +41,8 @@ pub struct PostgresStore {
     /// The URL without its password, for messages.
     pub(crate) url: String,
     pub(crate) clock: RecordingClock,
+    /// What the operations met, for [`garita_engine::StoreHealth`].
+    pub(crate) health: Arc<Health>,
 }
 
 impl PostgresStore {
@@ -64,7 +68,13 @@ impl PostgresStore {
             // quietly break it.
             .options([("synchronous_commit", "on")])
             .application_name("garita");
+        let health = Health::new();
+        let reconnected = health.clone();
         let pool = PgPoolOptions::new()
+            .after_connect(move |_, _| {
+                reconnected.connected();
+                Box::pin(async { Ok(()) })
+            })
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect)
@@ -75,6 +85,7 @@ impl PostgresStore {
             pool,
             url: shown,
             clock: options.clock,
+            health,
         })
     }
 
@@ -83,9 +94,24 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
-    /// The failure of `doing` something, as a [`StoreError`].
+    /// The failure of `doing` something, as a [`StoreError`]; a lost
+    /// connection is also noted for [`garita_engine::StoreHealth`].
     pub(crate) fn error(&self, doing: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
         let doing = doing.to_owned();
-        move |e| db_error(&self.url, &doing, e)
+        move |e| {
+            let lost = is_connection_lost(&e);
+            let error = db_error(&self.url, &doing, e);
+            if lost {
+                self.health.connection_lost(&error);
+            }
+            error
+        }
     }
 }
+
+/// The future of a step run inside a caller's transaction, boxed as `Send`
+/// where its type is concrete: the compiler cannot prove futures holding
+/// `&mut PgConnection` `Send` once they are nested in generic ones
+/// (rust-lang/rust#100013), and the engine's traits need them to be.
+pub(crate) type InTx<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;

@@ -282,11 +282,16 @@ async fn an_older_schema_is_migrated_on_connect() -> Result<(), StoreError> {
     store
         .put_trigger_state(&key, &TriggerState::first_seen(at(0, 1)))
         .await?;
-    // What a schema-1 database looks like: no outbox table, version 1.
-    sqlx::raw_sql("DROP TABLE outbox; UPDATE schema_version SET version = 1")
-        .execute(&store.pool)
-        .await
-        .map_err(store.error("going back to schema 1"))?;
+    // What a schema-1 database looks like: none of the later tables, version 1.
+    sqlx::raw_sql(
+        "DROP TABLE outbox, sources, runs, run_events, tasks, accounts, account_history,
+                    account_transitions, emitted_events;
+         DROP SEQUENCE emitted_event_ids;
+         UPDATE schema_version SET version = 1",
+    )
+    .execute(&store.pool)
+    .await
+    .map_err(store.error("going back to schema 1"))?;
     store.close().await;
     let store = PostgresStore::connect(&db.url).await?;
     let version: i32 = sqlx::query_scalar("SELECT version FROM schema_version")

@@ -1,0 +1,180 @@
+//! The account read path. Listing reads the accounts in key order (of one
+//! portal when the filter names it); deactivation questions read only the
+//! partial index on `deactivates_on` in the asked range; history reads only
+//! the account's own rows.
+
+use chrono::NaiveDate;
+use garita_engine::account::{Account, AccountFilter, AccountKey, EmittedEvent, HistoryEntry};
+use garita_engine::record_codec::decode;
+use garita_engine::StoreError;
+use sqlx::Row;
+
+use crate::account_write::{check_key, check_transition};
+use crate::store::PostgresStore;
+
+/// Accounts under the deactivation dates `$1..=$2`, earliest first, from
+/// index `accounts_deactivating`.
+pub(crate) const DEACTIVATING: &str = "SELECT portal, identifier, record FROM accounts
+     WHERE deactivates_on BETWEEN $1 AND $2 ORDER BY deactivates_on, portal, identifier";
+
+impl PostgresStore {
+    pub(crate) async fn read_account(
+        &self,
+        key: &AccountKey,
+    ) -> Result<Option<Account>, StoreError> {
+        if check_key(key).is_err() {
+            return Ok(None);
+        }
+        let stored: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT record FROM accounts WHERE portal = $1 AND identifier = $2")
+                .bind(key.portal())
+                .bind(key.identifier())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.error("reading an account"))?;
+        stored
+            .map(|bytes| decode(&bytes, || format!("account {key}")))
+            .transpose()
+    }
+
+    pub(crate) async fn read_accounts(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<Account>, StoreError> {
+        if let Some((from, to)) = filter.deactivating_between {
+            let due = self.read_deactivating(from, to).await?;
+            return Ok(due.into_iter().filter(|a| filter.matches(a)).collect());
+        }
+        let portal = filter.portal.as_deref().map(AccountKey::normalise_portal);
+        let rows = sqlx::query(
+            "SELECT portal, identifier, record FROM accounts
+             WHERE ($1::text IS NULL OR portal = $1) ORDER BY portal, identifier",
+        )
+        .bind(portal)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.error("listing accounts"))?;
+        let mut out = Vec::new();
+        for account in self.accounts_of(&rows, "listing accounts")? {
+            if filter.matches(&account) {
+                out.push(account);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decodes rows of (portal, identifier, record).
+    fn accounts_of(
+        &self,
+        rows: &[sqlx::postgres::PgRow],
+        doing: &str,
+    ) -> Result<Vec<Account>, StoreError> {
+        rows.iter()
+            .map(|row| {
+                let portal: String = row.try_get(0).map_err(self.error(doing))?;
+                let identifier: String = row.try_get(1).map_err(self.error(doing))?;
+                let bytes: Vec<u8> = row.try_get(2).map_err(self.error(doing))?;
+                decode(&bytes, || format!("account {portal}:{identifier}"))
+            })
+            .collect()
+    }
+
+    pub(crate) async fn read_history(
+        &self,
+        key: &AccountKey,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        if check_key(key).is_err() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT entry FROM account_history WHERE portal = $1 AND identifier = $2 ORDER BY seq",
+        )
+        .bind(key.portal())
+        .bind(key.identifier())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.error("reading account history"))?;
+        rows.iter()
+            .map(|bytes| decode(bytes, || format!("a history entry of account {key}")))
+            .collect()
+    }
+
+    /// The stored bytes of history entry `seq` of `key`, for the audit
+    /// records check.
+    pub(crate) async fn stored_history_entry(
+        &self,
+        key: &AccountKey,
+        seq: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let (true, Ok(seq)) = (check_key(key).is_ok(), i64::try_from(seq)) else {
+            return Ok(None);
+        };
+        sqlx::query_scalar(
+            "SELECT entry FROM account_history WHERE portal = $1 AND identifier = $2 AND seq = $3",
+        )
+        .bind(key.portal())
+        .bind(key.identifier())
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.error("reading account history"))
+    }
+
+    pub(crate) async fn read_deactivating(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Account>, StoreError> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let doing = "reading the deactivation index";
+        let rows = sqlx::query(DEACTIVATING)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(doing))?;
+        self.accounts_of(&rows, doing)
+    }
+
+    pub(crate) async fn read_transition_applied(
+        &self,
+        key: &garita_engine::account::TransitionKey,
+    ) -> Result<bool, StoreError> {
+        check_transition(key)?;
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM account_transitions
+             WHERE portal = $1 AND identifier = $2 AND name = $3 AND effective_on = $4)",
+        )
+        .bind(key.account.portal())
+        .bind(key.account.identifier())
+        .bind(&key.name)
+        .bind(key.effective_on)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(self.error("reading rule transitions"))
+    }
+
+    pub(crate) async fn read_pending_events(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<EmittedEvent>, StoreError> {
+        let rows = sqlx::query("SELECT id, record FROM emitted_events ORDER BY id LIMIT $1")
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error("reading emitted events"))?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row
+                    .try_get(0)
+                    .map_err(self.error("reading emitted events"))?;
+                let bytes: Vec<u8> = row
+                    .try_get(1)
+                    .map_err(self.error("reading emitted events"))?;
+                decode(&bytes, || format!("emitted event {id}"))
+            })
+            .collect()
+    }
+}

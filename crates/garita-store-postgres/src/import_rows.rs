@@ -1,0 +1,294 @@
+//! A [`RecordSet`] turned into the rows of each table, column by column
+//! (the import binds each column as one array). Parsing every record
+//! before the import's transaction begins means a record that does not fit
+//! is refused with nothing written. The index columns are derived here
+//! from the records, as the write paths derive them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use garita_engine::account::Account;
+use garita_engine::audit::AuditEntry;
+use garita_engine::backup::{parse_event_key, parse_history_key, RecordKind, RecordSet};
+use garita_engine::record_codec::decode;
+use garita_engine::{OutboxEntry, RunRecord, StoreError, Task};
+
+use crate::backup_keys::{
+    parse_account_key, parse_id_key, parse_number_key, parse_schedule_key, parse_transition_key,
+};
+use crate::ids::db_int;
+use crate::run_write::RunColumns;
+
+#[derive(Debug, Default)]
+pub(crate) struct Runs {
+    pub(crate) id: Vec<String>,
+    pub(crate) workflow: Vec<String>,
+    pub(crate) status: Vec<&'static str>,
+    pub(crate) next_seq: Vec<i64>,
+    pub(crate) timer_at: Vec<Option<DateTime<Utc>>>,
+    pub(crate) unfinished_since: Vec<Option<DateTime<Utc>>>,
+    pub(crate) parent_run: Vec<Option<String>>,
+    pub(crate) parent_step: Vec<Option<String>>,
+    pub(crate) parent_index: Vec<Option<i64>>,
+    pub(crate) source_digest: Vec<Option<String>>,
+    pub(crate) summary: Vec<Vec<u8>>,
+}
+
+/// Rows of a table keyed by text with a copy of a run id and a creation
+/// time: tasks and outbox messages.
+#[derive(Debug, Default)]
+pub(crate) struct ByRun {
+    pub(crate) id: Vec<String>,
+    pub(crate) run_id: Vec<String>,
+    pub(crate) created_at: Vec<DateTime<Utc>>,
+    pub(crate) record: Vec<Vec<u8>>,
+}
+
+/// Rows keyed by (text, seq): run events, account history (portal and
+/// identifier in `names`, `names2`).
+#[derive(Debug, Default)]
+pub(crate) struct Numbered {
+    pub(crate) names: Vec<String>,
+    pub(crate) names2: Vec<String>,
+    pub(crate) seq: Vec<i64>,
+    pub(crate) value: Vec<Vec<u8>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Accounts {
+    pub(crate) portal: Vec<String>,
+    pub(crate) identifier: Vec<String>,
+    pub(crate) deactivates_on: Vec<Option<NaiveDate>>,
+    pub(crate) record: Vec<Vec<u8>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Transitions {
+    pub(crate) portal: Vec<String>,
+    pub(crate) identifier: Vec<String>,
+    pub(crate) name: Vec<String>,
+    pub(crate) effective_on: Vec<NaiveDate>,
+    pub(crate) record: Vec<Vec<u8>>,
+}
+
+/// Rows keyed by a text and a number: sources (no number), schedules
+/// (trigger index), emitted events and audit entries (number only; the
+/// entries' period time in `time`).
+#[derive(Debug, Default)]
+pub(crate) struct Keyed {
+    pub(crate) text: Vec<String>,
+    pub(crate) number: Vec<i64>,
+    pub(crate) time: Vec<DateTime<Utc>>,
+    pub(crate) value: Vec<Vec<u8>>,
+}
+
+/// Every table's rows.
+#[derive(Debug, Default)]
+pub(crate) struct ImportRows {
+    pub(crate) runs: Runs,
+    pub(crate) events: Numbered,
+    pub(crate) sources: Keyed,
+    pub(crate) tasks: ByRun,
+    pub(crate) outbox: ByRun,
+    pub(crate) accounts: Accounts,
+    pub(crate) history: Numbered,
+    pub(crate) transitions: Transitions,
+    pub(crate) emitted: Keyed,
+    pub(crate) schedules: Keyed,
+    pub(crate) audit: Keyed,
+}
+
+/// A key that does not follow the layout of its kind.
+fn bad_key(kind: RecordKind, key: &[u8]) -> StoreError {
+    StoreError::Corrupt {
+        what: format!(
+            "record {} of section `{}` to import",
+            String::from_utf8_lossy(key).replace('\0', "/"),
+            kind.name()
+        ),
+        detail: "its key does not follow the backup's layout for this kind; nothing was written"
+            .into(),
+    }
+}
+
+impl ImportRows {
+    /// The rows of every record of `set`.
+    pub(crate) fn of(set: &RecordSet) -> Result<Self, StoreError> {
+        let mut rows = Self::default();
+        for kind in RecordKind::ALL {
+            for (key, value) in set.section(kind) {
+                rows.add(kind, key, value.clone())?;
+            }
+        }
+        Ok(rows)
+    }
+
+    fn add(&mut self, kind: RecordKind, key: &[u8], value: Vec<u8>) -> Result<(), StoreError> {
+        let bad = || bad_key(kind, key);
+        let what = || {
+            format!(
+                "record {} of section `{}` to import",
+                String::from_utf8_lossy(key).replace('\0', "/"),
+                kind.name()
+            )
+        };
+        match kind {
+            RecordKind::Runs => {
+                let id = parse_id_key(key).ok_or_else(bad)?;
+                let summary: RunRecord = decode(&value, what)?;
+                let columns = RunColumns::of(&summary)?;
+                let runs = &mut self.runs;
+                runs.id.push(id.to_owned());
+                runs.workflow.push(columns.workflow);
+                runs.status.push(columns.status);
+                runs.next_seq.push(columns.next_seq);
+                runs.timer_at.push(columns.timer_at);
+                runs.unfinished_since.push(columns.unfinished_since);
+                let (run, step, index) = match columns.parent {
+                    Some((run, step, index)) => (Some(run), Some(step), Some(index)),
+                    None => (None, None, None),
+                };
+                runs.parent_run.push(run);
+                runs.parent_step.push(step);
+                runs.parent_index.push(index);
+                runs.source_digest.push(columns.source_digest);
+                runs.summary.push(value);
+            }
+            RecordKind::Events => {
+                let (run, seq) = parse_event_key(key).ok_or_else(bad)?;
+                parse_id_key(run.as_bytes()).ok_or_else(bad)?;
+                self.events.names.push(run.to_owned());
+                self.events.seq.push(db_int(seq, "an event seq")?);
+                self.events.value.push(value);
+            }
+            RecordKind::Sources => {
+                self.sources
+                    .text
+                    .push(parse_id_key(key).ok_or_else(bad)?.to_owned());
+                self.sources.value.push(value);
+            }
+            RecordKind::Tasks => {
+                let task: Task = decode(&value, what)?;
+                push_by_run(&mut self.tasks, key, task.run_id, task.created_at, value)
+                    .ok_or_else(bad)?;
+            }
+            RecordKind::Outbox => {
+                let entry: OutboxEntry = decode(&value, what)?;
+                push_by_run(&mut self.outbox, key, entry.run_id, entry.created_at, value)
+                    .ok_or_else(bad)?;
+            }
+            RecordKind::Accounts => {
+                let (portal, identifier) = parse_account_key(key).ok_or_else(bad)?;
+                let account: Account = decode(&value, what)?;
+                self.accounts.portal.push(portal.to_owned());
+                self.accounts.identifier.push(identifier.to_owned());
+                self.accounts
+                    .deactivates_on
+                    .push(account.indexed_deactivation());
+                self.accounts.record.push(value);
+            }
+            RecordKind::AccountHistory => {
+                let (portal, identifier, seq) = parse_history_key(key).ok_or_else(bad)?;
+                parse_account_key(&crate::backup_keys::account_key(portal, identifier))
+                    .ok_or_else(bad)?;
+                self.history.names.push(portal.to_owned());
+                self.history.names2.push(identifier.to_owned());
+                self.history.seq.push(db_int(seq, "a history seq")?);
+                self.history.value.push(value);
+            }
+            RecordKind::AccountTransitions => {
+                let (portal, identifier, name, date) = parse_transition_key(key).ok_or_else(bad)?;
+                let t = &mut self.transitions;
+                t.portal.push(portal.to_owned());
+                t.identifier.push(identifier.to_owned());
+                t.name.push(name.to_owned());
+                t.effective_on.push(date);
+                t.record.push(value);
+            }
+            RecordKind::EmittedEvents => {
+                let id = parse_number_key(key).ok_or_else(bad)?;
+                self.emitted.number.push(db_int(id, "an event id")?);
+                self.emitted.value.push(value);
+            }
+            RecordKind::Schedules => {
+                let (workflow, index) = parse_schedule_key(key).ok_or_else(bad)?;
+                self.schedules.text.push(workflow.to_owned());
+                self.schedules.number.push(i64::from(index));
+                self.schedules.value.push(value);
+            }
+            RecordKind::Audit => {
+                let seq = parse_number_key(key).ok_or_else(bad)?;
+                let entry: AuditEntry = decode(&value, what)?;
+                self.audit.number.push(db_int(seq, "an audit seq")?);
+                self.audit.time.push(entry.period_time());
+                self.audit.value.push(value);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn push_by_run(
+    rows: &mut ByRun,
+    key: &[u8],
+    run_id: String,
+    created_at: DateTime<Utc>,
+    value: Vec<u8>,
+) -> Option<()> {
+    rows.id.push(parse_id_key(key)?.to_owned());
+    rows.run_id.push(run_id);
+    rows.created_at.push(created_at);
+    rows.record.push(value);
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use garita_engine::audit::{AuditHead, ChainHead};
+    use garita_engine::record_codec::encode;
+    use garita_engine::store_conformance::record;
+
+    fn set_with(kind: RecordKind, key: &[u8], value: Vec<u8>) -> RecordSet {
+        let mut set = RecordSet::empty(AuditHead::from(ChainHead::GENESIS));
+        set.section_mut(kind).push((key.to_vec(), value));
+        set
+    }
+
+    #[test]
+    fn a_run_gives_its_index_columns() -> Result<(), StoreError> {
+        let mut run = record("R", 0);
+        run.status = garita_engine::RunStatus::Waiting;
+        run.wake_at = Some(garita_engine::store_conformance::at(5));
+        let bytes = encode(&run, "run")?;
+        let rows = ImportRows::of(&set_with(RecordKind::Runs, b"R", bytes))?;
+        assert_eq!(rows.runs.id, ["R"]);
+        assert_eq!(rows.runs.timer_at, [run.wake_at]);
+        assert_eq!(rows.runs.unfinished_since, [Some(run.created_at)]);
+        assert_eq!(
+            rows.runs.source_digest,
+            [None],
+            "a summary holding its text"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn keys_outside_the_layout_are_refused() -> Result<(), StoreError> {
+        let run = encode(&record("R", 0), "run")?;
+        for (kind, key, value) in [
+            (RecordKind::Runs, b"a\0b".to_vec(), run.clone()),
+            (RecordKind::Runs, Vec::new(), run),
+            (RecordKind::Events, b"R".to_vec(), vec![1]),
+            (RecordKind::EmittedEvents, b"short".to_vec(), vec![1]),
+            (RecordKind::Schedules, b"w".to_vec(), vec![1]),
+            (RecordKind::AccountTransitions, b"a\0b".to_vec(), vec![1]),
+        ] {
+            let refused = ImportRows::of(&set_with(kind, &key, value));
+            assert!(
+                matches!(refused, Err(StoreError::Corrupt { .. })),
+                "{}: {refused:?}",
+                kind.name()
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! The engine's conformance suites for the traits of this slice, on
+//! PostgreSQL, unchanged: the store contract, the account revision checks,
+//! the audited-write checks and the backup checks. Each check gets a
+//! database of its own.
+
+use std::any::Any;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use garita_engine::store_conformance::{run_all, FreshStore};
+
+use crate::test_cluster::TestDb;
+
+/// Databases to drop once a suite is done: the store suite's factory hands
+/// out bare stores, so their guards are kept here meanwhile.
+#[derive(Clone, Default)]
+struct Kept(Arc<Mutex<Vec<Box<dyn Any + Send>>>>);
+
+impl Kept {
+    fn keep(&self, guard: Box<dyn Any + Send>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(guard);
+    }
+}
+
+#[tokio::test]
+async fn the_postgres_store_keeps_the_store_contract() {
+    let kept = Kept::default();
+    let fresh = {
+        let kept = kept.clone();
+        move || {
+            let kept = kept.clone();
+            Box::pin(async move {
+                let (store, db) = TestDb::fresh_store().await;
+                kept.keep(db);
+                Box::new(store) as FreshStore
+            })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = FreshStore> + Send>>
+        }
+    };
+    run_all(&fresh).await;
+}
+
+#[tokio::test]
+async fn the_postgres_accounts_keep_the_revision_checks() {
+    let (store, _db) = TestDb::fresh_store().await;
+    garita_engine::account::conformance::revision_checks(&store).await;
+}
+
+#[tokio::test]
+async fn the_postgres_store_logs_its_own_writes() {
+    let (store, _db) = TestDb::fresh_store().await;
+    garita_engine::audit::conformance::audited_write_checks(&store, &store).await;
+}
+
+#[tokio::test]
+async fn the_postgres_store_keeps_the_backup_contract() {
+    use garita_engine::backup::conformance::{backup_checks, BackupSubject};
+    backup_checks(&|| {
+        Box::pin(async {
+            let (store, db) = TestDb::fresh_store().await;
+            let store = Arc::new(store);
+            BackupSubject {
+                runs: store.clone(),
+                accounts: store.clone(),
+                outbox: store.clone(),
+                schedules: store.clone(),
+                audit: store.clone(),
+                backup: store,
+                keep: db,
+            }
+        })
+    })
+    .await;
+}
