@@ -21,7 +21,10 @@
 //! (`backup_checks`: the export is one read-only REPEATABLE READ snapshot,
 //! the import fills an empty database and derives the index columns) and
 //! [`StoreHealth`](garita_engine::StoreHealth) (a write the server refused
-//! or a lost connection, until it is over; `health.rs`).
+//! or a lost connection, until it is over; `health.rs`) and
+//! [`RunLeases`](garita_engine::lease::RunLeases) (`lease_checks`: one row
+//! per leased run, claimed under its row lock, expiry by the server's
+//! clock, so daemons on machines whose clocks differ agree; `leases.rs`).
 //! `garita_app::backend` does not compose this store yet (a later slice of
 //! issue 21).
 //!
@@ -29,7 +32,7 @@
 //!
 //! One migration per slice (`migrations/`): 1 schedules and the audit
 //! chain, 2 the outbox, 3 runs, events, sources and tasks, 4 accounts,
-//! history, applied transitions and emitted events. Each record is a row
+//! history, applied transitions and emitted events, 5 run leases. Each record is a row
 //! holding its `record_codec` bytes; the other columns are copies taken
 //! from it on write for keys, filters and partial indexes (`runs.timer_at`,
 //! `runs.unfinished_since`, `runs.parent_*`, `accounts.deactivates_on`), so
@@ -61,6 +64,7 @@ mod errors;
 mod health;
 mod ids;
 mod import_rows;
+mod leases;
 mod migrations;
 mod outbox;
 mod run_read;

@@ -22,10 +22,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("../migrations/0002_outbox.sql")),
     (3, include_str!("../migrations/0003_runs_tasks.sql")),
     (4, include_str!("../migrations/0004_accounts.sql")),
+    (5, include_str!("../migrations/0005_run_leases.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Key of the advisory lock held while migrating ("garita" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7269_7461;

@@ -240,22 +240,18 @@ pub(crate) fn upsert_run<'a>(
 fn check_previous(write: &RunWrite, stored: Option<i64>) -> Result<(), StoreError> {
     match (write.kind, stored) {
         (WriteKind::Create, None) => Ok(()),
-        (WriteKind::Create, Some(_)) => Err(StoreError::Corrupt {
-            what: format!("run {}", write.id),
-            detail: "a run with this id already exists; run ids must be unique".into(),
-        }),
+        (WriteKind::Create, Some(_)) => Err(StoreError::RunExists(write.id.clone())),
         (WriteKind::Append, None) => Err(StoreError::NoSuchRun(write.id.clone())),
         (WriteKind::Append, Some(stored)) => {
             let stored = record_int(stored, "the next event seq of a run")?;
             if stored != write.base_seq {
-                // Writing anyway would overwrite or skip events.
-                return Err(StoreError::Corrupt {
+                // Writing anyway would overwrite or skip events. The
+                // sequence number is the run's revision: a driver whose copy
+                // is stale (another driver wrote since) is refused.
+                return Err(StoreError::Conflict {
                     what: format!("run {}", write.id),
-                    detail: format!(
-                        "the caller appends at event {} but the store holds {stored} events: its copy of the run is stale \
-                         (two drivers of one run?); nothing was written, reload the run and retry",
-                        write.base_seq
-                    ),
+                    expected: write.base_seq,
+                    found: stored,
                 });
             }
             Ok(())

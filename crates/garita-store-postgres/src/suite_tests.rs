@@ -74,3 +74,43 @@ async fn the_postgres_store_keeps_the_backup_contract() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_postgres_leases_keep_the_lease_contract() {
+    let (store, _db) = TestDb::fresh_store().await;
+    garita_engine::lease::conformance::lease_checks(&store).await;
+}
+
+/// Two stores on one database are two daemons: a lease one holds is
+/// refused to the other, through the database, not a shared memory.
+#[tokio::test]
+async fn leases_are_shared_by_every_connection_to_the_database() {
+    use garita_engine::lease::{LeaseOutcome, RunLeases};
+    use std::time::Duration;
+    let db = TestDb::create().await;
+    let a = crate::PostgresStore::connect(&db.url)
+        .await
+        .expect("first daemon");
+    let b = crate::PostgresStore::connect(&db.url)
+        .await
+        .expect("second daemon");
+    assert!(a
+        .claim("run-1", "daemon-a", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .granted());
+    assert_eq!(
+        b.claim("run-1", "daemon-b", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        LeaseOutcome::HeldBy {
+            owner: "daemon-a".into()
+        }
+    );
+    a.release("run-1", "daemon-a").await.unwrap();
+    assert!(b
+        .claim("run-1", "daemon-b", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .granted());
+}
