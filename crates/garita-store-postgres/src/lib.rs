@@ -22,6 +22,9 @@
 //! the import fills an empty database and derives the index columns) and
 //! [`StoreHealth`](garita_engine::StoreHealth) (a write the server refused
 //! or a lost connection, until it is over; `health.rs`).
+//! Run commits made at once are written together, one transaction per
+//! group with a savepoint per commit (`group_commit.rs`), as the `Store`
+//! contract asks: concurrent runs share the chain's lock and the flush.
 //! `garita_app::backend` does not compose this store yet (a later slice of
 //! issue 21).
 //!
@@ -58,6 +61,7 @@ mod backup_export;
 mod backup_import;
 mod backup_keys;
 mod errors;
+mod group_commit;
 mod health;
 mod ids;
 mod import_rows;
