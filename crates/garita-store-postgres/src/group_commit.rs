@@ -160,8 +160,11 @@ impl PostgresStore {
                     .execute(&mut *tx)
                     .await
                     .map_err(self.error(doing))?;
-            } else {
-                written.clone()?;
+            } else if let Err(e) = written {
+                // Now rather than when the connection is next used: the
+                // chain's lock is held until the transaction ends.
+                tx.rollback().await.map_err(self.error(doing))?;
+                return Err(e);
             }
             if written.is_err() {
                 head = before;
