@@ -8,7 +8,6 @@ use async_trait::async_trait;
 use garita_engine::lease::{LeaseOutcome, RunLeases};
 use garita_engine::StoreError;
 
-use crate::errors::db_error;
 use crate::PostgresStore;
 
 /// A free run: the row is inserted, or nothing happens when one exists.

@@ -25,6 +25,9 @@
 //! [`RunLeases`](garita_engine::lease::RunLeases) (`lease_checks`: one row
 //! per leased run, claimed under its row lock, expiry by the server's
 //! clock, so daemons on machines whose clocks differ agree; `leases.rs`).
+//! Run commits made at once are written together, one transaction per
+//! group with a savepoint per commit (`group_commit.rs`), as the `Store`
+//! contract asks: concurrent runs share the chain's lock and the flush.
 //! `garita_app::backend` does not compose this store yet (a later slice of
 //! issue 21).
 //!
@@ -61,6 +64,7 @@ mod backup_export;
 mod backup_import;
 mod backup_keys;
 mod errors;
+mod group_commit;
 mod health;
 mod ids;
 mod import_rows;

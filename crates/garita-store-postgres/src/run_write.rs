@@ -1,24 +1,24 @@
-//! The run write path: `create_run` and `append` in one transaction each,
-//! which takes the audit chain's lock (every audited write takes it first,
-//! so none waits on another in a cycle), checks the stored run, inserts the
-//! new events at `record.next_seq..`, rewrites the summary row with its
-//! index columns, appends one audit entry per event and stores the new
-//! head. It commits whole or not at all, durably (`synchronous_commit` is
-//! forced on). A `create_run` over an existing id, an `append` to a missing
-//! run and an `append` whose `next_seq` is not the stored one (it would
-//! overwrite or skip events) are refused and write nothing.
+//! The run write path: what one `create_run` or `append` writes, inside
+//! the transaction of its group (`group_commit.rs`), which holds the audit
+//! chain's lock: it checks the stored run, inserts the new events at
+//! `record.next_seq..`, rewrites the summary row with its index columns
+//! and appends one audit entry per event. A `create_run` over an existing
+//! id, an `append` to a missing run and an `append` whose `next_seq` is
+//! not the stored one (it would overwrite or skip events) are refused and
+//! write nothing.
 
 use chrono::{DateTime, Utc};
 use garita_engine::audit::summaries;
-use garita_engine::audit::PendingEntry;
+use garita_engine::audit::{ChainHead, PendingEntry};
 use garita_engine::record_codec::encode;
-use garita_engine::{RunEvent, RunRecord, StoreError};
-use sqlx::{PgConnection, Row};
+use garita_engine::{RunEvent, RunRecord, StoreError, WriteTime};
+use sqlx::PgConnection;
 
-use crate::audit::{append_in, lock_head, store_head};
+use crate::audit::append_in;
+use crate::errors::db_error;
 use crate::ids::{check_id, db_int, record_int};
 use crate::sources::{detach, named_digest};
-use crate::store::PostgresStore;
+use crate::store::{InTx, PostgresStore};
 
 /// Whether the run must be new or must exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl RunColumns {
 /// Everything a commit writes, encoded before the transaction so the time
 /// spent holding the chain's lock is only the statements.
 #[derive(Debug)]
-struct RunWrite {
+pub(crate) struct RunWrite {
     kind: WriteKind,
     id: String,
     /// The caller's `next_seq`: where the new events go.
@@ -127,7 +127,8 @@ fn prepare(
 }
 
 impl PostgresStore {
-    /// Writes one commit; on success advances `record.next_seq`, on
+    /// Writes one commit (with the commits queued meanwhile, see
+    /// `group_commit.rs`); on success advances `record.next_seq`, on
     /// failure leaves `record` unchanged.
     pub(crate) async fn commit_run(
         &self,
@@ -136,27 +137,37 @@ impl PostgresStore {
         events: &[RunEvent],
     ) -> Result<(), StoreError> {
         let prepared = prepare(kind, record, events)?;
-        let written = self.write_run(&prepared).await;
+        let next_seq = prepared.next_seq;
+        let written = self.group.commit(self, prepared).await;
         self.health.observe_write(written)?;
-        record.next_seq = prepared.next_seq;
+        record.next_seq = next_seq;
         Ok(())
     }
+}
 
-    async fn write_run(&self, write: &RunWrite) -> Result<(), StoreError> {
+/// Inside a group's transaction, after the chain's lock: checks the stored
+/// run and writes `write`'s events, summary row and audit entries (dated
+/// `time`) after `head`, advancing it. A refusal returns before anything
+/// is written.
+pub(crate) fn write_one<'a>(
+    conn: &'a mut PgConnection,
+    url: &'a str,
+    write: &'a RunWrite,
+    head: &'a mut ChainHead,
+    time: &'a WriteTime,
+) -> InTx<'a, ()> {
+    Box::pin(async move {
         let doing = format!(
             "writing run {} (`garita runs show {}` shows what was recorded)",
             write.id, write.id
         );
-        let mut tx = self.pool.begin().await.map_err(self.error(&doing))?;
-        let mut head = lock_head(&mut tx, &self.url).await?;
-        let stored: Option<i64> = sqlx::query("SELECT next_seq FROM runs WHERE id = $1 FOR UPDATE")
-            .bind(&write.id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(self.error(&doing))?
-            .map(|row| row.try_get(0))
-            .transpose()
-            .map_err(self.error(&doing))?;
+        let failed = |e| db_error(url, &doing, e);
+        let stored: Option<i64> =
+            sqlx::query_scalar("SELECT next_seq FROM runs WHERE id = $1 FOR UPDATE")
+                .bind(&write.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(failed)?;
         check_previous(write, stored)?;
         if let Some((digest, text)) = &write.source {
             sqlx::query(
@@ -164,9 +175,9 @@ impl PostgresStore {
             )
             .bind(digest)
             .bind(text)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
-            .map_err(self.error(&doing))?;
+            .map_err(failed)?;
         }
         sqlx::query(
             "INSERT INTO run_events (run_id, seq, event)
@@ -175,22 +186,17 @@ impl PostgresStore {
         .bind(&write.id)
         .bind(&write.event_seqs)
         .bind(&write.events)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
-        .map_err(self.error(&doing))?;
-        upsert_run(&mut tx, &write.id, &write.columns, &write.summary)
+        .map_err(failed)?;
+        upsert_run(conn, &write.id, &write.columns, &write.summary)
             .await
-            .map_err(self.error(&doing))?;
-        if !write.audit.is_empty() {
-            // Read under the lock, so that entries are dated in chain order.
-            let time = self.clock.now();
-            for pending in &write.audit {
-                append_in(&mut tx, &self.url, &mut head, pending, &time).await?;
-            }
-            store_head(&mut tx, &self.url, &head).await?;
+            .map_err(failed)?;
+        for pending in &write.audit {
+            append_in(conn, url, head, pending, time).await?;
         }
-        tx.commit().await.map_err(self.error(&doing))
-    }
+        Ok(())
+    })
 }
 
 /// Inserts or rewrites the `runs` row of run `id` (also what an import

@@ -125,7 +125,7 @@ async fn two_daemons_extending_one_run_land_once() -> Result<(), StoreError> {
     assert!(
         refused
             .as_ref()
-            .is_err_and(|e| e.to_string().contains("stale")),
+            .is_err_and(StoreError::is_conflict),
         "{refused:?}"
     );
     let events = b.events("01SHARED").await?;

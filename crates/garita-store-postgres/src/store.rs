@@ -9,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
 use crate::errors::{db_error, is_connection_lost, redacted};
+use crate::group_commit::GroupCommit;
 use crate::health::Health;
 use crate::migrations::migrate;
 
@@ -43,6 +44,8 @@ pub struct PostgresStore {
     pub(crate) clock: RecordingClock,
     /// What the operations met, for [`garita_engine::StoreHealth`].
     pub(crate) health: Arc<Health>,
+    /// The queue of run commits written together (`group_commit.rs`).
+    pub(crate) group: Arc<GroupCommit>,
 }
 
 impl PostgresStore {
@@ -86,6 +89,7 @@ impl PostgresStore {
             url: shown,
             clock: options.clock,
             health,
+            group: Arc::default(),
         })
     }
 

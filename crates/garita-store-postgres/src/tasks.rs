@@ -54,7 +54,9 @@ impl PostgresStore {
             .transpose()
             .map_err(self.error(&doing))?;
         if old.as_deref() == Some(value) {
-            return Ok(());
+            // Nothing to write; end the transaction now, which releases
+            // the chain's lock.
+            return tx.rollback().await.map_err(self.error(&doing));
         }
         sqlx::query(
             "INSERT INTO tasks (id, run_id, created_at, record) VALUES ($1, $2, $3, $4)
