@@ -123,9 +123,7 @@ async fn two_daemons_extending_one_run_land_once() -> Result<(), StoreError> {
     a.append(&mut run, &[started("a", 1)]).await?;
     let refused = b.append(&mut copy, &[started("b", 1)]).await;
     assert!(
-        refused
-            .as_ref()
-            .is_err_and(StoreError::is_conflict),
+        refused.as_ref().is_err_and(StoreError::is_conflict),
         "{refused:?}"
     );
     let events = b.events("01SHARED").await?;

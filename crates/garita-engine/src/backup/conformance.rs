@@ -429,6 +429,31 @@ pub async fn a_filled_store_round_trips_through_a_file_and_another_store(
     );
     let verified = target.audit.verify_audit().await.expect("verify_audit");
     assert!(verified.is_intact(), "{:?}", verified.problems);
+    // A new event gets an id of its own: it never takes (and overwrites)
+    // the id of an imported one still queued.
+    let queued_before = target.accounts.pending_events(100).await.expect("events");
+    assert!(!queued_before.is_empty(), "the filled store queued events");
+    let new = target
+        .accounts
+        .emit_event(&NewEvent {
+            name: "after.import".into(),
+            at: at(71),
+            data: json!({}),
+        })
+        .await
+        .expect("emit_event after import");
+    assert!(
+        queued_before.iter().all(|e| e.id < new.id),
+        "a new event's id {} comes after every imported one ({:?})",
+        new.id,
+        queued_before.iter().map(|e| e.id).collect::<Vec<_>>()
+    );
+    let queued_after = target.accounts.pending_events(100).await.expect("events");
+    assert_eq!(
+        queued_after.len(),
+        queued_before.len() + 1,
+        "nothing queued was lost"
+    );
     // The imported timer still wakes the run, and the run can go on.
     let due = target.runs.due_runs(at(5_000)).await.expect("due_runs");
     assert_eq!(due, vec!["R-wait".to_string()]);

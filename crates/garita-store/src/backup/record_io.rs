@@ -170,6 +170,7 @@ impl RecordIo {
             }
             self.rebuild_run_indexes(set)?;
             self.rebuild_deactivations(set)?;
+            self.advance_event_ids(set)?;
             let recorded = encode(&AuditHead::from(head), "the audit chain's head")?;
             self.trees
                 .meta
@@ -178,6 +179,31 @@ impl RecordIo {
             Ok(((), head))
         })?;
         self.flush.run()
+    }
+
+    /// A new store's id generator starts at zero, and queued events are
+    /// keyed by the ids it gives: move it past every imported event's id,
+    /// or the next event would take (and overwrite) a queued one.
+    fn advance_event_ids(&self, set: &RecordSet) -> Result<(), StoreError> {
+        let newest = set
+            .section(RecordKind::EmittedEvents)
+            .iter()
+            .filter_map(|(key, _)| <[u8; 8]>::try_from(key.as_slice()).ok())
+            .map(u64::from_be_bytes)
+            .max();
+        let Some(newest) = newest else {
+            return Ok(());
+        };
+        // sled cannot set its generator, only draw from it; one draw costs
+        // an atomic increment, so even millions of past events take little.
+        loop {
+            let id = self.db.generate_id().map_err(|e| {
+                sled_error(&self.path, "moving the event ids past the imported ones", e)
+            })?;
+            if id > newest {
+                return Ok(());
+            }
+        }
     }
 
     fn apply(&self, name: &str, batch: sled::Batch) -> Result<(), StoreError> {
