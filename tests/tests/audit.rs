@@ -633,3 +633,124 @@ fn pausing_and_unpausing_a_schedule_is_recorded() {
         ]
     );
 }
+
+/// `garita keys init` and `garita audit checkpoint`: a signed note that the
+/// independent checker (tools/verify_checkpoint.py, Python and the
+/// `cryptography` package, no Garita) accepts, with the same root Garita
+/// computes; a changed note is refused by both; each checkpoint is recorded
+/// in the log, so the next one covers it.
+#[test]
+fn checkpoints_are_signed_notes_an_independent_checker_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let key = dir.path().join("keys").join("audit.key");
+    std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+    let made: Value = serde_json::from_str(&ok(garita(&store).args([
+        "--json",
+        "keys",
+        "init",
+        "--name",
+        "aduanas.example/garita",
+        "--output",
+        key.to_str().unwrap(),
+    ])))
+    .unwrap();
+    let verifier_key = made["verifier_key"].as_str().unwrap().to_owned();
+    let again = run(garita(&store).args(["keys", "init", "--output", key.to_str().unwrap()]));
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("never overwritten"),
+        "{}",
+        stderr(&again)
+    );
+
+    let config = write(
+        dir.path(),
+        "garita.toml",
+        &format!("[audit]\nsigning_key = {:?}\n", key.to_str().unwrap()),
+    );
+    let with_key = |store: &Path| {
+        let mut cmd = garita(store);
+        cmd.arg("--config").arg(&config);
+        cmd
+    };
+    let without = run(garita(&store).args(["audit", "checkpoint"]));
+    assert_ne!(without.status.code(), Some(0));
+    assert!(
+        stderr(&without).contains("garita keys init"),
+        "{}",
+        stderr(&without)
+    );
+
+    ok(garita(&store).args([
+        "accounts",
+        "add",
+        "--portal",
+        "ctpat",
+        "--account",
+        "ana@example.com",
+        "--holder-name",
+        "Ana",
+        "--holder-email",
+        "ana@example.com",
+        "--company",
+        "Importadora Norte S.A.",
+        "--tax-id",
+        "1790011674001",
+    ]));
+    let first = run(with_key(&store).args(["audit", "checkpoint"]));
+    assert_success(&first, "audit checkpoint");
+    let note = stdout(&first);
+    let note_file = write(dir.path(), "checkpoint-1.txt", &note);
+    let checked = python_check(&verifier_key, &note_file);
+    assert_eq!(checked.0, Some(0), "{}", checked.1);
+    let fields: Vec<&str> = checked.1.split_whitespace().collect();
+    assert_eq!(
+        fields[..3],
+        ["ok", "aduanas.example/garita", "1"],
+        "{}",
+        checked.1
+    );
+
+    // Garita's own reading of the note agrees.
+    let verifier =
+        garita_engine::audit::tlog::note::CheckpointVerifier::parse(&verifier_key).unwrap();
+    let head = verifier.verify(&note).unwrap();
+    assert_eq!(head.size, 1);
+    assert_eq!(garita_engine::audit::hex(&head.root), fields[3]);
+
+    // A changed note: both refuse it.
+    let forged = note.replacen("\n1\n", "\n2\n", 1);
+    let forged_file = write(dir.path(), "forged.txt", &forged);
+    let refused = python_check(&verifier_key, &forged_file);
+    assert_eq!(refused.0, Some(1), "{}", refused.1);
+    assert!(refused.1.contains("does not verify"), "{}", refused.1);
+    assert!(verifier.verify(&forged).is_err());
+
+    // The checkpoint is an entry of the log: the next covers it.
+    let second: Value = serde_json::from_str(&ok(with_key(&store).args([
+        "--json",
+        "audit",
+        "checkpoint",
+    ])))
+    .unwrap();
+    assert_eq!(second["size"], 2);
+    assert_eq!(second["recorded_as"], 3);
+    assert_ne!(second["root"].as_str().unwrap(), fields[3]);
+    let verified = ok(garita(&store).args(["audit", "verify"]));
+    assert!(verified.contains("intact: 3 entries"), "{verified}");
+}
+
+/// Runs tools/verify_checkpoint.py; (exit code, stdout).
+fn python_check(verifier_key: &str, note: &Path) -> (Option<i32>, String) {
+    let out = Command::new("python3")
+        .arg(root().join("tools/verify_checkpoint.py"))
+        .arg(verifier_key)
+        .arg(note)
+        .output()
+        .expect("python3 runs (CI installs python3-cryptography)");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}

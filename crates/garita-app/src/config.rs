@@ -24,6 +24,17 @@ pub struct Settings {
     pub identity: IdentitySettings,
     /// `[files]`: where workflows and clients may name files.
     pub files: FilesSettings,
+    /// `[audit]`: the key that signs the audit log's checkpoints.
+    pub audit: AuditSettings,
+}
+
+/// `[audit]` of garita.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AuditSettings {
+    /// The private key file `garita keys init` wrote (0600, outside the
+    /// store: whoever can rewrite the store must not also be able to sign).
+    pub signing_key: Option<PathBuf>,
 }
 
 /// `[files]` of garita.toml.
@@ -61,9 +72,10 @@ impl std::fmt::Debug for Settings {
             rules,
             identity,
             files,
+            audit,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, audit: {audit:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }

@@ -180,6 +180,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Keys: the Ed25519 key that signs the audit log's checkpoints.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Run the scheduler in virtual time on a copy of the store and print,
     /// day by day, what would happen; nothing is sent or written.
     Simulate {
@@ -483,6 +488,22 @@ pub enum BackupCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create the checkpoint signing key (0600) and print its public
+    /// verifier key; then set `[audit] signing_key` to the file.
+    Init {
+        /// Where to write the private key: outside the store directory, so
+        /// that whoever can rewrite the store cannot also sign.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// The key's name, printed as the origin line of every checkpoint
+        /// (default: garita/HOSTNAME).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the hash chain: exit 0 when intact, else 1 naming each broken entry.
     Verify {
@@ -490,6 +511,9 @@ pub enum AuditCommand {
         #[arg(long, value_name = "HASH")]
         expect_head: Option<String>,
     },
+    /// Sign a checkpoint of the audit log (its size and Merkle root, as a
+    /// C2SP signed note) with [audit] signing_key, record it, and print it.
+    Checkpoint,
     /// Write the entries written in a period (by the real time of writing, never --now), with their chain hashes, as evidence for an audit.
     Export {
         /// First day (YYYY-MM-DD, UTC) or RFC 3339 instant.

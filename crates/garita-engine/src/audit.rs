@@ -16,6 +16,7 @@ mod log;
 mod memory;
 mod records;
 pub mod summaries;
+pub mod tlog;
 mod verify;
 
 pub use chain::{AuditHead, ChainHead, PendingEntry};

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_checkpoint;
 mod audit_period;
 pub mod backup;
 pub mod outbox;
@@ -136,6 +137,9 @@ pub trait Operations: Send + Sync {
     ) -> Result<audit::AuditVerification, AppError>;
     /// The audit entries written in a period (`garita audit export`).
     async fn export_audit(&self, from: &str, to: &str) -> Result<audit::AuditExport, AppError>;
+    /// Signs a checkpoint of the audit log with the configured key and
+    /// records it (`garita audit checkpoint`).
+    async fn audit_checkpoint(&self) -> Result<audit_checkpoint::Checkpoint, AppError>;
     /// Writes a backup of the whole store to `file`, a path on the machine
     /// that holds the store (`garita backup FILE`).
     async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError>;
@@ -295,6 +299,10 @@ impl Operations for Session {
         expect_head: Option<String>,
     ) -> Result<audit::AuditVerification, AppError> {
         audit::verify(self, expect_head).await
+    }
+
+    async fn audit_checkpoint(&self) -> Result<audit_checkpoint::Checkpoint, AppError> {
+        audit_checkpoint::checkpoint(self).await
     }
 
     async fn export_audit(&self, from: &str, to: &str) -> Result<audit::AuditExport, AppError> {

@@ -10,6 +10,7 @@ mod audit;
 mod backup;
 mod call;
 pub mod daemon;
+mod keys;
 mod outbox;
 mod plugins;
 mod run;
@@ -103,6 +104,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { files } => validate::validate(&App::new(global)?, &files),
+        Command::Keys { command } => keys::keys(global.json, command),
         Command::Call { target, input } => {
             call::call(&App::new(global)?, &target, input.as_deref()).await
         }

@@ -318,6 +318,12 @@ impl Operations for DaemonOperations {
         self.call("GET", &path, None)
     }
 
+    async fn audit_checkpoint(
+        &self,
+    ) -> Result<garita_app::ops::audit_checkpoint::Checkpoint, AppError> {
+        self.call("POST", "/v1/audit/checkpoint", None)
+    }
+
     async fn export_audit(&self, from: &str, to: &str) -> Result<AuditExport, AppError> {
         let path = format!(
             "/v1/audit/export{}",

@@ -884,6 +884,20 @@ pub static ROUTES: &[Route] = &[
         },
     },
     Route {
+        method: Method::Post,
+        path: "/v1/audit/checkpoint",
+        operation: "auditCheckpoint",
+        command: "garita audit checkpoint",
+        summary: "Sign a checkpoint (C2SP signed note) of the audit log's Merkle tree with the daemon's [audit] signing_key, record it as an audit entry and return it.",
+        params: &[],
+        answer: Answer::Json,
+        schema: schema_of::<garita_app::ops::audit_checkpoint::Checkpoint>,
+        hint: "`garita keys init` creates the key; docs/audit.md explains checkpoints",
+        handler: |session, _, _| {
+            Box::pin(async move { answer_of(session.audit_checkpoint().await) })
+        },
+    },
+    Route {
         method: Method::Get,
         path: "/v1/audit/export",
         operation: "exportAudit",

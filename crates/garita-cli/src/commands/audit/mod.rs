@@ -1,6 +1,7 @@
-//! `garita audit verify|export`: the store's tamper-evident audit log
+//! `garita audit verify|checkpoint|export`: the store's tamper-evident audit log
 //! (docs/audit.md).
 
+mod checkpoint;
 mod export;
 mod verify;
 
@@ -20,6 +21,7 @@ pub async fn audit(
 ) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::Verify { expect_head } => verify::verify(ops, json, expect_head).await,
+        AuditCommand::Checkpoint => checkpoint::checkpoint(ops, json).await,
         AuditCommand::Export {
             from,
             to,
