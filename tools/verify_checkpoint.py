@@ -42,13 +42,10 @@ def parse_key(text):
     return name, expected_id, Ed25519PublicKey.from_public_bytes(public)
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        sys.exit(2)
-    name, key_id, public = parse_key(sys.argv[1])
-    with open(sys.argv[2], "rb") as f:
-        note = f.read().decode("utf-8")
+def verify_note(key_text, note):
+    """(origin, size, root bytes) of a checkpoint whose signature verifies;
+    exits through fail() otherwise."""
+    name, key_id, public = parse_key(key_text)
     if "\n\n" not in note:
         fail("no blank line between the checkpoint and its signatures")
     body, signatures = note.split("\n\n", 1)
@@ -77,9 +74,18 @@ def main():
             public.verify(blob[4:], body.encode("utf-8"))
         except InvalidSignature:
             continue
-        print(f"ok {origin} {size} {root_bytes.hex()}")
-        return
+        return origin, int(size), root_bytes
     fail("the signature does not verify" if seen else "no signature by this key")
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        sys.exit(2)
+    with open(sys.argv[2], "rb") as f:
+        note = f.read().decode("utf-8")
+    origin, size, root = verify_note(sys.argv[1], note)
+    print(f"ok {origin} {size} {root.hex()}")
 
 
 if __name__ == "__main__":

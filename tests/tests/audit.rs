@@ -743,7 +743,7 @@ fn checkpoints_are_signed_notes_an_independent_checker_accepts() {
 
 /// Runs tools/verify_checkpoint.py; (exit code, stdout).
 fn python_check(verifier_key: &str, note: &Path) -> (Option<i32>, String) {
-    let out = Command::new("python3")
+    let out = Command::new(system_python())
         .arg(root().join("tools/verify_checkpoint.py"))
         .arg(verifier_key)
         .arg(note)
@@ -753,4 +753,14 @@ fn python_check(verifier_key: &str, note: &Path) -> (Option<i32>, String) {
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
+}
+
+/// Debian's Python, which sees Debian's python3-cryptography (CI installs
+/// it there); a `python3` earlier on PATH (pyenv) may not.
+fn system_python() -> &'static str {
+    if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    }
 }

@@ -180,6 +180,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Evidence packs: a period's audit entries with the proofs and
+    /// signatures an auditor checks without Garita.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Keys: the Ed25519 key that signs the audit log's checkpoints.
     Keys {
         #[command(subcommand)]
@@ -484,6 +490,33 @@ pub enum BackupCommand {
     Verify {
         /// A file written by `garita backup`.
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Write the pack of the entries recorded in a period into a new
+    /// directory (signs a checkpoint: needs [audit] signing_key).
+    Pack {
+        /// First day (YYYY-MM-DD, UTC) or RFC 3339 instant.
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded).
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// The new directory.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Check a pack with only its files and the public key: exit 0 when
+    /// intact, else 1 naming each problem. Needs no store.
+    Verify {
+        /// The pack's directory.
+        dir: PathBuf,
+        /// The verifier key the company gave you (default: the pack's own
+        /// verifier-key.txt, which proves less: compare its id).
+        #[arg(long, value_name = "KEY")]
+        key: Option<String>,
     },
 }
 

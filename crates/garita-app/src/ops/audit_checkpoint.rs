@@ -129,9 +129,18 @@ pub async fn leaf_hashes(session: &Session) -> Result<Vec<garita_engine::audit::
 pub async fn checkpoint(session: &Session) -> Result<Checkpoint, AppError> {
     let signer = configured_signer(session)?;
     let leaves = leaf_hashes(session).await?;
+    sign_and_record(session, &signer, &leaves).await
+}
+
+/// Signs the tree of `leaves` (the whole log) and records the checkpoint.
+pub async fn sign_and_record(
+    session: &Session,
+    signer: &CheckpointSigner,
+    leaves: &[garita_engine::audit::Hash],
+) -> Result<Checkpoint, AppError> {
     let head = TreeHead {
         size: leaves.len() as u64,
-        root: merkle::root(&leaves),
+        root: merkle::root(leaves),
     };
     let note = signer.sign(&head);
     let entry = session

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod audit_checkpoint;
 mod audit_period;
 pub mod backup;
+pub mod evidence;
 pub mod outbox;
 pub mod runs;
 pub mod schedules;
@@ -140,6 +141,14 @@ pub trait Operations: Send + Sync {
     /// Signs a checkpoint of the audit log with the configured key and
     /// records it (`garita audit checkpoint`).
     async fn audit_checkpoint(&self) -> Result<audit_checkpoint::Checkpoint, AppError>;
+    /// Writes the evidence pack of a period into the new directory `dir`,
+    /// a path on the machine that holds the store (`garita evidence pack`).
+    async fn evidence_pack(
+        &self,
+        from: &str,
+        to: &str,
+        dir: PathBuf,
+    ) -> Result<evidence::PackMade, AppError>;
     /// Writes a backup of the whole store to `file`, a path on the machine
     /// that holds the store (`garita backup FILE`).
     async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError>;
@@ -303,6 +312,15 @@ impl Operations for Session {
 
     async fn audit_checkpoint(&self) -> Result<audit_checkpoint::Checkpoint, AppError> {
         audit_checkpoint::checkpoint(self).await
+    }
+
+    async fn evidence_pack(
+        &self,
+        from: &str,
+        to: &str,
+        dir: PathBuf,
+    ) -> Result<evidence::PackMade, AppError> {
+        evidence::pack(self, from, to, &dir).await
     }
 
     async fn export_audit(&self, from: &str, to: &str) -> Result<audit::AuditExport, AppError> {

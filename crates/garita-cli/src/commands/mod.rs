@@ -10,6 +10,7 @@ mod audit;
 mod backup;
 mod call;
 pub mod daemon;
+mod evidence;
 mod keys;
 mod outbox;
 mod plugins;
@@ -25,7 +26,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::app::App;
-use crate::cli::{BackupCommand, Cli, Command, PluginsCommand, SchemaCommand};
+use crate::cli::{BackupCommand, Cli, Command, EvidenceCommand, PluginsCommand, SchemaCommand};
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cli.global.clone();
@@ -78,6 +79,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let (ops, store_dir) = operations_in(&global, false)?;
             return audit::audit(ops.as_ref(), global.json, &store_dir, command).await;
         }
+        Command::Evidence {
+            command: EvidenceCommand::Pack { from, to, output },
+        } => {
+            let ops = operations(&global, false)?;
+            return evidence::pack(ops.as_ref(), global.json, &from, &to, &output).await;
+        }
         Command::Backup {
             command: None,
             file: Some(file),
@@ -105,6 +112,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Validate { files } => validate::validate(&App::new(global)?, &files),
         Command::Keys { command } => keys::keys(global.json, command),
+        Command::Evidence {
+            command: EvidenceCommand::Verify { dir, key },
+        } => evidence::verify(global.json, &dir, key.as_deref()),
         Command::Call { target, input } => {
             call::call(&App::new(global)?, &target, input.as_deref()).await
         }

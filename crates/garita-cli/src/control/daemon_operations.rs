@@ -336,6 +336,20 @@ impl Operations for DaemonOperations {
         self.backup_now(file)
     }
 
+    async fn evidence_pack(
+        &self,
+        from: &str,
+        to: &str,
+        dir: PathBuf,
+    ) -> Result<garita_app::ops::evidence::PackMade, AppError> {
+        let body = members(&[
+            ("from", Some(Value::String(from.to_owned()))),
+            ("to", Some(Value::String(to.to_owned()))),
+            ("dir", Some(Value::String(dir.display().to_string()))),
+        ]);
+        self.call("POST", "/v1/evidence/pack", Some(&body))
+    }
+
     async fn list_tasks(&self, q: TaskQuery) -> Result<Vec<Task>, AppError> {
         let path = format!(
             "/v1/tasks{}",

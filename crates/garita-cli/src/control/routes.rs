@@ -965,6 +965,36 @@ pub static ROUTES: &[Route] = &[
             })
         },
     },
+    Route {
+        method: Method::Post,
+        path: "/v1/evidence/pack",
+        operation: "evidencePack",
+        command: "garita evidence pack --from DATE --to DATE --output DIR",
+        summary: "Write the evidence pack of a period (entries, a checkpoint signed now, the proofs, the public key) into a new directory on the daemon's machine.",
+        params: &[
+            param("from", In::Body, Kind::Text, true, "First day (YYYY-MM-DD, UTC) or RFC 3339 instant."),
+            param("to", In::Body, Kind::Text, true, "Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded)."),
+            param("dir", In::Body, Kind::Text, true, "The new directory, an absolute path on the daemon's machine. Outside `[files] allowed_dirs` only for the daemon's own user."),
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<garita_app::ops::evidence::PackMade>,
+        hint: "the directory must not exist yet; `garita evidence verify DIR` checks the result",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let dir = PathBuf::from(g.text("dir").unwrap_or_default());
+                if dir.is_relative() {
+                    return Err(AppError::Usage(format!(
+                        "`dir` must be an absolute path on the daemon's machine, not `{}`",
+                        dir.display()
+                    )));
+                }
+                caller.may_name(&session, &dir)?;
+                let from = g.text("from").unwrap_or_default();
+                let to = g.text("to").unwrap_or_default();
+                answer_of(session.evidence_pack(&from, &to, dir).await)
+            })
+        },
+    },
 ];
 
 /// Checks a call's parameters against `route`: every required one given,

@@ -9,6 +9,7 @@
 
 pub mod merkle;
 pub mod note;
+pub mod range;
 
 use super::{canonical_json, AuditEntry, Hash};
 

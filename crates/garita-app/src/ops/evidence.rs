@@ -1,0 +1,479 @@
+//! Evidence packs (docs/audit.md, "Evidence packs"): the audit entries of a
+//! period with what an auditor needs to check them without Garita and
+//! without the store — a checkpoint signed at packing time, the proof that
+//! the period's entries are exactly a run of that checkpoint's tree, the
+//! consistency proof from the last checkpoint signed before the period,
+//! and the public key.
+//!
+//! The files of a pack:
+//! - `entries.jsonl`: one entry per line, each line exactly the bytes of
+//!   its Merkle leaf (the entry's canonical JSON);
+//! - `entries.csv`: the same entries for a spreadsheet;
+//! - `checkpoint.txt`: the checkpoint signed when the pack was made;
+//! - `start-checkpoint.txt`: the newest checkpoint recorded before the
+//!   period began, when there is one;
+//! - `proofs.json`: the tree size, the run's first seq and count, the
+//!   run's proof and the consistency proof;
+//! - `verifier-key.txt`: the public key (compare its id with the one the
+//!   company handed over apart from the pack).
+
+use std::path::{Path, PathBuf};
+
+use garita_engine::audit::tlog::merkle::{self, verify_consistency};
+use garita_engine::audit::tlog::note::{CheckpointVerifier, TreeHead};
+use garita_engine::audit::tlog::range::{range_proof, root_from_range};
+use garita_engine::audit::tlog::{leaf_data, merkle::leaf_hash};
+use garita_engine::audit::{hex, parse_hash, AuditEntry, Hash};
+use garita_inventory::csv_cells::escape_formula;
+use serde::{Deserialize, Serialize};
+
+use super::audit_checkpoint::{configured_signer, leaf_hashes, sign_and_record, CHECKPOINT_KIND};
+use super::audit_period::{bound, End};
+use super::Session;
+use crate::AppError;
+
+/// `proofs.json`'s format name.
+pub const PACK_FORMAT: &str = "garita-evidence-v1";
+
+/// `proofs.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PackProofs {
+    /// [`PACK_FORMAT`].
+    pub format: String,
+    /// The period asked for: start (included), RFC 3339.
+    pub from: String,
+    /// The period's end (excluded), RFC 3339.
+    pub to: String,
+    /// Entries in the tree `checkpoint.txt` signs.
+    pub tree_size: u64,
+    /// Seq of the pack's first entry (0 when the period has none).
+    pub first_seq: u64,
+    /// Entries in the pack.
+    pub count: u64,
+    /// The run's proof, hex, in walk order (see `tlog::range`).
+    pub range_proof: Vec<String>,
+    /// From `start-checkpoint.txt` to `checkpoint.txt`, when there is one.
+    pub consistency: Option<ConsistencyProof>,
+}
+
+/// A consistency proof between two checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ConsistencyProof {
+    /// The older tree's size.
+    pub from_size: u64,
+    /// The proof, hex (RFC 9162, 2.1.4).
+    pub proof: Vec<String>,
+}
+
+/// What packing wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PackMade {
+    /// The pack's directory.
+    pub dir: String,
+    /// Entries in the pack.
+    pub entries: u64,
+    /// Seq of its first entry.
+    pub first_seq: u64,
+    /// Entries in the signed tree.
+    pub tree_size: u64,
+    /// Whether a checkpoint from before the period anchors it.
+    pub start_checkpoint: bool,
+    /// The public key that checks the pack.
+    pub verifier_key: String,
+}
+
+/// Writes the pack of the entries recorded in `from`..`to` (dates as
+/// `garita audit export` takes them) into the new directory `dir`.
+pub async fn pack(
+    session: &Session,
+    from: &str,
+    to: &str,
+    dir: &Path,
+) -> Result<PackMade, AppError> {
+    let (start, end) = (bound(from, End::From)?, bound(to, End::To)?);
+    if start >= end {
+        return Err(AppError::Usage(format!(
+            "--from {from} must come before --to {to}"
+        )));
+    }
+    if dir.exists() {
+        return Err(AppError::Refused(format!(
+            "{} already exists; a pack is written into a new directory, so nothing of an earlier pack is mixed in",
+            dir.display()
+        )));
+    }
+    let signer = configured_signer(session)?;
+    let audit = &session.backend.audit;
+    let selected = audit.audit_entries_between(start, end).await?;
+    // The run is contiguous: from the period's first entry to its last,
+    // with any entry between them (written with a clock that stepped back).
+    let (first_seq, last_seq) = match (selected.first(), selected.iter().map(|e| e.seq).max()) {
+        (Some(first), Some(last)) => (
+            selected.iter().map(|e| e.seq).min().unwrap_or(first.seq),
+            last,
+        ),
+        _ => (0, 0),
+    };
+    let run = if first_seq == 0 {
+        Vec::new()
+    } else {
+        audit.audit_entries(first_seq, Some(last_seq)).await?
+    };
+    // The newest checkpoint before the period: its note is in its entry.
+    let start_checkpoint = if first_seq > 1 {
+        audit
+            .audit_entries(1, Some(first_seq - 1))
+            .await?
+            .into_iter()
+            .rev()
+            .find(|e| e.kind == CHECKPOINT_KIND)
+            .and_then(|e| {
+                e.summary
+                    .get("note")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_owned)
+            })
+    } else {
+        None
+    };
+    let leaves = leaf_hashes(session).await?;
+    let made = sign_and_record(session, &signer, &leaves).await?;
+    let proof = if run.is_empty() {
+        Vec::new()
+    } else {
+        range_proof((first_seq - 1) as usize, run.len(), &leaves).ok_or_else(|| {
+            AppError::Refused("the period's entries are not in the log as read; try again".into())
+        })?
+    };
+    let verifier = signer.verifier();
+    let consistency = match &start_checkpoint {
+        Some(note) => {
+            let old = verifier.verify(note).map_err(|e| {
+                AppError::Refused(format!(
+                    "the checkpoint recorded before the period does not verify with the configured key: {e}"
+                ))
+            })?;
+            let proof = merkle::consistency_proof(old.size as usize, &leaves).ok_or_else(|| {
+                AppError::Refused("the earlier checkpoint is larger than the log".into())
+            })?;
+            Some(ConsistencyProof {
+                from_size: old.size,
+                proof: proof.iter().map(|h| hex(h)).collect(),
+            })
+        }
+        None => None,
+    };
+    let proofs = PackProofs {
+        format: PACK_FORMAT.into(),
+        from: start.to_rfc3339(),
+        to: end.to_rfc3339(),
+        tree_size: made.size,
+        first_seq,
+        count: run.len() as u64,
+        range_proof: proof.iter().map(|h| hex(h)).collect(),
+        consistency,
+    };
+    write_pack(
+        dir,
+        &run,
+        &made.note,
+        start_checkpoint.as_deref(),
+        &proofs,
+        &verifier.text(),
+    )?;
+    Ok(PackMade {
+        dir: dir.display().to_string(),
+        entries: run.len() as u64,
+        first_seq,
+        tree_size: made.size,
+        start_checkpoint: start_checkpoint.is_some(),
+        verifier_key: verifier.text(),
+    })
+}
+
+fn write_pack(
+    dir: &Path,
+    run: &[AuditEntry],
+    checkpoint: &str,
+    start_checkpoint: Option<&str>,
+    proofs: &PackProofs,
+    verifier_key: &str,
+) -> Result<(), AppError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| AppError::Refused(format!("cannot create {}: {e}", dir.display())))?;
+    let mut jsonl = Vec::new();
+    for entry in run {
+        jsonl.extend_from_slice(&leaf_data(entry));
+        jsonl.push(b'\n');
+    }
+    let put = |name: &str, bytes: &[u8]| -> Result<(), AppError> {
+        let path = dir.join(name);
+        garita_store::private_file::write_private_file(&path, bytes)
+            .map_err(|e| AppError::Refused(format!("cannot write {}: {e}", path.display())))
+    };
+    put("entries.jsonl", &jsonl)?;
+    put("entries.csv", &entries_csv(run)?)?;
+    put("checkpoint.txt", checkpoint.as_bytes())?;
+    if let Some(note) = start_checkpoint {
+        put("start-checkpoint.txt", note.as_bytes())?;
+    }
+    let proofs = serde_json::to_vec_pretty(proofs)
+        .map_err(|e| AppError::Refused(format!("cannot encode the proofs: {e}")))?;
+    put("proofs.json", &proofs)?;
+    put("verifier-key.txt", format!("{verifier_key}\n").as_bytes())
+}
+
+fn entries_csv(run: &[AuditEntry]) -> Result<Vec<u8>, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| AppError::Refused(format!("cannot write the CSV: {e}"));
+    out.write_record([
+        "seq",
+        "recorded_at",
+        "at",
+        "kind",
+        "subject",
+        "actor",
+        "summary",
+        "hash",
+    ])
+    .map_err(failed)?;
+    for e in run {
+        let mut summary = String::new();
+        garita_engine::audit::canonical_json(&e.summary, &mut summary);
+        out.write_record([
+            e.seq.to_string(),
+            e.recorded_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            e.at.to_rfc3339(),
+            escape_formula(&e.kind).into_owned(),
+            escape_formula(&e.subject).into_owned(),
+            escape_formula(e.actor.as_deref().unwrap_or("")).into_owned(),
+            escape_formula(&summary).into_owned(),
+            e.hash.clone(),
+        ])
+        .map_err(failed)?;
+    }
+    out.into_inner()
+        .map_err(|e| AppError::Refused(format!("cannot write the CSV: {e}")))
+}
+
+/// What checking a pack found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PackVerification {
+    /// Every check passed.
+    pub intact: bool,
+    /// Each problem, naming the file and the entry.
+    pub problems: Vec<String>,
+    /// Entries in the pack.
+    pub entries: u64,
+    /// Seq of the first.
+    pub first_seq: u64,
+    /// The signed tree's size.
+    pub tree_size: u64,
+    /// The key the signatures were checked with.
+    pub verifier_key: String,
+    /// Whether the key came from the pack itself (compare its id with the
+    /// one the company gave you).
+    pub key_from_pack: bool,
+    /// Whether a checkpoint from before the period was checked against the
+    /// pack's one.
+    pub consistency_checked: bool,
+}
+
+/// Checks the pack in `dir` with `key` (a verifier key's text), or the
+/// pack's own `verifier-key.txt`. Needs no store.
+pub fn verify_pack(dir: &Path, key: Option<&str>) -> Result<PackVerification, AppError> {
+    let read = |name: &str| -> Result<Vec<u8>, AppError> {
+        let path: PathBuf = dir.join(name);
+        std::fs::read(&path)
+            .map_err(|e| AppError::Refused(format!("cannot read {}: {e}", path.display())))
+    };
+    let text = |name: &str| -> Result<String, AppError> {
+        String::from_utf8(read(name)?)
+            .map_err(|_| AppError::Refused(format!("{name} is not UTF-8")))
+    };
+    let key_text = match key {
+        Some(k) => k.to_owned(),
+        None => text("verifier-key.txt")?,
+    };
+    let verifier = CheckpointVerifier::parse(&key_text)
+        .map_err(|e| AppError::Usage(format!("the verifier key: {e}")))?;
+    let proofs: PackProofs = serde_json::from_slice(&read("proofs.json")?)
+        .map_err(|e| AppError::Refused(format!("proofs.json: {e}")))?;
+    let mut problems = Vec::new();
+    if proofs.format != PACK_FORMAT {
+        problems.push(format!(
+            "proofs.json: format `{}`, expected `{PACK_FORMAT}`",
+            proofs.format
+        ));
+    }
+    let head = match verifier.verify(&text("checkpoint.txt")?) {
+        Ok(head) => Some(head),
+        Err(e) => {
+            problems.push(format!("checkpoint.txt: {e}"));
+            None
+        }
+    };
+    if let Some(head) = head {
+        if head.size != proofs.tree_size {
+            problems.push(format!(
+                "proofs.json: tree_size {} but checkpoint.txt signs {} entries",
+                proofs.tree_size, head.size
+            ));
+        }
+    }
+    let jsonl = read("entries.jsonl")?;
+    let lines: Vec<&[u8]> = jsonl
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let entries = check_entries(&lines, proofs.first_seq, &mut problems);
+    if lines.len() as u64 != proofs.count {
+        problems.push(format!(
+            "entries.jsonl: {} entries, but the proof is for {} (entries were removed or added)",
+            lines.len(),
+            proofs.count
+        ));
+    }
+    check_csv(&text("entries.csv")?, &entries, &mut problems);
+    if let (Some(head), false) = (head, lines.is_empty()) {
+        check_run(&head, &proofs, &lines, &mut problems);
+    }
+    let mut consistency_checked = false;
+    if let (Some(head), Some(c)) = (head, &proofs.consistency) {
+        match text("start-checkpoint.txt").map(|t| verifier.verify(&t)) {
+            Ok(Ok(old)) => {
+                let proof: Option<Vec<Hash>> = c.proof.iter().map(|h| parse_hash(h)).collect();
+                let consistent = old.size == c.from_size
+                    && proof.is_some_and(|p| {
+                        verify_consistency(old.size, head.size, &old.root, &head.root, &p)
+                    });
+                if consistent {
+                    consistency_checked = true;
+                } else {
+                    problems.push(format!(
+                        "start-checkpoint.txt: the log of {} entries it signs is not a prefix of the one checkpoint.txt signs: history before the period was rewritten",
+                        old.size
+                    ));
+                }
+            }
+            Ok(Err(e)) => problems.push(format!("start-checkpoint.txt: {e}")),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    Ok(PackVerification {
+        intact: problems.is_empty(),
+        problems,
+        entries: lines.len() as u64,
+        first_seq: proofs.first_seq,
+        tree_size: proofs.tree_size,
+        verifier_key: verifier.text(),
+        key_from_pack: key.is_none(),
+        consistency_checked,
+    })
+}
+
+/// Each line an entry whose hash recomputes, in seq order from `first`,
+/// each linked to the one before: names a changed, removed or moved entry.
+fn check_entries(
+    lines: &[&[u8]],
+    first: u64,
+    problems: &mut Vec<String>,
+) -> Vec<Option<AuditEntry>> {
+    let mut entries = Vec::with_capacity(lines.len());
+    let mut previous: Option<AuditEntry> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let at = i + 1;
+        let entry: AuditEntry = match serde_json::from_slice(line) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(format!("entries.jsonl line {at}: not an audit entry: {e}"));
+                entries.push(None);
+                previous = None;
+                continue;
+            }
+        };
+        let expected = first + i as u64;
+        if entry.seq != expected {
+            problems.push(format!(
+                "entries.jsonl line {at}: entry {} where entry {expected} belongs (entries were removed or reordered)",
+                entry.seq
+            ));
+        }
+        if entry.computed_hash().as_deref() != Some(entry.hash.as_str()) {
+            problems.push(format!(
+                "entries.jsonl line {at}: entry {} was changed (its fields no longer give its hash)",
+                entry.seq
+            ));
+        }
+        if let Some(prev) = &previous {
+            if entry.prev_hash != prev.hash {
+                problems.push(format!(
+                    "entries.jsonl line {at}: entry {} does not follow entry {} (an entry between them was removed, or they were reordered)",
+                    entry.seq, prev.seq
+                ));
+            }
+        }
+        previous = Some(entry.clone());
+        entries.push(Some(entry));
+    }
+    entries
+}
+
+fn check_run(head: &TreeHead, proofs: &PackProofs, lines: &[&[u8]], problems: &mut Vec<String>) {
+    let run: Vec<Hash> = lines.iter().map(|l| leaf_hash(l)).collect();
+    let proof: Option<Vec<Hash>> = proofs.range_proof.iter().map(|h| parse_hash(h)).collect();
+    let rebuilt = proof
+        .and_then(|p| root_from_range(head.size, proofs.first_seq.saturating_sub(1), &run, &p));
+    if rebuilt != Some(head.root) {
+        problems.push(format!(
+            "entries.jsonl: entries {}..={} do not give the root checkpoint.txt signs: an entry was changed, removed, added or reordered",
+            proofs.first_seq,
+            proofs.first_seq + proofs.count.saturating_sub(1)
+        ));
+    }
+}
+
+/// The CSV holds the same entries: a row edited in a spreadsheet is named.
+fn check_csv(text: &str, entries: &[Option<AuditEntry>], problems: &mut Vec<String>) {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = 0;
+    for (i, row) in reader.records().enumerate() {
+        rows += 1;
+        let line = i + 2;
+        let Ok(row) = row else {
+            problems.push(format!("entries.csv line {line}: not CSV"));
+            continue;
+        };
+        let Some(Some(entry)) = entries.get(i) else {
+            continue;
+        };
+        let mut summary = String::new();
+        garita_engine::audit::canonical_json(&entry.summary, &mut summary);
+        let expected = [
+            entry.seq.to_string(),
+            entry
+                .recorded_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            entry.at.to_rfc3339(),
+            escape_formula(&entry.kind).into_owned(),
+            escape_formula(&entry.subject).into_owned(),
+            escape_formula(entry.actor.as_deref().unwrap_or("")).into_owned(),
+            escape_formula(&summary).into_owned(),
+            entry.hash.clone(),
+        ];
+        let found: Vec<&str> = row.iter().collect();
+        if found != expected.iter().map(String::as_str).collect::<Vec<_>>() {
+            problems.push(format!(
+                "entries.csv line {line}: differs from entry {} in entries.jsonl (edited after packing)",
+                entry.seq
+            ));
+        }
+    }
+    if rows != entries.len() {
+        problems.push(format!(
+            "entries.csv: {rows} rows for {} entries",
+            entries.len()
+        ));
+    }
+}
