@@ -516,7 +516,7 @@ mod tests {
     fn the_january_in_force_is_the_one_to_update_in() {
         let ecuapass = account("ecuapass", "RZAMBRANO1", 1);
         let in_january = ManualClock::new(at("2027-01-20T17:00:00Z"));
-        let got = collect(&rules(), &[ecuapass.clone()], &[], &in_january).deadlines;
+        let got = collect(&rules(), std::slice::from_ref(&ecuapass), &[], &in_january).deadlines;
         assert!(got[0].id.starts_with("ecuapass-annual-update-2027-"));
         let mut updated = ecuapass;
         facts::set(&mut updated, facts::ANNUAL_UPDATE_ON, day(2027, 1, 12));
