@@ -300,9 +300,67 @@ fn the_example_inventory_exports_as_a_calendar_another_parser_reads() {
         .contains("last day to sign in"));
     assert_eq!(maria_en["alarms"][0]["seconds"], -(2 * 86_400 + 15 * 3_600));
 
+    // CBP reactivates Tom today: he must sign in before New York's midnight
+    // (EST on 5 March: 05:00 UTC), and his event says so until he does.
+    setup.ok(&[
+        "accounts",
+        "add",
+        "--portal",
+        "ctpat",
+        "--account",
+        "tom.okafor@gulfcoast-produce.example",
+        "--status",
+        "active",
+        "--by",
+        "test",
+    ]);
+    let reactivated = setup.export("reactivated.ics", &[]);
+    let events = parse(&reactivated);
+    assert_eq!(events.len(), 12);
+    let tom = event(&events, "ctpat-relogin-", "tom.okafor@");
+    assert_eq!(tom["dtstart"], "2026-03-06T05:00:00+00:00");
+    assert_eq!(tom["dtend"], Value::Null);
+    let relogin_alarms: Vec<i64> = tom["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["seconds"].as_i64().unwrap())
+        .collect();
+    assert_eq!(relogin_alarms, [-7 * 86_400, -2 * 3_600]);
+
+    // The data behind the file, as --json and the control API answer it,
+    // is what the OpenAPI description says.
+    let answer: Value = serde_json::from_str(&setup.ok(&["--json", "calendar", "export"])).unwrap();
+    let openapi: Value = serde_json::from_str(&setup.ok(&["schema", "api"])).unwrap();
+    let mut schema = openapi["paths"]["/v1/calendar/deadlines"]["get"]["responses"]["200"]
+        ["content"]["application/json"]["schema"]
+        .clone();
+    schema["components"] = openapi["components"].clone();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&answer)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{answer}");
+    let kinds: BTreeSet<&str> = answer["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from([
+            "ctpat_deactivation",
+            "ctpat_relogin",
+            "ecuapass_annual_update",
+            "task_due"
+        ])
+    );
+
     // Through a running daemon (it holds the store, so only its API can
     // answer): the very same file.
-    let direct = std::fs::read(setup.root.join("after.ics")).unwrap();
+    let direct = std::fs::read(&reactivated).unwrap();
     let daemon = Daemon::start(&setup);
     let through = setup.export("through.ics", &[]);
     assert_eq!(std::fs::read(&through).unwrap(), direct);
