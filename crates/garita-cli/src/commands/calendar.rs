@@ -34,11 +34,14 @@ pub async fn calendar(
             let feed = ops
                 .calendar_deadlines(CalendarQuery { portal, company })
                 .await?;
-            if json {
-                crate::output::json(&feed)?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            let text = calendar_ics::render(&feed, &IcsOptions { alarm_days, locale });
+            // --json: the deadlines themselves, wherever the file would go.
+            let text = if json {
+                let mut text = serde_json::to_string_pretty(&feed)?;
+                text.push('\n');
+                text
+            } else {
+                calendar_ics::render(&feed, &IcsOptions { alarm_days, locale })
+            };
             match output {
                 None => crate::output::write_raw(text.as_bytes()),
                 Some(path) => {
