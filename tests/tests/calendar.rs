@@ -291,6 +291,18 @@ fn the_example_inventory_exports_as_a_calendar_another_parser_reads() {
         .values()
         .all(|e| e["summary"].as_str().unwrap().contains("Andes & Sierra")));
 
+    // One person's deadlines: María's account and the task assigned to her.
+    let maria_only = parse(&setup.export(
+        "maria.ics",
+        &["--holder", "maria.quintero@andes-sierra.example"],
+    ));
+    let kinds: BTreeSet<&str> = maria_only
+        .keys()
+        .map(|u| u.split('-').next().unwrap())
+        .collect();
+    assert_eq!(maria_only.len(), 2, "{:#?}", maria_only.keys());
+    assert_eq!(kinds, BTreeSet::from(["ctpat", "task"]));
+
     // English on request, and the alarm's lead.
     let english = parse(&setup.export("en.ics", &["--locale", "en", "--alarm-days", "3"]));
     let maria_en = event(&english, "ctpat-deactivation-", "maria.quintero@");

@@ -476,6 +476,10 @@ pub enum CalendarCommand {
         /// this text, or with this tax id (tasks are left out).
         #[arg(long)]
         company: Option<String>,
+        /// Only one person's deadlines: the accounts they hold (holder email
+        /// or employee id) and the tasks assigned to their email.
+        #[arg(long, value_name = "EMAIL")]
+        holder: Option<String>,
         /// Write to this file instead of stdout (replaced whole).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,

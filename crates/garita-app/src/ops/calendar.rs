@@ -30,6 +30,11 @@ pub struct CalendarQuery {
     /// Only deadlines of accounts of companies whose legal name contains
     /// this text, or with this tax id.
     pub company: Option<String>,
+    /// Only one person's deadlines: the accounts they hold (holder email or
+    /// employee id) and the tasks assigned to them (by email): what a
+    /// personal feed shows.
+    #[serde(default)]
+    pub holder: Option<String>,
 }
 
 impl CalendarQuery {
@@ -211,9 +216,16 @@ pub async fn deadlines(
     query: CalendarQuery,
 ) -> Result<CalendarDeadlines, AppError> {
     let rules = ShippedDeadlines::new(ctpat_rule::from_app(&session.app)?);
+    let holder = query
+        .holder
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned);
     let filter = AccountFilter {
         portal: query.portal.clone(),
         company: query.company.clone(),
+        holder: holder.clone(),
         ..AccountFilter::default()
     };
     let accounts = session.backend.accounts.list_accounts(&filter).await?;
@@ -222,6 +234,7 @@ pub async fn deadlines(
     } else {
         let open = TaskFilter {
             statuses: vec![TaskStatus::Open],
+            assignee: holder,
             ..TaskFilter::default()
         };
         session.backend.runs.list_tasks(&open).await?

@@ -209,7 +209,7 @@ async fn the_calendar_lists_the_stores_deadlines_by_the_pinned_clock_and_filters
     let ctpat = ops
         .calendar_deadlines(CalendarQuery {
             portal: Some("CTPAT".into()),
-            company: None,
+            ..CalendarQuery::default()
         })
         .await
         .unwrap();
@@ -217,13 +217,31 @@ async fn the_calendar_lists_the_stores_deadlines_by_the_pinned_clock_and_filters
     assert_eq!(ctpat.deadlines[0].id, all.deadlines[0].id);
     let banana = ops
         .calendar_deadlines(CalendarQuery {
-            portal: None,
             company: Some("0992147350001".into()),
+            ..CalendarQuery::default()
         })
         .await
         .unwrap();
     assert_eq!(banana.deadlines.len(), 1);
     assert_eq!(banana.deadlines[0].id, all.deadlines[1].id);
+
+    // One person's: the accounts they hold.
+    let rosa = ops
+        .calendar_deadlines(CalendarQuery {
+            holder: Some("Rosa@Example.com".into()),
+            ..CalendarQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rosa.deadlines.len(), 2);
+    let nobody = ops
+        .calendar_deadlines(CalendarQuery {
+            holder: Some("luis@example.com".into()),
+            ..CalendarQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(nobody.deadlines.is_empty(), "{nobody:?}");
 
     // A sign-in moves the date; the identity stays and the sequence rises.
     ops.touch_account("ctpat:rosa@example.com", Some("2026-12-05".into()), None)

@@ -25,6 +25,7 @@ pub async fn calendar(
         CalendarCommand::Export {
             portal,
             company,
+            holder,
             output,
             alarm_days,
             locale,
@@ -32,7 +33,11 @@ pub async fn calendar(
             let locale = Locale::parse(&locale)
                 .ok_or_else(|| UsageError(format!("--locale `{locale}` is not one of es, en")))?;
             let feed = ops
-                .calendar_deadlines(CalendarQuery { portal, company })
+                .calendar_deadlines(CalendarQuery {
+                    portal,
+                    company,
+                    holder,
+                })
                 .await?;
             // --json: the deadlines themselves, wherever the file would go.
             let text = if json {

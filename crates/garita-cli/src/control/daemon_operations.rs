@@ -334,7 +334,11 @@ impl Operations for DaemonOperations {
     async fn calendar_deadlines(&self, q: CalendarQuery) -> Result<CalendarDeadlines, AppError> {
         let path = format!(
             "/v1/calendar/deadlines{}",
-            query(&[("portal", q.portal), ("company", q.company)])
+            query(&[
+                ("portal", q.portal),
+                ("company", q.company),
+                ("holder", q.holder)
+            ])
         );
         self.call("GET", &path, None)
     }

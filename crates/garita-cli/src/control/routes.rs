@@ -876,6 +876,7 @@ pub static ROUTES: &[Route] = &[
         params: &[
             param("portal", In::Query, Kind::Text, false, "Only deadlines of accounts on this portal (tasks are left out)."),
             param("company", In::Query, Kind::Text, false, "Only deadlines of accounts of companies whose legal name contains this text, or with this tax id (tasks are left out)."),
+            param("holder", In::Query, Kind::Text, false, "Only one person's deadlines: the accounts they hold (holder email or employee id) and the tasks assigned to their email."),
         ],
         answer: Answer::Json,
         schema: schema_of::<CalendarDeadlines>,
@@ -885,6 +886,7 @@ pub static ROUTES: &[Route] = &[
                 let query = CalendarQuery {
                     portal: g.text("portal"),
                     company: g.text("company"),
+                    holder: g.text("holder"),
                 };
                 answer_of(session.calendar_deadlines(query).await)
             })
