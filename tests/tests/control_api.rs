@@ -492,6 +492,11 @@ fn every_answer_matches_the_schema_the_openapi_description_gives_it() {
             "/v1/audit/export",
         ),
         ("post", "/v1/resume".to_owned(), "/v1/resume"),
+        (
+            "get",
+            "/v1/calendar/deadlines".to_owned(),
+            "/v1/calendar/deadlines",
+        ),
     ] {
         let (status, body) = unix_http(&socket, &method.to_uppercase(), &path, None);
         assert_eq!(status, 200, "{method} {path}: {body}");
@@ -502,7 +507,7 @@ fn every_answer_matches_the_schema_the_openapi_description_gives_it() {
     let (status, body) = unix_http(&socket, "POST", touch, Some(r#"{"at": "2026-11-03"}"#));
     assert_eq!(status, 200, "{body}");
     assert_matches_openapi(&openapi, "post", "/v1/accounts/{account}/touch", &body);
-    assert_eq!(checked, 10);
+    assert_eq!(checked, 11);
 }
 
 #[test]

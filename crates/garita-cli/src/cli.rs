@@ -123,6 +123,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// The calendar of deadlines (CTPAT, Ecuapass, tasks) as an iCalendar
+    /// file for Outlook or Google Calendar (docs/calendar.md).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Call one connector action directly.
     Call {
         /// CONNECTOR.ACTION
@@ -466,6 +472,37 @@ pub struct AccountArgs {
     /// Who makes the change (default: [identity] default_by, else the OS user).
     #[arg(long, value_name = "WHO")]
     pub by: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Print every deadline Garita knows as an iCalendar (RFC 5545) file:
+    /// CTPAT deactivations and same-day sign-ins, Ecuapass January windows,
+    /// open tasks' due dates; each with a reminder.
+    Export {
+        /// Only deadlines of accounts on this portal (tasks are left out).
+        #[arg(long)]
+        portal: Option<String>,
+        /// Only deadlines of accounts of companies whose legal name contains
+        /// this text, or with this tax id (tasks are left out).
+        #[arg(long)]
+        company: Option<String>,
+        /// Only one person's deadlines: the accounts they hold (holder email
+        /// or employee id) and the tasks assigned to their email.
+        #[arg(long, value_name = "EMAIL")]
+        holder: Option<String>,
+        /// Write to this file instead of stdout (replaced whole).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Days before each deadline its reminder goes off (at 09:00 for a
+        /// deadline that is a day; instants also get one 2 hours before).
+        #[arg(long, value_name = "DAYS", default_value_t = crate::calendar_ics::DEFAULT_ALARM_DAYS,
+              value_parser = clap::value_parser!(u32).range(0..=crate::calendar_ics::MAX_ALARM_DAYS as i64))]
+        alarm_days: u32,
+        /// Language of the events' titles and descriptions: es or en.
+        #[arg(long, value_name = "LOCALE", default_value = "es")]
+        locale: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -6,6 +6,7 @@
 //! them to exit codes (0 success, 1 the work failed, 2 usage error).
 
 mod app;
+mod calendar_ics;
 mod cli;
 mod commands;
 mod control;

@@ -1,7 +1,9 @@
 //! The CTPAT deactivation rule as the inventory applies it, delegated to the
 //! `ctpat` connector's own functions and settings so both always agree: a
 //! user who last signed in on day D is deactivated from day
-//! D + `inactivity_limit_days` + 1 (`[connectors.ctpat]`, default 45).
+//! D + `inactivity_limit_days` + 1 (`[connectors.ctpat]`, default 45); a
+//! user reactivated on day R must sign in before the earliest plausible
+//! midnight that ends R (`ctpat::plausible_zones`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ctpat::CtpatConfig;
@@ -44,6 +46,16 @@ impl CtpatRule {
     pub fn deactivates_on(&self, last_sign_in: NaiveDate) -> Option<NaiveDate> {
         ctpat::inactivity_status(last_sign_in, last_sign_in, &self.config).map(|s| s.deactivates_on)
     }
+
+    /// The instant by which a user CBP reactivated on `reactivated_on` must
+    /// have signed in (exclusive): the earliest plausible midnight ending that
+    /// day, as `ctpat.reactivation_deadline` answers it (the configured zone
+    /// and the US zones; CBP does not say which it counts in).
+    pub fn relogin_midnight(&self, reactivated_on: NaiveDate) -> Option<DateTime<Utc>> {
+        let zones = ctpat::plausible_zones::plausible_zones(&[self.config.time_zone]);
+        ctpat::plausible_zones::earliest_midnight(reactivated_on, &zones)
+            .map(|midnight| midnight.with_timezone(&Utc))
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +82,17 @@ mod tests {
         let err =
             CtpatRule::from_section(serde_json::json!({"inactivity_limit_days": -1})).unwrap_err();
         assert!(err.to_string().contains("inactivity_limit_days"), "{err}");
+    }
+
+    #[test]
+    fn a_reactivated_user_has_until_new_york_midnight() {
+        let rule = CtpatRule::from_section(serde_json::Value::Null).unwrap();
+        // 9 March 2026 is daylight time in New York (UTC-4).
+        let midnight = rule.relogin_midnight(day(3, 9)).unwrap();
+        assert_eq!(midnight.to_rfc3339(), "2026-03-10T04:00:00+00:00");
+        // 15 January: standard time (UTC-5).
+        let midnight = rule.relogin_midnight(day(1, 15)).unwrap();
+        assert_eq!(midnight.to_rfc3339(), "2026-01-16T05:00:00+00:00");
     }
 
     #[test]

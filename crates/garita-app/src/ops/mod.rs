@@ -1,7 +1,8 @@
 //! The typed operations every front end calls, grouped by what users do
-//! (runs, tasks, outbox, schedules, ...). Each takes a typed request and
-//! answers a serde type: the `garita` command renders it as text or prints
-//! it with `--json`, the control API sends it as JSON, so both say the same.
+//! (runs, tasks, outbox, schedules, accounts, calendar, ...). Each takes a
+//! typed request and answers a serde type: the `garita` command renders it
+//! as text or prints it with `--json`, the control API sends it as JSON, so
+//! both say the same.
 //!
 //! [`Operations`] is the one interface a front end holds. [`Session`]
 //! implements it on an open store (a command run directly, or the daemon
@@ -13,6 +14,7 @@ pub mod audit;
 pub mod audit_checkpoint;
 mod audit_period;
 pub mod backup;
+pub mod calendar;
 pub mod evidence;
 pub mod outbox;
 pub mod runs;
@@ -152,6 +154,11 @@ pub trait Operations: Send + Sync {
     /// Writes a backup of the whole store to `file`, a path on the machine
     /// that holds the store (`garita backup FILE`).
     async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError>;
+    /// Every deadline Garita knows, as of now (`garita calendar export`).
+    async fn calendar_deadlines(
+        &self,
+        query: calendar::CalendarQuery,
+    ) -> Result<calendar::CalendarDeadlines, AppError>;
 }
 
 #[async_trait]
@@ -329,5 +336,12 @@ impl Operations for Session {
 
     async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError> {
         backup::backup(self, file).await
+    }
+
+    async fn calendar_deadlines(
+        &self,
+        query: calendar::CalendarQuery,
+    ) -> Result<calendar::CalendarDeadlines, AppError> {
+        calendar::deadlines(self, query).await
     }
 }

@@ -144,3 +144,123 @@ async fn two_runs_with_one_prefix_are_ambiguous_not_a_guess() {
     let cancelled = ops.cancel_run(&a.id, Some("test".into())).await.unwrap();
     assert_eq!(cancelled.status.to_string(), "cancelled");
 }
+
+#[tokio::test]
+async fn the_calendar_lists_the_stores_deadlines_by_the_pinned_clock_and_filters() {
+    use super::accounts::AccountFields;
+    use super::calendar::{CalendarQuery, DeadlineWhen};
+    use chrono::NaiveDate;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ops = session(dir.path());
+    let add =
+        |portal: &str, account: &str, company: &str, tax_id: &str, signed_in: &str| AccountFields {
+            portal: portal.into(),
+            account: account.into(),
+            holder_name: Some("Rosa Zambrano".into()),
+            holder_email: Some("rosa@example.com".into()),
+            holder_national_id: (portal == "ecuapass").then(|| "0915487326".into()),
+            company: Some(company.into()),
+            tax_id: Some(tax_id.into()),
+            role: Some("Representante".into()),
+            last_sign_in: Some(signed_in.into()),
+            ..AccountFields::default()
+        };
+    ops.add_account(add(
+        "ctpat",
+        "rosa@example.com",
+        "Andes & Sierra Imports LLC",
+        "84-3190275",
+        "2026-11-20",
+    ))
+    .await
+    .unwrap();
+    ops.add_account(add(
+        "ecuapass",
+        "RZAMBRANO1",
+        "Exportadora Bananera del Pacífico S.A.",
+        "0992147350001",
+        "2026-11-02",
+    ))
+    .await
+    .unwrap();
+    // A run waiting on a task without a due date adds nothing.
+    ops.start_run(start("Ana")).await.unwrap();
+
+    let all = ops
+        .calendar_deadlines(CalendarQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(all.as_of.to_rfc3339(), "2026-12-05T12:00:00+00:00");
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let whens: Vec<DeadlineWhen> = all.deadlines.iter().map(|d| d.when).collect();
+    assert_eq!(
+        whens,
+        vec![
+            DeadlineWhen::Day {
+                last_day: day(2027, 1, 4)
+            },
+            DeadlineWhen::Window {
+                first_day: day(2027, 1, 1),
+                last_day: day(2027, 1, 31)
+            },
+        ]
+    );
+    let ctpat = ops
+        .calendar_deadlines(CalendarQuery {
+            portal: Some("CTPAT".into()),
+            ..CalendarQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ctpat.deadlines.len(), 1);
+    assert_eq!(ctpat.deadlines[0].id, all.deadlines[0].id);
+    let banana = ops
+        .calendar_deadlines(CalendarQuery {
+            company: Some("0992147350001".into()),
+            ..CalendarQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(banana.deadlines.len(), 1);
+    assert_eq!(banana.deadlines[0].id, all.deadlines[1].id);
+
+    // One person's: the accounts they hold.
+    let rosa = ops
+        .calendar_deadlines(CalendarQuery {
+            holder: Some("Rosa@Example.com".into()),
+            ..CalendarQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rosa.deadlines.len(), 2);
+    let nobody = ops
+        .calendar_deadlines(CalendarQuery {
+            holder: Some("luis@example.com".into()),
+            ..CalendarQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(nobody.deadlines.is_empty(), "{nobody:?}");
+
+    // A sign-in moves the date; the identity stays and the sequence rises.
+    ops.touch_account("ctpat:rosa@example.com", Some("2026-12-05".into()), None)
+        .await
+        .unwrap();
+    let after = ops
+        .calendar_deadlines(CalendarQuery::default())
+        .await
+        .unwrap();
+    let moved = after
+        .deadlines
+        .iter()
+        .find(|d| d.id == all.deadlines[0].id)
+        .unwrap();
+    assert_eq!(
+        moved.when,
+        DeadlineWhen::Day {
+            last_day: day(2027, 1, 19)
+        }
+    );
+    assert!(moved.sequence > all.deadlines[0].sequence);
+}

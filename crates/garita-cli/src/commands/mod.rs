@@ -8,6 +8,7 @@
 pub mod accounts;
 mod audit;
 mod backup;
+mod calendar;
 mod call;
 pub mod daemon;
 mod evidence;
@@ -74,6 +75,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Accounts { command } => {
             let (ops, store_dir) = operations_in(&global, false)?;
             return accounts::accounts(ops.as_ref(), global.json, &store_dir, command).await;
+        }
+        Command::Calendar { command } => {
+            let (ops, store_dir) = operations_in(&global, false)?;
+            return calendar::calendar(ops.as_ref(), global.json, &store_dir, command).await;
         }
         Command::Audit { command } => {
             let (ops, store_dir) = operations_in(&global, false)?;

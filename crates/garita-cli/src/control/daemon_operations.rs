@@ -13,6 +13,7 @@ use garita_app::ops::accounts::{
 };
 use garita_app::ops::audit::{AuditExport, AuditVerification};
 use garita_app::ops::backup::BackupMade;
+use garita_app::ops::calendar::{CalendarDeadlines, CalendarQuery};
 use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunMoved, RunQuery, RunRow, RunView, SignalSent, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
@@ -348,6 +349,18 @@ impl Operations for DaemonOperations {
             ("dir", Some(Value::String(dir.display().to_string()))),
         ]);
         self.call("POST", "/v1/evidence/pack", Some(&body))
+    }
+
+    async fn calendar_deadlines(&self, q: CalendarQuery) -> Result<CalendarDeadlines, AppError> {
+        let path = format!(
+            "/v1/calendar/deadlines{}",
+            query(&[
+                ("portal", q.portal),
+                ("company", q.company),
+                ("holder", q.holder)
+            ])
+        );
+        self.call("GET", &path, None)
     }
 
     async fn list_tasks(&self, q: TaskQuery) -> Result<Vec<Task>, AppError> {

@@ -19,6 +19,7 @@ use garita_app::ops::accounts::{AccountFields, AccountQuery, ImportRequest, NoPr
 use garita_app::ops::audit::csv_text;
 use garita_app::ops::audit::{AuditExport, AuditVerification};
 use garita_app::ops::backup::BackupMade;
+use garita_app::ops::calendar::{CalendarDeadlines, CalendarQuery};
 use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunMoved, RunRow, RunView, SignalSent};
 use garita_app::ops::runs::{RunQuery, StartRun};
@@ -863,6 +864,31 @@ pub static ROUTES: &[Route] = &[
             Box::pin(async move {
                 let workflow = g.text("workflow").unwrap_or_default();
                 answer_of(session.pause_schedules(&workflow, false, None).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/calendar/deadlines",
+        operation: "calendarDeadlines",
+        command: "garita calendar export",
+        summary: "Every deadline Garita knows (CTPAT deactivations and same-day sign-ins, Ecuapass January windows, open tasks' due dates), earliest first, with stable ids and sequence numbers; the command renders them as iCalendar (docs/calendar.md).",
+        params: &[
+            param("portal", In::Query, Kind::Text, false, "Only deadlines of accounts on this portal (tasks are left out)."),
+            param("company", In::Query, Kind::Text, false, "Only deadlines of accounts of companies whose legal name contains this text, or with this tax id (tasks are left out)."),
+            param("holder", In::Query, Kind::Text, false, "Only one person's deadlines: the accounts they hold (holder email or employee id) and the tasks assigned to their email."),
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<CalendarDeadlines>,
+        hint: "check the filters (docs/calendar.md)",
+        handler: |session, g, _| {
+            Box::pin(async move {
+                let query = CalendarQuery {
+                    portal: g.text("portal"),
+                    company: g.text("company"),
+                    holder: g.text("holder"),
+                };
+                answer_of(session.calendar_deadlines(query).await)
             })
         },
     },

@@ -10,6 +10,7 @@ use garita_engine::account::{facts, Account, AccountFilter, AccountStatus, CTPAT
 use garita_engine::reconcile::{AccountRule, DueTransition};
 use serde_json::json;
 
+use super::AccountDeadline;
 use crate::CtpatRule;
 
 /// The transition after the inactivity limit.
@@ -23,10 +24,65 @@ pub struct CtpatInactivity {
     rule: CtpatRule,
 }
 
+/// Where a CTPAT account stands, from its facts alone: what decides both
+/// the transition due ([`AccountRule::due`]) and the deadline coming
+/// ([`CtpatInactivity::deadline`]), so the two never disagree.
+enum Standing {
+    /// Reactivated and not signed in since: only the same-day sign-in matters.
+    ReloginPending {
+        reactivated_on: NaiveDate,
+        last_sign_in: Option<NaiveDate>,
+    },
+    /// The inactivity limit counts from the last sign-in.
+    Counting { last_sign_in: NaiveDate },
+}
+
 impl CtpatInactivity {
     /// The rule with the CTPAT settings in force.
     pub fn new(rule: CtpatRule) -> Self {
         Self { rule }
+    }
+
+    /// `None` for an account the rule leaves alone: another portal, a
+    /// status past deactivation, no sign-in known and no reactivation.
+    fn standing(&self, account: &Account) -> Option<Standing> {
+        if account.portal != CTPAT_PORTAL || !account.status.can_still_deactivate() {
+            return None;
+        }
+        let last_sign_in = account.last_sign_in;
+        // A reactivation restarts the story: until a sign-in on (or after)
+        // that day is recorded, the old inactivity is settled and only the
+        // same-day sign-in matters.
+        if let Some(reactivated_on) = facts::date(account, facts::REACTIVATED_ON) {
+            if last_sign_in.is_none_or(|d| d < reactivated_on) {
+                return Some(Standing::ReloginPending {
+                    reactivated_on,
+                    last_sign_in,
+                });
+            }
+        }
+        Some(Standing::Counting {
+            last_sign_in: last_sign_in?,
+        })
+    }
+
+    /// The deadline the account's facts hold, whether or not it has passed
+    /// (a passed one stays until the reconciler applies its transition):
+    /// the same-day sign-in after a reactivation, else the deactivation
+    /// date the inactivity limit gives.
+    pub fn deadline(&self, account: &Account) -> Option<AccountDeadline> {
+        match self.standing(account)? {
+            Standing::ReloginPending { reactivated_on, .. } => {
+                Some(AccountDeadline::CtpatRelogin {
+                    reactivated_on,
+                    midnight: self.rule.relogin_midnight(reactivated_on)?,
+                })
+            }
+            Standing::Counting { last_sign_in } => Some(AccountDeadline::CtpatDeactivation {
+                last_sign_in,
+                deactivates_on: self.rule.deactivates_on(last_sign_in)?,
+            }),
+        }
     }
 
     fn relogin_missed(
@@ -89,22 +145,16 @@ impl AccountRule for CtpatInactivity {
     }
 
     fn due(&self, account: &Account, now: DateTime<Utc>) -> Option<DueTransition> {
-        if account.portal != CTPAT_PORTAL || !account.status.can_still_deactivate() {
-            return None;
-        }
         let today = self.today(now);
-        let last_sign_in = account.last_sign_in;
-        // A reactivation restarts the story: until a sign-in on (or after)
-        // that day is recorded, the old inactivity is settled and only the
-        // same-day sign-in matters.
-        if let Some(reactivated_on) = facts::date(account, facts::REACTIVATED_ON) {
-            if last_sign_in.is_none_or(|d| d < reactivated_on) {
-                return (today > reactivated_on)
-                    .then(|| self.relogin_missed(reactivated_on, last_sign_in))
-                    .flatten();
-            }
+        match self.standing(account)? {
+            Standing::ReloginPending {
+                reactivated_on,
+                last_sign_in,
+            } => (today > reactivated_on)
+                .then(|| self.relogin_missed(reactivated_on, last_sign_in))
+                .flatten(),
+            Standing::Counting { last_sign_in } => self.inactive(last_sign_in, today),
         }
-        self.inactive(last_sign_in?, today)
     }
 
     fn today(&self, now: DateTime<Utc>) -> NaiveDate {
@@ -182,6 +232,53 @@ mod tests {
                 None
             );
         }
+    }
+
+    #[test]
+    fn the_deadline_is_the_date_the_transition_takes_effect() {
+        let rule = rule();
+        let a = account(Some(day(2, 2)), AccountStatus::AtRisk);
+        assert_eq!(
+            rule.deadline(&a),
+            Some(AccountDeadline::CtpatDeactivation {
+                last_sign_in: day(2, 2),
+                deactivates_on: day(3, 20),
+            })
+        );
+        // The same date the reconciler applies.
+        assert_eq!(
+            rule.due(&a, ny_noon(3, 20)).unwrap().effective_on,
+            day(3, 20)
+        );
+        for status in [AccountStatus::Deactivated, AccountStatus::Offboarded] {
+            assert_eq!(rule.deadline(&account(Some(day(2, 2)), status)), None);
+        }
+        assert_eq!(rule.deadline(&account(None, AccountStatus::Active)), None);
+    }
+
+    #[test]
+    fn after_a_reactivation_the_deadline_is_that_days_midnight_until_a_sign_in() {
+        let rule = rule();
+        let mut a = account(Some(day(1, 10)), AccountStatus::Active);
+        facts::set(&mut a, facts::REACTIVATED_ON, day(4, 20));
+        let midnight = DateTime::parse_from_rfc3339("2026-04-21T04:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            rule.deadline(&a),
+            Some(AccountDeadline::CtpatRelogin {
+                reactivated_on: day(4, 20),
+                midnight,
+            })
+        );
+        a.last_sign_in = Some(day(4, 20));
+        assert_eq!(
+            rule.deadline(&a),
+            Some(AccountDeadline::CtpatDeactivation {
+                last_sign_in: day(4, 20),
+                deactivates_on: day(6, 5),
+            })
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ use garita_engine::account::{facts, Account, AccountFilter, AccountStatus};
 use garita_engine::reconcile::{AccountRule, DueTransition};
 use serde_json::json;
 
+use super::AccountDeadline;
+
 /// The portal's name in the inventory.
 const PORTAL: &str = "ecuapass";
 /// January ended without this year's update recorded.
@@ -35,6 +37,36 @@ impl EcuapassAnnualUpdate {
     /// Whether the account's recorded update counts for `year`.
     fn updated_in(account: &Account, year: i32) -> bool {
         facts::date(account, facts::ANNUAL_UPDATE_ON).is_some_and(|d| d.year() == year)
+    }
+
+    /// The day `year`'s window has closed: 1 February, when the rule acts.
+    fn closed_on(year: i32) -> Option<NaiveDate> {
+        first_of(year, 2)
+    }
+
+    /// The January the account must update in next, as of `now`: this one
+    /// while it is January in Ecuador, else the next (the campaign's year,
+    /// as `ecuapass-annual-update` counts it); a year whose update is
+    /// already recorded moves it on to the following one. `None` for
+    /// another portal or an account that can no longer be updated.
+    pub fn next_window(&self, account: &Account, now: DateTime<Utc>) -> Option<AccountDeadline> {
+        if account.portal != PORTAL || !account.status.can_still_deactivate() {
+            return None;
+        }
+        let today = self.today(now);
+        let mut year = if today.month() == 1 {
+            today.year()
+        } else {
+            today.year() + 1
+        };
+        if Self::updated_in(account, year) {
+            year += 1;
+        }
+        Some(AccountDeadline::EcuapassAnnualUpdate {
+            year,
+            opens_on: first_of(year, 1)?,
+            closes_on: Self::closed_on(year)?.pred_opt()?,
+        })
     }
 }
 
@@ -56,12 +88,12 @@ impl AccountRule for EcuapassAnnualUpdate {
             return None;
         }
         let today = self.today(now);
-        let this_february = first_of(today.year(), 2)?;
+        let this_february = Self::closed_on(today.year())?;
         // The latest 1 February on or before today closes that year's window.
         let deadline = if today >= this_february {
             this_february
         } else {
-            first_of(today.year() - 1, 2)?
+            Self::closed_on(today.year() - 1)?
         };
         let tracked_since = account.created_at.with_timezone(&Guayaquil).date_naive();
         let year = deadline.year();
@@ -172,6 +204,40 @@ mod tests {
         // A year-old update does not count for this year.
         let old = account(day(2025, 6, 1), Some("2026-01-12"));
         assert!(rule.due(&old, gye_noon(2027, 2, 1)).is_some());
+    }
+
+    fn window(year: i32) -> Option<AccountDeadline> {
+        Some(AccountDeadline::EcuapassAnnualUpdate {
+            year,
+            opens_on: day(year, 1, 1),
+            closes_on: day(year, 1, 31),
+        })
+    }
+
+    #[test]
+    fn the_next_window_is_this_january_while_it_lasts_then_the_next() {
+        let rule = EcuapassAnnualUpdate;
+        let a = account(day(2026, 6, 1), Some("2026-01-19"));
+        assert_eq!(rule.next_window(&a, gye_noon(2026, 12, 5)), window(2027));
+        assert_eq!(rule.next_window(&a, gye_noon(2027, 1, 31)), window(2027));
+        // 31 January 23:00 in Guayaquil is 1 February 04:00 UTC: still January.
+        let last_hour = day(2027, 2, 1).and_hms_opt(4, 0, 0).unwrap().and_utc();
+        assert_eq!(rule.next_window(&a, last_hour), window(2027));
+        assert_eq!(rule.next_window(&a, gye_noon(2027, 2, 1)), window(2028));
+        // This January's update recorded: the next January is what is left.
+        let done = account(day(2026, 6, 1), Some("2027-01-12"));
+        assert_eq!(rule.next_window(&done, gye_noon(2027, 1, 20)), window(2028));
+    }
+
+    #[test]
+    fn a_disabled_or_other_account_has_no_window() {
+        let rule = EcuapassAnnualUpdate;
+        let mut disabled = account(day(2025, 1, 1), None);
+        disabled.status = AccountStatus::Disabled;
+        assert_eq!(rule.next_window(&disabled, gye_noon(2026, 12, 5)), None);
+        let mut other = account(day(2025, 1, 1), None);
+        other.portal = "anam".into();
+        assert_eq!(rule.next_window(&other, gye_noon(2026, 12, 5)), None);
     }
 
     #[test]

@@ -12,15 +12,26 @@
 //! recovered on demand; registration is validated by the authority), so
 //! ANAM has none yet; a new rule is one more [`AccountRule`] in
 //! [`shipped_rules`].
+//!
+//! The same rules say which dates are coming ([`AccountDeadline`], from
+//! [`ShippedDeadlines`]): the calendar feed shows them, computed by the code
+//! that applies them, so a date in the calendar is the date the account's
+//! status changes. A deadline a later rule knows (a certificate's expiry, a
+//! password's rotation) is one more variant and one more line in
+//! [`ShippedDeadlines::for_account`].
 
 mod ctpat_inactivity;
+mod deadline;
 mod ecuapass_annual_update;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use garita_engine::account::Account;
 use garita_engine::reconcile::AccountRule;
 
 pub use ctpat_inactivity::CtpatInactivity;
+pub use deadline::AccountDeadline;
 pub use ecuapass_annual_update::EcuapassAnnualUpdate;
 
 use crate::CtpatRule;
@@ -31,4 +42,32 @@ pub fn shipped_rules(ctpat: CtpatRule) -> Vec<Arc<dyn AccountRule>> {
         Arc::new(CtpatInactivity::new(ctpat)),
         Arc::new(EcuapassAnnualUpdate),
     ]
+}
+
+/// The shipped rules that know deadlines, with the CTPAT settings in force.
+#[derive(Debug, Clone)]
+pub struct ShippedDeadlines {
+    ctpat: CtpatInactivity,
+    ecuapass: EcuapassAnnualUpdate,
+}
+
+impl ShippedDeadlines {
+    /// The rules of [`shipped_rules`], for their deadlines.
+    pub fn new(ctpat: CtpatRule) -> Self {
+        Self {
+            ctpat: CtpatInactivity::new(ctpat),
+            ecuapass: EcuapassAnnualUpdate,
+        }
+    }
+
+    /// Every deadline the account's facts hold as of `now`.
+    pub fn for_account(&self, account: &Account, now: DateTime<Utc>) -> Vec<AccountDeadline> {
+        [
+            self.ctpat.deadline(account),
+            self.ecuapass.next_window(account, now),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
