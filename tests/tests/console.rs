@@ -364,6 +364,10 @@ fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
         "{}",
         limited.body
     );
+    assert!(
+        console.log().contains("too many failed attempts"),
+        "a limited sign-in is logged"
+    );
 
     // The right password: a strict, HttpOnly session cookie and on to Inicio.
     let signed = console.sign_in(OFFICER, PASSWORD);
@@ -467,6 +471,14 @@ fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
     assert_ne!(after, before);
     assert!(after.contains(OFFICER), "{after}");
 
+    // `users disable` while the daemon runs goes through it and ends the
+    // auditor's session at once.
+    let disabled: Value =
+        serde_json::from_str(&console.ok(&["--json", "users", "disable", AUDITOR])).unwrap();
+    assert_eq!(disabled["sessions_ended"], 1, "{disabled}");
+    assert_eq!(console.get("/", Some(&auditor)).status, 303);
+    assert_eq!(console.sign_in(AUDITOR, PASSWORD).status, 401);
+
     // Signing out needs the token too, then the cookie no longer works.
     assert_eq!(console.post("/logout", Some(&officer), &[]).status, 403);
     let out = console.post("/logout", Some(&officer), &[("csrf", &csrf)]);
@@ -491,7 +503,6 @@ fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
     for kind in [
         "user.added",
         "console.sign_in_refused",
-        "console.sign_in_limited",
         "console.signed_in",
         "console.signed_out",
     ] {
