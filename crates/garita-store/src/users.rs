@@ -349,4 +349,44 @@ mod tests {
         );
         assert!(restored.verify_audit().await.unwrap().is_intact());
     }
+
+    /// A user changed in the store behind Garita's back (an auditor made
+    /// an admin) no longer matches its newest audit entry.
+    #[tokio::test]
+    async fn a_user_edited_behind_the_logs_back_fails_the_audit_check() {
+        let at = DateTime::<Utc>::from_timestamp(1_772_000_000, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        let user = User {
+            email: "aud@example.com".into(),
+            role: Role::Auditor,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+            created_at: at,
+            updated_at: at,
+            language: Language::Es,
+            revision: 0,
+        };
+        let change = UserChange {
+            kind: UserChangeKind::Added,
+            actor: "root".into(),
+            at,
+        };
+        let stored = store.write_user(&user, 0, &change).await.unwrap();
+        assert!(store.verify_audit().await.unwrap().is_intact());
+        let promoted = User {
+            role: Role::Admin,
+            ..stored
+        };
+        let tree = store.users_tree(tree::USERS).unwrap();
+        tree.insert(b"aud@example.com", encode(&promoted, "user").unwrap())
+            .unwrap();
+        let report = store.verify_audit().await.unwrap();
+        assert!(!report.is_intact());
+        let problems = format!("{:?}", report.problems);
+        assert!(
+            problems.contains("aud@example.com") && problems.contains("no longer matches"),
+            "{problems}"
+        );
+    }
 }
