@@ -509,3 +509,26 @@ fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
         assert!(exported.contains(kind), "{kind} is in the audit log");
     }
 }
+
+/// A console reachable from the network without https is refused before
+/// the daemon opens the store, saying what to do.
+#[test]
+fn a_listen_address_beyond_loopback_needs_an_https_public_url() {
+    let console = Console::new();
+    write(
+        &console.root,
+        "garita.toml",
+        "[web]\nlisten = \"0.0.0.0:18099\"\npublic_url = \"http://garita.example.com\"\n",
+    );
+    let out = run(console
+        .garita()
+        .args(["daemon", "--workflows"])
+        .arg(console.root.join("workflows")));
+    assert_ne!(out.status.code(), Some(0));
+    let said = stderr(&out);
+    assert!(
+        said.contains("not a loopback address") && said.contains("https"),
+        "{said}"
+    );
+    assert!(!console.store.exists(), "nothing was opened");
+}
