@@ -24,6 +24,8 @@ pub struct Settings {
     pub identity: IdentitySettings,
     /// `[files]`: where workflows and clients may name files.
     pub files: FilesSettings,
+    /// `[web]`: the officers' console.
+    pub web: crate::web_settings::WebSettings,
     /// `[audit]`: the key that signs the audit log's checkpoints.
     pub audit: AuditSettings,
 }
@@ -72,10 +74,11 @@ impl std::fmt::Debug for Settings {
             rules,
             identity,
             files,
+            web,
             audit,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, audit: {audit:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?}, audit: {audit:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }

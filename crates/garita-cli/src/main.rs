@@ -9,6 +9,7 @@ mod app;
 mod calendar_ics;
 mod cli;
 mod commands;
+mod console;
 mod control;
 mod logging;
 mod output;

@@ -409,6 +409,8 @@ impl AuditedRecords for PostgresStore {
         match kind {
             Rewritten::Message => self.stored_message(id).await,
             Rewritten::Task => self.stored_task(id).await,
+            // No console users on PostgreSQL yet, so no `user.*` entries.
+            Rewritten::User => Ok(None),
         }
     }
 }

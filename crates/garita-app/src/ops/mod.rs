@@ -15,14 +15,18 @@ pub mod audit_checkpoint;
 mod audit_period;
 pub mod backup;
 pub mod calendar;
+pub mod console;
+pub mod dashboard;
 pub mod evidence;
 pub mod outbox;
+pub mod password;
 pub mod runs;
 pub mod schedules;
 mod session;
 pub mod tasks;
 #[cfg(test)]
 mod tests;
+pub mod users;
 
 pub use session::Session;
 
@@ -159,6 +163,23 @@ pub trait Operations: Send + Sync {
         &self,
         query: calendar::CalendarQuery,
     ) -> Result<calendar::CalendarDeadlines, AppError>;
+    /// Console users, by email (`garita users list`).
+    async fn list_users(&self) -> Result<Vec<users::UserView>, AppError>;
+    /// Adds a console user (`garita users add`).
+    async fn add_user(&self, new: users::NewUser) -> Result<users::UserView, AppError>;
+    /// Disables a console user and ends their sessions (`garita users disable`).
+    async fn disable_user(
+        &self,
+        email: &str,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError>;
+    /// Sets a console user's password and ends their sessions (`garita users passwd`).
+    async fn set_user_password(
+        &self,
+        email: &str,
+        password: String,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError>;
 }
 
 #[async_trait]
@@ -343,5 +364,31 @@ impl Operations for Session {
         query: calendar::CalendarQuery,
     ) -> Result<calendar::CalendarDeadlines, AppError> {
         calendar::deadlines(self, query).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<users::UserView>, AppError> {
+        users::list(self).await
+    }
+
+    async fn add_user(&self, mut new: users::NewUser) -> Result<users::UserView, AppError> {
+        let by = self.author(new.by.take());
+        users::add(self, new, by).await
+    }
+
+    async fn disable_user(
+        &self,
+        email: &str,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError> {
+        users::disable(self, email, self.author(by)).await
+    }
+
+    async fn set_user_password(
+        &self,
+        email: &str,
+        password: String,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError> {
+        users::passwd(self, email, password, self.author(by)).await
     }
 }

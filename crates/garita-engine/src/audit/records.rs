@@ -1,12 +1,13 @@
 //! Checking the records against their entries. Each entry's summary carries
 //! the SHA-256 of the record it was written with (`event_sha256`,
-//! `history_sha256`, `task_sha256`, `outbox_sha256`), so verification can
-//! also tell whether the run events, account history, tasks and outbox
-//! messages themselves were altered after their entries were written, not
-//! only the log.
+//! `history_sha256`, `task_sha256`, `outbox_sha256`, `user_sha256`), so
+//! verification can also tell whether the run events, account history,
+//! tasks, outbox messages and console users themselves were altered after
+//! their entries were written, not only the log (a user's role or password
+//! hash changed in the store behind Garita's back is reported).
 //!
 //! Run events and account history are append-only: every entry's record
-//! must still hash the same. Tasks and outbox messages are rewritten in
+//! must still hash the same. Tasks, outbox messages and users are rewritten in
 //! place: the newest entry of each must match what is stored now. And a run
 //! whose creation is in the log must have an entry for every stored event
 //! (runs created before the log existed have none, and are not checked).
@@ -52,8 +53,8 @@ pub trait AuditedRecords: Send + Sync {
         seq: u64,
     ) -> Result<Option<Vec<u8>>, StoreError>;
 
-    /// The stored bytes of a record rewritten in place: a task by id, or
-    /// an outbox message by Message-ID.
+    /// The stored bytes of a record rewritten in place: a task by id, an
+    /// outbox message by Message-ID, a console user by email.
     async fn stored_current(
         &self,
         kind: Rewritten,
@@ -68,15 +69,18 @@ pub enum Rewritten {
     Task,
     /// An outbox message (entries `email.*`, digest `outbox_sha256`).
     Message,
+    /// A console user (entries `user.*`, digest `user_sha256`).
+    User,
 }
 
 impl Rewritten {
-    const ALL: [Self; 2] = [Self::Task, Self::Message];
+    const ALL: [Self; 3] = [Self::Task, Self::Message, Self::User];
 
     fn kind_prefix(self) -> &'static str {
         match self {
             Self::Task => "task.",
             Self::Message => "email.",
+            Self::User => "user.",
         }
     }
 
@@ -84,6 +88,7 @@ impl Rewritten {
         match self {
             Self::Task => "task_sha256",
             Self::Message => "outbox_sha256",
+            Self::User => "user_sha256",
         }
     }
 

@@ -74,6 +74,7 @@ fn decodes(kind: RecordKind, key: &[u8], value: &[u8]) -> Result<(), String> {
         RecordKind::AccountTransitions => as_type::<AppliedTransition>(value, what),
         RecordKind::EmittedEvents => as_type::<EmittedEvent>(value, what),
         RecordKind::Schedules => as_type::<TriggerState>(value, what),
+        RecordKind::Users => as_type::<crate::user::User>(value, what),
         RecordKind::Audit => as_type::<AuditEntry>(value, what),
     };
     result.map_err(|e| format!("a record does not decode: {e}"))
@@ -119,13 +120,14 @@ fn check_chain(set: &RecordSet) -> Result<AuditReport, String> {
 /// The records of a set, looked up the way the records check asks.
 struct SetView<'s> {
     entries: Vec<(u64, Option<AuditEntry>)>,
-    by_key: [BTreeMap<&'s [u8], &'s [u8]>; 4],
+    by_key: [BTreeMap<&'s [u8], &'s [u8]>; 5],
 }
 
 const EVENTS: usize = 0;
 const HISTORY: usize = 1;
 const TASKS: usize = 2;
 const OUTBOX: usize = 3;
+const USERS: usize = 4;
 
 impl<'s> SetView<'s> {
     fn new(set: &'s RecordSet) -> Self {
@@ -150,6 +152,7 @@ impl<'s> SetView<'s> {
                 index(RecordKind::AccountHistory),
                 index(RecordKind::Tasks),
                 index(RecordKind::Outbox),
+                index(RecordKind::Users),
             ],
         }
     }
@@ -200,6 +203,7 @@ impl AuditedRecords for SetView<'_> {
         let which = match kind {
             Rewritten::Task => TASKS,
             Rewritten::Message => OUTBOX,
+            Rewritten::User => USERS,
         };
         Ok(self.get(which, id.as_bytes()))
     }

@@ -36,6 +36,7 @@ pub(crate) struct SledAudit {
     history: sled::Tree,
     tasks: sled::Tree,
     outbox: sled::Tree,
+    users: sled::Tree,
     path: PathBuf,
 }
 
@@ -54,6 +55,7 @@ impl SledStore {
             history: open(account_tree::HISTORY)?,
             tasks: open(crate::tasks::TREE)?,
             outbox: open(crate::outbox::TREE)?,
+            users: open(crate::users::tree::USERS)?,
             path: self.path.clone(),
         })
     }
@@ -203,8 +205,9 @@ impl AuditedRecords for SledAudit {
         let tree = match kind {
             Rewritten::Task => &self.tasks,
             Rewritten::Message => &self.outbox,
+            Rewritten::User => &self.users,
         };
-        self.get(tree, id.as_bytes(), "reading a task or message")
+        self.get(tree, id.as_bytes(), "reading a task, message or user")
     }
 }
 
