@@ -10,6 +10,7 @@ use garita_engine::audit::AuditLog;
 use garita_engine::backup::BackupRecords;
 use garita_engine::lease::{LocalLeases, RunLeases};
 use garita_engine::schedule::ScheduleStore;
+use garita_engine::user::UserStore;
 use garita_engine::{AccountStore, OutboxStore, Store, StoreHealth};
 use garita_store::SledStore;
 
@@ -24,6 +25,8 @@ pub struct Backend {
     pub outbox: Arc<dyn OutboxStore>,
     /// The schedule triggers' states.
     pub schedules: Arc<dyn ScheduleStore>,
+    /// Console users, their sessions and failed sign-ins.
+    pub users: Arc<dyn UserStore>,
     /// The tamper-evident audit log.
     pub audit: Arc<dyn AuditLog>,
     /// Every record at once: backups, restores, copies between stores.
@@ -42,6 +45,7 @@ impl Backend {
             accounts: store.clone(),
             outbox: store.clone(),
             schedules: store.clone(),
+            users: store.clone(),
             audit: store.clone(),
             backup: store.clone(),
             health: store.clone(),

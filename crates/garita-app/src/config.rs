@@ -24,6 +24,8 @@ pub struct Settings {
     pub identity: IdentitySettings,
     /// `[files]`: where workflows and clients may name files.
     pub files: FilesSettings,
+    /// `[web]`: the officers' console.
+    pub web: crate::web_settings::WebSettings,
 }
 
 /// `[files]` of garita.toml.
@@ -61,9 +63,10 @@ impl std::fmt::Debug for Settings {
             rules,
             identity,
             files,
+            web,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }

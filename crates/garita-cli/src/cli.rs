@@ -123,6 +123,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// People who may sign in to the officers' console (docs/console.md).
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Call one connector action directly.
     Call {
         /// CONNECTOR.ACTION
@@ -329,6 +334,44 @@ pub enum OutboxCommand {
     Retry {
         /// Message-ID, with or without <>, or a unique prefix.
         id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; the password is read from standard input (one line, not
+    /// echoed on a terminal; at least 12 characters).
+    Add {
+        /// Their email (it is their sign-in name).
+        email: String,
+        /// officer (tasks and accounts), auditor (read-only, audit export)
+        /// or admin (users and schedules too).
+        #[arg(long)]
+        role: String,
+        /// The console's language for them: es (default) or en.
+        #[arg(long)]
+        language: Option<String>,
+        /// Who adds them, for the audit log (default: [identity] default_by, else the OS user).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
+    /// List the users (never their passwords).
+    List,
+    /// Disable a user: they can no longer sign in and their sessions end.
+    Disable {
+        /// Their email.
+        email: String,
+        /// Who disables them, for the audit log.
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
+    /// Set a user's password (read from standard input); their sessions end.
+    Passwd {
+        /// Their email.
+        email: String,
+        /// Who changes it, for the audit log.
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
     },
 }
 

@@ -8,6 +8,7 @@
 mod app;
 mod cli;
 mod commands;
+mod console;
 mod control;
 mod logging;
 mod output;

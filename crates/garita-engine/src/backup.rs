@@ -26,7 +26,14 @@
 //! | `account_transitions` | portal, `0x00`, identifier, `0x00`, transition, `0x00`, date (days, sign-flipped `i64` BE) | [`AppliedTransition`](crate::account::AppliedTransition) |
 //! | `emitted_events` | event id `u64` BE | [`EmittedEvent`](crate::account::EmittedEvent) |
 //! | `schedules` | workflow name, `0x00`, trigger index `u32` BE | [`TriggerState`](crate::schedule::TriggerState) |
+//! | `users` | normalised email (UTF-8) | [`User`](crate::user::User) |
 //! | `audit` | seq `u64` BE | [`AuditEntry`](crate::audit::AuditEntry) |
+//!
+//! A file written before console users existed has no `users` section; it
+//! is read as an empty one. Console sessions and sign-in failure counts
+//! are not records of a backup: they are short-lived, a session restored
+//! from a copy would let a browser that was signed out sign in again, and
+//! a restore signing everybody out is the safe outcome.
 //!
 //! Indexes (due timers, unfinished runs, children of a step, CTPAT
 //! deactivation dates) are not records: a backend rebuilds them from these

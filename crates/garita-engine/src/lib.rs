@@ -38,6 +38,7 @@ pub mod store;
 pub mod store_conformance;
 pub mod task;
 pub mod task_due;
+pub mod user;
 
 pub use account::{
     Account, AccountFilter, AccountKey, AccountStatus, AccountStore, AccountUpdate, ChangeMeta,

@@ -36,6 +36,9 @@
 //! | `outbox` | Message-ID, with its angle brackets | [`OutboxEntry`](garita_engine::OutboxEntry) (see `outbox.rs`) |
 //! | `sources` | SHA-256 (hex) of a workflow source | the source text; summaries refer to it |
 //! | `audit` | seq `u64` BE | `AuditEntry`: the hash-chained audit log, head in `meta.audit_head` (see `audit.rs`; the chain itself is `garita_engine::audit`) |
+//! | `users` | normalised email | `User` of the console (schema 2; see `users.rs`) |
+//! | `console_sessions` | SHA-256 (hex) of a session id | `ConsoleSession` (see `users.rs`) |
+//! | `login_failures` | `email:...` or `ip:...` | `LoginFailures` (see `users.rs`) |
 //!
 //! Ids never contain `0x00`. `timers` and `unfinished` hold only runs that are
 //! not terminal; an entry leaves when its run's `wake_at` changes or the run
@@ -95,6 +98,7 @@ mod store;
 mod store_impl;
 mod tasks;
 mod trees;
+mod users;
 mod write;
 
 #[cfg(test)]

@@ -172,7 +172,7 @@ fn finish_open(
         dir.to_path_buf(),
         options.durability,
     )?);
-    if state == SchemaState::Initialized {
+    if matches!(state, SchemaState::Initialized | SchemaState::Upgraded) {
         flush.run()?;
     }
     let power_loss = options.durability == Durability::PowerLoss;

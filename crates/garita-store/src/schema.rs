@@ -9,7 +9,14 @@ use crate::errors::sled_error;
 use crate::keys::SCHEMA_VERSION_KEY;
 
 /// The key layout and encodings this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 1: runs, events, tasks, outbox, accounts, schedules, audit.
+/// - 2: adds the console's trees (`users`, `console_sessions`,
+///   `login_failures`; see `users.rs`). Nothing older changed, so a
+///   version-1 store is upgraded in place on open by writing the new
+///   number; the number goes up so that an older garita refuses the store
+///   instead of backing it up (and restoring it) without its users.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What [`check_or_init`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +25,9 @@ pub(crate) enum SchemaState {
     Existing,
     /// The store was new: the current version has just been written (not yet durable).
     Initialized,
+    /// The store had an older version whose records this build reads as
+    /// they are: the current version has just been written (not yet durable).
+    Upgraded,
 }
 
 /// File written once a new store's schema version is durable. sled recovers
@@ -63,6 +73,11 @@ pub(crate) fn check_or_init(
                     supported: SCHEMA_VERSION,
                 });
             }
+            if found < SCHEMA_VERSION {
+                meta.insert(SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| sled_error(path, "upgrading the schema version", e))?;
+                return Ok(SchemaState::Upgraded);
+            }
             Ok(SchemaState::Existing)
         }
         // The meta record was lost: guessing a version could misread every
@@ -83,4 +98,32 @@ pub(crate) fn check_or_init(
 
 fn parse_version(bytes: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_store_is_upgraded_and_a_current_one_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        assert_eq!(
+            check_or_init(&meta, dir.path(), false).unwrap(),
+            SchemaState::Initialized
+        );
+        meta.insert(SCHEMA_VERSION_KEY, &1u32.to_be_bytes())
+            .unwrap();
+        assert_eq!(
+            check_or_init(&meta, dir.path(), true).unwrap(),
+            SchemaState::Upgraded
+        );
+        let stored = meta.get(SCHEMA_VERSION_KEY).unwrap().unwrap();
+        assert_eq!(parse_version(&stored), Some(SCHEMA_VERSION));
+        assert_eq!(
+            check_or_init(&meta, dir.path(), true).unwrap(),
+            SchemaState::Existing
+        );
+    }
 }

@@ -12,13 +12,17 @@ pub mod accounts;
 pub mod audit;
 mod audit_period;
 pub mod backup;
+pub mod console;
+pub mod dashboard;
 pub mod outbox;
+pub mod password;
 pub mod runs;
 pub mod schedules;
 mod session;
 pub mod tasks;
 #[cfg(test)]
 mod tests;
+pub mod users;
 
 pub use session::Session;
 
@@ -139,6 +143,23 @@ pub trait Operations: Send + Sync {
     /// Writes a backup of the whole store to `file`, a path on the machine
     /// that holds the store (`garita backup FILE`).
     async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError>;
+    /// Console users, by email (`garita users list`).
+    async fn list_users(&self) -> Result<Vec<users::UserView>, AppError>;
+    /// Adds a console user (`garita users add`).
+    async fn add_user(&self, new: users::NewUser) -> Result<users::UserView, AppError>;
+    /// Disables a console user and ends their sessions (`garita users disable`).
+    async fn disable_user(
+        &self,
+        email: &str,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError>;
+    /// Sets a console user's password and ends their sessions (`garita users passwd`).
+    async fn set_user_password(
+        &self,
+        email: &str,
+        password: String,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError>;
 }
 
 #[async_trait]
@@ -303,5 +324,31 @@ impl Operations for Session {
 
     async fn backup(&self, file: PathBuf) -> Result<backup::BackupMade, AppError> {
         backup::backup(self, file).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<users::UserView>, AppError> {
+        users::list(self).await
+    }
+
+    async fn add_user(&self, mut new: users::NewUser) -> Result<users::UserView, AppError> {
+        let by = self.author(new.by.take());
+        users::add(self, new, by).await
+    }
+
+    async fn disable_user(
+        &self,
+        email: &str,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError> {
+        users::disable(self, email, self.author(by)).await
+    }
+
+    async fn set_user_password(
+        &self,
+        email: &str,
+        password: String,
+        by: Option<String>,
+    ) -> Result<users::UserChanged, AppError> {
+        users::passwd(self, email, password, self.author(by)).await
     }
 }

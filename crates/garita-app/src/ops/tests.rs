@@ -144,3 +144,108 @@ async fn two_runs_with_one_prefix_are_ambiguous_not_a_guess() {
     let cancelled = ops.cancel_run(&a.id, Some("test".into())).await.unwrap();
     assert_eq!(cancelled.status.to_string(), "cancelled");
 }
+
+fn new_user(email: &str, role: &str, password: &str) -> super::users::NewUser {
+    super::users::NewUser {
+        email: email.into(),
+        role: role.into(),
+        language: None,
+        password: password.into(),
+        by: Some("admin@example.com".into()),
+    }
+}
+
+fn sign_in(email: &str, password: &str) -> super::console::SignIn {
+    super::console::SignIn {
+        email: email.into(),
+        password: password.into(),
+        client: "127.0.0.1".into(),
+        lasts: chrono::Duration::hours(8),
+    }
+}
+
+/// Users are added normalised, listed without hashes, sign in with the
+/// right password only, are limited after five failures, and disabling
+/// ends their sessions; every step is audited with who did it.
+#[tokio::test]
+async fn users_sign_in_are_limited_and_disabling_signs_them_out() {
+    use super::console::{self, SignInRefused};
+    let dir = tempfile::tempdir().unwrap();
+    let ops = session(dir.path());
+    let added = ops
+        .add_user(new_user(
+            "  Ana@Example.com ",
+            "officer",
+            "una frase bastante larga",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(added.email, "ana@example.com");
+    let again = ops
+        .add_user(new_user(
+            "ana@example.com",
+            "admin",
+            "otra frase bastante larga",
+        ))
+        .await;
+    assert!(again.unwrap_err().to_string().contains("already a user"));
+    let short = ops
+        .add_user(new_user("bea@example.com", "auditor", "corta"))
+        .await;
+    assert_eq!(short.unwrap_err().class(), ErrorClass::Usage);
+    let listed = serde_json::to_string(&ops.list_users().await.unwrap()).unwrap();
+    assert!(
+        listed.contains("ana@example.com") && !listed.contains("argon2"),
+        "{listed}"
+    );
+
+    let wrong = console::sign_in(&ops, sign_in("ana@example.com", "no es esta"))
+        .await
+        .unwrap();
+    assert_eq!(wrong, Err(SignInRefused::WrongCredentials));
+    let signed = console::sign_in(&ops, sign_in("ANA@example.com", "una frase bastante larga"))
+        .await
+        .unwrap()
+        .unwrap();
+    let found = console::signed_in_user(&ops, &signed.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.email, "ana@example.com");
+    assert_eq!(console::signed_in_user(&ops, "0000").await.unwrap(), None);
+
+    for _ in 0..console::MAX_FAILURES_PER_EMAIL {
+        console::sign_in(&ops, sign_in("ana@example.com", "no es esta"))
+            .await
+            .unwrap()
+            .unwrap_err();
+    }
+    let limited = console::sign_in(&ops, sign_in("ana@example.com", "una frase bastante larga"))
+        .await
+        .unwrap();
+    assert_eq!(
+        limited,
+        Err(SignInRefused::TooManyAttempts),
+        "even the right password waits"
+    );
+
+    let disabled = ops.disable_user("ana@example.com", None).await.unwrap();
+    assert_eq!((disabled.user.disabled, disabled.sessions_ended), (true, 1));
+    assert_eq!(
+        console::signed_in_user(&ops, &signed.session_id)
+            .await
+            .unwrap(),
+        None
+    );
+
+    let entries = ops.backend.audit.audit_entries(1, None).await.unwrap();
+    let kinds: Vec<(&str, Option<&str>)> = entries
+        .iter()
+        .map(|e| (e.kind.as_str(), e.actor.as_deref()))
+        .collect();
+    assert_eq!(kinds[0], ("user.added", Some("admin@example.com")));
+    assert!(kinds.contains(&("console.signed_in", Some("ana@example.com"))));
+    assert!(kinds.contains(&("console.sign_in_refused", None)));
+    assert!(kinds.contains(&("console.sign_in_limited", None)));
+    assert_eq!(kinds.last().map(|k| k.0), Some("user.disabled"));
+}

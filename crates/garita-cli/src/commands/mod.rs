@@ -18,6 +18,7 @@ mod runs;
 mod schedules;
 mod simulate;
 mod tasks;
+mod users;
 mod validate;
 
 use std::path::PathBuf;
@@ -72,6 +73,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Accounts { command } => {
             let (ops, store_dir) = operations_in(&global, false)?;
             return accounts::accounts(ops.as_ref(), global.json, &store_dir, command).await;
+        }
+        Command::Users { command } => {
+            let ops = operations(&global, false)?;
+            return users::users(ops.as_ref(), global.json, command).await;
         }
         Command::Audit { command } => {
             let (ops, store_dir) = operations_in(&global, false)?;

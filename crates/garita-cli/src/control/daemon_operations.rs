@@ -17,6 +17,7 @@ use garita_app::ops::outbox::OutboxQuery;
 use garita_app::ops::runs::{RunMoved, RunQuery, RunRow, RunView, SignalSent, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
 use garita_app::ops::tasks::{TaskAnswered, TaskQuery, TaskReply};
+use garita_app::ops::users::{NewUser, UserChanged, UserView};
 use garita_app::{AppError, ErrorClass, Operations};
 use garita_engine::{OutboxEntry, Task};
 use serde::de::DeserializeOwned;
@@ -328,6 +329,41 @@ impl Operations for DaemonOperations {
 
     async fn backup(&self, file: PathBuf) -> Result<BackupMade, AppError> {
         self.backup_now(file)
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserView>, AppError> {
+        self.call("GET", "/v1/users", None)
+    }
+
+    async fn add_user(&self, new: NewUser) -> Result<UserView, AppError> {
+        let body = members(&[
+            ("email", Some(Value::String(new.email))),
+            ("role", Some(Value::String(new.role))),
+            ("language", new.language.map(Value::String)),
+            ("password", Some(Value::String(new.password))),
+            ("by", new.by.map(Value::String)),
+        ]);
+        self.call("POST", "/v1/users", Some(&body))
+    }
+
+    async fn disable_user(&self, email: &str, by: Option<String>) -> Result<UserChanged, AppError> {
+        let path = format!("/v1/users/{}/disable", encode(email));
+        let body = members(&[("by", by.map(Value::String))]);
+        self.call("POST", &path, Some(&body))
+    }
+
+    async fn set_user_password(
+        &self,
+        email: &str,
+        password: String,
+        by: Option<String>,
+    ) -> Result<UserChanged, AppError> {
+        let path = format!("/v1/users/{}/password", encode(email));
+        let body = members(&[
+            ("password", Some(Value::String(password))),
+            ("by", by.map(Value::String)),
+        ]);
+        self.call("POST", &path, Some(&body))
     }
 
     async fn list_tasks(&self, q: TaskQuery) -> Result<Vec<Task>, AppError> {

@@ -25,6 +25,7 @@ use garita_app::ops::runs::{RunQuery, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
 use garita_app::ops::tasks::TaskAnswered;
 use garita_app::ops::tasks::{field_value, TaskQuery, TaskReply};
+use garita_app::ops::users::{NewUser, UserChanged, UserView};
 use garita_app::{AppError, Operations, Session};
 use garita_engine::RunStatus;
 use garita_engine::{OutboxEntry, Task};
@@ -322,6 +323,8 @@ const MESSAGE: Param = param(
     "Message-ID, with or without <>, or a unique prefix.",
 );
 const WORKFLOW: Param = param("workflow", In::Path, Kind::Text, true, "Workflow name.");
+const USER_EMAIL: Param = param("email", In::Path, Kind::Text, true, "The user's email.");
+
 const BY: Param = param(
     "by",
     In::Body,
@@ -948,6 +951,88 @@ pub static ROUTES: &[Route] = &[
                 }
                 caller.may_name(&session, &file)?;
                 answer_of(session.backup(file).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/users",
+        operation: "listUsers",
+        command: "garita users list",
+        summary: "The console's users, by email (never their password hashes).",
+        params: &[],
+        answer: Answer::Json,
+        schema: schema_of::<Vec<UserView>>,
+        hint: "the store could not be read; check the daemon's log",
+        handler: |session, _, _| Box::pin(async move { answer_of(session.list_users().await) }),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/users",
+        operation: "addUser",
+        command: "garita users add EMAIL --role ROLE",
+        summary: "Add a console user; only an argon2id hash of the password is kept.",
+        params: &[
+            param("email", In::Body, Kind::Text, true, "Their email (their sign-in name)."),
+            param("role", In::Body, Kind::Text, true, "officer, auditor or admin."),
+            param("language", In::Body, Kind::Text, false, "es (default) or en."),
+            param("password", In::Body, Kind::Text, true, "The password, at least 12 characters."),
+            BY,
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<UserView>,
+        hint: "docs/console.md says what a user needs",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let new = NewUser {
+                    email: g.text("email").unwrap_or_default(),
+                    role: g.text("role").unwrap_or_default(),
+                    language: g.text("language"),
+                    password: g.text("password").unwrap_or_default(),
+                    by: Some(by_or_caller(&g, caller)),
+                };
+                answer_of(session.add_user(new).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/users/{email}/disable",
+        operation: "disableUser",
+        command: "garita users disable EMAIL",
+        summary: "Disable a console user and end their sessions.",
+        params: &[USER_EMAIL, BY],
+        answer: Answer::Json,
+        schema: schema_of::<UserChanged>,
+        hint: "GET /v1/users lists the users",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let email = g.text("email").unwrap_or_default();
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(session.disable_user(&email, by).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/users/{email}/password",
+        operation: "setUserPassword",
+        command: "garita users passwd EMAIL",
+        summary: "Set a console user's password and end their sessions.",
+        params: &[
+            USER_EMAIL,
+            param("password", In::Body, Kind::Text, true, "The new password, at least 12 characters."),
+            BY,
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<UserChanged>,
+        hint: "GET /v1/users lists the users",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let email = g.text("email").unwrap_or_default();
+                let password = g.text("password").unwrap_or_default();
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(session.set_user_password(&email, password, by).await)
             })
         },
     },

@@ -10,6 +10,7 @@ use crate::account::{EmittedEvent, HistoryEntry};
 use crate::outbox::OutboxEntry;
 use crate::run::{RunEvent, RunRecord};
 use crate::task::{Task, TaskStatus};
+use crate::user::{User, UserChange};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -65,6 +66,26 @@ pub fn run_event(record: &RunRecord, seq: u64, event: &RunEvent, stored: &[u8]) 
         subject: record.id.clone(),
         actor: None,
         summary: Value::Object(summary),
+    }
+}
+
+/// The entry of a console user's write (`user.added`, `user.disabled`,
+/// `user.password_changed`), by `change.actor`. The summary names the role
+/// and the state and carries the digest of the stored record; never the
+/// password hash.
+pub fn user(user: &User, change: &UserChange, stored: &[u8]) -> AuditRecord {
+    AuditRecord {
+        at: change.at,
+        kind: change.kind.audit_kind().into(),
+        subject: user.email.clone(),
+        actor: Some(change.actor.clone()),
+        summary: json!({
+            "role": user.role.as_str(),
+            "disabled": user.disabled,
+            "language": user.language.as_str(),
+            "revision": user.revision,
+            "user_sha256": digest(stored),
+        }),
     }
 }
 

@@ -10,12 +10,14 @@
 //! genesis head, and the export checks; a store filled through its traits
 //! (runs waiting, finished and a child of a step, tasks, accounts with
 //! history and a CTPAT deactivation date, an applied transition, a queued
-//! event, an outbox message, a schedule state, audit entries) exports a set
+//! event, an outbox message, a schedule state, a console user and a
+//! session, audit entries) exports a set
 //! that checks ([`check_record_set`]: the audit chain and the digests of
 //! the records it covers) and survives the file format; imported into a
 //! fresh store it exports the same set again, byte for byte; the imported
 //! store answers every trait as the first one does, its indexes included
 //! (due runs, next wake, unfinished runs, children, deactivation dates),
+//! but for console sessions, which are not backed up,
 //! and its next audit entry continues the chain; an import into a store
 //! that holds records is refused and writes nothing.
 
@@ -42,6 +44,7 @@ use crate::schedule::{ScheduleStore, TriggerKey, TriggerState};
 use crate::store::{RunFilter, Store};
 use crate::store_conformance::{at, record, started, task};
 use crate::task::TaskFilter;
+use crate::user::{ConsoleSession, Language, Role, User, UserChange, UserChangeKind, UserStore};
 
 /// One fresh, empty store seen through each trait, and whatever must live
 /// as long as it (its temporary directory), dropped last.
@@ -54,6 +57,8 @@ pub struct BackupSubject {
     pub outbox: Arc<dyn OutboxStore>,
     /// Schedule states.
     pub schedules: Arc<dyn ScheduleStore>,
+    /// Console users (and sessions, which a backup leaves out).
+    pub users: Arc<dyn UserStore>,
     /// The audit log.
     pub audit: Arc<dyn AuditLog>,
     /// Export and import.
@@ -228,6 +233,37 @@ async fn fill(store: &BackupSubject) {
         )
         .await
         .expect("put_trigger_state");
+    let user = User {
+        email: "oficial@example.com".into(),
+        role: Role::Officer,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        disabled: false,
+        created_at: at(45),
+        updated_at: at(45),
+        language: Language::En,
+        revision: 0,
+    };
+    let change = UserChange {
+        kind: UserChangeKind::Added,
+        actor: "admin@example.com".into(),
+        at: at(45),
+    };
+    store
+        .users
+        .write_user(&user, 0, &change)
+        .await
+        .expect("write_user");
+    store
+        .users
+        .put_console_session(&ConsoleSession {
+            id_hash: "ab".repeat(32),
+            email: user.email.clone(),
+            created_at: at(46),
+            expires_at: at(100_000),
+            csrf_token: "csrf".into(),
+        })
+        .await
+        .expect("put_console_session");
     store
         .audit
         .record_audit(AuditRecord {
@@ -346,6 +382,10 @@ async fn readings(store: &BackupSubject) -> Vec<String> {
         ),
     );
     say(
+        "users",
+        format!("{:?}", store.users.users().await.expect("users")),
+    );
+    say(
         "audit",
         format!(
             "{:?}",
@@ -400,6 +440,14 @@ pub async fn a_filled_store_round_trips_through_a_file_and_another_store(
         assert_eq!(a, b, "the imported store answers as the original");
     }
     assert_eq!(before.len(), after.len());
+    let sessions = (
+        source.users.console_session(&"ab".repeat(32)).await,
+        target.users.console_session(&"ab".repeat(32)).await,
+    );
+    assert!(
+        matches!(sessions, (Ok(Some(_)), Ok(None))),
+        "console sessions are not backed up: {sessions:?}"
+    );
     let verified = target.audit.verify_audit().await.expect("verify_audit");
     assert!(
         verified.is_intact(),

@@ -274,13 +274,20 @@ pub fn decode_file(framed: &Framed) -> Result<(BackupHeader, RecordSet), String>
     }
     let mut ordered = set.sections.clone();
     ordered.sort_by_key(|s| s.kind);
-    if ordered != set.sections || set.sections.len() != RecordKind::ALL.len() {
+    if ordered != set.sections || !has_every_kind(&set) {
         return Err(format!(
             "its sections are not one of each kind in order ({} found)",
             set.sections.len()
         ));
     }
     let found = BackupHeader::of(&set, header.created_at);
+    // A file from before a kind existed: its section is empty here (after
+    // the header check, which compares the sections the file holds).
+    for kind in RecordKind::ALL {
+        if kind.may_be_absent() {
+            set.section_mut(kind);
+        }
+    }
     if found.sections != header.sections || found.records != header.records {
         return Err(format!(
             "its header's section list and counts ({} records) differ from the records it holds ({})",
@@ -289,6 +296,14 @@ pub fn decode_file(framed: &Framed) -> Result<(BackupHeader, RecordSet), String>
         ));
     }
     Ok((header, set))
+}
+
+/// Whether `set` holds every kind's section, but those a file from before
+/// the kind existed lacks.
+fn has_every_kind(set: &RecordSet) -> bool {
+    RecordKind::ALL
+        .into_iter()
+        .all(|kind| kind.may_be_absent() || set.sections.iter().any(|s| s.kind == kind))
 }
 
 #[cfg(test)]
@@ -366,5 +381,28 @@ mod tests {
         let bytes = frame(&serde_json::to_vec(&line).unwrap(), &sections).unwrap();
         let err = decode_file(&unframe(&bytes).unwrap()).unwrap_err();
         assert!(err.contains("`tokens`"), "{err}");
+    }
+
+    /// A file written before console users existed has no `users` section:
+    /// it reads with an empty one; any other missing section is refused.
+    #[test]
+    fn a_file_from_before_users_reads_with_none() {
+        let set = sample();
+        let without = |missing: RecordKind| {
+            let mut old = set.clone();
+            old.sections.retain(|s| s.kind != missing);
+            let header = BackupHeader::of(&old, when());
+            let sections: Vec<(&str, &[Record])> = old
+                .sections
+                .iter()
+                .map(|s| (s.kind.name(), s.records.as_slice()))
+                .collect();
+            let bytes = frame(&serde_json::to_vec(&header).unwrap(), &sections).unwrap();
+            decode_file(&unframe(&bytes).unwrap())
+        };
+        let (_, read) = without(RecordKind::Users).unwrap();
+        assert_eq!(read, set);
+        let err = without(RecordKind::Tasks).unwrap_err();
+        assert!(err.contains("not one of each kind"), "{err}");
     }
 }

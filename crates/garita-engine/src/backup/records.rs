@@ -29,13 +29,15 @@ pub enum RecordKind {
     EmittedEvents,
     /// Schedule triggers' states.
     Schedules,
+    /// Console users (files written before users existed have none).
+    Users,
     /// The hash-chained audit log.
     Audit,
 }
 
 impl RecordKind {
     /// Every kind, in file order.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Runs,
         Self::Events,
         Self::Sources,
@@ -46,6 +48,7 @@ impl RecordKind {
         Self::AccountTransitions,
         Self::EmittedEvents,
         Self::Schedules,
+        Self::Users,
         Self::Audit,
     ];
 
@@ -62,8 +65,15 @@ impl RecordKind {
             Self::AccountTransitions => "account_transitions",
             Self::EmittedEvents => "emitted_events",
             Self::Schedules => "schedules",
+            Self::Users => "users",
             Self::Audit => "audit",
         }
+    }
+
+    /// Whether a format-2 file written before this kind existed may lack
+    /// its section (read as empty): only kinds added after the format.
+    pub fn may_be_absent(self) -> bool {
+        self == Self::Users
     }
 
     /// The kind named `name`, if this build knows it.

@@ -346,6 +346,7 @@ async fn sled_keeps_the_backup_conformance_suite() {
                 accounts: store.clone(),
                 outbox: store.clone(),
                 schedules: store.clone(),
+                users: store.clone(),
                 audit: store.clone(),
                 backup: store,
                 keep: Box::new(dir),

@@ -12,6 +12,7 @@ use super::run_pool::RunPool;
 use super::signals::{Request, Signals};
 use super::DaemonConfig;
 use crate::app::App;
+use crate::console::ConsoleServer;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
 use crate::control::state::ControlState;
@@ -64,6 +65,7 @@ pub async fn serve(
         .settings
         .daemon
         .control_tcp(std::env::var(super::TOKEN_ENV).ok())?;
+    let web = app.wiring().settings.web.resolve()?;
     let backend = app.open_backend()?;
     let engine = app.engine(&backend);
     let clock = engine.clock().clone();
@@ -115,6 +117,10 @@ pub async fn serve(
         workflow_dir: dir_status.clone(),
         nudge: nudge.clone(),
     });
+    let console = match web {
+        Some(web) => Some(ConsoleServer::start(state.session.clone(), web).await?),
+        None => None,
+    };
     let control = ControlServer::start(
         state,
         &store_dir,
@@ -222,6 +228,9 @@ pub async fn serve(
         ),
     }
     // Clients first: no new command may start a run while the pool drains.
+    if let Some(console) = console {
+        console.stop(config.shutdown_grace).await;
+    }
     control.stop(config.shutdown_grace).await;
     let abandoned = pool.drain(config.shutdown_grace).await;
     if abandoned > 0 {

@@ -1,0 +1,237 @@
+//! The console's Inicio page as numbers: tasks waiting and overdue,
+//! accounts at risk and deactivated per portal, failed emails, the next
+//! deadlines and the deadlines of each of the next twelve weeks. Dates are
+//! UTC days (the console has no time zone of its own yet).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use garita_engine::account::{AccountFilter, AccountStatus};
+use garita_engine::{OutboxFilter, OutboxStatus, TaskFilter, TaskStatus};
+use serde::{Deserialize, Serialize};
+
+use super::Session;
+use crate::AppError;
+
+/// Weeks the chart shows, this one first.
+pub const CHART_WEEKS: usize = 12;
+
+/// Deadlines listed as "next".
+pub const NEXT_DEADLINES: usize = 8;
+
+/// Everything the Inicio page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Dashboard {
+    /// The instant it was computed for.
+    pub now: DateTime<Utc>,
+    /// Open tasks.
+    pub tasks_waiting: u64,
+    /// Open tasks whose due time has passed.
+    pub tasks_overdue: u64,
+    /// Per portal, by name.
+    pub portals: Vec<PortalCounts>,
+    /// Messages of the outbox whose last attempt failed.
+    pub emails_failed: u64,
+    /// The next deadlines from today on, soonest first.
+    pub next_deadlines: Vec<Deadline>,
+    /// Deadlines per week from this week's Monday on ([`CHART_WEEKS`]).
+    pub weeks: Vec<WeekCount>,
+}
+
+/// The accounts of one portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PortalCounts {
+    /// ctpat, ecuapass, anam, ...
+    pub portal: String,
+    /// Accounts in the inventory.
+    pub accounts: u64,
+    /// Accounts at risk of deactivation.
+    pub at_risk: u64,
+    /// Accounts the portal deactivated.
+    pub deactivated: u64,
+}
+
+/// What kind of deadline.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    /// An open task's due time.
+    TaskDue,
+    /// The day CTPAT deactivates an account without a new sign-in.
+    CtpatDeactivation,
+}
+
+/// One deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Deadline {
+    /// The day (UTC).
+    pub on: NaiveDate,
+    /// What kind.
+    pub kind: DeadlineKind,
+    /// What it is about: a task's title, an account's `PORTAL:IDENTIFIER`.
+    pub subject: String,
+    /// Who it concerns: the task's assignee, the account's holder.
+    pub who: Option<String>,
+}
+
+/// The deadlines of one week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WeekCount {
+    /// Its Monday.
+    pub starts_on: NaiveDate,
+    /// Deadlines from that Monday to the Sunday after.
+    pub deadlines: u64,
+}
+
+/// The dashboard at the session's clock.
+pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
+    let now = session.app.clock.now();
+    let backend = &session.backend;
+    let open = TaskFilter {
+        statuses: vec![TaskStatus::Open],
+        ..TaskFilter::default()
+    };
+    let tasks = backend.runs.list_tasks(&open).await?;
+    let accounts = backend
+        .accounts
+        .list_accounts(&AccountFilter::default())
+        .await?;
+    let failed = OutboxFilter {
+        statuses: vec![OutboxStatus::Failed],
+        ..OutboxFilter::default()
+    };
+    let emails_failed = backend.outbox.list(&failed).await?.len() as u64;
+
+    let mut portals: BTreeMap<String, PortalCounts> = BTreeMap::new();
+    let mut deadlines = Vec::new();
+    for account in &accounts {
+        let counts = portals
+            .entry(account.portal.clone())
+            .or_insert_with(|| PortalCounts {
+                portal: account.portal.clone(),
+                accounts: 0,
+                at_risk: 0,
+                deactivated: 0,
+            });
+        counts.accounts += 1;
+        match account.status {
+            AccountStatus::AtRisk => counts.at_risk += 1,
+            AccountStatus::Deactivated => counts.deactivated += 1,
+            _ => {}
+        }
+        if let Some(on) = account.indexed_deactivation() {
+            deadlines.push(Deadline {
+                on,
+                kind: DeadlineKind::CtpatDeactivation,
+                subject: account.key().to_string(),
+                who: Some(account.holder.email.clone()),
+            });
+        }
+    }
+    let tasks_overdue = tasks
+        .iter()
+        .filter(|t| t.due.is_some_and(|d| d < now))
+        .count() as u64;
+    deadlines.extend(tasks.iter().filter_map(|task| {
+        Some(Deadline {
+            on: task.due?.date_naive(),
+            kind: DeadlineKind::TaskDue,
+            subject: task.title.clone(),
+            who: task.assignee.clone(),
+        })
+    }));
+    Ok(summarise(
+        now,
+        tasks.len() as u64,
+        tasks_overdue,
+        portals,
+        emails_failed,
+        deadlines,
+    ))
+}
+
+/// The list and the chart from the deadlines found.
+fn summarise(
+    now: DateTime<Utc>,
+    tasks_waiting: u64,
+    tasks_overdue: u64,
+    portals: BTreeMap<String, PortalCounts>,
+    emails_failed: u64,
+    mut deadlines: Vec<Deadline>,
+) -> Dashboard {
+    let today = now.date_naive();
+    deadlines.retain(|d| d.on >= today);
+    deadlines.sort_by(|a, b| (a.on, a.kind, &a.subject).cmp(&(b.on, b.kind, &b.subject)));
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let weeks = (0..CHART_WEEKS)
+        .map(|week| {
+            let starts_on = monday + Duration::weeks(week as i64);
+            let ends = starts_on + Duration::weeks(1);
+            WeekCount {
+                starts_on,
+                deadlines: deadlines
+                    .iter()
+                    .filter(|d| d.on >= starts_on && d.on < ends)
+                    .count() as u64,
+            }
+        })
+        .collect();
+    deadlines.truncate(NEXT_DEADLINES);
+    Dashboard {
+        now,
+        tasks_waiting,
+        tasks_overdue,
+        portals: portals.into_values().collect(),
+        emails_failed,
+        next_deadlines: deadlines,
+        weeks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn deadline(on: &str, subject: &str) -> Deadline {
+        Deadline {
+            on: day(on),
+            kind: DeadlineKind::TaskDue,
+            subject: subject.into(),
+            who: None,
+        }
+    }
+
+    #[test]
+    fn weeks_start_on_this_monday_and_past_deadlines_are_left_out() {
+        // Saturday 5 December 2026.
+        let now = "2026-12-05T12:00:00Z".parse().unwrap();
+        let found = vec![
+            deadline("2026-12-04", "ayer"),
+            deadline("2026-12-06", "domingo"),
+            deadline("2026-12-07", "lunes"),
+            deadline("2026-12-07", "lunes bis"),
+            deadline("2027-02-21", "semana 12"),
+            deadline("2027-02-22", "más allá"),
+        ];
+        let board = summarise(now, 0, 0, BTreeMap::new(), 0, found);
+        assert_eq!(board.weeks.len(), CHART_WEEKS);
+        assert_eq!(board.weeks[0].starts_on, day("2026-11-30"));
+        let counts: Vec<u64> = board.weeks.iter().map(|w| w.deadlines).collect();
+        assert_eq!(counts, [1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let subjects: Vec<&str> = board
+            .next_deadlines
+            .iter()
+            .map(|d| d.subject.as_str())
+            .collect();
+        assert_eq!(
+            subjects,
+            ["domingo", "lunes", "lunes bis", "semana 12", "más allá"]
+        );
+    }
+}

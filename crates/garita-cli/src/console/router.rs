@@ -1,0 +1,60 @@
+//! The console's routes, and the headers every answer carries.
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::pages;
+use super::render::CSS;
+use super::ConsoleState;
+
+/// The policy every page is served with: only this origin's stylesheet,
+/// no script at all, no plugins, forms posting only here, never framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Largest form body accepted (a sign-in or an action is a few hundred bytes).
+const MAX_BODY: usize = 16 * 1024;
+
+/// Every route of the console.
+pub fn router(state: Arc<ConsoleState>) -> Router {
+    Router::new()
+        .route("/", get(pages::inicio::show))
+        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route("/logout", post(pages::login::sign_out))
+        .route("/cuentas/ingreso", post(pages::account_sign_in::record))
+        .route("/static/console.css", get(stylesheet))
+        .fallback(pages::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(secure_headers))
+        .with_state(state)
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// Adds the security headers; pages are not cached (they show store data).
+async fn secure_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let mut put = |name, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    put(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    put(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    put(header::REFERRER_POLICY, "no-referrer");
+    put(header::X_FRAME_OPTIONS, "DENY");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}

@@ -1,0 +1,497 @@
+//! The officers' console with the real binary: users added through
+//! `garita users add` (password on standard input), `garita daemon`
+//! serving `[web]` on a loopback port, and plain HTTP/1.1 requests as a
+//! browser without JavaScript sends them: the sign-in form and its token,
+//! a refused and a limited sign-in, Inicio's numbers against the
+//! inventory, an officer's action and an auditor refused it, forms
+//! without their token refused, sign-out.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::*;
+
+/// 10:00 in New York on 2026-03-10.
+const NOW: &str = "2026-03-10T15:00:00Z";
+const OFFICER: &str = "oficial@example.com";
+const AUDITOR: &str = "auditora@example.com";
+const PASSWORD: &str = "una frase bastante larga";
+
+struct Console {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    store: PathBuf,
+    address: SocketAddr,
+    daemon: Option<Child>,
+}
+
+impl Console {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        std::fs::create_dir(root.join("workflows")).unwrap();
+        let address = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        write(
+            &root,
+            "garita.toml",
+            &format!("[web]\nlisten = \"{address}\"\n"),
+        );
+        Self {
+            store: root.join("store"),
+            _dir: dir,
+            root,
+            address,
+            daemon: None,
+        }
+    }
+
+    fn garita(&self) -> Command {
+        let mut cmd = garita(&self.store);
+        cmd.arg("--config")
+            .arg(self.root.join("garita.toml"))
+            .args(["--now", NOW]);
+        cmd
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = run(self.garita().args(args));
+        assert_success(&out, &format!("garita {args:?}"));
+        stdout(&out)
+    }
+
+    fn add_user(&self, email: &str, role: &str, password: &str) -> std::process::Output {
+        let mut child = self
+            .garita()
+            .args(["users", "add", email, "--role", role])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.root.join("daemon.log")).unwrap_or_default()
+    }
+
+    fn start(&mut self) {
+        let log = std::fs::File::create(self.root.join("daemon.log")).unwrap();
+        let child = self
+            .garita()
+            .args(["daemon", "--workflows"])
+            .arg(self.root.join("workflows"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.daemon = Some(child);
+        let started = Instant::now();
+        while !self.log().contains("console serving") {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the console did not start:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        request(self.address, "GET", path, cookie, None)
+    }
+
+    fn post(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
+        request(self.address, "POST", path, cookie, Some(form))
+    }
+
+    /// Signs in through the form; the session cookie (`name=value`).
+    fn sign_in(&self, email: &str, password: &str) -> Answer {
+        let form = self.get("/login", None);
+        assert_eq!(form.status, 200, "{}", form.body);
+        let token = field(&form.body, "csrf");
+        let cookie = form
+            .cookie("garita_login_csrf")
+            .expect("the form sets its token cookie");
+        self.post(
+            "/login",
+            Some(&cookie),
+            &[("email", email), ("password", password), ("csrf", &token)],
+        )
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.daemon.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `name=value` of the cookie `name` this answer sets.
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookie(name)
+            .and_then(|c| c.split(';').next().map(str::to_owned))
+    }
+
+    fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .find(|v| v.starts_with(&format!("{name}=")))
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&[(&str, &str)]>,
+) -> Answer {
+    let body = form
+        .map(|pairs| {
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        })
+        .unwrap_or_default();
+    let mut text = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        text.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if form.is_some() {
+        text.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        text.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    text.push_str("\r\n");
+    text.push_str(&body);
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// The value of the first `<input name="NAME" value="...">` of a page.
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in:\n{html}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap_or_default().to_owned()
+}
+
+/// The number in the element with `id` (its first `class="number..."` or
+/// its own text).
+fn count_in(html: &str, id: &str, data: Option<&str>) -> u64 {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in:\n{html}"));
+    let rest = &html[start..];
+    let marker = match data {
+        Some(name) => format!("data-count=\"{name}\">"),
+        None => "class=\"number".to_owned(),
+    };
+    let at = rest
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in #{id}"));
+    let after = &rest[at..];
+    let digits: String = after[after.find('>').unwrap() + 1..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+fn accounts(console: &Console) -> Vec<Value> {
+    let text = console.ok(&["--json", "accounts", "list"]);
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn import_example(console: &Console) {
+    let example = root().join("workflows/examples/accounts.csv");
+    console.ok(&["accounts", "import", example.to_str().unwrap()]);
+}
+
+#[test]
+fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
+    let mut console = Console::new();
+    import_example(&console);
+    let short = console.add_user(OFFICER, "officer", "corta");
+    assert_eq!(short.status.code(), Some(2), "{}", stderr(&short));
+    assert!(stderr(&short).contains("at least 12"), "{}", stderr(&short));
+    for (email, role) in [
+        (OFFICER, "officer"),
+        (AUDITOR, "auditor"),
+        ("limitada@example.com", "officer"),
+    ] {
+        let out = console.add_user(email, role, PASSWORD);
+        assert_success(&out, "users add");
+    }
+    let listed = console.ok(&["--json", "users", "list"]);
+    assert!(
+        !listed.contains("argon2") && listed.contains(AUDITOR),
+        "{listed}"
+    );
+    console.start();
+
+    // The form, with its headers.
+    let login = console.get("/login", None);
+    assert_eq!(login.status, 200);
+    let csp = login.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(login.body.contains("name=\"email\"") && login.body.contains("name=\"password\""));
+    let token_cookie = login.set_cookie("garita_login_csrf").unwrap();
+    assert!(
+        token_cookie.contains("HttpOnly") && token_cookie.contains("SameSite=Strict"),
+        "{token_cookie}"
+    );
+    assert!(!login.body.contains("<script"));
+    // Signed out, Inicio sends to the form.
+    let home = console.get("/", None);
+    assert_eq!(
+        (home.status, home.header("location")),
+        (303, Some("/login"))
+    );
+
+    // Without the form's token: refused before the password is looked at.
+    let no_token = console.post(
+        "/login",
+        None,
+        &[("email", OFFICER), ("password", PASSWORD)],
+    );
+    assert_eq!(no_token.status, 403, "{}", no_token.body);
+    // A wrong password: refused, no session, the email kept in the field.
+    let wrong = console.sign_in(OFFICER, "no es la contraseña");
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    assert!(wrong.body.contains("no son correctos"), "{}", wrong.body);
+    assert!(wrong.cookie("garita_session").is_none());
+    assert!(wrong.body.contains(&format!("value=\"{OFFICER}\"")), "the email stays in its field");
+    // Failures are counted: after five, even the right password waits.
+    for _ in 0..5 {
+        assert_eq!(
+            console
+                .sign_in("limitada@example.com", "otra equivocada")
+                .status,
+            401
+        );
+    }
+    let limited = console.sign_in("limitada@example.com", PASSWORD);
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(
+        limited.body.contains("Demasiados intentos"),
+        "{}",
+        limited.body
+    );
+
+    // The right password: a strict, HttpOnly session cookie and on to Inicio.
+    let signed = console.sign_in(OFFICER, PASSWORD);
+    assert_eq!(
+        (signed.status, signed.header("location")),
+        (303, Some("/")),
+        "{}",
+        signed.body
+    );
+    let set = signed.set_cookie("garita_session").unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"),
+        "{set}"
+    );
+    let officer = signed.cookie("garita_session").unwrap();
+    let inicio = console.get("/", Some(&officer));
+    assert_eq!(inicio.status, 200, "{}", inicio.body);
+    assert!(inicio.body.contains(OFFICER) && inicio.body.contains("<svg"));
+
+    // The numbers are the inventory's.
+    let all = accounts(&console);
+    let of = |portal: &str, status: &str| {
+        all.iter()
+            .filter(|a| a["portal"] == portal && a["status"] == status)
+            .count() as u64
+    };
+    let mut seen_any = 0;
+    for portal in ["ctpat", "ecuapass", "anam"] {
+        let id = format!("portal-{portal}");
+        let (at_risk, deactivated) = (of(portal, "at_risk"), of(portal, "deactivated"));
+        assert_eq!(
+            count_in(&inicio.body, &id, Some("at_risk")),
+            at_risk,
+            "{portal} at risk"
+        );
+        assert_eq!(
+            count_in(&inicio.body, &id, Some("deactivated")),
+            deactivated,
+            "{portal} deactivated"
+        );
+        seen_any += at_risk + deactivated;
+    }
+    assert!(
+        seen_any > 0,
+        "the example inventory has accounts at risk or deactivated"
+    );
+    assert_eq!(count_in(&inicio.body, "tasks-waiting", None), 0);
+    assert_eq!(count_in(&inicio.body, "emails-failed", None), 0);
+    let csrf = field(&inicio.body, "csrf");
+    // A CTPAT account with a deactivation date is among the next deadlines.
+    let target = field(
+        &inicio.body[inicio.body.find("/cuentas/ingreso").unwrap()..],
+        "account",
+    );
+    assert!(target.starts_with("ctpat:"), "{target}");
+
+    // An action without the session's token is refused and changes nothing.
+    let history = |c: &Console| c.ok(&["--json", "accounts", "history", &target]);
+    let before = history(&console);
+    let forged = console.post("/cuentas/ingreso", Some(&officer), &[("account", &target)]);
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let other = console.post(
+        "/cuentas/ingreso",
+        Some(&officer),
+        &[("account", &target), ("csrf", "0000")],
+    );
+    assert_eq!(other.status, 403);
+    assert_eq!(history(&console), before);
+
+    // An auditor signs in and sees Inicio (in English), without the button,
+    // and the action itself is refused even with their own token.
+    let auditor = console
+        .sign_in(AUDITOR, PASSWORD)
+        .cookie("garita_session")
+        .unwrap();
+    let seen = console.get("/", Some(&auditor));
+    assert_eq!(seen.status, 200);
+    assert!(!seen.body.contains("/cuentas/ingreso"));
+    let auditor_csrf = field(&seen.body, "csrf");
+    let refused = console.post(
+        "/cuentas/ingreso",
+        Some(&auditor),
+        &[("account", &target), ("csrf", &auditor_csrf)],
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(history(&console), before, "the auditor changed nothing");
+
+    // The officer's action works, recorded as done by the officer.
+    let done = console.post(
+        "/cuentas/ingreso",
+        Some(&officer),
+        &[("account", &target), ("csrf", &csrf)],
+    );
+    assert_eq!(
+        (done.status, done.header("location")),
+        (303, Some("/")),
+        "{}",
+        done.body
+    );
+    let after = history(&console);
+    assert_ne!(after, before);
+    assert!(after.contains(OFFICER), "{after}");
+
+    // Signing out needs the token too, then the cookie no longer works.
+    assert_eq!(console.post("/logout", Some(&officer), &[]).status, 403);
+    let out = console.post("/logout", Some(&officer), &[("csrf", &csrf)]);
+    assert_eq!((out.status, out.header("location")), (303, Some("/login")));
+    assert!(out
+        .set_cookie("garita_session")
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(console.get("/", Some(&officer)).status, 303);
+
+    // Everything is in the audit log, with who did it, and it verifies.
+    let verify = console.ok(&["audit", "verify"]);
+    assert!(verify.contains("intact"), "{verify}");
+    let exported = console.ok(&[
+        "audit",
+        "export",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+    ]);
+    for kind in [
+        "user.added",
+        "console.sign_in_refused",
+        "console.sign_in_limited",
+        "console.signed_in",
+        "console.signed_out",
+    ] {
+        assert!(exported.contains(kind), "{kind} is in the audit log");
+    }
+}
