@@ -51,7 +51,12 @@ impl WebSettings {
     /// reachable from the network must sit behind TLS, or passwords and
     /// session cookies would cross it in clear text.
     pub fn resolve(&self) -> Result<Option<WebConfig>, AppError> {
-        let Some(text) = self.listen.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+        let Some(text) = self
+            .listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
             return Ok(None);
         };
         let listen: SocketAddr = text.parse().map_err(|e| {
@@ -59,7 +64,12 @@ impl WebSettings {
                 "web.listen must be an IP address and port such as `127.0.0.1:8080`, not `{text}` (check garita.toml or GARITA_WEB__LISTEN): {e}"
             ))
         })?;
-        let public_url = match self.public_url.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let public_url = match self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             None => None,
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
                 Some(url.trim_end_matches('/').to_owned())
@@ -70,7 +80,9 @@ impl WebSettings {
                 )))
             }
         };
-        let secure_cookies = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        let secure_cookies = public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
         if !listen.ip().is_loopback() && !secure_cookies {
             return Err(AppError::Config(format!(
                 "web.listen is {listen}, which is not a loopback address, and web.public_url is not an https address: the console would take passwords over the network in clear text. Listen on 127.0.0.1 and put a TLS-terminating proxy in front, then set web.public_url = \"https://...\" (docs/console.md)"
@@ -111,12 +123,23 @@ mod tests {
         assert!(!local.secure_cookies);
         assert_eq!(local.session_hours, DEFAULT_SESSION_HOURS);
         let open = web("0.0.0.0:8080", None).unwrap_err().to_string();
-        assert!(open.contains("not a loopback address") && open.contains("https"), "{open}");
+        assert!(
+            open.contains("not a loopback address") && open.contains("https"),
+            "{open}"
+        );
         assert!(web("0.0.0.0:8080", Some("http://garita.example.com")).is_err());
-        let proxied = web("0.0.0.0:8080", Some("https://garita.example.com/")).unwrap().unwrap();
+        let proxied = web("0.0.0.0:8080", Some("https://garita.example.com/"))
+            .unwrap()
+            .unwrap();
         assert!(proxied.secure_cookies);
-        assert_eq!(proxied.public_url.as_deref(), Some("https://garita.example.com"));
-        assert!(web("localhost:8080", None).is_err(), "an IP address, not a name");
+        assert_eq!(
+            proxied.public_url.as_deref(),
+            Some("https://garita.example.com")
+        );
+        assert!(
+            web("localhost:8080", None).is_err(),
+            "an IP address, not a name"
+        );
         assert!(web("127.0.0.1:8080", Some("ftp://x")).is_err());
     }
 }

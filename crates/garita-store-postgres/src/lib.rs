@@ -31,8 +31,8 @@
 //! Run commits made at once are written together, one transaction per
 //! group with a savepoint per commit (`group_commit.rs`), as the `Store`
 //! contract asks: concurrent runs share the chain's lock and the flush.
-//! `garita_app::backend` does not compose this store yet (a later slice of
-//! issue 21).
+//! `garita_app::backend` composes it when the store location is a
+//! `postgres://` URL (`Backend::postgres`).
 //!
 //! # Tables
 //!
@@ -94,10 +94,11 @@ mod plan_tests;
 mod sharing_tests;
 #[cfg(test)]
 mod suite_tests;
-#[cfg(test)]
-mod test_cluster;
+#[cfg(any(test, feature = "test-cluster"))]
+pub mod test_cluster;
 #[cfg(test)]
 mod tests;
 
+pub use errors::redacted;
 pub use migrations::SCHEMA_VERSION;
 pub use store::{PostgresOptions, PostgresStore};
