@@ -344,7 +344,10 @@ fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
     assert_eq!(wrong.status, 401, "{}", wrong.body);
     assert!(wrong.body.contains("no son correctos"), "{}", wrong.body);
     assert!(wrong.cookie("garita_session").is_none());
-    assert!(wrong.body.contains(&format!("value=\"{OFFICER}\"")), "the email stays in its field");
+    assert!(
+        wrong.body.contains(&format!("value=\"{OFFICER}\"")),
+        "the email stays in its field"
+    );
     // Failures are counted: after five, even the right password waits.
     for _ in 0..5 {
         assert_eq!(
