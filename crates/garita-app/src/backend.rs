@@ -13,6 +13,7 @@ use garita_engine::schedule::ScheduleStore;
 use garita_engine::user::UserStore;
 use garita_engine::{AccountStore, OutboxStore, Store, StoreHealth};
 use garita_store::SledStore;
+use garita_store_postgres::PostgresStore;
 
 /// One store seen through each trait it provides.
 #[derive(Clone)]
@@ -52,6 +53,22 @@ impl Backend {
             // sled lets one process open a store, so its leases can live in
             // that process's memory.
             leases: Arc::new(LocalLeases::new()),
+        }
+    }
+
+    /// A PostgreSQL store as a backend. Several processes may hold the
+    /// same database, so its leases live in the database too.
+    pub fn postgres(store: &Arc<PostgresStore>) -> Self {
+        Self {
+            runs: store.clone(),
+            accounts: store.clone(),
+            outbox: store.clone(),
+            schedules: store.clone(),
+            users: store.clone(),
+            audit: store.clone(),
+            backup: store.clone(),
+            health: store.clone(),
+            leases: store.clone(),
         }
     }
 }

@@ -87,8 +87,12 @@ impl std::fmt::Debug for Settings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct StoreSettings {
-    /// Store directory (overridden by --store).
+    /// Store directory (overridden by --store). With `url`, the local
+    /// folder for files, plugin manifests and the daemon's control socket.
     pub path: Option<PathBuf>,
+    /// A PostgreSQL store, `postgres://USER@HOST[:PORT]/DB` (overridden by
+    /// --store); over `path` as the store.
+    pub url: Option<String>,
     /// sled page cache, in MiB.
     pub cache_mb: u64,
     /// `power_loss` (flush + fdatasync, the default) or `process_crash` (flush only).
@@ -99,6 +103,7 @@ impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             path: None,
+            url: None,
             cache_mb: 64,
             durability: "power_loss".into(),
         }

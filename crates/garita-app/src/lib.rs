@@ -30,6 +30,7 @@ pub mod plugins_on_use;
 pub mod reconcile;
 pub mod schedule_control;
 pub mod store_holder;
+pub mod store_location;
 pub mod web_settings;
 pub mod wiring;
 pub mod workflow_dir;

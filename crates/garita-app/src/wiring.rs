@@ -10,11 +10,13 @@ use garita_engine::executor::{Engine, EngineSettings, WorkflowLoader};
 use garita_engine::{Clock, Connectors, ManualClock, RecordingClock, SystemClock, Workflow};
 use garita_sdk::Manifest;
 use garita_store::{Durability, SledStore, StoreOptions};
+use garita_store_postgres::{PostgresOptions, PostgresStore};
 
 use crate::backend::Backend;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::outbox_connectors::OutboxConnectors;
+pub use crate::store_location::StoreLocation;
 
 /// Largest workflow file accepted (1 MiB): real ones are a few KiB.
 pub const MAX_WORKFLOW_BYTES: u64 = 1 << 20;
@@ -25,7 +27,8 @@ pub const MAX_WORKFLOW_BYTES: u64 = 1 << 20;
 pub struct AppOptions {
     /// The configuration file; `None`: `./garita.toml` when present.
     pub config: Option<PathBuf>,
-    /// The store directory, over `[store] path`.
+    /// The store, over `[store] url` and `[store] path`: a directory, or
+    /// a `postgres://` URL ([`StoreLocation`]).
     pub store: Option<PathBuf>,
     /// A pinned instant (RFC 3339) for the clock, for rehearsals and tests.
     pub now: Option<String>,
@@ -121,20 +124,71 @@ impl App {
         self.plugins.host()
     }
 
-    /// The store directory: the option, else `[store] path`, else `./.garita`.
+    /// The store directory: the option, else `[store] path`, else
+    /// `./.garita`. On PostgreSQL, the local folder beside the database
+    /// (files, plugin manifests, the daemon's control socket).
     pub fn store_dir(&self) -> PathBuf {
         store_dir(self.options.store.as_deref(), &self.settings)
     }
 
-    /// Opens the sled store. A store another process holds is refused with
-    /// that process named (pid, command line).
-    /// Opens the configured store as the backend the operations use.
-    pub fn open_backend(&self) -> Result<Backend, AppError> {
-        Ok(Backend::sled(&self.open_sled()?))
+    /// Where the store is: a directory or a PostgreSQL database.
+    pub fn store_location(&self) -> StoreLocation {
+        StoreLocation::of(self.options.store.as_deref(), &self.settings)
     }
 
-    /// Opens the configured sled store.
-    fn open_sled(&self) -> Result<Arc<SledStore>, AppError> {
+    /// Opens the configured store as the backend the operations use. A
+    /// sled store another process holds is refused with that process named
+    /// (pid, command line); a PostgreSQL database is connected to (several
+    /// processes may share it) and its schema brought up to date.
+    pub fn open_backend(&self) -> Result<Backend, AppError> {
+        self.open_backend_at(&self.store_location())
+    }
+
+    /// [`App::open_backend`] for the store at `location`.
+    pub fn open_backend_at(&self, location: &StoreLocation) -> Result<Backend, AppError> {
+        match location {
+            StoreLocation::Dir(dir) => Ok(Backend::sled(&self.open_sled(dir)?)),
+            StoreLocation::Postgres(url) => {
+                Ok(Backend::postgres(&Arc::new(self.connect_postgres(url)?)))
+            }
+        }
+    }
+
+    /// Connects to the PostgreSQL store at `url` on the runtime the caller
+    /// runs on (the connection pool lives there).
+    fn connect_postgres(&self, url: &str) -> Result<PostgresStore, AppError> {
+        let options = PostgresOptions {
+            // A command waits this long for an unreachable server.
+            acquire_timeout: std::time::Duration::from_secs(15),
+            clock: self.recording.clone(),
+            ..PostgresOptions::default()
+        };
+        let runtime = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+            .ok_or_else(|| {
+                AppError::Refused(
+                    "a PostgreSQL store is opened on a multi-threaded tokio runtime (a bug in this front end)".into(),
+                )
+            })?;
+        let connected = tokio::task::block_in_place(|| {
+            runtime.block_on(PostgresStore::connect_with(url, options))
+        });
+        connected.map_err(|e| match e {
+            garita_engine::StoreError::Io { path, detail } => AppError::Store(
+                garita_engine::StoreError::Io {
+                    path,
+                    detail: format!(
+                        "{detail}. Check the URL given to --store or in [store] url, that the server is running and accepts connections from this machine (pg_hba.conf), and that the database exists"
+                    ),
+                },
+            ),
+            other => other.into(),
+        })
+    }
+
+    /// Opens the sled store in `dir`.
+    fn open_sled(&self, dir: &Path) -> Result<Arc<SledStore>, AppError> {
         let durability = match self.settings.store.durability.as_str() {
             "power_loss" => Durability::PowerLoss,
             "process_crash" => Durability::ProcessCrash,
@@ -148,13 +202,12 @@ impl App {
             cache_capacity: self.settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
             durability,
         };
-        let dir = self.store_dir();
-        let opened = SledStore::open_with_clock(&dir, options, self.recording.clone());
+        let opened = SledStore::open_with_clock(dir, options, self.recording.clone());
         Ok(Arc::new(opened.map_err(|e| match e {
             garita_engine::StoreError::Locked { path, holder } => {
                 garita_engine::StoreError::Locked {
                     path,
-                    holder: crate::store_holder::describe(&dir).unwrap_or(holder),
+                    holder: crate::store_holder::describe(dir).unwrap_or(holder),
                 }
             }
             other => other,
@@ -247,11 +300,17 @@ pub fn parse_now(text: &str) -> Result<DateTime<Utc>, AppError> {
 }
 
 /// The store directory: `given`, else `[store] path`, else `./.garita`.
+/// When the store is a PostgreSQL database (`given` or `[store] url`), the
+/// local folder beside it: `[store] path`, else `./.garita`.
 pub fn store_dir(given: Option<&Path>, settings: &Settings) -> PathBuf {
-    given
-        .map(Path::to_path_buf)
-        .or_else(|| settings.store.path.clone())
-        .unwrap_or_else(|| PathBuf::from(".garita"))
+    match StoreLocation::of(given, settings) {
+        StoreLocation::Dir(dir) => dir,
+        StoreLocation::Postgres(_) => settings
+            .store
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".garita")),
+    }
 }
 
 /// Writes an output file (an export): refused when it lies inside the

@@ -18,7 +18,7 @@ use crate::ids::record_int;
 use crate::store::{InTx, PostgresStore};
 
 /// One kind's query; its rows' columns are the key's parts, then the value.
-const QUERIES: [(RecordKind, &str); 11] = [
+const QUERIES: [(RecordKind, &str); 12] = [
     (RecordKind::Runs, "SELECT id, summary FROM runs"),
     (
         RecordKind::Events,
@@ -47,6 +47,7 @@ const QUERIES: [(RecordKind, &str); 11] = [
         RecordKind::Schedules,
         "SELECT workflow, trigger_index, state FROM schedules",
     ),
+    (RecordKind::Users, "SELECT email, record FROM users"),
     (RecordKind::Audit, "SELECT seq, entry FROM audit_entries"),
 ];
 
@@ -108,9 +109,11 @@ fn record_of(kind: RecordKind, row: &PgRow) -> Result<Exported, sqlx::Error> {
     let number = |i: usize| row.try_get::<i64, _>(i);
     let value: Vec<u8> = row.try_get(row.len().saturating_sub(1))?;
     let key = match kind {
-        RecordKind::Runs | RecordKind::Sources | RecordKind::Tasks | RecordKind::Outbox => {
-            Ok(text(0)?.into_bytes())
-        }
+        RecordKind::Runs
+        | RecordKind::Sources
+        | RecordKind::Tasks
+        | RecordKind::Outbox
+        | RecordKind::Users => Ok(text(0)?.into_bytes()),
         RecordKind::Events => {
             let run = text(0)?;
             record_int(number(1)?, "an event seq").map(|seq| event_key(&run, seq))

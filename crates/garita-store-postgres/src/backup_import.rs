@@ -25,7 +25,7 @@ use crate::store::{InTx, PostgresStore};
 const CHUNK: usize = 1000;
 
 /// Every table a record lives in, for the emptiness check.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "runs",
     "run_events",
     "sources",
@@ -36,6 +36,7 @@ const TABLES: [&str; 11] = [
     "account_transitions",
     "emitted_events",
     "schedules",
+    "users",
     "audit_entries",
 ];
 
@@ -261,6 +262,16 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
                     .bind(&c.number[at.clone()])
                     .bind(&c.value[at])
             },
+        )
+        .await?;
+        let n = &rows.users;
+        insert(
+            conn,
+            url,
+            "users",
+            "INSERT INTO users (email, record) SELECT * FROM UNNEST($1::text[], $2::bytea[])",
+            n.text.len(),
+            move |q, at| q.bind(&n.text[at.clone()]).bind(&n.value[at]),
         )
         .await?;
         let u = &rows.audit;

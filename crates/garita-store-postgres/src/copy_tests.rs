@@ -14,6 +14,7 @@ use garita_engine::audit::AuditLog;
 use garita_engine::backup::{check_record_set, BackupRecords, RecordSet};
 use garita_engine::schedule::{ScheduleStore, TriggerKey, TriggerState};
 use garita_engine::store_conformance::{at, record, started, task};
+use garita_engine::user::{Language, Role, User, UserChange, UserChangeKind, UserStore};
 use garita_engine::{OutboxEntry, OutboxStore, RunEvent, RunStatus, Store, StoreError};
 use garita_store::{SledStore, StoreOptions};
 use serde_json::json;
@@ -30,6 +31,7 @@ async fn fill(
     accounts: &dyn AccountStore,
     outbox: &dyn OutboxStore,
     schedules: &dyn ScheduleStore,
+    users: &dyn UserStore,
 ) -> Result<(), StoreError> {
     let mut waiting = record("R-wait", 0);
     runs.create_run(&mut waiting, &[RunEvent::RunCreated { at: at(0) }])
@@ -103,7 +105,23 @@ async fn fill(
             &TriggerKey::new("ctpat-watch", 0),
             &TriggerState::first_seen(at(6)),
         )
-        .await
+        .await?;
+    let officer = User {
+        email: "oficial@example.com".into(),
+        role: Role::Officer,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        disabled: false,
+        created_at: at(7),
+        updated_at: at(7),
+        language: Language::Es,
+        revision: 0,
+    };
+    let change = UserChange {
+        kind: UserChangeKind::Added,
+        actor: "admin@example.com".into(),
+        at: at(7),
+    };
+    users.write_user(&officer, 0, &change).await.map(drop)
 }
 
 /// Where two sets first differ, for a message.
@@ -127,6 +145,7 @@ async fn a_sled_export_imports_here_and_back_byte_for_byte() -> Result<(), Store
     })?;
     let original = Arc::new(sled(&dirs.path().join("original"))?);
     fill(
+        original.as_ref(),
         original.as_ref(),
         original.as_ref(),
         original.as_ref(),
@@ -191,6 +210,8 @@ async fn a_sled_export_imports_here_and_back_byte_for_byte() -> Result<(), Store
         back.account_history(&key).await?,
         postgres.account_history(&key).await?
     );
+    assert_eq!(back.users().await?, original.users().await?);
+    assert_eq!(back.users().await?.len(), 1, "the console user came along");
     Ok(())
 }
 
@@ -205,9 +226,9 @@ async fn the_same_writes_store_the_same_bytes_as_sled() -> Result<(), StoreError
         detail: e.to_string(),
     })?;
     let on_sled = sled(dir.path())?;
-    fill(&on_sled, &on_sled, &on_sled, &on_sled).await?;
+    fill(&on_sled, &on_sled, &on_sled, &on_sled, &on_sled).await?;
     let (postgres, _db) = TestDb::fresh_store().await;
-    fill(&postgres, &postgres, &postgres, &postgres).await?;
+    fill(&postgres, &postgres, &postgres, &postgres, &postgres).await?;
     let (a, b) = (
         on_sled.export_records().await?,
         postgres.export_records().await?,
@@ -220,6 +241,7 @@ async fn the_same_writes_store_the_same_bytes_as_sled() -> Result<(), StoreError
         RecordKind::Outbox,
         RecordKind::Accounts,
         RecordKind::Schedules,
+        RecordKind::Users,
     ] {
         assert!(!a.section(kind).is_empty(), "{} filled", kind.name());
         assert_eq!(

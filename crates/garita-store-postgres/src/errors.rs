@@ -4,7 +4,7 @@ use garita_engine::StoreError;
 
 /// `url` without its password, for messages: a URL is shown to people and
 /// written to logs, a password never is.
-pub(crate) fn redacted(url: &str) -> String {
+pub fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

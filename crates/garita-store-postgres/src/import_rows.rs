@@ -9,6 +9,7 @@ use garita_engine::account::Account;
 use garita_engine::audit::AuditEntry;
 use garita_engine::backup::{parse_event_key, parse_history_key, RecordKind, RecordSet};
 use garita_engine::record_codec::decode;
+use garita_engine::user::User;
 use garita_engine::{OutboxEntry, RunRecord, StoreError, Task};
 
 use crate::backup_keys::{
@@ -69,7 +70,7 @@ pub(crate) struct Transitions {
     pub(crate) record: Vec<Vec<u8>>,
 }
 
-/// Rows keyed by a text and a number: sources (no number), schedules
+/// Rows keyed by a text and a number: sources and users (no number), schedules
 /// (trigger index), emitted events and audit entries (number only; the
 /// entries' period time in `time`).
 #[derive(Debug, Default)]
@@ -93,6 +94,7 @@ pub(crate) struct ImportRows {
     pub(crate) transitions: Transitions,
     pub(crate) emitted: Keyed,
     pub(crate) schedules: Keyed,
+    pub(crate) users: Keyed,
     pub(crate) audit: Keyed,
 }
 
@@ -214,6 +216,15 @@ impl ImportRows {
                 self.schedules.number.push(i64::from(index));
                 self.schedules.value.push(value);
             }
+            RecordKind::Users => {
+                let email = parse_id_key(key).ok_or_else(bad)?;
+                let user: User = decode(&value, what)?;
+                if user.email != email {
+                    return Err(bad());
+                }
+                self.users.text.push(email.to_owned());
+                self.users.value.push(value);
+            }
             RecordKind::Audit => {
                 let seq = parse_number_key(key).ok_or_else(bad)?;
                 let entry: AuditEntry = decode(&value, what)?;
@@ -267,6 +278,34 @@ mod tests {
             rows.runs.source_digest,
             [None],
             "a summary holding its text"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_user_is_keyed_by_its_own_email() -> Result<(), StoreError> {
+        let at = garita_engine::store_conformance::at(0);
+        let user = garita_engine::user::User {
+            email: "ana@example.com".into(),
+            role: garita_engine::user::Role::Officer,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+            created_at: at,
+            updated_at: at,
+            language: garita_engine::user::Language::Es,
+            revision: 1,
+        };
+        let bytes = encode(&user, "user")?;
+        let rows = ImportRows::of(&set_with(
+            RecordKind::Users,
+            b"ana@example.com",
+            bytes.clone(),
+        ))?;
+        assert_eq!(rows.users.text, ["ana@example.com"]);
+        let other = ImportRows::of(&set_with(RecordKind::Users, b"bea@example.com", bytes));
+        assert!(
+            matches!(other, Err(StoreError::Corrupt { .. })),
+            "{other:?}"
         );
         Ok(())
     }

@@ -24,18 +24,22 @@
 //! or a lost connection, until it is over; `health.rs`) and
 //! [`RunLeases`](garita_engine::lease::RunLeases) (`lease_checks`: one row
 //! per leased run, claimed under its row lock, expiry by the server's
-//! clock, so daemons on machines whose clocks differ agree; `leases.rs`).
+//! clock, so daemons on machines whose clocks differ agree; `leases.rs`) and
+//! [`UserStore`](garita_engine::user::UserStore) (`user_checks`: console
+//! users audited like accounts, sessions and sign-in failure counts, which
+//! are neither audited nor backed up; `users.rs`).
 //! Run commits made at once are written together, one transaction per
 //! group with a savepoint per commit (`group_commit.rs`), as the `Store`
 //! contract asks: concurrent runs share the chain's lock and the flush.
-//! `garita_app::backend` does not compose this store yet (a later slice of
-//! issue 21).
+//! `garita_app::backend` composes it when the store location is a
+//! `postgres://` URL (`Backend::postgres`).
 //!
 //! # Tables
 //!
 //! One migration per slice (`migrations/`): 1 schedules and the audit
 //! chain, 2 the outbox, 3 runs, events, sources and tasks, 4 accounts,
-//! history, applied transitions and emitted events, 5 run leases. Each record is a row
+//! history, applied transitions and emitted events, 5 run leases, 6 console
+//! users, sessions and sign-in failures. Each record is a row
 //! holding its `record_codec` bytes; the other columns are copies taken
 //! from it on write for keys, filters and partial indexes (`runs.timer_at`,
 //! `runs.unfinished_since`, `runs.parent_*`, `accounts.deactivates_on`), so
@@ -78,6 +82,7 @@ mod schedules;
 mod sources;
 mod store;
 mod tasks;
+mod users;
 
 #[cfg(test)]
 mod copy_tests;
@@ -89,10 +94,11 @@ mod plan_tests;
 mod sharing_tests;
 #[cfg(test)]
 mod suite_tests;
-#[cfg(test)]
-mod test_cluster;
+#[cfg(any(test, feature = "test-cluster"))]
+pub mod test_cluster;
 #[cfg(test)]
 mod tests;
 
+pub use errors::redacted;
 pub use migrations::SCHEMA_VERSION;
 pub use store::{PostgresOptions, PostgresStore};

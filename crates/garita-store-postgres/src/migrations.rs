@@ -23,10 +23,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../migrations/0003_runs_tasks.sql")),
     (4, include_str!("../migrations/0004_accounts.sql")),
     (5, include_str!("../migrations/0005_run_leases.sql")),
+    (6, include_str!("../migrations/0006_users.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Key of the advisory lock held while migrating ("garita" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7269_7461;

@@ -1,6 +1,7 @@
 //! The engine's conformance suites for the traits of this slice, on
 //! PostgreSQL, unchanged: the store contract, the account revision checks,
-//! the audited-write checks and the backup checks. Each check gets a
+//! the audited-write checks, the backup checks, the user checks and the
+//! lease checks. Each check gets a
 //! database of its own.
 
 use std::any::Any;
@@ -66,6 +67,7 @@ async fn the_postgres_store_keeps_the_backup_contract() {
                 accounts: store.clone(),
                 outbox: store.clone(),
                 schedules: store.clone(),
+                users: store.clone(),
                 audit: store.clone(),
                 backup: store,
                 keep: db,
@@ -73,6 +75,12 @@ async fn the_postgres_store_keeps_the_backup_contract() {
         })
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_postgres_users_keep_the_user_contract() {
+    let (store, _db) = TestDb::fresh_store().await;
+    garita_engine::user::conformance::user_checks(&store, &store).await;
 }
 
 #[tokio::test]

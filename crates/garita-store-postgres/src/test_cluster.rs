@@ -1,4 +1,5 @@
-//! A throwaway PostgreSQL server for this crate's tests, and a database of
+//! A throwaway PostgreSQL server for tests (this crate's, and with the
+//! `test-cluster` feature the end-to-end tests'), and a database of
 //! its own for each store a test opens, so tests are independent.
 //!
 //! Where the server comes from, in order:

@@ -285,7 +285,8 @@ async fn an_older_schema_is_migrated_on_connect() -> Result<(), StoreError> {
     // What a schema-1 database looks like: none of the later tables, version 1.
     sqlx::raw_sql(
         "DROP TABLE outbox, sources, runs, run_events, tasks, accounts, account_history,
-                    account_transitions, emitted_events, run_leases;
+                    account_transitions, emitted_events, run_leases, users,
+                    console_sessions, login_failures;
          DROP SEQUENCE emitted_event_ids;
          UPDATE schema_version SET version = 1",
     )

@@ -86,6 +86,14 @@ pub fn verify_file(file: &Path) -> Result<BackupHeader, AppError> {
 /// audit log as the first entry after the restored chain, and applies the
 /// portal rules to the restored facts.
 pub async fn restore(app: &App, file: &Path) -> Result<Restored, AppError> {
+    let location = app.store_location();
+    if location.is_postgres() {
+        return Err(AppError::Refused(format!(
+            "restore replaces a store directory and does not write to a PostgreSQL store ({}) yet; nothing was changed. Restore into a new directory (`garita restore {} --store DIR`), then copy it into a new, empty database (`garita store copy --from DIR --to postgres://USER@HOST/NEWDB`)",
+            location.shown(),
+            file.display()
+        )));
+    }
     let options = StoreOptions {
         cache_capacity: app.settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
         ..StoreOptions::default()

@@ -49,7 +49,12 @@ pub struct DaemonOperations {
 impl DaemonOperations {
     /// The daemon holding the store the global options and `settings` (the
     /// configuration they name) point to, if one does.
+    /// On PostgreSQL, none: a command talks to the database itself, as
+    /// every daemon on it does (no process holds the store alone).
     pub fn find(global: &GlobalArgs, settings: &Settings) -> Option<Self> {
+        if garita_app::wiring::StoreLocation::of(global.store.as_deref(), settings).is_postgres() {
+            return None;
+        }
         let dir = garita_app::wiring::store_dir(global.store.as_deref(), settings);
         let health = super::client::find_daemon(&dir)?;
         Some(Self {

@@ -41,15 +41,17 @@ pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::
         match service::serve(app, &config, &mut signals).await? {
             service::Served::Stopped(code) => return Ok(code),
             service::Served::StoreFailed(failure) => {
-                match store_recovery::wait_for_room(
-                    &app.wiring().store_dir(),
-                    &failure,
-                    &mut signals,
-                )
-                .await
-                {
+                let location = app.wiring().store_location();
+                let waited = if location.is_postgres() {
+                    store_recovery::wait_to_reconnect(&location.shown(), &failure, &mut signals)
+                        .await
+                } else {
+                    store_recovery::wait_for_room(&app.wiring().store_dir(), &failure, &mut signals)
+                        .await
+                };
+                match waited {
                     store_recovery::Waited::Room => {
-                        tracing::info!(store = %app.wiring().store_dir().display(), "the disk has room again; reopening the store")
+                        tracing::info!(store = %location.shown(), "reopening the store")
                     }
                     store_recovery::Waited::Stopped(name) => {
                         tracing::info!(

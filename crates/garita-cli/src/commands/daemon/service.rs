@@ -73,7 +73,7 @@ pub async fn serve(
     let refused = set.refused;
     let loaded = scheduler.load(set.loaded).await?;
     tracing::info!(
-        store = %app.wiring().store_dir().display(),
+        store = %app.wiring().store_location().shown(),
         workflows_dir = %dir.display(),
         workflows = loaded.workflows,
         refused_files = refused.len(),

@@ -98,3 +98,28 @@ mod tests {
         assert!(probe_room(&dir.path().join("gone")).is_err());
     }
 }
+
+/// How long a daemon on PostgreSQL waits before connecting again.
+const RECONNECT_AFTER: Duration = Duration::from_secs(5);
+
+/// On PostgreSQL there is no local disk to wait for: the server refused
+/// writes or the connection was lost. Waits a moment (or a stop signal),
+/// then the daemon serves again on a new connection; if the server is still
+/// unreachable then, the daemon stops with that error (a service manager
+/// restarts it) and another daemon on the database takes over its runs
+/// once their leases expire.
+pub async fn wait_to_reconnect(shown: &str, failure: &StoreError, signals: &mut Signals) -> Waited {
+    tracing::error!(store = %shown, error = %failure, "the daemon let go of its PostgreSQL store; connecting again in {} s", RECONNECT_AFTER.as_secs());
+    let deadline = tokio::time::sleep(RECONNECT_AFTER);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            request = signals.next() => {
+                if let Request::Stop(name) = request {
+                    return Waited::Stopped(name);
+                }
+            }
+            () = &mut deadline => return Waited::Room,
+        }
+    }
+}

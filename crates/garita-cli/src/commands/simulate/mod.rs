@@ -64,6 +64,13 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
     let assumption = TaskAssumption::parse(args.assume)?;
     let config = app.wiring().settings.daemon.resolve(args.workflows)?;
     let workflows = load_or_explain(app.wiring(), &config.workflows_dir)?;
+    let location = app.wiring().store_location();
+    if location.is_postgres() {
+        anyhow::bail!(
+            "simulate works on a copy of a store directory and does not read a PostgreSQL store ({}) yet; copy the database into a directory first (`garita store copy --from URL --to DIR`), then run `garita simulate --store DIR`",
+            location.shown()
+        );
+    }
     let real = app.wiring().store_dir();
     let options = StoreOptions {
         cache_capacity: app.wiring().settings.store.cache_mb.clamp(1, 64 * 1024) * 1024 * 1024,
