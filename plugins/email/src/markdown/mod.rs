@@ -42,7 +42,7 @@ mod tests {
         }
         assert_eq!(
             plain,
-            "Cuenta CTPAT\n\nHola, Ana:\nsu usuario sigue activo.\n\n- uno\n- dos con la guía (https://example.com/guia)\n\n1. primero\n2. segundo\n\nEscriba a cumplimiento@example.com.\n"
+            "Cuenta CTPAT\n\nHola, Ana:\nsu usuario sigue activo.\n\n- uno\n- dos con la guía (https://example.com/guia)\n\n1. primero\n2. segundo\n\nEscriba a <cumplimiento@example.com>.\n"
         );
     }
 

@@ -35,6 +35,7 @@ struct OpenLink {
     start: usize,
     dest: String,
     shows_dest: bool,
+    is_email: bool,
 }
 
 #[derive(Default)]
@@ -124,10 +125,16 @@ impl PlainWriter {
                 ..
             } => {
                 let shows_dest = matches!(link_type, LinkType::Autolink | LinkType::Email);
+                // `Name <user@example.com>` is how plain mail writes an
+                // address: the brackets stay.
+                if link_type == LinkType::Email {
+                    self.text("<");
+                }
                 self.links.push(OpenLink {
                     start: self.out.len(),
                     dest: dest_url.into_string(),
                     shows_dest,
+                    is_email: link_type == LinkType::Email,
                 });
             }
             _ => {}
@@ -165,8 +172,11 @@ impl PlainWriter {
             }
             TagEnd::Link | TagEnd::Image => {
                 if let Some(link) = self.links.pop() {
-                    let shown = self.out[link.start..].trim();
+                    let shown = self.out[link.start..].trim().to_owned();
                     let dest = shown_destination(&link.dest);
+                    if link.is_email {
+                        self.text(">");
+                    }
                     if !link.shows_dest && !dest.is_empty() && shown != dest {
                         let suffix = if shown.is_empty() {
                             dest.to_owned()
@@ -298,6 +308,10 @@ mod tests {
         assert_eq!(
             to_plain_text("[https://e.x/a](https://e.x/a) y <https://e.x/b>"),
             "https://e.x/a y https://e.x/b\n"
+        );
+        assert_eq!(
+            to_plain_text("Tom Okafor <tom_okafor@e.x>"),
+            "Tom Okafor <tom_okafor@e.x>\n"
         );
         assert_eq!(
             to_plain_text("[escríbanos](mailto:a@e.x)"),
