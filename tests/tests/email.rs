@@ -201,7 +201,11 @@ fn over_smtp_a_markdown_notice_arrives_as_text_and_html_with_the_officer_as_repl
             sink.config_toml()
         ),
     );
-    ok(garita(&store).arg("--config").arg(&toml).arg("run").arg(&wf));
+    ok(garita(&store)
+        .arg("--config")
+        .arg(&toml)
+        .arg("run")
+        .arg(&wf));
 
     let received = sink.received();
     assert_eq!(received.len(), 2);

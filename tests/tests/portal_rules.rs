@@ -230,8 +230,11 @@ ctpat,ana.ruiz@importadora.example,Ana Ruiz,ana.ruiz@importadora.example,Importa
     let again = daemon_once(&store, &config, "2026-04-22T12:30:00Z");
     assert!(again["reconciled"].as_array().unwrap().is_empty());
     assert_eq!(mails_about(&store, "CBP desactivó a").len(), 1);
+    // The rule's one transition, then the reactivation's note that the
+    // user is in the request it drafted.
     let history = history_rows(&store, key);
-    assert_eq!(history.len(), 2, "{history:#?}");
+    assert_eq!(history.len(), 3, "{history:#?}");
+    assert!(history[2].1.ends_with("step mark_listed"), "{history:#?}");
     assert_eq!(history[1].0, "2026-04-22T12:00:00Z");
     assert!(
         history[1].2.ends_with("so from 2026-04-20"),

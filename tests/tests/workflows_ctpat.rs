@@ -179,7 +179,11 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_the_rule_deactivates
         .iter()
         .map(|h| format!("{} {}", text(&h["action"]), text(&h["step"])))
         .collect();
-    assert_eq!(writes, ["accounts.record_evidence mark_listed"], "{report:#}");
+    assert_eq!(
+        writes,
+        ["accounts.record_evidence mark_listed"],
+        "{report:#}"
+    );
     let transitions: Vec<(String, String, String, String, i64)> =
         happenings(&report, "rule_transition")
             .iter()
@@ -1172,10 +1176,10 @@ ctpat,jordan.blake@andes-sierra.example,Jordan Blake,jordan.blake@andes-sierra.e
     // The request is settled: nothing marks them as in a request any more.
     let listed = accounts(&store, &["--portal", "ctpat"]);
     assert!(
-        listed
-            .iter()
-            .all(|a| a["attributes"].get("reactivation_requested_on").is_none()
-                || a["key"] == json!("ctpat:jordan.blake@andes-sierra.example")),
+        listed.iter().all(
+            |a| a["attributes"].get("reactivation_requested_on").is_none()
+                || a["key"] == json!("ctpat:jordan.blake@andes-sierra.example")
+        ),
         "{listed:#?}"
     );
 }

@@ -115,7 +115,10 @@ impl AccountLookup {
             let Some(key) = key.as_str() else {
                 return Err(ActionError::invalid(
                     "other_accounts lists account keys",
-                    vec![FieldError::new(pointer, "must be an account key (ctpat:EMAIL)")],
+                    vec![FieldError::new(
+                        pointer,
+                        "must be an account key (ctpat:EMAIL)",
+                    )],
                 ));
             };
             let account = self.account_called(key, &pointer).await?;
@@ -398,7 +401,10 @@ mod tests {
         let Some(store) = lookup.accounts.clone() else {
             panic!("a store")
         };
-        for (email, number) in [("ana@gulf.example", "80456123"), ("eve@other.example", "1111")] {
+        for (email, number) in [
+            ("ana@gulf.example", "80456123"),
+            ("eve@other.example", "1111"),
+        ] {
             let mut account = Account::new(
                 "ctpat",
                 email,
@@ -427,7 +433,12 @@ mod tests {
         }
         let input = json!({"account": "ctpat:tom@gulf.example", "other_accounts": ["ctpat:ana@gulf.example"]});
         let out = lookup
-            .invoke("ctpat", REACTIVATION_REQUEST, InvokeContext::for_test(), input)
+            .invoke(
+                "ctpat",
+                REACTIVATION_REQUEST,
+                InvokeContext::for_test(),
+                input,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -437,10 +448,18 @@ mod tests {
         assert!(out.get("other_accounts").is_none());
         let mixed = json!({"account": "ctpat:tom@gulf.example", "other_accounts": ["ctpat:eve@other.example"]});
         let err = lookup
-            .invoke("ctpat", REACTIVATION_REQUEST, InvokeContext::for_test(), mixed)
+            .invoke(
+                "ctpat",
+                REACTIVATION_REQUEST,
+                InvokeContext::for_test(),
+                mixed,
+            )
             .await
             .unwrap_err();
-        assert!(err.message().contains("not of CTPAT account 80456123"), "{err}");
+        assert!(
+            err.message().contains("not of CTPAT account 80456123"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

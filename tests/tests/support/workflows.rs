@@ -115,7 +115,9 @@ fn part_text(mail: &mailparse::ParsedMail<'_>, mimetype: &str) -> Option<String>
         return (mail.ctype.mimetype == mimetype)
             .then(|| mail.get_body().unwrap().replace("\r\n", "\n"));
     }
-    mail.subparts.iter().find_map(|part| part_text(part, mimetype))
+    mail.subparts
+        .iter()
+        .find_map(|part| part_text(part, mimetype))
 }
 
 /// Every `.eml` the file transport wrote, oldest first (then by subject).

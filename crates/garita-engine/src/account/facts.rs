@@ -110,9 +110,7 @@ mod tests {
         let mut requested = account("ctpat", AccountStatus::Active);
         set(&mut requested, REACTIVATION_REQUESTED_ON, day(4, 18));
         note_reactivation(AccountStatus::Deactivated, &mut requested, day(4, 20));
-        assert!(!requested
-            .attributes
-            .contains_key(REACTIVATION_REQUESTED_ON));
+        assert!(!requested.attributes.contains_key(REACTIVATION_REQUESTED_ON));
 
         let mut offboarded = account("ctpat", AccountStatus::Offboarded);
         note_reactivation(AccountStatus::Deactivated, &mut offboarded, day(4, 20));
