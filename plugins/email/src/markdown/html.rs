@@ -142,11 +142,8 @@ fn end(out: &mut String, tag: TagEnd, links: &mut Vec<bool>) {
         TagEnd::Strikethrough => out.push_str("</s>"),
         TagEnd::Superscript => out.push_str("</sup>"),
         TagEnd::Subscript => out.push_str("</sub>"),
-        TagEnd::Link | TagEnd::Image => {
-            if links.pop() == Some(true) {
-                out.push_str("</a>");
-            }
-        }
+        // Only a link that became an `<a>` closes one.
+        TagEnd::Link | TagEnd::Image if links.pop() == Some(true) => out.push_str("</a>"),
         _ => {}
     }
 }
