@@ -139,9 +139,109 @@ fn assert_notice(raw: &[u8], message_id: &str) {
             other => panic!("{name}: expected one mailbox, got {other:?}"),
         }
     }
-    assert_eq!(message.ctype.mimetype, "text/plain");
-    let body = message.get_body().expect("a text body");
-    assert_eq!(body.replace("\r\n", "\n").trim_end(), BODY);
+    // The body is Markdown: a plain-text part as written (its line break
+    // kept) and an HTML part rendered from it.
+    assert_eq!(message.ctype.mimetype, "multipart/alternative");
+    let parts: Vec<(String, String)> = message
+        .subparts
+        .iter()
+        .map(|part| {
+            let text = part.get_body().expect("a part decodes");
+            (part.ctype.mimetype.clone(), text.replace("\r\n", "\n"))
+        })
+        .collect();
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert_eq!(parts[0].0, "text/plain");
+    assert_eq!(parts[0].1.trim_end(), BODY);
+    assert_eq!(parts[1].0, "text/html");
+    assert!(
+        parts[1].1.contains("Estimada María José Núñez:<br>"),
+        "{}",
+        parts[1].1
+    );
+}
+
+/// A holder's notice in Markdown, with the officer as Reply-To from the
+/// configuration, and a second message that names its own Reply-To.
+const HOLDER_NOTICE: &str = r#"
+name: holder-notice
+description: Two notices, one with its own Reply-To.
+steps:
+  - id: notice
+    uses: email.send
+    with:
+      from: "Garita <avisos@garita.test>"
+      to: "Ana Peña <ana@cliente.test>"
+      subject: "CTPAT: entre al portal"
+      body: |
+        Hola, **Ana**:
+
+        1. Entre al [portal CTPAT](https://ctpat.cbp.dhs.gov/).
+        2. Responda a este correo cuando haya entrado.
+  - id: other
+    uses: email.send
+    with:
+      from: "Garita <avisos@garita.test>"
+      to: "ana@cliente.test"
+      reply_to: "Suplente <suplente@garita.test>"
+      subject: "Otro aviso"
+      body: "Responda a este correo."
+"#;
+
+#[test]
+fn over_smtp_a_markdown_notice_arrives_as_text_and_html_with_the_officer_as_reply_to() {
+    let Some(sink) = Sink::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let wf = write(dir.path(), "holder.yaml", HOLDER_NOTICE);
+    let toml = config(
+        dir.path(),
+        &format!(
+            "{}reply_to = \"Cumplimiento <cumplimiento@garita.test>\"\n",
+            sink.config_toml()
+        ),
+    );
+    ok(garita(&store)
+        .arg("--config")
+        .arg(&toml)
+        .arg("run")
+        .arg(&wf));
+
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    let by_subject = |subject: &str| {
+        received
+            .iter()
+            .find(|m| m.header("Subject").as_deref() == Some(subject))
+            .unwrap_or_else(|| panic!("no message {subject:?}"))
+    };
+    let notice = by_subject("CTPAT: entre al portal");
+    assert_eq!(
+        notice.header("Reply-To").as_deref(),
+        Some("Cumplimiento <cumplimiento@garita.test>")
+    );
+    let parsed = mailparse::parse_mail(&notice.raw).expect("parses");
+    assert_eq!(parsed.ctype.mimetype, "multipart/alternative");
+    let plain = parsed.subparts[0].get_body().expect("text part");
+    assert_eq!(parsed.subparts[0].ctype.mimetype, "text/plain");
+    assert_eq!(
+        plain.replace("\r\n", "\n"),
+        "Hola, Ana:\n\n1. Entre al portal CTPAT (https://ctpat.cbp.dhs.gov/).\n2. Responda a este correo cuando haya entrado.\n"
+    );
+    assert_eq!(parsed.subparts[1].ctype.mimetype, "text/html");
+    let html = parsed.subparts[1].get_body().expect("html part");
+    for piece in [
+        "<strong>Ana</strong>",
+        "<ol start=\"1\"",
+        "<a href=\"https://ctpat.cbp.dhs.gov/\"",
+    ] {
+        assert!(html.contains(piece), "{piece:?} in {html}");
+    }
+    let other = by_subject("Otro aviso");
+    assert_eq!(
+        other.header("Reply-To").as_deref(),
+        Some("Suplente <suplente@garita.test>")
+    );
 }
 
 #[test]

@@ -133,8 +133,8 @@ fn registration_sends_the_checklist_and_follows_confirmation_documents_and_crede
         "Sus datos para el registro en Acceso Único están revisados y completos.",
         "Credencial para votar del Instituto Nacional Electoral (INE).",
         "las cédulas profesionales electrónicas no sirven",
-        "**Responsiva firmada**",
-        "Reenviar correo",
+        "- Responsiva firmada — ",
+        "haga clic en «Reenviar correo»",
     ] {
         assert!(
             checklist.body.contains(part),
@@ -142,6 +142,13 @@ fn registration_sends_the_checklist_and_follows_confirmation_documents_and_crede
             checklist.body
         );
     }
+    // The guide's Markdown is rendered: plain text for reading, and HTML.
+    assert!(!checklist.body.contains("**"), "{}", checklist.body);
+    let html = checklist.html.clone().unwrap_or_default();
+    assert!(
+        html.contains("<strong>Responsiva firmada</strong>"),
+        "{html}"
+    );
 
     // The three waits, one after the other, each with its own deadline.
     let first = tasks(&store, false);
@@ -297,9 +304,11 @@ fn password_recovery_when_the_email_does_not_arrive() {
     assert!(help
         .body
         .contains("el portal muestra el mismo aviso aunque el usuario no exista"));
+    // Andrés has no Garita: he is asked to reply, with no command.
     assert!(help
         .body
-        .contains("garita accounts add --portal anam --account aperez.log --holder-email NUEVO"));
+        .contains("Si la dirección registrada cambió, responda a este correo con la nueva"));
+    assert!(!help.body.contains("garita "), "{}", help.body);
 }
 
 #[test]

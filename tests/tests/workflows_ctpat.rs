@@ -153,28 +153,37 @@ fn inactivity_watch_simulated_reminds_on_days_30_38_43_then_the_rule_deactivates
             email(
                 "2026-04-01T11:00:00Z",
                 &[LUISA],
-                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+                "CTPAT: entre al portal antes del 17 de abril de 2026 (30 días sin entrar)"
             ),
             email(
                 "2026-04-09T11:00:00Z",
                 &[LUISA],
-                "CTPAT: entre al portal antes del 2026-04-17 (38 días sin entrar)"
+                "CTPAT: entre al portal antes del 17 de abril de 2026 (38 días sin entrar)"
             ),
             email(
                 "2026-04-14T11:00:00Z",
                 &[LUISA, DEFAULT_OFFICER],
-                "Urgente: CTPAT: entre al portal antes del 2026-04-17 (43 días sin entrar)"
+                "Urgente: CTPAT: entre al portal antes del 17 de abril de 2026 (43 días sin entrar)"
             ),
             email(
                 "2026-04-17T04:00:00Z",
                 &[DEFAULT_OFFICER, LUISA],
-                "CTPAT: CBP desactivó a Luisa Méndez (luisa.mendez@gulfcoast-produce.example) el 2026-04-17"
+                "CTPAT: CBP desactivó a Luisa Méndez (luisa.mendez@gulfcoast-produce.example) el 17 de abril de 2026"
             ),
         ]
     );
     // No workflow writes the status: the rule does, at New York's midnight,
-    // with the event in the same commit.
-    assert!(happenings(&report, "inventory").is_empty(), "{report:#}");
+    // with the event in the same commit. The reactivation only notes that
+    // Luisa is in a request under way (so another request leaves her out).
+    let writes: Vec<String> = happenings(&report, "inventory")
+        .iter()
+        .map(|h| format!("{} {}", text(&h["action"]), text(&h["step"])))
+        .collect();
+    assert_eq!(
+        writes,
+        ["accounts.record_evidence mark_listed"],
+        "{report:#}"
+    );
     let transitions: Vec<(String, String, String, String, i64)> =
         happenings(&report, "rule_transition")
             .iter()
@@ -309,25 +318,25 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
                 "2026-04-01T11:00:00Z",
                 LUISA,
                 "",
-                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+                "CTPAT: entre al portal antes del 17 de abril de 2026 (30 días sin entrar)"
             ),
             (
                 "2026-04-09T11:00:00Z",
                 LUISA,
                 "",
-                "CTPAT: entre al portal antes del 2026-04-17 (38 días sin entrar)"
+                "CTPAT: entre al portal antes del 17 de abril de 2026 (38 días sin entrar)"
             ),
             (
                 "2026-04-14T11:00:00Z",
                 LUISA,
                 officer,
-                "Urgente: CTPAT: entre al portal antes del 2026-04-17 (43 días sin entrar)"
+                "Urgente: CTPAT: entre al portal antes del 17 de abril de 2026 (43 días sin entrar)"
             ),
             (
                 "2026-04-17T11:00:00Z",
                 officer,
                 LUISA,
-                "CTPAT: CBP desactivó a Luisa Méndez (luisa.mendez@gulfcoast-produce.example) el 2026-04-17"
+                "CTPAT: CBP desactivó a Luisa Méndez (luisa.mendez@gulfcoast-produce.example) el 17 de abril de 2026"
             ),
         ])
     );
@@ -348,13 +357,23 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
     assert_eq!(status_of(&store, &key), "deactivated");
     let marked = history_rows(&store, &key);
     assert_eq!(
-        marked[1..],
+        marked[1..2],
         owned(&[(
             "2026-04-17T11:00:00Z",
             "garita (rule ctpat.inactivity)",
             "no CTPAT sign-in recorded since 2026-03-02: CBP deactivates a user after 45 days without one, so from 2026-04-17",
             "active -> deactivated"
         )])
+    );
+    // The reactivation's draft notes that she is in a request under way.
+    assert_eq!(marked.len(), 3, "{marked:#?}");
+    assert!(
+        marked[2].1.ends_with(".mark_requested.0 step mark_listed"),
+        "{marked:#?}"
+    );
+    assert_eq!(
+        marked[2].2,
+        "evidence of 2026-04-17: Incluido en la solicitud de reactivación a CBP de la cuenta CTPAT 80456123"
     );
 
     // ...and ctpat-reactivation started from its event: the review is open.
@@ -420,7 +439,7 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
     // Luisa's account has no zone or language: New York and Spanish.
     assert_eq!(
         hurry.subject,
-        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-22 00:00 EDT"
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes de la medianoche (hora del Este) del 21 al 22 de abril de 2026"
     );
     let done = show(&store, &reactivation);
     assert_eq!(done["status"], "succeeded", "{done:#}");
@@ -442,17 +461,25 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
     daemon_once("2026-04-22T04:00:00Z");
     assert_eq!(status_of(&store, &key), "deactivated");
     let again = one_mail(&store, "no inició sesión el día de la reactivación");
-    assert_eq!((again.to.as_str(), again.cc.as_str()), (officer, LUISA));
+    // The officer's message has the commands; the holder gets one of her own.
+    assert_eq!((again.to.as_str(), again.cc.as_str()), (officer, ""));
+    let told = one_mail(&store, "volvió a quedar desactivado");
+    assert_eq!(told.to, LUISA);
+    assert!(
+        told.body.contains("responda a este correo") && !told.body.contains("garita "),
+        "{}",
+        told.body
+    );
     assert_eq!(again.date, "2026-04-22T04:00:00Z");
     assert!(
         again.body.contains(
-            "CBP reactivó al usuario luisa.mendez@gulfcoast-produce.example el 2026-04-21"
+            "CBP reactivó al usuario luisa.mendez@gulfcoast-produce.example el 21 de abril de 2026"
         ),
         "{}",
         again.body
     );
     let rows: Vec<(String, String, String, String)> =
-        history_rows(&store, &key).into_iter().skip(2).collect();
+        history_rows(&store, &key).into_iter().skip(3).collect();
     assert_eq!(
         rows,
         owned(&[
@@ -472,7 +499,7 @@ fn watch_then_rule_then_reactivation_in_a_real_store_ends_deactivated_again_with
     );
     // Later days repeat nothing; the watch leaves a deactivated account alone.
     daemon_once("2026-04-23T11:00:00Z");
-    assert_eq!(outbox(&store).len(), 7);
+    assert_eq!(outbox(&store).len(), 8);
     assert!(tasks(&store, false).is_empty());
 }
 
@@ -528,11 +555,11 @@ fn reactivation_sends_the_edited_request_and_ends_active_when_the_sign_in_is_rec
     let hurry = one_mail(&store, "inicie sesión en cuanto");
     assert_eq!(
         hurry.subject,
-        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-20 22:00 CST"
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes de las 22:00 (hora del centro de México) del 20 de abril de 2026"
     );
     assert!(
         hurry.body.contains(
-            "antes del 2026-04-20 22:00 CST (su hora, America/Mexico_City). CBP no indica en qué zona horaria cuenta la medianoche; esa es la más temprana posible, la medianoche en America/New_York."
+            "antes de las 22:00 (hora del centro de México) del 20 de abril de 2026. CBP no indica en qué zona horaria cuenta la medianoche; esa es la más temprana posible: la medianoche (hora del Este) del 20 al 21 de abril de 2026."
         ),
         "{}",
         hurry.body
@@ -971,12 +998,12 @@ fn a_holder_in_tijuana_is_told_in_spanish_the_earliest_midnight_in_pacific_time(
     // New York's (00:00 EDT on the 21st), 21:00 on the 20th in Tijuana.
     assert_eq!(
         notice.subject,
-        "CTPAT: inicie sesión en cuanto reciba este aviso, antes del 2026-04-20 21:00 PDT"
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes de las 21:00 (hora del Pacífico) del 20 de abril de 2026"
     );
     for part in [
         "Hola, Holder Name:",
         "Inicie sesión en cuanto reciba este aviso",
-        "antes del 2026-04-20 21:00 PDT (su hora, America/Tijuana)",
+        "antes de las 21:00 (hora del Pacífico) del 20 de abril de 2026.",
         "CBP no indica en qué zona horaria cuenta la medianoche",
     ] {
         assert!(notice.body.contains(part), "{part:?} in {}", notice.body);
@@ -988,12 +1015,12 @@ fn a_holder_in_miami_is_told_in_english() {
     let notice = reactivation_notice_for(ANA, "America/New_York", "en");
     assert_eq!(
         notice.subject,
-        "CTPAT: sign in as soon as you read this, before 2026-04-21 00:00 EDT"
+        "CTPAT: sign in as soon as you read this, before midnight Eastern Time at the end of April 20, 2026"
     );
     for part in [
         "Hello Holder Name,",
         "Sign in as soon as you receive this notice",
-        "before 2026-04-21 00:00 EDT (your time, America/New_York)",
+        "before midnight Eastern Time at the end of April 20, 2026.",
         "CBP does not say in which time zone it counts midnight",
     ] {
         assert!(notice.body.contains(part), "{part:?} in {}", notice.body);
@@ -1035,16 +1062,124 @@ fn the_inactivity_reminder_is_written_in_the_holders_language() {
         [
             (
                 ANA,
-                "CTPAT: sign in to the portal before 2026-04-17 (30 days without signing in)"
+                "CTPAT: sign in to the portal before April 17, 2026 (30 days without signing in)"
             ),
             (
                 LUISA,
-                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+                "CTPAT: entre al portal antes del 17 de abril de 2026 (30 días sin entrar)"
             ),
             (
                 ROSA,
-                "CTPAT: entre al portal antes del 2026-04-17 (30 días sin entrar)"
+                "CTPAT: entre al portal antes del 17 de abril de 2026 (30 días sin entrar)"
             ),
         ]
+    );
+}
+
+// ---- one request for several users of one account ------------------------------
+
+#[test]
+fn users_of_one_account_deactivated_together_go_to_cbp_in_one_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = ctpat_config(dir.path());
+    // Luisa and Tom (account 80456123) and Jordan (another account) all
+    // passed the 45 days; the import's look deactivates the three.
+    let csv = format!(
+        "{ZONED_HEADER}\
+ctpat,{LUISA},Luisa Méndez,{LUISA},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,Account Administrator,active,2026-03-02,,
+ctpat,{TOM},Tom Okafor,{TOM},Gulf Coast Produce Distributors Inc.,27-5501846,80456123,User,active,2026-03-05,America/Los_Angeles,en
+ctpat,jordan.blake@andes-sierra.example,Jordan Blake,jordan.blake@andes-sierra.example,Andes & Sierra Imports LLC,84-3190275,81234567,Security Officer,active,2026-03-02,,
+"
+    );
+    import(&store, dir.path(), &csv, "2026-04-20T12:00:00Z");
+    let workflows = workflows_dir(dir.path(), &[REACTIVATION]);
+    ok(atc(&store, &config, "2026-04-20T12:05:00Z")
+        .args(["daemon", "--once", "--workflows"])
+        .arg(&workflows));
+    // An alert per user, but one review per CTPAT account: Luisa's run
+    // (first by key) drafts for Luisa and Tom; Tom's run leaves it to her.
+    assert_eq!(mails_about(&store, "CBP desactivó a").len(), 3);
+    let open = tasks(&store, false);
+    let mut titles: Vec<String> = open.iter().map(|t| text(&t["title"])).collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            "Revisar la solicitud de reactivación CTPAT de Jordan Blake",
+            "Revisar la solicitud de reactivación CTPAT de Luisa Méndez",
+        ]
+    );
+    for key in [format!("ctpat:{LUISA}"), format!("ctpat:{TOM}")] {
+        let account = &accounts(&store, &["--portal", "ctpat"])
+            .into_iter()
+            .find(|a| a["key"] == json!(key))
+            .unwrap();
+        assert_eq!(
+            account["attributes"]["reactivation_requested_on"], "2026-04-20",
+            "{account:#}"
+        );
+    }
+    let luisa_task = open
+        .iter()
+        .find(|t| text(&t["title"]).contains("Luisa"))
+        .unwrap();
+    ok(atc(&store, &config, "2026-04-20T14:00:00Z").args([
+        "tasks",
+        "complete",
+        &text(&luisa_task["id"]),
+        "--field",
+        "approved=true",
+    ]));
+    let request = one_mail(&store, "80456123");
+    assert_eq!(
+        request.subject,
+        "CTPAT Portal user reactivation request (2 users) - Gulf Coast Produce Distributors Inc. (account 80456123)"
+    );
+    for line in [
+        "1. User name: Luisa Méndez",
+        &format!("   User sign-in email: {LUISA}"),
+        "2. User name: Tom Okafor",
+        "   Last sign-in: 2026-03-05",
+        "Please reply to this email once the users have been reactivated",
+    ] {
+        assert!(request.body.contains(line), "{line:?} in\n{}", request.body);
+    }
+    let html = request.html.clone().unwrap_or_default();
+    assert!(html.contains("<ol start=\"1\""), "{html}");
+
+    // CBP reactivates both; Luisa's run marks both active and tells each in
+    // their language and zone.
+    let luisa_run = text(&luisa_task["run_id"]);
+    ok(atc(&store, &config, "2026-04-21T14:00:00Z").args([
+        "signal",
+        &luisa_run,
+        "reactivated",
+        "--data",
+        r#"{"on":"2026-04-21"}"#,
+    ]));
+    for key in [format!("ctpat:{LUISA}"), format!("ctpat:{TOM}")] {
+        assert_eq!(status_of(&store, &key), "active", "{key}");
+    }
+    let to_luisa = one_mail(&store, "inicie sesión en cuanto");
+    assert_eq!(to_luisa.to, LUISA);
+    assert_eq!(
+        to_luisa.subject,
+        "CTPAT: inicie sesión en cuanto reciba este aviso, antes de la medianoche (hora del Este) del 21 al 22 de abril de 2026"
+    );
+    let to_tom = one_mail(&store, "sign in as soon as");
+    assert_eq!(to_tom.to, TOM);
+    assert_eq!(
+        to_tom.subject,
+        "CTPAT: sign in as soon as you read this, before 9:00 PM Pacific Time on April 21, 2026"
+    );
+    // The request is settled: nothing marks them as in a request any more.
+    let listed = accounts(&store, &["--portal", "ctpat"]);
+    assert!(
+        listed.iter().all(
+            |a| a["attributes"].get("reactivation_requested_on").is_none()
+                || a["key"] == json!("ctpat:jordan.blake@andes-sierra.example")
+        ),
+        "{listed:#?}"
     );
 }

@@ -7,6 +7,9 @@
 //!   user, company and CTPAT account number): connectors never see the store,
 //!   so this decorator, in front of them, reads the account and hands the
 //!   connector a complete input. Every other call passes straight through.
+//!   `reactivation_request` also takes `other_accounts`, more accounts of
+//!   the same CTPAT account number, each filled into `other_users`: one
+//!   request for several users of one company.
 //!
 //! The manifests say so too ([`with_lookup_inputs`]), so `garita validate`
 //! accepts `account:` on those actions.
@@ -69,6 +72,11 @@ impl AccountLookup {
         let Some(given) = input.get("account").and_then(Value::as_str) else {
             return Ok(None);
         };
+        self.account_called(given, "/account").await.map(Some)
+    }
+
+    /// The account `given` names; `pointer` is the field that named it.
+    async fn account_called(&self, given: &str, pointer: &str) -> Result<Account, ActionError> {
         let Some(accounts) = &self.accounts else {
             return Err(ActionError::permanent(format!(
                 "`account: {given}` needs the account inventory, which this command does not open; run it from a workflow, or give the fields instead"
@@ -84,12 +92,56 @@ impl AccountLookup {
                 ActionError::invalid(
                     format!("no account `{given}` in the inventory"),
                     vec![FieldError::new(
-                        "/account",
+                        pointer,
                         "unknown account; `garita accounts list --portal ctpat` shows them",
                     )],
                 )
             })?;
-        Ok(Some(account))
+        Ok(account)
+    }
+
+    /// `other_accounts` as the `other_users` the connector takes; each must
+    /// belong to CTPAT account `number`, since one request goes to the
+    /// specialist of one account.
+    async fn other_users(&self, given: &Value, number: &str) -> Result<Vec<Value>, ActionError> {
+        let keys: Vec<&Value> = match given {
+            Value::Null => return Ok(Vec::new()),
+            Value::Array(items) => items.iter().collect(),
+            single => vec![single],
+        };
+        let mut users = Vec::with_capacity(keys.len());
+        for (index, key) in keys.into_iter().enumerate() {
+            let pointer = format!("/other_accounts/{index}");
+            let Some(key) = key.as_str() else {
+                return Err(ActionError::invalid(
+                    "other_accounts lists account keys",
+                    vec![FieldError::new(
+                        pointer,
+                        "must be an account key (ctpat:EMAIL)",
+                    )],
+                ));
+            };
+            let account = self.account_called(key, &pointer).await?;
+            let theirs = account.company.ctpat_account_number.as_deref();
+            if theirs != Some(number) {
+                return Err(ActionError::invalid(
+                    format!(
+                        "account `{key}` is not of CTPAT account {number} (it has {})",
+                        theirs.unwrap_or("none")
+                    ),
+                    vec![FieldError::new(
+                        pointer,
+                        "one request covers the users of one CTPAT account; send another request for this one",
+                    )],
+                ));
+            }
+            users.push(json!({
+                "user_full_name": account.holder.name,
+                "user_email": account.identifier,
+                "last_sign_in": last_sign_in(&account)?,
+            }));
+        }
+        Ok(users)
     }
 
     async fn fill_last_sign_in(&self, input: &mut Value) -> Result<(), ActionError> {
@@ -116,6 +168,7 @@ impl AccountLookup {
             return Ok(());
         };
         map.remove("account");
+        let others = map.remove("other_accounts");
         let missing: Vec<&str> = REQUEST_FIELDS
             .into_iter()
             .filter(|f| map.get(*f).is_none_or(Value::is_null))
@@ -133,6 +186,20 @@ impl AccountLookup {
                 _ => last_sign_in(&account)?,
             };
             map.insert(field.into(), Value::String(value));
+        }
+        if let Some(others) = others {
+            let number = map
+                .get("ctpat_account_number")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let mut users = self.other_users(&others, &number).await?;
+            if let Some(Value::Array(given)) = map.get("other_users") {
+                users.splice(0..0, given.iter().cloned());
+            }
+            if !users.is_empty() {
+                map.insert("other_users".into(), Value::Array(users));
+            }
         }
         Ok(())
     }
@@ -187,6 +254,10 @@ pub fn with_lookup_inputs(mut manifests: Vec<Manifest>) -> Vec<Manifest> {
     properties.insert(
         "account".into(),
         json!({"type": "string", "minLength": 1, "description": "Instead of the user and company fields: an inventory account (`ctpat:email` or the sign-in email); garita fills the fields it leaves out from the account."}),
+    );
+    properties.insert(
+        "other_accounts".into(),
+        json!({"type": "array", "items": {"type": "string", "minLength": 1}, "description": "With `account`: more inventory accounts of the same CTPAT account number, listed in the same request (filled into other_users)."}),
     );
     // Every field is still required, but `account` may stand in for them.
     if let Some(required) = schema.remove("required") {
@@ -322,6 +393,73 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out["user_full_name"], json!("Thomas Okafor"));
+    }
+
+    #[tokio::test]
+    async fn other_accounts_of_the_same_number_become_other_users() {
+        let lookup = lookup(Some("80456123")).await;
+        let Some(store) = lookup.accounts.clone() else {
+            panic!("a store")
+        };
+        for (email, number) in [
+            ("ana@gulf.example", "80456123"),
+            ("eve@other.example", "1111"),
+        ] {
+            let mut account = Account::new(
+                "ctpat",
+                email,
+                Holder {
+                    name: format!("Holder of {email}"),
+                    email: email.into(),
+                    ..Holder::default()
+                },
+                Company {
+                    legal_name: "Company".into(),
+                    tax_id: "12-3456789".into(),
+                    ctpat_account_number: Some(number.into()),
+                },
+            );
+            account.last_sign_in = chrono::NaiveDate::from_ymd_opt(2026, 1, 27);
+            let meta = ChangeMeta {
+                by: "test".into(),
+                at: chrono::DateTime::UNIX_EPOCH,
+            };
+            let update = AccountUpdate {
+                account,
+                reason: "created".into(),
+                expected_revision: None,
+            };
+            store.upsert_accounts(&[update], &meta, None).await.unwrap();
+        }
+        let input = json!({"account": "ctpat:tom@gulf.example", "other_accounts": ["ctpat:ana@gulf.example"]});
+        let out = lookup
+            .invoke(
+                "ctpat",
+                REACTIVATION_REQUEST,
+                InvokeContext::for_test(),
+                input,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            out["other_users"],
+            json!([{"user_full_name": "Holder of ana@gulf.example", "user_email": "ana@gulf.example", "last_sign_in": "2026-01-27"}])
+        );
+        assert!(out.get("other_accounts").is_none());
+        let mixed = json!({"account": "ctpat:tom@gulf.example", "other_accounts": ["ctpat:eve@other.example"]});
+        let err = lookup
+            .invoke(
+                "ctpat",
+                REACTIVATION_REQUEST,
+                InvokeContext::for_test(),
+                mixed,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.message().contains("not of CTPAT account 80456123"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

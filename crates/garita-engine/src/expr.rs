@@ -6,10 +6,15 @@
 //! list); anything else renders to a string. `if:` conditions are bare
 //! expressions (a surrounding `${{ }}` is accepted too).
 //!
+//! Besides minijinja's own filters, `prose_date` and `prose_datetime` write
+//! dates and times in words in the reader's language and zone, for mail
+//! (`expr/prose_dates.rs`).
+//!
 //! Undefined values are errors (strict mode), and every evaluation is bounded by
 //! fuel so a template cannot loop forever.
 
 mod early_close;
+mod prose_dates;
 mod size_guards;
 
 pub(crate) use early_close::compile_expression;
@@ -81,6 +86,7 @@ impl Evaluator {
         env.set_fuel(Some(FUEL));
         env.set_keep_trailing_newline(true);
         size_guards::install(&mut env);
+        prose_dates::install(&mut env);
         Self { env }
     }
 

@@ -32,7 +32,7 @@ pub use actions::email_list_review::{
 };
 pub use actions::inactivity_status::{inactivity_status, InactivityStatus, Stage};
 pub use actions::reactivation_deadline::{end_of_day, hours_between};
-pub use actions::reactivation_request::{draft, EmailDraft, ReactivationFacts};
+pub use actions::reactivation_request::{draft, DeactivatedUser, EmailDraft, ReactivationFacts};
 pub use config::{
     CtpatConfig, DEFAULT_INACTIVITY_LIMIT_DAYS, DEFAULT_REMINDER_DAYS, DEFAULT_TIME_ZONE,
 };

@@ -73,7 +73,7 @@ pub(crate) fn compose(draft: &Draft<'_>, bcc: BccHeader) -> Result<Message, Acti
     for mailbox in &request.bcc {
         builder = builder.bcc(mailbox.clone());
     }
-    for mailbox in &request.reply_to {
+    for mailbox in request.reply_to.iter().flatten() {
         builder = builder.reply_to(mailbox.clone());
     }
     if bcc == BccHeader::Keep {

@@ -72,6 +72,10 @@ pub struct EmailConfig {
     pub transport: Transport,
     /// Sender used when the input has no `from`.
     pub from: Option<Mailbox>,
+    /// Where replies go when the input has no `reply_to`: the compliance
+    /// officer, so that "reply to this email" reaches a person rather than
+    /// the robot's unread `from` mailbox. Empty: no Reply-To header.
+    pub reply_to: Vec<Mailbox>,
     /// Domain of generated Message-IDs.
     pub message_id_domain: String,
     /// Largest accepted attachment, in bytes.
@@ -85,6 +89,7 @@ impl Default for EmailConfig {
                 outbox_dir: PathBuf::from(DEFAULT_OUTBOX_DIR),
             },
             from: None,
+            reply_to: Vec::new(),
             message_id_domain: DEFAULT_MESSAGE_ID_DOMAIN.to_owned(),
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
         }
@@ -118,6 +123,7 @@ impl EmailConfig {
                 )
             })?);
         }
+        config.reply_to = section.mailboxes("reply_to")?;
         if let Some(domain) = section.text("message_id_domain")? {
             if !is_valid_domain(&domain) {
                 return Err(bad_setting(
@@ -177,6 +183,31 @@ impl Settings<'_> {
                 "must be a non-empty one-line string",
             )),
         }
+    }
+
+    /// One address or a list of them.
+    fn mailboxes(&self, key: &str) -> Result<Vec<Mailbox>, ActionError> {
+        let texts: Vec<&Value> = match self.section.get(key) {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(single) => vec![single],
+        };
+        texts
+            .into_iter()
+            .map(|value| {
+                value
+                    .as_str()
+                    .and_then(|text| parse_mailbox(text).ok())
+                    .ok_or_else(|| {
+                        bad_setting(
+                            self.ctx,
+                            key,
+                            "debe ser una dirección o una lista de direcciones válidas (Nombre <usuario@dominio>)",
+                            "must be a valid address or a list of them (Name <user@domain>)",
+                        )
+                    })
+            })
+            .collect()
     }
 
     fn number(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, ActionError> {
@@ -315,6 +346,19 @@ mod tests {
         );
         assert_eq!(config.message_id_domain, "garita.local");
         assert_eq!(config.max_attachment_bytes, 10 * 1024 * 1024);
+        assert!(config.reply_to.is_empty());
+    }
+
+    #[test]
+    fn reads_reply_to_as_one_address_or_a_list() {
+        let one = read(json!({"reply_to": "Cumplimiento <cumplimiento@example.com>"})).unwrap();
+        assert_eq!(one.reply_to.len(), 1);
+        assert_eq!(
+            one.reply_to[0].email.to_string(),
+            "cumplimiento@example.com"
+        );
+        let two = read(json!({"reply_to": ["a@example.com", "b@example.com"]})).unwrap();
+        assert_eq!(two.reply_to.len(), 2);
     }
 
     #[test]
@@ -361,6 +405,11 @@ mod tests {
             (json!({"transport": "smtp"}), "host"),
             (json!({"message_id_domain": "a b"}), "message_id_domain"),
             (json!({"from": "nobody"}), "from"),
+            (
+                json!({"reply_to": ["ok@example.com", "nobody"]}),
+                "reply_to",
+            ),
+            (json!({"reply_to": 7}), "reply_to"),
             (
                 json!({"transport": "smtp", "host": "h.example", "port": 70000}),
                 "port",

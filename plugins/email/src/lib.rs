@@ -16,6 +16,15 @@
 //! Attachments are read from disk with a size limit (10 MiB each by default)
 //! and an error that names the missing or oversized file.
 //!
+//! # Bodies: Markdown, sent as plain text and HTML
+//!
+//! `body` is Markdown unless the input gives its own `html` or says
+//! `format: text`. A Markdown body is sent as `multipart/alternative`: a
+//! text/plain part written for reading (no `**`, `#` or `[text](url)`
+//! left; lists keep `-` or their numbers, links show the bare URL) and a
+//! text/html part rendered from the same source, with inline styles and
+//! every piece of text, raw HTML included, escaped ([`markdown`]).
+//!
 //! # Delivery contract: at least once, same Message-ID
 //!
 //! The engine may run a step again after a crash or a transient failure. The
@@ -62,6 +71,7 @@ mod compose;
 mod config;
 mod header_fold;
 mod input;
+mod markdown;
 mod message_id;
 mod outbox;
 mod request;

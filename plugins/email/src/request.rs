@@ -29,6 +29,17 @@ pub(crate) struct AttachmentRequest {
     pub content_type: Option<ContentType>,
 }
 
+/// How `body` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyFormat {
+    /// Markdown: a plain-text part and an HTML part are rendered from it
+    /// (the default when no `html` is given).
+    Markdown,
+    /// Plain text sent as written, with `html` as its alternative if given
+    /// (the default when `html` is given).
+    Text,
+}
+
 /// A validated message request.
 #[derive(Debug, Clone)]
 pub(crate) struct EmailRequest {
@@ -36,9 +47,14 @@ pub(crate) struct EmailRequest {
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
     pub bcc: Vec<Mailbox>,
-    pub reply_to: Vec<Mailbox>,
+    /// `None` when the input gives none: the configured `reply_to` applies.
+    /// An empty list (`reply_to: []`) asks for no Reply-To at all.
+    pub reply_to: Option<Vec<Mailbox>>,
     pub subject: String,
+    /// The text/plain part, as it is sent (rendered from Markdown when the
+    /// body is Markdown).
     pub body: String,
+    /// The text/html part, if any.
     pub html: Option<String>,
     pub attachments: Vec<AttachmentRequest>,
 }
@@ -56,6 +72,7 @@ impl EmailRequest {
             "subject",
             "body",
             "html",
+            "format",
             "attachments",
         ]);
         let from = reader.mailboxes("from");
@@ -92,13 +109,23 @@ impl EmailRequest {
         }
         let cc = reader.mailboxes("cc");
         let bcc = reader.mailboxes("bcc");
-        let reply_to = reader.mailboxes("reply_to");
+        let reply_to = reader
+            .raw("reply_to")
+            .is_some()
+            .then(|| reader.mailboxes("reply_to"));
         let subject = reader.required_text("subject").unwrap_or_default();
         if reader.check_one_line("/subject", &subject) {
             reader.check_foldable("/subject", &subject);
         }
         let body = reader.required_text("body").unwrap_or_default();
         let html = reader.optional_text("html");
+        let (body, html) = match read_format(&mut reader, html.is_some()) {
+            BodyFormat::Markdown => (
+                crate::markdown::to_plain_text(&body),
+                Some(crate::markdown::to_html(&body)),
+            ),
+            BodyFormat::Text => (body, html),
+        };
         let attachments = read_attachments(&mut reader);
         let request = Self {
             from: from.into_iter().next(),
@@ -112,6 +139,36 @@ impl EmailRequest {
             attachments,
         };
         reader.finish(Some(request))
+    }
+}
+
+/// The body's format: `markdown` unless `html` is given (then the body is
+/// its plain-text alternative, as before Markdown bodies existed), or as
+/// `format` says. Markdown with an `html` of its own is refused: which of
+/// the two would the reader see?
+fn read_format(reader: &mut FieldReader<'_>, has_html: bool) -> BodyFormat {
+    let asked = reader.optional_str("format");
+    match asked.as_deref() {
+        None if has_html => BodyFormat::Text,
+        None => BodyFormat::Markdown,
+        Some("text") => BodyFormat::Text,
+        Some("markdown") if has_html => {
+            reader.fail(
+                "/html",
+                "con format: markdown la parte HTML se genera a partir de body; quite html o use format: text",
+                "with format: markdown the HTML part is rendered from body; leave html out or use format: text",
+            );
+            BodyFormat::Markdown
+        }
+        Some("markdown") => BodyFormat::Markdown,
+        Some(other) => {
+            reader.fail(
+                "/format",
+                format!("`{other}` no es un formato; use markdown o text"),
+                format!("`{other}` is not a format; use markdown or text"),
+            );
+            BodyFormat::Markdown
+        }
     }
 }
 

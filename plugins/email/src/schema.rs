@@ -22,10 +22,11 @@ pub(crate) fn message_input() -> Value {
             "to": one_or_more(1, "One address or a list; `Name <user@domain>` or `user@domain`. Names may hold accents and ñ."),
             "cc": one_or_more(0, "Copies."),
             "bcc": one_or_more(0, "Blind copies: in the envelope, not in the sent headers."),
-            "reply_to": one_or_more(0, "Where replies go."),
+            "reply_to": one_or_more(0, "Where replies go; default: reply_to of [connectors.email]. An empty list sends no Reply-To."),
             "subject": {"type": "string", "pattern": "^[^\\r\\n]*$", "description": "One line; UTF-8 is encoded as needed."},
-            "body": {"type": "string", "description": "The plain-text body."},
-            "html": {"type": "string", "description": "An HTML alternative of the body."},
+            "body": {"type": "string", "description": "The body, in Markdown unless `html` is given or `format` is `text`: sent as a plain-text part written for reading plus an HTML part rendered from it. A single line break stays a line break; raw HTML is shown as text."},
+            "html": {"type": "string", "description": "An HTML alternative of a plain-text body (then `body` is sent as written)."},
+            "format": {"enum": ["markdown", "text"], "description": "How `body` is written: `markdown` (the default without `html`) or `text` (sent as written; the default with `html`)."},
             "attachments": {
                 "type": "array",
                 "items": {

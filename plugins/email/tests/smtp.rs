@@ -183,6 +183,95 @@ fn delivers_headers_both_parts_and_the_attachment() {
     );
 }
 
+/// The text of each leaf part of `raw` by MIME type, and the top type.
+fn parts_of(raw: &[u8]) -> (String, Vec<(String, String)>) {
+    let parsed = mailparse::parse_mail(raw).expect("parses");
+    let leaves = parsed
+        .subparts
+        .iter()
+        .map(|part| {
+            (
+                part.ctype.mimetype.clone(),
+                part.get_body().expect("a part decodes"),
+            )
+        })
+        .collect();
+    (parsed.ctype.mimetype.clone(), leaves)
+}
+
+#[test]
+fn a_markdown_body_arrives_as_readable_text_and_html_with_the_configured_reply_to() {
+    let Some(sink) = Sink::start(&[]) else { return };
+    let ctx = support::context(sink.config(json!({
+        "reply_to": "Oficial de Cumplimiento <oficial@garita.test>",
+    })));
+    let input = json!({
+        "from": "robot@garita.test",
+        "to": "holder@cliente.test",
+        "subject": "Aviso",
+        "body": "Hola, **Ana**:\n\n- entre al [portal](https://portal.example/ingreso)\n- responda a este correo\n\n<b>Cumplimiento</b>",
+    });
+    EmailConnector
+        .invoke(&ctx, "send", input)
+        .expect("send succeeds");
+
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    let raw = &received[0].1;
+    let parsed = mailparse::parse_mail(raw).expect("parses");
+    assert_eq!(
+        support::mailbox(&parsed, "Reply-To"),
+        (
+            "Oficial de Cumplimiento".to_owned(),
+            "oficial@garita.test".to_owned()
+        )
+    );
+    let (top, parts) = parts_of(raw);
+    assert_eq!(top, "multipart/alternative");
+    let kinds: Vec<&str> = parts.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["text/plain", "text/html"]);
+    let plain = parts[0].1.replace("\r\n", "\n");
+    assert_eq!(
+        plain,
+        "Hola, Ana:\n\n- entre al portal (https://portal.example/ingreso)\n- responda a este correo\n\n<b>Cumplimiento</b>\n"
+    );
+    let html = &parts[1].1;
+    assert!(html.contains("<strong>Ana</strong>"), "{html}");
+    assert!(
+        html.contains("<a href=\"https://portal.example/ingreso\""),
+        "{html}"
+    );
+    assert!(html.contains("<li"), "{html}");
+    assert!(
+        html.contains("&lt;b&gt;Cumplimiento&lt;/b&gt;"),
+        "raw HTML is escaped: {html}"
+    );
+}
+
+#[test]
+fn the_message_reply_to_overrides_the_configured_one_and_an_empty_list_drops_it() {
+    let Some(sink) = Sink::start(&[]) else { return };
+    let mut ctx = support::context(sink.config(json!({"reply_to": "oficial@garita.test"})));
+    let mut input = simple_input("a@cliente.test");
+    input["reply_to"] = json!("Suplente <suplente@garita.test>");
+    EmailConnector
+        .invoke(&ctx, "send", input.clone())
+        .expect("override");
+    ctx.idempotency_key.step_id = "notify-again".into();
+    input["reply_to"] = json!([]);
+    EmailConnector.invoke(&ctx, "send", input).expect("none");
+
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    let first = mailparse::parse_mail(&received[0].1).expect("parses");
+    assert_eq!(
+        support::mailbox(&first, "Reply-To").1,
+        "suplente@garita.test"
+    );
+    let second = mailparse::parse_mail(&received[1].1).expect("parses");
+    assert_eq!(second.headers.get_first_value("Reply-To"), None);
+}
+
 #[test]
 fn a_resend_after_a_crash_carries_the_same_message_id() {
     let Some(sink) = Sink::start(&[]) else { return };

@@ -103,7 +103,21 @@ pub struct Mail {
     pub to: String,
     pub cc: String,
     pub subject: String,
+    /// The text/plain part (the whole body of a single-part message).
     pub body: String,
+    /// The text/html part, when the message has one.
+    pub html: Option<String>,
+}
+
+/// The decoded text of the first part of type `mimetype`, depth first.
+fn part_text(mail: &mailparse::ParsedMail<'_>, mimetype: &str) -> Option<String> {
+    if mail.subparts.is_empty() {
+        return (mail.ctype.mimetype == mimetype)
+            .then(|| mail.get_body().unwrap().replace("\r\n", "\n"));
+    }
+    mail.subparts
+        .iter()
+        .find_map(|part| part_text(part, mimetype))
 }
 
 /// Every `.eml` the file transport wrote, oldest first (then by subject).
@@ -126,7 +140,8 @@ pub fn outbox(store: &Path) -> Vec<Mail> {
                 to: header("To"),
                 cc: header("Cc"),
                 subject: header("Subject"),
-                body: parsed.get_body().unwrap().replace("\r\n", "\n"),
+                body: part_text(&parsed, "text/plain").unwrap_or_default(),
+                html: part_text(&parsed, "text/html"),
             }
         })
         .collect();

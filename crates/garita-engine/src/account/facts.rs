@@ -20,8 +20,14 @@ pub const REACTIVATED_ON: &str = "reactivated_on";
 /// every January).
 pub const ANNUAL_UPDATE_ON: &str = "annual_update_on";
 
+/// The day a request to reactivate the (deactivated) account was drafted:
+/// the user is in a request under way, so another request leaves them out
+/// (CTPAT: one request to CBP lists the users of one account). Cleared when
+/// the account is reactivated, so a later deactivation is asked for again.
+pub const REACTIVATION_REQUESTED_ON: &str = "reactivation_requested_on";
+
 /// Every fact name, for validating writers' input.
-pub const ALL: [&str; 2] = [REACTIVATED_ON, ANNUAL_UPDATE_ON];
+pub const ALL: [&str; 3] = [REACTIVATED_ON, ANNUAL_UPDATE_ON, REACTIVATION_REQUESTED_ON];
 
 /// Whether `name` is a known fact.
 pub fn is_fact(name: &str) -> bool {
@@ -51,6 +57,10 @@ pub fn note_reactivation(previous: AccountStatus, account: &mut Account, on: Nai
         && account.portal == CTPAT_PORTAL;
     if reactivated && date(account, REACTIVATED_ON).is_none_or(|known| known < on) {
         set(account, REACTIVATED_ON, on);
+    }
+    if reactivated {
+        // The request that asked for it is settled.
+        account.attributes.remove(REACTIVATION_REQUESTED_ON);
     }
 }
 
@@ -95,6 +105,12 @@ mod tests {
         // A later write of the same move keeps the newer day only.
         note_reactivation(AccountStatus::Deactivated, &mut a, day(4, 10));
         assert_eq!(date(&a, REACTIVATED_ON), Some(day(4, 20)));
+
+        // The request under way is settled by the reactivation.
+        let mut requested = account("ctpat", AccountStatus::Active);
+        set(&mut requested, REACTIVATION_REQUESTED_ON, day(4, 18));
+        note_reactivation(AccountStatus::Deactivated, &mut requested, day(4, 20));
+        assert!(!requested.attributes.contains_key(REACTIVATION_REQUESTED_ON));
 
         let mut offboarded = account("ctpat", AccountStatus::Offboarded);
         note_reactivation(AccountStatus::Deactivated, &mut offboarded, day(4, 20));

@@ -16,7 +16,7 @@ pub fn password_recovery_guide(username: Option<&str>, english: bool) -> Guide {
         ),
     );
     steps.push(
-        pick(english, "Pulsar «¿Olvidó su contraseña?»", "Press \"¿Olvidó su contraseña?\""),
+        pick(english, "Hacer clic en «¿Olvidó su contraseña?»", "Click \"¿Olvidó su contraseña?\""),
         pick(
             english,
             "El enlace está debajo de los campos de usuario y contraseña; abre la pantalla «Recuperar contraseña».",
@@ -32,9 +32,9 @@ pub fn password_recovery_guide(username: Option<&str>, english: bool) -> Guide {
     steps.push(
         pick(english, "Usuario y captcha", "Username and captcha"),
         if english {
-            format!("{who}, tick the \"No soy un robot\" captcha and press \"Enviar\" (send).")
+            format!("{who}, tick the \"No soy un robot\" captcha and click \"Enviar\" (send).")
         } else {
-            format!("{who}, marque el captcha «No soy un robot» y pulse «Enviar».")
+            format!("{who}, marque el captcha «No soy un robot» y haga clic en «Enviar».")
         },
     );
     steps.push(

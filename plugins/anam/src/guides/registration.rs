@@ -82,9 +82,9 @@ pub fn registration_guide(foreigner: bool, email: Option<&str>, english: bool) -
     steps.push(
         pick(english, "Enviar el formulario", "Send the form"),
         if english {
-            format!("At {ACCESO_UNICO_URL} press \"Registrarse\", enter the checked data (fields marked * are mandatory) and press \"Registrar\".")
+            format!("At {ACCESO_UNICO_URL} click \"Registrarse\", enter the checked data (fields marked * are mandatory) and click \"Registrar\".")
         } else {
-            format!("En {ACCESO_UNICO_URL} pulse «Registrarse», capture los datos ya revisados (los marcados con * son obligatorios) y pulse «Registrar».")
+            format!("En {ACCESO_UNICO_URL} haga clic en «Registrarse», capture los datos ya revisados (los marcados con * son obligatorios) y haga clic en «Registrar».")
         },
     );
     let inbox = match (email, english) {
@@ -96,9 +96,9 @@ pub fn registration_guide(foreigner: bool, email: Option<&str>, english: bool) -
     steps.push(
         pick(english, "Confirmar el correo", "Confirm the email"),
         if english {
-            format!("A message arrives {inbox} to confirm your identity; open its link. If it does not arrive, press \"Reenviar correo\" (resend) on the portal's screen.")
+            format!("A message arrives {inbox} to confirm your identity; open its link. If it does not arrive, click \"Reenviar correo\" (resend) on the portal's screen.")
         } else {
-            format!("Llega un mensaje {inbox} para confirmar su identidad; abra su enlace. Si no llega, pulse «Reenviar correo» en la pantalla del portal.")
+            format!("Llega un mensaje {inbox} para confirmar su identidad; abra su enlace. Si no llega, haga clic en «Reenviar correo» en la pantalla del portal.")
         },
     );
     steps.push(

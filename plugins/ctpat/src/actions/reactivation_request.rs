@@ -3,6 +3,13 @@
 //!
 //! The draft is always in English, whatever the run's locale: it is written
 //! to a US authority. Only the error messages follow the locale.
+//!
+//! One request may name several users of the same CTPAT account
+//! (`other_users`): when CBP deactivates several people of one company at
+//! once, the specialist gets one message listing them all instead of one
+//! per person. The request asks the specialist to reply once the users are
+//! reactivated, since each must sign in that same day; the workflow sends it
+//! with the officer as Reply-To, so the answer reaches a person.
 
 use chrono::NaiveDate;
 use garita_sdk::serde_json::{json, Value};
@@ -32,6 +39,19 @@ pub struct ReactivationFacts {
     pub last_sign_in: NaiveDate,
     /// Who signs the request; the company when absent.
     pub requested_by: Option<String>,
+    /// Other deactivated users of the same account, in the same request.
+    pub other_users: Vec<DeactivatedUser>,
+}
+
+/// One more user of the same account to reactivate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeactivatedUser {
+    /// The user's full name.
+    pub full_name: String,
+    /// The email the user signs in with.
+    pub email: String,
+    /// The user's last sign-in date.
+    pub last_sign_in: NaiveDate,
 }
 
 /// An email ready to be handed to `email.send`.
@@ -57,12 +77,30 @@ pub fn draft(facts: &ReactivationFacts, to: &str, limit_days: i64) -> EmailDraft
         user_email,
         last_sign_in,
         requested_by,
+        other_users,
     } = facts;
-    let subject = format!("CTPAT Portal user reactivation request - {company_legal_name} (account {ctpat_account_number})");
     let signature = requested_by.as_deref().map_or_else(
         || company_legal_name.clone(),
         |name| format!("{name}\n{company_legal_name}"),
     );
+    if !other_users.is_empty() {
+        let first = DeactivatedUser {
+            full_name: user_full_name.clone(),
+            email: user_email.clone(),
+            last_sign_in: *last_sign_in,
+        };
+        let users: Vec<&DeactivatedUser> =
+            std::iter::once(&first).chain(other_users.iter()).collect();
+        return draft_for_several(
+            company_legal_name,
+            ctpat_account_number,
+            &users,
+            &signature,
+            to,
+            limit_days,
+        );
+    }
+    let subject = format!("CTPAT Portal user reactivation request - {company_legal_name} (account {ctpat_account_number})");
     let body = format!(
         "Dear CBP Supply Chain Security Specialist,\n\
          \n\
@@ -75,8 +113,58 @@ pub fn draft(facts: &ReactivationFacts, to: &str, limit_days: i64) -> EmailDraft
          User sign-in email: {user_email}\n\
          Last sign-in: {last_sign_in}\n\
          \n\
-         As soon as you confirm the reactivation, {user_full_name} will sign in to the CTPAT Portal \
-         that same day, before midnight, so that the account is not deactivated again.\n\
+         Please reply to this email once the user has been reactivated: as soon as we have your \
+         confirmation, {user_full_name} will sign in to the CTPAT Portal that same day, before \
+         midnight, so that the account is not deactivated again.\n\
+         \n\
+         Thank you for your help.\n\
+         \n\
+         Sincerely,\n\
+         {signature}\n"
+    );
+    EmailDraft {
+        to: to.to_owned(),
+        subject,
+        body,
+        missing: Vec::new(),
+    }
+}
+
+/// The request for several users of one account: one numbered entry each.
+fn draft_for_several(
+    company_legal_name: &str,
+    ctpat_account_number: &str,
+    users: &[&DeactivatedUser],
+    signature: &str,
+    to: &str,
+    limit_days: i64,
+) -> EmailDraft {
+    let count = users.len();
+    let subject = format!("CTPAT Portal user reactivation request ({count} users) - {company_legal_name} (account {ctpat_account_number})");
+    let mut listed = String::new();
+    for (index, user) in users.iter().enumerate() {
+        listed.push_str(&format!(
+            "{number}. User name: {name}\n   User sign-in email: {email}\n   Last sign-in: {last}\n",
+            number = index + 1,
+            name = user.full_name,
+            email = user.email,
+            last = user.last_sign_in,
+        ));
+    }
+    let body = format!(
+        "Dear CBP Supply Chain Security Specialist,\n\
+         \n\
+         We respectfully request the reactivation of {count} CTPAT Portal users of our certified account. \
+         Each was deactivated automatically after more than {limit_days} days without signing in.\n\
+         \n\
+         Company legal name: {company_legal_name}\n\
+         CTPAT account number: {ctpat_account_number}\n\
+         \n\
+         {listed}\
+         \n\
+         Please reply to this email once the users have been reactivated: as soon as we have your \
+         confirmation, each of them will sign in to the CTPAT Portal that same day, before midnight, \
+         so that the account is not deactivated again.\n\
          \n\
          Thank you for your help.\n\
          \n\
@@ -109,7 +197,21 @@ pub fn spec() -> ActionSpec {
             "user_email": {"type": "string", "format": "email", "description": "The email the user signs in with."},
             "last_sign_in": {"type": "string", "format": "date", "description": "The user's last sign-in (YYYY-MM-DD)."},
             "specialist_email": {"type": "string", "format": "email", "description": "The CBP specialist's address; default: cbp_specialist_email from the configuration."},
-            "requested_by": line("Who signs the request; default: the company.")
+            "requested_by": line("Who signs the request; default: the company."),
+            "other_users": {
+                "type": "array",
+                "description": "Other deactivated users of the same CTPAT account, listed in the same request.",
+                "items": {
+                    "type": "object",
+                    "required": ["user_full_name", "user_email", "last_sign_in"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "user_full_name": line("The user's full name."),
+                        "user_email": {"type": "string", "format": "email", "description": "The email the user signs in with."},
+                        "last_sign_in": {"type": "string", "format": "date", "description": "The user's last sign-in (YYYY-MM-DD)."}
+                    }
+                }
+            }
         }
     }))
     .output_schema(json!({
@@ -137,6 +239,7 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
         "last_sign_in",
         "specialist_email",
         "requested_by",
+        "other_users",
     ]);
     let company_legal_name = reader.required_line("company_legal_name");
     let ctpat_account_number = reader.required_line("ctpat_account_number");
@@ -158,6 +261,7 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
             "the CBP specialist's email is missing: give it here or as cbp_specialist_email in [connectors.ctpat]",
         );
     }
+    let other_users = read_other_users(&mut reader);
     let facts = (|| {
         Some(ReactivationFacts {
             company_legal_name: company_legal_name?,
@@ -166,11 +270,37 @@ pub fn run(ctx: &InvokeContext, input: &Value) -> Result<Value, ActionError> {
             user_email: user_email?,
             last_sign_in: last_sign_in?,
             requested_by,
+            other_users,
         })
     })();
     let (facts, to) = reader.finish(facts.zip(specialist))?;
     let draft = draft(&facts, &to, config.inactivity_limit_days);
     garita_sdk::serde_json::to_value(draft).map_err(|err| ActionError::permanent(err.to_string()))
+}
+
+/// `other_users`: each item's fields, checked like the first user's.
+fn read_other_users(reader: &mut FieldReader<'_>) -> Vec<DeactivatedUser> {
+    let Some(items) = reader.optional_array("other_users") else {
+        return Vec::new();
+    };
+    let mut users = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let mut nested = reader.nested(item, format!("/other_users/{index}"));
+        nested.refuse_unknown(&["user_full_name", "user_email", "last_sign_in"]);
+        let full_name = nested.required_line("user_full_name");
+        let email = read_address(&mut nested, "user_email", true);
+        let last_sign_in = required_date(&mut nested, "last_sign_in");
+        reader.absorb(nested);
+        if let (Some(full_name), Some(email), Some(last_sign_in)) = (full_name, email, last_sign_in)
+        {
+            users.push(DeactivatedUser {
+                full_name,
+                email,
+                last_sign_in,
+            });
+        }
+    }
+    users
 }
 
 fn read_address(reader: &mut FieldReader<'_>, field: &str, required: bool) -> Option<String> {
@@ -242,6 +372,60 @@ mod tests {
         ] {
             assert!(body.contains(fact), "body lacks {fact:?}:\n{body}");
         }
+    }
+
+    #[test]
+    fn asks_the_specialist_to_reply_once_the_user_is_reactivated() {
+        let out = run(&InvokeContext::for_test(), &complete_input()).unwrap();
+        let body = out["body"].as_str().unwrap();
+        assert!(
+            body.contains("Please reply to this email once the user has been reactivated"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn lists_several_users_of_one_account_in_one_request() {
+        let mut input = complete_input();
+        input["other_users"] = json!([
+            {"user_full_name": "Tom Okafor", "user_email": "tom@penasco.com.mx", "last_sign_in": "2026-01-11"},
+            {"user_full_name": "Ana Peña", "user_email": "ana@penasco.com.mx", "last_sign_in": "2026-01-12"},
+        ]);
+        let out = run(&InvokeContext::for_test(), &input).unwrap();
+        assert_eq!(
+            out["subject"],
+            "CTPAT Portal user reactivation request (3 users) - Exportadora Peñasco S.A. de C.V. (account 12345678)"
+        );
+        let body = out["body"].as_str().unwrap();
+        for line in [
+            "reactivation of 3 CTPAT Portal users",
+            "CTPAT account number: 12345678\n",
+            "1. User name: María José Núñez\n   User sign-in email: mjnunez@penasco.com.mx\n   Last sign-in: 2026-01-10\n",
+            "2. User name: Tom Okafor\n",
+            "3. User name: Ana Peña\n   User sign-in email: ana@penasco.com.mx\n   Last sign-in: 2026-01-12\n",
+            "Please reply to this email once the users have been reactivated",
+        ] {
+            assert!(body.contains(line), "{line:?} in\n{body}");
+        }
+        assert_eq!(body.matches("Company legal name").count(), 1, "{body}");
+    }
+
+    #[test]
+    fn names_the_wrong_field_of_another_user() {
+        let mut input = complete_input();
+        input["other_users"] = json!([
+            {"user_full_name": "Tom Okafor", "user_email": "tom@penasco.com.mx", "last_sign_in": "2026-01-11"},
+            {"user_full_name": "Ana", "user_email": "no-address", "last_sign_in": "11/01/2026", "role": "x"},
+        ]);
+        let err = run(&InvokeContext::for_test(), &input).unwrap_err();
+        assert_eq!(
+            invalid_paths(err),
+            [
+                "/other_users/1/role",
+                "/other_users/1/user_email",
+                "/other_users/1/last_sign_in"
+            ]
+        );
     }
 
     #[test]

@@ -267,8 +267,8 @@ fn steps(user_type: AnnualUpdateUserType, english: bool) -> Vec<super::Step> {
         pick(english, "Pedir e ingresar el código de seguridad", "Request and enter the security code"),
         pick(
             english,
-            "Solicite el código de seguridad: se envía al correo registrado. Si no aparece en la bandeja de entrada, búsquelo en correo no deseado (spam). Péguelo en su campo y pulse «Modificar».",
-            "Request the security code: it is sent to the registered email. If it is not in the inbox, look in the junk (spam) folder. Paste it into its field and press \"Modificar\".",
+            "Solicite el código de seguridad: se envía al correo registrado. Si no aparece en la bandeja de entrada, búsquelo en correo no deseado (spam). Péguelo en su campo y haga clic en «Modificar».",
+            "Request the security code: it is sent to the registered email. If it is not in the inbox, look in the junk (spam) folder. Paste it into its field and click \"Modificar\".",
         ),
     );
     steps.push(

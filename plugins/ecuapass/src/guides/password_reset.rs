@@ -340,8 +340,8 @@ fn build_guide(
         pick(english, "Abrir la solicitud de reinicio", "Open the reset request"),
         pick(
             english,
-            "Entre a https://portal.aduana.gob.ec/ (o a la opción ECUAPASS del SENAE Browser) y pulse «REINICIAR CLAVE»: se abre la «Solicitud de reinicio de clave automática».",
-            "Go to https://portal.aduana.gob.ec/ (or the ECUAPASS option of SENAE Browser) and press \"REINICIAR CLAVE\": the automatic password-reset request (\"Solicitud de reinicio de clave automática\") opens.",
+            "Entre a https://portal.aduana.gob.ec/ (o a la opción ECUAPASS del SENAE Browser) y haga clic en «REINICIAR CLAVE»: se abre la «Solicitud de reinicio de clave automática».",
+            "Go to https://portal.aduana.gob.ec/ (or the ECUAPASS option of SENAE Browser) and click \"REINICIAR CLAVE\": the automatic password-reset request (\"Solicitud de reinicio de clave automática\") opens.",
         ),
     );
     steps.push(
@@ -387,8 +387,8 @@ fn build_guide(
         pick(english, "Buscar el ID de usuario", "Find the user ID"),
         pick(
             english,
-            "Pulse «Buscar ID». El sistema muestra el ID de usuario (el nombre de acceso elegido en la solicitud de uso); anótelo.",
-            "Press \"Buscar ID\". The system shows the user ID (the sign-in name chosen in the usage request); write it down.",
+            "Haga clic en «Buscar ID». El sistema muestra el ID de usuario (el nombre de acceso elegido en la solicitud de uso); anótelo.",
+            "Click \"Buscar ID\". The system shows the user ID (the sign-in name chosen in the usage request); write it down.",
         ),
     );
     steps.start_part(2);
@@ -414,8 +414,8 @@ fn build_guide(
         pick(english, "Pedir la clave por correo", "Have the password emailed"),
         pick(
             english,
-            "Pulse «Recibir la clave por e-mail» y confirme con «Sí». Se envía una clave temporal al correo personal indicado.",
-            "Press \"Recibir la clave por e-mail\" and confirm with \"Sí\" (yes). A temporary password is sent to that personal email.",
+            "Haga clic en «Recibir la clave por e-mail» y confirme con «Sí». Se envía una clave temporal al correo personal indicado.",
+            "Click \"Recibir la clave por e-mail\" and confirm with \"Sí\" (yes). A temporary password is sent to that personal email.",
         ),
     );
     steps.push(

@@ -30,7 +30,10 @@ pub(crate) fn prepare(
     input: &Value,
     bcc: BccHeader,
 ) -> Result<Prepared, ActionError> {
-    let request = EmailRequest::read(ctx, input)?;
+    let mut request = EmailRequest::read(ctx, input)?;
+    if request.reply_to.is_none() {
+        request.reply_to = Some(config.reply_to.clone());
+    }
     let mut problems = Vec::new();
     let from = request.from.clone().or_else(|| config.from.clone());
     if from.is_none() {
