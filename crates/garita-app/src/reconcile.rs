@@ -25,6 +25,9 @@ pub struct RulesSettings {
     /// reactivation request) write to them; unset, each workflow's own
     /// `officer` default applies.
     pub officer: Option<String>,
+    /// `[rules.password_change]`: how often each portal's passwords are
+    /// changed, and the reminders before (docs/accounts.md).
+    pub password_change: garita_inventory::rules::PasswordChangeSettings,
 }
 
 impl App {
@@ -36,12 +39,27 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<Reconciler, AppError> {
         let ctpat = ctpat_rule::from_app(self)?;
+        let password_change = self.password_change()?;
         Ok(Reconciler::new(
             accounts,
             clock,
-            garita_inventory::rules::shipped_rules(ctpat),
+            garita_inventory::rules::shipped_rules(ctpat, password_change),
         )
         .with_officer(self.settings.rules.officer.clone()))
+    }
+}
+
+impl App {
+    /// `[rules.password_change]`, checked.
+    pub fn password_change(
+        &self,
+    ) -> Result<garita_inventory::rules::PasswordChangeSettings, AppError> {
+        self.settings
+            .rules
+            .password_change
+            .clone()
+            .checked()
+            .map_err(|e| AppError::Config(e.to_string()))
     }
 }
 

@@ -449,6 +449,14 @@ pub struct AccountArgs {
     /// Holder's language for reminders and notices: es or en; empty clears it.
     #[arg(long, value_name = "LOCALE")]
     pub locale: Option<String>,
+    /// Last day the holder's signing certificate (e.firma, TOKEN) is valid,
+    /// YYYY-MM-DD; a renewal is recorded by giving the new date. Empty clears it.
+    #[arg(long, value_name = "DATE")]
+    pub certificate_expires_on: Option<String>,
+    /// Day the holder last changed the password, YYYY-MM-DD (never the
+    /// password itself); empty clears it.
+    #[arg(long, value_name = "DATE")]
+    pub password_changed_on: Option<String>,
     /// A free attribute, KEY=VALUE (repeatable; an empty VALUE removes it).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attributes: Vec<String>,

@@ -231,6 +231,8 @@ async fn add(ops: &dyn Operations, json: bool, args: AccountArgs) -> anyhow::Res
         last_sign_in: args.last_sign_in,
         time_zone: args.time_zone,
         locale: args.locale,
+        certificate_expires_on: args.certificate_expires_on,
+        password_changed_on: args.password_changed_on,
         attributes,
         by: args.by,
     };

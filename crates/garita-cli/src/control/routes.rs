@@ -614,6 +614,8 @@ pub static ROUTES: &[Route] = &[
             param("last_sign_in", In::Body, Kind::Text, false, "Last sign-in, YYYY-MM-DD."),
             param("time_zone", In::Body, Kind::Text, false, "Holder's IANA time zone (America/Tijuana)."),
             param("locale", In::Body, Kind::Text, false, "Holder's language: es or en."),
+            param("certificate_expires_on", In::Body, Kind::Text, false, "Last day the holder's signing certificate (e.firma, TOKEN) is valid, YYYY-MM-DD; a later date records its renewal."),
+            param("password_changed_on", In::Body, Kind::Text, false, "Day the holder last changed the password, YYYY-MM-DD."),
             param("attributes", In::Body, Kind::Object, false, "Free attributes, by name (an empty value removes one)."),
             BY,
         ],
@@ -645,6 +647,8 @@ pub static ROUTES: &[Route] = &[
                     last_sign_in: g.text("last_sign_in"),
                     time_zone: g.text("time_zone"),
                     locale: g.text("locale"),
+                    certificate_expires_on: g.text("certificate_expires_on"),
+                    password_changed_on: g.text("password_changed_on"),
                     attributes,
                     by: Some(by_or_caller(&g, caller)),
                 };
