@@ -379,6 +379,18 @@ pub enum AccountsCommand {
         #[arg(long, value_name = "WHO")]
         by: Option<String>,
     },
+    /// Record the day the holder changed the account's password (today, or
+    /// --on DATE), as evidence of the periodic change; never the password.
+    PasswordChanged {
+        /// PORTAL:IDENTIFIER, or an identifier only one portal has.
+        account: String,
+        /// The day of the change, YYYY-MM-DD (default: today on the holder's calendar).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// Who records it (default: [identity] default_by, else the OS user).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
     /// Mark every account of a person offboarded and queue the event
     /// `account.offboarded` for the daemon.
     Offboard {

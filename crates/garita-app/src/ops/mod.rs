@@ -120,6 +120,14 @@ pub trait Operations: Send + Sync {
         at: Option<String>,
         by: Option<String>,
     ) -> Result<accounts::SignInRecorded, AppError>;
+    /// Records a password change, as evidence (`garita accounts
+    /// password-changed`).
+    async fn password_changed(
+        &self,
+        account: &str,
+        on: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::PasswordChangeRecorded, AppError>;
     /// An account's history (`garita accounts history`).
     async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError>;
     /// Offboards a person (`garita accounts offboard`).
@@ -275,6 +283,15 @@ impl Operations for Session {
         by: Option<String>,
     ) -> Result<accounts::SignInRecorded, AppError> {
         accounts::touch(self, account, at, self.author(by)).await
+    }
+
+    async fn password_changed(
+        &self,
+        account: &str,
+        on: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::PasswordChangeRecorded, AppError> {
+        accounts::password_changed(self, account, on, self.author(by)).await
     }
 
     async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError> {

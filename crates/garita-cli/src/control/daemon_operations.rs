@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use garita_app::ops::accounts::{
     AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsCsv,
-    ImportProgress, ImportReport, ImportRequest, Offboarded, SignInRecorded,
+    ImportProgress, ImportReport, ImportRequest, Offboarded, PasswordChangeRecorded,
+    SignInRecorded,
 };
 use garita_app::ops::audit::{AuditExport, AuditVerification};
 use garita_app::ops::backup::BackupMade;
@@ -285,6 +286,17 @@ impl Operations for DaemonOperations {
     ) -> Result<SignInRecorded, AppError> {
         let path = format!("/v1/accounts/{}/touch", encode(account));
         let body = members(&[("at", at.map(Value::String)), ("by", by.map(Value::String))]);
+        self.call("POST", &path, Some(&body))
+    }
+
+    async fn password_changed(
+        &self,
+        account: &str,
+        on: Option<String>,
+        by: Option<String>,
+    ) -> Result<PasswordChangeRecorded, AppError> {
+        let path = format!("/v1/accounts/{}/password-changed", encode(account));
+        let body = members(&[("on", on.map(Value::String)), ("by", by.map(Value::String))]);
         self.call("POST", &path, Some(&body))
     }
 

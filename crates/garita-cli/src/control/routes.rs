@@ -13,7 +13,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use garita_app::ops::accounts::{
-    AccountAdded, AccountHistory, AccountView, ImportReport, Offboarded, SignInRecorded,
+    AccountAdded, AccountHistory, AccountView, ImportReport, Offboarded, PasswordChangeRecorded,
+    SignInRecorded,
 };
 use garita_app::ops::accounts::{AccountFields, AccountQuery, ImportRequest, NoProgress};
 use garita_app::ops::audit::csv_text;
@@ -725,6 +726,28 @@ pub static ROUTES: &[Route] = &[
                 let account = g.text("account").unwrap_or_default();
                 let by = Some(by_or_caller(&g, caller));
                 answer_of(session.touch_account(&account, g.text("at"), by).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/accounts/{account}/password-changed",
+        operation: "recordPasswordChange",
+        command: "garita accounts password-changed ACCOUNT",
+        summary: "Record the day the holder changed the account's password (today, or on), as evidence; never the password.",
+        params: &[
+            ACCOUNT,
+            param("on", In::Body, Kind::Text, false, "The day of the change, YYYY-MM-DD (default: today on the holder's calendar)."),
+            BY,
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<PasswordChangeRecorded>,
+        hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let account = g.text("account").unwrap_or_default();
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(session.password_changed(&account, g.text("on"), by).await)
             })
         },
     },

@@ -218,6 +218,7 @@ impl AccountRule for PasswordRotation {
             ),
             event: Some(json!({
                 "changed_on": changed_on.to_string(),
+                "changed_on_text": prose_date(changed_on, holder_locale(account)),
                 "due_on": due_on.to_string(),
                 "due_on_text": prose_date(due_on, holder_locale(account)),
                 "interval_days": interval,

@@ -8,6 +8,7 @@ mod history;
 mod import;
 mod list;
 mod offboard;
+mod password_changed;
 mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
@@ -16,6 +17,7 @@ pub use history::{history, AccountHistory};
 pub use import::{import, ImportProgress, ImportReport, ImportRequest, LocatedProblem, NoProgress};
 pub use list::{list, AccountQuery};
 pub use offboard::{offboard, Offboarded};
+pub use password_changed::{password_changed, PasswordChangeRecorded};
 pub use touch::{touch, SignInRecorded};
 
 // The pure CSV and row checks live in garita-inventory (so they can be fuzzed).
