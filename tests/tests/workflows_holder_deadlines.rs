@@ -324,3 +324,125 @@ fn a_certificate_reminder_missed_while_down_is_sent_once_and_a_renewal_is_eviden
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
 }
+
+// ---- password-change-reminder ------------------------------------------------
+
+const PASSWORDS: &str = "workflows/password-change-reminder.yaml";
+const JORGE: &str = "jorge.vera@bananera-pacifico.example";
+
+/// Jorge changed his Ecuapass password on 5 January 2026 (due again on
+/// 5 April with the default 90 days); the team's shared `aduanas@` user has
+/// no change recorded.
+fn password_inventory() -> String {
+    format!(
+        "portal,account,holder_name,holder_email,holder_national_id,company,tax_id,role,password_changed_on\n\
+ecuapass,JVERA2024,Jorge Vera,{JORGE},0923456784,Exportadora Bananera del Pacífico S.A.,0992147350001,Empleado,2026-01-05
+anam,aduanas.aab,Equipo de aduanas,aduanas@aduanal-bajio.example,,Agencia Aduanal Bajío S.C.,ABA110815PL2,Dependiente,
+"
+    )
+}
+
+#[test]
+fn password_change_reminders_come_once_and_the_recorded_change_is_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = config(dir.path());
+    import(
+        &store,
+        dir.path(),
+        &password_inventory(),
+        "2026-03-01T15:00:00Z",
+    );
+    let workflows = workflows_dir(dir.path(), &[PASSWORDS]);
+
+    // The day before the 14-day reminder: nothing; on it (Guayaquil's 22
+    // March), the first reminder, once however often Garita looks.
+    look(&store, &config, &workflows, "2026-03-21T22:00:00Z");
+    assert!(outbox(&store).is_empty());
+    for now in ["2026-03-22T13:00:00Z", "2026-03-22T18:00:00Z"] {
+        look(&store, &config, &workflows, now);
+    }
+    let first = one_mail(&store, "ECUAPASS: cambie su contraseña");
+    assert_eq!(
+        first.subject,
+        "ECUAPASS: cambie su contraseña a más tardar el 5 de abril de 2026"
+    );
+    assert_eq!((first.to.as_str(), first.cc.as_str()), (JORGE, OFFICER));
+    assert!(
+        first.body.contains("se cambió por última vez el 5 de enero de 2026. La empresa cambia las contraseñas de los portales cada 90 días, así que le toca cambiarla a más tardar el 5 de abril de 2026: faltan 14 días."),
+        "{}",
+        first.body
+    );
+    assert!(first
+        .body
+        .contains("Nunca escriba la contraseña en un correo."));
+
+    // Down from 23 March to 7 April: the 3-day reminder and the day itself
+    // passed; Jorge hears once that the change was due.
+    look(&store, &config, &workflows, "2026-04-07T15:00:00Z");
+    look(&store, &config, &workflows, "2026-04-07T16:00:00Z");
+    let subjects: Vec<String> = outbox(&store).into_iter().map(|m| m.subject).collect();
+    assert_eq!(
+        subjects,
+        [
+            "ECUAPASS: cambie su contraseña a más tardar el 5 de abril de 2026",
+            "ECUAPASS: el cambio de contraseña tocaba el 5 de abril de 2026",
+        ]
+    );
+
+    // `accounts check` names the overdue change and the shared team user.
+    let checked =
+        json_out(atc(&store, &config, "2026-04-07T17:00:00Z").args(["accounts", "check"]));
+    let found: Vec<(String, String)> = checked["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (text(&f["account"]), text(&f["kind"])))
+        .collect();
+    let owned = |v: &[(&str, &str)]| {
+        v.iter()
+            .map(|(a, k)| (a.to_string(), k.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found,
+        owned(&[
+            ("anam:aduanas.aab", "generic_identity"),
+            ("anam:aduanas.aab", "password_change_not_recorded"),
+            ("ecuapass:jvera2024", "password_change_overdue"),
+        ])
+    );
+
+    // Jorge changes it on the 7th; the officer records the day.
+    let out = ok(atc(&store, &config, "2026-04-07T18:00:00Z").args([
+        "accounts",
+        "password-changed",
+        "JVERA2024",
+        "--by",
+        OFFICER,
+    ]));
+    assert!(
+        stdout(&out).contains("the next change is due on 2026-07-06"),
+        "{}",
+        stdout(&out)
+    );
+    let entries = history(&store, "ecuapass:jvera2024");
+    let recorded = entries.last().unwrap();
+    assert_eq!(
+        (recorded["by"].as_str(), recorded["reason"].as_str()),
+        (Some(OFFICER), Some("password change recorded"))
+    );
+    assert_eq!(
+        recorded["changes"],
+        serde_json::json!([{"field": "password_changed_on", "old": "2026-01-05", "new": "2026-04-07"}])
+    );
+    // Nothing more until 22 June (14 days before 6 July).
+    look(&store, &config, &workflows, "2026-06-21T15:00:00Z");
+    assert_eq!(outbox(&store).len(), 2);
+    let checked =
+        json_out(atc(&store, &config, "2026-04-08T15:00:00Z").args(["accounts", "check"]));
+    assert!(
+        !checked.to_string().contains("ecuapass:jvera2024"),
+        "{checked:#}"
+    );
+}

@@ -379,6 +379,9 @@ pub enum AccountsCommand {
         #[arg(long, value_name = "WHO")]
         by: Option<String>,
     },
+    /// What to look at: accounts that look shared or generic, missing or
+    /// overdue password changes, expired signing certificates (changes nothing).
+    Check,
     /// Record the day the holder changed the account's password (today, or
     /// --on DATE), as evidence of the periodic change; never the password.
     PasswordChanged {

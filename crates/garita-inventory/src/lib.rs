@@ -20,6 +20,7 @@ pub mod columns;
 pub mod csv_cells;
 pub mod csv_file;
 pub mod ctpat_rule;
+pub mod findings;
 pub mod holder_prefs;
 pub mod leading_zeros;
 pub mod row;

@@ -120,6 +120,9 @@ pub trait Operations: Send + Sync {
         at: Option<String>,
         by: Option<String>,
     ) -> Result<accounts::SignInRecorded, AppError>;
+    /// What the officer should look at in the inventory (`garita accounts
+    /// check`): shared or generic accounts, password and certificate evidence.
+    async fn check_accounts(&self) -> Result<accounts::AccountsChecked, AppError>;
     /// Records a password change, as evidence (`garita accounts
     /// password-changed`).
     async fn password_changed(
@@ -283,6 +286,10 @@ impl Operations for Session {
         by: Option<String>,
     ) -> Result<accounts::SignInRecorded, AppError> {
         accounts::touch(self, account, at, self.author(by)).await
+    }
+
+    async fn check_accounts(&self) -> Result<accounts::AccountsChecked, AppError> {
+        accounts::check(self).await
     }
 
     async fn password_changed(

@@ -54,6 +54,22 @@ pub async fn accounts(
             list(json, &ops.list_accounts(query).await?)
         }
         AccountsCommand::Add(args) => add(ops, json, *args).await,
+        AccountsCommand::Check => {
+            let checked = ops.check_accounts().await?;
+            if json {
+                crate::output::json(&serde_json::to_value(&checked)?)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for f in &checked.findings {
+                say!("{}  {}: {}", f.account, f.kind, f.message);
+            }
+            say!(
+                "checked {} account(s): {} finding(s)",
+                checked.checked,
+                checked.findings.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         AccountsCommand::PasswordChanged { account, on, by } => {
             let recorded = ops.password_changed(&account, on, by).await?;
             let key = &recorded.view.key;

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use garita_app::ops::accounts::{
-    AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsCsv,
-    ImportProgress, ImportReport, ImportRequest, Offboarded, PasswordChangeRecorded,
+    AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsChecked,
+    AccountsCsv, ImportProgress, ImportReport, ImportRequest, Offboarded, PasswordChangeRecorded,
     SignInRecorded,
 };
 use garita_app::ops::audit::{AuditExport, AuditVerification};
@@ -287,6 +287,10 @@ impl Operations for DaemonOperations {
         let path = format!("/v1/accounts/{}/touch", encode(account));
         let body = members(&[("at", at.map(Value::String)), ("by", by.map(Value::String))]);
         self.call("POST", &path, Some(&body))
+    }
+
+    async fn check_accounts(&self) -> Result<AccountsChecked, AppError> {
+        self.call("GET", "/v1/accounts/check", None)
     }
 
     async fn password_changed(

@@ -13,8 +13,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use garita_app::ops::accounts::{
-    AccountAdded, AccountHistory, AccountView, ImportReport, Offboarded, PasswordChangeRecorded,
-    SignInRecorded,
+    AccountAdded, AccountHistory, AccountView, AccountsChecked, ImportReport, Offboarded,
+    PasswordChangeRecorded, SignInRecorded,
 };
 use garita_app::ops::accounts::{AccountFields, AccountQuery, ImportRequest, NoProgress};
 use garita_app::ops::audit::csv_text;
@@ -727,6 +727,20 @@ pub static ROUTES: &[Route] = &[
                 let by = Some(by_or_caller(&g, caller));
                 answer_of(session.touch_account(&account, g.text("at"), by).await)
             })
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/accounts/check",
+        operation: "checkAccounts",
+        command: "garita accounts check",
+        summary: "What the officer should look at: accounts that look shared or generic, missing or overdue password changes, expired signing certificates. Changes nothing.",
+        params: &[],
+        answer: Answer::Json,
+        schema: schema_of::<AccountsChecked>,
+        hint: "the store could not be read; check the daemon's log",
+        handler: |session, _g, _caller| {
+            Box::pin(async move { answer_of(session.check_accounts().await) })
         },
     },
     Route {

@@ -3,6 +3,7 @@
 //! importing and exporting CSV, and an account's history.
 
 mod add;
+mod check;
 mod export;
 mod history;
 mod import;
@@ -12,6 +13,7 @@ mod password_changed;
 mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
+pub use check::{check, AccountFinding, AccountsChecked};
 pub use export::{export, AccountsCsv};
 pub use history::{history, AccountHistory};
 pub use import::{import, ImportProgress, ImportReport, ImportRequest, LocatedProblem, NoProgress};
