@@ -108,9 +108,15 @@ pub fn describe_applied(applied: &[ReconciledTransition]) -> Vec<String> {
             1 => "1 day ago".to_owned(),
             n => format!("{n} days ago"),
         };
+        // A reminder (certificate, password) changes no status.
+        let effect = if t.status_before == t.status_after {
+            "reminder".to_owned()
+        } else {
+            format!("{} -> {}", t.status_before, t.status_after)
+        };
         lines.push(format!(
-            "  {}  {} on {} ({when}): {} -> {}",
-            t.account, t.transition, t.effective_on, t.status_before, t.status_after
+            "  {}  {} on {} ({when}): {effect}",
+            t.account, t.transition, t.effective_on
         ));
     }
     if applied.len() > SHOWN {
@@ -184,5 +190,17 @@ mod tests {
         );
         assert!(lines[2].contains("(today)"));
         assert!(lines[3].contains("events are queued"));
+    }
+
+    #[test]
+    fn a_reminder_says_so_instead_of_an_unchanged_status() {
+        let mut reminder = transition(2, true);
+        reminder.transition = "certificate.expiring".into();
+        reminder.status_after = AccountStatus::Active;
+        let lines = describe(&report(vec![reminder]));
+        assert_eq!(
+            lines[1],
+            "  ctpat:ana@x.com  certificate.expiring on 2026-03-20 (2 days ago): reminder"
+        );
     }
 }
