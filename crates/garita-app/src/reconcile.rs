@@ -89,7 +89,14 @@ pub fn describe_applied(applied: &[ReconciledTransition]) -> Vec<String> {
     if applied.is_empty() {
         return Vec::new();
     }
-    let late = applied.iter().filter(|t| t.days_late > 0).count();
+    // Accounts, not transitions: one account may be past two deadlines
+    // (a deactivation and a password change).
+    let late = applied
+        .iter()
+        .filter(|t| t.days_late > 0)
+        .map(|t| t.account.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let mut lines = Vec::with_capacity(applied.len() + 2);
     lines.push(if late > 0 {
         format!(
