@@ -493,7 +493,7 @@ fn export_escapes_formula_cells_and_imports_back_unchanged() {
     assert_eq!(
         lines.next().unwrap(),
         format!(
-            "{},time_zone,locale,attr.note",
+            "{},time_zone,locale,certificate_expires_on,password_changed_on,attr.note",
             HEADER.trim_end_matches(",attr.site")
         )
     );
@@ -711,13 +711,13 @@ fn time_zone_and_locale_columns_are_imported_listed_and_exported() {
         lines
             .next()
             .unwrap()
-            .ends_with(",last_sign_in,time_zone,locale"),
+            .ends_with(",last_sign_in,time_zone,locale,certificate_expires_on,password_changed_on"),
         "{text}"
     );
     let rows: Vec<&str> = lines.collect();
-    assert!(rows[0].ends_with(",America/New_York,en"), "{text}");
-    assert!(rows[1].ends_with(",America/Tijuana,es"), "{text}");
-    assert!(rows[2].ends_with(",,"), "{text}");
+    assert!(rows[0].ends_with(",America/New_York,en,,"), "{text}");
+    assert!(rows[1].ends_with(",America/Tijuana,es,,"), "{text}");
+    assert!(rows[2].ends_with(",,,,"), "{text}");
     let out = import(&store, &exported, &[]);
     assert!(
         stdout(&out).contains("imported 0, unchanged 3, skipped 0"),
@@ -865,4 +865,112 @@ fn a_dropped_leading_zero_is_explained_and_restored_on_request() {
     let file = write(tmp.path(), "wrong.csv", &wrong);
     let out = import(&store, &file, &["--fix-leading-zeros"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
+
+#[test]
+fn certificate_and_password_dates_are_imported_listed_exported_and_kept_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let csv = write(
+        dir.path(),
+        "dates.csv",
+        "portal,account,holder_name,holder_email,holder_national_id,company,tax_id,certificate_expires_on,password_changed_on\n\
+anam,slozano.aab,Sofía Lozano Ramírez,sofia.lozano@aduanal-bajio.example,LORS850317MGTZRF06,Agencia Aduanal Bajío S.C.,ABA110815PL2,2029-06-30,2026-02-01\n\
+anam,smendez.aab,Sergio Méndez Peña,sergio.mendez@aduanal-bajio.example,MEPS920725HDFNXR09,Agencia Aduanal Bajío S.C.,ABA110815PL2,,\n",
+    );
+    let out = import(&store, &csv, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let listed = list_json(&store, &[]);
+    assert_eq!(listed[0]["certificate_expires_on"], "2029-06-30");
+    assert_eq!(listed[0]["password_changed_on"], "2026-02-01");
+    // Unset is absent, as before the fields existed.
+    assert!(
+        listed[1].get("certificate_expires_on").is_none(),
+        "{:#}",
+        listed[1]
+    );
+    assert!(
+        listed[1].get("password_changed_on").is_none(),
+        "{:#}",
+        listed[1]
+    );
+
+    // A change dated after today, and an impossible expiry, are refused on
+    // their row and column; nothing is imported.
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "portal,account,holder_name,holder_email,company,tax_id,certificate_expires_on,password_changed_on\n\
+anam,smendez.aab,Sergio Méndez Peña,sergio.mendez@aduanal-bajio.example,Agencia Aduanal Bajío S.C.,ABA110815PL2,2029-02-30,2026-03-11\n",
+    );
+    let out = import(&store, &bad, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out) + &stdout(&out);
+    assert!(
+        said.contains(":2: column `certificate_expires_on`: `2029-02-30` is not a date"),
+        "{said}"
+    );
+    assert!(
+        said.contains(":2: column `password_changed_on`: 2026-03-11 is after today (2026-03-10)"),
+        "{said}"
+    );
+
+    // The renewal, by flag, is evidence in the history.
+    let out = run(garita(&store).args([
+        "--now",
+        NOW,
+        "accounts",
+        "add",
+        "--portal",
+        "anam",
+        "--account",
+        "slozano.aab",
+        "--certificate-expires-on",
+        "2033-06-29",
+        "--by",
+        "oficial@aduanal-bajio.example",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let history = run(garita(&store).args(["--json", "accounts", "history", "anam:slozano.aab"]));
+    let history: Value = serde_json::from_str(&stdout(&history)).unwrap();
+    let last = history["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["by"], "oficial@aduanal-bajio.example");
+    assert_eq!(
+        last["changes"],
+        serde_json::json!([{"field": "certificate_expires_on", "old": "2029-06-30", "new": "2033-06-29"}])
+    );
+
+    // The export has both columns and imports back unchanged.
+    let exported = dir.path().join("export.csv");
+    let out = run(garita(&store)
+        .args(["accounts", "export", "--output"])
+        .arg(&exported));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with(",certificate_expires_on,password_changed_on"),
+        "{text}"
+    );
+    assert!(text.contains(",2033-06-29,2026-02-01"), "{text}");
+    let out = import(&store, &exported, &[]);
+    assert!(
+        stdout(&out).contains("imported 0, unchanged 2, skipped 0"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }

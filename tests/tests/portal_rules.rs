@@ -52,10 +52,24 @@ fn the_example_inventory_imported_today_gets_its_overdue_ctpat_accounts_deactiva
     let said = stdout(&out);
     assert!(
         said.contains(
-            "5 account(s) were already past a deadline; the portal rules applied 5 transition(s):"
+            "7 account(s) were already past a deadline; the portal rules applied 8 transition(s):"
         ),
         "{said}"
     );
+    // Three holders' password changes (interval 90 days) fell due long ago:
+    // one reminder each, on the holder's calendar, no status change.
+    for (key, due_on, late) in [
+        ("anam:slozano.aab", "2026-05-21", 197),
+        (
+            "ctpat:maria.quintero@andes-sierra.example",
+            "2026-04-28",
+            220,
+        ),
+        ("ecuapass:rzambrano1", "2026-04-19", 229),
+    ] {
+        let line = format!("  {key}  password.change_due on {due_on} ({late} days ago): reminder");
+        assert!(said.contains(&line), "{line:?} in\n{said}");
+    }
     let expected = [
         ("ctpat:carlos.ibarra@tfnorte.example", "2026-03-20", 259),
         ("ctpat:jordan.blake@andes-sierra.example", "2026-04-07", 241),

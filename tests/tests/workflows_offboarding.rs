@@ -329,6 +329,7 @@ fn every_shipped_workflow_validates_and_the_set_loads_into_the_scheduler() {
         [
             "anam-password-recovery",
             "anam-registration",
+            "certificate-expiry",
             "ctpat-email-list-review",
             "ctpat-inactivity-watch",
             "ctpat-reactivation",
@@ -336,6 +337,7 @@ fn every_shipped_workflow_validates_and_the_set_loads_into_the_scheduler() {
             "ecuapass-annual-update",
             "ecuapass-password-reset",
             "ecuapass-update-missed",
+            "password-change-reminder",
             "staff-offboarding",
         ]
     );

@@ -25,6 +25,9 @@ pub struct RulesSettings {
     /// reactivation request) write to them; unset, each workflow's own
     /// `officer` default applies.
     pub officer: Option<String>,
+    /// `[rules.password_change]`: how often each portal's passwords are
+    /// changed, and the reminders before (docs/accounts.md).
+    pub password_change: garita_inventory::rules::PasswordChangeSettings,
 }
 
 impl App {
@@ -36,12 +39,27 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<Reconciler, AppError> {
         let ctpat = ctpat_rule::from_app(self)?;
+        let password_change = self.password_change()?;
         Ok(Reconciler::new(
             accounts,
             clock,
-            garita_inventory::rules::shipped_rules(ctpat),
+            garita_inventory::rules::shipped_rules(ctpat, password_change),
         )
         .with_officer(self.settings.rules.officer.clone()))
+    }
+}
+
+impl App {
+    /// `[rules.password_change]`, checked.
+    pub fn password_change(
+        &self,
+    ) -> Result<garita_inventory::rules::PasswordChangeSettings, AppError> {
+        self.settings
+            .rules
+            .password_change
+            .clone()
+            .checked()
+            .map_err(|e| AppError::Config(e.to_string()))
     }
 }
 
@@ -71,7 +89,14 @@ pub fn describe_applied(applied: &[ReconciledTransition]) -> Vec<String> {
     if applied.is_empty() {
         return Vec::new();
     }
-    let late = applied.iter().filter(|t| t.days_late > 0).count();
+    // Accounts, not transitions: one account may be past two deadlines
+    // (a deactivation and a password change).
+    let late = applied
+        .iter()
+        .filter(|t| t.days_late > 0)
+        .map(|t| t.account.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let mut lines = Vec::with_capacity(applied.len() + 2);
     lines.push(if late > 0 {
         format!(
@@ -90,9 +115,15 @@ pub fn describe_applied(applied: &[ReconciledTransition]) -> Vec<String> {
             1 => "1 day ago".to_owned(),
             n => format!("{n} days ago"),
         };
+        // A reminder (certificate, password) changes no status.
+        let effect = if t.status_before == t.status_after {
+            "reminder".to_owned()
+        } else {
+            format!("{} -> {}", t.status_before, t.status_after)
+        };
         lines.push(format!(
-            "  {}  {} on {} ({when}): {} -> {}",
-            t.account, t.transition, t.effective_on, t.status_before, t.status_after
+            "  {}  {} on {} ({when}): {effect}",
+            t.account, t.transition, t.effective_on
         ));
     }
     if applied.len() > SHOWN {
@@ -166,5 +197,17 @@ mod tests {
         );
         assert!(lines[2].contains("(today)"));
         assert!(lines[3].contains("events are queued"));
+    }
+
+    #[test]
+    fn a_reminder_says_so_instead_of_an_unchanged_status() {
+        let mut reminder = transition(2, true);
+        reminder.transition = "certificate.expiring".into();
+        reminder.status_after = AccountStatus::Active;
+        let lines = describe(&report(vec![reminder]));
+        assert_eq!(
+            lines[1],
+            "  ctpat:ana@x.com  certificate.expiring on 2026-03-20 (2 days ago): reminder"
+        );
     }
 }

@@ -439,6 +439,21 @@ pub enum AccountsCommand {
         #[arg(long, value_name = "WHO")]
         by: Option<String>,
     },
+    /// What to look at: accounts that look shared or generic, missing or
+    /// overdue password changes, expired signing certificates (changes nothing).
+    Check,
+    /// Record the day the holder changed the account's password (today, or
+    /// --on DATE), as evidence of the periodic change; never the password.
+    PasswordChanged {
+        /// PORTAL:IDENTIFIER, or an identifier only one portal has.
+        account: String,
+        /// The day of the change, YYYY-MM-DD (default: today on the holder's calendar).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// Who records it (default: [identity] default_by, else the OS user).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
     /// Mark every account of a person offboarded and queue the event
     /// `account.offboarded` for the daemon.
     Offboard {
@@ -509,6 +524,14 @@ pub struct AccountArgs {
     /// Holder's language for reminders and notices: es or en; empty clears it.
     #[arg(long, value_name = "LOCALE")]
     pub locale: Option<String>,
+    /// Last day the holder's signing certificate (e.firma, TOKEN) is valid,
+    /// YYYY-MM-DD; a renewal is recorded by giving the new date. Empty clears it.
+    #[arg(long, value_name = "DATE")]
+    pub certificate_expires_on: Option<String>,
+    /// Day the holder last changed the password, YYYY-MM-DD (never the
+    /// password itself); empty clears it.
+    #[arg(long, value_name = "DATE")]
+    pub password_changed_on: Option<String>,
     /// A free attribute, KEY=VALUE (repeatable; an empty VALUE removes it).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attributes: Vec<String>,

@@ -181,6 +181,18 @@ pub struct Account {
     /// locale applies. Skipped when unset, as `time_zone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Locale>,
+    /// The last day the holder's signing certificate is valid, when it has
+    /// one: the e.firma that signs for VUCEM and SAT in Mexico, the TOKEN
+    /// certificate of an Ecuapass user. The rule `certificate.expiry`
+    /// reminds the holder before it. Skipped when unset, as `time_zone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_expires_on: Option<NaiveDate>,
+    /// The day the holder last changed the account's password, as evidence
+    /// of a periodic change (never the password itself). The rule
+    /// `password.rotation` reminds the holder before the next change falls
+    /// due. Skipped when unset, as `time_zone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_changed_on: Option<NaiveDate>,
     /// Current status; its history is in the account's [`HistoryEntry`]s.
     pub status: AccountStatus,
     /// For CTPAT accounts with a known sign-in: the first day the portal
@@ -216,6 +228,8 @@ impl Account {
             last_sign_in: None,
             time_zone: None,
             locale: None,
+            certificate_expires_on: None,
+            password_changed_on: None,
             status: AccountStatus::Active,
             deactivates_on: None,
             revision: 0,
@@ -354,6 +368,23 @@ mod tests {
         let json = serde_json::to_value(&zoned).unwrap();
         assert_eq!(json["time_zone"], "America/Tijuana");
         assert_eq!(json["locale"], "es");
+    }
+
+    #[test]
+    fn an_account_without_certificate_or_password_dates_encodes_as_before_they_existed() {
+        let old = r#"{"portal":"ecuapass","identifier":"RZAMBRANO1","holder":{"name":"Rosa","email":"rosa@example.com","employee_id":null,"national_id":null},"company":{"legal_name":"Bananera","tax_id":"0992147350001","ctpat_account_number":null},"role":null,"attributes":{},"last_sign_in":null,"time_zone":"America/Guayaquil","status":"active","deactivates_on":null,"revision":1,"created_at":"2026-03-01T00:00:00Z","updated_at":"2026-03-01T00:00:00Z"}"#;
+        let account: Account = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (account.certificate_expires_on, account.password_changed_on),
+            (None, None)
+        );
+        assert_eq!(serde_json::to_string(&account).unwrap(), old);
+        let mut dated = account;
+        dated.certificate_expires_on = NaiveDate::from_ymd_opt(2027, 3, 15);
+        dated.password_changed_on = NaiveDate::from_ymd_opt(2026, 2, 1);
+        let json = serde_json::to_value(&dated).unwrap();
+        assert_eq!(json["certificate_expires_on"], "2027-03-15");
+        assert_eq!(json["password_changed_on"], "2026-02-01");
     }
 
     #[test]

@@ -32,11 +32,16 @@ pub const LAST_SIGN_IN: &str = "last_sign_in";
 pub const TIME_ZONE: &str = "time_zone";
 /// Holder's language: `es` or `en`.
 pub const LOCALE: &str = "locale";
+/// Last day the holder's signing certificate (e.firma, TOKEN) is valid.
+pub const CERTIFICATE_EXPIRES_ON: &str = "certificate_expires_on";
+/// Day the holder last changed the account's password (a date, never a
+/// password: the one column whose name may say "password").
+pub const PASSWORD_CHANGED_ON: &str = "password_changed_on";
 /// Prefix of free-attribute columns: `attr.site` sets attribute `site`.
 pub const ATTRIBUTE_PREFIX: &str = "attr.";
 
 /// Every fixed column, in the order the exporter writes them.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 16] = [
     PORTAL,
     ACCOUNT,
     HOLDER_NAME,
@@ -51,6 +56,8 @@ pub const COLUMNS: [&str; 14] = [
     LAST_SIGN_IN,
     TIME_ZONE,
     LOCALE,
+    CERTIFICATE_EXPIRES_ON,
+    PASSWORD_CHANGED_ON,
 ];
 
 /// Columns every file must have (and every new account must fill).
@@ -139,6 +146,11 @@ pub fn is_attribute_name(name: &str) -> bool {
 /// Column names that would hold a secret, in English or Spanish, refused
 /// even as free attributes.
 fn looks_like_a_secret(name: &str) -> bool {
+    // The date of the last change is evidence, not a secret; only the
+    // fixed column is let through (`attr.password_changed_on` is not).
+    if name == PASSWORD_CHANGED_ON {
+        return false;
+    }
     let bare = name.strip_prefix(ATTRIBUTE_PREFIX).unwrap_or(name);
     const CONTAINS: [&str; 4] = ["password", "passwd", "contraseña", "contrasena"];
     const EXACT: [&str; 4] = ["pwd", "pass", "clave", "secret"];
@@ -207,6 +219,14 @@ mod tests {
                 "{name}: {err}"
             );
         }
+        // The date of the last change is the one exception, as a fixed
+        // column only.
+        assert_eq!(
+            classify("Password_Changed_On"),
+            Ok(Column::Fixed(PASSWORD_CHANGED_ON))
+        );
+        assert!(classify("attr.password_changed_on").is_err());
+        assert!(classify("password_changed").is_err());
         // A word that merely contains "clave" as part of a code name is fine.
         assert_eq!(
             classify("attr.clave_agente"),
@@ -220,8 +240,8 @@ mod tests {
         cells.push("attr.site".into());
         cells[0] = format!("\u{feff}{}", cells[0]);
         let columns = check_header(&cells).unwrap();
-        assert_eq!(columns.len(), 15);
-        assert_eq!(columns[14], Column::Attribute("site".into()));
+        assert_eq!(columns.len(), 17);
+        assert_eq!(columns[16], Column::Attribute("site".into()));
     }
 
     #[test]

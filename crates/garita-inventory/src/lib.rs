@@ -12,12 +12,15 @@
 //!
 //! [`rules`] holds the portal rules the engine's reconciler evaluates (CTPAT
 //! inactivity and same-day sign-in after a reactivation, Ecuapass's January
-//! update), for the same reason: they are the connectors' rules.
+//! update), for the same reason: they are the connectors' rules; and the
+//! holder's own deadlines that follow the same pattern (a signing
+//! certificate's expiry, the periodic password change).
 
 pub mod columns;
 pub mod csv_cells;
 pub mod csv_file;
 pub mod ctpat_rule;
+pub mod findings;
 pub mod holder_prefs;
 pub mod leading_zeros;
 pub mod row;
@@ -32,4 +35,7 @@ pub enum InventoryError {
     /// The `[connectors.ctpat]` configuration section has a wrong value.
     #[error("[connectors.ctpat] in the configuration has a wrong value: {0}")]
     CtpatSection(String),
+    /// The `[rules.password_change]` configuration section has a wrong value.
+    #[error("[rules.password_change] in the configuration has a wrong value: {0}")]
+    PasswordChangeSection(String),
 }

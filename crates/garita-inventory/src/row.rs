@@ -145,6 +145,14 @@ pub fn build(
     let locale = set(columns::LOCALE, &|v| {
         holder_prefs::locale(v).map(|l| l.to_string())
     });
+    // A certificate's last valid day is usually ahead; the day a password
+    // was changed cannot be.
+    let certificate_expires_on = set(columns::CERTIFICATE_EXPIRES_ON, &|v| {
+        validate::calendar_date(v).map(|d| d.to_string())
+    });
+    let password_changed_on = set(columns::PASSWORD_CHANGED_ON, &|v| {
+        validate::date(v, today).map(|d| d.to_string())
+    });
     let mut attributes = Vec::new();
     for (name, value) in &cells.attributes {
         let column = format!("{}{name}", columns::ATTRIBUTE_PREFIX);
@@ -190,6 +198,12 @@ pub fn build(
     }
     if let Some(v) = locale {
         account.locale = v.and_then(|l| Locale::parse(&l));
+    }
+    if let Some(v) = certificate_expires_on {
+        account.certificate_expires_on = v.and_then(|d| d.parse().ok());
+    }
+    if let Some(v) = password_changed_on {
+        account.password_changed_on = v.and_then(|d| d.parse().ok());
     }
     for (name, value) in attributes {
         match value {
@@ -389,6 +403,41 @@ mod tests {
             columns,
             ["holder_email", "tax_id", "status", "last_sign_in"]
         );
+    }
+
+    #[test]
+    fn certificate_expiry_may_be_ahead_and_a_password_change_may_not() {
+        let (portals, rule) = (portals(), rule());
+        let mut row = ctpat_row();
+        row.push(("certificate_expires_on", "2030-01-31"));
+        row.push(("password_changed_on", "2026-03-10"));
+        let account = build(&cells(&row), None, &ctx(&portals, &rule)).unwrap();
+        assert_eq!(
+            account.certificate_expires_on,
+            NaiveDate::from_ymd_opt(2030, 1, 31)
+        );
+        assert_eq!(
+            account.password_changed_on,
+            NaiveDate::from_ymd_opt(2026, 3, 10)
+        );
+        // Absent keeps, empty clears.
+        let kept = build(&cells(&ctpat_row()), Some(&account), &ctx(&portals, &rule)).unwrap();
+        assert_eq!(kept.certificate_expires_on, account.certificate_expires_on);
+        let mut clear = ctpat_row();
+        clear.push(("certificate_expires_on", ""));
+        clear.push(("password_changed_on", ""));
+        let cleared = build(&cells(&clear), Some(&account), &ctx(&portals, &rule)).unwrap();
+        assert_eq!(
+            (cleared.certificate_expires_on, cleared.password_changed_on),
+            (None, None)
+        );
+        let mut bad = ctpat_row();
+        bad.push(("certificate_expires_on", "2030-02-30"));
+        bad.push(("password_changed_on", "2026-03-11"));
+        let problems = build(&cells(&bad), None, &ctx(&portals, &rule)).unwrap_err();
+        let columns: Vec<&str> = problems.iter().map(|p| p.column.as_str()).collect();
+        assert_eq!(columns, ["certificate_expires_on", "password_changed_on"]);
+        assert!(problems[1].message.contains("after today"), "{problems:?}");
     }
 
     #[test]

@@ -39,6 +39,16 @@ pub fn email(value: &str) -> Result<String, String> {
 
 /// A date written `YYYY-MM-DD` that exists and is not after `today`.
 pub fn date(value: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let date = calendar_date(value)?;
+    if date > today {
+        return Err(format!("{date} is after today ({today})"));
+    }
+    Ok(date)
+}
+
+/// A real date written `YYYY-MM-DD`, past or future (a certificate's
+/// expiry date is usually ahead).
+pub fn calendar_date(value: &str) -> Result<NaiveDate, String> {
     let value = value.trim();
     let shaped = value.len() == 10
         && value.bytes().enumerate().all(|(i, b)| match i {
@@ -53,9 +63,6 @@ pub fn date(value: &str, today: NaiveDate) -> Result<NaiveDate, String> {
             "`{value}` is not a date written YYYY-MM-DD (for example 2026-03-05)"
         ));
     };
-    if date > today {
-        return Err(format!("{date} is after today ({today})"));
-    }
     Ok(date)
 }
 

@@ -128,6 +128,17 @@ pub trait Operations: Send + Sync {
         at: Option<String>,
         by: Option<String>,
     ) -> Result<accounts::SignInRecorded, AppError>;
+    /// What the officer should look at in the inventory (`garita accounts
+    /// check`): shared or generic accounts, password and certificate evidence.
+    async fn check_accounts(&self) -> Result<accounts::AccountsChecked, AppError>;
+    /// Records a password change, as evidence (`garita accounts
+    /// password-changed`).
+    async fn password_changed(
+        &self,
+        account: &str,
+        on: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::PasswordChangeRecorded, AppError>;
     /// An account's history (`garita accounts history`).
     async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError>;
     /// Offboards a person (`garita accounts offboard`).
@@ -316,6 +327,19 @@ impl Operations for Session {
         by: Option<String>,
     ) -> Result<accounts::SignInRecorded, AppError> {
         accounts::touch(self, account, at, self.author(by)).await
+    }
+
+    async fn check_accounts(&self) -> Result<accounts::AccountsChecked, AppError> {
+        accounts::check(self).await
+    }
+
+    async fn password_changed(
+        &self,
+        account: &str,
+        on: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::PasswordChangeRecorded, AppError> {
+        accounts::password_changed(self, account, on, self.author(by)).await
     }
 
     async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError> {

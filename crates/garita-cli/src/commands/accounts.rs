@@ -54,6 +54,45 @@ pub async fn accounts(
             list(json, &ops.list_accounts(query).await?)
         }
         AccountsCommand::Add(args) => add(ops, json, *args).await,
+        AccountsCommand::Check => {
+            let checked = ops.check_accounts().await?;
+            if json {
+                crate::output::json(&serde_json::to_value(&checked)?)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for f in &checked.findings {
+                say!("{}  {}: {}", f.account, f.kind, f.message);
+            }
+            say!(
+                "checked {} account(s): {} finding(s)",
+                checked.checked,
+                checked.findings.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::PasswordChanged { account, on, by } => {
+            let recorded = ops.password_changed(&account, on, by).await?;
+            let key = &recorded.view.key;
+            if let Some(known) = recorded.later_change {
+                say!("{key} already has a later password change ({known}); nothing changed");
+                return Ok(ExitCode::SUCCESS);
+            }
+            if json {
+                crate::output::json(&serde_json::to_value(&recorded)?)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            say!(
+                "recorded a password change on {} for {key}",
+                recorded.changed_on
+            );
+            for line in describe_applied(&recorded.rules) {
+                say!("{line}");
+            }
+            if let Some(next) = recorded.next_due_on {
+                say!("the next change is due on {next}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AccountsCommand::Touch { account, at, by } => {
             let recorded = ops.touch_account(&account, at, by).await?;
             let key = &recorded.view.key;
@@ -231,6 +270,8 @@ async fn add(ops: &dyn Operations, json: bool, args: AccountArgs) -> anyhow::Res
         last_sign_in: args.last_sign_in,
         time_zone: args.time_zone,
         locale: args.locale,
+        certificate_expires_on: args.certificate_expires_on,
+        password_changed_on: args.password_changed_on,
         attributes,
         by: args.by,
     };

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use garita_app::ops::accounts::{
-    AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsCsv,
-    ImportProgress, ImportReport, ImportRequest, Offboarded, SignInRecorded,
+    AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsChecked,
+    AccountsCsv, ImportProgress, ImportReport, ImportRequest, Offboarded, PasswordChangeRecorded,
+    SignInRecorded,
 };
 use garita_app::ops::audit::{AuditExport, AuditVerification};
 use garita_app::ops::backup::BackupMade;
@@ -292,6 +293,21 @@ impl Operations for DaemonOperations {
     ) -> Result<SignInRecorded, AppError> {
         let path = format!("/v1/accounts/{}/touch", encode(account));
         let body = members(&[("at", at.map(Value::String)), ("by", by.map(Value::String))]);
+        self.call("POST", &path, Some(&body))
+    }
+
+    async fn check_accounts(&self) -> Result<AccountsChecked, AppError> {
+        self.call("GET", "/v1/accounts/check", None)
+    }
+
+    async fn password_changed(
+        &self,
+        account: &str,
+        on: Option<String>,
+        by: Option<String>,
+    ) -> Result<PasswordChangeRecorded, AppError> {
+        let path = format!("/v1/accounts/{}/password-changed", encode(account));
+        let body = members(&[("on", on.map(Value::String)), ("by", by.map(Value::String))]);
         self.call("POST", &path, Some(&body))
     }
 

@@ -13,7 +13,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use garita_app::ops::accounts::{
-    AccountAdded, AccountHistory, AccountView, ImportReport, Offboarded, SignInRecorded,
+    AccountAdded, AccountHistory, AccountView, AccountsChecked, ImportReport, Offboarded,
+    PasswordChangeRecorded, SignInRecorded,
 };
 use garita_app::ops::accounts::{AccountFields, AccountQuery, ImportRequest, NoProgress};
 use garita_app::ops::audit::csv_text;
@@ -618,6 +619,8 @@ pub static ROUTES: &[Route] = &[
             param("last_sign_in", In::Body, Kind::Text, false, "Last sign-in, YYYY-MM-DD."),
             param("time_zone", In::Body, Kind::Text, false, "Holder's IANA time zone (America/Tijuana)."),
             param("locale", In::Body, Kind::Text, false, "Holder's language: es or en."),
+            param("certificate_expires_on", In::Body, Kind::Text, false, "Last day the holder's signing certificate (e.firma, TOKEN) is valid, YYYY-MM-DD; a later date records its renewal."),
+            param("password_changed_on", In::Body, Kind::Text, false, "Day the holder last changed the password, YYYY-MM-DD."),
             param("attributes", In::Body, Kind::Object, false, "Free attributes, by name (an empty value removes one)."),
             BY,
         ],
@@ -649,6 +652,8 @@ pub static ROUTES: &[Route] = &[
                     last_sign_in: g.text("last_sign_in"),
                     time_zone: g.text("time_zone"),
                     locale: g.text("locale"),
+                    certificate_expires_on: g.text("certificate_expires_on"),
+                    password_changed_on: g.text("password_changed_on"),
                     attributes,
                     by: Some(by_or_caller(&g, caller)),
                 };
@@ -725,6 +730,42 @@ pub static ROUTES: &[Route] = &[
                 let account = g.text("account").unwrap_or_default();
                 let by = Some(by_or_caller(&g, caller));
                 answer_of(session.touch_account(&account, g.text("at"), by).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/accounts/check",
+        operation: "checkAccounts",
+        command: "garita accounts check",
+        summary: "What the officer should look at: accounts that look shared or generic, missing or overdue password changes, expired signing certificates. Changes nothing.",
+        params: &[],
+        answer: Answer::Json,
+        schema: schema_of::<AccountsChecked>,
+        hint: "the store could not be read; check the daemon's log",
+        handler: |session, _g, _caller| {
+            Box::pin(async move { answer_of(session.check_accounts().await) })
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/accounts/{account}/password-changed",
+        operation: "recordPasswordChange",
+        command: "garita accounts password-changed ACCOUNT",
+        summary: "Record the day the holder changed the account's password (today, or on), as evidence; never the password.",
+        params: &[
+            ACCOUNT,
+            param("on", In::Body, Kind::Text, false, "The day of the change, YYYY-MM-DD (default: today on the holder's calendar)."),
+            BY,
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<PasswordChangeRecorded>,
+        hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let account = g.text("account").unwrap_or_default();
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(session.password_changed(&account, g.text("on"), by).await)
             })
         },
     },

@@ -175,6 +175,14 @@ fn fields(account: &Account) -> std::collections::BTreeMap<String, String> {
     put("last_sign_in", account.last_sign_in.map(|d| d.to_string()));
     put("time_zone", account.time_zone.clone());
     put("locale", account.locale.map(|l| l.to_string()));
+    put(
+        "certificate_expires_on",
+        account.certificate_expires_on.map(|d| d.to_string()),
+    );
+    put(
+        "password_changed_on",
+        account.password_changed_on.map(|d| d.to_string()),
+    );
     put("status", Some(account.status.to_string()));
     put(
         "deactivates_on",

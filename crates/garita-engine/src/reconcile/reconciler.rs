@@ -169,10 +169,10 @@ impl Reconciler {
         }
         let writes: Vec<TransitionWrite> = batch.iter().map(|(_, _, w)| w.clone()).collect();
         let outcomes = self.accounts.apply_transitions(&writes, meta).await?;
-        let today = rule.today(meta.at);
         for ((account, due, write), outcome) in batch.drain(..).zip(outcomes) {
             match outcome {
                 TransitionOutcome::Applied => {
+                    let today = rule.today_for(&account, meta.at);
                     let applied = ReconciledTransition {
                         account: write.key.account.to_string(),
                         transition: due.name,

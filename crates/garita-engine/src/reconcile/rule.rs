@@ -49,4 +49,12 @@ pub trait AccountRule: Send + Sync {
     /// Today in the portal's calendar, for reporting how late a transition
     /// was applied.
     fn today(&self, now: DateTime<Utc>) -> NaiveDate;
+
+    /// Today in the calendar the rule counts `account`'s days in. Rules
+    /// that count in the holder's own zone (a certificate's expiry reminders)
+    /// answer per account; the default is [`AccountRule::today`].
+    fn today_for(&self, account: &Account, now: DateTime<Utc>) -> NaiveDate {
+        let _ = account;
+        self.today(now)
+    }
 }

@@ -7,6 +7,14 @@
 //! | `ctpat.inactivity` | `ctpat.deactivated` | the day after `inactivity_limit_days` (45) without a sign-in | deactivated | yes |
 //! | `ctpat.inactivity` | `ctpat.relogin_missed` | the day after a reactivation with no sign-in that day | deactivated | yes |
 //! | `ecuapass.annual_update` | `ecuapass.update_missed` | 1 February, no update recorded this year | disabled | yes |
+//! | `certificate.expiry` | `certificate.expiring` | 60, 30 and 7 days before `certificate_expires_on` | unchanged | yes |
+//! | `certificate.expiry` | `certificate.expired` | on `certificate_expires_on` | unchanged | yes |
+//! | `password.rotation` | `password.change_due_soon` | `reminder_days` before `password_changed_on` + interval | unchanged | yes |
+//! | `password.rotation` | `password.change_due` | on `password_changed_on` + interval (90 days) | unchanged | yes |
+//!
+//! The last two count days on the holder's calendar (`holder_clock`) and
+//! send reminders: each once, and after downtime only the latest one that
+//! passed.
 //!
 //! ANAM's sources give no dated rule for existing accounts (a password is
 //! recovered on demand; registration is validated by the authority), so
@@ -20,9 +28,12 @@
 //! password's rotation) is one more variant and one more line in
 //! [`ShippedDeadlines::for_account`].
 
+pub mod certificate_expiry;
 mod ctpat_inactivity;
 mod deadline;
 mod ecuapass_annual_update;
+pub mod holder_clock;
+pub mod password_rotation;
 
 use std::sync::Arc;
 
@@ -30,17 +41,27 @@ use chrono::{DateTime, Utc};
 use garita_engine::account::Account;
 use garita_engine::reconcile::AccountRule;
 
+pub use certificate_expiry::{certificate_reminder_due, certificate_reminders, CertificateExpiry};
 pub use ctpat_inactivity::CtpatInactivity;
 pub use deadline::AccountDeadline;
 pub use ecuapass_annual_update::EcuapassAnnualUpdate;
+pub use password_rotation::{
+    password_change_due_on, password_reminders, PasswordChangeSettings, PasswordRotation,
+};
 
 use crate::CtpatRule;
 
-/// Every rule Garita ships, with the CTPAT settings in force.
-pub fn shipped_rules(ctpat: CtpatRule) -> Vec<Arc<dyn AccountRule>> {
+/// Every rule Garita ships, with the CTPAT and password-change settings
+/// in force.
+pub fn shipped_rules(
+    ctpat: CtpatRule,
+    password_change: PasswordChangeSettings,
+) -> Vec<Arc<dyn AccountRule>> {
     vec![
         Arc::new(CtpatInactivity::new(ctpat)),
         Arc::new(EcuapassAnnualUpdate),
+        Arc::new(CertificateExpiry),
+        Arc::new(PasswordRotation::new(password_change)),
     ]
 }
 

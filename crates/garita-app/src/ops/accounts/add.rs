@@ -48,6 +48,15 @@ pub struct AccountFields {
     /// Holder's language, `es` or `en`; empty clears it.
     #[serde(default)]
     pub locale: Option<String>,
+    /// Last day the holder's signing certificate (e.firma, TOKEN) is valid,
+    /// `YYYY-MM-DD`; empty clears it. Setting a later date records the
+    /// renewal in the history.
+    #[serde(default)]
+    pub certificate_expires_on: Option<String>,
+    /// Day the holder last changed the password, `YYYY-MM-DD`, not after
+    /// today; empty clears it.
+    #[serde(default)]
+    pub password_changed_on: Option<String>,
     /// Free attributes, by name (an empty value removes one).
     pub attributes: BTreeMap<String, String>,
     /// Who makes the change, for the history (default: the caller).
@@ -151,6 +160,11 @@ fn cells_of(fields: AccountFields) -> Result<Cells, AppError> {
     put(columns::LAST_SIGN_IN, fields.last_sign_in);
     put(columns::TIME_ZONE, fields.time_zone);
     put(columns::LOCALE, fields.locale);
+    put(
+        columns::CERTIFICATE_EXPIRES_ON,
+        fields.certificate_expires_on,
+    );
+    put(columns::PASSWORD_CHANGED_ON, fields.password_changed_on);
     for (name, value) in fields.attributes {
         let name = name.trim();
         if !columns::is_attribute_name(name) || columns::classify(&format!("attr.{name}")).is_err()

@@ -66,6 +66,7 @@ fn write_csv(out: impl Write, accounts: &[Account]) -> Result<(), csv::Error> {
 /// The cells of [`COLUMNS`], in order.
 fn fixed_cells(a: &Account) -> Vec<String> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     vec![
         a.portal.clone(),
         a.identifier.clone(),
@@ -81,6 +82,8 @@ fn fixed_cells(a: &Account) -> Vec<String> {
         a.last_sign_in.map(|d| d.to_string()).unwrap_or_default(),
         opt(&a.time_zone),
         a.locale.map(|l| l.to_string()).unwrap_or_default(),
+        date(a.certificate_expires_on),
+        date(a.password_changed_on),
     ]
 }
 

@@ -3,19 +3,23 @@
 //! importing and exporting CSV, and an account's history.
 
 mod add;
+mod check;
 mod export;
 mod history;
 mod import;
 mod list;
 mod offboard;
+mod password_changed;
 mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
+pub use check::{check, AccountFinding, AccountsChecked};
 pub use export::{export, AccountsCsv};
 pub use history::{history, AccountHistory};
 pub use import::{import, ImportProgress, ImportReport, ImportRequest, LocatedProblem, NoProgress};
 pub use list::{list, AccountQuery};
 pub use offboard::{offboard, Offboarded};
+pub use password_changed::{password_changed, PasswordChangeRecorded};
 pub use touch::{touch, SignInRecorded};
 
 // The pure CSV and row checks live in garita-inventory (so they can be fuzzed).
