@@ -19,6 +19,7 @@ pub mod password;
 pub mod runs;
 pub mod schedules;
 mod session;
+pub mod store_copy;
 pub mod tasks;
 #[cfg(test)]
 mod tests;
