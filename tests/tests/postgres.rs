@@ -260,3 +260,127 @@ fn an_unreachable_server_is_named_without_its_password() {
         "{said}"
     );
 }
+
+/// What a copy must keep, as the commands show it: runs, accounts, the
+/// outbox and tasks.
+fn listings(store: &Path, cfg: &Path) -> Vec<String> {
+    [
+        ["runs", "list"],
+        ["accounts", "list"],
+        ["outbox", "list"],
+        ["tasks", "list"],
+    ]
+    .iter()
+    .map(|args| {
+        ok(garita(store)
+            .arg("--config")
+            .arg(cfg)
+            .args(["--now", NOW, "--json"])
+            .args(args))
+    })
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn store_copy_moves_a_store_to_postgres_and_back() {
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path(), &tmp.path().join("local"), None);
+    let sled = tmp.path().join("store");
+    let effects = sled.join("files").join("effects.txt");
+    ok(garita(&sled)
+        .args(["--now", NOW, "accounts", "import"])
+        .arg(root().join("workflows/examples/accounts.csv")));
+    let wf = write(
+        tmp.path(),
+        "approval.yaml",
+        &APPROVAL.replace("${{ env.effects }}", &effects.display().to_string()),
+    );
+    ok(garita(&sled).args(["--now", NOW, "run"]).arg(&wf));
+    let before = listings(&sled, &cfg);
+    assert!(before[0].contains("pg-approval") && before[3].contains("Approve"));
+
+    let copy = |from: &Path, to: &Path| {
+        run(garita(&sled)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["store", "copy", "--from"])
+            .arg(from)
+            .arg("--to")
+            .arg(to))
+    };
+    let pg = Path::new(&db.url);
+    let out = copy(&sled, pg);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("copied") && said.contains("accounts 20") && said.contains("verifies"),
+        "{said}"
+    );
+    assert!(
+        stderr(&out).contains("verifying the copy"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        listings(pg, &cfg),
+        before,
+        "PostgreSQL answers as the directory"
+    );
+    let verified = ok(garita(pg)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["audit", "verify"]));
+    assert!(verified.contains("intact"), "{verified}");
+
+    // A target that holds records is refused and left as it was.
+    let again = copy(&sled, pg);
+    assert_ne!(again.status.code(), Some(0));
+    assert!(stderr(&again).contains("empty"), "{}", stderr(&again));
+    assert_eq!(listings(pg, &cfg), before);
+
+    // Back into a new directory, and directory to directory.
+    let back = tmp.path().join("back");
+    let out = copy(pg, &back);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        listings(&back, &cfg),
+        before,
+        "the directory answers as PostgreSQL"
+    );
+    let twin = tmp.path().join("twin");
+    let out = copy(&back, &twin);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(listings(&twin, &cfg), before);
+    // The copy goes on working: the task is answered there (its last
+    // step writes where the first store's files were).
+    let tasks = json(&before[3]);
+    let task_id = tasks[0]["id"].as_str().unwrap();
+    std::fs::create_dir_all(sled.join("files")).unwrap();
+    let allow = write(
+        tmp.path(),
+        "allow.toml",
+        &format!(
+            "[files]\nallowed_dirs = [{:?}]\n",
+            sled.join("files").display().to_string()
+        ),
+    );
+    let done = ok(garita(&twin).arg("--config").arg(&allow).args([
+        "--now",
+        NOW,
+        "tasks",
+        "complete",
+        task_id,
+        "--field",
+        "date=2026-03-06",
+    ]));
+    assert!(done.contains("succeeded"), "{done}");
+
+    let missing = copy(&tmp.path().join("nothing-here"), &tmp.path().join("x"));
+    assert_ne!(missing.status.code(), Some(0));
+    assert!(
+        stderr(&missing).contains("no store"),
+        "{}",
+        stderr(&missing)
+    );
+}

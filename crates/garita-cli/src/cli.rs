@@ -186,6 +186,12 @@ pub enum Command {
         /// A file written by `garita backup`.
         file: PathBuf,
     },
+    /// The store itself: copy every record into a new, empty store (a
+    /// directory or a postgres:// database), verified before it says done.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// The tamper-evident audit log: verify its hash chain, export evidence.
     Audit {
         #[command(subcommand)]
@@ -636,6 +642,21 @@ pub enum KeysCommand {
         /// (default: garita/HOSTNAME).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every record of one store into a new, empty one (directory to
+    /// postgres:// and back, or directory to directory); the target's audit
+    /// chain and records are checked against the source before it succeeds.
+    Copy {
+        /// The store to copy: a directory or postgres://USER@HOST/DB.
+        #[arg(long, value_name = "LOCATION")]
+        from: PathBuf,
+        /// The new, empty store: a directory or postgres://USER@HOST/DB.
+        #[arg(long, value_name = "LOCATION")]
+        to: PathBuf,
     },
 }
 

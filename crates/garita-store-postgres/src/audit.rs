@@ -409,8 +409,11 @@ impl AuditedRecords for PostgresStore {
         match kind {
             Rewritten::Message => self.stored_message(id).await,
             Rewritten::Task => self.stored_task(id).await,
-            // No console users on PostgreSQL yet, so no `user.*` entries.
-            Rewritten::User => Ok(None),
+            Rewritten::User => sqlx::query_scalar("SELECT record FROM users WHERE email = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.error("reading a console user")),
         }
     }
 }

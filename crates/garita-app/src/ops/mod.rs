@@ -23,6 +23,7 @@ pub mod password;
 pub mod runs;
 pub mod schedules;
 mod session;
+pub mod store_copy;
 pub mod tasks;
 #[cfg(test)]
 mod tests;

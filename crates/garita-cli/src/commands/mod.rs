@@ -20,6 +20,7 @@ mod run_inputs;
 mod runs;
 mod schedules;
 mod simulate;
+mod store;
 mod tasks;
 mod users;
 mod validate;
@@ -149,6 +150,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         )
         .into()),
         Command::Restore { file } => backup::restore(&App::new(global)?, &file).await,
+        Command::Store { command } => store::store(&App::new(global)?, command).await,
         Command::Simulate {
             from,
             to,

@@ -121,6 +121,21 @@ pub async fn serve(
         Some(web) => Some(ConsoleServer::start(state.session.clone(), web).await?),
         None => None,
     };
+    if app.wiring().store_location().is_postgres() {
+        // On PostgreSQL the local folder holds only the control socket and
+        // files, and nothing else creates it.
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&store_dir)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot create the local folder {} ([store] path) beside the PostgreSQL store: {e}",
+                    store_dir.display()
+                )
+            })?;
+    }
     let control = ControlServer::start(
         state,
         &store_dir,

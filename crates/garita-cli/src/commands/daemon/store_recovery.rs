@@ -81,24 +81,6 @@ fn probe_room(dir: &Path) -> std::io::Result<()> {
     written
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_probe_leaves_nothing_behind() {
-        let dir = tempfile::tempdir().unwrap();
-        probe_room(dir.path()).unwrap();
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn a_missing_directory_has_no_room() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(probe_room(&dir.path().join("gone")).is_err());
-    }
-}
-
 /// How long a daemon on PostgreSQL waits before connecting again.
 const RECONNECT_AFTER: Duration = Duration::from_secs(5);
 
@@ -121,5 +103,23 @@ pub async fn wait_to_reconnect(shown: &str, failure: &StoreError, signals: &mut 
             }
             () = &mut deadline => return Waited::Room,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        probe_room(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_missing_directory_has_no_room() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(probe_room(&dir.path().join("gone")).is_err());
     }
 }
