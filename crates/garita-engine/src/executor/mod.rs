@@ -346,6 +346,24 @@ impl Engine {
         Ok(out)
     }
 
+    /// Unfinished runs whose status is running: in a step now, or left in
+    /// one by a process that stopped. On a store several daemons share, a
+    /// daemon lists them again from time to time: a run whose daemon died
+    /// is driven by nobody until someone looks, and driving it then takes
+    /// its expired lease over (a run another daemon still drives is left
+    /// to it).
+    pub async fn running_runs(&self) -> Result<Vec<RunId>, EngineError> {
+        let mut running = Vec::new();
+        for id in self.store.unfinished_runs().await? {
+            if let Some(record) = self.store.run(&id).await? {
+                if record.status == RunStatus::Running {
+                    running.push(id);
+                }
+            }
+        }
+        Ok(running)
+    }
+
     /// Drives the waiting runs whose wake-up time has come.
     pub async fn wake_due(&self) -> Result<Vec<(RunId, RunStatus)>, EngineError> {
         let ids = self.store.due_runs(self.clock.now()).await?;

@@ -1360,3 +1360,28 @@ async fn a_signal_to_a_run_held_elsewhere_waits_then_says_so() {
         "only RunCreated: the signal was not recorded"
     );
 }
+
+#[tokio::test]
+async fn a_run_left_in_a_step_by_a_dead_daemon_is_listed_and_taken_over() {
+    use crate::lease::RunLeases;
+    let (h, other, leases) = two_processes();
+    let wf = workflow(vec![uses("a", "set", json!({"x": 1}))]);
+    let left = h.start(&wf, &[]).await;
+    let waiting_wf = workflow(vec![wait(
+        "wait",
+        WaitFor::Signal { name: "go".into() },
+        Some(Duration::from_secs(3600)),
+        OnTimeout::Fail,
+    )]);
+    let waiting = h.start(&waiting_wf, &[]).await;
+    assert_eq!(h.engine.drive(&waiting).await.unwrap(), RunStatus::Waiting);
+    // The dead daemon held `left` when it stopped; its lease is not renewed.
+    leases
+        .claim(&left, "dead-daemon", Duration::from_millis(50))
+        .await
+        .unwrap();
+    assert_eq!(other.running_runs().await.unwrap(), vec![left.clone()]);
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(other.drive(&left).await.unwrap(), RunStatus::Succeeded);
+    assert!(other.running_runs().await.unwrap().is_empty());
+}

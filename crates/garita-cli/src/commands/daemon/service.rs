@@ -159,6 +159,13 @@ pub async fn serve(
     let mut fingerprint = DirFingerprint::read(dir);
     let mut poll = tokio::time::interval(config.reload_poll.unwrap_or(MAX_IDLE));
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A store other daemons share: a run one of them left in a step (it
+    // died) is driven by nobody until someone looks again; its lease
+    // expires and the next drive takes it over. One process per sled store
+    // resumes such runs when it starts, so it never needs to look.
+    let shared_store = app.wiring().store_location().is_postgres();
+    let mut rescan = tokio::time::interval(garita_engine::lease::DEFAULT_LEASE_TTL);
+    rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut store_check = tokio::time::interval(STORE_CHECK);
     store_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let stop = loop {
@@ -225,6 +232,18 @@ pub async fn serve(
                     break Stop::StoreFailed(failure);
                 }
             }
+            _ = rescan.tick(), if shared_store => match engine.running_runs().await {
+                Ok(runs) => {
+                    for run in runs {
+                        // `submit` refuses a run this daemon drives; one another
+                        // daemon drives is left to it by its lease.
+                        if pool.submit(run.clone()) {
+                            tracing::debug!(run = %run, "looking at a running run no driver of ours holds");
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot list the running runs; looking again later"),
+            },
             _ = nudge.notified() => {}
             _ = tokio::time::sleep(sleep) => {}
         }
