@@ -15,6 +15,7 @@
 
 mod early_close;
 mod prose_dates;
+pub use prose_dates::date_in_words;
 mod size_guards;
 
 pub(crate) use early_close::compile_expression;

@@ -3,7 +3,7 @@
 //! default) or English. Descriptions name people and the portal's steps,
 //! never command syntax: the reader is a person with a calendar.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use garita_app::ops::calendar::{Deadline, DeadlineAccount, DeadlineKind, DeadlineWhen};
 use garita_engine::account::Locale;
 
@@ -190,30 +190,14 @@ fn utc_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-const MONTHS_ES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
 /// `4 de enero de 2027`.
 fn long_date_es(date: NaiveDate) -> String {
-    let month = MONTHS_ES[date.month0() as usize];
-    format!("{} de {month} de {}", date.day(), date.year())
+    garita_engine::expr::date_in_words(date, garita_engine::account::Locale::Es)
 }
 
-/// `4 January 2027`.
+/// `January 4, 2027`.
 fn long_date_en(date: NaiveDate) -> String {
-    date.format("%-d %B %Y").to_string()
+    garita_engine::expr::date_in_words(date, garita_engine::account::Locale::En)
 }
 
 #[cfg(test)]
@@ -224,7 +208,7 @@ mod tests {
     fn dates_read_in_each_language() {
         let date = NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
         assert_eq!(long_date_es(date), "4 de enero de 2027");
-        assert_eq!(long_date_en(date), "4 January 2027");
+        assert_eq!(long_date_en(date), "January 4, 2027");
         let date = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
         assert_eq!(long_date_es(date), "31 de diciembre de 2026");
     }

@@ -177,6 +177,17 @@ fn month(date: NaiveDate, language: Language) -> &'static str {
     }
 }
 
+/// `date` in words in `locale`, as the `prose_date` filter writes it
+/// ("16 de marzo de 2026", "March 16, 2026"): for Rust code that writes to
+/// people, so every text Garita sends spells dates one way.
+pub fn date_in_words(date: NaiveDate, locale: crate::account::Locale) -> String {
+    let language = match locale {
+        crate::account::Locale::Es => Language::Spanish,
+        crate::account::Locale::En => Language::English,
+    };
+    date_words(date, language)
+}
+
 /// "16 de marzo de 2026" or "March 16, 2026".
 fn date_words(date: NaiveDate, language: Language) -> String {
     match language {

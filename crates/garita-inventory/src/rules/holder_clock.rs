@@ -4,7 +4,7 @@
 //! And a day written for people in the holder's language ("15 de marzo de
 //! 2027", "March 15, 2027"), not as an ISO date.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use garita_engine::account::{Account, Locale};
 
@@ -32,44 +32,10 @@ pub fn holder_locale(account: &Account) -> Locale {
     account.locale.unwrap_or(Locale::Es)
 }
 
-const MESES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// `day` as a person writes it in `locale`: "15 de marzo de 2027",
 /// "March 15, 2027".
 pub fn prose_date(day: NaiveDate, locale: Locale) -> String {
-    let month = day.month0() as usize;
-    match locale {
-        Locale::Es => format!("{} de {} de {}", day.day(), MESES[month], day.year()),
-        Locale::En => format!("{} {}, {}", MONTHS[month], day.day(), day.year()),
-    }
+    garita_engine::expr::date_in_words(day, locale)
 }
 
 #[cfg(test)]
