@@ -202,7 +202,11 @@ fn the_example_inventory_exports_as_a_calendar_another_parser_reads() {
         events.keys()
     );
     assert_eq!(count("task-due-"), 1, "{:#?}", events.keys());
-    assert_eq!(events.len(), 11);
+    // The signing certificates of two Ecuapass and two ANAM holders, and
+    // the password changes of María, Rosa's Ecuapass user and an ANAM user.
+    assert_eq!(count("certificate-expiry-"), 4, "{:#?}", events.keys());
+    assert_eq!(count("password-change-"), 3, "{:#?}", events.keys());
+    assert_eq!(events.len(), 18);
     for (uid, e) in &events {
         assert!(uid.ends_with("@garita"), "{uid}");
         assert!(
@@ -275,18 +279,29 @@ fn the_example_inventory_exports_as_a_calendar_another_parser_reads() {
         maria["sequence"],
         moved["sequence"]
     );
+    // Her password event belongs to the same account, so its SEQUENCE rises
+    // with it; its date does not move.
+    let maria_password = event(&events, "password-change-", "maria.quintero@");
+    let password_after = event(&after, "password-change-", "maria.quintero@");
+    assert_eq!(password_after["dtstart"], maria_password["dtstart"]);
     for (uid, e) in &after {
-        if *uid != maria["uid"] {
+        if *uid != maria["uid"] && *uid != maria_password["uid"] {
             assert_eq!(e, &events[uid], "{uid} changed");
         }
     }
 
     // Filters: a portal, a company by tax id; tasks belong to neither.
     let ecuapass = parse(&setup.export("ecuapass.ics", &["--portal", "ecuapass"]));
-    assert_eq!(ecuapass.len(), 5);
-    assert!(ecuapass.keys().all(|u| u.starts_with("ecuapass-")));
+    assert_eq!(ecuapass.len(), 8, "{:#?}", ecuapass.keys());
+    assert_eq!(
+        ecuapass
+            .keys()
+            .filter(|u| u.starts_with("ecuapass-"))
+            .count(),
+        5
+    );
     let andes = parse(&setup.export("andes.ics", &["--company", "84-3190275"]));
-    assert_eq!(andes.len(), 2, "{:#?}", andes.keys());
+    assert_eq!(andes.len(), 3, "{:#?}", andes.keys());
     assert!(andes
         .values()
         .all(|e| e["summary"].as_str().unwrap().contains("Andes & Sierra")));
@@ -300,8 +315,8 @@ fn the_example_inventory_exports_as_a_calendar_another_parser_reads() {
         .keys()
         .map(|u| u.split('-').next().unwrap())
         .collect();
-    assert_eq!(maria_only.len(), 2, "{:#?}", maria_only.keys());
-    assert_eq!(kinds, BTreeSet::from(["ctpat", "task"]));
+    assert_eq!(maria_only.len(), 3, "{:#?}", maria_only.keys());
+    assert_eq!(kinds, BTreeSet::from(["ctpat", "password", "task"]));
 
     // English on request, and the alarm's lead.
     let english = parse(&setup.export("en.ics", &["--locale", "en", "--alarm-days", "3"]));
@@ -328,7 +343,7 @@ fn the_example_inventory_exports_as_a_calendar_another_parser_reads() {
     ]);
     let reactivated = setup.export("reactivated.ics", &[]);
     let events = parse(&reactivated);
-    assert_eq!(events.len(), 12);
+    assert_eq!(events.len(), 19);
     let tom = event(&events, "ctpat-relogin-", "tom.okafor@");
     assert_eq!(tom["dtstart"], "2026-03-06T05:00:00+00:00");
     assert_eq!(tom["dtend"], Value::Null);
@@ -363,9 +378,11 @@ fn the_example_inventory_exports_as_a_calendar_another_parser_reads() {
     assert_eq!(
         kinds,
         BTreeSet::from([
+            "certificate_expiry",
             "ctpat_deactivation",
             "ctpat_relogin",
             "ecuapass_annual_update",
+            "password_change",
             "task_due"
         ])
     );

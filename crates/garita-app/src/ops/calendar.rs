@@ -106,6 +106,17 @@ pub enum DeadlineKind {
         /// The campaign's year.
         year: i32,
     },
+    /// The holder's signing certificate (e.firma, Ecuapass TOKEN) expires
+    /// on `expires_on`: it must be renewed before.
+    CertificateExpiry {
+        /// The day it expires.
+        expires_on: NaiveDate,
+    },
+    /// The portal password is due to be changed (OEA: periodic change).
+    PasswordChange {
+        /// The last change recorded.
+        changed_on: NaiveDate,
+    },
     /// A task waiting for a person, due at `when`.
     TaskDue,
 }
@@ -120,6 +131,8 @@ impl DeadlineKind {
             // Each January is its own obligation: settling one leaves the
             // next as a new event instead of moving the old one a year.
             Self::EcuapassAnnualUpdate { year } => format!("ecuapass-annual-update-{year}"),
+            Self::CertificateExpiry { .. } => "certificate-expiry".into(),
+            Self::PasswordChange { .. } => "password-change".into(),
             Self::TaskDue => "task-due".into(),
         }
     }
@@ -215,7 +228,10 @@ pub async fn deadlines(
     session: &Session,
     query: CalendarQuery,
 ) -> Result<CalendarDeadlines, AppError> {
-    let rules = ShippedDeadlines::new(ctpat_rule::from_app(&session.app)?);
+    let rules = ShippedDeadlines::new(
+        ctpat_rule::from_app(&session.app)?,
+        session.app.password_change()?,
+    );
     let holder = query
         .holder
         .as_deref()
@@ -307,6 +323,17 @@ fn of_account(account: &Account, deadline: AccountDeadline) -> Option<Deadline> 
                 last_day: closes_on,
             },
         ),
+        // Renewed by the day before it expires: on the day it no longer signs.
+        AccountDeadline::CertificateExpiry { expires_on } => (
+            DeadlineKind::CertificateExpiry { expires_on },
+            DeadlineWhen::Day {
+                last_day: expires_on.checked_sub_days(Days::new(1))?,
+            },
+        ),
+        AccountDeadline::PasswordChange { changed_on, due_on } => (
+            DeadlineKind::PasswordChange { changed_on },
+            DeadlineWhen::Day { last_day: due_on },
+        ),
     };
     Some(Deadline {
         id: identity(&kind, &account.key().to_string()),
@@ -361,7 +388,10 @@ mod tests {
     }
 
     fn rules() -> ShippedDeadlines {
-        ShippedDeadlines::new(ctpat_rule::CtpatRule::from_section(serde_json::Value::Null).unwrap())
+        ShippedDeadlines::new(
+            ctpat_rule::CtpatRule::from_section(serde_json::Value::Null).unwrap(),
+            garita_inventory::rules::PasswordChangeSettings::default(),
+        )
     }
 
     fn account(portal: &str, id: &str, revision: u64) -> Account {
@@ -486,6 +516,58 @@ mod tests {
         assert_eq!(task.id, "R1.ask.1");
         let shown_account = got.deadlines[2].account.as_ref().unwrap();
         assert_eq!(shown_account.key, "ctpat:ana@example.com");
+    }
+
+    #[test]
+    fn certificates_and_passwords_are_due_by_the_holders_own_dates() {
+        let clock = ManualClock::new(at("2026-12-05T12:00:00Z"));
+        let mut anam = account("anam", "slozano.aab", 4);
+        anam.certificate_expires_on = Some(day(2027, 3, 15));
+        anam.password_changed_on = Some(day(2026, 11, 20));
+        let mut gone = account("anam", "dparedes", 5);
+        gone.status = AccountStatus::Offboarded;
+        gone.certificate_expires_on = Some(day(2027, 3, 15));
+        gone.password_changed_on = Some(day(2026, 11, 20));
+        let got = collect(&rules(), &[anam, gone], &[], &clock);
+        let shown: Vec<(&str, DeadlineWhen, u64)> = got
+            .deadlines
+            .iter()
+            .map(|d| (d.id.split('-').next().unwrap(), d.when, d.sequence))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                // 20 November + 90 days (the default interval).
+                (
+                    "password",
+                    DeadlineWhen::Day {
+                        last_day: day(2027, 2, 18)
+                    },
+                    4
+                ),
+                // Renewed by the day before it stops signing.
+                (
+                    "certificate",
+                    DeadlineWhen::Day {
+                        last_day: day(2027, 3, 14)
+                    },
+                    4
+                ),
+            ],
+            "nothing for an offboarded holder"
+        );
+        assert_eq!(
+            got.deadlines[0].kind,
+            DeadlineKind::PasswordChange {
+                changed_on: day(2026, 11, 20)
+            }
+        );
+        assert_eq!(
+            got.deadlines[1].kind,
+            DeadlineKind::CertificateExpiry {
+                expires_on: day(2027, 3, 15)
+            }
+        );
     }
 
     #[test]

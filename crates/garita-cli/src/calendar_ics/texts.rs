@@ -125,6 +125,46 @@ pub fn describe(deadline: &Deadline, locale: Locale) -> EventText {
                 holder = holder(who),
             ),
         },
+        (DeadlineKind::CertificateExpiry { expires_on }, Locale::Es) => EventText {
+            summary: format!(
+                "Certificado de firma: renovar antes de que venza ({})",
+                subject(who)
+            ),
+            description: format!(
+                "El certificado con el que firma {holder} (la e.firma en México, el TOKEN en                  Ecuador) vence el {on}; desde ese día ya no sirve para firmar en el portal.                  Renuévelo antes con la entidad que lo emitió (en México, el SAT) y registre en                  Garita la nueva fecha de vencimiento: este evento se moverá solo.",
+                holder = holder(who),
+                on = long_date_es(*expires_on),
+            ),
+        },
+        (DeadlineKind::CertificateExpiry { expires_on }, Locale::En) => EventText {
+            summary: format!(
+                "Signing certificate: renew before it expires ({})",
+                subject(who)
+            ),
+            description: format!(
+                "The certificate {holder} signs with expires on {on}; from that day it no longer                  signs in the portal. Renew it before then with the entity that issued it, and                  record the new expiry date in Garita: this event moves by itself.",
+                holder = holder(who),
+                on = long_date_en(*expires_on),
+            ),
+        },
+        (DeadlineKind::PasswordChange { changed_on }, Locale::Es) => EventText {
+            summary: format!("Cambio periódico de contraseña ({})", subject(who)),
+            description: format!(
+                "La contraseña de este usuario se cambió por última vez el {since}; la política de                  la empresa (perfil OEA: cuentas individuales con cambio periódico) pide cambiarla                  a más tardar el {due}. {holder} debe cambiarla en el portal; luego registre en                  Garita la fecha del cambio (nunca la contraseña).",
+                since = long_date_es(*changed_on),
+                due = long_date_es(last_day(deadline.when)),
+                holder = holder(who),
+            ),
+        },
+        (DeadlineKind::PasswordChange { changed_on }, Locale::En) => EventText {
+            summary: format!("Periodic password change ({})", subject(who)),
+            description: format!(
+                "This user's password was last changed on {since}; the company's policy (OEA:                  individual accounts with periodic password changes) asks for a change by {due}.                  {holder} must change it in the portal; then record the day of the change in                  Garita (never the password).",
+                since = long_date_en(*changed_on),
+                due = long_date_en(last_day(deadline.when)),
+                holder = holder(who),
+            ),
+        },
         (DeadlineKind::TaskDue, locale) => task_text(deadline, locale),
     }
 }

@@ -33,4 +33,19 @@ pub enum AccountDeadline {
         /// The window's last day.
         closes_on: NaiveDate,
     },
+    /// The holder's signing certificate (e.firma, Ecuapass TOKEN) stops
+    /// working on `expires_on` (the rule `certificate.expiry` reminds
+    /// before it).
+    CertificateExpiry {
+        /// The day it expires.
+        expires_on: NaiveDate,
+    },
+    /// The portal password must be changed by `due_on`, `interval_days`
+    /// after `changed_on` (the rule `password.rotation`).
+    PasswordChange {
+        /// The last change recorded.
+        changed_on: NaiveDate,
+        /// The day the next change is due.
+        due_on: NaiveDate,
+    },
 }

@@ -65,27 +65,47 @@ pub fn shipped_rules(
     ]
 }
 
-/// The shipped rules that know deadlines, with the CTPAT settings in force.
+/// The shipped rules that know deadlines, with the CTPAT and
+/// password-change settings in force.
 #[derive(Debug, Clone)]
 pub struct ShippedDeadlines {
     ctpat: CtpatInactivity,
     ecuapass: EcuapassAnnualUpdate,
+    password: PasswordRotation,
 }
 
 impl ShippedDeadlines {
     /// The rules of [`shipped_rules`], for their deadlines.
-    pub fn new(ctpat: CtpatRule) -> Self {
+    pub fn new(ctpat: CtpatRule, password_change: PasswordChangeSettings) -> Self {
         Self {
             ctpat: CtpatInactivity::new(ctpat),
             ecuapass: EcuapassAnnualUpdate,
+            password: PasswordRotation::new(password_change),
         }
     }
 
     /// Every deadline the account's facts hold as of `now`.
     pub fn for_account(&self, account: &Account, now: DateTime<Utc>) -> Vec<AccountDeadline> {
+        // As the rules that remind of them: an offboarded holder's
+        // certificate is revoked and their password removed, not renewed.
+        let kept = account.status != garita_engine::account::AccountStatus::Offboarded;
+        let certificate = account
+            .certificate_expires_on
+            .filter(|_| kept)
+            .map(|expires_on| AccountDeadline::CertificateExpiry { expires_on });
+        let password = account
+            .password_changed_on
+            .filter(|_| kept)
+            .and_then(|changed_on| {
+                let interval = self.password.settings().interval_for(&account.portal);
+                password_change_due_on(changed_on, interval)
+                    .map(|due_on| AccountDeadline::PasswordChange { changed_on, due_on })
+            });
         [
             self.ctpat.deadline(account),
             self.ecuapass.next_window(account, now),
+            certificate,
+            password,
         ]
         .into_iter()
         .flatten()
