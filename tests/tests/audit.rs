@@ -754,13 +754,3 @@ fn python_check(verifier_key: &str, note: &Path) -> (Option<i32>, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
-
-/// Debian's Python, which sees Debian's python3-cryptography (CI installs
-/// it there); a `python3` earlier on PATH (pyenv) may not.
-fn system_python() -> &'static str {
-    if Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3"
-    } else {
-        "python3"
-    }
-}

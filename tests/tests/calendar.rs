@@ -64,20 +64,9 @@ for ev in cal.walk('VEVENT'):
 print(json.dumps(out))
 "#;
 
-/// The Python that has Debian's python3-icalendar: the system one when
-/// there is one (a `python3` earlier on PATH may be another installation).
-fn python() -> PathBuf {
-    let system = PathBuf::from("/usr/bin/python3");
-    if system.exists() {
-        system
-    } else {
-        PathBuf::from("python3")
-    }
-}
-
 /// The file's events, by UID, as the independent parser read them.
 fn parse(file: &Path) -> BTreeMap<String, Value> {
-    let out = Command::new(python())
+    let out = Command::new(system_python())
         .arg("-c")
         .arg(PARSE)
         .arg(file)

@@ -26,14 +26,6 @@ fn ok(cmd: &mut Command) -> String {
     stdout(&out)
 }
 
-fn system_python() -> &'static str {
-    if Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3"
-    } else {
-        "python3"
-    }
-}
-
 /// (exit code, stdout) of the independent checker on `pack`.
 fn python_verify(pack: &Path, key: &str) -> (Option<i32>, String) {
     let out = Command::new(system_python())

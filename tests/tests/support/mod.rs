@@ -94,3 +94,15 @@ pub fn assert_success(out: &Output, what: &str) {
         stderr(out)
     );
 }
+
+/// Debian's Python (`/usr/bin/python3`), which sees the Debian packages
+/// `.ci/run` installs (python3-icalendar, python3-cryptography); a
+/// `python3` earlier on PATH (pyenv) may be another installation.
+pub fn system_python() -> PathBuf {
+    let system = PathBuf::from("/usr/bin/python3");
+    if system.exists() {
+        system
+    } else {
+        PathBuf::from("python3")
+    }
+}

@@ -233,7 +233,7 @@ pub async fn export(session: &Session, from: &str, to: &str) -> Result<AuditExpo
     })
 }
 
-fn exported_entry(e: &AuditEntry) -> ExportedEntry {
+pub(crate) fn exported_entry(e: &AuditEntry) -> ExportedEntry {
     ExportedEntry {
         seq: e.seq,
         at: at_text(&e.at),
@@ -256,32 +256,43 @@ fn at_text(at: &DateTime<Utc>) -> String {
 /// The export as CSV: one header row, then one row per entry; every cell
 /// formula-safe, the summary as canonical JSON.
 pub fn csv_text(export: &AuditExport) -> Result<String, AppError> {
+    entries_csv(&export.entries)
+}
+
+/// `entries` as CSV under [`COLUMNS`] (what `csv_text` and an evidence
+/// pack's `entries.csv` write).
+pub(crate) fn entries_csv(entries: &[ExportedEntry]) -> Result<String, AppError> {
     let failed = |e: String| AppError::Refused(format!("cannot write the CSV export: {e}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record(COLUMNS)
         .map_err(|e| failed(e.to_string()))?;
-    for entry in &export.entries {
-        let mut summary = String::new();
-        canonical_json(&entry.summary, &mut summary);
-        let row = [
-            entry.seq.to_string(),
-            entry.at.clone(),
-            entry.kind.clone(),
-            entry.subject.clone(),
-            entry.actor.clone().unwrap_or_default(),
-            summary,
-            entry.prev_hash.clone(),
-            entry.hash.clone(),
-            entry.recorded_at.clone().unwrap_or_default(),
-            entry.pinned_at.clone().unwrap_or_default(),
-        ];
+    for entry in entries {
         writer
-            .write_record(row.iter().map(|cell| escape_formula(cell).into_owned()))
+            .write_record(csv_cells(entry))
             .map_err(|e| failed(e.to_string()))?;
     }
     let bytes = writer.into_inner().map_err(|e| failed(e.to_string()))?;
     String::from_utf8(bytes).map_err(|_| failed("not UTF-8".into()))
+}
+
+/// One entry's CSV cells, in [`COLUMNS`]' order, each formula-safe.
+pub(crate) fn csv_cells(entry: &ExportedEntry) -> [String; 10] {
+    let mut summary = String::new();
+    canonical_json(&entry.summary, &mut summary);
+    [
+        entry.seq.to_string(),
+        entry.at.clone(),
+        entry.kind.clone(),
+        entry.subject.clone(),
+        entry.actor.clone().unwrap_or_default(),
+        summary,
+        entry.prev_hash.clone(),
+        entry.hash.clone(),
+        entry.recorded_at.clone().unwrap_or_default(),
+        entry.pinned_at.clone().unwrap_or_default(),
+    ]
+    .map(|cell| escape_formula(&cell).into_owned())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use chrono::Utc;
 use garita_engine::audit::tlog::leaf_data;
 use garita_engine::audit::tlog::merkle;
 use garita_engine::audit::tlog::note::{CheckpointSigner, TreeHead};
-use garita_engine::audit::{hex, AuditRecord};
+use garita_engine::audit::{hex, AuditEntry, AuditRecord};
 use serde::{Deserialize, Serialize};
 
 use super::Session;
@@ -111,17 +111,29 @@ pub fn configured_signer(session: &Session) -> Result<CheckpointSigner, AppError
     })
 }
 
-/// The leaf hashes of every entry now in the log, read a page at a time.
-pub async fn leaf_hashes(session: &Session) -> Result<Vec<garita_engine::audit::Hash>, AppError> {
+/// Every entry now in the log, in chain order, read a page at a time and
+/// handed to `visit`, so a log of millions of entries is never in memory
+/// at once.
+pub async fn scan_log(
+    session: &Session,
+    mut visit: impl FnMut(&AuditEntry),
+) -> Result<(), AppError> {
     let head = session.backend.audit.audit_head().await?;
-    let mut hashes = Vec::with_capacity(usize::try_from(head.seq).unwrap_or(0));
     let mut from = 1;
     while from <= head.seq {
         let to = (from + PAGE - 1).min(head.seq);
-        let entries = session.backend.audit.audit_entries(from, Some(to)).await?;
-        hashes.extend(entries.iter().map(|e| merkle::leaf_hash(&leaf_data(e))));
+        for entry in session.backend.audit.audit_entries(from, Some(to)).await? {
+            visit(&entry);
+        }
         from = to + 1;
     }
+    Ok(())
+}
+
+/// The leaf hashes of every entry now in the log: 32 bytes each.
+pub async fn leaf_hashes(session: &Session) -> Result<Vec<garita_engine::audit::Hash>, AppError> {
+    let mut hashes = Vec::new();
+    scan_log(session, |e| hashes.push(merkle::leaf_hash(&leaf_data(e)))).await?;
     Ok(hashes)
 }
 

@@ -24,10 +24,10 @@ use garita_engine::audit::tlog::note::{CheckpointVerifier, TreeHead};
 use garita_engine::audit::tlog::range::{range_proof, root_from_range};
 use garita_engine::audit::tlog::{leaf_data, merkle::leaf_hash};
 use garita_engine::audit::{hex, parse_hash, AuditEntry, Hash};
-use garita_inventory::csv_cells::escape_formula;
 use serde::{Deserialize, Serialize};
 
-use super::audit_checkpoint::{configured_signer, leaf_hashes, sign_and_record, CHECKPOINT_KIND};
+use super::audit::{csv_cells, entries_csv, exported_entry};
+use super::audit_checkpoint::{configured_signer, scan_log, sign_and_record, CHECKPOINT_KIND};
 use super::audit_period::{bound, End};
 use super::Session;
 use crate::AppError;
@@ -103,40 +103,33 @@ pub async fn pack(
         )));
     }
     let signer = configured_signer(session)?;
-    let audit = &session.backend.audit;
-    let selected = audit.audit_entries_between(start, end).await?;
+    let selected = session
+        .backend
+        .audit
+        .audit_entries_between(start, end)
+        .await?;
     // The run is contiguous: from the period's first entry to its last,
     // with any entry between them (written with a clock that stepped back).
-    let (first_seq, last_seq) = match (selected.first(), selected.iter().map(|e| e.seq).max()) {
-        (Some(first), Some(last)) => (
-            selected.iter().map(|e| e.seq).min().unwrap_or(first.seq),
-            last,
-        ),
-        _ => (0, 0),
-    };
-    let run = if first_seq == 0 {
-        Vec::new()
-    } else {
-        audit.audit_entries(first_seq, Some(last_seq)).await?
-    };
-    // The newest checkpoint before the period: its note is in its entry.
-    let start_checkpoint = if first_seq > 1 {
-        audit
-            .audit_entries(1, Some(first_seq - 1))
-            .await?
-            .into_iter()
-            .rev()
-            .find(|e| e.kind == CHECKPOINT_KIND)
-            .and_then(|e| {
-                e.summary
-                    .get("note")
-                    .and_then(|n| n.as_str())
-                    .map(str::to_owned)
-            })
-    } else {
-        None
-    };
-    let leaves = leaf_hashes(session).await?;
+    let seqs = selected.iter().map(|e| e.seq);
+    let (first_seq, last_seq) = (seqs.clone().min().unwrap_or(0), seqs.max().unwrap_or(0));
+    // One pass over the log: every leaf for the tree, the run's entries,
+    // and the newest checkpoint before the period (its note is in its entry).
+    let mut leaves = Vec::new();
+    let mut run = Vec::new();
+    let mut start_checkpoint = None;
+    scan_log(session, |e| {
+        leaves.push(leaf_hash(&leaf_data(e)));
+        if first_seq > 0 && (first_seq..=last_seq).contains(&e.seq) {
+            run.push(e.clone());
+        } else if e.seq < first_seq && e.kind == CHECKPOINT_KIND {
+            start_checkpoint = e
+                .summary
+                .get("note")
+                .and_then(|n| n.as_str())
+                .map(str::to_owned);
+        }
+    })
+    .await?;
     let made = sign_and_record(session, &signer, &leaves).await?;
     let proof = if run.is_empty() {
         Vec::new()
@@ -212,7 +205,8 @@ fn write_pack(
             .map_err(|e| AppError::Refused(format!("cannot write {}: {e}", path.display())))
     };
     put("entries.jsonl", &jsonl)?;
-    put("entries.csv", &entries_csv(run)?)?;
+    let exported: Vec<_> = run.iter().map(exported_entry).collect();
+    put("entries.csv", entries_csv(&exported)?.as_bytes())?;
     put("checkpoint.txt", checkpoint.as_bytes())?;
     if let Some(note) = start_checkpoint {
         put("start-checkpoint.txt", note.as_bytes())?;
@@ -221,39 +215,6 @@ fn write_pack(
         .map_err(|e| AppError::Refused(format!("cannot encode the proofs: {e}")))?;
     put("proofs.json", &proofs)?;
     put("verifier-key.txt", format!("{verifier_key}\n").as_bytes())
-}
-
-fn entries_csv(run: &[AuditEntry]) -> Result<Vec<u8>, AppError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let failed = |e: csv::Error| AppError::Refused(format!("cannot write the CSV: {e}"));
-    out.write_record([
-        "seq",
-        "recorded_at",
-        "at",
-        "kind",
-        "subject",
-        "actor",
-        "summary",
-        "hash",
-    ])
-    .map_err(failed)?;
-    for e in run {
-        let mut summary = String::new();
-        garita_engine::audit::canonical_json(&e.summary, &mut summary);
-        out.write_record([
-            e.seq.to_string(),
-            e.recorded_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            e.at.to_rfc3339(),
-            escape_formula(&e.kind).into_owned(),
-            escape_formula(&e.subject).into_owned(),
-            escape_formula(e.actor.as_deref().unwrap_or("")).into_owned(),
-            escape_formula(&summary).into_owned(),
-            e.hash.clone(),
-        ])
-        .map_err(failed)?;
-    }
-    out.into_inner()
-        .map_err(|e| AppError::Refused(format!("cannot write the CSV: {e}")))
 }
 
 /// What checking a pack found.
@@ -447,21 +408,7 @@ fn check_csv(text: &str, entries: &[Option<AuditEntry>], problems: &mut Vec<Stri
         let Some(Some(entry)) = entries.get(i) else {
             continue;
         };
-        let mut summary = String::new();
-        garita_engine::audit::canonical_json(&entry.summary, &mut summary);
-        let expected = [
-            entry.seq.to_string(),
-            entry
-                .recorded_at
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
-            entry.at.to_rfc3339(),
-            escape_formula(&entry.kind).into_owned(),
-            escape_formula(&entry.subject).into_owned(),
-            escape_formula(entry.actor.as_deref().unwrap_or("")).into_owned(),
-            escape_formula(&summary).into_owned(),
-            entry.hash.clone(),
-        ];
+        let expected = csv_cells(&exported_entry(entry));
         let found: Vec<&str> = row.iter().collect();
         if found != expected.iter().map(String::as_str).collect::<Vec<_>>() {
             problems.push(format!(

@@ -32,8 +32,9 @@ pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
-/// The largest power of two smaller than `n` (`n` > 1).
-fn split(n: usize) -> usize {
+/// The largest power of two smaller than `n` (`n` > 1): where RFC 6962
+/// splits a tree of `n` leaves.
+pub(super) fn split(n: usize) -> usize {
     let mut k = 1;
     while k << 1 < n {
         k <<= 1;

@@ -10,7 +10,7 @@
 //! leaves. The walk splits a tree as RFC 6962 does (at the largest power
 //! of two below its size).
 
-use super::merkle::{node_hash, root};
+use super::merkle::{node_hash, root, split};
 use crate::audit::Hash;
 
 /// The proof for leaves `first..first + count` of the tree of `leaves`;
@@ -72,14 +72,6 @@ fn rebuild<'a>(
     let left = rebuild(lo, lo + k, first, end, run, proof)?;
     let right = rebuild(lo + k, hi, first, end, run, proof)?;
     Some(node_hash(&left, &right))
-}
-
-fn split(n: usize) -> usize {
-    let mut k = 1;
-    while k << 1 < n {
-        k <<= 1;
-    }
-    k
 }
 
 #[cfg(test)]
