@@ -353,7 +353,8 @@ fn check_entries(
                 continue;
             }
         };
-        let expected = first + i as u64;
+        // Saturating: `first` comes from the pack, which may be anything.
+        let expected = first.saturating_add(i as u64);
         if entry.seq != expected {
             problems.push(format!(
                 "entries.jsonl line {at}: entry {} where entry {expected} belongs (entries were removed or reordered)",
@@ -389,7 +390,9 @@ fn check_run(head: &TreeHead, proofs: &PackProofs, lines: &[&[u8]], problems: &m
         problems.push(format!(
             "entries.jsonl: entries {}..={} do not give the root checkpoint.txt signs: an entry was changed, removed, added or reordered",
             proofs.first_seq,
-            proofs.first_seq + proofs.count.saturating_sub(1)
+            proofs
+                .first_seq
+                .saturating_add(proofs.count.saturating_sub(1))
         ));
     }
 }
@@ -422,5 +425,70 @@ fn check_csv(text: &str, entries: &[Option<AuditEntry>], problems: &mut Vec<Stri
             "entries.csv: {rows} rows for {} entries",
             entries.len()
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use garita_engine::audit::tlog::note::CheckpointSigner;
+
+    /// A pack's numbers are the pack's to choose: absurd ones are problems
+    /// named in the report, never a panic of the checker.
+    #[test]
+    fn a_pack_with_absurd_numbers_is_refused_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = CheckpointSigner::from_seed("aduanas.example/garita", [3; 32]).unwrap();
+        let head = TreeHead {
+            size: 1,
+            root: [0; 32],
+        };
+        let entry = AuditEntry {
+            seq: 1,
+            at: chrono::Utc::now(),
+            kind: "account.created".into(),
+            subject: "ctpat:ana@example.com".into(),
+            actor: None,
+            summary: serde_json::json!({}),
+            recorded_at: None,
+            pinned_at: None,
+            prev_hash: "0".repeat(64),
+            hash: "0".repeat(64),
+        };
+        let write = |name: &str, text: &[u8]| std::fs::write(dir.path().join(name), text).unwrap();
+        let second = AuditEntry {
+            seq: 2,
+            ..entry.clone()
+        };
+        let mut lines = Vec::new();
+        for e in [&entry, &second] {
+            lines.extend(leaf_data(e));
+            lines.push(b'\n');
+        }
+        write("entries.jsonl", &lines);
+        write(
+            "entries.csv",
+            entries_csv(&[exported_entry(&entry), exported_entry(&second)])
+                .unwrap()
+                .as_bytes(),
+        );
+        write("checkpoint.txt", signer.sign(&head).as_bytes());
+        write("verifier-key.txt", signer.verifier().text().as_bytes());
+        let proofs = PackProofs {
+            format: PACK_FORMAT.into(),
+            from: String::new(),
+            to: String::new(),
+            tree_size: u64::MAX,
+            first_seq: u64::MAX,
+            count: u64::MAX,
+            range_proof: vec!["zz".into()],
+            consistency: None,
+        };
+        write("proofs.json", &serde_json::to_vec(&proofs).unwrap());
+        let report = verify_pack(dir.path(), None).unwrap();
+        assert!(!report.intact);
+        let problems = report.problems.join("\n");
+        assert!(problems.contains("where entry"), "{problems}");
+        assert!(problems.contains("tree_size"), "{problems}");
     }
 }

@@ -35,9 +35,10 @@ pub fn empty_root() -> Hash {
 /// The largest power of two smaller than `n` (`n` > 1): where RFC 6962
 /// splits a tree of `n` leaves.
 pub(super) fn split(n: usize) -> usize {
-    let mut k = 1;
-    while k << 1 < n {
-        k <<= 1;
+    let mut k: usize = 1;
+    // Checked: above 2^63 leaves a doubling would wrap to 0 and never end.
+    while let Some(double) = k.checked_mul(2).filter(|d| *d < n) {
+        k = double;
     }
     k
 }
@@ -243,6 +244,15 @@ mod tests {
                 n + 1
             );
         }
+    }
+
+    #[test]
+    fn the_split_is_the_largest_power_of_two_below_the_size() {
+        assert_eq!(split(2), 1);
+        assert_eq!(split(3), 2);
+        assert_eq!(split(8), 4);
+        assert_eq!(split(9), 8);
+        assert_eq!(split(usize::MAX), 1 << (usize::BITS - 1));
     }
 
     #[test]
