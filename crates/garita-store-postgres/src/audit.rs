@@ -409,11 +409,7 @@ impl AuditedRecords for PostgresStore {
         match kind {
             Rewritten::Message => self.stored_message(id).await,
             Rewritten::Task => self.stored_task(id).await,
-            Rewritten::User => sqlx::query_scalar("SELECT record FROM users WHERE email = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(self.error("reading a console user")),
+            Rewritten::User => self.stored_user(id).await,
         }
     }
 }

@@ -143,22 +143,24 @@ impl PostgresStore {
             .map_err(self.error("removing console sessions"))?;
         Ok(removed.rows_affected())
     }
+
+    /// A user's stored record bytes (what its audit digest covers).
+    pub(crate) async fn stored_user(&self, email: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        sqlx::query_scalar("SELECT record FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error("reading a user"))
+    }
 }
 
 #[async_trait]
 impl UserStore for PostgresStore {
     async fn user(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let doing = "reading a user";
-        let row = sqlx::query("SELECT record FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(self.error(doing))?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let bytes: Vec<u8> = row.try_get(0).map_err(self.error(doing))?;
-        decode(&bytes, || format!("user {email}")).map(Some)
+        self.stored_user(email)
+            .await?
+            .map(|bytes| decode(&bytes, || format!("user {email}")))
+            .transpose()
     }
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
