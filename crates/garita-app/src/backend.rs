@@ -11,7 +11,7 @@ use garita_engine::backup::BackupRecords;
 use garita_engine::lease::{LocalLeases, RunLeases};
 use garita_engine::schedule::ScheduleStore;
 use garita_engine::user::UserStore;
-use garita_engine::{AccountStore, OutboxStore, Store, StoreHealth};
+use garita_engine::{AccountStore, OutboxStore, Store, StoreHealth, StoreWakeups};
 use garita_store::SledStore;
 use garita_store_postgres::PostgresStore;
 
@@ -36,6 +36,8 @@ pub struct Backend {
     pub health: Arc<dyn StoreHealth>,
     /// Which process drives which run.
     pub leases: Arc<dyn RunLeases>,
+    /// Word of other processes' writes, on a store several share.
+    pub wakeups: Option<Arc<dyn StoreWakeups>>,
 }
 
 impl Backend {
@@ -53,6 +55,8 @@ impl Backend {
             // sled lets one process open a store, so its leases can live in
             // that process's memory.
             leases: Arc::new(LocalLeases::new()),
+            // Nobody else can write it.
+            wakeups: None,
         }
     }
 
@@ -69,6 +73,7 @@ impl Backend {
             backup: store.clone(),
             health: store.clone(),
             leases: store.clone(),
+            wakeups: Some(store.clone()),
         }
     }
 }

@@ -97,6 +97,10 @@ pub struct StoreSettings {
     pub cache_mb: u64,
     /// `power_loss` (flush + fdatasync, the default) or `process_crash` (flush only).
     pub durability: String,
+    /// How long a run's lease lasts without a heartbeat (`30s`): on a store
+    /// several daemons share, a run whose driver died waits about this long
+    /// before another daemon takes it over. Heartbeats come every third of it.
+    pub lease_ttl: String,
 }
 
 impl Default for StoreSettings {
@@ -106,6 +110,7 @@ impl Default for StoreSettings {
             url: None,
             cache_mb: 64,
             durability: "power_loss".into(),
+            lease_ttl: "30s".into(),
         }
     }
 }

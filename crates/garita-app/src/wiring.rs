@@ -146,6 +146,9 @@ impl App {
 
     /// [`App::open_backend`] for the store at `location`.
     pub fn open_backend_at(&self, location: &StoreLocation) -> Result<Backend, AppError> {
+        // Checked before anything opens, so a bad value stops every command
+        // rather than an engine falling back to the default.
+        self.lease_ttl()?;
         match location {
             StoreLocation::Dir(dir) => Ok(Backend::sled(&self.open_sled(dir)?)),
             StoreLocation::Postgres(url) => {
@@ -185,6 +188,25 @@ impl App {
             ),
             other => other.into(),
         })
+    }
+
+    /// `[store] lease_ttl`: how long a run's lease lasts without a
+    /// heartbeat. At least a second (heartbeats come every third of it),
+    /// at most an hour (a dead daemon's runs wait that long).
+    pub fn lease_ttl(&self) -> Result<std::time::Duration, AppError> {
+        let text = self.settings.store.lease_ttl.trim();
+        let ttl = humantime::parse_duration(text).map_err(|e| {
+            AppError::Config(format!(
+                "store.lease_ttl must be a duration such as `30s`, not `{text}` (check garita.toml): {e}"
+            ))
+        })?;
+        let range = std::time::Duration::from_secs(1)..=std::time::Duration::from_secs(3600);
+        if !range.contains(&ttl) {
+            return Err(AppError::Config(format!(
+                "store.lease_ttl is {text}; it must be between 1s and 1h (30s is the default)"
+            )));
+        }
+        Ok(ttl)
     }
 
     /// Opens the sled store in `dir`.
@@ -243,7 +265,9 @@ impl App {
             .with_leases(
                 backend.leases.clone(),
                 garita_engine::lease::process_owner(),
-                garita_engine::lease::DEFAULT_LEASE_TTL,
+                // open_backend_at refused a bad value before this backend existed.
+                self.lease_ttl()
+                    .unwrap_or(garita_engine::lease::DEFAULT_LEASE_TTL),
             ),
         )
     }

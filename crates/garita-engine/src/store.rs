@@ -146,6 +146,19 @@ pub trait Store: Send + Sync {
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
 }
 
+/// Word that another process sharing the store wrote something that may
+/// make work due (a new run, a run parked until a time, an answered task),
+/// so a waiting daemon looks now instead of at its next poll. A hint only:
+/// word is lost while a connection is down, so daemons keep polling.
+#[async_trait]
+pub trait StoreWakeups: Send + Sync {
+    /// Starts listening in the background: `wake` is notified after other
+    /// processes' writes (bursts coalesced), never after this process's
+    /// own. Returns once listening, or why it cannot listen (the caller
+    /// goes on polling).
+    async fn listen(&self, wake: std::sync::Arc<tokio::sync::Notify>) -> Result<(), StoreError>;
+}
+
 /// Whether a store can still write: a health check a daemon reports to its
 /// monitor, so that a store that cannot write never looks healthy.
 pub trait StoreHealth: Send + Sync {

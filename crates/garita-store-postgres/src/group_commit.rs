@@ -174,6 +174,11 @@ impl PostgresStore {
         if head != start {
             store_head(&mut tx, &self.url, &head).await?;
         }
+        // Other daemons may now have work due (a new run, a timer, an
+        // answered task's run); they hear it once this commits.
+        crate::wakeups::notify_in(&mut tx, &self.sender)
+            .await
+            .map_err(self.error(doing))?;
         tx.commit().await.map_err(self.error(doing))?;
         Ok(outcomes)
     }

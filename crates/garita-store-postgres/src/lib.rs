@@ -83,6 +83,7 @@ mod sources;
 mod store;
 mod tasks;
 mod users;
+mod wakeups;
 
 #[cfg(test)]
 mod copy_tests;

@@ -46,6 +46,9 @@ pub struct PostgresStore {
     pub(crate) health: Arc<Health>,
     /// The queue of run commits written together (`group_commit.rs`).
     pub(crate) group: Arc<GroupCommit>,
+    /// This connection's name in the word it sends other processes
+    /// (`wakeups.rs`), so its own listener can skip it.
+    pub(crate) sender: Arc<str>,
 }
 
 impl PostgresStore {
@@ -90,6 +93,7 @@ impl PostgresStore {
             clock: options.clock,
             health,
             group: Arc::default(),
+            sender: sender_id().into(),
         })
     }
 
@@ -119,3 +123,12 @@ impl PostgresStore {
 /// (rust-lang/rust#100013), and the engine's traits need them to be.
 pub(crate) type InTx<'a, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A name no other store connected to the database shares: the process and
+/// a random number (one process may connect twice).
+fn sender_id() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+    let random = RandomState::new().hash_one(std::time::SystemTime::now());
+    format!("{}:{random:016x}", std::process::id())
+}

@@ -92,6 +92,16 @@ pub async fn serve(
     // Commands from clients run on this same engine: a run they start,
     // signal or answer is driven by it, never by a second engine.
     let nudge = Arc::new(tokio::sync::Notify::new());
+    // Other daemons' (and commands') writes to a shared store wake this
+    // loop as the client commands do; polling covers lost word.
+    if let Some(wakeups) = &backend.wakeups {
+        match wakeups.listen(nudge.clone()).await {
+            Ok(()) => tracing::debug!("listening for other processes' writes"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for other processes' writes; looking at the store every 30 s instead")
+            }
+        }
+    }
     let (schedules, mut pause_requests) = super::ScheduleControl::channel();
     let store_dir = app.wiring().store_dir();
     let session = garita_app::Session::lent(
@@ -164,7 +174,12 @@ pub async fn serve(
     // expires and the next drive takes it over. One process per sled store
     // resumes such runs when it starts, so it never needs to look.
     let shared_store = app.wiring().store_location().is_postgres();
-    let mut rescan = tokio::time::interval(garita_engine::lease::DEFAULT_LEASE_TTL);
+    // The backend opened, so the configured lifetime parsed.
+    let lease_ttl = app
+        .wiring()
+        .lease_ttl()
+        .unwrap_or(garita_engine::lease::DEFAULT_LEASE_TTL);
+    let mut rescan = tokio::time::interval(lease_ttl);
     rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut store_check = tokio::time::interval(STORE_CHECK);
     store_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
