@@ -113,6 +113,12 @@ fn known_portals(app: &App) -> Vec<String> {
     names
 }
 
+/// The portals an account may have, by name (what a front end offers
+/// as a filter).
+pub fn portal_names(session: &crate::ops::Session) -> Vec<String> {
+    known_portals(&session.app)
+}
+
 /// Finds an account given as `PORTAL:IDENTIFIER`, or as a bare identifier
 /// that only one portal has.
 async fn resolve(store: &dyn AccountStore, given: &str) -> Result<Account, AppError> {
