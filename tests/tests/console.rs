@@ -566,6 +566,16 @@ steps:
       body: "Hola <img src=x onerror=alert(1)>"
 "#;
 
+/// An attribute's text as a browser reads it (what minijinja escapes).
+fn unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
 /// The `data-key` of every account row of a Cuentas page.
 fn account_keys(html: &str) -> Vec<String> {
     html.match_indices("class=\"account-row\" data-key=\"")
@@ -639,7 +649,10 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
             && !inbox.body.contains("<b>urgente"),
         "the title is shown as text"
     );
-    let task = field(&inbox.body[inbox.body.find("/tareas/ver").unwrap()..], "task");
+    let task = field(
+        &inbox.body[inbox.body.find("/tareas/ver").unwrap()..],
+        "task",
+    );
     // The auditor's "mine" is empty; their group (auditors) has nothing either.
     let theirs = console.get("/tareas", Some(&auditor));
     assert_eq!(data_count(&theirs.body, "mine"), 0);
@@ -650,27 +663,46 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
         Some(&officer),
         &[("csrf", &csrf), ("view", "overdue")],
     );
-    assert!(overdue.body.contains("No hay tareas abiertas"), "{}", overdue.body);
+    assert!(
+        overdue.body.contains("No hay tareas abiertas"),
+        "{}",
+        overdue.body
+    );
 
     // The task's page: its guidance as text, a typed form from its fields.
-    let shown = console.post("/tareas/ver", Some(&officer), &[("csrf", &csrf), ("task", &task)]);
+    let shown = console.post(
+        "/tareas/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("task", &task)],
+    );
     assert_eq!(shown.status, 200, "{}", shown.body);
     assert!(shown.body.contains("&lt;script&gt;alert(1)&lt;"));
     assert!(!shown.body.contains("<script"));
-    assert!(shown.body.contains("name=\"answer.approved\"") && shown.body.contains("type=\"number\""));
+    assert!(
+        shown.body.contains("name=\"answer.approved\"") && shown.body.contains("type=\"number\"")
+    );
 
     // The auditor may look but not answer.
     let forbidden = console.post(
         "/tareas/responder",
         Some(&auditor),
-        &[("csrf", &auditor_csrf), ("task", &task), ("answer.approved", "true")],
+        &[
+            ("csrf", &auditor_csrf),
+            ("task", &task),
+            ("answer.approved", "true"),
+        ],
     );
     assert_eq!(forbidden.status, 403, "{}", forbidden.body);
     // A wrong value is refused naming the field, and changes nothing.
     let wrong = console.post(
         "/tareas/responder",
         Some(&officer),
-        &[("csrf", &csrf), ("task", &task), ("answer.approved", "true"), ("answer.copies", "tres")],
+        &[
+            ("csrf", &csrf),
+            ("task", &task),
+            ("answer.approved", "true"),
+            ("answer.copies", "tres"),
+        ],
     );
     assert_eq!(wrong.status, 422, "{}", wrong.body);
     assert!(wrong.body.contains("copies") && wrong.body.contains("whole number"));
@@ -678,20 +710,44 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     let answered = console.post(
         "/tareas/responder",
         Some(&officer),
-        &[("csrf", &csrf), ("task", &task), ("answer.approved", "true"), ("answer.copies", "2")],
+        &[
+            ("csrf", &csrf),
+            ("task", &task),
+            ("answer.approved", "true"),
+            ("answer.copies", "2"),
+        ],
     );
     assert_eq!(answered.status, 200, "{}", answered.body);
-    assert!(answered.body.contains(&format!("id=\"answered-by\">{OFFICER}<")), "{}", answered.body);
+    assert!(
+        answered
+            .body
+            .contains(&format!("id=\"answered-by\">{OFFICER}<")),
+        "{}",
+        answered.body
+    );
     let stored: Value =
         serde_json::from_str(&console.ok(&["--json", "tasks", "show", &task])).unwrap();
     assert_eq!(stored["answer"]["by"], OFFICER);
     assert_eq!(stored["answer"]["fields"]["approved"], true);
     assert_eq!(stored["answer"]["fields"]["copies"], 2);
     let run_id = stored["run_id"].as_str().unwrap().to_owned();
-    let run_page = console.post("/ejecuciones/ver", Some(&officer), &[("csrf", &csrf), ("run", &run_id)]);
+    let run_page = console.post(
+        "/ejecuciones/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("run", &run_id)],
+    );
     assert_eq!(run_page.status, 200, "{}", run_page.body);
-    assert!(run_page.body.contains("id=\"run-status\">succeeded<"), "{}", run_page.body);
-    assert!(run_page.body.contains(OFFICER), "the run's step shows who answered");
+    assert!(
+        run_page
+            .body
+            .contains("id=\"run-status\" data-status=\"succeeded\""),
+        "{}",
+        run_page.body
+    );
+    assert!(
+        run_page.body.contains(OFFICER),
+        "the run's step shows who answered"
+    );
     let runs = console.get("/ejecuciones", Some(&officer));
     assert!(runs.body.contains(&run_id) && runs.body.contains("console-mail"));
     let again = console.get("/tareas", Some(&officer));
@@ -713,16 +769,28 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     assert_eq!(keys.len(), at_risk.len(), "{}", risky.body);
     // Searching for one at-risk holder finds exactly their account.
     let target = at_risk[0];
-    let key = format!("{}:{}", target["portal"].as_str().unwrap(), target["identifier"].as_str().unwrap().to_lowercase());
+    let key = format!(
+        "{}:{}",
+        target["portal"].as_str().unwrap(),
+        target["identifier"].as_str().unwrap().to_lowercase()
+    );
     let holder = target["holder"]["email"].as_str().unwrap().to_owned();
     let searched = console.post(
         "/cuentas",
         Some(&officer),
         &[("csrf", &csrf), ("q", &holder), ("status", "at_risk")],
     );
-    assert!(account_keys(&searched.body).contains(&key), "{key} in {:?}", account_keys(&searched.body));
+    assert!(
+        account_keys(&searched.body).contains(&key),
+        "{key} in {:?}",
+        account_keys(&searched.body)
+    );
     // Its page: history and evidence.
-    let account = console.post("/cuentas/ver", Some(&officer), &[("csrf", &csrf), ("account", &key)]);
+    let account = console.post(
+        "/cuentas/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("account", &key)],
+    );
     assert_eq!(account.status, 200, "{}", account.body);
     assert!(account.body.contains("class=\"timeline\"") && account.body.contains("imported from"));
     // Offboarding: refused to the auditor, done for the officer, in the history.
@@ -735,12 +803,23 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     let off = console.post(
         "/cuentas/baja",
         Some(&officer),
-        &[("csrf", &csrf), ("account", &key), ("note", "dejó la empresa")],
+        &[
+            ("csrf", &csrf),
+            ("account", &key),
+            ("note", "dejó la empresa"),
+        ],
     );
     assert_eq!(off.status, 200, "{}", off.body);
-    assert!(off.body.contains("id=\"account-status\">dada de baja<"), "{}", off.body);
+    assert!(
+        off.body.contains("id=\"account-status\">dada de baja<"),
+        "{}",
+        off.body
+    );
     let history = console.ok(&["--json", "accounts", "history", &key]);
-    assert!(history.contains("dejó la empresa") && history.contains(OFFICER), "{history}");
+    assert!(
+        history.contains("dejó la empresa") && history.contains(OFFICER),
+        "{history}"
+    );
 
     // Import: a bad row is reported by line and column, and nothing is written
     // unless the good rows are asked for.
@@ -750,17 +829,38 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     let bad = "nope,otro.usuario,Otro Usuario,otro@example.com,E-2,,Importadora Norte SA de CV,INO850101AB1,,,active,2026-03-01,,,,";
     let csv = format!("{header}\n{good}\n{bad}\n");
     assert_eq!(
-        console.post("/cuentas/importar", Some(&auditor), &[("csrf", &auditor_csrf), ("csv", &csv)]).status,
+        console
+            .post(
+                "/cuentas/importar",
+                Some(&auditor),
+                &[("csrf", &auditor_csrf), ("csv", &csv)]
+            )
+            .status,
         403
     );
-    let report = console.post("/cuentas/importar", Some(&officer), &[("csrf", &csrf), ("file", "nuevas.csv"), ("csv", &csv)]);
+    let report = console.post(
+        "/cuentas/importar",
+        Some(&officer),
+        &[("csrf", &csrf), ("file", "nuevas.csv"), ("csv", &csv)],
+    );
     assert_eq!(report.status, 422, "{}", report.body);
-    assert!(report.body.contains("class=\"problem-row\"><td>3</td><td><code>portal</code>"), "{}", report.body);
+    assert!(
+        report
+            .body
+            .contains("class=\"problem-row\"><td>3</td><td><code>portal</code>"),
+        "{}",
+        report.body
+    );
     assert_eq!(data_count(&report.body, "imported"), 0);
     let partial = console.post(
         "/cuentas/importar",
         Some(&officer),
-        &[("csrf", &csrf), ("file", "nuevas.csv"), ("csv", &csv), ("skip_invalid", "true")],
+        &[
+            ("csrf", &csrf),
+            ("file", "nuevas.csv"),
+            ("csv", &csv),
+            ("skip_invalid", "true"),
+        ],
     );
     assert_eq!(partial.status, 200, "{}", partial.body);
     assert_eq!(data_count(&partial.body, "imported"), 1);
@@ -770,26 +870,59 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     // Correo: the failed message, shown as text, retried by the officer only.
     let mail = console.get("/correo", Some(&officer));
     assert_eq!(mail.status, 200, "{}", mail.body);
-    assert!(mail.body.contains("Aviso &lt;i&gt;importante"), "{}", mail.body);
-    let message = field(&mail.body[mail.body.find("/correo/ver").unwrap()..], "message");
-    let shown = console.post("/correo/ver", Some(&officer), &[("csrf", &csrf), ("message", &message)]);
+    assert!(
+        mail.body.contains("Aviso &lt;i&gt;importante"),
+        "{}",
+        mail.body
+    );
+    let message = unescape(&field(
+        &mail.body[mail.body.find("/correo/ver").unwrap()..],
+        "message",
+    ));
+    let shown = console.post(
+        "/correo/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("message", &message)],
+    );
     assert_eq!(shown.status, 200, "{}", shown.body);
-    assert!(shown.body.contains("&lt;img src=x onerror=alert(1)&gt;") && !shown.body.contains("<img"));
-    assert!(shown.body.contains("id=\"mail-status\">fallido<"), "{}", shown.body);
+    assert!(
+        shown.body.contains("&lt;img src=x onerror=alert(1)&gt;") && !shown.body.contains("<img")
+    );
+    assert!(
+        shown.body.contains("id=\"mail-status\">fallido<"),
+        "{}",
+        shown.body
+    );
     assert_eq!(
-        console.post("/correo/reintentar", Some(&auditor), &[("csrf", &auditor_csrf), ("message", &message)]).status,
+        console
+            .post(
+                "/correo/reintentar",
+                Some(&auditor),
+                &[("csrf", &auditor_csrf), ("message", &message)]
+            )
+            .status,
         403
     );
-    let retried = console.post("/correo/reintentar", Some(&officer), &[("csrf", &csrf), ("message", &message)]);
-    assert_eq!(retried.status, 200, "{}", retried.body);
-    assert!(retried.body.contains("Envío reintentado"), "{}", retried.body);
-    let outbox: Value = serde_json::from_str(&console.ok(&["--json", "outbox", "show", &message])).unwrap();
+    let retried = console.post(
+        "/correo/reintentar",
+        Some(&officer),
+        &[("csrf", &csrf), ("message", &message)],
+    );
+    // The server is still down: the attempt is made, fails again, and says so.
+    assert_eq!(retried.status, 422, "{}", retried.body);
+    assert!(retried.body.contains("failed again"), "{}", retried.body);
+    let outbox: Value =
+        serde_json::from_str(&console.ok(&["--json", "outbox", "show", &message])).unwrap();
     assert_eq!(outbox["attempts"], 2, "{outbox}");
 
     // Auditoría: the chain verifies; the export is the auditor's, not the officer's.
     let audit = console.get("/auditoria", Some(&auditor));
     assert_eq!(audit.status, 200, "{}", audit.body);
-    assert!(audit.body.contains("data-intact=\"true\""), "{}", audit.body);
+    assert!(
+        audit.body.contains("data-intact=\"true\""),
+        "{}",
+        audit.body
+    );
     let period = [("from", "2000-01-01"), ("to", "2100-01-01")];
     let by_officer = console.post(
         "/auditoria/exportar",
@@ -803,21 +936,43 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
         &[("csrf", &auditor_csrf), period[0], period[1]],
     );
     assert_eq!(export.status, 200, "{}", export.body);
-    assert!(export.header("content-disposition").unwrap_or_default().contains("attachment"));
-    assert!(export.header("content-type").unwrap_or_default().starts_with("text/csv"));
-    for (kind, actor) in [("task.answered", OFFICER), ("outbox.retried", OFFICER), ("account.", OFFICER)] {
+    assert!(export
+        .header("content-disposition")
+        .unwrap_or_default()
+        .contains("attachment"));
+    assert!(export
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/csv"));
+    for (kind, actor) in [
+        ("task.answered", OFFICER),
+        ("outbox.retried", OFFICER),
+        ("account.", OFFICER),
+    ] {
         assert!(
-            export.body.lines().any(|l| l.contains(kind) && l.contains(actor)),
+            export
+                .body
+                .lines()
+                .any(|l| l.contains(kind) && l.contains(actor)),
             "{kind} by {actor} in the export"
         );
     }
-    let exported = console.ok(&["audit", "export", "--from", "2000-01-01", "--to", "2100-01-01"]);
+    let exported = console.ok(&[
+        "audit",
+        "export",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+    ]);
     assert!(exported.contains("audit.exported") && exported.contains(AUDITOR));
     assert!(console.ok(&["audit", "verify"]).contains("intact"));
 
     // Forms without the session's token change nothing.
     assert_eq!(
-        console.post("/cuentas/baja", Some(&officer), &[("account", &key)]).status,
+        console
+            .post("/cuentas/baja", Some(&officer), &[("account", &key)])
+            .status,
         403
     );
 }

@@ -70,7 +70,9 @@ pub struct InboxQuery {
 }
 
 /// How many open tasks each view holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct InboxCounts {
     /// Assigned to the viewer.
     pub mine: u64,
@@ -224,11 +226,16 @@ mod tests {
                 task("mia", Some("Ana@Example.com"), Some("2026-03-12T00:00:00Z")),
                 task("colega", Some("luis@example.com"), None),
                 task("nadie", None, Some("2026-03-09T00:00:00Z")),
-                task("titular", Some("holder@corp.example"), Some("2026-03-01T00:00:00Z")),
+                task(
+                    "titular",
+                    Some("holder@corp.example"),
+                    Some("2026-03-01T00:00:00Z"),
+                ),
             ]
         };
-        let colleagues: BTreeSet<String> =
-            ["ana@example.com", "luis@example.com"].map(String::from).into();
+        let colleagues: BTreeSet<String> = ["ana@example.com", "luis@example.com"]
+            .map(String::from)
+            .into();
         let query = |view| InboxQuery {
             email: "ana@example.com".into(),
             role: Role::Officer,

@@ -72,23 +72,29 @@ pub fn summary(entry: &OutboxEntry) -> MessageSummary {
     }
 }
 
-/// [`retry`] on behalf of `by` (a console user), who is recorded in the
-/// audit log as `outbox.retried` with the message's status afterwards,
-/// whether the new attempt was delivered or failed again.
+/// [`retry`] on behalf of `by` (a console user). Every attempt it made is
+/// recorded in the audit log as `outbox.retried`, with who asked and the
+/// status the message ended in, whether it was delivered or failed again
+/// (then the error is answered too); a retry refused before any attempt
+/// (a message already sent) records nothing.
 pub async fn retry_by(session: &Session, given: &str, by: &str) -> Result<OutboxEntry, AppError> {
-    let entry = retry(session, given).await?;
-    session
-        .backend
-        .audit
-        .record_audit(garita_engine::audit::AuditRecord {
-            at: session.app.clock.now(),
-            kind: "outbox.retried".into(),
-            subject: entry.message_id.clone(),
-            actor: Some(by.to_owned()),
-            summary: json!({"status": entry.status.to_string(), "attempts": entry.attempts}),
-        })
-        .await?;
-    Ok(entry)
+    let before = resolve(session, given).await?;
+    let result = retry(session, given).await;
+    let after = resolve(session, given).await?;
+    if after.attempts > before.attempts {
+        session
+            .backend
+            .audit
+            .record_audit(garita_engine::audit::AuditRecord {
+                at: session.app.clock.now(),
+                kind: "outbox.retried".into(),
+                subject: after.message_id.clone(),
+                actor: Some(by.to_owned()),
+                summary: json!({"status": after.status.to_string(), "attempts": after.attempts}),
+            })
+            .await?;
+    }
+    result
 }
 
 /// Sends a failed message again, outside its run, with the same

@@ -123,6 +123,11 @@ pub const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("inputs", "Entradas", "Inputs"),
     ("wakes_at", "Despierta", "Wakes"),
     ("back_runs", "Volver a Ejecuciones", "Back to Runs"),
+    ("run_status_running", "en curso", "running"),
+    ("run_status_waiting", "en espera", "waiting"),
+    ("run_status_succeeded", "terminada", "succeeded"),
+    ("run_status_failed", "fallida", "failed"),
+    ("run_status_cancelled", "cancelada", "cancelled"),
     ("newest_runs", "Las 50 más recientes.", "The 50 newest."),
     // Correo
     ("mail_title", "Correo", "Mail"),
@@ -157,7 +162,11 @@ pub const PAGE_TEXTS: &[(&str, &str, &str)] = &[
 
 /// An instant as people read it, in UTC: `10 mar 2026 15:00 UTC`.
 pub fn moment(language: Language, at: DateTime<Utc>) -> String {
-    format!("{} {} UTC", day(language, at.date_naive()), at.format("%H:%M"))
+    format!(
+        "{} {} UTC",
+        day(language, at.date_naive()),
+        at.format("%H:%M")
+    )
 }
 
 /// An optional instant, or a dash.

@@ -22,7 +22,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cuentas.html", include_str!("templates/cuentas.html")),
     ("cuenta.html", include_str!("templates/cuenta.html")),
     ("importar.html", include_str!("templates/importar.html")),
-    ("ejecuciones.html", include_str!("templates/ejecuciones.html")),
+    (
+        "ejecuciones.html",
+        include_str!("templates/ejecuciones.html"),
+    ),
     ("ejecucion.html", include_str!("templates/ejecucion.html")),
     ("correo.html", include_str!("templates/correo.html")),
     ("mensaje.html", include_str!("templates/mensaje.html")),

@@ -93,7 +93,12 @@ pub struct AccountPage {
 /// The page `query` asks for.
 pub async fn page(session: &Session, query: AccountPageQuery) -> Result<AccountPage, AppError> {
     let views = list(session, query.filter).await?;
-    Ok(cut(views, query.search.as_deref(), query.page, query.per_page))
+    Ok(cut(
+        views,
+        query.search.as_deref(),
+        query.page,
+        query.per_page,
+    ))
 }
 
 fn cut(

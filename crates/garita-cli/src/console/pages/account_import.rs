@@ -102,7 +102,12 @@ pub async fn submit(
 
 fn import_page(signed: &SignedInUser, status: StatusCode, extra: &Value) -> Response {
     let context = with(
-        base(signed.user.language, "import_title", Some(signed), "cuentas"),
+        base(
+            signed.user.language,
+            "import_title",
+            Some(signed),
+            "cuentas",
+        ),
         extra.clone(),
     );
     page(status, "importar.html", context)

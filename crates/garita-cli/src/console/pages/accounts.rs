@@ -153,7 +153,9 @@ pub async fn show(
     Form(sent): Form<AccountForm>,
 ) -> Response {
     match form_reader(&state, &headers, sent.csrf.as_deref()).await {
-        Ok(signed) => account_view(&state, &signed, &sent.account, StatusCode::OK, None, None).await,
+        Ok(signed) => {
+            account_view(&state, &signed, &sent.account, StatusCode::OK, None, None).await
+        }
         Err(response) => response,
     }
 }
@@ -174,18 +176,22 @@ pub async fn offboard(
     };
     let language = signed.user.language;
     let by = Some(guard.email().to_owned());
-    match state
-        .session
-        .offboard(&holder, given(&sent.note), by)
-        .await
-    {
+    match state.session.offboard(&holder, given(&sent.note), by).await {
         Ok(done) => {
             let notice = if done.accounts.is_empty() {
                 text(language, "offboard_nothing").to_owned()
             } else {
                 text(language, "offboard_done").replace("{n}", &done.accounts.len().to_string())
             };
-            account_view(&state, &signed, &sent.account, StatusCode::OK, Some(notice), None).await
+            account_view(
+                &state,
+                &signed,
+                &sent.account,
+                StatusCode::OK,
+                Some(notice),
+                None,
+            )
+            .await
         }
         Err(e) => match Refusal::of_error(&e) {
             Refusal::Refused(why) => {

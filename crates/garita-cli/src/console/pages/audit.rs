@@ -48,7 +48,12 @@ pub async fn show(State(state): State<Arc<ConsoleState>>, headers: HeaderMap) ->
         .map(|p| format!("#{}: {}", p.seq, p.problem))
         .collect();
     let context = with(
-        base(signed.user.language, "audit_title", Some(&signed), "auditoria"),
+        base(
+            signed.user.language,
+            "audit_title",
+            Some(&signed),
+            "auditoria",
+        ),
         json!({
             "v": verified,
             "head": format!("#{} {}", verified.head.seq, verified.head.hash),

@@ -127,7 +127,10 @@ pub async fn retry(
                 .replace("{status}", &entry.status.to_string());
             message_page(&signed, &entry, StatusCode::OK, Some(notice), None)
         }
-        Err(e) => match (Refusal::of_error(&e), state.session.show_outbox_message(given).await) {
+        Err(e) => match (
+            Refusal::of_error(&e),
+            state.session.show_outbox_message(given).await,
+        ) {
             (Refusal::Refused(why), Ok(entry)) => message_page(
                 &signed,
                 &entry,

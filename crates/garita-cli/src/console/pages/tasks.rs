@@ -163,7 +163,15 @@ pub async fn answer(
     match state.session.complete_task(&task.id, reply).await {
         Ok(_) => {
             let notice = text(signed.user.language, "answer_recorded");
-            task_page(&state, &signed, &task.id, StatusCode::OK, Some(notice), None).await
+            task_page(
+                &state,
+                &signed,
+                &task.id,
+                StatusCode::OK,
+                Some(notice),
+                None,
+            )
+            .await
         }
         Err(e) => answer_refused(&state, &signed, &task.id, &e).await,
     }
@@ -187,7 +195,15 @@ pub async fn reject(
     match state.session.reject_task(&sent.task, reply).await {
         Ok(_) => {
             let notice = text(signed.user.language, "answer_recorded");
-            task_page(&state, &signed, &sent.task, StatusCode::OK, Some(notice), None).await
+            task_page(
+                &state,
+                &signed,
+                &sent.task,
+                StatusCode::OK,
+                Some(notice),
+                None,
+            )
+            .await
         }
         Err(e) => answer_refused(&state, &signed, &sent.task, &e).await,
     }
