@@ -65,8 +65,11 @@ try:
     def go(path):
         call("Page.navigate", url=base + path)
         wait_load(path)
-    def press_first(action, url_part):
-        submit(f"document.querySelector('form[action=\"{action}\"] button').click()", url_part)
+    def press_first(action, url_part, value=None):
+        """Presses the first button of the first form posting to `action`
+        (the one whose value is `value`, when given)."""
+        button = "button" if value is None else f"button[value=\"{value}\"]"
+        submit(f"document.querySelector('form[action=\"{action}\"] {button}').click()", url_part)
 
     call("Page.enable")
     call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
@@ -85,6 +88,9 @@ try:
     shot(name("inicio"))
     go("/tareas")
     shot(name("tareas"))
+    if not evaluate("document.querySelector('form[action=\"/tareas/ver\"]') !== null"):
+        # Nothing is the signed-in user's: open the first of all tasks.
+        press_first("/tareas", "/tareas", "all")
     press_first("/tareas/ver", "/tareas/ver")
     shot(name("tarea"))
     go("/cuentas")

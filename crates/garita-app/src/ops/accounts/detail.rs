@@ -55,7 +55,7 @@ pub async fn detail(session: &Session, given: &str) -> Result<AccountDetail, App
 }
 
 fn assemble(account: AccountView, mut history: Vec<HistoryEntry>) -> AccountDetail {
-    history.sort_by(|a, b| b.seq.cmp(&a.seq));
+    history.sort_by_key(|entry| std::cmp::Reverse(entry.seq));
     let evidence = history
         .iter()
         .flat_map(|entry| {

@@ -66,9 +66,13 @@ pub async fn submit(
         name => name.to_owned(),
     };
     let skip_invalid = sent.skip_invalid.is_some();
+    // A browser sends a textarea's lines ended by CR LF (the HTML form
+    // encoding), whatever the file had; the CSV reader numbers CR LF lines
+    // one short, so the report would point at the wrong line.
+    let csv = sent.csv.replace("\r\n", "\n");
     let request = ImportRequest {
         file: file.clone(),
-        csv: sent.csv.clone(),
+        csv,
         skip_invalid,
         fix_leading_zeros: false,
         by: Some(guard.email().to_owned()),

@@ -83,7 +83,7 @@ async fn show_list(state: &ConsoleState, signed: &SignedInUser, status: &str) ->
         Ok(entries) => entries,
         Err(e) => return refused(Refusal::of_error(&e), Some(signed)),
     };
-    entries.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.created_at));
     let language = signed.user.language;
     let messages: Vec<_> = entries.iter().map(|e| row(language, e)).collect();
     let statuses: Vec<String> = OutboxStatus::ALL.iter().map(ToString::to_string).collect();
