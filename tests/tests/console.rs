@@ -532,3 +532,448 @@ fn a_listen_address_beyond_loopback_needs_an_https_public_url() {
     );
     assert!(!console.store.exists(), "nothing was opened");
 }
+
+/// A review an officer answers from the console: its title and guidance
+/// carry markup that must be shown as text.
+const REVIEW: &str = r#"
+name: console-review
+steps:
+  - id: review
+    task:
+      title: "Revisar la solicitud <b>urgente</b>"
+      assignee: oficial@example.com
+      body: "Revise la solicitud y responda.\n<script>alert(1)</script>"
+      due: 3d
+      fields:
+        type: object
+        required: [approved]
+        properties:
+          approved: {type: boolean, description: "true: enviar"}
+          copies: {type: integer, description: Copias}
+      on_timeout: fail
+"#;
+
+/// An email whose server is down: it fails at once.
+const DOWN: &str = r#"
+name: console-mail
+steps:
+  - id: send
+    uses: email.send
+    with:
+      from: "Garita <robot@garita.test>"
+      to: "ana@cliente.test"
+      subject: "Aviso <i>importante</i>"
+      body: "Hola <img src=x onerror=alert(1)>"
+"#;
+
+/// An attribute's text as a browser reads it (what minijinja escapes).
+fn unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
+/// The `data-key` of every account row of a Cuentas page.
+fn account_keys(html: &str) -> Vec<String> {
+    html.match_indices("class=\"account-row\" data-key=\"")
+        .map(|(at, marker)| {
+            let rest = &html[at + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// The number in the element carrying `data-count="NAME"`.
+fn data_count(html: &str, name: &str) -> u64 {
+    let marker = format!("data-count=\"{name}\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in:\n{html}"));
+    let rest = &html[at..];
+    let text = &rest[rest.find('>').unwrap() + 1..];
+    text.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and_export() {
+    let mut console = Console::new();
+    // Mail goes to a port nothing listens on, so the message fails.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    write(
+        &console.root,
+        "garita.toml",
+        &format!(
+            "[web]\nlisten = \"{}\"\n\n[connectors.email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {closed}\ntls = \"none\"\nconnect_timeout_secs = 2\ntimeout_secs = 5\n",
+            console.address
+        ),
+    );
+    import_example(&console);
+    let review = write(&console.root, "review.yaml", REVIEW);
+    let down = write(&console.root, "down.yaml", DOWN);
+    console.ok(&["run", review.to_str().unwrap()]);
+    let _ = run(console.garita().arg("run").arg(&down));
+    for (email, role) in [(OFFICER, "officer"), (AUDITOR, "auditor")] {
+        assert_success(&console.add_user(email, role, PASSWORD), "users add");
+    }
+    console.start();
+    let officer = console
+        .sign_in(OFFICER, PASSWORD)
+        .cookie("garita_session")
+        .unwrap();
+    let auditor = console
+        .sign_in(AUDITOR, PASSWORD)
+        .cookie("garita_session")
+        .unwrap();
+
+    // Tareas: the inbox counts the officer's task, in every view but overdue.
+    let inbox = console.get("/tareas", Some(&officer));
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    let csrf = field(&inbox.body, "csrf");
+    assert_eq!(data_count(&inbox.body, "mine"), 1);
+    assert_eq!(data_count(&inbox.body, "group"), 1);
+    assert_eq!(data_count(&inbox.body, "all"), 1);
+    assert_eq!(data_count(&inbox.body, "overdue"), 0);
+    assert!(
+        inbox.body.contains("Revisar la solicitud &lt;b&gt;urgente")
+            && !inbox.body.contains("<b>urgente"),
+        "the title is shown as text"
+    );
+    let task = field(
+        &inbox.body[inbox.body.find("/tareas/ver").unwrap()..],
+        "task",
+    );
+    // The auditor's "mine" is empty; their group (auditors) has nothing either.
+    let theirs = console.get("/tareas", Some(&auditor));
+    assert_eq!(data_count(&theirs.body, "mine"), 0);
+    assert_eq!(data_count(&theirs.body, "all"), 1);
+    let auditor_csrf = field(&theirs.body, "csrf");
+    let overdue = console.post(
+        "/tareas",
+        Some(&officer),
+        &[("csrf", &csrf), ("view", "overdue")],
+    );
+    assert!(
+        overdue.body.contains("No hay tareas abiertas"),
+        "{}",
+        overdue.body
+    );
+
+    // The task's page: its guidance as text, a typed form from its fields.
+    let shown = console.post(
+        "/tareas/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("task", &task)],
+    );
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(shown.body.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(!shown.body.contains("<script"));
+    assert!(
+        shown.body.contains("name=\"answer.approved\"") && shown.body.contains("type=\"number\"")
+    );
+
+    // The auditor may look but not answer.
+    let forbidden = console.post(
+        "/tareas/responder",
+        Some(&auditor),
+        &[
+            ("csrf", &auditor_csrf),
+            ("task", &task),
+            ("answer.approved", "true"),
+        ],
+    );
+    assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+    // A wrong value is refused naming the field, and changes nothing.
+    let wrong = console.post(
+        "/tareas/responder",
+        Some(&officer),
+        &[
+            ("csrf", &csrf),
+            ("task", &task),
+            ("answer.approved", "true"),
+            ("answer.copies", "tres"),
+        ],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("copies") && wrong.body.contains("whole number"));
+    // The answer, typed, recorded as the officer's in the task, the run and the audit log.
+    let answered = console.post(
+        "/tareas/responder",
+        Some(&officer),
+        &[
+            ("csrf", &csrf),
+            ("task", &task),
+            ("answer.approved", "true"),
+            ("answer.copies", "2"),
+        ],
+    );
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    assert!(
+        answered
+            .body
+            .contains(&format!("id=\"answered-by\">{OFFICER}<")),
+        "{}",
+        answered.body
+    );
+    let stored: Value =
+        serde_json::from_str(&console.ok(&["--json", "tasks", "show", &task])).unwrap();
+    assert_eq!(stored["answer"]["by"], OFFICER);
+    assert_eq!(stored["answer"]["fields"]["approved"], true);
+    assert_eq!(stored["answer"]["fields"]["copies"], 2);
+    let run_id = stored["run_id"].as_str().unwrap().to_owned();
+    let run_page = console.post(
+        "/ejecuciones/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("run", &run_id)],
+    );
+    assert_eq!(run_page.status, 200, "{}", run_page.body);
+    assert!(
+        run_page
+            .body
+            .contains("id=\"run-status\" data-status=\"succeeded\""),
+        "{}",
+        run_page.body
+    );
+    assert!(
+        run_page.body.contains(OFFICER),
+        "the run's step shows who answered"
+    );
+    let runs = console.get("/ejecuciones", Some(&officer));
+    assert!(runs.body.contains(&run_id) && runs.body.contains("console-mail"));
+    let again = console.get("/tareas", Some(&officer));
+    assert_eq!(data_count(&again.body, "mine"), 0);
+
+    // Cuentas: the first page of the inventory, then only the accounts at risk.
+    let all = accounts(&console);
+    let listed = console.get("/cuentas", Some(&officer));
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(account_keys(&listed.body).len(), all.len().min(50));
+    let at_risk: Vec<&Value> = all.iter().filter(|a| a["status"] == "at_risk").collect();
+    assert!(!at_risk.is_empty());
+    let risky = console.post(
+        "/cuentas",
+        Some(&officer),
+        &[("csrf", &csrf), ("status", "at_risk"), ("page", "1")],
+    );
+    let keys = account_keys(&risky.body);
+    assert_eq!(keys.len(), at_risk.len(), "{}", risky.body);
+    // Searching for one at-risk holder finds exactly their account.
+    let target = at_risk[0];
+    let key = format!(
+        "{}:{}",
+        target["portal"].as_str().unwrap(),
+        target["identifier"].as_str().unwrap().to_lowercase()
+    );
+    let holder = target["holder"]["email"].as_str().unwrap().to_owned();
+    let searched = console.post(
+        "/cuentas",
+        Some(&officer),
+        &[("csrf", &csrf), ("q", &holder), ("status", "at_risk")],
+    );
+    assert!(
+        account_keys(&searched.body).contains(&key),
+        "{key} in {:?}",
+        account_keys(&searched.body)
+    );
+    // Its page: history and evidence.
+    let account = console.post(
+        "/cuentas/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("account", &key)],
+    );
+    assert_eq!(account.status, 200, "{}", account.body);
+    assert!(account.body.contains("class=\"timeline\"") && account.body.contains("imported from"));
+    // Offboarding: refused to the auditor, done for the officer, in the history.
+    let refused = console.post(
+        "/cuentas/baja",
+        Some(&auditor),
+        &[("csrf", &auditor_csrf), ("account", &key)],
+    );
+    assert_eq!(refused.status, 403);
+    let off = console.post(
+        "/cuentas/baja",
+        Some(&officer),
+        &[
+            ("csrf", &csrf),
+            ("account", &key),
+            ("note", "dejó la empresa"),
+        ],
+    );
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert!(
+        off.body.contains("id=\"account-status\">dada de baja<"),
+        "{}",
+        off.body
+    );
+    let history = console.ok(&["--json", "accounts", "history", &key]);
+    assert!(
+        history.contains("dejó la empresa") && history.contains(OFFICER),
+        "{history}"
+    );
+
+    // Import: a bad row is reported by line and column, and nothing is written
+    // unless the good rows are asked for.
+    let example = std::fs::read_to_string(root().join("workflows/examples/accounts.csv")).unwrap();
+    let header = example.lines().next().unwrap();
+    let good = "anam,nuevo.usuario,Nuevo Usuario,nuevo@example.com,E-1,,Importadora Norte SA de CV,INO850101AB1,,,active,2026-03-01,,,,";
+    let bad = "nope,otro.usuario,Otro Usuario,otro@example.com,E-2,,Importadora Norte SA de CV,INO850101AB1,,,active,2026-03-01,,,,";
+    // As a browser sends a textarea: lines ended by CR LF.
+    let csv = format!("{header}\r\n{good}\r\n{bad}\r\n");
+    assert_eq!(
+        console
+            .post(
+                "/cuentas/importar",
+                Some(&auditor),
+                &[("csrf", &auditor_csrf), ("csv", &csv)]
+            )
+            .status,
+        403
+    );
+    let report = console.post(
+        "/cuentas/importar",
+        Some(&officer),
+        &[("csrf", &csrf), ("file", "nuevas.csv"), ("csv", &csv)],
+    );
+    assert_eq!(report.status, 422, "{}", report.body);
+    assert!(
+        report
+            .body
+            .contains("class=\"problem-row\"><td>3</td><td><code>portal</code>"),
+        "{}",
+        report.body
+    );
+    assert_eq!(data_count(&report.body, "imported"), 0);
+    let partial = console.post(
+        "/cuentas/importar",
+        Some(&officer),
+        &[
+            ("csrf", &csrf),
+            ("file", "nuevas.csv"),
+            ("csv", &csv),
+            ("skip_invalid", "true"),
+        ],
+    );
+    assert_eq!(partial.status, 200, "{}", partial.body);
+    assert_eq!(data_count(&partial.body, "imported"), 1);
+    assert_eq!(data_count(&partial.body, "skipped"), 1);
+    assert_eq!(accounts(&console).len(), all.len() + 1);
+
+    // Correo: the failed message, shown as text, retried by the officer only.
+    let mail = console.get("/correo", Some(&officer));
+    assert_eq!(mail.status, 200, "{}", mail.body);
+    assert!(
+        mail.body.contains("Aviso &lt;i&gt;importante"),
+        "{}",
+        mail.body
+    );
+    let message = unescape(&field(
+        &mail.body[mail.body.find("/correo/ver").unwrap()..],
+        "message",
+    ));
+    let shown = console.post(
+        "/correo/ver",
+        Some(&officer),
+        &[("csrf", &csrf), ("message", &message)],
+    );
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(
+        shown.body.contains("&lt;img src=x onerror=alert(1)&gt;") && !shown.body.contains("<img")
+    );
+    assert!(
+        shown.body.contains("id=\"mail-status\">fallido<"),
+        "{}",
+        shown.body
+    );
+    assert_eq!(
+        console
+            .post(
+                "/correo/reintentar",
+                Some(&auditor),
+                &[("csrf", &auditor_csrf), ("message", &message)]
+            )
+            .status,
+        403
+    );
+    let retried = console.post(
+        "/correo/reintentar",
+        Some(&officer),
+        &[("csrf", &csrf), ("message", &message)],
+    );
+    // The server is still down: the attempt is made, fails again, and says so.
+    assert_eq!(retried.status, 422, "{}", retried.body);
+    assert!(retried.body.contains("failed again"), "{}", retried.body);
+    let outbox: Value =
+        serde_json::from_str(&console.ok(&["--json", "outbox", "show", &message])).unwrap();
+    assert_eq!(outbox["attempts"], 2, "{outbox}");
+
+    // Auditoría: the chain verifies; the export is the auditor's, not the officer's.
+    let audit = console.get("/auditoria", Some(&auditor));
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    assert!(
+        audit.body.contains("data-intact=\"true\""),
+        "{}",
+        audit.body
+    );
+    let period = [("from", "2000-01-01"), ("to", "2100-01-01")];
+    let by_officer = console.post(
+        "/auditoria/exportar",
+        Some(&officer),
+        &[("csrf", &csrf), period[0], period[1]],
+    );
+    assert_eq!(by_officer.status, 403);
+    let export = console.post(
+        "/auditoria/exportar",
+        Some(&auditor),
+        &[("csrf", &auditor_csrf), period[0], period[1]],
+    );
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert!(export
+        .header("content-disposition")
+        .unwrap_or_default()
+        .contains("attachment"));
+    assert!(export
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/csv"));
+    for (kind, actor) in [
+        ("task.answered", OFFICER),
+        ("outbox.retried", OFFICER),
+        ("account.", OFFICER),
+    ] {
+        assert!(
+            export
+                .body
+                .lines()
+                .any(|l| l.contains(kind) && l.contains(actor)),
+            "{kind} by {actor} in the export"
+        );
+    }
+    let exported = console.ok(&[
+        "audit",
+        "export",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+    ]);
+    assert!(exported.contains("audit.exported") && exported.contains(AUDITOR));
+    assert!(console.ok(&["audit", "verify"]).contains("intact"));
+
+    // Forms without the session's token change nothing.
+    assert_eq!(
+        console
+            .post("/cuentas/baja", Some(&officer), &[("account", &key)])
+            .status,
+        403
+    );
+}

@@ -198,6 +198,30 @@ pub struct ExportedEntry {
     pub hash: String,
 }
 
+/// [`export`] downloaded by `by` (a console user): the download is itself
+/// recorded, as `audit.exported` with the period and how many entries it
+/// held, after the export was read (so it is not in its own file).
+pub async fn export_by(
+    session: &Session,
+    from: &str,
+    to: &str,
+    by: &str,
+) -> Result<AuditExport, AppError> {
+    let exported = export(session, from, to).await?;
+    session
+        .backend
+        .audit
+        .record_audit(garita_engine::audit::AuditRecord {
+            at: session.app.clock.now(),
+            kind: "audit.exported".into(),
+            subject: format!("{from}..{to}"),
+            actor: Some(by.to_owned()),
+            summary: serde_json::json!({"entries": exported.entries.len()}),
+        })
+        .await?;
+    Ok(exported)
+}
+
 /// The entries written from `from` to `to` (a day, UTC, `to` included; or
 /// RFC 3339 instants, `to` excluded).
 pub async fn export(session: &Session, from: &str, to: &str) -> Result<AuditExport, AppError> {

@@ -18,12 +18,14 @@ pub mod calendar;
 pub mod console;
 pub mod dashboard;
 pub mod evidence;
+pub mod inbox;
 pub mod outbox;
 pub mod password;
 pub mod runs;
 pub mod schedules;
 mod session;
 pub mod store_copy;
+pub mod task_form;
 pub mod tasks;
 #[cfg(test)]
 mod tests;

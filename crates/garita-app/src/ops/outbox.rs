@@ -40,6 +40,63 @@ pub async fn show(session: &Session, given: &str) -> Result<OutboxEntry, AppErro
     resolve(session, given).await.map(with_transport)
 }
 
+/// What a person reads of a message: its recipients, subject and text
+/// body, as the message's input holds them (the HTML alternative is never
+/// shown as markup).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MessageSummary {
+    /// The `to` addresses, joined with `, `.
+    pub to: String,
+    /// The subject.
+    pub subject: String,
+    /// The text (Markdown) body.
+    pub body: String,
+}
+
+/// The summary of `entry`'s input; a field it lacks is empty.
+pub fn summary(entry: &OutboxEntry) -> MessageSummary {
+    let text = |key: &str| match entry.input.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    MessageSummary {
+        to: text("to"),
+        subject: text("subject"),
+        body: text("body"),
+    }
+}
+
+/// [`retry`] on behalf of `by` (a console user). Every attempt it made is
+/// recorded in the audit log as `outbox.retried`, with who asked and the
+/// status the message ended in, whether it was delivered or failed again
+/// (then the error is answered too); a retry refused before any attempt
+/// (a message already sent) records nothing.
+pub async fn retry_by(session: &Session, given: &str, by: &str) -> Result<OutboxEntry, AppError> {
+    let before = resolve(session, given).await?;
+    let result = retry(session, given).await;
+    let after = resolve(session, given).await?;
+    if after.attempts > before.attempts {
+        session
+            .backend
+            .audit
+            .record_audit(garita_engine::audit::AuditRecord {
+                at: session.app.clock.now(),
+                kind: "outbox.retried".into(),
+                subject: after.message_id.clone(),
+                actor: Some(by.to_owned()),
+                summary: json!({"status": after.status.to_string(), "attempts": after.attempts}),
+            })
+            .await?;
+    }
+    result
+}
+
 /// Sends a failed message again, outside its run, with the same
 /// Message-ID; delivers a `written` one once SMTP is configured. Answers
 /// the message as it is afterwards.

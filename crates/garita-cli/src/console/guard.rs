@@ -100,6 +100,35 @@ impl Officer {
     }
 }
 
+/// A signed-in user whose role may download the audit log (auditor or
+/// admin). Only [`AuditExporter::of`] makes one.
+pub struct AuditExporter(SignedInUser);
+
+impl AuditExporter {
+    /// The guard for `user`, or [`Refusal::Forbidden`] for an officer.
+    pub fn of(user: SignedInUser) -> Result<Self, Refusal> {
+        if may_export_audit(user.user.role) {
+            Ok(Self(user))
+        } else {
+            Err(Refusal::Forbidden)
+        }
+    }
+
+    /// Who downloads.
+    pub fn email(&self) -> &str {
+        &self.0.user.email
+    }
+}
+
+/// Whether `role` may download the audit log: auditors, whose work it
+/// is, and admins.
+pub fn may_export_audit(role: garita_engine::user::Role) -> bool {
+    matches!(
+        role,
+        garita_engine::user::Role::Auditor | garita_engine::user::Role::Admin
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Utc};
@@ -138,6 +167,9 @@ mod tests {
             Officer::of(signed_in(Role::Auditor)).err(),
             Some(Refusal::Forbidden)
         );
+        assert!(AuditExporter::of(signed_in(Role::Auditor)).is_ok());
+        assert!(AuditExporter::of(signed_in(Role::Admin)).is_ok());
+        assert!(AuditExporter::of(signed_in(Role::Officer)).is_err());
     }
 
     #[test]

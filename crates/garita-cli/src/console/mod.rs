@@ -24,6 +24,7 @@
 pub mod chart;
 pub mod cookies;
 pub mod guard;
+pub mod page_texts;
 pub mod pages;
 pub mod render;
 pub mod router;

@@ -17,6 +17,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("inicio.html", include_str!("templates/inicio.html")),
     ("error.html", include_str!("templates/error.html")),
+    ("tareas.html", include_str!("templates/tareas.html")),
+    ("tarea.html", include_str!("templates/tarea.html")),
+    ("cuentas.html", include_str!("templates/cuentas.html")),
+    ("cuenta.html", include_str!("templates/cuenta.html")),
+    ("importar.html", include_str!("templates/importar.html")),
+    (
+        "ejecuciones.html",
+        include_str!("templates/ejecuciones.html"),
+    ),
+    ("ejecucion.html", include_str!("templates/ejecucion.html")),
+    ("correo.html", include_str!("templates/correo.html")),
+    ("mensaje.html", include_str!("templates/mensaje.html")),
+    ("auditoria.html", include_str!("templates/auditoria.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {

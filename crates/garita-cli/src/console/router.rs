@@ -25,11 +25,52 @@ pub fn router(state: Arc<ConsoleState>) -> Router {
         .route("/login", get(pages::login::form).post(pages::login::submit))
         .route("/logout", post(pages::login::sign_out))
         .route("/cuentas/ingreso", post(pages::account_sign_in::record))
+        .merge(work_pages())
         .route("/static/console.css", get(stylesheet))
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(secure_headers))
         .with_state(state)
+}
+
+/// Tareas, Cuentas, Ejecuciones, Correo and Auditoría. A page opened
+/// from a list is a POST naming what it shows in the body, so no store
+/// data reaches a URL (or a proxy's log); every POST carries the form's
+/// token, and every change needs the officer guard.
+fn work_pages() -> Router<Arc<ConsoleState>> {
+    use axum::extract::DefaultBodyLimit;
+    Router::new()
+        .route(
+            "/tareas",
+            get(pages::tasks::inbox_page).post(pages::tasks::inbox_view),
+        )
+        .route("/tareas/ver", post(pages::tasks::show))
+        .route("/tareas/responder", post(pages::tasks::answer))
+        .route("/tareas/rechazar", post(pages::tasks::reject))
+        .route(
+            "/cuentas",
+            get(pages::accounts::list).post(pages::accounts::filter),
+        )
+        .route("/cuentas/ver", post(pages::accounts::show))
+        .route("/cuentas/baja", post(pages::accounts::offboard))
+        .route(
+            "/cuentas/importar",
+            get(pages::account_import::form)
+                .post(pages::account_import::submit)
+                .layer(DefaultBodyLimit::max(
+                    pages::account_import::MAX_IMPORT_BODY,
+                )),
+        )
+        .route(
+            "/ejecuciones",
+            get(pages::runs::list).post(pages::runs::filter),
+        )
+        .route("/ejecuciones/ver", post(pages::runs::show))
+        .route("/correo", get(pages::mail::list).post(pages::mail::filter))
+        .route("/correo/ver", post(pages::mail::show))
+        .route("/correo/reintentar", post(pages::mail::retry))
+        .route("/auditoria", get(pages::audit::show))
+        .route("/auditoria/exportar", post(pages::audit::export))
 }
 
 async fn stylesheet() -> Response {

@@ -56,21 +56,24 @@ const TEXTS: &[(&str, &str, &str)] = &[
 
 /// Every text in `language`, as `key → text`.
 pub fn texts(language: Language) -> std::collections::BTreeMap<&'static str, &'static str> {
-    TEXTS
-        .iter()
+    all_texts()
         .map(|(key, es, en)| (*key, if language == Language::En { *en } else { *es }))
         .collect()
 }
 
 /// One text in `language` (the key itself when unknown).
 pub fn text(language: Language, key: &str) -> &'static str {
-    TEXTS
-        .iter()
+    all_texts()
         .find(|(k, _, _)| *k == key)
         .map_or(
             "?",
             |(_, es, en)| if language == Language::En { en } else { es },
         )
+}
+
+/// This table's texts, then the work pages' ([`super::page_texts`]).
+fn all_texts() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    TEXTS.iter().chain(super::page_texts::PAGE_TEXTS)
 }
 
 /// Month abbreviations, January first.
@@ -102,7 +105,7 @@ mod tests {
     #[test]
     fn every_text_has_both_languages_and_keys_are_unique() {
         let mut keys = std::collections::BTreeSet::new();
-        for (key, es, en) in TEXTS {
+        for (key, es, en) in all_texts() {
             assert!(keys.insert(key), "{key} twice");
             assert!(!es.is_empty() && !en.is_empty(), "{key}");
         }

@@ -4,21 +4,25 @@
 
 mod add;
 mod check;
+mod detail;
 mod export;
 mod history;
 mod import;
 mod list;
 mod offboard;
+mod page;
 mod password_changed;
 mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
 pub use check::{check, AccountFinding, AccountsChecked};
+pub use detail::{detail, AccountDetail, Evidence};
 pub use export::{export, AccountsCsv};
 pub use history::{history, AccountHistory};
 pub use import::{import, ImportProgress, ImportReport, ImportRequest, LocatedProblem, NoProgress};
 pub use list::{list, AccountQuery};
 pub use offboard::{offboard, Offboarded};
+pub use page::{page, AccountPage, AccountPageQuery, AccountRow, MAX_PAGE_SIZE, PAGE_SIZE};
 pub use password_changed::{password_changed, PasswordChangeRecorded};
 pub use touch::{touch, SignInRecorded};
 
@@ -107,6 +111,12 @@ fn known_portals(app: &App) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// The portals an account may have, by name (what a front end offers
+/// as a filter).
+pub fn portal_names(session: &crate::ops::Session) -> Vec<String> {
+    known_portals(&session.app)
 }
 
 /// Finds an account given as `PORTAL:IDENTIFIER`, or as a bare identifier

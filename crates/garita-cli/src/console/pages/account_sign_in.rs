@@ -22,6 +22,10 @@ pub struct SignInRecord {
     csrf: Option<String>,
     #[serde(default)]
     account: String,
+    /// `account`: answer with the account's page (sent from it) instead
+    /// of going back to Inicio.
+    #[serde(default)]
+    back: String,
 }
 
 /// Signed in, the session's token, the officer guard; then the operation.
@@ -44,6 +48,18 @@ pub async fn record(
     };
     let by = Some(officer.email().to_owned());
     match state.session.touch_account(&sent.account, None, by).await {
+        Ok(_) if sent.back == "account" => {
+            let notice = crate::console::texts::text(for_errors.user.language, "sign_in_done");
+            super::accounts::account_view(
+                &state,
+                &for_errors,
+                &sent.account,
+                axum::http::StatusCode::OK,
+                Some(notice.to_owned()),
+                None,
+            )
+            .await
+        }
         Ok(_) => Redirect::to("/").into_response(),
         Err(e) => refused(Refusal::of_error(&e), Some(&for_errors)),
     }

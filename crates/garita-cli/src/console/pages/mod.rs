@@ -1,9 +1,16 @@
 //! One module per page or action, and what they share: the context every
 //! template gets and the answers to a refused request.
 
+pub mod access;
+pub mod account_import;
 pub mod account_sign_in;
+pub mod accounts;
+pub mod audit;
 pub mod inicio;
 pub mod login;
+pub mod mail;
+pub mod runs;
+pub mod tasks;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
