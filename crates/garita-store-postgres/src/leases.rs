@@ -16,9 +16,13 @@ const INSERT_FREE: &str = "INSERT INTO run_leases (run_id, owner, expires_at) \
      ON CONFLICT (run_id) DO NOTHING";
 
 /// The existing lease, locked until the transaction ends, and whether it
-/// expired by the server's clock.
+/// expired by the server's clock; nothing when another claim holds its lock.
 const LOCK_HELD: &str = "SELECT owner, expires_at < clock_timestamp() AS expired \
-     FROM run_leases WHERE run_id = $1 FOR UPDATE";
+     FROM run_leases WHERE run_id = $1 FOR UPDATE SKIP LOCKED";
+
+/// Who holds a lease whose row another claim has locked: read without
+/// waiting for that claim, which is about to decide the holder.
+const HOLDER: &str = "SELECT owner FROM run_leases WHERE run_id = $1";
 
 const TAKE: &str = "UPDATE run_leases SET owner = $2, \
      expires_at = clock_timestamp() + $3 * interval '1 millisecond' WHERE run_id = $1";
@@ -58,7 +62,20 @@ impl RunLeases for PostgresStore {
                 .await
                 .map_err(self.error(&doing))?;
             let Some((holder, expired)) = held else {
-                continue;
+                // Locked by another claim (SKIP LOCKED: never wait on a
+                // daemon deciding it), or released since the insert.
+                let claiming: Option<String> = sqlx::query_scalar(HOLDER)
+                    .bind(run)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(self.error(&doing))?;
+                tx.rollback().await.map_err(self.error(&doing))?;
+                match claiming {
+                    Some(holder) if holder != owner => {
+                        return Ok(LeaseOutcome::HeldBy { owner: holder })
+                    }
+                    _ => continue,
+                }
             };
             if holder != owner && !expired {
                 tx.rollback().await.map_err(self.error(&doing))?;
@@ -90,5 +107,55 @@ impl RunLeases for PostgresStore {
             .await
             .map_err(self.error(&format!("releasing the lease of run {run}")))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use garita_engine::lease::RunLeases;
+    use garita_engine::store_conformance::{at, record};
+    use garita_engine::{RunEvent, RunStatus, Store};
+
+    use crate::test_cluster::TestDb;
+
+    /// A due run another process drives (its lease is live) is not offered
+    /// as due work; once the lease is released or expires it is again.
+    #[tokio::test]
+    async fn due_runs_leave_out_runs_under_a_live_lease() {
+        let (store, _db) = TestDb::fresh_store().await;
+        let mut run = record("R-due", 1);
+        run.status = RunStatus::Waiting;
+        run.wake_at = Some(at(5));
+        store
+            .create_run(&mut run, &[RunEvent::RunCreated { at: at(1) }])
+            .await
+            .expect("create");
+        assert_eq!(store.due_runs(at(10)).await.expect("due"), ["R-due"]);
+
+        let held = store
+            .claim("R-due", "other-daemon", Duration::from_secs(30))
+            .await
+            .expect("claim");
+        assert!(held.granted());
+        assert!(store.due_runs(at(10)).await.expect("due").is_empty());
+
+        store
+            .release("R-due", "other-daemon")
+            .await
+            .expect("release");
+        assert_eq!(store.due_runs(at(10)).await.expect("due"), ["R-due"]);
+
+        store
+            .claim("R-due", "other-daemon", Duration::from_millis(200))
+            .await
+            .expect("claim");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(
+            store.due_runs(at(10)).await.expect("due"),
+            ["R-due"],
+            "an expired lease hides nothing"
+        );
     }
 }

@@ -30,8 +30,15 @@ pub(crate) const UNFINISHED_RUNS: &str =
 /// Timers up to `$2` (a microsecond past `now`'s), earliest first, from
 /// index `runs_timer`; those from `$1` (`now` to the microsecond) on carry
 /// their summary, to be decided exactly.
+///
+/// A run another process holds by a live lease is left out: it is being
+/// driven, and each daemon sharing the database would otherwise try to
+/// claim it on every look.
 pub(crate) const DUE_RUNS: &str = "SELECT id, CASE WHEN timer_at >= $1 THEN summary END FROM runs
-     WHERE timer_at IS NOT NULL AND timer_at <= $2 ORDER BY timer_at, id";
+     WHERE timer_at IS NOT NULL AND timer_at <= $2
+       AND NOT EXISTS (SELECT 1 FROM run_leases l
+                       WHERE l.run_id = runs.id AND l.expires_at > clock_timestamp())
+     ORDER BY timer_at, id";
 
 /// The earliest timers to the microsecond, from index `runs_timer`; their
 /// summaries have the exact instants.
