@@ -91,6 +91,11 @@ fn log_driven(run: &RunId, result: &Result<RunStatus, EngineError>) {
         Ok(RunStatus::Failed) => {
             tracing::warn!(run = %run, status = "failed", "run failed; `garita runs show {run}` says why")
         }
+        // A drive ends at a wait or the end; a run still running was left
+        // to the process whose lease holds it (a store daemons share).
+        Ok(RunStatus::Running) => {
+            tracing::debug!(run = %run, "run left to the process that holds its lease")
+        }
         Ok(status) => tracing::info!(run = %run, status = %status, "run driven"),
         Err(e) => tracing::error!(run = %run, error = %e, "cannot drive run"),
     }
