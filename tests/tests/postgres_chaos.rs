@@ -213,7 +213,7 @@ impl Harness {
         let thread = {
             let (runs, answered, stop) = (runs.clone(), answered.clone(), stop.clone());
             std::thread::spawn(move || {
-                let mut rng = SeededRng::new(seed ^ 0x9E0F_1E);
+                let mut rng = SeededRng::new(seed ^ 0x009E_0F1E);
                 while !stop.load(Ordering::Relaxed) {
                     let started = runs.lock().map_or(total, |r| r.len());
                     let children: Vec<_> = (0..(total - started).min(4))
