@@ -338,6 +338,10 @@ fn email(entry: &ExportedEntry, t: Texts) -> String {
         "email.queued" => t.pick("en cola", "queued"),
         "email.sending" => t.pick("enviándose", "sending"),
         "email.sent" => t.pick("enviado", "sent"),
+        "email.written" => t.pick(
+            "escrito en un archivo (sin SMTP: nadie lo recibió aún)",
+            "written to a file (no SMTP: nobody received it yet)",
+        ),
         "email.failed" => t.pick("no se pudo enviar", "failed"),
         k => k.to_owned(),
     };

@@ -17,6 +17,7 @@ mod audit_period;
 pub mod backup;
 pub mod calendar;
 pub mod console;
+pub mod daily_checkpoint;
 pub mod dashboard;
 pub mod evidence;
 pub mod evidence_html;
