@@ -161,6 +161,9 @@ struct AccountState {
     holder: Option<String>,
     deactivated: bool,
     deactivates_on: Option<NaiveDate>,
+    /// The day of a reactivation not yet followed by a sign-in: CTPAT
+    /// deactivates again at midnight unless the holder signs in that day.
+    reactivated_on: Option<NaiveDate>,
     /// The day of the open offboarding, until removal evidence.
     offboarded_on: Option<NaiveDate>,
     status_since: Option<(String, NaiveDate)>,
@@ -427,10 +430,11 @@ fn fold_account(entry: &AuditEntry, state: &mut AccountState, counts: &mut Count
                 counts.months.entry(month.clone()).or_default()[0] += 1;
                 let signed = date_of(new);
                 let on_time = !state.deactivated
-                    && match (signed, deadline) {
-                        (Some(s), Some(d)) => s < d,
-                        (Some(_), None) => true,
-                        (None, _) => false,
+                    && match (signed, state.reactivated_on.take(), deadline) {
+                        (Some(s), Some(r), _) => s == r,
+                        (Some(s), None, Some(d)) => s < d,
+                        (Some(_), None, None) => true,
+                        (None, _, _) => false,
                     };
                 if on_time {
                     counts.sign_ins_on_time += 1;
@@ -465,7 +469,10 @@ fn fold_account(entry: &AuditEntry, state: &mut AccountState, counts: &mut Count
                         counts.deactivations += 1;
                         counts.months.entry(month.clone()).or_default()[2] += 1;
                     }
-                    "active" | "at_risk" if old == "deactivated" => counts.reactivations += 1,
+                    "active" | "at_risk" if old == "deactivated" => {
+                        counts.reactivations += 1;
+                        state.reactivated_on = Some(on);
+                    }
                     "offboarded" if old != "offboarded" => {
                         counts.leavers += 1;
                         state.offboarded_on = Some(on);
@@ -614,7 +621,7 @@ mod tests {
         let g = &report.groups[1];
         assert_eq!(g.company, "Importadora Norte S.A.");
         assert_eq!((g.accounts, g.holders, g.added), (1, 1, 1));
-        assert_eq!((g.sign_ins, g.sign_ins_on_time), (2, 1));
+        assert_eq!((g.sign_ins, g.sign_ins_on_time), (3, 2));
         assert_eq!((g.deactivations, g.reactivations), (1, 1));
         assert_eq!((g.password_changes, g.certificate_renewals), (1, 1));
         assert_eq!(g.leavers, 1);
