@@ -647,3 +647,116 @@ fn html_figure_line(pack: &Path, figure: &str) -> String {
         .unwrap_or_else(|| panic!("no figure {figure} in the page"))
         .to_owned()
 }
+
+/// The audit entries of `kind` in the store, oldest first.
+fn entries_of(store: &Path, kind: &str) -> Vec<Value> {
+    let out = ok(garita(store).args([
+        "audit",
+        "export",
+        "--format",
+        "json",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+    ]));
+    let export: Value = serde_json::from_str(&out).unwrap();
+    export["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+/// Starts the daemon at `now`, waits until the store has `checkpoints`
+/// checkpoints and a few seconds more (time for a second one it must not
+/// make), and stops it.
+fn daemon_day(store: &Path, config: &Path, workflows: &Path, now: &str, checkpoints: usize) {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = at(store, config, now)
+        .arg("daemon")
+        .arg("--workflows")
+        .arg(workflows)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let outbox_written = |n: usize| {
+        std::fs::read_dir(store.join("outbox"))
+            .map(|d| d.count() >= n)
+            .unwrap_or(false)
+    };
+    // The daemon holds the store: count what it did through its health
+    // answer's absence of errors is not enough, so wait on its files.
+    while !outbox_written(checkpoints) && started.elapsed() < Duration::from_secs(60) {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("garita daemon ended ({status})");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "daemon exit {status}");
+}
+
+#[test]
+fn the_daemon_signs_one_checkpoint_a_day_and_mails_it_even_after_being_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let key_file = dir.path().join("audit.key");
+    ok(garita(&store).args([
+        "keys",
+        "init",
+        "--name",
+        "norte.example/garita",
+        "--output",
+        key_file.to_str().unwrap(),
+    ]));
+    let config = write(
+        dir.path(),
+        "garita.toml",
+        &format!(
+            "[audit]\nsigning_key = {:?}\ncheckpoint_email = \"auditoria@externo.example\"\n",
+            key_file.to_str().unwrap()
+        ),
+    );
+    add_account(&store, &config, 1);
+    // Monday; then restarted the same day; then down until Thursday.
+    daemon_day(&store, &config, &workflows, "2026-03-02T09:00:00Z", 1);
+    daemon_day(&store, &config, &workflows, "2026-03-02T18:00:00Z", 1);
+    daemon_day(&store, &config, &workflows, "2026-03-05T07:00:00Z", 2);
+    let checkpoints = entries_of(&store, "audit.checkpoint");
+    let days: Vec<&str> = checkpoints
+        .iter()
+        .map(|e| &e["at"].as_str().unwrap()[..10])
+        .collect();
+    assert_eq!(days, ["2026-03-02", "2026-03-05"], "{checkpoints:?}");
+    let mailed = entries_of(&store, "email.written");
+    assert_eq!(mailed.len(), 2, "{mailed:?}");
+    for (mail, day) in mailed.iter().zip(["2026-03-02", "2026-03-05"]) {
+        assert_eq!(mail["summary"]["to"], "auditoria@externo.example");
+        assert!(
+            mail["summary"]["subject"].as_str().unwrap().contains(day),
+            "{mail}"
+        );
+    }
+    // The mailed note is the checkpoint itself, and it verifies.
+    let note = checkpoints[1]["summary"]["note"].as_str().unwrap();
+    let file = std::fs::read_dir(store.join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .find(|text| text.contains("2026-03-05"))
+        .unwrap();
+    let first_line = note.lines().next().unwrap();
+    assert!(file.contains(first_line), "{file}");
+}

@@ -79,12 +79,12 @@ h3{font-size:1rem;margin:1.2rem 0 .4rem}
 .period{margin:.2rem 0}.note{color:#444;font-size:.9rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #c8ced6;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#eef2f6}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#eef2f6}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.d{white-space:nowrap}
 .refs{color:#3d4b5c;font-size:.8rem}.ok{color:#1d6b35}.warn{color:#9a3412;font-weight:600}
 svg{max-width:100%;height:auto}svg text{font-family:inherit;font-size:11px;fill:#1b1f24}
 .legend span{display:inline-block;margin-right:1rem;font-size:.8rem}.sw{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}
-@media print{@page{size:A4;margin:14mm 12mm}body{max-width:none;margin:0;font-size:10pt}
-h2{break-before:page;break-after:avoid}section.summary h2{break-before:auto}
+@media print{@page{size:A4;margin:14mm 12mm}body{max-width:none;margin:0;font-size:9.5pt}
+h2,h3{break-after:avoid}section.group h2{break-before:page}.refs{font-size:7.5pt}td,th{padding:.2rem .4rem}
 table,figure,svg{break-inside:avoid}th{background:#eef2f6 !important;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 svg rect{-webkit-print-color-adjust:exact;print-color-adjust:exact}.note{font-size:8.5pt}}
 ";
@@ -215,7 +215,7 @@ fn refs(what: &str, t: T) -> &'static str {
 fn group_section(h: &mut String, i: usize, g: &GroupReport, t: T) {
     let _ = writeln!(
         h,
-        "<section id=\"g{i}\">\n<h2>{} — {}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<section class=\"group\" id=\"g{i}\">\n<h2>{} — {}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>",
         company_name(g, t),
         esc(&portal_name(&g.portal)),
         t.s("Control", "Control"),
@@ -353,7 +353,7 @@ fn group_section(h: &mut String, i: usize, g: &GroupReport, t: T) {
             };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{removed}</td><td class=\"n\">{days}</td></tr>",
+                "<tr><td>{}</td><td class=\"d\">{}</td><td class=\"d\">{removed}</td><td class=\"n\">{days}</td></tr>",
                 esc(&r.account),
                 r.offboarded_on
             );
@@ -382,7 +382,7 @@ fn group_section(h: &mut String, i: usize, g: &GroupReport, t: T) {
             };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td class=\"warn\">{what}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"warn\">{what}</td><td class=\"d\">{}</td></tr>",
                 esc(&f.account),
                 f.since
             );
@@ -396,7 +396,7 @@ const INK: [&str; 3] = ["#1f4e79", "#7fb2e5", "#c2410c"];
 
 /// Grouped bars: sign-ins, password changes and deactivations per month.
 fn month_chart(h: &mut String, months: &[MonthFigures], t: T) {
-    let (width, height, left, bottom, top) = (720.0_f64, 220.0_f64, 36.0, 36.0, 10.0);
+    let (width, height, left, bottom, top) = (720.0_f64, 170.0_f64, 36.0, 30.0, 10.0);
     let max = months
         .iter()
         .map(|m| m.sign_ins.max(m.password_changes).max(m.deactivations))
@@ -465,6 +465,9 @@ fn month_chart(h: &mut String, months: &[MonthFigures], t: T) {
     h.push_str("</figcaption></figure>\n");
 }
 
+/// Leavers before a chart of their days says more than the table.
+const REMOVALS_FOR_A_CHART: usize = 3;
+
 /// One horizontal bar per leaver: days until the access was removed.
 fn removal_chart(h: &mut String, g: &GroupReport, t: T) {
     let done: Vec<(&str, i64)> = g
@@ -472,7 +475,7 @@ fn removal_chart(h: &mut String, g: &GroupReport, t: T) {
         .iter()
         .filter_map(|r| Some((r.account.as_str(), r.days?)))
         .collect();
-    if done.is_empty() {
+    if done.len() < REMOVALS_FOR_A_CHART {
         return;
     }
     let max = done.iter().map(|(_, d)| *d).max().unwrap_or(0).max(1);
@@ -549,7 +552,7 @@ fn reviews_section(h: &mut String, report: &EvidenceReport, t: T) {
         for task in &report.open_tasks {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"d\">{}</td></tr>",
                 esc(&task.task),
                 esc(&task.title),
                 task.opened_on
@@ -615,4 +618,70 @@ fn controls_section(h: &mut String, t: T) {
         );
     }
     h.push_str("</table>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::ops::evidence_report::{AccessReviews, GroupReport, Removal, REPORT_FORMAT};
+
+    fn report(removals: usize) -> EvidenceReport {
+        let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        EvidenceReport {
+            format: REPORT_FORMAT.into(),
+            lang: Locale::En,
+            from: "2026-01-01T00:00:00+00:00".into(),
+            to: "2027-01-01T00:00:00+00:00".into(),
+            entries: 9,
+            first_seq: 1,
+            groups: vec![GroupReport {
+                company: "<Norte> & Hijos".into(),
+                portal: "ctpat".into(),
+                accounts: 3,
+                holders: 3,
+                added: 0,
+                sign_ins: 4,
+                sign_ins_on_time: 3,
+                deactivations: 0,
+                reactivations: 0,
+                password_changes: 0,
+                certificate_renewals: 0,
+                leavers: removals as u64,
+                removals: (0..removals)
+                    .map(|i| Removal {
+                        account: format!("ctpat:p{i}@norte.example"),
+                        offboarded_on: day,
+                        removed_on: Some(day),
+                        days: Some(i as i64),
+                    })
+                    .collect(),
+                open_findings: Vec::new(),
+                months: Vec::new(),
+            }],
+            access_reviews: AccessReviews {
+                started: 0,
+                completed: 0,
+                completed_on: Vec::new(),
+            },
+            open_tasks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn names_are_escaped_figures_named_and_the_period_read_as_days() {
+        let page = render(&report(1));
+        assert!(page.contains("&lt;Norte&gt; &amp; Hijos — CTPAT"), "{page}");
+        assert!(!page.contains("<Norte>"));
+        assert!(
+            page.contains("<b>2026-01-01</b> to <b>2026-12-31</b>"),
+            "{page}"
+        );
+        assert!(page.contains("data-figure=\"groups.0.sign_ins_on_time\">3 / 4<"));
+        // One leaver: the table says it; no chart of one bar.
+        assert!(!page.contains("days since offboarding"));
+        let page = render(&report(3));
+        assert!(page.contains("days since offboarding"));
+    }
 }

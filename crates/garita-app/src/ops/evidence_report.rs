@@ -569,6 +569,19 @@ mod tests {
                 m,
                 json!([change("status", json!("deactivated"), json!("active")),]),
             ),
+            // Reactivated, and signed in that same day: on time, though the
+            // old deactivation date is long past.
+            entry(
+                5,
+                "2026-04-03T16:00:00Z",
+                "account.changed",
+                m,
+                json!([change(
+                    "last_sign_in",
+                    json!("2026-03-19"),
+                    json!("2026-04-03")
+                )]),
+            ),
             entry(
                 6,
                 "2026-05-03T15:00:00Z",
