@@ -185,6 +185,10 @@ fn refs(what: &str, t: T) -> &'static str {
             "OEA 9.2 (cuentas individuales) · CTPAT, criterios mínimos: ciberseguridad, control de acceso",
             "OEA 9.2 (individual accounts) · CTPAT minimum security criteria: cybersecurity, access control",
         ),
+        "sign_ins_other" => t.s(
+            "OEA 9.2 (cuentas individuales en uso)",
+            "OEA 9.2 (individual accounts in use)",
+        ),
         "sign_ins" => t.s(
             "OEA 9.2 · Portal CTPAT: sin ingreso en 45 días la cuenta queda sin poder actuar",
             "OEA 9.2 · CTPAT portal: after 45 days without a sign-in the account cannot act",
@@ -312,6 +316,12 @@ fn group_section(h: &mut String, i: usize, g: &GroupReport, t: T) {
         ),
     ];
     for (label, value, figure, area) in rows {
+        // The 45 days are CTPAT's portal rule; other portals have their own.
+        let area = if area == "sign_ins" && g.portal != "ctpat" {
+            "sign_ins_other"
+        } else {
+            area
+        };
         let _ = writeln!(
             h,
             "<tr><td>{label}</td><td class=\"n\" data-figure=\"groups.{i}.{figure}\">{value}</td><td class=\"refs\">{}</td></tr>",
