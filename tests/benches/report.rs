@@ -1,7 +1,7 @@
 //! One table of Garita's performance figures, all measured in this run on
 //! this machine, each with its target and pass/fail (docs/performance.md).
 //!
-//! `cargo bench -p tests --bench report` (about 3 to 5 minutes on 2 busy
+//! `cargo bench -p tests --bench report` (about 5 to 8 minutes on 2 busy
 //! cores). `GARITA_BENCH_ROUNDS` sets the interleaved rounds (default 3) of
 //! the rows that are repeated and reported as medians.
 
@@ -39,6 +39,8 @@ const INVENTORY: usize = 100_000;
 const DAEMON_ACCOUNTS: usize = 10_000;
 /// Timed `garita run` processes.
 const RUNS: usize = 15;
+/// Accounts of the year packed as evidence.
+const EVIDENCE_ACCOUNTS: usize = 10_000;
 
 /// One line of the table.
 struct Row {
@@ -229,6 +231,20 @@ fn main() {
         daemon.rss_mib < TARGET_DAEMON_MIB,
     ));
     assert_eq!(daemon.accounts, DAEMON_ACCOUNTS);
+
+    progress(
+        started,
+        &format!("evidence pack of a year, {EVIDENCE_ACCOUNTS} accounts"),
+    );
+    let evidence_dir = tmp.path().join("evidence");
+    std::fs::create_dir_all(&evidence_dir).expect("evidence folder");
+    let pack = common::evidence::pack_a_year(&evidence_dir, EVIDENCE_ACCOUNTS);
+    rows.push(Row::new(
+        "evidence pack, 10k accounts, a year of entries",
+        format!("{:.1} s ({} entries)", pack.seconds, pack.entries),
+        &format!("< {} s", common::evidence::TARGET_PACK_SECS),
+        pack.seconds < common::evidence::TARGET_PACK_SECS,
+    ));
 
     print_table(&rows);
     println!(

@@ -272,7 +272,7 @@ fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("seq,at,kind,subject,actor,summary,prev_hash,hash,recorded_at,pinned_at")
+        Some("seq,at,kind,subject,actor,summary,prev_hash,hash,recorded_at,pinned_at,description")
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), period.len(), "{csv}");
@@ -280,8 +280,8 @@ fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
         assert!(row.starts_with(&format!("{},", entry.seq)), "{row}");
         let recorded_at = entry.recorded_at.unwrap();
         assert!(
-            row.ends_with(&format!(
-                "{},{},{},2026-01-06T09:00:00Z",
+            row.contains(&format!(
+                "{},{},{},2026-01-06T09:00:00Z,",
                 entry.prev_hash,
                 entry.hash,
                 instant(recorded_at)
@@ -289,6 +289,12 @@ fn every_change_is_chained_exported_by_period_and_tampering_is_named() {
             "{row}"
         );
     }
+    // The last column says each entry in words (Spanish by default).
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("task.answered") && r.contains("Tarea respondida (completada): «")),
+        "{csv}"
+    );
 
     // Someone rewrites who answered the task, straight in sled's files.
     let seq = answered[0].seq;

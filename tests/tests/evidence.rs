@@ -231,3 +231,532 @@ fn a_pack_verifies_without_garita_and_each_tampering_is_named() {
         }
     }
 }
+
+/// `garita` on `store` with `config`, its clock pinned at `now`.
+fn at(store: &Path, config: &Path, now: &str) -> Command {
+    let mut cmd = garita(store);
+    cmd.arg("--config").arg(config).args(["--now", now]);
+    cmd
+}
+
+struct Person {
+    portal: &'static str,
+    account: &'static str,
+    name: &'static str,
+    email: &'static str,
+    company: &'static str,
+    tax_id: &'static str,
+}
+
+const PEOPLE: [Person; 5] = [
+    Person {
+        portal: "ctpat",
+        account: "carla@norte.example",
+        name: "Carla Ruiz",
+        email: "carla@norte.example",
+        company: "Importadora Norte S.A.",
+        tax_id: "1790011674001",
+    },
+    Person {
+        portal: "ctpat",
+        account: "diego@norte.example",
+        name: "Diego Mora",
+        email: "diego@norte.example",
+        company: "Importadora Norte S.A.",
+        tax_id: "1790011674001",
+    },
+    Person {
+        portal: "ecuapass",
+        account: "LPEREZ",
+        name: "Lucía Pérez",
+        email: "lucia@norte.example",
+        company: "Importadora Norte S.A.",
+        tax_id: "1790011674001",
+    },
+    Person {
+        portal: "anam",
+        account: "TSUR01",
+        name: "Tomás Sur",
+        email: "tomas@sur.example",
+        company: "Transportes del Sur S.A. de C.V.",
+        tax_id: "TSU010101AB1",
+    },
+    Person {
+        portal: "anam",
+        account: "TSUR02",
+        name: "Ana Sur",
+        email: "ana@sur.example",
+        company: "Transportes del Sur S.A. de C.V.",
+        tax_id: "TSU010101AB1",
+    },
+];
+
+/// A year of an officer's work through the real binary, each command at
+/// its own business day (`--now`): five accounts of two companies signed in
+/// every month (Diego misses March and April, so CTPAT's rule deactivates
+/// him, and he is reactivated in May), passwords changed every quarter, a
+/// certificate renewed, Carla leaving in June (staff-offboarding run, its
+/// task answered with the removal two days later) and Ana leaving in
+/// November with no removal recorded yet.
+fn a_year_of_activity(store: &Path, config: &Path) {
+    for p in &PEOPLE {
+        let mut cmd = at(store, config, "2026-01-02T14:00:00Z");
+        cmd.args([
+            "accounts",
+            "add",
+            "--portal",
+            p.portal,
+            "--account",
+            p.account,
+            "--holder-name",
+            p.name,
+            "--holder-email",
+            p.email,
+            "--company",
+            p.company,
+            "--tax-id",
+            p.tax_id,
+            "--last-sign-in",
+            "2026-01-02",
+            "--by",
+            "oficial@norte.example",
+        ]);
+        if p.portal == "ecuapass" {
+            cmd.args(["--certificate-expires-on", "2026-07-31"]);
+        }
+        ok(&mut cmd);
+    }
+    for month in 1..=12u32 {
+        let day = format!("2026-{month:02}-05");
+        let now = format!("{day}T15:00:00Z");
+        for p in &PEOPLE {
+            let gone = (p.account == "carla@norte.example" && month > 6)
+                || (p.account == "TSUR02" && month > 11);
+            let away = p.account == "diego@norte.example" && (month == 3 || month == 4);
+            if gone || away {
+                continue;
+            }
+            if p.account == "diego@norte.example" && month == 5 {
+                // CBP reactivated him; he signs in the same day.
+                ok(at(store, config, &now).args([
+                    "accounts",
+                    "add",
+                    "--portal",
+                    "ctpat",
+                    "--account",
+                    p.account,
+                    "--status",
+                    "active",
+                    "--by",
+                    "oficial@norte.example",
+                ]));
+            }
+            ok(at(store, config, &now).args([
+                "accounts",
+                "touch",
+                &format!("{}:{}", p.portal, p.account),
+                "--at",
+                &day,
+                "--by",
+                "oficial@norte.example",
+            ]));
+            if month % 3 == 0 {
+                ok(at(store, config, &now).args([
+                    "accounts",
+                    "password-changed",
+                    &format!("{}:{}", p.portal, p.account),
+                    "--on",
+                    &day,
+                    "--by",
+                    "oficial@norte.example",
+                ]));
+            }
+        }
+        if month == 7 {
+            ok(at(store, config, &now).args([
+                "accounts",
+                "add",
+                "--portal",
+                "ecuapass",
+                "--account",
+                "LPEREZ",
+                "--certificate-expires-on",
+                "2028-07-31",
+                "--by",
+                "oficial@norte.example",
+            ]));
+        }
+        if month == 6 {
+            ok(at(store, config, "2026-06-10T15:00:00Z").args([
+                "accounts",
+                "offboard",
+                "carla@norte.example",
+                "--note",
+                "RRHH-7",
+                "--by",
+                "rrhh@norte.example",
+            ]));
+            let started: Value = serde_json::from_str(&ok(at(store, config, "2026-06-10T15:05:00Z")
+                .arg("--json")
+                .arg("run")
+                .arg(root().join("workflows/staff-offboarding.yaml"))
+                .args([
+                    "--input", "person=carla@norte.example",
+                    "--input", "holder_name=Carla Ruiz",
+                    "--input",
+                    r#"accounts=[{"key":"ctpat:carla@norte.example","portal":"ctpat","identifier":"carla@norte.example","company":"Importadora Norte S.A."}]"#,
+                ])))
+            .unwrap();
+            let task = format!("{}.per_account.0.remove.1", started["id"].as_str().unwrap());
+            ok(at(store, config, "2026-06-12T16:00:00Z").args([
+                "tasks",
+                "complete",
+                &task,
+                "--field",
+                "removed_on=2026-06-12",
+                "--field",
+                "evidence=Captura de Company Details, carpeta OEA/2026",
+                "--by",
+                "oficial@norte.example",
+            ]));
+            ok(at(store, config, "2026-06-12T16:01:00Z").arg("resume"));
+        }
+        if month == 11 {
+            ok(at(store, config, "2026-11-20T15:00:00Z").args([
+                "accounts",
+                "offboard",
+                "ana@sur.example",
+                "--by",
+                "rrhh@sur.example",
+            ]));
+        }
+    }
+}
+
+fn report_group<'a>(report: &'a Value, company: &str, portal: &str) -> &'a Value {
+    report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["company"] == company && g["portal"] == portal)
+        .unwrap_or_else(|| panic!("no group {company}/{portal} in {report}"))
+}
+
+#[test]
+fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let key_file = dir.path().join("audit.key");
+    let made: Value = serde_json::from_str(&ok(garita(&store).args([
+        "--json",
+        "keys",
+        "init",
+        "--name",
+        "norte.example/garita",
+        "--output",
+        key_file.to_str().unwrap(),
+    ])))
+    .unwrap();
+    let key = made["verifier_key"].as_str().unwrap().to_owned();
+    let config = write(
+        dir.path(),
+        "garita.toml",
+        &format!("[audit]\nsigning_key = {:?}\n", key_file.to_str().unwrap()),
+    );
+    a_year_of_activity(&store, &config);
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    let pack = dir.path().join("pack");
+    ok(garita(&store)
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "evidence", "pack", "--from", &today, "--to", &today, "--output",
+        ])
+        .arg(&pack));
+    let (code, verified) = garita_verify(&store, &pack, &key);
+    assert_eq!(code, Some(0), "{verified}");
+    let (code, said) = python_verify(&pack, &key);
+    assert_eq!(code, Some(0), "{said}");
+    // Kept for a look at the page (docs/images are printed from it).
+    if let Some(keep) = std::env::var_os("GARITA_KEEP_PACK") {
+        copy_pack(&pack, Path::new(&keep));
+    }
+
+    // The figures, as the year above made them.
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(pack.join("report.json")).unwrap()).unwrap();
+    let ctpat = report_group(&report, "Importadora Norte S.A.", "ctpat");
+    assert_eq!(ctpat["accounts"], 2);
+    assert_eq!(ctpat["holders"], 2);
+    // Carla: January to June; Diego: ten months.
+    assert_eq!(ctpat["sign_ins"], 16, "{ctpat}");
+    assert_eq!(ctpat["sign_ins_on_time"], 16, "{ctpat}");
+    assert_eq!(ctpat["deactivations"], 1, "{ctpat}");
+    assert_eq!(ctpat["reactivations"], 1, "{ctpat}");
+    // Carla in March and June; Diego in June, September and December.
+    assert_eq!(ctpat["password_changes"], 5, "{ctpat}");
+    assert_eq!(ctpat["leavers"], 1);
+    assert_eq!(ctpat["removals"][0]["days"], 2, "{ctpat}");
+    assert_eq!(ctpat["open_findings"], serde_json::json!([]));
+    let ecuapass = report_group(&report, "Importadora Norte S.A.", "ecuapass");
+    assert_eq!(ecuapass["certificate_renewals"], 1);
+    assert_eq!(ecuapass["months"].as_array().unwrap().len(), 12);
+    let anam = report_group(&report, "Transportes del Sur S.A. de C.V.", "anam");
+    assert_eq!(anam["sign_ins"], 23, "{anam}");
+    assert_eq!(
+        anam["open_findings"][0]["kind"], "removal_unconfirmed",
+        "{anam}"
+    );
+
+    let html = std::fs::read_to_string(pack.join("index.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"es\">"),
+        "{html}"
+    );
+    assert!(html.contains("<svg") && html.contains("@media print"));
+    assert!(html.contains("OEA 8.2") && html.contains("OEA 9.2"));
+    let csv = std::fs::read_to_string(pack.join("entries.csv")).unwrap();
+    assert!(
+        csv.contains("Cuenta CTPAT diego@norte.example: reactivada por CTPAT — registrado por oficial@norte.example"),
+        "{csv}"
+    );
+
+    // The same period in English.
+    let english = dir.path().join("pack-en");
+    ok(garita(&store)
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "evidence", "pack", "--lang", "en", "--from", &today, "--to", &today, "--output",
+        ])
+        .arg(&english));
+    assert_eq!(garita_verify(&store, &english, &key).0, Some(0));
+    let html = std::fs::read_to_string(english.join("index.html")).unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Sign-ins on time"));
+
+    let first_ctpat_figure = html_figure_line(&pack, "groups.0.sign_ins_on_time");
+    // Diego's account as added: the entry the first tampering changes.
+    let diego_line = std::fs::read_to_string(pack.join("entries.jsonl"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("Diego Mora"))
+        .unwrap();
+    let diego_changed = format!("entry {} was changed", diego_line + 1);
+    let cases: Vec<(&str, Tampering, &str, bool)> = vec![
+        (
+            "changed",
+            Box::new(move |p: &Path| {
+                edit_lines(&p.join("entries.jsonl"), |l| {
+                    l[diego_line] = l[diego_line].replace("Diego Mora", "Diego Moreno");
+                })
+            }),
+            &diego_changed,
+            true,
+        ),
+        (
+            "removed",
+            Box::new(|p: &Path| {
+                edit_lines(&p.join("entries.jsonl"), |l| {
+                    l.remove(9);
+                })
+            }),
+            "entry 11 where entry 10 belongs",
+            true,
+        ),
+        (
+            "reordered",
+            Box::new(|p: &Path| edit_lines(&p.join("entries.jsonl"), |l| l.swap(20, 21))),
+            "entry 22 where entry 21 belongs",
+            true,
+        ),
+        (
+            "report number",
+            Box::new(|p: &Path| {
+                let file = p.join("report.json");
+                let text = std::fs::read_to_string(&file).unwrap();
+                std::fs::write(&file, text.replacen("\"leavers\": 1", "\"leavers\": 0", 1))
+                    .unwrap();
+            }),
+            "report.json: groups.0.leavers is 0, the entries give 1",
+            false,
+        ),
+        (
+            "html number",
+            Box::new(move |p: &Path| {
+                let file = p.join("index.html");
+                let text = std::fs::read_to_string(&file).unwrap();
+                std::fs::write(
+                    &file,
+                    text.replacen(
+                        &first_ctpat_figure,
+                        &first_ctpat_figure.replace(">16 / 16<", ">17 / 17<"),
+                        1,
+                    ),
+                )
+                .unwrap();
+            }),
+            "(figure `groups.0.sign_ins_on_time`)",
+            false,
+        ),
+        (
+            "description",
+            Box::new(|p: &Path| {
+                edit_lines(&p.join("entries.csv"), |l| {
+                    let row = l
+                        .iter()
+                        .position(|r| r.contains("reactivada por CTPAT"))
+                        .unwrap();
+                    l[row] = l[row].replace("reactivada por CTPAT", "activa todo el año");
+                })
+            }),
+            "in column `description` (edited after packing)",
+            false,
+        ),
+    ];
+    for (name, tamper, named, entries_touched) in cases {
+        let copy = copy_pack(
+            &pack,
+            &dir.path().join(format!("year-{}", name.replace(' ', "-"))),
+        );
+        tamper(&copy);
+        let (code, report) = garita_verify(&store, &copy, &key);
+        assert_eq!(code, Some(1), "{name}: {report}");
+        let problems = report["problems"].to_string();
+        assert!(
+            problems.contains(named),
+            "{name}: expected `{named}` in {problems}"
+        );
+        // The independent checker reads the entries and their proofs; the
+        // derived files (CSV, report, page) are Garita's to recompute.
+        let (code, said) = python_verify(&copy, &key);
+        if entries_touched {
+            assert_eq!(code, Some(1), "{name}: {said}");
+            assert!(said.starts_with("FAIL"), "{name}: {said}");
+        } else {
+            assert_eq!(code, Some(0), "{name}: {said}");
+        }
+    }
+}
+
+/// The line of the pack's page that shows `figure`.
+fn html_figure_line(pack: &Path, figure: &str) -> String {
+    let html = std::fs::read_to_string(pack.join("index.html")).unwrap();
+    html.lines()
+        .find(|l| l.contains(&format!("data-figure=\"{figure}\"")))
+        .unwrap_or_else(|| panic!("no figure {figure} in the page"))
+        .to_owned()
+}
+
+/// The audit entries of `kind` in the store, oldest first.
+fn entries_of(store: &Path, kind: &str) -> Vec<Value> {
+    let out = ok(garita(store).args([
+        "audit",
+        "export",
+        "--format",
+        "json",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+    ]));
+    let export: Value = serde_json::from_str(&out).unwrap();
+    export["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+/// Starts the daemon at `now`, waits until the store has `checkpoints`
+/// checkpoints and a few seconds more (time for a second one it must not
+/// make), and stops it.
+fn daemon_day(store: &Path, config: &Path, workflows: &Path, now: &str, checkpoints: usize) {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = at(store, config, now)
+        .arg("daemon")
+        .arg("--workflows")
+        .arg(workflows)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let outbox_written = |n: usize| {
+        std::fs::read_dir(store.join("outbox"))
+            .map(|d| d.count() >= n)
+            .unwrap_or(false)
+    };
+    // The daemon holds the store: count what it did through its health
+    // answer's absence of errors is not enough, so wait on its files.
+    while !outbox_written(checkpoints) && started.elapsed() < Duration::from_secs(60) {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("garita daemon ended ({status})");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "daemon exit {status}");
+}
+
+#[test]
+fn the_daemon_signs_one_checkpoint_a_day_and_mails_it_even_after_being_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let key_file = dir.path().join("audit.key");
+    ok(garita(&store).args([
+        "keys",
+        "init",
+        "--name",
+        "norte.example/garita",
+        "--output",
+        key_file.to_str().unwrap(),
+    ]));
+    let config = write(
+        dir.path(),
+        "garita.toml",
+        &format!(
+            "[audit]\nsigning_key = {:?}\ncheckpoint_email = \"auditoria@externo.example\"\n",
+            key_file.to_str().unwrap()
+        ),
+    );
+    add_account(&store, &config, 1);
+    // Monday; then restarted the same day; then down until Thursday.
+    daemon_day(&store, &config, &workflows, "2026-03-02T09:00:00Z", 1);
+    daemon_day(&store, &config, &workflows, "2026-03-02T18:00:00Z", 1);
+    daemon_day(&store, &config, &workflows, "2026-03-05T07:00:00Z", 2);
+    let checkpoints = entries_of(&store, "audit.checkpoint");
+    let days: Vec<&str> = checkpoints
+        .iter()
+        .map(|e| &e["at"].as_str().unwrap()[..10])
+        .collect();
+    assert_eq!(days, ["2026-03-02", "2026-03-05"], "{checkpoints:?}");
+    let mailed = entries_of(&store, "email.written");
+    assert_eq!(mailed.len(), 2, "{mailed:?}");
+    for (mail, day) in mailed.iter().zip(["2026-03-02", "2026-03-05"]) {
+        assert_eq!(mail["summary"]["to"], "auditoria@externo.example");
+        assert!(
+            mail["summary"]["subject"].as_str().unwrap().contains(day),
+            "{mail}"
+        );
+    }
+    // The mailed note is the checkpoint itself, and it verifies.
+    let note = checkpoints[1]["summary"]["note"].as_str().unwrap();
+    let file = std::fs::read_dir(store.join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .find(|text| text.contains("2026-03-05"))
+        .unwrap();
+    let first_line = note.lines().next().unwrap();
+    assert!(file.contains(first_line), "{file}");
+}

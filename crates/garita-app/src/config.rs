@@ -37,6 +37,9 @@ pub struct AuditSettings {
     /// The private key file `garita keys init` wrote (0600, outside the
     /// store: whoever can rewrite the store must not also be able to sign).
     pub signing_key: Option<PathBuf>,
+    /// An address outside the company that the daemon mails each day's
+    /// checkpoint to, through the outbox (unset: none is mailed).
+    pub checkpoint_email: Option<String>,
 }
 
 /// `[files]` of garita.toml.

@@ -616,6 +616,10 @@ pub enum EvidenceCommand {
         /// The new directory.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// Language of the report (index.html) and of the CSV's
+        /// descriptions: es or en.
+        #[arg(long, value_enum, default_value_t = ReportLang::Es)]
+        lang: ReportLang,
     },
     /// Check a pack with only its files and the public key: exit 0 when
     /// intact, else 1 naming each problem. Needs no store.
@@ -685,7 +689,26 @@ pub enum AuditCommand {
         /// Write to this file instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Language of the CSV's `description` column: es or en.
+        #[arg(long, value_enum, default_value_t = ReportLang::Es)]
+        lang: ReportLang,
     },
+}
+
+/// The language of descriptions and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportLang {
+    Es,
+    En,
+}
+
+impl From<ReportLang> for garita_engine::account::Locale {
+    fn from(lang: ReportLang) -> Self {
+        match lang {
+            ReportLang::Es => Self::Es,
+            ReportLang::En => Self::En,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

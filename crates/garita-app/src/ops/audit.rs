@@ -11,12 +11,14 @@
 //! are prefixed with a quote, as in the accounts export.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use garita_engine::account::Locale;
 use garita_engine::audit::{
     canonical_json, parse_hash, AuditEntry, AuditHead, AuditLog, AuditProblem, ClockWarning,
 };
 use garita_inventory::csv_cells::escape_formula;
 use serde::{Deserialize, Serialize};
 
+use super::audit_description::describe;
 use super::audit_period::{bound, End};
 use super::Session;
 use crate::AppError;
@@ -120,9 +122,9 @@ async fn find_hash(log: &dyn AuditLog, hash: &str) -> Result<Option<u64>, AppErr
         .map(|entry| entry.seq))
 }
 
-/// The CSV columns, in order; the write times come last, so that the
-/// columns of exports made before them keep their places.
-const COLUMNS: [&str; 10] = [
+/// The CSV columns, in order; the write times and the description come
+/// last, so that the columns of exports made before them keep their places.
+const COLUMNS: [&str; 11] = [
     "seq",
     "at",
     "kind",
@@ -133,6 +135,7 @@ const COLUMNS: [&str; 10] = [
     "hash",
     "recorded_at",
     "pinned_at",
+    "description",
 ];
 
 /// An export: the period, the chain's state and the entries (the JSON
@@ -278,14 +281,15 @@ fn at_text(at: &DateTime<Utc>) -> String {
 }
 
 /// The export as CSV: one header row, then one row per entry; every cell
-/// formula-safe, the summary as canonical JSON.
-pub fn csv_text(export: &AuditExport) -> Result<String, AppError> {
-    entries_csv(&export.entries)
+/// formula-safe, the summary as canonical JSON, and a description of each
+/// entry in `lang`.
+pub fn csv_text(export: &AuditExport, lang: Locale) -> Result<String, AppError> {
+    entries_csv(&export.entries, lang)
 }
 
 /// `entries` as CSV under [`COLUMNS`] (what `csv_text` and an evidence
 /// pack's `entries.csv` write).
-pub(crate) fn entries_csv(entries: &[ExportedEntry]) -> Result<String, AppError> {
+pub(crate) fn entries_csv(entries: &[ExportedEntry], lang: Locale) -> Result<String, AppError> {
     let failed = |e: String| AppError::Refused(format!("cannot write the CSV export: {e}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
@@ -293,7 +297,7 @@ pub(crate) fn entries_csv(entries: &[ExportedEntry]) -> Result<String, AppError>
         .map_err(|e| failed(e.to_string()))?;
     for entry in entries {
         writer
-            .write_record(csv_cells(entry))
+            .write_record(csv_cells(entry, lang))
             .map_err(|e| failed(e.to_string()))?;
     }
     let bytes = writer.into_inner().map_err(|e| failed(e.to_string()))?;
@@ -301,7 +305,7 @@ pub(crate) fn entries_csv(entries: &[ExportedEntry]) -> Result<String, AppError>
 }
 
 /// One entry's CSV cells, in [`COLUMNS`]' order, each formula-safe.
-pub(crate) fn csv_cells(entry: &ExportedEntry) -> [String; 10] {
+pub(crate) fn csv_cells(entry: &ExportedEntry, lang: Locale) -> [String; 11] {
     let mut summary = String::new();
     canonical_json(&entry.summary, &mut summary);
     [
@@ -315,6 +319,7 @@ pub(crate) fn csv_cells(entry: &ExportedEntry) -> [String; 10] {
         entry.hash.clone(),
         entry.recorded_at.clone().unwrap_or_default(),
         entry.pinned_at.clone().unwrap_or_default(),
+        describe(entry, lang),
     ]
     .map(|cell| escape_formula(&cell).into_owned())
 }
@@ -359,11 +364,11 @@ mod tests {
             prev_hash: "0".repeat(64),
             hash: "ab".repeat(32),
         };
-        let text = csv_text(&export_of(vec![entry])).unwrap();
+        let text = csv_text(&export_of(vec![entry]), Locale::En).unwrap();
         let mut lines = text.lines();
         assert_eq!(
             lines.next(),
-            Some("seq,at,kind,subject,actor,summary,prev_hash,hash,recorded_at,pinned_at")
+            Some("seq,at,kind,subject,actor,summary,prev_hash,hash,recorded_at,pinned_at,description")
         );
         let row = lines.next().unwrap();
         assert!(row.contains("2026-02-25T06:13:20Z"), "{row}");
@@ -371,7 +376,14 @@ mod tests {
         assert!(row.contains(",'+ana,"), "{row}");
         assert!(row.contains("\"{\"\"a\"\":2,\"\"b\"\":1}\""), "{row}");
         // An entry from before recorded_at: both write-time cells empty.
-        assert!(row.ends_with(&format!("{},,", "ab".repeat(32))), "{row}");
+        assert!(row.contains(&format!("{},,,", "ab".repeat(32))), "{row}");
+        // The description reads the entry in words, itself formula-safe.
+        assert!(
+            row.ends_with(
+                ",\"Account =HYPERLINK(\"\"http //x\"\"): details updated — recorded by +ana\""
+            ),
+            "{row}"
+        );
     }
 
     #[test]
@@ -390,14 +402,16 @@ mod tests {
             prev_hash: "0".repeat(64),
             hash: "cd".repeat(32),
         };
-        let text = csv_text(&export_of(vec![entry])).unwrap();
+        let text = csv_text(&export_of(vec![entry]), Locale::En).unwrap();
         let row = text.lines().nth(1).unwrap();
         assert!(
             row.starts_with("7,2027-03-01T12:00:00Z,run.event,01R,,{},"),
             "{row}"
         );
         assert!(
-            row.ends_with(",2026-12-04T21:00:00.250Z,2027-03-01T12:00:00Z"),
+            row.ends_with(
+                ",2026-12-04T21:00:00.250Z,2027-03-01T12:00:00Z,Run 01R of workflow ?: ?"
+            ),
             "{row}"
         );
     }

@@ -15,7 +15,15 @@
 //! - `proofs.json`: the tree size, the run's first seq and count, the
 //!   run's proof and the consistency proof;
 //! - `verifier-key.txt`: the public key (compare its id with the one the
-//!   company handed over apart from the pack).
+//!   company handed over apart from the pack);
+//! - `report.json`: the report's figures per company and portal
+//!   (`evidence_report`), computed from the entries;
+//! - `index.html`: the same report as a page to read or print
+//!   (`evidence_html`).
+//!
+//! The CSV's descriptions, `report.json` and `index.html` are derived from
+//! the entries, so verifying recomputes them from `entries.jsonl` (which the
+//! proofs cover) and names anything edited.
 
 use std::path::{Path, PathBuf};
 
@@ -26,9 +34,13 @@ use garita_engine::audit::tlog::{leaf_data, merkle::leaf_hash};
 use garita_engine::audit::{hex, parse_hash, AuditEntry, Hash};
 use serde::{Deserialize, Serialize};
 
+use garita_engine::account::Locale;
+
 use super::audit::{csv_cells, entries_csv, exported_entry};
 use super::audit_checkpoint::{configured_signer, scan_log, sign_and_record, CHECKPOINT_KIND};
 use super::audit_period::{bound, End};
+use super::evidence_html;
+use super::evidence_report::{self, EvidenceReport};
 use super::Session;
 use crate::AppError;
 
@@ -54,6 +66,13 @@ pub struct PackProofs {
     pub range_proof: Vec<String>,
     /// From `start-checkpoint.txt` to `checkpoint.txt`, when there is one.
     pub consistency: Option<ConsistencyProof>,
+    /// The language of the CSV's descriptions and of the report.
+    #[serde(default = "spanish")]
+    pub lang: Locale,
+}
+
+fn spanish() -> Locale {
+    Locale::Es
 }
 
 /// A consistency proof between two checkpoints.
@@ -89,6 +108,7 @@ pub async fn pack(
     from: &str,
     to: &str,
     dir: &Path,
+    lang: Locale,
 ) -> Result<PackMade, AppError> {
     let (start, end) = (bound(from, End::From)?, bound(to, End::To)?);
     if start >= end {
@@ -165,6 +185,7 @@ pub async fn pack(
         count: run.len() as u64,
         range_proof: proof.iter().map(|h| hex(h)).collect(),
         consistency,
+        lang,
     };
     write_pack(
         dir,
@@ -206,7 +227,15 @@ fn write_pack(
     };
     put("entries.jsonl", &jsonl)?;
     let exported: Vec<_> = run.iter().map(exported_entry).collect();
-    put("entries.csv", entries_csv(&exported)?.as_bytes())?;
+    put(
+        "entries.csv",
+        entries_csv(&exported, proofs.lang)?.as_bytes(),
+    )?;
+    let report = evidence_report::compute(run, proofs.lang, &proofs.from, &proofs.to);
+    let report_json = serde_json::to_vec_pretty(&report)
+        .map_err(|e| AppError::Refused(format!("cannot encode the report: {e}")))?;
+    put("report.json", &report_json)?;
+    put("index.html", evidence_html::render(&report).as_bytes())?;
     put("checkpoint.txt", checkpoint.as_bytes())?;
     if let Some(note) = start_checkpoint {
         put("start-checkpoint.txt", note.as_bytes())?;
@@ -295,7 +324,8 @@ pub fn verify_pack(dir: &Path, key: Option<&str>) -> Result<PackVerification, Ap
             proofs.count
         ));
     }
-    check_csv(&text("entries.csv")?, &entries, &mut problems);
+    check_csv(&text("entries.csv")?, &entries, proofs.lang, &mut problems);
+    check_report(dir, &proofs, &entries, &mut problems);
     if let (Some(head), false) = (head, lines.is_empty()) {
         check_run(&head, &proofs, &lines, &mut problems);
     }
@@ -398,8 +428,12 @@ fn check_run(head: &TreeHead, proofs: &PackProofs, lines: &[&[u8]], problems: &m
 }
 
 /// The CSV holds the same entries: a row edited in a spreadsheet is named.
-fn check_csv(text: &str, entries: &[Option<AuditEntry>], problems: &mut Vec<String>) {
+fn check_csv(text: &str, entries: &[Option<AuditEntry>], lang: Locale, problems: &mut Vec<String>) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let reader_headers: Vec<String> = reader
+        .headers()
+        .map(|h| h.iter().map(str::to_owned).collect())
+        .unwrap_or_default();
     let mut rows = 0;
     for (i, row) in reader.records().enumerate() {
         rows += 1;
@@ -411,11 +445,30 @@ fn check_csv(text: &str, entries: &[Option<AuditEntry>], problems: &mut Vec<Stri
         let Some(Some(entry)) = entries.get(i) else {
             continue;
         };
-        let expected = csv_cells(&exported_entry(entry));
+        let expected = csv_cells(&exported_entry(entry), lang);
+        // A pack made before the description column has one column less.
+        let columns = if reader_headers.iter().any(|h| h == "description") {
+            expected.len()
+        } else {
+            expected.len() - 1
+        };
         let found: Vec<&str> = row.iter().collect();
-        if found != expected.iter().map(String::as_str).collect::<Vec<_>>() {
+        if found
+            != expected[..columns]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        {
+            // Name the column, so an edited description reads as such.
+            let column = found
+                .iter()
+                .zip(expected.iter())
+                .position(|(f, e)| f != e)
+                .and_then(|i| reader_headers.get(i).cloned())
+                .map(|c| format!(" in column `{c}`"))
+                .unwrap_or_default();
             problems.push(format!(
-                "entries.csv line {line}: differs from entry {} in entries.jsonl (edited after packing)",
+                "entries.csv line {line}: differs from entry {} in entries.jsonl{column} (edited after packing)",
                 entry.seq
             ));
         }
@@ -426,6 +479,136 @@ fn check_csv(text: &str, entries: &[Option<AuditEntry>], problems: &mut Vec<Stri
             entries.len()
         ));
     }
+}
+
+/// `report.json` and `index.html` are what the entries give: each figure
+/// edited after packing is named (at most a few, then how many more).
+fn check_report(
+    dir: &Path,
+    proofs: &PackProofs,
+    entries: &[Option<AuditEntry>],
+    problems: &mut Vec<String>,
+) {
+    // A pack made before reports existed has neither file: nothing to check
+    // (the entries, which are the evidence, are checked all the same).
+    if !dir.join("report.json").exists() && !dir.join("index.html").exists() {
+        return;
+    }
+    let parsed: Vec<AuditEntry> = entries.iter().flatten().cloned().collect();
+    let expected = evidence_report::compute(&parsed, proofs.lang, &proofs.from, &proofs.to);
+    match std::fs::read(dir.join("report.json")) {
+        Err(e) => problems.push(format!("report.json: cannot read it: {e}")),
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Err(e) => problems.push(format!("report.json: not JSON: {e}")),
+            Ok(found) => {
+                let want = serde_json::to_value(&expected).unwrap_or_default();
+                let mut differences = Vec::new();
+                differ("", &found, &want, &mut differences);
+                let more = differences.len().saturating_sub(REPORTED_DIFFERENCES);
+                for d in differences.iter().take(REPORTED_DIFFERENCES) {
+                    problems.push(format!("report.json: {d} (edited after packing)"));
+                }
+                if more > 0 {
+                    problems.push(format!("report.json: {more} more figures differ"));
+                }
+            }
+        },
+    }
+    check_page(dir, &expected, problems);
+}
+
+const REPORTED_DIFFERENCES: usize = 5;
+
+/// Where `found` differs from `want`, as `path is X, the entries give Y`.
+fn differ(path: &str, found: &serde_json::Value, want: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (found, want) {
+        (Value::Object(f), Value::Object(w)) => {
+            let keys: std::collections::BTreeSet<&String> = f.keys().chain(w.keys()).collect();
+            for key in keys {
+                let null = Value::Null;
+                differ(
+                    &at(key),
+                    f.get(key).unwrap_or(&null),
+                    w.get(key).unwrap_or(&null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(f), Value::Array(w)) if f.len() == w.len() => {
+            for (i, (a, b)) in f.iter().zip(w).enumerate() {
+                differ(&at(&i.to_string()), a, b, out);
+            }
+        }
+        (f, w) if f != w => out.push(format!(
+            "{} is {}, the entries give {}",
+            if path.is_empty() { "the report" } else { path },
+            short(f),
+            short(w)
+        )),
+        _ => {}
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// `index.html` is the page of the recomputed report, byte for byte; the
+/// first line that differs is named, with the figure it holds.
+fn check_page(dir: &Path, expected: &EvidenceReport, problems: &mut Vec<String>) {
+    let found = match std::fs::read_to_string(dir.join("index.html")) {
+        Ok(text) => text,
+        Err(e) => {
+            problems.push(format!("index.html: cannot read it: {e}"));
+            return;
+        }
+    };
+    let want = evidence_html::render(expected);
+    if found == want {
+        return;
+    }
+    let mut found_lines = found.lines();
+    let mut want_lines = want.lines();
+    let mut line = 0;
+    loop {
+        line += 1;
+        match (found_lines.next(), want_lines.next()) {
+            (Some(f), Some(w)) if f == w => continue,
+            (Some(f), w) => {
+                let figure = figure_named(f)
+                    .or_else(|| w.and_then(figure_named))
+                    .map(|n| format!(" (figure `{n}`)"))
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "index.html line {line}: differs from the report the entries give{figure} (edited after packing): `{}`",
+                    f.chars().take(160).collect::<String>()
+                ));
+            }
+            (None, _) => problems.push(format!(
+                "index.html: ends at line {line}, before the report the entries give"
+            )),
+        }
+        return;
+    }
+}
+
+/// The `data-figure` name a line of the page shows, if any.
+fn figure_named(line: &str) -> Option<String> {
+    let start = line.find("data-figure=\"")? + "data-figure=\"".len();
+    let len = line[start..].find('"')?;
+    Some(line[start..start + len].to_owned())
 }
 
 #[cfg(test)]
@@ -468,9 +651,12 @@ mod tests {
         write("entries.jsonl", &lines);
         write(
             "entries.csv",
-            entries_csv(&[exported_entry(&entry), exported_entry(&second)])
-                .unwrap()
-                .as_bytes(),
+            entries_csv(
+                &[exported_entry(&entry), exported_entry(&second)],
+                Locale::Es,
+            )
+            .unwrap()
+            .as_bytes(),
         );
         write("checkpoint.txt", signer.sign(&head).as_bytes());
         write("verifier-key.txt", signer.verifier().text().as_bytes());
@@ -483,6 +669,7 @@ mod tests {
             count: u64::MAX,
             range_proof: vec!["zz".into()],
             consistency: None,
+            lang: Locale::Es,
         };
         write("proofs.json", &serde_json::to_vec(&proofs).unwrap());
         let report = verify_pack(dir.path(), None).unwrap();

@@ -12,12 +12,16 @@
 pub mod accounts;
 pub mod audit;
 pub mod audit_checkpoint;
+pub mod audit_description;
 mod audit_period;
 pub mod backup;
 pub mod calendar;
 pub mod console;
+pub mod daily_checkpoint;
 pub mod dashboard;
 pub mod evidence;
+pub mod evidence_html;
+pub mod evidence_report;
 pub mod inbox;
 pub mod outbox;
 pub mod password;
@@ -34,6 +38,8 @@ pub mod users;
 pub use session::Session;
 
 use std::path::PathBuf;
+
+use garita_engine::account::Locale;
 
 use async_trait::async_trait;
 use garita_engine::{OutboxEntry, Task};
@@ -168,6 +174,7 @@ pub trait Operations: Send + Sync {
         from: &str,
         to: &str,
         dir: PathBuf,
+        lang: Locale,
     ) -> Result<evidence::PackMade, AppError>;
     /// Writes a backup of the whole store to `file`, a path on the machine
     /// that holds the store (`garita backup FILE`).
@@ -374,8 +381,9 @@ impl Operations for Session {
         from: &str,
         to: &str,
         dir: PathBuf,
+        lang: Locale,
     ) -> Result<evidence::PackMade, AppError> {
-        evidence::pack(self, from, to, &dir).await
+        evidence::pack(self, from, to, &dir, lang).await
     }
 
     async fn export_audit(&self, from: &str, to: &str) -> Result<audit::AuditExport, AppError> {

@@ -94,7 +94,7 @@ async fn a_run_started_waits_for_its_task_and_the_answer_finishes_it() {
     assert!(verified.intact, "{verified:?}");
     assert!(verified.entries > 0);
     let export = ops.export_audit("2000-01-01", "2100-12-31").await.unwrap();
-    let csv = super::audit::csv_text(&export).unwrap();
+    let csv = super::audit::csv_text(&export, garita_engine::account::Locale::Es).unwrap();
     assert_eq!(csv.lines().count(), export.entries.len() + 1);
 }
 

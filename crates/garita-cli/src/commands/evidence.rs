@@ -6,14 +6,14 @@ use std::process::ExitCode;
 
 use garita_app::ops::evidence::verify_pack;
 use garita_app::Operations;
+use garita_engine::account::Locale;
 
 use crate::output::say;
 
 pub async fn pack(
     ops: &dyn Operations,
     json: bool,
-    from: &str,
-    to: &str,
+    (from, to, lang): (&str, &str, Locale),
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
     let dir = if output.is_relative() {
@@ -21,7 +21,7 @@ pub async fn pack(
     } else {
         output.to_path_buf()
     };
-    let made = ops.evidence_pack(from, to, dir).await?;
+    let made = ops.evidence_pack(from, to, dir, lang).await?;
     if json {
         crate::output::json(&serde_json::to_value(&made)?)?;
     } else {
@@ -36,6 +36,10 @@ pub async fn pack(
             } else {
                 " (no checkpoint before the period to anchor it: sign one regularly with `garita audit checkpoint`)"
             }
+        );
+        say!(
+            "the report is {}/index.html (figures in report.json)",
+            made.dir
         );
         say!("check it with `garita evidence verify {}` or tools/verify_evidence.py; verifier key: {}", made.dir, made.verifier_key);
     }

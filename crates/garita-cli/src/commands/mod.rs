@@ -91,10 +91,22 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             return audit::audit(ops.as_ref(), global.json, &store_dir, command).await;
         }
         Command::Evidence {
-            command: EvidenceCommand::Pack { from, to, output },
+            command:
+                EvidenceCommand::Pack {
+                    from,
+                    to,
+                    output,
+                    lang,
+                },
         } => {
             let ops = operations(&global, false)?;
-            return evidence::pack(ops.as_ref(), global.json, &from, &to, &output).await;
+            return evidence::pack(
+                ops.as_ref(),
+                global.json,
+                (&from, &to, lang.into()),
+                &output,
+            )
+            .await;
         }
         Command::Backup {
             command: None,

@@ -364,11 +364,13 @@ impl Operations for DaemonOperations {
         from: &str,
         to: &str,
         dir: PathBuf,
+        lang: garita_engine::account::Locale,
     ) -> Result<garita_app::ops::evidence::PackMade, AppError> {
         let body = members(&[
             ("from", Some(Value::String(from.to_owned()))),
             ("to", Some(Value::String(to.to_owned()))),
             ("dir", Some(Value::String(dir.display().to_string()))),
+            ("lang", Some(Value::String(lang.as_str().to_owned()))),
         ]);
         self.call("POST", "/v1/evidence/pack", Some(&body))
     }

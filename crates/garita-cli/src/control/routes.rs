@@ -224,6 +224,15 @@ fn answer_with<T: serde::Serialize>(
 /// A task answer from the call: its fields (a string that reads as a JSON
 /// number or boolean taken as one, as `--field` does), note and author
 /// (the caller unless `by` is given).
+/// The `lang` of a report or description: es (default) or en.
+fn report_lang(text: Option<String>) -> Result<garita_engine::account::Locale, AppError> {
+    match text.filter(|t| !t.trim().is_empty()) {
+        None => Ok(garita_engine::account::Locale::Es),
+        Some(t) => garita_engine::account::Locale::parse(&t)
+            .ok_or_else(|| AppError::Usage(format!("`lang` must be es or en, not `{t}`"))),
+    }
+}
+
 fn reply_of(g: &Given, caller: Caller) -> TaskReply {
     let fields = g
         .object("fields")
@@ -996,6 +1005,7 @@ pub static ROUTES: &[Route] = &[
         params: &[
             param("from", In::Query, Kind::Text, true, "First day (YYYY-MM-DD, UTC) or RFC 3339 instant."),
             param("to", In::Query, Kind::Text, true, "Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded)."),
+            param("lang", In::Query, Kind::Text, false, "Language of the `description` column: es (default) or en."),
         ],
         answer: Answer::Csv,
         schema: schema_of::<String>,
@@ -1003,9 +1013,10 @@ pub static ROUTES: &[Route] = &[
         handler: |session, g, _| {
             Box::pin(async move {
                 let (from, to) = (g.text("from").unwrap_or_default(), g.text("to").unwrap_or_default());
+                let lang = report_lang(g.text("lang"))?;
                 let export = session.export_audit(&from, &to).await?;
                 Ok(Answered {
-                    value: Value::String(csv_text(&export)?),
+                    value: Value::String(csv_text(&export, lang)?),
                     exit_code: 0,
                 })
             })
@@ -1045,6 +1056,7 @@ pub static ROUTES: &[Route] = &[
             param("from", In::Body, Kind::Text, true, "First day (YYYY-MM-DD, UTC) or RFC 3339 instant."),
             param("to", In::Body, Kind::Text, true, "Last day, included (YYYY-MM-DD, UTC), or RFC 3339 instant (excluded)."),
             param("dir", In::Body, Kind::Text, true, "The new directory, an absolute path on the daemon's machine. Outside `[files] allowed_dirs` only for the daemon's own user."),
+            param("lang", In::Body, Kind::Text, false, "Language of the report and of the CSV's descriptions: es (default) or en."),
         ],
         answer: Answer::Json,
         schema: schema_of::<garita_app::ops::evidence::PackMade>,
@@ -1061,7 +1073,8 @@ pub static ROUTES: &[Route] = &[
                 caller.may_name(&session, &dir)?;
                 let from = g.text("from").unwrap_or_default();
                 let to = g.text("to").unwrap_or_default();
-                answer_of(session.evidence_pack(&from, &to, dir).await)
+                let lang = report_lang(g.text("lang"))?;
+                answer_of(session.evidence_pack(&from, &to, dir, lang).await)
             })
         },
     },

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use garita_app::ops::audit::csv_text;
 use garita_app::Operations;
+use garita_engine::account::Locale;
 
 use crate::cli::AuditFormat;
 use crate::output::{say, say_stderr};
@@ -15,12 +16,12 @@ use crate::output::{say, say_stderr};
 pub async fn export(
     ops: &dyn Operations,
     store_dir: &Path,
-    args: (&str, &str, AuditFormat, Option<&Path>),
+    args: (&str, &str, AuditFormat, Option<&Path>, Locale),
 ) -> anyhow::Result<ExitCode> {
-    let (from, to, format, output) = args;
+    let (from, to, format, output, lang) = args;
     let export = ops.export_audit(from, to).await?;
     let text = match format {
-        AuditFormat::Csv => csv_text(&export)?,
+        AuditFormat::Csv => csv_text(&export, lang)?,
         AuditFormat::Json => {
             // Through a Value, so the members print in name order as before.
             let mut text = serde_json::to_string_pretty(&serde_json::to_value(&export)?)?;

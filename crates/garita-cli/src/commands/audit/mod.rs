@@ -27,6 +27,14 @@ pub async fn audit(
             to,
             format,
             output,
-        } => export::export(ops, store_dir, (&from, &to, format, output.as_deref())).await,
+            lang,
+        } => {
+            export::export(
+                ops,
+                store_dir,
+                (&from, &to, format, output.as_deref(), lang.into()),
+            )
+            .await
+        }
     }
 }

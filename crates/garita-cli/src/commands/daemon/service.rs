@@ -110,6 +110,8 @@ pub async fn serve(
         engine.clone(),
         schedules,
     );
+    let checkpoints = session.clone();
+    let mut next_checkpoint_look = tokio::time::Instant::now();
     let state = Arc::new(ControlState {
         session: garita_app::Session {
             workflows_dir: Some(dir.clone()),
@@ -201,6 +203,9 @@ pub async fn serve(
                 }
             }
             Err(e) => tracing::error!(error = %e, "scheduler tick failed; retrying"),
+        }
+        if tokio::time::Instant::now() >= next_checkpoint_look {
+            next_checkpoint_look = tokio::time::Instant::now() + look_again(&checkpoints).await;
         }
         let sleep = match scheduler.next_due().await {
             Ok(Some(next)) => {
@@ -305,6 +310,35 @@ pub async fn serve(
         Stop::StoreFailed(e) => Ok(Served::StoreFailed(e)),
     }
 }
+
+/// The day's checkpoint, made when the log has none from today; how long
+/// until the next look (it reads the log, so not on every tick).
+async fn look_again(session: &garita_app::Session) -> Duration {
+    use garita_app::ops::daily_checkpoint::{checkpoint_if_due, DailyCheckpoint};
+    match checkpoint_if_due(session).await {
+        Ok(DailyCheckpoint::Made {
+            checkpoint,
+            mailed_to,
+        }) => {
+            tracing::info!(
+                size = checkpoint.size,
+                root = %checkpoint.root,
+                mailed_to = mailed_to.as_deref().unwrap_or(""),
+                "daily audit checkpoint signed"
+            );
+            CHECKPOINT_LOOK
+        }
+        Ok(DailyCheckpoint::AlreadyMade(_) | DailyCheckpoint::NotConfigured) => CHECKPOINT_LOOK,
+        Err(e) => {
+            tracing::warn!(error = %e, "the daily audit checkpoint failed; trying again later");
+            CHECKPOINT_LOOK
+        }
+    }
+}
+
+/// How often the daemon looks whether the day's checkpoint is made: a new
+/// day is noticed within this.
+const CHECKPOINT_LOOK: Duration = Duration::from_secs(300);
 
 /// Reloads the workflows directory: the files that are valid together load,
 /// a broken file that was loaded keeps its previous version, the others are

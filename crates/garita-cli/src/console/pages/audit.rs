@@ -78,7 +78,14 @@ pub async fn export(
     };
     let (from, to) = (sent.from.trim(), sent.to.trim());
     let csv = match export_by(&state.session, from, to, guard.email()).await {
-        Ok(export) => csv_text(&export),
+        // The description column in the signed-in user's language.
+        Ok(export) => csv_text(
+            &export,
+            match signed.user.language {
+                garita_engine::user::Language::Es => garita_engine::account::Locale::Es,
+                garita_engine::user::Language::En => garita_engine::account::Locale::En,
+            },
+        ),
         Err(e) => Err(e),
     };
     match csv {
