@@ -23,6 +23,7 @@
 //! | `feed`, `0x00`, hex SHA-256 of the token | [`FeedToken`] |
 
 pub mod conformance;
+pub mod marker;
 mod model;
 mod store;
 pub mod token;
