@@ -101,6 +101,13 @@ impl LinkStore for PostgresStore {
         decode(&stored, || "the link secret".to_owned())
     }
 
+    async fn stored_link_secret(&self) -> Result<Option<LinkSecret>, StoreError> {
+        self.link_record(SECRET_KEY, "reading the link secret")
+            .await?
+            .map(|bytes| decode(&bytes, || "the link secret".to_owned()))
+            .transpose()
+    }
+
     async fn put_link(&self, link: &HolderLink) -> Result<(), StoreError> {
         let value = encode(link, &format!("link {}", link.id))?;
         self.insert_link_record(&link_key(&link.id), None, &value, "storing a link")

@@ -95,6 +95,10 @@ impl LinkStore for SledStore {
         decode(&stored, || "the link secret".to_owned())
     }
 
+    async fn stored_link_secret(&self) -> Result<Option<LinkSecret>, StoreError> {
+        self.read_link_record(SECRET_KEY, "the link secret")
+    }
+
     async fn put_link(&self, link: &HolderLink) -> Result<(), StoreError> {
         let what = format!("link {}", link.id);
         let value = encode(link, &what)?;

@@ -53,7 +53,12 @@ async fn the_secret_is_made_once(store: &dyn LinkStore) {
         key: "c2Vjb25k".into(),
         created_at: at(10),
     };
+    assert_eq!(store.stored_link_secret().await.expect("read"), None);
     assert_eq!(store.link_secret(&first).await.expect("secret"), first);
+    assert_eq!(
+        store.stored_link_secret().await.expect("read"),
+        Some(first.clone())
+    );
     assert_eq!(
         store.link_secret(&second).await.expect("secret"),
         first,

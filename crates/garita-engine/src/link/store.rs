@@ -15,6 +15,10 @@ pub trait LinkStore: Send + Sync {
     /// it returns.
     async fn link_secret(&self, candidate: &LinkSecret) -> Result<LinkSecret, StoreError>;
 
+    /// The stored secret, if one was made (reading never makes one: a
+    /// link opened before any was sent changes nothing).
+    async fn stored_link_secret(&self) -> Result<Option<LinkSecret>, StoreError>;
+
     /// Stores `link` unless a link with its id is stored (a retried
     /// message keeps the link, and its use, it had). Durable when it returns.
     async fn put_link(&self, link: &HolderLink) -> Result<(), StoreError>;
