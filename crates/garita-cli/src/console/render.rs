@@ -17,6 +17,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("inicio.html", include_str!("templates/inicio.html")),
     ("error.html", include_str!("templates/error.html")),
+    ("link.html", include_str!("templates/link.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -10,7 +10,7 @@ mod import;
 mod list;
 mod offboard;
 mod password_changed;
-mod touch;
+pub(crate) mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
 pub use check::{check, AccountFinding, AccountsChecked};
@@ -111,7 +111,7 @@ fn known_portals(app: &App) -> Vec<String> {
 
 /// Finds an account given as `PORTAL:IDENTIFIER`, or as a bare identifier
 /// that only one portal has.
-async fn resolve(store: &dyn AccountStore, given: &str) -> Result<Account, AppError> {
+pub(crate) async fn resolve(store: &dyn AccountStore, given: &str) -> Result<Account, AppError> {
     if let Some(key) = AccountKey::parse(given) {
         if let Some(account) = store.account(&key).await? {
             return Ok(account);

@@ -2,6 +2,8 @@
 //! template gets and the answers to a refused request.
 
 pub mod account_sign_in;
+pub mod calendar_feed;
+pub mod holder_link;
 pub mod inicio;
 pub mod login;
 
