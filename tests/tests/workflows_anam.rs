@@ -364,7 +364,9 @@ fn password_recovery_follows_up_until_the_person_signs_in() {
     // of carrying a link (docs/console.md, "Holders' links").
     let question = one_mail(&other, "pudo entrar con la contraseña nueva");
     assert!(
-        question.body.contains("Para responder, conteste este correo")
+        question
+            .body
+            .contains("Para responder, conteste este correo")
             && !question.body.contains("http")
             && !question.body.contains("signed_in_on="),
         "{}",
