@@ -355,5 +355,21 @@ fn password_recovery_follows_up_until_the_person_signs_in() {
     let done = show(&other, &run_id);
     assert_eq!(done["outputs"]["recovered"], true);
     assert_eq!(done["outputs"]["signed_in_on"], "2026-03-03");
-    assert_eq!(outbox(&other).len(), 1, "only the guide");
+    assert_eq!(
+        outbox(&other).len(),
+        2,
+        "the guide and the question after it, nothing to the officer"
+    );
+    // Without [web] public_url, the question says whom to answer instead
+    // of carrying a link (docs/console.md, "Holders' links").
+    let question = one_mail(&other, "pudo entrar con la contraseña nueva");
+    assert!(
+        question
+            .body
+            .contains("Para responder, conteste este correo")
+            && !question.body.contains("http")
+            && !question.body.contains("signed_in_on="),
+        "{}",
+        question.body
+    );
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use garita_engine::audit::AuditLog;
 use garita_engine::backup::BackupRecords;
 use garita_engine::lease::{LocalLeases, RunLeases};
+use garita_engine::link::LinkStore;
 use garita_engine::schedule::ScheduleStore;
 use garita_engine::user::UserStore;
 use garita_engine::{AccountStore, OutboxStore, Store, StoreHealth, StoreWakeups};
@@ -28,6 +29,8 @@ pub struct Backend {
     pub schedules: Arc<dyn ScheduleStore>,
     /// Console users, their sessions and failed sign-ins.
     pub users: Arc<dyn UserStore>,
+    /// Holders' links, their secret and calendar feed tokens.
+    pub links: Arc<dyn LinkStore>,
     /// The tamper-evident audit log.
     pub audit: Arc<dyn AuditLog>,
     /// Every record at once: backups, restores, copies between stores.
@@ -49,6 +52,7 @@ impl Backend {
             outbox: store.clone(),
             schedules: store.clone(),
             users: store.clone(),
+            links: store.clone(),
             audit: store.clone(),
             backup: store.clone(),
             health: store.clone(),
@@ -69,6 +73,7 @@ impl Backend {
             outbox: store.clone(),
             schedules: store.clone(),
             users: store.clone(),
+            links: store.clone(),
             audit: store.clone(),
             backup: store.clone(),
             health: store.clone(),

@@ -23,6 +23,8 @@ pub mod ctpat_rule;
 pub mod daemon_settings;
 pub mod error;
 pub mod identity;
+pub mod link_issuer;
+pub mod link_markers;
 pub mod mail_transport;
 pub mod ops;
 pub mod outbox_connectors;

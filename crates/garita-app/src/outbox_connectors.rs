@@ -29,6 +29,8 @@ use garita_engine::{Clock, Connectors, OutboxEntry, OutboxStatus, OutboxStore, S
 use garita_sdk::{ActionError, InvokeContext, Manifest};
 use serde_json::Value;
 
+use crate::link_markers::LinkMarkers;
+
 /// The action the outbox intercepts, after `email.`.
 const SEND_ACTION: &str = "send";
 
@@ -37,6 +39,7 @@ pub struct OutboxConnectors {
     inner: Arc<dyn Connectors>,
     outbox: Arc<dyn OutboxStore>,
     clock: Arc<dyn Clock>,
+    links: Option<LinkMarkers>,
 }
 
 impl OutboxConnectors {
@@ -50,7 +53,16 @@ impl OutboxConnectors {
             inner,
             outbox,
             clock,
+            links: None,
         }
+    }
+
+    /// Also turns the link markers of a message (`signed_in_link`,
+    /// `answer_link`) into holders' links when it is queued
+    /// ([`crate::link_markers`]).
+    pub fn with_links(mut self, links: LinkMarkers) -> Self {
+        self.links = Some(links);
+        self
     }
 
     /// Sends one message through the outbox: what `email.send` does here.
@@ -92,6 +104,16 @@ impl OutboxConnectors {
             tracing::info!(%message_id, "already sent or written; answering from the outbox");
             return Ok(output.clone());
         }
+        // Links are made before the message is queued, so the outbox holds
+        // the message as it is sent.
+        let input = match &self.links {
+            Some(links) => links.expand(&ctx, input).await.map_err(|e| {
+                ActionError::retryable(format!(
+                    "the links of message {message_id} could not be made, so it was not sent: {e}"
+                ))
+            })?,
+            None => input,
+        };
         let now = self.clock.now();
         let mut entry = match known {
             Some(mut entry) => {

@@ -279,7 +279,26 @@ impl App {
             self.connectors.clone(),
             backend.accounts.clone(),
         );
+        let markers = crate::link_markers::LinkMarkers::new(
+            self.link_issuer(backend),
+            backend.accounts.clone(),
+        );
         OutboxConnectors::new(Arc::new(lookup), backend.outbox.clone(), self.clock.clone())
+            .with_links(markers)
+    }
+
+    /// What makes holders' links on `backend`, with `[web] public_url`
+    /// (none when the console is not configured, or configured wrongly:
+    /// the daemon refuses to start with that).
+    pub fn link_issuer(&self, backend: &Backend) -> crate::link_issuer::LinkIssuer {
+        let public_url = self
+            .settings
+            .web
+            .resolve()
+            .ok()
+            .flatten()
+            .and_then(|web| web.public_url);
+        crate::link_issuer::LinkIssuer::new(backend.links.clone(), self.clock.clone(), public_url)
     }
 
     /// Each connector's configuration section; the email connector's outbox

@@ -129,6 +129,13 @@ pub enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Holders' signed links: "I signed in to the portal today" and
+    /// "answer this task", for people without a console login
+    /// (docs/console.md).
+    Links {
+        #[command(subcommand)]
+        command: LinksCommand,
+    },
     /// People who may sign in to the officers' console (docs/console.md).
     Users {
         #[command(subcommand)]
@@ -547,7 +554,41 @@ pub struct AccountArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum LinksCommand {
+    /// Make a link under [web] public_url and print its address, for the
+    /// account's holder (--signed-in) or the task's assignee (--task). It
+    /// works once, for 7 days; opening it changes nothing until its page's
+    /// button is pressed.
+    New {
+        /// "I signed in to the portal today" for this account (PORTAL:IDENTIFIER).
+        #[arg(
+            long,
+            value_name = "ACCOUNT",
+            conflicts_with = "task",
+            required_unless_present = "task"
+        )]
+        signed_in: Option<String>,
+        /// "Answer this task" (its id or a unique prefix); it must be
+        /// assigned to an email address.
+        #[arg(long, value_name = "TASK")]
+        task: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
+    /// Print a personal feed URL for Outlook or Google Calendar to
+    /// subscribe to (a secret token, shown once; the console serves it
+    /// without a sign-in). A console user's feed has every deadline;
+    /// anybody else's, the accounts they hold and the tasks assigned to them.
+    Url {
+        /// Whose feed (an email).
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        /// Revoke every feed URL of this person instead (they stop working at once).
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Print every deadline Garita knows as an iCalendar (RFC 5545) file:
     /// CTPAT deactivations and same-day sign-ins, Ecuapass January windows,
     /// open tasks' due dates; each with a reminder.

@@ -27,10 +27,13 @@
 //! | `emitted_events` | event id `u64` BE | [`EmittedEvent`](crate::account::EmittedEvent) |
 //! | `schedules` | workflow name, `0x00`, trigger index `u32` BE | [`TriggerState`](crate::schedule::TriggerState) |
 //! | `users` | normalised email (UTF-8) | [`User`](crate::user::User) |
+//! | `links` | `secret`, or `link` `0x00` id, or `feed` `0x00` hex SHA-256 | [`LinkSecret`](crate::link::LinkSecret), [`HolderLink`](crate::link::HolderLink), [`FeedToken`](crate::link::FeedToken) |
 //! | `audit` | seq `u64` BE | [`AuditEntry`](crate::audit::AuditEntry) |
 //!
-//! A file written before console users existed has no `users` section; it
-//! is read as an empty one. Console sessions and sign-in failure counts
+//! A file written before console users existed has no `users` section, and
+//! one written before holders' links none of `links`; each is read as an
+//! empty one. The link secret is backed up so that links in mail sent
+//! before a restore still open, and used links stay used. Console sessions and sign-in failure counts
 //! are not records of a backup: they are short-lived, a session restored
 //! from a copy would let a browser that was signed out sign in again, and
 //! a restore signing everybody out is the safe outcome.

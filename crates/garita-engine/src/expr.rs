@@ -14,6 +14,7 @@
 //! fuel so a template cannot loop forever.
 
 mod early_close;
+mod link_filters;
 mod prose_dates;
 pub use prose_dates::date_in_words;
 mod size_guards;
@@ -88,6 +89,7 @@ impl Evaluator {
         env.set_keep_trailing_newline(true);
         size_guards::install(&mut env);
         prose_dates::install(&mut env);
+        link_filters::install(&mut env);
         Self { env }
     }
 

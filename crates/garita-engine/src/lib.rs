@@ -21,6 +21,7 @@ pub mod executor;
 pub mod expr;
 pub mod inventory;
 pub mod lease;
+pub mod link;
 pub mod memory_accounts;
 pub mod memory_store;
 pub mod model;

@@ -18,7 +18,7 @@ use crate::ids::record_int;
 use crate::store::{InTx, PostgresStore};
 
 /// One kind's query; its rows' columns are the key's parts, then the value.
-const QUERIES: [(RecordKind, &str); 12] = [
+const QUERIES: [(RecordKind, &str); 13] = [
     (RecordKind::Runs, "SELECT id, summary FROM runs"),
     (
         RecordKind::Events,
@@ -48,6 +48,7 @@ const QUERIES: [(RecordKind, &str); 12] = [
         "SELECT workflow, trigger_index, state FROM schedules",
     ),
     (RecordKind::Users, "SELECT email, record FROM users"),
+    (RecordKind::Links, "SELECT key, record FROM links"),
     (RecordKind::Audit, "SELECT seq, entry FROM audit_entries"),
 ];
 
@@ -114,6 +115,8 @@ fn record_of(kind: RecordKind, row: &PgRow) -> Result<Exported, sqlx::Error> {
         | RecordKind::Tasks
         | RecordKind::Outbox
         | RecordKind::Users => Ok(text(0)?.into_bytes()),
+        // Stored under the backup's own key.
+        RecordKind::Links => Ok(row.try_get::<Vec<u8>, _>(0)?),
         RecordKind::Events => {
             let run = text(0)?;
             record_int(number(1)?, "an event seq").map(|seq| event_key(&run, seq))

@@ -25,7 +25,7 @@ use crate::store::{InTx, PostgresStore};
 const CHUNK: usize = 1000;
 
 /// Every table a record lives in, for the emptiness check.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "runs",
     "run_events",
     "sources",
@@ -37,6 +37,7 @@ const TABLES: [&str; 12] = [
     "emitted_events",
     "schedules",
     "users",
+    "links",
     "audit_entries",
 ];
 
@@ -272,6 +273,21 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
             "INSERT INTO users (email, record) SELECT * FROM UNNEST($1::text[], $2::bytea[])",
             n.text.len(),
             move |q, at| q.bind(&n.text[at.clone()]).bind(&n.value[at]),
+        )
+        .await?;
+        let l = &rows.links;
+        insert(
+            conn,
+            url,
+            "links",
+            "INSERT INTO links (key, email, record)
+             SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::bytea[])",
+            l.key.len(),
+            move |q, at| {
+                q.bind(&l.key[at.clone()])
+                    .bind(&l.email[at.clone()])
+                    .bind(&l.value[at])
+            },
         )
         .await?;
         let u = &rows.audit;

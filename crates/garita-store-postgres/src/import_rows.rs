@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use garita_engine::account::Account;
 use garita_engine::audit::AuditEntry;
 use garita_engine::backup::{parse_event_key, parse_history_key, RecordKind, RecordSet};
+use garita_engine::link::FeedToken;
 use garita_engine::record_codec::decode;
 use garita_engine::user::User;
 use garita_engine::{OutboxEntry, RunRecord, StoreError, Task};
@@ -81,6 +82,14 @@ pub(crate) struct Keyed {
     pub(crate) value: Vec<Vec<u8>>,
 }
 
+/// Rows of `links`: the backup's key, the feed token's email (else none).
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    pub(crate) key: Vec<Vec<u8>>,
+    pub(crate) email: Vec<Option<String>>,
+    pub(crate) value: Vec<Vec<u8>>,
+}
+
 /// Every table's rows.
 #[derive(Debug, Default)]
 pub(crate) struct ImportRows {
@@ -95,6 +104,7 @@ pub(crate) struct ImportRows {
     pub(crate) emitted: Keyed,
     pub(crate) schedules: Keyed,
     pub(crate) users: Keyed,
+    pub(crate) links: Links,
     pub(crate) audit: Keyed,
 }
 
@@ -224,6 +234,17 @@ impl ImportRows {
                 }
                 self.users.text.push(email.to_owned());
                 self.users.value.push(value);
+            }
+            RecordKind::Links => {
+                garita_engine::link::check_record(key, &value).map_err(|_| bad())?;
+                let email = if key.starts_with(b"feed\0") {
+                    Some(decode::<FeedToken>(&value, what)?.email)
+                } else {
+                    None
+                };
+                self.links.key.push(key.to_vec());
+                self.links.email.push(email);
+                self.links.value.push(value);
             }
             RecordKind::Audit => {
                 let seq = parse_number_key(key).ok_or_else(bad)?;

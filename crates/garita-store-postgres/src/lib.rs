@@ -27,7 +27,10 @@
 //! clock, so daemons on machines whose clocks differ agree; `leases.rs`) and
 //! [`UserStore`](garita_engine::user::UserStore) (`user_checks`: console
 //! users audited like accounts, sessions and sign-in failure counts, which
-//! are neither audited nor backed up; `users.rs`).
+//! are neither audited nor backed up; `users.rs`) and
+//! [`LinkStore`](garita_engine::link::LinkStore) (`link_checks`: holders'
+//! links, their secret and calendar feed tokens in one table keyed as the
+//! backup kind `links`; a use claimed under the row's lock; `links.rs`).
 //! Run commits made at once are written together, one transaction per
 //! group with a savepoint per commit (`group_commit.rs`), as the `Store`
 //! contract asks: concurrent runs share the chain's lock and the flush.
@@ -39,7 +42,7 @@
 //! One migration per slice (`migrations/`): 1 schedules and the audit
 //! chain, 2 the outbox, 3 runs, events, sources and tasks, 4 accounts,
 //! history, applied transitions and emitted events, 5 run leases, 6 console
-//! users, sessions and sign-in failures. Each record is a row
+//! users, sessions and sign-in failures, 7 holders' links and feed tokens. Each record is a row
 //! holding its `record_codec` bytes; the other columns are copies taken
 //! from it on write for keys, filters and partial indexes (`runs.timer_at`,
 //! `runs.unfinished_since`, `runs.parent_*`, `accounts.deactivates_on`), so
@@ -73,6 +76,7 @@ mod health;
 mod ids;
 mod import_rows;
 mod leases;
+mod links;
 mod migrations;
 mod outbox;
 mod run_read;

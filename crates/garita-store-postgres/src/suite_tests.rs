@@ -68,6 +68,7 @@ async fn the_postgres_store_keeps_the_backup_contract() {
                 outbox: store.clone(),
                 schedules: store.clone(),
                 users: store.clone(),
+                links: store.clone(),
                 audit: store.clone(),
                 backup: store,
                 keep: db,
@@ -81,6 +82,22 @@ async fn the_postgres_store_keeps_the_backup_contract() {
 async fn the_postgres_users_keep_the_user_contract() {
     let (store, _db) = TestDb::fresh_store().await;
     garita_engine::user::conformance::user_checks(&store, &store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_postgres_links_keep_the_link_contract() {
+    let (store, _db) = TestDb::fresh_store().await;
+    let store = Arc::new(store);
+    garita_engine::link::conformance::link_checks(store.clone()).await;
+    // Everything it holds is in a backup, under the documented keys.
+    use garita_engine::backup::{BackupRecords, RecordKind};
+    let set = store.export_records().await.expect("export");
+    let links = set.section(RecordKind::Links);
+    assert!(links.iter().any(|(k, _)| k == b"secret"), "{links:?}");
+    assert!(links.iter().any(|(k, _)| k.starts_with(b"feed\0")));
+    for (key, value) in links {
+        garita_engine::link::check_record(key, value).expect("decodes");
+    }
 }
 
 #[tokio::test]

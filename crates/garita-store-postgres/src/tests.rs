@@ -286,7 +286,7 @@ async fn an_older_schema_is_migrated_on_connect() -> Result<(), StoreError> {
     sqlx::raw_sql(
         "DROP TABLE outbox, sources, runs, run_events, tasks, accounts, account_history,
                     account_transitions, emitted_events, run_leases, users,
-                    console_sessions, login_failures;
+                    console_sessions, login_failures, links;
          DROP SEQUENCE emitted_event_ids;
          UPDATE schema_version SET version = 1",
     )

@@ -39,6 +39,7 @@
 //! | `users` | normalised email | `User` of the console (schema 2; see `users.rs`) |
 //! | `console_sessions` | SHA-256 (hex) of a session id | `ConsoleSession` (see `users.rs`) |
 //! | `login_failures` | `email:...` or `ip:...` | `LoginFailures` (see `users.rs`) |
+//! | `links` | `secret`, `link\0ID`, `feed\0HASH` | holders' links and feed tokens (schema 3; see `links.rs`) |
 //!
 //! Ids never contain `0x00`. `timers` and `unfinished` hold only runs that are
 //! not terminal; an entry leaves when its run's `wake_at` changes or the run
@@ -85,6 +86,7 @@ mod group_commit;
 mod holder;
 mod keys;
 mod leftovers;
+mod links;
 mod open;
 mod options;
 mod outbox;

@@ -16,7 +16,9 @@ use crate::keys::SCHEMA_VERSION_KEY;
 ///   version-1 store is upgraded in place on open by writing the new
 ///   number; the number goes up so that an older garita refuses the store
 ///   instead of backing it up (and restoring it) without its users.
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: adds tree `links` (holders' links, their secret and calendar feed
+///   tokens; see `links.rs`), upgraded in place the same way.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// What [`check_or_init`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@ pub mod audit_description;
 mod audit_period;
 pub mod backup;
 pub mod calendar;
+pub mod calendar_feed;
 pub mod console;
 pub mod daily_checkpoint;
 pub mod dashboard;
@@ -23,6 +24,7 @@ pub mod evidence;
 pub mod evidence_html;
 pub mod evidence_report;
 pub mod inbox;
+pub mod links;
 pub mod outbox;
 pub mod password;
 pub mod runs;
@@ -184,6 +186,19 @@ pub trait Operations: Send + Sync {
         &self,
         query: calendar::CalendarQuery,
     ) -> Result<calendar::CalendarDeadlines, AppError>;
+    /// A personal calendar feed's URL for `user`, or with `revoke` the
+    /// removal of all of theirs (`garita calendar url`).
+    async fn calendar_url(
+        &self,
+        user: &str,
+        revoke: bool,
+        by: Option<String>,
+    ) -> Result<calendar_feed::FeedUrl, AppError>;
+    /// A holder's link for an account or a task (`garita links new`).
+    async fn new_link(
+        &self,
+        new: links::NewLink,
+    ) -> Result<crate::link_issuer::IssuedLink, AppError>;
     /// Console users, by email (`garita users list`).
     async fn list_users(&self) -> Result<Vec<users::UserView>, AppError>;
     /// Adds a console user (`garita users add`).
@@ -399,6 +414,22 @@ impl Operations for Session {
         query: calendar::CalendarQuery,
     ) -> Result<calendar::CalendarDeadlines, AppError> {
         calendar::deadlines(self, query).await
+    }
+
+    async fn calendar_url(
+        &self,
+        user: &str,
+        revoke: bool,
+        by: Option<String>,
+    ) -> Result<calendar_feed::FeedUrl, AppError> {
+        calendar_feed::url(self, user, revoke, self.author(by)).await
+    }
+
+    async fn new_link(
+        &self,
+        new: links::NewLink,
+    ) -> Result<crate::link_issuer::IssuedLink, AppError> {
+        links::issue(self, new).await
     }
 
     async fn list_users(&self) -> Result<Vec<users::UserView>, AppError> {

@@ -22,6 +22,26 @@ pub async fn calendar(
     command: CalendarCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
+        CalendarCommand::Url { user, revoke } => {
+            let made = ops.calendar_url(&user, revoke, None).await?;
+            if json {
+                crate::output::json(&made)?;
+            } else if let Some(url) = &made.url {
+                say!("{url}");
+                crate::output::say_stderr!(
+                    "Subscribe to it in Outlook or Google Calendar (\"from URL\"). It is shown only now; \
+                     `garita calendar url --user {} --revoke` stops every feed of this person.",
+                    made.email
+                );
+            } else {
+                say!(
+                    "revoked {} calendar feed(s) of {}",
+                    made.revoked,
+                    made.email
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         CalendarCommand::Export {
             portal,
             company,

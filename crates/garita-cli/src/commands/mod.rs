@@ -13,6 +13,7 @@ mod call;
 pub mod daemon;
 mod evidence;
 mod keys;
+mod links;
 mod outbox;
 mod plugins;
 mod run;
@@ -81,6 +82,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calendar { command } => {
             let (ops, store_dir) = operations_in(&global, false)?;
             return calendar::calendar(ops.as_ref(), global.json, &store_dir, command).await;
+        }
+        Command::Links { command } => {
+            let ops = operations(&global, false)?;
+            return links::links(ops.as_ref(), global.json, command).await;
         }
         Command::Users { command } => {
             let ops = operations(&global, false)?;

@@ -16,7 +16,10 @@
 //!   binary, and the Spanish and English texts ([`texts`]).
 //! - [`chart`]: the deadlines-per-week chart's geometry (the SVG is drawn
 //!   by the template, on the server).
-//! - [`pages`]: one module per page.
+//! - [`pages`]: one module per page; `holder_link` and `calendar_feed`
+//!   are the two that need no sign-in (a holder's signed link, a personal
+//!   calendar feed: the token in the path is the credential, opaque, with
+//!   nothing of the store in it), with their texts in [`link_texts`].
 //!
 //! Nothing the store holds goes into a URL: pages take no query, and
 //! actions send what they name in the form body.
@@ -24,6 +27,7 @@
 pub mod chart;
 pub mod cookies;
 pub mod guard;
+pub mod link_texts;
 pub mod page_texts;
 pub mod pages;
 pub mod render;

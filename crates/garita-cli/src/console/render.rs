@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("correo.html", include_str!("templates/correo.html")),
     ("mensaje.html", include_str!("templates/mensaje.html")),
     ("auditoria.html", include_str!("templates/auditoria.html")),
+    ("link.html", include_str!("templates/link.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -26,6 +26,13 @@ pub fn router(state: Arc<ConsoleState>) -> Router {
         .route("/logout", post(pages::login::sign_out))
         .route("/cuentas/ingreso", post(pages::account_sign_in::record))
         .merge(work_pages())
+        // Holders' links and calendar feeds: no sign-in (the token is the credential).
+        .route(
+            "/enlace/{token}",
+            get(pages::holder_link::show).post(pages::holder_link::confirm),
+        )
+        .route("/enlace/{token}/nuevo", post(pages::holder_link::renew))
+        .route("/calendario/{file}", get(pages::calendar_feed::show))
         .route("/static/console.css", get(stylesheet))
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

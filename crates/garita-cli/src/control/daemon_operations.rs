@@ -387,6 +387,34 @@ impl Operations for DaemonOperations {
         self.call("GET", &path, None)
     }
 
+    async fn calendar_url(
+        &self,
+        user: &str,
+        revoke: bool,
+        by: Option<String>,
+    ) -> Result<garita_app::ops::calendar_feed::FeedUrl, AppError> {
+        let body = members(&[
+            ("user", Some(Value::String(user.to_owned()))),
+            ("revoke", Some(Value::Bool(revoke))),
+            ("by", by.map(Value::String)),
+        ]);
+        self.call("POST", "/v1/calendar/feeds", Some(&body))
+    }
+
+    async fn new_link(
+        &self,
+        new: garita_app::ops::links::NewLink,
+    ) -> Result<garita_app::link_issuer::IssuedLink, AppError> {
+        let body = members(&[
+            (
+                "purpose",
+                Some(Value::String(new.purpose.as_str().to_owned())),
+            ),
+            ("subject", Some(Value::String(new.subject))),
+        ]);
+        self.call("POST", "/v1/links", Some(&body))
+    }
+
     async fn list_users(&self) -> Result<Vec<UserView>, AppError> {
         self.call("GET", "/v1/users", None)
     }

@@ -946,6 +946,65 @@ pub static ROUTES: &[Route] = &[
         },
     },
     Route {
+        method: Method::Post,
+        path: "/v1/calendar/feeds",
+        operation: "calendarUrl",
+        command: "garita calendar url --user EMAIL [--revoke]",
+        summary: "A personal calendar feed's URL (a secret token the console serves without a sign-in; shown once), or with revoke=true the removal of every feed of that person (docs/calendar.md).",
+        params: &[
+            param("user", In::Body, Kind::Text, true, "Whose feed: a console user gets every deadline, anybody else the accounts they hold and the tasks assigned to them."),
+            param("revoke", In::Body, Kind::Boolean, false, "Remove every feed of the person instead."),
+            BY,
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<garita_app::ops::calendar_feed::FeedUrl>,
+        hint: "the console serves the feeds: set [web] listen (docs/console.md)",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let user = g.text("user").unwrap_or_default();
+                let revoke = g.flag("revoke");
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(session.calendar_url(&user, revoke, by).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/links",
+        operation: "newLink",
+        command: "garita links new --signed-in ACCOUNT | --task TASK",
+        summary: "A holder's signed link under [web] public_url: 'I signed in to the portal today' for an account's holder, or 'answer this task' for a task assigned to an email (docs/console.md, \"Holders' links\").",
+        params: &[
+            param("purpose", In::Body, Kind::Text, true, "signed_in or answer_task."),
+            param("subject", In::Body, Kind::Text, true, "The account (PORTAL:IDENTIFIER) or the task (id or unique prefix)."),
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<garita_app::link_issuer::IssuedLink>,
+        hint: "GET /v1/accounts and GET /v1/tasks list what a link can be for",
+        handler: |session, g, _| {
+            Box::pin(async move {
+                let purpose = match g.text("purpose").as_deref() {
+                    Some("signed_in") => garita_engine::link::LinkPurpose::SignedIn,
+                    Some("answer_task") => garita_engine::link::LinkPurpose::AnswerTask,
+                    other => {
+                        return answer_of::<garita_app::link_issuer::IssuedLink>(Err(
+                            AppError::Usage(format!(
+                                "purpose must be signed_in or answer_task, not `{}`",
+                                other.unwrap_or_default()
+                            )),
+                        ))
+                    }
+                };
+                let subject = g.text("subject").unwrap_or_default();
+                answer_of(
+                    session
+                        .new_link(garita_app::ops::links::NewLink { purpose, subject })
+                        .await,
+                )
+            })
+        },
+    },
+    Route {
         method: Method::Get,
         path: "/v1/audit/verify",
         operation: "verifyAudit",

@@ -75,6 +75,7 @@ fn decodes(kind: RecordKind, key: &[u8], value: &[u8]) -> Result<(), String> {
         RecordKind::EmittedEvents => as_type::<EmittedEvent>(value, what),
         RecordKind::Schedules => as_type::<TriggerState>(value, what),
         RecordKind::Users => as_type::<crate::user::User>(value, what),
+        RecordKind::Links => crate::link::check_record(key, value),
         RecordKind::Audit => as_type::<AuditEntry>(value, what),
     };
     result.map_err(|e| format!("a record does not decode: {e}"))

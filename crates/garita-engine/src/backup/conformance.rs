@@ -59,6 +59,8 @@ pub struct BackupSubject {
     pub schedules: Arc<dyn ScheduleStore>,
     /// Console users (and sessions, which a backup leaves out).
     pub users: Arc<dyn UserStore>,
+    /// Holders' links, their secret and feed tokens.
+    pub links: Arc<dyn crate::link::LinkStore>,
     /// The audit log.
     pub audit: Arc<dyn AuditLog>,
     /// Export and import.
@@ -253,6 +255,7 @@ async fn fill(store: &BackupSubject) {
         .write_user(&user, 0, &change)
         .await
         .expect("write_user");
+    fill_links(store).await;
     store
         .users
         .put_console_session(&ConsoleSession {
@@ -385,6 +388,25 @@ async fn readings(store: &BackupSubject) -> Vec<String> {
         "users",
         format!("{:?}", store.users.users().await.expect("users")),
     );
+    let links = &store.links;
+    say(
+        "links",
+        format!(
+            "{:?} {:?} {:?}",
+            links
+                .link_secret(&crate::link::LinkSecret {
+                    key: "bm90IHRoaXMgb25l".into(),
+                    created_at: at(0),
+                })
+                .await
+                .expect("secret"),
+            links
+                .link(&crate::link::token::id_from_bytes([5; 16]))
+                .await
+                .expect("link"),
+            links.feed_token(&"cd".repeat(32)).await.expect("feed"),
+        ),
+    );
     say(
         "audit",
         format!(
@@ -393,6 +415,54 @@ async fn readings(store: &BackupSubject) -> Vec<String> {
         ),
     );
     out
+}
+
+/// A secret, a used link and a feed token.
+async fn fill_links(store: &BackupSubject) {
+    use crate::link::{FeedToken, HolderLink, LinkPurpose, LinkSecret, LinkUse};
+    store
+        .links
+        .link_secret(&LinkSecret {
+            key: "c2VjcmV0IGJ5dGVz".into(),
+            created_at: at(47),
+        })
+        .await
+        .expect("link_secret");
+    let id = crate::link::token::id_from_bytes([5; 16]);
+    store
+        .links
+        .put_link(&HolderLink {
+            id: id.clone(),
+            purpose: LinkPurpose::SignedIn,
+            subject: "ctpat:ACME-1".into(),
+            recipient: "ana@example.com".into(),
+            created_at: at(47),
+            expires_at: at(10_000),
+            used: None,
+        })
+        .await
+        .expect("put_link");
+    store
+        .links
+        .claim_link(
+            &id,
+            &LinkUse {
+                at: at(48),
+                ip: "192.0.2.1".into(),
+                user_agent: "backup test".into(),
+            },
+        )
+        .await
+        .expect("claim_link");
+    store
+        .links
+        .put_feed_token(&FeedToken {
+            token_hash: "cd".repeat(32),
+            email: "ana@example.com".into(),
+            created_at: at(48),
+        })
+        .await
+        .expect("put_feed_token");
 }
 
 /// Export, file, import, export again: the same records and the same

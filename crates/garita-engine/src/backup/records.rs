@@ -31,13 +31,16 @@ pub enum RecordKind {
     Schedules,
     /// Console users (files written before users existed have none).
     Users,
+    /// Holders' links, their secret and the calendar feeds' tokens
+    /// (files written before links existed have none).
+    Links,
     /// The hash-chained audit log.
     Audit,
 }
 
 impl RecordKind {
     /// Every kind, in file order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Runs,
         Self::Events,
         Self::Sources,
@@ -49,6 +52,7 @@ impl RecordKind {
         Self::EmittedEvents,
         Self::Schedules,
         Self::Users,
+        Self::Links,
         Self::Audit,
     ];
 
@@ -66,6 +70,7 @@ impl RecordKind {
             Self::EmittedEvents => "emitted_events",
             Self::Schedules => "schedules",
             Self::Users => "users",
+            Self::Links => "links",
             Self::Audit => "audit",
         }
     }
@@ -73,7 +78,7 @@ impl RecordKind {
     /// Whether a format-2 file written before this kind existed may lack
     /// its section (read as empty): only kinds added after the format.
     pub fn may_be_absent(self) -> bool {
-        self == Self::Users
+        matches!(self, Self::Users | Self::Links)
     }
 
     /// The kind named `name`, if this build knows it.

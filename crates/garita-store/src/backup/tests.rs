@@ -347,6 +347,7 @@ async fn sled_keeps_the_backup_conformance_suite() {
                 outbox: store.clone(),
                 schedules: store.clone(),
                 users: store.clone(),
+                links: store.clone(),
                 audit: store.clone(),
                 backup: store,
                 keep: Box::new(dir),

@@ -12,7 +12,7 @@ mod list;
 mod offboard;
 mod page;
 mod password_changed;
-mod touch;
+pub(crate) mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
 pub use check::{check, AccountFinding, AccountsChecked};
@@ -121,7 +121,7 @@ pub fn portal_names(session: &crate::ops::Session) -> Vec<String> {
 
 /// Finds an account given as `PORTAL:IDENTIFIER`, or as a bare identifier
 /// that only one portal has.
-async fn resolve(store: &dyn AccountStore, given: &str) -> Result<Account, AppError> {
+pub(crate) async fn resolve(store: &dyn AccountStore, given: &str) -> Result<Account, AppError> {
     if let Some(key) = AccountKey::parse(given) {
         if let Some(account) = store.account(&key).await? {
             return Ok(account);

@@ -36,6 +36,18 @@ pub async fn touch(
     at: Option<String>,
     by: String,
 ) -> Result<SignInRecorded, AppError> {
+    touch_with(session, given, at, by, "sign-in recorded".into()).await
+}
+
+/// [`touch`], with the history entry's `reason` (a sign-in a holder
+/// attested through a link says so, with the evidence).
+pub async fn touch_with(
+    session: &Session,
+    given: &str,
+    at: Option<String>,
+    by: String,
+    reason: String,
+) -> Result<SignInRecorded, AppError> {
     let app = &session.app;
     let store = session.backend.accounts.as_ref();
     let rule = ctpat_rule::from_app(app)?;
@@ -74,7 +86,7 @@ pub async fn touch(
         }
         let update = AccountUpdate {
             account,
-            reason: "sign-in recorded".into(),
+            reason: reason.clone(),
             expected_revision: Some(read_revision),
         };
         let meta = ChangeMeta {

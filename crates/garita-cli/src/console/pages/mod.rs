@@ -6,6 +6,8 @@ pub mod account_import;
 pub mod account_sign_in;
 pub mod accounts;
 pub mod audit;
+pub mod calendar_feed;
+pub mod holder_link;
 pub mod inicio;
 pub mod login;
 pub mod mail;

@@ -1,0 +1,82 @@
+//! The template filters that put a holder's link in a message:
+//!
+//! ```text
+//! ${{ account | signed_in_link }}        "I signed in to the portal today"
+//! ${{ 'email_arrived' | answer_link }}   answer the task of step email_arrived
+//! ```
+//!
+//! They write a marker (`crate::link::marker`), which the application
+//! turns into the link, in the message's language, when the message is
+//! queued: a sentence with the address under `[web] public_url`, or,
+//! without one, a sentence saying whom to answer. Rendering itself stays
+//! pure. `signed_in_link` takes an account as `accounts.list` gives it
+//! (its `key`) or its `PORTAL:IDENTIFIER`.
+
+use minijinja::value::Value;
+use minijinja::{Environment, Error, ErrorKind};
+
+use crate::link::marker::marker;
+use crate::link::LinkPurpose;
+
+/// Installs the filters in `env`.
+pub fn install(env: &mut Environment<'static>) {
+    env.add_filter("signed_in_link", signed_in_link);
+    env.add_filter("answer_link", answer_link);
+}
+
+fn signed_in_link(account: Value) -> Result<String, Error> {
+    let key = match account.get_attr("key") {
+        Ok(key) if !key.is_undefined() && !key.is_none() => key,
+        _ => account,
+    };
+    let key = key.as_str().map(str::trim).unwrap_or_default();
+    if !key.contains(':') {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "signed_in_link takes an account (from accounts.list) or its key PORTAL:IDENTIFIER",
+        ));
+    }
+    Ok(marker(LinkPurpose::SignedIn, key))
+}
+
+fn answer_link(step: Value) -> Result<String, Error> {
+    let step = step.as_str().map(str::trim).unwrap_or_default();
+    if step.is_empty() || step.contains(char::is_whitespace) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "answer_link takes the id of the task: step whose task the link answers",
+        ));
+    }
+    Ok(marker(LinkPurpose::AnswerTask, step))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::expr::Evaluator;
+    use crate::link::marker::expand;
+
+    #[test]
+    fn the_filters_leave_markers_for_accounts_keys_and_steps() {
+        let ev = Evaluator::new();
+        let ctx = json!({"account": {"key": "ctpat:ana@x.com"}});
+        for template in [
+            "${{ account | signed_in_link }}",
+            "${{ 'ctpat:ana@x.com' | signed_in_link }}",
+        ] {
+            let out = ev.render(template, &ctx).unwrap();
+            assert_eq!(
+                expand(&out, |p, s| format!("{}={s}", p.as_str())),
+                "signed_in=ctpat:ana@x.com"
+            );
+        }
+        let out = ev.render("${{ 'confirm' | answer_link }}", &ctx).unwrap();
+        assert_eq!(
+            expand(&out, |p, s| format!("{}={s}", p.as_str())),
+            "answer_task=confirm"
+        );
+        assert!(ev.render("${{ 'nokey' | signed_in_link }}", &ctx).is_err());
+        assert!(ev.render("${{ '' | answer_link }}", &ctx).is_err());
+    }
+}
