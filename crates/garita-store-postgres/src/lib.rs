@@ -75,6 +75,7 @@ mod import_rows;
 mod leases;
 mod migrations;
 mod outbox;
+mod run_prune;
 mod run_read;
 mod run_write;
 mod runs;
