@@ -28,6 +28,8 @@ pub struct Settings {
     pub web: crate::web_settings::WebSettings,
     /// `[audit]`: the key that signs the audit log's checkpoints.
     pub audit: AuditSettings,
+    /// `[retention]`: how long finished runs keep their step events.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 /// `[audit]` of garita.toml.
@@ -76,9 +78,10 @@ impl std::fmt::Debug for Settings {
             files,
             web,
             audit,
+            retention,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?}, audit: {audit:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?}, audit: {audit:?}, retention: {retention:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }
