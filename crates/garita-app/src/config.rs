@@ -96,7 +96,8 @@ pub struct StoreSettings {
     /// A PostgreSQL store, `postgres://USER@HOST[:PORT]/DB` (overridden by
     /// --store); over `path` as the store.
     pub url: Option<String>,
-    /// sled page cache, in MiB.
+    /// sled page cache, in MiB (default 8: what bounds a daemon's memory;
+    /// docs/operations.md).
     pub cache_mb: u64,
     /// `power_loss` (flush + fdatasync, the default) or `process_crash` (flush only).
     pub durability: String,
@@ -107,7 +108,7 @@ impl Default for StoreSettings {
         Self {
             path: None,
             url: None,
-            cache_mb: 64,
+            cache_mb: garita_store::DEFAULT_CACHE_CAPACITY / (1024 * 1024),
             durability: "power_loss".into(),
         }
     }
