@@ -47,7 +47,10 @@ fn sample(child: &mut Child) -> (f64, f64) {
     let mut rss = Vec::new();
     let mut hwm = 0.0;
     for _ in 0..10 {
-        assert!(child.try_wait().expect("wait").is_none(), "the daemon exited early");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the daemon exited early"
+        );
         let status = std::fs::read_to_string(&path).expect("read /proc status");
         rss.push(status_kib(&status, "VmRSS:") / 1024.0);
         hwm = status_kib(&status, "VmHWM:") / 1024.0;
