@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use common::call_batch::{self, CASES, TARGET_LINES_PER_SEC};
 use common::durable::{engine_runs, raw_sled, TARGET_RATIO};
+use common::history::{daemon_with_history, TARGET_BYTES_PER_RUN, TARGET_RSS_RATIO};
 use common::inventory::{self, TARGET_RECOMPUTE_MS, TARGET_TICK_US};
 use common::process::{self, TARGET_DAEMON_MIB, TARGET_RUN_MIB, TARGET_RUN_MS};
 use common::stats::{env_number, median};
@@ -41,6 +42,8 @@ const DAEMON_ACCOUNTS: usize = 10_000;
 const RUNS: usize = 15;
 /// Accounts of the year packed as evidence.
 const EVIDENCE_ACCOUNTS: usize = 10_000;
+/// Runs through the daemon for its memory and the bytes per run.
+const HISTORY_RUNS: usize = 10_000;
 
 /// One line of the table.
 struct Row {
@@ -245,6 +248,31 @@ fn main() {
         &format!("< {} s", common::evidence::TARGET_PACK_SECS),
         pack.seconds < common::evidence::TARGET_PACK_SECS,
     ));
+
+    progress(
+        started,
+        &format!("garita daemon through {HISTORY_RUNS} runs"),
+    );
+    let history = daemon_with_history(tmp.path(), HISTORY_RUNS, 4);
+    let ratio = history.after_mib / history.idle_mib;
+    rows.push(Row::new(
+        "garita daemon VmRSS after 10k runs / idle",
+        format!(
+            "{ratio:.2}x ({:.1} / {:.1} MiB)",
+            history.after_mib, history.idle_mib
+        ),
+        &format!("<= {TARGET_RSS_RATIO}x"),
+        ratio <= TARGET_RSS_RATIO,
+    ));
+    rows.push(Row::new(
+        "bytes per finished 3-step run (store files)",
+        format!("{:.0} B", history.disk_bytes_per_run),
+        &format!("< {TARGET_BYTES_PER_RUN:.0} B"),
+        history.disk_bytes_per_run < TARGET_BYTES_PER_RUN,
+    ));
+    for (tree, bytes) in &history.tree_bytes_per_run {
+        eprintln!("[report] tree {tree:<16} {bytes:>8.0} B per run (keys + values)");
+    }
 
     print_table(&rows);
     println!(

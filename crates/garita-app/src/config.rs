@@ -28,6 +28,8 @@ pub struct Settings {
     pub web: crate::web_settings::WebSettings,
     /// `[audit]`: the key that signs the audit log's checkpoints.
     pub audit: AuditSettings,
+    /// `[retention]`: how long finished runs keep their step events.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 /// `[audit]` of garita.toml.
@@ -79,9 +81,10 @@ impl std::fmt::Debug for Settings {
             files,
             web,
             audit,
+            retention,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?}, audit: {audit:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?}, audit: {audit:?}, retention: {retention:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }
@@ -96,7 +99,8 @@ pub struct StoreSettings {
     /// A PostgreSQL store, `postgres://USER@HOST[:PORT]/DB` (overridden by
     /// --store); over `path` as the store.
     pub url: Option<String>,
-    /// sled page cache, in MiB.
+    /// sled page cache, in MiB (default 8: what bounds a daemon's memory;
+    /// docs/operations.md).
     pub cache_mb: u64,
     /// `power_loss` (flush + fdatasync, the default) or `process_crash` (flush only).
     pub durability: String,
@@ -111,7 +115,7 @@ impl Default for StoreSettings {
         Self {
             path: None,
             url: None,
-            cache_mb: 64,
+            cache_mb: garita_store::DEFAULT_CACHE_CAPACITY / (1024 * 1024),
             durability: "power_loss".into(),
             lease_ttl: "30s".into(),
         }

@@ -97,6 +97,7 @@ pub fn engine_class(err: &EngineError) -> ErrorClass {
         EngineError::Finished { .. }
         | EngineError::TaskClosed { .. }
         | EngineError::NotQuarantined { .. }
+        | EngineError::Pruned { .. }
         | EngineError::DrivenElsewhere { .. } => ErrorClass::Conflict,
         EngineError::Inputs(_)
         | EngineError::TaskFields { .. }

@@ -30,6 +30,7 @@ pub mod ops;
 pub mod outbox_connectors;
 pub mod plugins_on_use;
 pub mod reconcile;
+pub mod retention;
 pub mod schedule_control;
 pub mod store_holder;
 pub mod store_location;

@@ -256,6 +256,14 @@ pub enum RunsCommand {
         /// Run id (a unique prefix is enough).
         run: String,
     },
+    /// Remove the step-level events of runs that finished before a date,
+    /// keeping each run's summary, outputs and audit entries (retention;
+    /// docs/operations.md, "Retention").
+    Prune {
+        /// A day (`2026-01-31`, its UTC midnight) or an RFC 3339 instant.
+        #[arg(long, value_name = "DATE")]
+        finished_before: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,7 +28,7 @@ pub use memory::MemoryAuditLog;
 pub use records::{check_records, AuditedRecords, Rewritten};
 pub use summaries::{
     config_reload, digest, ACCOUNT_CHANGED, ACCOUNT_CREATED, CONFIG_RELOAD, EVENT_EMITTED,
-    RUN_EVENT,
+    RUN_EVENT, RUN_PRUNED,
 };
 pub use verify::{AuditProblem, AuditReport, ChainCheck, ClockWarning, CLOCK_STEP_TOLERANCE};
 

@@ -71,7 +71,9 @@ impl Store for MemoryStore {
         if !inner.runs.contains_key(&record.id) {
             return Err(StoreError::NoSuchRun(record.id.clone()));
         }
-        let stored_seq = inner.events.get(&record.id).map_or(0, |e| e.len() as u64);
+        // The stored summary's count, not the events kept: pruning removes
+        // events of finished runs, never their numbers.
+        let stored_seq = inner.runs.get(&record.id).map_or(0, |r| r.next_seq);
         if record.next_seq != stored_seq {
             return Err(StoreError::Conflict {
                 what: format!("run {}", record.id),
@@ -174,6 +176,23 @@ impl Store for MemoryStore {
             .collect();
         out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(out)
+    }
+
+    async fn prune_run_events(&self, id: &str, _at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let Some(record) = inner.runs.get(id) else {
+            return Ok(0);
+        };
+        if !record.status.is_terminal() {
+            return Ok(0);
+        }
+        let removable = crate::store::prunable_seqs(record.next_seq);
+        let Some(events) = inner.events.get_mut(id) else {
+            return Ok(0);
+        };
+        let before = events.len();
+        events.retain(|e| !removable.contains(&e.seq));
+        Ok((before - events.len()) as u64)
     }
 }
 

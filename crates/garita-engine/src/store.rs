@@ -144,6 +144,23 @@ pub trait Store: Send + Sync {
 
     /// Tasks matching `filter`, oldest first.
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
+
+    /// Retention: removes the step-level events of the finished run `id`,
+    /// every event but its first (`RunCreated`, seq 0) and its last (the
+    /// one that finished it, with the run's outputs or error), durably and
+    /// atomically; a backend with an audit log appends one `run.pruned`
+    /// entry ([`crate::audit::summaries::run_pruned`], dated `at`) in the
+    /// same commit, and keeps every earlier entry, so `audit verify` still
+    /// passes. The summary is unchanged. Answers how many events were
+    /// removed: 0, and nothing written, for an unknown run, a run that is
+    /// not finished, or one with nothing left to remove (pruned already).
+    async fn prune_run_events(&self, id: &str, at: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// The seqs [`Store::prune_run_events`] removes from a finished run whose
+/// `next_seq` is `next_seq`: all but the first and the last.
+pub fn prunable_seqs(next_seq: u64) -> std::ops::Range<u64> {
+    1..next_seq.saturating_sub(1).max(1)
 }
 
 /// Word that another process sharing the store wrote something that may

@@ -46,6 +46,7 @@ pub async fn run_all(fresh: StoreFactory<'_>) {
     children_come_back_by_item_index(fresh().await.as_ref()).await;
     refused_writes_change_nothing(fresh().await.as_ref()).await;
     tasks_round_trip_and_list_oldest_first(fresh().await.as_ref()).await;
+    pruning_keeps_a_finished_runs_first_and_last_event(fresh().await.as_ref()).await;
 }
 
 /// The instant `millis` after the suite's origin (fixtures for a backend's
@@ -422,4 +423,100 @@ pub async fn tasks_round_trip_and_list_oldest_first(store: &dyn Store) {
         ..TaskFilter::default()
     };
     assert_eq!(store.list_tasks(&of_r1).await.expect("list").len(), 2);
+}
+
+/// Retention: pruning a finished run removes every event but its first and
+/// its last, keeps the summary, answers how many it removed, and does
+/// nothing a second time; runs that are not finished, and unknown runs,
+/// are left alone; a pruned run keeps its sequence numbers, so a stale
+/// append is still refused.
+pub async fn pruning_keeps_a_finished_runs_first_and_last_event(store: &dyn Store) {
+    let mut done = record("01DONE", 0);
+    store
+        .create_run(&mut done, &[RunEvent::RunCreated { at: at(0) }])
+        .await
+        .expect("create_run");
+    store
+        .append(&mut done, &[started("a", 1), started("b", 2)])
+        .await
+        .expect("append");
+    done.status = RunStatus::Succeeded;
+    done.updated_at = at(3);
+    store
+        .append(
+            &mut done,
+            &[RunEvent::RunSucceeded {
+                outputs: json!({"ok": true}),
+                at: at(3),
+            }],
+        )
+        .await
+        .expect("append");
+    let mut live = record("01LIVE", 10);
+    store
+        .create_run(
+            &mut live,
+            &[RunEvent::RunCreated { at: at(10) }, started("a", 11)],
+        )
+        .await
+        .expect("create_run");
+    store
+        .append(&mut live, &[started("b", 12)])
+        .await
+        .expect("append");
+
+    assert_eq!(
+        store
+            .prune_run_events("01LIVE", at(20))
+            .await
+            .expect("prune"),
+        0,
+        "a run that is not finished is not pruned"
+    );
+    assert_eq!(store.events("01LIVE").await.expect("events").len(), 3);
+    assert_eq!(
+        store
+            .prune_run_events("01NONE", at(20))
+            .await
+            .expect("prune"),
+        0,
+        "an unknown run has nothing to prune"
+    );
+    assert_eq!(
+        store
+            .prune_run_events("01DONE", at(20))
+            .await
+            .expect("prune"),
+        2,
+        "pruning answers how many events it removed"
+    );
+    let kept = store.events("01DONE").await.expect("events");
+    assert_eq!(
+        kept.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![0, 3],
+        "the first and the last event stay, with their seqs"
+    );
+    assert!(
+        matches!(kept[1].event, RunEvent::RunSucceeded { .. }),
+        "the last event keeps the run's outputs"
+    );
+    assert_eq!(
+        store.run("01DONE").await.expect("run"),
+        Some(done.clone()),
+        "the summary is unchanged"
+    );
+    assert_eq!(
+        store
+            .prune_run_events("01DONE", at(21))
+            .await
+            .expect("prune"),
+        0,
+        "a pruned run has nothing more to prune"
+    );
+    let mut stale = done.clone();
+    stale.next_seq = 2;
+    assert!(
+        store.append(&mut stale, &[started("c", 30)]).await.is_err(),
+        "a pruned run keeps its numbering: an append from a stale copy is refused"
+    );
 }

@@ -79,6 +79,7 @@ mod leases;
 mod links;
 mod migrations;
 mod outbox;
+mod run_prune;
 mod run_read;
 mod run_write;
 mod runs;

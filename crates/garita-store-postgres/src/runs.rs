@@ -1,6 +1,6 @@
 //! The engine's [`Store`] on PostgreSQL: runs and their events
 //! (`run_write.rs`, `run_read.rs`), workflow sources (`sources.rs`) and
-//! tasks (`tasks.rs`). Tables are in migration 3.
+//! tasks (`tasks.rs`), retention (`run_prune.rs`). Tables are in migration 3.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -63,5 +63,9 @@ impl Store for PostgresStore {
 
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
         self.read_tasks(filter).await
+    }
+
+    async fn prune_run_events(&self, id: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.prune_events(id, at).await
     }
 }

@@ -46,6 +46,11 @@
 //! finishes. So `due_runs` reads exactly the due timers, `next_wake` reads one
 //! key, and `unfinished_runs` reads only unfinished runs.
 //!
+//! Retention (`Store::prune_run_events`, `prune.rs`) removes a finished
+//! run's events but its first and last from `events`, in one transaction
+//! with its `run.pruned` audit entry; the summary and indexes stay as they
+//! are (a finished run has no timer or unfinished entry).
+//!
 //! `meta.schema_version` is written on first open ([`SCHEMA_VERSION`]); a
 //! store with a higher version is refused with
 //! [`StoreError::NewerSchema`](garita_engine::StoreError::NewerSchema).
@@ -92,6 +97,7 @@ mod options;
 mod outbox;
 mod permissions;
 pub mod private_file;
+mod prune;
 mod read;
 mod schedules;
 mod schema;

@@ -82,4 +82,8 @@ impl Store for SledStore {
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
         self.read_tasks(filter)
     }
+
+    async fn prune_run_events(&self, id: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.prune_events_durably(id, at).await
+    }
 }

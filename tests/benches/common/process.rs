@@ -20,7 +20,7 @@ pub const TARGET_RUN_MIB: f64 = 20.0;
 pub const TARGET_DAEMON_MIB: f64 = 30.0;
 
 /// Three `core.set` steps that pass values along through expressions.
-const THREE_STEPS: &str = r#"name: three-steps
+pub const THREE_STEPS: &str = r#"name: three-steps
 description: Three core steps that pass values along.
 inputs:
   who: {type: string, default: Ana}
@@ -177,7 +177,7 @@ pub fn idle_daemon(
 }
 
 /// The number of a `/proc/PID/status` line such as `VmRSS:   1234 kB`.
-fn status_kib(status: &str, key: &str) -> f64 {
+pub fn status_kib(status: &str, key: &str) -> f64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix(key))

@@ -27,6 +27,7 @@ pub mod inbox;
 pub mod links;
 pub mod outbox;
 pub mod password;
+pub mod retention;
 pub mod runs;
 pub mod schedules;
 mod session;
@@ -65,6 +66,12 @@ pub trait Operations: Send + Sync {
         run: &str,
         by: Option<String>,
     ) -> Result<runs::RunMoved, AppError>;
+    /// Removes the step-level events of runs finished before a cutoff
+    /// (`garita runs prune`).
+    async fn prune_runs(
+        &self,
+        request: retention::PruneRuns,
+    ) -> Result<retention::RunsPruned, AppError>;
     /// Cancels a run (`garita cancel`).
     async fn cancel_run(
         &self,
@@ -242,6 +249,13 @@ impl Operations for Session {
         by: Option<String>,
     ) -> Result<runs::RunMoved, AppError> {
         runs::force_resume(self, run, self.author(by)).await
+    }
+
+    async fn prune_runs(
+        &self,
+        request: retention::PruneRuns,
+    ) -> Result<retention::RunsPruned, AppError> {
+        retention::prune(self, request).await
     }
 
     async fn cancel_run(

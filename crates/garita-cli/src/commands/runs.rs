@@ -1,7 +1,8 @@
-//! `garita runs list|show`: asks the operations and renders their answer.
+//! `garita runs list|show|prune`: asks the operations and renders their answer.
 
 use std::process::ExitCode;
 
+use garita_app::ops::retention::PruneRuns;
 use garita_app::ops::runs::RunQuery;
 use garita_app::Operations;
 
@@ -62,6 +63,12 @@ pub async fn runs(
                 if let Some(e) = &view.error {
                     say!("error     {e}");
                 }
+                if view.events_pruned > 0 {
+                    say!(
+                        "pruned    {} step events removed by retention; the summary, outputs and audit entries remain",
+                        view.events_pruned
+                    );
+                }
                 say!();
                 let mut table =
                     Table::new(&["STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "DETAIL"]);
@@ -90,6 +97,25 @@ pub async fn runs(
                     ]);
                 }
                 table.print();
+            }
+        }
+        RunsCommand::Prune { finished_before } => {
+            let pruned = ops.prune_runs(PruneRuns { finished_before }).await?;
+            if json {
+                crate::output::json(&pruned)?;
+            } else {
+                say!(
+                    "pruned {} run(s) that finished before {}: {} step events removed; summaries, outputs and audit entries kept",
+                    pruned.runs_pruned,
+                    pruned.finished_before.to_rfc3339(),
+                    pruned.events_removed
+                );
+                if pruned.children_kept > 0 {
+                    say!(
+                        "kept {} finished for_each child run(s) whole: their parent is still going",
+                        pruned.children_kept
+                    );
+                }
             }
         }
     }

@@ -16,6 +16,7 @@ use garita_app::ops::audit::{AuditExport, AuditVerification};
 use garita_app::ops::backup::BackupMade;
 use garita_app::ops::calendar::{CalendarDeadlines, CalendarQuery};
 use garita_app::ops::outbox::OutboxQuery;
+use garita_app::ops::retention::{PruneRuns, RunsPruned};
 use garita_app::ops::runs::{RunMoved, RunQuery, RunRow, RunView, SignalSent, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
 use garita_app::ops::tasks::{TaskAnswered, TaskQuery, TaskReply};
@@ -210,6 +211,17 @@ impl Operations for DaemonOperations {
             "POST",
             &path,
             Some(&members(&[("by", by.map(Value::String))])),
+        )
+    }
+
+    async fn prune_runs(&self, request: PruneRuns) -> Result<RunsPruned, AppError> {
+        self.call(
+            "POST",
+            "/v1/runs/prune",
+            Some(&members(&[(
+                "finished_before",
+                Some(Value::String(request.finished_before)),
+            )])),
         )
     }
 

@@ -22,6 +22,7 @@ use garita_app::ops::audit::{AuditExport, AuditVerification};
 use garita_app::ops::backup::BackupMade;
 use garita_app::ops::calendar::{CalendarDeadlines, CalendarQuery};
 use garita_app::ops::outbox::OutboxQuery;
+use garita_app::ops::retention::{PruneRuns, RunsPruned};
 use garita_app::ops::runs::{RunMoved, RunRow, RunView, SignalSent};
 use garita_app::ops::runs::{RunQuery, StartRun};
 use garita_app::ops::schedules::{ScheduleList, SchedulesPaused};
@@ -470,6 +471,25 @@ pub static ROUTES: &[Route] = &[
                 answer_with(resumed, |r| {
                     u8::from(r.iter().any(|m| m.status == RunStatus::Failed))
                 })
+            })
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/runs/prune",
+        operation: "pruneRuns",
+        command: "garita runs prune --finished-before DATE",
+        summary: "Retention: remove the step-level events of runs that finished before a date, keeping each run's summary, outputs and audit entries (a run.pruned audit entry records each).",
+        params: &[param("finished_before", In::Body, Kind::Text, true, "A day (2026-01-31, its UTC midnight) or an RFC 3339 instant.")],
+        answer: Answer::Json,
+        schema: schema_of::<RunsPruned>,
+        hint: "finished_before is a day such as 2026-01-31 or an RFC 3339 instant; docs/operations.md, \"Retention\", says what is kept",
+        handler: |session, g, _| {
+            Box::pin(async move {
+                let request = PruneRuns {
+                    finished_before: g.text("finished_before").unwrap_or_default(),
+                };
+                answer_of(session.prune_runs(request).await)
             })
         },
     },

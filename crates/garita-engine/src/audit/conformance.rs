@@ -29,7 +29,7 @@ use serde_json::json;
 use super::chain::AuditHead;
 use super::entry::{hex, AuditEntry, AuditRecord, GENESIS_PREV_HASH};
 use super::log::AuditLog;
-use super::summaries::RUN_EVENT;
+use super::summaries::{RUN_EVENT, RUN_PRUNED};
 use crate::run::RunEvent;
 use crate::store::Store;
 use crate::store_conformance::{at, record, started, task};
@@ -340,5 +340,63 @@ pub async fn audited_write_checks(store: &dyn Store, log: &dyn AuditLog) {
         report.records_checked >= 4,
         "verify compares the logged records with what is stored (checked {})",
         report.records_checked
+    );
+    pruned_runs_still_verify(store, log).await;
+}
+
+/// Retention: pruning a finished run appends one `run.pruned` entry naming
+/// the seqs removed, keeps the `run.event` entries, and verify still finds
+/// the chain and the records intact.
+async fn pruned_runs_still_verify(store: &dyn Store, log: &dyn AuditLog) {
+    let mut run = record("01PRUNED", 100);
+    store
+        .create_run(
+            &mut run,
+            &[RunEvent::RunCreated { at: at(100) }, started("a", 101)],
+        )
+        .await
+        .expect("create_run");
+    run.status = crate::run::RunStatus::Succeeded;
+    store
+        .append(
+            &mut run,
+            &[
+                started("b", 102),
+                RunEvent::RunSucceeded {
+                    outputs: json!({"n": 1}),
+                    at: at(103),
+                },
+            ],
+        )
+        .await
+        .expect("append");
+    let before = log.audit_head().await.expect("audit_head").seq;
+    assert_eq!(
+        store
+            .prune_run_events(&run.id, at(200))
+            .await
+            .expect("prune"),
+        2
+    );
+    let entries = log.audit_entries(before + 1, None).await.expect("entries");
+    assert_eq!(entries.len(), 1, "pruning appends one entry: {entries:?}");
+    assert_eq!(entries[0].kind, RUN_PRUNED);
+    assert_eq!(entries[0].subject, run.id);
+    assert_eq!(entries[0].summary["from_seq"], json!(1));
+    assert_eq!(entries[0].summary["to_seq"], json!(3));
+    let report = log.verify_audit().await.expect("verify_audit");
+    assert!(
+        report.is_intact(),
+        "a pruned run verifies: {:?}",
+        report.problems
+    );
+    store
+        .prune_run_events(&run.id, at(201))
+        .await
+        .expect("prune");
+    assert_eq!(
+        log.audit_head().await.expect("audit_head").seq,
+        before + 1,
+        "pruning again writes no entry"
     );
 }

@@ -11,13 +11,16 @@
 //! place: the newest entry of each must match what is stored now. And a run
 //! whose creation is in the log must have an entry for every stored event
 //! (runs created before the log existed have none, and are not checked).
+//! The one removal that is not tampering is retention: events a
+//! `run.pruned` entry of the same run names are expected to be missing
+//! (their `run.event` entries keep the digests).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 
 use super::entry::AuditEntry;
-use super::summaries::{digest, RUN_EVENT};
+use super::summaries::{digest, pruned_seqs, RUN_EVENT, RUN_PRUNED};
 use super::verify::AuditReport;
 use crate::account::AccountKey;
 use crate::store::StoreError;
@@ -145,6 +148,9 @@ async fn check(
     let mut found = RecordsCheck::default();
     let mut newest: BTreeMap<(Rewritten, String), (u64, String, String)> = BTreeMap::new();
     let mut audited_runs: BTreeMap<String, AuditedRun> = BTreeMap::new();
+    // Events found missing, decided once every `run.pruned` entry is read.
+    let mut missing: Vec<(Mismatch, String, u64)> = Vec::new();
+    let mut pruned: BTreeMap<String, Vec<std::ops::Range<u64>>> = BTreeMap::new();
     let mut from = 1;
     'pages: while from <= up_to {
         let page = source.audit_page(from, PAGE).await?;
@@ -173,7 +179,16 @@ async fn check(
                 }
                 let stored = source.stored_event(&entry.subject, seq).await?;
                 let what = format!("event {seq} of run {}", entry.subject);
+                let before = found.mismatches.len();
                 compare(&mut found, at(&entry), &what, stored.as_deref(), &expected);
+                if stored.is_none() && found.mismatches.len() > before {
+                    let mismatch = found.mismatches.remove(before);
+                    missing.push((mismatch, entry.subject.clone(), seq));
+                }
+            } else if entry.kind == RUN_PRUNED {
+                if let Some(range) = pruned_seqs(&entry.summary) {
+                    pruned.entry(entry.subject.clone()).or_default().push(range);
+                }
             } else if entry.kind.starts_with("account.") {
                 let (Some(seq), Some(expected)) = (
                     entry.summary["history_seq"].as_u64(),
@@ -216,6 +231,14 @@ async fn check(
             found
                 .suspects
                 .push((suspect, Later::Record(rewritten, subject, current)));
+        }
+    }
+    for (mismatch, run, seq) in missing {
+        let by_retention = pruned
+            .get(&run)
+            .is_some_and(|ranges| ranges.iter().any(|r| r.contains(&seq)));
+        if !by_retention {
+            found.mismatches.push(mismatch);
         }
     }
     unaudited_events(source, &audited_runs, &mut found).await?;

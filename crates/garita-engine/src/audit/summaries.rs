@@ -19,6 +19,8 @@ use super::entry::{hex, AuditRecord};
 
 /// Kind of the entry of every run event.
 pub const RUN_EVENT: &str = "run.event";
+/// Kind of the entry of a run whose step-level events retention removed.
+pub const RUN_PRUNED: &str = "run.pruned";
 /// Kind of the entry of a new account.
 pub const ACCOUNT_CREATED: &str = "account.created";
 /// Kind of the entry of a changed account.
@@ -67,6 +69,37 @@ pub fn run_event(record: &RunRecord, seq: u64, event: &RunEvent, stored: &[u8]) 
         actor: None,
         summary: Value::Object(summary),
     }
+}
+
+/// The entry of pruning run `record` (finished): its events with seqs in
+/// `removed` (`from..to`, see [`crate::prunable_seqs`]) were removed at
+/// `at`. Their `run.event` entries stay in the log, with their digests:
+/// this entry is what tells `audit verify` that their absence is retention,
+/// not tampering, and an auditor when and what was removed.
+pub fn run_pruned(
+    record: &RunRecord,
+    removed: std::ops::Range<u64>,
+    at: DateTime<Utc>,
+) -> AuditRecord {
+    AuditRecord {
+        at,
+        kind: RUN_PRUNED.into(),
+        subject: record.id.clone(),
+        actor: None,
+        summary: json!({
+            "workflow": record.workflow,
+            "status": record.status.as_str(),
+            "finished_at": record.updated_at,
+            "from_seq": removed.start,
+            "to_seq": removed.end,
+            "events_removed": removed.end.saturating_sub(removed.start),
+        }),
+    }
+}
+
+/// The event seqs a `run.pruned` entry says were removed (`from..to`).
+pub fn pruned_seqs(summary: &Value) -> Option<std::ops::Range<u64>> {
+    Some(summary["from_seq"].as_u64()?..summary["to_seq"].as_u64()?)
 }
 
 /// The entry of a console user's write (`user.added`, `user.disabled`,

@@ -71,6 +71,16 @@ pub enum EngineError {
         /// The process holding its lease.
         owner: String,
     },
+    /// Replaying the run would need events that retention removed
+    /// (`garita runs prune`); nothing was recorded. Its summary, outputs
+    /// and audit entries remain (`garita runs show`, `garita audit export`).
+    #[error("run {run} cannot be replayed: retention removed {removed} of its step events (`garita runs prune`), so its state cannot be rebuilt; nothing was recorded. Its summary and outputs remain (`garita runs show {run}`) and its audit entries keep every event's digest (`garita audit export`)")]
+    Pruned {
+        /// The run.
+        run: RunId,
+        /// Events removed.
+        removed: u64,
+    },
     /// The answer's fields do not fit the task's schema; nothing was recorded.
     #[error("the answer to task `{id}` does not fit its fields; nothing was recorded:\n{}", .problems.join("\n"))]
     TaskFields {

@@ -61,7 +61,7 @@ use crate::diagnostic::Diagnostics;
 use crate::expr::Evaluator;
 use crate::lease::{self, LocalLeases, RunLeases};
 use crate::model::Workflow;
-use crate::run::{RunEvent, RunId, RunRecord, RunStatus};
+use crate::run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
 use crate::secret_redactor::{self, SecretRedactor};
 use crate::store::Store;
 use crate::task::{signal_for, Task, TaskAnswer, TaskFilter, TaskStatus};
@@ -421,6 +421,7 @@ impl Engine {
         }
         let workflow = self.workflow_of(&record).await?;
         let events = self.store.events(run).await?;
+        refuse_gaps(&record, &events)?;
         let state = RunState::replay(&workflow, &events);
         let waiting_for_it = state
             .current
@@ -665,6 +666,7 @@ impl Engine {
             Err(other) => return Err(other),
         };
         let events = self.store.events(run).await?;
+        refuse_gaps(&record, &events)?;
         let state = RunState::replay(&workflow, &events);
         let mut driver = RunDriver {
             services: self.services(),
@@ -703,3 +705,17 @@ fn rand_bits() -> u128 {
 
 #[cfg(test)]
 mod tests;
+
+/// Refuses to replay a history with events missing (only retention removes
+/// events, and only of finished runs, which are never replayed; a gap in
+/// an unfinished run would rebuild a wrong state and repeat finished steps).
+fn refuse_gaps(record: &RunRecord, events: &[StoredEvent]) -> Result<(), EngineError> {
+    let removed = record.next_seq.saturating_sub(events.len() as u64);
+    if removed > 0 {
+        return Err(EngineError::Pruned {
+            run: record.id.clone(),
+            removed,
+        });
+    }
+    Ok(())
+}

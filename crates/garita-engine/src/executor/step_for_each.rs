@@ -190,6 +190,15 @@ impl RunDriver<'_, '_> {
         let mut outputs = Vec::with_capacity(all.len());
         for child in &all {
             let events = self.services.store.events(&child.id).await?;
+            let removed = super::view::pruned_count(child, &events);
+            if removed > 0 {
+                // Its step outputs are gone: failing the parent's step on
+                // that would record a result the children never had.
+                return Err(EngineError::Pruned {
+                    run: child.id.clone(),
+                    removed,
+                });
+            }
             let out = events
                 .iter()
                 .rev()

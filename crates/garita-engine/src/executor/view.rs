@@ -12,7 +12,8 @@ use crate::run::{RunEvent, RunRecord, RunStatus, StoredEvent};
 pub struct StepView {
     /// Step id.
     pub id: String,
-    /// `pending`, `running`, `waiting`, `retrying`, `succeeded`, `skipped`, `failed`, `timed_out`, `quarantined`.
+    /// `pending`, `running`, `waiting`, `retrying`, `succeeded`, `skipped`, `failed`, `timed_out`, `quarantined`,
+    /// or `pruned` (a finished run whose step events retention removed).
     pub status: String,
     /// Attempts started.
     pub attempts: u32,
@@ -55,6 +56,11 @@ pub struct RunView {
     pub steps: Vec<StepView>,
     /// Number of events in the history.
     pub events: usize,
+    /// Step-level events removed by retention (`garita runs prune`): the
+    /// run's summary, outputs and audit entries remain, its steps'
+    /// details do not (their status reads `pruned`).
+    #[serde(default)]
+    pub events_pruned: u64,
 }
 
 /// Builds the view of a run from its record, workflow and events.
@@ -182,6 +188,12 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
             | RunEvent::RunCancelled { .. } => {}
         }
     }
+    let events_pruned = pruned_count(record, events);
+    if events_pruned > 0 {
+        for s in steps.iter_mut().filter(|s| s.status == "pending") {
+            s.status = "pruned".into();
+        }
+    }
     if record.status.is_terminal() {
         for s in &mut steps {
             if s.status == "running" || s.status == "waiting" || s.status == "retrying" {
@@ -207,5 +219,15 @@ pub fn run_view(record: &RunRecord, workflow: &Workflow, events: &[StoredEvent])
         parent: record.parent.as_ref().map(|p| p.run_id.clone()),
         steps,
         events: events.len(),
+        events_pruned,
     }
+}
+
+/// How many of a run's events retention removed: a finished run keeps its
+/// numbering, so the stored events fall short of `next_seq` by that many.
+pub fn pruned_count(record: &RunRecord, events: &[StoredEvent]) -> u64 {
+    if !record.status.is_terminal() {
+        return 0;
+    }
+    record.next_seq.saturating_sub(events.len() as u64)
 }

@@ -32,6 +32,13 @@ const BUSY_RETRY: Duration = Duration::from_secs(1);
 /// How often the loop checks that its store can still write.
 const STORE_CHECK: Duration = Duration::from_secs(5);
 
+/// How often, with `[retention] run_events_days` set, the daemon prunes
+/// the runs past their retention (and once when it starts). Each pass
+/// prunes every finished run older than the cutoff that still has step
+/// events, so a pass missed while the daemon was down is made up by the
+/// next one: the effect follows from the state, never from the day.
+const RETENTION_PASS: Duration = Duration::from_secs(6 * 3600);
+
 /// How a stretch of service ended.
 pub enum Served {
     /// A signal stopped the daemon: exit with this code.
@@ -148,6 +155,7 @@ pub async fn serve(
                 )
             })?;
     }
+    let retention_session = state.session.clone();
     let control = ControlServer::start(
         state,
         &store_dir,
@@ -185,6 +193,12 @@ pub async fn serve(
     rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut store_check = tokio::time::interval(STORE_CHECK);
     store_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let retention = app.wiring().settings.retention.clone();
+    // Checked now, so a wrong value stops the daemon at start, not later.
+    retention.cutoff(clock.now())?;
+    let mut retention_pass = tokio::time::interval(RETENTION_PASS);
+    retention_pass.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pruning: Option<tokio::task::JoinHandle<()>> = None;
     let stop = loop {
         let mut submitted = 0;
         match scheduler.tick().await {
@@ -264,10 +278,20 @@ pub async fn serve(
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot list the running runs; looking again later"),
             },
+            _ = retention_pass.tick(), if retention.run_events_days.is_some() => {
+                // One pass at a time; a long one delays the next.
+                if pruning.as_ref().is_none_or(|p| p.is_finished()) {
+                    pruning = Some(tokio::spawn(prune_pass(retention_session.clone(), retention.clone())));
+                }
+            }
             _ = nudge.notified() => {}
             _ = tokio::time::sleep(sleep) => {}
         }
     };
+    if let Some(pass) = pruning.take() {
+        // Each run is pruned in its own commit: stopping between two loses nothing.
+        pass.abort();
+    }
     match &stop {
         Stop::Signal(name) => tracing::info!(
             signal = name,
@@ -339,6 +363,35 @@ async fn look_again(session: &garita_app::Session) -> Duration {
 /// How often the daemon looks whether the day's checkpoint is made: a new
 /// day is noticed within this.
 const CHECKPOINT_LOOK: Duration = Duration::from_secs(300);
+
+/// One retention pass: prunes the runs that finished before the cutoff
+/// `[retention]` gives now.
+async fn prune_pass(
+    session: garita_app::Session,
+    retention: garita_app::retention::RetentionSettings,
+) {
+    let now = session.engine.clock().now();
+    let cutoff = match retention.cutoff(now) {
+        Ok(Some(cutoff)) => cutoff,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "retention pass skipped");
+            return;
+        }
+    };
+    match garita_app::ops::retention::prune_before(&session, cutoff).await {
+        Ok(done) if done.runs_pruned > 0 => tracing::info!(
+            runs = done.runs_pruned,
+            events = done.events_removed,
+            finished_before = %instant_text(cutoff),
+            "retention: pruned the step events of finished runs"
+        ),
+        Ok(_) => {
+            tracing::debug!(finished_before = %instant_text(cutoff), "retention: nothing to prune")
+        }
+        Err(e) => tracing::warn!(error = %e, "retention pass failed; the next pass tries again"),
+    }
+}
 
 /// Reloads the workflows directory: the files that are valid together load,
 /// a broken file that was loaded keeps its previous version, the others are
