@@ -10,6 +10,7 @@ mod import;
 mod list;
 mod offboard;
 mod password_changed;
+mod profile_updated;
 mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
@@ -20,6 +21,7 @@ pub use import::{import, ImportProgress, ImportReport, ImportRequest, LocatedPro
 pub use list::{list, AccountQuery};
 pub use offboard::{offboard, Offboarded};
 pub use password_changed::{password_changed, PasswordChangeRecorded};
+pub use profile_updated::{profile_updated, ProfileUpdateRecorded};
 pub use touch::{touch, SignInRecorded};
 
 // The pure CSV and row checks live in garita-inventory (so they can be fuzzed).
