@@ -255,7 +255,15 @@ impl App {
             self.connectors.clone(),
             backend.accounts.clone(),
         );
-        OutboxConnectors::new(Arc::new(lookup), backend.outbox.clone(), self.clock.clone())
+        let compliance = crate::compliance_connectors::ComplianceConnectors::new(
+            Arc::new(lookup),
+            backend.audit.clone(),
+        );
+        OutboxConnectors::new(
+            Arc::new(compliance),
+            backend.outbox.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// Each connector's configuration section; the email connector's outbox
