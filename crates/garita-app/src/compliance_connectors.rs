@@ -129,17 +129,15 @@ async fn earlier_entry(
     run: &str,
     step: &str,
 ) -> Result<Option<u64>, ActionError> {
-    let unreadable =
-        |e: garita_engine::StoreError| ActionError::retryable(format!("could not read the audit log: {e}"));
+    let unreadable = |e: garita_engine::StoreError| {
+        ActionError::retryable(format!("could not read the audit log: {e}"))
+    };
     let head = audit.audit_head().await.map_err(unreadable)?;
     let from = head.seq.saturating_sub(REPLAY_LOOKBACK).max(1);
     if head.seq == 0 {
         return Ok(None);
     }
-    let entries = audit
-        .audit_entries(from, None)
-        .await
-        .map_err(unreadable)?;
+    let entries = audit.audit_entries(from, None).await.map_err(unreadable)?;
     Ok(entries
         .iter()
         .rev()
@@ -218,8 +216,132 @@ impl Connectors for ComplianceConnectors {
             ));
         };
         match action {
-            ACCESS_REVIEW => self.record_access_review(audit.as_ref(), &ctx, &input).await,
+            ACCESS_REVIEW => {
+                self.record_access_review(audit.as_ref(), &ctx, &input)
+                    .await
+            }
             other => Err(ActionError::unknown_action(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use garita_engine::audit::MemoryAuditLog;
+
+    /// Answers every call with where it went.
+    struct Echo;
+
+    #[async_trait]
+    impl Connectors for Echo {
+        fn manifests(&self) -> Vec<Manifest> {
+            Vec::new()
+        }
+
+        async fn invoke(
+            &self,
+            connector: &str,
+            action: &str,
+            _ctx: InvokeContext,
+            _input: Value,
+        ) -> Result<Value, ActionError> {
+            Ok(json!({"inner": format!("{connector}.{action}")}))
+        }
+    }
+
+    fn review() -> Value {
+        json!({
+            "portal": "anam",
+            "company": "Logística Occidente y Golfo S.A. de C.V.",
+            "tax_id": "LOG030214Q70",
+            "reviewer": "oficial@example.com",
+            "reviewed_on": "2027-01-04",
+            "accounts": ["anam:drodriguez.log", "anam:aperez.log"],
+            "confirmed": ["anam:aperez.log"],
+            "flagged": ["anam:drodriguez.log"],
+        })
+    }
+
+    fn step(run: &str, step: &str) -> InvokeContext {
+        InvokeContext::builder().attempt(run, step, 1).build()
+    }
+
+    #[tokio::test]
+    async fn a_review_is_one_entry_even_when_its_step_runs_again() {
+        let log = Arc::new(MemoryAuditLog::default());
+        let connectors = ComplianceConnectors::new(Arc::new(Echo), log.clone());
+        let first = connectors
+            .invoke(
+                CONNECTOR,
+                ACCESS_REVIEW,
+                step("r1", "per_company.1.evidence"),
+                review(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(first["replayed"], false);
+        let again = connectors
+            .invoke(
+                CONNECTOR,
+                ACCESS_REVIEW,
+                step("r1", "per_company.1.evidence"),
+                review(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again["replayed"], true);
+        assert_eq!(again["seq"], first["seq"]);
+        // Another run's review of the same company is a review of its own.
+        connectors
+            .invoke(
+                CONNECTOR,
+                ACCESS_REVIEW,
+                step("r2", "per_company.1.evidence"),
+                review(),
+            )
+            .await
+            .unwrap();
+        let entries = log.audit_entries(1, None).await.unwrap();
+        assert_eq!(entries.len(), 2);
+        assert!(entries.iter().all(|e| e.kind == COMPLIANCE_ACCESS_REVIEW
+            && e.subject == "anam:LOG030214Q70"
+            && e.actor.as_deref() == Some("oficial@example.com")));
+        assert_eq!(
+            entries[0].summary["flagged"],
+            json!(["anam:drodriguez.log"])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_review_without_its_facts_is_refused_and_other_calls_pass_through() {
+        let log = Arc::new(MemoryAuditLog::default());
+        let connectors = ComplianceConnectors::new(Arc::new(Echo), log.clone());
+        let mut no_reviewer = review();
+        no_reviewer["reviewer"] = json!(" ");
+        let err = connectors
+            .invoke(CONNECTOR, ACCESS_REVIEW, step("r", "s"), no_reviewer)
+            .await
+            .unwrap_err();
+        assert!(err.message().contains("reviewer"), "{}", err.message());
+        let mut bad_day = review();
+        bad_day["reviewed_on"] = json!("04/01/2027");
+        assert!(connectors
+            .invoke(CONNECTOR, ACCESS_REVIEW, step("r", "s"), bad_day)
+            .await
+            .is_err());
+        assert!(log.audit_entries(1, None).await.unwrap().is_empty());
+        let passed = connectors
+            .invoke("email", "send", step("r", "s"), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(passed["inner"], "email.send");
+        // Declared only: it validates, but a call says what is missing.
+        let declared = ComplianceConnectors::declared_only(Arc::new(Echo));
+        assert!(declared.manifests().iter().any(|m| m.name == CONNECTOR));
+        assert!(declared
+            .invoke(CONNECTOR, ACCESS_REVIEW, step("r", "s"), review())
+            .await
+            .is_err());
     }
 }

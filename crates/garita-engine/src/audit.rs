@@ -27,8 +27,8 @@ pub use log::AuditLog;
 pub use memory::MemoryAuditLog;
 pub use records::{check_records, AuditedRecords, Rewritten};
 pub use summaries::{
-    compliance, config_reload, digest, ACCOUNT_CHANGED, ACCOUNT_CREATED,
-    COMPLIANCE_ACCESS_REVIEW, COMPLIANCE_PROFILE_UPDATE, CONFIG_RELOAD, EVENT_EMITTED, RUN_EVENT,
+    compliance, config_reload, digest, ACCOUNT_CHANGED, ACCOUNT_CREATED, COMPLIANCE_ACCESS_REVIEW,
+    COMPLIANCE_PROFILE_UPDATE, CONFIG_RELOAD, EVENT_EMITTED, RUN_EVENT,
 };
 pub use verify::{AuditProblem, AuditReport, ChainCheck, ClockWarning, CLOCK_STEP_TOLERANCE};
 
