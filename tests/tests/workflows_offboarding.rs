@@ -327,6 +327,9 @@ fn every_shipped_workflow_validates_and_the_set_loads_into_the_scheduler() {
     assert_eq!(
         names,
         [
+            "access-review-anam",
+            "access-review-ctpat",
+            "access-review-ecuapass",
             "anam-password-recovery",
             "anam-registration",
             "certificate-expiry",
@@ -338,6 +341,7 @@ fn every_shipped_workflow_validates_and_the_set_loads_into_the_scheduler() {
             "ecuapass-password-reset",
             "ecuapass-update-missed",
             "password-change-reminder",
+            "profile-update-reminder",
             "staff-offboarding",
         ]
     );
@@ -356,12 +360,16 @@ fn every_shipped_workflow_validates_and_the_set_loads_into_the_scheduler() {
         .filter(|h| h["kind"] == "run_started")
         .map(|h| (text(&h["workflow"]), text(&h["trigger"]["scheduled_for"])))
         .collect();
-    // 1 July is also the first day of a quarter: the email-list review.
+    // 1 July is also the first day of a quarter: the email-list review
+    // and each portal's access review, at 09:00 in its own country.
     assert_eq!(
         started,
         [
             ("ctpat-inactivity-watch", "2026-07-01T11:00:00Z"),
+            ("access-review-ctpat", "2026-07-01T13:00:00Z"),
             ("ctpat-email-list-review", "2026-07-01T13:00:00Z"),
+            ("access-review-ecuapass", "2026-07-01T14:00:00Z"),
+            ("access-review-anam", "2026-07-01T15:00:00Z"),
         ]
         .map(|(w, at)| (w.to_owned(), at.to_owned()))
     );

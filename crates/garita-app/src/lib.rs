@@ -5,7 +5,7 @@
 //! It owns the wiring: the configuration ([`config`]), the clocks, the
 //! connectors and their decorators (files confined to the allowed
 //! directories, accounts read from the store, email through the durable
-//! outbox), the store backend ([`backend`]) and the engine over it
+//! outbox, compliance records in the audit log), the store backend ([`backend`]) and the engine over it
 //! ([`wiring::App`]); the portal rules' reconcile ([`reconcile`]); who a
 //! change is recorded as ([`identity`]).
 //!
@@ -17,6 +17,7 @@ pub mod account_lookup;
 pub mod allowed_dirs;
 pub mod audit_records;
 pub mod backend;
+pub mod compliance_connectors;
 pub mod config;
 pub mod confined_connectors;
 pub mod ctpat_rule;

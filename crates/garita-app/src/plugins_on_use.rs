@@ -110,5 +110,7 @@ impl Connectors for PluginsOnUse {
 /// `App::outbox_connectors`.
 pub fn as_connectors(host: &Arc<PluginHost>) -> Arc<dyn Connectors> {
     let host: Arc<dyn Connectors> = host.clone();
-    Arc::new(crate::account_lookup::AccountLookup::declared_only(host))
+    let lookup: Arc<dyn Connectors> =
+        Arc::new(crate::account_lookup::AccountLookup::declared_only(host));
+    Arc::new(crate::compliance_connectors::ComplianceConnectors::declared_only(lookup))
 }

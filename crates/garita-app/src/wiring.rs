@@ -279,12 +279,20 @@ impl App {
             self.connectors.clone(),
             backend.accounts.clone(),
         );
+        let compliance = crate::compliance_connectors::ComplianceConnectors::new(
+            Arc::new(lookup),
+            backend.audit.clone(),
+        );
         let markers = crate::link_markers::LinkMarkers::new(
             self.link_issuer(backend),
             backend.accounts.clone(),
         );
-        OutboxConnectors::new(Arc::new(lookup), backend.outbox.clone(), self.clock.clone())
-            .with_links(markers)
+        OutboxConnectors::new(
+            Arc::new(compliance),
+            backend.outbox.clone(),
+            self.clock.clone(),
+        )
+        .with_links(markers)
     }
 
     /// What makes holders' links on `backend`, with `[web] public_url`

@@ -463,6 +463,22 @@ pub enum AccountsCommand {
     /// What to look at: accounts that look shared or generic, missing or
     /// overdue password changes, expired signing certificates (changes nothing).
     Check,
+    /// Record a company's yearly security-profile update (Empresa
+    /// Certificada, regla 7.2.1) on the account carrying its
+    /// attr.profile_update_due (today, or --on DATE), as evidence.
+    ProfileUpdated {
+        /// PORTAL:IDENTIFIER, or an identifier only one portal has.
+        account: String,
+        /// The day of the update, YYYY-MM-DD (default: today on the holder's calendar).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// A folio, or where the acknowledgement is kept.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Who records it (default: [identity] default_by, else the OS user).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+    },
     /// Record the day the holder changed the account's password (today, or
     /// --on DATE), as evidence of the periodic change; never the password.
     PasswordChanged {

@@ -27,8 +27,8 @@ pub use log::AuditLog;
 pub use memory::MemoryAuditLog;
 pub use records::{check_records, AuditedRecords, Rewritten};
 pub use summaries::{
-    config_reload, digest, ACCOUNT_CHANGED, ACCOUNT_CREATED, CONFIG_RELOAD, EVENT_EMITTED,
-    RUN_EVENT, RUN_PRUNED,
+    compliance, config_reload, digest, ACCOUNT_CHANGED, ACCOUNT_CREATED, COMPLIANCE_ACCESS_REVIEW,
+    COMPLIANCE_PROFILE_UPDATE, CONFIG_RELOAD, EVENT_EMITTED, RUN_EVENT, RUN_PRUNED,
 };
 pub use verify::{AuditProblem, AuditReport, ChainCheck, ClockWarning, CLOCK_STEP_TOLERANCE};
 

@@ -157,6 +157,16 @@ pub trait Operations: Send + Sync {
         on: Option<String>,
         by: Option<String>,
     ) -> Result<accounts::PasswordChangeRecorded, AppError>;
+
+    /// Records a company's yearly security-profile update, as evidence
+    /// (`garita accounts profile-updated`).
+    async fn profile_updated(
+        &self,
+        account: &str,
+        on: Option<String>,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::ProfileUpdateRecorded, AppError>;
     /// An account's history (`garita accounts history`).
     async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError>;
     /// Offboards a person (`garita accounts offboard`).
@@ -379,6 +389,16 @@ impl Operations for Session {
         by: Option<String>,
     ) -> Result<accounts::PasswordChangeRecorded, AppError> {
         accounts::password_changed(self, account, on, self.author(by)).await
+    }
+
+    async fn profile_updated(
+        &self,
+        account: &str,
+        on: Option<String>,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<accounts::ProfileUpdateRecorded, AppError> {
+        accounts::profile_updated(self, account, on, note, self.author(by)).await
     }
 
     async fn account_history(&self, account: &str) -> Result<accounts::AccountHistory, AppError> {

@@ -70,6 +70,38 @@ pub async fn accounts(
             );
             Ok(ExitCode::SUCCESS)
         }
+        AccountsCommand::ProfileUpdated {
+            account,
+            on,
+            note,
+            by,
+        } => {
+            let recorded = ops.profile_updated(&account, on, note, by).await?;
+            let key = &recorded.view.key;
+            if let Some(known) = recorded.later_update {
+                say!("{key} already has a later profile update ({known}); nothing changed");
+                return Ok(ExitCode::SUCCESS);
+            }
+            if json {
+                crate::output::json(&serde_json::to_value(&recorded)?)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            say!(
+                "recorded the security-profile update of {} on {} for {key}",
+                recorded.view.account.company.legal_name,
+                recorded.updated_on
+            );
+            if let Some(due) = recorded.counts_for {
+                say!("it counts for the update due on {due}");
+            }
+            if let Some(seq) = recorded.audit_seq {
+                say!("audit entry {seq} (compliance.profile_update)");
+            }
+            for line in describe_applied(&recorded.rules) {
+                say!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AccountsCommand::PasswordChanged { account, on, by } => {
             let recorded = ops.password_changed(&account, on, by).await?;
             let key = &recorded.view.key;

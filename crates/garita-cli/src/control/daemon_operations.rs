@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use garita_app::ops::accounts::{
     AccountAdded, AccountFields, AccountHistory, AccountQuery, AccountView, AccountsChecked,
     AccountsCsv, ImportProgress, ImportReport, ImportRequest, Offboarded, PasswordChangeRecorded,
-    SignInRecorded,
+    ProfileUpdateRecorded, SignInRecorded,
 };
 use garita_app::ops::audit::{AuditExport, AuditVerification};
 use garita_app::ops::backup::BackupMade;
@@ -320,6 +320,22 @@ impl Operations for DaemonOperations {
     ) -> Result<PasswordChangeRecorded, AppError> {
         let path = format!("/v1/accounts/{}/password-changed", encode(account));
         let body = members(&[("on", on.map(Value::String)), ("by", by.map(Value::String))]);
+        self.call("POST", &path, Some(&body))
+    }
+
+    async fn profile_updated(
+        &self,
+        account: &str,
+        on: Option<String>,
+        note: Option<String>,
+        by: Option<String>,
+    ) -> Result<ProfileUpdateRecorded, AppError> {
+        let path = format!("/v1/accounts/{}/profile-updated", encode(account));
+        let body = members(&[
+            ("on", on.map(Value::String)),
+            ("note", note.map(Value::String)),
+            ("by", by.map(Value::String)),
+        ]);
         self.call("POST", &path, Some(&body))
     }
 

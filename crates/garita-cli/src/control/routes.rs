@@ -14,7 +14,7 @@ use std::pin::Pin;
 
 use garita_app::ops::accounts::{
     AccountAdded, AccountHistory, AccountView, AccountsChecked, ImportReport, Offboarded,
-    PasswordChangeRecorded, SignInRecorded,
+    PasswordChangeRecorded, ProfileUpdateRecorded, SignInRecorded,
 };
 use garita_app::ops::accounts::{AccountFields, AccountQuery, ImportRequest, NoProgress};
 use garita_app::ops::audit::csv_text;
@@ -795,6 +795,33 @@ pub static ROUTES: &[Route] = &[
                 let account = g.text("account").unwrap_or_default();
                 let by = Some(by_or_caller(&g, caller));
                 answer_of(session.password_changed(&account, g.text("on"), by).await)
+            })
+        },
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/accounts/{account}/profile-updated",
+        operation: "recordProfileUpdate",
+        command: "garita accounts profile-updated ACCOUNT",
+        summary: "Record a company's yearly security-profile update (Empresa Certificada, regla 7.2.1) on the account carrying its attr.profile_update_due, as evidence (audit entry compliance.profile_update).",
+        params: &[
+            ACCOUNT,
+            param("on", In::Body, Kind::Text, false, "The day of the update, YYYY-MM-DD (default: today on the holder's calendar)."),
+            param("note", In::Body, Kind::Text, false, "A folio, or where the acknowledgement is kept."),
+            BY,
+        ],
+        answer: Answer::Json,
+        schema: schema_of::<ProfileUpdateRecorded>,
+        hint: "GET /v1/accounts lists the accounts as PORTAL:IDENTIFIER",
+        handler: |session, g, caller| {
+            Box::pin(async move {
+                let account = g.text("account").unwrap_or_default();
+                let by = Some(by_or_caller(&g, caller));
+                answer_of(
+                    session
+                        .profile_updated(&account, g.text("on"), g.text("note"), by)
+                        .await,
+                )
             })
         },
     },

@@ -29,6 +29,13 @@ pub const ACCOUNT_CHANGED: &str = "account.changed";
 pub const EVENT_EMITTED: &str = "event.emitted";
 /// Kind of the entry of a configuration reload by the daemon.
 pub const CONFIG_RELOAD: &str = "config.reload";
+/// Kind of the entry recording one periodic access review of a company's
+/// users on one portal (OEA profile 9.2): who confirmed which accounts and
+/// which were flagged. An evidence report counts these.
+pub const COMPLIANCE_ACCESS_REVIEW: &str = "compliance.access_review";
+/// Kind of the entry recording a company's yearly security-profile update
+/// (regla 7.2.1). An evidence report counts these.
+pub const COMPLIANCE_PROFILE_UPDATE: &str = "compliance.profile_update";
 
 /// Fields of a run event that are bulky or free-form: left out of the
 /// summary, which carries the stored event's digest instead.
@@ -223,6 +230,26 @@ pub fn emitted(event: &EmittedEvent, stored: &[u8]) -> AuditRecord {
         subject: event.name.clone(),
         actor: None,
         summary: json!({"id": event.id, "event_sha256": digest(stored)}),
+    }
+}
+
+/// The entry of a compliance record (`kind` one of
+/// [`COMPLIANCE_ACCESS_REVIEW`], [`COMPLIANCE_PROFILE_UPDATE`]): what was
+/// reviewed or updated (`subject`), by whom, and its facts in `summary`.
+/// Append it with [`super::AuditLog::record_audit`].
+pub fn compliance(
+    kind: &str,
+    at: DateTime<Utc>,
+    subject: &str,
+    actor: &str,
+    summary: Value,
+) -> AuditRecord {
+    AuditRecord {
+        at,
+        kind: kind.to_owned(),
+        subject: subject.to_owned(),
+        actor: Some(actor.to_owned()),
+        summary,
     }
 }
 

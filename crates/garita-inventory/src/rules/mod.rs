@@ -11,8 +11,10 @@
 //! | `certificate.expiry` | `certificate.expired` | on `certificate_expires_on` | unchanged | yes |
 //! | `password.rotation` | `password.change_due_soon` | `reminder_days` before `password_changed_on` + interval | unchanged | yes |
 //! | `password.rotation` | `password.change_due` | on `password_changed_on` + interval (90 days) | unchanged | yes |
+//! | `profile.update` | `profile.update_due_soon` | 30 and 7 days before `attr.profile_update_due` (`MM-DD`) each year | unchanged | yes |
+//! | `profile.update` | `profile.update_due` | on that day, unless `attr.profile_updated_on` is in the year's window | unchanged | yes |
 //!
-//! The last two count days on the holder's calendar (`holder_clock`) and
+//! The last three count days on the holder's calendar (`holder_clock`) and
 //! send reminders: each once, and after downtime only the latest one that
 //! passed.
 //!
@@ -34,6 +36,7 @@ mod deadline;
 mod ecuapass_annual_update;
 pub mod holder_clock;
 pub mod password_rotation;
+pub mod profile_update;
 
 use std::sync::Arc;
 
@@ -48,6 +51,7 @@ pub use ecuapass_annual_update::EcuapassAnnualUpdate;
 pub use password_rotation::{
     password_change_due_on, password_reminders, PasswordChangeSettings, PasswordRotation,
 };
+pub use profile_update::ProfileUpdate;
 
 use crate::CtpatRule;
 
@@ -62,6 +66,7 @@ pub fn shipped_rules(
         Arc::new(EcuapassAnnualUpdate),
         Arc::new(CertificateExpiry),
         Arc::new(PasswordRotation::new(password_change)),
+        Arc::new(ProfileUpdate),
     ]
 }
 

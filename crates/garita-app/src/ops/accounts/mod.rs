@@ -12,6 +12,7 @@ mod list;
 mod offboard;
 mod page;
 mod password_changed;
+mod profile_updated;
 pub(crate) mod touch;
 
 pub use add::{add, AccountAdded, AccountFields};
@@ -24,6 +25,7 @@ pub use list::{list, AccountQuery};
 pub use offboard::{offboard, Offboarded};
 pub use page::{page, AccountPage, AccountPageQuery, AccountRow, MAX_PAGE_SIZE, PAGE_SIZE};
 pub use password_changed::{password_changed, PasswordChangeRecorded};
+pub use profile_updated::{profile_updated, ProfileUpdateRecorded};
 pub use touch::{touch, SignInRecorded};
 
 // The pure CSV and row checks live in garita-inventory (so they can be fuzzed).
