@@ -28,7 +28,12 @@ use serde_json::Value;
 pub const REPORT_FORMAT: &str = "garita-evidence-report-v1";
 
 /// Workflows whose successful runs are access reviews.
-const REVIEW_WORKFLOWS: [&str; 1] = ["ctpat-email-list-review"];
+const REVIEW_WORKFLOWS: [&str; 4] = [
+    "ctpat-email-list-review",
+    "access-review-ctpat",
+    "access-review-ecuapass",
+    "access-review-anam",
+];
 
 /// The most months a chart shows (the last ones of the period).
 const MAX_MONTHS: usize = 36;
@@ -50,7 +55,8 @@ pub struct EvidenceReport {
     pub first_seq: u64,
     /// One group per company and portal, by company then portal.
     pub groups: Vec<GroupReport>,
-    /// Access reviews (the CTPAT enabled-email review) in the period.
+    /// Access reviews (the quarterly reviews per portal and the CTPAT
+    /// enabled-email review) in the period.
     pub access_reviews: AccessReviews,
     /// Tasks opened in the period and neither answered, expired nor
     /// cancelled by its end.
