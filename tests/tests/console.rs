@@ -825,8 +825,8 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     // unless the good rows are asked for.
     let example = std::fs::read_to_string(root().join("workflows/examples/accounts.csv")).unwrap();
     let header = example.lines().next().unwrap();
-    let good = "anam,nuevo.usuario,Nuevo Usuario,nuevo@example.com,E-1,,Importadora Norte SA de CV,INO850101AB1,,,active,2026-03-01,,,,";
-    let bad = "nope,otro.usuario,Otro Usuario,otro@example.com,E-2,,Importadora Norte SA de CV,INO850101AB1,,,active,2026-03-01,,,,";
+    let good = "anam,nuevo.usuario,Nuevo Usuario,nuevo@example.com,E-1,,Importadora Norte SA de CV,INO850101AB1,,,active,2026-03-01,,,,,,";
+    let bad = "nope,otro.usuario,Otro Usuario,otro@example.com,E-2,,Importadora Norte SA de CV,INO850101AB1,,,active,2026-03-01,,,,,,";
     // As a browser sends a textarea: lines ended by CR LF.
     let csv = format!("{header}\r\n{good}\r\n{bad}\r\n");
     assert_eq!(

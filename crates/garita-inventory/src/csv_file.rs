@@ -80,14 +80,67 @@ pub fn read_csv(text: &str) -> Result<InventoryCsv, CsvFileError> {
         .map(str::to_owned)
         .collect();
     let header = columns::check_header(&headers).map_err(CsvFileError::Columns)?;
-    let records = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(|source| CsvFileError::Record {
-            line: source.position().map_or(0, |p| p.line()),
-            source,
-        })?;
+    let mut lines = LineCounter::new(text);
+    let mut records: Vec<csv::StringRecord> =
+        reader
+            .records()
+            .collect::<Result<_, _>>()
+            .map_err(|source| CsvFileError::Record {
+                line: source
+                    .position()
+                    .map_or(0, |p| LineCounter::new(text).line_at(p.byte())),
+                source,
+            })?;
+    // The reader counts a CR LF line end (what Excel writes) as two lines,
+    // so a row's number is taken from its byte offset instead.
+    for record in &mut records {
+        if let Some(mut position) = record.position().cloned() {
+            position.set_line(lines.line_at(position.byte()));
+            record.set_position(Some(position));
+        }
+    }
     Ok(InventoryCsv { header, records })
+}
+
+/// 1-based line numbers of byte offsets asked in increasing order.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            bytes: text.as_bytes(),
+            counted_to: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `byte` that is not a line
+    /// end: a record's offset is where the reader began it, before the
+    /// blank lines it skipped.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut end = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while self
+            .bytes
+            .get(end)
+            .is_some_and(|b| matches!(b, b'\n' | b'\r'))
+        {
+            end += 1;
+        }
+        if end > self.counted_to {
+            self.line += self.bytes[self.counted_to..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.counted_to = end;
+        }
+        self.line
+    }
 }
 
 /// The record's cells by column, undoing the exporter's formula escape.
@@ -124,6 +177,28 @@ pub fn cells_of(record: &csv::StringRecord, header: &[Column]) -> Result<Cells, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_know_their_line_whatever_the_line_ends() {
+        let header = "portal,account,holder_name,holder_email,company,tax_id";
+        for end in ["\n", "\r\n"] {
+            let text = [
+                header,
+                "ctpat,a@x.example,Ana,a@x.example,X,1",
+                "",
+                "ctpat,b@x.example,\"Luis\nPérez\",b@x.example,X,1",
+                "ctpat,c@x.example,Eva,c@x.example,X,1",
+            ]
+            .join(end);
+            let csv = read_csv(&text).expect("reads");
+            let lines: Vec<u64> = csv
+                .records
+                .iter()
+                .map(|r| r.position().map_or(0, |p| p.line()))
+                .collect();
+            assert_eq!(lines, [2, 4, 6], "line end {end:?}");
+        }
+    }
 
     #[test]
     fn semicolon_files_are_recognised_by_their_header() {

@@ -67,9 +67,8 @@ pub async fn submit(
     };
     let skip_invalid = sent.skip_invalid.is_some();
     // A browser sends a textarea's lines ended by CR LF (the HTML form
-    // encoding), whatever the file had; the CSV reader numbers CR LF lines
-    // one short, so the report would point at the wrong line.
-    let csv = sent.csv.replace("\r\n", "\n");
+    // encoding); the inventory reader numbers rows right with either end.
+    let csv = sent.csv.clone();
     let request = ImportRequest {
         file: file.clone(),
         csv,
