@@ -419,20 +419,22 @@ async fn reload(
     let refused = set.refused;
     match scheduler.load(set.loaded).await {
         Ok(report) => {
+            log_refused(&refused);
+            warn_if_empty(report.workflows, dir);
+            let refused_count = refused.len();
+            // The health answer changes before the log says so: whoever reads
+            // "workflows reloaded" and asks then sees the new state.
+            *status.write().unwrap_or_else(|p| p.into_inner()) = WorkflowDirStatus {
+                workflows: report.workflows,
+                refused,
+            };
             tracing::info!(
                 workflows = report.workflows,
-                refused_files = refused.len(),
+                refused_files = refused_count,
                 schedules = report.schedules,
                 event_triggers = report.event_triggers,
                 "workflows reloaded"
             );
-            log_refused(&refused);
-            warn_if_empty(report.workflows, dir);
-            let mut shared = status.write().unwrap_or_else(|p| p.into_inner());
-            *shared = WorkflowDirStatus {
-                workflows: report.workflows,
-                refused,
-            };
         }
         Err(e) => {
             tracing::error!(error = %e, kept, "reload refused; the previous workflows stay in force")
