@@ -225,3 +225,43 @@ fn a_rejected_task_records_who_rejected_it() {
     assert_eq!(answered[0]["actor"], me.as_str());
     assert_eq!(answered[0]["summary"]["answer"]["outcome"], "rejected");
 }
+
+/// A reminder that waits business days skips the weekend and the public
+/// holiday: from Friday 2 July 2027 in New York, one US business day is
+/// Tuesday 6 July (Independence Day falls on Sunday and is observed on
+/// Monday 5 July).
+#[test]
+fn a_wait_for_business_days_skips_weekends_and_public_holidays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let wf = write(
+        dir.path(),
+        "remind.yaml",
+        "name: remind\ntime_zone: America/New_York\nsteps:\n  - id: later\n    wait: {for: {days: 1, business_days: US}}\n  - id: done\n    uses: core.set\n    with: {x: 1}\n",
+    );
+    let out = run(garita(&store)
+        .args(["--now", "2027-07-02T15:00:00Z", "run"])
+        .arg(&wf));
+    assert_success(&out, "garita run");
+    let text = stdout(&out);
+    assert!(
+        text.contains("waiting (until 2027-07-06T15:00:00+00:00)"),
+        "{text}"
+    );
+    let id = first_word(&text);
+    // Monday, the observed holiday: still waiting.
+    let monday = run(garita(&store).args(["--now", "2027-07-05T16:00:00Z", "resume"]));
+    assert_success(&monday, "garita resume");
+    assert!(
+        stdout(&monday).contains(&format!("{id} waiting")),
+        "{}",
+        stdout(&monday)
+    );
+    let tuesday = run(garita(&store).args(["--now", "2027-07-06T15:00:01Z", "resume"]));
+    assert_success(&tuesday, "garita resume");
+    assert!(
+        stdout(&tuesday).contains(&format!("{id} succeeded")),
+        "{}",
+        stdout(&tuesday)
+    );
+}

@@ -191,6 +191,18 @@ pub enum WaitFor {
         #[serde(with = "humantime_serde_compat")]
         duration: Duration,
     },
+    /// Business days of a country's calendar from when the step starts
+    /// (`for: {days: 2, business_days: EC}`): the same local time, in the
+    /// workflow's zone, on the `days`th business day after the start's day,
+    /// as a task's `due:` counts them, so a reminder never lands on a day
+    /// off.
+    BusinessDays {
+        /// How many business days.
+        days: u32,
+        /// Whose weekends and public holidays do not count.
+        #[serde(rename = "business_days")]
+        calendar: crate::calendar::Country,
+    },
     /// A named signal delivered by `garita signal RUN NAME`.
     Signal {
         /// The signal's name.

@@ -31,6 +31,13 @@ impl RunDriver<'_, '_> {
                             chrono::Duration::from_std(*duration).unwrap_or(chrono::Duration::MAX);
                         (now.checked_add_signed(d), None)
                     }
+                    WaitFor::BusinessDays { days, calendar } => {
+                        let due = crate::model::Due::BusinessDays {
+                            days: *days,
+                            calendar: *calendar,
+                        };
+                        (due.deadline(now, &self.workflow.time_zone), None)
+                    }
                     WaitFor::Until { at } => match self
                         .services
                         .evaluator
@@ -107,7 +114,7 @@ impl RunDriver<'_, '_> {
                 // short by its timeout follows on_timeout.
                 let natural_end = match &spec.wait_for {
                     WaitFor::Duration { duration } => spec.timeout.is_none_or(|t| t >= *duration),
-                    WaitFor::Until { .. } => spec.timeout.is_none(),
+                    WaitFor::Until { .. } | WaitFor::BusinessDays { .. } => spec.timeout.is_none(),
                     WaitFor::Signal { .. } => false,
                 };
                 if natural_end {

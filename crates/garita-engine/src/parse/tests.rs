@@ -752,3 +752,31 @@ fn a_file_of_thousands_of_unknown_references_stops_at_the_problem_limit() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_wait_for_business_days_reads_like_a_tasks_due() {
+    let wf = parse(
+        "name: x\nsteps:\n  - id: remind_later\n    wait: {for: {days: 3, business_days: EC}}\n",
+    )
+    .expect("parses");
+    match &wf.steps[0].kind {
+        StepKind::Wait(wait) => assert_eq!(
+            wait.wait_for,
+            WaitFor::BusinessDays {
+                days: 3,
+                calendar: crate::calendar::Country::Ecuador
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    let missing = problems("name: x\nsteps:\n  - id: w\n    wait: {for: {days: 3}}\n");
+    assert!(
+        missing.iter().any(|p| p.contains("does not say whose")),
+        "{missing:?}"
+    );
+    let words = problems("name: x\nsteps:\n  - id: w\n    wait: {for: 3 business days}\n");
+    assert!(
+        words.iter().any(|p| p.contains("is not a duration")),
+        "{words:?}"
+    );
+}

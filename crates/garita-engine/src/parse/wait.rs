@@ -1,7 +1,9 @@
-//! `wait:` steps: pause for a duration, until a date, or for a signal.
+//! `wait:` steps: pause for a duration or business days, until a date, or
+//! for a signal.
 
 use chrono::{DateTime, NaiveDate};
 
+use super::due::read_due;
 use super::fields::Fields;
 use super::node::Node;
 use super::on_timeout::read_on_timeout;
@@ -10,7 +12,7 @@ use super::scalars;
 use super::scope::Scope;
 use super::templates::TemplateChecker;
 use crate::expr;
-use crate::model::{OnTimeout, WaitFor, WaitSpec};
+use crate::model::{Due, OnTimeout, WaitFor, WaitSpec};
 
 /// What a wait can wait for; exactly one is given.
 const WAIT_KINDS: &[&str] = &["for", "until", "signal"];
@@ -48,8 +50,13 @@ pub(crate) fn read_wait(
         }
         [_] => {
             if let Some(n) = for_node {
-                scalars::duration(n, &format!("`for` of {what}"), problems)
-                    .map(|duration| WaitFor::Duration { duration })
+                // The same forms as a task's `due:`: a duration, or business days.
+                read_due(n, &format!("`for` of {what}"), problems).map(|due| match due {
+                    Due::Elapsed(duration) => WaitFor::Duration { duration },
+                    Due::BusinessDays { days, calendar } => {
+                        WaitFor::BusinessDays { days, calendar }
+                    }
+                })
             } else if let Some(n) = until_node {
                 read_until(n, &what, scope, templates, problems).map(|at| WaitFor::Until { at })
             } else {
