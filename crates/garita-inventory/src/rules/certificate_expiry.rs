@@ -27,7 +27,7 @@ use garita_engine::account::{Account, AccountFilter, AccountStatus};
 use garita_engine::reconcile::{AccountRule, DueTransition};
 use serde_json::json;
 
-use super::holder_clock::{holder_locale, holder_today, prose_date};
+use super::holder_clock::{holder_locale, holder_today, holders_in_place, prose_date};
 
 /// A reminder before the expiry day.
 pub const EXPIRING: &str = "certificate.expiring";
@@ -104,15 +104,7 @@ impl AccountRule for CertificateExpiry {
     fn candidates(&self, _now: DateTime<Utc>) -> AccountFilter {
         // A holder who left is offboarded: their certificate is revoked
         // with its issuer, not renewed.
-        AccountFilter {
-            statuses: vec![
-                AccountStatus::Active,
-                AccountStatus::AtRisk,
-                AccountStatus::Deactivated,
-                AccountStatus::Disabled,
-            ],
-            ..AccountFilter::default()
-        }
+        holders_in_place()
     }
 
     fn due(&self, account: &Account, now: DateTime<Utc>) -> Option<DueTransition> {

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use garita_engine::account::{Account, Locale};
+use garita_engine::account::{Account, AccountFilter, AccountStatus, Locale};
 
 /// The zone a holder's days are counted in.
 pub fn holder_zone(account: &Account) -> Tz {
@@ -18,6 +18,21 @@ pub fn holder_zone(account: &Account) -> Tz {
         "anam" => chrono_tz::America::Mexico_City,
         "ctpat" => chrono_tz::America::New_York,
         _ => chrono_tz::UTC,
+    }
+}
+
+/// The accounts a holder's own deadline (certificate, password, profile
+/// update) is looked at for: every status but offboarded, since a holder
+/// who left has their accesses removed, not kept up.
+pub fn holders_in_place() -> AccountFilter {
+    AccountFilter {
+        statuses: vec![
+            AccountStatus::Active,
+            AccountStatus::AtRisk,
+            AccountStatus::Deactivated,
+            AccountStatus::Disabled,
+        ],
+        ..AccountFilter::default()
     }
 }
 

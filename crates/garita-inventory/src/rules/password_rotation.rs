@@ -21,7 +21,7 @@ use garita_engine::reconcile::{AccountRule, DueTransition};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::holder_clock::{holder_locale, holder_today, prose_date};
+use super::holder_clock::{holder_locale, holder_today, holders_in_place, prose_date};
 use crate::InventoryError;
 
 /// A reminder before the change falls due.
@@ -180,15 +180,7 @@ impl AccountRule for PasswordRotation {
     fn candidates(&self, _now: DateTime<Utc>) -> AccountFilter {
         // A disabled or deactivated account still has its password; an
         // offboarded one is to be removed, not kept fresh.
-        AccountFilter {
-            statuses: vec![
-                AccountStatus::Active,
-                AccountStatus::AtRisk,
-                AccountStatus::Deactivated,
-                AccountStatus::Disabled,
-            ],
-            ..AccountFilter::default()
-        }
+        holders_in_place()
     }
 
     fn due(&self, account: &Account, now: DateTime<Utc>) -> Option<DueTransition> {

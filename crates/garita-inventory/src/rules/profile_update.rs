@@ -25,7 +25,7 @@ use garita_engine::account::{Account, AccountFilter, AccountStatus};
 use garita_engine::reconcile::{AccountRule, DueTransition};
 use serde_json::json;
 
-use super::holder_clock::{holder_locale, holder_today, prose_date};
+use super::holder_clock::{holder_locale, holder_today, holders_in_place, prose_date};
 
 /// Attribute holding the company's yearly due day, `MM-DD`.
 pub const DUE_ATTRIBUTE: &str = "profile_update_due";
@@ -170,15 +170,7 @@ impl AccountRule for ProfileUpdate {
     fn candidates(&self, _now: DateTime<Utc>) -> AccountFilter {
         // An offboarded holder answers for nothing: the officer moves the
         // due day to whoever replaces them.
-        AccountFilter {
-            statuses: vec![
-                AccountStatus::Active,
-                AccountStatus::AtRisk,
-                AccountStatus::Deactivated,
-                AccountStatus::Disabled,
-            ],
-            ..AccountFilter::default()
-        }
+        holders_in_place()
     }
 
     fn due(&self, account: &Account, now: DateTime<Utc>) -> Option<DueTransition> {
