@@ -28,8 +28,12 @@ mod crash_daemon;
 mod crash_store;
 #[path = "support/crash_workload.rs"]
 mod crash_workload;
+#[path = "support/email_copies.rs"]
+mod email_copies;
 #[path = "support/seeded_rng.rs"]
 mod seeded_rng;
+#[path = "support/step_fold.rs"]
+mod step_fold;
 // Shared with email.rs, which uses all of it; this test does not.
 #[allow(dead_code)]
 #[path = "email/sink.rs"]
@@ -43,6 +47,7 @@ use std::time::{Duration, Instant};
 use crash_daemon::{log_tail, Daemon};
 use crash_store::Snapshot;
 use crash_workload::*;
+use email_copies::check_email_copies;
 use seeded_rng::SeededRng;
 use serde_json::Value;
 use sink::Sink;
@@ -692,65 +697,23 @@ fn check_recorder(h: &Harness) {
     );
 }
 
-/// Each outbox message is sent and reached the server once or twice (the
-/// second time only if a kill caught it between the server's 250 and the
-/// `sent` record), under the same Message-ID; nothing else arrived.
+/// Each outbox message is sent and reached the server once, or once more
+/// per kill that caught its step mid-send, under the same Message-ID;
+/// nothing else arrived.
 fn check_emails(h: &mut Harness, sink: &Sink) -> usize {
     let out = h.garita_ok(&["outbox", "list", "--json"]);
     let entries: Vec<Value> = serde_json::from_slice(&out.stdout).expect("outbox list --json");
-    assert_eq!(
-        entries.len(),
+    let seen = check_email_copies(
+        &entries,
         h.runs.len() * EMAILS_PER_RUN,
-        "one outbox message per email step"
+        sink,
+        &h.in_flight_at_kills,
     );
-    let not_sent: Vec<&Value> = entries.iter().filter(|e| e["status"] != "sent").collect();
-    assert!(not_sent.is_empty(), "messages not sent: {not_sent:#?}");
-    let mut copies = BTreeMap::<String, usize>::new();
-    for message in sink.received() {
-        let id = message
-            .header("Message-ID")
-            .expect("every received message has a Message-ID");
-        *copies.entry(id).or_default() += 1;
-    }
-    let outbox_ids: BTreeSet<String> = entries
-        .iter()
-        .map(|e| e["message_id"].as_str().expect("a message_id").to_owned())
-        .collect();
-    assert_eq!(outbox_ids.len(), entries.len(), "Message-IDs are unique");
-    let mut most = 0;
-    for entry in &entries {
-        let id = entry["message_id"].as_str().unwrap_or_default();
-        let step: StepKey = (
-            entry["run_id"].as_str().unwrap_or_default().to_owned(),
-            entry["step_id"].as_str().unwrap_or_default().to_owned(),
-        );
-        let n = copies.get(id).copied().unwrap_or(0);
-        let kills_in_flight = h.in_flight_at_kills.get(&step).copied().unwrap_or(0);
-        // A copy more than one only when a kill caught the step mid-send,
-        // which normally happens once: 2 copies at most, 3 only if two
-        // kills each caught the same message after the server's 250.
-        assert!(
-            n >= 1 && n <= 1 + kills_in_flight,
-            "{id} (step `{}` of run {}) reached the server {n} times but its step was in flight at {kills_in_flight} kill(s)",
-            step.1,
-            step.0
-        );
-        most = most.max(n);
-    }
-    let strangers: Vec<&String> = copies
-        .keys()
-        .filter(|id| !outbox_ids.contains(*id))
-        .collect();
-    assert!(
-        strangers.is_empty(),
-        "received but not in the outbox: {strangers:?}"
-    );
-    let duplicates = copies.values().filter(|&&n| n >= 2).count();
     println!(
-        "crash loop: {} emails, {duplicates} received more than once after a kill mid-send, at most {most} copies of one",
-        entries.len()
+        "crash loop: {} emails, {} received more than once after a kill mid-send, at most {} copies of one",
+        seen.messages, seen.received_again, seen.most
     );
-    entries.len()
+    seen.messages
 }
 
 /// One task per run, each completed.

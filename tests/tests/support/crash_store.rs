@@ -2,28 +2,13 @@
 //! process holds it: each run's status, which steps it recorded as finished
 //! or still in flight, and the open tasks.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use garita_engine::{RunEvent, RunFilter, RunStatus, Store, TaskFilter, TaskStatus};
+use garita_engine::{RunFilter, RunStatus, Store, TaskFilter, TaskStatus};
 use garita_store::{SledStore, StoreOptions};
 
-use crate::crash_workload::StepKey;
-
-/// One run as its events tell it.
-#[derive(Debug, Clone, Default)]
-pub struct RunSteps {
-    pub status: Option<RunStatus>,
-    /// Steps with a `StepSucceeded`.
-    pub succeeded: BTreeSet<String>,
-    /// Steps whose last event is a `StepStarted`: the action may have run.
-    pub in_flight: BTreeSet<String>,
-    /// The last event, for messages about a run that did not finish.
-    pub last_event: Option<String>,
-    /// Problems in the history itself (a step that succeeded twice, an
-    /// attempt started twice).
-    pub problems: Vec<String>,
-}
+use crate::step_fold::{steps_of, RunSteps, StepKey};
 
 /// The store read once.
 #[derive(Debug, Default)]
@@ -102,35 +87,4 @@ async fn read_all(store: &SledStore, known: &Snapshot) -> Result<Snapshot, Strin
         .map(|t| t.id)
         .collect();
     Ok(Snapshot { runs, open_tasks })
-}
-
-/// Folds a run's events into which steps finished and which are in flight.
-fn steps_of<'a>(events: impl Iterator<Item = &'a RunEvent>) -> RunSteps {
-    let mut out = RunSteps::default();
-    let mut started = BTreeSet::<(String, u32)>::new();
-    for event in events {
-        match event {
-            RunEvent::StepStarted { step, attempt, .. } => {
-                if !started.insert((step.clone(), *attempt)) {
-                    out.problems
-                        .push(format!("step `{step}` attempt {attempt} started twice"));
-                }
-                out.in_flight.insert(step.clone());
-            }
-            RunEvent::StepSucceeded { step, .. } => {
-                if !out.succeeded.insert(step.clone()) {
-                    out.problems.push(format!("step `{step}` succeeded twice"));
-                }
-                out.in_flight.remove(step);
-            }
-            RunEvent::StepFailed { step, .. }
-            | RunEvent::StepWaiting { step, .. }
-            | RunEvent::StepSkipped { step, .. }
-            | RunEvent::StepTimedOut { step, .. } => {
-                out.in_flight.remove(step);
-            }
-            _ => {}
-        }
-    }
-    out
 }

@@ -116,8 +116,7 @@ pub fn child_ids(run: &str) -> Vec<String> {
     (0..CHILDREN).map(|i| format!("{run}.fan.{i}")).collect()
 }
 
-/// (run id, step id) of a recorder execution.
-pub type StepKey = (String, String);
+pub use crate::step_fold::StepKey;
 
 /// Executions of each recorder step so far: the recorder directory read.
 pub fn executions(dir: &Path) -> BTreeMap<StepKey, usize> {
