@@ -8,13 +8,10 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpListener;
 
 use serde_json::Value;
+use support::console::{field, Site};
 use support::*;
 
 /// 10:00 in New York on 2026-03-10.
@@ -22,235 +19,6 @@ const NOW: &str = "2026-03-10T15:00:00Z";
 const OFFICER: &str = "oficial@example.com";
 const AUDITOR: &str = "auditora@example.com";
 const PASSWORD: &str = "una frase bastante larga";
-
-struct Console {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    store: PathBuf,
-    address: SocketAddr,
-    daemon: Option<Child>,
-}
-
-impl Console {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        std::fs::create_dir(root.join("workflows")).unwrap();
-        let address = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        write(
-            &root,
-            "garita.toml",
-            &format!("[web]\nlisten = \"{address}\"\n"),
-        );
-        Self {
-            store: root.join("store"),
-            _dir: dir,
-            root,
-            address,
-            daemon: None,
-        }
-    }
-
-    fn garita(&self) -> Command {
-        let mut cmd = garita(&self.store);
-        cmd.arg("--config")
-            .arg(self.root.join("garita.toml"))
-            .args(["--now", NOW]);
-        cmd
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = run(self.garita().args(args));
-        assert_success(&out, &format!("garita {args:?}"));
-        stdout(&out)
-    }
-
-    fn add_user(&self, email: &str, role: &str, password: &str) -> std::process::Output {
-        let mut child = self
-            .garita()
-            .args(["users", "add", email, "--role", role])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.root.join("daemon.log")).unwrap_or_default()
-    }
-
-    fn start(&mut self) {
-        let log = std::fs::File::create(self.root.join("daemon.log")).unwrap();
-        let child = self
-            .garita()
-            .args(["daemon", "--workflows"])
-            .arg(self.root.join("workflows"))
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.daemon = Some(child);
-        let started = Instant::now();
-        while !self.log().contains("console serving") {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the console did not start:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
-        request(self.address, "GET", path, cookie, None)
-    }
-
-    fn post(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
-        request(self.address, "POST", path, cookie, Some(form))
-    }
-
-    /// Signs in through the form; the session cookie (`name=value`).
-    fn sign_in(&self, email: &str, password: &str) -> Answer {
-        let form = self.get("/login", None);
-        assert_eq!(form.status, 200, "{}", form.body);
-        let token = field(&form.body, "csrf");
-        let cookie = form
-            .cookie("garita_login_csrf")
-            .expect("the form sets its token cookie");
-        self.post(
-            "/login",
-            Some(&cookie),
-            &[("email", email), ("password", password), ("csrf", &token)],
-        )
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.daemon.take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// An HTTP answer.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// `name=value` of the cookie `name` this answer sets.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookie(name)
-            .and_then(|c| c.split(';').next().map(str::to_owned))
-    }
-
-    fn set_cookie(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-            .map(|(_, v)| v.as_str())
-            .find(|v| v.starts_with(&format!("{name}=")))
-    }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn request(
-    address: SocketAddr,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-    form: Option<&[(&str, &str)]>,
-) -> Answer {
-    let body = form
-        .map(|pairs| {
-            pairs
-                .iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                .collect::<Vec<_>>()
-                .join("&")
-        })
-        .unwrap_or_default();
-    let mut text = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
-    if let Some(cookie) = cookie {
-        text.push_str(&format!("Cookie: {cookie}\r\n"));
-    }
-    if form.is_some() {
-        text.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
-        text.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    text.push_str("\r\n");
-    text.push_str(&body);
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    stream.write_all(text.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
-}
-
-/// The value of the first `<input name="NAME" value="...">` of a page.
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name} in:\n{html}"))
-        + marker.len();
-    html[at..].split('"').next().unwrap_or_default().to_owned()
-}
 
 /// The number in the element with `id` (its first `class="number..."` or
 /// its own text).
@@ -274,7 +42,7 @@ fn count_in(html: &str, id: &str, data: Option<&str>) -> u64 {
     digits.parse().unwrap()
 }
 
-fn accounts(console: &Console) -> Vec<Value> {
+fn accounts(console: &Site) -> Vec<Value> {
     let text = console.ok(&["--json", "accounts", "list"]);
     serde_json::from_str::<Value>(&text)
         .unwrap()
@@ -283,15 +51,10 @@ fn accounts(console: &Console) -> Vec<Value> {
         .clone()
 }
 
-fn import_example(console: &Console) {
-    let example = root().join("workflows/examples/accounts.csv");
-    console.ok(&["accounts", "import", example.to_str().unwrap()]);
-}
-
 #[test]
 fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
-    let mut console = Console::new();
-    import_example(&console);
+    let mut console = Site::new(NOW, false);
+    console.import_example();
     let short = console.add_user(OFFICER, "officer", "corta");
     assert_eq!(short.status.code(), Some(2), "{}", stderr(&short));
     assert!(stderr(&short).contains("at least 12"), "{}", stderr(&short));
@@ -425,7 +188,7 @@ fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
     assert!(target.starts_with("ctpat:"), "{target}");
 
     // An action without the session's token is refused and changes nothing.
-    let history = |c: &Console| c.ok(&["--json", "accounts", "history", &target]);
+    let history = |c: &Site| c.ok(&["--json", "accounts", "history", &target]);
     let before = history(&console);
     let forged = console.post("/cuentas/ingreso", Some(&officer), &[("account", &target)]);
     assert_eq!(forged.status, 403, "{}", forged.body);
@@ -514,7 +277,7 @@ fn users_sign_in_see_inicio_act_by_role_and_sign_out() {
 /// the daemon opens the store, saying what to do.
 #[test]
 fn a_listen_address_beyond_loopback_needs_an_https_public_url() {
-    let console = Console::new();
+    let console = Site::new(NOW, false);
     write(
         &console.root,
         "garita.toml",
@@ -603,22 +366,20 @@ fn data_count(html: &str, name: &str) -> u64 {
 
 #[test]
 fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and_export() {
-    let mut console = Console::new();
+    let mut console = Site::new(NOW, false);
     // Mail goes to a port nothing listens on, so the message fails.
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    write(
-        &console.root,
-        "garita.toml",
+    console.configure(
+        false,
         &format!(
-            "[web]\nlisten = \"{}\"\n\n[connectors.email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {closed}\ntls = \"none\"\nconnect_timeout_secs = 2\ntimeout_secs = 5\n",
-            console.address
+            "[connectors.email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {closed}\ntls = \"none\"\nconnect_timeout_secs = 2\ntimeout_secs = 5\n"
         ),
     );
-    import_example(&console);
+    console.import_example();
     let review = write(&console.root, "review.yaml", REVIEW);
     let down = write(&console.root, "down.yaml", DOWN);
     console.ok(&["run", review.to_str().unwrap()]);

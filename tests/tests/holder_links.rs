@@ -15,13 +15,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
+use support::console::{field, Site, USER_AGENT};
 use support::*;
 
 const NOW: &str = "2026-03-10T15:00:00Z";
@@ -45,202 +43,24 @@ steps:
           received: {type: boolean, description: "¿Llegó?"}
 "#;
 
-struct Site {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    store: PathBuf,
-    address: SocketAddr,
-    daemon: Option<Child>,
-}
-
-impl Site {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        std::fs::create_dir(root.join("workflows")).unwrap();
-        let address = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        write(
-            &root,
-            "garita.toml",
-            &format!("[web]\nlisten = \"{address}\"\npublic_url = \"http://{address}\"\n"),
-        );
-        Self {
-            store: root.join("store"),
-            _dir: dir,
-            root,
-            address,
-            daemon: None,
-        }
-    }
-
-    fn garita_at(&self, now: &str) -> Command {
-        let mut cmd = garita(&self.store);
-        cmd.arg("--config")
-            .arg(self.root.join("garita.toml"))
-            .args(["--now", now]);
-        cmd
-    }
-
-    fn ok_at(&self, now: &str, args: &[&str]) -> String {
-        let out = run(self.garita_at(now).args(args));
-        assert_success(&out, &format!("garita {args:?}"));
-        stdout(&out)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        self.ok_at(NOW, args)
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.root.join("daemon.log")).unwrap_or_default()
-    }
-
-    fn start(&mut self) {
-        let log = std::fs::File::create(self.root.join("daemon.log")).unwrap();
-        let child = self
-            .garita_at(NOW)
-            .args(["daemon", "--workflows"])
-            .arg(self.root.join("workflows"))
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.daemon = Some(child);
-        let started = Instant::now();
-        while !self.log().contains("console serving") {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the console did not start:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn get(&self, path: &str) -> Answer {
-        request(self.address, "GET", path, None)
-    }
-
-    fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
-        request(self.address, "POST", path, Some(form))
-    }
-
-    /// What a GET must leave alone: the audit log's size and head, the
-    /// account and its history.
-    fn state(&self) -> (Value, Value, Value) {
-        let audit = self.json(&["audit", "verify"]);
-        let account = self
-            .json(&["accounts", "list"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["key"] == ACCOUNT)
-            .cloned()
-            .expect("the account is listed");
-        let history = self.json(&["accounts", "history", ACCOUNT]);
-        (
-            serde_json::json!({"entries": audit["entries"], "head": audit["head"]}),
-            account,
-            history,
-        )
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.daemon.take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status();
-            let _ = child.wait();
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    body: String,
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn request(address: SocketAddr, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Answer {
-    let body = form
-        .map(|pairs| {
-            pairs
-                .iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                .collect::<Vec<_>>()
-                .join("&")
-        })
-        .unwrap_or_default();
-    let mut text = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nUser-Agent: holder-links-test/1.0\r\n"
-    );
-    if form.is_some() {
-        text.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
-        text.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    text.push_str("\r\n");
-    text.push_str(&body);
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    stream.write_all(text.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head
-        .lines()
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Answer {
-        status,
-        body: body.to_owned(),
-    }
-}
-
-/// The value of the first `<input name="NAME" value="...">` of a page.
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name} in:\n{html}"))
-        + marker.len();
-    html[at..].split('"').next().unwrap_or_default().to_owned()
-}
-
-/// The path of a URL printed for this site.
-fn path_of(url: &str, site: &Site) -> String {
-    let base = format!("http://{}", site.address);
-    url.trim()
-        .strip_prefix(&base)
-        .unwrap_or_else(|| panic!("{url} is not under {base}"))
-        .to_owned()
+/// What a GET must leave alone: the audit log's size and head, the
+/// account and its history.
+fn state(site: &Site) -> (Value, Value, Value) {
+    let audit = site.json(&["audit", "verify"]);
+    let account = site
+        .json(&["accounts", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == ACCOUNT)
+        .cloned()
+        .expect("the account is listed");
+    let history = site.json(&["accounts", "history", ACCOUNT]);
+    (
+        serde_json::json!({"entries": audit["entries"], "head": audit["head"]}),
+        account,
+        history,
+    )
 }
 
 fn parse_calendar(file: &Path) -> Value {
@@ -268,7 +88,7 @@ print(json.dumps({"version": str(cal.get('version')),
 
 #[test]
 fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
-    let mut site = Site::new();
+    let mut site = Site::new(NOW, true);
     let inventory = root().join("workflows/examples/accounts.csv");
     site.ok(&["accounts", "import", inventory.to_str().unwrap()]);
     write(&site.root, "question.yaml", TASK_WORKFLOW);
@@ -278,14 +98,11 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
         .expect("the task")
         .to_owned();
 
-    let fresh = path_of(&site.ok(&["links", "new", "--signed-in", ACCOUNT]), &site);
-    let expired = path_of(
-        &site.ok_at(EARLIER, &["links", "new", "--signed-in", ACCOUNT]),
-        &site,
-    );
-    let answer = path_of(&site.ok(&["links", "new", "--task", &task]), &site);
-    let feed = path_of(&site.ok(&["calendar", "url", "--user", MARIA]), &site);
-    let second_feed = path_of(&site.ok(&["calendar", "url", "--user", MARIA]), &site);
+    let fresh = site.path_of(&site.ok(&["links", "new", "--signed-in", ACCOUNT]));
+    let expired = site.path_of(&site.ok_at(EARLIER, &["links", "new", "--signed-in", ACCOUNT]));
+    let answer = site.path_of(&site.ok(&["links", "new", "--task", &task]));
+    let feed = site.path_of(&site.ok(&["calendar", "url", "--user", MARIA]));
+    let second_feed = site.path_of(&site.ok(&["calendar", "url", "--user", MARIA]));
     assert!(fresh.starts_with("/enlace/") && feed.starts_with("/calendario/"));
     assert!(
         !fresh.contains("maria") && !fresh.contains("ctpat"),
@@ -294,27 +111,27 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
     site.start();
 
     // A mail scanner fetching the link changes nothing.
-    let before = site.state();
-    let page = site.get(&fresh);
+    let before = state(&site);
+    let page = site.get(&fresh, None);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("María Quintero"), "{}", page.body);
     assert!(page.body.contains("2026-01-28"), "the last sign-in shown");
     let form_token = field(&page.body, "form_token");
     for _ in 0..3 {
-        assert_eq!(site.get(&fresh).status, 200);
+        assert_eq!(site.get(&fresh, None).status, 200);
     }
-    assert_eq!(site.state(), before, "a GET changed the store");
+    assert_eq!(state(&site), before, "a GET changed the store");
 
     // A form not from the page is refused, and changes nothing.
-    let forged = site.post(&fresh, &[("form_token", "not-the-token")]);
+    let forged = site.post(&fresh, None, &[("form_token", "not-the-token")]);
     assert_eq!(forged.status, 403, "{}", forged.body);
-    assert_eq!(site.state(), before, "a forged POST changed the store");
+    assert_eq!(state(&site), before, "a forged POST changed the store");
 
     // The page's form records the sign-in as the holder, with evidence.
-    let done = site.post(&fresh, &[("form_token", &form_token)]);
+    let done = site.post(&fresh, None, &[("form_token", &form_token)]);
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(done.body.contains("quedó registrado"), "{}", done.body);
-    let (audit, account, history) = site.state();
+    let (audit, account, history) = state(&site);
     assert_eq!(account["last_sign_in"], "2026-03-10", "{account:#}");
     let last = history["history"]
         .as_array()
@@ -327,7 +144,7 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
     assert!(
         reason.contains("through a link")
             && reason.contains("127.0.0.1")
-            && reason.contains("holder-links-test/1.0"),
+            && reason.contains(USER_AGENT),
         "{reason}"
     );
     assert!(audit["entries"].as_u64() > before.0["entries"].as_u64());
@@ -345,36 +162,45 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
     );
 
     // Used: says so, records nothing more.
-    let after = site.state();
-    let again = site.post(&fresh, &[("form_token", &form_token)]);
+    let after = state(&site);
+    let again = site.post(&fresh, None, &[("form_token", &form_token)]);
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(again.body.contains("ya se usó"), "{}", again.body);
-    assert_eq!(site.state(), after, "a second POST changed the store");
+    assert_eq!(state(&site), after, "a second POST changed the store");
 
     // Expired: says so, records nothing.
-    let old = site.get(&expired);
+    let old = site.get(&expired, None);
     assert_eq!(old.status, 200);
     assert!(old.body.contains("venció"), "{}", old.body);
-    let late = site.post(&expired, &[("form_token", &field(&old.body, "form_token"))]);
+    let late = site.post(
+        &expired,
+        None,
+        &[("form_token", &field(&old.body, "form_token"))],
+    );
     assert_eq!(late.status, 409, "{}", late.body);
     assert!(late.body.contains("venció"), "{}", late.body);
-    assert_eq!(site.state(), after, "an expired link changed the store");
+    assert_eq!(state(&site), after, "an expired link changed the store");
 
     // Tampered: refused, as an unknown link.
     let mut tampered = fresh.clone().into_bytes();
     let at = tampered.len() - 5;
     tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert_eq!(site.get(&tampered).status, 404);
+    assert_eq!(site.get(&tampered, None).status, 404);
     assert_eq!(
-        site.post(&tampered, &[("form_token", &form_token)]).status,
+        site.post(&tampered, None, &[("form_token", &form_token)])
+            .status,
         404
     );
-    assert_eq!(site.state(), after, "a tampered link changed the store");
+    assert_eq!(state(&site), after, "a tampered link changed the store");
 
     // A used link's page mails a fresh link, once however often it is asked.
     for _ in 0..2 {
-        let renewed = site.post(&format!("{fresh}/nuevo"), &[("form_token", &form_token)]);
+        let renewed = site.post(
+            &format!("{fresh}/nuevo"),
+            None,
+            &[("form_token", &form_token)],
+        );
         assert_eq!(renewed.status, 200, "{}", renewed.body);
         assert!(renewed.body.contains("enlace nuevo"), "{}", renewed.body);
     }
@@ -393,7 +219,7 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
     );
 
     // A task assigned to the holder, answered through its link.
-    let question = site.get(&answer);
+    let question = site.get(&answer, None);
     assert_eq!(question.status, 200, "{}", question.body);
     assert!(
         question.body.contains("¿Recibió el certificado?"),
@@ -406,7 +232,7 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
         question.body
     );
     let token = field(&question.body, "form_token");
-    let incomplete = site.post(&answer, &[("form_token", &token)]);
+    let incomplete = site.post(&answer, None, &[("form_token", &token)]);
     assert_eq!(
         incomplete.status, 422,
         "a required field missing: {}",
@@ -414,6 +240,7 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
     );
     let answered = site.post(
         &answer,
+        None,
         &[("form_token", &token), ("field.received", "true")],
     );
     assert_eq!(answered.status, 200, "{}", answered.body);
@@ -423,7 +250,7 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
     assert_eq!(shown["answer"]["fields"]["received"], true);
 
     // The personal feed: no sign-in, an independent parser reads it.
-    let ics = site.get(&feed);
+    let ics = site.get(&feed, None);
     assert_eq!(ics.status, 200, "{}", ics.body);
     let file = write(&site.root, "feed.ics", &ics.body);
     let parsed = parse_calendar(&file);
@@ -439,7 +266,7 @@ fn holders_links_act_only_on_post_once_and_feeds_serve_until_revoked() {
     );
     let revoked = site.ok(&["calendar", "url", "--user", MARIA, "--revoke"]);
     assert!(revoked.contains("revoked 2"), "{revoked}");
-    assert_eq!(site.get(&feed).status, 404);
-    assert_eq!(site.get(&second_feed).status, 404);
-    assert_eq!(site.get("/calendario/nothing.ics").status, 404);
+    assert_eq!(site.get(&feed, None).status, 404);
+    assert_eq!(site.get(&second_feed, None).status, 404);
+    assert_eq!(site.get("/calendario/nothing.ics", None).status, 404);
 }
