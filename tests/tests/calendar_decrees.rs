@@ -149,7 +149,7 @@ fn calendar_holidays_lists_the_law_and_the_configured_days() {
     assert_success(&out, "garita calendar holidays");
     let text = stdout(&out);
     for line in [
-        "Days off in EC in 2027 (weekends aside):",
+        "Days off in EC in 2027, besides Saturdays and Sundays:",
         "  2027-08-09 Mon  Primer Grito de Independencia (moved from 2027-08-10 Tue)",
         "  2027-12-03 Fri  Descanso decretado (prueba) [configured]",
         "  2027-12-24 Fri  Navidad (moved from 2027-12-25 Sat)",

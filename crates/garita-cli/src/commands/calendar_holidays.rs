@@ -45,7 +45,7 @@ pub fn holidays(global: &GlobalArgs, country: &str, year: Option<i32>) -> anyhow
         crate::output::json(&days)?;
         return Ok(ExitCode::SUCCESS);
     }
-    say!("Days off in {country} in {year} (weekends aside):");
+    say!("Days off in {country} in {year}, besides Saturdays and Sundays:");
     for day in &days.days_off {
         let note = match (day.configured, day.moved_from) {
             (true, _) => " [configured]".to_owned(),
