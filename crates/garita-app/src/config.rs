@@ -30,6 +30,11 @@ pub struct Settings {
     pub audit: AuditSettings,
     /// `[retention]`: how long finished runs keep their step events.
     pub retention: crate::retention::RetentionSettings,
+    /// `[calendar]`: days off and working days decreed on top of the law's
+    /// calendars; read from the file with positions by
+    /// [`crate::calendar_settings::read`], not by `config`.
+    #[serde(skip)]
+    pub calendar: crate::calendar_settings::CalendarSettings,
 }
 
 /// `[audit]` of garita.toml.
@@ -82,9 +87,10 @@ impl std::fmt::Debug for Settings {
             web,
             audit,
             retention,
+            calendar,
         } = self;
         let raw = format!(
-            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?}, audit: {audit:?}, retention: {retention:?} }}"
+            "Settings {{ store: {store:?}, plugins: {plugins:?}, connectors: {connectors:?}, daemon: {daemon:?}, rules: {rules:?}, identity: {identity:?}, files: {files:?}, web: {web:?}, audit: {audit:?}, retention: {retention:?}, calendar: {calendar:?} }}"
         );
         f.write_str(&garita_engine::secret_redactor::redact_debug_text(&raw))
     }
@@ -126,6 +132,8 @@ impl Default for StoreSettings {
 /// present), then `GARITA_*` variables (`GARITA_STORE__CACHE_MB=128`).
 pub fn load(explicit: Option<&Path>) -> Result<Settings, AppError> {
     let mut builder = config::Config::builder();
+    // The file read, for `[calendar]`, which is read from its text.
+    let mut file: Option<&Path> = None;
     match explicit {
         Some(path) => {
             if !path.is_file() {
@@ -135,12 +143,14 @@ pub fn load(explicit: Option<&Path>) -> Result<Settings, AppError> {
                 )));
             }
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+            file = Some(path);
         }
         None => {
             let default = Path::new("garita.toml");
             if default.is_file() {
                 builder = builder
                     .add_source(config::File::from(default).format(config::FileFormat::Toml));
+                file = Some(default);
             }
         }
     }
@@ -162,11 +172,19 @@ pub fn load(explicit: Option<&Path>) -> Result<Settings, AppError> {
     let built = builder
         .build()
         .map_err(|e| AppError::Config(format!("cannot read the configuration ({shown}): {e}")))?;
-    built.try_deserialize::<Settings>().map_err(|e| {
+    let mut settings = built.try_deserialize::<Settings>().map_err(|e| {
         AppError::Config(format!(
             "the configuration ({shown}) has a wrong value; see docs/operations.md for the keys: {e}"
         ))
-    })
+    })?;
+    crate::calendar_settings::refuse_environment(std::env::vars().map(|(name, _)| name))?;
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            AppError::Config(format!("cannot read the configuration ({shown}): {e}"))
+        })?;
+        settings.calendar = crate::calendar_settings::read(&path.display().to_string(), &text)?;
+    }
+    Ok(settings)
 }
 
 #[cfg(test)]

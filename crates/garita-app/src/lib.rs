@@ -17,6 +17,7 @@ pub mod account_lookup;
 pub mod allowed_dirs;
 pub mod audit_records;
 pub mod backend;
+pub mod calendar_settings;
 pub mod compliance_connectors;
 pub mod config;
 pub mod confined_connectors;

@@ -159,10 +159,10 @@ pub fn link_sentence(
 ) -> String {
     match (purpose, url, english) {
         (LinkPurpose::SignedIn, Some(url), false) => format!(
-            "Cuando haya entrado, confírmelo aquí (abra el enlace y pulse «Confirmar»; vale {LINK_DAYS} días y sirve una vez): <{url}>"
+            "Cuando haya entrado, confírmelo aquí (abra el enlace y haga clic en «Confirmar»; vale {LINK_DAYS} días y sirve una vez): <{url}>"
         ),
         (LinkPurpose::SignedIn, Some(url), true) => format!(
-            "Once you have signed in, confirm it here (open the link and press \"Confirm\"; it works once, for {LINK_DAYS} days): <{url}>"
+            "Once you have signed in, confirm it here (open the link and click \"Confirm\"; it works once, for {LINK_DAYS} days): <{url}>"
         ),
         (LinkPurpose::SignedIn, None, false) => format!(
             "Cuando haya entrado, responda a este correo o escriba a {contact} para que cumplimiento lo registre."

@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use garita_engine::account::AccountKey;
-use garita_engine::link::marker::{expand, has_marker};
+use garita_engine::link::marker::{expand_markers, has_marker};
 use garita_engine::link::{token, LinkPurpose};
 use garita_engine::AccountStore;
 use garita_sdk::InvokeContext;
@@ -63,19 +63,26 @@ impl LinkMarkers {
         for (field, text) in texts {
             // What the text asks for, then each made once, then written in.
             let mut wanted = Vec::new();
-            expand(&text, |purpose, subject| {
-                wanted.push((purpose, subject.to_owned()));
+            expand_markers(&text, |marker| {
+                wanted.push(marker.clone());
                 String::new()
             });
             let mut sentences = Vec::new();
-            for (purpose, subject) in wanted {
+            for marker in wanted {
                 let url = self
-                    .url_for(purpose, &subject, &run, &step, to.as_deref())
+                    .url_for(marker.purpose, &marker.subject, &run, &step, to.as_deref())
                     .await?;
-                sentences.push(link_sentence(purpose, url.as_deref(), english, &contact));
+                // The marker's own language (the holder's) over the message's.
+                let english = marker.language.as_deref().map_or(english, |l| l == "en");
+                sentences.push(link_sentence(
+                    marker.purpose,
+                    url.as_deref(),
+                    english,
+                    &contact,
+                ));
             }
             let mut made = sentences.into_iter();
-            let written = expand(&text, |_, _| made.next().unwrap_or_default());
+            let written = expand_markers(&text, |_| made.next().unwrap_or_default());
             if let Some(object) = input.as_object_mut() {
                 object.insert(field.to_owned(), Value::String(written));
             }

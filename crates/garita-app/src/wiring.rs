@@ -253,6 +253,7 @@ impl App {
     pub fn engine(&self, backend: &Backend) -> Arc<Engine> {
         let settings = EngineSettings {
             connector_config: self.connector_config(),
+            calendars: self.settings.calendar.calendars(),
         };
         Arc::new(
             Engine::new(

@@ -640,6 +640,18 @@ pub enum CalendarCommand {
         #[arg(long, value_name = "LOCALE", default_value = "es")]
         locale: String,
     },
+    /// Print a country's days off of one year as Garita counts business
+    /// days: the law's public holidays on the days they are observed, the
+    /// days off added in the configuration's [calendar] (decrees), and the
+    /// configured working days (docs/accounts.md, "Business days").
+    Holidays {
+        /// The country: MX, EC or US.
+        #[arg(long, value_name = "CC")]
+        country: String,
+        /// The year (default: this year, by --now when given).
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

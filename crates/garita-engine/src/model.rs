@@ -215,9 +215,10 @@ pub enum WaitFor {
 pub struct WaitSpec {
     /// What it waits for.
     pub wait_for: WaitFor,
-    /// Give up after this long (required for signals; optional otherwise).
-    #[serde(with = "humantime_serde_opt")]
-    pub timeout: Option<Duration>,
+    /// Give up after this long (required for signals; optional otherwise):
+    /// elapsed time (`7d`), or business days of a country's calendar
+    /// (`{days: 5, business_days: EC}`), counted as a task's `due:` is.
+    pub timeout: Option<Due>,
     /// What giving up means.
     pub on_timeout: OnTimeout,
 }

@@ -59,7 +59,12 @@ pub async fn list(session: &Session, dir: &Path) -> Result<ScheduleList, AppErro
         .await?
         .into_iter()
         .collect();
-    let schedules = schedule_views(&set.loaded, &states, session.app.clock.now())?;
+    let schedules = schedule_views(
+        &set.loaded,
+        &states,
+        session.app.clock.now(),
+        &session.app.settings.calendar.calendars(),
+    )?;
     Ok(ScheduleList {
         refused: set.refused,
         schedules,
@@ -71,7 +76,12 @@ pub async fn list(session: &Session, dir: &Path) -> Result<ScheduleList, AppErro
 /// their next fires, their state unknown for the reason `why`.
 pub fn list_without_state(app: &App, dir: &Path, why: String) -> Result<ScheduleList, AppError> {
     let set = load_workflow_dir(app, dir, &[]).map_err(|e| AppError::Refused(e.to_string()))?;
-    let schedules = schedule_views(&set.loaded, &BTreeMap::new(), app.clock.now())?;
+    let schedules = schedule_views(
+        &set.loaded,
+        &BTreeMap::new(),
+        app.clock.now(),
+        &app.settings.calendar.calendars(),
+    )?;
     Ok(ScheduleList {
         refused: set.refused,
         schedules,

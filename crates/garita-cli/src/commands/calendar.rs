@@ -42,6 +42,10 @@ pub async fn calendar(
             }
             Ok(ExitCode::SUCCESS)
         }
+        // `dispatch` answers it from the configuration, before any store.
+        CalendarCommand::Holidays { .. } => Err(anyhow::anyhow!(
+            "`garita calendar holidays` needs no store; it is answered from the configuration"
+        )),
         CalendarCommand::Export {
             portal,
             company,

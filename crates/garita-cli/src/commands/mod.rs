@@ -9,6 +9,7 @@ pub mod accounts;
 mod audit;
 mod backup;
 mod calendar;
+mod calendar_holidays;
 mod call;
 pub mod daemon;
 mod evidence;
@@ -78,6 +79,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Accounts { command } => {
             let (ops, store_dir) = operations_in(&global, false)?;
             return accounts::accounts(ops.as_ref(), global.json, &store_dir, command).await;
+        }
+        Command::Calendar {
+            command: crate::cli::CalendarCommand::Holidays { country, year },
+        } => {
+            // The configuration alone answers: no store is opened.
+            return calendar_holidays::holidays(&global, &country, year);
         }
         Command::Calendar { command } => {
             let (ops, store_dir) = operations_in(&global, false)?;

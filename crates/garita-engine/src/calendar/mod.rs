@@ -3,10 +3,14 @@
 //! (`US`).
 //!
 //! A business day is a Monday to Friday that is not a public day off of the
-//! country. Workflow schedules use it to move a fire that lands on a weekend
-//! or a holiday to the next business day (`business_days:` on a schedule,
-//! `schedule/business_day_fires.rs`), and tasks to count their due date in
-//! business days (`due: {days: 2, business_days: US}`, `task_due.rs`).
+//! country, or a day the operator configured as worked. Workflow schedules
+//! use it to move a fire that lands on a weekend or a holiday to the next
+//! business day (`business_days:` on a schedule,
+//! `schedule/business_day_fires.rs`), tasks to count their due date in
+//! business days (`due: {days: 2, business_days: US}`, `task_due.rs`), and
+//! waits their end or timeout (`wait: {for: {days: 2, business_days: EC}}`,
+//! `timeout: {days: 5, business_days: EC}`). All of them take the calendar
+//! from the engine's [`Calendars`], which carries `[calendar]`.
 //!
 //! # The data: shipped with Garita, computed by rule
 //!
@@ -45,8 +49,9 @@
 //!   and Good Friday never move, and 2 and 3 November move so that they
 //!   stay together where the rule allows (the reading python-holidays, a
 //!   maintained library, takes of the same article). One-off rest days the
-//!   Executive decrees for a given year (bridges, extra days) are not
-//!   predictable and are not in this data.
+//!   Executive decrees for a given year (bridges, extra days, recovery
+//!   Saturdays) are not predictable and are not in this data: the operator
+//!   adds them in `[calendar]` ([`CalendarAdjustments`], [`Calendars`]).
 //! - **United States** ([`united_states`]): federal holidays, 5 U.S.C.
 //!   6103(a) (Juneteenth since 2021), observed by Executive Order 11582
 //!   and 5 U.S.C. 6103(b) as OPM applies them: a holiday on a Saturday is
@@ -55,6 +60,7 @@
 //!
 //! Weekends are Saturday and Sunday in all three countries.
 
+mod adjustments;
 mod business_calendar;
 mod country;
 mod date_rules;
@@ -67,7 +73,10 @@ mod united_states;
 #[cfg(test)]
 mod tests;
 
-pub use business_calendar::{BusinessCalendar, Holiday};
+pub use adjustments::{
+    AdjustmentError, AdjustmentKind, CalendarAdjustments, Calendars, MAX_ADJUSTMENT_NAME_CHARS,
+};
+pub use business_calendar::{BusinessCalendar, Holiday, WorkingDay};
 pub use country::Country;
 pub use error::CalendarError;
 pub use local_time::at_local_time;

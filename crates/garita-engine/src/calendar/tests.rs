@@ -11,19 +11,19 @@ fn day(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
-fn days_off(country: Country, year: i32) -> Vec<(String, &'static str)> {
-    BusinessCalendar::new(country)
+fn days_off(country: Country, year: i32) -> Vec<(String, String)> {
+    BusinessCalendar::by_law(country)
         .holidays(year)
         .unwrap()
         .into_iter()
-        .map(|h| (h.date.to_string(), h.name))
+        .map(|h| (h.date.to_string(), h.name.into_owned()))
         .collect()
 }
 
-fn owned(expected: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+fn owned(expected: &[(&str, &str)]) -> Vec<(String, String)> {
     expected
         .iter()
-        .map(|(d, n)| ((*d).to_owned(), *n))
+        .map(|(d, n)| ((*d).to_owned(), (*n).to_owned()))
         .collect()
 }
 
@@ -100,7 +100,7 @@ fn ecuador_2027_rest_days_after_the_moves() {
 
 #[test]
 fn a_moved_holiday_leaves_its_own_date_a_working_day() {
-    let ecuador = BusinessCalendar::new(Country::Ecuador);
+    let ecuador = BusinessCalendar::by_law(Country::Ecuador);
     // 10 August 2027, a Tuesday, rests on Monday the 9th.
     assert_eq!(ecuador.is_business_day(day("2027-08-10")), Ok(true));
     assert_eq!(ecuador.is_business_day(day("2027-08-09")), Ok(false));
@@ -110,7 +110,7 @@ fn a_moved_holiday_leaves_its_own_date_a_working_day() {
 
 #[test]
 fn mexico_rests_on_inauguration_day_every_six_years() {
-    let mexico = BusinessCalendar::new(Country::Mexico);
+    let mexico = BusinessCalendar::by_law(Country::Mexico);
     assert_eq!(mexico.is_business_day(day("2024-10-01")), Ok(false));
     assert_eq!(mexico.is_business_day(day("2030-10-01")), Ok(false));
     assert_eq!(mexico.is_business_day(day("2027-10-01")), Ok(true));
@@ -119,14 +119,14 @@ fn mexico_rests_on_inauguration_day_every_six_years() {
 #[test]
 fn the_first_business_day_of_2027_is_monday_the_4th_everywhere() {
     for country in Country::ALL {
-        let calendar = BusinessCalendar::new(country);
+        let calendar = BusinessCalendar::by_law(country);
         assert_eq!(
             calendar.first_business_day_of(2027, 1),
             Ok(day("2027-01-04")),
             "{country}"
         );
     }
-    let us = BusinessCalendar::new(Country::UnitedStates);
+    let us = BusinessCalendar::by_law(Country::UnitedStates);
     assert_eq!(us.first_business_day_of(2027, 4), Ok(day("2027-04-01")));
     assert!(matches!(
         us.first_business_day_of(2027, 13),
@@ -136,7 +136,7 @@ fn the_first_business_day_of_2027_is_monday_the_4th_everywhere() {
 
 #[test]
 fn counting_business_days_skips_weekends_and_holidays() {
-    let us = BusinessCalendar::new(Country::UnitedStates);
+    let us = BusinessCalendar::by_law(Country::UnitedStates);
     // Thursday 2027-11-25 is Thanksgiving.
     assert_eq!(
         us.add_business_days(day("2027-11-24"), 1),
@@ -171,7 +171,7 @@ fn counting_business_days_skips_weekends_and_holidays() {
 
 #[test]
 fn years_outside_the_data_are_refused_with_the_covered_range() {
-    let mexico = BusinessCalendar::new(Country::Mexico);
+    let mexico = BusinessCalendar::by_law(Country::Mexico);
     let err = mexico
         .is_business_day(day("2036-01-02"))
         .expect_err("2036 is not covered");
@@ -228,7 +228,7 @@ proptest! {
         start in covered_day(),
         n in 0u32..15,
     ) {
-        let calendar = BusinessCalendar::new(country);
+        let calendar = BusinessCalendar::by_law(country);
         let landed = calendar.add_business_days(start, n).unwrap();
         prop_assert!(!matches!(landed.weekday(), Weekday::Sat | Weekday::Sun));
         prop_assert_eq!(calendar.holiday_on(landed).unwrap(), None);
@@ -241,7 +241,7 @@ proptest! {
         start in covered_day(),
         n in 1u32..15,
     ) {
-        let calendar = BusinessCalendar::new(country);
+        let calendar = BusinessCalendar::by_law(country);
         let landed = calendar.add_business_days(start, n).unwrap();
         let counted = start
             .iter_days()
@@ -257,7 +257,7 @@ proptest! {
         country in any_country(),
         start in covered_day(),
     ) {
-        let calendar = BusinessCalendar::new(country);
+        let calendar = BusinessCalendar::by_law(country);
         let next = calendar.next_business_day(start).unwrap();
         prop_assert!(calendar.is_business_day(next).unwrap());
         prop_assert_eq!(calendar.next_business_day(next).unwrap(), next);
@@ -276,7 +276,7 @@ proptest! {
         country in any_country(),
         year in FIRST_COVERED_YEAR..=LAST_COVERED_YEAR,
     ) {
-        let holidays = BusinessCalendar::new(country).holidays(year).unwrap();
+        let holidays = BusinessCalendar::by_law(country).holidays(year).unwrap();
         // Mexico keeps weekend holidays on the weekend, and Ecuador does for
         // 2 and 3 November when the other one is the rest day next to it;
         // every other day off is a weekday.

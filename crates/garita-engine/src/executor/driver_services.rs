@@ -27,6 +27,8 @@ pub(super) struct DriverServices<'e> {
     pub(super) evaluator: &'e Evaluator,
     /// `[connectors.NAME]` sections, handed to each call.
     pub(super) connector_config: &'e BTreeMap<String, Value>,
+    /// Business calendars (`due:` and waits in business days).
+    pub(super) calendars: &'e crate::calendar::Calendars,
     pub(super) secrets: &'e Mutex<SecretInputs>,
     pub(super) recovering: &'e Mutex<HashSet<RunId>>,
 }

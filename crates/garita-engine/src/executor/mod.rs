@@ -72,6 +72,9 @@ use state::RunState;
 pub struct EngineSettings {
     /// Each connector's configuration section, handed to it in [`InvokeContext::config`].
     pub connector_config: BTreeMap<String, Value>,
+    /// The business calendars tasks, waits and schedules count in: the
+    /// law's days off with the operator's `[calendar]` applied.
+    pub calendars: crate::calendar::Calendars,
 }
 
 /// Parses workflow sources for the engine (so the engine can re-read the
@@ -165,6 +168,12 @@ impl Engine {
         self
     }
 
+    /// The business calendars this engine counts in (with `[calendar]`);
+    /// the scheduler keeps business-day schedules to them too.
+    pub fn calendars(&self) -> &crate::calendar::Calendars {
+        &self.settings.calendars
+    }
+
     /// This engine's name as a lease owner.
     pub fn lease_owner(&self) -> &str {
         &self.lease_owner
@@ -188,6 +197,7 @@ impl Engine {
             clock: self.clock.as_ref(),
             evaluator: &self.evaluator,
             connector_config: &self.settings.connector_config,
+            calendars: &self.settings.calendars,
             secrets: &self.secrets,
             recovering: &self.recovering,
         }

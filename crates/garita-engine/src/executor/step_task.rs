@@ -46,9 +46,9 @@ impl RunDriver<'_, '_> {
                         return Ok(StepProgress::Stop);
                     }
                 };
-                let due = spec
-                    .due
-                    .and_then(|d| d.deadline(now, &self.workflow.time_zone));
+                let due = spec.due.and_then(|d| {
+                    d.deadline(now, &self.workflow.time_zone, self.services.calendars)
+                });
                 let id = format!("{}.{}.{attempt}", self.batch.record.id, step.id);
                 if !in_flight {
                     self.record(RunEvent::StepStarted {

@@ -3,7 +3,7 @@
 
 use super::state::{CurrentStep, Parked};
 use super::{EngineError, RunDriver, StepProgress};
-use crate::model::{OnTimeout, Step, WaitFor, WaitSpec};
+use crate::model::{Due, OnTimeout, Step, WaitFor, WaitSpec};
 use crate::run::RunEvent;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::json;
@@ -21,10 +21,10 @@ impl RunDriver<'_, '_> {
             Some(p) => p,
             None => {
                 let ctx = self.context(None);
-                let timeout_at = spec
-                    .timeout
-                    .and_then(|t| chrono::Duration::from_std(t).ok())
-                    .map(|t| now + t);
+                // A timeout in business days counts as a task's `due:` does.
+                let timeout_at = spec.timeout.and_then(|t| {
+                    t.deadline(now, &self.workflow.time_zone, self.services.calendars)
+                });
                 let (until, signal) = match &spec.wait_for {
                     WaitFor::Duration { duration } => {
                         let d =
@@ -36,7 +36,10 @@ impl RunDriver<'_, '_> {
                             days: *days,
                             calendar: *calendar,
                         };
-                        (due.deadline(now, &self.workflow.time_zone), None)
+                        (
+                            due.deadline(now, &self.workflow.time_zone, self.services.calendars),
+                            None,
+                        )
                     }
                     WaitFor::Until { at } => match self
                         .services
@@ -113,7 +116,13 @@ impl RunDriver<'_, '_> {
                 // A timer wait that reached its own end succeeded; one cut
                 // short by its timeout follows on_timeout.
                 let natural_end = match &spec.wait_for {
-                    WaitFor::Duration { duration } => spec.timeout.is_none_or(|t| t >= *duration),
+                    WaitFor::Duration { duration } => match spec.timeout {
+                        None => true,
+                        Some(Due::Elapsed(t)) => t >= *duration,
+                        // Validation refuses a timeout on a `for:` wait; a
+                        // business-day one would end it by its own count.
+                        Some(Due::BusinessDays { .. }) => false,
+                    },
                     WaitFor::Until { .. } | WaitFor::BusinessDays { .. } => spec.timeout.is_none(),
                     WaitFor::Signal { .. } => false,
                 };

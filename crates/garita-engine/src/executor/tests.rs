@@ -342,7 +342,7 @@ fn wait(id: &str, wait_for: WaitFor, timeout: Option<Duration>, on_timeout: OnTi
         id,
         StepKind::Wait(WaitSpec {
             wait_for,
-            timeout,
+            timeout: timeout.map(crate::model::Due::Elapsed),
             on_timeout,
         }),
     )

@@ -3,6 +3,8 @@
 //! ```text
 //! ${{ account | signed_in_link }}        "I signed in to the portal today"
 //! ${{ 'email_arrived' | answer_link }}   answer the task of step email_arrived
+//! ${{ account | signed_in_link(account.locale) }}   the sentence in the holder's
+//!                                        language (`es`, `en`; empty: the message's)
 //! ```
 //!
 //! They write a marker (`crate::link::marker`), which the application
@@ -15,7 +17,7 @@
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind};
 
-use crate::link::marker::marker;
+use crate::link::marker::{marker, marker_in};
 use crate::link::LinkPurpose;
 
 /// Installs the filters in `env`.
@@ -24,7 +26,7 @@ pub fn install(env: &mut Environment<'static>) {
     env.add_filter("answer_link", answer_link);
 }
 
-fn signed_in_link(account: Value) -> Result<String, Error> {
+fn signed_in_link(account: Value, language: Option<Value>) -> Result<String, Error> {
     let key = match account.get_attr("key") {
         Ok(key) if !key.is_undefined() && !key.is_none() => key,
         _ => account,
@@ -36,10 +38,10 @@ fn signed_in_link(account: Value) -> Result<String, Error> {
             "signed_in_link takes an account (from accounts.list) or its key PORTAL:IDENTIFIER",
         ));
     }
-    Ok(marker(LinkPurpose::SignedIn, key))
+    with_language(LinkPurpose::SignedIn, key, language)
 }
 
-fn answer_link(step: Value) -> Result<String, Error> {
+fn answer_link(step: Value, language: Option<Value>) -> Result<String, Error> {
     let step = step.as_str().map(str::trim).unwrap_or_default();
     if step.is_empty() || step.contains(char::is_whitespace) {
         return Err(Error::new(
@@ -47,7 +49,32 @@ fn answer_link(step: Value) -> Result<String, Error> {
             "answer_link takes the id of the task: step whose task the link answers",
         ));
     }
-    Ok(marker(LinkPurpose::AnswerTask, step))
+    with_language(LinkPurpose::AnswerTask, step, language)
+}
+
+/// The marker, in `language` when one is given: `es…`/`en…` (an account's
+/// `locale`); none, undefined or empty keeps the message's language, so
+/// `signed_in_link(account.locale)` works for accounts without one.
+fn with_language(
+    purpose: LinkPurpose,
+    subject: &str,
+    language: Option<Value>,
+) -> Result<String, Error> {
+    let text = language
+        .filter(|l| !l.is_undefined() && !l.is_none())
+        .map(|l| l.as_str().map(|s| s.trim().to_ascii_lowercase()))
+        .map(|l| l.ok_or(()))
+        .transpose();
+    match text {
+        Ok(None) => Ok(marker(purpose, subject)),
+        Ok(Some(l)) if l.is_empty() => Ok(marker(purpose, subject)),
+        Ok(Some(l)) if l.starts_with("en") => Ok(marker_in(purpose, subject, "en")),
+        Ok(Some(l)) if l.starts_with("es") => Ok(marker_in(purpose, subject, "es")),
+        _ => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "a link's language is `es` or `en` (an account's `locale`), or empty for the message's",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -78,5 +105,31 @@ mod tests {
         );
         assert!(ev.render("${{ 'nokey' | signed_in_link }}", &ctx).is_err());
         assert!(ev.render("${{ '' | answer_link }}", &ctx).is_err());
+    }
+
+    #[test]
+    fn a_language_argument_is_carried_in_the_marker() {
+        use crate::link::marker::expand_markers;
+        let ev = Evaluator::new();
+        let show = |template: &str, ctx: &serde_json::Value| {
+            let out = ev.render(template, ctx).unwrap();
+            expand_markers(&out, |m| {
+                format!("{}|{}", m.subject, m.language.as_deref().unwrap_or("-"))
+            })
+        };
+        let en = json!({"account": {"key": "ctpat:ana@x.com", "locale": "en"}});
+        let none = json!({"account": {"key": "ctpat:ana@x.com", "locale": null}});
+        let absent = json!({"account": {"key": "ctpat:ana@x.com"}});
+        let template = "${{ account | signed_in_link(account.locale) }}";
+        assert_eq!(show(template, &en), "ctpat:ana@x.com|en");
+        assert_eq!(show(template, &none), "ctpat:ana@x.com|-");
+        assert_eq!(show(template, &absent), "ctpat:ana@x.com|-");
+        assert_eq!(
+            show("${{ 'confirm' | answer_link('es') }}", &en),
+            "confirm|es"
+        );
+        assert!(ev
+            .render("${{ 'confirm' | answer_link('fr') }}", &en)
+            .is_err());
     }
 }

@@ -293,25 +293,31 @@ fn task() -> Value {
             "title": {"$ref": "#/$defs/template"},
             "body": {"$ref": "#/$defs/template", "description": "Markdown."},
             "assignee": {"$ref": "#/$defs/template", "description": "Email of the person."},
-            "due": {
-                "description": "How long the person has: a duration (`3d`, elapsed time) or business days of a country's calendar.",
-                "oneOf": [
-                    {"$ref": "#/$defs/duration"},
-                    {
-                        "type": "object",
-                        "required": ["days", "business_days"],
-                        "additionalProperties": false,
-                        "properties": {
-                            "days": {"type": "integer", "minimum": 1, "maximum": MAX_DUE_BUSINESS_DAYS, "description": "Business days, counted from the day the task opens; due at the same local time (the workflow's time zone)."},
-                            "business_days": {"description": "Country (ISO code) whose weekends and public holidays do not count.", "enum": ["MX", "EC", "US"]}
-                        }
-                    }
-                ]
-            },
+            "due": due("How long the person has: a duration (`3d`, elapsed time) or business days of a country's calendar."),
             "fields": {"description": "JSON Schema of the answer (an object).", "type": "object"},
             "on_timeout": {"$ref": "#/$defs/on_timeout"}
         },
         "dependentRequired": {"on_timeout": ["due"]}
+    })
+}
+
+/// A duration, or business days of a country's calendar: a task's `due:`,
+/// a wait's `for:` and its `timeout:`.
+fn due(description: &str) -> Value {
+    json!({
+        "description": description,
+        "oneOf": [
+            {"$ref": "#/$defs/duration"},
+            {
+                "type": "object",
+                "required": ["days", "business_days"],
+                "additionalProperties": false,
+                "properties": {
+                    "days": {"type": "integer", "minimum": 1, "maximum": MAX_DUE_BUSINESS_DAYS, "description": "Business days, counted from the day the step starts; it ends at the same local time (the workflow's time zone)."},
+                    "business_days": {"description": "Country (ISO code) whose weekends and public holidays (with the operator's `[calendar]` days) do not count.", "enum": ["MX", "EC", "US"]}
+                }
+            }
+        ]
     })
 }
 
@@ -321,10 +327,10 @@ fn wait() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "for": {"$ref": "#/$defs/duration"},
+            "for": due("How long to pause: a duration, or business days of a country's calendar."),
             "until": {"description": "A date, an RFC 3339 instant, or a template giving one.", "type": "string"},
             "signal": {"description": "Name given to `garita signal RUN NAME`.", "type": "string", "pattern": DOTTED_NAME},
-            "timeout": {"$ref": "#/$defs/duration"},
+            "timeout": due("When to give up: a duration (elapsed time), or business days of a country's calendar."),
             "on_timeout": {"$ref": "#/$defs/on_timeout"}
         },
         "oneOf": [

@@ -780,3 +780,60 @@ fn a_wait_for_business_days_reads_like_a_tasks_due() {
         "{words:?}"
     );
 }
+
+#[test]
+fn a_signal_timeout_in_business_days_reads_like_a_tasks_due() {
+    let wf = parse(
+        "name: x\nsteps:\n  - id: reply\n    wait: {signal: cbp.replied, timeout: {days: 5, business_days: US}, on_timeout: continue}\n",
+    )
+    .expect("parses");
+    match &wf.steps[0].kind {
+        StepKind::Wait(wait) => {
+            assert_eq!(
+                wait.timeout,
+                Some(crate::model::Due::BusinessDays {
+                    days: 5,
+                    calendar: crate::calendar::Country::UnitedStates
+                })
+            );
+            assert_eq!(wait.on_timeout, OnTimeout::Continue);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Elapsed time keeps its meaning.
+    let wf = parse("name: x\nsteps:\n  - id: reply\n    wait: {signal: s, timeout: 7d}\n")
+        .expect("parses");
+    match &wf.steps[0].kind {
+        StepKind::Wait(wait) => assert_eq!(
+            wait.timeout,
+            Some(crate::model::Due::Elapsed(std::time::Duration::from_secs(
+                7 * 86_400
+            )))
+        ),
+        other => panic!("{other:?}"),
+    }
+    let missing = problems(
+        "name: x\nsteps:\n  - id: w\n    wait: {signal: s, timeout: {days: 3, business_days: FR}}\n",
+    );
+    assert!(
+        missing
+            .iter()
+            .any(|p| p.contains("`business_days` must be `MX`, `EC` or `US`")),
+        "{missing:?}"
+    );
+    let words = problems("name: x\nsteps:\n  - id: w\n    wait: {signal: s, timeout: 5bd}\n");
+    assert!(
+        words
+            .iter()
+            .any(|p| p.contains("`timeout` of the `wait` of step `w` `5bd` is not a duration")),
+        "{words:?}"
+    );
+    // The workflow schema takes the same form.
+    let schema = crate::schema::workflow_json_schema();
+    let wait = &schema["$defs"]["wait"]["properties"];
+    assert!(
+        wait["timeout"].to_string().contains("business_days"),
+        "{wait}"
+    );
+    assert!(wait["for"].to_string().contains("business_days"), "{wait}");
+}

@@ -90,7 +90,8 @@ pub(crate) fn read_wait(
                     "remove `timeout`; the wait ends after `for` anyway",
                 );
             }
-            scalars::duration(n, &format!("`timeout` of {what}"), problems).map(Some)
+            // Elapsed time, or business days as a task's `due:` counts them.
+            read_due(n, &format!("`timeout` of {what}"), problems).map(Some)
         }
         None => {
             if present == ["signal"] {

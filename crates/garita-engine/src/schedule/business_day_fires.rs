@@ -164,7 +164,7 @@ mod tests {
     fn kept(cron: &str, zone: &str, country: Country) -> CronTrigger {
         CronTrigger::parse(cron, zone)
             .unwrap()
-            .on_business_days(BusinessCalendar::new(country))
+            .on_business_days(BusinessCalendar::by_law(country))
     }
 
     fn texts(fires: &[DateTime<Utc>]) -> Vec<String> {
@@ -294,7 +294,7 @@ mod tests {
             }
             prop_assert_eq!(&listed, &walked);
             let zone = trigger.zone();
-            let calendar = BusinessCalendar::new(country);
+            let calendar = BusinessCalendar::by_law(country);
             for fire in listed {
                 let day = fire.with_timezone(&zone).date_naive();
                 prop_assert!(calendar.is_business_day(day).unwrap(), "{fire} is a day off");

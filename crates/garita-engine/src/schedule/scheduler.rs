@@ -252,7 +252,7 @@ impl Scheduler {
             ..LoadReport::default()
         };
         for (index, loaded) in workflows.iter().enumerate() {
-            for trigger in schedule_triggers(&loaded.workflow)? {
+            for trigger in schedule_triggers(&loaded.workflow, self.engine.calendars())? {
                 let state = match stored.get(&trigger.key) {
                     Some(state) => state.clone(),
                     None => {
@@ -365,7 +365,12 @@ impl Scheduler {
             .iter()
             .map(|(k, e)| (k.clone(), e.state.clone()))
             .collect();
-        schedule_views(&self.workflows, &states, self.engine.clock().now())
+        schedule_views(
+            &self.workflows,
+            &states,
+            self.engine.clock().now(),
+            self.engine.calendars(),
+        )
     }
 
     /// Pauses or unpauses every schedule trigger of workflow `name`.

@@ -36,15 +36,17 @@ pub struct ScheduleView {
     pub seen: bool,
 }
 
-/// Every schedule trigger of `workflows`, in file order, with its stored state.
+/// Every schedule trigger of `workflows`, in file order, with its stored
+/// state and its next fire in `calendars` (for those kept to business days).
 pub fn schedule_views(
     workflows: &[LoadedWorkflow],
     states: &BTreeMap<TriggerKey, TriggerState>,
     now: DateTime<Utc>,
+    calendars: &crate::calendar::Calendars,
 ) -> Result<Vec<ScheduleView>, ScheduleError> {
     let mut out = Vec::new();
     for loaded in workflows {
-        for trigger in schedule_triggers(&loaded.workflow)? {
+        for trigger in schedule_triggers(&loaded.workflow, calendars)? {
             let state = states.get(&trigger.key);
             out.push(ScheduleView {
                 workflow: loaded.workflow.name.clone(),

@@ -8,7 +8,7 @@ use super::cron_trigger::CronTrigger;
 use super::error::ScheduleError;
 use super::state::TriggerKey;
 use super::trigger_inputs::unfillable_by_schedule;
-use crate::calendar::BusinessCalendar;
+use crate::calendar::Calendars;
 use crate::model::{CatchUp, Trigger, Workflow};
 
 /// A validated workflow with the source it was parsed from, as runs store it.
@@ -34,8 +34,13 @@ pub struct ScheduleTrigger {
     pub catch_up: CatchUp,
 }
 
-/// The `schedule` triggers of `workflow`, parsed.
-pub fn schedule_triggers(workflow: &Workflow) -> Result<Vec<ScheduleTrigger>, ScheduleError> {
+/// The `schedule` triggers of `workflow`, parsed; one kept to business
+/// days keeps to its country's calendar in `calendars` (the law's days off
+/// with the operator's `[calendar]`).
+pub fn schedule_triggers(
+    workflow: &Workflow,
+    calendars: &Calendars,
+) -> Result<Vec<ScheduleTrigger>, ScheduleError> {
     let mut out = Vec::new();
     for (index, trigger) in workflow.triggers.iter().enumerate() {
         if let Trigger::Schedule {
@@ -47,7 +52,7 @@ pub fn schedule_triggers(workflow: &Workflow) -> Result<Vec<ScheduleTrigger>, Sc
         {
             let mut parsed = CronTrigger::parse(cron, time_zone)?;
             if let Some(country) = business_days {
-                parsed = parsed.on_business_days(BusinessCalendar::new(*country));
+                parsed = parsed.on_business_days(calendars.of(*country));
             }
             out.push(ScheduleTrigger {
                 key: TriggerKey::new(workflow.name.clone(), index as u32),
@@ -108,7 +113,8 @@ pub fn problems_by_workflow(workflows: &[LoadedWorkflow]) -> Vec<Vec<String>> {
                 };
                 problems.push(at_key(loaded, "name", &duplicate.to_string()));
             }
-            match schedule_triggers(&loaded.workflow) {
+            // Whether a trigger parses does not depend on the days off.
+            match schedule_triggers(&loaded.workflow, &Calendars::default()) {
                 Ok(triggers) if !triggers.is_empty() => {
                     let missing = unfillable_by_schedule(&loaded.workflow);
                     if !missing.is_empty() {

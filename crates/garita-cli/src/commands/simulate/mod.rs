@@ -28,6 +28,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use garita_engine::calendar::Calendars;
 use garita_engine::executor::{Engine, EngineSettings};
 use garita_engine::reconcile::ReconcileReport;
 use garita_engine::schedule::{
@@ -102,7 +103,10 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         capture.clone(),
         clock.clone(),
         app.wiring().loader(),
-        EngineSettings { connector_config },
+        EngineSettings {
+            connector_config,
+            calendars: app.wiring().settings.calendar.calendars(),
+        },
     ));
     rewind_schedules(backend.schedules.as_ref(), &workflows, window.start).await?;
     let triggers = trigger_descriptions(&workflows)?;
@@ -161,7 +165,8 @@ async fn rewind_schedules(
     start: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     for loaded in workflows {
-        for trigger in schedule_triggers(&loaded.workflow)? {
+        // Only the keys are used: the days off do not matter.
+        for trigger in schedule_triggers(&loaded.workflow, &Calendars::default())? {
             if let Some(mut state) = states.trigger_state(&trigger.key).await? {
                 if state.covered_until > start {
                     state.covered_until = start;
@@ -179,7 +184,8 @@ fn trigger_descriptions(
 ) -> anyhow::Result<BTreeMap<TriggerKey, (String, String)>> {
     let mut out = BTreeMap::new();
     for loaded in workflows {
-        for trigger in schedule_triggers(&loaded.workflow)? {
+        // The cron and zone only: the days off do not matter.
+        for trigger in schedule_triggers(&loaded.workflow, &Calendars::default())? {
             out.insert(
                 trigger.key,
                 (
