@@ -30,6 +30,8 @@ fn ok(cmd: &mut Command) -> String {
 fn python_verify(pack: &Path, key: &str) -> (Option<i32>, String) {
     let out = Command::new(system_python())
         .arg(root().join("tools/verify_evidence.py"))
+        // No __pycache__ beside the scripts in the repository.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg(pack)
         .arg(key)
         .output()
