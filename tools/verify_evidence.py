@@ -27,6 +27,7 @@ Prints "ok ..." and exits 0, or "FAIL why" (naming the file, line and
 figure) and exits 1.
 """
 
+import base64
 import csv
 import hashlib
 import io
@@ -34,6 +35,8 @@ import json
 import os
 import re
 import sys
+
+from cryptography.exceptions import InvalidSignature
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evidence_report import differences, page_figures, report_of  # noqa: E402
@@ -128,8 +131,6 @@ def verify_consistency(old_size, new_size, old_root, new_root, proof):
 def verify_signed_text(key_text, note):
     """The text of a signed note (any content) whose signature by the key
     verifies; exits through fail() otherwise."""
-    import base64
-    from cryptography.exceptions import InvalidSignature
     name, key_id, public = parse_key(key_text)
     if "\n\n" not in note:
         fail("signed-files.txt: no blank line before the signatures")
@@ -154,7 +155,7 @@ def canonical(value):
 def check_csv(text, entries):
     """entries.csv's cells other than the description are the entries'
     (a cell may carry the leading ' that keeps a spreadsheet from reading
-    it as a formula); returns whether they all are, else fails."""
+    it as a formula); returns if they all are, else fails."""
     rows = list(csv.reader(io.StringIO(text)))
     header, rows = rows[0], rows[1:]
     if len(rows) != len(entries):
