@@ -30,6 +30,8 @@ fn ok(cmd: &mut Command) -> String {
 fn python_verify(pack: &Path, key: &str) -> (Option<i32>, String) {
     let out = Command::new(system_python())
         .arg(root().join("tools/verify_evidence.py"))
+        // No __pycache__ beside the scripts in the repository.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg(pack)
         .arg(key)
         .output()
@@ -172,9 +174,60 @@ fn a_pack_verifies_without_garita_and_each_tampering_is_named() {
         said.contains("consistent with the checkpoint of 5 entries"),
         "{said}"
     );
+    // The five accounts added before that period did nothing in it: they
+    // are still the company's, known from the entries that added them
+    // (context.jsonl, proven in the same tree), and counted.
+    assert!(said.contains(", 5 context entries"), "{said}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(later.join("report.json")).unwrap()).unwrap();
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "no unnamed company: {report}");
+    assert_eq!(groups[0]["company"], "Importadora Norte S.A.");
+    assert_eq!(groups[0]["accounts"], 12, "{report}");
+    assert_eq!(groups[0]["added"], 7, "{report}");
+    // Each way of tampering with the context is named by both checkers.
+    let context_cases: [(&str, Tampering, &str); 3] = [
+        (
+            "company",
+            Box::new(|p: &Path| {
+                edit_lines(&p.join("context.jsonl"), |l| {
+                    l[1] = l[1].replace("Importadora Norte", "Importadora Sur");
+                })
+            }),
+            "context.jsonl: its entries do not give the root",
+        ),
+        (
+            "removed",
+            Box::new(|p: &Path| {
+                edit_lines(&p.join("context.jsonl"), |l| {
+                    l.remove(1);
+                })
+            }),
+            "context.jsonl: 4 entries, but the proof is for 5",
+        ),
+        (
+            "reordered",
+            Box::new(|p: &Path| edit_lines(&p.join("context.jsonl"), |l| l.swap(0, 1))),
+            "context.jsonl: its entries do not give the root",
+        ),
+    ];
+    for (name, tamper, named) in context_cases {
+        let copy = copy_pack(&later, &dir.path().join(format!("context-{name}")));
+        tamper(&copy);
+        let (code, report) = garita_verify(&store, &copy, &key);
+        assert_eq!(code, Some(1), "{name}: {report}");
+        let (code, said) = python_verify(&copy, &key);
+        assert_eq!(code, Some(1), "{name}: {said}");
+        let problems = report["problems"].to_string();
+        assert!(
+            problems.contains(named) && said.contains(named),
+            "{name}: both should name `{named}`:\n garita: {problems}\n script: {said}"
+        );
+    }
 
-    // Each tampering, on a copy of the pack.
-    let cases: Vec<(&str, Tampering, &str)> = vec![
+    // Each tampering, on a copy of the pack: what garita says, and what
+    // both it and the independent script name.
+    let cases: Vec<(&str, Tampering, &str, &str)> = vec![
         (
             "changed",
             Box::new(|p: &Path| {
@@ -183,6 +236,7 @@ fn a_pack_verifies_without_garita_and_each_tampering_is_named() {
                 })
             }),
             "entry 3 was changed",
+            "entries.jsonl",
         ),
         (
             "removed",
@@ -192,11 +246,13 @@ fn a_pack_verifies_without_garita_and_each_tampering_is_named() {
                 })
             }),
             "entry 6 where entry 5 belongs",
+            "entries.jsonl line 5: entry 6 where entry 5 belongs",
         ),
         (
             "swapped",
             Box::new(|p: &Path| edit_lines(&p.join("entries.jsonl"), |l| l.swap(1, 2))),
             "entry 3 where entry 2 belongs",
+            "entries.jsonl line 2: entry 3 where entry 2 belongs",
         ),
         (
             "csv",
@@ -206,14 +262,16 @@ fn a_pack_verifies_without_garita_and_each_tampering_is_named() {
                 })
             }),
             "entries.csv line 4: differs from entry 3",
+            "entries.csv line 4: differs from entry 3 in entries.jsonl in column `summary`",
         ),
         (
             "size",
             Box::new(|p: &Path| edit_lines(&p.join("checkpoint.txt"), |l| l[1] = "14".into())),
             "checkpoint.txt: the signature",
+            "signature",
         ),
     ];
-    for (name, tamper, named) in cases {
+    for (name, tamper, named, both_name) in cases {
         let copy = copy_pack(&pack, &dir.path().join(format!("tampered-{name}")));
         tamper(&copy);
         let (code, report) = garita_verify(&store, &copy, &key);
@@ -223,12 +281,13 @@ fn a_pack_verifies_without_garita_and_each_tampering_is_named() {
             problems.contains(named),
             "{name}: expected `{named}` in {problems}"
         );
-        if name != "csv" {
-            // The independent checker reads the entries and the proofs, not the CSV.
-            let (code, said) = python_verify(&copy, &key);
-            assert_eq!(code, Some(1), "{name}: {said}");
-            assert!(said.starts_with("FAIL"), "{name}: {said}");
-        }
+        let (code, said) = python_verify(&copy, &key);
+        assert_eq!(code, Some(1), "{name}: {said}");
+        assert!(said.starts_with("FAIL"), "{name}: {said}");
+        assert!(
+            problems.contains(both_name) && said.contains(both_name),
+            "{name}: both should name `{both_name}`:\n garita: {problems}\n script: {said}"
+        );
     }
 }
 
@@ -543,7 +602,9 @@ fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
         .position(|l| l.contains("Diego Mora"))
         .unwrap();
     let diego_changed = format!("entry {} was changed", diego_line + 1);
-    let cases: Vec<(&str, Tampering, &str, bool)> = vec![
+    // Each tampering, what `garita evidence verify` says of it, and what
+    // both it and the independent script name.
+    let cases: Vec<(&str, Tampering, &str, Vec<&str>)> = vec![
         (
             "changed",
             Box::new(move |p: &Path| {
@@ -552,7 +613,7 @@ fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
                 })
             }),
             &diego_changed,
-            true,
+            vec!["entries.jsonl"],
         ),
         (
             "removed",
@@ -562,13 +623,13 @@ fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
                 })
             }),
             "entry 11 where entry 10 belongs",
-            true,
+            vec!["entries.jsonl line 10: entry 11 where entry 10 belongs"],
         ),
         (
             "reordered",
             Box::new(|p: &Path| edit_lines(&p.join("entries.jsonl"), |l| l.swap(20, 21))),
             "entry 22 where entry 21 belongs",
-            true,
+            vec!["entries.jsonl line 21: entry 22 where entry 21 belongs"],
         ),
         (
             "report number",
@@ -579,7 +640,19 @@ fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
                     .unwrap();
             }),
             "report.json: groups.0.leavers is 0, the entries give 1",
-            false,
+            vec!["report.json: groups.0.leavers is 0, the entries give 1"],
+        ),
+        (
+            "report figure of a month",
+            Box::new(|p: &Path| {
+                let file = p.join("report.json");
+                let mut report: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+                report["groups"][1]["months"][2]["sign_ins"] = 99.into();
+                std::fs::write(&file, serde_json::to_vec_pretty(&report).unwrap()).unwrap();
+            }),
+            "report.json: groups.1.months.2.sign_ins is 99",
+            vec!["report.json: groups.1.months.2.sign_ins is 99"],
         ),
         (
             "html number",
@@ -597,7 +670,17 @@ fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
                 .unwrap();
             }),
             "(figure `groups.0.sign_ins_on_time`)",
-            false,
+            vec!["index.html line", "groups.0.sign_ins_on_time"],
+        ),
+        (
+            "html words",
+            Box::new(|p: &Path| {
+                let file = p.join("index.html");
+                let text = std::fs::read_to_string(&file).unwrap();
+                std::fs::write(&file, text.replacen("OEA 8.2", "OEA 1.1", 1)).unwrap();
+            }),
+            "index.html line",
+            vec!["index.html"],
         ),
         (
             "description",
@@ -611,10 +694,10 @@ fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
                 })
             }),
             "in column `description` (edited after packing)",
-            false,
+            vec!["entries.csv", "column `description`"],
         ),
     ];
-    for (name, tamper, named, entries_touched) in cases {
+    for (name, tamper, named, both_name) in cases {
         let copy = copy_pack(
             &pack,
             &dir.path().join(format!("year-{}", name.replace(' ', "-"))),
@@ -627,14 +710,16 @@ fn a_year_of_activity_reports_per_company_and_every_edit_is_named() {
             problems.contains(named),
             "{name}: expected `{named}` in {problems}"
         );
-        // The independent checker reads the entries and their proofs; the
-        // derived files (CSV, report, page) are Garita's to recompute.
+        // The independent checker fails too, naming the same file and
+        // line or figure.
         let (code, said) = python_verify(&copy, &key);
-        if entries_touched {
-            assert_eq!(code, Some(1), "{name}: {said}");
-            assert!(said.starts_with("FAIL"), "{name}: {said}");
-        } else {
-            assert_eq!(code, Some(0), "{name}: {said}");
+        assert_eq!(code, Some(1), "{name}: {said}");
+        assert!(said.starts_with("FAIL"), "{name}: {said}");
+        for thing in both_name {
+            assert!(
+                problems.contains(thing) && said.contains(thing),
+                "{name}: both should name `{thing}`:\n garita: {problems}\n script: {said}"
+            );
         }
     }
 }

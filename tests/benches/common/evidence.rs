@@ -22,6 +22,8 @@ pub struct PackFigures {
     pub seconds: f64,
     /// Entries in the pack.
     pub entries: u64,
+    /// Wall time of `garita evidence verify` of it, seconds.
+    pub verify_seconds: f64,
 }
 
 /// The inventory as month `month` (1 to 12) of 2026 leaves it.
@@ -103,6 +105,7 @@ pub fn pack_a_year(dir: &Path, accounts: usize) -> PackFigures {
     );
     let seconds = started.elapsed().as_secs_f64();
     let made: Value = serde_json::from_str(&made).expect("pack answers JSON");
+    let started = Instant::now();
     let verified: Value = serde_json::from_str(&ok(
         garita(&store)
             .args(["--json", "evidence", "verify"])
@@ -114,5 +117,6 @@ pub fn pack_a_year(dir: &Path, accounts: usize) -> PackFigures {
     PackFigures {
         seconds,
         entries: made["entries"].as_u64().unwrap_or(0),
+        verify_seconds: started.elapsed().as_secs_f64(),
     }
 }

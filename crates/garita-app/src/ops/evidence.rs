@@ -19,20 +19,33 @@
 //! - `report.json`: the report's figures per company and portal
 //!   (`evidence_report`), computed from the entries;
 //! - `index.html`: the same report as a page to read or print
-//!   (`evidence_html`).
+//!   (`evidence_html`);
+//! - `context.jsonl`: for each account added before the period, the last
+//!   entries before it that set its company, holder, status, deactivation
+//!   date and removal evidence (`evidence_report::CONTEXT_FIELDS`), so the
+//!   report counts it under its company; proven in `checkpoint.txt`'s tree
+//!   by `proofs.json`'s `context_proof` (`tlog::range::leaves_proof`);
+//! - `signed-files.txt`: a signed note (same key) with the SHA-256 of
+//!   `entries.csv`, `index.html` and `report.json` as written.
 //!
 //! The CSV's descriptions, `report.json` and `index.html` are derived from
-//! the entries, so verifying recomputes them from `entries.jsonl` (which the
-//! proofs cover) and names anything edited.
+//! the entries, so verifying recomputes them from `entries.jsonl` and
+//! `context.jsonl` (which the proofs cover) and names anything edited; the
+//! signed digests let a checker that does not recompute every word (the
+//! independent script, `tools/verify_evidence.py`) see an edit too.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use garita_engine::audit::tlog::merkle::{self, verify_consistency};
-use garita_engine::audit::tlog::note::{CheckpointVerifier, TreeHead};
-use garita_engine::audit::tlog::range::{range_proof, root_from_range};
+use garita_engine::audit::tlog::note::{CheckpointSigner, CheckpointVerifier, TreeHead};
+use garita_engine::audit::tlog::range::{
+    leaves_proof, range_proof, root_from_leaves, root_from_range,
+};
 use garita_engine::audit::tlog::{leaf_data, merkle::leaf_hash};
 use garita_engine::audit::{hex, parse_hash, AuditEntry, Hash};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use garita_engine::account::Locale;
 
@@ -69,6 +82,13 @@ pub struct PackProofs {
     /// The language of the CSV's descriptions and of the report.
     #[serde(default = "spanish")]
     pub lang: Locale,
+    /// Entries in `context.jsonl` (0 in a pack made before it existed).
+    #[serde(default)]
+    pub context_count: u64,
+    /// Their proof in the tree `checkpoint.txt` signs, hex
+    /// (`tlog::range::leaves_proof`, the leaves at their seqs - 1).
+    #[serde(default)]
+    pub context_proof: Vec<String>,
 }
 
 fn spanish() -> Locale {
@@ -137,10 +157,18 @@ pub async fn pack(
     let mut leaves = Vec::new();
     let mut run = Vec::new();
     let mut start_checkpoint = None;
+    // Per account and field, the last entry before the run that set it.
+    let mut context: HashMap<(String, &'static str), AuditEntry> = HashMap::new();
     scan_log(session, |e| {
         leaves.push(leaf_hash(&leaf_data(e)));
         if first_seq > 0 && (first_seq..=last_seq).contains(&e.seq) {
             run.push(e.clone());
+        } else if e.seq < first_seq && e.kind.starts_with("account.") {
+            for field in evidence_report::CONTEXT_FIELDS {
+                if sets_field(e, field) {
+                    context.insert((e.subject.clone(), field), e.clone());
+                }
+            }
         } else if e.seq < first_seq && e.kind == CHECKPOINT_KIND {
             start_checkpoint = e
                 .summary
@@ -156,6 +184,19 @@ pub async fn pack(
     } else {
         range_proof((first_seq - 1) as usize, run.len(), &leaves).ok_or_else(|| {
             AppError::Refused("the period's entries are not in the log as read; try again".into())
+        })?
+    };
+    let mut context: Vec<AuditEntry> = context.into_values().collect();
+    context.sort_by_key(|e| e.seq);
+    context.dedup_by_key(|e| e.seq);
+    let context_proof = if context.is_empty() {
+        Vec::new()
+    } else {
+        let indices: Vec<usize> = context.iter().map(|e| (e.seq - 1) as usize).collect();
+        leaves_proof(&indices, &leaves).ok_or_else(|| {
+            AppError::Refused(
+                "the entries before the period are not in the log as read; try again".into(),
+            )
         })?
     };
     let verifier = signer.verifier();
@@ -186,14 +227,19 @@ pub async fn pack(
         range_proof: proof.iter().map(|h| hex(h)).collect(),
         consistency,
         lang,
+        context_count: context.len() as u64,
+        context_proof: context_proof.iter().map(|h| hex(h)).collect(),
     };
     write_pack(
         dir,
-        &run,
+        Entries {
+            run: &run,
+            context: &context,
+        },
         &made.note,
         start_checkpoint.as_deref(),
         &proofs,
-        &verifier.text(),
+        &signer,
     )?;
     Ok(PackMade {
         dir: dir.display().to_string(),
@@ -205,37 +251,80 @@ pub async fn pack(
     })
 }
 
+/// Whether account entry `e` sets `field`.
+fn sets_field(e: &AuditEntry, field: &str) -> bool {
+    e.summary
+        .get("changes")
+        .and_then(|c| c.as_array())
+        .is_some_and(|changes| {
+            changes
+                .iter()
+                .any(|c| c.get("field").and_then(|f| f.as_str()) == Some(field))
+        })
+}
+
+/// The entries a pack holds: the period's run, and the context before it.
+struct Entries<'a> {
+    run: &'a [AuditEntry],
+    context: &'a [AuditEntry],
+}
+
+/// The lines of `entries.jsonl` or `context.jsonl`: each entry's leaf bytes.
+fn jsonl(entries: &[AuditEntry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in entries {
+        out.extend_from_slice(&leaf_data(entry));
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The files whose SHA-256 `signed-files.txt` signs.
+const SIGNED_FILES: [&str; 3] = ["entries.csv", "index.html", "report.json"];
+
+/// The first line of `signed-files.txt`'s text after the key's name.
+const SIGNED_FILES_TITLE: &str =
+    "garita evidence pack: SHA-256 of the files derived from the entries";
+
 fn write_pack(
     dir: &Path,
-    run: &[AuditEntry],
+    entries: Entries<'_>,
     checkpoint: &str,
     start_checkpoint: Option<&str>,
     proofs: &PackProofs,
-    verifier_key: &str,
+    signer: &CheckpointSigner,
 ) -> Result<(), AppError> {
+    let run = entries.run;
     std::fs::create_dir_all(dir)
         .map_err(|e| AppError::Refused(format!("cannot create {}: {e}", dir.display())))?;
-    let mut jsonl = Vec::new();
-    for entry in run {
-        jsonl.extend_from_slice(&leaf_data(entry));
-        jsonl.push(b'\n');
-    }
     let put = |name: &str, bytes: &[u8]| -> Result<(), AppError> {
         let path = dir.join(name);
         garita_store::private_file::write_private_file(&path, bytes)
             .map_err(|e| AppError::Refused(format!("cannot write {}: {e}", path.display())))
     };
-    put("entries.jsonl", &jsonl)?;
+    put("entries.jsonl", &jsonl(run))?;
+    put("context.jsonl", &jsonl(entries.context))?;
     let exported: Vec<_> = run.iter().map(exported_entry).collect();
-    put(
-        "entries.csv",
-        entries_csv(&exported, proofs.lang)?.as_bytes(),
-    )?;
-    let report = evidence_report::compute(run, proofs.lang, &proofs.from, &proofs.to);
+    let csv = entries_csv(&exported, proofs.lang)?;
+    put("entries.csv", csv.as_bytes())?;
+    let report =
+        evidence_report::compute(run, entries.context, proofs.lang, &proofs.from, &proofs.to);
     let report_json = serde_json::to_vec_pretty(&report)
         .map_err(|e| AppError::Refused(format!("cannot encode the report: {e}")))?;
     put("report.json", &report_json)?;
-    put("index.html", evidence_html::render(&report).as_bytes())?;
+    let page = evidence_html::render(&report);
+    put("index.html", page.as_bytes())?;
+    let mut signed = format!("{}\n{SIGNED_FILES_TITLE}\n", signer.name());
+    for (name, bytes) in SIGNED_FILES
+        .iter()
+        .zip([csv.as_bytes(), page.as_bytes(), &report_json])
+    {
+        signed.push_str(&format!(
+            "{name} {}\n",
+            hex(Sha256::digest(bytes).as_slice())
+        ));
+    }
+    put("signed-files.txt", signer.sign_text(&signed).as_bytes())?;
     put("checkpoint.txt", checkpoint.as_bytes())?;
     if let Some(note) = start_checkpoint {
         put("start-checkpoint.txt", note.as_bytes())?;
@@ -243,7 +332,10 @@ fn write_pack(
     let proofs = serde_json::to_vec_pretty(proofs)
         .map_err(|e| AppError::Refused(format!("cannot encode the proofs: {e}")))?;
     put("proofs.json", &proofs)?;
-    put("verifier-key.txt", format!("{verifier_key}\n").as_bytes())
+    put(
+        "verifier-key.txt",
+        format!("{}\n", signer.verifier().text()).as_bytes(),
+    )
 }
 
 /// What checking a pack found.
@@ -324,8 +416,10 @@ pub fn verify_pack(dir: &Path, key: Option<&str>) -> Result<PackVerification, Ap
             proofs.count
         ));
     }
+    let context = check_context(dir, head.as_ref(), &proofs, &mut problems);
     check_csv(&text("entries.csv")?, &entries, proofs.lang, &mut problems);
-    check_report(dir, &proofs, &entries, &mut problems);
+    check_report(dir, &proofs, &entries, &context, &mut problems);
+    check_signed_files(dir, &verifier, &mut problems);
     if let (Some(head), false) = (head, lines.is_empty()) {
         check_run(&head, &proofs, &lines, &mut problems);
     }
@@ -411,6 +505,102 @@ fn check_entries(
     entries
 }
 
+/// `context.jsonl`'s entries come before the period and are in the signed
+/// tree at their seqs: names a changed, removed, added or moved one.
+fn check_context(
+    dir: &Path,
+    head: Option<&TreeHead>,
+    proofs: &PackProofs,
+    problems: &mut Vec<String>,
+) -> Vec<AuditEntry> {
+    let path = dir.join("context.jsonl");
+    // A pack made before context entries existed has none.
+    if !path.exists() && proofs.context_count == 0 {
+        return Vec::new();
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(format!("context.jsonl: cannot read it: {e}"));
+            return Vec::new();
+        }
+    };
+    let lines: Vec<&[u8]> = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() as u64 != proofs.context_count {
+        problems.push(format!(
+            "context.jsonl: {} entries, but the proof is for {} (entries were removed or added)",
+            lines.len(),
+            proofs.context_count
+        ));
+    }
+    let mut entries = Vec::new();
+    let mut known = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let entry: AuditEntry = match serde_json::from_slice(line) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(format!(
+                    "context.jsonl line {}: not an audit entry: {e}",
+                    i + 1
+                ));
+                continue;
+            }
+        };
+        if entry.seq == 0 || (proofs.first_seq > 0 && entry.seq >= proofs.first_seq) {
+            problems.push(format!(
+                "context.jsonl line {}: entry {} is not from before the period",
+                i + 1,
+                entry.seq
+            ));
+        }
+        known.push((entry.seq.saturating_sub(1), leaf_hash(line)));
+        entries.push(entry);
+    }
+    if let (Some(head), false) = (head, known.is_empty()) {
+        let proof: Option<Vec<Hash>> = proofs.context_proof.iter().map(|h| parse_hash(h)).collect();
+        if proof.and_then(|p| root_from_leaves(head.size, &known, &p)) != Some(head.root) {
+            problems.push(
+                "context.jsonl: its entries do not give the root checkpoint.txt signs: a context entry was changed, removed, added or reordered".into(),
+            );
+        }
+    }
+    entries
+}
+
+/// `signed-files.txt` is signed by the key and each file it names has the
+/// SHA-256 it gives.
+fn check_signed_files(dir: &Path, verifier: &CheckpointVerifier, problems: &mut Vec<String>) {
+    let Ok(note) = std::fs::read_to_string(dir.join("signed-files.txt")) else {
+        // A pack made before it existed: the recomputation above stands alone.
+        return;
+    };
+    let body = match verifier.verify_text(&note) {
+        Ok(body) => body,
+        Err(e) => {
+            problems.push(format!("signed-files.txt: {e}"));
+            return;
+        }
+    };
+    for name in SIGNED_FILES {
+        let signed = body
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '));
+        let found = std::fs::read(dir.join(name))
+            .map(|b| hex(Sha256::digest(&b).as_slice()))
+            .unwrap_or_default();
+        match signed {
+            None => problems.push(format!("signed-files.txt: no digest of {name}")),
+            Some(digest) if digest != found => problems.push(format!(
+                "{name}: its SHA-256 is not the one signed-files.txt signs (edited after packing)"
+            )),
+            Some(_) => {}
+        }
+    }
+}
+
 fn check_run(head: &TreeHead, proofs: &PackProofs, lines: &[&[u8]], problems: &mut Vec<String>) {
     let run: Vec<Hash> = lines.iter().map(|l| leaf_hash(l)).collect();
     let proof: Option<Vec<Hash>> = proofs.range_proof.iter().map(|h| parse_hash(h)).collect();
@@ -487,6 +677,7 @@ fn check_report(
     dir: &Path,
     proofs: &PackProofs,
     entries: &[Option<AuditEntry>],
+    context: &[AuditEntry],
     problems: &mut Vec<String>,
 ) {
     // A pack made before reports existed has neither file: nothing to check
@@ -495,7 +686,8 @@ fn check_report(
         return;
     }
     let parsed: Vec<AuditEntry> = entries.iter().flatten().cloned().collect();
-    let expected = evidence_report::compute(&parsed, proofs.lang, &proofs.from, &proofs.to);
+    let expected =
+        evidence_report::compute(&parsed, context, proofs.lang, &proofs.from, &proofs.to);
     match std::fs::read(dir.join("report.json")) {
         Err(e) => problems.push(format!("report.json: cannot read it: {e}")),
         Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
@@ -670,6 +862,8 @@ mod tests {
             range_proof: vec!["zz".into()],
             consistency: None,
             lang: Locale::Es,
+            context_count: 0,
+            context_proof: Vec::new(),
         };
         write("proofs.json", &serde_json::to_vec(&proofs).unwrap());
         let report = verify_pack(dir.path(), None).unwrap();

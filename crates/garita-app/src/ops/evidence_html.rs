@@ -230,8 +230,8 @@ fn group_section(h: &mut String, i: usize, g: &GroupReport, t: T) {
     let rows: [(&str, String, &str, &str); 10] = [
         (
             t.s(
-                "Cuentas con actividad en el periodo",
-                "Accounts with activity in the period",
+                "Cuentas en el inventario en el periodo",
+                "Accounts in the inventory in the period",
             ),
             g.accounts.to_string(),
             "accounts",

@@ -12,9 +12,16 @@
 //! Days are business days of the entries (`at`, the `--now` of a rehearsal
 //! or the real time), never the time of writing.
 //!
-//! An account whose company or holder is named by no entry of the period
-//! (added before it and not changed since) is counted under an unnamed
-//! company: the pack holds only the period's entries.
+//! The population is every account in the inventory during the period:
+//! those with entries in it, and those added before it. An account added
+//! before the period starts from its state then — company, holder, status,
+//! deactivation date, an offboarding not yet confirmed — read from the
+//! *context* entries (`context.jsonl`): for each account, the last entry
+//! before the period that set each of those fields ([`CONTEXT_FIELDS`]).
+//! They are entries of the same signed log, proven in it like the period's,
+//! and counted in no figure: they only say where each account stood, so an
+//! account that did nothing all period is still counted (and reported if it
+//! was left deactivated or a leaver's access was never confirmed removed).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,6 +41,28 @@ const REVIEW_WORKFLOWS: [&str; 4] = [
     "access-review-ecuapass",
     "access-review-anam",
 ];
+
+/// The account fields whose value at the period's start the context
+/// entries carry.
+pub const CONTEXT_FIELDS: [&str; 6] = [
+    "company.legal_name",
+    "holder.email",
+    "holder.name",
+    "status",
+    "deactivates_on",
+    "attributes.evidence_on",
+];
+
+/// How an account entry is folded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fold {
+    /// Added in the period: its fields are its state when added.
+    Created,
+    /// Changed in the period: the changes are events of the period.
+    Changed,
+    /// Before the period: state only, counted in nothing.
+    Context,
+}
 
 /// The most months a chart shows (the last ones of the period).
 const MAX_MONTHS: usize = 36;
@@ -70,7 +99,8 @@ pub struct GroupReport {
     pub company: String,
     /// The portal (`ctpat`, `ecuapass`, `anam`, ...).
     pub portal: String,
-    /// Accounts with an entry in the period.
+    /// Accounts in the inventory in the period: with an entry in it, or
+    /// added before it (known from the context entries).
     pub accounts: u64,
     /// Distinct holders (by email, else by name) named in the period.
     pub holders: u64,
@@ -203,9 +233,23 @@ fn text_of(v: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The report of `entries` (in seq order) for the period `from`..`to`.
-pub fn compute(entries: &[AuditEntry], lang: Locale, from: &str, to: &str) -> EvidenceReport {
+/// The report of `entries` (in seq order) for the period `from`..`to`,
+/// each account starting from its state in `context` (entries before the
+/// period, in seq order).
+pub fn compute(
+    entries: &[AuditEntry],
+    context: &[AuditEntry],
+    lang: Locale,
+    from: &str,
+    to: &str,
+) -> EvidenceReport {
     let mut accounts: BTreeMap<String, (AccountState, Counts)> = BTreeMap::new();
+    for entry in context {
+        if entry.kind == "account.created" || entry.kind == "account.changed" {
+            let (state, counts) = accounts.entry(entry.subject.clone()).or_default();
+            fold_account(entry, Fold::Context, state, counts);
+        }
+    }
     let mut reviews = AccessReviews {
         started: 0,
         completed: 0,
@@ -216,7 +260,12 @@ pub fn compute(entries: &[AuditEntry], lang: Locale, from: &str, to: &str) -> Ev
         match entry.kind.as_str() {
             "account.created" | "account.changed" => {
                 let (state, counts) = accounts.entry(entry.subject.clone()).or_default();
-                fold_account(entry, state, counts);
+                let fold = if entry.kind == "account.created" {
+                    Fold::Created
+                } else {
+                    Fold::Changed
+                };
+                fold_account(entry, fold, state, counts);
             }
             "run.event" => {
                 let s = &entry.summary;
@@ -395,14 +444,18 @@ fn months_filled(mut months: Vec<MonthFigures>) -> Vec<MonthFigures> {
     filled.split_off(skip)
 }
 
-fn fold_account(entry: &AuditEntry, state: &mut AccountState, counts: &mut Counts) {
+fn fold_account(entry: &AuditEntry, fold: Fold, state: &mut AccountState, counts: &mut Counts) {
     let on = day(&entry.at);
     let month = on.format("%Y-%m").to_string();
     // A new account's fields are its state when added (a sign-in or a
     // password change from before it was recorded), not events of the period.
-    let created = entry.kind == "account.created";
+    let created = fold == Fold::Created;
     if created {
         counts.added += 1;
+    }
+    if fold == Fold::Context {
+        fold_context(entry, on, state);
+        return;
     }
     let changes = entry
         .summary
@@ -487,6 +540,40 @@ fn fold_account(entry: &AuditEntry, state: &mut AccountState, counts: &mut Count
                 }
                 state.deactivated = new == "deactivated";
                 state.status_since = Some((new.to_owned(), on));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An entry from before the period: where the account stood, no event.
+fn fold_context(entry: &AuditEntry, on: NaiveDate, state: &mut AccountState) {
+    let changes = entry
+        .summary
+        .get("changes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let null = Value::Null;
+    for change in &changes {
+        let new = change.get("new").unwrap_or(&null);
+        match change.get("field").and_then(Value::as_str) {
+            Some("company.legal_name") => state.company = text_of(new).or(state.company.take()),
+            Some("holder.email") => state.holder = text_of(new).or(state.holder.take()),
+            Some("holder.name") if state.holder.is_none() => state.holder = text_of(new),
+            Some("deactivates_on") => state.deactivates_on = date_of(new),
+            Some("status") => {
+                let new = new.as_str().unwrap_or("");
+                state.deactivated = new == "deactivated";
+                state.status_since = Some((new.to_owned(), on));
+                state.offboarded_on = match new {
+                    "offboarded" => state.offboarded_on.or(Some(on)),
+                    _ => None,
+                };
+            }
+            // The removal of an earlier leaver's access was confirmed.
+            Some("attributes.evidence_on") if date_of(new).is_some() => {
+                state.offboarded_on = None;
             }
             _ => {}
         }
@@ -629,7 +716,7 @@ mod tests {
                 json!([change("status", json!("active"), json!("disabled")),]),
             ),
         ];
-        let report = compute(&entries, Locale::Es, "a", "b");
+        let report = compute(&entries, &[], Locale::Es, "a", "b");
         assert_eq!(report.groups.len(), 2);
         let unnamed = &report.groups[0];
         assert_eq!(
@@ -659,8 +746,72 @@ mod tests {
             "anam:LUIS",
             json!([change("status", json!("active"), json!("offboarded")),]),
         )];
-        let g = &compute(&entries, Locale::En, "a", "b").groups[0];
+        let g = &compute(&entries, &[], Locale::En, "a", "b").groups[0];
         assert_eq!(g.open_findings[0].kind, "removal_unconfirmed");
         assert_eq!(g.removals[0].removed_on, None);
+    }
+
+    #[test]
+    fn accounts_added_before_the_period_count_under_their_company() {
+        let (a, b) = ("ctpat:ana@imp.example", "ctpat:beto@imp.example");
+        let company = |who: &str| {
+            json!([
+                change(
+                    "company.legal_name",
+                    json!(null),
+                    json!("Importadora Norte S.A.")
+                ),
+                change("holder.email", json!(null), json!(who)),
+                change("deactivates_on", json!(null), json!("2026-02-14")),
+            ])
+        };
+        let context = vec![
+            entry(
+                1,
+                "2025-12-31T15:00:00Z",
+                "account.created",
+                a,
+                company("ana@imp.example"),
+            ),
+            entry(
+                2,
+                "2025-12-31T15:00:00Z",
+                "account.created",
+                b,
+                company("beto@imp.example"),
+            ),
+            entry(
+                7,
+                "2025-12-20T15:00:00Z",
+                "account.changed",
+                b,
+                json!([change("status", json!("active"), json!("deactivated"))]),
+            ),
+        ];
+        // Ana signs in before her deactivation date; Beto does nothing.
+        let entries = vec![entry(
+            9,
+            "2026-02-01T15:00:00Z",
+            "account.changed",
+            a,
+            json!([change(
+                "last_sign_in",
+                json!("2025-12-31"),
+                json!("2026-02-01")
+            )]),
+        )];
+        let report = compute(&entries, &context, Locale::Es, "a", "b");
+        assert_eq!(report.groups.len(), 1, "{:?}", report.groups);
+        let g = &report.groups[0];
+        assert_eq!(g.company, "Importadora Norte S.A.");
+        assert_eq!((g.accounts, g.holders, g.added), (2, 2, 0));
+        assert_eq!((g.sign_ins, g.sign_ins_on_time), (1, 1));
+        assert_eq!(
+            g.deactivations, 0,
+            "a context entry is no event of the period"
+        );
+        assert_eq!(g.open_findings.len(), 1);
+        assert_eq!(g.open_findings[0].account, b);
+        assert_eq!(g.open_findings[0].since.to_string(), "2025-12-20");
     }
 }

@@ -139,7 +139,12 @@ impl CheckpointSigner {
 
     /// The signed checkpoint of `head`.
     pub fn sign(&self, head: &TreeHead) -> String {
-        let body = checkpoint_body(&self.name, head);
+        self.sign_text(&checkpoint_body(&self.name, head))
+    }
+
+    /// `body` (lines, each ending in `\n`) as a signed note of this key:
+    /// what an evidence pack signs besides its checkpoint.
+    pub fn sign_text(&self, body: &str) -> String {
         let signature = self.key.sign(body.as_bytes());
         let mut blob = key_id(&self.name, &self.key.verifying_key()).to_vec();
         blob.extend_from_slice(&signature.to_bytes());
@@ -199,6 +204,20 @@ impl CheckpointVerifier {
             .ok_or_else(|| NoteError::Malformed("no blank line before the signatures".into()))?;
         let body = format!("{body}\n");
         let head = parse_body(&body, &self.name)?;
+        self.check_signatures(&body, signatures).map(|()| head)
+    }
+
+    /// The text of a signed `note` of any content (its lines above the
+    /// blank line), once a signature by this key verifies.
+    pub fn verify_text(&self, note: &str) -> Result<String, NoteError> {
+        let (body, signatures) = note
+            .split_once("\n\n")
+            .ok_or_else(|| NoteError::Malformed("no blank line before the signatures".into()))?;
+        let body = format!("{body}\n");
+        self.check_signatures(&body, signatures).map(|()| body)
+    }
+
+    fn check_signatures(&self, body: &str, signatures: &str) -> Result<(), NoteError> {
         let id = key_id(&self.name, &self.key);
         let prefix = format!("\u{2014} {} ", self.name);
         let mut found = false;
@@ -217,7 +236,7 @@ impl CheckpointVerifier {
                 continue;
             };
             if self.key.verify(body.as_bytes(), &signature).is_ok() {
-                return Ok(head);
+                return Ok(());
             }
         }
         Err(if found {
@@ -312,6 +331,21 @@ mod tests {
             size: 42,
             root: [9; 32],
         }
+    }
+
+    #[test]
+    fn a_signed_text_verifies_and_an_edit_of_it_does_not() {
+        let note = signer().sign_text("pack\nentries.csv 00ff\n");
+        let verifier = signer().verifier();
+        assert_eq!(
+            verifier.verify_text(&note).as_deref(),
+            Ok("pack\nentries.csv 00ff\n")
+        );
+        let edited = note.replace("00ff", "00fe");
+        assert!(matches!(
+            verifier.verify_text(&edited),
+            Err(NoteError::BadSignature(_))
+        ));
     }
 
     #[test]

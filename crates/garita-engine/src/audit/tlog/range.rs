@@ -74,6 +74,68 @@ fn rebuild<'a>(
     Some(node_hash(&left, &right))
 }
 
+/// The proof for the leaves at `indices` (ascending, distinct) of the tree
+/// of `leaves`, scattered anywhere in it: as for a run, the root of every
+/// largest subtree that holds none of them, in walk order. Costs one pass
+/// over the tree however many leaves it proves (an evidence pack proves
+/// the entries that give each account's state at the period's start).
+/// For a contiguous run it is the run's [`range_proof`].
+pub fn leaves_proof(indices: &[usize], leaves: &[Hash]) -> Option<Vec<Hash>> {
+    let sorted = indices.windows(2).all(|w| w[0] < w[1]);
+    if indices.is_empty() || !sorted || indices.last().is_some_and(|&i| i >= leaves.len()) {
+        return None;
+    }
+    let mut proof = Vec::new();
+    collect_scattered(0, leaves, indices, &mut proof);
+    Some(proof)
+}
+
+fn collect_scattered(offset: usize, span: &[Hash], indices: &[usize], proof: &mut Vec<Hash>) {
+    if indices.is_empty() {
+        proof.push(root(span));
+        return;
+    }
+    if span.len() == 1 {
+        return;
+    }
+    let k = split(span.len());
+    let cut = indices.partition_point(|&i| i < offset + k);
+    collect_scattered(offset, &span[..k], &indices[..cut], proof);
+    collect_scattered(offset + k, &span[k..], &indices[cut..], proof);
+}
+
+/// The root of a tree of `size` leaves given some of them, `known` as
+/// (index, leaf hash) in ascending index order, and their
+/// [`leaves_proof`]; `None` when the proof does not fit.
+pub fn root_from_leaves(size: u64, known: &[(u64, Hash)], proof: &[Hash]) -> Option<Hash> {
+    let sorted = known.windows(2).all(|w| w[0].0 < w[1].0);
+    if known.is_empty() || !sorted || known.last().is_some_and(|&(i, _)| i >= size) {
+        return None;
+    }
+    let mut next = proof.iter();
+    let got = rebuild_scattered(0, size, known, &mut next)?;
+    next.next().is_none().then_some(got)
+}
+
+fn rebuild_scattered<'a>(
+    lo: u64,
+    hi: u64,
+    known: &[(u64, Hash)],
+    proof: &mut impl Iterator<Item = &'a Hash>,
+) -> Option<Hash> {
+    if known.is_empty() {
+        return proof.next().copied();
+    }
+    if hi - lo == 1 {
+        return Some(known[0].1);
+    }
+    let k = split((hi - lo) as usize) as u64;
+    let cut = known.partition_point(|&(i, _)| i < lo + k);
+    let left = rebuild_scattered(lo, lo + k, &known[..cut], proof)?;
+    let right = rebuild_scattered(lo + k, hi, &known[cut..], proof)?;
+    Some(node_hash(&left, &right))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::merkle::leaf_hash;
@@ -136,5 +198,45 @@ mod tests {
         assert_eq!(root_from_range(1000, 300, &l[300..700], &proof[1..]), None);
         assert!(range_proof(990, 20, &l).is_none());
         assert!(range_proof(0, 0, &l).is_none());
+    }
+
+    #[test]
+    fn scattered_leaves_rebuild_the_root_and_a_changed_one_does_not() {
+        for n in 1..=20 {
+            let l = leaves(n);
+            let r = root(&l);
+            // Every subset of small trees, and some of the larger ones.
+            for mask in 1u32..(1 << n.min(10)) {
+                let indices: Vec<usize> = (0..n)
+                    .filter(|i| mask & (1 << (i % 10)) != 0 && (*i < 10 || i % 3 == 0))
+                    .collect();
+                if indices.is_empty() {
+                    continue;
+                }
+                let proof = leaves_proof(&indices, &l).unwrap();
+                let known: Vec<(u64, Hash)> = indices.iter().map(|&i| (i as u64, l[i])).collect();
+                assert_eq!(
+                    root_from_leaves(n as u64, &known, &proof),
+                    Some(r),
+                    "{indices:?} of {n}"
+                );
+                let mut changed = known.clone();
+                changed[0].1 = leaf_hash(b"changed");
+                assert_ne!(root_from_leaves(n as u64, &changed, &proof), Some(r));
+                if let [(a, _), (b, _), ..] = known[..] {
+                    // An entry claimed at another place.
+                    let mut moved = known.clone();
+                    moved[0].0 = if a + 1 < b { a + 1 } else { continue };
+                    assert_ne!(root_from_leaves(n as u64, &moved, &proof), Some(r));
+                }
+            }
+            // A contiguous run: the same proof as the run's.
+            if n > 3 {
+                let run: Vec<usize> = (1..n - 1).collect();
+                assert_eq!(leaves_proof(&run, &l), range_proof(1, n - 2, &l));
+            }
+        }
+        assert!(leaves_proof(&[3, 2], &leaves(5)).is_none());
+        assert!(leaves_proof(&[5], &leaves(5)).is_none());
     }
 }
