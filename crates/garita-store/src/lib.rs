@@ -113,6 +113,9 @@ mod write;
 #[cfg(test)]
 mod store_tests;
 
+/// How the store encodes an audit entry (schema 4: compact, see the key
+/// layout), for tools and tests that read sled's files directly.
+pub use audit::compact::{decode_entry as decode_audit_entry, encode_entry as encode_audit_entry};
 pub use backup::{BackupError, RestoreReport};
 pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};

@@ -157,7 +157,7 @@ mod tag {
 
 /// The bytes to store for `entry`: binary when it decodes back to the same
 /// entry, else JSON.
-pub(crate) fn encode_entry(entry: &AuditEntry) -> Result<Vec<u8>, StoreError> {
+pub fn encode_entry(entry: &AuditEntry) -> Result<Vec<u8>, StoreError> {
     if let Some(bytes) = binary(entry) {
         if decode_binary(&bytes).as_ref() == Some(entry) {
             return Ok(bytes);
@@ -168,10 +168,7 @@ pub(crate) fn encode_entry(entry: &AuditEntry) -> Result<Vec<u8>, StoreError> {
 
 /// The entry stored as `bytes`, in either encoding; `what` names it for
 /// the error.
-pub(crate) fn decode_entry(
-    bytes: &[u8],
-    what: impl FnOnce() -> String,
-) -> Result<AuditEntry, StoreError> {
+pub fn decode_entry(bytes: &[u8], what: impl FnOnce() -> String) -> Result<AuditEntry, StoreError> {
     match bytes.first() {
         Some(&COMPACT_V2) => decode_binary(bytes).ok_or_else(|| StoreError::Corrupt {
             what: what(),
