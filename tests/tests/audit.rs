@@ -155,15 +155,15 @@ fn tamper(store: &Path, change: impl FnOnce(&sled::Tree)) {
     db.flush().unwrap();
 }
 
+/// An entry as sled holds it (compact since schema 4), as JSON to edit.
 fn decode(bytes: &[u8]) -> Value {
-    assert_eq!(bytes[0], 1, "encoding version byte");
-    serde_json::from_slice(&bytes[1..]).unwrap()
+    assert_eq!(bytes[0], 2, "encoding version byte (compact entry)");
+    serde_json::to_value(garita_store::decode_audit_entry(bytes, String::new).unwrap()).unwrap()
 }
 
 fn encode(value: &Value) -> Vec<u8> {
-    let mut bytes = vec![1];
-    bytes.extend(serde_json::to_vec(value).unwrap());
-    bytes
+    let entry: AuditEntry = serde_json::from_value(value.clone()).unwrap();
+    garita_store::encode_audit_entry(&entry).unwrap()
 }
 
 #[test]

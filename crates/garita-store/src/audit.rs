@@ -35,6 +35,8 @@
 //! the head with a copy kept elsewhere (docs/audit.md).
 
 mod chain;
+pub(crate) mod compact;
+pub(crate) mod migrate;
 mod read;
 mod sled_log;
 

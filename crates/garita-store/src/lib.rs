@@ -20,8 +20,9 @@
 //! # Key layout (KEYS)
 //!
 //! Every value starts with an encoding-version byte; `1` means the rest is
-//! JSON written by `serde_json`. A later format gets a new byte, so old values
-//! stay readable and can be migrated. "BE" is big-endian; an instant is unix
+//! JSON written by `serde_json`; `2`, an audit entry in the compact binary
+//! layout of `audit/compact.rs` (schema 4). A later format gets a new byte,
+//! so old values stay readable and can be migrated. "BE" is big-endian; an instant is unix
 //! milliseconds as an `i64` with its sign bit flipped, so that byte order is
 //! time order.
 //!
@@ -35,7 +36,7 @@
 //! | `children` | parent id, `0x00`, step id, `0x00`, index `u32` BE | child run id |
 //! | `outbox` | Message-ID, with its angle brackets | [`OutboxEntry`](garita_engine::OutboxEntry) (see `outbox.rs`) |
 //! | `sources` | SHA-256 (hex) of a workflow source | the source text; summaries refer to it |
-//! | `audit` | seq `u64` BE | `AuditEntry`: the hash-chained audit log, head in `meta.audit_head` (see `audit.rs`; the chain itself is `garita_engine::audit`) |
+//! | `audit` | seq `u64` BE | `AuditEntry`, compact (version byte 2; JSON in stores of schema 3 and older): the hash-chained audit log, head in `meta.audit_head` (see `audit.rs`; the chain itself is `garita_engine::audit`) |
 //! | `users` | normalised email | `User` of the console (schema 2; see `users.rs`) |
 //! | `console_sessions` | SHA-256 (hex) of a session id | `ConsoleSession` (see `users.rs`) |
 //! | `login_failures` | `email:...` or `ip:...` | `LoginFailures` (see `users.rs`) |
@@ -112,6 +113,9 @@ mod write;
 #[cfg(test)]
 mod store_tests;
 
+/// How the store encodes an audit entry (schema 4: compact, see the key
+/// layout), for tools and tests that read sled's files directly.
+pub use audit::compact::{decode_entry as decode_audit_entry, encode_entry as encode_audit_entry};
 pub use backup::{BackupError, RestoreReport};
 pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};

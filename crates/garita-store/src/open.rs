@@ -166,7 +166,12 @@ fn finish_open(
 ) -> Result<SledStore, StoreError> {
     let trees = Trees::open(&db, dir, clock)?;
     let marked = schema::was_initialized(dir);
-    let state = schema::check_or_init(&trees.meta, dir, marked || !trees.runs.is_empty())?;
+    let state = schema::check_or_init(
+        &trees.meta,
+        &trees.audit.tree,
+        dir,
+        marked || !trees.runs.is_empty(),
+    )?;
     let flush = Arc::new(DurableFlush::new(
         db.clone(),
         dir.to_path_buf(),

@@ -18,7 +18,15 @@ use crate::keys::SCHEMA_VERSION_KEY;
 ///   instead of backing it up (and restoring it) without its users.
 /// - 3: adds tree `links` (holders' links, their secret and calendar feed
 ///   tokens; see `links.rs`), upgraded in place the same way.
-pub const SCHEMA_VERSION: u32 = 3;
+/// - 4: audit entries are stored compactly (`audit/compact.rs`, version
+///   byte 2) instead of as JSON; their hashes do not change. Opening an
+///   older store rewrites its entries (`audit/migrate.rs`) before the new
+///   number is written; a garita of schema 3 would misread them, so it
+///   refuses the store.
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// The first version whose audit entries are stored compactly.
+const COMPACT_AUDIT: u32 = 4;
 
 /// What [`check_or_init`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +61,13 @@ pub(crate) fn mark_initialized(dir: &Path) -> std::io::Result<()> {
 
 /// Checks the version in `meta`, or writes [`SCHEMA_VERSION`] into an empty
 /// store. `must_exist` says the store was used before (it holds runs, or was
-/// marked initialized), so a missing version means damage.
+/// marked initialized), so a missing version means damage. An older store
+/// is migrated (its JSON audit entries in `audit` rewritten compactly)
+/// before the new version is written, so an interrupted migration runs
+/// again on the next open.
 pub(crate) fn check_or_init(
     meta: &sled::Tree,
+    audit: &sled::Tree,
     path: &Path,
     must_exist: bool,
 ) -> Result<SchemaState, StoreError> {
@@ -76,6 +88,10 @@ pub(crate) fn check_or_init(
                 });
             }
             if found < SCHEMA_VERSION {
+                if found < COMPACT_AUDIT {
+                    let rewritten = crate::audit::migrate::compact_json_entries(audit, path)?;
+                    tracing::info!(store = %path.display(), from = found, entries = rewritten, "audit entries rewritten compactly (schema 4)");
+                }
                 meta.insert(SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| sled_error(path, "upgrading the schema version", e))?;
                 return Ok(SchemaState::Upgraded);
@@ -111,20 +127,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::Config::new().path(dir.path()).open().unwrap();
         let meta = db.open_tree("meta").unwrap();
+        let audit = db.open_tree("audit").unwrap();
         assert_eq!(
-            check_or_init(&meta, dir.path(), false).unwrap(),
+            check_or_init(&meta, &audit, dir.path(), false).unwrap(),
             SchemaState::Initialized
         );
         meta.insert(SCHEMA_VERSION_KEY, &1u32.to_be_bytes())
             .unwrap();
         assert_eq!(
-            check_or_init(&meta, dir.path(), true).unwrap(),
+            check_or_init(&meta, &audit, dir.path(), true).unwrap(),
             SchemaState::Upgraded
         );
         let stored = meta.get(SCHEMA_VERSION_KEY).unwrap().unwrap();
         assert_eq!(parse_version(&stored), Some(SCHEMA_VERSION));
         assert_eq!(
-            check_or_init(&meta, dir.path(), true).unwrap(),
+            check_or_init(&meta, &audit, dir.path(), true).unwrap(),
             SchemaState::Existing
         );
     }

@@ -22,10 +22,11 @@ use garita_engine::audit::{AuditEntry, AuditHead, ChainHead, PendingEntry, GENES
 use garita_engine::{RecordingClock, StoreError, WriteTime};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
+use super::compact::{decode_entry, encode_entry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 
-/// Name of the tree of entries: seq `u64` BE → [`AuditEntry`].
+/// Name of the tree of entries: seq `u64` BE → [`AuditEntry`] (see `compact.rs`).
 pub(crate) const AUDIT_TREE: &str = "audit";
 
 /// Key of the chain's head in tree `meta`.
@@ -92,8 +93,7 @@ pub(crate) fn append_in(
     time: &WriteTime,
 ) -> Result<AuditEntry, ConflictableTransactionError<StoreError>> {
     let (entry, next) = pending.chained(head, time);
-    let bytes = encode(&entry, &format!("audit entry {}", entry.seq))
-        .map_err(ConflictableTransactionError::Abort)?;
+    let bytes = encode_entry(&entry).map_err(ConflictableTransactionError::Abort)?;
     audit.insert(&entry.seq.to_be_bytes(), bytes)?;
     *head = next;
     Ok(entry)
@@ -141,7 +141,7 @@ fn load_head(tree: &sled::Tree, meta: &sled::Tree, path: &Path) -> Result<ChainH
         return Ok(ChainHead::GENESIS);
     };
     let seq = <[u8; 8]>::try_from(key.as_ref()).map_or(0, u64::from_be_bytes);
-    let hash = decode::<AuditEntry>(&value, || format!("audit entry {seq}"))
+    let hash = decode_entry(&value, || format!("audit entry {seq}"))
         .ok()
         .and_then(|entry| garita_engine::audit::parse_hash(&entry.hash))
         .unwrap_or(GENESIS_PREV_HASH);

@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use garita_engine::StoreError;
 
-use crate::codec::decode;
+use super::compact::decode_entry;
 use crate::errors::sled_error;
 use garita_engine::audit::AuditEntry;
 
@@ -57,7 +57,7 @@ fn decode_item(
     path: &Path,
 ) -> Result<AuditEntry, StoreError> {
     let (key, value) = item.map_err(|e| sled_error(path, "reading the audit log", e))?;
-    decode(&value, || {
+    decode_entry(&value, || {
         let seq = <[u8; 8]>::try_from(key.as_ref()).map_or(0, u64::from_be_bytes);
         format!("audit entry {seq} (run `garita audit verify`)")
     })

@@ -18,10 +18,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::chain::{append_in, store_head, stored_head, AuditChain};
+use super::compact::decode_entry;
 use super::read;
 use crate::accounts::blocking::run_blocking;
 use crate::accounts::keys::{account_key, history_key, tree as account_tree};
-use crate::codec::decode;
 use crate::errors::sled_error;
 use crate::keys::{event_key, event_prefix, seq_of_event_key};
 use crate::store::SledStore;
@@ -104,7 +104,7 @@ impl SledAudit {
             match <[u8; 8]>::try_from(key.as_ref()).map(u64::from_be_bytes) {
                 Ok(seq) => check.slot(
                     seq,
-                    decode::<AuditEntry>(&value, || format!("audit entry {seq}"))
+                    decode_entry(&value, || format!("audit entry {seq}"))
                         .map_err(|e| e.to_string()),
                 ),
                 Err(_) => check.foreign_key(&format!("a key of {} bytes", key.len())),
@@ -166,7 +166,7 @@ impl AuditedRecords for SledAudit {
             let Ok(seq) = <[u8; 8]>::try_from(key.as_ref()).map(u64::from_be_bytes) else {
                 continue;
             };
-            out.push((seq, decode::<AuditEntry>(&value, String::new).ok()));
+            out.push((seq, decode_entry(&value, String::new).ok()));
         }
         Ok(out)
     }

@@ -335,10 +335,10 @@ async fn a_modified_entry_is_named() {
     tamper(dir.path(), |audit, _| {
         let key = 6u64.to_be_bytes();
         let mut entry: AuditEntry =
-            crate::codec::decode(&audit.get(key).unwrap().unwrap(), String::new).unwrap();
+            super::compact::decode_entry(&audit.get(key).unwrap().unwrap(), String::new).unwrap();
         entry.actor = Some("mallory@example.com".into());
         audit
-            .insert(key, crate::codec::encode(&entry, "x").unwrap())
+            .insert(key, super::compact::encode_entry(&entry).unwrap())
             .unwrap();
     });
     let report = verify(dir.path());
@@ -357,11 +357,11 @@ async fn a_modified_entry_with_a_recomputed_hash_breaks_the_next_link() {
     tamper(dir.path(), |audit, _| {
         let key = 4u64.to_be_bytes();
         let mut entry: AuditEntry =
-            crate::codec::decode(&audit.get(key).unwrap().unwrap(), String::new).unwrap();
+            super::compact::decode_entry(&audit.get(key).unwrap().unwrap(), String::new).unwrap();
         entry.summary["to"] = json!("mallory@example.com");
         entry.hash = entry.computed_hash().unwrap();
         audit
-            .insert(key, crate::codec::encode(&entry, "x").unwrap())
+            .insert(key, super::compact::encode_entry(&entry).unwrap())
             .unwrap();
     });
     let report = verify(dir.path());
@@ -680,4 +680,73 @@ async fn the_sled_log_passes_the_audit_conformance_suite() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     garita_engine::audit::conformance::audited_write_checks(&store, &store).await;
+}
+
+/// A store as a garita of schema 3 wrote it: every audit entry JSON (the
+/// old encoder, `record_codec::encode`), schema version 3. Opening it
+/// rewrites the entries compactly, each decoding to the same entry (so the
+/// same hash), raises the version, and the chain and records still verify.
+#[tokio::test]
+async fn a_schema_3_store_with_json_entries_is_migrated_to_compact_entries() {
+    use super::compact::{decode_entry, COMPACT_V2};
+    use garita_engine::record_codec::JSON_V1;
+
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path()).await;
+    let before = {
+        let db = raw_sled(dir.path());
+        let audit = db.open_tree(AUDIT_TREE).unwrap();
+        let mut before = Vec::new();
+        for item in audit.iter() {
+            let (key, value) = item.unwrap();
+            let entry = decode_entry(&value, String::new).unwrap();
+            audit
+                .insert(
+                    &key,
+                    garita_engine::record_codec::encode(&entry, "old").unwrap(),
+                )
+                .unwrap();
+            before.push(entry);
+        }
+        db.open_tree("meta")
+            .unwrap()
+            .insert(crate::keys::SCHEMA_VERSION_KEY, &3u32.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+        before
+    };
+    assert!(before.len() > 10, "{}", before.len());
+    let json_bytes: usize = {
+        let db = raw_sled(dir.path());
+        let audit = db.open_tree(AUDIT_TREE).unwrap();
+        audit.iter().map(|i| i.unwrap().1.len()).sum()
+    };
+
+    let store = open(dir.path());
+    let after = store.audit_entries_now(1, None).unwrap();
+    assert_eq!(after, before);
+    let report = store.audit_trees().unwrap().verify().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    drop(store);
+
+    let db = raw_sled(dir.path());
+    let audit = db.open_tree(AUDIT_TREE).unwrap();
+    let stored: Vec<_> = audit.iter().map(|i| i.unwrap().1).collect();
+    assert!(
+        stored.iter().all(|v| v[0] == COMPACT_V2),
+        "every entry compact"
+    );
+    assert!(!stored.iter().any(|v| v[0] == JSON_V1));
+    let compact_bytes: usize = stored.iter().map(|v| v.len()).sum();
+    assert!(
+        compact_bytes * 2 < json_bytes,
+        "{compact_bytes} vs {json_bytes}"
+    );
+    let version = db
+        .open_tree("meta")
+        .unwrap()
+        .get(crate::keys::SCHEMA_VERSION_KEY)
+        .unwrap()
+        .unwrap();
+    assert_eq!(version.as_ref(), &crate::SCHEMA_VERSION.to_be_bytes());
 }

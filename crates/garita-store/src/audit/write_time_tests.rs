@@ -273,7 +273,7 @@ async fn entries_from_before_recorded_at_still_verify_and_export_by_their_own_ti
             hash: String::new(),
         };
         entry.hash = entry.computed_hash().unwrap();
-        let bytes = crate::codec::encode(&entry, "entry").unwrap();
+        let bytes = super::compact::encode_entry(&entry).unwrap();
         // What the old format stored: no trace of the new fields.
         assert!(!String::from_utf8_lossy(&bytes).contains("recorded_at"));
         audit.insert(seq.to_be_bytes(), bytes).unwrap();
@@ -380,10 +380,10 @@ fn rewrite(dir: &Path, seq: u64, change: impl FnOnce(&mut AuditEntry)) {
     let audit = db.open_tree(AUDIT_TREE).unwrap();
     let key = seq.to_be_bytes();
     let mut entry: AuditEntry =
-        crate::codec::decode(&audit.get(key).unwrap().unwrap(), String::new).unwrap();
+        super::compact::decode_entry(&audit.get(key).unwrap().unwrap(), String::new).unwrap();
     change(&mut entry);
     audit
-        .insert(key, crate::codec::encode(&entry, "entry").unwrap())
+        .insert(key, super::compact::encode_entry(&entry).unwrap())
         .unwrap();
     db.flush().unwrap();
 }

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::blocking::run_blocking;
 use crate::accounts::keys::{deactivation_key, tree as account_tree};
+use crate::audit::compact::{as_json_v1, decode_entry, encode_entry};
 use crate::audit::{stored_head, HEAD_KEY};
 use crate::codec::{decode, encode};
 use crate::durable_flush::DurableFlush;
@@ -130,7 +131,16 @@ impl RecordIo {
                 let (key, value) = item.map_err(|e| {
                     sled_error(&self.path, &format!("reading tree `{}`", kind.name()), e)
                 })?;
-                records.push((key.to_vec(), value.to_vec()));
+                // A backup carries audit entries as JSON, as every backend
+                // reads them; this store keeps them compact (`compact.rs`).
+                // A damaged entry goes as it is, for the backup's check to report.
+                let value = match kind {
+                    RecordKind::Audit => {
+                        as_json_v1(&value, String::new).unwrap_or_else(|_| value.to_vec())
+                    }
+                    _ => value.to_vec(),
+                };
+                records.push((key.to_vec(), value));
             }
         }
         Ok(set)
@@ -164,7 +174,18 @@ impl RecordIo {
             for kind in RecordKind::ALL {
                 let mut batch = sled::Batch::default();
                 for (key, value) in set.section(kind) {
-                    batch.insert(key.as_slice(), value.as_slice());
+                    // Entries are stored compact; one that does not
+                    // decode is kept as it came (`audit verify` names it).
+                    let compact = (kind == RecordKind::Audit)
+                        .then(|| decode_entry(value, String::new).ok())
+                        .flatten()
+                        .map(|entry| encode_entry(&entry))
+                        .transpose()?;
+                    if let Some(compact) = compact {
+                        batch.insert(key.as_slice(), compact);
+                    } else {
+                        batch.insert(key.as_slice(), value.as_slice());
+                    }
                 }
                 self.apply(kind.name(), batch)?;
             }

@@ -13,13 +13,7 @@ use crate::keys::{tree, SCHEMA_VERSION_KEY};
 use crate::schema::SCHEMA_VERSION;
 
 /// Trees whose values are versioned JSON of a type this check does not name.
-const JSON_TREES: &[&str] = &[
-    "accounts",
-    "account_history",
-    "emitted_events",
-    "schedules",
-    "audit",
-];
+const JSON_TREES: &[&str] = &["accounts", "account_history", "emitted_events", "schedules"];
 
 /// Decodes every record of `trees`; `Err` names the first one that does not.
 pub(crate) fn check_records(trees: &[TreeData]) -> Result<(), String> {
@@ -34,6 +28,8 @@ pub(crate) fn check_records(trees: &[TreeData]) -> Result<(), String> {
             "outbox" => decode_all::<OutboxEntry>(tree)?,
             "tasks" => decode_all::<Task>(tree)?,
             name if JSON_TREES.contains(&name) => decode_all::<IgnoredAny>(tree)?,
+            // JSON from a garita of schema 3 or older; compact from later.
+            "audit" => audit_entries(tree)?,
             _ => {}
         }
     }
@@ -59,6 +55,16 @@ fn check_schema_version(meta: &TreeData) -> Result<(), String> {
         return Err(format!(
             "it holds a store of schema version {version}, newer than this garita's {SCHEMA_VERSION}; restore it with a newer garita"
         ));
+    }
+    Ok(())
+}
+
+fn audit_entries(tree: &TreeData) -> Result<(), String> {
+    for (key, value) in &tree.records {
+        crate::audit::compact::decode_entry(value, || {
+            format!("record {} of tree `audit`", String::from_utf8_lossy(key))
+        })
+        .map_err(|e| format!("a record does not decode: {e}"))?;
     }
     Ok(())
 }
