@@ -434,3 +434,66 @@ fn simulate_while_the_daemon_runs_matches_a_stopped_store_and_leaves_it_unchange
     );
     assert_eq!(happenings(&beside, "run_resumed").count(), 1);
 }
+
+#[test]
+fn simulate_prunes_in_virtual_time_as_the_daemon_would_and_can_keep_its_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    write(
+        &workflows,
+        "daily.yaml",
+        r#"
+name: daily-three
+on:
+  schedule:
+    cron: "0 8 * * *"
+    time_zone: UTC
+steps:
+  - id: a
+    uses: core.set
+    with: {n: 1}
+  - id: b
+    uses: core.set
+    with: {n: 2}
+  - id: c
+    uses: core.set
+    with: {n: 3}
+"#,
+    );
+    let kept = dir.path().join("kept");
+    let sim = |extra: &[&str]| {
+        let mut cmd = garita(&store);
+        cmd.env("GARITA_RETENTION__RUN_EVENTS_DAYS", "10")
+            .args(["--json", "simulate", "--from", "2026-01-01", "--to"])
+            .args(extra)
+            .arg("--workflows")
+            .arg(&workflows);
+        run(&mut cmd)
+    };
+    let out = sim(&["2026-01-31", "--keep-store", kept.to_str().unwrap()]);
+    assert_success(&out, "simulate with retention");
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // 31 daily runs; the passes every six virtual hours prune each run once
+    // it finished more than ten days before: those of 1 to 20 January.
+    assert_eq!(report["totals"]["succeeded"], 31);
+    assert_eq!(report["totals"]["runs_pruned"], 20, "{}", report["totals"]);
+    assert!(happenings(&report, "pruned").count() >= 20);
+    // The kept store: the step events are gone, the audit chain still verifies.
+    let out = run(garita(&kept).args(["audit", "verify"]));
+    assert_success(&out, "audit verify on the kept store");
+    let out = run(garita(&kept).args(["--json", "runs", "list"]));
+    assert_success(&out, "runs list on the kept store");
+    let runs: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(runs.as_array().map(Vec::len), Some(31), "{runs}");
+    // The real store was never written; a kept path is never overwritten.
+    assert!(!store.exists());
+    let out = sim(&["2026-01-31", "--keep-store", kept.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("exists already"), "{}", stderr(&out));
+    // Years need --summary, which prints the totals only.
+    let out = sim(&["2029-12-31"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--summary"), "{}", stderr(&out));
+}

@@ -11,6 +11,14 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
+/// How often, with `run_events_days` set, the daemon prunes the runs past
+/// their retention (and once when it starts); `garita simulate` does the
+/// same in virtual time. Each pass prunes every finished run older than
+/// the cutoff that still has step events, so a pass missed while the
+/// daemon was down is made up by the next one: the effect follows from the
+/// state, never from the day.
+pub const PASS_EVERY: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
 use crate::AppError;
 
 /// `[retention]` of garita.toml.

@@ -234,6 +234,13 @@ pub enum Command {
         /// or task:complete:fields=JSON.
         #[arg(long, value_name = "ASSUMPTION")]
         assume: Vec<String>,
+        /// Print only the totals, not every day (allows up to ten years).
+        #[arg(long)]
+        summary: bool,
+        /// Leave the simulated store in DIR (must not exist yet) to look at
+        /// afterwards with --store DIR; by default it is thrown away.
+        #[arg(long, value_name = "DIR")]
+        keep_store: Option<PathBuf>,
     },
 }
 

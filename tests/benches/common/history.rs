@@ -42,7 +42,7 @@ pub struct HistoryFigures {
 }
 
 /// Median VmRSS of `child` over ten samples 200 ms apart, and VmHWM, MiB.
-fn sample(child: &mut Child) -> (f64, f64) {
+pub fn sample(child: &mut Child) -> (f64, f64) {
     let path = format!("/proc/{}/status", child.id());
     let mut rss = Vec::new();
     let mut hwm = 0.0;
@@ -77,7 +77,7 @@ fn start_run(socket: &Path, body: &str) {
 }
 
 /// Bytes of every file under `dir`.
-fn dir_bytes(dir: &Path) -> u64 {
+pub fn dir_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|entries| {
             entries

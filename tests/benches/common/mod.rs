@@ -8,6 +8,7 @@ pub mod call_batch;
 pub mod durable;
 pub mod echo;
 pub mod evidence;
+pub mod five_years;
 pub mod history;
 pub mod inventory;
 pub mod process;

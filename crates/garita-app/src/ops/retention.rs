@@ -9,7 +9,7 @@
 //! parent reads its children's step outputs when they end.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use garita_engine::{RunFilter, RunRecord, RunStatus};
+use garita_engine::{RunFilter, RunRecord, RunStatus, Store};
 use serde::{Deserialize, Serialize};
 
 use super::Session;
@@ -49,7 +49,18 @@ pub async fn prune_before(
     session: &Session,
     cutoff: DateTime<Utc>,
 ) -> Result<RunsPruned, AppError> {
-    let store = session.backend.runs.as_ref();
+    let now = session.engine.clock().now();
+    prune_store_before(session.backend.runs.as_ref(), cutoff, now).await
+}
+
+/// What [`prune_before`] does, on a store and at a business instant
+/// given: also what `garita simulate` runs on its copy in virtual time,
+/// so a rehearsal prunes exactly as the daemon would.
+pub async fn prune_store_before(
+    store: &dyn Store,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<RunsPruned, AppError> {
     let finished = store
         .list_runs(&RunFilter {
             statuses: vec![
@@ -67,13 +78,12 @@ pub async fn prune_before(
         events_removed: 0,
         children_kept: 0,
     };
-    let now = session.engine.clock().now();
     for run in finished.iter().filter(|r| r.updated_at < cutoff) {
         // Nothing left to remove: skip the store's write path.
         if run.next_seq <= 2 {
             continue;
         }
-        if !parent_finished(session, run).await? {
+        if !parent_finished(store, run).await? {
             done.children_kept += 1;
             continue;
         }
@@ -87,13 +97,11 @@ pub async fn prune_before(
 }
 
 /// Whether `run` has no parent or its parent has finished.
-async fn parent_finished(session: &Session, run: &RunRecord) -> Result<bool, AppError> {
+async fn parent_finished(store: &dyn Store, run: &RunRecord) -> Result<bool, AppError> {
     let Some(parent) = &run.parent else {
         return Ok(true);
     };
-    Ok(session
-        .backend
-        .runs
+    Ok(store
         .run(&parent.run_id)
         .await?
         .is_none_or(|p| p.status.is_terminal()))

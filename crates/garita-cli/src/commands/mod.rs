@@ -181,6 +181,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             time_zone,
             workflows,
             assume,
+            summary,
+            keep_store,
         } => {
             let args = simulate::SimulateArgs {
                 from: &from,
@@ -188,6 +190,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 time_zone: &time_zone,
                 workflows: workflows.as_deref(),
                 assume: &assume,
+                summary,
+                keep_store: keep_store.as_deref(),
             };
             simulate::simulate(&App::new(global)?, args).await
         }

@@ -32,13 +32,6 @@ const BUSY_RETRY: Duration = Duration::from_secs(1);
 /// How often the loop checks that its store can still write.
 const STORE_CHECK: Duration = Duration::from_secs(5);
 
-/// How often, with `[retention] run_events_days` set, the daemon prunes
-/// the runs past their retention (and once when it starts). Each pass
-/// prunes every finished run older than the cutoff that still has step
-/// events, so a pass missed while the daemon was down is made up by the
-/// next one: the effect follows from the state, never from the day.
-const RETENTION_PASS: Duration = Duration::from_secs(6 * 3600);
-
 /// How a stretch of service ended.
 pub enum Served {
     /// A signal stopped the daemon: exit with this code.
@@ -196,7 +189,7 @@ pub async fn serve(
     let retention = app.wiring().settings.retention.clone();
     // Checked now, so a wrong value stops the daemon at start, not later.
     retention.cutoff(clock.now())?;
-    let mut retention_pass = tokio::time::interval(RETENTION_PASS);
+    let mut retention_pass = tokio::time::interval(garita_app::retention::PASS_EVERY);
     retention_pass.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pruning: Option<tokio::task::JoinHandle<()>> = None;
     let stop = loop {

@@ -40,9 +40,12 @@ use garita_store::{Durability, SledStore, StoreOptions};
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::output::say;
 use assume::TaskAssumption;
 use capture::{performed_on_the_copy, recipients, CapturingConnectors};
 use garita_app::backend::Backend;
+use garita_app::ops::retention::prune_store_before;
+use garita_app::retention::{RetentionSettings, PASS_EVERY};
 use garita_app::workflow_dir::load_or_explain;
 use store_copy::StoreCopy;
 use timeline::{Happening, Timeline};
@@ -58,10 +61,22 @@ pub struct SimulateArgs<'a> {
     pub time_zone: &'a str,
     pub workflows: Option<&'a Path>,
     pub assume: &'a [String],
+    /// `--summary`: print the totals only.
+    pub summary: bool,
+    /// `--keep-store DIR`: leave the simulated store there.
+    pub keep_store: Option<&'a Path>,
 }
 
 pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitCode> {
-    let window = SimWindow::parse(args.from, args.to, args.time_zone)?;
+    let max_days = if args.summary {
+        window::MAX_DAYS_SUMMARY
+    } else {
+        window::MAX_DAYS
+    };
+    let window = SimWindow::parse(args.from, args.to, args.time_zone, max_days)?;
+    let retention = app.wiring().settings.retention.clone();
+    // A wrong value stops here, as it stops the daemon at start.
+    retention.cutoff(window.start)?;
     let assumption = TaskAssumption::parse(args.assume)?;
     let config = app.wiring().settings.daemon.resolve(args.workflows)?;
     let workflows = load_or_explain(app.wiring(), &config.workflows_dir)?;
@@ -78,7 +93,12 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         // A throwaway copy needs no protection against power loss.
         durability: Durability::ProcessCrash,
     };
-    let copy = StoreCopy::take(&real, options.clone(), app.wiring().clock.now())?;
+    let copy = StoreCopy::take(
+        &real,
+        options.clone(),
+        app.wiring().clock.now(),
+        args.keep_store,
+    )?;
     // The simulation's private copy is always an embedded store, whatever
     // the real one is: it is thrown away at the end.
     let backend = Backend::sled(&Arc::new(SledStore::open(&copy.path(), options)?));
@@ -120,9 +140,11 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         capture,
         assumption,
         triggers,
-        timeline: Timeline::new(window),
+        timeline: Timeline::new(window, args.summary),
         seen_tasks: HashSet::new(),
         last_status: BTreeMap::new(),
+        retention,
+        next_prune: window.start,
     };
     sim.run(&mut scheduler, window).await?;
 
@@ -153,6 +175,12 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
             sim.assumption.describe()
         );
         sim.timeline.print(still_waiting);
+        if let Some(kept) = args.keep_store {
+            say!(
+                "the simulated store is kept in {} (open it with --store)",
+                kept.display()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -209,6 +237,10 @@ struct Simulation {
     seen_tasks: HashSet<String>,
     /// Each run's last known status.
     last_status: BTreeMap<String, RunStatus>,
+    /// `[retention]`, applied in virtual time as the daemon applies it.
+    retention: RetentionSettings,
+    /// When the next retention pass is due (virtual time).
+    next_prune: DateTime<Utc>,
 }
 
 impl Simulation {
@@ -231,6 +263,7 @@ impl Simulation {
             self.observe(driven).await?;
             self.settle_tasks().await?;
             self.observe_captured();
+            self.prune_if_due().await?;
             let now = self.clock.now();
             let midnight = window.next_midnight(now);
             let due = scheduler.next_due().await?.unwrap_or(midnight);
@@ -244,6 +277,31 @@ impl Simulation {
             if window.day_of(next) != window.day_of(now) {
                 self.accounts_of_the_day(window).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// A retention pass when one is due, as the daemon makes one when it
+    /// starts and every [`PASS_EVERY`] after, with the same code.
+    async fn prune_if_due(&mut self) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        if now < self.next_prune {
+            return Ok(());
+        }
+        self.next_prune = now + TimeDelta::from_std(PASS_EVERY)?;
+        let Some(cutoff) = self.retention.cutoff(now)? else {
+            return Ok(());
+        };
+        let done = prune_store_before(self.backend.runs.as_ref(), cutoff, now).await?;
+        if done.runs_pruned > 0 {
+            self.timeline.push(
+                now,
+                Happening::Pruned {
+                    runs: done.runs_pruned,
+                    events: done.events_removed,
+                    finished_before: instant_text(cutoff),
+                },
+            );
         }
         Ok(())
     }

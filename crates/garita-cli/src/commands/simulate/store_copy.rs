@@ -26,9 +26,11 @@ use super::daemon_backup::{restore_daemon_backup, PENDING_PREFIX};
 /// Files and directories of a store directory that are not the store's data.
 const LEFT_OUT: &[&str] = &["garita.pid", "outbox", crate::control::SOCKET_NAME];
 
-/// The copy, removed when dropped.
+/// The copy, removed when dropped unless it was asked to be kept.
 pub struct StoreCopy {
     dir: tempfile::TempDir,
+    /// Where the copy is when `--keep-store` asked for it to stay.
+    kept: Option<PathBuf>,
     /// Bytes copied (file by file).
     pub bytes: u64,
     /// The daemon whose backup the copy was restored from, if one held the store.
@@ -38,7 +40,22 @@ pub struct StoreCopy {
 impl StoreCopy {
     /// Copies the store at `real` (nothing when it does not exist yet);
     /// `options` and `now` serve a copy restored from the daemon's backup.
-    pub fn take(real: &Path, options: StoreOptions, now: DateTime<Utc>) -> anyhow::Result<Self> {
+    /// With `keep`, the copy is made there (a path that must not exist
+    /// yet, so nothing is overwritten) and stays after the simulation.
+    pub fn take(
+        real: &Path,
+        options: StoreOptions,
+        now: DateTime<Utc>,
+        keep: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        if let Some(keep) = keep {
+            if keep.exists() {
+                anyhow::bail!(
+                    "--keep-store {} exists already; give a path that does not exist yet (the simulated store is written there, and nothing is overwritten)",
+                    keep.display()
+                );
+            }
+        }
         let dir = tempfile::Builder::new()
             .prefix("garita-simulate-")
             .tempdir()
@@ -47,6 +64,7 @@ impl StoreCopy {
             )?;
         let mut copy = Self {
             dir,
+            kept: keep.map(Path::to_path_buf),
             bytes: 0,
             daemon_pid: None,
         };
@@ -79,9 +97,12 @@ impl StoreCopy {
         Ok(copy)
     }
 
-    /// Where the copy lives: a `store` directory inside the temporary one.
+    /// Where the copy lives: a `store` directory inside the temporary one,
+    /// or the `--keep-store` path.
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join("store")
+        self.kept
+            .clone()
+            .unwrap_or_else(|| self.dir.path().join("store"))
     }
 
     /// Where captured email would go (never written: sending is captured).
@@ -138,7 +159,7 @@ mod tests {
         fs::write(real.path().join("outbox/m.eml"), b"mail").unwrap();
         std::os::unix::net::UnixListener::bind(real.path().join("control.sock")).unwrap();
         fs::write(real.path().join(".simulate-x.backup"), b"old").unwrap();
-        let copy = StoreCopy::take(real.path(), StoreOptions::default(), Utc::now()).unwrap();
+        let copy = StoreCopy::take(real.path(), StoreOptions::default(), Utc::now(), None).unwrap();
         assert_eq!(fs::read(copy.path().join("db")).unwrap(), b"data");
         assert_eq!(fs::read(copy.path().join("blobs/1")).unwrap(), b"blob");
         assert!(!copy.path().join("garita.pid").exists());
@@ -154,8 +175,37 @@ mod tests {
             Path::new("/nonexistent/garita-store"),
             StoreOptions::default(),
             Utc::now(),
+            None,
         )
         .unwrap();
         assert!(!copy.path().exists());
+    }
+
+    #[test]
+    fn a_kept_copy_stays_and_an_existing_path_is_refused() {
+        let real = tempfile::tempdir().unwrap();
+        fs::write(real.path().join("db"), b"data").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let keep = out.path().join("kept");
+        let copy = StoreCopy::take(
+            real.path(),
+            StoreOptions::default(),
+            Utc::now(),
+            Some(&keep),
+        )
+        .unwrap();
+        assert_eq!(copy.path(), keep);
+        drop(copy);
+        assert_eq!(fs::read(keep.join("db")).unwrap(), b"data");
+        let err = StoreCopy::take(
+            real.path(),
+            StoreOptions::default(),
+            Utc::now(),
+            Some(&keep),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("exists already"), "{err}");
     }
 }

@@ -96,6 +96,13 @@ pub enum Happening {
         #[serde(skip_serializing_if = "Option::is_none")]
         event: Option<String>,
     },
+    /// A retention pass (`[retention] run_events_days`) removed the step
+    /// events of runs that finished before `finished_before`.
+    Pruned {
+        runs: u64,
+        events: u64,
+        finished_before: String,
+    },
 }
 
 /// A happening and its virtual instant.
@@ -125,6 +132,8 @@ pub struct Totals {
     pub tasks_answered: usize,
     pub accounts_deactivating: usize,
     pub rule_transitions: usize,
+    pub runs_pruned: u64,
+    pub events_pruned: u64,
 }
 
 /// Everything that happened, by local day.
@@ -132,14 +141,18 @@ pub struct Timeline {
     window: SimWindow,
     days: BTreeMap<NaiveDate, Vec<Entry>>,
     totals: Totals,
+    /// `--summary`: only the totals are kept (a simulation of years would
+    /// otherwise hold every happening in memory to print it).
+    totals_only: bool,
 }
 
 impl Timeline {
-    pub fn new(window: SimWindow) -> Self {
+    pub fn new(window: SimWindow, totals_only: bool) -> Self {
         Self {
             window,
             days: BTreeMap::new(),
             totals: Totals::default(),
+            totals_only,
         }
     }
 
@@ -163,7 +176,14 @@ impl Timeline {
             Happening::TaskAnswered { .. } => t.tasks_answered += 1,
             Happening::AccountDeactivates { .. } => t.accounts_deactivating += 1,
             Happening::RuleTransition { .. } => t.rule_transitions += 1,
+            Happening::Pruned { runs, events, .. } => {
+                t.runs_pruned += runs;
+                t.events_pruned += events;
+            }
             Happening::RunResumed { .. } | Happening::TaskAnswerRefused { .. } => {}
+        }
+        if self.totals_only {
+            return;
         }
         self.days
             .entry(self.window.day_of(at))
@@ -177,6 +197,7 @@ impl Timeline {
             .window
             .days()
             .into_iter()
+            .filter(|_| !self.totals_only)
             .map(|day| {
                 let entries = self.days.get(&day).cloned().unwrap_or_default();
                 serde_json::json!({"date": day.to_string(), "happenings": entries})
@@ -192,7 +213,12 @@ impl Timeline {
     /// The report for people: a heading per day, one line per happening.
     pub fn print(&self, still_waiting: usize) {
         let zone = self.window.zone;
-        for day in self.window.days() {
+        let days = if self.totals_only {
+            Vec::new()
+        } else {
+            self.window.days()
+        };
+        for day in days {
             let entries = self.days.get(&day).map(Vec::as_slice).unwrap_or_default();
             let weekday = day.format("%a");
             if entries.is_empty() {
@@ -215,6 +241,12 @@ impl Timeline {
             "{} email(s) drafted, {} other side effect(s) captured, {} task(s) created ({} answered), {} CTPAT deactivation(s), {} rule transition(s) applied",
             t.emails, t.side_effects, t.tasks_created, t.tasks_answered, t.accounts_deactivating, t.rule_transitions
         );
+        if t.runs_pruned > 0 {
+            say!(
+                "retention pruned the step events of {} run(s) ({} event(s)); their summaries, outputs and audit entries stay",
+                t.runs_pruned, t.events_pruned
+            );
+        }
     }
 }
 
@@ -295,6 +327,13 @@ fn describe(what: &Happening) -> String {
             }
             line
         }
+        Happening::Pruned {
+            runs,
+            events,
+            finished_before,
+        } => format!(
+            "retention: step events of {runs} run(s) finished before {finished_before} pruned ({events} event(s))"
+        ),
         Happening::TaskAnswered { task, outcome } => format!("task {outcome} (assumed): {task}"),
         Happening::TaskAnswerRefused { task, error } => {
             format!("task {task} stays open: the assumed answer does not fit ({error})")

@@ -6,8 +6,11 @@ use chrono_tz::Tz;
 
 use crate::usage::UsageError;
 
-/// Longest period one simulation covers.
-const MAX_DAYS: i64 = 3 * 366;
+/// Longest period one simulation covers when it prints every day.
+pub const MAX_DAYS: i64 = 3 * 366;
+/// Longest period with `--summary`, which keeps no day-by-day report in
+/// memory: long enough to rehearse years of retention and growth.
+pub const MAX_DAYS_SUMMARY: i64 = 10 * 366;
 
 /// `[start, end)` in UTC, and the zone days are counted in.
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +23,7 @@ pub struct SimWindow {
 impl SimWindow {
     /// `from` and `to` are `YYYY-MM-DD` (a whole day in `zone`: `--to` is
     /// included) or RFC 3339 instants.
-    pub fn parse(from: &str, to: &str, zone: &str) -> Result<Self, UsageError> {
+    pub fn parse(from: &str, to: &str, zone: &str, max_days: i64) -> Result<Self, UsageError> {
         let zone: Tz = zone.parse().map_err(|_| {
             UsageError(format!(
                 "--time-zone `{zone}` is not an IANA time zone such as America/Guayaquil or UTC"
@@ -33,9 +36,14 @@ impl SimWindow {
                 "--to ({to}) must come after --from ({from})"
             )));
         }
-        if (end - start).num_days() > MAX_DAYS {
+        if (end - start).num_days() > max_days {
+            let hint = if max_days < MAX_DAYS_SUMMARY {
+                format!(" or give --summary (totals only, up to {MAX_DAYS_SUMMARY} days)")
+            } else {
+                String::new()
+            };
             return Err(UsageError(format!(
-                "the period is longer than {MAX_DAYS} days; simulate it in parts"
+                "the period is longer than {max_days} days; simulate it in parts{hint}"
             )));
         }
         Ok(Self { start, end, zone })
@@ -114,7 +122,8 @@ mod tests {
 
     #[test]
     fn dates_cover_whole_days_in_the_zone() {
-        let w = SimWindow::parse("2026-03-01", "2026-03-31", "America/Guayaquil").unwrap();
+        let w =
+            SimWindow::parse("2026-03-01", "2026-03-31", "America/Guayaquil", MAX_DAYS).unwrap();
         assert_eq!(w.start.to_rfc3339(), "2026-03-01T05:00:00+00:00");
         assert_eq!(w.end.to_rfc3339(), "2026-04-01T05:00:00+00:00");
         assert_eq!(w.days().len(), 31);
@@ -126,9 +135,11 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_usage_error() {
-        assert!(SimWindow::parse("2026-03-01", "2026-02-01", "UTC").is_err());
-        assert!(SimWindow::parse("March", "2026-02-01", "UTC").is_err());
-        assert!(SimWindow::parse("2026-03-01", "2026-03-02", "Mars/Base").is_err());
-        assert!(SimWindow::parse("2020-01-01", "2026-01-01", "UTC").is_err());
+        assert!(SimWindow::parse("2026-03-01", "2026-02-01", "UTC", MAX_DAYS).is_err());
+        assert!(SimWindow::parse("March", "2026-02-01", "UTC", MAX_DAYS).is_err());
+        assert!(SimWindow::parse("2026-03-01", "2026-03-02", "Mars/Base", MAX_DAYS).is_err());
+        let long = SimWindow::parse("2020-01-01", "2026-01-01", "UTC", MAX_DAYS).unwrap_err();
+        assert!(long.to_string().contains("--summary"), "{long}");
+        assert!(SimWindow::parse("2020-01-01", "2026-01-01", "UTC", MAX_DAYS_SUMMARY).is_ok());
     }
 }
