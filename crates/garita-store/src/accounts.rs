@@ -50,7 +50,7 @@ mod tests;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta, EmittedEvent,
+    Account, AccountFilter, AccountKey, AccountStore, AccountSummary, AccountUpdate, ChangeMeta, EmittedEvent,
     HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite, UpsertOutcome,
 };
 use garita_engine::StoreError;
@@ -107,6 +107,13 @@ impl AccountStore for SledStore {
 
     async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, StoreError> {
         read::list(&self.account_trees()?, &self.path, filter)
+    }
+
+    async fn account_summaries(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<AccountSummary>, StoreError> {
+        read::summaries(&self.account_trees()?, &self.path, filter)
     }
 
     async fn account_history(&self, key: &AccountKey) -> Result<Vec<HistoryEntry>, StoreError> {
