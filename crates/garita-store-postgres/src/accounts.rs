@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountStore, AccountSummary, AccountUpdate, ChangeMeta, EmittedEvent,
-    HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite, UpsertOutcome,
+    Account, AccountFilter, AccountKey, AccountStore, AccountSummary, AccountUpdate, ChangeMeta,
+    EmittedEvent, HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
+    UpsertOutcome,
 };
 use garita_engine::StoreError;
 

@@ -187,10 +187,7 @@ pub async fn summaries_match_accounts(store: &dyn AccountStore) {
     use super::AccountFilter;
 
     let inventory = varied_inventory();
-    let updates: Vec<AccountUpdate> = inventory
-        .iter()
-        .map(|a| update(a.clone(), None))
-        .collect();
+    let updates: Vec<AccountUpdate> = inventory.iter().map(|a| update(a.clone(), None)).collect();
     store
         .upsert_accounts(&updates, &meta("import"), None)
         .await
@@ -276,5 +273,8 @@ async fn check_summaries(
         .account_summaries(&super::AccountFilter::default())
         .await
         .expect("all");
-    assert!(all.len() >= at_least, "{round}: every account is summarised");
+    assert!(
+        all.len() >= at_least,
+        "{round}: every account is summarised"
+    );
 }

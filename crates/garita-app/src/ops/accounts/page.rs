@@ -339,7 +339,12 @@ mod tests {
             filter(None, None, None, Some(14)),
             filter(Some("ctpat"), Some("active"), None, Some(30)),
         ];
-        let searches = [None, Some("persona 1"), Some(" E-4"), Some("ctpat:usuario0")];
+        let searches = [
+            None,
+            Some("persona 1"),
+            Some(" E-4"),
+            Some("ctpat:usuario0"),
+        ];
         let mut compared = 0;
         let mut rows_seen = 0;
         for filter in &filters {
