@@ -238,6 +238,35 @@ fn main() {
 
     progress(
         started,
+        &format!("console load, {DAEMON_ACCOUNTS} accounts"),
+    );
+    let console = common::console_load::console_load(
+        &runtime,
+        tmp.path(),
+        DAEMON_ACCOUNTS,
+        env_number("GARITA_BENCH_CONSOLE_REQUESTS", 50).max(1),
+    );
+    for page in &console.pages {
+        rows.push(Row::new(
+            &format!("console {}, 10k accounts: server time", page.name),
+            format!("{:.1} ms (p95 {:.1})", page.median_ms, page.p95_ms),
+            &format!("< {} ms", common::console_load::TARGET_PAGE_MS),
+            page.median_ms < common::console_load::TARGET_PAGE_MS,
+        ));
+    }
+    rows.push(Row::new(
+        "garita daemon idle with console, 10k accounts: VmRSS",
+        format!(
+            "{:.1} MiB (before load {:.1}, peak {:.1})",
+            console.idle_after_mib, console.idle_before_mib, console.hwm_mib
+        ),
+        &format!("< {} MiB", common::console_load::TARGET_CONSOLE_DAEMON_MIB),
+        console.idle_after_mib.max(console.idle_before_mib)
+            < common::console_load::TARGET_CONSOLE_DAEMON_MIB,
+    ));
+
+    progress(
+        started,
         &format!("evidence pack of a year, {EVIDENCE_ACCOUNTS} accounts"),
     );
     let evidence_dir = tmp.path().join("evidence");

@@ -23,6 +23,7 @@ mod filter;
 mod history;
 mod key;
 mod locale;
+mod summary;
 mod transition;
 
 use std::collections::BTreeMap;
@@ -41,6 +42,7 @@ pub use history::{
 };
 pub use key::AccountKey;
 pub use locale::Locale;
+pub use summary::{AccountSummary, CompanySummary, HolderSummary};
 pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, TransitionWrite};
 
 /// The portal name of US CBP's CTPAT portal, the one whose accounts have a
@@ -282,6 +284,19 @@ pub trait AccountStore: Send + Sync {
     /// [`AccountFilter::deactivating_between`] set, by deactivation date
     /// then key, read from the deactivation index.
     async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, StoreError>;
+
+    /// The summaries of the accounts [`Self::list_accounts`] returns for
+    /// `filter`, in the same order: what a list screen filters, sorts and
+    /// counts, without building every account. A store decodes only these
+    /// fields of its records; this default builds them from whole accounts
+    /// (correct, not fast).
+    async fn account_summaries(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<AccountSummary>, StoreError> {
+        let accounts = self.list_accounts(filter).await?;
+        Ok(accounts.iter().map(AccountSummary::from).collect())
+    }
 
     /// Every history entry of an account, oldest first (empty when unknown).
     async fn account_history(&self, key: &AccountKey) -> Result<Vec<HistoryEntry>, StoreError>;

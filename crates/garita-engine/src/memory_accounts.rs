@@ -192,6 +192,11 @@ mod tests {
     async fn honours_the_revision_checks() {
         crate::account::conformance::revision_checks(&MemoryAccounts::default()).await;
     }
+
+    #[tokio::test]
+    async fn answers_summaries_as_it_lists() {
+        crate::account::conformance::summaries_match_accounts(&MemoryAccounts::default()).await;
+    }
     use crate::account::{AccountStatus, Company, Holder, ACCOUNT_OFFBOARDED};
     use chrono::{DateTime, Utc};
 

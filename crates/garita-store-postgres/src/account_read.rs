@@ -4,9 +4,12 @@
 //! the account's own rows.
 
 use chrono::NaiveDate;
-use garita_engine::account::{Account, AccountFilter, AccountKey, EmittedEvent, HistoryEntry};
+use garita_engine::account::{
+    Account, AccountFilter, AccountKey, AccountSummary, EmittedEvent, HistoryEntry,
+};
 use garita_engine::record_codec::decode;
 use garita_engine::StoreError;
+use serde::de::DeserializeOwned;
 use sqlx::Row;
 
 use crate::account_write::{check_key, check_transition};
@@ -41,9 +44,27 @@ impl PostgresStore {
         &self,
         filter: &AccountFilter,
     ) -> Result<Vec<Account>, StoreError> {
+        self.read_accounts_as(filter, AccountFilter::matches).await
+    }
+
+    /// The summaries of what [`Self::read_accounts`] returns, in its order:
+    /// the same records, decoded only as far as [`AccountSummary`] reads.
+    pub(crate) async fn read_summaries(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<AccountSummary>, StoreError> {
+        self.read_accounts_as(filter, AccountFilter::matches_summary)
+            .await
+    }
+
+    async fn read_accounts_as<T: DeserializeOwned>(
+        &self,
+        filter: &AccountFilter,
+        matches: fn(&AccountFilter, &T) -> bool,
+    ) -> Result<Vec<T>, StoreError> {
         if let Some((from, to)) = filter.deactivating_between {
-            let due = self.read_deactivating(from, to).await?;
-            return Ok(due.into_iter().filter(|a| filter.matches(a)).collect());
+            let due: Vec<T> = self.read_deactivating_as(from, to).await?;
+            return Ok(due.into_iter().filter(|a| matches(filter, a)).collect());
         }
         let portal = filter.portal.as_deref().map(AccountKey::normalise_portal);
         let rows = sqlx::query(
@@ -55,8 +76,8 @@ impl PostgresStore {
         .await
         .map_err(self.error("listing accounts"))?;
         let mut out = Vec::new();
-        for account in self.accounts_of(&rows, "listing accounts")? {
-            if filter.matches(&account) {
+        for account in self.accounts_of::<T>(&rows, "listing accounts")? {
+            if matches(filter, &account) {
                 out.push(account);
             }
         }
@@ -64,11 +85,11 @@ impl PostgresStore {
     }
 
     /// Decodes rows of (portal, identifier, record).
-    fn accounts_of(
+    fn accounts_of<T: DeserializeOwned>(
         &self,
         rows: &[sqlx::postgres::PgRow],
         doing: &str,
-    ) -> Result<Vec<Account>, StoreError> {
+    ) -> Result<Vec<T>, StoreError> {
         rows.iter()
             .map(|row| {
                 let portal: String = row.try_get(0).map_err(self.error(doing))?;
@@ -125,6 +146,14 @@ impl PostgresStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Account>, StoreError> {
+        self.read_deactivating_as(from, to).await
+    }
+
+    async fn read_deactivating_as<T: DeserializeOwned>(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<T>, StoreError> {
         if from > to {
             return Ok(Vec::new());
         }

@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta, EmittedEvent,
-    HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite, UpsertOutcome,
+    Account, AccountFilter, AccountKey, AccountStore, AccountSummary, AccountUpdate, ChangeMeta,
+    EmittedEvent, HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
+    UpsertOutcome,
 };
 use garita_engine::StoreError;
 
@@ -28,6 +29,13 @@ impl AccountStore for PostgresStore {
 
     async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, StoreError> {
         self.read_accounts(filter).await
+    }
+
+    async fn account_summaries(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<AccountSummary>, StoreError> {
+        self.read_summaries(filter).await
     }
 
     async fn account_history(&self, key: &AccountKey) -> Result<Vec<HistoryEntry>, StoreError> {

@@ -50,6 +50,12 @@ async fn the_postgres_accounts_keep_the_revision_checks() {
 }
 
 #[tokio::test]
+async fn the_postgres_accounts_answer_summaries_as_they_list() {
+    let (store, _db) = TestDb::fresh_store().await;
+    garita_engine::account::conformance::summaries_match_accounts(&store).await;
+}
+
+#[tokio::test]
 async fn the_postgres_store_logs_its_own_writes() {
     let (store, _db) = TestDb::fresh_store().await;
     garita_engine::audit::conformance::audited_write_checks(&store, &store).await;

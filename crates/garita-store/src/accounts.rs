@@ -50,8 +50,9 @@ mod tests;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountStore, AccountUpdate, ChangeMeta, EmittedEvent,
-    HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite, UpsertOutcome,
+    Account, AccountFilter, AccountKey, AccountStore, AccountSummary, AccountUpdate, ChangeMeta,
+    EmittedEvent, HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
+    UpsertOutcome,
 };
 use garita_engine::StoreError;
 
@@ -107,6 +108,13 @@ impl AccountStore for SledStore {
 
     async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, StoreError> {
         read::list(&self.account_trees()?, &self.path, filter)
+    }
+
+    async fn account_summaries(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<AccountSummary>, StoreError> {
+        read::summaries(&self.account_trees()?, &self.path, filter)
     }
 
     async fn account_history(&self, key: &AccountKey) -> Result<Vec<HistoryEntry>, StoreError> {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod call_batch;
+pub mod console_load;
 pub mod durable;
 pub mod echo;
 pub mod evidence;

@@ -1,7 +1,9 @@
 //! The console's Inicio page as numbers: tasks waiting and overdue,
 //! accounts at risk and deactivated per portal, failed emails, the next
 //! deadlines and the deadlines of each of the next twelve weeks. Dates are
-//! UTC days (the console has no time zone of its own yet).
+//! UTC days (the console has no time zone of its own yet). The inventory is
+//! read as [`garita_engine::account::AccountSummary`]s: one pass over a few
+//! fields per account, which at 10,000 accounts is a few milliseconds.
 
 use std::collections::BTreeMap;
 
@@ -94,9 +96,11 @@ pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
         ..TaskFilter::default()
     };
     let tasks = backend.runs.list_tasks(&open).await?;
+    // Summaries, not whole accounts: the counts and deadlines need only
+    // the portal, the status, the date and the holder's email.
     let accounts = backend
         .accounts
-        .list_accounts(&AccountFilter::default())
+        .account_summaries(&AccountFilter::default())
         .await?;
     let failed = OutboxFilter {
         statuses: vec![OutboxStatus::Failed],

@@ -32,6 +32,7 @@ pub mod page_texts;
 pub mod pages;
 pub mod render;
 pub mod router;
+pub mod server_timing;
 pub mod texts;
 
 use std::sync::Arc;

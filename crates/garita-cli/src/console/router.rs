@@ -9,6 +9,7 @@ use axum::Router;
 
 use super::pages;
 use super::render::CSS;
+use super::server_timing::server_timing;
 use super::ConsoleState;
 
 /// The policy every page is served with: only this origin's stylesheet,
@@ -37,6 +38,7 @@ pub fn router(state: Arc<ConsoleState>) -> Router {
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(secure_headers))
+        .layer(axum::middleware::from_fn(server_timing))
         .with_state(state)
 }
 

@@ -136,3 +136,145 @@ pub async fn revision_checks(store: &dyn AccountStore) {
         .await
         .expect("a write without an expected revision is not checked");
 }
+
+/// A varied inventory for [`summaries_match_accounts`]: three portals,
+/// every status, companies named and numbered differently, deactivation
+/// dates (also on accounts that are no longer indexed), employee ids.
+pub fn varied_inventory() -> Vec<Account> {
+    let portals = ["ctpat", "ecuapass", "anam"];
+    let companies = [
+        ("Exportadora Andina S.A.", "1790011674001"),
+        ("Transportes del Norte S.A. de C.V.", "TNO-010101-AB1"),
+        ("Ñandú Logística Cía. Ltda.", "0992147350001"),
+    ];
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+    (0..60)
+        .map(|i: usize| {
+            let (legal_name, tax_id) = companies[i % companies.len()];
+            let email = format!("persona{i}@empresa{}.example.com", i % 4);
+            let mut account = Account::new(
+                portals[i % portals.len()],
+                &format!("Usuario{i:02}"),
+                Holder {
+                    name: format!("Persona {i}"),
+                    email: email.clone(),
+                    employee_id: (i % 2 == 0).then(|| format!("E-{i}")),
+                    national_id: None,
+                },
+                Company {
+                    legal_name: legal_name.into(),
+                    tax_id: tax_id.into(),
+                    ctpat_account_number: None,
+                },
+            );
+            account.status = AccountStatus::ALL[i % AccountStatus::ALL.len()];
+            account.last_sign_in = Some(first + chrono::Days::new((i % 9) as u64));
+            account.deactivates_on =
+                (i % 7 != 0).then(|| first + chrono::Days::new((46 + i % 11) as u64));
+            account.role = Some("agente".into());
+            account
+                .attributes
+                .insert("sede".into(), format!("Sede {}", i % 3));
+            account
+        })
+        .collect()
+}
+
+/// [`AccountStore::account_summaries`] answers exactly what
+/// [`AccountStore::list_accounts`] does, in the same order, for every kind of
+/// filter, before and after accounts change (the deactivation index moves).
+pub async fn summaries_match_accounts(store: &dyn AccountStore) {
+    use super::AccountFilter;
+
+    let inventory = varied_inventory();
+    let updates: Vec<AccountUpdate> = inventory.iter().map(|a| update(a.clone(), None)).collect();
+    store
+        .upsert_accounts(&updates, &meta("import"), None)
+        .await
+        .expect("the inventory is written");
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 4, d).unwrap_or_default();
+    let filters = [
+        AccountFilter::default(),
+        AccountFilter {
+            portal: Some("CTPAT".into()),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            statuses: vec![AccountStatus::AtRisk, AccountStatus::Active],
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            company: Some("del norte".into()),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            company: Some("0992147350001".into()),
+            portal: Some("anam".into()),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            holder: Some("E-4".into()),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            deactivating_between: Some((day(16), day(20))),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            deactivating_between: Some((day(1), day(30))),
+            statuses: vec![AccountStatus::AtRisk],
+            ..AccountFilter::default()
+        },
+    ];
+    check_summaries(store, &filters, inventory.len(), "as imported").await;
+
+    // Changes move accounts in and out of the index and the filters.
+    let mut changed = Vec::new();
+    for account in inventory.iter().step_by(5) {
+        let mut stored = store
+            .account(&account.key())
+            .await
+            .expect("read")
+            .expect("there");
+        stored.status = if stored.status == AccountStatus::Deactivated {
+            AccountStatus::Active
+        } else {
+            AccountStatus::Deactivated
+        };
+        stored.deactivates_on = stored.deactivates_on.map(|d| d + chrono::Days::new(1));
+        stored.holder.name = format!("{} (cambiado)", stored.holder.name);
+        changed.push(update(stored, None));
+    }
+    store
+        .upsert_accounts(&changed, &meta("hr"), None)
+        .await
+        .expect("the changes are written");
+    check_summaries(store, &filters, inventory.len(), "after changes").await;
+}
+
+async fn check_summaries(
+    store: &dyn AccountStore,
+    filters: &[super::AccountFilter],
+    at_least: usize,
+    round: &str,
+) {
+    for filter in filters {
+        let accounts = store.list_accounts(filter).await.expect("list");
+        let summaries = store.account_summaries(filter).await.expect("summaries");
+        let expected: Vec<super::AccountSummary> =
+            accounts.iter().map(super::AccountSummary::from).collect();
+        assert_eq!(summaries, expected, "{round}: {filter:?}");
+        assert!(
+            summaries.iter().all(|s| filter.matches_summary(s)),
+            "{round}: {filter:?}"
+        );
+    }
+    let all = store
+        .account_summaries(&super::AccountFilter::default())
+        .await
+        .expect("all");
+    assert!(
+        all.len() >= at_least,
+        "{round}: every account is summarised"
+    );
+}

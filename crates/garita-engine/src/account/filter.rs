@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Account, AccountKey, AccountStatus};
+use super::{Account, AccountKey, AccountStatus, AccountSummary};
 
 /// Which accounts to list; every criterion given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,6 +25,32 @@ pub struct AccountFilter {
 impl AccountFilter {
     /// Whether `account` passes every criterion.
     pub fn matches(&self, account: &Account) -> bool {
+        self.matches_fields(&Fields {
+            portal: &account.portal,
+            status: account.status,
+            legal_name: &account.company.legal_name,
+            tax_id: &account.company.tax_id,
+            holder_email: &account.holder.email,
+            employee_id: account.holder.employee_id.as_deref(),
+            indexed_deactivation: account.indexed_deactivation(),
+        })
+    }
+
+    /// Whether the account `summary` stands for passes every criterion:
+    /// always the same answer as [`Self::matches`] on the account.
+    pub fn matches_summary(&self, summary: &AccountSummary) -> bool {
+        self.matches_fields(&Fields {
+            portal: &summary.portal,
+            status: summary.status,
+            legal_name: &summary.company.legal_name,
+            tax_id: &summary.company.tax_id,
+            holder_email: &summary.holder.email,
+            employee_id: summary.holder.employee_id.as_deref(),
+            indexed_deactivation: summary.indexed_deactivation(),
+        })
+    }
+
+    fn matches_fields(&self, account: &Fields<'_>) -> bool {
         self.portal
             .as_ref()
             .is_none_or(|p| account.portal == AccountKey::normalise_portal(p))
@@ -39,28 +65,36 @@ impl AccountFilter {
                 .is_none_or(|h| holder_matches(h, account))
             && self.deactivating_between.is_none_or(|(from, to)| {
                 account
-                    .indexed_deactivation()
+                    .indexed_deactivation
                     .is_some_and(|d| from <= d && d <= to)
             })
     }
 }
 
-fn company_matches(wanted: &str, account: &Account) -> bool {
-    let wanted = wanted.trim();
-    let name = account.company.legal_name.to_lowercase();
-    name.contains(&wanted.to_lowercase())
-        || (!fold_tax_id(wanted).is_empty()
-            && fold_tax_id(wanted) == fold_tax_id(&account.company.tax_id))
+/// The fields a filter reads, from an account or its summary.
+struct Fields<'a> {
+    portal: &'a str,
+    status: AccountStatus,
+    legal_name: &'a str,
+    tax_id: &'a str,
+    holder_email: &'a str,
+    employee_id: Option<&'a str>,
+    indexed_deactivation: Option<NaiveDate>,
 }
 
-fn holder_matches(wanted: &str, account: &Account) -> bool {
+fn company_matches(wanted: &str, account: &Fields<'_>) -> bool {
+    let wanted = wanted.trim();
+    let name = account.legal_name.to_lowercase();
+    name.contains(&wanted.to_lowercase())
+        || (!fold_tax_id(wanted).is_empty() && fold_tax_id(wanted) == fold_tax_id(account.tax_id))
+}
+
+fn holder_matches(wanted: &str, account: &Fields<'_>) -> bool {
     let wanted = wanted.trim();
     !wanted.is_empty()
-        && (account.holder.email.trim().eq_ignore_ascii_case(wanted)
+        && (account.holder_email.trim().eq_ignore_ascii_case(wanted)
             || account
-                .holder
                 .employee_id
-                .as_deref()
                 .is_some_and(|id| id.trim().eq_ignore_ascii_case(wanted)))
 }
 
@@ -101,7 +135,11 @@ mod tests {
     fn each_criterion_filters() {
         let a = account();
         assert!(AccountFilter::default().matches(&a));
-        let f = |filter: AccountFilter| filter.matches(&a);
+        let f = |filter: AccountFilter| {
+            let summary = AccountSummary::from(&a);
+            assert_eq!(filter.matches_summary(&summary), filter.matches(&a));
+            filter.matches(&a)
+        };
         assert!(f(AccountFilter {
             portal: Some("CTPAT".into()),
             ..Default::default()

@@ -5,8 +5,11 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use garita_engine::account::{Account, AccountFilter, AccountKey, EmittedEvent, HistoryEntry};
+use garita_engine::account::{
+    Account, AccountFilter, AccountKey, AccountSummary, EmittedEvent, HistoryEntry,
+};
 use garita_engine::StoreError;
+use serde::de::DeserializeOwned;
 
 use super::keys::{
     account_key, account_of_deactivation_key, date_bytes, history_prefix, AccountTrees,
@@ -27,11 +30,11 @@ pub(crate) fn account(
     read_account(trees, path, &bytes)
 }
 
-fn read_account(
+fn read_account<T: DeserializeOwned>(
     trees: &AccountTrees,
     path: &Path,
     key: &[u8],
-) -> Result<Option<Account>, StoreError> {
+) -> Result<Option<T>, StoreError> {
     let stored = trees
         .accounts
         .get(key)
@@ -48,9 +51,28 @@ pub(crate) fn list(
     path: &Path,
     filter: &AccountFilter,
 ) -> Result<Vec<Account>, StoreError> {
+    list_as(trees, path, filter, AccountFilter::matches)
+}
+
+/// The summaries of what [`list`] returns, in its order: the same records,
+/// decoded only as far as [`AccountSummary`] reads (the rest is skipped).
+pub(crate) fn summaries(
+    trees: &AccountTrees,
+    path: &Path,
+    filter: &AccountFilter,
+) -> Result<Vec<AccountSummary>, StoreError> {
+    list_as(trees, path, filter, AccountFilter::matches_summary)
+}
+
+fn list_as<T: DeserializeOwned>(
+    trees: &AccountTrees,
+    path: &Path,
+    filter: &AccountFilter,
+    matches: fn(&AccountFilter, &T) -> bool,
+) -> Result<Vec<T>, StoreError> {
     if let Some((from, to)) = filter.deactivating_between {
-        let due = deactivating_between(trees, path, from, to)?;
-        return Ok(due.into_iter().filter(|a| filter.matches(a)).collect());
+        let due = deactivating_as(trees, path, from, to)?;
+        return Ok(due.into_iter().filter(|a| matches(filter, a)).collect());
     }
     let scan = match &filter.portal {
         Some(portal) => {
@@ -63,8 +85,8 @@ pub(crate) fn list(
     let mut out = Vec::new();
     for entry in scan {
         let (key, value) = entry.map_err(|e| sled_error(path, "listing accounts", e))?;
-        let account: Account = decode(&value, || format!("account {}", shown(&key)))?;
-        if filter.matches(&account) {
+        let account: T = decode(&value, || format!("account {}", shown(&key)))?;
+        if matches(filter, &account) {
             out.push(account);
         }
     }
@@ -97,6 +119,15 @@ pub(crate) fn deactivating_between(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Account>, StoreError> {
+    deactivating_as(trees, path, from, to)
+}
+
+fn deactivating_as<T: DeserializeOwned>(
+    trees: &AccountTrees,
+    path: &Path,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<T>, StoreError> {
     if from > to {
         return Ok(Vec::new());
     }

@@ -1,7 +1,7 @@
 //! Listing the inventory, filtered; "deactivates within N days" reads the
 //! store's CTPAT deactivation index for the days after today.
 
-use chrono::Days;
+use chrono::{Days, NaiveDate};
 use garita_engine::account::{AccountFilter, AccountStatus};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,28 @@ pub struct AccountQuery {
 
 /// The accounts the query selects.
 pub async fn list(session: &Session, query: AccountQuery) -> Result<Vec<AccountView>, AppError> {
+    let (filter, today) = store_filter(session, query)?;
+    let accounts = session.backend.accounts.list_accounts(&filter).await?;
+    Ok(accounts
+        .into_iter()
+        .map(|account| {
+            let left = account
+                .indexed_deactivation()
+                .map(|d| (d - today).num_days());
+            AccountView {
+                deactivates_in_days: left,
+                ..AccountView::from(account)
+            }
+        })
+        .collect())
+}
+
+/// The store's filter for `query`, and today (by the CTPAT rule's zone),
+/// from which the days left are counted.
+pub(super) fn store_filter(
+    session: &Session,
+    query: AccountQuery,
+) -> Result<(AccountFilter, NaiveDate), AppError> {
     let statuses = match &query.status {
         None => Vec::new(),
         Some(text) => vec![AccountStatus::parse(text).ok_or_else(|| {
@@ -49,17 +71,5 @@ pub async fn list(session: &Session, query: AccountQuery) -> Result<Vec<AccountV
         holder: None,
         deactivating_between,
     };
-    let accounts = session.backend.accounts.list_accounts(&filter).await?;
-    Ok(accounts
-        .into_iter()
-        .map(|account| {
-            let left = account
-                .indexed_deactivation()
-                .map(|d| (d - today).num_days());
-            AccountView {
-                deactivates_in_days: left,
-                ..AccountView::from(account)
-            }
-        })
-        .collect())
+    Ok((filter, today))
 }

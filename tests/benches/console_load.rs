@@ -1,0 +1,38 @@
+//! The console at 10,000 accounts alone (the console rows of the report):
+//! `cargo bench -p tests --bench console_load`. `GARITA_BENCH_CONSOLE_REQUESTS`
+//! sets the timed requests per view (default 50); `GARITA_BENCH_BINARY=PATH`
+//! measures another build of garita the same way.
+
+mod common;
+
+use common::console_load::{console_load, TARGET_CONSOLE_DAEMON_MIB, TARGET_PAGE_MS};
+use common::stats::env_number;
+
+/// Accounts in the store, as in the report.
+const ACCOUNTS: usize = 10_000;
+
+fn main() {
+    common::release::release_garita();
+    let requests = env_number("GARITA_BENCH_CONSOLE_REQUESTS", 50).max(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let figures = console_load(&runtime, dir.path(), ACCOUNTS, requests);
+    println!(
+        "store read of {} accounts in process: whole {:.1} ms, summaries {:.1} ms",
+        figures.accounts, figures.whole_read_ms, figures.summary_read_ms
+    );
+    for page in &figures.pages {
+        println!(
+            "console {:<34} server median {:>6.2} ms, p95 {:>6.2} ms; client median {:>6.2} ms ({} requests), target median < {TARGET_PAGE_MS} ms",
+            page.name, page.median_ms, page.p95_ms, page.client_median_ms, page.requests
+        );
+    }
+    println!(
+        "garita daemon with console, {} accounts: VmRSS idle {:.1} MiB before the load, {:.1} MiB after (peak {:.1}), target < {TARGET_CONSOLE_DAEMON_MIB} MiB",
+        figures.accounts, figures.idle_before_mib, figures.idle_after_mib, figures.hwm_mib
+    );
+}
