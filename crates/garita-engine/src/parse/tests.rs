@@ -746,8 +746,11 @@ fn a_file_of_thousands_of_unknown_references_stops_at_the_problem_limit() {
         last.message.contains("stopped after 200 problems"),
         "{last}"
     );
+    // A guard against the per-reference search coming back (it took more
+    // than 5 minutes), not a speed target: a loaded CI machine has taken 86 s
+    // for what takes 27 s alone, so the bound is generous.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(60),
+        started.elapsed() < std::time::Duration::from_secs(240),
         "{:?}",
         started.elapsed()
     );
