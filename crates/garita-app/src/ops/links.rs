@@ -19,8 +19,9 @@ use garita_engine::link::{token, HolderLink, LinkClaim, LinkPurpose, LinkUse};
 use garita_engine::{Task, TaskFilter, TaskStatus};
 use garita_sdk::{IdempotencyKey, InvokeContext};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use super::task_form::{answer_from_form, form_fields, FormField};
 use super::Session;
 use crate::link_issuer::{IssuedLink, LinkIssuer};
 use crate::AppError;
@@ -111,21 +112,6 @@ pub struct LinkAccount {
     pub last_sign_in: Option<NaiveDate>,
 }
 
-/// One field of a task's answer form, from the task's JSON Schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FormField {
-    /// The answer's field name.
-    pub name: String,
-    /// What the form says (the schema's description, else the name).
-    pub label: String,
-    /// `boolean`, `date`, `number`, `choice` or `text`.
-    pub kind: String,
-    /// Whether it must be filled in.
-    pub required: bool,
-    /// The choices of a `choice`.
-    pub options: Vec<String>,
-}
-
 /// The task a link answers, as its page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkTask {
@@ -135,7 +121,8 @@ pub struct LinkTask {
     pub body: String,
     /// When it is due.
     pub due: Option<DateTime<Utc>>,
-    /// The answer form's fields.
+    /// The answer form's fields: the same inputs the console's task page
+    /// shows, read back by the same [`answer_from_form`].
     pub fields: Vec<FormField>,
 }
 
@@ -284,7 +271,12 @@ pub async fn act(session: &Session, text: &str, post: LinkPost) -> Result<LinkAc
             else {
                 return Ok(answer(LinkActedState::Closed));
             };
-            let fields = answer_fields(&task, &post.fields)?;
+            let sent: Vec<(String, String)> = post
+                .fields
+                .iter()
+                .map(|(name, text)| (name.clone(), text.clone()))
+                .collect();
+            let fields = answer_from_form(&form_fields(task.fields.as_ref()), &sent)?;
             if let Some(schema) = &task.fields {
                 if let Err(problems) =
                     garita_engine::schema::check_value(schema, &Value::Object(fields.clone()))
@@ -521,100 +513,6 @@ fn shown_task(task: &Task) -> LinkTask {
     }
 }
 
-/// The form's fields from a task's JSON Schema (its `properties`).
-pub fn form_fields(schema: Option<&Value>) -> Vec<FormField> {
-    let Some(schema) = schema else {
-        return Vec::new();
-    };
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    properties
-        .iter()
-        .map(|(name, property)| {
-            let options: Vec<String> = property
-                .get("enum")
-                .and_then(Value::as_array)
-                .map(|e| {
-                    e.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let kind = match property.get("type").and_then(Value::as_str) {
-                _ if !options.is_empty() => "choice",
-                Some("boolean") => "boolean",
-                Some("number" | "integer") => "number",
-                Some("string")
-                    if property.get("format").and_then(Value::as_str) == Some("date")
-                        || property
-                            .get("pattern")
-                            .and_then(Value::as_str)
-                            .is_some_and(|p| p.contains("{4}-")) =>
-                {
-                    "date"
-                }
-                _ => "text",
-            };
-            FormField {
-                name: name.clone(),
-                label: property
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .unwrap_or(name)
-                    .to_owned(),
-                kind: kind.into(),
-                required: required.contains(&name.as_str()),
-                options,
-            }
-        })
-        .collect()
-}
-
-/// The typed values of the form's fields (only the task's own fields;
-/// blank ones left out, so a required one is reported missing).
-fn answer_fields(
-    task: &Task,
-    sent: &BTreeMap<String, String>,
-) -> Result<Map<String, Value>, AppError> {
-    let mut fields = Map::new();
-    for field in form_fields(task.fields.as_ref()) {
-        let Some(text) = sent
-            .get(&field.name)
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty())
-        else {
-            continue;
-        };
-        super::tasks::check_field_len(&field.name, text.len())?;
-        let value = match field.kind.as_str() {
-            "boolean" => match text {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                other => {
-                    return Err(AppError::Usage(format!(
-                        "{}: choose yes or no, not `{other}`",
-                        field.label
-                    )))
-                }
-            },
-            "number" => serde_json::from_str::<serde_json::Number>(text)
-                .map(Value::Number)
-                .map_err(|_| {
-                    AppError::Usage(format!("{}: `{text}` is not a number", field.label))
-                })?,
-            _ => Value::String(text.to_owned()),
-        };
-        fields.insert(field.name, value);
-    }
-    Ok(fields)
-}
-
 /// `text` cut to at most `max` bytes, on a character boundary.
 fn cut(text: &str, max: usize) -> String {
     let mut end = text.len().min(max);
@@ -627,38 +525,6 @@ fn cut(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_task_schema_gives_the_form_its_fields() {
-        let schema = json!({
-            "type": "object",
-            "required": ["received", "on"],
-            "properties": {
-                "received": {"type": "boolean", "description": "¿Llegó?"},
-                "on": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-                "count": {"type": "integer"},
-                "portal": {"type": "string", "enum": ["ctpat", "anam"]},
-                "note": {"type": "string"}
-            }
-        });
-        let fields = form_fields(Some(&schema));
-        let kinds: Vec<(&str, &str, bool)> = fields
-            .iter()
-            .map(|f| (f.name.as_str(), f.kind.as_str(), f.required))
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                ("count", "number", false),
-                ("note", "text", false),
-                ("on", "date", true),
-                ("portal", "choice", false),
-                ("received", "boolean", true),
-            ]
-        );
-        assert_eq!(fields[4].label, "¿Llegó?");
-        assert!(form_fields(None).is_empty());
-    }
 
     #[test]
     fn user_agents_are_cut_on_a_character_boundary() {

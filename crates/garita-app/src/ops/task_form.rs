@@ -1,6 +1,7 @@
 //! A task's answer as a form: the inputs its fields' JSON Schema asks for
 //! ([`form_fields`]: a yes/no choice for a boolean, a number input for a
-//! number, a choice for an enum, a date picker for a `date` string), and
+//! number, a choice for an enum, a date picker for a `date` string, one
+//! line per item for a list of texts), and
 //! the typed answer from the texts a form sends back ([`answer_from_form`]),
 //! so a web page answers the same typed values `--field` does. The
 //! engine still checks the answer against the schema.
@@ -27,6 +28,9 @@ pub enum InputKind {
     Date,
     /// One of `options`.
     Choice,
+    /// A list of texts, one per line (an array whose items are strings):
+    /// what a person pastes from a portal's screen, never JSON to type.
+    Lines,
     /// JSON (an object or a list).
     Json,
 }
@@ -112,10 +116,29 @@ fn kind_of(property: &Value, has_options: bool) -> InputKind {
         "boolean" => InputKind::Boolean,
         "integer" => InputKind::Integer,
         "number" => InputKind::Number,
+        "array" if items_are_text(property) => InputKind::Lines,
         "object" | "array" => InputKind::Json,
-        _ if property.get("format").and_then(Value::as_str) == Some("date") => InputKind::Date,
+        _ if is_date(property) => InputKind::Date,
         _ => InputKind::Text,
     }
+}
+
+/// Whether a string field holds a day: `format: date`, or a pattern of the
+/// `YYYY-MM-DD` shape (`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`), which the shipped
+/// workflows use so the engine checks the shape.
+fn is_date(property: &Value) -> bool {
+    property.get("format").and_then(Value::as_str) == Some("date")
+        || property
+            .get("pattern")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.contains("{4}-") && p.contains("{2}"))
+}
+
+/// Whether an array's items are plain strings (no choice among values).
+fn items_are_text(property: &Value) -> bool {
+    property.get("items").is_some_and(|items| {
+        items.get("type").and_then(Value::as_str) == Some("string") && items.get("enum").is_none()
+    })
 }
 
 /// The typed answer from the texts a form sent for `fields`: an empty
@@ -171,6 +194,19 @@ pub fn answer_from_form(
                     other => other,
                 }
             }
+            // A JSON list is still read as one, so an answer written the
+            // old way keeps working; otherwise each non-empty line is an item.
+            InputKind::Lines => match field_value(trimmed) {
+                v @ Value::Array(_) if trimmed.starts_with('[') => v,
+                _ => Value::Array(
+                    trimmed
+                        .lines()
+                        .map(str::trim)
+                        .filter(|line| !line.is_empty())
+                        .map(|line| Value::String(line.to_owned()))
+                        .collect(),
+                ),
+            },
             InputKind::Json => match field_value(trimmed) {
                 v @ (Value::Object(_) | Value::Array(_)) => v,
                 _ => return Err(wrong("JSON (an object or a list)")),
@@ -195,6 +231,36 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_texts_is_one_item_per_line_and_a_json_list_still_reads() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "emails": {"type": "array", "items": {"type": "string"}},
+                "ports": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}},
+                "rows": {"type": "array", "items": {"type": "object"}}
+            }
+        });
+        let fields = form_fields(Some(&schema));
+        let kinds: Vec<InputKind> = fields.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [InputKind::Lines, InputKind::Json, InputKind::Json]);
+        let pasted = "ana@empresa.com\r\n\n  luis@empresa.com  \n";
+        let answer = answer_from_form(&fields[..1], &sent(&[("emails", pasted)])).unwrap();
+        assert_eq!(
+            answer["emails"],
+            json!(["ana@empresa.com", "luis@empresa.com"])
+        );
+        let old_way = r#"["ana@empresa.com", "luis@empresa.com"]"#;
+        let answer = answer_from_form(&fields[..1], &sent(&[("emails", old_way)])).unwrap();
+        assert_eq!(
+            answer["emails"],
+            json!(["ana@empresa.com", "luis@empresa.com"])
+        );
+        // Only blank lines: nothing sent, so the schema decides.
+        let answer = answer_from_form(&fields[..1], &sent(&[("emails", " \n ")])).unwrap();
+        assert!(answer.is_empty());
+    }
+
+    #[test]
     fn a_schema_becomes_typed_inputs_and_the_form_a_typed_answer() {
         let schema = json!({
             "type": "object",
@@ -204,6 +270,7 @@ mod tests {
                 "copies": {"type": "integer", "title": "Copias", "description": "cuántas"},
                 "rate": {"type": "number"},
                 "on": {"type": "string", "format": "date"},
+                "applied_on": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
                 "portal": {"enum": ["ctpat", "anam"]},
                 "note": {"type": ["string", "null"]}
             }
@@ -216,6 +283,7 @@ mod tests {
         assert_eq!(
             kinds,
             [
+                ("applied_on", InputKind::Date, false),
                 ("approved", InputKind::Boolean, true),
                 ("copies", InputKind::Integer, false),
                 ("note", InputKind::Text, false),
@@ -224,9 +292,9 @@ mod tests {
                 ("rate", InputKind::Number, false),
             ]
         );
-        assert_eq!(fields[0].label.as_deref(), Some("true: enviar"));
+        assert_eq!(fields[1].label.as_deref(), Some("true: enviar"));
         assert_eq!(
-            (fields[1].label.as_deref(), fields[1].hint.as_deref()),
+            (fields[2].label.as_deref(), fields[2].hint.as_deref()),
             (Some("Copias"), Some("cuántas"))
         );
         let answer = answer_from_form(
