@@ -313,6 +313,7 @@ steps:
         properties:
           approved: {type: boolean, description: "true: enviar"}
           copies: {type: integer, description: Copias}
+          emails: {type: array, items: {type: string}, title: Correos habilitados}
       on_timeout: fail
 "#;
 
@@ -442,6 +443,14 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     assert!(
         shown.body.contains("name=\"answer.approved\"") && shown.body.contains("type=\"number\"")
     );
+    // A list of texts is pasted one per line, never typed as JSON.
+    assert!(
+        shown
+            .body
+            .contains("<textarea id=\"answer-emails\" name=\"answer.emails\""),
+        "{}",
+        shown.body
+    );
 
     // The auditor may look but not answer.
     let forbidden = console.post(
@@ -476,6 +485,10 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
             ("task", &task),
             ("answer.approved", "true"),
             ("answer.copies", "2"),
+            (
+                "answer.emails",
+                "ana@empresa.com\r\n\r\n luis@empresa.com \r\n",
+            ),
         ],
     );
     assert_eq!(answered.status, 200, "{}", answered.body);
@@ -491,6 +504,10 @@ fn officers_answer_tasks_keep_accounts_and_retry_mail_and_auditors_only_look_and
     assert_eq!(stored["answer"]["by"], OFFICER);
     assert_eq!(stored["answer"]["fields"]["approved"], true);
     assert_eq!(stored["answer"]["fields"]["copies"], 2);
+    assert_eq!(
+        stored["answer"]["fields"]["emails"],
+        serde_json::json!(["ana@empresa.com", "luis@empresa.com"])
+    );
     let run_id = stored["run_id"].as_str().unwrap().to_owned();
     let run_page = console.post(
         "/ejecuciones/ver",
