@@ -95,9 +95,14 @@ impl Store for MemoryStore {
 
     async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
         let inner = self.lock();
+        let before = match &filter.before {
+            Some(id) => std::ops::Bound::Excluded(id.clone()),
+            None => std::ops::Bound::Unbounded,
+        };
         let mut out: Vec<RunRecord> = inner
             .runs
-            .values()
+            .range((std::ops::Bound::Unbounded, before))
+            .map(|(_, r)| r)
             .rev()
             .filter(|r| filter.statuses.is_empty() || filter.statuses.contains(&r.status))
             .filter(|r| filter.workflow.as_ref().is_none_or(|w| &r.workflow == w))

@@ -90,6 +90,10 @@ pub struct RunFilter {
     pub workflow: Option<String>,
     /// At most this many, newest first (None: all).
     pub limit: Option<usize>,
+    /// Only runs whose id sorts before this one: the cursor of the next page
+    /// is the last id of the previous one, so a long walk over every run
+    /// (retention) holds one page at a time, never the whole history.
+    pub before: Option<RunId>,
 }
 
 /// Durable storage of runs, their events and their tasks. What every

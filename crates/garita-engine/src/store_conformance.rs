@@ -229,7 +229,7 @@ pub async fn indexes_follow_wake_changes_and_termination(store: &dyn Store) {
 }
 
 /// `list_runs` is newest first (ids sort by creation), filtered by status
-/// and workflow, cut at `limit`.
+/// and workflow, cut at `limit`, and paged by `before`.
 pub async fn list_runs_is_newest_first_with_filters(store: &dyn Store) {
     for (i, id) in ["01A", "01B", "01C"].iter().enumerate() {
         let mut r = record(id, i as i64);
@@ -264,6 +264,38 @@ pub async fn list_runs_is_newest_first_with_filters(store: &dyn Store) {
         ..RunFilter::default()
     };
     assert_eq!(ids(store.list_runs(&one).await.expect("list")), vec!["01C"]);
+    // Pages: the cursor is the last id of the previous page.
+    let next = RunFilter {
+        limit: Some(1),
+        before: Some("01C".into()),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.list_runs(&next).await.expect("list")),
+        vec!["01B"]
+    );
+    let rest = RunFilter {
+        before: Some("01B".into()),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.list_runs(&rest).await.expect("list")),
+        vec!["01A"]
+    );
+    let running_after_c = RunFilter {
+        statuses: vec![RunStatus::Running],
+        before: Some("01C".into()),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.list_runs(&running_after_c).await.expect("list")),
+        vec!["01A"]
+    );
+    let none_left = RunFilter {
+        before: Some("01A".into()),
+        ..RunFilter::default()
+    };
+    assert!(store.list_runs(&none_left).await.expect("list").is_empty());
 }
 
 /// `children(parent, step)` is that step's child runs by item index (not by

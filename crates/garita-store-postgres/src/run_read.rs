@@ -152,11 +152,13 @@ impl PostgresStore {
             "{SUMMARY_WITH_SOURCE}
              WHERE ($1::text IS NULL OR r.workflow = $1)
                AND (cardinality($2::text[]) = 0 OR r.status = ANY($2))
+               AND ($4::text IS NULL OR r.id < $4)
              ORDER BY r.id DESC LIMIT $3"
         ))
         .bind(filter.workflow.as_deref())
         .bind(&statuses)
         .bind(limit)
+        .bind(filter.before.as_deref())
         .fetch_all(&self.pool)
         .await
         .map_err(self.error(doing))?;

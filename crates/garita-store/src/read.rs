@@ -58,7 +58,11 @@ pub(crate) fn list_runs(
 ) -> Result<Vec<RunRecord>, StoreError> {
     let limit = filter.limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
-    for entry in trees.runs.iter().rev() {
+    let page = match &filter.before {
+        Some(id) => trees.runs.range(..id.as_bytes()),
+        None => trees.runs.iter(),
+    };
+    for entry in page.rev() {
         if out.len() >= limit {
             break;
         }

@@ -37,6 +37,9 @@ pub struct RunsPruned {
     pub children_kept: u64,
 }
 
+/// How many finished runs' summaries a pass reads at once.
+const PRUNE_PAGE: usize = 256;
+
 /// Prunes the runs that finished before `request.finished_before`.
 pub async fn prune(session: &Session, request: PruneRuns) -> Result<RunsPruned, AppError> {
     let cutoff = finished_before(&request.finished_before)?;
@@ -61,36 +64,50 @@ pub async fn prune_store_before(
     cutoff: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<RunsPruned, AppError> {
-    let finished = store
-        .list_runs(&RunFilter {
-            statuses: vec![
-                RunStatus::Succeeded,
-                RunStatus::Failed,
-                RunStatus::Cancelled,
-            ],
-            workflow: None,
-            limit: None,
-        })
-        .await?;
     let mut done = RunsPruned {
         finished_before: cutoff,
         runs_pruned: 0,
         events_removed: 0,
         children_kept: 0,
     };
-    for run in finished.iter().filter(|r| r.updated_at < cutoff) {
-        // Nothing left to remove: skip the store's write path.
-        if run.next_seq <= 2 {
-            continue;
+    // One page of summaries at a time: a store of years holds hundreds of
+    // thousands of runs, and a pass must not hold them all at once.
+    let mut before = None;
+    loop {
+        let page = store
+            .list_runs(&RunFilter {
+                statuses: vec![
+                    RunStatus::Succeeded,
+                    RunStatus::Failed,
+                    RunStatus::Cancelled,
+                ],
+                workflow: None,
+                limit: Some(PRUNE_PAGE),
+                before: before.take(),
+            })
+            .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        before = Some(last.id.clone());
+        let full = page.len() == PRUNE_PAGE;
+        for run in page.iter().filter(|r| r.updated_at < cutoff) {
+            // Nothing left to remove: skip the store's write path.
+            if run.next_seq <= 2 {
+                continue;
+            }
+            if !parent_finished(store, run).await? {
+                done.children_kept += 1;
+                continue;
+            }
+            let removed = store.prune_run_events(&run.id, now).await?;
+            if removed > 0 {
+                done.runs_pruned += 1;
+                done.events_removed += removed;
+            }
         }
-        if !parent_finished(store, run).await? {
-            done.children_kept += 1;
-            continue;
-        }
-        let removed = store.prune_run_events(&run.id, now).await?;
-        if removed > 0 {
-            done.runs_pruned += 1;
-            done.events_removed += removed;
+        if !full {
+            break;
         }
     }
     Ok(done)
@@ -128,7 +145,56 @@ pub fn finished_before(text: &str) -> Result<DateTime<Utc>, AppError> {
 
 #[cfg(test)]
 mod tests {
+    use garita_engine::store_conformance::{at, record, started};
+    use garita_engine::{MemoryStore, RunEvent};
+    use serde_json::json;
+
     use super::*;
+
+    /// A run finished at `at(10)` with two step events between its first
+    /// and last.
+    async fn finished_run(store: &MemoryStore, id: &str) {
+        let mut run = record(id, 0);
+        store
+            .create_run(&mut run, &[RunEvent::RunCreated { at: at(0) }])
+            .await
+            .unwrap();
+        store
+            .append(&mut run, &[started("a", 1), started("b", 2)])
+            .await
+            .unwrap();
+        run.status = RunStatus::Succeeded;
+        run.updated_at = at(10);
+        let done = RunEvent::RunSucceeded {
+            outputs: json!({}),
+            at: at(10),
+        };
+        store.append(&mut run, &[done]).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_pass_walks_every_page_and_a_second_pass_finds_nothing() {
+        let store = MemoryStore::new();
+        // Two full pages and a part, with a run still going in between.
+        let total = PRUNE_PAGE * 2 + 7;
+        for i in 0..total {
+            finished_run(&store, &format!("01R{i:05}")).await;
+        }
+        let mut live = record("01R00100x", 0);
+        store
+            .create_run(&mut live, &[RunEvent::RunCreated { at: at(0) }])
+            .await
+            .unwrap();
+        // Runs that finished after the cutoff are left whole.
+        let early = prune_store_before(&store, at(5), at(20)).await.unwrap();
+        assert_eq!((early.runs_pruned, early.events_removed), (0, 0));
+        let first = prune_store_before(&store, at(20), at(30)).await.unwrap();
+        assert_eq!(first.runs_pruned, total as u64);
+        assert_eq!(first.events_removed, 2 * total as u64);
+        assert_eq!(store.events("01R00100x").await.unwrap().len(), 1);
+        let second = prune_store_before(&store, at(20), at(40)).await.unwrap();
+        assert_eq!((second.runs_pruned, second.events_removed), (0, 0));
+    }
 
     #[test]
     fn the_cutoff_is_a_days_utc_midnight_or_an_instant() {

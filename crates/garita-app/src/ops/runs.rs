@@ -58,6 +58,7 @@ pub async fn list(session: &Session, query: RunQuery) -> Result<Vec<RunRow>, App
         statuses,
         workflow: query.workflow,
         limit: Some(query.limit.unwrap_or(DEFAULT_LIMIT)),
+        before: None,
     };
     let list = session.backend.runs.list_runs(&filter).await?;
     Ok(list
