@@ -285,6 +285,32 @@ pub trait AccountStore: Send + Sync {
     /// then key, read from the deactivation index.
     async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, StoreError>;
 
+    /// Up to `limit` accounts matching `filter` (every criterion, the
+    /// deactivation window included, as [`AccountFilter::matches`]) whose
+    /// key comes after `after`, in key order: the inventory a page at a
+    /// time, so a pass over every account holds one page in memory, never
+    /// the whole inventory. A page shorter than `limit` is the last. This
+    /// default reads everything and cuts (correct, not bounded); a store
+    /// reads from the cursor.
+    async fn list_accounts_page(
+        &self,
+        filter: &AccountFilter,
+        after: Option<&AccountKey>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        let by_key = AccountFilter {
+            deactivating_between: None,
+            ..filter.clone()
+        };
+        let mut accounts = self.list_accounts(&by_key).await?;
+        accounts.sort_by_key(Account::key);
+        Ok(accounts
+            .into_iter()
+            .filter(|a| after.is_none_or(|after| a.key() > *after) && filter.matches(a))
+            .take(limit)
+            .collect())
+    }
+
     /// The summaries of the accounts [`Self::list_accounts`] returns for
     /// `filter`, in the same order: what a list screen filters, sorts and
     /// counts, without building every account. A store decodes only these

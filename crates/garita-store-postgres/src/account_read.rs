@@ -47,6 +47,58 @@ impl PostgresStore {
         self.read_accounts_as(filter, AccountFilter::matches).await
     }
 
+    /// Up to `limit` accounts matching `filter` after `after`, in key order
+    /// (`COLLATE "C"`: byte order, as sled's keys), read from the cursor in
+    /// chunks of the primary key's order until the page is full.
+    pub(crate) async fn read_accounts_page(
+        &self,
+        filter: &AccountFilter,
+        after: Option<&AccountKey>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        let portal = filter.portal.as_deref().map(AccountKey::normalise_portal);
+        let mut cursor = match after {
+            Some(key) if check_key(key).is_err() => return Ok(Vec::new()),
+            Some(key) => Some((key.portal().to_owned(), key.identifier().to_owned())),
+            None => None,
+        };
+        let chunk = i64::try_from(limit.clamp(1, 1_000)).unwrap_or(1_000);
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let (after_portal, after_identifier) = cursor.clone().unzip();
+            let rows = sqlx::query(
+                "SELECT portal, identifier, record FROM accounts
+                 WHERE ($1::text IS NULL OR portal = $1)
+                   AND ($2::text IS NULL OR (portal, identifier) > ($2, $3))
+                 ORDER BY portal, identifier LIMIT $4",
+            )
+            .bind(&portal)
+            .bind(after_portal)
+            .bind(after_identifier)
+            .bind(chunk)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error("listing accounts"))?;
+            let last = rows.last().map(|row| {
+                let portal: Result<String, _> = row.try_get(0);
+                let identifier: Result<String, _> = row.try_get(1);
+                (portal, identifier)
+            });
+            for account in self.accounts_of::<Account>(&rows, "listing accounts")? {
+                if filter.matches(&account) && out.len() < limit {
+                    out.push(account);
+                }
+            }
+            match last {
+                Some((Ok(portal), Ok(identifier))) if rows.len() as i64 == chunk => {
+                    cursor = Some((portal, identifier));
+                }
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
     /// The summaries of what [`Self::read_accounts`] returns, in its order:
     /// the same records, decoded only as far as [`AccountSummary`] reads.
     pub(crate) async fn read_summaries(

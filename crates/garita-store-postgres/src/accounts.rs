@@ -31,6 +31,15 @@ impl AccountStore for PostgresStore {
         self.read_accounts(filter).await
     }
 
+    async fn list_accounts_page(
+        &self,
+        filter: &AccountFilter,
+        after: Option<&AccountKey>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        self.read_accounts_page(filter, after, limit).await
+    }
+
     async fn account_summaries(
         &self,
         filter: &AccountFilter,

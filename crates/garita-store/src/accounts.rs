@@ -10,16 +10,20 @@
 //! | `ctpat_deactivations` | deactivation date (days, sortable `i64`), portal, `0x00`, identifier | empty |
 //! | `emitted_events` | event id `u64` BE | [`EmittedEvent`] |
 //! | `account_transitions` | portal, `0x00`, identifier, `0x00`, transition name, `0x00`, effective date | [`AppliedTransition`](garita_engine::account::AppliedTransition) |
+//! | `account_rows` | portal, `0x00`, identifier | the account's [`AccountSummary`] as a compact row (`row.rs`) |
 //!
-//! Values carry the store's encoding-version byte like every other value.
+//! Values carry the store's encoding-version byte like every other value,
+//! except `account_rows`, which has its own layout byte.
 //! `ctpat_deactivations` holds exactly the accounts whose
 //! [`Account::indexed_deactivation`] is set, under that date, so "who
-//! deactivates between two dates" reads only the answer.
+//! deactivates between two dates" reads only the answer. `account_rows`
+//! holds one row per account, written with it, so a list screen reads a
+//! few compact fields per account instead of decoding whole records.
 //!
 //! # Commits
 //!
-//! An upsert batch is one sled transaction over the four trees: each
-//! account, its history entry and its index entry change together, and an
+//! An upsert batch is one sled transaction over the account trees: each
+//! account, its history entry, its row and its index entry change together, and an
 //! event given with the batch (the offboarding event) is queued in the same
 //! transaction, so the daemon sees the event exactly when the accounts
 //! changed. The same transaction appends the batch's audit entries (one per
@@ -41,6 +45,7 @@ pub(crate) mod blocking;
 
 pub(crate) mod keys;
 mod read;
+pub(crate) mod row;
 mod transition;
 mod write;
 
@@ -108,6 +113,15 @@ impl AccountStore for SledStore {
 
     async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, StoreError> {
         read::list(&self.account_trees()?, &self.path, filter)
+    }
+
+    async fn list_accounts_page(
+        &self,
+        filter: &AccountFilter,
+        after: Option<&AccountKey>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        read::list_page(&self.account_trees()?, &self.path, filter, after, limit)
     }
 
     async fn account_summaries(

@@ -167,6 +167,7 @@ fn finish_open(
     let trees = Trees::open(&db, dir, clock)?;
     let marked = schema::was_initialized(dir);
     let state = schema::check_or_init(
+        &db,
         &trees.meta,
         &trees.audit.tree,
         dir,

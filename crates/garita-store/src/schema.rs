@@ -23,10 +23,18 @@ use crate::keys::SCHEMA_VERSION_KEY;
 ///   older store rewrites its entries (`audit/migrate.rs`) before the new
 ///   number is written; a garita of schema 3 would misread them, so it
 ///   refuses the store.
-pub const SCHEMA_VERSION: u32 = 4;
+/// - 5: adds tree `account_rows` (each account's summary as a compact row,
+///   written with the account; `accounts/row.rs`). Opening an older store
+///   writes the row of every account before the new number is written; a
+///   garita of schema 4 would write accounts without their rows, so it
+///   refuses the store.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The first version whose audit entries are stored compactly.
 const COMPACT_AUDIT: u32 = 4;
+
+/// The first version with a row per account.
+const ACCOUNT_ROWS: u32 = 5;
 
 /// What [`check_or_init`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +70,11 @@ pub(crate) fn mark_initialized(dir: &Path) -> std::io::Result<()> {
 /// Checks the version in `meta`, or writes [`SCHEMA_VERSION`] into an empty
 /// store. `must_exist` says the store was used before (it holds runs, or was
 /// marked initialized), so a missing version means damage. An older store
-/// is migrated (its JSON audit entries in `audit` rewritten compactly)
-/// before the new version is written, so an interrupted migration runs
+/// is migrated (its JSON audit entries in `audit` rewritten compactly, a
+/// row written for each account) before the new version is written, so an interrupted migration runs
 /// again on the next open.
 pub(crate) fn check_or_init(
+    db: &sled::Db,
     meta: &sled::Tree,
     audit: &sled::Tree,
     path: &Path,
@@ -91,6 +100,10 @@ pub(crate) fn check_or_init(
                 if found < COMPACT_AUDIT {
                     let rewritten = crate::audit::migrate::compact_json_entries(audit, path)?;
                     tracing::info!(store = %path.display(), from = found, entries = rewritten, "audit entries rewritten compactly (schema 4)");
+                }
+                if found < ACCOUNT_ROWS {
+                    let rows = crate::accounts::row::fill_rows(db, path)?;
+                    tracing::info!(store = %path.display(), from = found, rows, "account rows written (schema 5)");
                 }
                 meta.insert(SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| sled_error(path, "upgrading the schema version", e))?;
@@ -129,19 +142,19 @@ mod tests {
         let meta = db.open_tree("meta").unwrap();
         let audit = db.open_tree("audit").unwrap();
         assert_eq!(
-            check_or_init(&meta, &audit, dir.path(), false).unwrap(),
+            check_or_init(&db, &meta, &audit, dir.path(), false).unwrap(),
             SchemaState::Initialized
         );
         meta.insert(SCHEMA_VERSION_KEY, &1u32.to_be_bytes())
             .unwrap();
         assert_eq!(
-            check_or_init(&meta, &audit, dir.path(), true).unwrap(),
+            check_or_init(&db, &meta, &audit, dir.path(), true).unwrap(),
             SchemaState::Upgraded
         );
         let stored = meta.get(SCHEMA_VERSION_KEY).unwrap().unwrap();
         assert_eq!(parse_version(&stored), Some(SCHEMA_VERSION));
         assert_eq!(
-            check_or_init(&meta, &audit, dir.path(), true).unwrap(),
+            check_or_init(&db, &meta, &audit, dir.path(), true).unwrap(),
             SchemaState::Existing
         );
     }

@@ -252,6 +252,70 @@ pub async fn summaries_match_accounts(store: &dyn AccountStore) {
     check_summaries(store, &filters, inventory.len(), "after changes").await;
 }
 
+/// [`AccountStore::list_accounts_page`]: pages of any size, each from the
+/// last key of the one before, give every account `filter` matches exactly
+/// once, in key order; a cursor from another portal starts at (or past) the
+/// filtered portal's accounts.
+async fn check_pages(store: &dyn AccountStore, filter: &super::AccountFilter, round: &str) {
+    let by_key = super::AccountFilter {
+        deactivating_between: None,
+        ..filter.clone()
+    };
+    let mut expected: Vec<super::AccountKey> = store
+        .list_accounts(&by_key)
+        .await
+        .expect("list")
+        .iter()
+        .filter(|a| filter.matches(a))
+        .map(Account::key)
+        .collect();
+    expected.sort();
+    for size in [1, 7, 1_000] {
+        let mut seen = Vec::new();
+        let mut after: Option<super::AccountKey> = None;
+        loop {
+            let page = store
+                .list_accounts_page(filter, after.as_ref(), size)
+                .await
+                .expect("a page");
+            assert!(
+                page.len() <= size,
+                "{round}: {filter:?}: a page of {size} held {}",
+                page.len()
+            );
+            seen.extend(page.iter().map(Account::key));
+            match page.last() {
+                Some(last) if page.len() == size => after = Some(last.key()),
+                _ => break,
+            }
+            assert!(
+                seen.len() <= expected.len() + size,
+                "{round}: {filter:?}: pages never end"
+            );
+        }
+        assert_eq!(seen, expected, "{round}: {filter:?}, pages of {size}");
+    }
+    if filter.portal.as_deref() == Some("CTPAT") {
+        let before = super::AccountKey::new("anam", "zzz");
+        let from_before = store
+            .list_accounts_page(filter, Some(&before), 3)
+            .await
+            .expect("a page");
+        let first: Vec<super::AccountKey> = from_before.iter().map(Account::key).collect();
+        assert_eq!(
+            first,
+            expected[..expected.len().min(3)],
+            "{round}: a cursor of an earlier portal"
+        );
+        let past = super::AccountKey::new("zzz", "a");
+        assert!(store
+            .list_accounts_page(filter, Some(&past), 3)
+            .await
+            .expect("a page")
+            .is_empty());
+    }
+}
+
 async fn check_summaries(
     store: &dyn AccountStore,
     filters: &[super::AccountFilter],
@@ -268,6 +332,7 @@ async fn check_summaries(
             summaries.iter().all(|s| filter.matches_summary(s)),
             "{round}: {filter:?}"
         );
+        check_pages(store, filter, round).await;
     }
     let all = store
         .account_summaries(&super::AccountFilter::default())

@@ -20,6 +20,11 @@ use crate::store::StoreError;
 /// short.
 const BATCH: usize = 256;
 
+/// Accounts read per page while a rule looks at its candidates: a pass
+/// holds one page, not the inventory, so the daemon's memory after a pass
+/// does not grow with the number of accounts.
+const PAGE: usize = 256;
+
 /// Evaluates rules over an [`AccountStore`] at the engine's clock.
 pub struct Reconciler {
     rules: Vec<Arc<dyn AccountRule>>,
@@ -123,31 +128,43 @@ impl Reconciler {
             stale: 0,
         };
         for rule in &self.rules {
-            let candidates = self.accounts.list_accounts(&rule.candidates(now)).await?;
+            let filter = rule.candidates(now);
             let meta = ChangeMeta {
                 by: format!("garita (rule {})", rule.name()),
                 at: now,
             };
             let mut batch: Vec<(Account, DueTransition, TransitionWrite)> = Vec::new();
-            for account in candidates {
-                report.evaluated += 1;
-                let Some(due) = rule.due(&account, now) else {
-                    continue;
-                };
-                let key = TransitionKey {
-                    account: account.key(),
-                    name: due.name.clone(),
-                    effective_on: due.effective_on,
-                };
-                if self.accounts.transition_applied(&key).await? {
-                    report.already_applied += 1;
-                    continue;
+            let mut after = None;
+            loop {
+                let page = self
+                    .accounts
+                    .list_accounts_page(&filter, after.as_ref(), PAGE)
+                    .await?;
+                let full = page.len() == PAGE;
+                after = page.last().map(Account::key);
+                for account in page {
+                    report.evaluated += 1;
+                    let Some(due) = rule.due(&account, now) else {
+                        continue;
+                    };
+                    let key = TransitionKey {
+                        account: account.key(),
+                        name: due.name.clone(),
+                        effective_on: due.effective_on,
+                    };
+                    if self.accounts.transition_applied(&key).await? {
+                        report.already_applied += 1;
+                        continue;
+                    }
+                    let write = self.write_for(&account, key, &due, now);
+                    batch.push((account, due, write));
+                    if batch.len() == BATCH {
+                        self.apply(rule.as_ref(), &mut batch, &meta, &mut report)
+                            .await?;
+                    }
                 }
-                let write = self.write_for(&account, key, &due, now);
-                batch.push((account, due, write));
-                if batch.len() == BATCH {
-                    self.apply(rule.as_ref(), &mut batch, &meta, &mut report)
-                        .await?;
+                if !full {
+                    break;
                 }
             }
             self.apply(rule.as_ref(), &mut batch, &meta, &mut report)

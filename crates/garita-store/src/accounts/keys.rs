@@ -21,6 +21,8 @@ pub(crate) mod tree {
     pub(crate) const EVENTS: &str = "emitted_events";
     /// account key, 0x00, transition name, 0x00, effective date → applied transition.
     pub(crate) const TRANSITIONS: &str = "account_transitions";
+    /// account key → the account's summary as a compact row (`row.rs`).
+    pub(crate) const ROWS: &str = "account_rows";
 }
 
 /// Handles on the account trees (cheap shared handles, like [`crate::trees::Trees`]).
@@ -31,6 +33,7 @@ pub(crate) struct AccountTrees {
     pub(crate) deactivations: sled::Tree,
     pub(crate) events: sled::Tree,
     pub(crate) transitions: sled::Tree,
+    pub(crate) rows: sled::Tree,
 }
 
 impl AccountTrees {
@@ -46,6 +49,7 @@ impl AccountTrees {
             deactivations: open(tree::DEACTIVATIONS)?,
             events: open(tree::EVENTS)?,
             transitions: open(tree::TRANSITIONS)?,
+            rows: open(tree::ROWS)?,
         })
     }
 }

@@ -1,7 +1,8 @@
 //! The account read path. Listing scans the accounts (of one portal when the
-//! filter names it); deactivation questions read only the index entries in
+//! filter names it), summaries scan their compact rows the same way; deactivation questions read only the index entries in
 //! the asked range; history reads only the account's own entries.
 
+use std::ops::Bound;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 use super::keys::{
     account_key, account_of_deactivation_key, date_bytes, history_prefix, AccountTrees,
 };
+use super::row::decode_row;
 use crate::codec::decode;
 use crate::errors::sled_error;
 use crate::keys::SEPARATOR;
@@ -54,14 +56,99 @@ pub(crate) fn list(
     list_as(trees, path, filter, AccountFilter::matches)
 }
 
-/// The summaries of what [`list`] returns, in its order: the same records,
-/// decoded only as far as [`AccountSummary`] reads (the rest is skipped).
+/// Up to `limit` accounts matching `filter` after `after`, in key order
+/// (the deactivation window tested on each account, not read from the
+/// index): one range read from the cursor.
+pub(crate) fn list_page(
+    trees: &AccountTrees,
+    path: &Path,
+    filter: &AccountFilter,
+    after: Option<&AccountKey>,
+    limit: usize,
+) -> Result<Vec<Account>, StoreError> {
+    let prefix = filter
+        .portal
+        .as_deref()
+        .map(portal_prefix)
+        .unwrap_or_default();
+    let start = match after.map(account_key) {
+        None => Bound::Included(prefix.clone()),
+        // A cursor no account could have (a NUL byte): nothing after it.
+        Some(Err(_)) => return Ok(Vec::new()),
+        // A cursor before the portal's accounts starts at its first one.
+        Some(Ok(key)) if key < prefix => Bound::Included(prefix.clone()),
+        Some(Ok(key)) => Bound::Excluded(key),
+    };
+    let mut out = Vec::new();
+    if limit == 0 {
+        return Ok(out);
+    }
+    for entry in trees.accounts.range((start, Bound::Unbounded)) {
+        let (key, value) = entry.map_err(|e| sled_error(path, "listing accounts", e))?;
+        if !key.starts_with(&prefix) {
+            // Past the portal's accounts (or a cursor past them).
+            break;
+        }
+        let account: Account = decode(&value, || format!("account {}", shown(&key)))?;
+        if filter.matches(&account) {
+            out.push(account);
+            if out.len() == limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The summaries of what [`list`] returns, in its order, read from the
+/// accounts' compact rows (`row.rs`), never from their records.
 pub(crate) fn summaries(
     trees: &AccountTrees,
     path: &Path,
     filter: &AccountFilter,
 ) -> Result<Vec<AccountSummary>, StoreError> {
-    list_as(trees, path, filter, AccountFilter::matches_summary)
+    let row_of = |key: &[u8], value: &[u8]| {
+        decode_row(value, || format!("the row of account {}", shown(key)))
+    };
+    let mut out = Vec::new();
+    if let Some((from, to)) = filter.deactivating_between {
+        for account_key in deactivation_keys(trees, path, from, to)? {
+            // The index and the rows change in one transaction, so a
+            // missing row means damage, not a race.
+            let value = trees
+                .rows
+                .get(&account_key)
+                .map_err(|e| sled_error(path, "reading an account row", e))?
+                .ok_or_else(|| StoreError::Corrupt {
+                    what: format!("the deactivation index entry of {}", shown(&account_key)),
+                    detail: "it names an account without a row".into(),
+                })?;
+            let summary = row_of(&account_key, &value)?;
+            if filter.matches_summary(&summary) {
+                out.push(summary);
+            }
+        }
+        return Ok(out);
+    }
+    let scan = match &filter.portal {
+        Some(portal) => trees.rows.scan_prefix(portal_prefix(portal)),
+        None => trees.rows.iter(),
+    };
+    for entry in scan {
+        let (key, value) = entry.map_err(|e| sled_error(path, "listing account rows", e))?;
+        let summary = row_of(&key, &value)?;
+        if filter.matches_summary(&summary) {
+            out.push(summary);
+        }
+    }
+    Ok(out)
+}
+
+/// `portal 0x00`: every account key of the portal starts with it.
+fn portal_prefix(portal: &str) -> Vec<u8> {
+    let mut prefix = AccountKey::normalise_portal(portal).into_bytes();
+    prefix.push(SEPARATOR);
+    prefix
 }
 
 fn list_as<T: DeserializeOwned>(
@@ -75,11 +162,7 @@ fn list_as<T: DeserializeOwned>(
         return Ok(due.into_iter().filter(|a| matches(filter, a)).collect());
     }
     let scan = match &filter.portal {
-        Some(portal) => {
-            let mut prefix = AccountKey::normalise_portal(portal).into_bytes();
-            prefix.push(SEPARATOR);
-            trees.accounts.scan_prefix(prefix)
-        }
+        Some(portal) => trees.accounts.scan_prefix(portal_prefix(portal)),
         None => trees.accounts.iter(),
     };
     let mut out = Vec::new();
@@ -128,6 +211,28 @@ fn deactivating_as<T: DeserializeOwned>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for account_key in deactivation_keys(trees, path, from, to)? {
+        // The index and the accounts change in one transaction, so a
+        // missing account means damage, not a race.
+        let account =
+            read_account(trees, path, &account_key)?.ok_or_else(|| StoreError::Corrupt {
+                what: format!("the deactivation index entry of {}", shown(&account_key)),
+                detail: "it names an account that does not exist".into(),
+            })?;
+        out.push(account);
+    }
+    Ok(out)
+}
+
+/// The keys of the accounts under the index dates `from..=to`, earliest
+/// first.
+fn deactivation_keys(
+    trees: &AccountTrees,
+    path: &Path,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Vec<u8>>, StoreError> {
     if from > to {
         return Ok(Vec::new());
     }
@@ -147,14 +252,7 @@ fn deactivating_as<T: DeserializeOwned>(
                 key.len()
             ),
         })?;
-        // The index and the accounts change in one transaction, so a
-        // missing account means damage, not a race.
-        let account =
-            read_account(trees, path, account_key)?.ok_or_else(|| StoreError::Corrupt {
-                what: format!("the deactivation index entry of {}", shown(account_key)),
-                detail: "it names an account that does not exist".into(),
-            })?;
-        out.push(account);
+        out.push(account_key.to_vec());
     }
     Ok(out)
 }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use garita_engine::account::{
-    Account, AccountFilter, AccountStatus, AccountStore, AccountUpdate, ChangeMeta, Company,
-    Holder, NewEvent, UpsertOutcome, ACCOUNT_OFFBOARDED,
+    Account, AccountFilter, AccountStatus, AccountStore, AccountSummary, AccountUpdate, ChangeMeta,
+    Company, Holder, NewEvent, UpsertOutcome, ACCOUNT_OFFBOARDED,
 };
 use serde_json::json;
 
@@ -370,4 +370,77 @@ async fn a_rule_transition_commits_once_with_its_event_and_survives_a_reopen() {
     let history = store.account_history(&key).await.unwrap();
     assert_eq!(history.last().unwrap().reason, "45 days without a sign-in");
     assert!(store.audit_trees().unwrap().verify().unwrap().is_intact());
+    // The account's row changed with it: the summary says deactivated.
+    let summaries = store
+        .account_summaries(&AccountFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].status, AccountStatus::Deactivated);
+    assert_eq!(summaries[0], AccountSummary::from(&account));
+}
+
+#[tokio::test]
+async fn a_store_written_before_rows_gets_them_when_opened() {
+    use crate::keys::SCHEMA_VERSION_KEY;
+    let dir = tempfile::tempdir().unwrap();
+    let batch: Vec<AccountUpdate> = (0..12_000)
+        .map(|i| ctpat(&format!("p{i}@x.com"), (i % 3 == 0).then_some(1 + i % 28)))
+        .collect();
+    {
+        let store = open(dir.path());
+        store
+            .upsert_accounts(&batch, &meta("import"), None)
+            .await
+            .unwrap();
+        // What a schema-4 garita left: no rows, version 4.
+        let rows = store.db.open_tree(super::keys::tree::ROWS).unwrap();
+        rows.clear().unwrap();
+        store
+            .trees
+            .meta
+            .insert(SCHEMA_VERSION_KEY, &4u32.to_be_bytes())
+            .unwrap();
+        store.db.flush().unwrap();
+    }
+    let store = open(dir.path());
+    let version = store.trees.meta.get(SCHEMA_VERSION_KEY).unwrap().unwrap();
+    assert_eq!(version.as_ref(), crate::SCHEMA_VERSION.to_be_bytes());
+    let accounts = store
+        .list_accounts(&AccountFilter::default())
+        .await
+        .unwrap();
+    let summaries = store
+        .account_summaries(&AccountFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(summaries.len(), 12_000, "more than one fill batch");
+    let expected: Vec<AccountSummary> = accounts.iter().map(AccountSummary::from).collect();
+    assert_eq!(summaries, expected);
+    let due = store
+        .account_summaries(&AccountFilter {
+            deactivating_between: Some((day(1), day(3))),
+            ..AccountFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(!due.is_empty());
+}
+
+#[tokio::test]
+async fn a_damaged_row_is_named_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store
+        .upsert_accounts(&[ctpat("a@x.com", Some(5))], &meta("import"), None)
+        .await
+        .unwrap();
+    let rows = store.db.open_tree(super::keys::tree::ROWS).unwrap();
+    rows.insert(b"ctpat\0a@x.com", &[1u8, 200, 0][..]).unwrap();
+    let err = store
+        .account_summaries(&AccountFilter::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ctpat:a@x.com"), "{err}");
 }

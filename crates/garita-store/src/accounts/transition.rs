@@ -13,7 +13,7 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::keys::{account_key, transition_key, AccountTrees};
-use super::write::{abort_on, queue_event, transaction_error, upsert_one};
+use super::write::{abort_on, queue_event, transaction_error, upsert_one, AccountTx};
 use crate::audit::{append_in, store_head, AuditChain, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
@@ -49,6 +49,7 @@ pub(crate) fn apply(
         &trees.accounts,
         &trees.history,
         &trees.deactivations,
+        &trees.rows,
         &trees.events,
         &trees.transitions,
         &chain.tree,
@@ -56,7 +57,13 @@ pub(crate) fn apply(
     );
     chain.write(|head, time| {
         let result = all.transaction(
-            |(accounts, history, deactivations, events, transitions, audit, meta_tx)| {
+            |(accounts, history, deactivations, rows, events, transitions, audit, meta_tx)| {
+                let tx = AccountTx {
+                    accounts,
+                    history,
+                    deactivations,
+                    rows,
+                };
                 // sled may run the closure again on a conflict: start afresh.
                 let mut chain = head;
                 let mut outcomes = Vec::with_capacity(prepared.len());
@@ -79,15 +86,7 @@ pub(crate) fn apply(
                         outcomes.push(TransitionOutcome::Stale);
                         continue;
                     }
-                    let (_, recorded) = upsert_one(
-                        accounts,
-                        history,
-                        deactivations,
-                        &one.account,
-                        &write.update,
-                        meta,
-                        time,
-                    )?;
+                    let (_, recorded) = upsert_one(&tx, &one.account, &write.update, meta, time)?;
                     if let Some(record) = recorded {
                         append_in(audit, &mut chain, &PendingEntry::new(record), time)?;
                     }

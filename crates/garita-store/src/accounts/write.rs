@@ -18,6 +18,7 @@ use sled::transaction::{
 use sled::Transactional;
 
 use super::keys::{account_key, deactivation_key, event_key, history_key, AccountTrees};
+use super::row::encode_row;
 use crate::audit::{self, append_in, store_head, AuditChain, ChainHead, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
@@ -71,58 +72,65 @@ pub(crate) fn apply(
         &trees.accounts,
         &trees.history,
         &trees.deactivations,
+        &trees.rows,
         &trees.events,
         &chain.tree,
         meta,
     );
     let outcomes = chain.write(|head, time| {
         // sled may run the closure again on a conflict, so it starts afresh each time.
-        let result = all.transaction(|(accounts, history, deactivations, events, audit, meta)| {
-            let mut chain = head;
-            let mut outcomes = Vec::with_capacity(batch.updates.len());
-            for (key, update) in &batch.updates {
-                let (outcome, recorded) = upsert_one(
+        let result = all.transaction(
+            |(accounts, history, deactivations, rows, events, audit, meta)| {
+                let tx = AccountTx {
                     accounts,
                     history,
                     deactivations,
-                    key,
-                    update,
-                    &batch.meta,
-                    time,
-                )?;
-                if let Some(record) = recorded {
-                    append_in(audit, &mut chain, &PendingEntry::new(record), time)?;
+                    rows,
+                };
+                let mut chain = head;
+                let mut outcomes = Vec::with_capacity(batch.updates.len());
+                for (key, update) in &batch.updates {
+                    let (outcome, recorded) = upsert_one(&tx, key, update, &batch.meta, time)?;
+                    if let Some(record) = recorded {
+                        append_in(audit, &mut chain, &PendingEntry::new(record), time)?;
+                    }
+                    outcomes.push(outcome);
                 }
-                outcomes.push(outcome);
-            }
-            if let Some(event) = &batch.event {
-                queue_event(events, audit, &mut chain, event, time)?;
-            }
-            if chain != head {
-                store_head(meta, &chain)?;
-            }
-            Ok((outcomes, chain))
-        });
+                if let Some(event) = &batch.event {
+                    queue_event(events, audit, &mut chain, event, time)?;
+                }
+                if chain != head {
+                    store_head(meta, &chain)?;
+                }
+                Ok((outcomes, chain))
+            },
+        );
         result.map_err(|e| transaction_error(path, "writing accounts", e))
     })?;
     let changed = batch.event.is_some() || outcomes.iter().any(|o| *o != UpsertOutcome::Unchanged);
     Ok(Written { outcomes, changed })
 }
 
+/// The trees one account's write touches, inside a transaction.
+pub(super) struct AccountTx<'a> {
+    pub(super) accounts: &'a TransactionalTree,
+    pub(super) history: &'a TransactionalTree,
+    pub(super) deactivations: &'a TransactionalTree,
+    pub(super) rows: &'a TransactionalTree,
+}
+
 /// Writes one account, its history entry (dated `time`, like its audit
-/// entry) and its index entry when it changed; returns the outcome and,
-/// when it changed, the audit record.
+/// entry), its row and its index entry when it changed; returns the
+/// outcome and, when it changed, the audit record.
 pub(super) fn upsert_one(
-    accounts: &TransactionalTree,
-    history: &TransactionalTree,
-    deactivations: &TransactionalTree,
+    tx: &AccountTx<'_>,
     key: &[u8],
     update: &AccountUpdate,
     meta: &ChangeMeta,
     time: &WriteTime,
 ) -> ConflictableTransactionResult<(UpsertOutcome, Option<AuditRecord>), StoreError> {
     let shown = update.account.key().to_string();
-    let stored: Option<Account> = match accounts.get(key)? {
+    let stored: Option<Account> = match tx.accounts.get(key)? {
         Some(bytes) => Some(abort_on(decode(&bytes, || format!("account {shown}")))?),
         None => None,
     };
@@ -138,10 +146,11 @@ pub(super) fn upsert_one(
     let new_index = account.indexed_deactivation();
     if old_index != new_index {
         if let Some(date) = old_index {
-            deactivations.remove(deactivation_key(date, key))?;
+            tx.deactivations.remove(deactivation_key(date, key))?;
         }
         if let Some(date) = new_index {
-            deactivations.insert(deactivation_key(date, key), &[][..])?;
+            tx.deactivations
+                .insert(deactivation_key(date, key), &[][..])?;
         }
     }
     let entry_bytes = abort_on(encode(
@@ -149,9 +158,11 @@ pub(super) fn upsert_one(
         &format!("history entry {} of account {shown}", entry.seq),
     ))?;
     let record = audit::account(&shown, stored.is_none(), &entry, &entry_bytes);
-    history.insert(history_key(key, entry.seq), entry_bytes)?;
+    tx.history
+        .insert(history_key(key, entry.seq), entry_bytes)?;
     let account_bytes = abort_on(encode(&account, &format!("account {shown}")))?;
-    accounts.insert(key, account_bytes)?;
+    tx.accounts.insert(key, account_bytes)?;
+    tx.rows.insert(key, encode_row(&account))?;
     let outcome = if stored.is_some() {
         UpsertOutcome::Updated
     } else {

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::blocking::run_blocking;
 use crate::accounts::keys::{deactivation_key, tree as account_tree};
+use crate::accounts::row::encode_row;
 use crate::audit::compact::{as_json_v1, decode_entry, encode_entry};
 use crate::audit::{stored_head, HEAD_KEY};
 use crate::codec::{decode, encode};
@@ -190,7 +191,7 @@ impl RecordIo {
                 self.apply(kind.name(), batch)?;
             }
             self.rebuild_run_indexes(set)?;
-            self.rebuild_deactivations(set)?;
+            self.rebuild_account_indexes(set)?;
             self.advance_event_ids(set)?;
             let recorded = encode(&AuditHead::from(head), "the audit chain's head")?;
             self.trees
@@ -240,6 +241,7 @@ impl RecordIo {
             tree::UNFINISHED,
             tree::CHILDREN,
             account_tree::DEACTIVATIONS,
+            account_tree::ROWS,
         ];
         let mut held = Vec::new();
         for name in RecordKind::ALL.iter().map(|k| k.name()).chain(derived) {
@@ -293,9 +295,11 @@ impl RecordIo {
         self.apply(tree::CHILDREN, children)
     }
 
-    /// The CTPAT deactivation index, from the accounts.
-    fn rebuild_deactivations(&self, set: &RecordSet) -> Result<(), StoreError> {
+    /// The CTPAT deactivation index and the accounts' rows, from the
+    /// accounts.
+    fn rebuild_account_indexes(&self, set: &RecordSet) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
+        let mut rows = sled::Batch::default();
         for (key, value) in set.section(RecordKind::Accounts) {
             let account: Account = decode(value, || {
                 format!(
@@ -306,8 +310,10 @@ impl RecordIo {
             if let Some(date) = account.indexed_deactivation() {
                 batch.insert(deactivation_key(date, key), &[][..]);
             }
+            rows.insert(key.as_slice(), encode_row(&account));
         }
-        self.apply(account_tree::DEACTIVATIONS, batch)
+        self.apply(account_tree::DEACTIVATIONS, batch)?;
+        self.apply(account_tree::ROWS, rows)
     }
 }
 

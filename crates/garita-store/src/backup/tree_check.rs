@@ -30,6 +30,7 @@ pub(crate) fn check_records(trees: &[TreeData]) -> Result<(), String> {
             name if JSON_TREES.contains(&name) => decode_all::<IgnoredAny>(tree)?,
             // JSON from a garita of schema 3 or older; compact from later.
             "audit" => audit_entries(tree)?,
+            "account_rows" => account_rows(tree)?,
             _ => {}
         }
     }
@@ -63,6 +64,19 @@ fn audit_entries(tree: &TreeData) -> Result<(), String> {
     for (key, value) in &tree.records {
         crate::audit::compact::decode_entry(value, || {
             format!("record {} of tree `audit`", String::from_utf8_lossy(key))
+        })
+        .map_err(|e| format!("a record does not decode: {e}"))?;
+    }
+    Ok(())
+}
+
+fn account_rows(tree: &TreeData) -> Result<(), String> {
+    for (key, value) in &tree.records {
+        crate::accounts::row::decode_row(value, || {
+            format!(
+                "record {} of tree `account_rows`",
+                String::from_utf8_lossy(key).replace('\0', ":")
+            )
         })
         .map_err(|e| format!("a record does not decode: {e}"))?;
     }
