@@ -23,6 +23,7 @@ mod filter;
 mod history;
 mod key;
 mod locale;
+mod screen;
 mod summary;
 mod transition;
 
@@ -35,13 +36,17 @@ use serde::{Deserialize, Serialize};
 use crate::store::StoreError;
 
 pub use events::{EmittedEvent, NewEvent, ACCOUNT_OFFBOARDED};
-pub use filter::AccountFilter;
+pub use filter::{AccountFilter, FilterFields};
 pub use history::{
     changes, plan_write, revision_conflict, revision_of, AccountUpdate, ChangeMeta, FieldChange,
     HistoryEntry, UpsertOutcome,
 };
 pub use key::AccountKey;
 pub use locale::Locale;
+pub use screen::{
+    fold_search, matches_search, page_order, AccountOverview, SearchFields, StatusCount,
+    SummaryPage,
+};
 pub use summary::{AccountSummary, CompanySummary, HolderSummary};
 pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, TransitionWrite};
 
@@ -322,6 +327,35 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<Vec<AccountSummary>, StoreError> {
         let accounts = self.list_accounts(filter).await?;
         Ok(accounts.iter().map(AccountSummary::from).collect())
+    }
+
+    /// The accounts `filter` selects and `search` finds
+    /// ([`matches_search`]), in [`page_order`], `limit` of them from
+    /// `offset`, with how many there are in all: a screen's page, without
+    /// building a summary of every account (a store answers from its rows;
+    /// this default cuts [`Self::account_summaries`]).
+    async fn account_summary_page(
+        &self,
+        filter: &AccountFilter,
+        search: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SummaryPage, StoreError> {
+        let summaries = self.account_summaries(filter).await?;
+        Ok(SummaryPage::cut(summaries, search, offset, limit))
+    }
+
+    /// Every account counted per portal and status, the deactivation
+    /// deadlines from `from` on per day, and the accounts of the `next`
+    /// soonest ([`AccountOverview`]); this default computes it from
+    /// [`Self::account_summaries`].
+    async fn account_overview(
+        &self,
+        from: NaiveDate,
+        next: usize,
+    ) -> Result<AccountOverview, StoreError> {
+        let summaries = self.account_summaries(&AccountFilter::default()).await?;
+        Ok(AccountOverview::of(&summaries, from, next))
     }
 
     /// Every history entry of an account, oldest first (empty when unknown).

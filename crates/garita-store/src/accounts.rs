@@ -55,9 +55,9 @@ mod tests;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountStore, AccountSummary, AccountUpdate, ChangeMeta,
-    EmittedEvent, HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
-    UpsertOutcome,
+    Account, AccountFilter, AccountKey, AccountOverview, AccountStore, AccountSummary,
+    AccountUpdate, ChangeMeta, EmittedEvent, HistoryEntry, NewEvent, SummaryPage, TransitionKey,
+    TransitionOutcome, TransitionWrite, UpsertOutcome,
 };
 use garita_engine::StoreError;
 
@@ -129,6 +129,31 @@ impl AccountStore for SledStore {
         filter: &AccountFilter,
     ) -> Result<Vec<AccountSummary>, StoreError> {
         read::summaries(&self.account_trees()?, &self.path, filter)
+    }
+
+    async fn account_summary_page(
+        &self,
+        filter: &AccountFilter,
+        search: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SummaryPage, StoreError> {
+        read::summary_page(
+            &self.account_trees()?,
+            &self.path,
+            filter,
+            search,
+            offset,
+            limit,
+        )
+    }
+
+    async fn account_overview(
+        &self,
+        from: NaiveDate,
+        next: usize,
+    ) -> Result<AccountOverview, StoreError> {
+        read::overview(&self.account_trees()?, &self.path, from, next)
     }
 
     async fn account_history(&self, key: &AccountKey) -> Result<Vec<HistoryEntry>, StoreError> {

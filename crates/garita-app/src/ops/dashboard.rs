@@ -1,14 +1,15 @@
 //! The console's Inicio page as numbers: tasks waiting and overdue,
 //! accounts at risk and deactivated per portal, failed emails, the next
 //! deadlines and the deadlines of each of the next twelve weeks. Dates are
-//! UTC days (the console has no time zone of its own yet). The inventory is
-//! read as [`garita_engine::account::AccountSummary`]s: one pass over a few
-//! fields per account, which at 10,000 accounts is a few milliseconds.
+//! UTC days (the console has no time zone of its own yet). The inventory's
+//! numbers come from the store's [`garita_engine::account::AccountOverview`]:
+//! counts, deadlines per day and the few soonest accounts, from one pass
+//! over its compact rows.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use garita_engine::account::{AccountFilter, AccountStatus};
+use garita_engine::account::AccountStatus;
 use garita_engine::{OutboxFilter, OutboxStatus, TaskFilter, TaskStatus};
 use serde::{Deserialize, Serialize};
 
@@ -96,11 +97,12 @@ pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
         ..TaskFilter::default()
     };
     let tasks = backend.runs.list_tasks(&open).await?;
-    // Summaries, not whole accounts: the counts and deadlines need only
-    // the portal, the status, the date and the holder's email.
-    let accounts = backend
+    // The store counts and picks the soonest deadlines in one pass over its
+    // rows: a request holds numbers, not a summary of every account.
+    let today = now.date_naive();
+    let overview = backend
         .accounts
-        .account_summaries(&AccountFilter::default())
+        .account_overview(today, NEXT_DEADLINES)
         .await?;
     let failed = OutboxFilter {
         statuses: vec![OutboxStatus::Failed],
@@ -109,35 +111,38 @@ pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
     let emails_failed = backend.outbox.list(&failed).await?.len() as u64;
 
     let mut portals: BTreeMap<String, PortalCounts> = BTreeMap::new();
-    let mut deadlines = Vec::new();
-    for account in &accounts {
+    for count in &overview.counts {
         let counts = portals
-            .entry(account.portal.clone())
+            .entry(count.portal.clone())
             .or_insert_with(|| PortalCounts {
-                portal: account.portal.clone(),
+                portal: count.portal.clone(),
                 accounts: 0,
                 at_risk: 0,
                 deactivated: 0,
             });
-        counts.accounts += 1;
-        match account.status {
-            AccountStatus::AtRisk => counts.at_risk += 1,
-            AccountStatus::Deactivated => counts.deactivated += 1,
+        counts.accounts += count.accounts;
+        match count.status {
+            AccountStatus::AtRisk => counts.at_risk += count.accounts,
+            AccountStatus::Deactivated => counts.deactivated += count.accounts,
             _ => {}
-        }
-        if let Some(on) = account.indexed_deactivation() {
-            deadlines.push(Deadline {
-                on,
-                kind: DeadlineKind::CtpatDeactivation,
-                subject: account.key().to_string(),
-                who: Some(account.holder.email.clone()),
-            });
         }
     }
     let tasks_overdue = tasks
         .iter()
         .filter(|t| t.due.is_some_and(|d| d < now))
         .count() as u64;
+    let mut deadlines: Vec<Deadline> = overview
+        .next
+        .iter()
+        .filter_map(|account| {
+            Some(Deadline {
+                on: account.indexed_deactivation()?,
+                kind: DeadlineKind::CtpatDeactivation,
+                subject: account.key().to_string(),
+                who: Some(account.holder.email.clone()),
+            })
+        })
+        .collect();
     deadlines.extend(tasks.iter().filter_map(|task| {
         Some(Deadline {
             on: task.due?.date_naive(),
@@ -153,10 +158,13 @@ pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
         portals,
         emails_failed,
         deadlines,
+        &overview.deadlines_by_day,
     ))
 }
 
-/// The list and the chart from the deadlines found.
+/// The list and the chart: `deadlines` are the tasks' and the soonest
+/// accounts' (for the list); the chart counts the tasks' and every
+/// account's, from `account_days` (deadlines per day).
 fn summarise(
     now: DateTime<Utc>,
     tasks_waiting: u64,
@@ -164,6 +172,7 @@ fn summarise(
     portals: BTreeMap<String, PortalCounts>,
     emails_failed: u64,
     mut deadlines: Vec<Deadline>,
+    account_days: &[(NaiveDate, u64)],
 ) -> Dashboard {
     let today = now.date_naive();
     deadlines.retain(|d| d.on >= today);
@@ -177,8 +186,14 @@ fn summarise(
                 starts_on,
                 deadlines: deadlines
                     .iter()
+                    .filter(|d| d.kind == DeadlineKind::TaskDue)
                     .filter(|d| d.on >= starts_on && d.on < ends)
-                    .count() as u64,
+                    .count() as u64
+                    + account_days
+                        .iter()
+                        .filter(|(on, _)| *on >= starts_on && *on < ends)
+                        .map(|(_, n)| n)
+                        .sum::<u64>(),
             }
         })
         .collect();
@@ -223,7 +238,7 @@ mod tests {
             deadline("2027-02-21", "semana 12"),
             deadline("2027-02-22", "más allá"),
         ];
-        let board = summarise(now, 0, 0, BTreeMap::new(), 0, found);
+        let board = summarise(now, 0, 0, BTreeMap::new(), 0, found, &[]);
         assert_eq!(board.weeks.len(), CHART_WEEKS);
         assert_eq!(board.weeks[0].starts_on, day("2026-11-30"));
         let counts: Vec<u64> = board.weeks.iter().map(|w| w.deadlines).collect();
@@ -237,5 +252,26 @@ mod tests {
             subjects,
             ["domingo", "lunes", "lunes bis", "semana 12", "más allá"]
         );
+    }
+
+    #[test]
+    fn the_chart_counts_every_account_deadline_and_the_list_only_the_soonest() {
+        let now = "2026-12-05T12:00:00Z".parse().unwrap();
+        let listed = vec![
+            Deadline {
+                on: day("2026-12-08"),
+                kind: DeadlineKind::CtpatDeactivation,
+                subject: "ctpat:ana".into(),
+                who: None,
+            },
+            deadline("2026-12-09", "revisar"),
+        ];
+        // Three accounts on the 8th (one of them listed), two in week 3.
+        let days = [(day("2026-12-08"), 3), (day("2026-12-16"), 2)];
+        let board = summarise(now, 1, 0, BTreeMap::new(), 0, listed, &days);
+        let counts: Vec<u64> = board.weeks.iter().map(|w| w.deadlines).collect();
+        assert_eq!(counts[..3], [0, 4, 2]);
+        assert_eq!(board.next_deadlines.len(), 2);
+        assert_eq!(board.next_deadlines[0].subject, "ctpat:ana");
     }
 }

@@ -333,6 +333,40 @@ async fn check_summaries(
             "{round}: {filter:?}"
         );
         check_pages(store, filter, round).await;
+        for search in [
+            None,
+            Some("persona 1"),
+            Some(" E-4"),
+            Some("CTPAT:"),
+            Some("ñandú"),
+        ] {
+            for (offset, limit) in [(0, 1_000), (3, 7), (10_000, 5)] {
+                let page = store
+                    .account_summary_page(filter, search, offset, limit)
+                    .await
+                    .expect("a page");
+                let expected = super::SummaryPage::cut(summaries.clone(), search, offset, limit);
+                assert_eq!(
+                    page, expected,
+                    "{round}: {filter:?}, {search:?} from {offset}"
+                );
+            }
+        }
+    }
+    let all = store
+        .account_summaries(&super::AccountFilter::default())
+        .await
+        .expect("all");
+    for from in ["2026-01-01", "2026-04-18", "2030-01-01"] {
+        let from: chrono::NaiveDate = from.parse().expect("a date");
+        for next in [0, 3, 100] {
+            let overview = store.account_overview(from, next).await.expect("overview");
+            assert_eq!(
+                overview,
+                super::AccountOverview::of(&all, from, next),
+                "{round}: overview from {from}, next {next}"
+            );
+        }
     }
     let all = store
         .account_summaries(&super::AccountFilter::default())

@@ -25,7 +25,7 @@ pub struct AccountFilter {
 impl AccountFilter {
     /// Whether `account` passes every criterion.
     pub fn matches(&self, account: &Account) -> bool {
-        self.matches_fields(&Fields {
+        self.matches_fields(&FilterFields {
             portal: &account.portal,
             status: account.status,
             legal_name: &account.company.legal_name,
@@ -39,7 +39,7 @@ impl AccountFilter {
     /// Whether the account `summary` stands for passes every criterion:
     /// always the same answer as [`Self::matches`] on the account.
     pub fn matches_summary(&self, summary: &AccountSummary) -> bool {
-        self.matches_fields(&Fields {
+        self.matches_fields(&FilterFields {
             portal: &summary.portal,
             status: summary.status,
             legal_name: &summary.company.legal_name,
@@ -50,7 +50,10 @@ impl AccountFilter {
         })
     }
 
-    fn matches_fields(&self, account: &Fields<'_>) -> bool {
+    /// Whether an account with these fields passes every criterion: what
+    /// [`Self::matches`] and [`Self::matches_summary`] ask, for a store that
+    /// reads the fields without building either.
+    pub fn matches_fields(&self, account: &FilterFields<'_>) -> bool {
         self.portal
             .as_ref()
             .is_none_or(|p| account.portal == AccountKey::normalise_portal(p))
@@ -71,25 +74,33 @@ impl AccountFilter {
     }
 }
 
-/// The fields a filter reads, from an account or its summary.
-struct Fields<'a> {
-    portal: &'a str,
-    status: AccountStatus,
-    legal_name: &'a str,
-    tax_id: &'a str,
-    holder_email: &'a str,
-    employee_id: Option<&'a str>,
-    indexed_deactivation: Option<NaiveDate>,
+/// The fields a filter reads, from an account, its summary or a stored row.
+#[derive(Debug, Clone, Copy)]
+pub struct FilterFields<'a> {
+    /// Portal, normalised.
+    pub portal: &'a str,
+    /// Status.
+    pub status: AccountStatus,
+    /// Company's legal name.
+    pub legal_name: &'a str,
+    /// Company's tax id.
+    pub tax_id: &'a str,
+    /// Holder's email.
+    pub holder_email: &'a str,
+    /// Holder's employee id.
+    pub employee_id: Option<&'a str>,
+    /// As [`Account::indexed_deactivation`].
+    pub indexed_deactivation: Option<NaiveDate>,
 }
 
-fn company_matches(wanted: &str, account: &Fields<'_>) -> bool {
+fn company_matches(wanted: &str, account: &FilterFields<'_>) -> bool {
     let wanted = wanted.trim();
     let name = account.legal_name.to_lowercase();
     name.contains(&wanted.to_lowercase())
         || (!fold_tax_id(wanted).is_empty() && fold_tax_id(wanted) == fold_tax_id(account.tax_id))
 }
 
-fn holder_matches(wanted: &str, account: &Fields<'_>) -> bool {
+fn holder_matches(wanted: &str, account: &FilterFields<'_>) -> bool {
     let wanted = wanted.trim();
     !wanted.is_empty()
         && (account.holder_email.trim().eq_ignore_ascii_case(wanted)

@@ -2,12 +2,14 @@
 //! filter names it), summaries scan their compact rows the same way; deactivation questions read only the index entries in
 //! the asked range; history reads only the account's own entries.
 
+use std::collections::{BTreeMap, BinaryHeap};
 use std::ops::Bound;
 use std::path::Path;
 
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountSummary, EmittedEvent, HistoryEntry,
+    fold_search, matches_search, Account, AccountFilter, AccountKey, AccountOverview,
+    AccountSummary, EmittedEvent, HistoryEntry, StatusCount, SummaryPage,
 };
 use garita_engine::StoreError;
 use serde::de::DeserializeOwned;
@@ -15,7 +17,7 @@ use serde::de::DeserializeOwned;
 use super::keys::{
     account_key, account_of_deactivation_key, date_bytes, history_prefix, AccountTrees,
 };
-use super::row::decode_row;
+use super::row::{decode_row, RowView};
 use crate::codec::decode;
 use crate::errors::sled_error;
 use crate::keys::SEPARATOR;
@@ -107,14 +109,119 @@ pub(crate) fn summaries(
     path: &Path,
     filter: &AccountFilter,
 ) -> Result<Vec<AccountSummary>, StoreError> {
-    let row_of = |key: &[u8], value: &[u8]| {
-        decode_row(value, || format!("the row of account {}", shown(key)))
-    };
     let mut out = Vec::new();
+    for_each_row(trees, path, filter, |key, value| {
+        let summary = decode_row(&value, || format!("the row of account {}", shown(key)))?;
+        if filter.matches_summary(&summary) {
+            out.push(summary);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A screen's page ([`AccountStore::account_summary_page`]) from the rows:
+/// each row read in place, and only the page's rows made into summaries;
+/// the rest of the request holds a date and a shared handle on the row's
+/// bytes per selected account.
+///
+/// [`AccountStore::account_summary_page`]: garita_engine::account::AccountStore::account_summary_page
+pub(crate) fn summary_page(
+    trees: &AccountTrees,
+    path: &Path,
+    filter: &AccountFilter,
+    search: Option<&str>,
+    offset: usize,
+    limit: usize,
+) -> Result<SummaryPage, StoreError> {
+    let folded = fold_search(search);
+    let mut selected: Vec<((bool, Option<NaiveDate>), usize, sled::IVec)> = Vec::new();
+    let mut seq = 0;
+    for_each_row(trees, path, filter, |key, value| {
+        let view = RowView::parse(&value, || format!("the row of account {}", shown(key)))?;
+        let found = folded
+            .as_deref()
+            .is_none_or(|f| matches_search(view.search_fields(), f));
+        if filter.matches_fields(&view.filter_fields()) && found {
+            let date = view.indexed_deactivation();
+            selected.push(((date.is_none(), date), seq, value.clone()));
+            seq += 1;
+        }
+        Ok(())
+    })?;
+    // (order, seq) is unique, so an unstable sort gives the stable order.
+    selected.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let total = selected.len();
+    let rows = selected
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(_, _, value)| decode_row(value, || "an account row".into()))
+        .collect::<Result<_, _>>()?;
+    Ok(SummaryPage { total, rows })
+}
+
+/// The dashboard's numbers ([`AccountOverview`]) from one pass over the
+/// rows, holding the counts, one number per day and the `next` soonest
+/// rows.
+pub(crate) fn overview(
+    trees: &AccountTrees,
+    path: &Path,
+    from: NaiveDate,
+    next: usize,
+) -> Result<AccountOverview, StoreError> {
+    let mut counts: Vec<StatusCount> = Vec::new();
+    let mut days: BTreeMap<NaiveDate, u64> = BTreeMap::new();
+    // The `next` soonest so far, the latest on top.
+    let mut soonest: BinaryHeap<(NaiveDate, usize, sled::IVec)> = BinaryHeap::new();
+    let mut seq = 0;
+    for_each_row(trees, path, &AccountFilter::default(), |key, value| {
+        let view = RowView::parse(&value, || format!("the row of account {}", shown(key)))?;
+        match counts
+            .iter_mut()
+            .find(|c| c.portal == view.portal && c.status == view.status)
+        {
+            Some(count) => count.accounts += 1,
+            None => counts.push(StatusCount {
+                portal: view.portal.to_owned(),
+                status: view.status,
+                accounts: 1,
+            }),
+        }
+        if let Some(on) = view.indexed_deactivation().filter(|on| *on >= from) {
+            *days.entry(on).or_default() += 1;
+            soonest.push((on, seq, value.clone()));
+            if soonest.len() > next {
+                soonest.pop();
+            }
+        }
+        seq += 1;
+        Ok(())
+    })?;
+    counts.sort_by(|a, b| (&a.portal, a.status).cmp(&(&b.portal, b.status)));
+    let next = soonest
+        .into_sorted_vec()
+        .iter()
+        .map(|(_, _, value)| decode_row(value, || "an account row".into()))
+        .collect::<Result<_, _>>()?;
+    Ok(AccountOverview {
+        counts,
+        deadlines_by_day: days.into_iter().collect(),
+        next,
+    })
+}
+
+/// Calls `visit` with the key and row of each account `filter` may select,
+/// in the order [`summaries`] lists them: the deactivation index's when the
+/// filter has a window, the keys' otherwise. The caller applies the filter.
+fn for_each_row(
+    trees: &AccountTrees,
+    path: &Path,
+    filter: &AccountFilter,
+    mut visit: impl FnMut(&[u8], sled::IVec) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     if let Some((from, to)) = filter.deactivating_between {
         for account_key in deactivation_keys(trees, path, from, to)? {
-            // The index and the rows change in one transaction, so a
-            // missing row means damage, not a race.
             let value = trees
                 .rows
                 .get(&account_key)
@@ -123,12 +230,9 @@ pub(crate) fn summaries(
                     what: format!("the deactivation index entry of {}", shown(&account_key)),
                     detail: "it names an account without a row".into(),
                 })?;
-            let summary = row_of(&account_key, &value)?;
-            if filter.matches_summary(&summary) {
-                out.push(summary);
-            }
+            visit(&account_key, value)?;
         }
-        return Ok(out);
+        return Ok(());
     }
     let scan = match &filter.portal {
         Some(portal) => trees.rows.scan_prefix(portal_prefix(portal)),
@@ -136,12 +240,9 @@ pub(crate) fn summaries(
     };
     for entry in scan {
         let (key, value) = entry.map_err(|e| sled_error(path, "listing account rows", e))?;
-        let summary = row_of(&key, &value)?;
-        if filter.matches_summary(&summary) {
-            out.push(summary);
-        }
+        visit(&key, value)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `portal 0x00`: every account key of the portal starts with it.

@@ -27,7 +27,8 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use garita_engine::account::{
-    Account, AccountStatus, AccountSummary, CompanySummary, HolderSummary,
+    Account, AccountStatus, AccountSummary, CompanySummary, FilterFields, HolderSummary,
+    SearchFields, CTPAT_PORTAL,
 };
 use garita_engine::StoreError;
 
@@ -71,57 +72,129 @@ pub(crate) fn decode_row(
     bytes: &[u8],
     what: impl Fn() -> String,
 ) -> Result<AccountSummary, StoreError> {
-    let corrupt = |detail: &str| StoreError::Corrupt {
-        what: what(),
-        detail: detail.to_owned(),
-    };
-    let mut reader = Reader { rest: bytes };
-    match reader.byte() {
-        Some(ROW_FORMAT) => {}
-        Some(other) => {
-            return Err(corrupt(&format!(
-                "an account row of format {other}, which this garita does not know"
-            )))
-        }
-        None => return Err(corrupt("an empty account row")),
-    }
-    let summary = (|| {
-        let portal = reader.string()?;
-        let identifier = reader.string()?;
-        let name = reader.string()?;
-        let email = reader.string()?;
-        let employee_id = match reader.byte()? {
-            0 => None,
-            1 => Some(reader.string()?),
-            _ => return None,
+    RowView::parse(bytes, what).map(|view| view.to_summary())
+}
+
+/// A row's fields borrowed from its bytes: what a screen filters, searches,
+/// sorts and counts, read without allocating.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowView<'a> {
+    pub(crate) portal: &'a str,
+    pub(crate) identifier: &'a str,
+    holder_name: &'a str,
+    holder_email: &'a str,
+    employee_id: Option<&'a str>,
+    legal_name: &'a str,
+    tax_id: &'a str,
+    last_sign_in: Option<NaiveDate>,
+    deactivates_on: Option<NaiveDate>,
+    pub(crate) status: AccountStatus,
+}
+
+impl<'a> RowView<'a> {
+    /// Reads a row; `what` names it in an error.
+    pub(crate) fn parse(bytes: &'a [u8], what: impl Fn() -> String) -> Result<Self, StoreError> {
+        let corrupt = |detail: &str| StoreError::Corrupt {
+            what: what(),
+            detail: detail.to_owned(),
         };
-        let legal_name = reader.string()?;
-        let tax_id = reader.string()?;
-        let last_sign_in = reader.date()?;
-        let deactivates_on = reader.date()?;
-        let status = AccountStatus::parse(&reader.string()?)?;
-        Some(AccountSummary {
-            portal,
-            identifier,
-            holder: HolderSummary {
-                name,
-                email,
+        let mut reader = Reader { rest: bytes };
+        match reader.byte() {
+            Some(ROW_FORMAT) => {}
+            Some(other) => {
+                return Err(corrupt(&format!(
+                    "an account row of format {other}, which this garita does not know"
+                )))
+            }
+            None => return Err(corrupt("an empty account row")),
+        }
+        let view = (|| {
+            let portal = reader.str()?;
+            let identifier = reader.str()?;
+            let holder_name = reader.str()?;
+            let holder_email = reader.str()?;
+            let employee_id = match reader.byte()? {
+                0 => None,
+                1 => Some(reader.str()?),
+                _ => return None,
+            };
+            let legal_name = reader.str()?;
+            let tax_id = reader.str()?;
+            let last_sign_in = reader.date()?;
+            let deactivates_on = reader.date()?;
+            let status = AccountStatus::parse(reader.str()?)?;
+            Some(RowView {
+                portal,
+                identifier,
+                holder_name,
+                holder_email,
                 employee_id,
-            },
-            company: CompanySummary { legal_name, tax_id },
-            last_sign_in,
-            status,
-            deactivates_on,
-        })
-    })()
-    .ok_or_else(|| corrupt("an account row cut short or holding an invalid field"))?;
-    if !reader.rest.is_empty() {
-        return Err(corrupt(&format!(
-            "{} bytes after the end of an account row",
-            reader.rest.len()
-        )));
+                legal_name,
+                tax_id,
+                last_sign_in,
+                deactivates_on,
+                status,
+            })
+        })()
+        .ok_or_else(|| corrupt("an account row cut short or holding an invalid field"))?;
+        if !reader.rest.is_empty() {
+            return Err(corrupt(&format!(
+                "{} bytes after the end of an account row",
+                reader.rest.len()
+            )));
+        }
+        Ok(view)
     }
-    Ok(summary)
+
+    /// As [`AccountSummary::indexed_deactivation`].
+    pub(crate) fn indexed_deactivation(&self) -> Option<NaiveDate> {
+        self.deactivates_on
+            .filter(|_| self.portal == CTPAT_PORTAL && self.status.can_still_deactivate())
+    }
+
+    /// What an [`AccountFilter`](garita_engine::account::AccountFilter) reads.
+    pub(crate) fn filter_fields(&self) -> FilterFields<'a> {
+        FilterFields {
+            portal: self.portal,
+            status: self.status,
+            legal_name: self.legal_name,
+            tax_id: self.tax_id,
+            holder_email: self.holder_email,
+            employee_id: self.employee_id,
+            indexed_deactivation: self.indexed_deactivation(),
+        }
+    }
+
+    /// What a search reads.
+    pub(crate) fn search_fields(&self) -> SearchFields<'a> {
+        SearchFields {
+            portal: self.portal,
+            identifier: self.identifier,
+            holder_name: self.holder_name,
+            holder_email: self.holder_email,
+            employee_id: self.employee_id,
+        }
+    }
+
+    /// The owned summary.
+    pub(crate) fn to_summary(self) -> AccountSummary {
+        AccountSummary {
+            portal: self.portal.to_owned(),
+            identifier: self.identifier.to_owned(),
+            holder: HolderSummary {
+                name: self.holder_name.to_owned(),
+                email: self.holder_email.to_owned(),
+                employee_id: self.employee_id.map(str::to_owned),
+            },
+            company: CompanySummary {
+                legal_name: self.legal_name.to_owned(),
+                tax_id: self.tax_id.to_owned(),
+            },
+            last_sign_in: self.last_sign_in,
+            status: self.status,
+            deactivates_on: self.deactivates_on,
+        }
+    }
 }
 
 /// Rows written per batch while filling: bounds the memory a large
@@ -186,8 +259,8 @@ struct Reader<'a> {
     rest: &'a [u8],
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.rest.len() < n {
             return None;
         }
@@ -206,10 +279,10 @@ impl Reader<'_> {
             .map(u32::from_le_bytes)
     }
 
-    fn string(&mut self) -> Option<String> {
+    fn str(&mut self) -> Option<&'a str> {
         let len = usize::try_from(self.u32()?).ok()?;
         let bytes = self.take(len)?;
-        std::str::from_utf8(bytes).ok().map(str::to_owned)
+        std::str::from_utf8(bytes).ok()
     }
 
     fn date(&mut self) -> Option<Option<NaiveDate>> {
