@@ -21,7 +21,9 @@ pub fn release_garita() -> &'static Path {
         if let Some(given) = std::env::var_os("GARITA_BENCH_BINARY") {
             return PathBuf::from(given);
         }
-        let status = Command::new(env!("CARGO"))
+        // Without the bench package's variables, or every bench would
+        // link the release binary again (see `tests::cargo_command`).
+        let status = tests::cargo_command()
             .args(["build", "--quiet", "--release", "-p", "garita-cli"])
             .current_dir(root())
             .status()

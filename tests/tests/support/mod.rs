@@ -28,27 +28,8 @@ pub fn target_dir() -> PathBuf {
 pub fn garita_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let mut build = Command::new(env!("CARGO"));
-        // Cargo gives a test process the variables of the package it runs
-        // (CARGO_PKG_NAME=tests, ...). A dependency's build script that
-        // watches one (ring's: CARGO_PKG_NAME) would see it change between
-        // `cargo test`'s own build and this one, and both would rebuild
-        // ring, rustls and everything above them, minutes each time.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("CARGO_PKG_")
-                || name.starts_with("CARGO_MANIFEST_")
-                || name.starts_with("CARGO_BIN_")
-                || [
-                    "CARGO_CRATE_NAME",
-                    "CARGO_PRIMARY_PACKAGE",
-                    "CARGO_TARGET_TMPDIR",
-                ]
-                .contains(&name.as_ref())
-            {
-                build.env_remove(name.as_ref());
-            }
-        }
+        // Without the package's variables: see `tests::cargo_command`.
+        let mut build = tests::cargo_command();
         let status = build
             .args(["build", "--quiet", "-p", "garita-cli"])
             .current_dir(root())

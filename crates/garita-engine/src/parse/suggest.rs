@@ -1,5 +1,12 @@
 //! "Did you mean …?" suggestions for misspelt names.
 
+#[cfg(test)]
+thread_local! {
+    /// Edit distances computed on this thread: the work a test can bound
+    /// by count, where a bound in seconds would depend on the machine.
+    pub(crate) static COMPARISONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// The candidate closest to `word`, when it is close enough to be a likely typo.
 pub(crate) fn closest<'a>(
     word: &str,
@@ -17,6 +24,8 @@ pub(crate) fn closest<'a>(
             if candidate.chars().count().abs_diff(word_len) > allowed {
                 return None;
             }
+            #[cfg(test)]
+            COMPARISONS.with(|n| n.set(n.get() + 1));
             let distance = strsim::osa_distance(&word_lower, &candidate.to_lowercase());
             (distance <= allowed).then_some((distance, candidate))
         })

@@ -150,7 +150,7 @@ pub(crate) fn summary_page(
         Ok(())
     })?;
     // (order, seq) is unique, so an unstable sort gives the stable order.
-    selected.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    selected.sort_unstable_by_key(|a| (a.0, a.1));
     let total = selected.len();
     let rows = selected
         .iter()
