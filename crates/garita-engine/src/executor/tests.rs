@@ -501,6 +501,78 @@ async fn for_each_fans_out_to_children_and_collects_their_outputs() {
     assert_eq!(children.len(), 3);
 }
 
+/// A for_each over the list a previous step produced, whose body reads
+/// `parent.steps` or not.
+fn fan_over_a_step_output(body: Value) -> Workflow {
+    let fan = step(
+        "fan",
+        StepKind::ForEach(ForEachSpec {
+            items: "steps.inventory.outputs.list".into(),
+            item_var: "account".into(),
+            concurrency: 4,
+            steps: vec![uses("each", "set", body)],
+        }),
+    );
+    workflow(vec![
+        uses(
+            "inventory",
+            "set",
+            json!({"list": ["a", "b", "c"], "officer": "oficial@example.com"}),
+        ),
+        fan,
+    ])
+}
+
+#[tokio::test]
+async fn children_read_the_parents_steps_when_their_body_names_parent() {
+    let h = harness();
+    let wf = fan_over_a_step_output(
+        json!({"to": "${{ parent.steps.inventory.outputs.officer }}", "who": "${{ account }}"}),
+    );
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let sent: Vec<Value> = h
+        .calls()
+        .iter()
+        .filter(|c| c.0 == "core.set" && c.2.get("who").is_some())
+        .map(|c| c.2.clone())
+        .collect();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.contains(&json!({"to": "oficial@example.com", "who": "b"})));
+    let children = h.store.children(&run, "fan").await.unwrap();
+    assert_eq!(
+        children[0].scope["parent"]["steps"]["inventory"]["outputs"]["officer"],
+        "oficial@example.com"
+    );
+}
+
+#[tokio::test]
+async fn children_whose_body_never_names_parent_carry_no_copy_of_its_steps() {
+    // The copy made a for_each over N items cost N² (each child held the
+    // list); a body that cannot read it gets none.
+    let h = harness();
+    let wf = fan_over_a_step_output(json!({"who": "${{ account }}", "i": "${{ index }}"}));
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let children = h.store.children(&run, "fan").await.unwrap();
+    assert_eq!(children.len(), 3);
+    for child in &children {
+        assert_eq!(child.scope["parent"]["run"], json!(run));
+        assert_eq!(
+            child.scope["parent"]["steps"],
+            json!({}),
+            "{:?}",
+            child.scope
+        );
+    }
+    let whos: Vec<Value> = h
+        .calls()
+        .iter()
+        .filter_map(|c| c.2.get("who").cloned())
+        .collect();
+    assert_eq!(whos.len(), 3);
+}
+
 #[tokio::test]
 async fn bad_inputs_are_all_reported() {
     let h = harness();
