@@ -92,19 +92,15 @@ impl RunDriver<'_, '_> {
             // Children are created after the parent's decision is durable, so
             // a crash in between re-creates exactly the same (deterministic) ids.
             self.commit().await?;
-            // Each child keeps a copy of the parent's step outputs for
-            // `parent.steps…`; they often hold the very list being iterated,
-            // so copying them into every child made a for_each over N items
-            // cost N² in memory, store bytes and time (a daily watch over
-            // 1,000 accounts wrote about 1 MB per child). A body whose text
-            // never says `parent` cannot read them: its children get none.
-            let body_reads_parent =
-                serde_json::to_string(&spec.steps).map_or(true, |body| body.contains("parent"));
-            let parent_steps = if body_reads_parent {
-                self.steps_context()
-            } else {
-                Value::Object(serde_json::Map::new())
-            };
+            // Each child keeps a copy of the parent's step outputs, which
+            // its templates read as `parent.steps.ID` or `steps.ID`. They
+            // often hold the very list being iterated, so copying them all
+            // into every child made a for_each over N items cost N² in
+            // memory, store bytes and time (a daily watch over 1,000
+            // accounts wrote about 1 MB per child). A child gets the steps
+            // its body's text names; all of them when the body names
+            // `parent` or indexes `steps[…]`.
+            let parent_steps = self.parent_steps_for(&spec.steps);
             for (index, id) in to_create {
                 let item = parked.items.get(index).cloned().unwrap_or(Value::Null);
                 let mut scope = serde_json::Map::new();
@@ -228,6 +224,29 @@ impl RunDriver<'_, '_> {
             at: now,
         });
         Ok(StepProgress::Next)
+    }
+
+    /// The parent's steps a child of a `for_each` with `body` gets in its
+    /// scope: those whose id the body's text names (`steps.ID`,
+    /// `parent.steps.ID`), or all when it names `parent` or indexes
+    /// `steps[…]`. Text, not parsed templates, so it errs towards copying.
+    fn parent_steps_for(&self, body: &[Step]) -> Value {
+        let all = self.steps_context();
+        let Ok(text) = serde_json::to_string(body) else {
+            return all;
+        };
+        if text.contains("parent") || text.contains("steps[") {
+            return all;
+        }
+        match all {
+            Value::Object(steps) => Value::Object(
+                steps
+                    .into_iter()
+                    .filter(|(id, _)| text.contains(id.as_str()))
+                    .collect(),
+            ),
+            other => other,
+        }
     }
 }
 

@@ -547,9 +547,27 @@ async fn children_read_the_parents_steps_when_their_body_names_parent() {
 }
 
 #[tokio::test]
+async fn children_read_the_parents_steps_as_their_own_steps_by_id() {
+    let h = harness();
+    let wf = fan_over_a_step_output(
+        json!({"to": "${{ steps.inventory.outputs.officer }}", "who": "${{ account }}"}),
+    );
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let sent: Vec<Value> = h
+        .calls()
+        .iter()
+        .filter(|c| c.0 == "core.set" && c.2.get("who").is_some())
+        .map(|c| c.2.clone())
+        .collect();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.contains(&json!({"to": "oficial@example.com", "who": "c"})));
+}
+
+#[tokio::test]
 async fn children_whose_body_never_names_parent_carry_no_copy_of_its_steps() {
     // The copy made a for_each over N items cost N² (each child held the
-    // list); a body that cannot read it gets none.
+    // list); a body that names none of the parent's steps gets none.
     let h = harness();
     let wf = fan_over_a_step_output(json!({"who": "${{ account }}", "i": "${{ index }}"}));
     let run = h.start(&wf, &[]).await;
