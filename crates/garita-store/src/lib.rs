@@ -41,6 +41,7 @@
 //! | `console_sessions` | SHA-256 (hex) of a session id | `ConsoleSession` (see `users.rs`) |
 //! | `login_failures` | `email:...` or `ip:...` | `LoginFailures` (see `users.rs`) |
 //! | `links` | `secret`, `link\0ID`, `feed\0HASH` | holders' links and feed tokens (schema 3; see `links.rs`) |
+//! | `accounts`, `account_history`, `ctpat_deactivations`, `account_rows`, ... | see `accounts.rs` | the inventory; `account_rows` (schema 5) holds each account's summary as a compact row, derived from the account and rebuilt, never exported |
 //!
 //! Ids never contain `0x00`. `timers` and `unfinished` hold only runs that are
 //! not terminal; an entry leaves when its run's `wake_at` changes or the run
