@@ -254,9 +254,20 @@ impl Account {
     /// account: its `deactivates_on`, for a CTPAT account that can still be
     /// deactivated; `None` for every other account.
     pub fn indexed_deactivation(&self) -> Option<NaiveDate> {
-        self.deactivates_on
-            .filter(|_| self.portal == CTPAT_PORTAL && self.status.can_still_deactivate())
+        indexed_deactivation(&self.portal, self.status, self.deactivates_on)
     }
+}
+
+/// The date under which an account with these facts is indexed for
+/// deactivation: `deactivates_on` for a CTPAT account that can still be
+/// deactivated, `None` otherwise. The one rule an account, its summary and
+/// a store's row all answer with.
+pub fn indexed_deactivation(
+    portal: &str,
+    status: AccountStatus,
+    deactivates_on: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    deactivates_on.filter(|_| portal == CTPAT_PORTAL && status.can_still_deactivate())
 }
 
 /// Durable storage of the account inventory, its history and the queue of

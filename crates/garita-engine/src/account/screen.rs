@@ -53,10 +53,10 @@ pub struct StatusCount {
 
 /// The order of a screen: the soonest deactivation first (what an officer
 /// must look at), accounts without one last; equal dates in the store's
-/// key order. Sort with a stable sort over summaries in key order.
-pub fn page_order(summary: &AccountSummary) -> (bool, Option<NaiveDate>) {
-    let date = summary.indexed_deactivation();
-    (date.is_none(), date)
+/// key order. Sort with a stable sort over summaries in key order, by the
+/// key of each one's [`AccountSummary::indexed_deactivation`].
+pub fn page_order(deactivation: Option<NaiveDate>) -> (bool, Option<NaiveDate>) {
+    (deactivation.is_none(), deactivation)
 }
 
 /// `search` folded for [`matches_search`]: trimmed and lower-case; `None`
@@ -137,7 +137,7 @@ impl SummaryPage {
                     .is_none_or(|f| matches_search(s.into(), f))
             })
             .collect();
-        selected.sort_by_key(page_order);
+        selected.sort_by_key(|s| page_order(s.indexed_deactivation()));
         let total = selected.len();
         let rows = selected.into_iter().skip(offset).take(limit).collect();
         Self { total, rows }

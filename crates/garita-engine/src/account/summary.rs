@@ -13,7 +13,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{Account, AccountKey, AccountStatus, CTPAT_PORTAL};
+use super::{Account, AccountKey, AccountStatus};
 
 /// The holder's fields a summary keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -67,8 +67,7 @@ impl AccountSummary {
 
     /// As [`Account::indexed_deactivation`].
     pub fn indexed_deactivation(&self) -> Option<NaiveDate> {
-        self.deactivates_on
-            .filter(|_| self.portal == CTPAT_PORTAL && self.status.can_still_deactivate())
+        super::indexed_deactivation(&self.portal, self.status, self.deactivates_on)
     }
 }
 

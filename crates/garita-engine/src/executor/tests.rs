@@ -523,6 +523,15 @@ fn fan_over_a_step_output(body: Value) -> Workflow {
     ])
 }
 
+/// The inputs of the children's `core.set` calls (those with a `who`).
+fn children_calls(h: &Harness) -> Vec<Value> {
+    h.calls()
+        .iter()
+        .filter(|c| c.0 == "core.set" && c.2.get("who").is_some())
+        .map(|c| c.2.clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn children_read_the_parents_steps_when_their_body_names_parent() {
     let h = harness();
@@ -531,12 +540,7 @@ async fn children_read_the_parents_steps_when_their_body_names_parent() {
     );
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
-    let sent: Vec<Value> = h
-        .calls()
-        .iter()
-        .filter(|c| c.0 == "core.set" && c.2.get("who").is_some())
-        .map(|c| c.2.clone())
-        .collect();
+    let sent = children_calls(&h);
     assert_eq!(sent.len(), 3);
     assert!(sent.contains(&json!({"to": "oficial@example.com", "who": "b"})));
     let children = h.store.children(&run, "fan").await.unwrap();
@@ -554,12 +558,7 @@ async fn children_read_the_parents_steps_as_their_own_steps_by_id() {
     );
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
-    let sent: Vec<Value> = h
-        .calls()
-        .iter()
-        .filter(|c| c.0 == "core.set" && c.2.get("who").is_some())
-        .map(|c| c.2.clone())
-        .collect();
+    let sent = children_calls(&h);
     assert_eq!(sent.len(), 3);
     assert!(sent.contains(&json!({"to": "oficial@example.com", "who": "c"})));
 }

@@ -1,6 +1,7 @@
 //! The account read path. Listing scans the accounts (of one portal when the
-//! filter names it), summaries scan their compact rows the same way; deactivation questions read only the index entries in
-//! the asked range; history reads only the account's own entries.
+//! filter names it), summaries scan their compact rows the same way;
+//! deactivation questions read only the index entries in the asked range;
+//! history reads only the account's own entries.
 
 use std::collections::{BTreeMap, BinaryHeap};
 use std::ops::Bound;
@@ -8,7 +9,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use garita_engine::account::{
-    fold_search, matches_search, Account, AccountFilter, AccountKey, AccountOverview,
+    fold_search, matches_search, page_order, Account, AccountFilter, AccountKey, AccountOverview,
     AccountSummary, EmittedEvent, HistoryEntry, StatusCount, SummaryPage,
 };
 use garita_engine::StoreError;
@@ -55,7 +56,23 @@ pub(crate) fn list(
     path: &Path,
     filter: &AccountFilter,
 ) -> Result<Vec<Account>, StoreError> {
-    list_as(trees, path, filter, AccountFilter::matches)
+    if let Some((from, to)) = filter.deactivating_between {
+        let due = deactivating_between(trees, path, from, to)?;
+        return Ok(due.into_iter().filter(|a| filter.matches(a)).collect());
+    }
+    let scan = match &filter.portal {
+        Some(portal) => trees.accounts.scan_prefix(portal_prefix(portal)),
+        None => trees.accounts.iter(),
+    };
+    let mut out = Vec::new();
+    for entry in scan {
+        let (key, value) = entry.map_err(|e| sled_error(path, "listing accounts", e))?;
+        let account: Account = decode(&value, || format!("account {}", shown(&key)))?;
+        if filter.matches(&account) {
+            out.push(account);
+        }
+    }
+    Ok(out)
 }
 
 /// Up to `limit` accounts matching `filter` after `after`, in key order
@@ -143,8 +160,7 @@ pub(crate) fn summary_page(
             .as_deref()
             .is_none_or(|f| matches_search(view.search_fields(), f));
         if filter.matches_fields(&view.filter_fields()) && found {
-            let date = view.indexed_deactivation();
-            selected.push(((date.is_none(), date), seq, value.clone()));
+            selected.push((page_order(view.indexed_deactivation()), seq, value.clone()));
             seq += 1;
         }
         Ok(())
@@ -252,31 +268,6 @@ fn portal_prefix(portal: &str) -> Vec<u8> {
     prefix
 }
 
-fn list_as<T: DeserializeOwned>(
-    trees: &AccountTrees,
-    path: &Path,
-    filter: &AccountFilter,
-    matches: fn(&AccountFilter, &T) -> bool,
-) -> Result<Vec<T>, StoreError> {
-    if let Some((from, to)) = filter.deactivating_between {
-        let due = deactivating_as(trees, path, from, to)?;
-        return Ok(due.into_iter().filter(|a| matches(filter, a)).collect());
-    }
-    let scan = match &filter.portal {
-        Some(portal) => trees.accounts.scan_prefix(portal_prefix(portal)),
-        None => trees.accounts.iter(),
-    };
-    let mut out = Vec::new();
-    for entry in scan {
-        let (key, value) = entry.map_err(|e| sled_error(path, "listing accounts", e))?;
-        let account: T = decode(&value, || format!("account {}", shown(&key)))?;
-        if matches(filter, &account) {
-            out.push(account);
-        }
-    }
-    Ok(out)
-}
-
 /// The history of one account, oldest first.
 pub(crate) fn history(
     trees: &AccountTrees,
@@ -303,15 +294,6 @@ pub(crate) fn deactivating_between(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Account>, StoreError> {
-    deactivating_as(trees, path, from, to)
-}
-
-fn deactivating_as<T: DeserializeOwned>(
-    trees: &AccountTrees,
-    path: &Path,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<T>, StoreError> {
     let mut out = Vec::new();
     for account_key in deactivation_keys(trees, path, from, to)? {
         // The index and the accounts change in one transaction, so a

@@ -27,8 +27,8 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use garita_engine::account::{
-    Account, AccountStatus, AccountSummary, CompanySummary, FilterFields, HolderSummary,
-    SearchFields, CTPAT_PORTAL,
+    indexed_deactivation, Account, AccountStatus, AccountSummary, CompanySummary, FilterFields,
+    HolderSummary, SearchFields,
 };
 use garita_engine::StoreError;
 
@@ -148,8 +148,7 @@ impl<'a> RowView<'a> {
 
     /// As [`AccountSummary::indexed_deactivation`].
     pub(crate) fn indexed_deactivation(&self) -> Option<NaiveDate> {
-        self.deactivates_on
-            .filter(|_| self.portal == CTPAT_PORTAL && self.status.can_still_deactivate())
+        indexed_deactivation(self.portal, self.status, self.deactivates_on)
     }
 
     /// What an [`AccountFilter`](garita_engine::account::AccountFilter) reads.
