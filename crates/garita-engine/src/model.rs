@@ -2,7 +2,7 @@
 //! validation. Everything here is already checked: ids are unique, references
 //! resolve, durations parse.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -270,6 +270,42 @@ pub struct ForEachSpec {
     pub concurrency: u32,
     /// The steps of each child run.
     pub steps: Vec<Step>,
+    /// Which of the parent's step outputs the children's templates read,
+    /// found by the parser in their syntax trees. Each child gets a copy of
+    /// just those.
+    #[serde(default)]
+    pub parent_steps: ParentStepReads,
+}
+
+/// The parent's steps a `for_each` body reads (`steps.ID…` or
+/// `parent.steps.ID…`, at any depth of nesting).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentStepReads {
+    /// Any of them: a template reads `steps` or `parent` as a whole, or
+    /// through a name computed at run time (`steps[name]`). Also what a
+    /// spec built without the parser gets, to be safe.
+    #[default]
+    All,
+    /// Only these step ids.
+    Only(BTreeSet<String>),
+}
+
+impl ParentStepReads {
+    /// Notes that the body reads step `id`.
+    pub fn add(&mut self, id: &str) {
+        if let Self::Only(ids) = self {
+            ids.insert(id.to_owned());
+        }
+    }
+
+    /// Whether a child needs the output of step `id`.
+    pub fn includes(&self, id: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(ids) => ids.contains(id),
+        }
+    }
 }
 
 /// The safe assumption about an action whose manifest was not consulted.

@@ -3,7 +3,7 @@
 
 use super::state::{CurrentStep, Parked};
 use super::{EngineError, RunDriver, StepProgress};
-use crate::model::{ForEachSpec, Step};
+use crate::model::{ForEachSpec, ParentStepReads, Step};
 use crate::run::{ParentRef, RunEvent, RunId, RunRecord, RunStatus};
 use serde_json::{json, Value};
 
@@ -98,9 +98,9 @@ impl RunDriver<'_, '_> {
             // into every child made a for_each over N items cost N² in
             // memory, store bytes and time (a daily watch over 1,000
             // accounts wrote about 1 MB per child). A child gets the steps
-            // its body's text names; all of them when the body names
-            // `parent` or indexes `steps[…]`.
-            let parent_steps = self.parent_steps_for(&spec.steps);
+            // its body's templates read, as the parser found them
+            // (`ForEachSpec::parent_steps`).
+            let parent_steps = self.parent_steps_for(&spec.parent_steps);
             for (index, id) in to_create {
                 let item = parked.items.get(index).cloned().unwrap_or(Value::Null);
                 let mut scope = serde_json::Map::new();
@@ -226,23 +226,13 @@ impl RunDriver<'_, '_> {
         Ok(StepProgress::Next)
     }
 
-    /// The parent's steps a child of a `for_each` with `body` gets in its
-    /// scope: those whose id the body's text names (`steps.ID`,
-    /// `parent.steps.ID`), or all when it names `parent` or indexes
-    /// `steps[…]`. Text, not parsed templates, so it errs towards copying.
-    fn parent_steps_for(&self, body: &[Step]) -> Value {
-        let all = self.steps_context();
-        let Ok(text) = serde_json::to_string(body) else {
-            return all;
-        };
-        if text.contains("parent") || text.contains("steps[") {
-            return all;
-        }
-        match all {
+    /// The parent's step outputs a child keeps: those `reads` names.
+    fn parent_steps_for(&self, reads: &ParentStepReads) -> Value {
+        match self.steps_context() {
             Value::Object(steps) => Value::Object(
                 steps
                     .into_iter()
-                    .filter(|(id, _)| text.contains(id.as_str()))
+                    .filter(|(id, _)| reads.includes(id))
                     .collect(),
             ),
             other => other,

@@ -472,6 +472,7 @@ async fn for_each_fans_out_to_children_and_collects_their_outputs() {
                 "set",
                 json!({"hi": "${{ account }}", "i": "${{ index }}"}),
             )],
+            parent_steps: ParentStepReads::Only(Default::default()),
         }),
     );
     let mut wf = workflow(vec![
@@ -502,8 +503,8 @@ async fn for_each_fans_out_to_children_and_collects_their_outputs() {
 }
 
 /// A for_each over the list a previous step produced, whose body reads
-/// `parent.steps` or not.
-fn fan_over_a_step_output(body: Value) -> Workflow {
+/// `parent.steps` or not; `reads` is what the parser would have found.
+fn fan_over_a_step_output(body: Value, reads: &[&str]) -> Workflow {
     let fan = step(
         "fan",
         StepKind::ForEach(ForEachSpec {
@@ -511,6 +512,7 @@ fn fan_over_a_step_output(body: Value) -> Workflow {
             item_var: "account".into(),
             concurrency: 4,
             steps: vec![uses("each", "set", body)],
+            parent_steps: ParentStepReads::Only(reads.iter().map(|r| (*r).to_owned()).collect()),
         }),
     );
     workflow(vec![
@@ -537,6 +539,7 @@ async fn children_read_the_parents_steps_when_their_body_names_parent() {
     let h = harness();
     let wf = fan_over_a_step_output(
         json!({"to": "${{ parent.steps.inventory.outputs.officer }}", "who": "${{ account }}"}),
+        &["inventory"],
     );
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
@@ -555,6 +558,7 @@ async fn children_read_the_parents_steps_as_their_own_steps_by_id() {
     let h = harness();
     let wf = fan_over_a_step_output(
         json!({"to": "${{ steps.inventory.outputs.officer }}", "who": "${{ account }}"}),
+        &["inventory"],
     );
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
@@ -564,11 +568,11 @@ async fn children_read_the_parents_steps_as_their_own_steps_by_id() {
 }
 
 #[tokio::test]
-async fn children_whose_body_never_names_parent_carry_no_copy_of_its_steps() {
+async fn children_whose_body_reads_no_parent_step_carry_no_copy_of_its_steps() {
     // The copy made a for_each over N items cost N² (each child held the
     // list); a body that names none of the parent's steps gets none.
     let h = harness();
-    let wf = fan_over_a_step_output(json!({"who": "${{ account }}", "i": "${{ index }}"}));
+    let wf = fan_over_a_step_output(json!({"who": "${{ account }}", "i": "${{ index }}"}), &[]);
     let run = h.start(&wf, &[]).await;
     assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
     let children = h.store.children(&run, "fan").await.unwrap();
@@ -837,6 +841,7 @@ async fn for_each_never_has_more_unfinished_children_than_its_concurrency() {
                 Some(Duration::from_secs(86400)),
                 OnTimeout::Fail,
             )],
+            parent_steps: ParentStepReads::All,
         }),
     );
     let run = h.start(&workflow(vec![fan]), &[]).await;

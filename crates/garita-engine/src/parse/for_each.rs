@@ -3,6 +3,7 @@
 use super::fields::Fields;
 use super::limits::MAX_CONCURRENCY;
 use super::node::{Node, NodeValue, Scalar};
+use super::parent_reads::ParentReadCollector;
 use super::problems::Problems;
 use super::scalars;
 use super::scope::{Scope, ALWAYS};
@@ -74,9 +75,10 @@ pub(crate) fn read_for_each(
         .and_then(|text| expression_path(expr::single_expression(text).unwrap_or(text.trim())))
         .and_then(|path| scope.path_shape(&path).ok())
         .map_or(Shape::Unknown, Shape::item);
+    let reads = ParentReadCollector::new();
     let steps = reader.read_steps(
         steps_node,
-        &scope.nested(list, &nested_var, item_shape),
+        &scope.nested(list, &nested_var, item_shape, reads.clone()),
         problems,
     );
     Some(ForEachSpec {
@@ -84,6 +86,7 @@ pub(crate) fn read_for_each(
         item_var: item_var?,
         concurrency: concurrency?,
         steps,
+        parent_steps: reads.finish(),
     })
 }
 

@@ -25,6 +25,7 @@ mod inputs;
 pub mod limits;
 mod node;
 mod on_timeout;
+mod parent_reads;
 mod problems;
 mod retry;
 mod scalars;

@@ -3,6 +3,7 @@
 
 use garita_sdk::Manifest;
 
+use super::parent_reads::ParentReadCollector;
 use super::shape::{outputs_shape, Mismatch, Shape};
 use super::step_index::StepIndex;
 use super::template_reads::{Path, Segment};
@@ -46,6 +47,10 @@ pub(crate) struct Scope<'a> {
     pub result_shape: Shape<'a>,
     /// The loaded connectors, whose output schemas give steps' shapes.
     pub manifests: &'a [Manifest],
+    /// One per enclosing `for_each`, outermost first: each learns which of
+    /// its parent's steps its body reads. A read deep inside counts for
+    /// every level, because each child passes on what its own children read.
+    pub parent_reads: Vec<ParentReadCollector>,
 }
 
 impl<'a> Scope<'a> {
@@ -65,6 +70,7 @@ impl<'a> Scope<'a> {
             outputs_of: OutputsOf::Nothing,
             result_shape: Shape::Unknown,
             manifests,
+            parent_reads: Vec::new(),
         }
     }
 
@@ -86,9 +92,17 @@ impl<'a> Scope<'a> {
     }
 
     /// The scope of the nested steps of a `for_each` step, whose items are
-    /// named `item_var` and have `item_shape`. `list` is the nested list, when indexed.
-    pub fn nested(&self, list: Option<usize>, item_var: &str, item_shape: Shape<'a>) -> Self {
+    /// named `item_var` and have `item_shape`. `list` is the nested list, when
+    /// indexed; `reads` learns which of the parent's steps the body reads.
+    pub fn nested(
+        &self,
+        list: Option<usize>,
+        item_var: &str,
+        item_shape: Shape<'a>,
+        reads: ParentReadCollector,
+    ) -> Self {
         let mut scope = self.clone();
+        scope.parent_reads.push(reads);
         scope.at = list.map(|list| (list, 0));
         scope.items.push(item_var.to_owned());
         scope.item_shapes.push(item_shape);

@@ -82,8 +82,9 @@ impl TemplateChecker {
             );
             return;
         }
-        if let Some(reads) = template_reads(&self.syntax, text) {
-            self.check_reads(reads, node, what, scope, problems);
+        match template_reads(&self.syntax, text) {
+            Some(reads) => self.check_reads(reads, node, what, scope, problems),
+            None => note_unknown_reads(scope),
         }
     }
 
@@ -105,8 +106,9 @@ impl TemplateChecker {
             return;
         }
         let bare = expr::single_expression(text).unwrap_or(text.trim());
-        if let Some(reads) = expression_reads(bare) {
-            self.check_reads(reads, node, what, scope, problems);
+        match expression_reads(bare) {
+            Some(reads) => self.check_reads(reads, node, what, scope, problems),
+            None => note_unknown_reads(scope),
         }
     }
 
@@ -119,6 +121,9 @@ impl TemplateChecker {
         problems: &mut Problems<'_>,
     ) {
         for read in reads_once(reads) {
+            for collector in &scope.parent_reads {
+                collector.note(&read.path);
+            }
             if read.local.is_none() {
                 if self.globals.contains(&read.path.root) {
                     continue;
@@ -150,6 +155,14 @@ impl TemplateChecker {
                 check_shape(&read, node, what, scope, problems);
             }
         }
+    }
+}
+
+/// A template whose syntax tree could not be read: a `for_each` around it
+/// must give its children every parent step.
+fn note_unknown_reads(scope: &Scope<'_>) {
+    for collector in &scope.parent_reads {
+        collector.note_any();
     }
 }
 

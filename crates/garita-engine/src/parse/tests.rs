@@ -5,7 +5,9 @@ use garita_sdk::{ActionSpec, Manifest};
 use serde_json::json;
 
 use super::*;
-use crate::model::{CatchUp, InputType, OnTimeout, StepKind, Trigger, WaitFor};
+use crate::model::{
+    CatchUp, ForEachSpec, InputType, OnTimeout, ParentStepReads, StepKind, Trigger, WaitFor,
+};
 
 /// Connectors the test files use.
 pub(super) fn manifests() -> Vec<Manifest> {
@@ -845,4 +847,86 @@ fn a_signal_timeout_in_business_days_reads_like_a_tasks_due() {
         "{wait}"
     );
     assert!(wait["for"].to_string().contains("business_days"), "{wait}");
+}
+
+/// The `for_each` steps of a parsed workflow, by id, at any depth.
+fn for_each_specs(steps: &[crate::model::Step], out: &mut Vec<(String, ForEachSpec)>) {
+    for step in steps {
+        if let StepKind::ForEach(spec) = &step.kind {
+            out.push((step.id.clone(), spec.clone()));
+            for_each_specs(&spec.steps, out);
+        }
+    }
+}
+
+fn parent_steps_of(source: &str) -> Vec<(String, ParentStepReads)> {
+    let workflow = parse(source).unwrap_or_else(|d| panic!("{d:?}"));
+    let mut specs = Vec::new();
+    for_each_specs(&workflow.steps, &mut specs);
+    specs
+        .into_iter()
+        .map(|(id, spec)| (id, spec.parent_steps))
+        .collect()
+}
+
+fn only(ids: &[&str]) -> ParentStepReads {
+    ParentStepReads::Only(ids.iter().map(|id| (*id).to_owned()).collect())
+}
+
+#[test]
+fn a_for_each_knows_which_parent_steps_its_templates_read() {
+    let source = r#"
+name: x
+inputs: {list: list}
+steps:
+  - id: user
+    wait: {for: 1h}
+  - id: group
+    wait: {for: 1h}
+  - id: deactivated
+    wait: {for: 1h}
+  - id: fan
+    for_each: steps.deactivated.outputs
+    as: acct
+    steps:
+      - id: n1
+        if: steps.user.status == 'succeeded'
+        task: {title: "the user group was deactivated: ${{ acct.name }} ${{ parent.run }}"}
+      - id: inner
+        for_each: inputs.list
+        steps:
+          - id: n2
+            task: {title: "{% for o in parent.steps.group.outputs %}${{ o }}{% endfor %} ${{ steps.n1.status }}"}
+"#;
+    // The list `fan` iterates is evaluated in the parent, and prose that
+    // happens to spell a step id reads nothing: `deactivated` is not copied.
+    // A read inside the nested `for_each` counts for `fan` too, whose
+    // children pass it on.
+    assert_eq!(
+        parent_steps_of(source),
+        [
+            ("fan".to_owned(), only(&["group", "n1", "user"])),
+            ("inner".to_owned(), only(&["group", "n1"])),
+        ]
+    );
+}
+
+#[test]
+fn a_for_each_whose_templates_read_steps_as_a_whole_copies_them_all() {
+    let head = "name: x\ninputs: {list: list}\nsteps:\n  - id: user\n    wait: {for: 1h}\n  - id: fan\n    for_each: inputs.list\n    steps:\n      - id: n1\n        task: {title: \"";
+    for template in [
+        "${{ steps[item] }}",
+        "${{ parent }}",
+        "${{ parent.steps | length }}",
+        "{% for id, step in steps | items %}${{ id }}{% endfor %}",
+    ] {
+        let reads = parent_steps_of(&format!("{head}{template}\"}}\n"));
+        assert_eq!(
+            reads,
+            [("fan".to_owned(), ParentStepReads::All)],
+            "{template}"
+        );
+    }
+    let none = parent_steps_of(&format!("{head}${{{{ item }}}} ${{{{ index }}}}\"}}\n"));
+    assert_eq!(none, [("fan".to_owned(), only(&[]))]);
 }
