@@ -115,10 +115,18 @@ impl Evaluator {
         expr: &str,
         ctx: &serde_json::Value,
     ) -> Result<serde_json::Value, ExprError> {
+        self.eval_in(expr, &TemplateContext::from_json(ctx))
+    }
+
+    /// [`Self::eval`] in a context converted beforehand.
+    pub fn eval_in(
+        &self,
+        expr: &str,
+        ctx: &TemplateContext,
+    ) -> Result<serde_json::Value, ExprError> {
         let compiled = within_budget(|| compile_expression(&self.env, strip_braces(expr)))
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
-        let context = Value::from_serialize(ctx);
-        let value = within_budget(|| compiled.eval(context))
+        let value = within_budget(|| compiled.eval(ctx.0.clone()))
             .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?;
         if value.is_undefined() {
             // Strict mode only complains when an undefined value is used; a
@@ -134,22 +142,30 @@ impl Evaluator {
 
     /// Evaluates a condition: the expression's truthiness.
     pub fn eval_bool(&self, expr: &str, ctx: &serde_json::Value) -> Result<bool, ExprError> {
+        self.eval_bool_in(expr, &TemplateContext::from_json(ctx))
+    }
+
+    /// [`Self::eval_bool`] in a context converted beforehand.
+    pub fn eval_bool_in(&self, expr: &str, ctx: &TemplateContext) -> Result<bool, ExprError> {
         let compiled = within_budget(|| compile_expression(&self.env, strip_braces(expr)))
             .map_err(|e| ExprError::from_mj("invalid expression", expr, e))?;
-        let context = Value::from_serialize(ctx);
-        let value = within_budget(|| compiled.eval(context))
+        let value = within_budget(|| compiled.eval(ctx.0.clone()))
             .map_err(|e| ExprError::from_mj("cannot evaluate", expr, e))?;
         Ok(value.is_true())
     }
 
     /// Renders a template string, stopping once the output passes 1 MiB.
     pub fn render(&self, template: &str, ctx: &serde_json::Value) -> Result<String, ExprError> {
+        self.render_in(template, &TemplateContext::from_json(ctx))
+    }
+
+    /// [`Self::render`] in a context converted beforehand.
+    pub fn render_in(&self, template: &str, ctx: &TemplateContext) -> Result<String, ExprError> {
         refuse_forbidden(template)?;
         let compiled = within_budget(|| self.env.template_from_str(template))
             .map_err(|e| ExprError::from_mj("cannot render", template, e))?;
         let mut out = CappedOutput::default();
-        let context = Value::from_serialize(ctx);
-        let rendered = within_budget(|| compiled.render_captured_to(context, &mut out));
+        let rendered = within_budget(|| compiled.render_captured_to(ctx.0.clone(), &mut out));
         if out.overflowed {
             return Err(ExprError {
                 message: format!(
@@ -175,13 +191,22 @@ impl Evaluator {
         value: &serde_json::Value,
         ctx: &serde_json::Value,
     ) -> Result<serde_json::Value, ExprError> {
+        self.resolve_in(value, &TemplateContext::from_json(ctx))
+    }
+
+    /// [`Self::resolve`] in a context converted beforehand.
+    pub fn resolve_in(
+        &self,
+        value: &serde_json::Value,
+        ctx: &TemplateContext,
+    ) -> Result<serde_json::Value, ExprError> {
         use serde_json::Value as J;
         Ok(match value {
             J::String(s) => {
                 if let Some(inner) = single_expression(s) {
-                    self.eval(inner, ctx)?
+                    self.eval_in(inner, ctx)?
                 } else if has_template_syntax(s) {
-                    J::String(self.render(s, ctx)?)
+                    J::String(self.render_in(s, ctx)?)
                 } else {
                     J::String(s.clone())
                 }
@@ -189,16 +214,42 @@ impl Evaluator {
             J::Array(items) => J::Array(
                 items
                     .iter()
-                    .map(|v| self.resolve(v, ctx))
+                    .map(|v| self.resolve_in(v, ctx))
                     .collect::<Result<_, _>>()?,
             ),
             J::Object(map) => J::Object(
                 map.iter()
-                    .map(|(k, v)| Ok((k.clone(), self.resolve(v, ctx)?)))
+                    .map(|(k, v)| Ok((k.clone(), self.resolve_in(v, ctx)?)))
                     .collect::<Result<_, ExprError>>()?,
             ),
             other => other.clone(),
         })
+    }
+}
+
+/// What templates read, converted once to minijinja's values. Converting a
+/// run's context (every step's outputs, often an inventory of accounts) was
+/// most of an evaluation's cost, and it was done again for every template of
+/// a step's `with:`; minijinja's values are shared on clone, so one
+/// conversion serves them all.
+#[derive(Debug, Clone)]
+pub struct TemplateContext(Value);
+
+impl TemplateContext {
+    /// A context from its JSON form.
+    pub fn from_json(ctx: &serde_json::Value) -> Self {
+        Self(Value::from_serialize(ctx))
+    }
+
+    /// A context from names and values already converted (their keys in
+    /// order, as a JSON object's would be).
+    pub fn from_values(values: std::collections::BTreeMap<String, Value>) -> Self {
+        Self(values.into_iter().collect())
+    }
+
+    /// A JSON value as templates see it, to be put in a context later.
+    pub fn value_of(json: &serde_json::Value) -> Value {
+        Value::from_serialize(json)
     }
 }
 
@@ -538,5 +589,38 @@ mod tests {
         let ctx = json!({"inputs": {"n": 3}});
         assert!(ev.eval_bool("inputs.n > 2", &ctx).unwrap());
         assert!(!ev.eval_bool("${{ inputs.n > 5 }}", &ctx).unwrap());
+    }
+
+    #[test]
+    fn a_context_built_from_converted_parts_reads_as_its_json_form() {
+        let ev = Evaluator::new();
+        let json = json!({
+            "inputs": {"n": 3, "list": [1, {"a": null}]},
+            "steps": {"x": {"outputs": {"accounts": [{"key": "ctpat:a", "n": 1.5}]}, "status": "succeeded"}},
+            "today": "2026-03-03",
+        });
+        let whole = TemplateContext::from_json(&json);
+        let parts = TemplateContext::from_values(
+            json.as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), TemplateContext::value_of(v)))
+                .collect(),
+        );
+        for template in [
+            "${{ inputs | tojson }}|${{ steps | tojson }}|${{ today }}",
+            "{% for k, v in steps | items %}${{ k }}=${{ v.status }}{% endfor %}",
+            "${{ steps.x.outputs.accounts | map(attribute='key') | list }} ${{ steps is mapping }}",
+        ] {
+            assert_eq!(
+                ev.render_in(template, &whole).unwrap(),
+                ev.render_in(template, &parts).unwrap(),
+                "{template}"
+            );
+        }
+        assert_eq!(
+            ev.eval_in("steps.x.outputs", &parts).unwrap(),
+            json["steps"]["x"]["outputs"]
+        );
     }
 }

@@ -4,12 +4,14 @@
 
 use super::context;
 use super::driver_services::DriverServices;
-use super::state::{CurrentStep, RunState};
+use super::state::{step_status, CurrentStep, RunState};
 use super::{ActionCall, Batch, EngineError};
+use crate::expr::TemplateContext;
 use crate::model::{Step, StepKind, Workflow};
 use crate::run::{RunEvent, RunId, RunStatus};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// What happened when a step was worked on.
 pub(super) enum StepProgress {
@@ -80,7 +82,7 @@ impl RunDriver<'_, '_> {
         let ctx = self.context(None);
         let mut outputs = serde_json::Map::new();
         for (name, template) in &self.workflow.outputs {
-            match self.services.evaluator.resolve(template, &ctx) {
+            match self.services.evaluator.resolve_in(template, &ctx) {
                 Ok(v) => {
                     outputs.insert(name.clone(), v);
                 }
@@ -150,7 +152,7 @@ impl RunDriver<'_, '_> {
         if current.is_none() {
             if let Some(condition) = &step.condition {
                 let ctx = self.context(None);
-                match self.services.evaluator.eval_bool(condition, &ctx) {
+                match self.services.evaluator.eval_bool_in(condition, &ctx) {
                     Ok(true) => {}
                     Ok(false) => {
                         let now = self.now();
@@ -203,22 +205,25 @@ impl RunDriver<'_, '_> {
         if step.outputs.is_empty() {
             return Ok(raw);
         }
-        let mut ctx = self.context(Some(&raw));
-        if let (Some((name, value)), Some(map)) = (extra, ctx.as_object_mut()) {
-            map.insert(name.to_owned(), value);
+        let mut values = self.context_values(Some(&raw));
+        if let Some((name, value)) = extra {
+            values.insert(name.to_owned(), TemplateContext::value_of(&value));
         }
+        let ctx = TemplateContext::from_values(values);
         let mut out = serde_json::Map::new();
         for (name, template) in &step.outputs {
             let v = self
                 .services
                 .evaluator
-                .resolve(template, &ctx)
+                .resolve_in(template, &ctx)
                 .map_err(|e| format!("`{name}`: {e}"))?;
             out.insert(name.clone(), v);
         }
         Ok(Value::Object(out))
     }
 
+    /// The parent's steps (a child's copy) and this run's, as JSON: what a
+    /// `for_each` copies into its children.
     pub(super) fn steps_context(&self) -> Value {
         let mut steps = match self
             .batch
@@ -244,7 +249,16 @@ impl RunDriver<'_, '_> {
 
     /// The template context: `inputs`, `steps`, `run`, `now`, `today`, plus a
     /// child's scope (`item`, `index`, `parent`) and `result` inside `outputs:`.
-    pub(super) fn context(&self, result: Option<&Value>) -> Value {
+    pub(super) fn context(&self, result: Option<&Value>) -> TemplateContext {
+        TemplateContext::from_values(self.context_values(result))
+    }
+
+    /// [`Self::context`] by name, to add to. Step outputs come converted
+    /// from the run's state; the rest is small.
+    pub(super) fn context_values(
+        &self,
+        result: Option<&Value>,
+    ) -> BTreeMap<String, minijinja::Value> {
         let now = self.now();
         let mut inputs = match &self.batch.record.inputs {
             Value::Object(m) => m.clone(),
@@ -256,37 +270,55 @@ impl RunDriver<'_, '_> {
             }
         }
         let today = context::local_date(now, &self.workflow.time_zone);
-        let mut ctx = serde_json::Map::new();
-        ctx.insert("inputs".into(), Value::Object(inputs));
-        ctx.insert("steps".into(), self.steps_context());
+        let value = |json: &Value| TemplateContext::value_of(json);
+        let mut ctx = BTreeMap::new();
+        ctx.insert("inputs".to_owned(), value(&Value::Object(inputs)));
+        ctx.insert("steps".to_owned(), self.steps_value());
         ctx.insert(
-            "run".into(),
-            json!({
+            "run".to_owned(),
+            value(&json!({
                 "id": self.batch.record.id,
                 "workflow": self.workflow.name,
                 "started_at": self.batch.record.created_at.to_rfc3339(),
-            }),
+            })),
         );
-        ctx.insert("now".into(), json!(now.to_rfc3339()));
-        ctx.insert("today".into(), json!(today));
+        ctx.insert("now".to_owned(), value(&json!(now.to_rfc3339())));
+        ctx.insert("today".to_owned(), value(&json!(today)));
         if let Value::Object(scope) = &self.batch.record.scope {
             for (k, v) in scope {
-                ctx.insert(k.clone(), v.clone());
+                ctx.insert(k.clone(), value(v));
             }
         }
         if let Some(result) = result {
-            ctx.insert("result".into(), result.clone());
+            ctx.insert("result".to_owned(), value(result));
         }
-        Value::Object(ctx)
+        ctx
     }
-}
 
-/// A finished step's status as templates see it: a wait or task that ran out
-/// of time (`on_timeout: continue` or `goto`) is `timed_out`, not `succeeded`.
-fn step_status(output: &Value) -> &'static str {
-    if output.get("timed_out").and_then(Value::as_bool) == Some(true) {
-        "timed_out"
-    } else {
-        "succeeded"
+    /// `steps` as templates see it: the parent's copy, then this run's
+    /// finished steps (converted when they finished), then its skipped ones.
+    fn steps_value(&self) -> minijinja::Value {
+        let mut steps: BTreeMap<String, minijinja::Value> = BTreeMap::new();
+        if let Some(Value::Object(parent)) = self
+            .batch
+            .record
+            .scope
+            .get("parent")
+            .and_then(|p| p.get("steps"))
+        {
+            for (id, step) in parent {
+                steps.insert(id.clone(), TemplateContext::value_of(step));
+            }
+        }
+        for (id, step) in &self.state.output_values {
+            steps.insert(id.clone(), step.clone());
+        }
+        for id in &self.state.skipped {
+            steps.insert(
+                id.clone(),
+                TemplateContext::value_of(&json!({"outputs": {}, "status": "skipped"})),
+            );
+        }
+        steps.into_iter().collect()
     }
 }

@@ -1,6 +1,7 @@
 //! A run's state, rebuilt by replaying its events. Nothing else decides what a
 //! run does next, so a resumed run behaves exactly as if it had never stopped.
 
+use crate::expr::TemplateContext;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
@@ -45,6 +46,9 @@ pub(crate) struct Parked {
 pub(crate) struct RunState {
     /// Outputs of finished steps (succeeded, timed-out-and-continued).
     pub outputs: BTreeMap<String, serde_json::Value>,
+    /// The same outputs as templates see them (`{outputs, status}`),
+    /// converted once: a run's templates read them many times.
+    pub output_values: BTreeMap<String, minijinja::Value>,
     /// Steps skipped by `if:` or jumped over.
     pub skipped: Vec<String>,
     /// Index of the next step to work on.
@@ -132,6 +136,7 @@ impl RunState {
                             }
                         }
                     }
+                    self.output_values.insert(step.clone(), step_value(output));
                     self.outputs.insert(step.clone(), output.clone());
                     self.cursor = index + 1;
                     self.current = None;
@@ -204,4 +209,25 @@ impl RunState {
             }
         }
     }
+}
+
+/// A finished step's status as templates see it: a wait or task that ran
+/// out of time (`on_timeout: continue` or `goto`) is `timed_out`, not
+/// `succeeded`.
+pub(crate) fn step_status(output: &serde_json::Value) -> &'static str {
+    if output.get("timed_out").and_then(serde_json::Value::as_bool) == Some(true) {
+        "timed_out"
+    } else {
+        "succeeded"
+    }
+}
+
+/// A finished step as templates see it: `{outputs, status}`.
+fn step_value(output: &serde_json::Value) -> minijinja::Value {
+    [
+        ("outputs", TemplateContext::value_of(output)),
+        ("status", minijinja::Value::from(step_status(output))),
+    ]
+    .into_iter()
+    .collect()
 }

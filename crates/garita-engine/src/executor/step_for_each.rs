@@ -22,7 +22,7 @@ impl RunDriver<'_, '_> {
             Some(p) => p,
             None => {
                 let ctx = self.context(None);
-                let items = match self.services.evaluator.eval(&spec.items, &ctx) {
+                let items = match self.services.evaluator.eval_in(&spec.items, &ctx) {
                     Ok(Value::Array(items)) => items,
                     Ok(other) => {
                         self.fail(

@@ -27,7 +27,7 @@ impl RunDriver<'_, '_> {
                     }
                 });
                 let ctx = self.context(None);
-                let render = |t: &str| self.services.evaluator.render(t, &ctx);
+                let render = |t: &str| self.services.evaluator.render_in(t, &ctx);
                 let rendered = (|| {
                     let title = render(&spec.title)?;
                     let body = spec

@@ -56,7 +56,7 @@ impl RunDriver<'_, '_> {
             None => 1,
         };
         let ctx = self.context(None);
-        let input = match self.services.evaluator.resolve(with, &ctx) {
+        let input = match self.services.evaluator.resolve_in(with, &ctx) {
             Ok(v) => drop_nulls(v),
             Err(e) => {
                 self.fail(step, format!("`with:` {e}"));

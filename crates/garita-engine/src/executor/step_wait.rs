@@ -44,7 +44,7 @@ impl RunDriver<'_, '_> {
                     WaitFor::Until { at } => match self
                         .services
                         .evaluator
-                        .render(at, &ctx)
+                        .render_in(at, &ctx)
                         .map_err(|e| e.to_string())
                         .and_then(|text| parse_instant(text.trim(), &self.workflow.time_zone))
                     {
