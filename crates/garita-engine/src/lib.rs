@@ -52,6 +52,6 @@ pub use memory_accounts::MemoryAccounts;
 pub use memory_store::MemoryStore;
 pub use model::{Span, Step, StepKind, Workflow};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, OutboxTransport};
-pub use run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
+pub use run::{ids_after, RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
 pub use store::{prunable_seqs, RunFilter, Store, StoreError, StoreHealth, StoreWakeups};
 pub use task::{Task, TaskAnswer, TaskFilter, TaskStatus};

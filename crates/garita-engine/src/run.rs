@@ -5,8 +5,19 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A run id: a ULID, sortable by creation time.
+/// A run id: a ULID, sortable by creation time. The ULID's time is at or
+/// before the run's creation: [`crate::Engine::start`] takes it from the
+/// clock, a schedule's or an event's run from the instant it stands for, a
+/// `for_each` child is its parent's id with `.STEP.INDEX` after it.
 pub type RunId = String;
+
+/// The first run id whose ULID time is after `at`: every run created at or
+/// before `at` sorts before it, so a pass over runs that finished before
+/// `at` reads only ids below it.
+pub fn ids_after(at: DateTime<Utc>) -> RunId {
+    let millis = at.timestamp_millis().saturating_add(1).max(0) as u64;
+    ulid::Ulid::from_parts(millis, 0).to_string()
+}
 
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -271,3 +282,24 @@ pub struct StoredEvent {
 
 /// Free-form labels kept with a run (reserved for later use by triggers).
 pub type Labels = BTreeMap<String, String>;
+
+#[cfg(test)]
+mod id_bound_tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn every_id_made_at_or_before_an_instant_sorts_before_its_bound() {
+        let at = Utc.with_ymd_and_hms(2027, 3, 3, 12, 0, 0).unwrap();
+        let bound = ids_after(at);
+        let ulid = |when: DateTime<Utc>, random: u128| {
+            ulid::Ulid::from_parts(when.timestamp_millis() as u64, random).to_string()
+        };
+        let latest = ulid(at, u128::MAX);
+        assert!(latest < bound);
+        assert!(format!("{latest}.fan.12") < bound, "a child of the latest");
+        assert!(ulid(at - Duration::days(400), 7) < bound);
+        assert!(ulid(at + Duration::milliseconds(1), 0) >= bound);
+    }
+}

@@ -16,6 +16,7 @@ use crate::console::ConsoleServer;
 use crate::control::protocol::Health;
 use crate::control::server::ControlServer;
 use crate::control::state::ControlState;
+use garita_app::ops::retention::RetentionPass;
 use garita_app::workflow_dir::{
     load_workflow_dir, log_refused, warn_if_empty, DirFingerprint, SharedDirStatus,
     WorkflowDirStatus,
@@ -192,6 +193,9 @@ pub async fn serve(
     let mut retention_pass = tokio::time::interval(garita_app::retention::PASS_EVERY);
     retention_pass.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pruning: Option<tokio::task::JoinHandle<()>> = None;
+    // What earlier passes settled, so a pass reads only what came due since
+    // (a restarted daemon reads everything once).
+    let passes = Arc::new(tokio::sync::Mutex::new(RetentionPass::default()));
     let stop = loop {
         let mut submitted = 0;
         match scheduler.tick().await {
@@ -274,7 +278,7 @@ pub async fn serve(
             _ = retention_pass.tick(), if retention.run_events_days.is_some() => {
                 // One pass at a time; a long one delays the next.
                 if pruning.as_ref().is_none_or(|p| p.is_finished()) {
-                    pruning = Some(tokio::spawn(prune_pass(retention_session.clone(), retention.clone())));
+                    pruning = Some(tokio::spawn(prune_pass(retention_session.clone(), retention.clone(), passes.clone())));
                 }
             }
             _ = nudge.notified() => {}
@@ -362,6 +366,7 @@ const CHECKPOINT_LOOK: Duration = Duration::from_secs(300);
 async fn prune_pass(
     session: garita_app::Session,
     retention: garita_app::retention::RetentionSettings,
+    passes: Arc<tokio::sync::Mutex<RetentionPass>>,
 ) {
     let now = session.engine.clock().now();
     let cutoff = match retention.cutoff(now) {
@@ -372,7 +377,8 @@ async fn prune_pass(
             return;
         }
     };
-    match garita_app::ops::retention::prune_before(&session, cutoff).await {
+    let mut passes = passes.lock().await;
+    match garita_app::ops::retention::prune_before_with(&session, &mut passes, cutoff).await {
         Ok(done) if done.runs_pruned > 0 => tracing::info!(
             runs = done.runs_pruned,
             events = done.events_removed,

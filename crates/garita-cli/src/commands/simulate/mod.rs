@@ -44,7 +44,7 @@ use crate::output::say;
 use assume::TaskAssumption;
 use capture::{performed_on_the_copy, recipients, CapturingConnectors};
 use garita_app::backend::Backend;
-use garita_app::ops::retention::prune_store_before;
+use garita_app::ops::retention::RetentionPass;
 use garita_app::retention::{RetentionSettings, PASS_EVERY};
 use garita_app::workflow_dir::load_or_explain;
 use store_copy::StoreCopy;
@@ -145,6 +145,7 @@ pub async fn simulate(app: &App, args: SimulateArgs<'_>) -> anyhow::Result<ExitC
         last_status: BTreeMap::new(),
         retention,
         next_prune: window.start,
+        passes: RetentionPass::default(),
     };
     sim.run(&mut scheduler, window).await?;
 
@@ -241,6 +242,8 @@ struct Simulation {
     retention: RetentionSettings,
     /// When the next retention pass is due (virtual time).
     next_prune: DateTime<Utc>,
+    /// What earlier passes settled, as the daemon keeps it.
+    passes: RetentionPass,
 }
 
 impl Simulation {
@@ -292,7 +295,10 @@ impl Simulation {
         let Some(cutoff) = self.retention.cutoff(now)? else {
             return Ok(());
         };
-        let done = prune_store_before(self.backend.runs.as_ref(), cutoff, now).await?;
+        let done = self
+            .passes
+            .prune(self.backend.runs.as_ref(), cutoff, now)
+            .await?;
         if done.runs_pruned > 0 {
             self.timeline.push(
                 now,
