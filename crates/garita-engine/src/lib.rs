@@ -39,6 +39,7 @@ pub mod store;
 pub mod store_conformance;
 pub mod task;
 pub mod task_due;
+pub mod task_overview;
 pub mod user;
 
 pub use account::{

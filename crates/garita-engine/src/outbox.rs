@@ -336,6 +336,18 @@ pub trait OutboxStore: Send + Sync {
 
     /// Records matching `filter`, oldest first ([`sort_for_listing`]).
     async fn list(&self, filter: &OutboxFilter) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// How many records are in `status`. This default lists them; a store
+    /// with an index by status counts its keys, so a dashboard's number
+    /// does not read years of messages (the conformance suite checks both
+    /// agree).
+    async fn count_messages(&self, status: OutboxStatus) -> Result<u64, StoreError> {
+        let filter = OutboxFilter {
+            statuses: vec![status],
+            ..OutboxFilter::default()
+        };
+        Ok(self.list(&filter).await?.len() as u64)
+    }
 }
 
 #[cfg(test)]

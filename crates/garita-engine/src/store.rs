@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::run::{RunEvent, RunId, RunRecord, RunStatus, StoredEvent};
-use crate::task::{Task, TaskFilter};
+use crate::task::{Task, TaskFilter, TaskStatus};
+use crate::task_overview::OpenTaskOverview;
 
 /// A store failure, with what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -148,6 +149,23 @@ pub trait Store: Send + Sync {
 
     /// Tasks matching `filter`, oldest first.
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
+
+    /// The open tasks in numbers at `now`, with the `soonest` first due
+    /// from `now`'s day on ([`OpenTaskOverview::of`], which this default
+    /// computes from every open task). A store with an index of open tasks
+    /// answers from it; the conformance suite checks both agree.
+    async fn open_task_overview(
+        &self,
+        now: DateTime<Utc>,
+        soonest: usize,
+    ) -> Result<OpenTaskOverview, StoreError> {
+        let open = TaskFilter {
+            statuses: vec![TaskStatus::Open],
+            ..TaskFilter::default()
+        };
+        let tasks = self.list_tasks(&open).await?;
+        Ok(OpenTaskOverview::of(&tasks, now, soonest))
+    }
 
     /// Retention: removes the step-level events of the finished run `id`,
     /// every event but its first (`RunCreated`, seq 0) and its last (the

@@ -26,6 +26,7 @@ use serde_json::json;
 use crate::run::{ParentRef, RunEvent, RunRecord, RunStatus};
 use crate::store::{RunFilter, Store, StoreError};
 use crate::task::{Task, TaskFilter, TaskStatus};
+use crate::task_overview::OpenTaskOverview;
 
 /// A fresh, empty store (and whatever must live as long as it, such as its
 /// temporary directory).
@@ -46,6 +47,7 @@ pub async fn run_all(fresh: StoreFactory<'_>) {
     children_come_back_by_item_index(fresh().await.as_ref()).await;
     refused_writes_change_nothing(fresh().await.as_ref()).await;
     tasks_round_trip_and_list_oldest_first(fresh().await.as_ref()).await;
+    open_task_overview_matches_the_reference(fresh().await.as_ref()).await;
     pruning_keeps_a_finished_runs_first_and_last_event(fresh().await.as_ref()).await;
 }
 
@@ -455,6 +457,91 @@ pub async fn tasks_round_trip_and_list_oldest_first(store: &dyn Store) {
         ..TaskFilter::default()
     };
     assert_eq!(store.list_tasks(&of_r1).await.expect("list").len(), 2);
+}
+
+/// An instant of the overview's fixtures, from its RFC 3339 text.
+fn instant(text: &str) -> DateTime<Utc> {
+    text.parse().expect("an RFC 3339 instant")
+}
+
+/// Checks the overview against [`OpenTaskOverview::of`] over every task,
+/// at instants on a day's edges and between nanoseconds, for several
+/// lengths of the list.
+async fn overview_agrees(store: &dyn Store, round: &str) {
+    let all = store
+        .list_tasks(&TaskFilter::default())
+        .await
+        .expect("list_tasks");
+    for now in [
+        "2026-02-15T00:00:00Z",
+        "2026-03-01T23:59:59.999999999Z",
+        "2026-03-02T00:00:00Z",
+        "2026-03-02T10:00:00.000000600Z",
+        "2026-07-01T00:00:00Z",
+    ] {
+        let now = instant(now);
+        for soonest in [0, 1, 2, 3, 100] {
+            let overview = store
+                .open_task_overview(now, soonest)
+                .await
+                .expect("open_task_overview");
+            assert_eq!(
+                overview,
+                OpenTaskOverview::of(&all, now, soonest),
+                "{round}: overview at {now}, {soonest} soonest"
+            );
+        }
+    }
+}
+
+/// The open-task overview (counts, due days, the soonest tasks) equals the
+/// one computed from every task, before and after tasks are answered,
+/// moved and added: overdue to the nanosecond, days split at midnight UTC,
+/// tasks of one day ordered by title whatever their hour, tasks without a
+/// due date counted but never listed.
+pub async fn open_task_overview_matches_the_reference(store: &dyn Store) {
+    let due = |id: &str, title: &str, created: i64, when: Option<&str>| {
+        let mut t = task(id, "R1", created, None);
+        t.title = title.into();
+        t.assignee = Some(format!("{id}@example.com"));
+        t.due = when.map(instant);
+        t
+    };
+    let mut tasks = vec![
+        due("T1", "Aprobar", 10, Some("2026-03-02T00:00:00Z")),
+        due("T2", "Aprobar", 20, Some("2026-03-01T23:59:59.999999999Z")),
+        due("T3", "Revisar", 30, Some("2026-03-02T10:00:00.000000500Z")),
+        due("T4", "Aprobar", 40, Some("2026-03-02T10:00:00.000000700Z")),
+        due("T5", "Sin fecha", 50, None),
+        due("T6", "Aprobar", 60, Some("2026-03-02T09:00:00Z")),
+        due("T7", "Aprobar", 70, Some("2026-03-20T12:00:00Z")),
+        due("T8", "Firmar", 80, Some("2026-06-30T08:00:00Z")),
+        due("T9", "Vencida", 90, Some("2026-02-01T08:00:00Z")),
+    ];
+    tasks[6].status = TaskStatus::Completed;
+    for t in &tasks {
+        store.put_task(t).await.expect("put_task");
+    }
+    let counted = store
+        .open_task_overview(instant("2026-03-02T00:00:00Z"), 3)
+        .await
+        .expect("open_task_overview");
+    assert_eq!(
+        (counted.open, counted.overdue),
+        (8, 2),
+        "counts at midnight: a task due then is not overdue yet"
+    );
+    overview_agrees(store, "as written").await;
+
+    tasks[0].status = TaskStatus::Completed;
+    tasks[7].due = Some(instant("2026-03-02T05:00:00Z"));
+    tasks[8].status = TaskStatus::Cancelled;
+    tasks[6].status = TaskStatus::Open;
+    tasks.push(due("T10", "Aprobar", 5, Some("2026-03-02T23:59:59Z")));
+    for t in &tasks {
+        store.put_task(t).await.expect("rewrite");
+    }
+    overview_agrees(store, "after answers, a move and a new task").await;
 }
 
 /// Retention: pruning a finished run removes every event but its first and
