@@ -50,25 +50,32 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::IVec;
 use sled::Transactional;
 
+use crate::index_writes::IndexWrites;
+
 pub(crate) use chain::{append_in, store_head, stored_head, AuditChain, HEAD_KEY};
 pub(crate) use garita_engine::audit::summaries::{account, emitted, outbox, run_event, task};
 pub(crate) use garita_engine::audit::{AuditRecord, ChainHead, PendingEntry};
 
-/// Writes `value` under `key` in `tree` and, when that changes the stored
-/// value, appends `pending` to `chain`, in one transaction (in memory; the
-/// caller flushes). For records rewritten in place: tasks, outbox messages.
+/// Writes `value` under `key` in `tree` with the `index` changes that
+/// follow from it and, when that changes the stored value, appends
+/// `pending` to `chain`, in one transaction (in memory; the caller
+/// flushes). For records rewritten in place: tasks, outbox messages.
 pub(crate) fn write_recorded(
     chain: &AuditChain,
     tree: &sled::Tree,
+    index: &IndexWrites,
     meta: &sled::Tree,
     key: &[u8],
     value: &[u8],
     pending: &PendingEntry,
 ) -> Result<(), TransactionError<StoreError>> {
-    let all = (tree, &chain.tree, meta);
+    let all = (tree, &index.tree, &chain.tree, meta);
     let outcome = chain.write(|head, time| {
-        let result = all.transaction(|(tree, audit, meta)| {
+        let result = all.transaction(|(tree, index_tree, audit, meta)| {
             let old: Option<IVec> = tree.insert(key, value)?;
+            // Follows the value whether or not it changed: the index
+            // writes are idempotent, and checking would cost a read.
+            index.apply(index_tree)?;
             let mut chain = head;
             if old.as_deref() != Some(value) {
                 append_in(audit, &mut chain, pending, time)?;

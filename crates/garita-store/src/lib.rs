@@ -42,6 +42,8 @@
 //! | `login_failures` | `email:...` or `ip:...` | `LoginFailures` (see `users.rs`) |
 //! | `links` | `secret`, `link\0ID`, `feed\0HASH` | holders' links and feed tokens (schema 3; see `links.rs`) |
 //! | `accounts`, `account_history`, `ctpat_deactivations`, `account_rows`, ... | see `accounts.rs` | the inventory; `account_rows` (schema 5) holds each account's summary as a compact row, derived from the account and rebuilt, never exported |
+//! | `open_tasks` | task id | the open task's due instant, or empty (schema 6; see `task_index.rs`): derived, rebuilt, never exported |
+//! | `outbox_status` | status name, `0x00`, Message-ID | empty: the message's current status (schema 6; see `outbox_index.rs`): derived, rebuilt, never exported |
 //!
 //! Ids never contain `0x00`. `timers` and `unfinished` hold only runs that are
 //! not terminal; an entry leaves when its run's `wake_at` changes or the run
@@ -91,12 +93,14 @@ mod errors;
 mod file_sync;
 mod group_commit;
 mod holder;
+mod index_writes;
 mod keys;
 mod leftovers;
 mod links;
 mod open;
 mod options;
 mod outbox;
+mod outbox_index;
 mod permissions;
 pub mod private_file;
 mod prune;
@@ -106,6 +110,7 @@ mod schema;
 mod sources;
 mod store;
 mod store_impl;
+mod task_index;
 mod tasks;
 mod trees;
 mod users;
@@ -113,6 +118,8 @@ mod write;
 
 #[cfg(test)]
 mod store_tests;
+#[cfg(test)]
+mod task_outbox_index_tests;
 
 /// How the store encodes an audit entry (schema 4: compact, see the key
 /// layout), for tools and tests that read sled's files directly.

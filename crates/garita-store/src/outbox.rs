@@ -5,17 +5,19 @@
 //! has one record for its whole life: retries and re-runs replace it. A
 //! write is one insert made durable by the store's flush (sled flush plus
 //! `fdatasync` under the default durability) before `record` returns,
-//! because the caller may put the message on the network next. Messages are
-//! few next to run events, so listing reads the tree. A write that changes
-//! the record appends its audit entry (`email.<status>`) in the same sled
-//! transaction (see `audit.rs`).
+//! because the caller may put the message on the network next. Listing
+//! reads the tree; counting a status reads only tree `outbox_status`
+//! (`outbox_index.rs`), which a write updates in the same transaction. A
+//! write that changes the record appends its audit entry (`email.<status>`)
+//! in the same sled transaction (see `audit.rs`).
 
 use async_trait::async_trait;
-use garita_engine::{OutboxEntry, OutboxFilter, OutboxStore, StoreError};
+use garita_engine::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, StoreError};
 
 use crate::audit::{self, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
+use crate::outbox_index;
 use crate::store::SledStore;
 
 pub(crate) const TREE: &str = "outbox";
@@ -35,6 +37,7 @@ impl OutboxStore for SledStore {
         let tree = self.outbox_tree()?;
         let value = encode(entry, &format!("outbox message {}", entry.message_id))?;
         let key = entry.message_id.clone().into_bytes();
+        let index = outbox_index::writes_for(self.outbox_status_index()?, entry);
         let pending = PendingEntry::new(audit::outbox(entry, &value));
         let chain = self.trees.audit.clone();
         let meta = self.trees.meta.clone();
@@ -43,7 +46,7 @@ impl OutboxStore for SledStore {
         // The insert may wait for a flush in progress and the flush blocks
         // for milliseconds: both belong on the blocking pool.
         let joined = tokio::task::spawn_blocking(move || {
-            audit::write_recorded(&chain, &tree, &meta, &key, &value, &pending).map_err(
+            audit::write_recorded(&chain, &tree, &index, &meta, &key, &value, &pending).map_err(
                 |e| match e {
                     sled::transaction::TransactionError::Abort(err) => err,
                     sled::transaction::TransactionError::Storage(err) => {
@@ -91,12 +94,16 @@ impl OutboxStore for SledStore {
         garita_engine::outbox::sort_for_listing(&mut out);
         Ok(out)
     }
+
+    async fn count_messages(&self, status: OutboxStatus) -> Result<u64, StoreError> {
+        self.count_in_status(status)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Utc};
-    use garita_engine::{OutboxStatus, StoreError};
+    use garita_engine::StoreError;
     use serde_json::json;
 
     use super::*;

@@ -28,13 +28,22 @@ use crate::keys::SCHEMA_VERSION_KEY;
 ///   writes the row of every account before the new number is written; a
 ///   garita of schema 4 would write accounts without their rows, so it
 ///   refuses the store.
-pub const SCHEMA_VERSION: u32 = 5;
+/// - 6: adds trees `open_tasks` (an entry per open task with its due
+///   instant; `task_index.rs`) and `outbox_status` (each message's key
+///   under its status; `outbox_index.rs`), written with the task or
+///   message. Opening an older store fills them before the new number is
+///   written; a garita of schema 5 would write tasks and messages without
+///   their entries, so it refuses the store.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The first version whose audit entries are stored compactly.
 const COMPACT_AUDIT: u32 = 4;
 
 /// The first version with a row per account.
 const ACCOUNT_ROWS: u32 = 5;
+
+/// The first version with the open-task and outbox status indexes.
+const TASK_AND_OUTBOX_INDEXES: u32 = 6;
 
 /// What [`check_or_init`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +80,9 @@ pub(crate) fn mark_initialized(dir: &Path) -> std::io::Result<()> {
 /// store. `must_exist` says the store was used before (it holds runs, or was
 /// marked initialized), so a missing version means damage. An older store
 /// is migrated (its JSON audit entries in `audit` rewritten compactly, a
-/// row written for each account) before the new version is written, so an interrupted migration runs
-/// again on the next open.
+/// row written for each account, the open tasks and the outbox's statuses
+/// indexed) before the new version is written, so an interrupted migration
+/// runs again on the next open.
 pub(crate) fn check_or_init(
     db: &sled::Db,
     meta: &sled::Tree,
@@ -104,6 +114,11 @@ pub(crate) fn check_or_init(
                 if found < ACCOUNT_ROWS {
                     let rows = crate::accounts::row::fill_rows(db, path)?;
                     tracing::info!(store = %path.display(), from = found, rows, "account rows written (schema 5)");
+                }
+                if found < TASK_AND_OUTBOX_INDEXES {
+                    let open = crate::task_index::fill_from_tasks(db, path)?;
+                    let messages = crate::outbox_index::fill_from_outbox(db, path)?;
+                    tracing::info!(store = %path.display(), from = found, open, messages, "open tasks and outbox statuses indexed (schema 6)");
                 }
                 meta.insert(SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| sled_error(path, "upgrading the schema version", e))?;

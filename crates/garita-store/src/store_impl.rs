@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use garita_engine::task_overview::OpenTaskOverview;
 use garita_engine::{
     RunEvent, RunFilter, RunId, RunRecord, Store, StoreError, StoredEvent, Task, TaskFilter,
 };
@@ -81,6 +82,14 @@ impl Store for SledStore {
 
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
         self.read_tasks(filter)
+    }
+
+    async fn open_task_overview(
+        &self,
+        now: DateTime<Utc>,
+        soonest: usize,
+    ) -> Result<OpenTaskOverview, StoreError> {
+        self.read_open_task_overview(now, soonest)
     }
 
     async fn prune_run_events(&self, id: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {

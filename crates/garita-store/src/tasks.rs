@@ -1,8 +1,10 @@
 //! Human tasks on [`SledStore`].
 //!
 //! Tree `tasks`: task id → [`Task`] (with the store's encoding-version byte).
-//! Tasks are few (people answer them), so listing reads the tree; a write is
-//! one insert made durable by the store's flush (sled flush + `fdatasync`).
+//! Listing every task reads the tree; listing open ones reads only the
+//! tasks tree `open_tasks` names (`task_index.rs`), which a write updates
+//! in the same transaction. A write is made durable by the store's flush
+//! (sled flush + `fdatasync`).
 //! A write that changes the task appends its audit entry (`task.opened`,
 //! `task.answered`, `task.expired`, `task.cancelled`) in the same sled
 //! transaction (see `audit.rs`).
@@ -15,6 +17,7 @@ use crate::audit::{self, PendingEntry};
 use crate::codec::{decode, encode};
 use crate::errors::sled_error;
 use crate::store::SledStore;
+use crate::task_index;
 
 pub(crate) const TREE: &str = "tasks";
 
@@ -30,6 +33,7 @@ impl SledStore {
         let tree = self.task_tree()?;
         let value = encode(task, "task")?;
         let key = task.id.clone().into_bytes();
+        let index = task_index::writes_for(self.open_task_index()?, task);
         let ended_at = match task.status {
             TaskStatus::Cancelled => self.run_updated_at(&task.run_id),
             _ => None,
@@ -40,7 +44,7 @@ impl SledStore {
         let path = self.path.clone();
         let flush = self.flush.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            audit::write_recorded(&chain, &tree, &meta, &key, &value, &pending).map_err(
+            audit::write_recorded(&chain, &tree, &index, &meta, &key, &value, &pending).map_err(
                 |e| match e {
                     sled::transaction::TransactionError::Abort(err) => err,
                     sled::transaction::TransactionError::Storage(err) => {
@@ -81,6 +85,11 @@ impl SledStore {
     }
 
     pub(crate) fn read_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+        let open_only =
+            !filter.statuses.is_empty() && filter.statuses.iter().all(|s| *s == TaskStatus::Open);
+        if open_only {
+            return self.read_open_tasks(filter);
+        }
         let tree = self.task_tree()?;
         let mut out = Vec::new();
         for entry in tree.iter() {

@@ -192,6 +192,7 @@ impl RecordIo {
             }
             self.rebuild_run_indexes(set)?;
             self.rebuild_account_indexes(set)?;
+            self.rebuild_task_and_outbox_indexes(set)?;
             self.advance_event_ids(set)?;
             let recorded = encode(&AuditHead::from(head), "the audit chain's head")?;
             self.trees
@@ -242,6 +243,8 @@ impl RecordIo {
             tree::CHILDREN,
             account_tree::DEACTIVATIONS,
             account_tree::ROWS,
+            crate::task_index::TREE,
+            crate::outbox_index::TREE,
         ];
         let mut held = Vec::new();
         for name in RecordKind::ALL.iter().map(|k| k.name()).chain(derived) {
@@ -314,6 +317,29 @@ impl RecordIo {
         }
         self.apply(account_tree::DEACTIVATIONS, batch)?;
         self.apply(account_tree::ROWS, rows)
+    }
+}
+
+impl RecordIo {
+    /// The open tasks' entries and the messages' statuses, from the tasks
+    /// and the outbox.
+    fn rebuild_task_and_outbox_indexes(&self, set: &RecordSet) -> Result<(), StoreError> {
+        let records = |kind| {
+            set.section(kind)
+                .iter()
+                .map(|(key, value)| Ok((key.clone(), sled::IVec::from(value.as_slice()))))
+        };
+        crate::task_index::fill(
+            &self.tree(crate::task_index::TREE)?,
+            records(RecordKind::Tasks),
+            &self.path,
+        )?;
+        crate::outbox_index::fill(
+            &self.tree(crate::outbox_index::TREE)?,
+            records(RecordKind::Outbox),
+            &self.path,
+        )?;
+        Ok(())
     }
 }
 
