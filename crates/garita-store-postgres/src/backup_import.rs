@@ -178,16 +178,30 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
         )
         .await?;
         for (table, by_run) in [("tasks", &rows.tasks), ("outbox", &rows.outbox)] {
-            let key = if table == "tasks" { "id" } else { "message_id" };
+            // Both tables get a status; only tasks have a due instant.
+            let (key, due, due_type) = if table == "tasks" {
+                ("id", ", due", ", $6::timestamptz[]")
+            } else {
+                ("message_id", "", "")
+            };
             let sql = format!(
-                "INSERT INTO {table} ({key}, run_id, created_at, record)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::bytea[])"
+                "INSERT INTO {table} ({key}, run_id, created_at, status, record{due})
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::text[],
+                                      $5::bytea[]{due_type})"
             );
+            let with_due = table == "tasks";
             insert(conn, url, table, &sql, by_run.id.len(), move |q, at| {
-                q.bind(&by_run.id[at.clone()])
+                let q = q
+                    .bind(&by_run.id[at.clone()])
                     .bind(&by_run.run_id[at.clone()])
                     .bind(&by_run.created_at[at.clone()])
-                    .bind(&by_run.record[at])
+                    .bind(&by_run.status[at.clone()])
+                    .bind(&by_run.record[at.clone()]);
+                if with_due {
+                    q.bind(&by_run.due[at])
+                } else {
+                    q
+                }
             })
             .await?;
         }

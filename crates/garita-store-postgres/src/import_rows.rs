@@ -17,6 +17,7 @@ use crate::backup_keys::{
     parse_account_key, parse_id_key, parse_number_key, parse_schedule_key, parse_transition_key,
 };
 use crate::ids::db_int;
+use crate::run_read::floor_micros;
 use crate::run_write::RunColumns;
 
 #[derive(Debug, Default)]
@@ -41,7 +42,18 @@ pub(crate) struct ByRun {
     pub(crate) id: Vec<String>,
     pub(crate) run_id: Vec<String>,
     pub(crate) created_at: Vec<DateTime<Utc>>,
+    pub(crate) status: Vec<&'static str>,
+    /// A task's due instant, to the microsecond below (none for messages).
+    pub(crate) due: Vec<Option<DateTime<Utc>>>,
     pub(crate) record: Vec<Vec<u8>>,
+}
+
+/// The columns of a task or message row besides its key and record.
+struct ByRunColumns {
+    run_id: String,
+    created_at: DateTime<Utc>,
+    status: &'static str,
+    due: Option<DateTime<Utc>>,
 }
 
 /// Rows keyed by (text, seq): run events, account history (portal and
@@ -179,13 +191,23 @@ impl ImportRows {
             }
             RecordKind::Tasks => {
                 let task: Task = decode(&value, what)?;
-                push_by_run(&mut self.tasks, key, task.run_id, task.created_at, value)
-                    .ok_or_else(bad)?;
+                let columns = ByRunColumns {
+                    run_id: task.run_id,
+                    created_at: task.created_at,
+                    status: task.status.as_str(),
+                    due: task.due.map(floor_micros),
+                };
+                push_by_run(&mut self.tasks, key, columns, value).ok_or_else(bad)?;
             }
             RecordKind::Outbox => {
                 let entry: OutboxEntry = decode(&value, what)?;
-                push_by_run(&mut self.outbox, key, entry.run_id, entry.created_at, value)
-                    .ok_or_else(bad)?;
+                let columns = ByRunColumns {
+                    run_id: entry.run_id,
+                    created_at: entry.created_at,
+                    status: entry.status.as_str(),
+                    due: None,
+                };
+                push_by_run(&mut self.outbox, key, columns, value).ok_or_else(bad)?;
             }
             RecordKind::Accounts => {
                 let (portal, identifier) = parse_account_key(key).ok_or_else(bad)?;
@@ -258,16 +280,12 @@ impl ImportRows {
     }
 }
 
-fn push_by_run(
-    rows: &mut ByRun,
-    key: &[u8],
-    run_id: String,
-    created_at: DateTime<Utc>,
-    value: Vec<u8>,
-) -> Option<()> {
+fn push_by_run(rows: &mut ByRun, key: &[u8], columns: ByRunColumns, value: Vec<u8>) -> Option<()> {
     rows.id.push(parse_id_key(key)?.to_owned());
-    rows.run_id.push(run_id);
-    rows.created_at.push(created_at);
+    rows.run_id.push(columns.run_id);
+    rows.created_at.push(columns.created_at);
+    rows.status.push(columns.status);
+    rows.due.push(columns.due);
     rows.record.push(value);
     Some(())
 }

@@ -42,12 +42,15 @@
 //! One migration per slice (`migrations/`): 1 schedules and the audit
 //! chain, 2 the outbox, 3 runs, events, sources and tasks, 4 accounts,
 //! history, applied transitions and emitted events, 5 run leases, 6 console
-//! users, sessions and sign-in failures, 7 holders' links and feed tokens. Each record is a row
+//! users, sessions and sign-in failures, 7 holders' links and feed tokens,
+//! 8 tasks' status and due instant and messages' status. Each record is a row
 //! holding its `record_codec` bytes; the other columns are copies taken
 //! from it on write for keys, filters and partial indexes (`runs.timer_at`,
-//! `runs.unfinished_since`, `runs.parent_*`, `accounts.deactivates_on`), so
-//! `due_runs`, `next_wake`, `unfinished_runs`, `children` and
-//! `accounts_deactivating_between` read only their answer. A run's summary
+//! `runs.unfinished_since`, `runs.parent_*`, `accounts.deactivates_on`,
+//! `tasks.due` of open tasks, `outbox.status`), so `due_runs`,
+//! `next_wake`, `unfinished_runs`, `children`,
+//! `accounts_deactivating_between`, `open_task_overview` and
+//! `count_messages` read only their answer. A run's summary
 //! names its workflow source by SHA-256 as sled's does, so the bytes, and
 //! the audit digests over them, are the same in both stores.
 //!
@@ -86,6 +89,7 @@ mod runs;
 mod schedules;
 mod sources;
 mod store;
+mod task_overview;
 mod tasks;
 mod users;
 mod wakeups;
@@ -100,6 +104,8 @@ mod plan_tests;
 mod sharing_tests;
 #[cfg(test)]
 mod suite_tests;
+#[cfg(test)]
+mod task_outbox_status_tests;
 #[cfg(any(test, feature = "test-cluster"))]
 pub mod test_cluster;
 #[cfg(test)]

@@ -25,10 +25,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("../migrations/0005_run_leases.sql")),
     (6, include_str!("../migrations/0006_users.sql")),
     (7, include_str!("../migrations/0007_links.sql")),
+    (8, include_str!("../migrations/0008_task_outbox_status.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Key of the advisory lock held while migrating ("garita" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7269_7461;

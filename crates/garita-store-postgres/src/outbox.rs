@@ -1,5 +1,7 @@
 //! The engine's [`OutboxStore`] on PostgreSQL: table `outbox`, one row per
-//! Message-ID holding its [`OutboxEntry`] as `record_codec` bytes.
+//! Message-ID holding its [`OutboxEntry`] as `record_codec` bytes, with
+//! copies of its run, creation time and status (index `outbox_by_status`
+//! answers `count_messages` without reading a record).
 //!
 //! A write that changes the record appends its audit entry
 //! (`email.<status>`, with the digest of those bytes) in the same
@@ -12,11 +14,15 @@ use async_trait::async_trait;
 use garita_engine::audit::summaries;
 use garita_engine::audit::PendingEntry;
 use garita_engine::record_codec::{decode, encode};
-use garita_engine::{OutboxEntry, OutboxFilter, OutboxStore, StoreError};
+use garita_engine::{OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, StoreError};
 use sqlx::Row;
 
 use crate::audit::{append_in, lock_head, store_head};
+use crate::ids::record_int;
 use crate::store::PostgresStore;
+
+/// Messages in status `$1`, from index `outbox_by_status`.
+pub(crate) const COUNT_IN_STATUS: &str = "SELECT count(*) FROM outbox WHERE status = $1";
 
 impl PostgresStore {
     /// Writes one message and its audit entry when it changed.
@@ -44,13 +50,16 @@ impl PostgresStore {
             return tx.rollback().await.map_err(self.error(&doing));
         }
         sqlx::query(
-            "INSERT INTO outbox (message_id, run_id, created_at, record) VALUES ($1, $2, $3, $4)
+            "INSERT INTO outbox (message_id, run_id, created_at, status, record)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (message_id) DO UPDATE
-             SET run_id = EXCLUDED.run_id, created_at = EXCLUDED.created_at, record = EXCLUDED.record",
+             SET run_id = EXCLUDED.run_id, created_at = EXCLUDED.created_at,
+                 status = EXCLUDED.status, record = EXCLUDED.record",
         )
         .bind(&entry.message_id)
         .bind(&entry.run_id)
         .bind(entry.created_at)
+        .bind(entry.status.as_str())
         .bind(&value)
         .execute(&mut *tx)
         .await
@@ -114,5 +123,15 @@ impl OutboxStore for PostgresStore {
         // The column keeps microseconds; the records may carry finer times.
         garita_engine::outbox::sort_for_listing(&mut out);
         Ok(out)
+    }
+
+    async fn count_messages(&self, status: OutboxStatus) -> Result<u64, StoreError> {
+        let doing = "counting outbox messages";
+        let count: i64 = sqlx::query_scalar(COUNT_IN_STATUS)
+            .bind(status.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.error(doing))?;
+        record_int(count, "a count of outbox messages")
     }
 }

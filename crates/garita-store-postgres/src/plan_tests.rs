@@ -1,6 +1,7 @@
 //! The queries the engine needs to cost time in proportion to their answer
 //! (due runs, the next wake-up, unfinished runs, children, CTPAT
-//! deactivations) can be answered from their indexes: with sequential
+//! deactivations, the open tasks' numbers, messages in a status) can be
+//! answered from their indexes: with sequential
 //! scans discouraged, PostgreSQL's plan for each names its index. A query
 //! whose condition stopped matching a partial index's would show a
 //! sequential scan here, whatever the size of the tables.
@@ -9,7 +10,9 @@ use garita_engine::StoreError;
 use sqlx::Row;
 
 use crate::account_read::DEACTIVATING;
+use crate::outbox::COUNT_IN_STATUS;
 use crate::run_read::{CHILDREN, DUE_RUNS, NEXT_WAKE, UNFINISHED_RUNS};
+use crate::task_overview::{COUNTS, DAYS, DUE_AT_NOW, NEXT_CANDIDATES};
 use crate::test_cluster::TestDb;
 
 /// The plan of `query` (with `params` as text, cast by the query).
@@ -45,12 +48,17 @@ async fn plan(
 async fn the_index_queries_read_their_indexes() -> Result<(), StoreError> {
     let (store, _db) = TestDb::fresh_store().await;
     let now = "2026-03-01T00:00:00Z";
-    let cases: [(&str, &str, &[&str]); 5] = [
+    let cases: [(&str, &str, &[&str]); 10] = [
         ("due runs", DUE_RUNS, &[now, now]),
         ("next wake", NEXT_WAKE, &[]),
         ("unfinished runs", UNFINISHED_RUNS, &[]),
         ("children", CHILDREN, &["P", "each"]),
         ("deactivations", DEACTIVATING, &["2026-03-01", "2026-03-31"]),
+        ("open task counts", COUNTS, &[now]),
+        ("open tasks due now", DUE_AT_NOW, &[now]),
+        ("open tasks per day", DAYS, &[now]),
+        ("soonest open tasks", NEXT_CANDIDATES, &[now, "7"]),
+        ("messages in a status", COUNT_IN_STATUS, &["failed"]),
     ];
     let indexes = [
         "runs_timer",
@@ -58,13 +66,20 @@ async fn the_index_queries_read_their_indexes() -> Result<(), StoreError> {
         "runs_unfinished",
         "runs_children",
         "accounts_deactivating",
+        "tasks_open_by_due",
+        "tasks_open_by_due",
+        "tasks_open_by_due",
+        "tasks_open_by_due",
+        "outbox_by_status",
     ];
     for ((what, query, params), index) in cases.into_iter().zip(indexes) {
         let plan = plan(&store, query, params).await?;
         assert!(
             plan.contains(index)
                 && !plan.contains("Seq Scan on runs")
-                && !plan.contains("Seq Scan on accounts"),
+                && !plan.contains("Seq Scan on accounts")
+                && !plan.contains("Seq Scan on tasks")
+                && !plan.contains("Seq Scan on outbox"),
             "{what} must be read from index {index}:\n{plan}"
         );
     }

@@ -60,7 +60,7 @@ struct WakeAt {
 }
 
 /// `at` cut to the microsecond below it (what the column keeps at most).
-fn floor_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn floor_micros(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 

@@ -1,9 +1,11 @@
 //! The engine's [`Store`] on PostgreSQL: runs and their events
 //! (`run_write.rs`, `run_read.rs`), workflow sources (`sources.rs`) and
-//! tasks (`tasks.rs`), retention (`run_prune.rs`). Tables are in migration 3.
+//! tasks (`tasks.rs`, the open ones' numbers in `task_overview.rs`),
+//! retention (`run_prune.rs`). Tables are in migration 3.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use garita_engine::task_overview::OpenTaskOverview;
 use garita_engine::{
     RunEvent, RunFilter, RunId, RunRecord, Store, StoreError, StoredEvent, Task, TaskFilter,
 };
@@ -63,6 +65,14 @@ impl Store for PostgresStore {
 
     async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
         self.read_tasks(filter).await
+    }
+
+    async fn open_task_overview(
+        &self,
+        now: DateTime<Utc>,
+        soonest: usize,
+    ) -> Result<OpenTaskOverview, StoreError> {
+        self.read_open_task_overview(now, soonest).await
     }
 
     async fn prune_run_events(&self, id: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {

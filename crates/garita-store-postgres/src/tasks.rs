@@ -1,7 +1,9 @@
 //! Human tasks on PostgreSQL: table `tasks`, one row per task id holding
-//! its [`Task`] as `record_codec` bytes (with copies of its run and
-//! creation time for filtering and ordering). Tasks are few (people answer
-//! them), so listing reads them all, filtered by run when asked.
+//! its [`Task`] as `record_codec` bytes (with copies of its run, creation
+//! time, status and due instant, to the microsecond below it, for
+//! filtering, ordering and the open tasks' index). Listing reads every
+//! task, filtered by run when asked; the dashboard's overview reads the
+//! open ones' index (`task_overview.rs`).
 //!
 //! A write that changes the stored bytes appends its audit entry
 //! (`task.opened`, `task.answered`, `task.expired`, `task.cancelled`) in
@@ -18,6 +20,7 @@ use sqlx::Row;
 
 use crate::audit::{append_in, lock_head, store_head};
 use crate::ids::check_id;
+use crate::run_read::floor_micros;
 use crate::store::PostgresStore;
 
 impl PostgresStore {
@@ -59,13 +62,17 @@ impl PostgresStore {
             return tx.rollback().await.map_err(self.error(&doing));
         }
         sqlx::query(
-            "INSERT INTO tasks (id, run_id, created_at, record) VALUES ($1, $2, $3, $4)
+            "INSERT INTO tasks (id, run_id, created_at, status, due, record)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (id) DO UPDATE
-             SET run_id = EXCLUDED.run_id, created_at = EXCLUDED.created_at, record = EXCLUDED.record",
+             SET run_id = EXCLUDED.run_id, created_at = EXCLUDED.created_at,
+                 status = EXCLUDED.status, due = EXCLUDED.due, record = EXCLUDED.record",
         )
         .bind(&task.id)
         .bind(&task.run_id)
         .bind(task.created_at)
+        .bind(task.status.as_str())
+        .bind(task.due.map(floor_micros))
         .bind(value)
         .execute(&mut *tx)
         .await
@@ -116,11 +123,17 @@ impl PostgresStore {
 
     pub(crate) async fn read_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
         let doing = "listing tasks";
+        // The status column narrows the rows read (the open ones through
+        // their index); the filter still decides from each record.
+        let statuses: Option<Vec<&str>> = (!filter.statuses.is_empty())
+            .then(|| filter.statuses.iter().map(|s| s.as_str()).collect());
         let rows = sqlx::query(
             "SELECT id, record FROM tasks WHERE ($1::text IS NULL OR run_id = $1)
+               AND ($2::text[] IS NULL OR status = ANY($2))
              ORDER BY created_at, id",
         )
         .bind(filter.run_id.as_deref())
+        .bind(statuses)
         .fetch_all(&self.pool)
         .await
         .map_err(self.error(doing))?;
