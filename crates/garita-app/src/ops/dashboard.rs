@@ -1,16 +1,19 @@
 //! The console's Inicio page as numbers: tasks waiting and overdue,
 //! accounts at risk and deactivated per portal, failed emails, the next
 //! deadlines and the deadlines of each of the next twelve weeks. Dates are
-//! UTC days (the console has no time zone of its own yet). The inventory's
-//! numbers come from the store's [`garita_engine::account::AccountOverview`]:
-//! counts, deadlines per day and the few soonest accounts, from one pass
-//! over its compact rows.
+//! UTC days (the console has no time zone of its own yet). Every number
+//! comes from the store, which answers from its indexes: the inventory's
+//! from [`garita_engine::account::AccountOverview`] (counts, deadlines per
+//! day and the few soonest accounts, from one pass over its compact rows),
+//! the tasks' from [`garita_engine::task_overview::OpenTaskOverview`]
+//! (counts, due days and the few soonest open tasks) and the failed
+//! emails' from `OutboxStore::count_messages`.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use garita_engine::account::AccountStatus;
-use garita_engine::{OutboxFilter, OutboxStatus, TaskFilter, TaskStatus};
+use garita_engine::OutboxStatus;
 use serde::{Deserialize, Serialize};
 
 use super::Session;
@@ -92,23 +95,16 @@ pub struct WeekCount {
 pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
     let now = session.app.clock.now();
     let backend = &session.backend;
-    let open = TaskFilter {
-        statuses: vec![TaskStatus::Open],
-        ..TaskFilter::default()
-    };
-    let tasks = backend.runs.list_tasks(&open).await?;
-    // The store counts and picks the soonest deadlines in one pass over its
-    // rows: a request holds numbers, not a summary of every account.
+    // The stores count and pick the soonest deadlines from their indexes
+    // and rows: a request holds numbers and a few records, not every open
+    // task, every failed message or a summary of every account.
+    let tasks = backend.runs.open_task_overview(now, NEXT_DEADLINES).await?;
     let today = now.date_naive();
     let overview = backend
         .accounts
         .account_overview(today, NEXT_DEADLINES)
         .await?;
-    let failed = OutboxFilter {
-        statuses: vec![OutboxStatus::Failed],
-        ..OutboxFilter::default()
-    };
-    let emails_failed = backend.outbox.list(&failed).await?.len() as u64;
+    let emails_failed = backend.outbox.count_messages(OutboxStatus::Failed).await?;
 
     let mut portals: BTreeMap<String, PortalCounts> = BTreeMap::new();
     for count in &overview.counts {
@@ -127,10 +123,6 @@ pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
             _ => {}
         }
     }
-    let tasks_overdue = tasks
-        .iter()
-        .filter(|t| t.due.is_some_and(|d| d < now))
-        .count() as u64;
     let mut deadlines: Vec<Deadline> = overview
         .next
         .iter()
@@ -143,7 +135,7 @@ pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
             })
         })
         .collect();
-    deadlines.extend(tasks.iter().filter_map(|task| {
+    deadlines.extend(tasks.next.iter().filter_map(|task| {
         Some(Deadline {
             on: task.due?.date_naive(),
             kind: DeadlineKind::TaskDue,
@@ -151,20 +143,28 @@ pub async fn dashboard(session: &Session) -> Result<Dashboard, AppError> {
             who: task.assignee.clone(),
         })
     }));
+    let days: Vec<(NaiveDate, u64)> = overview
+        .deadlines_by_day
+        .iter()
+        .chain(&tasks.due_by_day)
+        .copied()
+        .collect();
     Ok(summarise(
         now,
-        tasks.len() as u64,
-        tasks_overdue,
+        tasks.open,
+        tasks.overdue,
         portals,
         emails_failed,
         deadlines,
-        &overview.deadlines_by_day,
+        &days,
     ))
 }
 
-/// The list and the chart: `deadlines` are the tasks' and the soonest
-/// accounts' (for the list); the chart counts the tasks' and every
-/// account's, from `account_days` (deadlines per day).
+/// The list and the chart: `deadlines` are the soonest tasks' and
+/// accounts' (for the list; each store gave its first few in the list's
+/// order, so the first few of both are among them); the chart counts
+/// every deadline, from `days` (deadlines per day, of tasks and accounts:
+/// a day may come once per kind).
 fn summarise(
     now: DateTime<Utc>,
     tasks_waiting: u64,
@@ -172,7 +172,7 @@ fn summarise(
     portals: BTreeMap<String, PortalCounts>,
     emails_failed: u64,
     mut deadlines: Vec<Deadline>,
-    account_days: &[(NaiveDate, u64)],
+    days: &[(NaiveDate, u64)],
 ) -> Dashboard {
     let today = now.date_naive();
     deadlines.retain(|d| d.on >= today);
@@ -184,16 +184,11 @@ fn summarise(
             let ends = starts_on + Duration::weeks(1);
             WeekCount {
                 starts_on,
-                deadlines: deadlines
+                deadlines: days
                     .iter()
-                    .filter(|d| d.kind == DeadlineKind::TaskDue)
-                    .filter(|d| d.on >= starts_on && d.on < ends)
-                    .count() as u64
-                    + account_days
-                        .iter()
-                        .filter(|(on, _)| *on >= starts_on && *on < ends)
-                        .map(|(_, n)| n)
-                        .sum::<u64>(),
+                    .filter(|(on, _)| *on >= today && *on >= starts_on && *on < ends)
+                    .map(|(_, n)| n)
+                    .sum::<u64>(),
             }
         })
         .collect();
@@ -226,6 +221,15 @@ mod tests {
         }
     }
 
+    /// Deadlines per day, as the stores count them.
+    fn days_of(deadlines: &[Deadline]) -> Vec<(NaiveDate, u64)> {
+        let mut days = BTreeMap::new();
+        for d in deadlines {
+            *days.entry(d.on).or_default() += 1;
+        }
+        days.into_iter().collect()
+    }
+
     #[test]
     fn weeks_start_on_this_monday_and_past_deadlines_are_left_out() {
         // Saturday 5 December 2026.
@@ -238,7 +242,8 @@ mod tests {
             deadline("2027-02-21", "semana 12"),
             deadline("2027-02-22", "más allá"),
         ];
-        let board = summarise(now, 0, 0, BTreeMap::new(), 0, found, &[]);
+        let days = days_of(&found);
+        let board = summarise(now, 0, 0, BTreeMap::new(), 0, found, &days);
         assert_eq!(board.weeks.len(), CHART_WEEKS);
         assert_eq!(board.weeks[0].starts_on, day("2026-11-30"));
         let counts: Vec<u64> = board.weeks.iter().map(|w| w.deadlines).collect();
@@ -266,8 +271,13 @@ mod tests {
             },
             deadline("2026-12-09", "revisar"),
         ];
-        // Three accounts on the 8th (one of them listed), two in week 3.
-        let days = [(day("2026-12-08"), 3), (day("2026-12-16"), 2)];
+        // Three accounts on the 8th (one of them listed), two in week 3;
+        // the task on the 9th.
+        let days = [
+            (day("2026-12-08"), 3),
+            (day("2026-12-16"), 2),
+            (day("2026-12-09"), 1),
+        ];
         let board = summarise(now, 1, 0, BTreeMap::new(), 0, listed, &days);
         let counts: Vec<u64> = board.weeks.iter().map(|w| w.deadlines).collect();
         assert_eq!(counts[..3], [0, 4, 2]);

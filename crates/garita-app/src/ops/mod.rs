@@ -20,6 +20,8 @@ pub mod calendar_feed;
 pub mod console;
 pub mod daily_checkpoint;
 pub mod dashboard;
+#[cfg(test)]
+mod dashboard_tests;
 pub mod evidence;
 pub mod evidence_html;
 pub mod evidence_report;
