@@ -75,6 +75,14 @@ impl RunState {
         state
     }
 
+    /// Records a finished step's output, in both forms: `outputs` and
+    /// `output_values` must never disagree.
+    fn set_output(&mut self, step: &str, output: serde_json::Value) {
+        self.output_values
+            .insert(step.to_owned(), step_value(&output));
+        self.outputs.insert(step.to_owned(), output);
+    }
+
     /// Applies one event. Unknown step ids (a workflow that no longer matches
     /// its history) are ignored here and caught by the executor.
     pub fn apply(&mut self, workflow: &Workflow, event: &RunEvent) {
@@ -136,8 +144,7 @@ impl RunState {
                             }
                         }
                     }
-                    self.output_values.insert(step.clone(), step_value(output));
-                    self.outputs.insert(step.clone(), output.clone());
+                    self.set_output(step, output.clone());
                     self.cursor = index + 1;
                     self.current = None;
                 }
@@ -190,8 +197,7 @@ impl RunState {
                     .push_back(data.clone());
             }
             RunEvent::StepTimedOut { step, goto, .. } => {
-                self.outputs
-                    .insert(step.clone(), serde_json::json!({"timed_out": true}));
+                self.set_output(step, serde_json::json!({"timed_out": true}));
                 if let Some(target) = goto.as_deref().and_then(|g| workflow.step_index(g)) {
                     let from = workflow.step_index(step).map_or(0, |i| i + 1);
                     for jumped in workflow.steps.iter().take(target).skip(from) {

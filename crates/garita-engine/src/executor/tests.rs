@@ -422,7 +422,13 @@ async fn signal_timeouts_follow_on_timeout() {
                 on_timeout.clone(),
             ),
             uses("after", "set", json!({"step": "after"})),
-            uses("last", "set", json!({"step": "last"})),
+            // Templates see the timeout, whether the step's output came
+            // from this drive or a replay.
+            uses(
+                "last",
+                "set",
+                json!({"step": "last", "timed_out": "${{ steps.w.outputs.timed_out }}", "w": "${{ steps.w.status }}"}),
+            ),
         ]);
         let run = h.start(&wf, &[]).await;
         assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Waiting);
@@ -442,6 +448,14 @@ async fn signal_timeouts_follow_on_timeout() {
             after_ran,
             "{on_timeout:?}: {ran:?}"
         );
+        if expected == RunStatus::Succeeded {
+            let last = h.calls().last().map(|c| c.2.clone());
+            assert_eq!(
+                last,
+                Some(json!({"step": "last", "timed_out": true, "w": "timed_out"})),
+                "{on_timeout:?}"
+            );
+        }
     }
 }
 
