@@ -250,7 +250,26 @@ impl Lru {
         let (shard_idx, item_pos) = (id % shards, id / shards);
         let (stack, shard_mu) = &self.shards[safe_usize(shard_idx)];
 
-        let filled = stack.push(CacheAccess::new(item_pos, item_size));
+        let access = CacheAccess::new(item_pos, item_size);
+        // GARITA PATCH (GARITA-PATCH.md, 3): when the shard is free, count
+        // what other threads queued and this access at once. Queued, an
+        // access was counted only when its block of MAX_QUEUE_ITEMS filled
+        // (up to 16,384 pending over 256 shards), so a page read once, as
+        // in a scan, was never evicted and cache_capacity bounded nothing.
+        if let Some(mut shard) = shard_mu.try_lock() {
+            for item in stack.take(guard).chain(std::iter::once(access)) {
+                let (item_pos, item_size) = item.decompose();
+                let to_evict = shard.accessed(safe_usize(item_pos), item_size);
+                // map shard internal offsets to global items ids
+                for pos in to_evict {
+                    let item = (pos * shards) + shard_idx;
+                    ret.push(item);
+                }
+            }
+            return ret;
+        }
+
+        let filled = stack.push(access);
 
         if filled {
             // only try to acquire this if
