@@ -28,6 +28,14 @@ fn queued(message_id: &str, run: &str, created: i64) -> OutboxEntry {
     )
 }
 
+/// Message `n` in `status`, queued by run `R{n}`: what the stores' index
+/// tests write in bulk.
+pub fn message(n: usize, status: OutboxStatus) -> OutboxEntry {
+    let mut entry = queued(&format!("<m{n}@garita.local>"), &format!("R{n}"), 0);
+    entry.status = status;
+    entry
+}
+
 /// [`OutboxStore::count_messages`] of every status equals the length of
 /// the list of that status.
 async fn counts_agree(store: &dyn OutboxStore, stage: &str) {

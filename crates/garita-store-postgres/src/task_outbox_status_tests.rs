@@ -7,32 +7,13 @@ use chrono::{DateTime, Utc};
 use garita_engine::store_conformance::task;
 use garita_engine::task_overview::OpenTaskOverview;
 use garita_engine::{
-    OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, Store, StoreError, TaskFilter, TaskStatus,
+    OutboxFilter, OutboxStatus, OutboxStore, Store, StoreError, TaskFilter, TaskStatus,
 };
-use serde_json::json;
 
 use crate::test_cluster::TestDb;
 use crate::PostgresStore;
 
-fn message(id: usize, status: OutboxStatus) -> OutboxEntry {
-    OutboxEntry {
-        message_id: format!("<m{id}@garita.local>"),
-        run_id: format!("R{id}"),
-        step_id: "notify".into(),
-        attempt: 1,
-        attempts: 1,
-        status,
-        input: json!({"to": "a@example.com"}),
-        locale: "es".into(),
-        time_zone: "UTC".into(),
-        created_at: DateTime::<Utc>::UNIX_EPOCH,
-        updated_at: DateTime::<Utc>::UNIX_EPOCH,
-        output: None,
-        error: None,
-        retryable: None,
-        transport: None,
-    }
-}
+use garita_engine::outbox_conformance::message;
 
 fn instant(text: &str) -> DateTime<Utc> {
     text.parse().unwrap_or_default()

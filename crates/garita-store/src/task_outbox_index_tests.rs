@@ -1,14 +1,10 @@
 //! The open-task and outbox status indexes (schema 6) on a store written
 //! before them, and after an import: both answer what the records say.
 
-use chrono::{DateTime, Utc};
 use garita_engine::backup::BackupRecords;
 use garita_engine::store_conformance::task;
 use garita_engine::task_overview::OpenTaskOverview;
-use garita_engine::{
-    OutboxEntry, OutboxFilter, OutboxStatus, OutboxStore, Store, TaskFilter, TaskStatus,
-};
-use serde_json::json;
+use garita_engine::{OutboxFilter, OutboxStatus, OutboxStore, Store, TaskFilter, TaskStatus};
 
 use crate::keys::SCHEMA_VERSION_KEY;
 use crate::{SledStore, StoreOptions, SCHEMA_VERSION};
@@ -17,25 +13,7 @@ fn open(dir: &std::path::Path) -> SledStore {
     SledStore::open(dir, StoreOptions::default()).unwrap()
 }
 
-fn message(id: usize, status: OutboxStatus) -> OutboxEntry {
-    OutboxEntry {
-        message_id: format!("<m{id}@garita.local>"),
-        run_id: format!("R{id}"),
-        step_id: "notify".into(),
-        attempt: 1,
-        attempts: 1,
-        status,
-        input: json!({"to": "a@example.com"}),
-        locale: "es".into(),
-        time_zone: "UTC".into(),
-        created_at: DateTime::<Utc>::UNIX_EPOCH,
-        updated_at: DateTime::<Utc>::UNIX_EPOCH,
-        output: None,
-        error: None,
-        retryable: None,
-        transport: None,
-    }
-}
+use garita_engine::outbox_conformance::message;
 
 /// Tasks open, answered and without a due date, and messages in every
 /// status.

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use garita_engine::account::AccountStatus;
-use garita_engine::{OutboxEntry, OutboxFilter, OutboxStatus, Task, TaskFilter, TaskStatus};
-use serde_json::json;
+use garita_engine::{OutboxFilter, OutboxStatus, Task, TaskFilter, TaskStatus};
 
 use super::dashboard::{dashboard, Dashboard, Deadline, DeadlineKind, PortalCounts};
 use super::dashboard::{CHART_WEEKS, NEXT_DEADLINES};
@@ -49,25 +48,7 @@ fn task(i: i64, title: &str, due: Option<DateTime<Utc>>, status: TaskStatus) -> 
     }
 }
 
-fn message(i: usize, status: OutboxStatus) -> OutboxEntry {
-    OutboxEntry {
-        message_id: format!("<m{i}@garita.local>"),
-        run_id: format!("M{i}"),
-        step_id: "notify".into(),
-        attempt: 1,
-        attempts: 1,
-        status,
-        input: json!({"to": "a@example.com"}),
-        locale: "es".into(),
-        time_zone: "UTC".into(),
-        created_at: DateTime::<Utc>::UNIX_EPOCH,
-        updated_at: DateTime::<Utc>::UNIX_EPOCH,
-        output: None,
-        error: None,
-        retryable: None,
-        transport: None,
-    }
-}
+use garita_engine::outbox_conformance::message;
 
 /// Inicio as computed before the stores answered: from every open task
 /// and every failed message (accounts as now).
