@@ -130,6 +130,14 @@ pub fn five_years(dir: &Path, accounts: usize) -> FiveYears {
     );
     let simulation_secs = started.elapsed().as_secs_f64();
     let store_bytes = dir_bytes(&end_store);
+    // Where the bytes are: keys + values per tree (the rest of the files is
+    // sled's own overhead and garbage not yet cleaned).
+    let trees = super::history::tree_bytes(&end_store);
+    let logical: u64 = trees.values().sum();
+    eprintln!("store files {store_bytes} B; keys + values {logical} B:");
+    for (tree, bytes) in &trees {
+        eprintln!("  {tree:<20} {bytes:>12} B");
+    }
 
     run_ok(
         garita(&end_store).args(["audit", "verify"]),

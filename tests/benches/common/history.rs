@@ -93,7 +93,7 @@ pub fn dir_bytes(dir: &Path) -> u64 {
 }
 
 /// Keys + values per sled tree of the store at `dir`.
-fn tree_bytes(dir: &Path) -> BTreeMap<String, u64> {
+pub fn tree_bytes(dir: &Path) -> BTreeMap<String, u64> {
     let db = sled::open(dir).expect("open the store with sled");
     let mut out = BTreeMap::new();
     for name in db.tree_names() {
