@@ -4,7 +4,7 @@
 
 use super::context;
 use super::driver_services::DriverServices;
-use super::state::{step_status, CurrentStep, RunState};
+use super::state::{CurrentStep, RunState};
 use super::{ActionCall, Batch, EngineError};
 use crate::expr::TemplateContext;
 use crate::model::{Step, StepKind, Workflow};
@@ -222,31 +222,6 @@ impl RunDriver<'_, '_> {
         Ok(Value::Object(out))
     }
 
-    /// The parent's steps (a child's copy) and this run's, as JSON: what a
-    /// `for_each` copies into its children.
-    pub(super) fn steps_context(&self) -> Value {
-        let mut steps = match self
-            .batch
-            .record
-            .scope
-            .get("parent")
-            .and_then(|p| p.get("steps"))
-        {
-            Some(Value::Object(parent)) => parent.clone(),
-            _ => serde_json::Map::new(),
-        };
-        for (id, output) in &self.state.outputs {
-            steps.insert(
-                id.clone(),
-                json!({"outputs": output, "status": step_status(output)}),
-            );
-        }
-        for id in &self.state.skipped {
-            steps.insert(id.clone(), json!({"outputs": {}, "status": "skipped"}));
-        }
-        Value::Object(steps)
-    }
-
     /// The template context: `inputs`, `steps`, `run`, `now`, `today`, plus a
     /// child's scope (`item`, `index`, `parent`) and `result` inside `outputs:`.
     pub(super) fn context(&self, result: Option<&Value>) -> TemplateContext {
@@ -273,7 +248,6 @@ impl RunDriver<'_, '_> {
         let value = |json: &Value| TemplateContext::value_of(json);
         let mut ctx = BTreeMap::new();
         ctx.insert("inputs".to_owned(), value(&Value::Object(inputs)));
-        ctx.insert("steps".to_owned(), self.steps_value());
         ctx.insert(
             "run".to_owned(),
             value(&json!({
@@ -289,25 +263,27 @@ impl RunDriver<'_, '_> {
                 ctx.insert(k.clone(), value(v));
             }
         }
+        // After the scope: `steps` starts from the `parent` just converted.
+        let steps = self.steps_value(ctx.get("parent"));
+        ctx.insert("steps".to_owned(), steps);
         if let Some(result) = result {
             ctx.insert("result".to_owned(), value(result));
         }
         ctx
     }
 
-    /// `steps` as templates see it: the parent's copy, then this run's
-    /// finished steps (converted when they finished), then its skipped ones.
-    fn steps_value(&self) -> minijinja::Value {
+    /// `steps` as templates see it: the parent's copy (from `parent`, the
+    /// scope's value already converted), then this run's finished steps
+    /// (converted when they finished), then its skipped ones.
+    fn steps_value(&self, parent: Option<&minijinja::Value>) -> minijinja::Value {
         let mut steps: BTreeMap<String, minijinja::Value> = BTreeMap::new();
-        if let Some(Value::Object(parent)) = self
-            .batch
-            .record
-            .scope
-            .get("parent")
-            .and_then(|p| p.get("steps"))
-        {
-            for (id, step) in parent {
-                steps.insert(id.clone(), TemplateContext::value_of(step));
+        if let Some(copied) = parent.and_then(|p| p.get_attr("steps").ok()) {
+            if let Ok(ids) = copied.try_iter() {
+                for id in ids {
+                    if let (Some(name), Ok(step)) = (id.as_str(), copied.get_item(&id)) {
+                        steps.insert(name.to_owned(), step);
+                    }
+                }
             }
         }
         for (id, step) in &self.state.output_values {

@@ -1,7 +1,7 @@
 //! `for_each:` steps: child runs over a list, their concurrency and their
 //! collected outputs.
 
-use super::state::{CurrentStep, Parked};
+use super::state::{step_status, CurrentStep, Parked};
 use super::{EngineError, RunDriver, StepProgress};
 use crate::model::{ForEachSpec, ParentStepReads, Step};
 use crate::run::{ParentRef, RunEvent, RunId, RunRecord, RunStatus};
@@ -226,17 +226,36 @@ impl RunDriver<'_, '_> {
         Ok(StepProgress::Next)
     }
 
-    /// The parent's step outputs a child keeps: those `reads` names.
+    /// The steps a child keeps, those `reads` names, as the parent's
+    /// templates see them: its own copy from its parent, then its finished
+    /// steps, then its skipped ones. Only those are cloned: the others often
+    /// hold the very list being iterated.
     fn parent_steps_for(&self, reads: &ParentStepReads) -> Value {
-        match self.steps_context() {
-            Value::Object(steps) => Value::Object(
-                steps
-                    .into_iter()
-                    .filter(|(id, _)| reads.includes(id))
-                    .collect(),
-            ),
-            other => other,
+        let mut steps = serde_json::Map::new();
+        let copied = self
+            .batch
+            .record
+            .scope
+            .get("parent")
+            .and_then(|p| p.get("steps"))
+            .and_then(Value::as_object);
+        for (id, step) in copied.into_iter().flatten() {
+            if reads.includes(id) {
+                steps.insert(id.clone(), step.clone());
+            }
         }
+        for (id, output) in &self.state.outputs {
+            if reads.includes(id) {
+                steps.insert(
+                    id.clone(),
+                    json!({"outputs": output, "status": step_status(output)}),
+                );
+            }
+        }
+        for id in self.state.skipped.iter().filter(|id| reads.includes(id)) {
+            steps.insert(id.clone(), json!({"outputs": {}, "status": "skipped"}));
+        }
+        Value::Object(steps)
     }
 }
 
