@@ -93,6 +93,7 @@ mod errors;
 mod file_sync;
 mod group_commit;
 mod holder;
+mod index_fill;
 mod index_writes;
 mod keys;
 mod leftovers;

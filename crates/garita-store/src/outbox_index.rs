@@ -19,6 +19,7 @@ use garita_engine::{OutboxEntry, OutboxStatus, StoreError};
 
 use crate::codec::decode;
 use crate::errors::sled_error;
+use crate::index_fill::{records_of, refill, StoredRecord};
 use crate::index_writes::IndexWrites;
 use crate::keys::SEPARATOR;
 use crate::store::SledStore;
@@ -58,41 +59,38 @@ pub(crate) fn writes_for(index: sled::Tree, entry: &OutboxEntry) -> IndexWrites 
 /// imported); returns how many. The caller makes it durable.
 pub(crate) fn fill(
     index: &sled::Tree,
-    messages: impl IntoIterator<Item = Result<(Vec<u8>, sled::IVec), StoreError>>,
+    messages: impl IntoIterator<Item = StoredRecord>,
     path: &Path,
 ) -> Result<usize, StoreError> {
-    index
-        .clear()
-        .map_err(|e| sled_error(path, "emptying the outbox status index", e))?;
-    let mut batch = sled::Batch::default();
-    let mut written = 0;
-    for item in messages {
-        let (key, value) = item?;
-        let entry: OutboxEntry = decode(&value, || {
-            format!("outbox message {}", String::from_utf8_lossy(&key))
-        })?;
-        batch.insert(status_key(entry.status, &entry.message_id), &[][..]);
-        written += 1;
-    }
-    index
-        .apply_batch(batch)
-        .map_err(|e| sled_error(path, "writing the outbox status index", e))?;
-    Ok(written)
+    refill(
+        index,
+        messages,
+        path,
+        "the outbox status index",
+        |key, value| {
+            let entry: OutboxEntry = decode(value, || {
+                format!("outbox message {}", String::from_utf8_lossy(key))
+            })?;
+            Ok(Some((
+                status_key(entry.status, &entry.message_id),
+                Vec::new(),
+            )))
+        },
+    )
 }
 
 /// [`fill`] from the store's own `outbox` tree.
 pub(crate) fn fill_from_outbox(db: &sled::Db, path: &Path) -> Result<usize, StoreError> {
-    let open = |name: &str| {
-        db.open_tree(name)
-            .map_err(|e| sled_error(path, &format!("opening tree `{name}`"), e))
-    };
-    let outbox = open(crate::outbox::TREE)?;
-    let index = open(TREE)?;
-    let items = outbox.iter().map(|item| {
-        item.map(|(key, value)| (key.to_vec(), value))
-            .map_err(|e| sled_error(path, "reading the outbox to index it", e))
-    });
-    fill(&index, items, path)
+    let index = db
+        .open_tree(TREE)
+        .map_err(|e| sled_error(path, &format!("opening tree `{TREE}`"), e))?;
+    let messages = records_of(
+        db,
+        crate::outbox::TREE,
+        path,
+        "reading the outbox to index it",
+    )?;
+    fill(&index, messages, path)
 }
 
 impl SledStore {

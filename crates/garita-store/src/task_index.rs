@@ -28,6 +28,7 @@ use garita_engine::{StoreError, Task, TaskFilter, TaskStatus};
 
 use crate::codec::decode;
 use crate::errors::sled_error;
+use crate::index_fill::{records_of, refill, StoredRecord};
 use crate::index_writes::IndexWrites;
 use crate::keys::{from_sortable_i64, sortable_i64};
 use crate::store::SledStore;
@@ -92,41 +93,27 @@ pub(crate) fn writes_for(index: sled::Tree, task: &Task) -> IndexWrites {
 /// imported); returns how many. The caller makes it durable.
 pub(crate) fn fill(
     index: &sled::Tree,
-    tasks: impl IntoIterator<Item = Result<(Vec<u8>, sled::IVec), StoreError>>,
+    tasks: impl IntoIterator<Item = StoredRecord>,
     path: &Path,
 ) -> Result<usize, StoreError> {
-    index
-        .clear()
-        .map_err(|e| sled_error(path, "emptying the open-task index", e))?;
-    let mut batch = sled::Batch::default();
-    let mut written = 0;
-    for item in tasks {
-        let (key, value) = item?;
-        let task: Task = decode(&value, || format!("task {}", String::from_utf8_lossy(&key)))?;
-        if task.status == TaskStatus::Open {
-            batch.insert(key, encode_due(task.due));
-            written += 1;
-        }
-    }
-    index
-        .apply_batch(batch)
-        .map_err(|e| sled_error(path, "writing the open-task index", e))?;
-    Ok(written)
+    refill(index, tasks, path, "the open-task index", |key, value| {
+        let task: Task = decode(value, || format!("task {}", String::from_utf8_lossy(key)))?;
+        Ok((task.status == TaskStatus::Open).then(|| (key.to_vec(), encode_due(task.due))))
+    })
 }
 
 /// [`fill`] from the store's own `tasks` tree.
 pub(crate) fn fill_from_tasks(db: &sled::Db, path: &Path) -> Result<usize, StoreError> {
-    let open = |name: &str| {
-        db.open_tree(name)
-            .map_err(|e| sled_error(path, &format!("opening tree `{name}`"), e))
-    };
-    let tasks = open(crate::tasks::TREE)?;
-    let index = open(TREE)?;
-    let items = tasks.iter().map(|item| {
-        item.map(|(key, value)| (key.to_vec(), value))
-            .map_err(|e| sled_error(path, "reading tasks to index the open ones", e))
-    });
-    fill(&index, items, path)
+    let index = db
+        .open_tree(TREE)
+        .map_err(|e| sled_error(path, &format!("opening tree `{TREE}`"), e))?;
+    let tasks = records_of(
+        db,
+        crate::tasks::TREE,
+        path,
+        "reading tasks to index the open ones",
+    )?;
+    fill(&index, tasks, path)
 }
 
 impl SledStore {

@@ -35,6 +35,7 @@ use garita_engine::StoreError;
 use super::keys::AccountTrees;
 use crate::codec::decode;
 use crate::errors::sled_error;
+use crate::index_fill::refill;
 
 /// The first byte of every row of this layout.
 const ROW_FORMAT: u8 = 1;
@@ -196,43 +197,26 @@ impl<'a> RowView<'a> {
     }
 }
 
-/// Rows written per batch while filling: bounds the memory a large
-/// inventory's migration holds at once.
-const FILL_BATCH: usize = 5_000;
-
 /// Writes the row of every account of `db` (a store written before rows
-/// existed, or one whose accounts were imported); returns how many. The
+/// existed, or one whose accounts were imported), in batches that bound
+/// the memory a large inventory's migration holds; returns how many. The
 /// caller makes it durable. Running it twice writes the same rows.
 pub(crate) fn fill_rows(db: &sled::Db, path: &Path) -> Result<usize, StoreError> {
     let trees = AccountTrees::open(db, path)?;
-    let mut batch = sled::Batch::default();
-    let (mut written, mut pending) = (0, 0);
-    for entry in trees.accounts.iter() {
-        let (key, value) =
-            entry.map_err(|e| sled_error(path, "reading accounts to write their rows", e))?;
-        let account: Account = decode(&value, || {
+    let accounts = trees.accounts.iter().map(|entry| {
+        entry
+            .map(|(key, value)| (key.to_vec(), value))
+            .map_err(|e| sled_error(path, "reading accounts to write their rows", e))
+    });
+    refill(&trees.rows, accounts, path, "account rows", |key, value| {
+        let account: Account = decode(value, || {
             format!(
                 "account {}",
-                String::from_utf8_lossy(&key).replacen('\0', ":", 1)
+                String::from_utf8_lossy(key).replacen('\0', ":", 1)
             )
         })?;
-        batch.insert(key, encode_row(&account));
-        pending += 1;
-        if pending == FILL_BATCH {
-            apply(&trees, path, std::mem::take(&mut batch))?;
-            written += pending;
-            pending = 0;
-        }
-    }
-    apply(&trees, path, batch)?;
-    Ok(written + pending)
-}
-
-fn apply(trees: &AccountTrees, path: &Path, batch: sled::Batch) -> Result<(), StoreError> {
-    trees
-        .rows
-        .apply_batch(batch)
-        .map_err(|e| sled_error(path, "writing account rows", e))
+        Ok(Some((key.to_vec(), encode_row(&account))))
+    })
 }
 
 fn put_str(out: &mut Vec<u8>, text: &str) {
