@@ -126,7 +126,7 @@ impl RetentionPass {
         let mut still_pending = BTreeSet::new();
         for id in std::mem::take(&mut self.pending) {
             if let Some(run) = store.run(&id).await? {
-                if !self.settle(store, &run, cutoff, now, &mut done).await? {
+                if !settle(store, &run, cutoff, now, &mut done).await? {
                     still_pending.insert(id);
                 }
             }
@@ -148,7 +148,7 @@ impl RetentionPass {
                 if lower.as_ref().is_some_and(|lower| run.id < *lower) {
                     break 'pages;
                 }
-                if !self.settle(store, run, cutoff, now, &mut done).await? {
+                if !settle(store, run, cutoff, now, &mut done).await? {
                     still_pending.insert(run.id.clone());
                 }
             }
@@ -161,35 +161,34 @@ impl RetentionPass {
         self.read_below = Some(upper);
         Ok(done)
     }
+}
 
-    /// Prunes `run` when it is due; whether it is settled (pruned, or
-    /// nothing left to prune) rather than to be looked at again.
-    async fn settle(
-        &self,
-        store: &dyn Store,
-        run: &RunRecord,
-        cutoff: DateTime<Utc>,
-        now: DateTime<Utc>,
-        done: &mut RunsPruned,
-    ) -> Result<bool, AppError> {
-        if !run.status.is_terminal() || run.updated_at >= cutoff {
-            return Ok(false);
-        }
-        // Nothing left to remove: skip the store's write path.
-        if run.next_seq <= 2 {
-            return Ok(true);
-        }
-        if !parent_finished(store, run).await? {
-            done.children_kept += 1;
-            return Ok(false);
-        }
-        let removed = store.prune_run_events(&run.id, now).await?;
-        if removed > 0 {
-            done.runs_pruned += 1;
-            done.events_removed += removed;
-        }
-        Ok(true)
+/// Prunes `run` when it is due; whether it is settled (pruned, or
+/// nothing left to prune) rather than to be looked at again.
+async fn settle(
+    store: &dyn Store,
+    run: &RunRecord,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+    done: &mut RunsPruned,
+) -> Result<bool, AppError> {
+    if !run.status.is_terminal() || run.updated_at >= cutoff {
+        return Ok(false);
     }
+    // Nothing left to remove: skip the store's write path.
+    if run.next_seq <= 2 {
+        return Ok(true);
+    }
+    if !parent_finished(store, run).await? {
+        done.children_kept += 1;
+        return Ok(false);
+    }
+    let removed = store.prune_run_events(&run.id, now).await?;
+    if removed > 0 {
+        done.runs_pruned += 1;
+        done.events_removed += removed;
+    }
+    Ok(true)
 }
 
 /// Whether `run` has no parent or its parent has finished.
@@ -237,21 +236,30 @@ mod tests {
         format!("{}{n:016}", &first[..10])
     }
 
-    /// A run created at `at(created)` and finished at `at(finished)` with two
-    /// step events between its first and last.
-    async fn finished_run_at(store: &MemoryStore, id: &str, created: i64, finished: i64) {
-        let mut run = record(id, created);
+    /// Stores `run`, created at `at(created)`, with a started event for each
+    /// of `steps`, a millisecond apart.
+    async fn store_started(
+        store: &MemoryStore,
+        mut run: RunRecord,
+        created: i64,
+        steps: &[&str],
+    ) -> RunRecord {
         store
             .create_run(&mut run, &[RunEvent::RunCreated { at: at(created) }])
             .await
             .unwrap();
-        store
-            .append(
-                &mut run,
-                &[started("a", created + 1), started("b", created + 2)],
-            )
-            .await
-            .unwrap();
+        let events: Vec<RunEvent> = (1..)
+            .zip(steps)
+            .map(|(after, step)| started(step, created + after))
+            .collect();
+        store.append(&mut run, &events).await.unwrap();
+        run
+    }
+
+    /// A run created at `at(created)` and finished at `at(finished)` with two
+    /// step events between its first and last.
+    async fn finished_run_at(store: &MemoryStore, id: &str, created: i64, finished: i64) {
+        let mut run = store_started(store, record(id, created), created, &["a", "b"]).await;
         finish(store, &mut run, finished).await;
     }
 
@@ -270,16 +278,7 @@ mod tests {
     }
 
     async fn running_run(store: &MemoryStore, id: &str, created: i64) -> RunRecord {
-        let mut run = record(id, created);
-        store
-            .create_run(&mut run, &[RunEvent::RunCreated { at: at(created) }])
-            .await
-            .unwrap();
-        store
-            .append(&mut run, &[started("a", created + 1)])
-            .await
-            .unwrap();
-        run
+        store_started(store, record(id, created), created, &["a"]).await
     }
 
     #[tokio::test]
@@ -322,14 +321,7 @@ mod tests {
             step_id: "fan".into(),
             index: 0,
         });
-        store
-            .create_run(&mut child, &[RunEvent::RunCreated { at: at(1) }])
-            .await
-            .unwrap();
-        store
-            .append(&mut child, &[started("a", 2), started("b", 3)])
-            .await
-            .unwrap();
+        let mut child = store_started(&store, child, 1, &["a", "b"]).await;
         finish(&store, &mut child, 5).await;
 
         let first = pass.prune(&store, at(20), at(20)).await.unwrap();
