@@ -380,6 +380,48 @@ fn an_answered_access_review_is_evidence_and_offboards_the_flagged_account() {
     );
 }
 
+/// An inventory imported without roles, one account never signed in: the
+/// review still lists every account (a `with:` used to drop the nulls inside
+/// the accounts it handed on, and the body's `{% if a.role %}` then read a
+/// missing field, which failed the review of every company).
+#[test]
+fn an_access_review_lists_accounts_without_a_role_or_a_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = config(dir.path());
+    let csv = write(
+        dir.path(),
+        "no-roles.csv",
+        "portal,account,holder_name,holder_email,company,tax_id,ctpat_account_number,last_sign_in\n\
+         ctpat,ana@norte.example,Ana Ruiz,ana@norte.example,Norte Imports LLC,84-3190111,81230001,2026-12-01\n\
+         ctpat,luis@norte.example,Luis Paz,luis@norte.example,Norte Imports LLC,84-3190111,81230001,\n",
+    );
+    ok(atc(&store, &config, IMPORTED)
+        .args(["accounts", "import"])
+        .arg(&csv));
+    let now = "2027-01-04T15:00:00Z";
+    let started = json_out(
+        atc(&store, &config, now)
+            .arg("run")
+            .arg(root().join("workflows/access-review-ctpat.yaml"))
+            .args(["--input", &format!("officer={OFFICER}")]),
+    );
+    let run = run_id(&started);
+    assert_ne!(
+        text(&show(&store, &run)["status"]),
+        "failed",
+        "the review failed: {:#}",
+        show(&store, &run)
+    );
+    let open = tasks(&store, false);
+    assert_eq!(open.len(), 1, "one review for the one company: {open:#?}");
+    let task = open[0].to_string();
+    assert!(task.contains("Norte Imports LLC"), "{task}");
+    assert!(task.contains("ctpat:ana@norte.example"), "{task}");
+    assert!(task.contains("ctpat:luis@norte.example"), "{task}");
+    assert!(task.contains("none recorded"), "{task}");
+}
+
 #[test]
 fn a_recorded_profile_update_is_evidence_and_silences_the_years_reminders() {
     let dir = tempfile::tempdir().unwrap();

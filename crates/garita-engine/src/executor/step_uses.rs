@@ -205,15 +205,14 @@ impl RunDriver<'_, '_> {
 
 /// A `with:` key whose value is `null` (an optional input that was not given)
 /// is left out, so connectors see an absent field rather than a null one.
+/// Only the keys of `with:` itself: a null inside a value is data (an
+/// account's `role`, say, in a list of accounts handed on) and stays, or a
+/// template reading it later finds it missing, which is an error.
 fn drop_nulls(value: Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, drop_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(drop_nulls).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
         other => other,
     }
 }

@@ -516,6 +516,42 @@ async fn for_each_fans_out_to_children_and_collects_their_outputs() {
     assert_eq!(children.len(), 3);
 }
 
+#[tokio::test]
+async fn a_null_key_of_with_is_left_out_but_nulls_inside_values_stay() {
+    let h = harness();
+    let wf = workflow(vec![
+        uses(
+            "accounts",
+            "set",
+            json!({"list": [{"key": "ctpat:ana@example.com", "role": null}], "cc": null}),
+        ),
+        uses(
+            "company",
+            "set",
+            json!({"accounts": "${{ steps.accounts.outputs.list }}"}),
+        ),
+        uses(
+            "line",
+            "set",
+            json!({"text": "{% for a in steps.company.outputs.accounts %}${{ a.key }}{% if a.role %}, ${{ a.role }}{% endif %}{% endfor %}"}),
+        ),
+    ]);
+    let run = h.start(&wf, &[]).await;
+    assert_eq!(h.engine.drive(&run).await.unwrap(), RunStatus::Succeeded);
+    let calls = h.calls();
+    let inputs: Vec<&Value> = calls.iter().map(|c| &c.2).collect();
+    assert_eq!(
+        inputs[0],
+        &json!({"list": [{"key": "ctpat:ana@example.com", "role": null}]}),
+        "the null key of with: is left out, the null inside the list stays"
+    );
+    assert_eq!(
+        inputs[1],
+        &json!({"accounts": [{"key": "ctpat:ana@example.com", "role": null}]})
+    );
+    assert_eq!(inputs[2], &json!({"text": "ctpat:ana@example.com"}));
+}
+
 /// A for_each over the list a previous step produced, whose body reads
 /// `parent.steps` or not; `reads` is what the parser would have found.
 fn fan_over_a_step_output(body: Value, reads: &[&str]) -> Workflow {
