@@ -35,4 +35,11 @@ fn main() {
         "garita daemon with console, {} accounts: VmRSS idle {:.1} MiB before the load, {:.1} MiB after (peak {:.1}), target < {TARGET_CONSOLE_DAEMON_MIB} MiB",
         figures.accounts, figures.idle_before_mib, figures.idle_after_mib, figures.hwm_mib
     );
+    println!(
+        "  anonymous / file-backed: {:.1} / {:.1} MiB before, {:.1} / {:.1} MiB after",
+        figures.split_before_mib.0,
+        figures.split_before_mib.1,
+        figures.split_after_mib.0,
+        figures.split_after_mib.1
+    );
 }

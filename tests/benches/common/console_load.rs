@@ -92,6 +92,11 @@ pub struct ConsoleFigures {
     pub idle_after_mib: f64,
     /// VmHWM (peak) at the end, MiB.
     pub hwm_mib: f64,
+    /// Anonymous and file-backed resident memory idle before the load
+    /// and after it (`RssAnon`, `RssFile`), MiB: where the difference is.
+    pub split_before_mib: (f64, f64),
+    /// As `split_before_mib`, after the load.
+    pub split_after_mib: (f64, f64),
     /// Reading every account whole from the store in process, ms (what a
     /// page cost before summaries), for comparison.
     pub whole_read_ms: f64,
@@ -142,6 +147,7 @@ pub fn console_load(
     // Settled as the idle daemon's row lets it settle.
     std::thread::sleep(Duration::from_secs(3));
     let idle_before_mib = median(rss_samples(&status_path, 10));
+    let split_before_mib = rss_split(&status_path);
 
     let cookie = sign_in(address);
     let home = request(address, "GET", "/", Some(&cookie), None);
@@ -182,6 +188,7 @@ pub fn console_load(
     // Idle again: the answers' buffers are returned, nothing is due.
     std::thread::sleep(Duration::from_secs(2));
     let idle_after_mib = median(rss_samples(&status_path, 10));
+    let split_after_mib = rss_split(&status_path);
     let status = std::fs::read_to_string(&status_path).expect("read /proc status");
     let hwm_mib = status_kib(&status, "VmHWM:") / 1024.0;
     assert!(
@@ -204,6 +211,8 @@ pub fn console_load(
         idle_before_mib,
         idle_after_mib,
         hwm_mib,
+        split_before_mib,
+        split_after_mib,
         whole_read_ms,
         summary_read_ms,
         accounts,
@@ -297,6 +306,15 @@ fn sign_in(address: SocketAddr) -> String {
     signed
         .cookie("garita_session")
         .unwrap_or_else(|| panic!("signed in ({}): {}", signed.status, signed.body))
+}
+
+/// `RssAnon` and `RssFile` now, MiB.
+fn rss_split(status_path: &str) -> (f64, f64) {
+    let status = std::fs::read_to_string(status_path).expect("read /proc status");
+    (
+        status_kib(&status, "RssAnon:") / 1024.0,
+        status_kib(&status, "RssFile:") / 1024.0,
+    )
 }
 
 fn rss_samples(status_path: &str, count: usize) -> Vec<f64> {
