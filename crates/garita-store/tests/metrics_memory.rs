@@ -34,7 +34,8 @@ fn the_first_write_costs_no_histograms() {
     // Opening a store writes its log, and so builds the metrics; so do
     // the writes, which split a node, and the flush (as every commit).
     for i in 0..64u32 {
-        tree.insert(i.to_be_bytes(), vec![7u8; 100]).expect("insert");
+        tree.insert(i.to_be_bytes(), vec![7u8; 100])
+            .expect("insert");
     }
     db.flush().expect("flush");
     let grown_mib = rss_anon_kib().saturating_sub(before) as f64 / 1024.0;

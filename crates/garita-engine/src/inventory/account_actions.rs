@@ -59,12 +59,63 @@ pub async fn list(
         holder: input::optional_text(input, "holder")?.map(str::to_owned),
         deactivating_between,
     };
-    let accounts = store
-        .list_accounts(&filter)
-        .await
-        .map_err(|e| store_failed("read", &e))?;
-    let rows: Vec<Value> = accounts.iter().map(account_json).collect();
+    let rows: Vec<Value> = match input::optional_text(input, "ctpat_account_number")? {
+        Some(number) => same_ctpat_account(store, &filter, number).await?,
+        None => store
+            .list_accounts(&filter)
+            .await
+            .map_err(|e| store_failed("read", &e))?
+            .iter()
+            .map(account_json)
+            .collect(),
+    };
     Ok(json!({"count": rows.len(), "accounts": rows}))
+}
+
+/// Accounts per page while looking for one CTPAT account's users.
+const CTPAT_ACCOUNT_PAGE: usize = 500;
+
+/// The accounts matching `filter` whose company has the CTPAT account
+/// `number` (separators and case ignored), read a page at a time: a step
+/// asking for one account's users keeps those, never the inventory (a run
+/// per deactivated user each keeping every deactivated user grew with the
+/// square of the inventory).
+async fn same_ctpat_account(
+    store: &dyn AccountStore,
+    filter: &AccountFilter,
+    number: &str,
+) -> Result<Vec<Value>, ActionError> {
+    let wanted = fold_account_number(number);
+    let mut rows = Vec::new();
+    let mut after: Option<AccountKey> = None;
+    loop {
+        let page = store
+            .list_accounts_page(filter, after.as_ref(), CTPAT_ACCOUNT_PAGE)
+            .await
+            .map_err(|e| store_failed("read", &e))?;
+        rows.extend(
+            page.iter()
+                .filter(|a| {
+                    a.company
+                        .ctpat_account_number
+                        .as_deref()
+                        .is_some_and(|n| fold_account_number(n) == wanted)
+                })
+                .map(account_json),
+        );
+        if page.len() < CTPAT_ACCOUNT_PAGE {
+            return Ok(rows);
+        }
+        after = page.last().map(Account::key);
+    }
+}
+
+/// An account number without separators or spaces, upper case.
+fn fold_account_number(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// `accounts.get`.

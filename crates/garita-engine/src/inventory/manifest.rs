@@ -38,6 +38,7 @@ fn accounts_manifest() -> Manifest {
                         "anyOf": [status_schema(), {"type": "array", "items": status_schema()}]
                     },
                     "company": {"type": "string", "minLength": 1, "description": "Legal name contains this text, or the tax id is this one."},
+                    "ctpat_account_number": {"type": "string", "minLength": 1, "description": "Only users of this CTPAT account (the company's account number; separators and case ignored)."},
                     "holder": {"type": "string", "minLength": 1, "description": "The holder's email or employee id."},
                     "deactivates_within": {"type": "integer", "minimum": 0, "maximum": 3660, "description": "Only CTPAT accounts deactivating on one of the N days after today (the run's time zone)."}
                 }

@@ -169,6 +169,77 @@ async fn list_filters_and_returns_the_accounts_as_a_list() {
     assert_eq!(none["count"], json!(0));
 }
 
+/// One CTPAT account's users, found over several pages of the inventory
+/// (the page is 500 accounts), whatever the other filters and separators.
+#[tokio::test]
+async fn list_by_ctpat_account_number_reads_every_page_and_keeps_only_that_account() {
+    let store = Arc::new(MemoryAccounts::new());
+    let updates: Vec<AccountUpdate> = (0..1_203)
+        .map(|i| {
+            let id = format!("user{i:04}@gulf.example");
+            let mut a = account("ctpat", &id, &id, None);
+            // Every 100th user is of account 81-234; the rest of 80-000.
+            a.company.ctpat_account_number =
+                Some(if i % 100 == 7 { "81-234" } else { "80-000" }.into());
+            if i == 1_107 {
+                a.status = AccountStatus::Deactivated;
+            }
+            AccountUpdate {
+                account: a,
+                reason: "created".into(),
+                expected_revision: None,
+            }
+        })
+        .chain(std::iter::once(AccountUpdate {
+            account: account("ecuapass", "APEREZ", "ana@gulf.example", None),
+            reason: "created".into(),
+            expected_revision: None,
+        }))
+        .collect();
+    let meta = ChangeMeta {
+        by: "oficial".into(),
+        at: at("2026-03-01T12:00:00Z"),
+    };
+    store.upsert_accounts(&updates, &meta, None).await.unwrap();
+    let inv = InventoryConnectors::new(Arc::new(Echo), store);
+    let c = ctx("r", "s", "2026-03-09T15:00:00Z");
+    let listed = inv
+        .invoke(
+            "accounts",
+            "list",
+            c.clone(),
+            json!({"portal": "ctpat", "ctpat_account_number": "81234"}),
+        )
+        .await
+        .unwrap();
+    let expected: Vec<String> = (0..1_203)
+        .filter(|i| i % 100 == 7)
+        .map(|i| format!("ctpat:user{i:04}@gulf.example"))
+        .collect();
+    assert_eq!(keys(&listed), expected);
+    assert_eq!(listed["count"], json!(12));
+    let deactivated = inv
+        .invoke(
+            "accounts",
+            "list",
+            c.clone(),
+            json!({"status": "deactivated", "ctpat_account_number": "81-234"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(&deactivated), ["ctpat:user1107@gulf.example"]);
+    let unknown = inv
+        .invoke(
+            "accounts",
+            "list",
+            c,
+            json!({"ctpat_account_number": "99-999"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unknown["count"], json!(0));
+}
+
 #[tokio::test]
 async fn get_answers_found_or_not() {
     let (inv, _) = inventory().await;
