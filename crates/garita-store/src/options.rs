@@ -32,7 +32,7 @@ pub enum Durability {
 /// Options of [`crate::SledStore::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// Bytes of memory sled may use for its page cache (default 8 MiB).
+    /// Bytes of memory sled may use for its page cache (default 4 MiB).
     /// Set explicitly because sled's own default is sized for a dedicated
     /// database server, not a small daemon that shares its host. sled fills
     /// it with every page a run writes or reads, so it is what a daemon's
@@ -44,11 +44,14 @@ pub struct StoreOptions {
     pub durability: Durability,
 }
 
-/// The default page cache size: 8 MiB, sized for a small server. A
+/// The default page cache size: 4 MiB, sized for a small server. A
 /// daemon with 64 MiB grew from 19 to 83 MiB over 9,000 runs; the store's
 /// files stay in the operating system's page cache either way, so a
-/// smaller cache costs decoding, not disk reads.
-pub const DEFAULT_CACHE_CAPACITY: u64 = 8 * 1024 * 1024;
+/// smaller cache costs decoding, not disk reads. Against 8 MiB: an idle
+/// daemon over 10,000 accounts (whose first reconcile reads every account)
+/// 30.2 -> 27.9 MiB, console pages at 10,000 accounts 7-9 ms either way
+/// (docs/performance.md, session 16).
+pub const DEFAULT_CACHE_CAPACITY: u64 = 4 * 1024 * 1024;
 
 impl Default for StoreOptions {
     fn default() -> Self {
