@@ -8,6 +8,10 @@
 //! that the process's resident memory is this test's alone, and the store
 //! is written by a child process so that what writing freed is not reused.
 
+mod rss_anon;
+
+use rss_anon::rss_anon_kib;
+
 use std::time::Duration;
 
 /// Records written, and their size: about 24 MB, many times the cache.
@@ -15,16 +19,6 @@ const RECORDS: usize = 48_000;
 const VALUE_BYTES: usize = 500;
 /// The cache the pass runs with.
 const CACHE: u64 = 1024 * 1024;
-
-fn rss_anon_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("RssAnon in /proc/self/status")
-}
 
 /// Where the child writes the store.
 const STORE_VAR: &str = "GARITA_CACHE_BOUND_STORE";

@@ -11,15 +11,9 @@
 //! instead of 24). This is its own test binary so that the process's
 //! resident memory is this test's alone.
 
-fn rss_anon_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("RssAnon in /proc/self/status")
-}
+mod rss_anon;
+
+use rss_anon::rss_anon_kib;
 
 #[test]
 fn the_first_write_costs_no_histograms() {

@@ -63,9 +63,30 @@ fn account(portal: &str, id: &str, email: &str, deactivates: Option<(u32, u32)>)
     a
 }
 
-async fn inventory() -> (InventoryConnectors, Arc<MemoryAccounts>) {
+/// The inventory connectors over a store holding `accounts`.
+async fn inventory_of(accounts: Vec<Account>) -> (InventoryConnectors, Arc<MemoryAccounts>) {
     let store = Arc::new(MemoryAccounts::new());
-    let updates: Vec<AccountUpdate> = [
+    let updates: Vec<AccountUpdate> = accounts
+        .into_iter()
+        .map(|account| AccountUpdate {
+            account,
+            reason: "created".into(),
+            expected_revision: None,
+        })
+        .collect();
+    let meta = ChangeMeta {
+        by: "oficial".into(),
+        at: at("2026-03-01T12:00:00Z"),
+    };
+    store.upsert_accounts(&updates, &meta, None).await.unwrap();
+    (
+        InventoryConnectors::new(Arc::new(Echo), store.clone()),
+        store,
+    )
+}
+
+async fn inventory() -> (InventoryConnectors, Arc<MemoryAccounts>) {
+    inventory_of(vec![
         account(
             "ctpat",
             "tom@gulf.example",
@@ -79,23 +100,8 @@ async fn inventory() -> (InventoryConnectors, Arc<MemoryAccounts>) {
             Some((4, 30)),
         ),
         account("ecuapass", "APEREZ", "ana@gulf.example", None),
-    ]
-    .into_iter()
-    .map(|account| AccountUpdate {
-        account,
-        reason: "created".into(),
-        expected_revision: None,
-    })
-    .collect();
-    let meta = ChangeMeta {
-        by: "oficial".into(),
-        at: at("2026-03-01T12:00:00Z"),
-    };
-    store.upsert_accounts(&updates, &meta, None).await.unwrap();
-    (
-        InventoryConnectors::new(Arc::new(Echo), store.clone()),
-        store,
-    )
+    ])
+    .await
 }
 
 fn keys(output: &Value) -> Vec<String> {
@@ -173,8 +179,7 @@ async fn list_filters_and_returns_the_accounts_as_a_list() {
 /// (the page is 500 accounts), whatever the other filters and separators.
 #[tokio::test]
 async fn list_by_ctpat_account_number_reads_every_page_and_keeps_only_that_account() {
-    let store = Arc::new(MemoryAccounts::new());
-    let updates: Vec<AccountUpdate> = (0..1_203)
+    let accounts: Vec<Account> = (0..1_203)
         .map(|i| {
             let id = format!("user{i:04}@gulf.example");
             let mut a = account("ctpat", &id, &id, None);
@@ -184,24 +189,16 @@ async fn list_by_ctpat_account_number_reads_every_page_and_keeps_only_that_accou
             if i == 1_107 {
                 a.status = AccountStatus::Deactivated;
             }
-            AccountUpdate {
-                account: a,
-                reason: "created".into(),
-                expected_revision: None,
-            }
+            a
         })
-        .chain(std::iter::once(AccountUpdate {
-            account: account("ecuapass", "APEREZ", "ana@gulf.example", None),
-            reason: "created".into(),
-            expected_revision: None,
-        }))
+        .chain(std::iter::once(account(
+            "ecuapass",
+            "APEREZ",
+            "ana@gulf.example",
+            None,
+        )))
         .collect();
-    let meta = ChangeMeta {
-        by: "oficial".into(),
-        at: at("2026-03-01T12:00:00Z"),
-    };
-    store.upsert_accounts(&updates, &meta, None).await.unwrap();
-    let inv = InventoryConnectors::new(Arc::new(Echo), store);
+    let (inv, _) = inventory_of(accounts).await;
     let c = ctx("r", "s", "2026-03-09T15:00:00Z");
     let listed = inv
         .invoke(
