@@ -54,6 +54,39 @@ fn accounts_manifest() -> Manifest {
             })),
     )
     .action(
+        ActionSpec::new("companies", "The distinct companies of the accounts matching every filter given, by tax id, each with how many of those accounts it has; read a page at a time, so a run keeps the companies, never the inventory.")
+            .input_schema(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "portal": {"type": "string", "minLength": 1, "description": "Only accounts of this portal (ctpat, ecuapass, anam, ...)."},
+                    "status": {
+                        "description": "Only accounts in these statuses: one name or a list.",
+                        "anyOf": [status_schema(), {"type": "array", "items": status_schema()}]
+                    }
+                }
+            }))
+            .output_schema(json!({
+                "type": "object",
+                "required": ["companies", "count"],
+                "additionalProperties": false,
+                "properties": {
+                    "companies": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["tax_id", "legal_name", "ctpat_account_number", "accounts"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "tax_id": {"type": "string"},
+                            "legal_name": {"type": "string"},
+                            "ctpat_account_number": {"type": ["string", "null"]},
+                            "accounts": {"type": "integer", "minimum": 1, "description": "Accounts matching the filters with exactly this company record."}
+                        }
+                    }},
+                    "count": {"type": "integer", "minimum": 0}
+                }
+            })),
+    )
+    .action(
         ActionSpec::new("get", "One account by key; found is false when the inventory has none.")
             .input_schema(json!({
                 "type": "object",

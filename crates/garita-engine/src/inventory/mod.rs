@@ -93,6 +93,7 @@ impl InventoryConnectors {
         };
         match (connector, action) {
             (ACCOUNTS, "list") => account_actions::list(store, ctx, input).await,
+            (ACCOUNTS, "companies") => account_actions::companies(store, input).await,
             (ACCOUNTS, "get") => account_actions::get(store, input).await,
             (ACCOUNTS, "set_status") => account_actions::set_status(store, ctx, input).await,
             (ACCOUNTS, "record_evidence") => {

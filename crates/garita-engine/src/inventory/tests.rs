@@ -238,6 +238,97 @@ async fn list_by_ctpat_account_number_reads_every_page_and_keeps_only_that_accou
 }
 
 #[tokio::test]
+async fn companies_reads_every_page_and_counts_each_company_record() {
+    // 1,203 CTPAT users over three pages: 1,200 of one company, 3 of a
+    // second whose number is recorded two ways, one of them offboarded.
+    let accounts: Vec<Account> = (0..1_203)
+        .map(|i| {
+            let id = format!("user{i:04}@gulf.example");
+            let mut a = account("ctpat", &id, &id, None);
+            if i >= 1_200 {
+                a.company = Company {
+                    legal_name: "Andes Export S.A.".into(),
+                    tax_id: "1790012345001".into(),
+                    ctpat_account_number: Some(if i == 1_202 { "81-234" } else { "81234" }.into()),
+                };
+            }
+            if i == 1_201 {
+                a.status = AccountStatus::Offboarded;
+            }
+            a
+        })
+        .chain(std::iter::once(account(
+            "ecuapass",
+            "APEREZ",
+            "ana@gulf.example",
+            None,
+        )))
+        .collect();
+    let (inv, _) = inventory_of(accounts).await;
+    let c = ctx("r", "s", "2026-03-09T15:00:00Z");
+    let all = inv
+        .invoke(
+            "accounts",
+            "companies",
+            c.clone(),
+            json!({"portal": "ctpat"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        json!({"count": 3, "companies": [
+            {"tax_id": "12-3456789", "legal_name": "Gulf Coast Produce Inc.", "ctpat_account_number": null, "accounts": 1_200},
+            {"tax_id": "1790012345001", "legal_name": "Andes Export S.A.", "ctpat_account_number": "81-234", "accounts": 1},
+            {"tax_id": "1790012345001", "legal_name": "Andes Export S.A.", "ctpat_account_number": "81234", "accounts": 2},
+        ]})
+    );
+    let not_offboarded = inv
+        .invoke(
+            "accounts",
+            "companies",
+            c.clone(),
+            json!({"portal": "ctpat", "status": ["active", "at_risk", "deactivated", "disabled"]}),
+        )
+        .await
+        .unwrap();
+    let counts: Vec<(String, Value)> = not_offboarded["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["tax_id"].as_str().unwrap().to_owned(),
+                c["accounts"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("12-3456789".to_owned(), json!(1_200)),
+            ("1790012345001".to_owned(), json!(1)),
+            ("1790012345001".to_owned(), json!(1)),
+        ]
+    );
+    let none = inv
+        .invoke(
+            "accounts",
+            "companies",
+            c.clone(),
+            json!({"portal": "anam"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(none, json!({"count": 0, "companies": []}));
+    let refused = inv
+        .invoke("accounts", "companies", c, json!({"status": "retired"}))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("schema"), "{refused}");
+}
+
+#[tokio::test]
 async fn get_answers_found_or_not() {
     let (inv, _) = inventory().await;
     let c = ctx("r", "s", "2026-03-09T15:00:00Z");
@@ -471,6 +562,7 @@ async fn other_connectors_pass_through_and_manifests_are_added() {
         side_effects,
         [
             ("accounts.list".to_owned(), false),
+            ("accounts.companies".to_owned(), false),
             ("accounts.get".to_owned(), false),
             ("accounts.set_status".to_owned(), true),
             ("accounts.record_evidence".to_owned(), true),
@@ -576,6 +668,7 @@ async fn every_output_matches_its_declared_schema() {
     let c = ctx("01RUN", "s", "2026-03-09T15:00:00Z");
     let calls = [
         ("accounts", "list", json!({})),
+        ("accounts", "companies", json!({})),
         (
             "accounts",
             "get",
