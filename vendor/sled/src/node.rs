@@ -602,7 +602,9 @@ impl Node {
         } else if self.data.is_index() {
             256
         } else {
-            16
+            // GARITA PATCH 5 (GARITA-PATCH.md): leaves of up to 32
+            // entries, not 16; fewer pages for the same records.
+            32
         };
 
         let size_checks = self.data.len() > threshold;
@@ -617,7 +619,8 @@ impl Node {
         } else if self.data.is_index() {
             64
         } else {
-            4
+            // GARITA PATCH 5: a quarter of the split size, as before.
+            8
         };
 
         let size_checks = self.data.len() < threshold;
