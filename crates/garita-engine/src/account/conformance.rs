@@ -217,6 +217,16 @@ pub async fn summaries_match_accounts(store: &dyn AccountStore) {
             ..AccountFilter::default()
         },
         AccountFilter {
+            holder: Some("PERSONA7@empresa3.example.com".into()),
+            portal: Some("ecuapass".into()),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            company: Some("tno010101ab1".into()),
+            statuses: vec![AccountStatus::Deactivated, AccountStatus::Offboarded],
+            ..AccountFilter::default()
+        },
+        AccountFilter {
             deactivating_between: Some((day(16), day(20))),
             ..AccountFilter::default()
         },
@@ -322,8 +332,26 @@ async fn check_summaries(
     at_least: usize,
     round: &str,
 ) {
+    let everything = store
+        .list_accounts(&super::AccountFilter::default())
+        .await
+        .expect("list all");
     for filter in filters {
         let accounts = store.list_accounts(filter).await.expect("list");
+        // However the store selects (a scan, an index, its compact rows),
+        // it selects exactly the accounts the filter matches.
+        let mut selected: Vec<super::AccountKey> = accounts.iter().map(Account::key).collect();
+        selected.sort();
+        let mut matching: Vec<super::AccountKey> = everything
+            .iter()
+            .filter(|a| filter.matches(a))
+            .map(Account::key)
+            .collect();
+        matching.sort();
+        assert_eq!(
+            selected, matching,
+            "{round}: {filter:?}: the accounts listed"
+        );
         let summaries = store.account_summaries(filter).await.expect("summaries");
         let expected: Vec<super::AccountSummary> =
             accounts.iter().map(super::AccountSummary::from).collect();

@@ -1,5 +1,6 @@
 //! The account read path. Listing scans the accounts (of one portal when the
-//! filter names it), summaries scan their compact rows the same way;
+//! filter names it), or their compact rows when it names a company or a
+//! holder (only the records that pass are decoded); summaries scan the rows;
 //! deactivation questions read only the index entries in the asked range;
 //! history reads only the account's own entries.
 
@@ -60,6 +61,15 @@ pub(crate) fn list(
         let due = deactivating_between(trees, path, from, to)?;
         return Ok(due.into_iter().filter(|a| filter.matches(a)).collect());
     }
+    if filter.company.is_some() || filter.holder.is_some() {
+        let prefix = filter
+            .portal
+            .as_deref()
+            .map(portal_prefix)
+            .unwrap_or_default();
+        let start = Bound::Included(prefix.clone());
+        return page_through_rows(trees, path, filter, (start, &prefix), usize::MAX);
+    }
     let scan = match &filter.portal {
         Some(portal) => trees.accounts.scan_prefix(portal_prefix(portal)),
         None => trees.accounts.iter(),
@@ -102,6 +112,9 @@ pub(crate) fn list_page(
     if limit == 0 {
         return Ok(out);
     }
+    if filter.company.is_some() || filter.holder.is_some() {
+        return page_through_rows(trees, path, filter, (start, &prefix), limit);
+    }
     for entry in trees.accounts.range((start, Bound::Unbounded)) {
         let (key, value) = entry.map_err(|e| sled_error(path, "listing accounts", e))?;
         if !key.starts_with(&prefix) {
@@ -114,6 +127,44 @@ pub(crate) fn list_page(
             if out.len() == limit {
                 break;
             }
+        }
+    }
+    Ok(out)
+}
+
+/// [`list_page`] for a filter naming a company or a holder, which picks a
+/// few accounts out of many: each account is tested on its compact row and
+/// only the records that pass are decoded. The answer is the same, as a row
+/// passes exactly when its account does; a run per deactivated user asking
+/// for its company's users (`ctpat-reactivation`) decoded every account of
+/// the portal instead, and 10,000 such runs read 10,000 accounts each.
+fn page_through_rows(
+    trees: &AccountTrees,
+    path: &Path,
+    filter: &AccountFilter,
+    (start, prefix): (Bound<Vec<u8>>, &[u8]),
+    limit: usize,
+) -> Result<Vec<Account>, StoreError> {
+    let mut out = Vec::new();
+    for entry in trees.rows.range((start, Bound::Unbounded)) {
+        let (key, row) = entry.map_err(|e| sled_error(path, "listing account rows", e))?;
+        if !key.starts_with(prefix) {
+            break;
+        }
+        let view = RowView::parse(&row, || format!("the row of account {}", shown(&key)))?;
+        if !filter.matches_fields(&view.filter_fields()) {
+            continue;
+        }
+        // An account written since its row was read is tested again on
+        // its record; one gone since (a restore) is skipped.
+        match read_account::<Account>(trees, path, &key)? {
+            Some(account) if filter.matches(&account) => {
+                out.push(account);
+                if out.len() == limit {
+                    break;
+                }
+            }
+            _ => {}
         }
     }
     Ok(out)
