@@ -104,6 +104,26 @@ async fn inventory() -> (InventoryConnectors, Arc<MemoryAccounts>) {
     .await
 }
 
+/// `n` CTPAT users of the Gulf Coast company, each changed by `shape`
+/// (which gets its index), and one Ecuapass account: an inventory of
+/// several pages.
+fn ctpat_users(n: usize, shape: impl Fn(usize, &mut Account)) -> Vec<Account> {
+    (0..n)
+        .map(|i| {
+            let id = format!("user{i:04}@gulf.example");
+            let mut a = account("ctpat", &id, &id, None);
+            shape(i, &mut a);
+            a
+        })
+        .chain(std::iter::once(account(
+            "ecuapass",
+            "APEREZ",
+            "ana@gulf.example",
+            None,
+        )))
+        .collect()
+}
+
 fn keys(output: &Value) -> Vec<String> {
     output["accounts"]
         .as_array()
@@ -179,25 +199,14 @@ async fn list_filters_and_returns_the_accounts_as_a_list() {
 /// (the page is 500 accounts), whatever the other filters and separators.
 #[tokio::test]
 async fn list_by_ctpat_account_number_reads_every_page_and_keeps_only_that_account() {
-    let accounts: Vec<Account> = (0..1_203)
-        .map(|i| {
-            let id = format!("user{i:04}@gulf.example");
-            let mut a = account("ctpat", &id, &id, None);
-            // Every 100th user is of account 81-234; the rest of 80-000.
-            a.company.ctpat_account_number =
-                Some(if i % 100 == 7 { "81-234" } else { "80-000" }.into());
-            if i == 1_107 {
-                a.status = AccountStatus::Deactivated;
-            }
-            a
-        })
-        .chain(std::iter::once(account(
-            "ecuapass",
-            "APEREZ",
-            "ana@gulf.example",
-            None,
-        )))
-        .collect();
+    let accounts = ctpat_users(1_203, |i, a| {
+        // Every 100th user is of account 81-234; the rest of 80-000.
+        a.company.ctpat_account_number =
+            Some(if i % 100 == 7 { "81-234" } else { "80-000" }.into());
+        if i == 1_107 {
+            a.status = AccountStatus::Deactivated;
+        }
+    });
     let (inv, _) = inventory_of(accounts).await;
     let c = ctx("r", "s", "2026-03-09T15:00:00Z");
     let listed = inv
@@ -241,29 +250,18 @@ async fn list_by_ctpat_account_number_reads_every_page_and_keeps_only_that_accou
 async fn companies_reads_every_page_and_counts_each_company_record() {
     // 1,203 CTPAT users over three pages: 1,200 of one company, 3 of a
     // second whose number is recorded two ways, one of them offboarded.
-    let accounts: Vec<Account> = (0..1_203)
-        .map(|i| {
-            let id = format!("user{i:04}@gulf.example");
-            let mut a = account("ctpat", &id, &id, None);
-            if i >= 1_200 {
-                a.company = Company {
-                    legal_name: "Andes Export S.A.".into(),
-                    tax_id: "1790012345001".into(),
-                    ctpat_account_number: Some(if i == 1_202 { "81-234" } else { "81234" }.into()),
-                };
-            }
-            if i == 1_201 {
-                a.status = AccountStatus::Offboarded;
-            }
-            a
-        })
-        .chain(std::iter::once(account(
-            "ecuapass",
-            "APEREZ",
-            "ana@gulf.example",
-            None,
-        )))
-        .collect();
+    let accounts = ctpat_users(1_203, |i, a| {
+        if i >= 1_200 {
+            a.company = Company {
+                legal_name: "Andes Export S.A.".into(),
+                tax_id: "1790012345001".into(),
+                ctpat_account_number: Some(if i == 1_202 { "81-234" } else { "81234" }.into()),
+            };
+        }
+        if i == 1_201 {
+            a.status = AccountStatus::Offboarded;
+        }
+    });
     let (inv, _) = inventory_of(accounts).await;
     let c = ctx("r", "s", "2026-03-09T15:00:00Z");
     let all = inv
