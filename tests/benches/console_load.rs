@@ -2,16 +2,36 @@
 //! `cargo bench -p tests --bench console_load`. `GARITA_BENCH_CONSOLE_REQUESTS`
 //! sets the timed requests per view (default 50); `GARITA_BENCH_BINARY=PATH`
 //! measures another build of garita the same way.
+//!
+//! `GARITA_BENCH_CONSOLE_BACKEND=postgres` measures the console over
+//! PostgreSQL instead of sled (`sled`, the default): the same accounts in a
+//! database of a throwaway cluster the bench starts (PostgreSQL's `initdb`
+//! and `pg_ctl` on `PATH` or in `/usr/lib/postgresql/*/bin`, or the server
+//! `GARITA_TEST_POSTGRES_URL` names), the daemon pointed at it by `[store]
+//! url`. The daemon's memory rows then leave out the server's own memory.
 
 mod common;
 
-use common::console_load::{console_load, TARGET_CONSOLE_DAEMON_MIB, TARGET_PAGE_MS};
+use common::console_load::{
+    console_load_on, ConsoleBackend, TARGET_CONSOLE_DAEMON_MIB, TARGET_PAGE_MS,
+};
 use common::stats::env_number;
 
 /// Accounts in the store, as in the report.
 const ACCOUNTS: usize = 10_000;
 
+/// The store `GARITA_BENCH_CONSOLE_BACKEND` names: `sled` (or unset) or
+/// `postgres`.
+fn backend() -> ConsoleBackend {
+    match std::env::var("GARITA_BENCH_CONSOLE_BACKEND").as_deref() {
+        Err(_) | Ok("" | "sled") => ConsoleBackend::Sled,
+        Ok("postgres" | "postgresql") => ConsoleBackend::Postgres,
+        Ok(other) => panic!("GARITA_BENCH_CONSOLE_BACKEND={other}: say sled or postgres"),
+    }
+}
+
 fn main() {
+    let backend = backend();
     common::release::release_garita();
     let requests = env_number("GARITA_BENCH_CONSOLE_REQUESTS", 50).max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -20,7 +40,12 @@ fn main() {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let figures = console_load(&runtime, dir.path(), ACCOUNTS, requests);
+    let figures = console_load_on(backend, &runtime, dir.path(), ACCOUNTS, requests);
+    let store = match backend {
+        ConsoleBackend::Sled => "sled",
+        ConsoleBackend::Postgres => "PostgreSQL",
+    };
+    println!("store: {store}");
     println!(
         "store read of {} accounts in process: whole {:.1} ms, summaries {:.1} ms",
         figures.accounts, figures.whole_read_ms, figures.summary_read_ms
@@ -42,4 +67,9 @@ fn main() {
         figures.split_after_mib.0,
         figures.split_after_mib.1
     );
+    if backend == ConsoleBackend::Postgres {
+        println!(
+            "  (PostgreSQL: the daemon's memory only; the database server's own is not included)"
+        );
+    }
 }

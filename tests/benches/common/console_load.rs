@@ -3,6 +3,14 @@
 //! an officer signed in through the form, and a bounded number of requests
 //! to Inicio and Cuentas (page 1, a filtered view, a search, a late page).
 //!
+//! The store is a sled folder ([`console_load`]) or, with
+//! [`ConsoleBackend::Postgres`], a database of a throwaway PostgreSQL
+//! cluster this process starts (`garita_store_postgres::test_cluster`, or
+//! the server `GARITA_TEST_POSTGRES_URL` names) that the daemon finds as
+//! `[store] url` in its configuration file. The accounts, the views and the
+//! checks on the answers are the same. With PostgreSQL the daemon's
+//! resident memory leaves out the server's.
+//!
 //! The time of a page is the server's: the console says it in a
 //! `Server-Timing: app;dur=MS` header (routes to rendered page); the
 //! client's time on loopback (connect, request, whole answer read) is kept
@@ -11,16 +19,17 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use garita_engine::account::{AccountFilter, AccountStore};
 use garita_store::{SledStore, StoreOptions};
+use garita_store_postgres::test_cluster::TestDb;
+use garita_store_postgres::PostgresStore;
 
 use super::process::status_kib;
-use super::release::{garita, root};
+use super::release::{garita, garita_in, root};
 use super::stats::median;
 
 /// Target median server time of a console page, ms (issue 19).
@@ -106,33 +115,78 @@ pub struct ConsoleFigures {
     pub accounts: usize,
 }
 
-/// Fills a store with `accounts` quiet accounts, starts the release daemon
-/// with the console on a loopback port, signs in, and times `requests`
-/// answers of each view (after two untimed ones), the views interleaved.
+/// The store the console is measured over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleBackend {
+    /// A sled folder, which the daemon opens alone (`--store DIR`).
+    Sled,
+    /// A fresh database of a throwaway PostgreSQL cluster, named by
+    /// `[store] url` in the daemon's configuration file.
+    Postgres,
+}
+
+/// A filled store and how to run `garita` on it.
+struct Prepared {
+    /// `--store DIR` (sled); `None`: the configuration names the store.
+    store_dir: Option<PathBuf>,
+    /// The benchmark's folder, where a command without `--store` starts.
+    dir: PathBuf,
+    /// The configuration file: `[web]`, and `[store]` for PostgreSQL.
+    config: PathBuf,
+    /// See [`ConsoleFigures::whole_read_ms`].
+    whole_read_ms: f64,
+    /// See [`ConsoleFigures::summary_read_ms`].
+    summary_read_ms: f64,
+    /// The PostgreSQL database, dropped with this (after the daemon).
+    _database: Option<TestDb>,
+}
+
+impl Prepared {
+    /// A release `garita --config CONFIG` command on the store.
+    fn garita(&self) -> Command {
+        let mut command = match &self.store_dir {
+            Some(store) => garita(store),
+            None => garita_in(&self.dir),
+        };
+        command.arg("--config").arg(&self.config);
+        command
+    }
+}
+
+/// Fills a sled store with `accounts` quiet accounts, starts the release
+/// daemon with the console on a loopback port, signs in, and times
+/// `requests` answers of each view (after two untimed ones), the views
+/// interleaved.
 pub fn console_load(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
     accounts: usize,
     requests: usize,
 ) -> ConsoleFigures {
-    let store_dir = dir.join("console-store");
-    let (whole_read_ms, summary_read_ms) = {
-        let store =
-            Arc::new(SledStore::open(&store_dir, StoreOptions::default()).expect("open store"));
-        runtime.block_on(super::inventory::fill_quiet_accounts(&store, accounts));
-        runtime.block_on(store_reads(&store, accounts))
-        // Dropped here: the daemon opens the store alone.
-    };
+    console_load_on(ConsoleBackend::Sled, runtime, dir, accounts, requests)
+}
+
+/// [`console_load`] over the store `backend` says.
+pub fn console_load_on(
+    backend: ConsoleBackend,
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    accounts: usize,
+    requests: usize,
+) -> ConsoleFigures {
     let address = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port");
-    let config = dir.join("console.toml");
-    std::fs::write(&config, format!("[web]\nlisten = \"{address}\"\n")).expect("write config");
-    add_officer(&store_dir, &config);
+    let web = format!("[web]\nlisten = \"{address}\"\n");
+    let prepared = match backend {
+        ConsoleBackend::Sled => prepare_sled(runtime, dir, accounts, &web),
+        ConsoleBackend::Postgres => prepare_postgres(runtime, dir, accounts, &web),
+    };
+    let (whole_read_ms, summary_read_ms) = (prepared.whole_read_ms, prepared.summary_read_ms);
+    add_officer(&prepared);
     let mut daemon = Daemon(
-        garita(&store_dir)
-            .arg("--config")
-            .arg(&config)
+        prepared
+            .garita()
             .arg("daemon")
             .arg("--workflows")
             .arg(root().join("workflows"))
@@ -219,8 +273,71 @@ pub fn console_load(
     }
 }
 
+/// A sled store in `dir`, filled and closed again.
+fn prepare_sled(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    accounts: usize,
+    web: &str,
+) -> Prepared {
+    let store_dir = dir.join("console-store");
+    let (whole_read_ms, summary_read_ms) = runtime.block_on(async {
+        let store = SledStore::open(&store_dir, StoreOptions::default()).expect("open store");
+        super::inventory::fill_quiet_accounts(&store, accounts).await;
+        store_reads(&store, accounts).await
+        // Dropped here: the daemon opens the store alone.
+    });
+    let config = dir.join("console.toml");
+    std::fs::write(&config, web).expect("write config");
+    Prepared {
+        store_dir: Some(store_dir),
+        dir: dir.to_path_buf(),
+        config,
+        whole_read_ms,
+        summary_read_ms,
+        _database: None,
+    }
+}
+
+/// A new database of the test cluster, filled, and a configuration whose
+/// `[store] url` names it (`path`, the local folder, in `dir`).
+fn prepare_postgres(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    accounts: usize,
+    web: &str,
+) -> Prepared {
+    let (database, (whole_read_ms, summary_read_ms)) = runtime.block_on(async {
+        let database = TestDb::create().await;
+        let store = PostgresStore::connect(&database.url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", database.url));
+        super::inventory::fill_quiet_accounts(&store, accounts).await;
+        let reads = store_reads(&store, accounts).await;
+        // The daemon has connections of its own.
+        store.close().await;
+        (database, reads)
+    });
+    let local = dir.join("console-local");
+    let config = dir.join("console.toml");
+    let store = format!(
+        "[store]\nurl = {:?}\npath = {:?}\n\n",
+        database.url,
+        local.display().to_string()
+    );
+    std::fs::write(&config, format!("{store}{web}")).expect("write config");
+    Prepared {
+        store_dir: None,
+        dir: dir.to_path_buf(),
+        config,
+        whole_read_ms,
+        summary_read_ms,
+        _database: Some(database),
+    }
+}
+
 /// Median ms of reading every account whole, and as summaries (5 each).
-async fn store_reads(store: &SledStore, accounts: usize) -> (f64, f64) {
+async fn store_reads(store: &impl AccountStore, accounts: usize) -> (f64, f64) {
     let all = AccountFilter::default();
     let (mut whole, mut summaries) = (Vec::new(), Vec::new());
     for _ in 0..5 {
@@ -246,10 +363,9 @@ impl Drop for Daemon {
     }
 }
 
-fn add_officer(store: &Path, config: &Path) {
-    let mut child = garita(store)
-        .arg("--config")
-        .arg(config)
+fn add_officer(prepared: &Prepared) {
+    let mut child = prepared
+        .garita()
         .args(["users", "add", OFFICER, "--role", "officer"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

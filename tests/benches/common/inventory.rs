@@ -64,12 +64,13 @@ pub async fn fill_accounts(store: &SledStore, n: usize) {
 
 /// Upserts `n` CTPAT accounts, signed in over the last 25 days: nothing is
 /// due for any of them at [`now`] (no reminder before day 30, no
-/// deactivation before day 46), as the idle daemon's measurement needs.
-pub async fn fill_quiet_accounts(store: &SledStore, n: usize) {
+/// deactivation before day 46), as the idle daemon's measurement needs;
+/// in any account store (sled, PostgreSQL).
+pub async fn fill_quiet_accounts(store: &impl AccountStore, n: usize) {
     fill_accounts_signed_in_within(store, n, 25).await;
 }
 
-async fn fill_accounts_signed_in_within(store: &SledStore, n: usize, spread_days: usize) {
+async fn fill_accounts_signed_in_within(store: &impl AccountStore, n: usize, spread_days: usize) {
     let today = now().date_naive();
     let meta = ChangeMeta {
         by: "bench".into(),

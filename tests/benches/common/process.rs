@@ -139,7 +139,7 @@ pub fn idle_daemon(
         // Quiet accounts: "idle" means nothing is due. (With accounts past
         // the 45-day rule, the daemon's first reconcile deactivates them and
         // starts their alert and reactivation runs: work, not idleness.)
-        runtime.block_on(super::inventory::fill_quiet_accounts(&store, accounts));
+        runtime.block_on(super::inventory::fill_quiet_accounts(&*store, accounts));
         // Dropped here: the daemon opens the store alone.
     }
     let mut child = garita(&store_dir)

@@ -41,11 +41,25 @@ pub fn release_garita() -> &'static Path {
 /// environment and logs quiet. It starts in the store's parent folder, so no
 /// `garita.toml` of the repository is read.
 pub fn garita(store: &Path) -> Command {
-    let mut cmd = Command::new(release_garita());
+    let mut cmd = quiet_garita();
     cmd.arg("--store").arg(store);
     if let Some(parent) = store.parent() {
         cmd.current_dir(parent);
     }
+    cmd
+}
+
+/// A release `garita` command started in `dir` with no `--store`: the
+/// store is the one its `--config` names (a PostgreSQL `[store] url`).
+/// No configuration from the environment, logs quiet.
+pub fn garita_in(dir: &Path) -> Command {
+    let mut cmd = quiet_garita();
+    cmd.current_dir(dir);
+    cmd
+}
+
+fn quiet_garita() -> Command {
+    let mut cmd = Command::new(release_garita());
     cmd.env_remove("GARITA_NOW")
         .env_remove("GARITA_STORE")
         .env_remove("RUST_LOG");
