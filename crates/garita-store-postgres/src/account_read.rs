@@ -20,6 +20,13 @@ use crate::store::PostgresStore;
 pub(crate) const DEACTIVATING: &str = "SELECT portal, identifier, record FROM accounts
      WHERE deactivates_on BETWEEN $1 AND $2 ORDER BY deactivates_on, portal, identifier";
 
+/// An account's whole record.
+const RECORD_COLUMN: &str = "record";
+
+/// An account's summary: its own column, or for an account not written
+/// since schema 9 its record, which decodes to the same summary.
+const SUMMARY_COLUMN: &str = "COALESCE(summary, record)";
+
 impl PostgresStore {
     pub(crate) async fn read_account(
         &self,
@@ -44,7 +51,8 @@ impl PostgresStore {
         &self,
         filter: &AccountFilter,
     ) -> Result<Vec<Account>, StoreError> {
-        self.read_accounts_as(filter, AccountFilter::matches).await
+        self.read_accounts_as(filter, AccountFilter::matches, RECORD_COLUMN)
+            .await
     }
 
     /// Up to `limit` accounts matching `filter` after `after`, in key order
@@ -105,7 +113,7 @@ impl PostgresStore {
         &self,
         filter: &AccountFilter,
     ) -> Result<Vec<AccountSummary>, StoreError> {
-        self.read_accounts_as(filter, AccountFilter::matches_summary)
+        self.read_accounts_as(filter, AccountFilter::matches_summary, SUMMARY_COLUMN)
             .await
     }
 
@@ -113,16 +121,17 @@ impl PostgresStore {
         &self,
         filter: &AccountFilter,
         matches: fn(&AccountFilter, &T) -> bool,
+        column: &str,
     ) -> Result<Vec<T>, StoreError> {
         if let Some((from, to)) = filter.deactivating_between {
             let due: Vec<T> = self.read_deactivating_as(from, to).await?;
             return Ok(due.into_iter().filter(|a| matches(filter, a)).collect());
         }
         let portal = filter.portal.as_deref().map(AccountKey::normalise_portal);
-        let rows = sqlx::query(
-            "SELECT portal, identifier, record FROM accounts
-             WHERE ($1::text IS NULL OR portal = $1) ORDER BY portal, identifier",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT portal, identifier, {column} FROM accounts
+             WHERE ($1::text IS NULL OR portal = $1) ORDER BY portal, identifier"
+        ))
         .bind(portal)
         .fetch_all(&self.pool)
         .await

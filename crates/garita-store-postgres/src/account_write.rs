@@ -8,9 +8,9 @@
 //! so nothing of it is written.
 
 use garita_engine::account::{
-    plan_write, revision_conflict, Account, AccountKey, AccountUpdate, AppliedTransition,
-    ChangeMeta, EmittedEvent, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
-    UpsertOutcome,
+    plan_write, revision_conflict, Account, AccountKey, AccountSummary, AccountUpdate,
+    AppliedTransition, ChangeMeta, EmittedEvent, NewEvent, TransitionKey, TransitionOutcome,
+    TransitionWrite, UpsertOutcome,
 };
 use garita_engine::audit::{summaries, AuditRecord, ChainHead, PendingEntry};
 use garita_engine::record_codec::{decode, encode};
@@ -97,15 +97,22 @@ fn upsert_one<'a>(
         .await
         .map_err(|e| db_error(url, &doing, e))?;
         let account_bytes = encode(&account, &format!("account {shown}"))?;
+        let summary_bytes = encode(
+            &AccountSummary::from(&account),
+            &format!("the summary of account {shown}"),
+        )?;
         sqlx::query(
-            "INSERT INTO accounts (portal, identifier, deactivates_on, record) VALUES ($1, $2, $3, $4)
+            "INSERT INTO accounts (portal, identifier, deactivates_on, record, summary)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (portal, identifier) DO UPDATE
-             SET deactivates_on = EXCLUDED.deactivates_on, record = EXCLUDED.record",
+             SET deactivates_on = EXCLUDED.deactivates_on, record = EXCLUDED.record,
+                 summary = EXCLUDED.summary",
         )
         .bind(key.portal())
         .bind(key.identifier())
         .bind(account.indexed_deactivation())
         .bind(&account_bytes)
+        .bind(&summary_bytes)
         .execute(&mut *conn)
         .await
         .map_err(|e| db_error(url, &doing, e))?;

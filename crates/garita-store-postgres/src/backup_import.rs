@@ -210,14 +210,15 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
             conn,
             url,
             "accounts",
-            "INSERT INTO accounts (portal, identifier, deactivates_on, record)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::date[], $4::bytea[])",
+            "INSERT INTO accounts (portal, identifier, deactivates_on, record, summary)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::date[], $4::bytea[], $5::bytea[])",
             a.portal.len(),
             move |q, at| {
                 q.bind(&a.portal[at.clone()])
                     .bind(&a.identifier[at.clone()])
                     .bind(&a.deactivates_on[at.clone()])
-                    .bind(&a.record[at])
+                    .bind(&a.record[at.clone()])
+                    .bind(&a.summary[at])
             },
         )
         .await?;

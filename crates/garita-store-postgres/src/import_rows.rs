@@ -5,11 +5,11 @@
 //! from the records, as the write paths derive them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use garita_engine::account::Account;
+use garita_engine::account::{Account, AccountSummary};
 use garita_engine::audit::AuditEntry;
 use garita_engine::backup::{parse_event_key, parse_history_key, RecordKind, RecordSet};
 use garita_engine::link::FeedToken;
-use garita_engine::record_codec::decode;
+use garita_engine::record_codec::{decode, encode};
 use garita_engine::user::User;
 use garita_engine::{OutboxEntry, RunRecord, StoreError, Task};
 
@@ -72,6 +72,8 @@ pub(crate) struct Accounts {
     pub(crate) identifier: Vec<String>,
     pub(crate) deactivates_on: Vec<Option<NaiveDate>>,
     pub(crate) record: Vec<Vec<u8>>,
+    /// Each account's summary, as the write path stores it.
+    pub(crate) summary: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Default)]
@@ -217,6 +219,10 @@ impl ImportRows {
                 self.accounts
                     .deactivates_on
                     .push(account.indexed_deactivation());
+                self.accounts.summary.push(encode(
+                    &AccountSummary::from(&account),
+                    "an account summary",
+                )?);
                 self.accounts.record.push(value);
             }
             RecordKind::AccountHistory => {

@@ -95,6 +95,8 @@ mod users;
 mod wakeups;
 
 #[cfg(test)]
+mod account_summary_tests;
+#[cfg(test)]
 mod copy_tests;
 #[cfg(test)]
 mod import_tests;

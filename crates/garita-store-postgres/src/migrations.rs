@@ -26,10 +26,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (6, include_str!("../migrations/0006_users.sql")),
     (7, include_str!("../migrations/0007_links.sql")),
     (8, include_str!("../migrations/0008_task_outbox_status.sql")),
+    (9, include_str!("../migrations/0009_account_summaries.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Key of the advisory lock held while migrating ("garita" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7269_7461;

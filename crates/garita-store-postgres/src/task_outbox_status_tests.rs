@@ -45,11 +45,13 @@ async fn a_schema_7_database_gets_the_columns_from_its_records() -> Result<(), S
                 .record(&message(i, OutboxStatus::ALL[i % OutboxStatus::ALL.len()]))
                 .await?;
         }
-        // What schema 7 had: no status or due columns.
+        // What schema 7 had: no status or due columns (nor schema 9's
+        // account summaries).
         sqlx::raw_sql(
             "DROP INDEX tasks_open_by_due; DROP INDEX outbox_by_status;
              ALTER TABLE tasks DROP COLUMN status, DROP COLUMN due;
              ALTER TABLE outbox DROP COLUMN status;
+             ALTER TABLE accounts DROP COLUMN summary;
              UPDATE schema_version SET version = 7",
         )
         .execute(&store.pool)

@@ -11,12 +11,12 @@
 //! and they can never disagree.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Account, AccountKey, AccountStatus};
 
 /// The holder's fields a summary keeps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HolderSummary {
     /// Full name.
     pub name: String,
@@ -28,7 +28,7 @@ pub struct HolderSummary {
 }
 
 /// The company's fields a summary keeps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanySummary {
     /// Legal name.
     pub legal_name: String,
@@ -38,8 +38,10 @@ pub struct CompanySummary {
 
 /// An account as a list row: what [`super::AccountFilter`] tests, what a
 /// search looks into and what a table or a count shows. It deserialises
-/// from the very record an [`Account`] is stored as (field names match).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// from the very record an [`Account`] is stored as (field names match),
+/// and serialises to a record of those fields only, which a store may keep
+/// beside the account's (PostgreSQL's `accounts.summary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountSummary {
     /// Portal, normalised.
     pub portal: String,
