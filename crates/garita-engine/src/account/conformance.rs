@@ -137,6 +137,17 @@ pub async fn revision_checks(store: &dyn AccountStore) {
         .expect("a write without an expected revision is not checked");
 }
 
+/// Writes [`varied_inventory`] to `store` as one import and returns it.
+pub async fn import_varied_inventory(store: &dyn AccountStore) -> Vec<Account> {
+    let inventory = varied_inventory();
+    let updates: Vec<AccountUpdate> = inventory.iter().map(|a| update(a.clone(), None)).collect();
+    store
+        .upsert_accounts(&updates, &meta("import"), None)
+        .await
+        .expect("the inventory is written");
+    inventory
+}
+
 /// A varied inventory for [`summaries_match_accounts`]: three portals,
 /// every status, companies named and numbered differently, deactivation
 /// dates (also on accounts that are no longer indexed), employee ids.
@@ -186,12 +197,7 @@ pub fn varied_inventory() -> Vec<Account> {
 pub async fn summaries_match_accounts(store: &dyn AccountStore) {
     use super::AccountFilter;
 
-    let inventory = varied_inventory();
-    let updates: Vec<AccountUpdate> = inventory.iter().map(|a| update(a.clone(), None)).collect();
-    store
-        .upsert_accounts(&updates, &meta("import"), None)
-        .await
-        .expect("the inventory is written");
+    let inventory = import_varied_inventory(store).await;
     let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 4, d).unwrap_or_default();
     let filters = [
         AccountFilter::default(),

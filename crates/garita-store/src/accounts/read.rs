@@ -62,13 +62,8 @@ pub(crate) fn list(
         return Ok(due.into_iter().filter(|a| filter.matches(a)).collect());
     }
     if filter.company.is_some() || filter.holder.is_some() {
-        let prefix = filter
-            .portal
-            .as_deref()
-            .map(portal_prefix)
-            .unwrap_or_default();
-        let start = Bound::Included(prefix.clone());
-        return page_through_rows(trees, path, filter, (start, &prefix), usize::MAX);
+        // One page of everything: `list_page` reads it from the rows.
+        return list_page(trees, path, filter, None, usize::MAX);
     }
     let scan = match &filter.portal {
         Some(portal) => trees.accounts.scan_prefix(portal_prefix(portal)),
