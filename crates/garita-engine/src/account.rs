@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::StoreError;
 
 pub use events::{EmittedEvent, NewEvent, ACCOUNT_OFFBOARDED};
-pub use filter::{AccountFilter, FilterFields};
+pub use filter::{fold_legal_name, fold_tax_id, AccountFilter, CompanyQuery, FilterFields};
 pub use history::{
     changes, plan_write, revision_conflict, revision_of, AccountUpdate, ChangeMeta, FieldChange,
     HistoryEntry, UpsertOutcome,
@@ -44,8 +44,8 @@ pub use history::{
 pub use key::AccountKey;
 pub use locale::Locale;
 pub use screen::{
-    fold_search, matches_search, page_order, AccountOverview, SearchFields, StatusCount,
-    SummaryPage,
+    fold_search, matches_search, page_order, AccountOverview, FoldedTexts, SearchFields,
+    StatusCount, SummaryPage,
 };
 pub use summary::{AccountSummary, CompanySummary, HolderSummary};
 pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, TransitionWrite};

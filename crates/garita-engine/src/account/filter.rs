@@ -94,10 +94,46 @@ pub struct FilterFields<'a> {
 }
 
 fn company_matches(wanted: &str, account: &FilterFields<'_>) -> bool {
-    let wanted = wanted.trim();
-    let name = account.legal_name.to_lowercase();
-    name.contains(&wanted.to_lowercase())
-        || (!fold_tax_id(wanted).is_empty() && fold_tax_id(wanted) == fold_tax_id(account.tax_id))
+    CompanyQuery::of(wanted).matches(
+        &fold_legal_name(account.legal_name),
+        &fold_tax_id(account.tax_id),
+    )
+}
+
+/// What [`AccountFilter::company`] looks for, folded once: a text in the
+/// legal name ([`fold_legal_name`]) or, when the text has any, a tax id
+/// ([`fold_tax_id`]). A store that keeps both folds of each account beside
+/// it answers the filter with a substring test and an equality, exactly as
+/// [`AccountFilter::matches`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyQuery {
+    /// Trimmed and lower-case: found anywhere in the folded legal name.
+    pub name: String,
+    /// The text as a tax id; `None` when nothing of it is one.
+    pub tax_id: Option<String>,
+}
+
+impl CompanyQuery {
+    /// The query for the filter's text `wanted`.
+    pub fn of(wanted: &str) -> Self {
+        let wanted = wanted.trim();
+        let tax_id = fold_tax_id(wanted);
+        Self {
+            name: wanted.to_lowercase(),
+            tax_id: (!tax_id.is_empty()).then_some(tax_id),
+        }
+    }
+
+    /// Whether a company whose folded legal name and tax id are these
+    /// passes.
+    pub fn matches(&self, legal_name: &str, tax_id: &str) -> bool {
+        legal_name.contains(&self.name) || self.tax_id.as_deref() == Some(tax_id)
+    }
+}
+
+/// A legal name as [`CompanyQuery`] searches it: lower-case.
+pub fn fold_legal_name(name: &str) -> String {
+    name.to_lowercase()
 }
 
 fn holder_matches(wanted: &str, account: &FilterFields<'_>) -> bool {
@@ -110,7 +146,7 @@ fn holder_matches(wanted: &str, account: &FilterFields<'_>) -> bool {
 }
 
 /// A tax id without separators, upper case: `12-3456789` and `123456789` match.
-fn fold_tax_id(text: &str) -> String {
+pub fn fold_tax_id(text: &str) -> String {
     text.chars()
         .filter(|c| c.is_alphanumeric() || *c == '&' || *c == 'Ñ')
         .flat_map(char::to_uppercase)

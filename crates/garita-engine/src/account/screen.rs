@@ -72,7 +72,14 @@ pub fn fold_search(search: Option<&str>) -> Option<String> {
 pub fn matches_search(fields: SearchFields<'_>, folded: &str) -> bool {
     let in_key = if folded.contains(':') {
         // Only a text with the separator can span portal and identifier.
-        contains_folded(&format!("{}:{}", fields.portal, fields.identifier), folded)
+        // Each is folded on its own, as alone: lower-casing the joined text
+        // could fold a Σ next to the separator differently.
+        format!(
+            "{}:{}",
+            fields.portal.to_lowercase(),
+            fields.identifier.to_lowercase()
+        )
+        .contains(folded)
     } else {
         contains_folded(fields.portal, folded)
     };
@@ -104,6 +111,68 @@ impl<'a> From<&'a AccountSummary> for SearchFields<'a> {
             holder_email: &summary.holder.email,
             employee_id: summary.holder.employee_id.as_deref(),
         }
+    }
+}
+
+/// An account's texts folded once, as a store keeps them beside the account
+/// to select a screen's rows itself: a search ([`fold_search`]) finds the
+/// account exactly when it is a substring of one of the four search texts
+/// ([`Self::found_by`], the same answer as [`matches_search`]); a company
+/// filter compares the last two ([`super::CompanyQuery::matches`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldedTexts {
+    /// `portal:identifier`, each lower-case. A search without `:` found in it
+    /// lies in the portal or in the identifier, where [`matches_search`]
+    /// looks for it; one with `:` is what it looks for in the whole key.
+    pub key: String,
+    /// The holder's name, lower-case.
+    pub holder_name: String,
+    /// The holder's email, lower-case.
+    pub holder_email: String,
+    /// The holder's employee id, lower-case; empty when there is none
+    /// (a search is never empty, so it finds nothing there either way).
+    pub employee_id: String,
+    /// As [`super::fold_legal_name`].
+    pub legal_name: String,
+    /// As [`super::fold_tax_id`].
+    pub tax_id: String,
+}
+
+impl From<&AccountSummary> for FoldedTexts {
+    fn from(summary: &AccountSummary) -> Self {
+        Self {
+            key: format!(
+                "{}:{}",
+                summary.portal.to_lowercase(),
+                summary.identifier.to_lowercase()
+            ),
+            holder_name: summary.holder.name.to_lowercase(),
+            holder_email: summary.holder.email.to_lowercase(),
+            employee_id: summary
+                .holder
+                .employee_id
+                .as_deref()
+                .unwrap_or_default()
+                .to_lowercase(),
+            legal_name: super::fold_legal_name(&summary.company.legal_name),
+            tax_id: super::fold_tax_id(&summary.company.tax_id),
+        }
+    }
+}
+
+impl FoldedTexts {
+    /// Whether the search `folded` ([`fold_search`]) finds the account: a
+    /// substring of one of the search texts, which is what a store's query
+    /// tests.
+    pub fn found_by(&self, folded: &str) -> bool {
+        [
+            &self.key,
+            &self.holder_name,
+            &self.holder_email,
+            &self.employee_id,
+        ]
+        .iter()
+        .any(|text| text.contains(folded))
     }
 }
 
@@ -248,5 +317,68 @@ mod tests {
             .map(|s| s.identifier.as_str())
             .collect();
         assert_eq!(next, ["c", "b"]);
+    }
+
+    #[test]
+    fn a_sigma_beside_the_separator_folds_as_it_does_alone() {
+        // Lower-casing "aΣ:a" whole gives "aσ:a"; "aΣ" alone gives "aς".
+        let mut sigma = summary("x", "X", None);
+        sigma.portal = "aΣ".into();
+        sigma.identifier = "Σ".into();
+        for search in ["aς:σ", "aς"] {
+            let folded = fold_search(Some(search)).unwrap();
+            assert!(matches_search((&sigma).into(), &folded), "{search}");
+            assert!(FoldedTexts::from(&sigma).found_by(&folded), "{search}");
+        }
+    }
+
+    /// Texts where folding is not plain ASCII: a capital sigma (final or
+    /// not by its neighbours), the Kelvin sign (folds to ASCII `k`), a
+    /// dotted capital I (folds to two characters), the separator.
+    const TRICKY: &str = "[aAkKσΣςİı:ñÑ \\u{212A}-]{0,6}";
+
+    proptest::proptest! {
+        #[test]
+        fn folded_texts_find_exactly_what_the_search_finds(
+            portal in TRICKY,
+            identifier in TRICKY,
+            name in TRICKY,
+            email in TRICKY,
+            employee in proptest::option::of(TRICKY),
+            search in TRICKY,
+        ) {
+            let mut summary = summary("x", &name, None);
+            summary.portal = portal;
+            summary.identifier = identifier;
+            summary.holder.email = email;
+            summary.holder.employee_id = employee;
+            if let Some(folded) = fold_search(Some(&search)) {
+                proptest::prop_assert_eq!(
+                    FoldedTexts::from(&summary).found_by(&folded),
+                    matches_search((&summary).into(), &folded),
+                    "{:?} searching {:?}", summary, folded
+                );
+            }
+        }
+
+        #[test]
+        fn folded_texts_pass_exactly_the_companies_the_filter_passes(
+            legal_name in TRICKY,
+            tax_id in TRICKY,
+            wanted in TRICKY,
+        ) {
+            let mut summary = summary("x", "X", None);
+            summary.company.legal_name = legal_name;
+            summary.company.tax_id = tax_id;
+            let folded = FoldedTexts::from(&summary);
+            let filter = super::super::AccountFilter {
+                company: Some(wanted.clone()),
+                ..Default::default()
+            };
+            proptest::prop_assert_eq!(
+                super::super::CompanyQuery::of(&wanted).matches(&folded.legal_name, &folded.tax_id),
+                filter.matches_summary(&summary)
+            );
+        }
     }
 }
