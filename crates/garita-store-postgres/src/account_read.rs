@@ -23,9 +23,9 @@ pub(crate) const DEACTIVATING: &str = "SELECT portal, identifier, record FROM ac
 /// An account's whole record.
 const RECORD_COLUMN: &str = "record";
 
-/// An account's summary: its own column, or for an account not written
-/// since schema 9 its record, which decodes to the same summary.
-const SUMMARY_COLUMN: &str = "COALESCE(summary, record)";
+/// An account's summary (required since schema 10, which filled it for
+/// accounts written before schema 9).
+const SUMMARY_COLUMN: &str = "summary";
 
 impl PostgresStore {
     pub(crate) async fn read_account(

@@ -8,15 +8,16 @@
 //! so nothing of it is written.
 
 use garita_engine::account::{
-    plan_write, revision_conflict, Account, AccountKey, AccountSummary, AccountUpdate,
-    AppliedTransition, ChangeMeta, EmittedEvent, NewEvent, TransitionKey, TransitionOutcome,
-    TransitionWrite, UpsertOutcome,
+    plan_write, revision_conflict, Account, AccountKey, AccountUpdate, AppliedTransition,
+    ChangeMeta, EmittedEvent, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
+    UpsertOutcome,
 };
 use garita_engine::audit::{summaries, AuditRecord, ChainHead, PendingEntry};
 use garita_engine::record_codec::{decode, encode};
 use garita_engine::{StoreError, WriteTime};
 use sqlx::{PgConnection, Row};
 
+use crate::account_screen::AccountColumns;
 use crate::audit::{append_in, lock_head, store_head};
 use crate::errors::db_error;
 use crate::ids::{check_id, record_int};
@@ -97,22 +98,33 @@ fn upsert_one<'a>(
         .await
         .map_err(|e| db_error(url, &doing, e))?;
         let account_bytes = encode(&account, &format!("account {shown}"))?;
-        let summary_bytes = encode(
-            &AccountSummary::from(&account),
-            &format!("the summary of account {shown}"),
-        )?;
+        let columns = AccountColumns::of_account(&account, &shown)?;
+        let folded = &columns.folded;
         sqlx::query(
-            "INSERT INTO accounts (portal, identifier, deactivates_on, record, summary)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO accounts (portal, identifier, deactivates_on, record, summary, status,
+                 fold_key, fold_holder_name, fold_holder_email, fold_employee_id,
+                 fold_legal_name, fold_tax_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (portal, identifier) DO UPDATE
              SET deactivates_on = EXCLUDED.deactivates_on, record = EXCLUDED.record,
-                 summary = EXCLUDED.summary",
+                 summary = EXCLUDED.summary, status = EXCLUDED.status,
+                 fold_key = EXCLUDED.fold_key, fold_holder_name = EXCLUDED.fold_holder_name,
+                 fold_holder_email = EXCLUDED.fold_holder_email,
+                 fold_employee_id = EXCLUDED.fold_employee_id,
+                 fold_legal_name = EXCLUDED.fold_legal_name, fold_tax_id = EXCLUDED.fold_tax_id",
         )
         .bind(key.portal())
         .bind(key.identifier())
-        .bind(account.indexed_deactivation())
+        .bind(columns.deactivates_on)
         .bind(&account_bytes)
-        .bind(&summary_bytes)
+        .bind(&columns.summary)
+        .bind(columns.status)
+        .bind(&folded.key)
+        .bind(&folded.holder_name)
+        .bind(&folded.holder_email)
+        .bind(&folded.employee_id)
+        .bind(&folded.legal_name)
+        .bind(&folded.tax_id)
         .execute(&mut *conn)
         .await
         .map_err(|e| db_error(url, &doing, e))?;

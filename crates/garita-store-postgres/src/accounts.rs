@@ -1,12 +1,13 @@
 //! The engine's [`AccountStore`] on PostgreSQL (tables in migration 4):
-//! writes in `account_write.rs`, reads in `account_read.rs`.
+//! writes in `account_write.rs`, reads in `account_read.rs`, the screens'
+//! pages and overview in `account_screen.rs`.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountStore, AccountSummary, AccountUpdate, ChangeMeta,
-    EmittedEvent, HistoryEntry, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
-    UpsertOutcome,
+    Account, AccountFilter, AccountKey, AccountOverview, AccountStore, AccountSummary,
+    AccountUpdate, ChangeMeta, EmittedEvent, HistoryEntry, NewEvent, SummaryPage, TransitionKey,
+    TransitionOutcome, TransitionWrite, UpsertOutcome,
 };
 use garita_engine::StoreError;
 
@@ -45,6 +46,24 @@ impl AccountStore for PostgresStore {
         filter: &AccountFilter,
     ) -> Result<Vec<AccountSummary>, StoreError> {
         self.read_summaries(filter).await
+    }
+
+    async fn account_summary_page(
+        &self,
+        filter: &AccountFilter,
+        search: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SummaryPage, StoreError> {
+        self.read_summary_page(filter, search, offset, limit).await
+    }
+
+    async fn account_overview(
+        &self,
+        from: NaiveDate,
+        next: usize,
+    ) -> Result<AccountOverview, StoreError> {
+        self.read_overview(from, next).await
     }
 
     async fn account_history(&self, key: &AccountKey) -> Result<Vec<HistoryEntry>, StoreError> {

@@ -5,14 +5,15 @@
 //! from the records, as the write paths derive them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use garita_engine::account::{Account, AccountSummary};
+use garita_engine::account::Account;
 use garita_engine::audit::AuditEntry;
 use garita_engine::backup::{parse_event_key, parse_history_key, RecordKind, RecordSet};
 use garita_engine::link::FeedToken;
-use garita_engine::record_codec::{decode, encode};
+use garita_engine::record_codec::decode;
 use garita_engine::user::User;
 use garita_engine::{OutboxEntry, RunRecord, StoreError, Task};
 
+use crate::account_screen::{AccountColumns, ColumnArrays};
 use crate::backup_keys::{
     parse_account_key, parse_id_key, parse_number_key, parse_schedule_key, parse_transition_key,
 };
@@ -72,8 +73,9 @@ pub(crate) struct Accounts {
     pub(crate) identifier: Vec<String>,
     pub(crate) deactivates_on: Vec<Option<NaiveDate>>,
     pub(crate) record: Vec<Vec<u8>>,
-    /// Each account's summary, as the write path stores it.
-    pub(crate) summary: Vec<Vec<u8>>,
+    /// Each account's summary and screen columns, as the write path
+    /// stores them.
+    pub(crate) columns: ColumnArrays,
 }
 
 #[derive(Debug, Default)]
@@ -214,15 +216,12 @@ impl ImportRows {
             RecordKind::Accounts => {
                 let (portal, identifier) = parse_account_key(key).ok_or_else(bad)?;
                 let account: Account = decode(&value, what)?;
+                let columns =
+                    AccountColumns::of_account(&account, &format!("{portal}:{identifier}"))?;
                 self.accounts.portal.push(portal.to_owned());
                 self.accounts.identifier.push(identifier.to_owned());
-                self.accounts
-                    .deactivates_on
-                    .push(account.indexed_deactivation());
-                self.accounts.summary.push(encode(
-                    &AccountSummary::from(&account),
-                    "an account summary",
-                )?);
+                self.accounts.deactivates_on.push(columns.deactivates_on);
+                self.accounts.columns.push(columns);
                 self.accounts.record.push(value);
             }
             RecordKind::AccountHistory => {

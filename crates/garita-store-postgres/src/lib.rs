@@ -43,14 +43,16 @@
 //! chain, 2 the outbox, 3 runs, events, sources and tasks, 4 accounts,
 //! history, applied transitions and emitted events, 5 run leases, 6 console
 //! users, sessions and sign-in failures, 7 holders' links and feed tokens,
-//! 8 tasks' status and due instant and messages' status. Each record is a row
+//! 8 tasks' status and due instant and messages' status, 9 accounts'
+//! summaries, 10 accounts' status and folded texts. Each record is a row
 //! holding its `record_codec` bytes; the other columns are copies taken
 //! from it on write for keys, filters and partial indexes (`runs.timer_at`,
 //! `runs.unfinished_since`, `runs.parent_*`, `accounts.deactivates_on`,
-//! `tasks.due` of open tasks, `outbox.status`), so `due_runs`,
-//! `next_wake`, `unfinished_runs`, `children`,
-//! `accounts_deactivating_between`, `open_task_overview` and
-//! `count_messages` read only their answer. A run's summary
+//! `accounts.status` and `accounts.fold_*`, `tasks.due` of open tasks,
+//! `outbox.status`), so `due_runs`, `next_wake`, `unfinished_runs`,
+//! `children`, `accounts_deactivating_between`, `account_summary_page`,
+//! `account_overview`, `open_task_overview` and `count_messages` read only
+//! their answer. A run's summary
 //! names its workflow source by SHA-256 as sled's does, so the bytes, and
 //! the audit digests over them, are the same in both stores.
 //!
@@ -66,6 +68,7 @@
 //! connection URL with its password.
 
 mod account_read;
+mod account_screen;
 mod account_write;
 mod accounts;
 mod audit;

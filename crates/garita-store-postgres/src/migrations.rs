@@ -27,10 +27,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("../migrations/0007_links.sql")),
     (8, include_str!("../migrations/0008_task_outbox_status.sql")),
     (9, include_str!("../migrations/0009_account_summaries.sql")),
+    (10, include_str!("../migrations/0010_account_screen.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Key of the advisory lock held while migrating ("garita" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7269_7461;
@@ -94,6 +95,13 @@ async fn migrate_now(pool: &PgPool, url: &str) -> Result<(), StoreError> {
         tx.execute(*sql)
             .await
             .map_err(|e| db_error(url, &format!("applying schema migration {version}"), e))?;
+        if *version == 10 {
+            // Folding is Garita's (the server's lower() folds other
+            // letters), so the new columns are filled here, from each
+            // account's summary, in the migration's transaction.
+            let filled = crate::account_screen::fill_columns(&mut tx, url).await?;
+            tracing::info!(store = %url, accounts = filled, "filled the accounts' screen columns");
+        }
     }
     if found < SCHEMA_VERSION {
         let version = i32::try_from(SCHEMA_VERSION)

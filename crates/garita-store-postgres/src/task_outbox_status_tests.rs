@@ -45,13 +45,17 @@ async fn a_schema_7_database_gets_the_columns_from_its_records() -> Result<(), S
                 .record(&message(i, OutboxStatus::ALL[i % OutboxStatus::ALL.len()]))
                 .await?;
         }
-        // What schema 7 had: no status or due columns (nor schema 9's
-        // account summaries).
+        // What schema 7 had: no status or due columns (nor the account
+        // columns of schemas 9 and 10).
         sqlx::raw_sql(
             "DROP INDEX tasks_open_by_due; DROP INDEX outbox_by_status;
              ALTER TABLE tasks DROP COLUMN status, DROP COLUMN due;
              ALTER TABLE outbox DROP COLUMN status;
-             ALTER TABLE accounts DROP COLUMN summary;
+             DROP INDEX accounts_screen_order;
+             ALTER TABLE accounts DROP COLUMN summary, DROP COLUMN status,
+                 DROP COLUMN fold_key, DROP COLUMN fold_holder_name,
+                 DROP COLUMN fold_holder_email, DROP COLUMN fold_employee_id,
+                 DROP COLUMN fold_legal_name, DROP COLUMN fold_tax_id;
              UPDATE schema_version SET version = 7",
         )
         .execute(&store.pool)
