@@ -202,8 +202,8 @@ fn db_count(n: usize) -> i64 {
 }
 
 impl PostgresStore {
-    /// As `AccountStore::account_summary_page`: the page in SQL, with the
-    /// total beside each row (counted again only for a page past the end).
+    /// As `AccountStore::account_summary_page`: how many are selected,
+    /// then the page, both in SQL.
     pub(crate) async fn read_summary_page(
         &self,
         filter: &AccountFilter,
@@ -217,9 +217,20 @@ impl PostgresStore {
         }
         let doing = "reading a page of accounts";
         let selection = Selection::of(filter, search);
+        // Counted on its own: a count beside each row (a window) would make
+        // the server sort every selected row with its summary, where the
+        // page alone reads the screen's order from its index and stops.
+        let total = self.count_selected(&selection, doing).await?;
+        let total = usize::try_from(total).unwrap_or(usize::MAX);
+        if offset >= total || limit == 0 {
+            return Ok(SummaryPage {
+                total,
+                rows: Vec::new(),
+            });
+        }
         let rows = selection
             .bind(sqlx::query(&format!(
-                "SELECT portal, identifier, summary, count(*) OVER () FROM accounts
+                "SELECT portal, identifier, summary FROM accounts
                  WHERE {SELECTED}
                  ORDER BY deactivates_on NULLS LAST, portal, identifier
                  OFFSET $8 LIMIT $9"
@@ -229,14 +240,8 @@ impl PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(self.error(doing))?;
-        let total: i64 = match rows.first() {
-            Some(row) => row.try_get(3).map_err(self.error(doing))?,
-            // Nothing from the first row on: nothing selected.
-            None if offset == 0 && limit > 0 => 0,
-            None => self.count_selected(&selection, doing).await?,
-        };
         Ok(SummaryPage {
-            total: usize::try_from(total).unwrap_or(usize::MAX),
+            total,
             rows: self.summaries_of(&rows, doing)?,
         })
     }
