@@ -145,8 +145,8 @@ impl PostgresStore {
         Ok(out)
     }
 
-    /// Decodes rows of (portal, identifier, record).
-    fn accounts_of<T: DeserializeOwned>(
+    /// Decodes rows of (portal, identifier, record or summary).
+    pub(crate) fn accounts_of<T: DeserializeOwned>(
         &self,
         rows: &[sqlx::postgres::PgRow],
         doing: &str,

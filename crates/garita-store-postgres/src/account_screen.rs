@@ -242,7 +242,7 @@ impl PostgresStore {
             .map_err(self.error(doing))?;
         Ok(SummaryPage {
             total,
-            rows: self.summaries_of(&rows, doing)?,
+            rows: self.accounts_of(&rows, doing)?,
         })
     }
 
@@ -316,26 +316,7 @@ impl PostgresStore {
                 })
                 .collect(),
             deadlines_by_day,
-            next: self.summaries_of(&soonest, doing)?,
+            next: self.accounts_of(&soonest, doing)?,
         })
-    }
-
-    /// Decodes rows whose first three columns are portal, identifier and
-    /// summary.
-    fn summaries_of(
-        &self,
-        rows: &[sqlx::postgres::PgRow],
-        doing: &str,
-    ) -> Result<Vec<AccountSummary>, StoreError> {
-        rows.iter()
-            .map(|row| {
-                let portal: String = row.try_get(0).map_err(self.error(doing))?;
-                let identifier: String = row.try_get(1).map_err(self.error(doing))?;
-                let bytes: Vec<u8> = row.try_get(2).map_err(self.error(doing))?;
-                decode(&bytes, || {
-                    format!("the summary of account {portal}:{identifier}")
-                })
-            })
-            .collect()
     }
 }
