@@ -1,7 +1,9 @@
-//! The account read path. Listing reads the accounts in key order (of one
-//! portal when the filter names it); deactivation questions read only the
-//! partial index on `deactivates_on` in the asked range; history reads only
-//! the account's own rows.
+//! The account read path. Listing reads, in key order, the accounts the
+//! filter's portal, statuses, company and deactivation window select in SQL
+//! (schema 10's columns, as the screens do), and checks each in full
+//! (`AccountFilter::matches`, which adds the holder) as it decodes it;
+//! deactivation questions read only the partial index on `deactivates_on`
+//! in the asked range; history reads only the account's own rows.
 
 use chrono::NaiveDate;
 use garita_engine::account::{
@@ -12,6 +14,7 @@ use garita_engine::StoreError;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
+use crate::account_screen::{Selection, SELECTED};
 use crate::account_write::{check_key, check_transition};
 use crate::store::PostgresStore;
 
@@ -64,7 +67,7 @@ impl PostgresStore {
         after: Option<&AccountKey>,
         limit: usize,
     ) -> Result<Vec<Account>, StoreError> {
-        let portal = filter.portal.as_deref().map(AccountKey::normalise_portal);
+        let selection = Selection::of(filter, None);
         let mut cursor = match after {
             Some(key) if check_key(key).is_err() => return Ok(Vec::new()),
             Some(key) => Some((key.portal().to_owned(), key.identifier().to_owned())),
@@ -74,19 +77,19 @@ impl PostgresStore {
         let mut out = Vec::new();
         while out.len() < limit {
             let (after_portal, after_identifier) = cursor.clone().unzip();
-            let rows = sqlx::query(
-                "SELECT portal, identifier, record FROM accounts
-                 WHERE ($1::text IS NULL OR portal = $1)
-                   AND ($2::text IS NULL OR (portal, identifier) > ($2, $3))
-                 ORDER BY portal, identifier LIMIT $4",
-            )
-            .bind(&portal)
-            .bind(after_portal)
-            .bind(after_identifier)
-            .bind(chunk)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(self.error("listing accounts"))?;
+            let rows = selection
+                .bind(sqlx::query(&format!(
+                    "SELECT portal, identifier, record FROM accounts
+                     WHERE {SELECTED}
+                       AND ($8::text IS NULL OR (portal, identifier) > ($8, $9))
+                     ORDER BY portal, identifier LIMIT $10"
+                )))
+                .bind(after_portal)
+                .bind(after_identifier)
+                .bind(chunk)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.error("listing accounts"))?;
             let last = rows.last().map(|row| {
                 let portal: Result<String, _> = row.try_get(0);
                 let identifier: Result<String, _> = row.try_get(1);
@@ -127,15 +130,15 @@ impl PostgresStore {
             let due: Vec<T> = self.read_deactivating_as(from, to).await?;
             return Ok(due.into_iter().filter(|a| matches(filter, a)).collect());
         }
-        let portal = filter.portal.as_deref().map(AccountKey::normalise_portal);
-        let rows = sqlx::query(&format!(
-            "SELECT portal, identifier, {column} FROM accounts
-             WHERE ($1::text IS NULL OR portal = $1) ORDER BY portal, identifier"
-        ))
-        .bind(portal)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.error("listing accounts"))?;
+        let selection = Selection::of(filter, None);
+        let rows = selection
+            .bind(sqlx::query(&format!(
+                "SELECT portal, identifier, {column} FROM accounts
+                 WHERE {SELECTED} ORDER BY portal, identifier"
+            )))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error("listing accounts"))?;
         let mut out = Vec::new();
         for account in self.accounts_of::<T>(&rows, "listing accounts")? {
             if matches(filter, &account) {

@@ -5,7 +5,8 @@
 //! inventory. The answers are the engine's reference answers
 //! (`SummaryPage::cut`, `AccountOverview::of`), which the conformance suite
 //! checks against; a filter naming a holder (no screen asks for one) is
-//! answered by the reference from the summaries.
+//! answered by the reference from the summaries. The list paths
+//! (`account_read.rs`) select with the same conditions ([`SELECTED`]).
 
 use std::collections::BTreeMap;
 
@@ -155,7 +156,7 @@ pub(crate) fn fill_columns<'a>(conn: &'a mut PgConnection, url: &'a str) -> InTx
 /// The rows a filter and a search select: `$1` portal, `$2` statuses
 /// (empty: all), `$3`/`$4` a company's folded name and tax id, `$5..=$6`
 /// the deactivation window, `$7` the folded search; NULL where not asked.
-const SELECTED: &str = "($1::text IS NULL OR portal = $1)
+pub(crate) const SELECTED: &str = "($1::text IS NULL OR portal = $1)
      AND (cardinality($2::text[]) = 0 OR status = ANY($2))
      AND ($3::text IS NULL OR strpos(fold_legal_name, $3) > 0 OR fold_tax_id = $4)
      AND ($5::date IS NULL OR deactivates_on BETWEEN $5 AND $6)
@@ -163,7 +164,7 @@ const SELECTED: &str = "($1::text IS NULL OR portal = $1)
           OR strpos(fold_holder_email, $7) > 0 OR strpos(fold_employee_id, $7) > 0)";
 
 /// A filter and a search as [`SELECTED`]'s parameters.
-struct Selection {
+pub(crate) struct Selection {
     portal: Option<String>,
     statuses: Vec<&'static str>,
     company: Option<CompanyQuery>,
@@ -172,7 +173,7 @@ struct Selection {
 }
 
 impl Selection {
-    fn of(filter: &AccountFilter, search: Option<&str>) -> Self {
+    pub(crate) fn of(filter: &AccountFilter, search: Option<&str>) -> Self {
         Self {
             portal: filter.portal.as_deref().map(AccountKey::normalise_portal),
             statuses: filter.statuses.iter().map(|s| s.as_str()).collect(),
@@ -182,7 +183,7 @@ impl Selection {
         }
     }
 
-    fn bind<'q>(
+    pub(crate) fn bind<'q>(
         &'q self,
         query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
     ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {

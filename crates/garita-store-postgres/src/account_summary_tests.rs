@@ -20,6 +20,7 @@ async fn a_schema_9_database_gets_the_screen_columns_from_its_records() -> Resul
     let expected: Vec<AccountSummary> = {
         let store = PostgresStore::connect(&db.url).await?;
         import_varied_inventory(&store).await;
+        let all = store.list_accounts(&AccountFilter::default()).await?;
         // What schema 9 had: no screen columns; and accounts written before
         // it (identifiers ending in 0 or 5) had no summary either.
         sqlx::raw_sql(
@@ -40,7 +41,6 @@ async fn a_schema_9_database_gets_the_screen_columns_from_its_records() -> Resul
                 .fetch_one(&store.pool)
                 .await
                 .map_err(store.error("counting summaries"))?;
-        let all = store.list_accounts(&AccountFilter::default()).await?;
         assert!(cleared > 0 && (cleared as usize) < all.len(), "{cleared}");
         all.iter().map(AccountSummary::from).collect()
     };
