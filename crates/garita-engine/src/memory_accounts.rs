@@ -194,6 +194,11 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn honours_the_transition_checks() {
+        crate::account::conformance::transition_checks(&MemoryAccounts::default()).await;
+    }
+
+    #[tokio::test]
     async fn answers_summaries_as_it_lists() {
         crate::account::conformance::summaries_match_accounts(&MemoryAccounts::default()).await;
     }

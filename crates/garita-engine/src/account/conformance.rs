@@ -137,6 +137,169 @@ pub async fn revision_checks(store: &dyn AccountStore) {
         .expect("a write without an expected revision is not checked");
 }
 
+/// Rule transitions apply exactly once each, in batch order: a write whose
+/// account moved on is stale and writes nothing; the same key twice in one
+/// batch is applied once; a second transition of the same account in the
+/// batch sees the first's revision; an applied one changes the account (its
+/// summary and the deactivation index with it), records its history and
+/// queues its event, once. Panics (it is a test) on the first broken
+/// promise, naming it.
+pub async fn transition_checks(store: &dyn AccountStore) {
+    use super::{AccountFilter, AccountSummary, TransitionKey};
+    use super::{TransitionOutcome, TransitionWrite};
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default();
+    let mut first = account("tr@example.com");
+    first.deactivates_on = Some(day(5));
+    let mut second = account("tr2@example.com");
+    second.deactivates_on = Some(day(6));
+    store
+        .upsert_accounts(
+            &[update(first.clone(), None), update(second.clone(), None)],
+            &meta("import"),
+            None,
+        )
+        .await
+        .expect("import");
+    let stored = store.account(&first.key()).await.unwrap().expect("stored");
+    let other = store.account(&second.key()).await.unwrap().expect("stored");
+    assert_eq!(
+        store
+            .accounts_deactivating_between(day(1), day(31))
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "both accounts are indexed before"
+    );
+    let key = |account: &Account, name: &str| TransitionKey {
+        account: account.key(),
+        name: name.into(),
+        effective_on: day(5),
+    };
+    let write = |base: &Account, name: &str, revision: u64, status: AccountStatus| {
+        let mut next = base.clone();
+        next.status = status;
+        TransitionWrite {
+            key: key(base, name),
+            expected_revision: revision,
+            update: AccountUpdate {
+                account: next,
+                reason: format!("{name}, conformance"),
+                expected_revision: None,
+            },
+            event: Some(super::NewEvent {
+                name: name.into(),
+                at: meta("x").at,
+                data: serde_json::json!({"account": base.key().to_string()}),
+            }),
+        }
+    };
+    let deactivated = |base: &Account, revision| {
+        write(
+            base,
+            "ctpat.deactivated",
+            revision,
+            AccountStatus::Deactivated,
+        )
+    };
+    let stale = store
+        .apply_transitions(&[deactivated(&stored, stored.revision + 1)], &meta("rule"))
+        .await
+        .expect("a stale batch is an answer, not an error");
+    assert_eq!(stale, [TransitionOutcome::Stale], "a moved revision");
+    assert!(!store
+        .transition_applied(&key(&stored, "ctpat.deactivated"))
+        .await
+        .unwrap());
+    assert!(
+        store.pending_events(100).await.unwrap().is_empty(),
+        "nothing queued"
+    );
+
+    let outcomes = store
+        .apply_transitions(
+            &[
+                deactivated(&stored, stored.revision),
+                deactivated(&stored, stored.revision),
+                // The same account again, read before the first: stale now.
+                write(
+                    &stored,
+                    "ctpat.at_risk",
+                    stored.revision,
+                    AccountStatus::AtRisk,
+                ),
+                deactivated(&other, other.revision),
+            ],
+            &meta("rule"),
+        )
+        .await
+        .expect("apply");
+    assert_eq!(
+        outcomes,
+        [
+            TransitionOutcome::Applied,
+            TransitionOutcome::AlreadyApplied,
+            TransitionOutcome::Stale,
+            TransitionOutcome::Applied,
+        ],
+        "in batch order"
+    );
+    let again = store
+        .apply_transitions(&[deactivated(&stored, stored.revision + 1)], &meta("rule"))
+        .await
+        .expect("apply again");
+    assert_eq!(again, [TransitionOutcome::AlreadyApplied], "exactly once");
+    for (base, name) in [
+        (&stored, "ctpat.deactivated"),
+        (&other, "ctpat.deactivated"),
+    ] {
+        assert!(
+            store.transition_applied(&key(base, name)).await.unwrap(),
+            "{name}"
+        );
+        let now = store.account(&base.key()).await.unwrap().expect("kept");
+        assert_eq!(now.status, AccountStatus::Deactivated);
+        assert_eq!(now.revision, base.revision + 1, "written once");
+        let history = store.account_history(&base.key()).await.unwrap();
+        assert_eq!(
+            history.last().map(|h| h.reason.as_str()),
+            Some("ctpat.deactivated, conformance")
+        );
+        let summaries = store
+            .account_summaries(&AccountFilter {
+                holder: Some(base.holder.email.clone()),
+                ..AccountFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            summaries,
+            [AccountSummary::from(&now)],
+            "its summary follows"
+        );
+    }
+    assert!(!store
+        .transition_applied(&key(&stored, "ctpat.at_risk"))
+        .await
+        .unwrap());
+    assert!(
+        store
+            .accounts_deactivating_between(day(1), day(31))
+            .await
+            .unwrap()
+            .is_empty(),
+        "deactivated accounts leave the deactivation index"
+    );
+    let events = store.pending_events(100).await.unwrap();
+    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["ctpat.deactivated", "ctpat.deactivated"],
+        "one event each"
+    );
+    assert!(events[0].id < events[1].id, "queued in batch order");
+}
+
 /// Writes [`varied_inventory`] to `store` as one import and returns it.
 pub async fn import_varied_inventory(store: &dyn AccountStore) -> Vec<Account> {
     let inventory = varied_inventory();

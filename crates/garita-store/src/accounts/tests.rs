@@ -59,6 +59,12 @@ async fn honours_the_revision_checks() {
 }
 
 #[tokio::test]
+async fn honours_the_transition_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    garita_engine::account::conformance::transition_checks(&open(dir.path())).await;
+}
+
+#[tokio::test]
 async fn answers_summaries_as_it_lists() {
     let dir = tempfile::tempdir().unwrap();
     garita_engine::account::conformance::summaries_match_accounts(&open(dir.path())).await;
