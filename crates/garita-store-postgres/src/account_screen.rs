@@ -25,6 +25,7 @@ use crate::store::{InTx, PostgresStore};
 /// What an account row holds beside its record, all taken from the account
 /// on every write: the deactivation index's date, the summary, the status
 /// and the folded texts a search and a company filter compare.
+#[derive(Debug)]
 pub(crate) struct AccountColumns {
     pub(crate) deactivates_on: Option<NaiveDate>,
     pub(crate) summary: Vec<u8>,
@@ -62,6 +63,18 @@ pub(crate) struct ColumnArrays {
 }
 
 impl ColumnArrays {
+    pub(crate) fn push_ref(&mut self, columns: &AccountColumns) {
+        let f = &columns.folded;
+        self.summary.push(columns.summary.clone());
+        self.status.push(columns.status.to_owned());
+        self.key.push(f.key.clone());
+        self.holder_name.push(f.holder_name.clone());
+        self.holder_email.push(f.holder_email.clone());
+        self.employee_id.push(f.employee_id.clone());
+        self.legal_name.push(f.legal_name.clone());
+        self.tax_id.push(f.tax_id.clone());
+    }
+
     pub(crate) fn push(&mut self, columns: AccountColumns) {
         let f = columns.folded;
         self.summary.push(columns.summary);

@@ -8,9 +8,8 @@
 //! so nothing of it is written.
 
 use garita_engine::account::{
-    plan_write, revision_conflict, Account, AccountKey, AccountUpdate, AppliedTransition,
-    ChangeMeta, EmittedEvent, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
-    UpsertOutcome,
+    plan_write, revision_conflict, Account, AccountKey, AccountUpdate, ChangeMeta, EmittedEvent,
+    NewEvent, TransitionKey, TransitionOutcome, TransitionWrite, UpsertOutcome,
 };
 use garita_engine::audit::{summaries, AuditRecord, ChainHead, PendingEntry};
 use garita_engine::record_codec::{decode, encode};
@@ -231,90 +230,6 @@ impl PostgresStore {
         }
         let written = self.write_transitions_now(writes, meta).await;
         self.health.observe_write(written)
-    }
-
-    async fn write_transitions_now(
-        &self,
-        writes: &[TransitionWrite],
-        meta: &ChangeMeta,
-    ) -> Result<Vec<TransitionOutcome>, StoreError> {
-        let doing = "applying rule transitions";
-        let mut tx = self.pool.begin().await.map_err(self.error(doing))?;
-        let start = lock_head(&mut tx, &self.url).await?;
-        let mut head = start;
-        let time = self.clock.now();
-        let mut outcomes = Vec::with_capacity(writes.len());
-        for write in writes {
-            let key = &write.key;
-            // Under the chain's lock no other writer is between this read
-            // and the insert below; the primary key refuses a second one
-            // whatever happens.
-            let applied: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM account_transitions
-                 WHERE portal = $1 AND identifier = $2 AND name = $3 AND effective_on = $4)",
-            )
-            .bind(key.account.portal())
-            .bind(key.account.identifier())
-            .bind(&key.name)
-            .bind(key.effective_on)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(self.error(doing))?;
-            if applied {
-                outcomes.push(TransitionOutcome::AlreadyApplied);
-                continue;
-            }
-            let revision = stored_account(&mut tx, &self.url, &key.account)
-                .await?
-                .map(|a| a.revision);
-            if revision != Some(write.expected_revision) {
-                outcomes.push(TransitionOutcome::Stale);
-                continue;
-            }
-            let (_, recorded) = upsert_one(&mut tx, &self.url, &write.update, meta, &time).await?;
-            if let Some(record) = recorded {
-                append_in(
-                    &mut tx,
-                    &self.url,
-                    &mut head,
-                    &PendingEntry::new(record),
-                    &time,
-                )
-                .await?;
-            }
-            let event_id = match &write.event {
-                Some(event) => Some(
-                    queue_event(&mut tx, &self.url, &mut head, event, &time)
-                        .await?
-                        .id,
-                ),
-                None => None,
-            };
-            let applied = AppliedTransition {
-                key: key.clone(),
-                applied_at: meta.at,
-                event_id,
-            };
-            let bytes = encode(&applied, &format!("transition {key}"))?;
-            sqlx::query(
-                "INSERT INTO account_transitions (portal, identifier, name, effective_on, record)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(key.account.portal())
-            .bind(key.account.identifier())
-            .bind(&key.name)
-            .bind(key.effective_on)
-            .bind(&bytes)
-            .execute(&mut *tx)
-            .await
-            .map_err(self.error(doing))?;
-            outcomes.push(TransitionOutcome::Applied);
-        }
-        if head != start {
-            store_head(&mut tx, &self.url, &head).await?;
-        }
-        tx.commit().await.map_err(self.error(doing))?;
-        Ok(outcomes)
     }
 
     pub(crate) async fn write_event(&self, event: &NewEvent) -> Result<EmittedEvent, StoreError> {

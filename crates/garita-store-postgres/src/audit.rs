@@ -153,6 +153,59 @@ pub(crate) fn append_in<'a>(
     })
 }
 
+/// Entries chained in memory, in order, to be inserted in one statement by
+/// a write that makes many ([`Self::insert_in`]): the chain is the same as
+/// [`append_in`] one at a time would make.
+#[derive(Debug, Default)]
+pub(crate) struct ChainedEntries {
+    seq: Vec<i64>,
+    period_time: Vec<DateTime<Utc>>,
+    entry: Vec<Vec<u8>>,
+}
+
+impl ChainedEntries {
+    /// Chains `pending`, written at `time`, after `head` and advances
+    /// `head`.
+    pub(crate) fn push(
+        &mut self,
+        head: &mut ChainHead,
+        pending: &PendingEntry,
+        time: &WriteTime,
+    ) -> Result<(), StoreError> {
+        let (entry, next) = pending.chained(head, time);
+        let bytes = encode(&entry, &format!("audit entry {}", entry.seq))?;
+        self.seq.push(db_seq(entry.seq));
+        self.period_time.push(entry.period_time());
+        self.entry.push(bytes);
+        *head = next;
+        Ok(())
+    }
+
+    /// Inside the write's transaction: inserts every entry chained.
+    pub(crate) fn insert_in<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        url: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>> {
+        Box::pin(async move {
+            if self.seq.is_empty() {
+                return Ok(());
+            }
+            sqlx::query(
+                "INSERT INTO audit_entries (seq, period_time, entry)
+                 SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bytea[])",
+            )
+            .bind(&self.seq)
+            .bind(&self.period_time)
+            .bind(&self.entry)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| db_error(url, "appending audit entries", e))?;
+            Ok(())
+        })
+    }
+}
+
 /// Inside an append's transaction: records `head` as the chain's head.
 pub(crate) fn store_head<'a>(
     conn: &'a mut PgConnection,

@@ -94,6 +94,7 @@ mod sources;
 mod store;
 mod task_overview;
 mod tasks;
+mod transition_write;
 mod users;
 mod wakeups;
 

@@ -50,6 +50,19 @@ async fn the_postgres_accounts_keep_the_revision_checks() {
 }
 
 #[tokio::test]
+async fn the_postgres_accounts_keep_the_transition_checks() {
+    let (store, _db) = TestDb::fresh_store().await;
+    garita_engine::account::conformance::transition_checks(&store).await;
+    assert!(
+        garita_engine::audit::AuditLog::verify_audit(&store)
+            .await
+            .expect("verify")
+            .is_intact(),
+        "the batch's entries chain"
+    );
+}
+
+#[tokio::test]
 async fn the_postgres_accounts_answer_summaries_as_they_list() {
     let (store, _db) = TestDb::fresh_store().await;
     garita_engine::account::conformance::summaries_match_accounts(&store).await;
