@@ -5,7 +5,8 @@
 //! audit entry per changed account and per queued event, and commits whole
 //! or not at all. A stale `expected_revision` in a batch fails the whole
 //! batch with [`StoreError::Conflict`]; the transaction is then rolled back,
-//! so nothing of it is written.
+//! so nothing of it is written. A batch of rule transitions is written by
+//! `transition_write.rs`, in a few statements for the whole batch.
 
 use garita_engine::account::{
     plan_write, revision_conflict, Account, AccountKey, AccountUpdate, ChangeMeta, EmittedEvent,
