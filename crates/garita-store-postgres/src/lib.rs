@@ -67,6 +67,7 @@
 //! advisory lock, never behind a mutex); log or return a
 //! connection URL with its password.
 
+mod account_batch;
 mod account_read;
 mod account_screen;
 mod account_write;
@@ -94,7 +95,6 @@ mod sources;
 mod store;
 mod task_overview;
 mod tasks;
-mod transition_write;
 mod users;
 mod wakeups;
 

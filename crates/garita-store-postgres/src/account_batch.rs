@@ -1,21 +1,23 @@
-//! Rule transitions applied as one batch of statements. A reconcile pass
-//! hands the store its transitions in batches of hundreds, and written one
-//! at a time each cost nine round trips to the server (is it applied, the
-//! account read twice, history, account, audit entry, event id, event,
-//! its audit entry, the transition): a daemon started late over 10,000
-//! CTPAT accounts spent 19 s applying their deactivations, sled 2.5 s.
-//! Here a batch reads what it needs in two statements (the keys applied
-//! before, the accounts, locked), decides every write in memory in order,
-//! exactly as one at a time would (a later write sees an earlier one's
-//! account and key), chains the audit entries in that order, and inserts
-//! each table's rows in one statement.
+//! Account writes as one batch of statements: an upsert batch (an import)
+//! and a batch of rule transitions. A reconcile pass hands the store its
+//! transitions in batches of hundreds, and written one at a time each cost
+//! nine round trips to the server (is it applied, the account read twice,
+//! history, account, audit entry, event id, event, its audit entry, the
+//! transition): a daemon started late over 10,000 CTPAT accounts spent
+//! 19 s applying their deactivations, sled 2.5 s. Here a batch reads what
+//! it needs in a few statements (the keys applied before, the accounts,
+//! locked, the event ids), decides every write in memory in order, exactly
+//! as one at a time would (a later write sees an earlier one's account and
+//! key), chains the audit entries in that order, and inserts each table's
+//! rows in one statement.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use garita_engine::account::{
-    plan_write, revision_conflict, Account, AccountKey, AppliedTransition, ChangeMeta,
-    EmittedEvent, TransitionKey, TransitionOutcome, TransitionWrite,
+    plan_write, revision_conflict, Account, AccountKey, AccountUpdate, AppliedTransition,
+    ChangeMeta, EmittedEvent, NewEvent, TransitionKey, TransitionOutcome, TransitionWrite,
+    UpsertOutcome,
 };
 use garita_engine::audit::{summaries, ChainHead, PendingEntry};
 use garita_engine::record_codec::{decode, encode};
@@ -29,7 +31,11 @@ use crate::ids::{db_int, record_int};
 use crate::import_rows::{Numbered, Transitions};
 use crate::store::{InTx, PostgresStore};
 
-const DOING: &str = "applying rule transitions";
+/// What a transitions batch is doing, for its errors.
+const TRANSITIONS: &str = "applying rule transitions";
+
+/// What an upsert batch is doing, for its errors.
+const UPSERTS: &str = "writing accounts (`garita accounts list` shows what was recorded)";
 
 /// A transition key as its table's columns.
 type KeyColumns = (String, String, String, NaiveDate);
@@ -50,6 +56,7 @@ fn applied_before<'a>(
     writes: &'a [TransitionWrite],
 ) -> InTx<'a, HashSet<KeyColumns>> {
     Box::pin(async move {
+        let doing = TRANSITIONS;
         let keys: Vec<KeyColumns> = writes.iter().map(|w| key_columns(&w.key)).collect();
         let (mut portals, mut identifiers, mut names, mut days) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -70,7 +77,7 @@ fn applied_before<'a>(
         .bind(&days)
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| db_error(url, DOING, e))?;
+        .map_err(|e| db_error(url, doing, e))?;
         rows.iter()
             .map(|row| {
                 Ok((
@@ -81,21 +88,18 @@ fn applied_before<'a>(
                 ))
             })
             .collect::<Result<_, sqlx::Error>>()
-            .map_err(|e| db_error(url, DOING, e))
+            .map_err(|e| db_error(url, doing, e))
     })
 }
 
-/// The accounts the batch reads or writes, locked until the commit.
+/// The accounts `keys` name (those stored), locked until the commit.
 fn locked_accounts<'a>(
     conn: &'a mut PgConnection,
     url: &'a str,
-    writes: &'a [TransitionWrite],
+    mut keys: Vec<AccountKey>,
+    doing: &'a str,
 ) -> InTx<'a, HashMap<AccountKey, Account>> {
     Box::pin(async move {
-        let mut keys: Vec<AccountKey> = writes
-            .iter()
-            .flat_map(|w| [w.key.account.clone(), w.update.account.key()])
-            .collect();
         keys.sort();
         keys.dedup();
         let portals: Vec<&str> = keys.iter().map(AccountKey::portal).collect();
@@ -109,12 +113,12 @@ fn locked_accounts<'a>(
         .bind(&identifiers)
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| db_error(url, DOING, e))?;
+        .map_err(|e| db_error(url, doing, e))?;
         let mut accounts = HashMap::with_capacity(rows.len());
         for row in &rows {
-            let portal: String = row.try_get(0).map_err(|e| db_error(url, DOING, e))?;
-            let identifier: String = row.try_get(1).map_err(|e| db_error(url, DOING, e))?;
-            let bytes: Vec<u8> = row.try_get(2).map_err(|e| db_error(url, DOING, e))?;
+            let portal: String = row.try_get(0).map_err(|e| db_error(url, doing, e))?;
+            let identifier: String = row.try_get(1).map_err(|e| db_error(url, doing, e))?;
+            let bytes: Vec<u8> = row.try_get(2).map_err(|e| db_error(url, doing, e))?;
             let account: Account = decode(&bytes, || format!("account {portal}:{identifier}"))?;
             accounts.insert(account.key(), account);
         }
@@ -124,7 +128,12 @@ fn locked_accounts<'a>(
 
 /// `n` new event ids, increasing. Ids a batch does not use are gaps, as a
 /// rolled-back write leaves.
-fn event_ids<'a>(conn: &'a mut PgConnection, url: &'a str, n: usize) -> InTx<'a, Vec<i64>> {
+fn event_ids<'a>(
+    conn: &'a mut PgConnection,
+    url: &'a str,
+    n: usize,
+    doing: &'a str,
+) -> InTx<'a, Vec<i64>> {
     Box::pin(async move {
         if n == 0 {
             return Ok(Vec::new());
@@ -134,7 +143,7 @@ fn event_ids<'a>(conn: &'a mut PgConnection, url: &'a str, n: usize) -> InTx<'a,
                 .bind(i64::try_from(n).unwrap_or(i64::MAX))
                 .fetch_all(&mut *conn)
                 .await
-                .map_err(|e| db_error(url, DOING, e))?;
+                .map_err(|e| db_error(url, doing, e))?;
         ids.sort_unstable();
         Ok(ids)
     })
@@ -153,9 +162,36 @@ struct BatchRows {
 }
 
 impl BatchRows {
-    fn insert_in<'a>(&'a self, conn: &'a mut PgConnection, url: &'a str) -> InTx<'a, ()> {
+    /// Queues `event` under `id` (from [`event_ids`]) and chains its audit
+    /// entry; returns its id.
+    fn queue(
+        &mut self,
+        head: &mut ChainHead,
+        id: Option<i64>,
+        event: &NewEvent,
+        time: &WriteTime,
+    ) -> Result<u64, StoreError> {
+        let id = id.ok_or_else(|| StoreError::Corrupt {
+            what: "the emitted event ids".into(),
+            detail: "the sequence gave fewer ids than asked".into(),
+        })?;
+        let emitted = EmittedEvent::new(record_int(id, "an event id")?, event);
+        let bytes = encode(&emitted, &format!("event {}", emitted.name))?;
+        let record = summaries::emitted(&emitted, &bytes);
+        self.audit.push(head, &PendingEntry::new(record), time)?;
+        self.events.0.push(id);
+        self.events.1.push(bytes);
+        Ok(emitted.id)
+    }
+
+    fn insert_in<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        url: &'a str,
+        doing: &'a str,
+    ) -> InTx<'a, ()> {
         Box::pin(async move {
-            let map = |e| db_error(url, DOING, e);
+            let map = |e| db_error(url, doing, e);
             let h = &self.history;
             sqlx::query(
                 "INSERT INTO account_history (portal, identifier, seq, entry)
@@ -243,15 +279,21 @@ impl PostgresStore {
         writes: &[TransitionWrite],
         meta: &ChangeMeta,
     ) -> Result<Vec<TransitionOutcome>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(self.error(DOING))?;
+        let mut tx = self.pool.begin().await.map_err(self.error(TRANSITIONS))?;
         let start = lock_head(&mut tx, &self.url).await?;
         let mut head = start;
         // Read under the lock, so that entries are dated in chain order.
         let time = self.clock.now();
         let applied = applied_before(&mut tx, &self.url, writes).await?;
-        let mut accounts = locked_accounts(&mut tx, &self.url, writes).await?;
+        let keys = writes
+            .iter()
+            .flat_map(|w| [w.key.account.clone(), w.update.account.key()])
+            .collect();
+        let mut accounts = locked_accounts(&mut tx, &self.url, keys, TRANSITIONS).await?;
         let with_event = writes.iter().filter(|w| w.event.is_some()).count();
-        let mut ids = event_ids(&mut tx, &self.url, with_event).await?.into_iter();
+        let mut ids = event_ids(&mut tx, &self.url, with_event, TRANSITIONS)
+            .await?
+            .into_iter();
         let mut rows = BatchRows::default();
         let mut applied_now: HashSet<&TransitionKey> = HashSet::new();
         let mut outcomes = Vec::with_capacity(writes.len());
@@ -266,22 +308,16 @@ impl PostgresStore {
                 outcomes.push(TransitionOutcome::Stale);
                 continue;
             }
-            plan_account(&mut rows, &mut accounts, &mut head, write, meta, &time)?;
+            plan_account(
+                &mut rows,
+                &mut accounts,
+                &mut head,
+                &write.update,
+                meta,
+                &time,
+            )?;
             let event_id = match &write.event {
-                Some(event) => {
-                    let id = ids.next().ok_or_else(|| StoreError::Corrupt {
-                        what: "the emitted event ids".into(),
-                        detail: "the sequence gave fewer ids than asked".into(),
-                    })?;
-                    let emitted = EmittedEvent::new(record_int(id, "an event id")?, event);
-                    let bytes = encode(&emitted, &format!("event {}", emitted.name))?;
-                    let record = summaries::emitted(&emitted, &bytes);
-                    rows.audit
-                        .push(&mut head, &PendingEntry::new(record), &time)?;
-                    rows.events.0.push(id);
-                    rows.events.1.push(bytes);
-                    Some(emitted.id)
-                }
+                Some(event) => Some(rows.queue(&mut head, ids.next(), event, &time)?),
                 None => None,
             };
             let applied = AppliedTransition {
@@ -300,34 +336,76 @@ impl PostgresStore {
             applied_now.insert(key);
             outcomes.push(TransitionOutcome::Applied);
         }
-        rows.insert_in(&mut tx, &self.url).await?;
+        rows.insert_in(&mut tx, &self.url, TRANSITIONS).await?;
         if head != start {
             store_head(&mut tx, &self.url, &head).await?;
         }
-        tx.commit().await.map_err(self.error(DOING))?;
+        tx.commit().await.map_err(self.error(TRANSITIONS))?;
+        Ok(outcomes)
+    }
+
+    pub(crate) async fn write_accounts_now(
+        &self,
+        updates: &[AccountUpdate],
+        meta: &ChangeMeta,
+        event: Option<&NewEvent>,
+    ) -> Result<Vec<UpsertOutcome>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.error(UPSERTS))?;
+        let start = lock_head(&mut tx, &self.url).await?;
+        let mut head = start;
+        // Read under the lock, so that entries are dated in chain order.
+        let time = self.clock.now();
+        let keys = updates.iter().map(|u| u.account.key()).collect();
+        let mut accounts = locked_accounts(&mut tx, &self.url, keys, UPSERTS).await?;
+        let mut rows = BatchRows::default();
+        let mut outcomes = Vec::with_capacity(updates.len());
+        for update in updates {
+            outcomes.push(plan_account(
+                &mut rows,
+                &mut accounts,
+                &mut head,
+                update,
+                meta,
+                &time,
+            )?);
+        }
+        if let Some(event) = event {
+            let id = event_ids(&mut tx, &self.url, 1, UPSERTS).await?.pop();
+            rows.queue(&mut head, id, event, &time)?;
+        }
+        rows.insert_in(&mut tx, &self.url, UPSERTS).await?;
+        if head != start {
+            store_head(&mut tx, &self.url, &head).await?;
+        }
+        tx.commit().await.map_err(self.error(UPSERTS))?;
         Ok(outcomes)
     }
 }
 
-/// A write's account change, as `upsert_one` makes it: a stale revision
-/// fails the batch; an unchanged account writes nothing; a changed one
-/// gets its history entry and audit entry, and becomes what later writes
-/// of the batch see.
+/// One account's update: a stale `expected_revision` fails the batch
+/// ([`revision_conflict`]); an unchanged account writes nothing; a changed
+/// one gets its history entry and audit entry, and becomes what later
+/// writes of the batch see.
 fn plan_account(
     rows: &mut BatchRows,
     accounts: &mut HashMap<AccountKey, Account>,
     head: &mut ChainHead,
-    write: &TransitionWrite,
+    update: &AccountUpdate,
     meta: &ChangeMeta,
     time: &WriteTime,
-) -> Result<(), StoreError> {
-    let key = write.update.account.key();
+) -> Result<UpsertOutcome, StoreError> {
+    let key = update.account.key();
     let stored = accounts.get(&key);
-    if let Some(conflict) = revision_conflict(stored, &write.update) {
+    if let Some(conflict) = revision_conflict(stored, update) {
         return Err(conflict);
     }
-    let Some((account, mut entry)) = plan_write(stored, &write.update, meta) else {
-        return Ok(());
+    let Some((account, mut entry)) = plan_write(stored, update, meta) else {
+        return Ok(UpsertOutcome::Unchanged);
+    };
+    let outcome = if stored.is_some() {
+        UpsertOutcome::Updated
+    } else {
+        UpsertOutcome::Created
     };
     entry.recorded_at = Some(time.recorded_at);
     entry.pinned_at = time.pinned_at;
@@ -347,5 +425,5 @@ fn plan_account(
     let columns = AccountColumns::of_account(&account, &shown)?;
     rows.accounts.insert(key.clone(), (account_bytes, columns));
     accounts.insert(key, account);
-    Ok(())
+    Ok(outcome)
 }
