@@ -44,8 +44,8 @@ pub use history::{
 pub use key::AccountKey;
 pub use locale::Locale;
 pub use screen::{
-    fold_search, matches_search, page_order, AccountOverview, FoldedTexts, SearchFields,
-    StatusCount, SummaryPage,
+    fold_search, holder_needle, matches_search, page_order, AccountOverview, FoldedTexts,
+    SearchFields, StatusCount, SummaryPage,
 };
 pub use summary::{AccountSummary, CompanySummary, HolderSummary};
 pub use transition::{AppliedTransition, TransitionKey, TransitionOutcome, TransitionWrite};

@@ -1,13 +1,14 @@
 //! The account read path. Listing reads, in key order, the accounts the
 //! filter's portal, statuses, company and deactivation window select in SQL
-//! (schema 10's columns, as the screens do), and checks each in full
-//! (`AccountFilter::matches`, which adds the holder) as it decodes it;
+//! (schema 10's columns, as the screens do), narrowed to those that may be
+//! its holder, and checks each in full (`AccountFilter::matches`) as it
+//! decodes it;
 //! deactivation questions read only the partial index on `deactivates_on`
 //! in the asked range; history reads only the account's own rows.
 
 use chrono::NaiveDate;
 use garita_engine::account::{
-    Account, AccountFilter, AccountKey, AccountSummary, EmittedEvent, HistoryEntry,
+    holder_needle, Account, AccountFilter, AccountKey, AccountSummary, EmittedEvent, HistoryEntry,
 };
 use garita_engine::record_codec::decode;
 use garita_engine::StoreError;
@@ -22,6 +23,14 @@ use crate::store::PostgresStore;
 /// index `accounts_deactivating`.
 pub(crate) const DEACTIVATING: &str = "SELECT portal, identifier, record FROM accounts
      WHERE deactivates_on BETWEEN $1 AND $2 ORDER BY deactivates_on, portal, identifier";
+
+/// The accounts that may be the holder a filter names (`FoldedTexts::
+/// may_be_holder`, every one the filter passes), given `holder_needle` as
+/// parameter 8 or 11; each is then checked in full.
+const MAY_BE_HOLDER_8: &str = "($8::text IS NULL OR strpos(fold_holder_email, $8) > 0
+     OR strpos(fold_employee_id, $8) > 0)";
+const MAY_BE_HOLDER_11: &str = "($11::text IS NULL OR strpos(fold_holder_email, $11) > 0
+     OR strpos(fold_employee_id, $11) > 0)";
 
 /// An account's whole record.
 const RECORD_COLUMN: &str = "record";
@@ -68,6 +77,7 @@ impl PostgresStore {
         limit: usize,
     ) -> Result<Vec<Account>, StoreError> {
         let selection = Selection::of(filter, None);
+        let holder = filter.holder.as_deref().map(holder_needle);
         let mut cursor = match after {
             Some(key) if check_key(key).is_err() => return Ok(Vec::new()),
             Some(key) => Some((key.portal().to_owned(), key.identifier().to_owned())),
@@ -82,11 +92,13 @@ impl PostgresStore {
                     "SELECT portal, identifier, record FROM accounts
                      WHERE {SELECTED}
                        AND ($8::text IS NULL OR (portal, identifier) > ($8, $9))
+                       AND {MAY_BE_HOLDER_11}
                      ORDER BY portal, identifier LIMIT $10"
                 )))
                 .bind(after_portal)
                 .bind(after_identifier)
                 .bind(chunk)
+                .bind(&holder)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(self.error("listing accounts"))?;
@@ -134,8 +146,9 @@ impl PostgresStore {
         let rows = selection
             .bind(sqlx::query(&format!(
                 "SELECT portal, identifier, {column} FROM accounts
-                 WHERE {SELECTED} ORDER BY portal, identifier"
+                 WHERE {SELECTED} AND {MAY_BE_HOLDER_8} ORDER BY portal, identifier"
             )))
+            .bind(filter.holder.as_deref().map(holder_needle))
             .fetch_all(&self.pool)
             .await
             .map_err(self.error("listing accounts"))?;

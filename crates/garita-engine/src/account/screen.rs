@@ -161,6 +161,17 @@ impl From<&AccountSummary> for FoldedTexts {
 }
 
 impl FoldedTexts {
+    /// Whether the account may be the holder `wanted`
+    /// ([`super::AccountFilter::holder`]) names: true for every account the
+    /// filter passes (and some it does not: a store narrows with this, then
+    /// checks each account in full). The holder filter compares trimmed
+    /// texts ignoring ASCII case; such an email or employee id, lower-cased,
+    /// lies inside the folded one.
+    pub fn may_be_holder(&self, wanted: &str) -> bool {
+        let needle = holder_needle(wanted);
+        self.holder_email.contains(&needle) || self.employee_id.contains(&needle)
+    }
+
     /// Whether the search `folded` ([`fold_search`]) finds the account: a
     /// substring of one of the search texts, which is what a store's query
     /// tests.
@@ -174,6 +185,12 @@ impl FoldedTexts {
         .iter()
         .any(|text| text.contains(folded))
     }
+}
+
+/// What [`FoldedTexts::may_be_holder`] looks for in the folded email and
+/// employee id: `wanted` trimmed and lower-cased.
+pub fn holder_needle(wanted: &str) -> String {
+    wanted.trim().to_lowercase()
 }
 
 /// `haystack` lower-cased contains `folded`; ASCII text without allocating.
@@ -358,6 +375,31 @@ mod tests {
                     matches_search((&summary).into(), &folded),
                     "{:?} searching {:?}", summary, folded
                 );
+            }
+        }
+
+        #[test]
+        fn every_holder_the_filter_passes_may_be_the_holder(
+            email in TRICKY,
+            employee in proptest::option::of(TRICKY),
+            wanted in TRICKY,
+            pad in "[ \t\u{2003}]{0,2}",
+        ) {
+            let mut summary = summary("x", "X", None);
+            summary.holder.email = format!("{pad}{email}{pad}");
+            summary.holder.employee_id = employee;
+            let other_pad = format!("\t{email}\u{2003}");
+            for wanted in [wanted.clone(), email.to_uppercase(), format!("{pad}{email}"), other_pad] {
+                let filter = super::super::AccountFilter {
+                    holder: Some(wanted.clone()),
+                    ..Default::default()
+                };
+                if filter.matches_summary(&summary) {
+                    proptest::prop_assert!(
+                        FoldedTexts::from(&summary).may_be_holder(&wanted),
+                        "{:?} wanted {:?}", summary.holder, wanted
+                    );
+                }
             }
         }
 
