@@ -24,11 +24,11 @@ use garita_engine::record_codec::{decode, encode};
 use garita_engine::{StoreError, WriteTime};
 use sqlx::{PgConnection, Row};
 
-use crate::account_screen::{AccountColumns, ColumnArrays};
+use crate::account_screen::AccountColumns;
 use crate::audit::{lock_head, store_head, ChainedEntries};
 use crate::errors::db_error;
 use crate::ids::{db_int, record_int};
-use crate::import_rows::{Numbered, Transitions};
+use crate::import_rows::{Accounts, Numbered, Transitions, INSERT_ACCOUNTS};
 use crate::store::{InTx, PostgresStore};
 
 /// What a transitions batch is doing, for its errors.
@@ -57,10 +57,9 @@ fn applied_before<'a>(
 ) -> InTx<'a, HashSet<KeyColumns>> {
     Box::pin(async move {
         let doing = TRANSITIONS;
-        let keys: Vec<KeyColumns> = writes.iter().map(|w| key_columns(&w.key)).collect();
         let (mut portals, mut identifiers, mut names, mut days) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (portal, identifier, name, day) in keys {
+        for (portal, identifier, name, day) in writes.iter().map(|w| key_columns(&w.key)) {
             portals.push(portal);
             identifiers.push(identifier);
             names.push(name);
@@ -185,7 +184,7 @@ impl BatchRows {
     }
 
     fn insert_in<'a>(
-        &'a self,
+        self,
         conn: &'a mut PgConnection,
         url: &'a str,
         doing: &'a str,
@@ -204,24 +203,17 @@ impl BatchRows {
             .execute(&mut *conn)
             .await
             .map_err(map)?;
-            let (mut portals, mut identifiers, mut deactivates, mut records) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            let mut columns = ColumnArrays::default();
-            for (key, (record, account_columns)) in &self.accounts {
-                portals.push(key.portal());
-                identifiers.push(key.identifier());
-                deactivates.push(account_columns.deactivates_on);
-                records.push(record.as_slice());
-                columns.push_ref(account_columns);
+            let mut accounts = Accounts::default();
+            for (key, (record, columns)) in self.accounts {
+                accounts.push(
+                    key.portal().to_owned(),
+                    key.identifier().to_owned(),
+                    record,
+                    columns,
+                );
             }
-            let c = &columns;
-            sqlx::query(
-                "INSERT INTO accounts (portal, identifier, deactivates_on, record, summary, status,
-                     fold_key, fold_holder_name, fold_holder_email, fold_employee_id,
-                     fold_legal_name, fold_tax_id)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::date[], $4::bytea[],
-                     $5::bytea[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[])
+            let upsert = format!(
+                "{INSERT_ACCOUNTS}
                  ON CONFLICT (portal, identifier) DO UPDATE
                  SET deactivates_on = EXCLUDED.deactivates_on, record = EXCLUDED.record,
                      summary = EXCLUDED.summary, status = EXCLUDED.status,
@@ -229,23 +221,13 @@ impl BatchRows {
                      fold_holder_email = EXCLUDED.fold_holder_email,
                      fold_employee_id = EXCLUDED.fold_employee_id,
                      fold_legal_name = EXCLUDED.fold_legal_name,
-                     fold_tax_id = EXCLUDED.fold_tax_id",
-            )
-            .bind(&portals)
-            .bind(&identifiers)
-            .bind(&deactivates)
-            .bind(&records)
-            .bind(&c.summary)
-            .bind(&c.status)
-            .bind(&c.key)
-            .bind(&c.holder_name)
-            .bind(&c.holder_email)
-            .bind(&c.employee_id)
-            .bind(&c.legal_name)
-            .bind(&c.tax_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(map)?;
+                     fold_tax_id = EXCLUDED.fold_tax_id"
+            );
+            accounts
+                .bind(sqlx::query(&upsert), 0..accounts.portal.len())
+                .execute(&mut *conn)
+                .await
+                .map_err(map)?;
             sqlx::query(
                 "INSERT INTO emitted_events (id, record)
                  SELECT * FROM UNNEST($1::bigint[], $2::bytea[])",

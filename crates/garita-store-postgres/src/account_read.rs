@@ -26,11 +26,13 @@ pub(crate) const DEACTIVATING: &str = "SELECT portal, identifier, record FROM ac
 
 /// The accounts that may be the holder a filter names (`FoldedTexts::
 /// may_be_holder`, every one the filter passes), given `holder_needle` as
-/// parameter 8 or 11; each is then checked in full.
-const MAY_BE_HOLDER_8: &str = "($8::text IS NULL OR strpos(fold_holder_email, $8) > 0
-     OR strpos(fold_employee_id, $8) > 0)";
-const MAY_BE_HOLDER_11: &str = "($11::text IS NULL OR strpos(fold_holder_email, $11) > 0
-     OR strpos(fold_employee_id, $11) > 0)";
+/// parameter `$n` (NULL: no holder named); each is then checked in full.
+fn may_be_holder(n: u8) -> String {
+    format!(
+        "(${n}::text IS NULL OR strpos(fold_holder_email, ${n}) > 0
+          OR strpos(fold_employee_id, ${n}) > 0)"
+    )
+}
 
 /// An account's whole record.
 const RECORD_COLUMN: &str = "record";
@@ -78,6 +80,7 @@ impl PostgresStore {
     ) -> Result<Vec<Account>, StoreError> {
         let selection = Selection::of(filter, None);
         let holder = filter.holder.as_deref().map(holder_needle);
+        let holder_rows = may_be_holder(11);
         let mut cursor = match after {
             Some(key) if check_key(key).is_err() => return Ok(Vec::new()),
             Some(key) => Some((key.portal().to_owned(), key.identifier().to_owned())),
@@ -92,7 +95,7 @@ impl PostgresStore {
                     "SELECT portal, identifier, record FROM accounts
                      WHERE {SELECTED}
                        AND ($8::text IS NULL OR (portal, identifier) > ($8, $9))
-                       AND {MAY_BE_HOLDER_11}
+                       AND {holder_rows}
                      ORDER BY portal, identifier LIMIT $10"
                 )))
                 .bind(after_portal)
@@ -146,7 +149,8 @@ impl PostgresStore {
         let rows = selection
             .bind(sqlx::query(&format!(
                 "SELECT portal, identifier, {column} FROM accounts
-                 WHERE {SELECTED} AND {MAY_BE_HOLDER_8} ORDER BY portal, identifier"
+                 WHERE {SELECTED} AND {} ORDER BY portal, identifier",
+                may_be_holder(8)
             )))
             .bind(filter.holder.as_deref().map(holder_needle))
             .fetch_all(&self.pool)

@@ -63,18 +63,6 @@ pub(crate) struct ColumnArrays {
 }
 
 impl ColumnArrays {
-    pub(crate) fn push_ref(&mut self, columns: &AccountColumns) {
-        let f = &columns.folded;
-        self.summary.push(columns.summary.clone());
-        self.status.push(columns.status.to_owned());
-        self.key.push(f.key.clone());
-        self.holder_name.push(f.holder_name.clone());
-        self.holder_email.push(f.holder_email.clone());
-        self.employee_id.push(f.employee_id.clone());
-        self.legal_name.push(f.legal_name.clone());
-        self.tax_id.push(f.tax_id.clone());
-    }
-
     pub(crate) fn push(&mut self, columns: AccountColumns) {
         let f = columns.folded;
         self.summary.push(columns.summary);

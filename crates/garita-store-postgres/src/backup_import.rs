@@ -17,7 +17,7 @@ use sqlx::{PgConnection, Postgres};
 
 use crate::audit::{lock_head, store_head};
 use crate::errors::db_error;
-use crate::import_rows::ImportRows;
+use crate::import_rows::{ImportRows, INSERT_ACCOUNTS};
 use crate::store::{InTx, PostgresStore};
 
 /// Rows bound per statement: large enough that a big store imports in
@@ -210,28 +210,9 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
             conn,
             url,
             "accounts",
-            "INSERT INTO accounts (portal, identifier, deactivates_on, record, summary, status,
-                 fold_key, fold_holder_name, fold_holder_email, fold_employee_id,
-                 fold_legal_name, fold_tax_id)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::date[], $4::bytea[], $5::bytea[],
-                 $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                 $12::text[])",
+            INSERT_ACCOUNTS,
             a.portal.len(),
-            move |q, at| {
-                let c = &a.columns;
-                q.bind(&a.portal[at.clone()])
-                    .bind(&a.identifier[at.clone()])
-                    .bind(&a.deactivates_on[at.clone()])
-                    .bind(&a.record[at.clone()])
-                    .bind(&c.summary[at.clone()])
-                    .bind(&c.status[at.clone()])
-                    .bind(&c.key[at.clone()])
-                    .bind(&c.holder_name[at.clone()])
-                    .bind(&c.holder_email[at.clone()])
-                    .bind(&c.employee_id[at.clone()])
-                    .bind(&c.legal_name[at.clone()])
-                    .bind(&c.tax_id[at])
-            },
+            move |q, at| a.bind(q, at),
         )
         .await?;
         let h = &rows.history;

@@ -4,6 +4,8 @@
 //! is refused with nothing written. The index columns are derived here
 //! from the records, as the write paths derive them.
 
+use std::ops::Range;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use garita_engine::account::Account;
 use garita_engine::audit::AuditEntry;
@@ -12,6 +14,9 @@ use garita_engine::link::FeedToken;
 use garita_engine::record_codec::decode;
 use garita_engine::user::User;
 use garita_engine::{OutboxEntry, RunRecord, StoreError, Task};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::Postgres;
 
 use crate::account_screen::{AccountColumns, ColumnArrays};
 use crate::backup_keys::{
@@ -76,6 +81,55 @@ pub(crate) struct Accounts {
     /// Each account's summary and screen columns, as the write path
     /// stores them.
     pub(crate) columns: ColumnArrays,
+}
+
+/// Inserts [`Accounts`] bound by [`Accounts::bind`]: the restore's
+/// statement, and with `ON CONFLICT` the write path's.
+pub(crate) const INSERT_ACCOUNTS: &str =
+    "INSERT INTO accounts (portal, identifier, deactivates_on, record, summary, status,
+         fold_key, fold_holder_name, fold_holder_email, fold_employee_id,
+         fold_legal_name, fold_tax_id)
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::date[], $4::bytea[], $5::bytea[],
+         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+         $12::text[])";
+
+impl Accounts {
+    /// Adds one account: its key, record and the columns taken from it.
+    pub(crate) fn push(
+        &mut self,
+        portal: String,
+        identifier: String,
+        record: Vec<u8>,
+        columns: AccountColumns,
+    ) {
+        self.portal.push(portal);
+        self.identifier.push(identifier);
+        self.deactivates_on.push(columns.deactivates_on);
+        self.record.push(record);
+        self.columns.push(columns);
+    }
+
+    /// Binds the rows `at` of every column to [`INSERT_ACCOUNTS`].
+    pub(crate) fn bind<'q>(
+        &'q self,
+        query: Query<'q, Postgres, PgArguments>,
+        at: Range<usize>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        let c = &self.columns;
+        query
+            .bind(&self.portal[at.clone()])
+            .bind(&self.identifier[at.clone()])
+            .bind(&self.deactivates_on[at.clone()])
+            .bind(&self.record[at.clone()])
+            .bind(&c.summary[at.clone()])
+            .bind(&c.status[at.clone()])
+            .bind(&c.key[at.clone()])
+            .bind(&c.holder_name[at.clone()])
+            .bind(&c.holder_email[at.clone()])
+            .bind(&c.employee_id[at.clone()])
+            .bind(&c.legal_name[at.clone()])
+            .bind(&c.tax_id[at])
+    }
 }
 
 #[derive(Debug, Default)]
@@ -218,11 +272,8 @@ impl ImportRows {
                 let account: Account = decode(&value, what)?;
                 let columns =
                     AccountColumns::of_account(&account, &format!("{portal}:{identifier}"))?;
-                self.accounts.portal.push(portal.to_owned());
-                self.accounts.identifier.push(identifier.to_owned());
-                self.accounts.deactivates_on.push(columns.deactivates_on);
-                self.accounts.columns.push(columns);
-                self.accounts.record.push(value);
+                self.accounts
+                    .push(portal.to_owned(), identifier.to_owned(), value, columns);
             }
             RecordKind::AccountHistory => {
                 let (portal, identifier, seq) = parse_history_key(key).ok_or_else(bad)?;
