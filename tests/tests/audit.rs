@@ -150,7 +150,7 @@ fn entries(export: &Value) -> Vec<AuditEntry> {
 /// Opens the store's files with sled alone, as someone with write access
 /// to the directory could, and changes its audit tree.
 fn tamper(store: &Path, change: impl FnOnce(&sled::Tree)) {
-    let db = sled::Config::new().path(store).open().unwrap();
+    let db = garita_store::sled_config(store).unwrap().open().unwrap();
     change(&db.open_tree("audit").unwrap());
     db.flush().unwrap();
 }

@@ -124,11 +124,12 @@ fn record(id: String) -> RunRecord {
     }
 }
 
-/// sled alone: insert one event-sized value, flush, fdatasync, repeat.
+/// sled alone, in the format of a new store (compressed pages): insert one
+/// event-sized value, flush, fdatasync, repeat.
 fn raw_sled(base: &Path, durability: Durability, budget: Duration) -> Row {
     let dir = temp_dir(base);
-    let db = sled::Config::new()
-        .path(dir.path())
+    let db = garita_store::sled_config(dir.path())
+        .expect("sled configuration")
         .cache_capacity(garita_store::DEFAULT_CACHE_CAPACITY)
         .mode(sled::Mode::HighThroughput)
         .flush_every_ms(None)

@@ -10,7 +10,8 @@
 //! # The store directory
 //!
 //! Created on first use with mode 0700. It holds sled's files (`conf`, `db`,
-//! `blobs/`, `snap.*`) and `garita.pid`, which names the process holding the
+//! `blobs/`, `snap.*`; a new store's pages are compressed with zstd, see
+//! `sled_config.rs`) and `garita.pid`, which names the process holding the
 //! store (pid and the leading words of its command line, never option
 //! values) so that a second process is refused with
 //! [`StoreError::Locked`](garita_engine::StoreError::Locked) naming the
@@ -108,6 +109,7 @@ mod prune;
 mod read;
 mod schedules;
 mod schema;
+mod sled_config;
 mod sources;
 mod store;
 mod store_impl;
@@ -129,4 +131,7 @@ pub use backup::{BackupError, RestoreReport};
 pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};
 pub use schema::SCHEMA_VERSION;
+pub use sled_config::{
+    sled_config, stored_format, StoredFormat, NEW_STORE_FORMAT, SEGMENT_SIZE, ZSTD_LEVEL,
+};
 pub use store::SledStore;

@@ -102,8 +102,7 @@ fn create_private_dir(dir: &Path) -> Result<bool, StoreError> {
 /// Opens sled with our settings, turning its lock error and its panics on
 /// damaged files into store errors.
 fn open_sled(dir: &Path, options: &StoreOptions) -> Result<sled::Db, StoreError> {
-    let config = sled::Config::new()
-        .path(dir)
+    let config = crate::sled_config::sled_config(dir)?
         .cache_capacity(options.cache_capacity)
         .mode(sled::Mode::HighThroughput)
         // We flush ourselves, after each commit (group commit); a timer

@@ -49,11 +49,11 @@ fn workflow(steps: usize, side_effects: bool) -> Workflow {
     }
 }
 
-/// Raw sled: `n` inserts of 200 bytes, each followed by flush and fdatasync;
-/// commits per second.
+/// Raw sled, in the format of a new store (compressed pages): `n` inserts of
+/// 200 bytes, each followed by flush and fdatasync; commits per second.
 pub fn raw_sled(dir: &Path, n: usize) -> f64 {
-    let db = sled::Config::new()
-        .path(dir)
+    let db = garita_store::sled_config(dir)
+        .expect("sled configuration")
         .cache_capacity(64 << 20)
         .open()
         .expect("open sled");

@@ -94,7 +94,10 @@ pub fn dir_bytes(dir: &Path) -> u64 {
 
 /// Keys + values per sled tree of the store at `dir`.
 pub fn tree_bytes(dir: &Path) -> BTreeMap<String, u64> {
-    let db = sled::open(dir).expect("open the store with sled");
+    let db = garita_store::sled_config(dir)
+        .expect("sled configuration")
+        .open()
+        .expect("open the store with sled");
     let mut out = BTreeMap::new();
     for name in db.tree_names() {
         let tree = db.open_tree(&name).expect("open tree");

@@ -193,7 +193,7 @@ fn tamper(dir: &Path, tamper: impl FnOnce(&sled::Tree, &sled::Tree)) {
 pub(super) fn raw_sled(dir: &Path) -> sled::Db {
     let mut tries = 0;
     loop {
-        match sled::Config::new().path(dir).open() {
+        match crate::sled_config::sled_config(dir).unwrap().open() {
             Ok(db) => return db,
             Err(_) if tries < 100 => {
                 tries += 1;

@@ -243,8 +243,8 @@ fn import(dir: &Path, trees: &[TreeData], options: &StoreOptions) -> Result<(), 
         .mode(PRIVATE_DIR_MODE)
         .create(dir)
         .map_err(|e| BackupError::io(dir, "creating the directory of the restored store", &e))?;
-    let db = sled::Config::new()
-        .path(dir)
+    let db = crate::sled_config::sled_config(dir)
+        .map_err(BackupError::Store)?
         .cache_capacity(options.cache_capacity)
         .flush_every_ms(None)
         .open()

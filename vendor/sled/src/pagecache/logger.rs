@@ -127,14 +127,15 @@ impl Log {
         #[cfg(feature = "compression")]
         {
             if self.config.use_compression && pid != BATCH_MANIFEST_PID {
-                use zstd::block::compress;
-
                 let buf = item.serialize();
 
                 let _measure = Measure::new(&M.compress);
 
-                let compressed_buf =
-                    compress(&buf, self.config.compression_factor).unwrap();
+                // One context per thread (GARITA-PATCH.md, 6).
+                let level = self.config.compression_factor;
+                let compressed_buf = super::COMPRESSOR
+                    .with(|c| c.borrow_mut().compress(&buf, level))
+                    .unwrap();
 
                 return self.reserve_inner(
                     log_kind,

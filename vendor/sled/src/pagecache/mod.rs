@@ -259,6 +259,15 @@ pub(crate) fn u32_to_arr(number: u32) -> [u8; 4] {
     number.to_le_bytes()
 }
 
+// Each thread's zstd contexts, reused for every page (GARITA-PATCH.md, 6).
+#[cfg(feature = "compression")]
+thread_local! {
+    static DECOMPRESSOR: std::cell::RefCell<zstd::block::Decompressor> =
+        std::cell::RefCell::new(zstd::block::Decompressor::new());
+    pub(crate) static COMPRESSOR: std::cell::RefCell<zstd::block::Compressor> =
+        std::cell::RefCell::new(zstd::block::Compressor::new());
+}
+
 #[allow(clippy::needless_pass_by_value)]
 pub(crate) fn maybe_decompress(in_buf: Vec<u8>) -> std::io::Result<Vec<u8>> {
     #[cfg(feature = "compression")]
@@ -269,6 +278,18 @@ pub(crate) fn maybe_decompress(in_buf: Vec<u8>) -> std::io::Result<Vec<u8>> {
         let _ivec_varint = u64::deserialize(scootable_in_buf)
             .expect("this had to be serialized with an extra length frame");
         let _measure = Measure::new(&M.decompress);
+        // In one call when the frame states its size (zstd's block
+        // compression always does), else as a stream.
+        let frame: &[u8] = scootable_in_buf;
+        let size = zstd::zstd_safe::get_frame_content_size(frame);
+        if size < (1 << 32) {
+            let out = DECOMPRESSOR.with(|d| {
+                d.borrow_mut().decompress(frame, size as usize)
+            });
+            if let Ok(out_buf) = out {
+                return Ok(out_buf);
+            }
+        }
         let out_buf = decode_all(scootable_in_buf).expect(
             "failed to decompress data. \
              This is not expected, please open an issue on \
@@ -487,6 +508,17 @@ impl Page {
 
     pub(crate) fn log_size(&self) -> u64 {
         self.cache_infos.iter().map(|ci| ci.log_size).sum()
+    }
+
+    /// What the page counts for in the cache (GARITA-PATCH.md, 6): its
+    /// bytes on disk, or, when those are compressed, at least what its
+    /// node takes in memory, so `cache_capacity` bounds memory either way.
+    pub(crate) fn cache_size(&self, compressed: bool) -> u64 {
+        let on_disk = self.log_size();
+        match self.update.as_deref() {
+            Some(Update::Node(node)) if compressed => on_disk.max(node.rss()),
+            _ => on_disk,
+        }
     }
 
     fn ts(&self) -> u64 {
@@ -1110,7 +1142,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().log_size() };
+                        unsafe { new_shared.deref().cache_size(self.config.use_compression) };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1306,7 +1338,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().log_size() };
+                        unsafe { new_shared.deref().cache_size(self.config.use_compression) };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1543,7 +1575,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().log_size() };
+                        unsafe { new_shared.deref().cache_size(self.config.use_compression) };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1684,7 +1716,7 @@ impl PageCache {
 
             if page_view.update.is_some() {
                 // possibly evict an item now that our cache has grown
-                let total_page_size = page_view.log_size();
+                let total_page_size = page_view.cache_size(self.config.use_compression);
                 let to_evict = self.lru.accessed(pid, total_page_size, guard);
                 trace!(
                     "accessed pid {} -> paging out pids {:?}",
@@ -1759,7 +1791,7 @@ impl PageCache {
             }
 
             // possibly evict an item now that our cache has grown
-            let total_page_size = unsafe { new_shared.deref().log_size() };
+            let total_page_size = unsafe { new_shared.deref().cache_size(self.config.use_compression) };
             let to_evict = self.lru.accessed(pid, total_page_size, guard);
             trace!("accessed pid {} -> paging out pids {:?}", pid, to_evict);
             if !to_evict.is_empty() {
