@@ -22,7 +22,8 @@
 //!
 //! Every value starts with an encoding-version byte; `1` means the rest is
 //! JSON written by `serde_json`; `2`, an audit entry in the compact binary
-//! layout of `audit/compact.rs` (schema 4). A later format gets a new byte,
+//! layout of `audit/compact.rs` (schema 4); `3`, the same without the
+//! entry's hash, which is computed from it when read (schema 7). A later format gets a new byte,
 //! so old values stay readable and can be migrated. "BE" is big-endian; an instant is unix
 //! milliseconds as an `i64` with its sign bit flipped, so that byte order is
 //! time order.
@@ -37,7 +38,7 @@
 //! | `children` | parent id, `0x00`, step id, `0x00`, index `u32` BE | child run id |
 //! | `outbox` | Message-ID, with its angle brackets | [`OutboxEntry`](garita_engine::OutboxEntry) (see `outbox.rs`) |
 //! | `sources` | SHA-256 (hex) of a workflow source | the source text; summaries refer to it |
-//! | `audit` | seq `u64` BE | `AuditEntry`, compact (version byte 2; JSON in stores of schema 3 and older): the hash-chained audit log, head in `meta.audit_head` (see `audit.rs`; the chain itself is `garita_engine::audit`) |
+//! | `audit` | seq `u64` BE | `AuditEntry`, compact (version byte 3, or 2 for entries written before schema 7 and for one whose recorded hash is not its content's; JSON in stores of schema 3 and older): the hash-chained audit log, head in `meta.audit_head` (see `audit.rs`; the chain itself is `garita_engine::audit`) |
 //! | `users` | normalised email | `User` of the console (schema 2; see `users.rs`) |
 //! | `console_sessions` | SHA-256 (hex) of a session id | `ConsoleSession` (see `users.rs`) |
 //! | `login_failures` | `email:...` or `ip:...` | `LoginFailures` (see `users.rs`) |

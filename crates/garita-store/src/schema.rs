@@ -34,7 +34,11 @@ use crate::keys::SCHEMA_VERSION_KEY;
 ///   message. Opening an older store fills them before the new number is
 ///   written; a garita of schema 5 would write tasks and messages without
 ///   their entries, so it refuses the store.
-pub const SCHEMA_VERSION: u32 = 6;
+/// - 7: new audit entries are stored without their own hash (version byte
+///   3, `audit/compact.rs`), which is computed again when read. Nothing is
+///   rewritten: older entries keep version 2. A garita of schema 6 could
+///   not read the new entries, so it refuses the store.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The first version whose audit entries are stored compactly.
 const COMPACT_AUDIT: u32 = 4;

@@ -435,15 +435,29 @@ fn check_entry(
         );
     }
     match expected_prev {
-        Some(prev) if prev != entry.prev_hash => found.add(
-            key_seq,
-            Some(entry),
-            format!(
-                "prev_hash {} is not the hash of entry {} ({prev}): an entry before it was modified, removed or reordered",
-                entry.prev_hash,
-                key_seq.saturating_sub(1)
-            ),
-        ),
+        Some(prev) if prev != entry.prev_hash => {
+            found.add(
+                key_seq,
+                Some(entry),
+                format!(
+                    "prev_hash {} is not the hash of entry {} ({prev}): an entry before it was modified, removed or reordered",
+                    entry.prev_hash,
+                    key_seq.saturating_sub(1)
+                ),
+            );
+            // The entry before is named too: a store that keeps no hash of
+            // its own per entry (sled's compact entries, whose hash is
+            // computed from their content) shows an entry edited in place
+            // only as this broken link, so it is where to look first.
+            found.add(
+                key_seq.saturating_sub(1),
+                None,
+                format!(
+                    "its content hashes to {prev}, but entry {key_seq} names {} as the entry before it: this entry (or that link) was modified",
+                    entry.prev_hash
+                ),
+            );
+        }
         None if key_seq > 1 => found.add(
             key_seq,
             Some(entry),

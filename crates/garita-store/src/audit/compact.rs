@@ -1,6 +1,9 @@
-//! The stored encoding of an audit entry: compact binary (version byte
-//! [`COMPACT_V2`]), or JSON ([`JSON_V1`], what stores of schema 3 and older
-//! hold, and the fallback for an entry the binary form cannot carry exactly).
+//! The stored encoding of an audit entry: compact binary without the
+//! entry's own hash (version byte [`COMPACT_V3`], schema 7), compact binary
+//! with it ([`COMPACT_V2`], schema 4 to 6, and entries whose recorded hash
+//! is not the one their content gives), or JSON ([`JSON_V1`], what stores
+//! of schema 3 and older hold, and the fallback for an entry the binary
+//! form cannot carry exactly).
 //!
 //! Only the STORED bytes change: an entry's hash is taken over its
 //! canonical encoding (`garita_engine::audit`, docs/audit.md), which does
@@ -23,6 +26,19 @@
 //! `2`, seq, `at`, kind, subject, actor (`0`, or `1` and a string),
 //! `recorded_at` and `pinned_at` (each `0`, or `1` and a time), the 32 bytes
 //! of `prev_hash`, the 32 bytes of `hash`, then the summary as a value.
+//!
+//! # Layout of version 3
+//!
+//! Version 2 without the 32 bytes of `hash`: an entry's hash is a function
+//! of its fields (`AuditEntry::computed_hash`), so it is computed again when
+//! the entry is read. Only an entry whose recorded hash IS that function's
+//! value is stored so ([`encode_entry`] checks it); any other keeps its
+//! recorded hash in version 2, so `garita audit verify` still sees the
+//! mismatch. Tamper evidence is unchanged: an entry altered in place
+//! decodes with a new hash, which the next entry's `prev_hash` (or, for the
+//! last entry, the recorded head) no longer names. Those 32 random bytes
+//! were a tenth of a run's stored bytes that zstd cannot shrink
+//! (docs/performance.md, "Compressed pages").
 //! A kind is `0` and a string, or the 1-based index of a known kind in
 //! [`KINDS`]. A value is one tag byte and its payload: see [`tag`]. An
 //! object key is `0` and a string, or the 1-based index of a known key in
@@ -37,6 +53,9 @@ use serde_json::{Map, Number, Value};
 
 /// Version byte of an entry in the binary layout of the module docs.
 pub(crate) const COMPACT_V2: u8 = 2;
+
+/// Version byte of an entry stored without its hash (module docs).
+pub(crate) const COMPACT_V3: u8 = 3;
 
 /// Kinds written often enough to take one byte. Append only.
 const KINDS: [&str; 19] = [
@@ -155,12 +174,15 @@ mod tag {
     pub(super) const KNOWN: u8 = 10;
 }
 
-/// The bytes to store for `entry`: binary when it decodes back to the same
-/// entry, else JSON.
+/// The bytes to store for `entry`: binary without its hash when the hash
+/// is the one its fields give, else binary with it, each only when it
+/// decodes back to the very same entry; else JSON.
 pub fn encode_entry(entry: &AuditEntry) -> Result<Vec<u8>, StoreError> {
-    if let Some(bytes) = binary(entry) {
-        if decode_binary(&bytes).as_ref() == Some(entry) {
-            return Ok(bytes);
+    for version in [COMPACT_V3, COMPACT_V2] {
+        if let Some(bytes) = binary(entry, version) {
+            if decode_binary(&bytes).as_ref() == Some(entry) {
+                return Ok(bytes);
+            }
         }
     }
     garita_engine::record_codec::encode(entry, &format!("audit entry {}", entry.seq))
@@ -170,10 +192,12 @@ pub fn encode_entry(entry: &AuditEntry) -> Result<Vec<u8>, StoreError> {
 /// the error.
 pub fn decode_entry(bytes: &[u8], what: impl FnOnce() -> String) -> Result<AuditEntry, StoreError> {
     match bytes.first() {
-        Some(&COMPACT_V2) => decode_binary(bytes).ok_or_else(|| StoreError::Corrupt {
-            what: what(),
-            detail: "its binary encoding (version 2) is damaged".into(),
-        }),
+        Some(&version @ (COMPACT_V2 | COMPACT_V3)) => {
+            decode_binary(bytes).ok_or_else(|| StoreError::Corrupt {
+                what: what(),
+                detail: format!("its binary encoding (version {version}) is damaged"),
+            })
+        }
         _ => garita_engine::record_codec::decode(bytes, what),
     }
 }
@@ -191,9 +215,11 @@ pub(crate) fn as_json_v1(
     garita_engine::record_codec::encode(&entry, &format!("audit entry {}", entry.seq))
 }
 
-fn binary(entry: &AuditEntry) -> Option<Vec<u8>> {
+/// `entry` in the binary layout `version` ([`COMPACT_V2`] or
+/// [`COMPACT_V3`]), unchecked; `None` when a field does not fit it.
+fn binary(entry: &AuditEntry, version: u8) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(160);
-    out.push(COMPACT_V2);
+    out.push(version);
     put_varint(&mut out, entry.seq);
     put_time(&mut out, &entry.at, 0);
     match KINDS.iter().position(|k| *k == entry.kind) {
@@ -221,14 +247,17 @@ fn binary(entry: &AuditEntry) -> Option<Vec<u8>> {
         }
     }
     out.extend_from_slice(&parse_lower_hex(&entry.prev_hash)?);
-    out.extend_from_slice(&parse_lower_hex(&entry.hash)?);
+    if version == COMPACT_V2 {
+        out.extend_from_slice(&parse_lower_hex(&entry.hash)?);
+    }
     put_value(&mut out, &entry.summary);
     Some(out)
 }
 
 fn decode_binary(bytes: &[u8]) -> Option<AuditEntry> {
     let mut r = Reader { bytes, pos: 0 };
-    if r.byte()? != COMPACT_V2 {
+    let version = r.byte()?;
+    if version != COMPACT_V2 && version != COMPACT_V3 {
         return None;
     }
     let seq = r.varint()?;
@@ -253,12 +282,15 @@ fn decode_binary(bytes: &[u8]) -> Option<AuditEntry> {
     }
     let [recorded_at, pinned_at] = times;
     let prev_hash = garita_engine::audit::hex(r.take(32)?);
-    let hash = garita_engine::audit::hex(r.take(32)?);
+    let stored_hash = match version {
+        COMPACT_V2 => Some(garita_engine::audit::hex(r.take(32)?)),
+        _ => None,
+    };
     let summary = r.value(0)?;
     if r.pos != bytes.len() {
         return None;
     }
-    Some(AuditEntry {
+    let mut entry = AuditEntry {
         seq,
         at,
         kind,
@@ -268,8 +300,12 @@ fn decode_binary(bytes: &[u8]) -> Option<AuditEntry> {
         recorded_at,
         pinned_at,
         prev_hash,
-        hash,
-    })
+        hash: stored_hash.unwrap_or_default(),
+    };
+    if version == COMPACT_V3 {
+        entry.hash = entry.computed_hash()?;
+    }
+    Some(entry)
 }
 
 /// The 32 bytes of a digest written as 64 LOWER-case hex digits (so that
@@ -511,6 +547,63 @@ mod tests {
         assert_eq!(as_json_v1(&bytes, String::new).unwrap(), json);
     }
 
+    /// `entry(summary)` with the hash its fields give, as the chain writes it.
+    fn chained(summary: Value) -> AuditEntry {
+        let mut e = entry(summary);
+        e.hash = e.computed_hash().unwrap();
+        e
+    }
+
+    #[test]
+    fn an_entry_whose_hash_is_its_contents_is_stored_without_it() {
+        let e = chained(json!({
+            "event": "step_succeeded", "seq": 3, "step": "fetch",
+            "event_sha256": garita_engine::audit::hex(&[0xab; 32]),
+        }));
+        let bytes = encode_entry(&e).unwrap();
+        assert_eq!(bytes[0], COMPACT_V3);
+        assert_eq!(decode_entry(&bytes, String::new).unwrap(), e);
+        let with_hash = binary(&e, COMPACT_V2).unwrap();
+        assert_eq!(bytes.len() + 32, with_hash.len());
+        // Older stores' entries still read.
+        assert_eq!(decode_entry(&with_hash, String::new).unwrap(), e);
+        assert_eq!(
+            as_json_v1(&bytes, String::new).unwrap(),
+            as_json_v1(&with_hash, String::new).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_recorded_hash_that_is_not_the_contents_is_kept() {
+        // Written with another actor's hash: what tampering through the
+        // store's own encoder leaves, and what verify must still see.
+        let mut e = chained(json!({"event": "run_created"}));
+        e.actor = Some("mallory@example.com".into());
+        let bytes = encode_entry(&e).unwrap();
+        assert_eq!(bytes[0], COMPACT_V2);
+        let back = decode_entry(&bytes, String::new).unwrap();
+        assert_eq!(back, e);
+        assert_ne!(back.computed_hash().as_deref(), Some(back.hash.as_str()));
+    }
+
+    #[test]
+    fn an_entry_edited_in_place_reads_with_a_new_hash() {
+        // The subject's bytes changed straight in the stored value: the
+        // entry decodes, with the hash of what it now says, which the next
+        // entry's prev_hash (or the recorded head) no longer names.
+        let e = chained(json!({"event": "run_created"}));
+        let mut bytes = encode_entry(&e).unwrap();
+        let at = bytes
+            .windows(e.subject.len())
+            .position(|w| w == e.subject.as_bytes())
+            .unwrap();
+        bytes[at] = b'9';
+        let edited = decode_entry(&bytes, String::new).unwrap();
+        assert_ne!(edited.subject, e.subject);
+        assert_ne!(edited.hash, e.hash);
+        assert_eq!(edited.prev_hash, e.prev_hash);
+    }
+
     #[test]
     fn an_entry_binary_cannot_carry_is_stored_as_json() {
         let mut e = entry(json!({"a": 1}));
@@ -580,6 +673,7 @@ mod tests {
             actor in proptest::option::of(".{0,10}"),
             pinned in any::<bool>(),
             seq in any::<u64>(),
+            chained in any::<bool>(),
         ) {
             let at = DateTime::from_timestamp(secs, nanos).unwrap();
             let mut e = entry(summary);
@@ -589,7 +683,12 @@ mod tests {
             e.actor = actor;
             e.recorded_at = DateTime::from_timestamp(secs + delta, nanos / 2);
             e.pinned_at = pinned.then_some(at);
+            if chained {
+                e.hash = e.computed_hash().unwrap();
+            }
             let bytes = encode_entry(&e).unwrap();
+            // Every entry the chain writes drops its hash; no other may.
+            prop_assert_eq!(bytes[0] == COMPACT_V3, chained);
             prop_assert_eq!(decode_entry(&bytes, String::new).unwrap(), e);
         }
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 use garita_engine::record_codec::JSON_V1;
 use garita_engine::StoreError;
 
-use super::compact::{decode_entry, encode_entry, COMPACT_V2};
+use super::compact::{decode_entry, encode_entry, COMPACT_V2, COMPACT_V3};
 use crate::errors::sled_error;
 
 /// Entries rewritten per sled batch: bounded memory on a store of millions.
@@ -31,7 +31,7 @@ pub(crate) fn compact_json_entries(audit: &sled::Tree, path: &Path) -> Result<u6
             continue;
         };
         let compact = encode_entry(&entry)?;
-        if compact.first() != Some(&COMPACT_V2) {
+        if !matches!(compact.first(), Some(&(COMPACT_V2 | COMPACT_V3))) {
             continue;
         }
         batch.insert(key, compact);
