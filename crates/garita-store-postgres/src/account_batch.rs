@@ -28,7 +28,10 @@ use crate::account_screen::AccountColumns;
 use crate::audit::{lock_head, store_head, ChainedEntries};
 use crate::errors::db_error;
 use crate::ids::{db_int, record_int};
-use crate::import_rows::{Accounts, Numbered, Transitions, INSERT_ACCOUNTS};
+use crate::import_rows::{
+    Accounts, Keyed, Numbered, Transitions, INSERT_ACCOUNTS, INSERT_ACCOUNT_HISTORY,
+    INSERT_EMITTED_EVENTS, INSERT_TRANSITIONS,
+};
 use crate::store::{InTx, PostgresStore};
 
 /// What a transitions batch is doing, for its errors.
@@ -155,7 +158,8 @@ struct BatchRows {
     /// The last version of each account written (an upsert may not touch
     /// a row twice).
     accounts: HashMap<AccountKey, (Vec<u8>, AccountColumns)>,
-    events: (Vec<i64>, Vec<Vec<u8>>),
+    /// Emitted events: ids in `number`, records in `value`.
+    events: Keyed,
     transitions: Transitions,
     audit: ChainedEntries,
 }
@@ -178,8 +182,8 @@ impl BatchRows {
         let bytes = encode(&emitted, &format!("event {}", emitted.name))?;
         let record = summaries::emitted(&emitted, &bytes);
         self.audit.push(head, &PendingEntry::new(record), time)?;
-        self.events.0.push(id);
-        self.events.1.push(bytes);
+        self.events.number.push(id);
+        self.events.value.push(bytes);
         Ok(emitted.id)
     }
 
@@ -192,17 +196,10 @@ impl BatchRows {
         Box::pin(async move {
             let map = |e| db_error(url, doing, e);
             let h = &self.history;
-            sqlx::query(
-                "INSERT INTO account_history (portal, identifier, seq, entry)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bytea[])",
-            )
-            .bind(&h.names)
-            .bind(&h.names2)
-            .bind(&h.seq)
-            .bind(&h.value)
-            .execute(&mut *conn)
-            .await
-            .map_err(map)?;
+            h.bind_history(sqlx::query(INSERT_ACCOUNT_HISTORY), 0..h.seq.len())
+                .execute(&mut *conn)
+                .await
+                .map_err(map)?;
             let mut accounts = Accounts::default();
             for (key, (record, columns)) in self.accounts {
                 accounts.push(
@@ -228,28 +225,17 @@ impl BatchRows {
                 .execute(&mut *conn)
                 .await
                 .map_err(map)?;
-            sqlx::query(
-                "INSERT INTO emitted_events (id, record)
-                 SELECT * FROM UNNEST($1::bigint[], $2::bytea[])",
-            )
-            .bind(&self.events.0)
-            .bind(&self.events.1)
-            .execute(&mut *conn)
-            .await
-            .map_err(map)?;
+            sqlx::query(INSERT_EMITTED_EVENTS)
+                .bind(&self.events.number)
+                .bind(&self.events.value)
+                .execute(&mut *conn)
+                .await
+                .map_err(map)?;
             let t = &self.transitions;
-            sqlx::query(
-                "INSERT INTO account_transitions (portal, identifier, name, effective_on, record)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::date[], $5::bytea[])",
-            )
-            .bind(&t.portal)
-            .bind(&t.identifier)
-            .bind(&t.name)
-            .bind(&t.effective_on)
-            .bind(&t.record)
-            .execute(&mut *conn)
-            .await
-            .map_err(map)?;
+            t.bind(sqlx::query(INSERT_TRANSITIONS), 0..t.portal.len())
+                .execute(&mut *conn)
+                .await
+                .map_err(map)?;
             self.audit.insert_in(conn, url).await
         })
     }

@@ -17,7 +17,9 @@ use sqlx::{PgConnection, Postgres};
 
 use crate::audit::{lock_head, store_head};
 use crate::errors::db_error;
-use crate::import_rows::{ImportRows, INSERT_ACCOUNTS};
+use crate::import_rows::{
+    ImportRows, INSERT_ACCOUNTS, INSERT_ACCOUNT_HISTORY, INSERT_EMITTED_EVENTS, INSERT_TRANSITIONS,
+};
 use crate::store::{InTx, PostgresStore};
 
 /// Rows bound per statement: large enough that a big store imports in
@@ -220,15 +222,9 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
             conn,
             url,
             "account_history",
-            "INSERT INTO account_history (portal, identifier, seq, entry)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bytea[])",
+            INSERT_ACCOUNT_HISTORY,
             h.seq.len(),
-            move |q, at| {
-                q.bind(&h.names[at.clone()])
-                    .bind(&h.names2[at.clone()])
-                    .bind(&h.seq[at.clone()])
-                    .bind(&h.value[at])
-            },
+            move |q, at| h.bind_history(q, at),
         )
         .await?;
         let t = &rows.transitions;
@@ -236,16 +232,9 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
             conn,
             url,
             "account_transitions",
-            "INSERT INTO account_transitions (portal, identifier, name, effective_on, record)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::date[], $5::bytea[])",
+            INSERT_TRANSITIONS,
             t.portal.len(),
-            move |q, at| {
-                q.bind(&t.portal[at.clone()])
-                    .bind(&t.identifier[at.clone()])
-                    .bind(&t.name[at.clone()])
-                    .bind(&t.effective_on[at.clone()])
-                    .bind(&t.record[at])
-            },
+            move |q, at| t.bind(q, at),
         )
         .await?;
         let m = &rows.emitted;
@@ -253,7 +242,7 @@ fn write_rows<'a>(conn: &'a mut PgConnection, url: &'a str, rows: &'a ImportRows
             conn,
             url,
             "emitted_events",
-            "INSERT INTO emitted_events (id, record) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])",
+            INSERT_EMITTED_EVENTS,
             m.number.len(),
             move |q, at| q.bind(&m.number[at.clone()]).bind(&m.value[at]),
         )

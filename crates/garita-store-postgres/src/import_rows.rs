@@ -132,6 +132,27 @@ impl Accounts {
     }
 }
 
+/// Inserts account history rows ([`Numbered`]) bound by
+/// [`Numbered::bind_history`]: the restore's and the write path's.
+pub(crate) const INSERT_ACCOUNT_HISTORY: &str =
+    "INSERT INTO account_history (portal, identifier, seq, entry)
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bytea[])";
+
+impl Numbered {
+    /// Binds the account history rows `at` to [`INSERT_ACCOUNT_HISTORY`].
+    pub(crate) fn bind_history<'q>(
+        &'q self,
+        query: Query<'q, Postgres, PgArguments>,
+        at: Range<usize>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        query
+            .bind(&self.names[at.clone()])
+            .bind(&self.names2[at.clone()])
+            .bind(&self.seq[at.clone()])
+            .bind(&self.value[at])
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Transitions {
     pub(crate) portal: Vec<String>,
@@ -140,6 +161,33 @@ pub(crate) struct Transitions {
     pub(crate) effective_on: Vec<NaiveDate>,
     pub(crate) record: Vec<Vec<u8>>,
 }
+
+/// Inserts [`Transitions`] bound by [`Transitions::bind`]: the restore's and
+/// the write path's.
+pub(crate) const INSERT_TRANSITIONS: &str =
+    "INSERT INTO account_transitions (portal, identifier, name, effective_on, record)
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::date[], $5::bytea[])";
+
+impl Transitions {
+    /// Binds the rows `at` to [`INSERT_TRANSITIONS`].
+    pub(crate) fn bind<'q>(
+        &'q self,
+        query: Query<'q, Postgres, PgArguments>,
+        at: Range<usize>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        query
+            .bind(&self.portal[at.clone()])
+            .bind(&self.identifier[at.clone()])
+            .bind(&self.name[at.clone()])
+            .bind(&self.effective_on[at.clone()])
+            .bind(&self.record[at])
+    }
+}
+
+/// Inserts emitted events, (id, record) pairs from [`Keyed`]'s `number`
+/// and `value`: the restore's and the write path's.
+pub(crate) const INSERT_EMITTED_EVENTS: &str =
+    "INSERT INTO emitted_events (id, record) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])";
 
 /// Rows keyed by a text and a number: sources and users (no number), schedules
 /// (trigger index), emitted events and audit entries (number only; the
