@@ -13,12 +13,12 @@ mod rss_anon;
 #[test]
 #[ignore = "run by a_pass_over_a_compressed_store_keeps_about_the_cache"]
 fn write_the_compressed_store() {
-    cache_pass::write_the_store(true);
+    cache_pass::write_the_store(true, cache_pass::LARGE);
 }
 
 #[test]
 fn a_pass_over_a_compressed_store_keeps_about_the_cache() {
-    let (grown_mib, read) = cache_pass::pass("write_the_compressed_store", true);
+    let (grown_mib, read) = cache_pass::pass("write_the_compressed_store", true, cache_pass::LARGE);
     // Measured on the development VM: 31.7 MiB when sled counted the pages
     // at their compressed size, 3.3 MiB since.
     assert!(

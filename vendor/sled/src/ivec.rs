@@ -36,11 +36,32 @@ impl Hash for IVec {
     }
 }
 
+/// What an allocation of `request` bytes takes from a malloc like glibc's:
+/// an 8-byte header, 16-byte rounding, 32 bytes at least.
+pub(crate) const fn heap_block(request: usize) -> usize {
+    let block = (request + 8 + 15) & !15;
+    if block < 32 { 32 } else { block }
+}
+
 const fn is_inline_candidate(length: usize) -> bool {
     length <= CUTOFF
 }
 
 impl IVec {
+    /// Heap bytes this `IVec` holds by itself, as the allocator hands them
+    /// out: nothing when inline; its `Arc`'s block (counter and bytes, with
+    /// the allocator's header and rounding) when remote; its length only
+    /// when a subslice, whose base others share (GARITA-PATCH.md, 7).
+    pub(crate) fn heap_size(&self) -> usize {
+        match &self.0 {
+            IVecInner::Inline(..) => 0,
+            IVecInner::Remote(buf) => {
+                heap_block(std::mem::size_of::<usize>() + buf.len())
+            }
+            IVecInner::Subslice { len, .. } => *len,
+        }
+    }
+
     /// Create a subslice of this `IVec` that shares
     /// the same backing data and reference counter.
     ///

@@ -38,10 +38,12 @@ impl Node {
         }
     }
 
+    /// The heap this node takes once decoded: the node itself, its bounds,
+    /// and its entries with their vectors' slots (GARITA-PATCH.md, 7).
     pub(crate) fn rss(&self) -> u64 {
-        std::mem::size_of::<Node>() as u64
-            + self.lo.len() as u64
-            + self.hi.len() as u64
+        (crate::ivec::heap_block(std::mem::size_of::<Node>())
+            + self.lo.heap_size()
+            + self.hi.heap_size()) as u64
             + self.data.rss()
     }
 
@@ -661,17 +663,29 @@ impl Default for Data {
 
 impl Data {
     pub(crate) fn rss(&self) -> u64 {
-        match self {
+        use crate::ivec::heap_block;
+        use std::mem::size_of;
+        let slots = |len: usize, each: usize| {
+            if len == 0 { 0 } else { heap_block(len * each) }
+        };
+        let bytes = match self {
             Data::Index(ref index) => {
-                index.keys.iter().map(|k| k.len() + 8).sum::<usize>() as u64
+                slots(index.keys.capacity(), size_of::<IVec>())
+                    + slots(index.pointers.capacity(), size_of::<PageId>())
+                    + index.keys.iter().map(IVec::heap_size).sum::<usize>()
             }
-            Data::Leaf(ref leaf) => leaf
-                .keys
-                .iter()
-                .zip(leaf.values.iter())
-                .map(|(k, v)| k.len() + v.len())
-                .sum::<usize>() as u64,
-        }
+            Data::Leaf(ref leaf) => {
+                slots(leaf.keys.capacity(), size_of::<IVec>())
+                    + slots(leaf.values.capacity(), size_of::<IVec>())
+                    + leaf
+                        .keys
+                        .iter()
+                        .chain(leaf.values.iter())
+                        .map(IVec::heap_size)
+                        .sum::<usize>()
+            }
+        };
+        bytes as u64
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -1,7 +1,8 @@
 //! One pass over a store written by a child process, and what it kept in
-//! memory: shared by `cache_bound.rs` (plain pages) and
-//! `cache_bound_compressed.rs` (zstd pages), each its own test binary so
-//! that the process's resident memory is that test's alone.
+//! memory: shared by `cache_bound.rs` (plain pages),
+//! `cache_bound_compressed.rs` (zstd pages) and `cache_bound_small.rs`
+//! (small records), each its own test binary so that the process's
+//! resident memory is that test's alone.
 //!
 //! The store is written by a child process so that the memory writing
 //! frees (which the allocator keeps and the pass would reuse) is not in the
@@ -11,9 +12,18 @@ use std::time::Duration;
 
 use crate::rss_anon::rss_anon_kib;
 
-/// Records written, and their size: about 24 MB, many times the cache.
-pub const RECORDS: usize = 48_000;
-pub const VALUE_BYTES: usize = 500;
+/// The records a store is written with.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    pub records: usize,
+    pub value_bytes: usize,
+}
+
+/// About 24 MB of records, many times the cache.
+pub const LARGE: Shape = Shape {
+    records: 48_000,
+    value_bytes: 500,
+};
 /// The cache the pass runs with.
 pub const CACHE: u64 = 1024 * 1024;
 
@@ -29,14 +39,14 @@ fn config(dir: &std::path::Path, compressed: bool) -> sled::Config {
 
 /// The writing half, in the child: does nothing unless the parent set
 /// the store's path.
-pub fn write_the_store(compressed: bool) {
+pub fn write_the_store(compressed: bool, shape: Shape) {
     let Some(dir) = std::env::var_os(STORE_VAR) else {
         return;
     };
     let db = config(dir.as_ref(), compressed).open().expect("open");
     let tree = db.open_tree("records").expect("tree");
-    for i in 0..RECORDS {
-        let value = vec![(i % 251) as u8; VALUE_BYTES];
+    for i in 0..shape.records {
+        let value = vec![(i % 251) as u8; shape.value_bytes];
         tree.insert(format!("record{i:08}").as_bytes(), value)
             .expect("insert");
     }
@@ -46,7 +56,7 @@ pub fn write_the_store(compressed: bool) {
 /// Has the test named `writer` write the store in a child, then reads
 /// every record once; the MiB of anonymous memory the pass kept and the
 /// bytes it read.
-pub fn pass(writer: &str, compressed: bool) -> (f64, usize) {
+pub fn pass(writer: &str, compressed: bool, shape: Shape) -> (f64, usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let written = std::process::Command::new(std::env::current_exe().expect("this test"))
         .args(["--exact", writer, "--ignored", "--quiet"])
@@ -66,7 +76,10 @@ pub fn pass(writer: &str, compressed: bool) -> (f64, usize) {
     // sled frees evicted pages once no thread can still see them.
     std::thread::sleep(Duration::from_millis(200));
     let grown_mib = rss_anon_kib().saturating_sub(before) as f64 / 1024.0;
-    assert!(read > RECORDS * VALUE_BYTES, "the pass read everything");
+    assert!(
+        read > shape.records * shape.value_bytes,
+        "the pass read everything"
+    );
     eprintln!("the pass read {read} B and kept {grown_mib:.1} MiB");
     (grown_mib, read)
 }

@@ -131,10 +131,10 @@ impl Log {
 
                 let _measure = Measure::new(&M.compress);
 
-                // One context per thread (GARITA-PATCH.md, 6).
+                // Pooled contexts (GARITA-PATCH.md, 6).
                 let level = self.config.compression_factor;
-                let compressed_buf = super::COMPRESSOR
-                    .with(|c| c.borrow_mut().compress(&buf, level))
+                let compressed_buf = super::COMPRESSORS
+                    .with(zstd::block::Compressor::new, |c| c.compress(&buf, level))
                     .unwrap();
 
                 return self.reserve_inner(

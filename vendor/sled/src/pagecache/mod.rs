@@ -259,14 +259,41 @@ pub(crate) fn u32_to_arr(number: u32) -> [u8; 4] {
     number.to_le_bytes()
 }
 
-// Each thread's zstd contexts, reused for every page (GARITA-PATCH.md, 6).
+// zstd contexts, reused for every page (GARITA-PATCH.md, 6). A pool rather
+// than one per thread: a daemon has a dozen threads that write or read
+// pages now and then, and each context holds 100 to 200 KB.
 #[cfg(feature = "compression")]
-thread_local! {
-    static DECOMPRESSOR: std::cell::RefCell<zstd::block::Decompressor> =
-        std::cell::RefCell::new(zstd::block::Decompressor::new());
-    pub(crate) static COMPRESSOR: std::cell::RefCell<zstd::block::Compressor> =
-        std::cell::RefCell::new(zstd::block::Compressor::new());
+pub(crate) struct ZstdPool<T> {
+    idle: std::sync::Mutex<Vec<T>>,
 }
+
+#[cfg(feature = "compression")]
+impl<T> ZstdPool<T> {
+    /// Contexts kept between uses; more are made when more threads
+    /// compress at once, and dropped after.
+    const KEEP: usize = 2;
+
+    const fn new() -> Self {
+        Self { idle: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// Runs `f` with an idle context, or a new one from `make`.
+    pub(crate) fn with<R>(&self, make: fn() -> T, f: impl FnOnce(&mut T) -> R) -> R {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut context = idle.unwrap_or_else(make);
+        let result = f(&mut context);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < Self::KEEP {
+            idle.push(context);
+        }
+        result
+    }
+}
+
+#[cfg(feature = "compression")]
+static DECOMPRESSORS: ZstdPool<zstd::block::Decompressor> = ZstdPool::new();
+#[cfg(feature = "compression")]
+pub(crate) static COMPRESSORS: ZstdPool<zstd::block::Compressor> = ZstdPool::new();
 
 #[allow(clippy::needless_pass_by_value)]
 pub(crate) fn maybe_decompress(in_buf: Vec<u8>) -> std::io::Result<Vec<u8>> {
@@ -283,8 +310,8 @@ pub(crate) fn maybe_decompress(in_buf: Vec<u8>) -> std::io::Result<Vec<u8>> {
         let frame: &[u8] = scootable_in_buf;
         let size = zstd::zstd_safe::get_frame_content_size(frame);
         if size < (1 << 32) {
-            let out = DECOMPRESSOR.with(|d| {
-                d.borrow_mut().decompress(frame, size as usize)
+            let out = DECOMPRESSORS.with(zstd::block::Decompressor::new, |d| {
+                d.decompress(frame, size as usize)
             });
             if let Ok(out_buf) = out {
                 return Ok(out_buf);
@@ -510,13 +537,14 @@ impl Page {
         self.cache_infos.iter().map(|ci| ci.log_size).sum()
     }
 
-    /// What the page counts for in the cache (GARITA-PATCH.md, 6): its
-    /// bytes on disk, or, when those are compressed, at least what its
-    /// node takes in memory, so `cache_capacity` bounds memory either way.
-    pub(crate) fn cache_size(&self, compressed: bool) -> u64 {
+    /// What the page counts for in the cache (GARITA-PATCH.md, 6 and 7):
+    /// the larger of its bytes in the log and the heap its decoded node
+    /// takes, so `cache_capacity` bounds memory whether pages are
+    /// compressed or not.
+    pub(crate) fn cache_size(&self) -> u64 {
         let on_disk = self.log_size();
         match self.update.as_deref() {
-            Some(Update::Node(node)) if compressed => on_disk.max(node.rss()),
+            Some(Update::Node(node)) => on_disk.max(node.rss()),
             _ => on_disk,
         }
     }
@@ -1142,7 +1170,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().cache_size(self.config.use_compression) };
+                        unsafe { new_shared.deref().cache_size() };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1338,7 +1366,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().cache_size(self.config.use_compression) };
+                        unsafe { new_shared.deref().cache_size() };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1575,7 +1603,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().cache_size(self.config.use_compression) };
+                        unsafe { new_shared.deref().cache_size() };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1716,7 +1744,7 @@ impl PageCache {
 
             if page_view.update.is_some() {
                 // possibly evict an item now that our cache has grown
-                let total_page_size = page_view.cache_size(self.config.use_compression);
+                let total_page_size = page_view.cache_size();
                 let to_evict = self.lru.accessed(pid, total_page_size, guard);
                 trace!(
                     "accessed pid {} -> paging out pids {:?}",
@@ -1791,7 +1819,7 @@ impl PageCache {
             }
 
             // possibly evict an item now that our cache has grown
-            let total_page_size = unsafe { new_shared.deref().cache_size(self.config.use_compression) };
+            let total_page_size = unsafe { new_shared.deref().cache_size() };
             let to_evict = self.lru.accessed(pid, total_page_size, guard);
             trace!("accessed pid {} -> paging out pids {:?}", pid, to_evict);
             if !to_evict.is_empty() {
