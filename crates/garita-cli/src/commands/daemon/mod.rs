@@ -10,6 +10,7 @@
 //! stops taking work and exits within the shutdown grace. See
 //! docs/operations.md.
 
+mod heap_release;
 mod once;
 mod run_pool;
 mod service;

@@ -158,6 +158,7 @@ pub async fn serve(
     )
     .await?;
     let mut pool = RunPool::new(engine.clone(), config.max_concurrent_runs);
+    let heap_release = super::heap_release::spawn();
     let unfinished = backend.runs.unfinished_runs().await?;
     if !unfinished.is_empty() {
         tracing::info!(runs = unfinished.len(), "resuming unfinished runs");
@@ -285,6 +286,7 @@ pub async fn serve(
             _ = tokio::time::sleep(sleep) => {}
         }
     };
+    heap_release.abort();
     if let Some(pass) = pruning.take() {
         // Each run is pruned in its own commit: stopping between two loses nothing.
         pass.abort();
