@@ -283,16 +283,19 @@ fn for_each_row(
     mut visit: impl FnMut(&[u8], sled::IVec) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     if let Some((from, to)) = filter.deactivating_between {
-        for account_key in deactivation_keys(trees, path, from, to)? {
-            let value = trees
+        let keys = deactivation_keys(trees, path, from, to)?;
+        let rows = in_key_order(&keys, |account_key| {
+            trees
                 .rows
-                .get(&account_key)
+                .get(account_key)
                 .map_err(|e| sled_error(path, "reading an account row", e))?
                 .ok_or_else(|| StoreError::Corrupt {
-                    what: format!("the deactivation index entry of {}", shown(&account_key)),
+                    what: format!("the deactivation index entry of {}", shown(account_key)),
                     detail: "it names an account without a row".into(),
-                })?;
-            visit(&account_key, value)?;
+                })
+        })?;
+        for (account_key, value) in keys.iter().zip(rows) {
+            visit(account_key, value)?;
         }
         return Ok(());
     }
@@ -340,18 +343,36 @@ pub(crate) fn deactivating_between(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Account>, StoreError> {
-    let mut out = Vec::new();
-    for account_key in deactivation_keys(trees, path, from, to)? {
+    let keys = deactivation_keys(trees, path, from, to)?;
+    in_key_order(&keys, |account_key| {
         // The index and the accounts change in one transaction, so a
         // missing account means damage, not a race.
-        let account =
-            read_account(trees, path, &account_key)?.ok_or_else(|| StoreError::Corrupt {
-                what: format!("the deactivation index entry of {}", shown(&account_key)),
-                detail: "it names an account that does not exist".into(),
-            })?;
-        out.push(account);
+        read_account(trees, path, account_key)?.ok_or_else(|| StoreError::Corrupt {
+            what: format!("the deactivation index entry of {}", shown(account_key)),
+            detail: "it names an account that does not exist".into(),
+        })
+    })
+}
+
+/// `read` of each of `keys`, returned in the order of `keys` but called in
+/// the keys' sorted order. The deactivation index lists accounts by date,
+/// which scatters them over the accounts' pages; read in that order, a
+/// window of thousands of accounts decoded a page for nearly every account
+/// once the pages outgrew the cache (57 ms instead of 15 for the console's
+/// company + 30-day view at 10,000 accounts). In key order each page is
+/// read once, while it is the most recent in the cache.
+fn in_key_order<T>(
+    keys: &[Vec<u8>],
+    mut read: impl FnMut(&[u8]) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut read_at: Vec<(usize, T)> = Vec::with_capacity(keys.len());
+    for at in order {
+        read_at.push((at, read(&keys[at])?));
     }
-    Ok(out)
+    read_at.sort_unstable_by_key(|(at, _)| *at);
+    Ok(read_at.into_iter().map(|(_, value)| value).collect())
 }
 
 /// The keys of the accounts under the index dates `from..=to`, earliest
@@ -403,4 +424,43 @@ pub(crate) fn pending_events(
 /// `portal:identifier` from a stored key, for messages.
 fn shown(key: &[u8]) -> String {
     String::from_utf8_lossy(key).replacen('\0', ":", 1)
+}
+
+#[cfg(test)]
+mod key_order_tests {
+    use super::in_key_order;
+    use garita_engine::StoreError;
+
+    #[test]
+    fn reads_in_key_order_and_answers_in_the_callers_order() {
+        let keys: Vec<Vec<u8>> = [b"m".as_ref(), b"c", b"x", b"a", b"c2"]
+            .iter()
+            .map(|k| k.to_vec())
+            .collect();
+        let mut reads = Vec::new();
+        let values = in_key_order(&keys, |key| {
+            reads.push(key.to_vec());
+            Ok::<_, StoreError>(String::from_utf8_lossy(key).to_uppercase())
+        })
+        .unwrap();
+        assert_eq!(values, ["M", "C", "X", "A", "C2"]);
+        let read: Vec<&[u8]> = reads.iter().map(Vec::as_slice).collect();
+        assert_eq!(read, [b"a".as_ref(), b"c", b"c2", b"m", b"x"]);
+    }
+
+    #[test]
+    fn the_first_failed_read_is_the_answer() {
+        let keys = vec![b"b".to_vec(), b"a".to_vec()];
+        let failed = in_key_order(&keys, |key| {
+            if key == b"a" {
+                Err(StoreError::Corrupt {
+                    what: "a".into(),
+                    detail: "damaged".into(),
+                })
+            } else {
+                Ok(())
+            }
+        });
+        assert!(matches!(failed, Err(StoreError::Corrupt { .. })));
+    }
 }
