@@ -562,3 +562,70 @@ fn daemon_once_with_a_bad_file_fires_the_good_ones_and_exits_1() {
         stderr(&out)
     );
 }
+
+/// The daemon's CPU time, user + system, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let (_, fields) = stat.rsplit_once(')').unwrap();
+    let fields: Vec<&str> = fields.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+const THREE_SETS: &str = r#"name: three-sets
+steps:
+  - id: a
+    uses: core.set
+    with: {text: "hola"}
+  - id: b
+    uses: core.set
+    with: {echo: "${{ steps.a.outputs.text }}"}
+  - id: c
+    uses: core.set
+    with: {ok: true}
+"#;
+
+#[test]
+fn after_a_burst_of_runs_the_quiet_daemon_gives_memory_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let workflows = dir.path().join("workflows");
+    std::fs::create_dir(&workflows).unwrap();
+    let wf = write(dir.path(), "three.yaml", THREE_SETS);
+    let log = dir.path().join("daemon.log");
+    let mut child = garita(&store)
+        .args(["-vv", "--log-format", "json", "daemon", "--workflows"])
+        .arg(&workflows)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for("start-up", &mut child, || {
+        !log_lines(&log, "daemon started").is_empty()
+    });
+    const RELEASED: &str = "quiet after work: gave the allocator's free pages back";
+    // A daemon that has done nothing has nothing to give back.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(log_lines(&log, RELEASED).is_empty());
+    // Runs through the daemon (it holds the store) until it has worked for
+    // a third of a second of CPU, more than a release waits for.
+    let mut runs = 0;
+    while cpu_ticks(child.id()) < 35 && runs < 400 {
+        let out = run(garita(&store).arg("run").arg(&wf));
+        assert!(out.status.success(), "{}", stderr(&out));
+        runs += 1;
+    }
+    assert!(
+        cpu_ticks(child.id()) >= 35,
+        "{runs} runs took under 350 ms of the daemon's CPU"
+    );
+    wait_for("the release after the burst", &mut child, || {
+        !log_lines(&log, RELEASED).is_empty()
+    });
+    let released = &log_lines(&log, RELEASED)[0];
+    assert!(released["released"].is_boolean(), "{released}");
+    // Once per burst: quiet seconds after it release nothing more.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(log_lines(&log, RELEASED).len(), 1);
+    kill("TERM", &child);
+    assert!(child.wait().unwrap().success());
+}
