@@ -28,6 +28,7 @@ pub mod identity;
 pub mod link_issuer;
 pub mod link_markers;
 pub mod mail_transport;
+pub mod memory;
 pub mod ops;
 pub mod outbox_connectors;
 pub mod plugins_on_use;

@@ -131,7 +131,8 @@ impl Committer {
     /// The thread's loop: one transaction and one flush per group of
     /// writes, until the queue closes.
     fn serve(&self, requests: &mpsc::Receiver<Request>) {
-        while let Ok(first) = requests.recv() {
+        let mut next = requests.recv();
+        while let Ok(first) = next {
             let group: Vec<Request> = std::iter::once(first).chain(requests.try_iter()).collect();
             let writes: Vec<&RunWrite> = group.iter().map(|r| &r.write).collect();
             let outcomes = match self.apply(&writes) {
@@ -148,6 +149,17 @@ impl Committer {
                 // A committer that gave up (dropped its future) is fine.
                 let _ = request.answer.send(outcome.and_then(|()| flushed.clone()));
             }
+            next = match requests.try_recv() {
+                Ok(request) => Ok(request),
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    // Nothing queued: the pages this thread's commits
+                    // replaced go to the collector before it sleeps, or
+                    // they stay allocated until its next commit.
+                    crate::deferred_frees::hand_over_this_threads_pages();
+                    requests.recv()
+                }
+            };
         }
     }
 

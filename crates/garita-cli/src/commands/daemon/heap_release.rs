@@ -2,13 +2,13 @@
 //! work is over.
 //!
 //! The daemon's memory after a burst (10,000 runs, a console under load) is
-//! partly pages the allocator keeps with nothing live on them
-//! (docs/performance.md). A task looks at the process's CPU time once a
-//! second; when the last second was quiet and enough work was done since
-//! the last release, it asks for those pages back
-//! ([`garita_host::release_freed_memory`]). Work itself is never slowed:
-//! nothing is released while the daemon is busy, and a quiet daemon is
-//! released at most once.
+//! partly pages sled has let go of but not yet freed, and pages the
+//! allocator keeps with nothing live on them (docs/performance.md). A task
+//! looks at the process's CPU time once a second; when the last second was
+//! quiet and enough work was done since the last release, it frees the one
+//! and gives back the other ([`garita_app::memory::release_after_burst`]).
+//! Work itself is never slowed: nothing is released while the daemon is
+//! busy, and a quiet daemon is released at most once.
 
 use std::time::Duration;
 
@@ -84,7 +84,7 @@ pub(super) fn spawn() -> tokio::task::JoinHandle<()> {
             let Some(now) = cpu_ticks() else { return };
             if policy.observe(now) {
                 // It walks every arena: off the runtime's worker threads.
-                let released = tokio::task::spawn_blocking(garita_host::release_freed_memory)
+                let released = tokio::task::spawn_blocking(garita_app::memory::release_after_burst)
                     .await
                     .unwrap_or(false);
                 tracing::debug!(
