@@ -230,6 +230,24 @@ fn wait_for(what: &str, child: &mut Child, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// `garita daemon --workflows DIR` from `cmd` (the store and any options
+/// already on it), its JSON log written to `log`.
+fn spawn_daemon(cmd: &mut Command, workflows: &Path, log: &Path) -> Child {
+    cmd.args(["--log-format", "json", "daemon", "--workflows"])
+        .arg(workflows)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the daemon's log says it started.
+fn wait_started(child: &mut Child, log: &Path) {
+    wait_for("start-up", child, || {
+        !log_lines(log, "daemon started").is_empty()
+    });
+}
+
 fn kill(signal: &str, child: &Child) {
     let status = Command::new("kill")
         .arg(format!("-{signal}"))
@@ -257,13 +275,7 @@ fn sigterm_mid_run_exits_in_time_and_the_run_completes_after_restart_without_rep
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("waiting"), "{}", stdout(&out));
     let log = dir.path().join("daemon.log");
-    let mut child = garita(&store)
-        .args(["--log-format", "json", "daemon", "--workflows"])
-        .arg(&workflows)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_daemon(&mut garita(&store), &workflows, &log);
     wait_for("the first line", &mut child, || !lines(&effects).is_empty());
     kill("TERM", &child);
     let signalled = Instant::now();
@@ -361,17 +373,12 @@ fn the_daemon_starts_beside_bad_files_says_which_and_loads_them_once_fixed() {
     write(&workflows, "twin.yaml", &twin);
     write(&workflows, "twin-copy.yaml", &twin);
     let log = dir.path().join("daemon.log");
-    let mut child = garita(&store)
-        .env("GARITA_DAEMON__RELOAD_POLL", "0s")
-        .args(["--log-format", "json", "daemon", "--workflows"])
-        .arg(&workflows)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_for("start-up", &mut child, || {
-        !log_lines(&log, "daemon started").is_empty()
-    });
+    let mut child = spawn_daemon(
+        garita(&store).env("GARITA_DAEMON__RELOAD_POLL", "0s"),
+        &workflows,
+        &log,
+    );
+    wait_started(&mut child, &log);
     let started = &log_lines(&log, "daemon started")[0];
     assert_eq!(started["workflows"], 1, "{started}");
     assert_eq!(started["refused_files"], 3, "{started}");
@@ -592,16 +599,8 @@ fn after_a_burst_of_runs_the_quiet_daemon_gives_memory_back() {
     std::fs::create_dir(&workflows).unwrap();
     let wf = write(dir.path(), "three.yaml", THREE_SETS);
     let log = dir.path().join("daemon.log");
-    let mut child = garita(&store)
-        .args(["-vv", "--log-format", "json", "daemon", "--workflows"])
-        .arg(&workflows)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_for("start-up", &mut child, || {
-        !log_lines(&log, "daemon started").is_empty()
-    });
+    let mut child = spawn_daemon(garita(&store).arg("-vv"), &workflows, &log);
+    wait_started(&mut child, &log);
     const RELEASED: &str = "quiet after work: gave the allocator's free pages back";
     // A daemon that has done nothing has nothing to give back.
     std::thread::sleep(Duration::from_millis(2500));
