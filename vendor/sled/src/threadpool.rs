@@ -21,7 +21,12 @@ const MAX_THREADS: usize = 16;
 #[cfg(not(windows))]
 const MAX_THREADS: usize = 128;
 
-const DESIRED_WAITING_THREADS: usize = 7;
+// Two, not seven (GARITA-PATCH.md, 8): the pool writes sealed log buffers,
+// which Garita's one committing thread seals one or two at a time, and each
+// idle thread keeps the allocator's per-thread cache of what it freed
+// (pages collected from the epoch bags among them) resident for good.
+// More are spawned, and retire, whenever the queue runs deeper.
+const DESIRED_WAITING_THREADS: usize = 2;
 
 static WAITING_THREAD_COUNT: AtomicUsize = AtomicUsize::new(0);
 static TOTAL_THREAD_COUNT: AtomicUsize = AtomicUsize::new(0);
