@@ -90,6 +90,7 @@ mod accounts;
 mod audit;
 pub mod backup;
 mod codec;
+mod compression_contexts;
 mod deferred_frees;
 mod durable_flush;
 mod errors;
@@ -130,6 +131,7 @@ mod task_outbox_index_tests;
 /// layout), for tools and tests that read sled's files directly.
 pub use audit::compact::{decode_entry as decode_audit_entry, encode_entry as encode_audit_entry};
 pub use backup::{BackupError, RestoreReport};
+pub use compression_contexts::drop_idle_compression_contexts;
 pub use deferred_frees::free_deferred_pages;
 pub use holder::holder_pid;
 pub use options::{Durability, StoreOptions, DEFAULT_CACHE_CAPACITY};

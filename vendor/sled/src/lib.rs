@@ -313,6 +313,7 @@ pub use self::{
     db::{open, Db},
     iter::Iter,
     ivec::IVec,
+    pagecache::release_idle_compression_contexts,
     result::{Error, Result},
     subscriber::{Event, Subscriber},
     transaction::Transactional,

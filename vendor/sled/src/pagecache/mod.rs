@@ -291,6 +291,34 @@ impl<T> ZstdPool<T> {
 }
 
 #[cfg(feature = "compression")]
+impl<T> ZstdPool<T> {
+    /// Drops the idle contexts and returns how many; the next use makes a
+    /// new one.
+    fn clear(&self) -> usize {
+        let idle = std::mem::take(
+            &mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        idle.len()
+    }
+}
+
+/// Drops the zstd contexts kept between uses (a few hundred KB), for a
+/// process that expects to write or read no pages for a while: the next
+/// page compressed or decompressed makes its context again, which costs
+/// about what compressing one page does (GARITA-PATCH.md, 8). Returns how
+/// many contexts it dropped.
+pub fn release_idle_compression_contexts() -> usize {
+    #[cfg(feature = "compression")]
+    {
+        COMPRESSORS.clear() + DECOMPRESSORS.clear()
+    }
+    #[cfg(not(feature = "compression"))]
+    {
+        0
+    }
+}
+
+#[cfg(feature = "compression")]
 static DECOMPRESSORS: ZstdPool<zstd::block::Decompressor> = ZstdPool::new();
 #[cfg(feature = "compression")]
 pub(crate) static COMPRESSORS: ZstdPool<zstd::block::Compressor> = ZstdPool::new();
