@@ -2,11 +2,12 @@
 //! work is over.
 //!
 //! The daemon's memory after a burst (10,000 runs, a console under load) is
-//! partly pages sled has let go of but not yet freed, and pages the
-//! allocator keeps with nothing live on them (docs/performance.md). A task
-//! looks at the process's CPU time once a second; when the last second was
-//! quiet and enough work was done since the last release, it frees the one
-//! and gives back the other ([`garita_app::memory::release_after_burst`]).
+//! partly pages sled has let go of but not yet freed, the zstd contexts it
+//! keeps for the next page, and pages the allocator keeps with nothing live
+//! on them (docs/performance.md). A task looks at the process's CPU time
+//! once a second; when the last second was quiet and enough work was done
+//! since the last release, it frees the first two and gives back the third
+//! ([`garita_app::memory::release_after_burst`]).
 //! Work itself is never slowed: nothing is released while the daemon is
 //! busy, and a quiet daemon is released at most once.
 
@@ -89,7 +90,7 @@ pub(super) fn spawn() -> tokio::task::JoinHandle<()> {
                     .unwrap_or(false);
                 tracing::debug!(
                     released,
-                    "quiet after work: gave the allocator's free pages back"
+                    "quiet after work: freed what sled held for later and gave the allocator's free pages back"
                 );
             }
         }
