@@ -46,9 +46,6 @@ fn main() -> ExitCode {
         _ => cli.global.verbose,
     };
     logging::init(verbose, cli.global.log_format);
-    // Before any thread of the runtime exists, so none gets an arena past
-    // the cap.
-    garita_app::memory::limit_allocator_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

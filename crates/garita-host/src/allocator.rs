@@ -1,5 +1,4 @@
-//! Handing the memory the process freed back to the system, and keeping
-//! the C allocator from spreading it over more arenas than it needs.
+//! Handing the memory the process freed back to the system.
 //!
 //! glibc's allocator keeps what a thread freed in that thread's arena and
 //! returns pages only from the top of each heap, so after a burst of work
@@ -7,36 +6,6 @@
 //! stay resident for ever. `malloc_trim(0)` gives back every whole free page
 //! of every arena; live objects are untouched. It lives here, not in the
 //! daemon, because unsafe code is kept to the SDK and the host.
-
-/// Caps how many arenas the C allocator makes at `max` (at least 2: one
-/// means every thread contends for a single lock). Arenas made before the
-/// call stay; call it before the process starts its threads. Returns
-/// whether the allocator took the setting; always `false` off glibc.
-///
-/// glibc makes up to eight arenas per core, one per thread that meets
-/// contention, and each keeps what its thread freed: a daemon's dozen
-/// threads then spread a burst's garbage over as many heaps, whose free
-/// pages sit among live objects. On two cores, two arenas took about
-/// 0.6 MiB off the daemon after 10,000 runs with no measurable cost in
-/// CPU time (docs/performance.md, session 21).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn limit_arenas(max: usize) -> bool {
-    extern "C" {
-        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
-    }
-    // glibc's <malloc.h>: M_ARENA_MAX.
-    const M_ARENA_MAX: std::ffi::c_int = -8;
-    let value = std::ffi::c_int::try_from(max.max(2)).unwrap_or(std::ffi::c_int::MAX);
-    // SAFETY: mallopt takes two integers and no pointer; glibc applies the
-    // setting under its own lock, and it only bounds arenas made later.
-    unsafe { mallopt(M_ARENA_MAX, value) == 1 }
-}
-
-/// Off glibc: nothing to do.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn limit_arenas(_max: usize) -> bool {
-    false
-}
 
 /// Asks the C allocator to return its free pages to the system. Returns
 /// whether it gave anything back; always `false` off glibc (musl's and other
