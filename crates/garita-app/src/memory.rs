@@ -8,7 +8,8 @@
 //! allocator keeps free in its arenas
 //! ([`garita_host::release_freed_memory`]). The daemon calls
 //! [`release_after_burst`] when it has gone quiet; nothing a reader or a
-//! writer still holds is touched.
+//! writer still holds is touched. Before that, a daemon keeps its large
+//! blocks out of the arenas altogether ([`map_large_blocks_apart`]).
 
 /// Frees sled's deferred pages and idle zstd contexts, then gives the
 /// allocator's free pages back to the system. Returns whether the
@@ -21,3 +22,14 @@ pub fn release_after_burst() -> bool {
     garita_host::release_freed_memory()
 }
 
+/// Blocks of this size or more are mapped apart from the allocator's
+/// arenas in a long-running process ([`map_large_blocks_apart`]).
+pub const LARGE_BLOCK_BYTES: usize = 64 * 1024;
+
+/// Sets the allocator up for a process that runs for months (the daemon):
+/// large blocks mapped on their own, so that freeing one returns its
+/// memory at once and leaves no hole for small objects to pin. Call it
+/// before the work starts; a one-shot command does not need it.
+pub fn map_large_blocks_apart() -> bool {
+    garita_host::map_large_blocks_apart(LARGE_BLOCK_BYTES)
+}

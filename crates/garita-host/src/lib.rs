@@ -18,11 +18,12 @@
 //! child; [`conformance`] is the
 //! suite every connector's tests run, linked and as a library.
 //!
-//! One item is not about plugins: [`release_freed_memory`], the daemon's
-//! way of giving the allocator's free pages back after a burst of work. It
-//! is here because unsafe code lives only in the SDK and the host.
+//! Two items are not about plugins: [`release_freed_memory`], the daemon's
+//! way of giving the allocator's free pages back after a burst of work, and
+//! [`map_large_blocks_apart`], the allocator setting it starts with. They
+//! are here because unsafe code lives only in the SDK and the host.
 
-// `malloc_trim`, behind a safe function.
+// `malloc_trim` and `mallopt`, behind safe functions.
 #[allow(unsafe_code)]
 mod allocator;
 mod check;
@@ -42,7 +43,7 @@ mod registry;
 mod schemas;
 mod version;
 
-pub use allocator::release_freed_memory;
+pub use allocator::{map_large_blocks_apart, release_freed_memory};
 pub use check::{check_in_child, check_library, PluginReport, PROBE_CHILD_ARGS};
 pub use config::HostConfig;
 pub use decode::{decode_invoke_reply, decode_manifest, InvokeReply};

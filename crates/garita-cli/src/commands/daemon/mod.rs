@@ -38,6 +38,8 @@ pub async fn daemon(app: &App, once: bool, workflows: Option<&Path>) -> anyhow::
     }
     // First, so a SIGTERM during start-up is handled rather than fatal.
     let mut signals = signals::Signals::install()?;
+    // Before the store is opened: its segment buffers are such blocks.
+    garita_app::memory::map_large_blocks_apart();
     loop {
         match service::serve(app, &config, &mut signals).await? {
             service::Served::Stopped(code) => return Ok(code),
