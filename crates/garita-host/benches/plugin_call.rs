@@ -6,7 +6,9 @@
 //! what the C ABI and its JSON round trip cost on their own.
 //!
 //! Run: `cargo bench -p garita-host --bench plugin_call`
-//! (`GARITA_BENCH_ROUNDS` sets the rounds, default 41).
+//! (`GARITA_BENCH_ROUNDS` sets the rounds, default 41). With
+//! `GARITA_BENCH_BINARY=PATH` (a `garita` binary) it also measures the
+//! same calls served by a worker process, as the report does.
 //!
 //! For a profiler, `GARITA_BENCH_ONLY=host-static|host-dynamic|bare-static|bare-dynamic`
 //! runs just that variant for `GARITA_BENCH_CALLS` calls (default 10,000) in
@@ -15,8 +17,6 @@
 //! valgrind --tool=callgrind --toggle-collect='*bare_calls*' target/release/deps/plugin_call-HASH`
 
 #[path = "support/plugin_calls.rs"]
-// The worker comparison needs the `garita` binary; the report bench
-// (tests/benches/report.rs) runs it.
 #[allow(dead_code)]
 mod plugin_calls;
 
@@ -45,6 +45,17 @@ fn main() {
         "bare Connector::invoke (no host)",
         &plugin_calls::compare_bare(&fixture, rounds),
     );
+    // The worker needs a `garita` binary (the report bench builds one).
+    if let Some(program) = std::env::var_os("GARITA_BENCH_BINARY") {
+        let worker = plugin_calls::worker_host(&fixture, std::path::Path::new(&program));
+        let isolated = plugin_calls::compare_worker(&fixture, &worker, rounds);
+        println!(
+            "in a worker process: {:.1} µs per call against {:.1} µs in process (medians): {:.1} µs added (target <= 100)",
+            isolated.second_median_us(),
+            isolated.first_median_us(),
+            isolated.second_median_us() - isolated.first_median_us()
+        );
+    }
 }
 
 /// Runs one variant alone, for a profiler.

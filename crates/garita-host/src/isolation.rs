@@ -14,6 +14,7 @@
 mod child_probe;
 mod plugin_worker;
 mod worker_frame;
+mod worker_replies;
 mod worker_serve;
 
 pub use child_probe::{run_child, ChildEnd, ChildOutput};

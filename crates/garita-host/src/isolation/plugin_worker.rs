@@ -8,8 +8,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,8 @@ use garita_sdk::{ActionError, Connector, InvokeContext, Manifest};
 use serde::Serialize;
 
 use super::child_probe::{end_of, kill_group, ChildEnd};
-use super::worker_frame::{read_frame, write_frame, FrameRead, WorkerHello, WorkerReply};
+use super::worker_frame::{write_frame, WorkerHello, WorkerReply};
+use super::worker_replies::{Received, WorkerReplies};
 use super::worker_serve::WORKER_ARGS;
 use crate::error::HostError;
 
@@ -354,21 +354,12 @@ fn last_words(stderr: &str) -> String {
     }
 }
 
-/// What waiting for one message from a worker found.
-enum Received {
-    Frame(Vec<u8>),
-    /// The worker closed its output (it ended, or is ending).
-    Ended,
-    TimedOut,
-    TooLarge(u64),
-}
-
-/// One worker process: its stdin, a thread reading its answers, and a
-/// thread keeping (and logging) its stderr.
+/// One worker process: its stdin, its answers (read by the caller), and
+/// a thread keeping (and logging) its stderr.
 struct WorkerProcess {
     child: Child,
     stdin: ChildStdin,
-    replies: Receiver<Received>,
+    replies: WorkerReplies<ChildStdout>,
     last_words: Arc<Mutex<VecDeque<String>>>,
     /// The connector's name once known, for the log.
     name: Option<String>,
@@ -405,23 +396,7 @@ impl WorkerProcess {
             .take()
             .ok_or_else(|| std::io::Error::other("no stderr pipe"))?;
         let limit = (launch.max_output as u64).saturating_add(ENVELOPE);
-        let (send, replies) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("plugin-worker-out".into())
-            .spawn(move || {
-                let mut stdout = BufReader::new(stdout);
-                loop {
-                    let received = match read_frame(&mut stdout, limit) {
-                        Ok(FrameRead::Frame(body)) => Received::Frame(body),
-                        Ok(FrameRead::TooLarge(len)) => Received::TooLarge(len),
-                        Ok(FrameRead::End) | Err(_) => Received::Ended,
-                    };
-                    let last = !matches!(received, Received::Frame(_));
-                    if send.send(received).is_err() || last {
-                        return;
-                    }
-                }
-            })?;
+        let replies = WorkerReplies::new(stdout, limit)?;
         let last_words = Arc::new(Mutex::new(VecDeque::new()));
         let kept = Arc::clone(&last_words);
         let logged_as = name
@@ -441,14 +416,7 @@ impl WorkerProcess {
     }
 
     fn receive(&mut self, limit: Option<Duration>) -> Received {
-        match limit {
-            None => self.replies.recv().unwrap_or(Received::Ended),
-            Some(limit) => match self.replies.recv_timeout(limit) {
-                Ok(received) => received,
-                Err(RecvTimeoutError::Timeout) => Received::TimedOut,
-                Err(RecvTimeoutError::Disconnected) => Received::Ended,
-            },
-        }
+        self.replies.receive(limit)
     }
 
     /// Ends the process (and its group) and says how it ended, with the

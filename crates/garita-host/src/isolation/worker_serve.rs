@@ -75,7 +75,12 @@ pub fn serve_worker(args: &WorkerArgs) -> u8 {
         let body = match read_frame(&mut input, MAX_CALL) {
             Ok(FrameRead::Frame(body)) => body,
             Ok(FrameRead::End) => return 0,
-            Ok(FrameRead::TooLarge(_)) | Err(_) => return 3,
+            Ok(FrameRead::TooLarge(len)) => {
+                // On stderr, which the host keeps as the worker's last words.
+                eprintln!("plugin worker: a call of {len} bytes is over the limit of {MAX_CALL}");
+                return 3;
+            }
+            Err(_) => return 3,
         };
         let reply = match serde_json::from_slice::<WorkerCall>(&body) {
             Ok(call) => {
