@@ -98,8 +98,12 @@ impl<R: Read + AsFd> WorkerReplies<R> {
         if self.pending.len() < end {
             return None;
         }
-        let body = self.pending[4..end].to_vec();
-        self.pending.drain(..end);
+        // The message's buffer goes to the caller and only what follows it
+        // stays: a worker kept idle does not keep the room of the largest
+        // answer it ever sent (up to plugins.max_output_bytes).
+        let rest = self.pending.split_off(end);
+        let mut body = std::mem::replace(&mut self.pending, rest);
+        body.drain(..4);
         Some(Received::Frame(body))
     }
 }
@@ -162,6 +166,23 @@ mod tests {
         assert_eq!(replies.receive(limit), Received::Frame(vec![7u8; 300]));
         drop(writer.join().expect("writer"));
         assert_eq!(replies.receive(limit), Received::Ended);
+    }
+
+    #[test]
+    fn a_large_answer_is_not_kept_once_handed_over() {
+        let (mut replies, mut worker) = pair(1 << 20);
+        let writer = std::thread::spawn(move || {
+            worker.write_all(&frame(&[3u8; 300_000])).expect("write");
+            worker
+        });
+        let limit = Some(Duration::from_secs(10));
+        assert_eq!(replies.receive(limit), Received::Frame(vec![3u8; 300_000]));
+        drop(writer.join().expect("writer"));
+        assert!(
+            replies.pending.capacity() < 64 * 1024,
+            "an idle reader still holds {} bytes",
+            replies.pending.capacity()
+        );
     }
 
     #[test]
