@@ -24,11 +24,14 @@ mod tests {
     #[test]
     fn dropped_contexts_are_made_again_and_every_page_still_reads() {
         let dir = tempfile::tempdir().expect("temp dir");
+        // The reopen below waits for sled's I/O threads to let go of the
+        // lock of the handle just dropped.
         let open = || {
-            crate::sled_config(dir.path())
+            let config = crate::sled_config(dir.path())
                 .expect("config")
-                .cache_capacity(64 * 1024)
-                .open()
+                .cache_capacity(64 * 1024);
+            crate::open::open_waiting_for_lock(&config)
+                .expect("sled does not panic")
                 .expect("open")
         };
         let db = open();

@@ -108,24 +108,7 @@ fn open_sled(dir: &Path, options: &StoreOptions) -> Result<sled::Db, StoreError>
         // We flush ourselves, after each commit (group commit); a timer
         // flush would only add flushes nobody waits for.
         .flush_every_ms(None);
-    // A refused lock is often about to be released: sled's own I/O threads
-    // keep it a moment after the last handle of a store closed in this
-    // process (restore reopens what it swapped in), and two short commands
-    // started together (cron, scripts) each hold it for tens of ms. Wait
-    // briefly before reporting the store as held. (A daemon holds it for
-    // good, but commands find a daemon through its control API before they
-    // get here.)
-    let mut attempt = 0;
-    let opened = loop {
-        let opened = std::panic::catch_unwind(AssertUnwindSafe(|| config.open()));
-        let refused = matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE));
-        if !refused || attempt == LOCK_RETRIES {
-            break opened;
-        }
-        attempt += 1;
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    match opened {
+    match open_waiting_for_lock(&config) {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE) => {
             Err(StoreError::Locked {
@@ -141,6 +124,31 @@ fn open_sled(dir: &Path, options: &StoreOptions) -> Result<sled::Db, StoreError>
                 panic_message(&*panic)
             ),
         }),
+    }
+}
+
+/// Opens the store `config` names, retrying while sled refuses its file lock
+/// (every 20 ms, two seconds in all), with sled's panics on damaged files
+/// caught.
+///
+/// A refused lock is often about to be released: sled's own I/O threads
+/// keep it a moment after the last handle of a store closed in this
+/// process (restore reopens what it swapped in; tests reopen what they
+/// wrote), and two short commands started together (cron, scripts) each
+/// hold it for tens of ms. (A daemon holds it for good, but commands find a
+/// daemon through its control API before they get here.)
+pub(crate) fn open_waiting_for_lock(
+    config: &sled::Config,
+) -> std::thread::Result<sled::Result<sled::Db>> {
+    let mut attempt = 0;
+    loop {
+        let opened = std::panic::catch_unwind(AssertUnwindSafe(|| config.open()));
+        let refused = matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE));
+        if !refused || attempt == LOCK_RETRIES {
+            return opened;
+        }
+        attempt += 1;
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

@@ -112,8 +112,12 @@ mod tests {
                 .unwrap();
             drop(db);
             assert_eq!(stored_format(dir.path()).unwrap(), format);
-            // And sled accepts the configuration built from it.
-            sled_config(dir.path()).unwrap().open().unwrap();
+            // And sled accepts the configuration built from it (once its
+            // I/O threads let go of the lock of the handle just dropped).
+            let config = sled_config(dir.path()).unwrap();
+            crate::open::open_waiting_for_lock(&config)
+                .expect("sled does not panic")
+                .expect("sled opens the store");
         }
     }
 

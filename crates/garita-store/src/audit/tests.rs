@@ -191,16 +191,11 @@ fn tamper(dir: &Path, tamper: impl FnOnce(&sled::Tree, &sled::Tree)) {
 /// sled without Garita, on a store that just closed: sled's I/O threads
 /// may hold its file lock a moment longer, so a refusal is retried.
 pub(super) fn raw_sled(dir: &Path) -> sled::Db {
-    let mut tries = 0;
-    loop {
-        match crate::sled_config::sled_config(dir).unwrap().open() {
-            Ok(db) => return db,
-            Err(_) if tries < 100 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(e) => panic!("cannot open the store with sled alone: {e}"),
-        }
+    let config = crate::sled_config::sled_config(dir).unwrap();
+    match crate::open::open_waiting_for_lock(&config) {
+        Ok(Ok(db)) => db,
+        Ok(Err(e)) => panic!("cannot open the store with sled alone: {e}"),
+        Err(_) => panic!("sled panicked opening the store alone"),
     }
 }
 
