@@ -131,7 +131,7 @@ fn main() {
     );
     let worker = plugin_calls::worker_host(&fixture, common::release::release_garita());
     let isolated = plugin_calls::compare_worker(&fixture, &worker, PLUGIN_ROUNDS);
-    let overhead = isolated.second_median_us() - isolated.first_median_us();
+    let overhead = isolated.added_us();
     rows.push(Row::new(
         "plugin call in a worker process, added time (core.set, 186 B)",
         format!(

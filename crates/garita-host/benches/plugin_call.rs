@@ -53,7 +53,7 @@ fn main() {
             "in a worker process: {:.1} µs per call against {:.1} µs in process (medians): {:.1} µs added (target <= 100)",
             isolated.second_median_us(),
             isolated.first_median_us(),
-            isolated.second_median_us() - isolated.first_median_us()
+            isolated.added_us()
         );
     }
 }

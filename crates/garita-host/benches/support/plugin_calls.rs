@@ -156,6 +156,13 @@ impl Comparison {
         median(micros(&self.second))
     }
 
+    /// What the second variant adds to a call, in µs: the difference of the
+    /// medians (a worker's added time; a ratio would grow as the in-process
+    /// call shrinks, while the cost of crossing to a process does not).
+    pub fn added_us(&self) -> f64 {
+        self.second_median_us() - self.first_median_us()
+    }
+
     /// The median of the ratios second/first of adjacent rounds: two rounds
     /// run back to back see the same load from other processes, so their
     /// ratio is steadier than a ratio of two medians on a busy machine.
