@@ -12,6 +12,7 @@
 //! dispatches before it reads any configuration.
 
 mod child_probe;
+mod pipe_wait;
 mod plugin_worker;
 mod worker_frame;
 mod worker_replies;

@@ -5,15 +5,17 @@
 //! caller's), each tens of microseconds on an idle machine, and the added
 //! time of a worker call was 80 to 160 µs against a target of 100. Here the
 //! caller waits on the pipe itself (`poll` with the call's time limit) and
-//! reads what is there without blocking, so one wake-up is gone. The frame
-//! format is `worker_frame`'s: a 4-byte big-endian length, then the body.
+//! reads what is there without blocking, so one wake-up is gone; and both
+//! sides spin briefly before they sleep (`pipe_wait`), which saves the other
+//! two when the worker answers quickly. The frame format is
+//! `worker_frame`'s: a 4-byte big-endian length, then the body.
 
 use std::io::{self, Read};
 use std::os::fd::AsFd;
 use std::process::ChildStdout;
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags, Timespec};
+use super::pipe_wait::wait_readable;
 
 /// What waiting for one message from a worker found.
 #[derive(Debug, PartialEq, Eq)]
@@ -105,25 +107,6 @@ impl<R: Read + AsFd> WorkerReplies<R> {
         let mut body = std::mem::replace(&mut self.pending, rest);
         body.drain(..4);
         Some(Received::Frame(body))
-    }
-}
-
-/// Blocks until `pipe` has something to read, has closed, or `left` has
-/// passed (`None`: no limit).
-fn wait_readable(pipe: &impl AsFd, left: Option<Duration>) -> io::Result<()> {
-    let timeout = left.map(|left| {
-        Timespec::try_from(left).unwrap_or(Timespec {
-            tv_sec: i64::MAX,
-            tv_nsec: 0,
-        })
-    });
-    let mut fds = [PollFd::new(pipe, PollFlags::IN)];
-    loop {
-        match rustix::event::poll(&mut fds, timeout.as_ref()) {
-            Ok(_) => return Ok(()),
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(e.into()),
-        }
     }
 }
 

@@ -5,9 +5,10 @@
 //! the call in flight.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::pipe_wait::wait_readable;
 use super::worker_frame::{
     read_frame, write_frame, FrameRead, WorkerCall, WorkerHello, WorkerReply,
 };
@@ -70,7 +71,13 @@ pub fn serve_worker(args: &WorkerArgs) -> u8 {
         return 3;
     }
     let name = library.cached_manifest().name.clone();
-    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut input = match CallPipe::from_stdin() {
+        Ok(pipe) => BufReader::new(pipe),
+        Err(e) => {
+            eprintln!("plugin worker: cannot set up its input: {e}");
+            return 3;
+        }
+    };
     loop {
         let body = match read_frame(&mut input, MAX_CALL) {
             Ok(FrameRead::Frame(body)) => body,
@@ -105,6 +112,39 @@ pub fn serve_worker(args: &WorkerArgs) -> u8 {
             .is_err()
         {
             return 3;
+        }
+    }
+}
+
+/// The calls' pipe (the worker's stdin), read without blocking and waited
+/// on through `pipe_wait`: a call that follows the last answer closely is
+/// picked up without the worker going to sleep.
+struct CallPipe(File);
+
+impl CallPipe {
+    fn from_stdin() -> std::io::Result<Self> {
+        let pipe = File::from(rustix::io::dup(std::io::stdin())?);
+        // The flag belongs to the pipe's open file, which only this process
+        // has (the host keeps the writing end). Anything else (a terminal, when
+        // someone starts a worker by hand) is shared, so it stays blocking:
+        // reads then simply wait.
+        let kind = rustix::fs::FileType::from_raw_mode(rustix::fs::fstat(&pipe)?.st_mode);
+        if kind == rustix::fs::FileType::Fifo {
+            rustix::io::ioctl_fionbio(&pipe, true)?;
+        }
+        Ok(Self(pipe))
+    }
+}
+
+impl Read for CallPipe {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.0.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    wait_readable(&self.0, None)?;
+                }
+                other => return other,
+            }
         }
     }
 }
