@@ -119,14 +119,10 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    fn private_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "garita-host-discovery-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    /// An owner-only directory, removed with the returned guard.
+    fn private_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
         dir
     }
 
@@ -139,11 +135,12 @@ mod tests {
 
     #[test]
     fn lists_only_libraries_sorted() {
-        let dir = private_dir("list");
-        file(&dir, &format!("b.{LIBRARY_EXTENSION}"), 0o644);
-        file(&dir, &format!("a.{LIBRARY_EXTENSION}"), 0o644);
-        file(&dir, "notes.txt", 0o644);
-        let names: Vec<_> = libraries_in(&dir)
+        let guard = private_dir();
+        let dir = guard.path();
+        file(dir, &format!("b.{LIBRARY_EXTENSION}"), 0o644);
+        file(dir, &format!("a.{LIBRARY_EXTENSION}"), 0o644);
+        file(dir, "notes.txt", 0o644);
+        let names: Vec<_> = libraries_in(dir)
             .unwrap()
             .unwrap()
             .iter()
@@ -161,10 +158,11 @@ mod tests {
 
     #[test]
     fn refuses_group_writable_files_and_directories() {
-        let dir = private_dir("perm");
-        let good = file(&dir, "good.so", 0o755);
+        let guard = private_dir();
+        let dir = guard.path();
+        let good = file(dir, "good.so", 0o755);
         check_permissions(&good).unwrap();
-        let lax = file(&dir, "lax.so", 0o775);
+        let lax = file(dir, "lax.so", 0o775);
         let err = check_permissions(&lax).unwrap_err().to_string();
         assert!(
             err.contains("lax.so")
@@ -172,7 +170,7 @@ mod tests {
                 && err.contains("chmod go-w"),
             "{err}"
         );
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
         let err = check_permissions(&good).unwrap_err();
         assert!(
             matches!(
@@ -188,8 +186,9 @@ mod tests {
 
     #[test]
     fn hashes_files() {
-        let dir = private_dir("hash");
-        let path = file(&dir, "x.so", 0o644);
+        let guard = private_dir();
+        let dir = guard.path();
+        let path = file(dir, "x.so", 0o644);
         assert_eq!(
             sha256_of(&path).unwrap(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -144,17 +144,17 @@ mod tests {
         }
     }
 
-    fn temp_file(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("garita-core-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("log.txt");
-        let _ = std::fs::remove_file(&path);
-        path
+    /// A file in a fresh directory, removed with the returned guard (the
+    /// directories named by process id stayed in /tmp after every run).
+    fn temp_file() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.txt");
+        (dir, path)
     }
 
     #[test]
     fn appends_once_per_run_and_step_across_attempts() {
-        let path = temp_file("once");
+        let (_dir, path) = temp_file();
         let input = json!({"path": path.to_str().unwrap(), "line": "hello"});
         assert_eq!(
             run(&ctx("r1", "s1", 1), &input).unwrap(),
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn refuses_multi_line_text() {
-        let path = temp_file("multi");
+        let (_dir, path) = temp_file();
         let input = json!({"path": path.to_str().unwrap(), "line": "a\nb"});
         assert!(matches!(
             run(&ctx("r", "s", 1), &input),
