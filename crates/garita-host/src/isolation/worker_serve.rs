@@ -123,13 +123,19 @@ struct CallPipe(File);
 
 impl CallPipe {
     fn from_stdin() -> std::io::Result<Self> {
-        let pipe = File::from(rustix::io::dup(std::io::stdin())?);
+        Self::over(File::from(rustix::io::dup(std::io::stdin())?))
+    }
+
+    fn over(pipe: File) -> std::io::Result<Self> {
         // The flag belongs to the pipe's open file, which only this process
-        // has (the host keeps the writing end). Anything else (a terminal, when
-        // someone starts a worker by hand) is shared, so it stays blocking:
-        // reads then simply wait.
+        // has (the host keeps the writing end). Anything else (a terminal,
+        // when someone starts a worker by hand) is shared, so it stays
+        // blocking: reads then simply wait.
         let kind = rustix::fs::FileType::from_raw_mode(rustix::fs::fstat(&pipe)?.st_mode);
-        if kind == rustix::fs::FileType::Fifo {
+        if matches!(
+            kind,
+            rustix::fs::FileType::Fifo | rustix::fs::FileType::Socket
+        ) {
             rustix::io::ioctl_fionbio(&pipe, true)?;
         }
         Ok(Self(pipe))
@@ -209,3 +215,44 @@ fn limit_memory(mib: u64) {
 
 #[cfg(not(target_os = "linux"))]
 fn limit_memory(_mib: u64) {}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_call_written_late_and_in_pieces_reads_whole_then_the_end() {
+        let (ours, mut theirs) = UnixStream::pair().expect("socket pair");
+        let pipe = CallPipe::over(File::from(OwnedFd::from(ours))).expect("call pipe");
+        let flags = rustix::fs::fcntl_getfl(&pipe.0).expect("flags");
+        assert!(
+            flags.contains(rustix::fs::OFlags::NONBLOCK),
+            "the pipe was left blocking"
+        );
+        let body = br#"{"action":"set"}"#;
+        let mut message = u32::try_from(body.len())
+            .expect("small")
+            .to_be_bytes()
+            .to_vec();
+        message.extend_from_slice(body);
+        let writer = std::thread::spawn(move || {
+            // Later than the spin, so the read sleeps in poll in between.
+            for piece in message.chunks(5) {
+                std::thread::sleep(Duration::from_millis(5));
+                theirs.write_all(piece).expect("write");
+            }
+        });
+        let mut input = BufReader::new(pipe);
+        match read_frame(&mut input, 1024) {
+            Ok(FrameRead::Frame(read)) => assert_eq!(read, body),
+            other => panic!("expected the call, got {other:?}"),
+        }
+        writer.join().expect("writer");
+        assert!(matches!(read_frame(&mut input, 1024), Ok(FrameRead::End)));
+    }
+}
