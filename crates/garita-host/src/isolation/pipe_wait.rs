@@ -26,17 +26,42 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 /// 19 with 100 µs.
 const SPIN: Duration = Duration::from_micros(100);
 
+/// The longest spin `GARITA_WORKER_SPIN_US` may set: past a few
+/// milliseconds a wait is better spent asleep.
+const MAX_SPIN: Duration = Duration::from_millis(10);
+
 /// The spin of this process: [`SPIN`], or `GARITA_WORKER_SPIN_US`
 /// microseconds when set (0 turns it off: for a machine whose cores are
 /// too scarce to lend, and for comparing).
 pub(super) fn spin_for() -> Duration {
     static SPIN_FOR: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
-    *SPIN_FOR.get_or_init(|| {
-        std::env::var("GARITA_WORKER_SPIN_US")
-            .ok()
-            .and_then(|us| us.trim().parse().ok())
-            .map_or(SPIN, Duration::from_micros)
+    *SPIN_FOR.get_or_init(|| match std::env::var("GARITA_WORKER_SPIN_US") {
+        Ok(text) => spin_from(&text),
+        Err(_) => SPIN,
     })
+}
+
+/// The spin `GARITA_WORKER_SPIN_US=text` asks for; what is not a number is
+/// reported and ignored, and a spin past [`MAX_SPIN`] is cut to it.
+fn spin_from(text: &str) -> Duration {
+    match text.trim().parse::<u64>() {
+        Ok(us) if Duration::from_micros(us) <= MAX_SPIN => Duration::from_micros(us),
+        Ok(us) => {
+            tracing::warn!(
+                "GARITA_WORKER_SPIN_US={us} is more than {} µs; spinning {} µs",
+                MAX_SPIN.as_micros(),
+                MAX_SPIN.as_micros()
+            );
+            MAX_SPIN
+        }
+        Err(_) => {
+            tracing::warn!(
+                "GARITA_WORKER_SPIN_US={text:?} is not a whole number of microseconds; spinning the default {} µs",
+                SPIN.as_micros()
+            );
+            SPIN
+        }
+    }
 }
 
 /// Returns when `pipe` has something to read or has closed, or when `left`
@@ -120,6 +145,17 @@ mod tests {
             "woke before anything was written"
         );
         drop(writer.join());
+    }
+
+    #[test]
+    fn the_spin_setting_is_read_clamped_or_refused() {
+        assert_eq!(spin_from("0"), Duration::ZERO);
+        assert_eq!(spin_from(" 250 "), Duration::from_micros(250));
+        assert_eq!(spin_from("10000"), MAX_SPIN);
+        assert_eq!(spin_from("9999999999"), MAX_SPIN);
+        assert_eq!(spin_from("fast"), SPIN);
+        assert_eq!(spin_from("-5"), SPIN);
+        assert_eq!(spin_from(""), SPIN);
     }
 
     #[test]
