@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, Timespec};
 
 /// How long a waiting side keeps looking before it sleeps. It must outlast
-/// a quick action on the worker's side (a `core.set` takes 20 to 50 µs there,
-/// its JSON both ways included): on an idle 2-core VM, `cargo bench -p
+/// what the other side does between two hand-overs (for a `core.set`: the
+/// worker's decoding, call and encoding; the host's path from one call to
+/// the next), tens of microseconds: on an idle 2-core VM, `cargo bench -p
 /// garita-host --bench plugin_call` added 118 to 155 µs per worker call
 /// without the spin, 122 and 131 with 20 µs, 26 to 47 with 50 µs and 7 to
 /// 19 with 100 µs.
