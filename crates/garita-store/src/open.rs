@@ -110,12 +110,10 @@ fn open_sled(dir: &Path, options: &StoreOptions) -> Result<sled::Db, StoreError>
         .flush_every_ms(None);
     match open_waiting_for_lock(&config) {
         Ok(Ok(db)) => Ok(db),
-        Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE) => {
-            Err(StoreError::Locked {
-                path: dir.display().to_string(),
-                holder: holder::describe_holder(dir),
-            })
-        }
+        Ok(Err(e)) if is_lock_refusal(&e) => Err(StoreError::Locked {
+            path: dir.display().to_string(),
+            holder: holder::describe_holder(dir),
+        }),
         Ok(Err(e)) => Err(sled_error(dir, "opening the sled database", e)),
         Err(panic) => Err(StoreError::Corrupt {
             what: format!("sled data in {}", dir.display()),
@@ -143,13 +141,18 @@ pub(crate) fn open_waiting_for_lock(
     let mut attempt = 0;
     loop {
         let opened = std::panic::catch_unwind(AssertUnwindSafe(|| config.open()));
-        let refused = matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.to_string().contains(SLED_LOCK_MESSAGE));
+        let refused = matches!(&opened, Ok(Err(e)) if is_lock_refusal(e));
         if !refused || attempt == LOCK_RETRIES {
             return opened;
         }
         attempt += 1;
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// Whether sled refused to open because another handle holds its file lock.
+fn is_lock_refusal(error: &sled::Error) -> bool {
+    matches!(error, sled::Error::Io(e) if e.to_string().contains(SLED_LOCK_MESSAGE))
 }
 
 /// The text of a panic payload, when it has one.
